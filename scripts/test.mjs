@@ -1,0 +1,44 @@
+// `npm test`: every suite (Vitest in Node, Vitest in real Chromium, Playwright e2e), then one
+// summary line `N passed, M failed` summing them all. Exits non-zero if anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+
+mkdirSync('.test-results', { recursive: true });
+let passed = 0;
+let failed = 0;
+let broken = false;
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  return r.status ?? 1;
+}
+
+// Vitest: node and browser projects in one run.
+const vitestOut = '.test-results/vitest.json';
+const vStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestOut}`]);
+if (existsSync(vitestOut)) {
+  const r = JSON.parse(readFileSync(vitestOut, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + (r.numTotalTestSuites > 0 && r.success === false && r.numFailedTests === 0 ? 1 : 0);
+} else broken = true;
+if (vStatus !== 0 && failed === 0) broken = true;
+
+// Playwright end-to-end suites, when there are any.
+const hasE2e = existsSync('e2e') && readdirSync('e2e').some((f) => f.endsWith('.spec.ts'));
+if (hasE2e) {
+  const pwOut = '.test-results/playwright.json';
+  const pStatus = spawnSync('npx', ['playwright', 'test'], {
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwOut },
+  }).status;
+  if (existsSync(pwOut)) {
+    const s = JSON.parse(readFileSync(pwOut, 'utf8')).stats;
+    passed += s.expected + (s.flaky ?? 0);
+    failed += s.unexpected;
+  } else broken = true;
+  if (pStatus !== 0 && failed === 0) broken = true;
+}
+
+if (broken) failed += 1; // a suite that crashed without reporting counts as a failure
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

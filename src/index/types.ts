@@ -1,0 +1,74 @@
+// The index contract (DESIGN decision 4). An index is a persistent sorted set of keys (datoms
+// for CairnDB) under a comparator. It is an immutable value; a batch of changes goes through a
+// transient that is frozen back into a new value sharing every untouched node.
+//
+// Reads: a read returns its result synchronously when every node it needs is in memory and a
+// Promise otherwise (one await per missing node, sibling leaves of a range fetched together).
+// Nodes reach storage only through `NodeStorage`, so the same tree runs in memory or lazily
+// over a store; `registerIndex` plugs in other implementations under a name.
+
+import type { MaybePromise } from '../util/maybe';
+
+export type Comparator<K> = (a: K, b: K) => number;
+
+/** Address of a stored node: the store key it lives under. */
+export type NodeAddress = string & { readonly __brand: 'NodeAddress' };
+
+/**
+ * Where nodes go and come from. The tree calls `store` for each dirty node during `flush`
+ * (children before parents) and `load`/`loadMany` for a node it does not hold in memory.
+ * Implementations cache decoded nodes in one LRU shared by all indices.
+ */
+export interface NodeStorage<K> {
+  /** Persist one node's content and return its new address (sync: bytes are queued, not yet written). */
+  store(node: StoredNode<K>): NodeAddress;
+  load(address: NodeAddress): MaybePromise<StoredNode<K>>;
+  loadMany(addresses: readonly NodeAddress[]): MaybePromise<StoredNode<K>[]>;
+}
+
+/** Serialisable content of a node: a leaf holds keys, a branch holds child addresses and max keys. */
+export type StoredNode<K> =
+  | { readonly kind: 'leaf'; readonly keys: readonly K[] }
+  | { readonly kind: 'branch'; readonly level: number; readonly keys: readonly K[]; readonly children: readonly NodeAddress[]; readonly counts?: readonly number[] };
+
+export interface SortedSet<K> {
+  readonly size: number;
+  /** Keys k with from <= k <= to under `cmp` (default: the set's comparator); undefined = open. */
+  slice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
+  /** Same keys, descending. */
+  rslice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
+  /** Keys >= from to the end of the set (at most `limit`). */
+  seek(from: K, limit?: number, cmp?: Comparator<K>): MaybePromise<K[]>;
+  /** Number of keys in [from, to], approximate allowed when `estimate` is true. */
+  count(from?: K, to?: K, cmp?: Comparator<K>): MaybePromise<number>;
+  has(key: K): MaybePromise<boolean>;
+  transient(): TransientSet<K>;
+  /** Write every dirty node through `storage`; returns the root address. Clean trees write nothing. */
+  flush(storage: NodeStorage<K>): MaybePromise<NodeAddress>;
+  /** Check every structural invariant; throws `index/invalid` describing the first violation. */
+  checkValid(): MaybePromise<void>;
+}
+
+export interface TransientSet<K> {
+  /** Returns false when the key was already present. */
+  add(key: K): MaybePromise<boolean>;
+  /** Returns false when the key was absent. */
+  remove(key: K): MaybePromise<boolean>;
+  /** Freeze into a new persistent value; the transient must not be used afterwards. */
+  persistent(): SortedSet<K>;
+}
+
+/** An index implementation, as registered with `registerIndex`. */
+export interface IndexFactory {
+  empty<K>(cmp: Comparator<K>, opts?: { branchingFactor?: number; storage?: NodeStorage<K> }): SortedSet<K>;
+  /** Build from keys already sorted and distinct under cmp (bulk import). */
+  fromSorted<K>(keys: readonly K[], cmp: Comparator<K>, opts?: { branchingFactor?: number; storage?: NodeStorage<K> }): SortedSet<K>;
+  /** A lazily-loaded set whose root is at `address`; `meta` is what `meta()` of the flushed set returned. */
+  restore<K>(address: NodeAddress, cmp: Comparator<K>, storage: NodeStorage<K>, meta: IndexMeta): SortedSet<K>;
+}
+
+/** Small facts about a flushed tree, kept in the commit record. */
+export interface IndexMeta {
+  readonly size: number;
+  readonly branchingFactor: number;
+}
