@@ -10,6 +10,7 @@ export const ErrorCodes = [
   'db/released',
   // EDN
   'edn/parse',
+  'edn/print',
   // schema
   'schema/unknown-attribute',
   'schema/invalid',
