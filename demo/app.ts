@@ -1,0 +1,289 @@
+// The demo's state and the only module that talks to CairnDB (through the worker client).
+// The state is one plain object replaced on every change; views render it and call actions.
+// Reads always go through a Db handle: the live one, or `asOf` it while time travelling.
+import { openWorker } from '../worker/client';
+import {
+  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, seed, toTask, type Task,
+} from './data';
+
+type Client = Awaited<ReturnType<typeof openWorker>>;
+type Conn = Awaited<ReturnType<Client['connect']>>;
+type DbHandle = Awaited<ReturnType<Client['db']>>;
+
+export type Filter =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'project'; readonly id: number }
+  | { readonly kind: 'tag'; readonly tag: string };
+
+export type Panel = 'console' | 'history' | 'schema' | 'storage';
+
+export interface Named { readonly id: number; readonly name: string }
+export interface TxPoint { readonly tx: number; readonly inst: Date }
+export interface HistoryRow { readonly tx: number; readonly a: string; readonly v: unknown; readonly added: boolean }
+
+/** An error as the UI shows it: CairnErrors keep their code and data across the worker. */
+export interface ShownError { readonly code?: string; readonly message: string; readonly data?: Record<string, unknown> }
+
+export interface State {
+  readonly phase: 'starting' | 'ready' | 'failed';
+  readonly notice?: { readonly kind: 'info' | 'error'; readonly text: string };
+  readonly filter: Filter;
+  readonly projects: readonly (Named & { readonly open: number })[];
+  readonly people: readonly Named[];
+  readonly tags: readonly string[];
+  readonly tasks: readonly Task[];
+  readonly txs: readonly TxPoint[];
+  /** The tx being viewed in the past, or null for the live database. */
+  readonly travel: number | null;
+  readonly editing: number | null;
+  readonly panel: Panel;
+  readonly history?: { readonly task: Task; readonly rows: readonly HistoryRow[] };
+  readonly schema?: Record<string, Record<string, unknown>>;
+  readonly storage?: { readonly datoms: number; readonly info: Record<string, unknown> };
+  readonly console: ConsoleState;
+}
+
+export interface ConsoleState {
+  readonly kind: 'query' | 'pull';
+  readonly text: string;
+  readonly eid: string;
+  readonly running: boolean;
+  readonly outcome?: { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly error: ShownError };
+}
+
+export function toShownError(e: unknown): ShownError {
+  if (e && typeof e === 'object') {
+    const o = e as { code?: unknown; message?: unknown; data?: unknown };
+    return {
+      code: typeof o.code === 'string' ? o.code : undefined,
+      message: typeof o.message === 'string' ? o.message : String(e),
+      data: o.data && typeof o.data === 'object' ? (o.data as Record<string, unknown>) : undefined,
+    };
+  }
+  return { message: String(e) };
+}
+
+export class App {
+  state: State = {
+    phase: 'starting', filter: { kind: 'all' }, projects: [], people: [], tags: [], tasks: [], txs: [],
+    travel: null, editing: null, panel: 'console',
+    console: { kind: 'query', text: EXAMPLE_QUERIES[0]!.text, eid: '', running: false },
+  };
+  private conn: Conn | undefined;
+  private unlisten: (() => unknown) | undefined;
+  private generation = 0;
+  private readonly subscribers = new Set<() => void>();
+
+  readonly client: Client;
+
+  constructor(client: Client) {
+    this.client = client;
+  }
+
+  subscribe(fn: () => void): void { this.subscribers.add(fn); }
+
+  private set(patch: Partial<State>): void {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.subscribers) fn();
+  }
+
+  /** Open the database, creating and seeding it on first run (only the tab that creates it seeds). */
+  async start(): Promise<void> {
+    try {
+      const created = await this.ensureDatabase();
+      this.conn = await this.client.connect(DB_CONFIG);
+      if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
+      // Fires for our own commits and, through the worker, for commits made in other tabs.
+      this.unlisten = await this.client.listen(this.conn, () => void this.refresh());
+      this.set({ phase: 'ready' });
+      await this.refresh();
+    } catch (e) {
+      this.set({ phase: 'failed', notice: { kind: 'error', text: toShownError(e).message } });
+    }
+  }
+
+  private async ensureDatabase(): Promise<boolean> {
+    if (await this.client.databaseExists(DB_CONFIG)) return false;
+    try {
+      await this.client.createDatabase({ ...DB_CONFIG, initialTx: SCHEMA_TX });
+      return true;
+    } catch (e) {
+      if (toShownError(e).code === 'db/exists') return false; // another tab won the race
+      throw e;
+    }
+  }
+
+  /** The Db the app shows: live, or as of the tx picked on the time-travel slider. */
+  async viewDb(): Promise<DbHandle> {
+    const live = await this.client.db(this.conn!);
+    return this.state.travel === null ? live : await this.client.asOf(live, this.state.travel);
+  }
+
+  /** Re-run every view's query. Overlapping refreshes are fine: only the newest one lands. */
+  async refresh(): Promise<void> {
+    if (!this.conn) return;
+    const gen = ++this.generation;
+    const c = this.client;
+    try {
+      const live = await c.db(this.conn);
+      const view = this.state.travel === null ? live : await c.asOf(live, this.state.travel);
+      const f = this.state.filter;
+      const [projects, counts, people, tags, ids, txs] = await Promise.all([
+        c.q(Q.projects, view) as Promise<[number, string][]>,
+        c.q(Q.openCounts, view) as Promise<[number, number][]>,
+        c.q(Q.people, view) as Promise<[number, string][]>,
+        c.q(Q.tags, view) as Promise<string[]>,
+        (f.kind === 'all' ? c.q(Q.allTasks, view)
+          : f.kind === 'project' ? c.q(Q.projectTasks, view, f.id)
+          : c.q(Q.taggedTasks, view, f.tag)) as Promise<number[]>,
+        c.q(Q.transactions, live) as Promise<[number, Date][]>,
+      ]);
+      const pulled = await c.pullMany(view, TASK_PULL, ids);
+      if (gen !== this.generation) return;
+      const open = new Map(counts);
+      const byName = (a: Named, b: Named) => a.name.localeCompare(b.name);
+      this.set({
+        projects: projects.map(([id, name]) => ({ id, name, open: open.get(id) ?? 0 })).sort(byName),
+        people: people.map(([id, name]) => ({ id, name })).sort(byName),
+        tags: [...tags].sort(),
+        tasks: pulled.filter((p): p is Record<string, unknown> => p !== null).map(toTask).sort(compareTasks),
+        txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx),
+      });
+      await this.refreshPanel();
+    } catch (e) {
+      if (gen === this.generation) this.fail(e);
+    }
+  }
+
+  private async refreshPanel(): Promise<void> {
+    const c = this.client;
+    switch (this.state.panel) {
+      case 'console': return;
+      case 'history': {
+        const h = this.state.history;
+        if (h) await this.showHistory(h.task);
+        return;
+      }
+      case 'schema': {
+        this.set({ schema: await c.schema(await this.viewDb()) });
+        return;
+      }
+      case 'storage': {
+        const [datoms, info] = await Promise.all([c.datoms(await this.viewDb(), 'eavt'), c.storageInfo()]);
+        this.set({ storage: { datoms: datoms.length, info: { ...(info as object) } } });
+        return;
+      }
+      default: {
+        const never: never = this.state.panel;
+        throw new Error(`unknown panel ${String(never)}`);
+      }
+    }
+  }
+
+  fail(e: unknown): void {
+    const err = toShownError(e);
+    this.set({ notice: { kind: 'error', text: err.code ? `${err.code}: ${err.message}` : err.message } });
+  }
+
+  info(text: string): void { this.set({ notice: { kind: 'info', text } }); }
+
+  dismiss(): void { this.set({ notice: undefined }); }
+
+  // ---- actions ----
+
+  async transact(tx: unknown[], done?: string): Promise<boolean> {
+    if (!this.conn || tx.length === 0) return false;
+    try {
+      await this.client.transact(this.conn, tx);
+      if (done) this.info(done);
+      await this.refresh();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  setFilter(filter: Filter): void { this.set({ filter, editing: null }); void this.refresh(); }
+  edit(id: number | null): void { this.set({ editing: id }); }
+
+  travelTo(tx: number | null): void {
+    const last = this.state.txs.at(-1)?.tx;
+    this.set({ travel: tx === last ? null : tx, editing: null });
+    void this.refresh();
+  }
+
+  openPanel(panel: Panel): void { this.set({ panel }); void this.refreshPanel().catch((e) => this.fail(e)); }
+
+  async showHistory(task: Task): Promise<void> {
+    try {
+      const live = await this.client.db(this.conn!);
+      const datoms = await this.client.datoms(await this.client.history(live), 'eavt', task.id);
+      const rows = datoms
+        .map((d) => ({ tx: d.tx, a: d.a, v: d.v, added: d.added }))
+        .sort((x, y) => x.tx - y.tx || Number(x.added) - Number(y.added) || x.a.localeCompare(y.a));
+      this.set({ panel: 'history', history: { task, rows } });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Edit the console without re-rendering (the inputs already show what was typed). */
+  draft(patch: Partial<Pick<ConsoleState, 'kind' | 'text' | 'eid'>>, rerender = false): void {
+    const next = { ...this.state.console, ...patch };
+    if (rerender) this.set({ console: next });
+    else this.state = { ...this.state, console: next };
+  }
+
+  /** Run the console's query or pull against the Db on screen; errors are shown, not thrown. */
+  async runConsole(): Promise<void> {
+    const { kind, text, eid } = this.state.console;
+    this.set({ console: { ...this.state.console, running: true } });
+    let outcome: ConsoleState['outcome'];
+    try {
+      const db = await this.viewDb();
+      const value = kind === 'query'
+        ? await this.client.q(text, db)
+        : await this.client.pull(db, text, parseEid(eid));
+      outcome = { ok: true, value, text };
+    } catch (e) {
+      outcome = { ok: false, error: toShownError(e) };
+    }
+    this.set({ console: { ...this.state.console, running: false, outcome } });
+  }
+
+  async requestPersistence(): Promise<void> {
+    try {
+      const granted = await this.client.requestPersistence();
+      this.info(granted ? 'Storage is now persistent.' : 'The browser declined persistent storage.');
+      await this.refreshPanel();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Delete the database and start over with fresh sample data. */
+  async reset(): Promise<void> {
+    try {
+      this.generation++;
+      await this.unlisten?.();
+      if (this.conn) await this.client.release(this.conn);
+      this.conn = undefined;
+      await this.client.deleteDatabase(DB_CONFIG);
+      this.set({ phase: 'starting', travel: null, editing: null, history: undefined, filter: { kind: 'all' } });
+      await this.start();
+      this.info('The database was deleted and seeded again.');
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}
+
+/** An entity id as typed in the console: a number, a lookup ref in EDN, or an ident keyword. */
+export function parseEid(text: string): number | [string, string | number] | string {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const m = /^\[\s*:?([\w./-]+)\s+(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?))\s*\]$/.exec(t);
+  if (m) return [m[1]!, m[2] !== undefined ? JSON.parse(`"${m[2]}"`) : Number(m[3])];
+  return t.replace(/^:/, '');
+}

@@ -1,0 +1,168 @@
+// The demo's data model: schema, sample data and every read and write the UI performs. Each
+// view is one Datalog query or pull, written here as EDN text so the app doubles as a catalogue
+// of how CairnDB is used. Nothing here touches the DOM.
+
+// No `store`: the worker picks IndexedDB where it opens (else memory, with a warning the storage
+// panel shows) and names the store after `name`, so every reload finds the same database.
+export const DB_CONFIG = { name: 'cairn-tasks-demo' } as const;
+
+export const SCHEMA_TX = [
+  { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity', 'db/doc': 'Who can be assigned a task' },
+  { 'db/ident': 'project/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity', 'db/doc': 'A project groups tasks' },
+  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/doc': 'What to do' },
+  { 'db/ident': 'task/done', 'db/valueType': 'db.type/boolean', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'task/project', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'task/assignee', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'task/tags', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/many', 'db/index': true },
+  { 'db/ident': 'task/due', 'db/valueType': 'db.type/instant', 'db/cardinality': 'db.cardinality/one' },
+];
+
+const DAY = 86_400_000;
+
+type Transact = (tx: unknown[]) => Promise<{ tempids: Record<string, number> }>;
+
+/** Sample data, in a few transactions so the time-travel slider has a story to tell. */
+export async function seed(transact: Transact, now: Date): Promise<void> {
+  const day = (n: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + n * DAY);
+  const task = (id: string, title: string, project: unknown, assignee: unknown, tags: string[], due: number) => ({
+    'db/id': id, 'task/title': title, 'task/project': project, 'task/assignee': assignee, 'task/tags': tags,
+    'task/done': false, 'task/due': day(due),
+  });
+  await transact(SCHEMA_TX);
+  const { tempids } = await transact([
+    { 'db/id': 'ada', 'person/name': 'Ada' },
+    { 'db/id': 'grace', 'person/name': 'Grace' },
+    { 'db/id': 'linus', 'person/name': 'Linus' },
+    { 'db/id': 'web', 'project/name': 'Website relaunch' },
+    { 'db/id': 'sync', 'project/name': 'Offline sync' },
+    { 'db/id': 'talk', 'project/name': 'Conference talk' },
+    task('copy', 'Write the landing page copy', 'web', 'ada', ['writing'], 2),
+    task('palette', 'Pick a colour palette', 'web', 'grace', ['design'], 1),
+    task('cdn', 'Set up the CDN', 'web', 'linus', ['ops'], 5),
+    task('idb', 'Store changes in IndexedDB', 'sync', 'linus', ['code'], 3),
+    task('tabs', 'Handle two open tabs', 'sync', 'ada', ['code', 'testing'], 6),
+    task('abstract', 'Draft the abstract', 'talk', 'grace', ['writing'], -1),
+    task('train', 'Book the train', 'talk', 'ada', ['travel'], 9),
+  ]);
+  // Later edits use lookup refs and the ids the first transaction assigned.
+  await transact([
+    task('video', 'Record a demo video', ['project/name', 'Conference talk'], ['person/name', 'Linus'], ['video'], 12),
+    ['db/add', tempids['palette'], 'task/done', true],
+  ]);
+  await transact([
+    ['db/add', tempids['abstract'], 'task/done', true],
+    ['db/retract', tempids['tabs'], 'task/assignee', tempids['ada']],
+    ['db/add', tempids['tabs'], 'task/assignee', tempids['grace']],
+  ]);
+}
+
+// ---- queries (EDN) ----
+
+export const Q = {
+  projects: '[:find ?p ?name :where [?p :project/name ?name]]',
+  openCounts: '[:find ?p (count ?t) :where [?t :task/project ?p] [?t :task/done false]]',
+  people: '[:find ?e ?name :where [?e :person/name ?name]]',
+  tags: '[:find [?tag ...] :where [?t :task/tags ?tag]]',
+  allTasks: '[:find [?t ...] :where [?t :task/title]]',
+  projectTasks: '[:find [?t ...] :in $ ?p :where [?t :task/project ?p]]',
+  taggedTasks: '[:find [?t ...] :in $ ?tag :where [?t :task/tags ?tag]]',
+  transactions: '[:find ?tx ?inst :where [?tx :db/txInstant ?inst]]',
+  datomCount: '[:find (count ?e) . :where [?e ?a ?v]]',
+} as const;
+
+export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
+
+export const EXAMPLE_QUERIES: readonly { label: string; kind: 'query' | 'pull'; text: string; eid?: string }[] = [
+  { label: 'Open tasks per person', kind: 'query', text: '[:find ?name (count ?t)\n :where [?t :task/assignee ?p]\n        [?p :person/name ?name]\n        [?t :task/done false]]' },
+  { label: "Grace's tasks by project", kind: 'query', text: '[:find ?project ?title\n :where [?p :person/name "Grace"]\n        [?t :task/assignee ?p]\n        [?t :task/title ?title]\n        [?t :task/project ?pr]\n        [?pr :project/name ?project]]' },
+  { label: 'Tags with :keys', kind: 'query', text: '[:find ?tag (count ?t)\n :keys tag tasks\n :where [?t :task/tags ?tag]]' },
+  { label: 'Pull a project with its tasks', kind: 'pull', text: '[:project/name {:task/_project [:task/title :task/done]}]', eid: '[:project/name "Offline sync"]' },
+];
+
+// ---- shapes the UI works with ----
+
+export interface Task {
+  readonly id: number;
+  readonly title: string;
+  readonly done: boolean;
+  readonly due?: Date;
+  readonly tags: readonly string[];
+  readonly project?: { readonly id: number; readonly name: string };
+  readonly assignee?: { readonly id: number; readonly name: string };
+}
+
+export function toTask(p: Record<string, unknown>): Task {
+  const ref = (x: unknown, attr: string) => {
+    const o = x as Record<string, unknown> | undefined;
+    return o && typeof o['db/id'] === 'number' ? { id: o['db/id'], name: String(o[attr] ?? '') } : undefined;
+  };
+  const due = p['task/due'];
+  return {
+    id: p['db/id'] as number,
+    title: String(p['task/title'] ?? ''),
+    done: p['task/done'] === true,
+    due: due instanceof Date ? due : typeof due === 'string' || typeof due === 'number' ? new Date(due) : undefined,
+    tags: Array.isArray(p['task/tags']) ? (p['task/tags'] as unknown[]).map(String).sort() : [],
+    project: ref(p['task/project'], 'project/name'),
+    assignee: ref(p['task/assignee'], 'person/name'),
+  };
+}
+
+/** Open tasks first, then by due date (undated last), then by title. */
+export function compareTasks(a: Task, b: Task): number {
+  if (a.done !== b.done) return a.done ? 1 : -1;
+  const da = a.due?.getTime() ?? Infinity;
+  const db = b.due?.getTime() ?? Infinity;
+  if (da !== db) return da < db ? -1 : 1;
+  return a.title.localeCompare(b.title);
+}
+
+// ---- writes ----
+
+export interface TaskDraft {
+  readonly title: string;
+  readonly projectId: number;
+  readonly assigneeId?: number;
+  readonly tags: readonly string[];
+  readonly due?: Date;
+}
+
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(/[,\s]+/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+export function addTaskTx(d: TaskDraft): unknown[] {
+  return [{
+    'db/id': 'new-task', 'task/title': d.title, 'task/done': false, 'task/project': d.projectId,
+    ...(d.assigneeId === undefined ? {} : { 'task/assignee': d.assigneeId }),
+    ...(d.tags.length ? { 'task/tags': [...d.tags] } : {}),
+    ...(d.due ? { 'task/due': d.due } : {}),
+  }];
+}
+
+/** The tx that turns `before` into the draft: set what changed, retract what was removed. */
+export function editTaskTx(before: Task, d: TaskDraft): unknown[] {
+  const e = before.id;
+  const tx: unknown[] = [];
+  const set: Record<string, unknown> = {};
+  if (d.title !== before.title) set['task/title'] = d.title;
+  if (d.projectId !== before.project?.id) set['task/project'] = d.projectId;
+  if (d.assigneeId !== before.assignee?.id) {
+    if (d.assigneeId === undefined) tx.push(['db/retract', e, 'task/assignee', before.assignee!.id]);
+    else set['task/assignee'] = d.assigneeId;
+  }
+  if (d.due?.getTime() !== before.due?.getTime()) {
+    if (d.due === undefined) tx.push(['db/retract', e, 'task/due', before.due!]);
+    else set['task/due'] = d.due;
+  }
+  const added = d.tags.filter((t) => !before.tags.includes(t));
+  for (const t of before.tags) if (!d.tags.includes(t)) tx.push(['db/retract', e, 'task/tags', t]);
+  if (added.length) set['task/tags'] = added;
+  if (Object.keys(set).length) tx.unshift({ 'db/id': e, ...set });
+  return tx;
+}
+
+export const toggleTx = (t: Task): unknown[] => [['db/add', t.id, 'task/done', !t.done]];
+export const deleteTx = (t: Task): unknown[] => [['db/retractEntity', t.id]];
+export const addProjectTx = (name: string): unknown[] => [{ 'project/name': name }];
+export const addPersonTx = (name: string): unknown[] => [{ 'person/name': name }];

@@ -1,0 +1,52 @@
+// Boot: start the worker, open (or create and seed) the database, and render the app on every
+// state change. Rendering is batched per microtask (not per frame: a hidden tab gets no frames but must stay current); lit only touches the DOM that changed.
+import { html, nothing, render } from 'lit';
+import { openWorker } from '../worker/client';
+import { App } from './app';
+import { panels, timeTravel } from './views/panels';
+import { sidebar, taskList } from './views/tasks';
+import './style.css';
+
+// With no argument the client starts its own module worker (bundled by Vite from the client's
+// `new Worker(new URL(...))`); `ready` settles after the worker's handshake.
+const client = openWorker();
+const app = new App(client);
+const root = document.getElementById('app')!;
+
+async function reset(): Promise<void> {
+  if (confirm('Delete the database and start again with the sample data?')) await app.reset();
+}
+
+function view() {
+  const s = app.state;
+  return html`
+    <header class="topbar">
+      <div class="brand">
+        <img src="icon.svg" alt="" width="32" height="32">
+        <div><h1>Cairn Tasks</h1><p class="muted">Every view is a Datalog query over CairnDB, stored in your browser.</p></div>
+      </div>
+      <div class="top-actions">
+        <span class="pill ${s.phase}" role="status">${s.phase === 'ready' ? 'Offline-ready' : s.phase === 'starting' ? 'Opening…' : 'Failed'}</span>
+        <button class="ghost danger" @click=${reset} ?disabled=${s.phase === 'starting'}>Reset database</button>
+      </div>
+    </header>
+    ${s.notice ? html`<div class="notice ${s.notice.kind}" role=${s.notice.kind === 'error' ? 'alert' : 'status'}>
+      <span>${s.notice.text}</span><button class="link" aria-label="Dismiss" @click=${() => app.dismiss()}>×</button></div>` : nothing}
+    <main class="layout" aria-busy=${s.phase === 'starting'}>
+      ${sidebar(app, s)}
+      <div class="center">${timeTravel(app, s)}${taskList(app, s)}</div>
+      ${panels(app, s)}
+    </main>`;
+}
+
+let scheduled = false;
+app.subscribe(() => {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => { scheduled = false; render(view(), root); });
+});
+root.textContent = ''; // drop the static boot message; lit owns the container from here
+render(view(), root);
+await app.start();
+// Exposed for the end-to-end tests and for poking at the database from the devtools console.
+Object.assign(globalThis, { cairnDemo: app });
