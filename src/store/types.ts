@@ -1,18 +1,32 @@
 // The konserve-style key-value store contract (DESIGN decision 2). A backend is any object
-// implementing `Store`; it is registered by name with `registerBackend` and picked by
-// `config.store.backend`. The store knows nothing of datoms: keys are strings, values bytes.
+// implementing `Backend`; it is registered by name (`BackendRegistry.register`, the public
+// `registerBackend`) and picked by `config.store.backend`. The store knows nothing of datoms:
+// keys are strings, values are bytes (produced by the codec in ./codec.ts).
 //
-// Guarantees every backend must give (checked by the shared contract test suite):
-// - `get` returns exactly the bytes last stored under the key (an exact-length Uint8Array), or
-//   undefined. `getMany` returns one entry per requested key, in request order.
+// Guarantees every backend must give (checked by the shared contract suite, ./contract.ts):
+// - `get` returns exactly the bytes last stored under the key, as a fresh exact-length
+//   Uint8Array (byteOffset 0, spanning its whole buffer, not aliased with anything the store
+//   or another caller holds), or undefined. `getMany` returns one entry per requested key, in
+//   request order (duplicates and missing keys included).
 // - `putBatch` is atomic and ordered: after it resolves every entry is durable (per the
-//   backend's durability setting) and readable; if it rejects, none is visible. With
-//   `opts.cas`, the batch is applied only if the key `cas.key` currently holds bytes equal to
-//   `cas.expected` (undefined = must be absent); otherwise it rejects with `store/conflict`
-//   and writes nothing.
-// - `deleteMany` removes the keys (absent keys are ignored). `keys()` lists every key.
-// - After `close()` every call rejects with `store/closed`.
-// - Quota exhaustion rejects with `store/quota` and writes nothing.
+//   backend's durability setting) and readable; if it rejects, none is visible. Entries apply
+//   in order, so a key given twice ends with its last value. With `opts.cas`, the batch is
+//   applied only if `cas.key` currently holds bytes equal to `cas.expected` (undefined = must
+//   be absent); the check and the writes are one atomic step, otherwise it rejects with
+//   `store/conflict` and writes nothing. The store copies the bytes it is given: the caller
+//   may reuse its arrays as soon as the call returns.
+// - Keys are routed by ./keys.ts: `ref:` keys are small and mutable; every other key is a
+//   node, written once — putting an existing node key again must carry the same bytes, and a
+//   backend may skip that write. Callers put the mutable head last and guard it with `cas`.
+// - `deleteMany` removes the keys (absent keys are ignored). `keys()` lists every key, refs
+//   and nodes, in no particular order.
+// - Bad arguments (a non-string key, a value that is not a Uint8Array) reject with
+//   `store/invalid` before anything is written.
+// - After `close()` every call rejects with `store/closed`; closing twice is harmless.
+// - Quota exhaustion rejects with `store/quota` and writes nothing; a backend that cannot
+//   reach its storage at all rejects with `store/unavailable`; other I/O failures `store/io`.
+
+import type { CodecHandler } from './codec';
 
 export interface PutOptions {
   /** Compare-and-set guard on the branch head, checked atomically with the batch. */
@@ -28,22 +42,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Backend options from `config.store`: `backend` and `id` plus backend-specific fields. */
+/**
+ * Backend options from `config.store`: `backend` and `id` plus backend-specific fields
+ * (`path` for `file`; `durability: 'relaxed' | 'strict'` for `indexeddb` and `file`).
+ */
 export interface StoreConfig {
   readonly backend: string;
   readonly id: string;
   readonly [option: string]: unknown;
 }
 
-/** What `registerBackend(name, backend)` takes. */
+/** What `registerBackend(name, backend)` takes. Every method may be called many times. */
 export interface Backend {
   /** Create the store; rejects with `db/exists` if it already exists. */
   create(config: StoreConfig): Promise<Store>;
   /** Open an existing store; rejects with `db/missing` if absent. */
   connect(config: StoreConfig): Promise<Store>;
   exists(config: StoreConfig): Promise<boolean>;
-  /** Delete the store and every key in it; a no-op if absent. */
+  /** Delete the store and every key in it; a no-op if absent. Open handles become closed. */
   delete(config: StoreConfig): Promise<void>;
-  /** Optional serialization handlers the codec uses for this backend (see docs/backends.md). */
-  readonly codecHandlers?: unknown;
+  /**
+   * Optional serialization handlers the codec for this backend's stores installs (like
+   * msgpackr's `addExtension`, but per codec instance). See docs/backends.md.
+   */
+  readonly codecHandlers?: readonly CodecHandler[];
 }

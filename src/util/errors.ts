@@ -50,6 +50,7 @@ export const ErrorCodes = [
   'store/unavailable',
   'store/io',
   'store/closed',
+  'store/invalid',
   // worker
   'worker/terminated',
   'worker/protocol',

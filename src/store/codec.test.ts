@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { isCairnError } from '../util/errors';
+import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler } from './codec';
+import { isExact } from './guard';
+
+const codec = createCodec();
+
+function roundTrip(value: unknown, c = codec): unknown {
+  return c.decode(c.encode(value));
+}
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return isCairnError(e) ? e.code : `not a CairnError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+describe('codec round trips', () => {
+  const cases: [string, unknown][] = [
+    ['string', 'héllo ☃ 𝄞'],
+    ['empty string', ''],
+    ['integer', 42],
+    ['negative', -7],
+    ['large safe integer', Number.MAX_SAFE_INTEGER],
+    ['beyond 32 bits', 2 ** 40 + 3],
+    ['float', 3.141592653589793],
+    ['tiny float', 5e-324],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['-0', -0],
+    ['0', 0],
+    ['small bigint', 5n],
+    ['negative bigint', -5n],
+    ['bigint 2^63', 2n ** 63n],
+    ['bigint 2^64 - 1', 2n ** 64n - 1n],
+    ['bigint 2^64', 2n ** 64n],
+    ['bigint -2^63 - 1', -(2n ** 63n) - 1n],
+    ['huge bigint', 3n ** 300n],
+    ['huge negative bigint', -(7n ** 200n)],
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['Date', new Date(Date.UTC(2024, 1, 29, 12, 30, 15, 123))],
+    ['old Date', new Date(-1e13)],
+    ['far Date', new Date(8.64e15)],
+    ['bytes', new Uint8Array([0, 1, 2, 255])],
+    ['empty bytes', new Uint8Array(0)],
+    ['array', [1, 'two', [3n, null], -0]],
+    ['empty array', []],
+    ['object', { a: 1, b: { c: [true, new Date(0)] }, 'with/slash': 's' }],
+    ['empty object', {}],
+    ['__proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')],
+    ['marker-looking key', { '\u0000~': [1, 0], y: 2 }],
+    ['datom-like', [[1, 'person/name', 'Ann', 536870913, true], [2, 'person/age', 30n, 536870913, false]]],
+  ];
+  it.each(cases)('%s', (_name, value) => {
+    const back = roundTrip(value);
+    expect(back).toEqual(value);
+    if (typeof value === 'number') expect(Object.is(back, value)).toBe(true);
+  });
+
+  it('keeps -0 inside nested structures', () => {
+    const back = roundTrip({ xs: [0, -0], y: { z: -0 } }) as { xs: number[]; y: { z: number } };
+    expect(Object.is(back.xs[1], -0)).toBe(true);
+    expect(Object.is(back.xs[0], 0)).toBe(true);
+    expect(Object.is(back.y.z, -0)).toBe(true);
+  });
+
+  it('does not let a __proto__ key reach the prototype', () => {
+    const back = roundTrip(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.keys(back)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('returns plain exact-length Uint8Arrays, not views or Buffers', () => {
+    const enc = codec.encode({ b: new Uint8Array([9, 8, 7]) });
+    expect(isExact(enc)).toBe(true);
+    const back = codec.decode(enc) as { b: Uint8Array };
+    expect(back.b.constructor).toBe(Uint8Array);
+    expect(isExact(back.b)).toBe(true);
+  });
+
+  it('encodes to a fresh array each time (no shared scratch buffer)', () => {
+    const a = codec.encode('first value');
+    const b = codec.encode('second value, longer');
+    expect(codec.decode(a)).toBe('first value');
+    expect(a.buffer).not.toBe(b.buffer);
+  });
+
+  it('does not mutate the input when tagging', () => {
+    const input = { a: [-0, 1], b: 'x' };
+    codec.encode(input);
+    expect(Object.is(input.a[0], -0)).toBe(true);
+  });
+});
+
+describe('codec header', () => {
+  it.each(ValueKinds.map((k) => [k]))('carries kind %s and the format version', (kind) => {
+    const bytes = codec.encode({ x: 1 }, kind);
+    expect(codec.header(bytes)).toEqual({ version: FORMAT_VERSION, kind, tagged: false });
+    expect(codec.decode(bytes, { kind })).toEqual({ x: 1 });
+  });
+
+  it('marks tagged values in the header', () => {
+    expect(codec.header(codec.encode(-0)).tagged).toBe(true);
+    expect(codec.header(codec.encode(0)).tagged).toBe(false);
+  });
+
+  it('rejects a kind mismatch as corrupt, naming the key', () => {
+    const bytes = codec.encode(1, 'node');
+    try {
+      codec.decode(bytes, { key: 'n/1', kind: 'commit' });
+      expect.unreachable();
+    } catch (e) {
+      expect(isCairnError(e, 'store/corrupt')).toBe(true);
+      expect((e as Error).message).toContain('"n/1"');
+    }
+  });
+
+  it('rejects a newer format version, naming it', () => {
+    const bytes = codec.encode('v');
+    bytes[0] = (3 << 5) | (bytes[0]! & 0x1f);
+    try {
+      codec.decode(bytes, { key: 'ref:head' });
+      expect.unreachable();
+    } catch (e) {
+      expect(isCairnError(e, 'store/format-version')).toBe(true);
+      expect((e as Error).message).toContain('version 3');
+      expect((e as { data: Record<string, unknown> }).data).toMatchObject({ version: 3, key: 'ref:head' });
+    }
+  });
+
+  const garbage: [string, Uint8Array][] = [
+    ['empty', new Uint8Array(0)],
+    ['header only', new Uint8Array([0x20])],
+    ['version 0', new Uint8Array([0x00, 0x01])],
+    ['unknown kind', new Uint8Array([0x2f, 0x01])],
+    ['truncated body', new Uint8Array([0x20, 0x92, 0x01])],
+    ['trailing bytes', new Uint8Array([0x20, 0x01, 0x02])],
+    ['reserved byte', new Uint8Array([0x20, 0xc1])],
+    ['bad marker', (() => { const b = codec.encode(-0); return b.subarray(0, b.length - 1); })()],
+  ];
+  it.each(garbage)('garbage (%s) is store/corrupt naming the key', (_name, bytes) => {
+    try {
+      codec.decode(bytes, { key: 'node-17' });
+      expect.unreachable();
+    } catch (e) {
+      expect(isCairnError(e, 'store/corrupt')).toBe(true);
+      expect((e as Error).message).toContain('"node-17"');
+    }
+  });
+
+  it('reports a non-Uint8Array as corrupt', () => {
+    expect(codeOf(() => codec.decode('nope' as unknown as Uint8Array))).toBe('store/corrupt');
+  });
+});
+
+describe('codec handlers', () => {
+  class Point {
+    readonly x: number;
+    readonly y: number;
+    constructor(x: number, y: number) {
+      this.x = x;
+      this.y = y;
+    }
+  }
+  class Keyword {
+    readonly name: string;
+    constructor(name: string) {
+      this.name = name;
+    }
+  }
+  const handlers: CodecHandler[] = [
+    { type: 16, Class: Point, write: (p: Point) => [p.x, p.y], read: ([x, y]: [number, number]) => new Point(x, y) },
+    { type: 17, Class: Keyword, write: (k: Keyword) => k.name, read: (n: string) => new Keyword(n) },
+  ];
+  const withHandlers = createCodec({ handlers });
+
+  it('round-trips handled classes, nested and inside each other', () => {
+    const value = { p: new Point(1, -0), list: [new Keyword('a/b'), { inner: new Point(2, 3) }] };
+    const back = roundTrip(value, withHandlers) as typeof value;
+    expect(back.p).toBeInstanceOf(Point);
+    expect(back.p).toEqual(new Point(1, -0));
+    expect(Object.is(back.p.y, -0)).toBe(true);
+    expect(back.list[0]).toBeInstanceOf(Keyword);
+    expect((back.list[1] as { inner: Point }).inner).toBeInstanceOf(Point);
+  });
+
+  it('is per instance: another codec neither writes nor reads those handlers', () => {
+    const plain = createCodec();
+    // without handlers a class instance goes out as a plain object
+    expect(roundTrip(new Point(1, 2), plain)).toEqual({ x: 1, y: 2 });
+    const bytes = withHandlers.encode(new Point(1, 2));
+    expect(codeOf(() => plain.decode(bytes))).toBe('store/corrupt');
+  });
+
+  const badHandlers: [string, unknown][] = [
+    ['type too small', { type: 3, Class: Point, write: () => 0, read: () => 0 }],
+    ['type too large', { type: 128, Class: Point, write: () => 0, read: () => 0 }],
+    ['non-integer type', { type: 16.5, Class: Point, write: () => 0, read: () => 0 }],
+    ['Object class', { type: 20, Class: Object, write: () => 0, read: () => 0 }],
+    ['missing read', { type: 20, Class: Point, write: () => 0 }],
+  ];
+  it.each(badHandlers)('rejects a handler with %s', (_name, h) => {
+    expect(codeOf(() => createCodec({ handlers: [h as CodecHandler] }))).toBe('config/invalid');
+  });
+
+  it('rejects duplicate handler types', () => {
+    expect(codeOf(() => createCodec({ handlers: [handlers[0]!, { ...handlers[1]!, type: 16 }] }))).toBe('config/invalid');
+  });
+});
+
+describe('codec encode errors', () => {
+  it('rejects cycles with store/invalid', () => {
+    const a: unknown[] = [];
+    a.push(a);
+    expect(codeOf(() => codec.encode(a))).toBe('store/invalid');
+  });
+});

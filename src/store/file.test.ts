@@ -1,0 +1,99 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCode, runStoreContract } from './contract';
+import { createFileBackend } from './file';
+import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names';
+import { decodeRefs, encodeRefs } from './file-refs';
+
+const root = await mkdtemp(join(tmpdir(), 'cairn-file-store-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const backend = createFileBackend();
+runStoreContract('file', { backend: () => backend, config: (id) => ({ backend: 'file', id, path: root }) });
+runStoreContract('file (relaxed)', { backend: () => backend, config: (id) => ({ backend: 'file', id, path: root, durability: 'relaxed' }) });
+
+describe('file names', () => {
+  const keys = ['abc', 'ABC', 'a/b', '..', '.', '', '~', '~7e', 'ünï☃', '😀', 'x'.repeat(SEGMENT * 2 + 5), 'con', 'nul.txt'];
+  it.each(keys.map((k) => [k]))('%j round-trips and stays a safe name', (key) => {
+    const pieces = keyToPath(key);
+    for (const p of pieces) {
+      expect(p).toMatch(/^[a-z0-9_~-]*\+?$/);
+      expect(p.length).toBeLessThanOrEqual(SEGMENT + 1);
+    }
+    expect(pathToKey(pieces)).toBe(key);
+  });
+  it('keeps keys that differ only in case apart', () => {
+    expect(encodeName('A')).not.toBe(encodeName('a'));
+  });
+  it('refuses names it could not have produced', () => {
+    expect(decodeName('A')).toBeUndefined();
+    expect(decodeName('~zz')).toBeUndefined();
+    expect(decodeName('~ff')).toBeUndefined(); // not UTF-8
+    expect(pathToKey(['dir', 'file'])).toBeUndefined();
+  });
+});
+
+describe('refs file', () => {
+  it('round-trips and rejects damage as store/corrupt', () => {
+    const refs = new Map([['ref:head', new Uint8Array([1, 2, 3])], ['ref:ü', new Uint8Array(0)]]);
+    const bytes = encodeRefs(refs);
+    expect(decodeRefs(bytes, 'refs')).toEqual(refs);
+    for (const damaged of [bytes.subarray(0, bytes.length - 1), new Uint8Array([...bytes, 0]), new Uint8Array(3)]) {
+      try {
+        decodeRefs(damaged, 'refs');
+        expect.unreachable();
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('store/corrupt');
+      }
+    }
+  });
+});
+
+describe('file backend specifics', () => {
+  const cfg = (id: string) => ({ backend: 'file', id, path: root });
+
+  it('needs a path and a valid durability', async () => {
+    await expectCode(backend.create({ backend: 'file', id: 'no-path' }), 'config/invalid');
+    await expectCode(backend.create({ ...cfg('d'), durability: 'sometimes' }), 'config/invalid');
+  });
+
+  it('reports a corrupt refs file naming the file', async () => {
+    const s = await backend.create(cfg('corrupt-refs'));
+    await s.putBatch([['ref:head', new Uint8Array([1])]]);
+    const dir = join(root, encodeName('corrupt-refs'));
+    await writeFile(join(dir, 'refs'), new Uint8Array([9, 9, 9]));
+    await expectCode(s.get('ref:head'), 'store/corrupt');
+    await s.close();
+    await backend.delete(cfg('corrupt-refs'));
+  });
+
+  it('refuses a store written by a newer format', async () => {
+    await (await backend.create(cfg('newer'))).close();
+    await writeFile(join(root, encodeName('newer'), 'cairn-store.json'), JSON.stringify({ format: 'cairndb-store', version: 99 }));
+    await expectCode(backend.connect(cfg('newer')), 'store/format-version');
+    await backend.delete(cfg('newer'));
+  });
+
+  it('leaves no temp or lock files behind after writes', async () => {
+    const s = await backend.create(cfg('tidy'));
+    await s.putBatch([['a', new Uint8Array([1])], ['ref:head', new Uint8Array([2])]]);
+    await s.deleteMany(['a']);
+    const dir = join(root, encodeName('tidy'));
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['cairn-store.json', 'nodes', 'refs', 'tmp']);
+    await s.close();
+    await backend.delete(cfg('tidy'));
+  });
+
+  it('breaks a lock left by a dead process', async () => {
+    const s = await backend.create(cfg('stale-lock'));
+    // pid 2^22 + 1 is above Linux's pid_max default range; treated as dead.
+    await writeFile(join(root, encodeName('stale-lock'), 'lock'), String(2 ** 22 + 1));
+    await s.putBatch([['ref:head', new Uint8Array([1])]]);
+    expect(await s.get('ref:head')).toEqual(new Uint8Array([1]));
+    await s.close();
+    await backend.delete(cfg('stale-lock'));
+  });
+});
