@@ -1,0 +1,235 @@
+// `cairndb/client`: the main-thread client. `openWorker(worker?)` returns the engine API of
+// API.md (minus `entity`) with every async call forwarded to the worker through Comlink.
+//
+// Local state, per open client:
+// - `heads`: connection id -> the latest basisT this page has seen (from connect, transact
+//   reports, listener reports and the worker's head watcher). `db(conn)` is synchronous: it
+//   names that committed value by handle, and the worker resolves it (see protocol.ts).
+// - `pending`: the reject functions of calls in flight, so a dead worker fails them all with
+//   'worker/terminated' instead of leaving them pending forever (comlink #428, #655).
+// The Comlink proxy stays referenced for the client's lifetime (comlink #692).
+
+import * as Comlink from 'comlink';
+import { CairnError } from '../src/util/errors';
+import { Datom } from '../src/db/types';
+import { kw } from './kw';
+import { installErrorTransfer } from './errors';
+import { defaultWorker } from './default-worker';
+import {
+  isHandshake, PROTOCOL_VERSION,
+  type ClientApi, type DbHandle, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
+} from './protocol';
+
+export type {
+  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp,
+} from './protocol';
+
+/** What `openWorker` accepts: a Worker, or any Comlink endpoint (a MessagePort in tests). */
+export type WorkerEndpoint = Comlink.Endpoint & { terminate?(): void; close?(): void };
+
+export interface OpenWorkerOptions {
+  /** Reject the handshake if the worker is not ready in time (default 30 s). */
+  readonly readyTimeoutMs?: number;
+  /** Re-read heads when the page becomes visible (default true where `document` exists). */
+  readonly resyncOnVisible?: boolean;
+}
+
+function terminated(why: string): CairnError {
+  return new CairnError('worker/terminated', `the CairnDB worker is gone: ${why}`, { reason: why });
+}
+
+/** Datoms arrive as plain objects (structured clone drops the class); make them Datoms again. */
+function reviveDatoms(xs: readonly Datom[]): Datom[] {
+  return xs.map((d: unknown) => {
+    if (d instanceof Datom) return d;
+    const p = d as Pick<Datom, 'e' | 'a' | 'v' | 'tx' | 'added'>;
+    return new Datom(p.e, p.a, p.v, p.tx, p.added);
+  });
+}
+
+function reviveReport(r: RemoteTxReport): RemoteTxReport {
+  return { ...r, txData: reviveDatoms(r.txData) };
+}
+
+export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: OpenWorkerOptions = {}): ClientApi {
+  installErrorTransfer();
+  const remote = Comlink.wrap<WorkerApi>(worker);
+  const heads = new Map<number, number>();
+  const pending = new Set<(e: CairnError) => void>();
+  let dead: CairnError | null = null;
+  let settleReady: { resolve(): void; reject(e: Error): void } | undefined;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const die = (e: CairnError): void => {
+    if (dead) return;
+    dead = e;
+    if (readyTimer !== undefined) clearTimeout(readyTimer);
+    settleReady?.reject(e);
+    for (const reject of [...pending]) reject(e);
+    pending.clear();
+    worker.removeEventListener('message', onHandshake);
+    worker.removeEventListener('error', onError);
+    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onVisible);
+  };
+
+  const ready = new Promise<void>((resolve, reject) => {
+    settleReady = { resolve, reject };
+  });
+  ready.catch(() => {}); // observed through every call; avoid an unhandled rejection here
+  let isReady = false;
+  function onHandshake(ev: Event): void {
+    const m = (ev as MessageEvent).data as unknown;
+    if (!isHandshake(m)) return;
+    switch (m.type) {
+      case 'cairn:ready':
+        if (m.protocol !== PROTOCOL_VERSION) {
+          const e = new CairnError('worker/protocol', `worker speaks protocol ${m.protocol}, this client ${PROTOCOL_VERSION}: build both from the same cairndb version`, { worker: m.protocol, client: PROTOCOL_VERSION });
+          die(e);
+          return;
+        }
+        isReady = true;
+        if (readyTimer !== undefined) clearTimeout(readyTimer);
+        settleReady?.resolve();
+        return;
+      case 'cairn:failed':
+        die(terminated(`it failed to start: ${m.message}`));
+        return;
+      default: {
+        const never: never = m;
+        throw new CairnError('worker/protocol', `unknown handshake ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  // An error event before the handshake means the script did not load or threw at top level.
+  // Later error events are uncaught exceptions inside a living worker: not fatal.
+  function onError(ev: Event): void {
+    if (isReady) return;
+    const msg = (ev as ErrorEvent).message || 'the worker script failed to load';
+    die(terminated(`it failed to start: ${msg}`));
+  }
+  function onVisible(): void {
+    if (document.visibilityState === 'visible' && !dead) call(() => remote.resync()).catch(() => {});
+  }
+  worker.addEventListener('message', onHandshake);
+  worker.addEventListener('error', onError);
+  (worker as { start?(): void }).start?.();
+  readyTimer = setTimeout(() => die(terminated(`no ready handshake within ${options.readyTimeoutMs ?? 30_000} ms`)), options.readyTimeoutMs ?? 30_000);
+
+  // Whoever terminates the worker (us or the app), pending calls must not hang.
+  if (typeof worker.terminate === 'function') {
+    const terminate = worker.terminate.bind(worker);
+    worker.terminate = () => {
+      terminate();
+      die(terminated('it was terminated'));
+    };
+  }
+  if ((options.resyncOnVisible ?? true) && typeof document !== 'undefined') document.addEventListener('visibilitychange', onVisible);
+
+  /** Forward one call once ready; reject with the death reason if the worker goes away. */
+  function call<T>(f: () => Promise<T>): Promise<T> {
+    if (dead) return Promise.reject(dead);
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: CairnError): void => reject(e);
+      pending.add(fail);
+      ready
+        .then(f)
+        .then(resolve, reject)
+        .finally(() => pending.delete(fail));
+    });
+  }
+
+  const seen = (conn: number, basisT: number): void => {
+    if ((heads.get(conn) ?? -Infinity) < basisT) heads.set(conn, basisT);
+  };
+  const withView = (db: DbHandle, v: ViewOp): DbHandle => ({ ...db, views: [...db.views, v] });
+
+  const api: ClientApi = {
+    ready,
+    createDatabase: (config) => call(() => remote.createDatabase(config)),
+    deleteDatabase: (config) => call(() => remote.deleteDatabase(config)),
+    databaseExists: (config) => call(() => remote.databaseExists(config)),
+    connect: (config) =>
+      call(async () => {
+        let id = -1;
+        const onHead = Comlink.proxy((basisT: number) => {
+          if (id !== -1) seen(id, basisT);
+        });
+        const { handle, basisT } = await remote.connect(config, onHead);
+        id = handle.id;
+        seen(id, basisT);
+        return handle;
+      }),
+    release: (conn) =>
+      call(async () => {
+        await remote.release(conn);
+        heads.delete(conn.id);
+      }),
+    db(conn) {
+      const basisT = heads.get(conn.id);
+      if (basisT === undefined) throw new CairnError('db/released', `connection ${conn.id} is not open in this client`, { conn: conn.id });
+      return { __cairn: 'db', conn: conn.id, basisT, ref: null, views: [] };
+    },
+    transact: (conn, input) =>
+      call(async () => {
+        const r = reviveReport(await remote.transact(conn, input));
+        seen(conn.id, r.dbAfter.basisT);
+        return r;
+      }),
+    q: (query, ...inputs) => call(() => remote.q(query, ...inputs)),
+    pull: (db, pattern, eid) => call(() => remote.pull(db, pattern, eid)),
+    pullMany: (db, pattern, eids) => call(() => remote.pullMany(db, pattern, eids)),
+    datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),
+    seekDatoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.seekDatoms(db, index, ...components))),
+    indexRange: (db, attr, start, end) => call(async () => reviveDatoms(await remote.indexRange(db, attr, start, end))),
+    history: (db) => withView(db, { kind: 'history' }),
+    asOf: (db, t) => withView(db, { kind: 'asOf', t }),
+    since: (db, t) => withView(db, { kind: 'since', t }),
+    withDb: (db, input) => call(async () => reviveReport(await remote.withDb(db, input))),
+    listen(conn, callback) {
+      let active = true;
+      const proxied = Comlink.proxy((report: RemoteTxReport) => {
+        if (!active) return;
+        const r = reviveReport(report);
+        seen(conn.id, r.dbAfter.basisT);
+        callback(r);
+      });
+      const id = call(() => remote.listen(conn, proxied));
+      id.catch(() => {}); // a failed registration surfaces as "no events"; unlisten stays safe
+      return () => {
+        if (!active) return;
+        active = false;
+        id.then((lid) => call(() => remote.unlisten(lid))).catch(() => {});
+      };
+    },
+    schema: (db) => call(() => remote.schema(db)),
+    reverseSchema: (db) => call(() => remote.reverseSchema(db)),
+    gcStorage: (conn, removeBefore) => call(() => remote.gcStorage(conn, removeBefore)),
+    kw,
+    async close() {
+      if (dead) return;
+      if (isReady) {
+        // Let the worker close its store connections (an open IDB connection blocks deletes in
+        // other tabs), but never wait long on a worker that may be stuck.
+        const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2_000));
+        await Promise.race([call(() => remote.shutdown()).catch(() => {}), timeout]);
+      }
+      if (typeof worker.terminate === 'function') worker.terminate();
+      else {
+        worker.close?.();
+        die(terminated('the client was closed'));
+      }
+    },
+    async storageInfo(): Promise<StorageInfo> {
+      const choice = await call(() => remote.storage());
+      const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;
+      const persisted = sm?.persisted ? await sm.persisted().catch(() => false) : false;
+      const est = sm?.estimate ? await sm.estimate().catch(() => null) : null;
+      return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null };
+    },
+    async requestPersistence() {
+      const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;
+      return sm?.persist ? sm.persist().catch(() => false) : false;
+    },
+  };
+  return api;
+}

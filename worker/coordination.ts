@@ -1,0 +1,140 @@
+// Cross-tab coordination seam (DESIGN decision 6) between a Connection (src/conn) and the
+// browser. Each tab runs its own worker; all open the same IndexedDB database.
+//
+// Contract for src/conn (the only caller):
+// - `withWriteLock(fn)`: run the critical section "read head -> apply -> commit (CAS on the
+//   head)" inside it. It serialises writers of one database across tabs and workers. It is NOT
+//   re-entrant: never call it from inside `fn`. Correctness still rests on the CAS: if the lock
+//   cannot be had within `lockTimeoutMs` (a frozen tab keeps its lock, browser-storage §6.2),
+//   `fn` runs without it and a stale writer rebases on the CAS conflict as usual.
+// - `announce(head)`: after a commit is durable, tell other tabs. Never delivered to the
+//   announcing connection itself; delivered to other connections on the same database, in
+//   other tabs and in this worker.
+// - `onRemoteCommit(cb)`: `cb` runs when another connection announced a commit, and when the
+//   page becomes visible again (`resync`, missed messages while frozen) — then with `null`.
+//   Conn answers by re-reading the head from the store; if it moved, it installs the new Db and
+//   fires its listeners with the report of the commits it had not seen. Returns unsubscribe.
+// - `close()`: on release; stops delivery and frees the channel.
+//
+// One Coordinator per connection (not per database), so two connections in one worker hear
+// each other through their separate channels.
+
+import type { StoreConfig } from '../src/store/types';
+
+export interface HeadAnnouncement {
+  /** basisT (max tx) of the new head. */
+  readonly basisT: number;
+  /** Store key or commit id of the new head, if conn wants to skip unchanged reloads. */
+  readonly head?: string;
+}
+
+export interface Coordinator {
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T>;
+  announce(head: HeadAnnouncement): void;
+  onRemoteCommit(cb: (head: HeadAnnouncement | null) => void): () => void;
+  close(): void;
+}
+
+/** How the worker makes a coordinator for a connection's store. */
+export type CoordinatorFactory = (store: StoreConfig) => Coordinator;
+
+export interface BrowserCoordinationOptions {
+  /** Give up waiting for the lock after this long and rely on the CAS (default 10 s). */
+  readonly lockTimeoutMs?: number;
+  /** Store backends whose data other tabs share (default: everything but 'memory'). */
+  readonly isShared?: (store: StoreConfig) => boolean;
+}
+
+interface Wire {
+  readonly type: 'cairn:commit';
+  readonly basisT: number;
+  readonly head?: string;
+}
+
+/** Names derived from the store; exported so tests and tools can observe them. */
+export function lockName(store: StoreConfig): string {
+  return `cairndb:${store.backend}:${store.id}:write`;
+}
+export function channelName(store: StoreConfig): string {
+  return `cairndb:${store.backend}:${store.id}`;
+}
+
+/** A coordinator that does nothing: for stores no other tab can see (memory). */
+export function localCoordinator(): Coordinator {
+  const subs = new Set<(h: HeadAnnouncement | null) => void>();
+  return {
+    withWriteLock: (fn) => fn(),
+    announce: () => {},
+    onRemoteCommit(cb) {
+      subs.add(cb);
+      return () => subs.delete(cb);
+    },
+    close: () => subs.clear(),
+  };
+}
+
+export interface Coordination {
+  readonly factory: CoordinatorFactory;
+  /** The page became visible: every live coordinator asks its connection to re-read the head. */
+  resync(): void;
+}
+
+/** Web Locks + BroadcastChannel coordinators, degrading to local where either is missing. */
+export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coordination {
+  // Coordinators made and not yet closed, so `resync` can reach them.
+  const live = new Set<{ resync(): void }>();
+  const timeout = opts.lockTimeoutMs ?? 10_000;
+  const isShared = opts.isShared ?? ((s: StoreConfig) => s.backend !== 'memory');
+  const factory: CoordinatorFactory = (store) => {
+    if (!isShared(store)) return localCoordinator();
+    const locks: LockManager | undefined = (globalThis.navigator as Navigator | undefined)?.locks;
+    const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName(store)) : null;
+    const subs = new Set<(h: HeadAnnouncement | null) => void>();
+    const deliver = (h: HeadAnnouncement | null): void => {
+      for (const cb of [...subs]) cb(h);
+    };
+    channel?.addEventListener('message', (ev: MessageEvent) => {
+      const m = ev.data as Partial<Wire> | null;
+      if (m?.type !== 'cairn:commit' || typeof m.basisT !== 'number') return;
+      deliver(m.head === undefined ? { basisT: m.basisT } : { basisT: m.basisT, head: m.head });
+    });
+    const self = { resync: () => deliver(null) };
+    live.add(self);
+    return {
+      async withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+        if (!locks) return fn();
+        let granted = false;
+        const signal = AbortSignal.timeout(timeout);
+        try {
+          return await locks.request(lockName(store), { mode: 'exclusive', signal }, () => {
+            granted = true;
+            return fn();
+          });
+        } catch (e) {
+          // Only a lock-wait timeout falls through; errors from fn propagate unchanged.
+          if (granted || !signal.aborted) throw e;
+        }
+        return fn();
+      },
+      announce(head) {
+        const m: Wire = head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
+        channel?.postMessage(m);
+      },
+      onRemoteCommit(cb) {
+        subs.add(cb);
+        return () => subs.delete(cb);
+      },
+      close() {
+        subs.clear();
+        live.delete(self);
+        channel?.close();
+      },
+    };
+  };
+  return {
+    factory,
+    resync: () => {
+      for (const c of live) c.resync();
+    },
+  };
+}

@@ -1,0 +1,291 @@
+// The worker side of the boundary: `createHost(engine)` turns an in-process engine (EngineApi)
+// into the `WorkerApi` surface that worker.ts exposes over Comlink.
+//
+// State (the only mutable things in the worker besides the engine's connections):
+// - `conns`: handle id -> live connection, its recent committed Db values by basisT (an LRU
+//   window, filled from connect, transact reports and an internal listener), and the Comlink
+//   proxy that tells the client about new heads.
+// - `speculative`: ref -> Db for withDb results (an LRU window).
+// - `listeners`: listener id -> engine unlisten + the client's Comlink proxy.
+// Ids are never reused, so a stale handle cannot reach a different connection.
+
+import * as Comlink from 'comlink';
+import { CairnError } from '../src/util/errors';
+import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine';
+import type { Coordinator, CoordinatorFactory } from './coordination';
+import { LruMap } from './lru';
+import {
+  isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
+} from './protocol';
+import { resolveStore, storageChoice } from './storage';
+
+export interface HostOptions {
+  /** Resolves to null when IndexedDB can be opened, else the reason (default: assume it can't be used). */
+  readonly probeIndexedDb?: () => Promise<string | null>;
+  /** Makes the cross-tab coordinator handed to each connection (default: none). */
+  readonly coordinatorFor?: CoordinatorFactory;
+  /** Called on `resync()` (page visible again). */
+  readonly onResync?: () => void;
+  /** Committed Db values kept per connection for handles (default 256). */
+  readonly dbWindow?: number;
+  /** Speculative (withDb) values kept (default 256). */
+  readonly speculativeWindow?: number;
+}
+
+/** The in-process connect, with the optional seam src/conn may accept (see coordination.ts). */
+type ConnectWithOptions = (config: Config, options?: { readonly coordinator?: Coordinator }) => Promise<Connection>;
+
+interface LiveConn {
+  readonly handle: ConnHandle;
+  readonly conn: Connection;
+  readonly dbs: LruMap<number, Db>;
+  readonly unlisten: () => void;
+  readonly onHead: ((basisT: number) => void) | undefined;
+  readonly listenerIds: Set<number>;
+}
+
+interface LiveListener {
+  readonly connId: number;
+  readonly unlisten: () => void;
+  readonly callback: RemoteListener;
+}
+
+/** Release a Comlink proxy we were handed, if it is one (plain functions in tests are not). */
+function releaseRemote(f: unknown): void {
+  const release = (f as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
+  if (typeof release === 'function') {
+    try {
+      release.call(f);
+    } catch {
+      // Already released or its port is gone: nothing left to free.
+    }
+  }
+}
+
+/** Fire-and-forget a call to the client; a closed page must not crash the worker. */
+function notify(f: () => unknown): void {
+  try {
+    const r = f();
+    if (r instanceof Promise) r.catch(() => {});
+  } catch {
+    // The client went away.
+  }
+}
+
+export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi {
+  const conns = new Map<number, LiveConn>();
+  const speculative = new LruMap<number, Db>(opts.speculativeWindow ?? 256);
+  const listeners = new Map<number, LiveListener>();
+  let nextId = 1;
+  let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
+
+  const storage = (): Promise<{ problem: string | null; choice: StorageChoice }> => {
+    probe ??= (opts.probeIndexedDb ?? (() => Promise.resolve('no IndexedDB probe configured')))()
+      .then((problem) => ({ problem, choice: storageChoice(problem) }));
+    return probe;
+  };
+  const resolveConfig = async (config: Config | undefined): Promise<Config> => {
+    const { problem, choice } = await storage();
+    return resolveStore(config ?? {}, choice, problem);
+  };
+
+  const liveConn = (handle: ConnHandle | number): LiveConn => {
+    const id = typeof handle === 'number' ? handle : handle?.id;
+    const live = typeof id === 'number' ? conns.get(id) : undefined;
+    if (!live) {
+      if (typeof id === 'number' && id > 0 && id < nextId) throw new CairnError('db/released', `connection ${id} was released`, { conn: id });
+      throw new CairnError('worker/protocol', `not a connection handle: ${JSON.stringify(handle)}`, {});
+    }
+    return live;
+  };
+
+  const remember = (live: LiveConn, db: Db): void => {
+    live.dbs.set(db.basisT, db);
+  };
+
+  const applyView = (db: Db, v: ViewOp): Db => {
+    switch (v.kind) {
+      case 'history': return engine.history(db);
+      case 'asOf': return engine.asOf(db, v.t);
+      case 'since': return engine.since(db, v.t);
+      default: {
+        const never: never = v;
+        throw new CairnError('worker/protocol', `unknown view ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  const resolveDb = (h: DbHandle): Db => {
+    if (!isDbHandle(h)) throw new CairnError('worker/protocol', `not a Db handle: ${JSON.stringify(h)}`);
+    let base: Db | undefined;
+    if (h.ref !== null) {
+      base = speculative.get(h.ref);
+      if (!base) throw new CairnError('worker/protocol', `speculative Db ${h.ref} (basisT ${h.basisT}) is no longer held by the worker; re-run withDb`, { ref: h.ref });
+    } else {
+      const live = liveConn(h.conn);
+      base = live.dbs.get(h.basisT);
+      if (!base) {
+        const current = engine.db(live.conn);
+        remember(live, current);
+        if (current.basisT === h.basisT) base = current;
+      }
+      if (!base) throw new CairnError('worker/protocol', `Db at basisT ${h.basisT} of connection ${h.conn} is no longer held by the worker; take a fresh db(conn)`, { conn: h.conn, basisT: h.basisT });
+    }
+    return h.views.reduce(applyView, base);
+  };
+
+  /** Replace Db handles among query inputs by the values they name. */
+  const resolveInputs = (inputs: readonly unknown[]): unknown[] => inputs.map((x) => (isDbHandle(x) ? resolveDb(x) : x));
+
+  const committedHandle = (connId: number, db: Db): DbHandle => ({ __cairn: 'db', conn: connId, basisT: db.basisT, ref: null, views: [] });
+
+  const wireReport = (live: LiveConn, r: TxReport): RemoteTxReport => {
+    remember(live, r.dbBefore);
+    remember(live, r.dbAfter);
+    return {
+      dbBefore: committedHandle(live.handle.id, r.dbBefore),
+      dbAfter: committedHandle(live.handle.id, r.dbAfter),
+      txData: r.txData,
+      tempids: r.tempids,
+      txMeta: r.txMeta,
+    };
+  };
+
+  const dropListener = (id: number): void => {
+    const l = listeners.get(id);
+    if (!l) return;
+    listeners.delete(id);
+    conns.get(l.connId)?.listenerIds.delete(id);
+    l.unlisten();
+    releaseRemote(l.callback);
+  };
+
+  const release = async (handle: ConnHandle): Promise<void> => {
+    const live = liveConn(handle);
+    conns.delete(live.handle.id);
+    for (const id of [...live.listenerIds]) dropListener(id);
+    live.unlisten();
+    releaseRemote(live.onHead);
+    live.dbs.clear();
+    await engine.release(live.conn);
+  };
+
+  return {
+    async createDatabase(config) {
+      await engine.createDatabase(await resolveConfig(config));
+    },
+    async deleteDatabase(config) {
+      await engine.deleteDatabase(await resolveConfig(config));
+    },
+    async databaseExists(config) {
+      return engine.databaseExists(await resolveConfig(config));
+    },
+    async connect(config, onHead) {
+      const resolved = await resolveConfig(config);
+      const coordinator = opts.coordinatorFor && resolved.store ? opts.coordinatorFor(resolved.store) : undefined;
+      let conn: Connection;
+      try {
+        conn = await (engine.connect as ConnectWithOptions)(resolved, coordinator ? { coordinator } : undefined);
+      } catch (e) {
+        coordinator?.close();
+        throw e;
+      }
+      const id = nextId++;
+      const handle: ConnHandle = { __cairn: 'conn', id, config: resolved };
+      const dbs = new LruMap<number, Db>(opts.dbWindow ?? 256);
+      // Registered before any user listener, so the window holds every head the client can see.
+      const live: LiveConn = {
+        handle, conn, dbs, onHead, listenerIds: new Set(),
+        unlisten: (() => {
+          const off = engine.listen(conn, (r) => {
+            remember(live, r.dbBefore);
+            remember(live, r.dbAfter);
+            if (onHead) notify(() => onHead(r.dbAfter.basisT));
+          });
+          return () => {
+            off();
+            coordinator?.close();
+          };
+        })(),
+      };
+      conns.set(id, live);
+      const current = engine.db(conn);
+      remember(live, current);
+      return { handle, basisT: current.basisT };
+    },
+    release,
+    async transact(conn, input) {
+      const live = liveConn(conn);
+      return wireReport(live, await engine.transact(live.conn, input));
+    },
+    async q(query, ...inputs) {
+      if (typeof query === 'object' && query !== null && !Array.isArray(query) && 'query' in query) {
+        const map = query as { query: unknown; args?: readonly unknown[] };
+        return engine.q({ ...map, args: resolveInputs(map.args ?? []) } as Parameters<EngineApi['q']>[0], ...resolveInputs(inputs));
+      }
+      return engine.q(query, ...resolveInputs(inputs));
+    },
+    async pull(db, pattern, eid) {
+      return engine.pull(resolveDb(db), pattern, eid);
+    },
+    async pullMany(db, pattern, eids) {
+      return engine.pullMany(resolveDb(db), pattern, eids);
+    },
+    async datoms(db, index, ...components) {
+      return engine.datoms(resolveDb(db), index, ...components);
+    },
+    async seekDatoms(db, index, ...components) {
+      return engine.seekDatoms(resolveDb(db), index, ...components);
+    },
+    async indexRange(db, attr, start, end) {
+      return engine.indexRange(resolveDb(db), attr, start, end);
+    },
+    async withDb(db, input) {
+      const r = await engine.withDb(resolveDb(db), input);
+      const ref = nextId++;
+      speculative.set(ref, r.dbAfter);
+      return {
+        dbBefore: db,
+        dbAfter: { __cairn: 'db', conn: db.conn, basisT: r.dbAfter.basisT, ref, views: [] },
+        txData: r.txData,
+        tempids: r.tempids,
+        txMeta: r.txMeta,
+      };
+    },
+    async schema(db) {
+      return engine.schema(resolveDb(db));
+    },
+    async reverseSchema(db) {
+      return engine.reverseSchema(resolveDb(db));
+    },
+    async gcStorage(conn, removeBefore) {
+      return engine.gcStorage(liveConn(conn).conn, removeBefore);
+    },
+    async listen(conn, callback) {
+      const live = liveConn(conn);
+      const id = nextId++;
+      const unlisten = engine.listen(live.conn, (r) => {
+        const report = wireReport(live, r);
+        notify(() => callback(report));
+      });
+      listeners.set(id, { connId: live.handle.id, unlisten, callback });
+      live.listenerIds.add(id);
+      return id;
+    },
+    async unlisten(listenerId) {
+      dropListener(listenerId);
+    },
+    async resync() {
+      opts.onResync?.();
+    },
+    async storage() {
+      return (await storage()).choice;
+    },
+    async shutdown() {
+      const all = [...conns.values()];
+      const results = await Promise.allSettled(all.map((l) => release(l.handle)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}

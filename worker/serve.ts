@@ -1,0 +1,24 @@
+// Expose an engine on a Comlink endpoint and complete the ready handshake. worker.ts calls it
+// with the worker global; tests call it with one end of a MessageChannel.
+
+import * as Comlink from 'comlink';
+import type { EngineApi } from '../src/engine';
+import { installErrorTransfer } from './errors';
+import { createHost, type HostOptions } from './host';
+import { PROTOCOL_VERSION, type HandshakeMessage, type WorkerApi } from './protocol';
+
+export function serveEngine(engine: EngineApi, endpoint: Comlink.Endpoint, opts: HostOptions = {}): WorkerApi {
+  installErrorTransfer();
+  const host = createHost(engine, opts);
+  Comlink.expose(host, endpoint);
+  const ready: HandshakeMessage = { type: 'cairn:ready', protocol: PROTOCOL_VERSION };
+  endpoint.postMessage(ready);
+  return host;
+}
+
+/** Tell the client the worker could not start (it rejects every call with worker/terminated). */
+export function failStart(endpoint: Comlink.Endpoint, error: unknown): void {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const failed: HandshakeMessage = { type: 'cairn:failed', message };
+  endpoint.postMessage(failed);
+}
