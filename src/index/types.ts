@@ -31,6 +31,11 @@ export type StoredNode<K> =
   | { readonly kind: 'leaf'; readonly keys: readonly K[] }
   | { readonly kind: 'branch'; readonly level: number; readonly keys: readonly K[]; readonly children: readonly NodeAddress[]; readonly counts?: readonly number[] };
 
+/**
+ * Range comparators: reads that take `cmp` call it as `cmp(storedKey, bound)`, never the other
+ * way round, so a bound may be a partial key whose missing components compare as equal
+ * (DataScript style). `cmp` must order keys consistently with the set's comparator.
+ */
 export interface SortedSet<K> {
   readonly size: number;
   /** Keys k with from <= k <= to under `cmp` (default: the set's comparator); undefined = open. */
@@ -39,7 +44,7 @@ export interface SortedSet<K> {
   rslice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
   /** Keys >= from to the end of the set (at most `limit`). */
   seek(from: K, limit?: number, cmp?: Comparator<K>): MaybePromise<K[]>;
-  /** Number of keys in [from, to], approximate allowed when `estimate` is true. */
+  /** Number of keys in [from, to] (exact, O(log n) nodes through subtree counts). */
   count(from?: K, to?: K, cmp?: Comparator<K>): MaybePromise<number>;
   has(key: K): MaybePromise<boolean>;
   transient(): TransientSet<K>;
@@ -47,9 +52,17 @@ export interface SortedSet<K> {
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress>;
   /** Check every structural invariant; throws `index/invalid` describing the first violation. */
   checkValid(): MaybePromise<void>;
+  /** What `restore` needs besides the root address (kept in the commit record). */
+  meta(): IndexMeta;
 }
 
+/**
+ * A mutable batch over a set. Operations may return Promises (an unloaded node on the path);
+ * an operation issued while another is pending waits for it, so a failed load leaves the
+ * transient unchanged and usable.
+ */
 export interface TransientSet<K> {
+  readonly size: number;
   /** Returns false when the key was already present. */
   add(key: K): MaybePromise<boolean>;
   /** Returns false when the key was absent. */

@@ -1,0 +1,123 @@
+// Read operations over a tree root: membership, range scans and rank-based counts.
+//
+// Every read runs synchronously while the nodes it needs are in memory (or in the storage's
+// cache) and turns into a Promise at the first node that must be fetched, continuing from where
+// it stopped. A point read fetches at most one node per level. A range scan walks the tree
+// level by level: it collects every child of the current level that overlaps the range and
+// resolves them with ONE `loadMany`, so a scan over many leaves costs one round trip per level,
+// never one per leaf (DESIGN decision 1).
+
+import type { MaybePromise } from '../util/maybe';
+import { isPromise, lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node';
+import type { Comparator, NodeStorage } from './types';
+
+/** Whether `key` is in the tree. */
+export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<boolean> {
+  let r = ref;
+  for (;;) {
+    const n = resolve(r, storage);
+    if (isPromise(n)) return n.then((node) => has(node, key, cmp, storage));
+    const keys = n.keys;
+    const i = lowerBound(keys, key, cmp);
+    if (i === keys.length) return false;
+    if (n.kind === 'leaf') return cmp(keys[i] as K, key) === 0;
+    r = n.children[i] as Ref<K>;
+  }
+}
+
+/** Bounds of a scan; `undefined` = open end. `limit` caps the number of keys (Infinity = none). */
+export interface Range<K> {
+  readonly from: K | undefined;
+  readonly to: K | undefined;
+  readonly cmp: Comparator<K>;
+  readonly limit: number;
+}
+
+/** Keys within the range, ascending, in one array. */
+export function scan<K>(root: Ref<K>, range: Range<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
+  if (range.limit <= 0) return [];
+  return scanLevel([root], range, storage);
+}
+
+function scanLevel<K>(refs: Ref<K>[], range: Range<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
+  for (;;) {
+    const resolved = resolveAll(refs, storage);
+    if (isPromise(resolved)) return resolved.then((nodes) => scanLevel(nodes, range, storage));
+    const nodes = resolved;
+    if (nodes.length === 0) return [];
+    if ((nodes[0] as Node<K>).kind === 'leaf') return collectLeaves(nodes, range);
+    refs = overlappingChildren(nodes, range);
+  }
+}
+
+/**
+ * Children of this level's nodes that may hold keys in the range, in order. In the first node
+ * the range starts at the first child whose max >= from; in the last it ends at the first child
+ * whose max > to (it may still hold keys <= to). With a limit, children stop once their keys
+ * surely suffice: the first child holds at least one key in range, every later one all of its
+ * subtree count (they lie strictly inside the range, except the last, after which we stop anyway).
+ */
+function overlappingChildren<K>(nodes: Node<K>[], range: Range<K>): Ref<K>[] {
+  const { from, to, cmp, limit } = range;
+  const out: Ref<K>[] = [];
+  let atLeast = 0;
+  const last = nodes.length - 1;
+  for (let n = 0; n <= last; n++) {
+    const node = nodes[n] as Node<K>;
+    if (node.kind !== 'branch') continue; // unreachable: all leaves sit at one depth
+    const keys = node.keys;
+    const lo = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
+    const hi = n === last && to !== undefined ? Math.min(upperBound(keys, to, cmp, lo), keys.length - 1) : keys.length - 1;
+    for (let i = lo; i <= hi; i++) {
+      out.push(node.children[i] as Ref<K>);
+      atLeast += out.length === 1 ? 1 : (node.counts[i] as number);
+      if (atLeast >= limit) return out;
+    }
+  }
+  return out;
+}
+
+function collectLeaves<K>(leaves: Node<K>[], range: Range<K>): K[] {
+  const { from, to, cmp, limit } = range;
+  const out: K[] = [];
+  const last = leaves.length - 1;
+  for (let n = 0; n <= last; n++) {
+    const keys = leaves[n]!.keys;
+    const start = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
+    let end = n === last && to !== undefined ? upperBound(keys, to, cmp, start) : keys.length;
+    if (end - start > limit - out.length) end = start + (limit - out.length);
+    for (let i = start; i < end; i++) out.push(keys[i] as K);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/**
+ * Number of keys k with cmp(k, bound) < 0 (`inclusive` false) or <= 0 (`inclusive` true):
+ * one path down, adding the subtree counts of every child wholly before the bound.
+ */
+export function rank<K>(
+  ref: Ref<K>,
+  bound: K,
+  inclusive: boolean,
+  cmp: Comparator<K>,
+  storage: NodeStorage<K> | undefined,
+  acc = 0,
+): MaybePromise<number> {
+  let r = ref;
+  let total = acc;
+  for (;;) {
+    const n = resolve(r, storage);
+    if (isPromise(n)) {
+      const sofar = total;
+      return n.then((node) => rank(node, bound, inclusive, cmp, storage, sofar));
+    }
+    const keys = n.keys;
+    const i = inclusive ? upperBound(keys, bound, cmp) : lowerBound(keys, bound, cmp);
+    if (n.kind === 'leaf') return total + i;
+    const counts = n.counts;
+    for (let j = 0; j < i; j++) total += counts[j] as number;
+    if (i === keys.length) return total;
+    r = n.children[i] as Ref<K>;
+  }
+}
