@@ -8,8 +8,11 @@
 
 import type { MaybePromise } from '../util/maybe';
 
-/** Every value a datom can hold. Keywords are ':ns/name' strings; refs are entity-id numbers. */
-export type Value = string | number | bigint | boolean | Date | Uint8Array | readonly Value[];
+/**
+ * Every value a datom can hold. Keywords are ':ns/name' strings; refs are entity-id numbers.
+ * A tuple slot may be null (a composite tuple's missing member).
+ */
+export type Value = string | number | bigint | boolean | Date | Uint8Array | readonly (Value | null)[];
 
 export type IndexName = 'eavt' | 'aevt' | 'avet';
 
@@ -64,8 +67,8 @@ export interface Schema {
 export type DbView =
   | { readonly kind: 'current' }
   | { readonly kind: 'history' }
-  | { readonly kind: 'asOf'; readonly t: number }
-  | { readonly kind: 'since'; readonly t: number };
+  | { readonly kind: 'asOf'; readonly t: number | Date }
+  | { readonly kind: 'since'; readonly t: number | Date };
 
 export interface DbConfig {
   readonly schemaFlexibility: 'write' | 'read';
@@ -111,13 +114,19 @@ export interface Db {
  * Instances are frozen-by-convention: never mutate one that is in an index.
  */
 export class Datom {
-  constructor(
-    readonly e: number,
-    readonly a: string,
-    readonly v: Value,
-    readonly tx: number,
-    readonly added: boolean = true,
-  ) {}
+  readonly e: number;
+  readonly a: string;
+  readonly v: Value;
+  readonly tx: number;
+  readonly added: boolean;
+
+  constructor(e: number, a: string, v: Value, tx: number, added = true) {
+    this.e = e;
+    this.a = a;
+    this.v = v;
+    this.tx = tx;
+    this.added = added;
+  }
 
   toJSON(): { e: number; a: string; v: Value; tx: number; added: boolean } {
     return { e: this.e, a: this.a, v: this.v, tx: this.tx, added: this.added };

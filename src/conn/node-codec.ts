@@ -1,0 +1,63 @@
+// How index nodes of datoms become plain data for the store codec (DESIGN decision 3: datoms
+// positional). A node's attributes are dictionary-encoded once per node, so the attribute
+// string is not repeated for every datom:
+//   leaf   -> ['l', attrs, flat]              flat = [e, ai, v, tx, added(0|1), e, ai, …]
+//   branch -> ['b', level, attrs, flat, children, counts | null]
+// `flat` holds the branch's max keys in the same positional form.
+
+import type { NodeAddress, StoredNode } from '../index/types';
+import { Datom, type Value } from '../db/types';
+import { fail } from '../util/errors';
+
+type Encoded = readonly unknown[];
+
+function flatten(keys: readonly Datom[]): { attrs: string[]; flat: unknown[] } {
+  const attrs: string[] = [];
+  const index = new Map<string, number>();
+  const flat: unknown[] = new Array(keys.length * 5);
+  let j = 0;
+  for (const d of keys) {
+    let ai = index.get(d.a);
+    if (ai === undefined) {
+      ai = attrs.length;
+      attrs.push(d.a);
+      index.set(d.a, ai);
+    }
+    flat[j++] = d.e;
+    flat[j++] = ai;
+    flat[j++] = d.v;
+    flat[j++] = d.tx;
+    flat[j++] = d.added ? 1 : 0;
+  }
+  return { attrs, flat };
+}
+
+function unflatten(attrs: readonly string[], flat: readonly unknown[]): Datom[] {
+  const out: Datom[] = new Array(flat.length / 5);
+  for (let i = 0, j = 0; j < flat.length; i++, j += 5) {
+    out[i] = new Datom(flat[j] as number, attrs[flat[j + 1] as number]!, flat[j + 2] as Value, flat[j + 3] as number, flat[j + 4] === 1);
+  }
+  return out;
+}
+
+export function nodeToData(node: StoredNode<Datom>): Encoded {
+  const { attrs, flat } = flatten(node.keys);
+  if (node.kind === 'leaf') return ['l', attrs, flat];
+  return ['b', node.level, attrs, flat, node.children, node.counts ?? null];
+}
+
+export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
+  if (!Array.isArray(data)) fail('store/corrupt', `node ${key} is not a node record`, { key });
+  if (data[0] === 'l' && data.length === 3) return { kind: 'leaf', keys: unflatten(data[1], data[2]) };
+  if (data[0] === 'b' && data.length === 6) {
+    const counts = data[5] as number[] | null;
+    return {
+      kind: 'branch',
+      level: data[1] as number,
+      keys: unflatten(data[2], data[3]),
+      children: data[4] as NodeAddress[],
+      ...(counts ? { counts } : {}),
+    };
+  }
+  return fail('store/corrupt', `node ${key} has an unknown layout`, { key });
+}
