@@ -47,8 +47,8 @@ export class PersistentSet<K> implements SortedSet<K> {
   }
 
   count(from?: K, to?: K, cmp: Comparator<K> = this.cmp): MaybePromise<number> {
-    const below = from === undefined ? 0 : rank(this.root, from, false, cmp, this.storage);
-    const upTo = to === undefined ? this.size : rank(this.root, to, true, cmp, this.storage);
+    const below = from === undefined ? 0 : rank(this.root, this.size, from, false, cmp, this.storage);
+    const upTo = to === undefined ? this.size : rank(this.root, this.size, to, true, cmp, this.storage);
     const diff = (a: number, b: number): number => Math.max(0, b - a);
     if (isPromise(below) || isPromise(upTo)) return Promise.all([below, upTo]).then(([a, b]) => diff(a, b));
     return diff(below, upTo);

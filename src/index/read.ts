@@ -79,25 +79,36 @@ function overlappingChildren<K>(nodes: Node<K>[], range: Range<K>): Ref<K>[] {
 
 function collectLeaves<K>(leaves: Node<K>[], range: Range<K>): K[] {
   const { from, to, cmp, limit } = range;
-  const out: K[] = [];
   const last = leaves.length - 1;
-  for (let n = 0; n <= last; n++) {
+  // Bounds apply only in the first and last leaf; everything between is taken whole, so the
+  // exact result size is known before copying and the array is allocated once.
+  const first = leaves[0]!.keys;
+  const start = from !== undefined ? lowerBound(first, from, cmp) : 0;
+  const lastKeys = leaves[last]!.keys;
+  const end = to !== undefined ? upperBound(lastKeys, to, cmp, last === 0 ? start : 0) : lastKeys.length;
+  let total = last === 0 ? end - start : first.length - start + end;
+  for (let n = 1; n < last; n++) total += leaves[n]!.keys.length;
+  if (total > limit) total = limit;
+  if (total <= 0) return [];
+  const out = new Array<K>(total);
+  let o = 0;
+  for (let n = 0; n <= last && o < total; n++) {
     const keys = leaves[n]!.keys;
-    const start = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
-    let end = n === last && to !== undefined ? upperBound(keys, to, cmp, start) : keys.length;
-    if (end - start > limit - out.length) end = start + (limit - out.length);
-    for (let i = start; i < end; i++) out.push(keys[i] as K);
-    if (out.length >= limit) break;
+    const s = n === 0 ? start : 0;
+    const e = Math.min(n === last ? end : keys.length, s + (total - o));
+    for (let i = s; i < e; i++) out[o++] = keys[i] as K;
   }
   return out;
 }
 
 /**
  * Number of keys k with cmp(k, bound) < 0 (`inclusive` false) or <= 0 (`inclusive` true):
- * one path down, adding the subtree counts of every child wholly before the bound.
+ * one path down, adding the subtree counts of every child wholly before the bound. `size` is
+ * the subtree's key count, so each level sums whichever side of the chosen child is shorter.
  */
 export function rank<K>(
   ref: Ref<K>,
+  size: number,
   bound: K,
   inclusive: boolean,
   cmp: Comparator<K>,
@@ -106,18 +117,27 @@ export function rank<K>(
 ): MaybePromise<number> {
   let r = ref;
   let total = acc;
+  let subtree = size;
   for (;;) {
     const n = resolve(r, storage);
     if (isPromise(n)) {
-      const sofar = total;
-      return n.then((node) => rank(node, bound, inclusive, cmp, storage, sofar));
+      const [sofar, sz] = [total, subtree];
+      return n.then((node) => rank(node, sz, bound, inclusive, cmp, storage, sofar));
     }
     const keys = n.keys;
     const i = inclusive ? upperBound(keys, bound, cmp) : lowerBound(keys, bound, cmp);
     if (n.kind === 'leaf') return total + i;
+    if (i === keys.length) return total + subtree;
     const counts = n.counts;
-    for (let j = 0; j < i; j++) total += counts[j] as number;
-    if (i === keys.length) return total;
+    let before = 0;
+    if (2 * i <= keys.length) {
+      for (let j = 0; j < i; j++) before += counts[j] as number;
+    } else {
+      before = subtree;
+      for (let j = i; j < keys.length; j++) before -= counts[j] as number;
+    }
+    total += before;
+    subtree = counts[i] as number;
     r = n.children[i] as Ref<K>;
   }
 }
