@@ -7,6 +7,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCairnError, type ErrorCode } from '../util/errors';
+import { seededBytes } from './contract-data';
 import { refKey } from './keys';
 import type { Backend, Store, StoreConfig } from './types';
 
@@ -20,17 +21,7 @@ export interface ContractTarget {
 const enc = new TextEncoder();
 const bytes = (s: string): Uint8Array => enc.encode(s);
 const HEAD = refKey('head');
-
-/** Deterministic bytes (xorshift), so failures reproduce. */
-export function seededBytes(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { seededBytes };
 
 export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
   let err: unknown;

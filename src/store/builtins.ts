@@ -1,0 +1,55 @@
+// The default registry: `memory`, `indexeddb` and `file` built in, user backends added with
+// `registerBackend`. The `file` backend loads on first use through a dynamic import, so the
+// browser bundle never pulls in `node:fs`.
+
+import { createIndexedDbBackend } from './indexeddb';
+import { createMemoryBackend } from './memory';
+import { BackendRegistry, type OpenedStore } from './registry';
+import type { Backend, StoreConfig } from './types';
+
+/** A backend whose implementation is imported when first called. */
+export function lazyBackend(load: () => Promise<Backend>): Backend {
+  let loaded: Promise<Backend> | undefined;
+  const get = (): Promise<Backend> => (loaded ??= load());
+  return {
+    create: async (c) => (await get()).create(c),
+    connect: async (c) => (await get()).connect(c),
+    exists: async (c) => (await get()).exists(c),
+    delete: async (c) => (await get()).delete(c),
+  };
+}
+
+/** Register the built-in backends on `registry` (fresh instances, so state is per registry). */
+export function withBuiltins(registry: BackendRegistry): BackendRegistry {
+  registry.register('memory', createMemoryBackend());
+  registry.register('indexeddb', createIndexedDbBackend());
+  registry.register('file', lazyBackend(async () => (await import('./file')).createFileBackend()));
+  return registry;
+}
+
+/** The registry the connection and the public `registerBackend` use. */
+export const defaultRegistry: BackendRegistry = withBuiltins(new BackendRegistry());
+
+/** Plug in a konserve-style backend under `name` (the public API function). */
+export function registerBackend(name: string, backend: Backend, registry: BackendRegistry = defaultRegistry): void {
+  registry.register(name, backend);
+}
+
+/** Create the store `config` names; 'db/exists' if it exists, 'store/unknown-backend' for an unknown backend. */
+export function createStore(config: StoreConfig, registry: BackendRegistry = defaultRegistry): Promise<OpenedStore> {
+  return registry.create(config);
+}
+
+/** Open the existing store `config` names; 'db/missing' if absent. */
+export function openStore(config: StoreConfig, registry: BackendRegistry = defaultRegistry): Promise<OpenedStore> {
+  return registry.open(config);
+}
+
+export function storeExists(config: StoreConfig, registry: BackendRegistry = defaultRegistry): Promise<boolean> {
+  return registry.exists(config);
+}
+
+/** Delete the store and every key in it (a no-op if absent). */
+export function deleteStore(config: StoreConfig, registry: BackendRegistry = defaultRegistry): Promise<void> {
+  return registry.delete(config);
+}
