@@ -18,6 +18,11 @@ export type NodeAddress = string & { readonly __brand: 'NodeAddress' };
  * Where nodes go and come from. The tree calls `store` for each dirty node during `flush`
  * (children before parents) and `load`/`loadMany` for a node it does not hold in memory.
  * Implementations cache decoded nodes in one LRU shared by all indices.
+ *
+ * Arrays are shared, not copied, in both directions: `store` receives the tree's own frozen
+ * arrays and `load` results are used as they are. Neither side may mutate them afterwards (the
+ * tree copies a node before editing it). A tree does not keep the nodes it loads: a restored
+ * tree re-asks `load` on each visit, so the storage's cache alone decides what stays decoded.
  */
 export interface NodeStorage<K> {
   /** Persist one node's content and return its new address (sync: bytes are queued, not yet written). */
@@ -26,7 +31,11 @@ export interface NodeStorage<K> {
   loadMany(addresses: readonly NodeAddress[]): MaybePromise<StoredNode<K>[]>;
 }
 
-/** Serialisable content of a node: a leaf holds keys, a branch holds child addresses and max keys. */
+/**
+ * Serialisable content of a node: a leaf holds keys, a branch holds child addresses, the max
+ * key of each child and (required by 'persistent-set', which always writes them) each child's
+ * subtree key count.
+ */
 export type StoredNode<K> =
   | { readonly kind: 'leaf'; readonly keys: readonly K[] }
   | { readonly kind: 'branch'; readonly level: number; readonly keys: readonly K[]; readonly children: readonly NodeAddress[]; readonly counts?: readonly number[] };
