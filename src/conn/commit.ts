@@ -1,0 +1,276 @@
+// The persisted layout and the commit/restore protocol (DESIGN decision 5).
+//
+// Keys:  ref:head/main  -> { commit }                       the branch head (CAS-guarded, written last)
+//        c:<id>         -> CommitRecord                     immutable, one per commit
+//        s:<id>         -> raw schema as of the last fold   written only when it changed
+//        t:<id>         -> a sealed chunk of the tail       immutable
+//        n:<id>         -> an index node                    immutable (src/conn/node-storage.ts)
+//
+// A commit writes, in one atomic batch: new nodes (only when the tail folds), a new sealed tail
+// chunk (every TAIL_CHUNK datoms), the commit record, and the head last. A small transaction
+// that does not fold writes the commit record and the head: its datoms ride in the commit's
+// open tail chunk. Restoring reads the head, the commit, the schema and the sealed chunks
+// (one getMany) and replays the tail into the novelty of each index — no node is read until a
+// query needs one.
+//
+// The tail is the datoms since the last fold, in order; a retraction also carries the tx of the
+// assertion it removes (its prior), so replay needs no index read.
+
+import { Datom, type Value } from '../db/types';
+import { DbValue, type DbState } from '../db/db';
+import { applyChanges } from '../db/apply';
+import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema';
+import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare';
+import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../index/types';
+import type { Codec } from '../store/codec';
+import type { Store } from '../store/types';
+import { refKey } from '../store/keys';
+import { fail } from '../util/errors';
+import { isPromise } from '../util/maybe';
+import { NoveltySet } from './novelty';
+import type { StoreNodeStorage } from './node-storage';
+import { SAME_COMPARATORS } from './same';
+
+export const HEAD_KEY = refKey('head/main');
+/** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */
+export const TAIL_CHUNK = 64;
+
+/** e, a, v, tx, added(0|1), prior tx (retractions only) */
+export type TailEntry = readonly [number, string, Value, number, 0 | 1, number?];
+
+export interface CommitRecord {
+  readonly id: string;
+  readonly parent: string | null;
+  readonly time: number;
+  readonly config: { readonly schemaFlexibility: 'write' | 'read'; readonly keepHistory: boolean; readonly index: string; readonly branchingFactor: number };
+  readonly maxEid: number;
+  readonly maxTx: number;
+  readonly lastTxInstant: number;
+  readonly schema: string; // key of the schema record (as of the last fold)
+  readonly roots: Readonly<Partial<Record<StoredIndexName, { readonly address: NodeAddress; readonly meta: IndexMeta }>>>;
+  readonly tail: { readonly sealed: readonly string[]; readonly open: readonly TailEntry[]; readonly count: number };
+  /** What the last transaction in this commit reported, for listeners in other tabs. */
+  readonly reports: readonly { readonly txData: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[] | null;
+}
+
+/** What a connection remembers about the commit its current Db came from. */
+export interface Persisted {
+  readonly commit: CommitRecord;
+  readonly headBytes: Uint8Array;
+  readonly foldedRaw: RawSchema; // schema as of the last fold (what `commit.schema` holds)
+}
+
+export interface CommitInput {
+  readonly db: DbValue; // the Db after every transaction of this commit
+  readonly tail: readonly TailEntry[]; // their datoms, in order, with priors
+  readonly reports: CommitRecord['reports'];
+}
+
+let idCounter = 0;
+const idPrefix = (() => {
+  const b = new Uint8Array(6);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');
+})();
+function newId(): string {
+  return `${idPrefix}${(idCounter++).toString(36)}`;
+}
+
+const INDEX_NAMES: readonly StoredIndexName[] = ['eavt', 'aevt', 'avet', 'teavt', 'taevt', 'tavet'];
+
+function indexesOf(st: DbState): Partial<Record<StoredIndexName, SortedSet<Datom>>> {
+  const out: Partial<Record<StoredIndexName, SortedSet<Datom>>> = { eavt: st.eavt, aevt: st.aevt, avet: st.avet };
+  if (st.temporal) Object.assign(out, { teavt: st.temporal.eavt, taevt: st.temporal.aevt, tavet: st.temporal.avet });
+  return out;
+}
+
+function withIndexes(st: DbState, ix: Partial<Record<StoredIndexName, SortedSet<Datom>>>): DbState {
+  return {
+    ...st,
+    eavt: ix.eavt!, aevt: ix.aevt!, avet: ix.avet!,
+    temporal: st.temporal === null ? null : { eavt: ix.teavt!, aevt: ix.taevt!, avet: ix.tavet! },
+  };
+}
+
+/** Wrap every index of a Db in a NoveltySet so commits can defer tree writes to the tail. */
+export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
+  const ix = indexesOf(db.state);
+  for (const name of INDEX_NAMES) {
+    const s = ix[name];
+    if (s !== undefined && !(s instanceof NoveltySet)) ix[name] = NoveltySet.over(s, factory, INDEX_COMPARATORS[name], SAME_COMPARATORS[name]);
+  }
+  return new DbValue(withIndexes(db.state, ix));
+}
+
+/** Tail entries for a transaction's datoms; priors are looked up in the Db before it. */
+export async function tailEntries(dbBefore: DbValue, txData: readonly Datom[]): Promise<TailEntry[]> {
+  const out: TailEntry[] = [];
+  const local = new Map<string, number>(); // e|a|v asserted earlier in this tx -> its tx
+  for (const d of txData) {
+    const key = `${d.e}\u0000${d.a}\u0000${typeof d.v === 'object' ? JSON.stringify(d.v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) : `${typeof d.v}:${String(d.v)}`}`;
+    if (d.added) {
+      local.set(key, d.tx);
+      out.push([d.e, d.a, d.v, d.tx, 1]);
+      continue;
+    }
+    let prior = local.get(key);
+    if (prior !== undefined) local.delete(key);
+    else {
+      const r = dbBefore.search(d.e, d.a, d.v);
+      const found = isPromise(r) ? await r : r;
+      prior = found[0]?.tx ?? d.tx;
+    }
+    out.push([d.e, d.a, d.v, d.tx, 0, prior]);
+  }
+  return out;
+}
+
+function entryDatom(t: TailEntry): Datom {
+  return new Datom(t[0], t[1], t[2], t[3], t[4] === 1);
+}
+
+/** Replay tail entries into the novelty of `db` (reads no node). */
+export function replayTail(db: DbValue, tail: readonly TailEntry[]): DbValue {
+  if (tail.length === 0) return db;
+  const datoms = tail.map(entryDatom);
+  const priors = tail.map((t) => (t[4] === 1 ? undefined : new Datom(t[0], t[1], t[2], t[5]!, true)));
+  const r = applyChanges(db, datoms, priors);
+  if (isPromise(r)) fail('store/corrupt', 'replaying the transaction tail needed an index read');
+  return r;
+}
+
+/** The records for a brand-new database: its empty indices, schema, first commit and head. */
+export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Codec, branchingFactor: number, index: string): { entries: [string, Uint8Array][]; persisted: Persisted } {
+  const schemaKey = `s:${newId()}`;
+  const roots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
+  const ix = indexesOf(db.state);
+  for (const name of INDEX_NAMES) {
+    const s = ix[name];
+    if (s === undefined) continue;
+    const base = s instanceof NoveltySet ? s.base : s;
+    const address = base.flush(nodes);
+    if (isPromise(address)) fail('store/io', 'an empty index needed a node read');
+    roots[name] = { address, meta: base.meta() };
+  }
+  const commit: CommitRecord = {
+    id: newId(), parent: null, time: Date.now(),
+    config: { schemaFlexibility: db.config.schemaFlexibility, keepHistory: db.config.keepHistory, index, branchingFactor },
+    maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
+    schema: schemaKey, roots, tail: { sealed: [], open: [], count: 0 }, reports: null,
+  };
+  const head = codec.encode({ commit: commit.id }, 'ref');
+  const entries: [string, Uint8Array][] = [
+    ...nodes.takePending(),
+    [schemaKey, codec.encode(schemaToJson(db.state.raw), 'meta')],
+    [`c:${commit.id}`, codec.encode(commit, 'commit')],
+    [HEAD_KEY, head],
+  ];
+  return { entries, persisted: { commit, headBytes: head, foldedRaw: db.state.raw } };
+}
+
+/**
+ * The records of one commit on top of `prev`. Folds the tail into the trees when it would
+ * outgrow `foldAt` datoms; returns the Db to continue from (folded or not) and the batch.
+ */
+export async function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreNodeStorage, codec: Codec, foldAt: number): Promise<{ entries: [string, Uint8Array][]; persisted: Persisted; db: DbValue }> {
+  const p = prev.commit;
+  const entries: [string, Uint8Array][] = [];
+  let db = input.db;
+  let schemaKey = p.schema;
+  let foldedRaw = prev.foldedRaw;
+  let roots = p.roots;
+  let tail: CommitRecord['tail'];
+  const count = p.tail.count + input.tail.length;
+
+  if (count > foldAt) {
+    const ix = indexesOf(db.state);
+    const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
+    for (const name of INDEX_NAMES) {
+      const s = ix[name];
+      if (s === undefined) continue;
+      const folded = s instanceof NoveltySet ? await s.fold() : s;
+      ix[name] = folded;
+      const base = folded instanceof NoveltySet ? folded.base : folded;
+      const address = base.flush(nodes);
+      newRoots[name] = { address: isPromise(address) ? await address : address, meta: base.meta() };
+    }
+    db = new DbValue(withIndexes(db.state, ix));
+    roots = newRoots;
+    tail = { sealed: [], open: [], count: 0 };
+    entries.push(...nodes.takePending());
+    if (db.state.raw !== prev.foldedRaw) {
+      schemaKey = `s:${newId()}`;
+      foldedRaw = db.state.raw;
+      entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
+    }
+  } else {
+    const sealed = [...p.tail.sealed];
+    let open = [...p.tail.open, ...input.tail];
+    while (open.length >= TAIL_CHUNK) {
+      const key = `t:${newId()}`;
+      entries.push([key, codec.encode(open.slice(0, TAIL_CHUNK), 'tail')]);
+      sealed.push(key);
+      open = open.slice(TAIL_CHUNK);
+    }
+    tail = { sealed, open, count };
+  }
+
+  const commit: CommitRecord = {
+    id: newId(), parent: p.id, time: Date.now(), config: p.config,
+    maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
+    schema: schemaKey, roots, tail, reports: input.reports,
+  };
+  const head = codec.encode({ commit: commit.id }, 'ref');
+  entries.push([`c:${commit.id}`, codec.encode(commit, 'commit')], [HEAD_KEY, head]);
+  return { entries, persisted: { commit, headBytes: head, foldedRaw }, db };
+}
+
+async function getRecord(store: Store, codec: Codec, key: string, kind: 'commit' | 'ref' | 'meta' | 'tail'): Promise<unknown> {
+  const bytes = await store.get(key);
+  if (bytes === undefined) fail('store/missing-node', `record ${key} is missing from the store`, { key });
+  return codec.decode(bytes, { key, kind });
+}
+
+/** Read the head only (cheap check whether another writer moved it). */
+export async function readHead(store: Store): Promise<Uint8Array | undefined> {
+  return store.get(HEAD_KEY);
+}
+
+/**
+ * Restore the Db at the head: reads the head, the commit record, then the schema and the
+ * sealed tail chunks in one getMany. Index roots stay unloaded.
+ */
+export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorage, factory: IndexFactory): Promise<{ db: DbValue; persisted: Persisted }> {
+  const headBytes = await store.get(HEAD_KEY);
+  if (headBytes === undefined) fail('db/missing', 'the store has no database head (was it created?)', { key: HEAD_KEY });
+  const head = codec.decode(headBytes, { key: HEAD_KEY, kind: 'ref' }) as { commit: string };
+  const commit = (await getRecord(store, codec, `c:${head.commit}`, 'commit')) as CommitRecord;
+  const keys = [commit.schema, ...commit.tail.sealed];
+  const values = await store.getMany(keys);
+  values.forEach((b, i) => {
+    if (b === undefined) fail('store/missing-node', `record ${keys[i]} is missing from the store`, { key: keys[i]! });
+  });
+  const raw = schemaFromJson(codec.decode(values[0]!, { key: keys[0]!, kind: 'meta' }) as SchemaJson);
+  const tail: TailEntry[] = [];
+  for (let i = 1; i < values.length; i++) tail.push(...(codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as TailEntry[]));
+  tail.push(...commit.tail.open);
+
+  const c = commit.config;
+  const tree = (name: StoredIndexName): SortedSet<Datom> => {
+    const root = commit.roots[name];
+    const cmp = INDEX_COMPARATORS[name];
+    const base = root === undefined ? factory.empty(cmp, { branchingFactor: c.branchingFactor }) : factory.restore(root.address, cmp, nodes, root.meta);
+    return NoveltySet.over(base, factory, cmp, SAME_COMPARATORS[name]);
+  };
+  const state: DbState = {
+    config: { schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index },
+    raw, schema: buildSchema(c.schemaFlexibility, raw),
+    eavt: tree('eavt'), aevt: tree('aevt'), avet: tree('avet'),
+    temporal: c.keepHistory ? { eavt: tree('teavt'), aevt: tree('taevt'), avet: tree('tavet') } : null,
+    maxEid: commit.maxEid, maxTx: commit.maxTx, lastTxInstant: commit.lastTxInstant,
+  };
+  const replayed = replayTail(new DbValue(state), tail);
+  // Counters as of this commit (a tail without tx datoms would not grow them on replay).
+  const db = new DbValue({ ...replayed.state, maxEid: commit.maxEid, maxTx: commit.maxTx, lastTxInstant: commit.lastTxInstant });
+  return { db, persisted: { commit, headBytes, foldedRaw: raw } };
+}

@@ -1,0 +1,231 @@
+// The connection: the only mutable thing (STYLE habit 7). It holds the current Db, applies
+// transactions one at a time in submission order, groups those queued while a commit is in
+// flight into the next commit, writes each commit as one atomic batch with a compare-and-set
+// on the head, and calls listeners with every committed report.
+//
+// A failed commit leaves the connection on its previous Db. A CAS conflict means another
+// writer (tab) moved the head: the connection reloads it, tells its listeners, and re-applies
+// its queued transactions on top (rebase), never overwriting.
+
+import type { Datom, TxReport } from '../db/types';
+import { Datom as DatomClass } from '../db/types';
+import type { DbValue } from '../db/db';
+import type { IndexFactory } from '../index/types';
+import type { OpenedStore } from '../store/registry';
+import { isCairnError, CairnError } from '../util/errors';
+import { withDb } from '../tx';
+import type { TransactInput } from '../engine';
+import { commitRecords, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
+import { localCoordinator, type Coordinator } from './coordinator';
+import type { StoreNodeStorage } from './node-storage';
+
+export type Listener = (report: TxReport) => void;
+
+interface Pending {
+  readonly input: TransactInput;
+  readonly resolve: (r: TxReport) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export interface ConnectionParts {
+  readonly key: string;
+  readonly opened: OpenedStore;
+  readonly nodes: StoreNodeStorage;
+  readonly factory: IndexFactory;
+  readonly db: DbValue;
+  readonly persisted: Persisted;
+  readonly coordinator?: Coordinator;
+  readonly foldAt: number;
+}
+
+const MAX_REBASES = 50;
+
+export class Conn {
+  readonly key: string;
+  readonly opened: OpenedStore;
+  readonly nodes: StoreNodeStorage;
+  readonly factory: IndexFactory;
+  readonly foldAt: number;
+  readonly listeners = new Set<Listener>();
+  readonly coordinator: Coordinator;
+  refCount = 1;
+  released = false;
+  #db: DbValue;
+  #persisted: Persisted;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | null = null;
+  #refreshing: Promise<void> | null = null;
+  readonly #unsubscribe: () => void;
+
+  constructor(parts: ConnectionParts) {
+    this.key = parts.key;
+    this.opened = parts.opened;
+    this.nodes = parts.nodes;
+    this.factory = parts.factory;
+    this.foldAt = parts.foldAt;
+    this.#db = parts.db;
+    this.#persisted = parts.persisted;
+    this.coordinator = parts.coordinator ?? localCoordinator();
+    this.#unsubscribe = this.coordinator.onRemoteCommit(() => void this.refresh().catch(() => {}));
+  }
+
+  get db(): DbValue {
+    return this.#db;
+  }
+
+  get persisted(): Persisted {
+    return this.#persisted;
+  }
+
+  transact(input: TransactInput): Promise<TxReport> {
+    this.#checkOpen();
+    return new Promise<TxReport>((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject });
+      if (this.#draining === null) this.#draining = this.#drain().finally(() => (this.#draining = null));
+    });
+  }
+
+  /** Wait for every queued transaction to settle. */
+  async settled(): Promise<void> {
+    while (this.#draining !== null) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    // Yield once so transactions submitted in the same tick join this commit.
+    await Promise.resolve();
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      await this.coordinator.withWriteLock(() => this.#commitBatch(batch));
+    }
+  }
+
+  async #commitBatch(batch: Pending[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // Someone else may have moved the head since we last looked (another tab).
+      const head = await readHead(this.opened.store);
+      if (head === undefined || !sameBytes(head, this.#persisted.headBytes)) await this.#reload();
+      let db = this.#db;
+      const ok: { p: Pending; report: TxReport }[] = [];
+      const tail: TailEntry[] = [];
+      for (const p of batch) {
+        try {
+          const report = await withDb(db, p.input);
+          tail.push(...(await tailEntries(db, report.txData)));
+          db = report.dbAfter as DbValue;
+          ok.push({ p, report });
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+      if (ok.length === 0) return;
+      const reports = ok.map(({ report }) => ({ txData: report.txData.map(toEntry), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) }));
+      let result: Awaited<ReturnType<typeof commitRecords>>;
+      try {
+        result = await commitRecords(this.#persisted, { db, tail, reports }, this.nodes, this.opened.codec, this.foldAt);
+        await this.opened.store.putBatch(result.entries, { cas: { key: result.entries[result.entries.length - 1]![0], expected: this.#persisted.headBytes } });
+      } catch (e) {
+        this.nodes.dropPending();
+        if (isCairnError(e, 'store/conflict') && attempt < MAX_REBASES) {
+          batch = ok.map(({ p }) => p);
+          continue; // rebase: reload the head and re-apply
+        }
+        for (const { p } of ok) p.reject(e);
+        return;
+      }
+      this.#db = result.db;
+      this.#persisted = result.persisted;
+      this.coordinator.announce({ basisT: result.db.basisT, head: result.persisted.commit.id });
+      for (const { p, report } of ok) {
+        p.resolve(report);
+        this.#fire(report);
+      }
+      return;
+    }
+  }
+
+  /** Re-read the head; if another writer moved it, install its Db and tell the listeners. */
+  refresh(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    if (this.#refreshing === null) {
+      this.#refreshing = this.coordinator
+        .withWriteLock(async () => {
+          const head = await readHead(this.opened.store);
+          if (head !== undefined && !sameBytes(head, this.#persisted.headBytes)) await this.#reload();
+        })
+        .finally(() => (this.#refreshing = null));
+    }
+    return this.#refreshing;
+  }
+
+  async #reload(): Promise<void> {
+    const before = this.#db;
+    const known = this.#persisted.commit.id;
+    const { db, persisted } = await restore(this.opened.store, this.opened.codec, this.nodes, this.factory);
+    const missed = await this.#commitsSince(persisted.commit, known);
+    this.#db = db;
+    this.#persisted = persisted;
+    for (const c of missed) {
+      for (const r of c.reports ?? []) {
+        this.#fire({ dbBefore: before, dbAfter: db, txData: r.txData.map(fromEntry), tempids: r.tempids, txMeta: r.txMeta });
+      }
+    }
+  }
+
+  /** Commits after `known` up to `head`, oldest first (bounded walk of the parent chain). */
+  async #commitsSince(head: CommitRecord, known: string): Promise<CommitRecord[]> {
+    const out: CommitRecord[] = [];
+    let c: CommitRecord | undefined = head;
+    for (let i = 0; c !== undefined && c.id !== known && i < 1000; i++) {
+      out.push(c);
+      if (c.parent === null || c.parent === known) break;
+      const bytes = await this.opened.store.get(`c:${c.parent}`);
+      c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
+    }
+    return out.reverse();
+  }
+
+  #fire(report: TxReport): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(report);
+      } catch (e) {
+        // A listener's failure must not break the connection or the other listeners.
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.released) throw new CairnError('db/released', `connection to ${this.key} was released`, { store: this.key });
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    this.released = true;
+    this.#unsubscribe();
+    this.coordinator.close();
+    this.listeners.clear();
+    await this.opened.store.close();
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function toEntry(d: Datom): TailEntry {
+  return [d.e, d.a, d.v, d.tx, d.added ? 1 : 0];
+}
+
+function fromEntry(t: TailEntry): Datom {
+  return new DatomClass(t[0], t[1], t[2], t[3], t[4] === 1);
+}
+
+function jsonMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  return { ...meta };
+}

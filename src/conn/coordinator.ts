@@ -1,0 +1,31 @@
+// The seam through which a connection shares its database with other tabs or workers
+// (DESIGN decision 6). The browser implementation (Web Locks + BroadcastChannel) lives in
+// worker/coordination.ts; in Node and for memory stores the local one below is used.
+//
+// - withWriteLock(fn): run "read head -> apply -> commit (CAS)" inside it; not re-entrant.
+//   Correctness rests on the CAS either way: the lock only avoids wasted rebases.
+// - announce(head): after a durable commit, tell the other connections.
+// - onRemoteCommit(cb): another connection committed (or the page became visible: null);
+//   the connection re-reads the head and fires its listeners. Returns unsubscribe.
+// - close(): on release.
+
+export interface HeadAnnouncement {
+  readonly basisT: number;
+  readonly head?: string;
+}
+
+export interface Coordinator {
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T>;
+  announce(head: HeadAnnouncement): void;
+  onRemoteCommit(cb: (head: HeadAnnouncement | null) => void): () => void;
+  close(): void;
+}
+
+export function localCoordinator(): Coordinator {
+  return {
+    withWriteLock: (fn) => fn(),
+    announce: () => {},
+    onRemoteCommit: () => () => {},
+    close: () => {},
+  };
+}
