@@ -1,0 +1,184 @@
+// The IndexedDB backend in real Chromium: the shared contract, the on-disk layout,
+// persistence across backend instances (a page reload), and the failure paths, with quota
+// and dropped connections simulated by patching the IDB prototypes for one call.
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectCode, runStoreContract } from './contract';
+import { createIndexedDbBackend, idbName } from './indexeddb';
+import type { StoreConfig } from './types';
+
+const backend = createIndexedDbBackend();
+runStoreContract('indexeddb', { backend: () => backend, config: (id) => ({ backend: 'indexeddb', id }) });
+runStoreContract('indexeddb (strict)', { backend: () => backend, config: (id) => ({ backend: 'indexeddb', id, durability: 'strict' }) });
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
+let n = 0;
+const made: StoreConfig[] = [];
+const fresh = (): StoreConfig => {
+  const c = { backend: 'indexeddb', id: `idb-specific-${n++}` };
+  made.push(c);
+  return c;
+};
+const restores: (() => void)[] = [];
+/** Replace `proto[name]` until the end of the test. */
+function patch<T extends object, K extends keyof T>(proto: T, name: K, make: (original: T[K]) => T[K]): void {
+  const original = proto[name];
+  proto[name] = make(original);
+  restores.push(() => {
+    proto[name] = original;
+  });
+}
+afterEach(async () => {
+  for (const r of restores.splice(0)) r();
+  for (const c of made.splice(0)) await backend.delete(c);
+});
+
+function rawOpen(name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(name);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+describe('indexeddb backend specifics', () => {
+  it('uses one database cairn:v1:<id> at version 1 with nodes and refs', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    await s.putBatch([['n1', bytes('node')], ['ref:head', bytes('head')]]);
+    await s.close();
+    expect(idbName(c.id)).toBe(`cairn:v1:${c.id}`);
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    expect(names).toContain(`cairn:v1:${c.id}`);
+    const raw = await rawOpen(idbName(c.id));
+    expect(raw.version).toBe(1);
+    expect([...raw.objectStoreNames].sort()).toEqual(['nodes', 'refs']);
+    const tx = raw.transaction(['nodes', 'refs']);
+    const [nodeKeys, refKeys] = await Promise.all(['nodes', 'refs'].map((s) => new Promise<IDBValidKey[]>((res) => {
+      const r = tx.objectStore(s).getAllKeys();
+      r.onsuccess = () => res(r.result);
+    })));
+    expect(nodeKeys).toEqual(['n1']);
+    expect(refKeys).toEqual(['ref:head']);
+    raw.close();
+  });
+
+  it('persists across backend instances (a reload)', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    await s.putBatch([['n', bytes('kept')], ['ref:head', bytes('h')]]);
+    await s.close();
+    const reloaded = createIndexedDbBackend();
+    expect(await reloaded.exists(c)).toBe(true);
+    const again = await reloaded.connect(c);
+    expect(text(await again.get('n'))).toBe('kept');
+    expect(text(await again.get('ref:head'))).toBe('h');
+    await again.close();
+  });
+
+  it('maps a QuotaExceededError to store/quota and writes nothing', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    await s.putBatch([['ref:head', bytes('h1')], ['old', bytes('o')]]);
+    let calls = 0;
+    patch(IDBObjectStore.prototype, 'put', (put) => function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    });
+    const batch: [string, Uint8Array][] = [['a', bytes('A')], ['b', bytes('B')], ['c', bytes('C')], ['ref:head', bytes('h2')]];
+    await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
+    for (const r of restores.splice(0)) r();
+    expect((await s.keys()).sort()).toEqual(['old', 'ref:head']);
+    expect(text(await s.get('ref:head'))).toBe('h1');
+    // and the store keeps working afterwards (a fresh connection)
+    await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } });
+    expect(text(await s.get('ref:head'))).toBe('h2');
+    await s.close();
+  });
+
+  it("maps Chrome's bare AbortError near quota to store/quota and writes nothing", async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    await s.putBatch([['ref:head', bytes('h1')]]);
+    let calls = 0;
+    patch(IDBObjectStore.prototype, 'put', (put) => function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const req = put.apply(this, args);
+      if (++calls === 3) this.transaction.abort(); // the browser aborting the commit
+      return req;
+    });
+    await expectCode(s.putBatch([['a', bytes('A')], ['b', bytes('B')], ['ref:head', bytes('h2')]]), 'store/quota');
+    for (const r of restores.splice(0)) r();
+    expect(await s.keys()).toEqual(['ref:head']);
+    expect(text(await s.get('ref:head'))).toBe('h1');
+    await s.close();
+  });
+
+  it('reopens and retries once when the connection is closing', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    let dropped = 0;
+    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      if (dropped++ === 0) this.close(); // as if the browser dropped it: the call now throws InvalidStateError
+      return transaction.apply(this, args);
+    } as IDBDatabase['transaction']);
+    await s.putBatch([['n', bytes('1')], ['ref:head', bytes('h')]]);
+    expect(dropped).toBe(2);
+    expect(text(await s.get('ref:head'))).toBe('h');
+    await s.close();
+  });
+
+  it('gives up after one retry with a clear error', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      this.close();
+      return transaction.apply(this, args);
+    } as IDBDatabase['transaction']);
+    await expectCode(s.get('x'), 'store/io');
+    for (const r of restores.splice(0)) r();
+    expect(await s.get('x')).toBeUndefined();
+    await s.close();
+  });
+
+  it('closes on versionchange when another connection deletes the database', async () => {
+    const c = fresh();
+    const s = await backend.create(c);
+    await s.putBatch([['n', bytes('1')]]);
+    const other = createIndexedDbBackend();
+    await other.delete(c); // would hang if our handle did not close on versionchange
+    await expectCode(s.get('n'), 'store/closed');
+    expect(await backend.exists(c)).toBe(false);
+  });
+
+  it('reports store/unavailable without IndexedDB or when open is refused', async () => {
+    const none = createIndexedDbBackend({ factory: () => undefined });
+    await expectCode(none.create({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
+    await expectCode(none.connect({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
+    const refusing = createIndexedDbBackend({
+      factory: () => ({ ...indexedDB, open: () => { throw new DOMException('denied', 'SecurityError'); } }) as unknown as IDBFactory,
+    });
+    await expectCode(refusing.create({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
+  });
+
+  it('refuses a database with a newer layout version', async () => {
+    const c = fresh();
+    await new Promise<void>((resolve, reject) => {
+      const r = indexedDB.open(idbName(c.id), 2);
+      r.onupgradeneeded = () => {
+        r.result.createObjectStore('nodes');
+        r.result.createObjectStore('refs');
+      };
+      r.onsuccess = () => {
+        r.result.close();
+        resolve();
+      };
+      r.onerror = () => reject(r.error);
+    });
+    await expectCode(backend.connect(c), 'store/format-version');
+    await expectCode(backend.create(c), 'store/format-version');
+  });
+
+  it('rejects a bad durability option', async () => {
+    await expectCode(backend.create({ backend: 'indexeddb', id: 'd', durability: 'fast' }), 'config/invalid');
+  });
+});
