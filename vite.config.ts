@@ -1,12 +1,12 @@
-// The demo app's Vite config: dev server (`npm run demo`), static build (`vite build --config
-// demo/vite.config.ts`, output dist/demo) and the PWA (web manifest + Workbox service worker
-// precaching every built file, so a reload with the network off still opens the app and its
-// IndexedDB data). It lives in demo/ so the root vite.config.ts stays free for the library build.
+// The root Vite config is the demo app's: dev server (`npm run demo` = `vite`), static build
+// (`vite build`, output dist/demo) and the PWA (web manifest + Workbox service worker precaching
+// every built file, so a reload with the network off still opens the app and its IndexedDB
+// data). The library build has its own config (vite.lib.config.ts, on the worker side).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root,
@@ -14,16 +14,18 @@ export default defineConfig({
   publicDir: 'public',
   resolve: {
     // Apps import the published name; in this repo it points at the source.
-    alias: { 'cairndb/client': fileURLToPath(new URL('../worker/client.ts', import.meta.url)) },
+    alias: { 'cairndb/client': fileURLToPath(new URL('./worker/client.ts', import.meta.url)) },
   },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
+  // Pre-bundle up front so the first visit never triggers a mid-load dependency reload.
+  optimizeDeps: { entries: ['index.html'], include: ['lit', 'comlink'] },
   build: {
     outDir: 'dist/demo',
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { input: fileURLToPath(new URL('../index.html', import.meta.url)) },
+    rollupOptions: { input: fileURLToPath(new URL('./index.html', import.meta.url)) },
   },
   plugins: [
     VitePWA({
@@ -49,6 +51,10 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
+        // Take control of the page that registered it, so the very first visit already works
+        // offline on the next reload.
+        clientsClaim: true,
+        skipWaiting: true,
       },
       // The dev server runs without a service worker so edits are never served stale.
       devOptions: { enabled: false },
