@@ -274,6 +274,30 @@ describe('transients over unloaded nodes', () => {
     expect(await v.slice(598, 602)).toEqual([598, 600, 601, 602]);
   });
 
+  it('removals that borrow and merge across unloaded siblings match the oracle', async () => {
+    const rnd = seededRandom(23);
+    const storage = new CountingNodeStorage<number>('sync');
+    let set: SortedSet<number> = persistentSet.fromSorted(range(400), numCmp, { branchingFactor: 4 });
+    const oracle = new Set(range(400));
+    const order = rnd.shuffle(range(400)).slice(0, 360);
+    for (let i = 0; i < order.length; i += 12) {
+      // Flush and restore before each batch, so every sibling a removal needs is unloaded.
+      storage.mode = 'sync';
+      const root = sync(set.flush(storage));
+      storage.mode = 'async';
+      const t = persistentSet.restore(root, numCmp, storage, set.meta()).transient();
+      storage.resetCounts();
+      for (const k of order.slice(i, i + 12)) {
+        expect(await t.remove(k)).toBe(true);
+        oracle.delete(k);
+      }
+      set = t.persistent();
+      await set.checkValid();
+      expect(await set.slice(undefined, undefined)).toEqual([...oracle].sort(numCmp));
+    }
+    expect(set.size).toBe(40);
+  });
+
   it('persistent() refuses while an operation is in flight, and the transient dies after it', async () => {
     const { restored } = setup();
     const t = restored.transient();
