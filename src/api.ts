@@ -13,7 +13,7 @@ import { q as qImpl } from './query';
 import type { Backend } from './store/types';
 import { withDb as withDbImpl } from './tx';
 import { CairnError, fail, show } from './util/errors';
-import { defaultRegistry } from './conn/backends';
+import { defaultRegistry } from './store';
 import { Conn } from './conn/connection';
 import { initialRecords, restore, withNovelty } from './conn/commit';
 import type { Coordinator } from './conn/coordinator';

@@ -11,7 +11,7 @@ import type { Datom, TxReport } from '../db/types';
 import { Datom as DatomClass } from '../db/types';
 import type { DbValue } from '../db/db';
 import type { IndexFactory } from '../index/types';
-import type { OpenedStore } from '../store/registry';
+import type { OpenedStore } from '../store';
 import { isCairnError, CairnError } from '../util/errors';
 import { withDb } from '../tx';
 import type { TransactInput } from '../engine';

@@ -1,0 +1,59 @@
+// A thin layer over tinybench: run CairnDB and DataScript on the same workload in one Bench
+// (same process, same warm-up), and report medians and the ratio DataScript / CairnDB
+// (above 1 means CairnDB is faster).
+
+import { Bench } from 'tinybench';
+
+export interface Comparison {
+  readonly workload: string;
+  readonly cairnMs: number;
+  readonly datascriptMs: number;
+  readonly ratio: number; // datascript / cairn
+  readonly target?: number;
+  readonly note?: string;
+}
+
+export interface CompareOptions {
+  readonly iterations?: number;
+  readonly warmup?: number;
+  readonly target?: number;
+  readonly note?: string;
+}
+
+export async function compare(
+  workload: string,
+  cairn: () => unknown,
+  datascript: () => unknown,
+  opts: CompareOptions = {},
+): Promise<Comparison> {
+  const bench = new Bench({
+    name: workload,
+    iterations: opts.iterations ?? 20,
+    time: 0,
+    warmupIterations: opts.warmup ?? 3,
+    warmupTime: 0,
+  });
+  bench.add('cairndb', cairn).add('datascript', datascript);
+  await bench.run();
+  const median = (name: string): number => {
+    const r = bench.getTask(name)?.result as { state?: string; error?: unknown; latency?: { p50: number } } | undefined;
+    if (r?.state === 'errored' || r?.latency === undefined) throw new Error(`${workload} / ${name} failed: ${String(r?.error ?? r?.state)}`);
+    return r.latency.p50;
+  };
+  const cairnMs = median('cairndb');
+  const datascriptMs = median('datascript');
+  return {
+    workload, cairnMs, datascriptMs, ratio: datascriptMs / cairnMs,
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.note !== undefined ? { note: opts.note } : {}),
+  };
+}
+
+export function printTable(title: string, rows: readonly Comparison[]): void {
+  console.log(`\n${title}`);
+  console.log(`${'workload'.padEnd(44)} ${'CairnDB ms'.padStart(11)} ${'DataScript ms'.padStart(14)} ${'ratio'.padStart(7)}  target`);
+  for (const r of rows) {
+    const target = r.target === undefined ? '' : `${r.ratio >= r.target ? 'met' : 'MISSED'} (>= ${r.target}x)`;
+    console.log(`${r.workload.padEnd(44)} ${r.cairnMs.toFixed(3).padStart(11)} ${r.datascriptMs.toFixed(3).padStart(14)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}  ${target}`);
+  }
+}

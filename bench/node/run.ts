@@ -1,0 +1,22 @@
+// `npm run bench:node`: every Node benchmark, CairnDB against DataScript in the same process.
+// Prints tables and writes bench/results/node.json.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { printTable, type Comparison } from '../harness';
+import { loadBenchmarks } from './load';
+
+const only = process.argv.slice(2);
+const sections: [string, () => Promise<Comparison[]>][] = [['load', loadBenchmarks]];
+
+const results: Record<string, Comparison[]> = {};
+for (const [name, run] of sections) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  results[name] = await run();
+  printTable(`== ${name} ==`, results[name]);
+}
+
+mkdirSync('bench/results', { recursive: true });
+const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results }, null, 2));
+console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);
