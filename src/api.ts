@@ -69,6 +69,11 @@ export interface ConnectOptions {
   readonly coordinator?: Coordinator;
   /** Decoded index nodes kept in memory (default 4096). */
   readonly cacheSize?: number;
+  /**
+   * false: a private connection with its own view of the head, as another tab would have
+   * (default true: every connect of one database in this process shares one connection).
+   */
+  readonly shared?: boolean;
 }
 
 /** A connection as users see it: the config, plus the internals the API functions use. */
@@ -129,6 +134,7 @@ export async function databaseExists(config: Config): Promise<boolean> {
 export async function connect(config: Config, options: ConnectOptions = {}): Promise<Connection> {
   const c = resolveConfig(config);
   const key = storeKey(c);
+  if (options.shared === false) return handle(c, await openConn(c, key, options));
   const live = open.get(key);
   if (live !== undefined) {
     live.refCount++;
@@ -160,7 +166,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
       foldAt: restored.persisted.commit.config.branchingFactor,
       ...(options.coordinator ? { coordinator: options.coordinator } : {}),
     });
-    open.set(key, conn);
+    if (options.shared !== false) open.set(key, conn);
     return conn;
   } catch (e) {
     await opened.store.close();

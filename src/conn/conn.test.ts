@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import {
+  connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, release,
+  registerBackend, transact, type ConnectionHandle, type Connection,
+} from '../index';
+import { createMemoryBackend } from '../store/memory';
+import { countingBackend, newCounts } from './counting-backend';
+import { TAIL_CHUNK } from './commit';
+import { CairnError } from '../util/errors';
+import type { Backend } from '../store/types';
+
+const counts = newCounts();
+registerBackend('counting', countingBackend(createMemoryBackend(), counts));
+
+const schema = [
+  { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/email', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'person/age', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+];
+
+let seq = 0;
+function config(backend = 'counting', branchingFactor = 8) {
+  return { store: { backend, id: `conn-test-${seq++}` }, branchingFactor };
+}
+
+async function withPeople(cfg: ReturnType<typeof config>, n: number, perTx = 1): Promise<Connection> {
+  await createDatabase(cfg);
+  const conn = await connect(cfg);
+  await transact(conn, schema);
+  for (let i = 0; i < n; i += perTx) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + perTx); j++) batch.push({ 'person/name': `p${j}`, 'person/email': `p${j}@x.org`, 'person/age': j % 90 });
+    await transact(conn, batch);
+  }
+  return conn;
+}
+
+const internals = (conn: Connection) => (conn as ConnectionHandle).conn;
+const plain = (ds: { e: number; a: string; v: unknown; tx: number; added: boolean }[]) => ds.map((d) => [d.e, d.a, d.v, d.tx, d.added]);
+
+describe('lifecycle', () => {
+  it('creates, refuses to create twice, connects, deletes every key', async () => {
+    const cfg = config();
+    expect(await databaseExists(cfg)).toBe(false);
+    await expect(connect(cfg)).rejects.toMatchObject({ code: 'db/missing' });
+    await createDatabase(cfg);
+    expect(await databaseExists(cfg)).toBe(true);
+    await expect(createDatabase(cfg)).rejects.toMatchObject({ code: 'db/exists' });
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    await release(conn);
+    await deleteDatabase(cfg);
+    expect(await databaseExists(cfg)).toBe(false);
+  });
+
+  it('rejects use of a released connection with db/released', async () => {
+    const cfg = config();
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await release(conn);
+    expect(() => db(conn)).toThrow(CairnError);
+    await expect(transact(conn, schema)).rejects.toMatchObject({ code: 'db/released' });
+  });
+});
+
+describe('persistence', () => {
+  it('reconnects to the same datoms and history across many commits and folds', async () => {
+    const cfg = config();
+    const conn = await withPeople(cfg, 120, 3);
+    await transact(conn, [['db/retract', ['person/email', 'p5@x.org'], 'person/age', 5]]);
+    await transact(conn, [{ 'person/email': 'p6@x.org', 'person/age': 66 }]);
+    const before = plain(await datoms(db(conn), 'eavt'));
+    const histBefore = plain(await datoms(history(db(conn)), 'eavt'));
+    expect(histBefore.some((d) => d[4] === false)).toBe(true);
+    await release(conn);
+
+    const again = await connect(cfg);
+    expect(plain(await datoms(db(again), 'eavt'))).toEqual(before);
+    expect(plain(await datoms(history(db(again)), 'eavt'))).toEqual(histBefore);
+    await release(again);
+  });
+
+  it('reconnecting reads O(1) records and no index node', async () => {
+    const cfg = config();
+    const conn = await withPeople(cfg, 300, 1);
+    await release(conn);
+    counts.recordsRead = 0;
+    counts.keysRead = [];
+    const again = await connect(cfg);
+    const maxChunks = Math.ceil(internals(again).foldAt / TAIL_CHUNK);
+    expect(counts.recordsRead).toBeLessThanOrEqual(3 + maxChunks);
+    expect(counts.keysRead.filter((k) => k.startsWith('n:'))).toEqual([]);
+    await release(again);
+  });
+
+  it('a cold point query reads at most one node per level of the index it touches', async () => {
+    const cfg = config();
+    const conn = await withPeople(cfg, 2000, 50);
+    await release(conn);
+    const again = await connect(cfg);
+    const c = internals(again);
+    const root = c.persisted.commit.roots.eavt!;
+    const rootNode = await c.nodes.load(root.address);
+    const levels = (rootNode.kind === 'branch' ? rootNode.level : 0) + 1;
+    expect(levels).toBeGreaterThanOrEqual(3);
+    const readsBefore = c.nodes.stats.reads;
+    const eid = (await datoms(db(again), 'avet', 'person/email', 'p1234@x.org'))[0]!.e;
+    const avetReads = c.nodes.stats.reads - readsBefore;
+    const mid = c.nodes.stats.reads;
+    const found = await datoms(db(again), 'eavt', eid);
+    expect(found.map((d) => d.a).sort()).toEqual(['person/age', 'person/email', 'person/name']);
+    expect(c.nodes.stats.reads - mid).toBeLessThanOrEqual(levels - 1); // the root is cached already
+    const avetRoot = await c.nodes.load(c.persisted.commit.roots.avet!.address);
+    expect(avetReads).toBeLessThanOrEqual((avetRoot.kind === 'branch' ? avetRoot.level : 0) + 1);
+    await release(again);
+  });
+
+  it('a one-entity transaction that does not fold writes at most 3 records', async () => {
+    const cfg = { ...config('counting', 512) };
+    const conn = await withPeople(cfg, 10, 1);
+    for (let i = 0; i < 20; i++) {
+      await transact(conn, [{ 'person/name': `q${i}`, 'person/email': `q${i}@x.org` }]);
+      expect(counts.lastBatchKeys.length).toBeLessThanOrEqual(3);
+      expect(counts.lastBatchKeys.filter((k) => k.startsWith('n:'))).toEqual([]);
+    }
+    await release(conn);
+  });
+
+  it('folds the tail into the trees once it outgrows a node', async () => {
+    const cfg = config('counting', 8);
+    const conn = await withPeople(cfg, 5, 1);
+    let folded = false;
+    for (let i = 0; i < 10 && !folded; i++) {
+      await transact(conn, [{ 'person/name': `f${i}`, 'person/email': `f${i}@x.org` }]);
+      folded = counts.lastBatchKeys.some((k) => k.startsWith('n:'));
+    }
+    expect(folded).toBe(true);
+    expect(internals(conn).persisted.commit.tail.count).toBe(0);
+    await release(conn);
+  });
+});
+
+describe('transactions through the connection', () => {
+  it('applies concurrent transactions in submission order, grouped into fewer commits', async () => {
+    const cfg = config('counting', 64);
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    const batchesBefore = counts.batches;
+    const reports = await Promise.all(Array.from({ length: 100 }, (_, i) => transact(conn, [{ 'person/email': 'same@x.org', 'person/age': i }])));
+    expect(counts.batches - batchesBefore).toBeLessThan(100);
+    const txs = reports.map((r) => r.dbAfter.basisT);
+    expect(txs).toEqual([...txs].sort((a, b) => a - b));
+    const age = await datoms(db(conn), 'avet', 'person/email', 'same@x.org');
+    const e = age[0]!.e;
+    expect((await datoms(db(conn), 'eavt', e, 'person/age')).map((d) => d.v)).toEqual([99]);
+    await release(conn);
+  });
+
+  it('calls listeners with every committed report', async () => {
+    const cfg = config();
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    const seen: number[] = [];
+    const unlisten = listen(conn, (r) => seen.push(r.dbAfter.basisT));
+    const r1 = await transact(conn, schema);
+    unlisten();
+    await transact(conn, [{ 'person/name': 'x' }]);
+    expect(seen).toEqual([r1.dbAfter.basisT]);
+    await release(conn);
+  });
+
+  it('a failed commit leaves the connection on its previous value and loses nothing', async () => {
+    const failing = createMemoryBackend();
+    let failNext = false;
+    const backend: Backend = {
+      ...failing,
+      async connect(c) {
+        const s = await failing.connect(c);
+        return {
+          ...s,
+          get: (k) => s.get(k), getMany: (k) => s.getMany(k), keys: () => s.keys(), deleteMany: (k) => s.deleteMany(k), close: () => s.close(),
+          async putBatch(entries, opts) {
+            if (failNext) {
+              failNext = false;
+              throw new CairnError('store/quota', 'quota exceeded (test)');
+            }
+            return s.putBatch(entries, opts);
+          },
+        };
+      },
+      create: (c) => failing.create(c), exists: (c) => failing.exists(c), delete: (c) => failing.delete(c),
+    };
+    registerBackend('failing', backend);
+    const cfg = { store: { backend: 'failing', id: 'f1' }, branchingFactor: 8 };
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    await transact(conn, [{ 'person/name': 'kept' }]);
+    const before = plain(await datoms(db(conn), 'eavt'));
+    failNext = true;
+    await expect(transact(conn, [{ 'person/name': 'lost' }])).rejects.toMatchObject({ code: 'store/quota' });
+    expect(plain(await datoms(db(conn), 'eavt'))).toEqual(before);
+    await transact(conn, [{ 'person/name': 'after' }]);
+    await release(conn);
+    const again = await connect(cfg);
+    const names = (await datoms(db(again), 'aevt', 'person/name')).map((d) => d.v);
+    expect(names.sort()).toEqual(['after', 'kept']);
+    await release(again);
+  });
+
+  it('a stale writer rebases on the compare-and-set conflict instead of overwriting', async () => {
+    const cfg = config('memory', 8);
+    await createDatabase(cfg);
+    const a = await connect(cfg, { shared: false });
+    await transact(a, schema);
+    const b = await connect(cfg, { shared: false });
+    const heard: number[] = [];
+    listen(b, (r) => heard.push(r.txData.length));
+    await transact(a, [{ 'person/email': 'a@x.org', 'person/name': 'from a' }]);
+    await transact(b, [{ 'person/email': 'b@x.org', 'person/name': 'from b' }]);
+    const names = (await datoms(db(b), 'aevt', 'person/name')).map((d) => d.v).sort();
+    expect(names).toEqual(['from a', 'from b']);
+    expect(heard.length).toBe(2); // a's commit (learned on rebase), then b's own
+    await release(a);
+    await release(b);
+  });
+});
+
+describe('gcStorage', () => {
+  it('deletes only unreachable records; the database still reads the same', async () => {
+    const cfg = config('counting', 8);
+    const conn = await withPeople(cfg, 200, 2);
+    const before = plain(await datoms(db(conn), 'eavt'));
+    const hist = plain(await datoms(history(db(conn)), 'eavt'));
+    const result = await gcStorage(conn);
+    expect(result.deletedNodes).toBeGreaterThan(0);
+    expect(result.deletedCommits).toBeGreaterThan(0);
+    expect((await gcStorage(conn)).deletedKeys).toEqual([]);
+    await release(conn);
+    const again = await connect(cfg);
+    expect(plain(await datoms(db(again), 'eavt'))).toEqual(before);
+    expect(plain(await datoms(history(db(again)), 'eavt'))).toEqual(hist);
+    await release(again);
+  });
+});

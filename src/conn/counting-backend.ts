@@ -1,0 +1,51 @@
+// A backend wrapper that counts what the engine reads and writes: the tests that prove laziness
+// (records read on reconnect and on a cold query) and write amplification use it.
+
+import type { Backend, PutOptions, Store, StoreConfig } from '../store/types';
+
+export interface IoCounts {
+  recordsRead: number;
+  readCalls: number;
+  recordsWritten: number;
+  bytesWritten: number;
+  batches: number;
+  lastBatchKeys: string[];
+  keysRead: string[];
+}
+
+export function newCounts(): IoCounts {
+  return { recordsRead: 0, readCalls: 0, recordsWritten: 0, bytesWritten: 0, batches: 0, lastBatchKeys: [], keysRead: [] };
+}
+
+export function countingBackend(inner: Backend, counts: IoCounts): Backend {
+  const wrap = (s: Store): Store => ({
+    async get(key) {
+      counts.recordsRead++;
+      counts.readCalls++;
+      counts.keysRead.push(key);
+      return s.get(key);
+    },
+    async getMany(keys) {
+      counts.recordsRead += keys.length;
+      counts.readCalls++;
+      counts.keysRead.push(...keys);
+      return s.getMany(keys);
+    },
+    async putBatch(entries, opts?: PutOptions) {
+      await s.putBatch(entries, opts);
+      counts.batches++;
+      counts.recordsWritten += entries.length;
+      counts.lastBatchKeys = entries.map(([k]) => k);
+      for (const [, v] of entries) counts.bytesWritten += v.length;
+    },
+    deleteMany: (keys) => s.deleteMany(keys),
+    keys: () => s.keys(),
+    close: () => s.close(),
+  });
+  return {
+    create: async (c: StoreConfig) => wrap(await inner.create(c)),
+    connect: async (c: StoreConfig) => wrap(await inner.connect(c)),
+    exists: (c: StoreConfig) => inner.exists(c),
+    delete: (c: StoreConfig) => inner.delete(c),
+  };
+}
