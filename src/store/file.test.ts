@@ -87,6 +87,19 @@ describe('file backend specifics', () => {
     await backend.delete(cfg('tidy'));
   });
 
+  it('create after an interrupted delete starts empty', async () => {
+    const s = await backend.create(cfg('half-deleted'));
+    await s.putBatch([['n', new Uint8Array([1])], ['ref:head', new Uint8Array([2])]]);
+    await s.close();
+    // what a delete killed right after removing the marker leaves behind
+    await rm(join(root, encodeName('half-deleted'), 'cairn-store.json'));
+    expect(await backend.exists(cfg('half-deleted'))).toBe(false);
+    const again = await backend.create(cfg('half-deleted'));
+    expect(await again.keys()).toEqual([]);
+    await again.close();
+    await backend.delete(cfg('half-deleted'));
+  });
+
   it('breaks a lock left by a dead process', async () => {
     const s = await backend.create(cfg('stale-lock'));
     // pid 2^22 + 1 is above Linux's pid_max default range; treated as dead.

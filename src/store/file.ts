@@ -288,6 +288,9 @@ export function createFileBackend(): Backend {
         if ((await readMarker(l)) !== undefined) {
           throw new CairnError('db/exists', `file store ${show(config.id)} already exists at ${show(l.dir)}`, { backend: 'file', id: config.id });
         }
+        // No marker: either nothing is there or a delete/create was cut short. Start empty,
+        // so no leftover node or ref leaks into the new store.
+        for (const ent of await readdir(l.dir)) await rm(join(l.dir, ent), { recursive: true, force: true });
         await mkdir(join(l.dir, 'nodes'), { recursive: true });
         await mkdir(join(l.dir, 'tmp'), { recursive: true });
         const store = new FileStore(l, handlesOf(l.dir));
