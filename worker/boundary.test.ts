@@ -214,7 +214,7 @@ describe('worker boundary (fake engine over a MessageChannel)', () => {
     expect(conn.config.store).toEqual({ backend: 'indexeddb', id: 'cairndb' });
   });
 
-  it('hands each connection its own coordinator and closes it on release', async () => {
+  it('hands each connect a coordinator; the connection closes it on release', async () => {
     const events: string[] = [];
     const { api } = setup({
       coordinatorFor: (store) => {

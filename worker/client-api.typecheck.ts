@@ -66,3 +66,8 @@ export type WorkerCovers = [
   Expect<Equal<Parameters<WorkerApi['transact']>, Parameters<Client['transact']>>>,
   Expect<Equal<Parameters<WorkerApi['connect']>[0], Config>>,
 ];
+
+// 7. The coordination seam offered here is exactly the one src/conn accepts.
+import type { Coordinator as ConnCoordinator, HeadAnnouncement as ConnHead } from '../src/index';
+import type { Coordinator, HeadAnnouncement } from './coordination';
+export type SameSeam = [Expect<Equal<Coordinator, ConnCoordinator>>, Expect<Equal<HeadAnnouncement, ConnHead>>];

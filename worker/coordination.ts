@@ -88,18 +88,26 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
   const factory: CoordinatorFactory = (store) => {
     if (!isShared(store)) return localCoordinator();
     const locks: LockManager | undefined = (globalThis.navigator as Navigator | undefined)?.locks;
-    const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName(store)) : null;
     const subs = new Set<(h: HeadAnnouncement | null) => void>();
     const deliver = (h: HeadAnnouncement | null): void => {
       for (const cb of [...subs]) cb(h);
     };
-    channel?.addEventListener('message', (ev: MessageEvent) => {
-      const m = ev.data as Partial<Wire> | null;
-      if (m?.type !== 'cairn:commit' || typeof m.basisT !== 'number') return;
-      deliver(m.head === undefined ? { basisT: m.basisT } : { basisT: m.basisT, head: m.head });
-    });
+    // Opened on first use: a connection shared by several connects keeps the first one's
+    // coordinator, and the unused ones must not hold a channel open.
+    let channel: BroadcastChannel | null = null;
+    let closed = false;
     const self = { resync: () => deliver(null) };
-    live.add(self);
+    const open = (): BroadcastChannel | null => {
+      if (channel || closed || typeof BroadcastChannel !== 'function') return channel;
+      channel = new BroadcastChannel(channelName(store));
+      channel.addEventListener('message', (ev: MessageEvent) => {
+        const m = ev.data as Partial<Wire> | null;
+        if (m?.type !== 'cairn:commit' || typeof m.basisT !== 'number') return;
+        deliver(m.head === undefined ? { basisT: m.basisT } : { basisT: m.basisT, head: m.head });
+      });
+      live.add(self);
+      return channel;
+    };
     return {
       async withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
         if (!locks) return fn();
@@ -118,16 +126,19 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
       },
       announce(head) {
         const m: Wire = head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
-        channel?.postMessage(m);
+        open()?.postMessage(m);
       },
       onRemoteCommit(cb) {
+        open();
         subs.add(cb);
         return () => subs.delete(cb);
       },
       close() {
+        closed = true;
         subs.clear();
         live.delete(self);
         channel?.close();
+        channel = null;
       },
     };
   };

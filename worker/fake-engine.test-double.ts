@@ -5,6 +5,7 @@
 import { CairnError } from '../src/util/errors';
 import { Datom } from '../src/db/types';
 import type { Config, Connection, Db, EngineApi, Listener, TxReport } from '../src/engine';
+import type { Coordinator } from './coordination';
 
 export interface FakeDb {
   readonly basisT: number;
@@ -19,6 +20,7 @@ interface FakeConn extends Connection {
   current: FakeDb;
   readonly listeners: Set<Listener>;
   released: boolean;
+  readonly coordinator: Coordinator | undefined;
 }
 
 const TX0 = 0x20000000;
@@ -71,14 +73,16 @@ export function fakeEngine(): FakeEngine {
     async databaseExists(config) {
       return stores.has(key(config));
     },
-    async connect(config) {
+    async connect(config: Config, options?: { coordinator?: Coordinator }) {
       const current = stores.get(key(config));
       if (!current) throw new CairnError('db/missing', `no database ${key(config)}`, { store: key(config) });
-      const c: FakeConn = { config, current, listeners: new Set(), released: false };
+      const c: FakeConn = { config, current, listeners: new Set(), released: false, coordinator: options?.coordinator };
       return c;
     },
     async release(conn) {
-      live(conn).released = true;
+      const c = live(conn);
+      c.released = true;
+      c.coordinator?.close(); // like src/conn: the connection owns its coordinator
       released.push(conn);
     },
     db: (conn) => asDb(live(conn).current),

@@ -196,17 +196,12 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       // Registered before any user listener, so the window holds every head the client can see.
       const live: LiveConn = {
         handle, conn, dbs, onHead, listenerIds: new Set(),
-        unlisten: (() => {
-          const off = engine.listen(conn, (r) => {
-            remember(live, r.dbBefore);
-            remember(live, r.dbAfter);
-            if (onHead) notify(() => onHead(r.dbAfter.basisT));
-          });
-          return () => {
-            off();
-            coordinator?.close();
-          };
-        })(),
+        // The coordinator now belongs to the connection, which closes it when it closes.
+        unlisten: engine.listen(conn, (r) => {
+          remember(live, r.dbBefore);
+          remember(live, r.dbAfter);
+          if (onHead) notify(() => onHead(r.dbAfter.basisT));
+        }),
       };
       conns.set(id, live);
       const current = engine.db(conn);

@@ -1,0 +1,25 @@
+// `cairndb/worker`: the worker script. Exposes the in-process engine (src/index.ts) over
+// Comlink on the worker global, with IndexedDB probing for the default store and Web Locks +
+// BroadcastChannel coordination between tabs (coordination.ts), then posts the ready
+// handshake. Start it as a module worker:
+//   new Worker(new URL('cairndb/worker', import.meta.url), { type: 'module' })
+import type * as Comlink from 'comlink';
+import { api } from '../src/index';
+import type { EngineApi } from '../src/engine';
+import { browserCoordination } from './coordination';
+import { failStart, serveEngine } from './serve';
+import { probeIndexedDb } from './storage';
+
+const endpoint = globalThis as unknown as Comlink.Endpoint;
+const engine: EngineApi = api;
+
+try {
+  const coordination = browserCoordination();
+  serveEngine(engine, endpoint, {
+    probeIndexedDb: () => probeIndexedDb(),
+    coordinatorFor: coordination.factory,
+    onResync: coordination.resync,
+  });
+} catch (e) {
+  failStart(endpoint, e);
+}
