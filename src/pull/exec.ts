@@ -1,0 +1,242 @@
+// The pull executor: walks a compiled pattern (./pattern.ts) over a Db value.
+//
+// Per entity it reads ONE EAVT slice (`db.search(e)`) and serves every forward spec and the
+// wildcard from it; reverse specs read `db.search(undefined, attr, e)`. Reads are yielded only
+// when they return a Promise (see ./drive.ts), so a warm pull is fully synchronous.
+//
+// Result shape (API.md, Datahike pull semantics):
+//   - keys are colon-less attributes, the written reverse name ('person/_friend'), or the :as alias;
+//   - card-many values are arrays in index order, cut at the spec's limit (default 1000);
+//   - refs are { 'db/id': n } unless a sub-pattern is given; component refs with no sub-pattern
+//     are expanded with [*] recursively; a reverse component ref is a single value;
+//   - missing attributes are dropped (or get their :default); a nested entity whose pull matched
+//     nothing is dropped from card-many arrays (giving []) and from card-one keys; an entity whose
+//     pull matched nothing is null; so is an entity without datoms that only matched db/id.
+// Recursion (`...`, depth N) and component expansion track the entities on the current path:
+// re-entering one yields { 'db/id': n } (cycle cut). Recursion depth is counted per spec.
+
+import type { Datom, Db, Schema } from '../db/types';
+import { isPromise } from './drive';
+import type { Reads } from './drive';
+import { type AttrSpec, DEFAULT_LIMIT, type PullPattern, WILDCARD } from './pattern';
+
+export type PullResult = Record<string, unknown>;
+
+interface Ctx {
+  readonly db: Db;
+  readonly schema: Schema;
+  /** Entities entered through recursion or component expansion on the current path. */
+  readonly seen: Set<number>;
+  /** Remaining depth of each bounded recursive spec on the current path. */
+  readonly depths: Map<AttrSpec, number>;
+}
+
+const EMPTY: readonly Datom[] = [];
+/** Above this many datoms an entity's attribute runs are indexed in a Map, below it scanned. */
+const SCAN_MAX = 24;
+
+export function newCtx(db: Db): Ctx {
+  return { db, schema: db.schema, seen: new Set(), depths: new Map() };
+}
+
+/** The datoms of `e` a pattern needs from EAVT (all of them when it has forward specs). */
+export function needsSlice(p: PullPattern): boolean {
+  return p.wildcard || p.attrs.length > 0 || p.idKeys.length > 0;
+}
+
+/**
+ * Pull one entity. `pre` is its EAVT slice when the caller already read it (pullMany batches
+ * those reads); `top` asks for the missing-entity check of the top level.
+ */
+export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly Datom[], top = false): Reads<PullResult | null> {
+  let datoms = pre ?? EMPTY;
+  if (pre === undefined && (p.wildcard || p.attrs.length > 0 || (top && p.idKeys.length > 0))) {
+    const r = ctx.db.search(e);
+    datoms = isPromise(r) ? ((yield r) as Datom[]) : r;
+  }
+  const out: PullResult = {};
+  let size = 0;
+  for (const k of p.idKeys) {
+    out[k] = e;
+    size++;
+  }
+
+  if (p.wildcard) {
+    let i = 0;
+    while (i < datoms.length) {
+      const a = datoms[i]!.a;
+      let end = i + 1;
+      while (end < datoms.length && datoms[end]!.a === a) end++;
+      if (!p.explicit.has(a)) {
+        const v = (yield attrValue(ctx, e, p, a, null, DEFAULT_LIMIT, datoms, i, end));
+        if (v !== undefined) {
+          out[a] = v;
+          size++;
+        }
+      }
+      i = end;
+    }
+  }
+
+  if (p.attrs.length > 0) {
+    const runs = datoms.length > SCAN_MAX ? indexRuns(datoms) : null;
+    for (const spec of p.attrs) {
+      let start: number;
+      if (runs === null) {
+        start = 0;
+        while (start < datoms.length && datoms[start]!.a !== spec.attr) start++;
+      } else {
+        start = runs.get(spec.attr) ?? datoms.length;
+      }
+      let v: unknown = undefined;
+      if (start < datoms.length) {
+        let end = start + 1;
+        while (end < datoms.length && datoms[end]!.a === spec.attr) end++;
+        v = (yield attrValue(ctx, e, p, spec.attr, spec, spec.limit, datoms, start, end));
+      }
+      if (v === undefined && spec.hasDefault) v = spec.default;
+      if (v !== undefined) {
+        out[spec.key] = v;
+        size++;
+      }
+    }
+  }
+
+  for (const spec of p.reverse) {
+    const r = ctx.db.search(undefined, spec.attr, e);
+    const refs = isPromise(r) ? ((yield r) as Datom[]) : r;
+    const v = (yield reverseValue(ctx, p, spec, refs));
+    if (v !== undefined) {
+      out[spec.key] = v;
+      size++;
+    } else if (spec.hasDefault) {
+      out[spec.key] = spec.default;
+      size++;
+    }
+  }
+
+  if (size === 0) return null;
+  if (top && size === p.idKeys.length && datoms.length === 0) return null;
+  return out;
+}
+
+function indexRuns(datoms: readonly Datom[]): Map<string, number> {
+  const runs = new Map<string, number>();
+  let prev: string | undefined;
+  for (let i = 0; i < datoms.length; i++) {
+    const a = datoms[i]!.a;
+    if (a !== prev) {
+      if (!runs.has(a)) runs.set(a, i);
+      prev = a;
+    }
+  }
+  return runs;
+}
+
+/** The value of forward attribute `a` from datoms[start, end); undefined when nothing matched. */
+function* attrValue(
+  ctx: Ctx, e: number, p: PullPattern, a: string, spec: AttrSpec | null, limit: number | null,
+  datoms: readonly Datom[], start: number, end: number,
+): Reads<unknown> {
+  if (spec !== null && exhausted(ctx, spec)) return undefined;
+  const schema = ctx.schema;
+  const isRef = schema.refs.has(a);
+  const component = isRef && schema.components.has(a);
+  if (!schema.many.has(a)) {
+    for (let i = start; i < end; i++) {
+      const d = datoms[i]!;
+      if (!d.added) continue; // history views also return retractions
+      if (!isRef) return d.v;
+      return ((yield refValue(ctx, e, p, spec, d.v as number, component)) as unknown) ?? undefined; // null: matched nothing
+    }
+    return undefined;
+  }
+  const values: unknown[] = [];
+  let any = false;
+  for (let i = start; i < end; i++) {
+    const d = datoms[i]!;
+    if (!d.added) continue;
+    if (limit !== null && values.length >= limit) break;
+    any = true;
+    if (!isRef) {
+      values.push(d.v);
+      continue;
+    }
+    const r = (yield refValue(ctx, e, p, spec, d.v as number, component));
+    if (r !== undefined && r !== null) values.push(r);
+  }
+  return any ? values : undefined;
+}
+
+/** Values of a reverse spec: entities whose `spec.attr` points at the pulled one. */
+function* reverseValue(ctx: Ctx, p: PullPattern, spec: AttrSpec, refs: readonly Datom[]): Reads<unknown> {
+  if (exhausted(ctx, spec)) return undefined;
+  const one = ctx.schema.components.has(spec.attr); // a component has exactly one owner
+  const values: unknown[] = [];
+  let any = false;
+  for (const d of refs) {
+    if (!d.added) continue;
+    if (spec.limit !== null && values.length >= spec.limit) break;
+    any = true;
+    const r = (yield refValue(ctx, d.v as number, p, spec, d.e, false));
+    if (one) return r ?? undefined;
+    if (r !== undefined && r !== null) values.push(r);
+  }
+  return any ? values : undefined;
+}
+
+/** A bounded recursive spec that has used up its depth on this path: its key is dropped. */
+function exhausted(ctx: Ctx, spec: AttrSpec): boolean {
+  const sub = spec.sub;
+  if (sub === null || sub.kind !== 'recurse') return false;
+  const left = ctx.depths.get(spec) ?? sub.depth;
+  return left !== null && left <= 0;
+}
+
+/** One referenced entity `v` (reached from `parent`), pulled as the spec says. */
+function* refValue(
+  ctx: Ctx, parent: number, p: PullPattern, spec: AttrSpec | null, v: number, component: boolean,
+): Reads<unknown> {
+  const sub = spec === null ? null : spec.sub;
+  if (sub === null) {
+    return component ? (yield expandComponent(ctx, parent, v)) : { 'db/id': v };
+  }
+  switch (sub.kind) {
+    case 'pattern':
+      return (yield pullEntity(ctx, v, sub.pattern));
+    case 'recurse': {
+      if (ctx.seen.has(v)) return { 'db/id': v };
+      const s = spec!;
+      const prev = ctx.depths.get(s);
+      const left = prev ?? sub.depth;
+      if (left !== null && left <= 0) return undefined;
+      ctx.seen.add(v);
+      if (left !== null) ctx.depths.set(s, left - 1);
+      try {
+        return (yield pullEntity(ctx, v, p));
+      } finally {
+        ctx.seen.delete(v);
+        if (prev === undefined) ctx.depths.delete(s);
+        else ctx.depths.set(s, prev);
+      }
+    }
+    default: {
+      const never: never = sub;
+      return never;
+    }
+  }
+}
+
+/** Component expansion: `v` pulled with [*]; the owner joins the path, so a loop back is cut. */
+function* expandComponent(ctx: Ctx, parent: number, v: number): Reads<unknown> {
+  if (ctx.seen.has(v)) return { 'db/id': v };
+  const addedParent = !ctx.seen.has(parent);
+  if (addedParent) ctx.seen.add(parent);
+  ctx.seen.add(v);
+  try {
+    return (yield pullEntity(ctx, v, WILDCARD));
+  } finally {
+    ctx.seen.delete(v);
+    if (addedParent) ctx.seen.delete(parent);
+  }
+}
