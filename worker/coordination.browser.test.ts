@@ -1,0 +1,123 @@
+// The cross-tab coordinator in real Chromium: Web Locks and BroadcastChannel (two coordinators
+// in one page stand for two tabs: the lock and the channel are origin-wide either way).
+import { describe, expect, it } from 'vitest';
+import { browserCoordination, lockName, type HeadAnnouncement } from './coordination';
+
+const store = (id: string) => ({ backend: 'indexeddb', id });
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolve once `cb` has been called `n` times, with the calls. */
+function collect(n: number): { cb: (h: HeadAnnouncement | null) => void; done: Promise<(HeadAnnouncement | null)[]> } {
+  const got: (HeadAnnouncement | null)[] = [];
+  let resolve!: (x: (HeadAnnouncement | null)[]) => void;
+  const done = new Promise<(HeadAnnouncement | null)[]>((r) => (resolve = r));
+  return { cb: (h) => { got.push(h); if (got.length === n) resolve(got); }, done };
+}
+
+describe('browser coordination', () => {
+  it('announces a commit to the other connections of the same database, not to itself or others', async () => {
+    const { factory } = browserCoordination();
+    const a = factory(store('db1'));
+    const b = factory(store('db1'));
+    const other = factory(store('db2'));
+    const heardA: unknown[] = [];
+    const heardOther: unknown[] = [];
+    a.onRemoteCommit((h) => heardA.push(h));
+    other.onRemoteCommit((h) => heardOther.push(h));
+    const inB = collect(1);
+    b.onRemoteCommit(inB.cb);
+    a.announce({ basisT: 536870915, head: 'c-42' });
+    expect(await inB.done).toEqual([{ basisT: 536870915, head: 'c-42' }]);
+    await tick();
+    expect(heardA).toEqual([]);
+    expect(heardOther).toEqual([]);
+    for (const c of [a, b, other]) c.close();
+  });
+
+  it('stops delivering after close', async () => {
+    const { factory } = browserCoordination();
+    const a = factory(store('db-close'));
+    const b = factory(store('db-close'));
+    const heard: unknown[] = [];
+    b.onRemoteCommit((h) => heard.push(h));
+    b.close();
+    a.announce({ basisT: 1 });
+    await tick(50);
+    expect(heard).toEqual([]);
+    a.close();
+  });
+
+  it('serialises write sections across coordinators of one database', async () => {
+    const { factory } = browserCoordination();
+    const cs = [factory(store('db-lock')), factory(store('db-lock')), factory(store('db-lock'))];
+    let inside = 0;
+    let maxInside = 0;
+    const order: number[] = [];
+    await Promise.all(cs.flatMap((c, i) => [0, 1].map((j) => c.withWriteLock(async () => {
+      inside++;
+      maxInside = Math.max(maxInside, inside);
+      await tick(5);
+      order.push(i * 10 + j);
+      inside--;
+    }))));
+    expect(maxInside).toBe(1);
+    expect(order).toHaveLength(6);
+    // a different database does not wait for this one's lock
+    let release!: () => void;
+    let heldDone = false;
+    const held = navigator.locks.request(lockName(store('db-lock')), () => new Promise<void>((r) => (release = r))).then(() => (heldDone = true));
+    await factory(store('db-free')).withWriteLock(async () => {});
+    expect(heldDone).toBe(false);
+    release();
+    await held;
+    for (const c of cs) c.close();
+  });
+
+  it('passes errors from the section through and releases the lock', async () => {
+    const { factory } = browserCoordination();
+    const c = factory(store('db-err'));
+    await expect(c.withWriteLock(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await c.withWriteLock(async () => 7)).toBe(7);
+    c.close();
+  });
+
+  it('runs the section without the lock after the timeout (the CAS still guards)', async () => {
+    const { factory } = browserCoordination({ lockTimeoutMs: 50 });
+    const c = factory(store('db-frozen'));
+    let release!: () => void;
+    const frozen = navigator.locks.request(lockName(store('db-frozen')), () => new Promise<void>((r) => (release = r)));
+    await tick();
+    expect(await c.withWriteLock(async () => 'ran')).toBe('ran');
+    release();
+    await frozen;
+    c.close();
+  });
+
+  it('resync asks every live connection to re-read its head (with null)', async () => {
+    const { factory, resync } = browserCoordination();
+    const a = factory(store('db-vis'));
+    const b = factory(store('db-vis2'));
+    const inA = collect(1);
+    const inB = collect(1);
+    a.onRemoteCommit(inA.cb);
+    b.onRemoteCommit(inB.cb);
+    resync();
+    expect(await inA.done).toEqual([null]);
+    expect(await inB.done).toEqual([null]);
+    a.close();
+    b.close();
+  });
+
+  it('memory stores get a local coordinator: nothing crosses', async () => {
+    const { factory } = browserCoordination();
+    const a = factory({ backend: 'memory', id: 'm' });
+    const b = factory({ backend: 'memory', id: 'm' });
+    const heard: unknown[] = [];
+    b.onRemoteCommit((h) => heard.push(h));
+    a.announce({ basisT: 3 });
+    await tick(50);
+    expect(heard).toEqual([]);
+    a.close();
+    b.close();
+  });
+});
