@@ -97,12 +97,15 @@ export class Entity {
 
   /** @internal fill the cache from the entity's whole EAVT slice */
   fill(datoms: readonly Datom[]): void {
-    const seen = new Set<string>();
+    const groups = new Map<string, Datom[]>();
     for (const d of datoms) {
-      if (!d.added || seen.has(d.a)) continue;
-      seen.add(d.a);
-      const v = this.#forward(d.a, datoms.filter((x) => x.a === d.a));
-      this.#cache.set(d.a, v === undefined ? ABSENT : v);
+      const g = groups.get(d.a);
+      if (g === undefined) groups.set(d.a, [d]);
+      else g.push(d);
+    }
+    for (const [a, ds] of groups) {
+      const v = this.#forward(a, ds);
+      this.#cache.set(a, v === undefined ? ABSENT : v);
     }
     this.#touched = true;
   }
