@@ -5,9 +5,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { printTable, type Comparison } from '../harness';
 import { loadBenchmarks } from './load';
+import { queryBenchmarks } from './queries';
 
 const only = process.argv.slice(2);
-const sections: [string, () => Promise<Comparison[]>][] = [['load', loadBenchmarks]];
+const sections: [string, () => Promise<Comparison[]>][] = [
+  ['load', loadBenchmarks],
+  ['queries', queryBenchmarks],
+];
 
 const results: Record<string, Comparison[]> = {};
 for (const [name, run] of sections) {
