@@ -178,6 +178,46 @@ describe('indexeddb backend specifics', () => {
     await expectCode(backend.create(c), 'store/format-version');
   });
 
+  it('refuses a store kept by a newer format (another database name)', async () => {
+    const id = `idb-newer-${n++}`;
+    await new Promise<void>((resolve, reject) => {
+      const r = indexedDB.open(`cairn:v2:${id}`, 1);
+      r.onsuccess = () => {
+        r.result.close();
+        resolve();
+      };
+      r.onerror = () => reject(r.error);
+    });
+    const c = { backend: 'indexeddb', id };
+    expect(await backend.exists(c)).toBe(true);
+    await expectCode(backend.connect(c), 'store/format-version');
+    await expectCode(backend.create(c), 'store/format-version');
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(idbName(id));
+    await new Promise((r) => { indexedDB.deleteDatabase(`cairn:v2:${id}`).onsuccess = r; });
+  });
+
+  it('reports a stored value that is not bytes as store/corrupt naming the key', async () => {
+    const c = fresh();
+    (await backend.create(c)).close();
+    const raw = await rawOpen(idbName(c.id));
+    await new Promise<void>((resolve) => {
+      const tx = raw.transaction('nodes', 'readwrite');
+      tx.objectStore('nodes').put('not bytes', 'node-9');
+      tx.oncomplete = () => resolve();
+    });
+    raw.close();
+    const s = await backend.connect(c);
+    try {
+      await s.get('node-9');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe('store/corrupt');
+      expect((e as Error).message).toContain('"node-9"');
+    }
+    await expectCode(s.getMany(['x', 'node-9']), 'store/corrupt');
+    await s.close();
+  });
+
   it('rejects a bad durability option', async () => {
     await expectCode(backend.create({ backend: 'indexeddb', id: 'd', durability: 'fast' }), 'config/invalid');
   });

@@ -97,6 +97,26 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
   });
 }
 
+/** The format version in `name` if it is this id's database from a newer CairnDB. */
+function newerFormatOf(name: string, id: string): number | undefined {
+  const m = /^cairn:v(\d+):/.exec(name);
+  if (m === null || name.slice(m[0].length) !== id) return undefined;
+  const v = Number(m[1]);
+  return v > FORMAT_VERSION ? v : undefined;
+}
+
+/** Fail with store/format-version when a newer CairnDB already keeps this id (a different database name). */
+async function refuseNewerFormat(factory: IDBFactory, id: string): Promise<void> {
+  if (typeof factory.databases !== 'function') return;
+  const names = await factory.databases().catch(() => []);
+  for (const d of names) {
+    const v = d.name === undefined ? undefined : newerFormatOf(d.name, id);
+    if (v !== undefined) {
+      throw new CairnError('store/format-version', `IndexedDB store ${show(id)} was written by format version ${v} (database ${show(d.name)}); this CairnDB reads up to version ${FORMAT_VERSION}`, { id, version: v });
+    }
+  }
+}
+
 class IdbStore implements Store {
   #db: Db | undefined;
   #opening: Promise<Db> | undefined;
@@ -291,6 +311,7 @@ export function createIndexedDbBackend(options: IndexedDbBackendOptions = {}): B
       const durability = durabilityOf(config);
       const name = idbName(config.id);
       const factory = factoryFor(name);
+      await refuseNewerFormat(factory, config.id);
       const db = await openRaw(factory, name, config.id, 'create');
       return new IdbStore(db, factory, config.id, durability, handlesOf(name));
     },
@@ -298,15 +319,21 @@ export function createIndexedDbBackend(options: IndexedDbBackendOptions = {}): B
       const durability = durabilityOf(config);
       const name = idbName(config.id);
       const factory = factoryFor(name);
-      const db = await openRaw(factory, name, config.id, 'connect');
-      return new IdbStore(db, factory, config.id, durability, handlesOf(name));
+      try {
+        const db = await openRaw(factory, name, config.id, 'connect');
+        return new IdbStore(db, factory, config.id, durability, handlesOf(name));
+      } catch (e) {
+        if (e instanceof CairnError && e.code === 'db/missing') await refuseNewerFormat(factory, config.id);
+        throw e;
+      }
     },
     async exists(config) {
       const name = idbName(config.id);
       const factory = factoryFor(name);
       if (typeof factory.databases === 'function') {
         try {
-          return (await factory.databases()).some((d) => d.name === name);
+          // A store written by a newer format exists too, even if this version cannot read it.
+          return (await factory.databases()).some((d) => d.name === name || (d.name !== undefined && newerFormatOf(d.name, config.id) !== undefined));
         } catch {
           // fall through to probing
         }
