@@ -1,0 +1,238 @@
+// Clause evaluation and the planner (DESIGN decision 7).
+//
+// `evalClauses` runs a clause list against a context. It plans adaptively: at each step it
+// evaluates the cheapest clause that is ready (its needed variables are bound), with costs from
+// the real sizes of the context so far and the index estimates of each pattern's constants.
+// Filters (predicates, not) run as soon as they are ready; patterns go in order of estimated
+// rows; or/rule calls wait until a join variable is bound when they can. The order the clauses
+// are written in only breaks ties.
+
+import { fail, show } from '../util/errors';
+import type { MaybePromise } from '../util/maybe';
+import { type Arg, type Binding, bindingVars, type Clause, clauseVars } from './ast';
+import { builtin } from './builtins';
+import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './context';
+import type { Env } from './env';
+import { evalNot, evalOr, orVars } from './logic';
+import { estimatePattern, evalPattern } from './patterns';
+import { printClause } from './print';
+import { emptyOf, type Relation } from './relation';
+import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules';
+import { allOf as all, wait, type Step } from './run';
+import type { Source } from './source';
+import { valuesEqual } from './values';
+
+export function sourceOf(env: Env, name: string | null): Source {
+  const n = name === null || name === '$' ? env.defaultSrc : name;
+  const s = env.sources.get(n);
+  if (s === undefined) fail('query/invalid-input', `Unknown source ${n}: pass it through :in`, { source: n });
+  return s;
+}
+
+/** Variables a clause binds once evaluated. */
+export function clauseBinds(c: Clause): string[] {
+  switch (c.kind) {
+    case 'pattern': return clauseVars(c);
+    case 'pred': return [];
+    case 'fn': return bindingVars(c.binding);
+    case 'rule': return ruleCallVars(c);
+    case 'not':
+    case 'not-join': return [];
+    case 'or': return orVars(c).out;
+    case 'or-join': return [...c.vars];
+    default: { const never: never = c; return never; }
+  }
+}
+
+const UNREADY = -1;
+
+/** Planner cost of evaluating `c` now, or UNREADY if some variable it needs is unbound. */
+function cost(c: Clause, ctx: Ctx, bound: Set<string>, needs: readonly string[], estimate: number): number {
+  for (const v of needs) if (!bound.has(v)) return UNREADY;
+  switch (c.kind) {
+    case 'pred':
+    case 'not':
+    case 'not-join': return 0;
+    case 'fn': return 1;
+    case 'pattern': {
+      const vs = c.terms.flatMap((t) => (t.kind === 'var' && bound.has(t.name) ? [t.name] : []));
+      if (vs.length === 0) return 2 + estimate;
+      const eBound = c.terms[0]?.kind === 'var' && bound.has(c.terms[0].name);
+      return 2 + Math.min(estimate, rowsFor(ctx, vs) * (eBound ? 1 : 4));
+    }
+    case 'rule':
+    case 'or':
+    case 'or-join': {
+      const vs = clauseBinds(c).filter((v) => bound.has(v));
+      const hasConst = c.kind === 'rule' && c.args.some((a) => a.kind === 'const');
+      if (vs.length > 0) return 2 + rowsFor(ctx, vs) * 10;
+      return hasConst ? 1e6 : 1e12;
+    }
+    default: { const never: never = c; return never; }
+  }
+}
+
+/** Evaluate `clauses` against `ctx`; `exported` are variables the caller reads afterwards. */
+export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exported: Iterable<string>): Step<Ctx> {
+  const outer = new Set<string>([...exported, ...boundVars(ctx)]);
+  const varsOf = clauses.map((c) => clauseVars(c));
+  const needs = clauses.map((c, i) => {
+    const others = new Set(outer);
+    varsOf.forEach((vs, j) => { if (j !== i) for (const v of vs) others.add(v); });
+    return clauseNeeds(c, others, env);
+  });
+  const estimates = new Map<Clause, number>();
+  for (const c of clauses) {
+    if (c.kind === 'pattern') estimates.set(c, yield* estimatePattern(c, sourceOf(env, c.src)));
+  }
+  const remaining = clauses.map((_, i) => i);
+  while (remaining.length > 0) {
+    if (isEmpty(ctx)) return emptyRest(ctx, remaining.map((i) => clauses[i]!));
+    const bound = boundVars(ctx);
+    let best = -1;
+    let bestCost = Infinity;
+    for (let k = 0; k < remaining.length; k++) {
+      const i = remaining[k]!;
+      const c = cost(clauses[i]!, ctx, bound, needs[i]!, estimates.get(clauses[i]!) ?? 0);
+      if (c !== UNREADY && c < bestCost) { best = k; bestCost = c; }
+    }
+    if (best < 0) throw unready(clauses, remaining, needs, bound);
+    const i = remaining.splice(best, 1)[0]!;
+    ctx = yield* evalClause(clauses[i]!, env, ctx, estimates.get(clauses[i]!) ?? 0);
+  }
+  return ctx;
+}
+
+/** Once the context is empty nothing can match: record the remaining clauses' variables as empty columns. */
+function emptyRest(ctx: Ctx, rest: readonly Clause[]): Ctx {
+  const bound = boundVars(ctx);
+  const vars = [...new Set(rest.flatMap(clauseBinds))].filter((v) => !bound.has(v));
+  return vars.length === 0 ? ctx : { rels: [...ctx.rels, emptyOf(vars)] };
+}
+
+function unready(clauses: readonly Clause[], remaining: readonly number[], needs: readonly (readonly string[])[], bound: Set<string>): Error {
+  const i = remaining[0]!;
+  const c = clauses[i]!;
+  const missing = needs[i]!.filter((v) => !bound.has(v));
+  const bindable = new Set(remaining.flatMap((j) => clauseBinds(clauses[j]!)));
+  const never = missing.filter((v) => !bindable.has(v));
+  const text = printClause(c);
+  if ((c.kind === 'pred' || c.kind === 'fn') && never.length > 0) {
+    return fail('query/unbound-variable', `Unbound variable ${never.join(', ')} in ${text}`, { vars: never, clause: text });
+  }
+  return fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${text}`, { vars: missing, clause: text });
+}
+
+export function* evalClause(c: Clause, env: Env, ctx: Ctx, estimate: number): Step<Ctx> {
+  switch (c.kind) {
+    case 'pattern': return yield* evalPattern(c, sourceOf(env, c.src), ctx, estimate);
+    case 'pred': return yield* evalCall(c, null, env, ctx);
+    case 'fn': return yield* evalCall(c, c.binding, env, ctx);
+    case 'rule': return yield* evalRuleCall(c, env, ctx);
+    case 'not':
+    case 'not-join': return yield* evalNot(c, env, ctx);
+    case 'or':
+    case 'or-join': return yield* evalOr(c, env, ctx);
+    default: { const never: never = c; return never; }
+  }
+}
+
+/** The function a call clause names: a built-in, or a function passed in through :in. */
+function resolveFn(c: Extract<Clause, { kind: 'pred' | 'fn' }>, env: Env): (args: readonly unknown[]) => MaybePromise<unknown> {
+  if (c.fn.startsWith('?')) {
+    const f = env.scalars.get(c.fn);
+    if (typeof f !== 'function') fail('query/unknown-function', `Variable ${c.fn} does not hold a function (${show(f)}) in ${printClause(c)}`, { fn: c.fn });
+    return (args) => (f as (...xs: unknown[]) => unknown)(...args);
+  }
+  const b = builtin(c.fn);
+  if (b === undefined) fail('query/unknown-function', `Unknown function '${c.fn}' in ${printClause(c)}`, { fn: c.fn });
+  return (args) => b.fn(args, env.builtinEnv);
+}
+
+function argValue(a: Arg, row: readonly unknown[], cols: ReadonlyMap<string, number>, env: Env): unknown {
+  switch (a.kind) {
+    case 'var': return row[cols.get(a.name)!];
+    case 'const': return a.value;
+    case 'src': {
+      const s = sourceOf(env, a.name);
+      return s.db ?? s;
+    }
+    default: { const never: never = a; return never; }
+  }
+}
+
+function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding | null, env: Env, ctx: Ctx): Step<Ctx> {
+  const fn = resolveFn(c, env);
+  const inVars = c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : []));
+  const outVars = binding === null ? [] : [...new Set(bindingVars(binding))];
+  const bound = boundVars(ctx);
+  const { merged, rest } = mergeFor(ctx, [...inVars, ...outVars.filter((v) => bound.has(v))]);
+  const cols = new Map(merged.vars.map((v, i) => [v, i]));
+  const results: MaybePromise<unknown>[] = merged.rows.map((row) => {
+    try {
+      return fn(c.args.map((a) => argValue(a, row, cols, env)));
+    } catch (err) {
+      if (err instanceof Error && err.name === 'CairnError') throw err;
+      return fail('query/execution', `${printClause(c)} threw: ${err instanceof Error ? err.message : String(err)}`, { clause: printClause(c) });
+    }
+  });
+  const values = yield* wait(all(results));
+  if (binding === null) {
+    const rows = merged.rows.filter((_, i) => values[i] !== null && values[i] !== undefined && values[i] !== false);
+    return { rels: [...rest, { vars: merged.vars, rows }] };
+  }
+  const newVars = outVars.filter((v) => !cols.has(v));
+  const vars = [...merged.vars, ...newVars];
+  const rows: unknown[][] = [];
+  merged.rows.forEach((row, i) => {
+    for (const b of destructure(binding, values[i])) {
+      let ok = true;
+      const out = row.slice();
+      for (const v of outVars) {
+        const x = b.get(v);
+        const at = cols.get(v);
+        if (at !== undefined) { if (!valuesEqual(row[at], x)) ok = false; } else out.push(x);
+      }
+      if (ok) rows.push(out);
+    }
+  });
+  const rel: Relation = { vars, rows };
+  return addRelation({ rels: rest }, rel);
+}
+
+/** All ways `value` fills `binding` (each a var -> value map); nil results bind nothing. */
+function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
+  if (value === null || value === undefined) return [];
+  switch (b.kind) {
+    case 'bind-var': return [new Map([[b.name, value]])];
+    case 'bind-blank': return [new Map()];
+    case 'bind-coll': {
+      if (!isIterable(value)) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
+      return [...value].flatMap((x) => destructure(b.elem, x));
+    }
+    case 'bind-tuple': {
+      if (!isIterable(value)) fail('query/execution', `Cannot bind ${show(value)} to tuple binding`, { value: show(value) });
+      const xs = [...value];
+      let acc: Map<string, unknown>[] = [new Map()];
+      b.elems.forEach((e, i) => {
+        if (i >= xs.length) { acc = []; return; }
+        const parts = destructure(e, xs[i]);
+        acc = acc.flatMap((m) => parts.flatMap((p) => {
+          const merged = new Map(m);
+          for (const [k, v] of p) {
+            if (merged.has(k) && !valuesEqual(merged.get(k), v)) return [];
+            merged.set(k, v);
+          }
+          return [merged];
+        }));
+      });
+      return acc;
+    }
+    default: { const never: never = b; return never; }
+  }
+}
+
+const isIterable = (x: unknown): x is Iterable<unknown> =>
+  Array.isArray(x) || x instanceof Set || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map));
+
+export { destructure };

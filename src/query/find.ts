@@ -1,0 +1,108 @@
+// Turning the final context into the result the :find spec asks for: set semantics over the
+// find + :with variables, aggregates grouped by the other find elements, pull expressions run
+// through src/pull (one pullMany per pull element), :keys/:strs/:syms maps, offset/limit.
+
+import { pullMany } from '../pull/index';
+import { fail, show } from '../util/errors';
+import type { MaybePromise } from '../util/maybe';
+import { type FindElem, findElems, type Query } from './ast';
+import { aggregateFn } from './aggregates';
+import { type Ctx, isEmpty, mergeFor } from './context';
+import type { Env } from './env';
+import { groupBy, project } from './relation';
+import { wait, type Step } from './run';
+
+/** Variables a find element reads. */
+export function findElemVars(e: FindElem): string[] {
+  switch (e.kind) {
+    case 'find-var': return [e.name];
+    case 'find-agg': return e.args.flatMap((a) => (a.kind === 'var' ? [a.name] : [])).concat(e.custom ? [e.fn] : []);
+    case 'find-pull': return e.pattern.kind === 'var' ? [e.name, e.pattern.name] : [e.name];
+    default: { const never: never = e; return never; }
+  }
+}
+
+export interface Paging {
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<unknown> {
+  const elems = findElems(q.find);
+  const vars = [...new Set([...elems.flatMap(findElemVars), ...q.with])];
+  const { merged } = mergeFor(ctx, vars);
+  const rel = isEmpty(ctx) ? { vars, rows: [] as unknown[][] } : project(merged, vars);
+  const col = (v: string): number => rel.vars.indexOf(v);
+  let tuples: unknown[][];
+  const aggs = elems.some((e) => e.kind === 'find-agg');
+  if (!aggs) {
+    tuples = rel.rows.map((row) => elems.map((e) => (e.kind === 'find-agg' ? null : row[col(e.name)])));
+    if (elems.length < vars.length) {
+      const names = elems.map((_, i) => String(i));
+      tuples = project({ vars: names, rows: tuples }, names).rows.map((r) => [...r]);
+    }
+  } else {
+    const keyCols = elems.flatMap((e) => (e.kind === 'find-agg' ? [] : findElemVars(e).map(col)));
+    const groups = keyCols.length === 0 ? (rel.rows.length === 0 ? new Map() : new Map([[0, rel.rows]])) : groupBy(rel.rows, keyCols);
+    tuples = [];
+    for (const rows of groups.values()) {
+      tuples.push(elems.map((e) => (e.kind === 'find-agg' ? aggregate(e, rows, col, env) : rows[0]![col(e.name)])));
+    }
+  }
+  tuples = page(tuples, paging);
+  yield* pulls(elems, tuples, env);
+  return shape(q, tuples);
+}
+
+function page(tuples: unknown[][], p: Paging): unknown[][] {
+  const offset = p.offset ?? 0;
+  const end = p.limit === undefined || p.limit < 0 ? undefined : offset + p.limit;
+  return offset === 0 && end === undefined ? tuples : tuples.slice(offset, end);
+}
+
+function aggregate(e: Extract<FindElem, { kind: 'find-agg' }>, rows: readonly unknown[][], col: (v: string) => number, env: Env): unknown {
+  const last = e.args[e.args.length - 1]!;
+  const values = rows.map((r) => r[col((last as { name: string }).name)]);
+  const params = e.args.slice(0, -1).map((a) => (a.kind === 'const' ? a.value : rows[0]?.[col(a.name)]));
+  if (e.custom) {
+    const f = env.scalars.get(e.fn) ?? (rows[0] === undefined ? undefined : rows[0][col(e.fn)]);
+    if (typeof f !== 'function') fail('query/unknown-function', `(aggregate ${e.fn} ...) needs a function passed through :in, got ${show(f)}`, { fn: e.fn });
+    return (f as (...xs: unknown[]) => unknown)(values, ...params);
+  }
+  const f = aggregateFn(e.fn);
+  if (f === undefined) fail('query/unknown-function', `Unknown aggregate function '${e.fn}' in :find`, { fn: e.fn });
+  return f(values, ...params);
+}
+
+/** Replace each pull element's entity id with the pulled map (one pullMany per element). */
+function* pulls(elems: readonly FindElem[], tuples: unknown[][], env: Env): Step<void> {
+  for (let i = 0; i < elems.length; i++) {
+    const e = elems[i]!;
+    if (e.kind !== 'find-pull') continue;
+    const src = env.sources.get(e.src === '$' ? env.defaultSrc : e.src);
+    if (src === undefined || src.db === null) fail('query/invalid-input', `pull in :find needs a database source ${e.src}`, { source: e.src });
+    const pattern = e.pattern.kind === 'const' ? e.pattern.value : env.scalars.get(e.pattern.name);
+    if (pattern === undefined) fail('query/unbound-variable', `Pull pattern variable ${e.pattern.kind === 'var' ? e.pattern.name : ''} is not bound through :in`, {});
+    const ids = tuples.map((t) => t[i] as number);
+    const results: MaybePromise<unknown[]> = pullMany(src.db, pattern, ids);
+    const pulled = yield* wait(results);
+    tuples.forEach((t, j) => { t[i] = pulled[j]; });
+  }
+}
+
+function shape(q: Query, tuples: unknown[][]): unknown {
+  const rm = q.returnMaps;
+  const asMap = (t: unknown[]): unknown => {
+    if (rm === null) return t;
+    const o: Record<string, unknown> = {};
+    rm.names.forEach((n, i) => { o[rm.kind === 'keys' ? n.replace(/^:/, '') : n] = t[i]; });
+    return o;
+  };
+  switch (q.find.kind) {
+    case 'rel': return tuples.map(asMap);
+    case 'coll': return tuples.map((t) => t[0]);
+    case 'scalar': return tuples.length === 0 ? null : tuples[0]![0];
+    case 'tuple': return tuples.length === 0 ? null : asMap(tuples[0]!);
+    default: { const never: never = q.find; return never; }
+  }
+}

@@ -1,0 +1,190 @@
+// The query entry point: `q(query, ...inputs)` or `q({ query, args, offset, limit })`.
+//
+// Parsed queries are cached by their text (and array/map forms by identity); rules passed as
+// text are cached the same way. Execution is synchronous while every index node it reads is
+// cached and suspends only on a real read (see run.ts); `q` always returns a Promise.
+
+import { fail, show } from '../util/errors';
+import type { MaybePromise } from '../util/maybe';
+import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast';
+import { builtin } from './builtins';
+import type { Ctx } from './context';
+import { clauseBinds, destructure, evalClauses } from './engine';
+import type { Env } from './env';
+import { findElemVars, findResult, type Paging } from './find';
+import { parseQueryForm, parseRules } from './parser';
+import { printClause } from './print';
+import { analyzeRules } from './rules';
+import { run, type Step } from './run';
+import { makeSource, type Source } from './source';
+
+export { registerAggregate, type AggregateFn } from './aggregates';
+export type { Query as ParsedQuery, Rules } from './ast';
+export { printQuery } from './print';
+
+const CACHE_LIMIT = 512;
+const textCache = new Map<string, Query>();
+const formCache = new WeakMap<object, Query>();
+const rulesTextCache = new Map<string, Rules>();
+const rulesFormCache = new WeakMap<object, Rules>();
+
+function remember<K, V>(m: Map<K, V>, k: K, v: V): V {
+  if (m.size >= CACHE_LIMIT) m.delete(m.keys().next().value as K);
+  m.set(k, v);
+  return v;
+}
+
+/** Parse (and validate the shape of) a query; cached by text, or by identity for forms. */
+export function parseQuery(query: unknown): Query {
+  if (typeof query === 'string') return textCache.get(query) ?? remember(textCache, query, checked(parseQueryForm(query)));
+  if (typeof query === 'object' && query !== null) {
+    const hit = formCache.get(query);
+    if (hit !== undefined) return hit;
+    const parsed = checked(parseQueryForm(query));
+    formCache.set(query, parsed);
+    return parsed;
+  }
+  return fail('query/parse', `A query must be EDN text, a vector or a map, got ${show(query)}`, { query: show(query) });
+}
+
+function rulesOf(value: unknown): Rules {
+  if (typeof value === 'string') return rulesTextCache.get(value) ?? remember(rulesTextCache, value, parseRules(value));
+  if (typeof value === 'object' && value !== null) {
+    const hit = rulesFormCache.get(value);
+    if (hit !== undefined) return hit;
+    const parsed = parseRules(value);
+    rulesFormCache.set(value, parsed);
+    return parsed;
+  }
+  return fail('query/invalid-input', `Rules (%) must be EDN text or a vector of rules, got ${show(value)}`);
+}
+
+function inVars(ins: readonly InBinding[]): string[] {
+  return ins.flatMap((b) => (b.kind === 'in-bind' ? clauseBinds({ kind: 'fn', fn: 'identity', args: [], binding: b.binding }) : []));
+}
+
+/** Static checks: every :find/:with variable is bound somewhere; functions exist with the right arity. */
+function checked(q: Query): Query {
+  const bindable = new Set([...inVars(q.in), ...q.where.flatMap(clauseBinds)]);
+  const wanted = [...findElems(q.find).flatMap(findElemVars), ...q.with];
+  const unknown = [...new Set(wanted.filter((v) => !bindable.has(v)))];
+  if (unknown.length > 0) fail('query/unbound-variable', `Query for unknown vars: [${unknown.join(' ')}]`, { vars: unknown });
+  checkCalls(q.where);
+  return q;
+}
+
+function checkCalls(clauses: readonly Clause[]): void {
+  for (const c of clauses) {
+    switch (c.kind) {
+      case 'pred':
+      case 'fn': {
+        if (c.fn.startsWith('?')) break;
+        const b = builtin(c.fn);
+        if (b === undefined) fail('query/unknown-function', `Unknown function '${c.fn}' in ${printClause(c)}`, { fn: c.fn });
+        if (c.args.length < b.min || c.args.length > b.max) {
+          const expected = b.min === b.max ? `${b.min}` : b.max === Infinity ? `at least ${b.min}` : `${b.min} to ${b.max}`;
+          fail('query/arity', `Wrong number of arguments to '${c.fn}': expected ${expected}, got ${c.args.length} in ${printClause(c)}`, { fn: c.fn, given: c.args.length });
+        }
+        break;
+      }
+      case 'not':
+      case 'not-join': checkCalls(c.clauses); break;
+      case 'or':
+      case 'or-join': for (const b of c.branches) checkCalls(b); break;
+      case 'pattern':
+      case 'rule': break;
+      default: { const never: never = c; return never; }
+    }
+  }
+}
+
+function checkRuleCalls(clauses: readonly Clause[], rules: Rules): void {
+  for (const c of clauses) {
+    if (c.kind === 'rule') {
+      const branches = rules.get(c.name);
+      if (branches === undefined) fail('query/rule', `Unknown rule '${c.name}' in ${printClause(c)}`, { rule: c.name });
+      if (branches[0]!.head.length !== c.args.length) {
+        fail('query/arity', `Rule '${c.name}' takes ${branches[0]!.head.length} arguments, called with ${c.args.length} in ${printClause(c)}`, { rule: c.name });
+      }
+    } else if (c.kind === 'not' || c.kind === 'not-join') checkRuleCalls(c.clauses, rules);
+    else if (c.kind === 'or' || c.kind === 'or-join') for (const b of c.branches) checkRuleCalls(b, rules);
+  }
+}
+
+export interface QueryMap {
+  readonly query: unknown;
+  readonly args?: readonly unknown[];
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+const isQueryMap = (x: unknown): x is QueryMap =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
+
+/** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
+export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> {
+  return qMaybe(query, ...inputs);
+}
+
+/** `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks, internals). */
+export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
+  if (isQueryMap(query)) {
+    if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
+    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset, limit: query.limit });
+  }
+  return execute(parseQuery(query), inputs, {});
+}
+
+function execute(query: Query, inputs: readonly unknown[], paging: Paging): MaybePromise<unknown> {
+  return run(executeStep(query, inputs, paging));
+}
+
+function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging): Step<unknown> {
+  const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
+  if (!implicitDb && inputs.length !== query.in.length) {
+    fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
+      expected: query.in.length, given: inputs.length,
+    });
+  }
+  const sources = new Map<string, Source>();
+  const scalars = new Map<string, unknown>();
+  let rules: Rules = new Map();
+  let ctx: Ctx = { rels: [] };
+  query.in.forEach((b, i) => {
+    if (implicitDb) return;
+    const value = inputs[i];
+    switch (b.kind) {
+      case 'in-src': sources.set(b.name, makeSource(b.name, value)); break;
+      case 'in-rules': rules = rulesOf(value); break;
+      case 'in-bind': {
+        const binding = b.binding;
+        if (binding.kind === 'bind-var') scalars.set(binding.name, value);
+        if (binding.kind === 'bind-blank') break;
+        const vars = [...new Set(clauseBinds({ kind: 'fn', fn: 'identity', args: [], binding }))];
+        if (binding.kind !== 'bind-var' && (value === null || value === undefined || typeof value !== 'object')) {
+          fail('query/invalid-input', `Cannot bind input ${i} (${show(value)}) to a collection or tuple binding`, { input: i });
+        }
+        const rows = destructure(binding, value).map((m) => vars.map((v) => m.get(v)));
+        ctx = { rels: [...ctx.rels.filter((r) => !r.vars.some((v) => vars.includes(v))), { vars, rows }] };
+        break;
+      }
+      default: { const never: never = b; return never; }
+    }
+  });
+  checkRuleCalls(query.where, rules);
+  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkRuleCalls(br.body, rules); }
+  const env: Env = {
+    sources,
+    defaultSrc: '$',
+    rules,
+    ruleInfo: analyzeRules(rules),
+    scalars,
+    builtinEnv: { q: (inner, args) => q(inner, ...args) },
+    fresh: { n: 0 },
+    fix: null,
+    expansions: new WeakMap(),
+  };
+  const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
+  const result = yield* evalClauses(query.where, env, ctx, wanted);
+  return yield* findResult(query, result, env, paging);
+}

@@ -1,0 +1,127 @@
+// Relations: the engine's intermediate results (DESIGN decision 7).
+//
+// Representation: `vars` names the columns (distinct variable names); `rows` are arrays of the
+// same length, row[i] the value of vars[i]. Rows may repeat (a bag) until a caller asks for
+// `distinct`; joins are hash joins on the shared columns, building the table on the smaller
+// side. Relations are never mutated after construction, so sharing rows between them is safe.
+
+import { tupleKey, type Key } from './values';
+
+export interface Relation {
+  readonly vars: readonly string[];
+  readonly rows: readonly unknown[][];
+}
+
+export const UNIT: Relation = { vars: [], rows: [[]] };
+export const emptyOf = (vars: readonly string[]): Relation => ({ vars, rows: [] });
+
+export function columnsOf(r: Relation, vars: readonly string[]): number[] {
+  return vars.map((v) => {
+    const i = r.vars.indexOf(v);
+    if (i < 0) throw new Error(`relation has no column ${v}`);
+    return i;
+  });
+}
+
+const keyAt = (row: readonly unknown[], cols: readonly number[]): Key => {
+  if (cols.length === 1) return tupleKey([row[cols[0]!]]);
+  return tupleKey(cols.map((c) => row[c]));
+};
+
+/** Group rows by their values in `cols`. */
+export function groupBy(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[][]> {
+  const m = new Map<Key, unknown[][]>();
+  for (const row of rows) {
+    const k = keyAt(row, cols);
+    const g = m.get(k);
+    if (g === undefined) m.set(k, [row]);
+    else g.push(row);
+  }
+  return m;
+}
+
+/** Natural join on the shared variables (a product when none are shared). */
+export function join(a: Relation, b: Relation): Relation {
+  const shared = a.vars.filter((v) => b.vars.includes(v));
+  const extra = b.vars.filter((v) => !a.vars.includes(v));
+  const extraCols = columnsOf(b, extra);
+  const vars = [...a.vars, ...extra];
+  const out: unknown[][] = [];
+  if (a.rows.length === 0 || b.rows.length === 0) return { vars, rows: out };
+  if (shared.length === 0) {
+    for (const x of a.rows) for (const y of b.rows) out.push(extend(x, y, extraCols));
+    return { vars, rows: out };
+  }
+  const aCols = columnsOf(a, shared);
+  const bCols = columnsOf(b, shared);
+  if (b.rows.length <= a.rows.length) {
+    const table = groupBy(b.rows, bCols);
+    for (const x of a.rows) {
+      const ys = table.get(keyAt(x, aCols));
+      if (ys !== undefined) for (const y of ys) out.push(extend(x, y, extraCols));
+    }
+  } else {
+    const table = groupBy(a.rows, aCols);
+    for (const y of b.rows) {
+      const xs = table.get(keyAt(y, bCols));
+      if (xs !== undefined) for (const x of xs) out.push(extend(x, y, extraCols));
+    }
+  }
+  return { vars, rows: out };
+}
+
+function extend(x: readonly unknown[], y: readonly unknown[], cols: readonly number[]): unknown[] {
+  const row = x.slice();
+  for (const c of cols) row.push(y[c]);
+  return row;
+}
+
+/** Rows of `a` with no partner in `b` on b's columns (all of which `a` must have). */
+export function antiJoin(a: Relation, b: Relation): Relation {
+  if (b.rows.length === 0) return a;
+  if (b.vars.length === 0) return emptyOf(a.vars);
+  const aCols = columnsOf(a, b.vars);
+  const keys = new Set<Key>();
+  for (const y of b.rows) keys.add(keyAt(y, b.vars.map((_, i) => i)));
+  return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(keyAt(x, aCols))) };
+}
+
+/** The distinct rows of `r` restricted to `vars` (in that order). */
+export function project(r: Relation, vars: readonly string[]): Relation {
+  const cols = columnsOf(r, vars);
+  const seen = new Set<Key>();
+  const rows: unknown[][] = [];
+  for (const row of r.rows) {
+    const k = keyAt(row, cols);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    rows.push(cols.map((c) => row[c]));
+  }
+  return { vars, rows };
+}
+
+export function distinct(r: Relation): Relation {
+  return project(r, r.vars);
+}
+
+/** Union of relations over the same variables (columns matched by name), distinct. */
+export function union(vars: readonly string[], rels: readonly Relation[]): Relation {
+  const seen = new Set<Key>();
+  const rows: unknown[][] = [];
+  const all = vars.map((_, i) => i);
+  for (const r of rels) {
+    const cols = columnsOf(r, vars);
+    for (const row of r.rows) {
+      const t = cols.map((c) => row[c]);
+      const k = keyAt(t, all);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rows.push(t);
+    }
+  }
+  return { vars, rows };
+}
+
+export function rowKey(row: readonly unknown[]): Key {
+  return tupleKey(row);
+}

@@ -1,0 +1,121 @@
+// Value identity and order for the query engine. Hash joins, distinct tuples and grouping key
+// values with `valueKey`; comparisons (`<`, min/max, sorting) use `compareValues`.
+//
+// valueKey: primitives key as themselves (numbers, strings, booleans, bigints, null), so the
+// common case builds no strings. Composite values (Date, Uint8Array, arrays, sets) key as a
+// string starting with U+0000, a character no real string value starts with in practice; two
+// values with equal keys are equal under `valuesEqual`.
+
+export type Key = string | number | boolean | bigint | null | undefined;
+
+export function valueKey(v: unknown): Key {
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return v;
+    default:
+      if (v === null) return null;
+      return `\u0000${compositeKey(v)}`;
+  }
+}
+
+function compositeKey(v: unknown): string {
+  if (v === null || v === undefined) return 'n';
+  switch (typeof v) {
+    case 'number': return `#${v}`;
+    case 'bigint': return `N${v}`;
+    case 'string': return JSON.stringify(v);
+    case 'boolean': return v ? 'T' : 'F';
+    default: break;
+  }
+  if (v instanceof Date) return `D${v.getTime()}`;
+  if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
+  if (Array.isArray(v)) return `[${v.map(compositeKey).join(',')}]`;
+  if (v instanceof Set) return `S{${[...v].map(compositeKey).sort().join(',')}}`;
+  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${compositeKey(k)}:${compositeKey(x)}`).sort().join(',')}}`;
+  if (typeof v === 'object') {
+    return `O{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${compositeKey((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return `?${String(v)}`;
+}
+
+/** Key of several values together (a tuple of join columns). */
+export function tupleKey(values: readonly unknown[]): Key {
+  if (values.length === 1) return valueKey(values[0]);
+  let s = '';
+  for (const v of values) s += `${compositeKey(v)}|`;
+  return s;
+}
+
+export function valuesEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'bigint') return BigInt(a) === b && Number.isInteger(a);
+  if (typeof a === 'bigint' && typeof b === 'number') return valuesEqual(b, a);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return valueKey(a) === valueKey(b);
+}
+
+// Type ranks for ordering values of different types (as DataScript does): nil, booleans,
+// numbers, strings, dates, bytes, arrays, other.
+function rank(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  switch (typeof v) {
+    case 'boolean': return 1;
+    case 'number':
+    case 'bigint': return 2;
+    case 'string': return 3;
+    default: break;
+  }
+  if (v instanceof Date) return 4;
+  if (v instanceof Uint8Array) return 5;
+  if (Array.isArray(v)) return 6;
+  return 7;
+}
+
+/** Total order over values: numbers numerically (bigint mixed in), strings by code unit, etc. */
+export function compareValues(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 0: return 0;
+    case 1: return a === b ? 0 : a ? 1 : -1;
+    case 2: {
+      if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+      const x = a as number | bigint;
+      const y = b as number | bigint;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 3: return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+    case 4: return (a as Date).getTime() - (b as Date).getTime();
+    case 5: {
+      const x = a as Uint8Array;
+      const y = b as Uint8Array;
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    }
+    case 6: {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      if (x.length !== y.length) return x.length - y.length;
+      for (let i = 0; i < x.length; i++) {
+        const c = compareValues(x[i], y[i]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    default: {
+      const x = String(valueKey(a));
+      const y = String(valueKey(b));
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  }
+}
+
+/** Values two comparison operands can meaningfully be ordered by (same rank). */
+export function comparable(a: unknown, b: unknown): boolean {
+  return rank(a) === rank(b) && rank(a) !== 0;
+}
