@@ -68,7 +68,9 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
       let end = i + 1;
       while (end < datoms.length && datoms[end]!.a === a) end++;
       if (!p.explicit.has(a)) {
-        const v = (yield attrValue(ctx, e, p, a, null, DEFAULT_LIMIT, datoms, i, end));
+        const v = nests(ctx, a, null)
+          ? (yield refsValue(ctx, e, p, a, null, DEFAULT_LIMIT, datoms, i, end))
+          : plainValue(ctx, a, DEFAULT_LIMIT, datoms, i, end);
         if (v !== undefined) {
           out[a] = v;
           size++;
@@ -92,7 +94,9 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
       if (start < datoms.length) {
         let end = start + 1;
         while (end < datoms.length && datoms[end]!.a === spec.attr) end++;
-        v = (yield attrValue(ctx, e, p, spec.attr, spec, spec.limit, datoms, start, end));
+        v = nests(ctx, spec.attr, spec)
+          ? (yield refsValue(ctx, e, p, spec.attr, spec, spec.limit, datoms, start, end))
+          : plainValue(ctx, spec.attr, spec.limit, datoms, start, end);
       }
       if (v === undefined && spec.hasDefault) v = spec.default;
       if (v !== undefined) {
@@ -133,24 +137,44 @@ function indexRuns(datoms: readonly Datom[]): Map<string, number> {
   return runs;
 }
 
-/** The value of forward attribute `a` from datoms[start, end); undefined when nothing matched. */
-function* attrValue(
+/** Whether attribute `a`'s values are pulled as nested entities (else they are plain values). */
+function nests(ctx: Ctx, a: string, spec: AttrSpec | null): boolean {
+  if (!ctx.schema.refs.has(a)) return false;
+  return spec === null || spec.sub === null ? ctx.schema.components.has(a) : true;
+}
+
+/**
+ * Forward attribute `a` from datoms[start, end) when no nested pull is involved: values, or
+ * { 'db/id': n } for refs. Synchronous on purpose: most attributes of most pulls go this way,
+ * and it costs no generator. undefined when nothing matched.
+ */
+function plainValue(ctx: Ctx, a: string, limit: number | null, datoms: readonly Datom[], start: number, end: number): unknown {
+  const isRef = ctx.schema.refs.has(a);
+  if (!ctx.schema.many.has(a)) {
+    for (let i = start; i < end; i++) {
+      const d = datoms[i]!;
+      if (d.added) return isRef ? { 'db/id': d.v } : d.v; // history views also return retractions
+    }
+    return undefined;
+  }
+  const values: unknown[] = [];
+  for (let i = start; i < end; i++) {
+    const d = datoms[i]!;
+    if (!d.added) continue;
+    if (limit !== null && values.length >= limit) break;
+    values.push(isRef ? { 'db/id': d.v } : d.v);
+  }
+  return values.length === 0 ? undefined : values;
+}
+
+/** Forward ref attribute `a` whose values are pulled as nested entities. */
+function* refsValue(
   ctx: Ctx, e: number, p: PullPattern, a: string, spec: AttrSpec | null, limit: number | null,
   datoms: readonly Datom[], start: number, end: number,
 ): Reads<unknown> {
   if (spec !== null && exhausted(ctx, spec)) return undefined;
-  const schema = ctx.schema;
-  const isRef = schema.refs.has(a);
-  const component = isRef && schema.components.has(a);
-  if (!schema.many.has(a)) {
-    for (let i = start; i < end; i++) {
-      const d = datoms[i]!;
-      if (!d.added) continue; // history views also return retractions
-      if (!isRef) return d.v;
-      return ((yield refValue(ctx, e, p, spec, d.v as number, component)) as unknown) ?? undefined; // null: matched nothing
-    }
-    return undefined;
-  }
+  const component = ctx.schema.components.has(a);
+  const one = !ctx.schema.many.has(a);
   const values: unknown[] = [];
   let any = false;
   for (let i = start; i < end; i++) {
@@ -158,11 +182,8 @@ function* attrValue(
     if (!d.added) continue;
     if (limit !== null && values.length >= limit) break;
     any = true;
-    if (!isRef) {
-      values.push(d.v);
-      continue;
-    }
-    const r = (yield refValue(ctx, e, p, spec, d.v as number, component));
+    const r = yield child(ctx, e, p, spec, d.v as number, component);
+    if (one) return r ?? undefined; // null: the nested pull matched nothing, drop the key
     if (r !== undefined && r !== null) values.push(r);
   }
   return any ? values : undefined;
@@ -178,7 +199,7 @@ function* reverseValue(ctx: Ctx, p: PullPattern, spec: AttrSpec, refs: readonly 
     if (!d.added) continue;
     if (spec.limit !== null && values.length >= spec.limit) break;
     any = true;
-    const r = (yield refValue(ctx, d.v as number, p, spec, d.e, false));
+    const r = spec.sub === null ? { 'db/id': d.e } : yield child(ctx, d.v as number, p, spec, d.e, false);
     if (one) return r ?? undefined;
     if (r !== undefined && r !== null) values.push(r);
   }
@@ -193,37 +214,41 @@ function exhausted(ctx: Ctx, spec: AttrSpec): boolean {
   return left !== null && left <= 0;
 }
 
-/** One referenced entity `v` (reached from `parent`), pulled as the spec says. */
-function* refValue(
-  ctx: Ctx, parent: number, p: PullPattern, spec: AttrSpec | null, v: number, component: boolean,
-): Reads<unknown> {
+/**
+ * The procedure that pulls referenced entity `v` (reached from `parent`) as the spec says:
+ * its sub-pattern, a recursion step, or component expansion.
+ */
+function child(ctx: Ctx, parent: number, p: PullPattern, spec: AttrSpec | null, v: number, component: boolean): Reads<unknown> {
   const sub = spec === null ? null : spec.sub;
-  if (sub === null) {
-    return component ? (yield expandComponent(ctx, parent, v)) : { 'db/id': v };
-  }
+  if (sub === null) return component ? expandComponent(ctx, parent, v) : idOnly(v);
   switch (sub.kind) {
-    case 'pattern':
-      return (yield pullEntity(ctx, v, sub.pattern));
-    case 'recurse': {
-      if (ctx.seen.has(v)) return { 'db/id': v };
-      const s = spec!;
-      const prev = ctx.depths.get(s);
-      const left = prev ?? sub.depth;
-      if (left !== null && left <= 0) return undefined;
-      ctx.seen.add(v);
-      if (left !== null) ctx.depths.set(s, left - 1);
-      try {
-        return (yield pullEntity(ctx, v, p));
-      } finally {
-        ctx.seen.delete(v);
-        if (prev === undefined) ctx.depths.delete(s);
-        else ctx.depths.set(s, prev);
-      }
-    }
+    case 'pattern': return pullEntity(ctx, v, sub.pattern);
+    case 'recurse': return recurse(ctx, p, spec!, sub.depth, v);
     default: {
       const never: never = sub;
       return never;
     }
+  }
+}
+
+function* idOnly(v: number): Reads<unknown> {
+  return { 'db/id': v };
+}
+
+/** One recursion step into `v`: cycle cut, depth counted for this spec on this path. */
+function* recurse(ctx: Ctx, p: PullPattern, spec: AttrSpec, depth: number | null, v: number): Reads<unknown> {
+  if (ctx.seen.has(v)) return { 'db/id': v };
+  const prev = ctx.depths.get(spec);
+  const left = prev ?? depth;
+  if (left !== null && left <= 0) return undefined;
+  ctx.seen.add(v);
+  if (left !== null) ctx.depths.set(spec, left - 1);
+  try {
+    return yield pullEntity(ctx, v, p);
+  } finally {
+    ctx.seen.delete(v);
+    if (prev === undefined) ctx.depths.delete(spec);
+    else ctx.depths.set(spec, prev);
   }
 }
 
