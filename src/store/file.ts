@@ -89,9 +89,15 @@ async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Run `f` over `items`, WRITE_PARALLELISM at a time. Waits for every started call to settle
+ * before throwing the first failure: a failed batch's cleanup must not race a write still in
+ * flight (it would leave that node behind).
+ */
 async function inBatches<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += WRITE_PARALLELISM) {
-    await Promise.all(items.slice(i, i + WRITE_PARALLELISM).map(f));
+    const results = await Promise.allSettled(items.slice(i, i + WRITE_PARALLELISM).map(f));
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 }
 
@@ -125,15 +131,15 @@ class FileStore implements Store {
     const tmp = join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(bytes);
-      if (this.#l.strict) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
+      try {
+        await fh.writeFile(bytes);
+        if (this.#l.strict) await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, dest);
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
+      await unlink(tmp).catch(() => undefined); // a half-written temp file is just litter
       throw e;
     }
   }
