@@ -4,7 +4,7 @@
 // Conventions (API.md): attributes are colon-less strings ('person/name'); keyword VALUES are
 // strings with a leading colon (':status/active'); entity ids are numbers; tx ids start at
 // 536870913. Reads return a value when every index node they need is cached, else a Promise
-// (DESIGN decision 1); callers use `then`/`all` from src/util/maybe.ts or `await`.
+// (DESIGN decision 1); callers use `andThen`/`all` from src/util/maybe.ts or `await`.
 
 import type { MaybePromise } from '../util/maybe';
 

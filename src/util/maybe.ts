@@ -7,8 +7,12 @@ export function isPromise<T>(x: MaybePromise<T>): x is Promise<T> {
   return x instanceof Promise;
 }
 
-/** Apply `f` now if `x` is ready, else after it resolves. */
-export function then<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
+/**
+ * Apply `f` now if `x` is ready, else after it resolves. Deliberately not named `then`: a module
+ * exporting `then` has a thenable namespace, which `import()` and Vitest's module runner try to
+ * resolve, breaking every importer.
+ */
+export function andThen<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(x) ? x.then(f) : f(x);
 }
 

@@ -1,0 +1,156 @@
+// Applying resolved datoms to a Db value: the single write path of the database. The tx apply
+// stage calls `applyChanges` with the retraction priors it already knows; `applyDatoms` (log
+// replay, import) looks them up first. Both produce a new DbValue and never touch the old one.
+//
+// Per call: one transient per index (current eavt/aevt/avet and, with keepHistory, the three
+// temporal ones), each filled by a synchronous loop that only awaits when a tree operation
+// actually returned a Promise (an unloaded node). Per-attribute facts (indexed? history?) are
+// computed once per attribute per call, not per datom.
+//
+// Semantics of a change list (in order):
+//   - an assertion is added to the current indices (avet only for indexed attributes);
+//   - a retraction removes its prior (the stored assertion, with its original tx) from the
+//     current indices and, with keepHistory and unless the attribute is noHistory, adds the
+//     prior and the retraction datom to the temporal indices;
+//   - schema datoms update the raw schema, and the Schema is rebuilt once at the end;
+//   - maxEid/maxTx/lastTxInstant grow to cover the datoms.
+
+import { isPromise, andThen as then, type MaybePromise } from '../util/maybe';
+import type { SortedSet, TransientSet } from '../index/types';
+import { bound, DbValue, type DbState } from './db';
+import { PREFIX_COMPARATORS } from './compare';
+import { applySchemaDatoms, buildSchema } from './schema';
+import { TX0, type Datom, type Db, type Schema } from './types';
+import { valueKey } from './values';
+
+/** Run body(0..n-1) in order, synchronously until a step returns a Promise. */
+export function loop(n: number, body: (i: number) => MaybePromise<unknown>, start = 0): MaybePromise<void> {
+  for (let i = start; i < n; i++) {
+    const r = body(i);
+    if (isPromise(r)) return r.then(() => loop(n, body, i + 1));
+  }
+  return undefined;
+}
+
+interface AttrFacts {
+  readonly indexedAdd: boolean; // in avet under the new schema
+  readonly indexedRemove: boolean; // in avet under the old or the new schema
+  readonly history: boolean;
+}
+
+function factsFor(cache: Map<string, AttrFacts>, a: string, before: Schema, after: Schema, keepHistory: boolean): AttrFacts {
+  let f = cache.get(a);
+  if (f === undefined) {
+    const ia = after.indexed.has(a);
+    f = { indexedAdd: ia, indexedRemove: ia || before.indexed.has(a), history: keepHistory && !after.noHistory.has(a) && !before.noHistory.has(a) };
+    cache.set(a, f);
+  }
+  return f;
+}
+
+type Op = 'add' | 'remove';
+/** The operations one index receives, precomputed so each index is filled by one tight loop. */
+function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[]): MaybePromise<SortedSet<Datom>> {
+  if (keys.length === 0) return set;
+  const t: TransientSet<Datom> = set.transient();
+  const done = loop(keys.length, (i) => (ops[i] === 'add' ? t.add(keys[i]!) : t.remove(keys[i]!)));
+  return then(done, () => t.persistent());
+}
+
+/**
+ * Apply a change list. `priors[i]` must be the stored assertion that retraction `datoms[i]`
+ * removes (undefined for assertions). Assertions must not be present already. `txInfo` is the
+ * transaction being applied (the tx stage passes it; raw replay derives it from the datoms).
+ */
+export function applyChanges(
+  db: DbValue,
+  datoms: readonly Datom[],
+  priors: readonly (Datom | undefined)[],
+  txInfo?: { readonly tx: number; readonly instant: number },
+): MaybePromise<DbValue> {
+  const st = db.state;
+  const raw = applySchemaDatoms(st.raw, datoms);
+  const schema = raw === st.raw ? st.schema : buildSchema(st.config.schemaFlexibility, raw);
+  const keepHistory = st.config.keepHistory && st.temporal !== null;
+  const facts = new Map<string, AttrFacts>();
+
+  const curOps: Op[] = [], curKeys: Datom[] = [];
+  const avetOps: Op[] = [], avetKeys: Datom[] = [];
+  const tKeys: Datom[] = [], tavetKeys: Datom[] = [];
+  let maxEid = st.maxEid, maxTx = st.maxTx, lastTxInstant = st.lastTxInstant;
+  // a transaction counts even when it writes no datom (keepHistory false, or nothing changed)
+  if (txInfo !== undefined) {
+    maxTx = Math.max(maxTx, txInfo.tx);
+    lastTxInstant = Math.max(lastTxInstant, txInfo.instant);
+  }
+
+  for (let i = 0; i < datoms.length; i++) {
+    const d = datoms[i]!;
+    const f = factsFor(facts, d.a, st.schema, schema, keepHistory);
+    if (d.tx > maxTx) maxTx = d.tx;
+    if (d.added) {
+      curOps.push('add'); curKeys.push(d);
+      if (f.indexedAdd) { avetOps.push('add'); avetKeys.push(d); }
+      if (d.e > maxEid && d.e < TX0) maxEid = d.e;
+      if (d.a === 'db/txInstant' && d.v instanceof Date && d.v.getTime() > lastTxInstant) lastTxInstant = d.v.getTime();
+    } else {
+      const prior = priors[i];
+      if (prior === undefined) continue;
+      curOps.push('remove'); curKeys.push(prior);
+      if (f.indexedRemove) { avetOps.push('remove'); avetKeys.push(prior); }
+      if (f.history) {
+        tKeys.push(prior, d);
+        if (f.indexedRemove) tavetKeys.push(prior, d);
+      }
+    }
+  }
+
+  const tAdds: Op[] = tKeys.map(() => 'add');
+  const tavetAdds: Op[] = tavetKeys.map(() => 'add');
+  const eavt = fill(st.eavt, curOps, curKeys);
+  return then(eavt, (eavt) => then(fill(st.aevt, curOps, curKeys), (aevt) => then(fill(st.avet, avetOps, avetKeys), (avet) => {
+    const temporal = st.temporal;
+    const tR: MaybePromise<DbState['temporal']> = temporal === null ? null
+      : then(fill(temporal.eavt, tAdds, tKeys), (te) => then(fill(temporal.aevt, tAdds, tKeys), (ta) =>
+        then(fill(temporal.avet, tavetAdds, tavetKeys), (tv) => ({ eavt: te, aevt: ta, avet: tv }))));
+    return then(tR, (temporalAfter) => new DbValue({
+      config: st.config, raw, schema, eavt, aevt, avet, temporal: temporalAfter, maxEid, maxTx, lastTxInstant,
+    }));
+  })));
+}
+
+/**
+ * Apply already-resolved datoms raw (log replay, import): assertions already present and
+ * retractions of absent datoms are skipped; no cardinality or uniqueness logic runs.
+ */
+export function applyDatoms(db: Db, datoms: readonly Datom[]): MaybePromise<Db> {
+  const base = db as DbValue;
+  const st = base.state;
+  const batch = new Map<string, Datom>(); // e|a|v -> assertion made earlier in this batch
+  const removed = new Set<string>(); // keys of base datoms retracted earlier in this batch
+  const outD: Datom[] = [];
+  const outP: (Datom | undefined)[] = [];
+  const step = (i: number): MaybePromise<void> => {
+    const d = datoms[i]!;
+    const key = `${d.e}|${d.a}|${valueKey(d.v)}`;
+    const local = batch.get(key);
+    if (local !== undefined) {
+      if (!d.added) { batch.delete(key); outD.push(d); outP.push(local); }
+      return;
+    }
+    if (removed.has(key)) {
+      if (d.added) { removed.delete(key); batch.set(key, d); outD.push(d); outP.push(undefined); }
+      return;
+    }
+    const b = bound(d.e, d.a, d.v);
+    return then(st.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (found) => {
+      const prior = found[0];
+      if (d.added) {
+        if (prior === undefined) { batch.set(key, d); outD.push(d); outP.push(undefined); }
+      } else if (prior !== undefined) {
+        removed.add(key); outD.push(d); outP.push(prior);
+      }
+    });
+  };
+  return then(loop(datoms.length, step), () => applyChanges(base, outD, outP));
+}

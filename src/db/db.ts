@@ -1,0 +1,311 @@
+// The database value (`DbValue`, implementing `Db` of ./types) and its time views.
+//
+// Representation (Datahike's layout): a `DbState` holds
+//   - the current indices eavt/aevt/avet: exactly the live datoms (all `added`); avet holds
+//     only datoms of indexed attributes (db/index, unique, or ref);
+//   - with keepHistory, the temporal indices teavt/taevt/tavet: every assertion that was later
+//     retracted (with its original tx) plus its retraction datom (`added` false, the
+//     retracting tx). noHistory attributes never reach them. Current and temporal are
+//     disjoint except in the corner case of one tx asserting, retracting and re-asserting
+//     the same e/a/v (then the merge below de-duplicates);
+//   - the raw schema and the derived Schema, maxEid, maxTx and the last automatic txInstant.
+// Views are the same state seen through a filter:
+//   - history  = current ∪ temporal, merged in index order (assertions and retractions);
+//   - asOf(t)  = for each e/a/v, the events of history with tx <= t: present iff it has more
+//                assertions than retractions among them (they alternate; an assert and a
+//                retract in one tx cancel), shown as its latest assertion. At t >= maxTx this
+//                is exactly the current index (tested);
+//   - since(t) = current datoms with tx > t (Datomic/Datahike: added after t, strictly).
+//   A Date point is resolved lazily, at read time, to the last tx whose db/txInstant <= date.
+// Without keepHistory there are no temporal indices and history/asOf see the current datoms.
+
+import { CairnError } from '../util/errors';
+import { andThen as then, type MaybePromise } from '../util/maybe';
+import type { Comparator, SortedSet } from '../index/types';
+import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare';
+import type { RawSchema } from './schema';
+import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type IndexName, type Schema, type Value } from './types';
+import { compareValues } from './values';
+import { coerceValue } from './valuetypes';
+
+export interface DbState {
+  readonly config: DbConfig;
+  readonly raw: RawSchema;
+  readonly schema: Schema;
+  readonly eavt: SortedSet<Datom>;
+  readonly aevt: SortedSet<Datom>;
+  readonly avet: SortedSet<Datom>;
+  /** Present iff config.keepHistory. */
+  readonly temporal: { readonly eavt: SortedSet<Datom>; readonly aevt: SortedSet<Datom>; readonly avet: SortedSet<Datom> } | null;
+  readonly maxEid: number;
+  readonly maxTx: number;
+  /** ms of the last db/txInstant written (0 when none): the next automatic one is later. */
+  readonly lastTxInstant: number;
+}
+
+type TimePoint = number | Date;
+interface Filter {
+  readonly history: boolean;
+  readonly asOf?: TimePoint;
+  readonly since?: TimePoint;
+}
+const CURRENT: Filter = { history: false };
+
+/** A partial datom used as a range bound: undefined components match anything. */
+export function bound(e?: number, a?: string, v?: Value, tx?: number): Datom {
+  return new Datom(e as number, a as string, v as Value, tx as number);
+}
+
+/** Merge two arrays sorted by cmp, dropping duplicates (cmp === 0). */
+function mergeSorted(x: readonly Datom[], y: readonly Datom[], cmp: Comparator<Datom>): Datom[] {
+  if (y.length === 0) return x as Datom[];
+  if (x.length === 0) return y as Datom[];
+  const out: Datom[] = [];
+  let i = 0, j = 0;
+  while (i < x.length && j < y.length) {
+    const c = cmp(x[i]!, y[j]!);
+    if (c < 0) out.push(x[i++]!);
+    else if (c > 0) out.push(y[j++]!);
+    else { out.push(x[i++]!); j++; }
+  }
+  while (i < x.length) out.push(x[i++]!);
+  while (j < y.length) out.push(y[j++]!);
+  return out;
+}
+
+/** asOf folding over history datoms in index order (same e/a/v are adjacent). */
+function foldAsOf(events: readonly Datom[], t: number): Datom[] {
+  const out: Datom[] = [];
+  let i = 0;
+  while (i < events.length) {
+    const first = events[i]!;
+    let balance = 0;
+    let latest: Datom | null = null;
+    let j = i;
+    for (; j < events.length; j++) {
+      const d = events[j]!;
+      if (d.e !== first.e || d.a !== first.a || (d.v !== first.v && compareValues(d.v, first.v) !== 0)) break;
+      if (d.tx > t) continue;
+      if (d.added) {
+        balance++;
+        if (latest === null || d.tx >= latest.tx) latest = d;
+      } else balance--;
+    }
+    if (balance > 0 && latest !== null) out.push(latest);
+    i = j;
+  }
+  return out;
+}
+
+export class DbValue implements Db {
+  /** @internal the indices and counters; views share it. */
+  readonly state: DbState;
+  readonly view: DbView;
+  private readonly filter: Filter;
+
+  constructor(state: DbState, view: DbView = { kind: 'current' }, filter: Filter = CURRENT) {
+    this.state = state;
+    this.view = view;
+    this.filter = filter;
+  }
+
+  get schema(): Schema { return this.state.schema; }
+  get config(): DbConfig { return this.state.config; }
+  get maxEid(): number { return this.state.maxEid; }
+  get maxTx(): number { return this.state.maxTx; }
+  get basisT(): number { return this.state.maxTx; }
+
+  /** @internal a view of the same state. */
+  withFilter(view: DbView, filter: Filter): DbValue {
+    return new DbValue(this.state, view, filter);
+  }
+  /** @internal */
+  get timeFilter(): Filter { return this.filter; }
+
+  private resolvePoint(p: TimePoint | undefined): MaybePromise<number | undefined> {
+    if (p === undefined || typeof p === 'number') return p;
+    const ms = p.getTime();
+    // txInstant datoms are indexed (AVET) and never retracted: the last one <= date names t
+    const r = this.state.avet.slice(bound(undefined, 'db/txInstant'), bound(undefined, 'db/txInstant', p), PREFIX_COMPARATORS.avet);
+    return then(r, (ds) => {
+      let t = TX0;
+      for (const d of ds) if ((d.v as Date).getTime() <= ms && d.e > t) t = d.e;
+      return t;
+    });
+  }
+
+  /** Datoms of index `idx` between the prefix bounds lo..hi (undefined = open), as this view sees them. */
+  scan(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
+    const f = this.filter;
+    const st = this.state;
+    const prefix = PREFIX_COMPARATORS[idx];
+    const current = st[idx].slice(lo, hi, prefix);
+    if (!f.history && f.asOf === undefined) {
+      if (f.since === undefined) return current;
+      return then(this.resolvePoint(f.since), (since) => then(current, (ds) => ds.filter((d) => d.tx > since!)));
+    }
+    const temporal = st.temporal === null ? [] : st.temporal[idx].slice(lo, hi, prefix);
+    const cmp = INDEX_COMPARATORS[idx];
+    return then(current, (cur) => then(temporal, (tmp) => {
+      const merged = mergeSorted(cur, tmp, cmp);
+      return then(this.resolvePoint(f.asOf), (asOf) => then(this.resolvePoint(f.since), (since) => {
+        let ds = merged;
+        if (f.history) {
+          if (asOf !== undefined) ds = ds.filter((d) => d.tx <= asOf);
+        } else if (asOf !== undefined) {
+          ds = foldAsOf(ds, asOf);
+        }
+        if (since !== undefined) ds = ds.filter((d) => d.tx > since);
+        return ds;
+      }));
+    }));
+  }
+
+  search(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<Datom[]> {
+    let r: MaybePromise<Datom[]>;
+    let filterV = false;
+    if (e !== undefined) {
+      const b = bound(e, a, a === undefined ? undefined : v);
+      r = this.scan('eavt', b, b);
+      filterV = a === undefined && v !== undefined;
+    } else if (a !== undefined && v !== undefined && this.state.schema.indexed.has(a)) {
+      const b = bound(undefined, a, v);
+      r = this.scan('avet', b, b);
+    } else if (a !== undefined) {
+      const b = bound(undefined, a);
+      r = this.scan('aevt', b, b);
+      filterV = v !== undefined;
+    } else {
+      r = this.scan('eavt', undefined, undefined);
+      filterV = v !== undefined;
+    }
+    if (!filterV && tx === undefined) return r;
+    const vb = filterV ? bound(undefined, undefined, v) : undefined;
+    return then(r, (ds) => ds.filter((d) => (vb === undefined || PREFIX_COMPARATORS.avet(d, vb) === 0) && (tx === undefined || d.tx === tx)));
+  }
+
+  /** Turn user components (index order) into a prefix bound, resolving entity refs and idents. */
+  private componentsBound(index: IndexName, components: readonly unknown[]): MaybePromise<Datom | null> {
+    const order = index === 'eavt' ? ['e', 'a', 'v', 'tx'] : index === 'aevt' ? ['a', 'e', 'v', 'tx'] : ['a', 'v', 'e', 'tx'];
+    const got: { e?: unknown; a?: string; v?: unknown; tx?: number } = {};
+    for (let i = 0; i < order.length && i < components.length; i++) {
+      const c = components[i];
+      if (c === undefined || c === null) break; // a prefix stops at the first missing component
+      const k = order[i]!;
+      if (k === 'a') got.a = typeof c === 'string' && c.charCodeAt(0) === 58 ? c.slice(1) : String(c);
+      else if (k === 'tx') got.tx = c as number;
+      else (got as Record<string, unknown>)[k] = c;
+    }
+    const eR: MaybePromise<number | null | undefined> = got.e === undefined ? undefined : this.entid(got.e as EntityRef);
+    const vR = got.v === undefined ? undefined : this.componentValue(got.a, got.v);
+    return then(eR, (e) => then(vR, (v) => {
+      if (e === null || v === null) return null;
+      return bound(e, got.a, v, got.tx);
+    }));
+  }
+
+  /** A value component: refs may be given as lookup refs or idents; keywords without colon. */
+  private componentValue(a: string | undefined, v: unknown): MaybePromise<Value | null> {
+    const s = a === undefined ? undefined : this.state.schema.attrs.get(a);
+    if (s?.valueType === 'db.type/ref' && (typeof v === 'string' || Array.isArray(v))) return this.entid(v as EntityRef);
+    if (s === undefined) return v as Value;
+    try {
+      return coerceValue(s, v, s.ident);
+    } catch {
+      return v as Value;
+    }
+  }
+
+  datoms(index: IndexName, ...components: unknown[]): MaybePromise<Datom[]> {
+    return then(this.componentsBound(index, components), (b) => (b === null ? [] : this.scan(index, b, b)));
+  }
+
+  seekDatoms(index: IndexName, ...components: unknown[]): MaybePromise<Datom[]> {
+    return then(this.componentsBound(index, components), (b) => (b === null ? [] : this.scan(index, b, undefined)));
+  }
+
+  indexRange(attr: string, start?: Value, end?: Value): MaybePromise<Datom[]> {
+    const a = attr.charCodeAt(0) === 58 ? attr.slice(1) : attr;
+    if (!this.state.schema.indexed.has(a)) {
+      throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use indexRange`, { attribute: a });
+    }
+    const s = this.state.schema.attrs.get(a);
+    const norm = (v: Value | undefined): Value | undefined => {
+      if (v === undefined || v === null || s === undefined) return v;
+      try { return coerceValue(s, v, a); } catch { return v; }
+    };
+    return this.scan('avet', bound(undefined, a, norm(start)), bound(undefined, a, norm(end)));
+  }
+
+  entid(ref: EntityRef): MaybePromise<number | null> {
+    if (typeof ref === 'number') return Number.isInteger(ref) && ref > 0 ? ref : null;
+    if (typeof ref === 'string') {
+      const ident = ref.charCodeAt(0) === 58 ? ref.slice(1) : ref;
+      return this.state.schema.identToEid.get(ident) ?? null;
+    }
+    if (Array.isArray(ref) && ref.length === 2 && typeof ref[0] === 'string') {
+      const a = ref[0].charCodeAt(0) === 58 ? ref[0].slice(1) : ref[0];
+      const sc = this.state.schema;
+      if (!sc.uniqueIdentity.has(a) && !sc.uniqueValue.has(a)) {
+        throw new CairnError('transact/lookup-ref', `lookup ref attribute ${a} should be marked as db/unique`, { lookupRef: [a, String(ref[1])] });
+      }
+      return then(this.componentValue(a, ref[1]), (v) => {
+        if (v === null) return null;
+        return then(this.search(undefined, a, v), (ds) => (ds.length === 0 ? null : ds[0]!.e));
+      });
+    }
+    throw new CairnError('entity/invalid', `not an entity reference: ${String(ref)}`, { ref: String(ref) });
+  }
+
+  estimate(e?: number, a?: string, v?: Value): MaybePromise<number> {
+    let idx: IndexName;
+    let b: Datom | undefined;
+    if (e !== undefined) { idx = 'eavt'; b = bound(e, a, a === undefined ? undefined : v); }
+    else if (a !== undefined && v !== undefined && this.state.schema.indexed.has(a)) { idx = 'avet'; b = bound(undefined, a, v); }
+    else if (a !== undefined) { idx = 'aevt'; b = bound(undefined, a); }
+    else { idx = 'eavt'; b = undefined; }
+    const st = this.state;
+    const prefix = PREFIX_COMPARATORS[idx];
+    const cur = st[idx].count(b, b, prefix);
+    if (!this.filter.history && this.filter.asOf === undefined || st.temporal === null) return cur;
+    const tmp = st.temporal[idx].count(b, b, prefix);
+    return then(cur, (c) => then(tmp, (t) => c + t));
+  }
+}
+
+export function isDbValue(db: Db): db is DbValue {
+  return db instanceof DbValue;
+}
+
+export function asDbValue(db: Db): DbValue {
+  if (!(db instanceof DbValue)) throw new CairnError('config/invalid', 'not a CairnDB database value');
+  return db;
+}
+
+/** Current datoms plus retractions and past assertions (`history`). */
+export function history(db: Db): Db {
+  const d = asDbValue(db);
+  return d.withFilter({ kind: 'history' }, { ...d.timeFilter, history: true });
+}
+
+function checkPoint(t: number | Date, fn: string): void {
+  if (t instanceof Date) {
+    if (Number.isNaN(t.getTime())) throw new CairnError('config/invalid', `${fn}: invalid Date`);
+    return;
+  }
+  if (typeof t !== 'number' || !Number.isInteger(t)) throw new CairnError('config/invalid', `${fn}: expected a tx id or a Date, got ${String(t)}`, { t: String(t) });
+}
+
+/** The database as of tx `t` (inclusive) or the last tx at or before a Date (`as-of`). */
+export function asOf(db: Db, t: number | Date): Db {
+  checkPoint(t, 'asOf');
+  const d = asDbValue(db);
+  return d.withFilter({ kind: 'asOf', t }, { ...d.timeFilter, asOf: t });
+}
+
+/** Only datoms added after tx `t` / the Date, strictly (`since`). */
+export function since(db: Db, t: number | Date): Db {
+  checkPoint(t, 'since');
+  const d = asDbValue(db);
+  return d.withFilter({ kind: 'since', t }, { ...d.timeFilter, since: t });
+}

@@ -1,0 +1,121 @@
+// Checking and normalising a value against a declared value type (schemaFlexibility 'write').
+// Normal forms (API.md): keywords ':ns/name' (a missing colon is added), UUIDs lower-case
+// canonical strings, longs numbers when safe and bigints beyond, bigints bigint. Refs are
+// resolved by the tx resolve stage, not here. A bad value throws 'schema/type' naming the
+// attribute, the value and the expected type; nothing else is ever thrown.
+
+import { CairnError, show } from '../util/errors';
+import { isValueType } from './schema';
+import type { AttrSchema, Value, ValueType } from './types';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_TUPLE = 8;
+
+function typeError(attr: string, v: unknown, type: string): never {
+  throw new CairnError('schema/type', `value ${show(v)} of attribute ${attr} is not a valid ${type}`, { attribute: attr, value: show(v), valueType: type });
+}
+
+export function asKeyword(v: string): string {
+  return v.charCodeAt(0) === 58 ? v : `:${v}`;
+}
+
+const ENUMS: Partial<Record<ValueType, (name: string) => boolean>> = {
+  'db.type/valueType': (n) => isValueType(n),
+  'db.type/cardinality': (n) => n === 'db.cardinality/one' || n === 'db.cardinality/many',
+  'db.type/unique': (n) => n === 'db.unique/identity' || n === 'db.unique/value',
+};
+
+/** A scalar (non-tuple, non-ref) value in normal form for `type`, or a 'schema/type' error. */
+export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
+  switch (type) {
+    case 'db.type/string': case 'db.type/symbol':
+      if (typeof v === 'string') return v;
+      return typeError(attr, v, type);
+    case 'db.type/keyword':
+      if (typeof v === 'string' && v.length > 0 && v !== ':') return asKeyword(v);
+      return typeError(attr, v, type);
+    case 'db.type/valueType': case 'db.type/cardinality': case 'db.type/unique': {
+      if (typeof v !== 'string') return typeError(attr, v, type);
+      const kw = asKeyword(v);
+      if (!ENUMS[type]!(kw.slice(1))) {
+        throw new CairnError('schema/invalid', `${show(v)} is not a valid value of ${attr}`, { attribute: attr, value: v });
+      }
+      return kw;
+    }
+    case 'db.type/boolean':
+      if (typeof v === 'boolean') return v;
+      return typeError(attr, v, type);
+    case 'db.type/long':
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        return Number.isSafeInteger(v) ? v : BigInt(v);
+      }
+      if (typeof v === 'bigint') {
+        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      }
+      return typeError(attr, v, type);
+    case 'db.type/bigint':
+      if (typeof v === 'bigint') return v;
+      if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+      return typeError(attr, v, type);
+    case 'db.type/bigdec': case 'db.type/double': case 'db.type/float':
+      if (typeof v === 'number' && !Number.isNaN(v)) return v;
+      return typeError(attr, v, type);
+    case 'db.type/number':
+      if ((typeof v === 'number' && !Number.isNaN(v)) || typeof v === 'bigint') return v;
+      return typeError(attr, v, type);
+    case 'db.type/instant':
+      if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
+      return typeError(attr, v, type);
+    case 'db.type/uuid':
+      if (typeof v === 'string' && UUID_RE.test(v)) return v.toLowerCase();
+      return typeError(attr, v, type);
+    case 'db.type/bytes':
+      if (v instanceof Uint8Array) return v;
+      return typeError(attr, v, type);
+    case 'db.type/ref':
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+      return typeError(attr, v, type);
+    case 'db.type/tuple':
+      return typeError(attr, v, 'scalar (tuples need db/tupleType or db/tupleTypes)');
+    default: {
+      const never: never = type;
+      return typeError(attr, v, String(never));
+    }
+  }
+}
+
+/** A tuple value checked against db/tupleType or db/tupleTypes; slots may be null. */
+export function coerceTuple(s: AttrSchema, v: unknown): Value {
+  if (!Array.isArray(v)) return typeError(s.ident, v, 'tuple (array)');
+  if (s.tupleTypes !== undefined) {
+    if (v.length !== s.tupleTypes.length) {
+      throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${s.tupleTypes.length} elements`, { attribute: s.ident, value: show(v) });
+    }
+    return v.map((x, i) => (x === null || x === undefined ? null : coerceScalar(s.tupleTypes![i]!, x, s.ident))) as Value;
+  }
+  if (v.length > MAX_TUPLE) {
+    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} has more than ${MAX_TUPLE} elements`, { attribute: s.ident, value: show(v) });
+  }
+  if (s.tupleType !== undefined) {
+    const t = s.tupleType;
+    return v.map((x) => (x === null || x === undefined ? null : coerceScalar(t, x, s.ident))) as Value;
+  }
+  // composite (db/tupleAttrs) values are computed by the tx layer; accept any slots here
+  return v.map((x) => (x === undefined ? null : x)) as Value;
+}
+
+/**
+ * Normalise `v` for attribute `s` (undefined = undeclared, only under schema-on-read, where any
+ * non-nil value is accepted as given). Refs are left to the resolver.
+ */
+export function coerceValue(s: AttrSchema | undefined, v: unknown, attr: string): Value {
+  if (v === null || v === undefined) {
+    throw new CairnError('transact/nil-value', `cannot store nil as the value of ${attr}`, { attribute: attr });
+  }
+  if (s === undefined || s.valueType === undefined) {
+    if (typeof v === 'number' && Number.isNaN(v)) return typeError(attr, v, 'value (NaN is not storable)');
+    return v as Value;
+  }
+  if (s.valueType === 'db.type/tuple') return coerceTuple(s, v);
+  return coerceScalar(s.valueType, v, attr);
+}
