@@ -63,6 +63,31 @@ describe('indexeddb backend specifics', () => {
     raw.close();
   });
 
+  it.each([
+    ['relaxed by default', {}, 'relaxed'],
+    ['strict on request', { durability: 'strict' }, 'strict'],
+  ] as const)('putBatch is one readwrite transaction over both stores, %s', async (_name, extra, durability) => {
+    const c = { ...fresh(), ...extra };
+    made.push(c);
+    const s = await backend.create(c);
+    await s.putBatch([['ref:head', bytes('h0')]]);
+    const seen: { stores: string[]; mode: string | undefined; durability: string | undefined }[] = [];
+    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const [stores, mode, options] = args;
+      seen.push({ stores: (typeof stores === 'string' ? [stores] : [...stores]).sort(), mode, durability: options?.durability });
+      return transaction.apply(this, args);
+    } as IDBDatabase['transaction']);
+    const batch: [string, Uint8Array][] = [];
+    for (let i = 0; i < 100; i++) batch.push([`n${i}`, bytes(String(i))]);
+    batch.push(['ref:head', bytes('h1')]);
+    await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h0') } });
+    expect(seen).toEqual([{ stores: ['nodes', 'refs'], mode: 'readwrite', durability }]);
+    seen.length = 0;
+    await s.getMany(batch.map(([k]) => k));
+    expect(seen).toEqual([{ stores: ['nodes', 'refs'], mode: 'readonly', durability: undefined }]);
+    await s.close();
+  });
+
   it('persists across backend instances (a reload)', async () => {
     const c = fresh();
     const s = await backend.create(c);
