@@ -88,6 +88,23 @@ describe('indexeddb backend specifics', () => {
     await s.close();
   });
 
+  it('two connections (as two tabs) racing a CAS on one head: exactly one wins', async () => {
+    const c = fresh();
+    const a = await backend.create(c);
+    await a.putBatch([['ref:head', bytes('base')]]);
+    const b = await createIndexedDbBackend().connect(c);
+    const attempt = (s: typeof a, name: string) =>
+      s.putBatch([[`${name}-node`, bytes(name)], ['ref:head', bytes(name)]], { cas: { key: 'ref:head', expected: bytes('base') } })
+        .then(() => 'ok', (e: { code?: string }) => e.code);
+    const results = await Promise.all([attempt(a, 'a1'), attempt(b, 'b1'), attempt(a, 'a2'), attempt(b, 'b2')]);
+    expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+    expect(results.filter((r) => r === 'store/conflict')).toHaveLength(3);
+    const head = text(await b.get('ref:head'))!;
+    expect((await a.keys()).sort()).toEqual([`${head}-node`, 'ref:head']);
+    await a.close();
+    await b.close();
+  });
+
   it('persists across backend instances (a reload)', async () => {
     const c = fresh();
     const s = await backend.create(c);
