@@ -9,6 +9,7 @@
 // at the sibling entry, so that Vite/webpack in the app bundle the worker with its imports.
 // Vite's own worker plugin would instead compile a private copy of the worker into this
 // library; `keepDefaultWorker` hides the expression from it and restores it in the output.
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -44,13 +45,25 @@ function entryDeclarations(): Plugin {
   };
 }
 
+/** Remove this build's previous outputs (hashed chunks would pile up), never dist/demo. */
+function cleanLibOutputs(): Plugin {
+  return {
+    name: 'cairndb:clean-lib-outputs',
+    buildStart() {
+      for (const entry of ['index', 'worker', 'client']) {
+        for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(here(`./dist/${entry}${ext}`), { force: true });
+      }
+      for (const dir of ['chunks', 'types']) rmSync(here(`./dist/${dir}`), { recursive: true, force: true });
+    },
+  };
+}
+
 export default defineConfig({
-  configFile: false,
   publicDir: false,
-  plugins: [keepDefaultWorker(), entryDeclarations()],
+  plugins: [cleanLibOutputs(), keepDefaultWorker(), entryDeclarations()],
   build: {
     outDir: here('./dist'),
-    emptyOutDir: false, // tsc writes dist/types/ beside the bundles
+    emptyOutDir: false, // dist/ also holds the demo build and the declarations (dist/types/)
     target: 'es2022',
     minify: false,
     sourcemap: true,

@@ -23,6 +23,10 @@ import {
 export type {
   ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp,
 } from './protocol';
+// What an app needs beside the client: the error class to test against and the Datom class.
+export { CairnError, isCairnError } from '../src/util/errors';
+export type { ErrorCode, ErrorData } from '../src/util/errors';
+export { Datom } from '../src/db/types';
 
 /** What `openWorker` accepts: a Worker, or any Comlink endpoint (a MessagePort in tests). */
 export type WorkerEndpoint = Comlink.Endpoint & { terminate?(): void; close?(): void };
