@@ -1,0 +1,250 @@
+// Stage 3, check: resolved ops -> the datoms to apply, checked for cardinality, uniqueness and
+// CAS, in tx order. Each op sees the effects of the ops before it through an overlay:
+//   - vals: e -> a -> valueKey -> the live assertion (loaded from EAVT once per e/a, or empty
+//     without a read for entities created by this tx), updated by every emitted datom;
+//   - owners: unique a+value -> owning entity (0 = freed in this tx), over AVET;
+//   - refsIn: ref assertions made in this tx, by target (for retractEntity's incoming refs).
+// Rules: re-asserting a live value is a no-op; card-one assertion retracts the old value
+// first; retracting what is not there is a no-op; retractEntity retracts every datom of the
+// entity and every incoming ref, cascading to component children; composite tuples
+// (db/tupleAttrs) are recomputed at the end for every entity whose members changed.
+
+import { bound, type DbValue } from '../db/db';
+import { PREFIX_COMPARATORS } from '../db/compare';
+import { loop } from '../db/apply';
+import { Datom, TX0, type Schema, type Value } from '../db/types';
+import { valueKey } from '../db/values';
+import { CairnError, show } from '../util/errors';
+import { andThen as then, type MaybePromise } from '../util/maybe';
+import { lookupUnique } from './resolve';
+import type { Effects, ResolvedOp } from './types';
+
+type Vals = Map<string, Datom>;
+
+class Overlay {
+  readonly datoms: Datom[] = [];
+  readonly priors: (Datom | undefined)[] = [];
+  private readonly vals = new Map<number, Map<string, Vals>>();
+  private readonly whole = new Set<number>();
+  private readonly owners = new Map<string, number>();
+  private readonly refsIn = new Map<number, [number, string][]>();
+  private readonly tupleDirty = new Map<number, Set<string>>();
+  private readonly db: DbValue;
+  private readonly ps: Schema;
+  private readonly tx: number;
+
+  constructor(db: DbValue, ps: Schema, tx: number) {
+    this.db = db;
+    this.ps = ps;
+    this.tx = tx;
+  }
+
+  /** An entity this tx created (or the tx entity): it has no datoms in the db. */
+  private isNew(e: number): boolean {
+    const st = this.db.state;
+    return e < TX0 ? e > st.maxEid : e > st.maxTx;
+  }
+
+  private entityVals(e: number): Map<string, Vals> {
+    let em = this.vals.get(e);
+    if (em === undefined) this.vals.set(e, (em = new Map()));
+    return em;
+  }
+
+  load(e: number, a: string): MaybePromise<Vals> {
+    const em = this.entityVals(e);
+    const m = em.get(a);
+    if (m !== undefined) return m;
+    if (this.isNew(e) || this.whole.has(e)) {
+      const fresh: Vals = new Map();
+      em.set(a, fresh);
+      return fresh;
+    }
+    const b = bound(e, a);
+    return then(this.db.state.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (ds) => {
+      let m2 = em.get(a);
+      if (m2 === undefined) {
+        m2 = new Map();
+        for (const d of ds) m2.set(valueKey(d.v), d);
+        em.set(a, m2);
+      }
+      return m2;
+    });
+  }
+
+  private loadEntity(e: number): MaybePromise<Map<string, Vals>> {
+    const em = this.entityVals(e);
+    if (this.isNew(e) || this.whole.has(e)) return em;
+    const b = bound(e);
+    return then(this.db.state.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (ds) => {
+      const loaded = new Map<string, Vals>();
+      for (const d of ds) {
+        let m = loaded.get(d.a);
+        if (m === undefined) loaded.set(d.a, (m = new Map()));
+        m.set(valueKey(d.v), d);
+      }
+      for (const [a, m] of loaded) if (!em.has(a)) em.set(a, m);
+      this.whole.add(e);
+      return em;
+    });
+  }
+
+  private isUnique(a: string): boolean {
+    return this.ps.uniqueIdentity.has(a) || this.ps.uniqueValue.has(a);
+  }
+
+  private owner(a: string, v: Value, vk: string): MaybePromise<number | undefined> {
+    const o = this.owners.get(`${a}\u0000${vk}`);
+    if (o !== undefined) return o === 0 ? undefined : o;
+    return lookupUnique(this.db, a, v);
+  }
+
+  private markTuples(e: number, a: string): void {
+    const cs = this.ps.tupleAttrsOf.get(a);
+    if (cs === undefined) return;
+    let set = this.tupleDirty.get(e);
+    if (set === undefined) this.tupleDirty.set(e, (set = new Set()));
+    for (const c of cs) set.add(c);
+  }
+
+  private retractDatom(e: number, a: string, old: Datom, m: Vals): void {
+    const vk = valueKey(old.v);
+    m.delete(vk);
+    this.datoms.push(new Datom(e, a, old.v, this.tx, false));
+    this.priors.push(old);
+    if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, 0);
+    this.markTuples(e, a);
+  }
+
+  assert(e: number, a: string, v: Value): MaybePromise<void> {
+    return then(this.load(e, a), (m) => {
+      const vk = valueKey(v);
+      if (m.has(vk)) return; // re-asserting a live value is a no-op
+      const write = (): void => {
+        if (!this.ps.many.has(a)) for (const old of [...m.values()]) this.retractDatom(e, a, old, m);
+        const d = new Datom(e, a, v, this.tx, true);
+        m.set(vk, d);
+        this.datoms.push(d);
+        this.priors.push(undefined);
+        if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, e);
+        if (typeof v === 'number' && this.ps.refs.has(a)) {
+          const list = this.refsIn.get(v);
+          if (list === undefined) this.refsIn.set(v, [[e, a]]);
+          else list.push([e, a]);
+        }
+        this.markTuples(e, a);
+      };
+      if (!this.isUnique(a)) return write();
+      return then(this.owner(a, v, vk), (o) => {
+        if (o !== undefined && o !== e) {
+          throw new CairnError('transact/unique', `unique constraint violated: ${a} ${show(v)} already belongs to entity ${o}, cannot assert it on entity ${e}`, { attribute: a, value: show(v), entity: e, owner: o });
+        }
+        write();
+      });
+    });
+  }
+
+  retract(e: number, a: string, v: Value | undefined): MaybePromise<void> {
+    return then(this.load(e, a), (m) => {
+      if (v === undefined) {
+        for (const old of [...m.values()]) this.retractDatom(e, a, old, m);
+        return;
+      }
+      const old = m.get(valueKey(v));
+      if (old !== undefined) this.retractDatom(e, a, old, m);
+    });
+  }
+
+  retractAttribute(e: number, a: string, visited: Set<number>): MaybePromise<void> {
+    return then(this.load(e, a), (m) => {
+      const children = this.ps.components.has(a) ? [...m.values()].map((d) => d.v as number) : [];
+      for (const old of [...m.values()]) this.retractDatom(e, a, old, m);
+      return loop(children.length, (i) => this.retractEntity(children[i]!, visited));
+    });
+  }
+
+  /** Entities and ref attributes pointing at e: AVET per ref attribute, plus this tx's refs. */
+  private incoming(e: number): MaybePromise<[number, string][]> {
+    const out: [number, string][] = [...(this.refsIn.get(e) ?? [])];
+    if (this.isNew(e)) return out;
+    const st = this.db.state;
+    const refs = [...st.schema.refs];
+    return then(loop(refs.length, (i) => {
+      const b = bound(undefined, refs[i]!, e);
+      return then(st.avet.slice(b, b, PREFIX_COMPARATORS.avet), (ds) => { for (const d of ds) out.push([d.e, d.a]); });
+    }), () => out);
+  }
+
+  retractEntity(e: number, visited: Set<number> = new Set()): MaybePromise<void> {
+    if (visited.has(e)) return;
+    visited.add(e);
+    return then(this.loadEntity(e), (em) => {
+      const children: number[] = [];
+      for (const [a, m] of em) {
+        for (const old of [...m.values()]) {
+          if (this.ps.components.has(a) && typeof old.v === 'number') children.push(old.v);
+          this.retractDatom(e, a, old, m);
+        }
+      }
+      return then(this.incoming(e), (pairs) =>
+        then(loop(pairs.length, (i) => {
+          const [src, a] = pairs[i]!;
+          return then(this.load(src, a), (m) => {
+            const old = m.get(valueKey(e));
+            if (old !== undefined) this.retractDatom(src, a, old, m);
+          });
+        }), () => loop(children.length, (i) => this.retractEntity(children[i]!, visited))));
+    });
+  }
+
+  cas(e: number, a: string, old: Value | null, v: Value): MaybePromise<void> {
+    return then(this.load(e, a), (m) => {
+      const ok = old === null ? m.size === 0 : m.has(valueKey(old));
+      if (!ok) {
+        const found = [...m.values()].map((d) => d.v);
+        const expected = old === null ? 'no value' : show(old);
+        throw new CairnError('transact/cas', `CAS failed on entity ${e} attribute ${a}: expected ${expected}, found ${found.length === 0 ? 'no value' : show(this.ps.many.has(a) ? found : found[0])}`,
+          { entity: e, attribute: a, expected: old === null ? null : show(old), found: found.map((x) => show(x)) });
+      }
+      return this.assert(e, a, v);
+    });
+  }
+
+  /** Recompute composite tuples of every entity whose member attributes changed. */
+  flushTuples(): MaybePromise<void> {
+    const work: [number, string][] = [];
+    for (const [e, cs] of this.tupleDirty) for (const c of cs) work.push([e, c]);
+    this.tupleDirty.clear();
+    return loop(work.length, (i) => {
+      const [e, c] = work[i]!;
+      const members = this.ps.attrs.get(c)?.tupleAttrs ?? [];
+      const values: (Value | null)[] = new Array(members.length).fill(null);
+      return then(loop(members.length, (j) => then(this.load(e, members[j]!), (m) => {
+        const first = m.values().next();
+        values[j] = first.done ? null : first.value.v;
+      })), () => {
+        if (values.every((x) => x === null)) return this.retract(e, c, undefined);
+        return this.assert(e, c, values as Value);
+      });
+    });
+  }
+}
+
+export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp[], tx: number): MaybePromise<Effects> {
+  const o = new Overlay(db, ps, tx);
+  const step = (i: number): MaybePromise<void> => {
+    const op = ops[i]!;
+    switch (op.op) {
+      case 'add': return o.assert(op.e, op.a, op.v);
+      case 'retract': return o.retract(op.e, op.a, op.v);
+      case 'retractEntity': return o.retractEntity(op.e);
+      case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());
+      case 'cas': return o.cas(op.e, op.a, op.old, op.v);
+      default: {
+        const never: never = op;
+        throw new CairnError('transact/syntax', `bad op ${show(never)}`);
+      }
+    }
+  };
+  return then(loop(ops.length, step), () => then(o.flushTuples(), () => ({ datoms: o.datoms, priors: o.priors })));
+}

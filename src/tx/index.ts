@@ -1,0 +1,76 @@
+// `withDb`: a transaction as a pure function of a Db value (Datahike's `with`). Nothing is
+// stored; src/conn adds queueing, persistence and listeners. The stages run in order —
+// project schema, normalize, resolve, check (effects), apply, validate schema — and any
+// error aborts before a Db value escapes, so a failed transaction changes nothing.
+
+import { applyChanges } from '../db/apply';
+import { asDbValue } from '../db/db';
+import type { Db, TxReport } from '../db/types';
+import { CairnError } from '../util/errors';
+import { andThen as then, type MaybePromise } from '../util/maybe';
+import { computeEffects } from './effects';
+import { normalize, splitInput } from './normalize';
+import { projectSchema } from './project';
+import { resolve } from './resolve';
+import { checkSchema } from './schemacheck';
+import type { NormOp } from './types';
+
+export interface WithDbOptions {
+  /** Clock for the automatic db/txInstant (default: the system clock). */
+  readonly now?: () => Date;
+}
+
+/** Tx data array, EDN string, or { txData, txMeta } (API.md). */
+export type TxInput = string | readonly unknown[] | { readonly txData: string | readonly unknown[]; readonly txMeta?: Readonly<Record<string, unknown>> };
+
+function userTxInstant(ops: readonly NormOp[]): Date | undefined {
+  for (const op of ops) {
+    if (op.op === 'add' && op.e.kind === 'tx' && op.a === 'db/txInstant' && op.v.kind === 'value' && op.v.v instanceof Date) return op.v.v;
+  }
+  return undefined;
+}
+
+/**
+ * The transaction, synchronous when every index node it reads is loaded. `withDb` is the
+ * Promise-returning public form; the connection may call this one to skip a microtask.
+ */
+export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): MaybePromise<TxReport> {
+  const before = asDbValue(db);
+  if (before.view.kind !== 'current') {
+    throw new CairnError('config/invalid', `cannot transact against a ${before.view.kind} view of the database`, { view: before.view.kind });
+  }
+  const st = before.state;
+  const { items, txMeta } = splitInput(input);
+  const ps = projectSchema(before, items);
+  const keepHistory = st.config.keepHistory;
+  // without history, tx-meta is validated and reported but not written (Datahike)
+  if (!keepHistory) normalize(ps, [], txMeta);
+  const norm = normalize(ps, items, keepHistory ? txMeta : {});
+  const tx = st.maxTx + 1;
+  const given = userTxInstant(norm.ops);
+  const now = (opts.now ?? (() => new Date()))().getTime();
+  const instant = given ?? new Date(Math.max(now, st.lastTxInstant + 1));
+  const ops: NormOp[] = given === undefined && keepHistory
+    ? [{ op: 'add', e: { kind: 'tx' }, a: 'db/txInstant', v: { kind: 'value', v: instant } }, ...norm.ops]
+    : [...norm.ops];
+  const reportMeta = { ...txMeta, 'db/txInstant': instant };
+  return then(resolve(before, ps, { ...norm, ops }, tx), (resolved) =>
+    then(computeEffects(before, ps, resolved.ops, tx), (fx) =>
+      then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
+        then(checkSchema(before, after), (): TxReport => ({
+          dbBefore: db,
+          dbAfter: after,
+          txData: fx.datoms,
+          tempids: resolved.tempids,
+          txMeta: reportMeta,
+        })))));
+}
+
+/** Speculative transaction: the report of applying `input` to `db`; nothing is stored. */
+export function withDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Promise<TxReport> {
+  try {
+    return Promise.resolve(transactDb(db, input, opts));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -1,0 +1,61 @@
+// The typed outputs of the transaction stages (STYLE habit 8):
+//   normalize -> NormOp[]      entities may still be tempids, lookup refs, idents or the tx;
+//                              values are checked and in normal form, except refs (RefIn)
+//   resolve   -> ResolvedOp[]  every entity and ref is an entity id (a number): a later stage
+//                              cannot see an unresolved tempid
+//   check     -> Effects       the datoms to apply, each retraction with the stored assertion
+//                              it removes, computed against the db plus this tx's overlay
+//   apply     -> Db            applyChanges (src/db/apply.ts), the one write path
+
+import type { Datom, Value } from '../db/types';
+
+/** An entity as written in tx data, before resolution. */
+export type EntityIn =
+  | { readonly kind: 'eid'; readonly id: number }
+  | { readonly kind: 'tempid'; readonly key: string; readonly auto: boolean }
+  | { readonly kind: 'lookup'; readonly a: string; readonly v: unknown }
+  | { readonly kind: 'tx' };
+
+/** A value after normalisation: a checked value, or an entity reference for a ref attribute. */
+export type ValueIn =
+  | { readonly kind: 'value'; readonly v: Value }
+  | { readonly kind: 'ref'; readonly ref: EntityIn };
+
+export type NormOp =
+  | { readonly op: 'add'; readonly e: EntityIn; readonly a: string; readonly v: ValueIn }
+  | { readonly op: 'retract'; readonly e: EntityIn; readonly a: string; readonly v: ValueIn | undefined }
+  | { readonly op: 'retractEntity'; readonly e: EntityIn }
+  | { readonly op: 'retractAttribute'; readonly e: EntityIn; readonly a: string }
+  | { readonly op: 'cas'; readonly e: EntityIn; readonly a: string; readonly old: ValueIn | null; readonly v: ValueIn };
+
+export interface Normalized {
+  readonly ops: readonly NormOp[];
+  /** Tempid keys in order of first appearance in the tx data (entity ids are given in this order). */
+  readonly tempidOrder: readonly string[];
+  /** tx-meta as given (attributes colon-less), for the report. */
+  readonly txMeta: Record<string, unknown>;
+}
+
+export type ResolvedOp =
+  | { readonly op: 'add'; readonly e: number; readonly a: string; readonly v: Value }
+  | { readonly op: 'retract'; readonly e: number; readonly a: string; readonly v: Value | undefined }
+  | { readonly op: 'retractEntity'; readonly e: number }
+  | { readonly op: 'retractAttribute'; readonly e: number; readonly a: string }
+  | { readonly op: 'cas'; readonly e: number; readonly a: string; readonly old: Value | null; readonly v: Value };
+
+export interface Resolved {
+  readonly ops: readonly ResolvedOp[];
+  /** User tempid -> entity id, plus 'db/current-tx'. */
+  readonly tempids: Record<string, number>;
+  /** Entity ids allocated by this tx (the new maxEid is at least the largest). */
+  readonly maxEid: number;
+}
+
+export interface Effects {
+  readonly datoms: Datom[];
+  /** priors[i]: the stored assertion retraction datoms[i] removes (undefined for assertions). */
+  readonly priors: (Datom | undefined)[];
+}
+
+/** The spellings of the transaction entity in e and ref-value positions. */
+export const TX_ENTITY_NAMES: ReadonlySet<string> = new Set(['db/current-tx', ':db/current-tx', 'datomic.tx', 'datahike.tx']);
