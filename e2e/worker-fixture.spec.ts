@@ -4,14 +4,29 @@
 // have been bundled by the app's build (the client's default worker and the documented
 // `new URL('cairndb/worker', import.meta.url)` form).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { build, preview, type PreviewServer } from 'vite';
+import { build, preview, type InlineConfig, type PreviewServer } from 'vite';
 
 const repo = resolve(import.meta.dirname, '..');
-const fixture = join(repo, 'test/fixture-app');
+// The app is copied out of the repo and built there, with node_modules/cairndb linked to the
+// repo as an install would place it (a link inside the repo would make test runners see every
+// file twice).
+let fixture = '';
 let server: PreviewServer | undefined;
+
+/** A plain Vite app build, as an app using cairndb would have. */
+const appConfig = (root: string): InlineConfig => ({
+  configFile: false,
+  root,
+  base: './',
+  logLevel: 'warn',
+  worker: { format: 'es' },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  preview: { host: '127.0.0.1', port: 5175, strictPort: true },
+});
 
 test.describe.configure({ mode: 'serial' });
 
@@ -26,18 +41,17 @@ test.beforeAll(async () => {
     throw new Error(`declaration build failed:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? ''}`);
   }
   // 2. the app resolves `cairndb` as an installed package would: node_modules/cairndb
-  const link = join(fixture, 'node_modules/cairndb');
-  if (!existsSync(link)) {
-    mkdirSync(join(fixture, 'node_modules'), { recursive: true });
-    symlinkSync(repo, link, 'dir');
-  }
-  rmSync(join(fixture, 'dist'), { recursive: true, force: true });
-  await build({ configFile: join(fixture, 'vite.config.ts'), logLevel: 'warn' });
-  server = await preview({ configFile: join(fixture, 'vite.config.ts'), logLevel: 'warn' });
+  fixture = mkdtempSync(join(tmpdir(), 'cairndb-fixture-'));
+  cpSync(join(repo, 'test/fixture-app'), fixture, { recursive: true, filter: (src) => !/node_modules|dist/.test(src.slice(repo.length)) });
+  mkdirSync(join(fixture, 'node_modules'), { recursive: true });
+  symlinkSync(repo, join(fixture, 'node_modules/cairndb'), 'dir');
+  await build(appConfig(fixture));
+  server = await preview(appConfig(fixture));
 });
 
 test.afterAll(async () => {
   await server?.close();
+  if (fixture) rmSync(fixture, { recursive: true, force: true });
 });
 
 test('npm run build emits the three entries of API.md with type declarations', () => {
