@@ -15,7 +15,7 @@
 // power loss); the default is 'strict'.
 
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CairnError, fail, show } from '../util/errors';
 import { FORMAT_VERSION } from './codec';
 import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names';
@@ -197,7 +197,15 @@ class FileStore implements Store {
           await this.#writeAtomic(path, v);
           written.push(path);
         });
-        if (this.#l.strict && written.length > 0) await fsyncPath(join(dir, 'nodes'));
+        if (this.#l.strict && written.length > 0) {
+          // Make the new names durable: every directory that gained an entry (long keys
+          // live in `…+` subdirectories, each new one an entry of its parent).
+          const dirs = new Set<string>();
+          for (const p of written) {
+            for (let d = dirname(p); d.length > dir.length; d = dirname(d)) dirs.add(d);
+          }
+          await inBatches([...dirs], fsyncPath);
+        }
         // 2. Refs last: one rename switches every ref of the batch at once.
         if (refUpdates.size > 0) {
           for (const [k, v] of refUpdates) refs.set(k, v);
