@@ -21,14 +21,16 @@ const DAY = 86_400_000;
 
 type Transact = (tx: unknown[]) => Promise<{ tempids: Record<string, number> }>;
 
-/** Sample data, in a few transactions so the time-travel slider has a story to tell. */
+/**
+ * Sample data (the schema comes with createDatabase's initialTx), in a few transactions so the
+ * time-travel slider has a story to tell.
+ */
 export async function seed(transact: Transact, now: Date): Promise<void> {
   const day = (n: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + n * DAY);
   const task = (id: string, title: string, project: unknown, assignee: unknown, tags: string[], due: number) => ({
     'db/id': id, 'task/title': title, 'task/project': project, 'task/assignee': assignee, 'task/tags': tags,
     'task/done': false, 'task/due': day(due),
   });
-  await transact(SCHEMA_TX);
   const { tempids } = await transact([
     { 'db/id': 'ada', 'person/name': 'Ada' },
     { 'db/id': 'grace', 'person/name': 'Grace' },
@@ -67,7 +69,6 @@ export const Q = {
   projectTasks: '[:find [?t ...] :in $ ?p :where [?t :task/project ?p]]',
   taggedTasks: '[:find [?t ...] :in $ ?tag :where [?t :task/tags ?tag]]',
   transactions: '[:find ?tx ?inst :where [?tx :db/txInstant ?inst]]',
-  datomCount: '[:find (count ?e) . :where [?e ?a ?v]]',
 } as const;
 
 export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
