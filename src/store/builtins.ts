@@ -2,16 +2,21 @@
 // `registerBackend`. The `file` backend loads on first use through a dynamic import, so the
 // browser bundle never pulls in `node:fs`.
 
+import type { CodecHandler } from './codec';
 import { createIndexedDbBackend } from './indexeddb';
 import { createMemoryBackend } from './memory';
 import { BackendRegistry, type OpenedStore } from './registry';
 import type { Backend, StoreConfig } from './types';
 
-/** A backend whose implementation is imported when first called. */
-export function lazyBackend(load: () => Promise<Backend>): Backend {
+/**
+ * A backend whose implementation is imported when first called. Its codec handlers must be
+ * given here: the registry builds the codec at registration, before anything is loaded.
+ */
+export function lazyBackend(load: () => Promise<Backend>, codecHandlers?: readonly CodecHandler[]): Backend {
   let loaded: Promise<Backend> | undefined;
   const get = (): Promise<Backend> => (loaded ??= load());
   return {
+    ...(codecHandlers === undefined ? {} : { codecHandlers }),
     create: async (c) => (await get()).create(c),
     connect: async (c) => (await get()).connect(c),
     exists: async (c) => (await get()).exists(c),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors';
 import { expectCode } from './contract';
-import { BackendRegistry, createMemoryBackend, createStore, defaultRegistry, deleteStore, openStore, storeExists, withBuiltins, type Backend, type CodecHandler } from './index';
+import { BackendRegistry, createMemoryBackend, lazyBackend, createStore, defaultRegistry, deleteStore, openStore, storeExists, withBuiltins, type Backend, type CodecHandler } from './index';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-registry-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -65,6 +65,31 @@ describe('BackendRegistry', () => {
     expect(back.t).toBeInstanceOf(Tag);
     expect(r.codec('tagged')).toBe(codec);
     expect(r.codec('plain')).not.toBe(codec);
+  });
+});
+
+describe('lazyBackend', () => {
+  it('loads once, on first use, and keeps the handlers it was given', async () => {
+    let loads = 0;
+    class Box {
+      readonly v: number;
+      constructor(v: number) {
+        this.v = v;
+      }
+    }
+    const handler: CodecHandler<Box> = { type: 20, Class: Box, write: (b) => b.v, read: (v: number) => new Box(v) };
+    const lazy = lazyBackend(async () => {
+      loads++;
+      return createMemoryBackend();
+    }, [handler]);
+    const r = new BackendRegistry();
+    r.register('lazy', lazy);
+    expect(loads).toBe(0);
+    const { store, codec } = await r.create({ backend: 'lazy', id: 'l' });
+    expect(await r.exists({ backend: 'lazy', id: 'l' })).toBe(true);
+    expect(loads).toBe(1);
+    await store.putBatch([['k', codec.encode(new Box(3))]]);
+    expect(codec.decode((await store.get('k'))!)).toEqual(new Box(3));
   });
 });
 
