@@ -81,7 +81,7 @@ export class Conn {
     this.#checkOpen();
     return new Promise<TxReport>((resolve, reject) => {
       this.#queue.push({ input, resolve, reject });
-      if (this.#draining === null) this.#draining = this.#drain().finally(() => (this.#draining = null));
+      this.#draining ??= this.#drain();
     });
   }
 
@@ -91,12 +91,19 @@ export class Conn {
   }
 
   async #drain(): Promise<void> {
-    // Yield once so transactions submitted in the same tick join this commit.
-    await Promise.resolve();
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      await this.coordinator.withWriteLock(() => this.#commitBatch(batch));
+    try {
+      // Yield once so transactions submitted in the same tick join this commit.
+      await Promise.resolve();
+      while (this.#queue.length > 0) {
+        const batch = this.#queue;
+        this.#queue = [];
+        await this.coordinator.withWriteLock(() => this.#commitBatch(batch)).catch((e: unknown) => {
+          for (const p of batch) p.reject(e); // settled ones ignore this
+        });
+      }
+    } finally {
+      // Cleared in the same step that saw the queue empty, so the next transact starts a drain.
+      this.#draining = null;
     }
   }
 
