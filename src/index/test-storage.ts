@@ -8,8 +8,8 @@ import type { NodeAddress, NodeStorage, StoredNode } from './types';
 
 export class CountingNodeStorage<K> implements NodeStorage<K> {
   readonly nodes = new Map<NodeAddress, StoredNode<K>>();
-  /** 'sync' answers like a warm cache, 'async' like a store read. */
-  mode: 'sync' | 'async';
+  /** 'sync' answers like a warm cache, 'async' like a store read, 'mixed' every third call async. */
+  mode: 'sync' | 'async' | 'mixed';
   readonly failing = new Set<NodeAddress>();
   stores = 0;
   loads = 0;
@@ -18,7 +18,9 @@ export class CountingNodeStorage<K> implements NodeStorage<K> {
   nodesLoaded = 0;
   private next = 0;
 
-  constructor(mode: 'sync' | 'async' = 'sync') {
+  private calls = 0;
+
+  constructor(mode: 'sync' | 'async' | 'mixed' = 'sync') {
     this.mode = mode;
   }
 
@@ -56,7 +58,7 @@ export class CountingNodeStorage<K> implements NodeStorage<K> {
   }
 
   private answer<T>(f: () => T): MaybePromise<T> {
-    if (this.mode === 'sync') return f();
+    if (this.mode === 'sync' || (this.mode === 'mixed' && ++this.calls % 3 !== 0)) return f();
     return Promise.resolve().then(f);
   }
 }
