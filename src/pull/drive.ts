@@ -80,23 +80,3 @@ async function finishAsync<T>(m: Machine, first: Promise<unknown>): Promise<T> {
     pending = r;
   }
 }
-
-// Local MaybePromise helpers. They duplicate src/util/maybe.ts on purpose: that module exports a
-// function named `then`, which makes its module namespace a thenable, so Vite's module runner
-// (Vitest) and any dynamic import() resolve it by calling that function and fail ("Unknown
-// Error: function () { [native code] }"). Importing only its types (erased) is safe.
-
-export function isPromise<T>(x: MaybePromise<T>): x is Promise<T> {
-  return x instanceof Promise;
-}
-
-/** Apply `f` now if `x` is ready, else after it resolves. */
-export function andThen<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
-  return x instanceof Promise ? x.then(f) : f(x);
-}
-
-/** Resolve every element; stays synchronous when none is a Promise. */
-export function allOf<T>(xs: readonly MaybePromise<T>[]): MaybePromise<T[]> {
-  for (const x of xs) if (x instanceof Promise) return Promise.all(xs);
-  return xs as T[];
-}

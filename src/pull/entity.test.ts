@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '../util/errors';
-import { isPromise } from './drive';
+import { isPromise } from '../util/maybe';
 import { Entity, entity, touch } from './entity';
 import { type FixtureAttr, fixtureDb } from './fixture-db';
 

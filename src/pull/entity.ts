@@ -17,8 +17,7 @@
 
 import type { Datom, Db, EntityRef } from '../db/types';
 import { CairnError, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { allOf as all, andThen as then, isPromise } from './drive';
+import { type MaybePromise, all, andThen as then, isPromise } from '../util/maybe';
 
 /** Cache marker for "read, and absent" (distinct from "not read yet"). */
 const ABSENT = Symbol('absent');

@@ -16,7 +16,7 @@
 // re-entering one yields { 'db/id': n } (cycle cut). Recursion depth is counted per spec.
 
 import type { Datom, Db, Schema } from '../db/types';
-import { isPromise } from './drive';
+import { isPromise } from '../util/maybe';
 import type { Reads } from './drive';
 import { type AttrSpec, DEFAULT_LIMIT, type PullPattern, WILDCARD } from './pattern';
 

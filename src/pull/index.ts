@@ -11,8 +11,8 @@
 
 import type { Datom, Db, EntityRef } from '../db/types';
 import { CairnError, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { type Reads, allOf as all, andThen as then, drive } from './drive';
+import { type MaybePromise, all, andThen as then } from '../util/maybe';
+import { type Reads, drive } from './drive';
 import { type PullResult, needsSlice, newCtx, pullEntity } from './exec';
 import { compilePattern } from './pattern';
 

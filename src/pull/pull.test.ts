@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Value } from '../db/types';
 import { CairnError } from '../util/errors';
-import { isPromise } from './drive';
+import { isPromise } from '../util/maybe';
 import { type FixtureAttr, fixtureDb } from './fixture-db';
 import { pull, pullMany } from './index';
 
