@@ -31,7 +31,7 @@ export type ValueKind = (typeof ValueKinds)[number];
  * `instanceof Class` are written as `write(value)` (itself encoded recursively) under `type`,
  * and read back through `read(data)`. `type` must be an integer in 16..127, unique per codec.
  */
-export interface CodecHandler<T = any> {
+export interface CodecHandler<T = unknown> {
   readonly type: number;
   readonly Class: abstract new (...args: any[]) => T;
   write(value: T): unknown;
