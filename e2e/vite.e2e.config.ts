@@ -8,6 +8,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export default defineConfig({
   root,
+  // Its own optimizer cache: the demo's server (same root) would otherwise overwrite it.
+  cacheDir: 'node_modules/.vite-e2e',
   server: { host: '127.0.0.1', port: 5174, strictPort: true, hmr: false },
   worker: { format: 'es' },
   // Pre-bundle every dependency up front, for the pages and for the worker, so the first visit

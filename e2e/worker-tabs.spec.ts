@@ -112,3 +112,40 @@ test('2 x 200 interleaved transactions from two pages all land, none lost', asyn
   info.annotations.push({ type: 'interleaved', description: String(interleaved) });
   console.log(`[tabs] 400 transactions from two pages; interleaved: ${interleaved}`);
 });
+
+test('a page that missed a commit re-reads the head when it becomes visible again', async ({ context }, info) => {
+  const silent = await context.newPage(); // its commits are never announced
+  const b = await context.newPage();
+  await openClientPage(silent, 'silent');
+  await openClientPage(b);
+  const id = uniqueId('visible', info.testId);
+  await b.evaluate(async ({ id, schema }) => {
+    const { cairn } = window as unknown as TestWindow;
+    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
+    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
+    await cairn.transact(conn, schema);
+    await cairn.release(conn);
+  }, { id, schema: PERSON_SCHEMA });
+  await connectAndListen(b, id);
+  await connectAndListen(silent, id);
+  const report = await silent.evaluate(async () => {
+    const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['transact']>[0] };
+    const r = await w.cairn.transact(w.conn, [{ 'person/name': 'Quiet', 'person/age': 1 }]);
+    return { basisT: r.dbAfter.basisT, datoms: r.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]) };
+  });
+  const seenByB = () => b.evaluate(async () => {
+    const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['db']>[0]; heard: Heard[] };
+    const name = await w.cairn.q('[:find ?n . :where [?e :person/age 1] [?e :person/name ?n]]', w.cairn.db(w.conn));
+    return { name, heard: w.heard.length };
+  });
+  // Nothing told B: after several round trips to its worker it still shows the old head.
+  for (let i = 0; i < 3; i++) expect(await seenByB()).toEqual({ name: null, heard: 0 });
+  // The page becomes visible again (as after a tab switch): the client asks its worker to resync.
+  await b.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await b.waitForFunction(() => (window as unknown as { heard: Heard[] }).heard.length > 0, undefined, { timeout: 15_000 });
+  expect(await b.evaluate(() => (window as unknown as { heard: Heard[] }).heard)).toEqual([report]);
+  expect(await seenByB()).toEqual({ name: 'Quiet', heard: 1 });
+});

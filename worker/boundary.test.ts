@@ -110,6 +110,14 @@ describe('worker boundary (fake engine over a MessageChannel)', () => {
     expect(r.txData).toHaveLength(1);
   });
 
+  it('an argument that cannot be cloned fails with worker/protocol, and the client stays usable', async () => {
+    const { api } = setup();
+    const e = await rejection(api.q('[:find ?e :in $ ?f]', () => 1));
+    expect(e).toBeInstanceOf(CairnError);
+    expect(e).toMatchObject({ code: 'worker/protocol', message: expect.stringContaining('cannot be sent to the worker') });
+    expect(await api.databaseExists(mem)).toBe(false);
+  });
+
   it('speculative withDb values get their own handle; the base is untouched', async () => {
     const { api } = setup({ speculativeWindow: 1 });
     await api.createDatabase(mem);

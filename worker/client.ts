@@ -42,6 +42,12 @@ function terminated(why: string): CairnError {
   return new CairnError('worker/terminated', `the CairnDB worker is gone: ${why}`, { reason: why });
 }
 
+/** postMessage refuses functions, class instances with private state, etc.: say so clearly. */
+function uncloneable(e: unknown): CairnError | undefined {
+  if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'DataCloneError') return undefined;
+  return new CairnError('worker/protocol', `an argument cannot be sent to the worker (only plain data, Dates, bigints, Uint8Arrays and handles cross): ${(e as Error).message}`, {}, { cause: e });
+}
+
 /** Datoms arrive as plain objects (structured clone drops the class); make them Datoms again. */
 function reviveDatoms(xs: readonly Datom[]): Datom[] {
   return xs.map((d: unknown) => {
@@ -137,7 +143,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       pending.add(fail);
       ready
         .then(f)
-        .then(resolve, reject)
+        .then(resolve, (e: unknown) => reject(uncloneable(e) ?? e))
         .finally(() => pending.delete(fail));
     });
   }

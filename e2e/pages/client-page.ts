@@ -2,6 +2,7 @@
 //   source  (default) new Worker(worker/worker.ts) passed to openWorker(worker)
 //   default           openWorker() with no argument: the client's own default worker
 //   no-idb            a worker in which IndexedDB cannot be opened (no-idb-worker.ts)
+//   silent            a worker that never announces its commits (silent-worker.ts)
 import { openWorker } from '../../worker/client';
 import { CairnError } from '../../src/util/errors';
 import type { FrameStats, TestWindow } from './types';
@@ -10,6 +11,8 @@ function makeWorker(kind: string): Worker | null {
   switch (kind) {
     case 'default':
       return null;
+    case 'silent':
+      return new Worker(new URL('./silent-worker.ts', import.meta.url), { type: 'module' });
     case 'no-idb':
       return new Worker(new URL('./no-idb-worker.ts', import.meta.url), { type: 'module' });
     default:
