@@ -8,8 +8,8 @@
 // equal to the number of keys.
 
 import { CairnError, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { isPromise, minSize, resolve, type Node, type Ref } from './node';
+import { isPromise, type MaybePromise } from '../util/maybe';
+import { minSize, resolve, type Node, type Ref } from './node';
 import type { Comparator, NodeStorage } from './types';
 
 interface Walk<K> {

@@ -19,17 +19,8 @@
 // entries; a root leaf may have 0..bf keys, a root branch 2..bf children.
 
 import { CairnError, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
+import { isPromise, type MaybePromise } from '../util/maybe';
 import type { Comparator, NodeAddress, NodeStorage, StoredNode } from './types';
-
-/**
- * Local copy of util/maybe's isPromise: importing that module at runtime breaks under Vite's
- * module runner (vitest), because it exports a function named `then`, which makes its module
- * namespace object a thenable that `await import()` tries to resolve.
- */
-export function isPromise<T>(x: MaybePromise<T>): x is Promise<T> {
-  return x instanceof Promise;
-}
 
 /** Owner token of one transient; `alive` turns false when the transient is frozen. */
 export interface Edit {

@@ -2,8 +2,7 @@
 // and 512: every add/remove result, every read, and the structural invariants after each batch.
 
 import { describe, expect, it } from 'vitest';
-import type { MaybePromise } from '../util/maybe';
-import { isPromise } from './node';
+import { isPromise, type MaybePromise } from '../util/maybe';
 import { seededRandom, type Random } from '../util/random';
 import { persistentSet } from './persistent-set';
 import type { SortedSet } from './types';

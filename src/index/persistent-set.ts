@@ -9,11 +9,11 @@
 // Size accounting: branches keep subtree counts, so `size` is exact and `count(from, to)`
 // costs two root-to-leaf paths, which the query planner uses for estimates.
 
-import type { MaybePromise } from '../util/maybe';
+import { isPromise, type MaybePromise } from '../util/maybe';
 import { buildSorted } from './build';
 import { checkTree } from './check';
 import { flushRef } from './flush';
-import { isPromise, checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node';
+import { checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node';
 import { has, rank, scan } from './read';
 import { Transient } from './transient';
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from './types';

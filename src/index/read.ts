@@ -7,8 +7,8 @@
 // resolves them with ONE `loadMany`, so a scan over many leaves costs one round trip per level,
 // never one per leaf (DESIGN decision 1).
 
-import type { MaybePromise } from '../util/maybe';
-import { isPromise, lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node';
+import { isPromise, type MaybePromise } from '../util/maybe';
+import { lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node';
 import type { Comparator, NodeStorage } from './types';
 
 /** Whether `key` is in the tree. */

@@ -4,9 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
+import { isPromise, type MaybePromise } from '../util/maybe';
 import { seededRandom } from '../util/random';
-import { isPromise } from './node';
 import { persistentSet } from './persistent-set';
 import { CountingNodeStorage } from './test-storage';
 import type { NodeAddress, SortedSet, StoredNode } from './types';

@@ -13,8 +13,8 @@
 // are chained behind it, since they share the path arrays.
 
 import { CairnError } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { isPromise, Branch, Leaf, lowerBound, maxKey, minSize, nodeSize, resolve, type Edit, type Node, type Ref } from './node';
+import { isPromise, type MaybePromise } from '../util/maybe';
+import { Branch, Leaf, lowerBound, maxKey, minSize, nodeSize, resolve, type Edit, type Node, type Ref } from './node';
 import type { Comparator, NodeStorage, SortedSet, TransientSet } from './types';
 
 export class Transient<K> implements TransientSet<K> {
