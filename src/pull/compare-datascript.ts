@@ -1,5 +1,5 @@
 // Manual benchmark (not a test): pull-many of 1,000 persons, CairnDB vs DataScript, warm.
-//   npx tsx src/pull/pull-vs-datascript.bench.ts
+//   npx tsx src/pull/compare-datascript.ts
 // The same data in both: name, email, age, status keyword, 3 friend refs, a component address.
 // Patterns: [*], and a nested ref pattern. Reports the median of several rounds.
 
