@@ -210,6 +210,7 @@ export function runStoreContract(name: string, target: ContractTarget): void {
         [['ok', bytes('1')], ['', bytes('2')]],
         [['ok', bytes('1')], [42, bytes('2')]],
         [['ok', bytes('1')], ['only-key']],
+        [['ok', bytes('1')], ['lone \ud800 surrogate', bytes('2')]],
       ];
       for (const entries of bad) {
         await expectCode(s.putBatch(entries as [string, Uint8Array][]), 'store/invalid');

@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError, show } from '../util/errors';
 import { expectCode, runStoreContract } from './contract';
+// In-tree backends share the argument checks ('store/invalid' before any write); a backend
+// outside the repo does the same checks itself.
+import { checkBatch, checkKey, checkKeys } from './guard';
 import { BackendRegistry } from './registry';
 import type { Backend, PutOptions, Store, StoreConfig } from './types';
 
@@ -45,7 +48,7 @@ export function createWebStorageBackend(storage: WebStorage): Backend {
       if (this.closed) throw new CairnError('store/closed', `store ${show(this.id)} is closed`, { id: this.id });
     }
     #read(key: string): Uint8Array | undefined {
-      if (typeof key !== 'string' || key === '') throw new CairnError('store/invalid', `bad key ${show(key)}`);
+      checkKey(key);
       const s = storage.getItem(prefix(this.id) + key);
       return s === null ? undefined : fromBase64(s); // a fresh exact-length array every time
     }
@@ -61,11 +64,7 @@ export function createWebStorageBackend(storage: WebStorage): Backend {
     async putBatch(entries: readonly (readonly [string, Uint8Array])[], opts?: PutOptions) {
       this.#check();
       // Validate everything before touching storage: bad input must not leave half a batch.
-      for (const e of entries) {
-        if (!Array.isArray(e) || typeof e[0] !== 'string' || e[0] === '' || !(e[1] instanceof Uint8Array)) {
-          throw new CairnError('store/invalid', `bad batch entry ${show(e)}`);
-        }
-      }
+      checkBatch(entries, opts);
       // Everything below is synchronous, so no other call can interleave: the CAS check and
       // the writes form one atomic step.
       if (opts?.cas !== undefined) {
@@ -94,7 +93,7 @@ export function createWebStorageBackend(storage: WebStorage): Backend {
     }
     async deleteMany(keys: readonly string[]) {
       this.#check();
-      for (const k of keys) if (typeof k !== 'string' || k === '') throw new CairnError('store/invalid', `bad key ${show(k)}`);
+      checkKeys(keys);
       for (const k of keys) storage.removeItem(prefix(this.id) + k);
     }
     async keys() {

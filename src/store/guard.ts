@@ -4,9 +4,16 @@
 import { CairnError, fail, show } from '../util/errors';
 import type { PutOptions } from './types';
 
+// A lone surrogate has no UTF-8 form: a backend that stores keys as UTF-8 (file names, most
+// databases) would silently turn it into U+FFFD and merge distinct keys.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function checkKey(key: unknown, what = 'key'): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     fail('store/invalid', `store ${what} must be a non-empty string, got ${show(key)}`, { key: show(key) });
+  }
+  if (LONE_SURROGATE.test(key)) {
+    fail('store/invalid', `store ${what} ${show(key)} is not well-formed Unicode (a lone surrogate)`, { key: show(key) });
   }
 }
 
