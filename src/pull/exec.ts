@@ -107,7 +107,9 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
   }
 
   for (const spec of p.reverse) {
-    const r = ctx.db.search(undefined, spec.attr, e);
+    // A declared attribute that is not a ref has no reverse: do not match its values against e.
+    const known = ctx.schema.attrs.has(spec.attr) && !ctx.schema.refs.has(spec.attr);
+    const r = known ? EMPTY : ctx.db.search(undefined, spec.attr, e);
     const refs = isPromise(r) ? ((yield r) as Datom[]) : r;
     const v = (yield reverseValue(ctx, p, spec, refs));
     if (v !== undefined) {

@@ -105,6 +105,7 @@ const CASES: Case[] = [
     '[:name {(limit :friend 2) [:name]}]', 4, { name: 'Lucy', friend: [{ name: 'Elizabeth' }, { name: 'Matthew' }] }],
   ['attr-expr as map key', [[4, 'friend', 5], [4, 'friend', 6]],
     '[{[:friend :limit 1 :as "f"] [:name]}]', 4, { f: [{ name: 'Elizabeth' }] }],
+  ['reverse of a non-ref attribute matches nothing', [[3, 'email', 1]], '[:name :_email]', 1, { name: 'Petr' }],
   ['lookup ref', [], '[:name]', ['email', 'petr@x.org'], { name: 'Petr' }],
   ['ident', [], '[:name]', 'my/ident', { name: 'Idented' }],
   ['missing lookup ref', [], '[:name]', ['email', 'nobody'], null],
