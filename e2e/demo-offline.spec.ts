@@ -7,12 +7,11 @@ import { expect, test } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 
 let server: PreviewServer | undefined;
-let baseUrl = process.env.DEMO_BUILD_URL ?? '';
+let baseUrl = '';
 let outDir: string | undefined;
 
 test.beforeAll(async () => {
   test.setTimeout(240_000); // a production build on a small machine
-  if (baseUrl) return;
   outDir = mkdtempSync(join(tmpdir(), 'cairn-demo-'));
   await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   server = await preview({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir }, preview: { port: 0, strictPort: false } });

@@ -1,11 +1,26 @@
-// End-to-end tests of the demo app (index.html + demo/) in Chromium, against the demo's Vite dev
-// server that playwright.config.ts starts (project 'demo', baseURL). Each test gets a fresh
-// browser context, hence a fresh IndexedDB, so every test starts from the seeded sample data.
+// End-to-end tests of the demo app (index.html + demo/) in Chromium. Each test file starts its own
+// Vite dev server on a free port (not the shared 5173: a server reused from another Playwright
+// run can vanish mid-run). Each test gets a fresh browser context, hence a fresh IndexedDB, so
+// every test starts from the seeded sample data.
 import { expect, test, type Page } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+
+let server: ViteDevServer | undefined;
+let baseUrl = '';
+
+test.beforeAll(async () => {
+  server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false }, logLevel: 'warn' });
+  await server.listen();
+  baseUrl = server.resolvedUrls!.local[0]!;
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
 
 /** Open the app and wait until the seeded tasks are on screen. */
 async function open(page: Page): Promise<void> {
-  await page.goto('/');
+  await page.goto(baseUrl);
   await expect(page.getByText('Offline-ready')).toBeVisible({ timeout: 30_000 });
   await expect(tasks(page).filter({ hasText: 'Book the train' })).toBeVisible();
 }

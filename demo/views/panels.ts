@@ -3,7 +3,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { App, Panel, State } from '../app';
 import { EXAMPLE_QUERIES } from '../data';
-import { errorPosition, formatTime, formatValue, toTable, type Table } from '../format';
+import { errorPosition, formatDate, formatTime, formatValue, toTable, type Table } from '../format';
 
 export function timeTravel(app: App, s: State): TemplateResult {
   if (s.txs.length === 0) return html``;
@@ -117,7 +117,7 @@ function history(s: State): TemplateResult {
   const when = new Map(s.txs.map((t, i) => [t.tx, `#${i + 1} ${formatTime(t.inst)}`]));
   const names = new Map([...s.people, ...s.projects].map((n) => [n.id, n.name]));
   const show = (a: string, v: unknown) => (a === 'task/assignee' || a === 'task/project') && typeof v === 'number'
-    ? `${names.get(v) ?? v}` : formatValue(v);
+    ? `${names.get(v) ?? v}` : v instanceof Date ? formatDate(v) : formatValue(v);
   return html`
     <h3>${h.task.title} <span class="muted">(entity ${h.task.id})</span></h3>
     <ol class="history">
@@ -132,12 +132,13 @@ function schema(s: State): TemplateResult {
   if (!s.schema) return html`<p class="muted">Loading…</p>`;
   const attrs = Object.entries(s.schema).sort(([a], [b]) => a.localeCompare(b));
   const short = (v: unknown) => (v === undefined ? '' : formatValue(v).replace(/^:?db\.(type|cardinality|unique)\//, ''));
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap"><table class="schema">
     <caption class="sr-only">Schema</caption>
-    <thead><tr><th scope="col">attribute</th><th scope="col">type</th><th scope="col">card.</th><th scope="col">unique</th><th scope="col">doc</th></tr></thead>
-    <tbody>${attrs.map(([a, d]) => html`<tr><td><code>:${a.replace(/^:/, '')}</code></td>
+    <thead><tr><th scope="col">attribute</th><th scope="col">type</th><th scope="col">card.</th><th scope="col">flags</th></tr></thead>
+    <tbody>${attrs.map(([a, d]) => html`<tr><td><code>:${a.replace(/^:/, '')}</code>
+        ${d['db/doc'] ? html`<div class="doc">${d['db/doc']}</div>` : nothing}</td>
       <td>${short(d['db/valueType'])}</td><td>${short(d['db/cardinality'])}</td>
-      <td>${short(d['db/unique'])}</td><td class="muted">${d['db/doc'] ?? ''}</td></tr>`)}</tbody>
+      <td>${short(d['db/unique']) || (d['db/index'] === true ? 'index' : '')}</td></tr>`)}</tbody>
   </table></div>`;
 }
 

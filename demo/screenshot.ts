@@ -1,0 +1,21 @@
+// Regenerates docs/demo.png, the README's screenshot: `npx tsx demo/screenshot.ts [url]` with the
+// demo running (`npm run demo`, default http://127.0.0.1:5173/). A fresh browser profile, so the
+// picture shows the seeded sample data with the first example query run.
+import { chromium } from 'playwright';
+import { launchOptions } from '../test/chromium.ts';
+
+const url = process.argv[2] ?? 'http://127.0.0.1:5173/';
+const browser = await chromium.launch(launchOptions);
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto(url);
+  await page.getByText('Offline-ready').waitFor();
+  await page.getByRole('list', { name: 'Tasks' }).getByRole('listitem').first().waitFor();
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.console-result table').waitFor();
+  await page.mouse.move(0, 0); // no hover styles in the picture
+  await page.screenshot({ path: 'docs/demo.png' });
+  console.log('wrote docs/demo.png');
+} finally {
+  await browser.close();
+}
