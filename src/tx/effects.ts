@@ -15,7 +15,7 @@ import { loop } from '../db/apply';
 import { Datom, TX0, type Schema, type Value } from '../db/types';
 import { valueKey } from '../db/values';
 import { CairnError, show } from '../util/errors';
-import { andThen as then, type MaybePromise } from '../util/maybe';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
 import { lookupUnique } from './resolve';
 import type { Effects, ResolvedOp } from './types';
 
@@ -117,31 +117,38 @@ class Overlay {
   }
 
   assert(e: number, a: string, v: Value): MaybePromise<void> {
-    return then(this.load(e, a), (m) => {
-      const vk = valueKey(v);
-      if (m.has(vk)) return; // re-asserting a live value is a no-op
-      const write = (): void => {
-        if (!this.ps.many.has(a)) for (const old of [...m.values()]) this.retractDatom(e, a, old, m);
-        const d = new Datom(e, a, v, this.tx, true);
-        m.set(vk, d);
-        this.datoms.push(d);
-        this.priors.push(undefined);
-        if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, e);
-        if (typeof v === 'number' && this.ps.refs.has(a)) {
-          const list = this.refsIn.get(v);
-          if (list === undefined) this.refsIn.set(v, [[e, a]]);
-          else list.push([e, a]);
-        }
-        this.markTuples(e, a);
-      };
-      if (!this.isUnique(a)) return write();
-      return then(this.owner(a, v, vk), (o) => {
-        if (o !== undefined && o !== e) {
-          throw new CairnError('transact/unique', `unique constraint violated: ${a} ${show(v)} already belongs to entity ${o}, cannot assert it on entity ${e}`, { attribute: a, value: show(v), entity: e, owner: o });
-        }
-        write();
-      });
-    });
+    const m = this.load(e, a);
+    return isPromise(m) ? m.then((vals) => this.assertIn(e, a, v, vals)) : this.assertIn(e, a, v, m);
+  }
+
+  private assertIn(e: number, a: string, v: Value, m: Vals): MaybePromise<void> {
+    const vk = valueKey(v);
+    if (m.has(vk)) return; // re-asserting a live value is a no-op
+    if (!this.isUnique(a)) return this.write(e, a, v, vk, m);
+    const o = this.owner(a, v, vk);
+    return isPromise(o) ? o.then((x) => this.checkOwner(e, a, v, vk, m, x)) : this.checkOwner(e, a, v, vk, m, o);
+  }
+
+  private checkOwner(e: number, a: string, v: Value, vk: string, m: Vals, o: number | undefined): void {
+    if (o !== undefined && o !== e) {
+      throw new CairnError('transact/unique', `unique constraint violated: ${a} ${show(v)} already belongs to entity ${o}, cannot assert it on entity ${e}`, { attribute: a, value: show(v), entity: e, owner: o });
+    }
+    this.write(e, a, v, vk, m);
+  }
+
+  private write(e: number, a: string, v: Value, vk: string, m: Vals): void {
+    if (m.size > 0 && !this.ps.many.has(a)) for (const old of [...m.values()]) this.retractDatom(e, a, old, m);
+    const d = new Datom(e, a, v, this.tx, true);
+    m.set(vk, d);
+    this.datoms.push(d);
+    this.priors.push(undefined);
+    if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, e);
+    if (typeof v === 'number' && this.ps.refs.has(a)) {
+      const list = this.refsIn.get(v);
+      if (list === undefined) this.refsIn.set(v, [[e, a]]);
+      else list.push([e, a]);
+    }
+    if (this.ps.tupleAttrsOf.size > 0) this.markTuples(e, a);
   }
 
   retract(e: number, a: string, v: Value | undefined): MaybePromise<void> {
@@ -232,19 +239,19 @@ class Overlay {
 
 export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp[], tx: number): MaybePromise<Effects> {
   const o = new Overlay(db, ps, tx);
-  const step = (i: number): MaybePromise<void> => {
-    const op = ops[i]!;
-    switch (op.op) {
-      case 'add': return o.assert(op.e, op.a, op.v);
-      case 'retract': return o.retract(op.e, op.a, op.v);
-      case 'retractEntity': return o.retractEntity(op.e);
-      case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());
-      case 'cas': return o.cas(op.e, op.a, op.old, op.v);
-      default: {
-        const never: never = op;
-        throw new CairnError('transact/syntax', `bad op ${show(never)}`);
-      }
+  return then(loop(ops.length, (i) => step(o, ops[i]!)), () => then(o.flushTuples(), () => ({ datoms: o.datoms, priors: o.priors })));
+}
+
+function step(o: Overlay, op: ResolvedOp): MaybePromise<void> {
+  switch (op.op) {
+    case 'add': return o.assert(op.e, op.a, op.v);
+    case 'retract': return o.retract(op.e, op.a, op.v);
+    case 'retractEntity': return o.retractEntity(op.e);
+    case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());
+    case 'cas': return o.cas(op.e, op.a, op.old, op.v);
+    default: {
+      const never: never = op;
+      throw new CairnError('transact/syntax', `bad op ${show(never)}`);
     }
-  };
-  return then(loop(ops.length, step), () => then(o.flushTuples(), () => ({ datoms: o.datoms, priors: o.priors })));
+  }
 }

@@ -16,8 +16,18 @@ function isPlainMap(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date) && !(x instanceof Uint8Array);
 }
 
+function declaresSchema(item: unknown): boolean {
+  if (isPlainMap(item)) {
+    for (const k in item) if (isSchemaAttr(strip(k))) return true;
+    return false;
+  }
+  return Array.isArray(item) && item.length === 4 && typeof item[0] === 'string' && strip(item[0]) === 'db/add' &&
+    typeof item[2] === 'string' && isSchemaAttr(strip(item[2]));
+}
+
 export function projectSchema(db: DbValue, items: readonly unknown[]): Schema {
   const st = db.state;
+  if (!items.some(declaresSchema)) return st.schema; // the common case: data only
   let entries: Map<number, RawAttr> | null = null;
   const byKey = new Map<string, number>(); // tempid / new ident -> placeholder id
   let next = -1;

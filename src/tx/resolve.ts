@@ -17,7 +17,7 @@ import type { Schema, Value } from '../db/types';
 import { valueKey } from '../db/values';
 import { coerceValue } from '../db/valuetypes';
 import { CairnError, show } from '../util/errors';
-import { andThen as then, type MaybePromise } from '../util/maybe';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
 import { loop } from '../db/apply';
 import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types';
 
@@ -53,169 +53,217 @@ interface IdentityKey {
   readonly v: Value;
 }
 
-export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number): MaybePromise<Resolved> {
-  const uf = new UnionFind();
-  const used = new Set<string>();
-  const keyInfo = new Map<string, IdentityKey>();
-  const keyOwner = new Map<string, string>(); // identity key -> a tempid holding it
-  const claims = new Map<string, number>(); // identity key -> explicit entity id asserting it
-  const compositeVals = new Map<string, Map<string, Value>>(); // tempid -> member attr -> value
+function concrete(v: ValueIn): Value | undefined {
+  return v.kind === 'value' ? v.v : v.ref.kind === 'eid' ? v.ref.id : undefined;
+}
 
-  const noteUse = (e: EntityIn): void => {
-    if (e.kind === 'tempid') used.add(e.key);
-  };
-  const concrete = (v: ValueIn): Value | undefined =>
-    v.kind === 'value' ? v.v : v.ref.kind === 'eid' ? v.ref.id : undefined;
+/** One resolution run; methods rather than closures keep the per-tx cost flat. */
+class Resolver {
+  private readonly uf = new UnionFind();
+  private readonly used = new Set<string>();
+  private readonly keyInfo = new Map<string, IdentityKey>();
+  private readonly keyOwner = new Map<string, string>(); // identity key -> a tempid holding it
+  private readonly claims = new Map<string, number>(); // identity key -> explicit id asserting it
+  private readonly dbOwner = new Map<string, number>();
+  private readonly groupEid = new Map<string, number>();
+  private readonly lookupKeys = new Map<string, IdentityKey>();
+  private readonly keyOfRef = new Map<EntityIn, string>();
+  private readonly lookupEid = new Map<string, number>();
+  private readonly tempEid = new Map<string, number>(); // every used tempid, once allocated
+  private ownerKeys: string[] = [];
+  private lookupList: string[] = [];
+  private next = 0;
+  private readonly db: DbValue;
+  private readonly ps: Schema;
+  private readonly norm: Normalized;
+  private readonly txId: number;
 
-  for (const op of norm.ops) {
-    noteUse(op.e);
-    if ((op.op === 'add' || op.op === 'cas') && op.v.kind === 'ref') noteUse(op.v.ref);
-    if (op.op !== 'add') continue;
-    const v = concrete(op.v);
-    if (v === undefined) continue;
-    if (op.e.kind === 'tempid' && ps.tupleAttrsOf.has(op.a)) {
-      let m = compositeVals.get(op.e.key);
-      if (m === undefined) compositeVals.set(op.e.key, (m = new Map()));
-      m.set(op.a, v);
-    }
-    if (!ps.uniqueIdentity.has(op.a)) continue;
-    const k = idKey(op.a, v);
-    keyInfo.set(k, { a: op.a, v });
-    if (op.e.kind === 'tempid') {
-      const prev = keyOwner.get(k);
-      if (prev === undefined) keyOwner.set(k, op.e.key);
-      else uf.union(prev, op.e.key);
-    } else if (op.e.kind === 'eid') {
-      const prev = claims.get(k);
-      if (prev !== undefined && prev !== op.e.id) {
-        throw new CairnError('transact/unique', `entities ${prev} and ${op.e.id} both assert unique ${op.a} ${show(v)}`, { attribute: op.a, value: show(v) });
+  constructor(db: DbValue, ps: Schema, norm: Normalized, txId: number) {
+    this.db = db;
+    this.ps = ps;
+    this.norm = norm;
+    this.txId = txId;
+  }
+
+  run(): MaybePromise<Resolved> {
+    this.collect();
+    this.ownerKeys = [...this.keyOwner.keys()];
+    if (this.ownerKeys.length === 0) return this.afterOwners();
+    return then(loop(this.ownerKeys.length, (i) => this.lookupOwner(i)), () => this.afterOwners());
+  }
+
+  private noteUse(e: EntityIn): void {
+    if (e.kind === 'tempid') this.used.add(e.key);
+  }
+
+  private addKey(k: string, a: string, v: Value, tempid: string): void {
+    this.keyInfo.set(k, { a, v });
+    const prev = this.keyOwner.get(k);
+    if (prev === undefined) this.keyOwner.set(k, tempid);
+    else this.uf.union(prev, tempid);
+  }
+
+  /** Tempid uses, identity keys held by tempids, identity claims of explicit ids. */
+  private collect(): void {
+    const ps = this.ps;
+    let compositeVals: Map<string, Map<string, Value>> | undefined;
+    for (const op of this.norm.ops) {
+      this.noteUse(op.e);
+      if ((op.op === 'add' || op.op === 'cas') && op.v.kind === 'ref') this.noteUse(op.v.ref);
+      if (op.op !== 'add') continue;
+      const identity = ps.uniqueIdentity.has(op.a);
+      const member = op.e.kind === 'tempid' && ps.tupleAttrsOf.has(op.a);
+      if (!identity && !member) continue;
+      const v = concrete(op.v);
+      if (v === undefined) continue;
+      if (member && op.e.kind === 'tempid') {
+        compositeVals ??= new Map();
+        let m = compositeVals.get(op.e.key);
+        if (m === undefined) compositeVals.set(op.e.key, (m = new Map()));
+        m.set(op.a, v);
       }
-      claims.set(k, op.e.id);
+      if (!identity) continue;
+      const k = idKey(op.a, v);
+      if (op.e.kind === 'tempid') this.addKey(k, op.a, v, op.e.key);
+      else if (op.e.kind === 'eid') {
+        this.keyInfo.set(k, { a: op.a, v });
+        const prev = this.claims.get(k);
+        if (prev !== undefined && prev !== op.e.id) {
+          throw new CairnError('transact/unique', `entities ${prev} and ${op.e.id} both assert unique ${op.a} ${show(v)}`, { attribute: op.a, value: show(v) });
+        }
+        this.claims.set(k, op.e.id);
+      }
     }
-  }
-  // composite identity tuples asserted member by member
-  for (const [tempid, vals] of compositeVals) {
-    for (const c of ps.uniqueIdentity) {
-      const members = ps.attrs.get(c)?.tupleAttrs;
-      if (members === undefined || !members.every((m) => vals.has(m))) continue;
-      const tuple = members.map((m) => vals.get(m)!) as Value;
-      const k = idKey(c, tuple);
-      keyInfo.set(k, { a: c, v: tuple });
-      const prev = keyOwner.get(k);
-      if (prev === undefined) keyOwner.set(k, tempid);
-      else uf.union(prev, tempid);
+    if (compositeVals === undefined) return;
+    // composite identity tuples asserted member by member
+    for (const [tempid, vals] of compositeVals) {
+      for (const c of ps.uniqueIdentity) {
+        const members = ps.attrs.get(c)?.tupleAttrs;
+        if (members === undefined || !members.every((m) => vals.has(m))) continue;
+        const tuple = members.map((m) => vals.get(m)!) as Value;
+        this.addKey(idKey(c, tuple), c, tuple, tempid);
+      }
     }
   }
 
-  // Phase 1: db owners of every identity key held by a tempid.
-  const ownerKeys = [...keyOwner.keys()];
-  const dbOwner = new Map<string, number>();
-  const lookups = loop(ownerKeys.length, (i) => {
-    const k = ownerKeys[i]!;
-    const info = keyInfo.get(k)!;
-    return then(lookupUnique(db, info.a, info.v), (e) => { if (e !== undefined) dbOwner.set(k, e); });
-  });
+  private lookupOwner(i: number): MaybePromise<void> {
+    const k = this.ownerKeys[i]!;
+    const info = this.keyInfo.get(k)!;
+    const e = lookupUnique(this.db, info.a, info.v);
+    if (isPromise(e)) return e.then((x) => { if (x !== undefined) this.dbOwner.set(k, x); });
+    if (e !== undefined) this.dbOwner.set(k, e);
+  }
 
-  return then(lookups, () => {
-    // Phase 2: groups -> existing entity (upsert) or conflict.
-    const groupEid = new Map<string, number>();
+  private afterOwners(): MaybePromise<Resolved> {
+    // groups -> existing entity (upsert) or conflict
     const groupVia = new Map<string, string>();
-    for (const k of ownerKeys) {
-      const root = uf.find(keyOwner.get(k)!);
-      const target = dbOwner.get(k) ?? claims.get(k);
+    for (const k of this.ownerKeys) {
+      const root = this.uf.find(this.keyOwner.get(k)!);
+      const target = this.dbOwner.get(k) ?? this.claims.get(k);
       if (target === undefined) continue;
-      const prev = groupEid.get(root);
+      const prev = this.groupEid.get(root);
+      const info = this.keyInfo.get(k)!;
       if (prev !== undefined && prev !== target) {
-        const info = keyInfo.get(k)!;
         throw new CairnError('transact/upsert',
           `conflicting upsert: [${info.a} ${show(info.v)}] resolves to ${target}, but the same entity already resolved to ${prev} via ${groupVia.get(root)}`,
           { attribute: info.a, value: show(info.v), entities: [prev, target] });
       }
-      groupEid.set(root, target);
-      const info = keyInfo.get(k)!;
+      this.groupEid.set(root, target);
       groupVia.set(root, `[${info.a} ${show(info.v)}]`);
     }
-    // Phase 3: allocation in order of first appearance.
-    let next = db.state.maxEid;
-    for (const t of norm.tempidOrder) {
-      if (!used.has(t)) continue;
-      const root = uf.find(t);
-      if (!groupEid.has(root)) groupEid.set(root, ++next);
+    // allocation in order of first appearance
+    let next = this.db.state.maxEid;
+    for (const t of this.norm.tempidOrder) {
+      if (!this.used.has(t)) continue;
+      const root = this.uf.find(t);
+      if (!this.groupEid.has(root)) this.groupEid.set(root, ++next);
     }
-    const tempidEid = (key: string): number => groupEid.get(uf.find(key))!;
-
-    // Phase 4: lookup refs and idents.
-    const lookupKeys = new Map<string, IdentityKey>();
-    const lookupOf = (e: EntityIn): string | null => {
-      if (e.kind !== 'lookup') return null;
-      const s = ps.attrs.get(e.a);
-      if (s === undefined || (s.unique === undefined)) {
-        throw new CairnError('transact/lookup-ref', `lookup ref attribute ${e.a} should be marked as db/unique (in [${e.a} ${show(e.v)}])`, { attribute: e.a, value: show(e.v) });
-      }
-      const v = s.valueType === 'db.type/ref' && typeof e.v === 'number' ? e.v : coerceValue(s, e.v, e.a);
-      const k = idKey(e.a, v);
-      lookupKeys.set(k, { a: e.a, v });
-      return k;
-    };
-    const keyOfRef = new Map<EntityIn, string>();
-    const visit = (e: EntityIn): void => {
-      const k = lookupOf(e);
-      if (k !== null) keyOfRef.set(e, k);
-    };
-    for (const op of norm.ops) {
-      visit(op.e);
-      if ((op.op === 'add' || op.op === 'retract' || op.op === 'cas') && op.v?.kind === 'ref') visit(op.v.ref);
-      if (op.op === 'cas' && op.old?.kind === 'ref') visit(op.old.ref);
+    this.next = next;
+    for (const t of this.used) this.tempEid.set(t, this.groupEid.get(this.uf.find(t))!);
+    // lookup refs and idents
+    for (const op of this.norm.ops) {
+      this.visit(op.e);
+      if ((op.op === 'add' || op.op === 'retract' || op.op === 'cas') && op.v?.kind === 'ref') this.visit(op.v.ref);
+      if (op.op === 'cas' && op.old?.kind === 'ref') this.visit(op.old.ref);
     }
-    const lkeys = [...lookupKeys.keys()];
-    const lookupEid = new Map<string, number>();
-    const lookupsDone = loop(lkeys.length, (i) => {
-      const k = lkeys[i]!;
-      const info = lookupKeys.get(k)!;
-      return then(lookupUnique(db, info.a, info.v), (e) => {
-        if (e !== undefined) { lookupEid.set(k, e); return; }
-        const owner = keyOwner.get(k);
-        if (owner !== undefined) { lookupEid.set(k, tempidEid(owner)); return; }
-        const claim = claims.get(k);
-        if (claim !== undefined) { lookupEid.set(k, claim); return; }
-        const what = info.a === 'db/ident' ? `ident ${String(info.v)}` : `lookup ref [${info.a} ${show(info.v)}]`;
-        throw new CairnError('transact/lookup-ref', `${what} does not resolve to an entity`, { attribute: info.a, value: show(info.v) });
-      });
-    });
+    if (this.lookupKeys.size === 0) return this.finish();
+    this.lookupList = [...this.lookupKeys.keys()];
+    return then(loop(this.lookupList.length, (i) => this.lookupRef(i)), () => this.finish());
+  }
 
-    return then(lookupsDone, () => {
-      const eid = (e: EntityIn): number => {
-        switch (e.kind) {
-          case 'eid': return e.id;
-          case 'tempid': return tempidEid(e.key);
-          case 'tx': return txId;
-          case 'lookup': return lookupEid.get(keyOfRef.get(e)!)!;
-          default: {
-            const never: never = e;
-            throw new CairnError('transact/syntax', `bad entity ${show(never)}`);
-          }
-        }
-      };
-      const val = (v: ValueIn): Value => (v.kind === 'value' ? v.v : eid(v.ref));
-      const ops: ResolvedOp[] = norm.ops.map((op): ResolvedOp => {
-        switch (op.op) {
-          case 'add': return { op: 'add', e: eid(op.e), a: op.a, v: val(op.v) };
-          case 'retract': return { op: 'retract', e: eid(op.e), a: op.a, v: op.v === undefined ? undefined : val(op.v) };
-          case 'retractEntity': return { op: 'retractEntity', e: eid(op.e) };
-          case 'retractAttribute': return { op: 'retractAttribute', e: eid(op.e), a: op.a };
-          case 'cas': return { op: 'cas', e: eid(op.e), a: op.a, old: op.old === null ? null : val(op.old), v: val(op.v) };
-          default: {
-            const never: never = op;
-            throw new CairnError('transact/syntax', `bad op ${show(never)}`);
-          }
-        }
-      });
-      const tempids: Record<string, number> = {};
-      for (const t of norm.tempidOrder) {
-        if (used.has(t) && t.charCodeAt(0) !== 0) tempids[t] = tempidEid(t);
-      }
-      tempids['db/current-tx'] = txId;
-      return { ops, tempids, maxEid: next };
+  private tempidEid(key: string): number {
+    return this.tempEid.get(key) ?? this.groupEid.get(this.uf.find(key))!;
+  }
+
+  private visit(e: EntityIn): void {
+    if (e.kind !== 'lookup') return;
+    const s = this.ps.attrs.get(e.a);
+    if (s === undefined || s.unique === undefined) {
+      throw new CairnError('transact/lookup-ref', `lookup ref attribute ${e.a} should be marked as db/unique (in [${e.a} ${show(e.v)}])`, { attribute: e.a, value: show(e.v) });
+    }
+    const v = s.valueType === 'db.type/ref' && typeof e.v === 'number' ? e.v : coerceValue(s, e.v, e.a);
+    const k = idKey(e.a, v);
+    this.lookupKeys.set(k, { a: e.a, v });
+    this.keyOfRef.set(e, k);
+  }
+
+  private lookupRef(i: number): MaybePromise<void> {
+    const k = this.lookupList[i]!;
+    const info = this.lookupKeys.get(k)!;
+    return then(lookupUnique(this.db, info.a, info.v), (e) => {
+      if (e !== undefined) { this.lookupEid.set(k, e); return; }
+      const owner = this.keyOwner.get(k);
+      if (owner !== undefined) { this.lookupEid.set(k, this.tempidEid(owner)); return; }
+      const claim = this.claims.get(k);
+      if (claim !== undefined) { this.lookupEid.set(k, claim); return; }
+      const what = info.a === 'db/ident' ? `ident ${String(info.v)}` : `lookup ref [${info.a} ${show(info.v)}]`;
+      throw new CairnError('transact/lookup-ref', `${what} does not resolve to an entity`, { attribute: info.a, value: show(info.v) });
     });
-  });
+  }
+
+  private eid(e: EntityIn): number {
+    switch (e.kind) {
+      case 'eid': return e.id;
+      case 'tempid': return this.tempidEid(e.key);
+      case 'tx': return this.txId;
+      case 'lookup': return this.lookupEid.get(this.keyOfRef.get(e)!)!;
+      default: {
+        const never: never = e;
+        throw new CairnError('transact/syntax', `bad entity ${show(never)}`);
+      }
+    }
+  }
+
+  private val(v: ValueIn): Value {
+    return v.kind === 'value' ? v.v : this.eid(v.ref);
+  }
+
+  private finish(): Resolved {
+    const src = this.norm.ops;
+    const ops: ResolvedOp[] = new Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const op = src[i]!;
+      switch (op.op) {
+        case 'add': ops[i] = { op: 'add', e: this.eid(op.e), a: op.a, v: this.val(op.v) }; break;
+        case 'retract': ops[i] = { op: 'retract', e: this.eid(op.e), a: op.a, v: op.v === undefined ? undefined : this.val(op.v) }; break;
+        case 'retractEntity': ops[i] = { op: 'retractEntity', e: this.eid(op.e) }; break;
+        case 'retractAttribute': ops[i] = { op: 'retractAttribute', e: this.eid(op.e), a: op.a }; break;
+        case 'cas': ops[i] = { op: 'cas', e: this.eid(op.e), a: op.a, old: op.old === null ? null : this.val(op.old), v: this.val(op.v) }; break;
+        default: {
+          const never: never = op;
+          throw new CairnError('transact/syntax', `bad op ${show(never)}`);
+        }
+      }
+    }
+    const tempids: Record<string, number> = {};
+    for (const t of this.norm.tempidOrder) {
+      if (this.used.has(t) && t.charCodeAt(0) !== 0) tempids[t] = this.tempidEid(t);
+    }
+    tempids['db/current-tx'] = this.txId;
+    return { ops, tempids, maxEid: this.next };
+  }
+}
+
+export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number): MaybePromise<Resolved> {
+  return new Resolver(db, ps, norm, txId).run();
 }
