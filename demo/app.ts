@@ -20,6 +20,7 @@ export type Panel = 'console' | 'history' | 'schema' | 'storage';
 export interface Named { readonly id: number; readonly name: string }
 export interface TxPoint { readonly tx: number; readonly inst: Date }
 export interface HistoryRow { readonly tx: number; readonly a: string; readonly v: unknown; readonly added: boolean }
+export interface Change { readonly e: number; readonly a: string; readonly v: unknown; readonly added: boolean }
 
 /** An error as the UI shows it: CairnErrors keep their code and data across the worker. */
 export interface ShownError { readonly code?: string; readonly message: string; readonly data?: Record<string, unknown> }
@@ -33,6 +34,8 @@ export interface State {
   readonly tags: readonly string[];
   readonly tasks: readonly Task[];
   readonly txs: readonly TxPoint[];
+  /** What the transaction on the slider (the latest when live) asserted and retracted. */
+  readonly txChanges: readonly Change[];
   /** The tx being viewed in the past, or null for the live database. */
   readonly travel: number | null;
   readonly editing: number | null;
@@ -48,7 +51,7 @@ export interface ConsoleState {
   readonly text: string;
   readonly eid: string;
   readonly running: boolean;
-  readonly outcome?: { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly error: ShownError };
+  readonly outcome?: { readonly ok: true; readonly value: unknown; readonly text: string; readonly ms: number } | { readonly ok: false; readonly error: ShownError };
 }
 
 export function toShownError(e: unknown): ShownError {
@@ -65,7 +68,7 @@ export function toShownError(e: unknown): ShownError {
 
 export class App {
   state: State = {
-    phase: 'starting', filter: { kind: 'all' }, projects: [], people: [], tags: [], tasks: [], txs: [],
+    phase: 'starting', filter: { kind: 'all' }, projects: [], people: [], tags: [], tasks: [], txs: [], txChanges: [],
     travel: null, editing: null, panel: 'console',
     console: { kind: 'query', text: EXAMPLE_QUERIES[0]!.text, eid: '', running: false },
   };
@@ -138,7 +141,11 @@ export class App {
           : c.q(Q.taggedTasks, view, f.tag)) as Promise<number[]>,
         c.q(Q.transactions, live) as Promise<[number, Date][]>,
       ]);
-      const pulled = await c.pullMany(view, TASK_PULL, ids);
+      const shownTx = this.state.travel ?? Math.max(0, ...txs.map(([tx]) => tx));
+      const [pulled, changes] = await Promise.all([
+        c.pullMany(view, TASK_PULL, ids),
+        c.q(Q.txChanges, c.history(live), shownTx) as Promise<[number, string, unknown, boolean][]>,
+      ]);
       if (gen !== this.generation) return;
       const open = new Map(counts);
       const byName = (a: Named, b: Named) => a.name.localeCompare(b.name);
@@ -148,6 +155,10 @@ export class App {
         tags: [...tags].sort(),
         tasks: pulled.filter((p): p is Record<string, unknown> => p !== null).map(toTask).sort(compareTasks),
         txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx),
+        txChanges: changes
+          .filter(([, a]) => a !== 'db/txInstant')
+          .map(([e, a, v, added]) => ({ e, a, v, added }))
+          .sort((x, y) => x.e - y.e || x.a.localeCompare(y.a) || Number(x.added) - Number(y.added)),
       });
       await this.refreshPanel();
     } catch (e) {
@@ -240,12 +251,13 @@ export class App {
     const { kind, text, eid } = this.state.console;
     this.set({ console: { ...this.state.console, running: true } });
     let outcome: ConsoleState['outcome'];
+    const started = performance.now();
     try {
       const db = await this.viewDb();
       const value = kind === 'query'
         ? await this.client.q(text, db)
         : await this.client.pull(db, text, parseEid(eid));
-      outcome = { ok: true, value, text };
+      outcome = { ok: true, value, text, ms: performance.now() - started }; // round trip to the worker included
     } catch (e) {
       outcome = { ok: false, error: toShownError(e) };
     }

@@ -69,6 +69,8 @@ export const Q = {
   projectTasks: '[:find [?t ...] :in $ ?p :where [?t :task/project ?p]]',
   taggedTasks: '[:find [?t ...] :in $ ?tag :where [?t :task/tags ?tag]]',
   transactions: '[:find ?tx ?inst :where [?tx :db/txInstant ?inst]]',
+  /** Run against the history view: every datom one transaction asserted or retracted. */
+  txChanges: '[:find ?e ?a ?v ?added :in $ ?tx :where [?e ?a ?v ?tx ?added]]',
 } as const;
 
 export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';

@@ -116,7 +116,7 @@ test('the query console shows the rows of a query and of a pull', async ({ page 
   await open(page);
   await runQuery(page, '[:find ?name :where [?p :project/name ?name]]');
   const result = page.locator('.console-result');
-  await expect(result.getByRole('status')).toHaveText('3 rows');
+  await expect(result.getByRole('status')).toHaveText(/^3 rows · /);
   await expect(result.getByRole('columnheader')).toHaveText(['?name']);
   const cells = result.getByRole('cell');
   await expect(cells).toHaveCount(3);
@@ -151,13 +151,16 @@ test('a malformed query shows its error and breaks nothing', async ({ page }) =>
   // The app still works: a valid query runs and tasks can still be added.
   await runQuery(page, '[:find [?title ...] :where [?t :task/title ?title] [?t :task/done true]]');
   await expect(alert).toHaveCount(0);
-  await expect(page.locator('.console-result').getByRole('status')).toHaveText('2 rows');
+  await expect(page.locator('.console-result').getByRole('status')).toHaveText(/^2 rows · /);
   await addTask(page, 'Still working');
 });
 
 test('the time-travel slider shows an earlier state, read-only', async ({ page }) => {
   await open(page);
   await addTask(page, 'Fresh task');
+  // Under the slider: the datoms of the latest transaction.
+  const changes = page.getByRole('list', { name: 'Datoms in this transaction' });
+  await expect(changes.getByRole('listitem').filter({ hasText: ':task/title' })).toContainText('Fresh task');
   const slider = page.getByRole('slider', { name: 'Time travel' });
   const max = Number(await slider.getAttribute('max'));
   // One step back: the database before "Fresh task" was added.
@@ -167,6 +170,9 @@ test('the time-travel slider shows an earlier state, read-only', async ({ page }
   await expect(task(page, 'Book the train')).toBeVisible();
   await expect(addForm(page)).toHaveCount(0);
   await expect(page.getByRole('checkbox', { name: 'Book the train' })).toBeDisabled();
+  // That transaction was the seed's reassignment: Ada retracted, Grace asserted.
+  await expect(changes.locator('li.retracted').filter({ hasText: ':task/assignee' })).toContainText('Ada');
+  await expect(changes.locator('li.added').filter({ hasText: ':task/assignee' })).toContainText('Grace');
 
   // Further back, before the seed's later edits: the palette task was not yet done.
   await slider.fill(String(max - 3));

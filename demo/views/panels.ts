@@ -1,7 +1,7 @@
 // The "look inside" side of the demo: the time-travel bar over the transaction log, and the
 // tabbed panels: query console, an entity's history, the schema, and storage.
 import { html, nothing, type TemplateResult } from 'lit';
-import type { App, Panel, State } from '../app';
+import type { App, Change, Panel, State } from '../app';
 import { EXAMPLE_QUERIES } from '../data';
 import { errorPosition, formatDate, formatTime, formatValue, toTable, type Table } from '../format';
 
@@ -22,7 +22,28 @@ export function timeTravel(app: App, s: State): TemplateResult {
           : html`<strong>As of transaction ${index + 1} of ${last + 1}</strong> · tx ${at.tx} · ${formatTime(at.inst)} · read-only
               <button class="link" @click=${() => app.travelTo(null)}>Back to now</button>`}
       </p>
+      ${txChanges(s)}
     </section>`;
+}
+
+/** The datoms of the transaction on the slider, with entities and refs shown by name. */
+function txChanges(s: State): TemplateResult {
+  if (s.txChanges.length === 0) return html``;
+  const names = new Map<number, string>([...s.people, ...s.projects].map((n) => [n.id, n.name]));
+  for (const t of s.tasks) names.set(t.id, t.title);
+  // A deleted entity is no longer in the views; its retracted datoms still carry its name.
+  for (const c of s.txChanges) {
+    if (c.a === 'task/title' || c.a === 'person/name' || c.a === 'project/name') names.set(c.e, String(c.v));
+  }
+  const value = (c: Change) => (c.a === 'task/assignee' || c.a === 'task/project') && typeof c.v === 'number'
+    ? names.get(c.v) ?? `#${c.v}` : c.v instanceof Date ? formatDate(c.v) : formatValue(c.v);
+  return html`<div class="tx-changes">
+    <p class="muted">${s.travel === null ? 'Latest transaction' : 'This transaction'}: ${s.txChanges.length} datoms</p>
+    <ul aria-label="Datoms in this transaction">${s.txChanges.map((c) => html`<li class=${c.added ? 'added' : 'retracted'}>
+      <span class="op" aria-label=${c.added ? 'asserted' : 'retracted'}>${c.added ? '+' : '−'}</span>
+      <span class="ent">${names.get(c.e) ?? (c.a.startsWith('db/') ? 'schema' : `#${c.e}`)}</span>
+      <code>:${c.a}</code> <span class="val">${value(c)}</span></li>`)}</ul>
+  </div>`;
 }
 
 const TABS: readonly { id: Panel; label: string }[] = [
@@ -80,7 +101,7 @@ function queryConsole(app: App, s: State): TemplateResult {
   const result = !out ? nothing
     : out.ok ? (() => {
       const t = toTable(out.value, out.text);
-      return html`<p class="muted" role="status">${t.rows.length} ${t.rows.length === 1 ? 'row' : 'rows'}</p>${table(t, 'Query result')}`;
+      return html`<p class="muted" role="status">${t.rows.length} ${t.rows.length === 1 ? 'row' : 'rows'} · ${out.ms.toFixed(1)} ms</p>${table(t, 'Query result')}`;
     })()
     : html`<div class="error" role="alert">
         <strong>${out.error.code ?? 'Error'}</strong>
