@@ -40,10 +40,17 @@ export function mergeFor(ctx: Ctx, vars: Iterable<string>): { merged: Relation; 
   return { merged, rest };
 }
 
-/** Add `rel` to the context, joining it with every relation it shares a variable with. */
+/**
+ * Add `rel` to the context, hash-joining it with every relation it shares a variable with, one
+ * at a time (smallest first), so two such relations are never multiplied with each other.
+ */
 export function addRelation(ctx: Ctx, rel: Relation): Ctx {
-  const { merged, rest } = mergeFor(ctx, rel.vars);
-  const joined = merged === UNIT ? rel : join(merged, rel);
+  const hit: Relation[] = [];
+  const rest: Relation[] = [];
+  for (const r of ctx.rels) (r.vars.some((v) => rel.vars.includes(v)) ? hit : rest).push(r);
+  hit.sort((a, b) => a.rows.length - b.rows.length);
+  let joined = rel;
+  for (const h of hit) joined = join(h, joined);
   if (joined.vars.length === 0) {
     // A relation without columns is a yes/no gate: no rows empties the context.
     return joined.rows.length === 0 ? { rels: [...rest, joined] } : { rels: rest };

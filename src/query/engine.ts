@@ -14,7 +14,7 @@ import { builtin } from './builtins';
 import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './context';
 import type { Env } from './env';
 import { evalNot, evalOr, orVars } from './logic';
-import { estimatePattern, evalPattern } from './patterns';
+import { constAttr, estimatePattern, evalPattern } from './patterns';
 import { printClause } from './print';
 import { emptyOf, type Relation } from './relation';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules';
@@ -47,7 +47,7 @@ export function clauseBinds(c: Clause): string[] {
 const UNREADY = -1;
 
 /** Planner cost of evaluating `c` now, or UNREADY if some variable it needs is unbound. */
-function cost(c: Clause, ctx: Ctx, bound: Set<string>, needs: readonly string[], estimate: number): number {
+function cost(c: Clause, ctx: Ctx, env: Env, bound: Set<string>, needs: readonly string[], estimate: number): number {
   for (const v of needs) if (!bound.has(v)) return UNREADY;
   switch (c.kind) {
     case 'pred':
@@ -55,14 +55,21 @@ function cost(c: Clause, ctx: Ctx, bound: Set<string>, needs: readonly string[],
     case 'not-join': return 0;
     case 'fn': return 1;
     case 'pattern': {
-      const vs = c.terms.flatMap((t) => (t.kind === 'var' && bound.has(t.name) ? [t.name] : []));
-      if (vs.length === 0) return 2 + estimate;
-      const eBound = c.terms[0]?.kind === 'var' && bound.has(c.terms[0].name);
-      return 2 + Math.min(estimate, rowsFor(ctx, vs) * (eBound ? 1 : 4));
+      // Only bound variables that can drive a seek make a pattern cheaper; a value join on an
+      // attribute without AVET still scans the whole attribute.
+      const isB = (i: number): boolean => { const t = c.terms[i]; return t !== undefined && t.kind === 'var' && bound.has(t.name); };
+      const src = sourceOf(env, c.src);
+      const attr = c.terms[1]?.kind === 'const' ? constAttr(c, src) : undefined;
+      if (isB(0)) return 2 + Math.min(estimate, rowsFor(ctx, [(c.terms[0] as { name: string }).name]));
+      if (isB(2) && (src.db === null || (attr !== undefined && src.db.schema.indexed.has(attr)))) {
+        return 2 + Math.min(estimate, rowsFor(ctx, [(c.terms[2] as { name: string }).name]) * 4);
+      }
+      return 2 + estimate;
     }
     case 'rule':
     case 'or':
     case 'or-join': {
+      if (env.fix !== null && env.fix.deltaAt === c) return 0; // semi-naive delta: small, read first
       const vs = clauseBinds(c).filter((v) => bound.has(v));
       const hasConst = c.kind === 'rule' && c.args.some((a) => a.kind === 'const');
       if (vs.length > 0) return 2 + rowsFor(ctx, vs) * 10;
@@ -93,7 +100,7 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     let bestCost = Infinity;
     for (let k = 0; k < remaining.length; k++) {
       const i = remaining[k]!;
-      const c = cost(clauses[i]!, ctx, bound, needs[i]!, estimates.get(clauses[i]!) ?? 0);
+      const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? 0);
       if (c !== UNREADY && c < bestCost) { best = k; bestCost = c; }
     }
     if (best < 0) throw unready(clauses, remaining, needs, bound);

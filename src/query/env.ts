@@ -11,9 +11,11 @@ import type { Key } from './values';
 export interface Table {
   readonly name: string;
   readonly bound: readonly boolean[]; // which head positions the demand binds
-  readonly demand: Map<Key, unknown[]>; // every demanded input (values of the bound positions)
-  pending: unknown[][]; // demanded since this table last ran
+  readonly demandKeys: Set<Key>; // every demanded input (values of the bound positions)...
+  readonly demand: unknown[][]; // ...in the order demanded
+  processed: number; // demand[0, processed) has been evaluated at least once
   readonly answers: Map<Key, unknown[]>; // full-arity head tuples found so far
+  readonly byInput: Map<Key, unknown[][]>; // the same answers grouped by their bound positions
   delta: unknown[][]; // answers added in the previous round
   next: Map<Key, unknown[]>; // answers found this round, committed at its end
 }

@@ -5,7 +5,7 @@
 
 import { fail } from '../util/errors';
 import { type Clause, clauseVars } from './ast';
-import { boundVars, type Ctx, isEmpty, mergeFor } from './context';
+import { addRelation, boundVars, type Ctx, isEmpty, mergeFor } from './context';
 import { evalClauses } from './engine';
 import type { Env } from './env';
 import { printClause } from './print';
@@ -73,5 +73,6 @@ export function* evalOr(c: Or, env: Env, ctx: Ctx): Step<Ctx> {
     results.push(project(mergeFor(res, outVars).merged, outVars));
   }
   const u = union(outVars, results);
+  if (inVars.length === 0) return addRelation(ctx, u);
   return { rels: [...rest, join(merged, u)] };
 }

@@ -4,12 +4,13 @@
 // seeks of one clause are issued together and awaited once, so a cold query costs one round
 // trip per clause.
 
-import type { Db } from '../db/types';
+import type { Datom, Db } from '../db/types';
 import type { Clause, Term } from './ast';
-import { addRelation, type Ctx, mergeFor } from './context';
-import { join, project, type Relation } from './relation';
+import { addRelation, type Ctx } from './context';
+import { project, type Relation } from './relation';
 import { allOf as all, wait, type Step } from './run';
-import { field, resolveEntity, type Source, stripColon, type Tuple } from './source';
+import { resolveEntity, type Source, stripColon, type Tuple } from './source';
+import { type Key, valueKey } from './values';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 
@@ -63,23 +64,32 @@ function varPositions(terms: readonly Term[]): Map<string, number[]> {
   return m;
 }
 
-/** Turn matching tuples into a relation over the pattern's variables. */
-function toRelation(tuples: readonly Tuple[], terms: readonly Term[], dedupe: boolean): Relation {
+type Getter = (t: Tuple) => unknown;
+const DATOM_GETTERS: readonly Getter[] = [
+  (t) => (t as Datom).e, (t) => (t as Datom).a, (t) => (t as Datom).v, (t) => (t as Datom).tx, (t) => (t as Datom).added,
+];
+const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS[pos]! : (t) => (t as readonly unknown[])[pos]);
+
+/**
+ * Turn matching tuples into a relation over the pattern's variables. `keep`, when given, is a
+ * semi-join filter: only tuples whose value at `keep.pos` is in `keep.values` become rows.
+ */
+function toRelation(tuples: readonly Tuple[], terms: readonly Term[], dedupe: boolean, datoms: boolean, keep?: { pos: number; values: Set<Key> }): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
-  const firstPos = vars.map((v) => vp.get(v)![0]!);
-  const repeats = [...vp.values()].filter((ps) => ps.length > 1);
+  const gets = vars.map((v) => getter(vp.get(v)![0]!, datoms));
+  const repeats = [...vp.values()].filter((ps) => ps.length > 1).map((ps) => ps.map((p) => getter(p, datoms)));
+  const keepGet = keep === undefined ? null : getter(keep.pos, datoms);
   const rows: unknown[][] = [];
+  const n = gets.length;
+  const [g0, g1, g2] = gets;
   for (const t of tuples) {
-    let ok = true;
-    for (const ps of repeats) {
-      const x = field(t, ps[0]!);
-      for (let j = 1; j < ps.length; j++) if (field(t, ps[j]!) !== x) ok = false;
-    }
-    if (!ok) continue;
-    const row = new Array<unknown>(firstPos.length);
-    for (let j = 0; j < firstPos.length; j++) row[j] = field(t, firstPos[j]!);
-    rows.push(row);
+    if (keepGet !== null && !keep!.values.has(valueKey(keepGet(t)))) continue;
+    if (repeats.length > 0 && !repeats.every((gs) => gs.every((g) => g(t) === gs[0]!(t)))) continue;
+    if (n === 1) rows.push([g0!(t)]);
+    else if (n === 2) rows.push([g0!(t), g1!(t)]);
+    else if (n === 3) rows.push([g0!(t), g1!(t), g2!(t)]);
+    else rows.push(gets.map((g) => g(t)));
   }
   const rel = { vars, rows };
   return dedupe ? project(rel, vars) : rel;
@@ -87,7 +97,7 @@ function toRelation(tuples: readonly Tuple[], terms: readonly Term[], dedupe: bo
 
 // Seek instead of scanning when distinct bindings * this factor stay under the scan estimate:
 // a seek is a tree descent, worth about this many scanned datoms.
-const SEEK_COST = 8;
+const SEEK_COST = 16;
 
 /** Positions at which a bound variable can drive an index seek on this source. */
 function seekable(pos: number, src: Source, attr: string | undefined, bound: readonly unknown[]): boolean {
@@ -103,34 +113,48 @@ export function* evalPattern(p: Pattern, src: Source, ctx: Ctx, estimate: number
   const dedupe = p.terms.some((t) => t.kind === 'blank') || src.db === null || src.db.view.kind === 'history';
   if (consts === null) return addRelation(ctx, { vars: [...vp.keys()], rows: [] });
   const attr = constAttr(p, src);
-  const boundHere = [...vp.keys()].filter((v) => ctx.rels.some((r) => r.vars.includes(v)));
-  const seekVars = boundHere.filter((v) => vp.get(v)!.some((pos) => seekable(pos, src, attr, consts)));
-  if (seekVars.length > 0) {
-    const { merged, rest } = mergeFor(ctx, boundHere);
-    const keys = project(merged, seekVars).rows;
+  const seekVar = chooseSeekVar(p, src, attr, consts, ctx);
+  const datoms = src.db !== null;
+  if (seekVar !== null) {
+    // Keys come from the one relation holding the seek variable; the other bound variables
+    // of the pattern are matched by the hash joins in addRelation.
+    const holder = ctx.rels.find((r) => r.vars.includes(seekVar))!;
+    const keys = project(holder, [seekVar]).rows;
+    const pos = vp.get(seekVar)![0]!;
     if (keys.length * SEEK_COST < estimate || keys.length <= 1) {
-      const searches = keys.map((k) => seekOne(src, consts, seekVars.map((v) => vp.get(v)![0]!), k));
+      const searches = keys.map((k) => seekOne(src, consts, pos, k[0]));
       const results = yield* wait(all(searches));
       const tuples: Tuple[] = [];
       for (const r of results) for (const t of r) tuples.push(t);
-      const rel = toRelation(tuples, p.terms, dedupe);
-      return { rels: [...rest, join(merged, rel)] };
+      return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms));
     }
+    // Scanning is cheaper than seeking each key; still keep only rows whose key is wanted
+    // (a semi-join), so a large scan does not materialise rows the join would drop.
+    const tuples = yield* wait(src.search(consts));
+    const values = new Set<Key>(keys.map((k) => valueKey(k[0])));
+    return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, { pos, values }));
   }
   const tuples = yield* wait(src.search(consts));
-  return addRelation(ctx, toRelation(tuples, p.terms, dedupe));
+  return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms));
 }
 
-function seekOne(src: Source, consts: readonly unknown[], positions: readonly number[], key: readonly unknown[]) {
+/** The bound variable whose values drive index seeks: the entity if bound, else a seekable value. */
+function chooseSeekVar(p: Pattern, src: Source, attr: string | undefined, consts: readonly unknown[], ctx: Ctx): string | null {
+  const isBound = (t: Term | undefined): t is Extract<Term, { kind: 'var' }> =>
+    t !== undefined && t.kind === 'var' && ctx.rels.some((r) => r.vars.includes(t.name));
+  const order = src.db === null ? p.terms.map((_, i) => i) : [0, 2];
+  for (const pos of order) {
+    const t = p.terms[pos];
+    if (isBound(t) && seekable(pos, src, attr, consts)) return t.name;
+  }
+  return null;
+}
+
+function seekOne(src: Source, consts: readonly unknown[], pos: number, value: unknown) {
   const bound = consts.slice();
   const db: Db | null = src.db;
-  for (let j = 0; j < positions.length; j++) {
-    const pos = positions[j]!;
-    let v = key[j];
-    if (db !== null && pos === 1 && typeof v === 'string') v = stripColon(v);
-    if (db !== null && pos === 0 && typeof v !== 'number') return [] as Tuple[]; // not an entity id: nothing matches
-    bound[pos] = v;
-  }
+  if (db !== null && pos === 0 && typeof value !== 'number') return [] as Tuple[]; // not an entity id: nothing matches
+  bound[pos] = value;
   return src.search(bound);
 }
 
@@ -138,5 +162,10 @@ function seekOne(src: Source, consts: readonly unknown[], positions: readonly nu
 export function* estimatePattern(p: Pattern, src: Source): Step<number> {
   const consts = yield* resolveConstants(p, src);
   if (consts === null) return 0;
-  return yield* wait(src.estimate(consts));
+  const n = yield* wait(src.estimate(consts));
+  // The Db can count a constant value only in AVET; for other attributes its estimate is the
+  // whole attribute, so assume a constant value selects a tenth of it.
+  const attr = constAttr(p, src);
+  if (src.db !== null && consts[2] !== undefined && consts[0] === undefined && attr !== undefined && !src.db.schema.indexed.has(attr)) return Math.ceil(n / 10);
+  return n;
 }

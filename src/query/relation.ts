@@ -5,7 +5,7 @@
 // `distinct`; joins are hash joins on the shared columns, building the table on the smaller
 // side. Relations are never mutated after construction, so sharing rows between them is safe.
 
-import { tupleKey, type Key } from './values';
+import { compositeKeyOf, pairKey, valueKey, type Key } from './values';
 
 export interface Relation {
   readonly vars: readonly string[];
@@ -23,9 +23,19 @@ export function columnsOf(r: Relation, vars: readonly string[]): number[] {
   });
 }
 
+// Key of a row's values in `cols`: the value itself for one column, else a string.
 const keyAt = (row: readonly unknown[], cols: readonly number[]): Key => {
-  if (cols.length === 1) return tupleKey([row[cols[0]!]]);
-  return tupleKey(cols.map((c) => row[c]));
+  if (cols.length === 1) return valueKey(row[cols[0]!]);
+  if (cols.length === 2) {
+    const k = pairKey(row[cols[0]!], row[cols[1]!]);
+    if (k !== undefined) return k;
+  }
+  let s = '';
+  for (const c of cols) {
+    const v = row[c];
+    s += typeof v === 'number' ? `#${v}|` : `${compositeKeyOf(v)}|`;
+  }
+  return s;
 };
 
 /** Group rows by their values in `cols`. */
@@ -123,5 +133,5 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
 }
 
 export function rowKey(row: readonly unknown[]): Key {
-  return tupleKey(row);
+  return keyAt(row, row.map((_, i) => i));
 }

@@ -13,14 +13,14 @@
 import { fail } from '../util/errors';
 import type { Arg, Binding, Clause, RuleBranch, Rules, Term } from './ast';
 import { clauseVars } from './ast';
-import { type Ctx, isEmpty, mergeFor } from './context';
+import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
 import { clauseBinds, evalClauses } from './engine';
 import type { Env, Fixpoint, RuleInfo, Table } from './env';
 import { evalOr } from './logic';
 import { printClause } from './print';
 import { join, project, type Relation } from './relation';
 import type { Step } from './run';
-import { tupleKey } from './values';
+import { type Key, tupleKey, valueKey } from './values';
 
 type RuleCall = Extract<Clause, { kind: 'rule' }>;
 
@@ -191,16 +191,31 @@ function demandOf(c: RuleCall, ctx: Ctx): { mask: boolean[]; rows: unknown[][]; 
   const mask = c.args.map((a) => a.kind === 'const' || (a.kind === 'var' && boundArgVars.includes(a.name)));
   const { merged, rest } = mergeFor(ctx, boundArgVars);
   const proj = project(merged, boundArgVars);
-  const rows = proj.rows.map((r) =>
-    c.args.flatMap((a, i) => (!mask[i] ? [] : a.kind === 'const' ? [a.value] : [r[boundArgVars.indexOf((a as { name: string }).name)]])));
+  // For each bound position: a column of the projection, or a constant.
+  const parts = c.args.flatMap((a, i) => (!mask[i] ? [] : a.kind === 'const' ? [{ col: -1, value: a.value }] : [{ col: boundArgVars.indexOf((a as { name: string }).name), value: null }]));
+  const rows = proj.rows.map((r) => {
+    const out = new Array<unknown>(parts.length);
+    for (let j = 0; j < parts.length; j++) { const p = parts[j]!; out[j] = p.col < 0 ? p.value : r[p.col]; }
+    return out;
+  });
   return { mask, rows, merged, rest };
 }
+
+const inputKey = (t: Table, answer: readonly unknown[]): Key => {
+  if (t.bound.length === 2) {
+    if (t.bound[0] && !t.bound[1]) return valueKey(answer[0]);
+    if (!t.bound[0] && t.bound[1]) return valueKey(answer[1]);
+  }
+  const vals: unknown[] = [];
+  for (let i = 0; i < t.bound.length; i++) if (t.bound[i]) vals.push(answer[i]);
+  return tupleKey(vals);
+};
 
 function tableFor(state: Fixpoint, name: string, mask: readonly boolean[]): Table {
   const key = `${name}/${mask.map((b) => (b ? 'b' : 'f')).join('')}`;
   let t = state.tables.get(key);
   if (t === undefined) {
-    t = { name, bound: mask, demand: new Map(), pending: [], answers: new Map(), delta: [], next: new Map() };
+    t = { name, bound: mask, demandKeys: new Set(), demand: [], processed: 0, answers: new Map(), byInput: new Map(), delta: [], next: new Map() };
     state.tables.set(key, t);
   }
   return t;
@@ -209,39 +224,55 @@ function tableFor(state: Fixpoint, name: string, mask: readonly boolean[]): Tabl
 function addDemand(t: Table, rows: readonly unknown[][]): void {
   for (const r of rows) {
     const k = tupleKey(r);
-    if (!t.demand.has(k)) { t.demand.set(k, r); t.pending.push(r); }
+    if (!t.demandKeys.has(k)) { t.demandKeys.add(k); t.demand.push(r); }
   }
 }
 
 /** Answer tuples as a relation over the call's variables (constants filter, blanks drop). */
-function answersRelation(c: RuleCall, answers: Iterable<unknown[]>): Relation {
+function answersRelation(c: RuleCall, answers: Iterable<readonly unknown[]>): Relation {
   const vars = ruleCallVars(c);
+  // position -> column, or -1 for a constant to check, or -2 to ignore (blank)
+  const cols = c.args.map((a) => (a.kind === 'var' ? vars.indexOf(a.name) : a.kind === 'const' ? -1 : -2));
+  const constKeys = c.args.map((a) => (a.kind === 'const' ? valueKey(a.value) : undefined));
+  const simple = cols.every((x, i) => x === i) && cols.length === vars.length;
   const rows: unknown[][] = [];
   for (const ans of answers) {
+    if (simple) { rows.push(ans as unknown[]); continue; }
     const row = new Array<unknown>(vars.length);
     const set = new Array<boolean>(vars.length).fill(false);
     let ok = true;
-    c.args.forEach((a, i) => {
-      if (!ok) return;
-      if (a.kind === 'const') { if (tupleKey([ans[i]]) !== tupleKey([a.value])) ok = false; return; }
-      if (a.kind !== 'var') return;
-      const j = vars.indexOf(a.name);
-      if (set[j] && tupleKey([row[j]]) !== tupleKey([ans[i]])) ok = false;
-      row[j] = ans[i];
-      set[j] = true;
-    });
+    for (let i = 0; i < cols.length && ok; i++) {
+      const j = cols[i]!;
+      if (j === -1) ok = valueKey(ans[i]) === constKeys[i];
+      else if (j >= 0) {
+        if (set[j] && valueKey(row[j]) !== valueKey(ans[i])) ok = false;
+        row[j] = ans[i];
+        set[j] = true;
+      }
+    }
     if (ok) rows.push(row);
   }
   return { vars, rows };
 }
 
+/**
+ * A call into the component being solved. In full mode it registers its demand and reads the
+ * answers recorded for it; in delta mode (semi-naive) it reads only the previous round's new
+ * answers of every table of that rule, needing no demand: full-mode calls registered it.
+ */
 function lookup(c: RuleCall, env: Env, ctx: Ctx): Ctx {
   const fix = env.fix!;
+  if (fix.deltaAt === c) {
+    const rows: unknown[][] = [];
+    for (const t of fix.state.tables.values()) if (t.name === c.name) for (const r of t.delta) rows.push(r);
+    return addRelation(ctx, answersRelation(c, rows));
+  }
   const { mask, rows, merged, rest } = demandOf(c, ctx);
   const t = tableFor(fix.state, c.name, mask);
   addDemand(t, rows);
-  const source = fix.deltaAt === c ? t.delta : t.answers.values();
-  return { rels: [...rest, join(merged, answersRelation(c, source))] };
+  const found: unknown[][] = [];
+  for (const r of rows) { const g = t.byInput.get(tupleKey(r)); if (g !== undefined) for (const a of g) found.push(a); }
+  return { rels: [...rest, join(merged, answersRelation(c, found))] };
 }
 
 function recursiveCalls(clauses: readonly Clause[], scc: ReadonlySet<string>, out: Clause[]): Clause[] {
@@ -255,15 +286,16 @@ function recursiveCalls(clauses: readonly Clause[], scc: ReadonlySet<string>, ou
 function* evalBranch(b: RuleBranch, t: Table, demand: readonly unknown[][], env: Env, state: Fixpoint, deltaAt: Clause | null): Step<unknown[][]> {
   const boundHeads = b.head.filter((_, i) => t.bound[i]);
   const inVars = [...new Set(boundHeads)];
+  const slot = boundHeads.map((h) => inVars.indexOf(h));
   const rows: unknown[][] = [];
   for (const d of demand) {
     const row = new Array<unknown>(inVars.length);
     let ok = true;
-    boundHeads.forEach((h, j) => {
-      const k = inVars.indexOf(h);
-      if (row[k] !== undefined && tupleKey([row[k]]) !== tupleKey([d[j]])) ok = false;
+    for (let j = 0; j < slot.length; j++) {
+      const k = slot[j]!;
+      if (row[k] !== undefined && valueKey(row[k]) !== valueKey(d[j])) ok = false;
       row[k] = d[j];
-    });
+    }
     if (ok) rows.push(row);
   }
   const benv: Env = { ...env, fix: { state, deltaAt } };
@@ -275,8 +307,8 @@ function* evalBranch(b: RuleBranch, t: Table, demand: readonly unknown[][], env:
   if (missing.length > 0) {
     fail('query/insufficient-binding', `Insufficient bindings: rule '${b.name}' does not bind ${missing.join(', ')}`, { rule: b.name, vars: missing });
   }
-  const proj = project(merged, heads);
-  return proj.rows.map((r) => b.head.map((h) => r[heads.indexOf(h)]));
+  const proj = project(merged, b.head.length === heads.length ? b.head : heads);
+  return b.head.length === heads.length ? proj.rows as unknown[][] : proj.rows.map((r) => b.head.map((h) => r[heads.indexOf(h)]));
 }
 
 function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): Step<Ctx> {
@@ -289,26 +321,31 @@ function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): S
   for (;;) {
     const tables = [...state.tables.values()];
     const anyDelta = tables.some((t) => t.delta.length > 0);
-    const work = tables.map((t) => ({ t, fresh: t.pending }));
-    for (const t of tables) t.pending = [];
-    for (const { t, fresh } of work) {
+    const work = tables.map((t) => ({ t, old: t.demand.slice(0, t.processed), fresh: t.demand.slice(t.processed) }));
+    for (const t of tables) t.processed = t.demand.length;
+    for (const { t, old, fresh } of work) {
       const branches = env.rules.get(t.name)!;
       const add = (found: unknown[][]): void => {
         for (const r of found) { const k = tupleKey(r); if (!t.answers.has(k)) t.next.set(k, r); }
       };
       if (fresh.length > 0) for (const b of branches) add(yield* evalBranch(b, t, fresh, env, state, null));
-      if (!anyDelta) continue;
-      const freshKeys = new Set(fresh.map(tupleKey));
-      const old = [...t.demand.entries()].flatMap(([k, r]) => (freshKeys.has(k) ? [] : [r]));
-      if (old.length === 0) continue;
+      if (!anyDelta || old.length === 0) continue;
       for (const b of branches) for (const call of recCalls.get(b)!) add(yield* evalBranch(b, t, old, env, state, call));
     }
     let changed = false;
     for (const t of state.tables.values()) {
       t.delta = [];
-      for (const [k, r] of t.next) if (!t.answers.has(k)) { t.answers.set(k, r); t.delta.push(r); }
+      for (const [k, r] of t.next) {
+        if (t.answers.has(k)) continue;
+        t.answers.set(k, r);
+        t.delta.push(r);
+        const ik = inputKey(t, r);
+        const g = t.byInput.get(ik);
+        if (g === undefined) t.byInput.set(ik, [r]);
+        else g.push(r);
+      }
       t.next = new Map();
-      if (t.delta.length > 0 || t.pending.length > 0) changed = true;
+      if (t.delta.length > 0 || t.processed < t.demand.length) changed = true;
     }
     if (!changed) break;
   }

@@ -22,12 +22,16 @@ export function valueKey(v: unknown): Key {
   }
 }
 
+export function compositeKeyOf(v: unknown): string {
+  return compositeKey(v);
+}
+
 function compositeKey(v: unknown): string {
   if (v === null || v === undefined) return 'n';
   switch (typeof v) {
     case 'number': return `#${v}`;
     case 'bigint': return `N${v}`;
-    case 'string': return JSON.stringify(v);
+    case 'string': return `s${v.length}:${v}`;
     case 'boolean': return v ? 'T' : 'F';
     default: break;
   }
@@ -42,11 +46,31 @@ function compositeKey(v: unknown): string {
   return `?${String(v)}`;
 }
 
-/** Key of several values together (a tuple of join columns). */
+const PAIR = 2 ** 26;
+
+/**
+ * Key of two values that are both small non-negative integers (entity ids, mostly) as one
+ * number, a * 2^26 + b: exact below 2^52, and it allocates no string. Else undefined.
+ */
+export function pairKey(a: unknown, b: unknown): number | undefined {
+  return typeof a === 'number' && typeof b === 'number' && a >= 0 && b >= 0 && a < PAIR && b < PAIR && Number.isInteger(a) && Number.isInteger(b)
+    ? a * PAIR + b
+    : undefined;
+}
+
+/**
+ * Key of several values together (a tuple of join columns). Keys of tuples of one width are
+ * compared with each other only; a width-2 key is a number (pairKey) or a string, never both
+ * for the same tuple.
+ */
 export function tupleKey(values: readonly unknown[]): Key {
   if (values.length === 1) return valueKey(values[0]);
+  if (values.length === 2) {
+    const k = pairKey(values[0], values[1]);
+    if (k !== undefined) return k;
+  }
   let s = '';
-  for (const v of values) s += `${compositeKey(v)}|`;
+  for (const v of values) s += typeof v === 'number' ? `#${v}|` : `${compositeKey(v)}|`;
   return s;
 }
 
