@@ -34,6 +34,8 @@ import { SAME_COMPARATORS } from './same';
 export const HEAD_KEY = refKey('head/main');
 /** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */
 export const TAIL_CHUNK = 64;
+/** Above this many datoms in one commit, other tabs get reports without txData. */
+export const REPORT_DATOMS_MAX = 10_000;
 
 /** e, a, v, tx, added(0|1), prior tx (retractions only) */
 export type TailEntry = readonly [number, string, Value, number, 0 | 1, number?];
@@ -49,8 +51,12 @@ export interface CommitRecord {
   readonly schema: string; // key of the schema record (as of the last fold)
   readonly roots: Readonly<Partial<Record<StoredIndexName, { readonly address: NodeAddress; readonly meta: IndexMeta }>>>;
   readonly tail: { readonly sealed: readonly string[]; readonly open: readonly TailEntry[]; readonly count: number };
-  /** What the last transaction in this commit reported, for listeners in other tabs. */
-  readonly reports: readonly { readonly txData: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[] | null;
+  /**
+   * What each transaction of this commit reported, for listeners in other tabs. `txData` is
+   * null when the commit carried more than REPORT_DATOMS_MAX datoms (bulk imports), so a
+   * commit record never duplicates a whole import.
+   */
+  readonly reports: readonly { readonly txData: readonly TailEntry[] | null; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[] | null;
 }
 
 /** What a connection remembers about the commit its current Db came from. */
@@ -197,15 +203,15 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     db = new DbValue(withIndexes(db.state, ix));
     roots = newRoots;
     tail = { sealed: [], open: [], count: 0 };
-    entries.push(...nodes.takePending());
+    for (const e of nodes.takePending()) entries.push(e);
     if (db.state.raw !== prev.foldedRaw) {
       schemaKey = `s:${newId()}`;
       foldedRaw = db.state.raw;
       entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
     }
   } else {
-    const sealed = [...p.tail.sealed];
-    let open = [...p.tail.open, ...input.tail];
+    const sealed = p.tail.sealed.slice();
+    let open = p.tail.open.concat(input.tail);
     while (open.length >= TAIL_CHUNK) {
       const key = `t:${newId()}`;
       entries.push([key, codec.encode(open.slice(0, TAIL_CHUNK), 'tail')]);
@@ -252,8 +258,8 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   });
   const raw = schemaFromJson(codec.decode(values[0]!, { key: keys[0]!, kind: 'meta' }) as SchemaJson);
   const tail: TailEntry[] = [];
-  for (let i = 1; i < values.length; i++) tail.push(...(codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as TailEntry[]));
-  tail.push(...commit.tail.open);
+  for (let i = 1; i < values.length; i++) for (const t of codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as TailEntry[]) tail.push(t);
+  for (const t of commit.tail.open) tail.push(t);
 
   const c = commit.config;
   const tree = (name: StoredIndexName): SortedSet<Datom> => {

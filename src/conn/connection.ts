@@ -15,7 +15,7 @@ import type { OpenedStore } from '../store';
 import { isCairnError, CairnError } from '../util/errors';
 import { withDb } from '../tx';
 import type { TransactInput } from '../engine';
-import { commitRecords, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
+import { commitRecords, readHead, REPORT_DATOMS_MAX, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
 import { localCoordinator, type Coordinator } from './coordinator';
 import type { StoreNodeStorage } from './node-storage';
 
@@ -118,7 +118,7 @@ export class Conn {
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
-          tail.push(...(await tailEntries(db, report.txData)));
+          for (const t of await tailEntries(db, report.txData)) tail.push(t); // no spread: 100k args overflow the stack
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
         } catch (e) {
@@ -126,7 +126,8 @@ export class Conn {
         }
       }
       if (ok.length === 0) return;
-      const reports = ok.map(({ report }) => ({ txData: report.txData.map(toEntry), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) }));
+      const small = tail.length <= REPORT_DATOMS_MAX;
+      const reports = ok.map(({ report }) => ({ txData: small ? report.txData.map(toEntry) : null, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) }));
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
         result = await commitRecords(this.#persisted, { db, tail, reports }, this.nodes, this.opened.codec, this.foldAt);
@@ -174,7 +175,7 @@ export class Conn {
     this.#persisted = persisted;
     for (const c of missed) {
       for (const r of c.reports ?? []) {
-        this.#fire({ dbBefore: before, dbAfter: db, txData: r.txData.map(fromEntry), tempids: r.tempids, txMeta: r.txMeta });
+        this.#fire({ dbBefore: before, dbAfter: db, txData: r.txData?.map(fromEntry) ?? [], tempids: r.tempids, txMeta: r.txMeta });
       }
     }
   }
