@@ -35,7 +35,9 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
   const col = (v: string): number => rel.vars.indexOf(v);
   let tuples: unknown[][];
   const aggs = elems.some((e) => e.kind === 'find-agg');
-  if (!aggs) {
+  if (!aggs && elems.length === vars.length && elems.every((e, i) => e.kind === 'find-var' && e.name === vars[i])) {
+    tuples = rel.rows as unknown[][]; // project made fresh rows in find order
+  } else if (!aggs) {
     tuples = rel.rows.map((row) => elems.map((e) => (e.kind === 'find-agg' ? null : row[col(e.name)])));
     if (elems.length < vars.length) {
       const names = elems.map((_, i) => String(i));

@@ -74,7 +74,10 @@ const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS
  * Turn matching tuples into a relation over the pattern's variables. `keep`, when given, is a
  * semi-join filter: only tuples whose value at `keep.pos` is in `keep.values` become rows.
  */
-function toRelation(tuples: readonly Tuple[], terms: readonly Term[], dedupe: boolean, datoms: boolean, keep?: { pos: number; values: Set<Key> }): Relation {
+function toRelation(
+  tuples: readonly Tuple[], terms: readonly Term[], dedupe: boolean, datoms: boolean,
+  keep?: { pos: number; values: Set<Key> }, vEquals?: unknown,
+): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
   const gets = vars.map((v) => getter(vp.get(v)![0]!, datoms));
@@ -83,7 +86,9 @@ function toRelation(tuples: readonly Tuple[], terms: readonly Term[], dedupe: bo
   const rows: unknown[][] = [];
   const n = gets.length;
   const [g0, g1, g2] = gets;
+  const vFilter = vEquals !== undefined;
   for (const t of tuples) {
+    if (vFilter && (t as Datom).v !== vEquals) continue;
     if (keepGet !== null && !keep!.values.has(valueKey(keepGet(t)))) continue;
     if (repeats.length > 0 && !repeats.every((gs) => gs.every((g) => g(t) === gs[0]!(t)))) continue;
     if (n === 1) rows.push([g0!(t)]);
@@ -115,6 +120,8 @@ export function* evalPattern(p: Pattern, src: Source, ctx: Ctx, estimate: number
   const attr = constAttr(p, src);
   const seekVar = chooseSeekVar(p, src, attr, consts, ctx);
   const datoms = src.db !== null;
+  const vEq = ownValueFilter(src, attr, consts);
+  const scanBound = vEq === undefined ? consts : consts.map((x, i) => (i === 2 ? undefined : x));
   if (seekVar !== null) {
     // Keys come from the one relation holding the seek variable; the other bound variables
     // of the pattern are matched by the hash joins in addRelation.
@@ -130,12 +137,33 @@ export function* evalPattern(p: Pattern, src: Source, ctx: Ctx, estimate: number
     }
     // Scanning is cheaper than seeking each key; still keep only rows whose key is wanted
     // (a semi-join), so a large scan does not materialise rows the join would drop.
-    const tuples = yield* wait(src.search(consts));
+    const tuples = yield* wait(src.search(scanBound));
     const values = new Set<Key>(keys.map((k) => valueKey(k[0])));
-    return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, { pos, values }));
+    return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, { pos, values }, vEq));
   }
-  const tuples = yield* wait(src.search(consts));
-  return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms));
+  const tuples = yield* wait(src.search(scanBound));
+  return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, undefined, vEq));
+}
+
+const PLAIN_TYPES: ReadonlySet<string> = new Set(['db.type/string', 'db.type/keyword', 'db.type/boolean', 'db.type/long', 'db.type/double', 'db.type/number']);
+
+/**
+ * A constant value to filter with `===` ourselves while scanning the attribute, when the Db
+ * could only filter its AEVT scan with the general value comparator (no AVET for it). Only for
+ * values whose stored form is exactly the constant (strings, keywords with their colon,
+ * booleans, numbers of numeric attributes).
+ */
+function ownValueFilter(src: Source, attr: string | undefined, consts: readonly unknown[]): unknown {
+  const db = src.db;
+  const v = consts[2];
+  if (db === null || attr === undefined || v === undefined || consts[0] !== undefined || consts[3] !== undefined) return undefined;
+  if (db.schema.indexed.has(attr)) return undefined;
+  const type = db.schema.attrs.get(attr)?.valueType;
+  if (type === undefined || !PLAIN_TYPES.has(type)) return undefined;
+  if (typeof v === 'string') return type === 'db.type/string' || (type === 'db.type/keyword' && v.startsWith(':')) ? v : undefined;
+  if (typeof v === 'boolean') return type === 'db.type/boolean' ? v : undefined;
+  if (typeof v === 'number') return type !== 'db.type/string' && type !== 'db.type/keyword' && type !== 'db.type/boolean' && Number.isFinite(v) ? v : undefined;
+  return undefined;
 }
 
 /** The bound variable whose values drive index seeks: the entity if bound, else a seekable value. */

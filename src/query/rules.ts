@@ -268,6 +268,10 @@ function lookup(c: RuleCall, env: Env, ctx: Ctx): Ctx {
     return addRelation(ctx, answersRelation(c, rows));
   }
   const { mask, rows, merged, rest } = demandOf(c, ctx);
+  // A table of this rule with nothing bound computes every answer anyway: read it instead of
+  // demanding a narrower one (plain semi-naive evaluation for an unrestricted call).
+  const free = fix.state.tables.get(`${c.name}/${mask.map(() => 'f').join('')}`);
+  if (free !== undefined) return { rels: [...rest, join(merged, answersRelation(c, free.answers.values()))] };
   const t = tableFor(fix.state, c.name, mask);
   addDemand(t, rows);
   const found: unknown[][] = [];
