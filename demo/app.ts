@@ -79,8 +79,13 @@ export class App {
 
   readonly client: Client;
 
+  /** Tells the other tabs of this app that the database was deleted and created again. */
+  private readonly channel = new BroadcastChannel(`${DB_CONFIG.name}-app`);
+  private reopening: Promise<void> | undefined;
+
   constructor(client: Client) {
     this.client = client;
+    this.channel.onmessage = () => void this.reopen('The database was reset in another tab.');
   }
 
   subscribe(fn: () => void): void { this.subscribers.add(fn); }
@@ -193,6 +198,11 @@ export class App {
 
   fail(e: unknown): void {
     const err = toShownError(e);
+    if (err.code === 'store/closed' || err.code === 'db/missing' || err.code === 'db/released') {
+      // Another tab deleted the database; its 'reset' message may still be on its way.
+      void this.reopen('The database was reset in another tab; your last change was not saved.');
+      return;
+    }
     this.set({ notice: { kind: 'error', text: err.code ? `${err.code}: ${err.message}` : err.message } });
   }
 
@@ -277,18 +287,37 @@ export class App {
   /** Delete the database and start over with fresh sample data. */
   async reset(): Promise<void> {
     try {
-      this.generation++;
-      await this.unlisten?.();
-      if (this.conn) await this.client.release(this.conn);
-      this.conn = undefined;
+      await this.close();
       await this.client.deleteDatabase(DB_CONFIG);
       this.set({ phase: 'starting', travel: null, editing: null, history: undefined, filter: { kind: 'all' } });
       await this.start();
+      this.channel.postMessage('reset');
       this.info('The database was deleted and seeded again.');
     } catch (e) {
       this.fail(e);
     }
   }
+
+  private async close(): Promise<void> {
+    this.generation++; // results of reads in flight are dropped
+    this.unlisten?.();
+    this.unlisten = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) await this.client.release(conn).catch(() => {}); // its store may be gone already
+  }
+
+  /** Connect again from scratch: the database was deleted under us (by another tab). */
+  private reopen(why: string): Promise<void> {
+    this.reopening ??= (async () => {
+      await this.close();
+      this.set({ phase: 'starting', editing: null, history: undefined });
+      await this.start();
+      this.info(why);
+    })().finally(() => { this.reopening = undefined; });
+    return this.reopening;
+  }
+
 }
 
 /** An entity id as typed in the console: a number, a lookup ref in EDN, or an ident keyword. */

@@ -9,7 +9,11 @@ let server: ViteDevServer | undefined;
 let baseUrl = '';
 
 test.beforeAll(async () => {
-  server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false }, logLevel: 'warn' });
+  // No HMR and no file watching: an edit elsewhere in the tree must not reload a page mid-test.
+  server = await createServer({
+    configFile: 'vite.config.ts', logLevel: 'warn',
+    server: { port: 0, strictPort: false, hmr: false, watch: null },
+  });
   await server.listen();
   baseUrl = server.resolvedUrls!.local[0]!;
 });
@@ -239,4 +243,22 @@ test('reset deletes the database and seeds it again', async ({ page }) => {
   await expect(page.getByText('The database was deleted and seeded again.')).toBeVisible({ timeout: 30_000 });
   await expect(task(page, 'Gone after reset')).toHaveCount(0);
   await expect(tasks(page)).toHaveCount(8);
+});
+
+test('a reset in one tab reopens the database in the other', async ({ page, context }) => {
+  await open(page);
+  const other = await context.newPage();
+  await open(other);
+  await addTask(other, 'Made before the reset');
+  await expect(task(page, 'Made before the reset')).toBeVisible();
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Reset database' }).click();
+  await expect(other.getByText('The database was reset in another tab.')).toBeVisible({ timeout: 30_000 });
+  await expect(task(other, 'Made before the reset')).toHaveCount(0);
+  await expect(tasks(other)).toHaveCount(8);
+
+  // Both tabs are on the new database and still update each other.
+  await addTask(other, 'Made after the reset');
+  await expect(task(page, 'Made after the reset')).toBeVisible();
 });
