@@ -157,7 +157,7 @@ class Normalizer {
     this.noteTempid(e);
     for (const key of Object.keys(m)) {
       const k = strip(key);
-      if (k === 'db/id') continue;
+      if (k === 'db/id' || k === 'db.install/_attribute') continue; // the latter: Datomic compatibility, no meaning here
       const x = m[key];
       const slash = k.indexOf('/');
       if (slash >= 0 && k.charCodeAt(slash + 1) === 95 /* _ */) {

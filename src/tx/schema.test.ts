@@ -68,6 +68,11 @@ describe('schema declaration', () => {
     });
   });
 
+  it("Datomic's db.install/_attribute key is accepted and ignored", async () => {
+    const db = await dbWith([{ ...attr('a/x', 'long'), 'db.install/_attribute': 'db.part/db' }]);
+    expect(db.schema.attrs.get('a/x')?.valueType).toBe('db.type/long');
+  });
+
   it('schema and data in one tx', async () => {
     const r = await tx(await dbWith([]), [attr('n/x', 'long', { many: true }), { 'n/x': [1, 2] }]);
     expect(await facts(r.dbAfter)).toEqual([[2, 'n/x', 1], [2, 'n/x', 2]]);
