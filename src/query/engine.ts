@@ -18,7 +18,7 @@ import { constAttr, estimatePattern, evalPattern } from './patterns';
 import { printClause } from './print';
 import { emptyOf, type Relation } from './relation';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules';
-import { allOf as all, wait, type Step } from './run';
+import { allOf as all, run, wait, type Step } from './run';
 import type { Source } from './source';
 import { valuesEqual } from './values';
 
@@ -88,10 +88,10 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     varsOf.forEach((vs, j) => { if (j !== i) for (const v of vs) others.add(v); });
     return clauseNeeds(c, others, env);
   });
-  const estimates = new Map<Clause, number>();
-  for (const c of clauses) {
-    if (c.kind === 'pattern') estimates.set(c, yield* estimatePattern(c, sourceOf(env, c.src)));
-  }
+  // Every pattern's estimate is requested at once, so a cold database answers them in one round trip.
+  const patterns = clauses.filter((c): c is Extract<Clause, { kind: 'pattern' }> => c.kind === 'pattern');
+  const counts = yield* wait(all(patterns.map((c) => run(estimatePattern(c, sourceOf(env, c.src))))));
+  const estimates = new Map<Clause, number>(patterns.map((c, i) => [c, counts[i]!]));
   const remaining = clauses.map((_, i) => i);
   while (remaining.length > 0) {
     if (isEmpty(ctx)) return emptyRest(ctx, remaining.map((i) => clauses[i]!));

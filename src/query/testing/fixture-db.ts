@@ -12,6 +12,30 @@ export interface FixtureAttr {
   readonly index?: boolean;
 }
 
+/**
+ * Holds every read until the test releases them, so a test can count round trips: each
+ * release of everything pending is one trip to storage.
+ */
+export interface Gate {
+  readonly pending: (() => void)[];
+}
+
+/** Run `f` against gated reads; returns its result and how many round trips it took. */
+export async function roundTrips<T>(gate: Gate, f: () => Promise<T>): Promise<{ result: T; trips: number }> {
+  let done = false;
+  const p = f().finally(() => { done = true; });
+  let trips = 0;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 0));
+    if (gate.pending.length > 0) {
+      trips++;
+      for (const release of gate.pending.splice(0)) release();
+    } else if (done) {
+      return { result: await p, trips };
+    }
+  }
+}
+
 export interface FixtureDb extends Db {
   reads: number;
   readonly all: readonly Datom[];
@@ -23,7 +47,7 @@ const eq = (a: unknown, b: unknown): boolean =>
 export function fixtureDb(
   schemaDef: Readonly<Record<string, FixtureAttr>>,
   facts: readonly (readonly [number, string, Value] | readonly [number, string, Value, number])[],
-  opts: { async?: boolean } = {},
+  opts: { async?: boolean; gate?: Gate } = {},
 ): FixtureDb {
   const attrs = new Map<string, AttrSchema>();
   const sets = { refs: new Set<string>(), many: new Set<string>(), uniqueIdentity: new Set<string>(), uniqueValue: new Set<string>(), indexed: new Set<string>() };
@@ -45,7 +69,9 @@ export function fixtureDb(
     flexibility: 'write', attrs, identToEid, eidToIdent: new Map([...identToEid].map(([k, v]) => [v, k])),
     components: new Set(), noHistory: new Set(), tupleAttrsOf: new Map(), ...sets,
   };
-  const wrap = <T>(x: T): T | Promise<T> => (opts.async ? Promise.resolve(x) : x);
+  const gate = opts.gate;
+  const wrap = <T>(x: T): T | Promise<T> =>
+    gate !== undefined ? new Promise<T>((resolve) => gate.pending.push(() => resolve(x))) : opts.async ? Promise.resolve(x) : x;
   const match = (e?: number, a?: string, v?: Value, tx?: number): Datom[] =>
     datoms.filter((d) => (e === undefined || d.e === e) && (a === undefined || d.a === a) && (v === undefined || eq(d.v, v)) && (tx === undefined || d.tx === tx));
   const db: FixtureDb = {
