@@ -2,7 +2,7 @@
 // resolves the config and delegates to the layer that does the work.
 
 import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db';
-import { emptyDb } from './db/empty';
+import { emptyDb } from './db/parts';
 import { reverseSchemaEntries, schemaEntries } from './db/schema';
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types';
 import type { Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './engine';

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { printTable, type Comparison } from '../harness';
 import { loadBenchmarks } from './load';
 import { queryBenchmarks } from './queries';
+import { printStorage, storageBenchmark, type StorageFigures } from './storage';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -20,7 +21,13 @@ for (const [name, run] of sections) {
   printTable(`== ${name} ==`, results[name]);
 }
 
+let storage: StorageFigures | undefined;
+if (only.length === 0 || only.includes('storage')) {
+  storage = await storageBenchmark();
+  printStorage(storage);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);
