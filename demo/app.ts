@@ -25,9 +25,15 @@ export interface Change { readonly e: number; readonly a: string; readonly v: un
 /** An error as the UI shows it: CairnErrors keep their code and data across the worker. */
 export interface ShownError { readonly code?: string; readonly message: string; readonly data?: Record<string, unknown> }
 
+export interface Notice {
+  readonly kind: 'info' | 'error';
+  readonly text: string;
+  readonly action?: { readonly label: string; readonly run: () => void };
+}
+
 export interface State {
   readonly phase: 'starting' | 'ready' | 'failed';
-  readonly notice?: { readonly kind: 'info' | 'error'; readonly text: string };
+  readonly notice?: Notice;
   readonly filter: Filter;
   readonly projects: readonly (Named & { readonly open: number })[];
   readonly people: readonly Named[];
@@ -206,24 +212,41 @@ export class App {
     this.set({ notice: { kind: 'error', text: err.code ? `${err.code}: ${err.message}` : err.message } });
   }
 
-  info(text: string): void { this.set({ notice: { kind: 'info', text } }); }
+  info(text: string, action?: Notice['action']): void { this.set({ notice: { kind: 'info', text, action } }); }
 
   dismiss(): void { this.set({ notice: undefined }); }
 
   // ---- actions ----
 
   async transact(tx: unknown[], done?: string): Promise<boolean> {
-    if (!this.conn || tx.length === 0) return false;
+    return (await this.commit(tx, done)) !== undefined;
+  }
+
+  /** Transact and return the committed datoms (undefined on failure, which is shown). */
+  private async commit(tx: unknown[], done?: string): Promise<readonly Change[] | undefined> {
+    if (!this.conn || tx.length === 0) return undefined;
     try {
-      await this.client.transact(this.conn, tx);
+      const report = await this.client.transact(this.conn, tx);
       if (done) this.info(done);
       await this.refresh();
-      return true;
+      return report.txData;
     } catch (e) {
       this.fail(e);
-      return false;
+      return undefined;
     }
   }
+
+  /**
+   * Delete with undo. Nothing is lost in an immutable database: the report lists the datoms
+   * the delete retracted, and asserting them again brings the entity back under its old id.
+   */
+  async remove(task: Task): Promise<void> {
+    const datoms = await this.commit([['db/retractEntity', task.id]]);
+    if (!datoms) return;
+    const undo = datoms.filter((d) => !d.added && d.a !== 'db/txInstant').map((d) => ['db/add', d.e, d.a, d.v]);
+    this.info(`Deleted “${task.title}”.`, { label: 'Undo', run: () => void this.transact(undo, `Restored “${task.title}”.`) });
+  }
+
 
   setFilter(filter: Filter): void { this.set({ filter, editing: null }); void this.refresh(); }
   edit(id: number | null): void { this.set({ editing: id }); }

@@ -166,6 +166,5 @@ export function editTaskTx(before: Task, d: TaskDraft): unknown[] {
 }
 
 export const toggleTx = (t: Task): unknown[] => [['db/add', t.id, 'task/done', !t.done]];
-export const deleteTx = (t: Task): unknown[] => [['db/retractEntity', t.id]];
 export const addProjectTx = (name: string): unknown[] => [{ 'project/name': name }];
 export const addPersonTx = (name: string): unknown[] => [{ 'person/name': name }];

@@ -31,7 +31,9 @@ function view() {
       </div>
     </header>
     ${s.notice ? html`<div class="notice ${s.notice.kind}" role=${s.notice.kind === 'error' ? 'alert' : 'status'}>
-      <span>${s.notice.text}</span><button class="link" aria-label="Dismiss" @click=${() => app.dismiss()}>×</button></div>` : nothing}
+      <span>${s.notice.text}
+        ${s.notice.action ? html`<button class="link" @click=${s.notice.action.run}>${s.notice.action.label}</button>` : nothing}</span>
+      <button class="link dismiss" aria-label="Dismiss" @click=${() => app.dismiss()}>×</button></div>` : nothing}
     <main class="layout" aria-busy=${s.phase === 'starting'}>
       ${sidebar(app, s)}
       <div class="center">${timeTravel(app, s)}${taskList(app, s)}</div>

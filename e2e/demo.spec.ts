@@ -103,6 +103,29 @@ test('adds, edits, completes and deletes a task', async ({ page }) => {
   await expect(edited).toHaveCount(0);
   await expect(tasks(page)).toHaveCount(8);
   await expect(sync).toContainText('2');
+
+  // Undo re-asserts the retracted datoms: the same task comes back with all its attributes.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(edited).toContainText('@Linus');
+  await expect(edited).toContainText('#docs');
+  await expect(tasks(page)).toHaveCount(9);
+  await expect(sync).toContainText('3');
+});
+
+test('the edit form is keyboard friendly', async ({ page }) => {
+  await open(page);
+  await page.getByRole('button', { name: 'Edit “Book the train”' }).click();
+  const title = page.getByRole('form', { name: 'Edit “Book the train”' }).getByLabel('Title');
+  await expect(title).toBeFocused();
+  await title.fill('Book the night train');
+  await title.press('Enter');
+  await expect(task(page, 'Book the night train')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Edit “Book the night train”' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('form', { name: 'Edit “Book the night train”' }).getByLabel('Title')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('form', { name: /^Edit/ })).toHaveCount(0);
+  await expect(task(page, 'Book the night train')).toBeVisible();
 });
 
 test('filters by project and by tag', async ({ page }) => {

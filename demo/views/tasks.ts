@@ -2,10 +2,16 @@
 // for ids, then one pullMany) and the add/edit forms. In the past (time travel) it is read-only.
 import { html, nothing, type TemplateResult } from 'lit';
 import type { App, Named, State } from '../app';
-import { addProjectTx, addTaskTx, deleteTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data';
+import { addProjectTx, addTaskTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data';
 import { formatDate } from '../format';
 
 const DAY = 86_400_000;
+
+/** Move focus once the next render has landed (renders are batched per microtask). */
+function focusSoon(selector: string): void {
+  setTimeout(() => document.querySelector<HTMLElement>(selector)?.focus());
+}
+const editButton = (id: number) => `[data-task-id="${id}"] .edit`;
 
 export function sidebar(app: App, s: State): TemplateResult {
   const f = s.filter;
@@ -109,13 +115,14 @@ function editForm(app: App, s: State, t: Task): TemplateResult {
     const d = readDraft(ev.target as HTMLFormElement);
     if (!d) return;
     const tx = editTaskTx(t, d);
-    if (tx.length === 0 || (await app.transact(tx, `Saved “${d.title}”.`))) app.edit(null);
+    if (tx.length === 0 || (await app.transact(tx, `Saved “${d.title}”.`))) close();
   };
-  const keydown = (ev: KeyboardEvent) => { if (ev.key === 'Escape') app.edit(null); };
+  const close = () => { app.edit(null); focusSoon(editButton(t.id)); };
+  const keydown = (ev: KeyboardEvent) => { if (ev.key === 'Escape') close(); };
   return html`<li class="task editing"><form class="task-form" aria-label="Edit “${t.title}”" @submit=${submit} @keydown=${keydown}>
     ${fields(s, String(t.id), t)}
     <div class="form-actions"><button class="primary">Save</button>
-      <button type="button" class="ghost" @click=${() => app.edit(null)}>Cancel</button></div>
+      <button type="button" class="ghost" @click=${close}>Cancel</button></div>
   </form></li>`;
 }
 
@@ -138,8 +145,8 @@ function taskItem(app: App, s: State, t: Task, today: number): TemplateResult {
     <div class="task-actions">
       <button class="ghost" aria-label="History of “${t.title}”" title="History" @click=${() => app.showHistory(t)}>History</button>
       ${past ? nothing : html`
-        <button class="ghost" aria-label="Edit “${t.title}”" @click=${() => app.edit(t.id)}>Edit</button>
-        <button class="ghost danger" aria-label="Delete “${t.title}”" @click=${() => app.transact(deleteTx(t), `Deleted “${t.title}”.`)}>Delete</button>`}
+        <button class="ghost edit" aria-label="Edit “${t.title}”" @click=${() => { app.edit(t.id); focusSoon(`#title-${t.id}`); }}>Edit</button>
+        <button class="ghost danger" aria-label="Delete “${t.title}”" @click=${() => app.remove(t)}>Delete</button>`}
     </div>
   </li>`;
 }
