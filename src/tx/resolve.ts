@@ -73,6 +73,8 @@ class Resolver {
   private ownerKeys: string[] = [];
   private lookupList: string[] = [];
   private next = 0;
+  private lastIn: EntityIn | undefined;
+  private lastEid = 0;
   private readonly db: DbValue;
   private readonly ps: Schema;
   private readonly norm: Normalized;
@@ -222,6 +224,15 @@ class Resolver {
   }
 
   private eid(e: EntityIn): number {
+    // the ops of one entity map share their EntityIn object: remember the last answer
+    if (e === this.lastIn) return this.lastEid;
+    const id = this.eidOf(e);
+    this.lastIn = e;
+    this.lastEid = id;
+    return id;
+  }
+
+  private eidOf(e: EntityIn): number {
     switch (e.kind) {
       case 'eid': return e.id;
       case 'tempid': return this.tempidEid(e.key);
