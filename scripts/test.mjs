@@ -4,6 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 
 mkdirSync('.test-results', { recursive: true });
+
+// Browser suites need Chromium: CHROMIUM_PATH, Debian's /usr/bin/chromium, or Playwright's own.
+// On a fresh Debian machine (as root) install Debian's package, so `npm test` sets itself up.
+if (!process.env.CHROMIUM_PATH && !existsSync('/usr/bin/chromium') && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  console.log("Installing Debian's chromium for the browser tests (apt-get)...");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+}
 let passed = 0;
 let failed = 0;
 let broken = false;
