@@ -76,7 +76,11 @@ export function applyChanges(
 
   const curOps: Op[] = [], curKeys: Datom[] = [];
   const avetOps: Op[] = [], avetKeys: Datom[] = [];
-  const tKeys: Datom[] = [], tavetKeys: Datom[] = [];
+  const tKeys: (Datom | null)[] = [], tavetKeys: (Datom | null)[] = [];
+  // An assertion and retraction of one e/a/v in this same tx, by e|a|v -> their positions in
+  // tKeys/tavetKeys. If the tx then asserts the value again, the pair is dropped: history
+  // could not order three events of one tx (two would share a key), and the net is no change.
+  let sameTx: Map<string, [number, number]> | undefined;
   let maxEid = st.maxEid, maxTx = st.maxTx, lastTxInstant = st.lastTxInstant;
   // a transaction counts even when it writes no datom (keepHistory false, or nothing changed)
   if (txInfo !== undefined) {
@@ -89,6 +93,15 @@ export function applyChanges(
     const f = factsFor(facts, d.a, st.schema, schema, keepHistory);
     if (d.tx > maxTx) maxTx = d.tx;
     if (d.added) {
+      if (sameTx !== undefined) {
+        const k = `${d.e}|${d.a}|${valueKey(d.v)}`;
+        const pos = sameTx.get(k);
+        if (pos !== undefined) {
+          sameTx.delete(k);
+          tKeys[pos[0]] = tKeys[pos[0] + 1] = null;
+          if (pos[1] >= 0) tavetKeys[pos[1]] = tavetKeys[pos[1] + 1] = null;
+        }
+      }
       curOps.push('add'); curKeys.push(d);
       if (f.indexedAdd) { avetOps.push('add'); avetKeys.push(d); }
       if (d.e > maxEid && d.e < TX0) maxEid = d.e;
@@ -99,20 +112,23 @@ export function applyChanges(
       curOps.push('remove'); curKeys.push(prior);
       if (f.indexedRemove) { avetOps.push('remove'); avetKeys.push(prior); }
       if (f.history) {
+        if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.e}|${d.a}|${valueKey(d.v)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
         tKeys.push(prior, d);
         if (f.indexedRemove) tavetKeys.push(prior, d);
       }
     }
   }
 
-  const tAdds: Op[] = tKeys.map(() => 'add');
-  const tavetAdds: Op[] = tavetKeys.map(() => 'add');
+  const tK: Datom[] = sameTx === undefined ? tKeys as Datom[] : tKeys.filter((x): x is Datom => x !== null);
+  const tavetK: Datom[] = sameTx === undefined ? tavetKeys as Datom[] : tavetKeys.filter((x): x is Datom => x !== null);
+  const tAdds: Op[] = tK.map(() => 'add');
+  const tavetAdds: Op[] = tavetK.map(() => 'add');
   const eavt = fill(st.eavt, curOps, curKeys);
   return then(eavt, (eavt) => then(fill(st.aevt, curOps, curKeys), (aevt) => then(fill(st.avet, avetOps, avetKeys), (avet) => {
     const temporal = st.temporal;
     const tR: MaybePromise<DbState['temporal']> = temporal === null ? null
-      : then(fill(temporal.eavt, tAdds, tKeys), (te) => then(fill(temporal.aevt, tAdds, tKeys), (ta) =>
-        then(fill(temporal.avet, tavetAdds, tavetKeys), (tv) => ({ eavt: te, aevt: ta, avet: tv }))));
+      : then(fill(temporal.eavt, tAdds, tK), (te) => then(fill(temporal.aevt, tAdds, tK), (ta) =>
+        then(fill(temporal.avet, tavetAdds, tavetK), (tv) => ({ eavt: te, aevt: ta, avet: tv }))));
     return then(tR, (temporalAfter) => new DbValue({
       config: st.config, raw, schema, eavt, aevt, avet, temporal: temporalAfter, maxEid, maxTx, lastTxInstant,
     }));

@@ -6,8 +6,8 @@
 //   - with keepHistory, the temporal indices teavt/taevt/tavet: every assertion that was later
 //     retracted (with its original tx) plus its retraction datom (`added` false, the
 //     retracting tx). noHistory attributes never reach them. Current and temporal are
-//     disjoint except in the corner case of one tx asserting, retracting and re-asserting
-//     the same e/a/v (then the merge below de-duplicates);
+//     disjoint (a tx that asserts, retracts and re-asserts one e/a/v keeps only the final
+//     assertion: see apply.ts); the merge below still de-duplicates defensively;
 //   - the raw schema and the derived Schema, maxEid, maxTx and the last automatic txInstant.
 // Views are the same state seen through a filter:
 //   - history  = current ∪ temporal, merged in index order (assertions and retractions);

@@ -108,6 +108,15 @@ describe('history / asOf / since', () => {
     expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.tx, d.added])).toEqual([[t1, true], [t2, true], [t2, false]]);
   });
 
+  it('assert, retract and re-assert of one value in one tx: present as of that tx', async () => {
+    const db = await dbWith(SCHEMA);
+    const r = await tx(db, [['db/add', -1, 'p/name', 'n'], ['db/add', -1, 'p/tag', 'q'], ['db/retract', 5, 'p/tag', 'q']].slice(0, 2));
+    const r2 = await tx(r.dbAfter, [['db/add', 5, 'p/tag', 'w'], ['db/retract', 5, 'p/tag', 'w'], ['db/add', 5, 'p/tag', 'w']]);
+    const t = r2.dbAfter.maxTx;
+    expect((await asOf(r2.dbAfter, t).datoms('eavt', 5, 'p/tag')).map((d) => d.v)).toEqual(['q', 'w']);
+    expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.added])).toEqual([['q', true], ['w', true]]);
+  });
+
   it('bad time points are rejected', () => {
     expect(() => asOf(history as unknown as Db, 1.5)).toThrow(/expected a tx id or a Date/);
   });
