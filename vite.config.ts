@@ -31,7 +31,6 @@ export default defineConfig({
     VitePWA({
       registerType: 'autoUpdate', // new builds take over at once (skipWaiting + clientsClaim)
       injectRegister: 'script',
-      includeAssets: ['icon.svg'],
       manifest: {
         name: 'CairnDB Tasks',
         short_name: 'Cairn Tasks',
@@ -48,7 +47,7 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html}'], // the manifest's icons are added by the plugin
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
         // Take control of the page that registered it, so the very first visit already works

@@ -97,6 +97,13 @@ function queryConsole(app: App, s: State): TemplateResult {
   const keydown = (ev: KeyboardEvent) => {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) run(ev);
   };
+  // Switching kind swaps in an example of that kind, unless the text already is one.
+  const switchKind = (kind: 'query' | 'pull') => {
+    const isQuery = /:find\b/.test(c.text);
+    const example = EXAMPLE_QUERIES.find((e) => e.kind === kind)!;
+    const swap = kind === 'pull' ? isQuery : !isQuery;
+    app.draft({ kind, ...(swap ? { text: example.text, eid: c.eid || (example.eid ?? '') } : {}) }, true);
+  };
   const out = c.outcome;
   const result = !out ? nothing
     : out.ok ? (() => {
@@ -111,7 +118,7 @@ function queryConsole(app: App, s: State): TemplateResult {
     <form class="console" @submit=${run} @keydown=${keydown} aria-label="Query console">
       <fieldset class="segmented"><legend class="sr-only">Kind</legend>
         ${(['query', 'pull'] as const).map((k) => html`<label><input type="radio" name="kind" value=${k}
-          .checked=${c.kind === k} @change=${() => app.draft({ kind: k }, true)}>${k === 'query' ? 'Datalog query' : 'Pull'}</label>`)}
+          .checked=${c.kind === k} @change=${() => switchKind(k)}>${k === 'query' ? 'Datalog query' : 'Pull'}</label>`)}
       </fieldset>
       <label for="console-text">${c.kind === 'query' ? 'Query (EDN)' : 'Pull pattern (EDN)'}</label>
       <textarea id="console-text" rows="7" spellcheck="false" .value=${c.text}
