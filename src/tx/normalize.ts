@@ -55,6 +55,15 @@ const LIST_OPS = {
 } as const;
 type ListOp = (typeof LIST_OPS)[keyof typeof LIST_OPS];
 
+function checkArity(item: readonly unknown[], name: string, min: number, max: number): void {
+  if (item.length < min || item.length > max) throw new CairnError('transact/syntax', `wrong number of arguments to ${name} in ${show(item)}`, { op: name });
+}
+
+function checkNoTempid(e: EntityIn, item: readonly unknown[], name: string): EntityIn {
+  if (e.kind === 'tempid') throw new CairnError('transact/tempid', `tempid ${show(item[1])} can only be used in db/add, not in ${name}`, { op: name, tempid: show(item[1]) });
+  return e;
+}
+
 class Normalizer {
   readonly ops: NormOp[] = [];
   readonly tempidOrder: string[] = [];
@@ -195,17 +204,9 @@ class Normalizer {
     const name = typeof item[0] === 'string' ? strip(item[0]) : '';
     const op: ListOp | undefined = (LIST_OPS as Record<string, ListOp>)[name];
     if (op === undefined) throw new CairnError('transact/syntax', `unknown operation ${show(item[0])} in ${show(item)}`, { op: show(item[0]) });
-    const arity = (n: number | readonly number[]): void => {
-      const ok = typeof n === 'number' ? item.length === n : n.includes(item.length);
-      if (!ok) throw new CairnError('transact/syntax', `wrong number of arguments to ${name} in ${show(item)}`, { op: name });
-    };
-    const noTempid = (e: EntityIn): EntityIn => {
-      if (e.kind === 'tempid') throw new CairnError('transact/tempid', `tempid ${show(item[1])} can only be used in db/add, not in ${name}`, { op: name, tempid: show(item[1]) });
-      return e;
-    };
     switch (op) {
       case 'add': {
-        arity(4);
+        checkArity(item, name, 4, 4);
         const e = this.entity(item[1], item);
         this.noteTempid(e);
         const a = this.attrName(item[2], item);
@@ -215,27 +216,27 @@ class Normalizer {
         return;
       }
       case 'retract': {
-        arity([3, 4]);
-        const e = noTempid(this.entity(item[1], item));
+        checkArity(item, name, 3, 4);
+        const e = checkNoTempid(this.entity(item[1], item), item, name);
         const a = this.attrName(item[2], item);
         const s = this.attr(a, item);
         this.ops.push({ op: 'retract', e, a, v: item.length === 4 ? this.value(s, a, item[3], item) : undefined });
         return;
       }
       case 'retractEntity':
-        arity(2);
-        this.ops.push({ op: 'retractEntity', e: noTempid(this.entity(item[1], item)) });
+        checkArity(item, name, 2, 2);
+        this.ops.push({ op: 'retractEntity', e: checkNoTempid(this.entity(item[1], item), item, name) });
         return;
       case 'retractAttribute': {
-        arity(3);
-        const e = noTempid(this.entity(item[1], item));
+        checkArity(item, name, 3, 3);
+        const e = checkNoTempid(this.entity(item[1], item), item, name);
         const a = this.attrName(item[2], item);
         this.attr(a, item);
         this.ops.push({ op: 'retractAttribute', e, a });
         return;
       }
       case 'cas': {
-        arity(5);
+        checkArity(item, name, 5, 5);
         const e = this.entity(item[1], item);
         this.noteTempid(e);
         const a = this.attrName(item[2], item);
