@@ -186,7 +186,7 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
   const values = yield* wait(all(results));
   if (binding === null) {
     const rows = merged.rows.filter((_, i) => values[i] !== null && values[i] !== undefined && values[i] !== false);
-    return { rels: [...rest, { vars: merged.vars, rows }] };
+    return { rels: [...rest, { vars: merged.vars, rows, distinct: merged.distinct }] };
   }
   const newVars = outVars.filter((v) => !cols.has(v));
   const vars = [...merged.vars, ...newVars];
@@ -203,7 +203,7 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
       if (ok) rows.push(out);
     }
   });
-  const rel: Relation = { vars, rows };
+  const rel: Relation = { vars, rows, distinct: merged.distinct === true && !hasColl(binding) };
   return addRelation({ rels: rest }, rel);
 }
 
@@ -238,6 +238,9 @@ function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
     default: { const never: never = b; return never; }
   }
 }
+
+const hasColl = (b: Binding): boolean =>
+  b.kind === 'bind-coll' || (b.kind === 'bind-tuple' && b.elems.some(hasColl));
 
 const isIterable = (x: unknown): x is Iterable<unknown> =>
   Array.isArray(x) || x instanceof Set || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map));

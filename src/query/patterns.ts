@@ -96,7 +96,10 @@ function toRelation(
     else if (n === 3) rows.push([g0!(t), g1!(t), g2!(t)]);
     else rows.push(gets.map((g) => g(t)));
   }
-  const rel = { vars, rows };
+  // Current-view datoms differ in (e, a, v): rows capturing all three (as variables or
+  // constants) are distinct without a hash set.
+  const whole = terms.length >= 3 && terms.slice(0, 3).every((t) => t.kind !== 'blank');
+  const rel: Relation = { vars, rows, distinct: datoms && whole && !dedupe };
   return dedupe ? project(rel, vars) : rel;
 }
 

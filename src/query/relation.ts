@@ -2,18 +2,22 @@
 //
 // Representation: `vars` names the columns (distinct variable names); `rows` are arrays of the
 // same length, row[i] the value of vars[i]. Rows may repeat (a bag) until a caller asks for
-// `distinct`; joins are hash joins on the shared columns, building the table on the smaller
-// side. Relations are never mutated after construction, so sharing rows between them is safe.
+// `distinct`; `distinct: true` records that they do not (pattern results, joins of sets,
+// projections), so a projection onto every column can skip its hash set. Joins are hash joins
+// on the shared columns, building the table on the smaller side. Relations are never mutated
+// after construction, so sharing rows between them is safe.
 
 import { compositeKeyOf, pairKey, valueKey, type Key } from './values';
 
 export interface Relation {
   readonly vars: readonly string[];
   readonly rows: readonly unknown[][];
+  /** True when the rows are known to be pairwise different. */
+  readonly distinct?: boolean;
 }
 
-export const UNIT: Relation = { vars: [], rows: [[]] };
-export const emptyOf = (vars: readonly string[]): Relation => ({ vars, rows: [] });
+export const UNIT: Relation = { vars: [], rows: [[]], distinct: true };
+export const emptyOf = (vars: readonly string[]): Relation => ({ vars, rows: [], distinct: true });
 
 export function columnsOf(r: Relation, vars: readonly string[]): number[] {
   return vars.map((v) => {
@@ -50,6 +54,26 @@ export function groupBy(rows: readonly unknown[][], cols: readonly number[]): Ma
   return m;
 }
 
+/** Several rows under one key of a join table (a single row is stored bare). */
+class Multi {
+  readonly rows: unknown[][];
+  constructor(rows: unknown[][]) {
+    this.rows = rows;
+  }
+}
+
+function joinTable(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[] | Multi> {
+  const m = new Map<Key, unknown[] | Multi>();
+  for (const row of rows) {
+    const k = keyAt(row, cols);
+    const g = m.get(k);
+    if (g === undefined) m.set(k, row);
+    else if (g instanceof Multi) g.rows.push(row);
+    else m.set(k, new Multi([g, row]));
+  }
+  return m;
+}
+
 /** Natural join on the shared variables (a product when none are shared). */
 export function join(a: Relation, b: Relation): Relation {
   const shared = a.vars.filter((v) => b.vars.includes(v));
@@ -57,27 +81,32 @@ export function join(a: Relation, b: Relation): Relation {
   const extraCols = columnsOf(b, extra);
   const vars = [...a.vars, ...extra];
   const out: unknown[][] = [];
-  if (a.rows.length === 0 || b.rows.length === 0) return { vars, rows: out };
+  const distinct = a.distinct === true && b.distinct === true;
+  if (a.rows.length === 0 || b.rows.length === 0) return { vars, rows: out, distinct: true };
   if (shared.length === 0) {
     for (const x of a.rows) for (const y of b.rows) out.push(extend(x, y, extraCols));
-    return { vars, rows: out };
+    return { vars, rows: out, distinct };
   }
   const aCols = columnsOf(a, shared);
   const bCols = columnsOf(b, shared);
   if (b.rows.length <= a.rows.length) {
-    const table = groupBy(b.rows, bCols);
+    const table = joinTable(b.rows, bCols);
     for (const x of a.rows) {
       const ys = table.get(keyAt(x, aCols));
-      if (ys !== undefined) for (const y of ys) out.push(extend(x, y, extraCols));
+      if (ys === undefined) continue;
+      if (ys instanceof Multi) for (const y of ys.rows) out.push(extend(x, y, extraCols));
+      else out.push(extend(x, ys, extraCols));
     }
   } else {
-    const table = groupBy(a.rows, aCols);
+    const table = joinTable(a.rows, aCols);
     for (const y of b.rows) {
       const xs = table.get(keyAt(y, bCols));
-      if (xs !== undefined) for (const x of xs) out.push(extend(x, y, extraCols));
+      if (xs === undefined) continue;
+      if (xs instanceof Multi) for (const x of xs.rows) out.push(extend(x, y, extraCols));
+      else out.push(extend(xs, y, extraCols));
     }
   }
-  return { vars, rows: out };
+  return { vars, rows: out, distinct };
 }
 
 function extend(x: readonly unknown[], y: readonly unknown[], cols: readonly number[]): unknown[] {
@@ -93,12 +122,17 @@ export function antiJoin(a: Relation, b: Relation): Relation {
   const aCols = columnsOf(a, b.vars);
   const keys = new Set<Key>();
   for (const y of b.rows) keys.add(keyAt(y, b.vars.map((_, i) => i)));
-  return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(keyAt(x, aCols))) };
+  return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(keyAt(x, aCols))), distinct: a.distinct };
 }
 
 /** The distinct rows of `r` restricted to `vars` (in that order). */
 export function project(r: Relation, vars: readonly string[]): Relation {
   const cols = columnsOf(r, vars);
+  if (r.distinct === true && vars.length === r.vars.length) {
+    // Every column kept: the rows stay distinct, only their order of columns changes.
+    if (cols.every((c, i) => c === i)) return r;
+    return { vars, rows: r.rows.map((row) => cols.map((c) => row[c])), distinct: true };
+  }
   const seen = new Set<Key>();
   const rows: unknown[][] = [];
   for (const row of r.rows) {
@@ -107,7 +141,7 @@ export function project(r: Relation, vars: readonly string[]): Relation {
     seen.add(k);
     rows.push(cols.map((c) => row[c]));
   }
-  return { vars, rows };
+  return { vars, rows, distinct: true };
 }
 
 export function distinct(r: Relation): Relation {
@@ -129,7 +163,7 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
       rows.push(t);
     }
   }
-  return { vars, rows };
+  return { vars, rows, distinct: true };
 }
 
 export function rowKey(row: readonly unknown[]): Key {
