@@ -3,7 +3,7 @@
 // Reads always go through a Db handle: the live one, or `asOf` it while time travelling.
 import { openWorker } from '../worker/client';
 import {
-  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, seed, toTask, type Task,
+  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, toTask, type Task,
 } from './data';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
@@ -341,13 +341,4 @@ export class App {
     return this.reopening;
   }
 
-}
-
-/** An entity id as typed in the console: a number, a lookup ref in EDN, or an ident keyword. */
-export function parseEid(text: string): number | [string, string | number] | string {
-  const t = text.trim();
-  if (/^\d+$/.test(t)) return Number(t);
-  const m = /^\[\s*:?([\w./-]+)\s+(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?))\s*\]$/.exec(t);
-  if (m) return [m[1]!, m[2] !== undefined ? JSON.parse(`"${m[2]}"`) : Number(m[3])];
-  return t.replace(/^:/, '');
 }

@@ -167,4 +167,12 @@ export function editTaskTx(before: Task, d: TaskDraft): unknown[] {
 
 export const toggleTx = (t: Task): unknown[] => [['db/add', t.id, 'task/done', !t.done]];
 export const addProjectTx = (name: string): unknown[] => [{ 'project/name': name }];
-export const addPersonTx = (name: string): unknown[] => [{ 'person/name': name }];
+
+/** An entity id as typed in the console: a number, a lookup ref in EDN, or an ident keyword. */
+export function parseEid(text: string): number | [string, string | number] | string {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const m = /^\[\s*:?([\w./-]+)\s+(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?))\s*\]$/.exec(t);
+  if (m) return [m[1]!, m[2] !== undefined ? JSON.parse(`"${m[2]}"`) : Number(m[3])];
+  return t.replace(/^:/, '');
+}

@@ -1,5 +1,6 @@
 // Boot: start the worker, open (or create and seed) the database, and render the app on every
-// state change. Rendering is batched per microtask (not per frame: a hidden tab gets no frames but must stay current); lit only touches the DOM that changed.
+// state change. Rendering is batched per microtask, not per animation frame: a hidden tab gets
+// no frames but must stay current for when it is shown. lit only touches the DOM that changed.
 import { html, nothing, render } from 'lit';
 import { openWorker } from '../worker/client';
 import { App } from './app';
@@ -17,6 +18,9 @@ async function reset(): Promise<void> {
   if (confirm('Delete the database and start again with the sample data?')) await app.reset();
 }
 
+/** True once the service worker (production build only) controls this page. */
+const offlineReady = () => Boolean(navigator.serviceWorker?.controller);
+
 function view() {
   const s = app.state;
   return html`
@@ -26,7 +30,8 @@ function view() {
         <div><h1>Cairn Tasks</h1><p class="muted">Every view is a Datalog query over CairnDB, stored in your browser.</p></div>
       </div>
       <div class="top-actions">
-        <span class="pill ${s.phase}" role="status">${s.phase === 'ready' ? 'Offline-ready' : s.phase === 'starting' ? 'Opening…' : 'Failed'}</span>
+        ${offlineReady() ? html`<span class="pill" title="A service worker keeps the app available without a network">Works offline</span>` : nothing}
+        <span class="pill ${s.phase}" role="status">${s.phase === 'ready' ? 'Ready' : s.phase === 'starting' ? 'Opening…' : 'Failed'}</span>
         <button class="ghost danger" @click=${reset} ?disabled=${s.phase === 'starting'}>Reset database</button>
       </div>
     </header>
@@ -42,13 +47,15 @@ function view() {
 }
 
 let scheduled = false;
-app.subscribe(() => {
+function schedule(): void {
   if (scheduled) return;
   scheduled = true;
   queueMicrotask(() => { scheduled = false; render(view(), root); });
-});
+}
+app.subscribe(schedule);
+navigator.serviceWorker?.addEventListener('controllerchange', schedule);
 root.textContent = ''; // drop the static boot message; lit owns the container from here
 render(view(), root);
 await app.start();
-// Exposed for the end-to-end tests and for poking at the database from the devtools console.
+// Exposed for poking at the database from the devtools console: `cairnDemo.client.q(...)`.
 Object.assign(globalThis, { cairnDemo: app });

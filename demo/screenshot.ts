@@ -9,7 +9,7 @@ const browser = await chromium.launch(launchOptions);
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(url);
-  await page.getByText('Offline-ready').waitFor();
+  await page.getByText('Ready', { exact: true }).waitFor();
   await page.getByRole('list', { name: 'Tasks' }).getByRole('listitem').first().waitFor();
   await page.getByRole('button', { name: 'Run' }).click();
   await page.locator('.console-result table').waitFor();

@@ -25,7 +25,7 @@ test.afterAll(async () => {
 
 test('the built app reloads offline with its data', async ({ page, context }) => {
   await page.goto(baseUrl);
-  await expect(page.getByText('Offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Ready', { exact: true })).toBeVisible({ timeout: 30_000 });
   const tasks = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
   await expect(tasks.filter({ hasText: 'Book the train' })).toBeVisible();
 
@@ -42,10 +42,11 @@ test('the built app reloads offline with its data', async ({ page, context }) =>
     }
   });
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+  await expect(page.getByText('Works offline')).toBeVisible();
 
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByText('Offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Ready', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(tasks.filter({ hasText: 'Written before going offline' })).toBeVisible();
   await expect(tasks.filter({ hasText: 'Book the train' })).toBeVisible();
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);

@@ -25,7 +25,7 @@ test.afterAll(async () => {
 /** Open the app and wait until the seeded tasks are on screen. */
 async function open(page: Page): Promise<void> {
   await page.goto(baseUrl);
-  await expect(page.getByText('Offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Ready', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(tasks(page).filter({ hasText: 'Book the train' })).toBeVisible();
 }
 
