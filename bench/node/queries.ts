@@ -54,11 +54,13 @@ function followsTree(k: number, depth: number, base: number): { cairn: unknown[]
     for (let i = 0; i < k; i++) {
       const child = ++next;
       pairs += level + 1;
-      cairn.push(['db/add', -id, 'follows', -child]);
-      dsTx.push([':db/add', -id, 'follows', -child]);
+      cairn.push(['db/add', -id, 'follows', -child], ['db/add', -child, 'name', `n${child}`]);
+      dsTx.push([':db/add', -id, 'follows', -child], [':db/add', -child, 'name', `n${child}`]);
       grow(child, level + 1);
     }
   };
+  cairn.push(['db/add', -base, 'name', 'root']);
+  dsTx.push([':db/add', -base, 'name', 'root']);
   grow(base, 0);
   return { cairn, ds: dsTx, pairs };
 }
