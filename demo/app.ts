@@ -111,6 +111,9 @@ export class App {
       this.unlisten = await this.client.listen(this.conn, () => void this.refresh());
       this.set({ phase: 'ready' });
       await this.refresh();
+      // Without IndexedDB (private modes, blocked storage) the worker falls back to memory.
+      const { warning } = await this.client.storageInfo();
+      if (warning) this.set({ notice: { kind: 'error', text: warning } });
     } catch (e) {
       this.set({ phase: 'failed', notice: { kind: 'error', text: toShownError(e).message } });
     }

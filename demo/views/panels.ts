@@ -67,9 +67,8 @@ export function panels(app: App, s: State): TemplateResult {
         ${TABS.map((t) => html`<button role="tab" id="tab-${t.id}" aria-selected=${s.panel === t.id}
           aria-controls="panel-${t.id}" tabindex=${s.panel === t.id ? 0 : -1} @click=${() => app.openPanel(t.id)}>${t.label}</button>`)}
       </div>
-      <div role="tabpanel" id="panel-${s.panel}" aria-labelledby="tab-${s.panel}" class="panel">
-        ${panelBody(app, s)}
-      </div>
+      ${TABS.map((t) => html`<div role="tabpanel" id="panel-${t.id}" aria-labelledby="tab-${t.id}" class="panel"
+        ?hidden=${s.panel !== t.id}>${s.panel === t.id ? panelBody(app, s) : nothing}</div>`)}
     </aside>`;
 }
 
