@@ -250,7 +250,6 @@ export class App {
     this.info(`Deleted “${task.title}”.`, { label: 'Undo', run: () => void this.transact(undo, `Restored “${task.title}”.`) });
   }
 
-
   setFilter(filter: Filter): void { this.set({ filter, editing: null }); void this.refresh(); }
   edit(id: number | null): void { this.set({ editing: id }); }
 
