@@ -80,27 +80,46 @@ function toRelation(
 ): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
-  const gets = vars.map((v) => getter(vp.get(v)![0]!, datoms));
+  const positions = vars.map((v) => vp.get(v)![0]!);
   const repeats = [...vp.values()].filter((ps) => ps.length > 1).map((ps) => ps.map((p) => getter(p, datoms)));
-  const keepGet = keep === undefined ? null : getter(keep.pos, datoms);
+  const pass = rowFilter(datoms, keep, vEquals, repeats);
   const rows: unknown[][] = [];
-  const n = gets.length;
-  const [g0, g1, g2] = gets;
-  const vFilter = vEquals !== undefined;
-  for (const t of tuples) {
-    if (vFilter && (t as Datom).v !== vEquals) continue;
-    if (keepGet !== null && !keep!.values.has(valueKey(keepGet(t)))) continue;
-    if (repeats.length > 0 && !repeats.every((gs) => gs.every((g) => g(t) === gs[0]!(t)))) continue;
-    if (n === 1) rows.push([g0!(t)]);
-    else if (n === 2) rows.push([g0!(t), g1!(t)]);
-    else if (n === 3) rows.push([g0!(t), g1!(t), g2!(t)]);
-    else rows.push(gets.map((g) => g(t)));
+  const sig = datoms ? positions.join(',') : '';
+  // Hot loops specialised for the usual datom shapes, so each stays monomorphic.
+  if (sig === '0,2') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.e, d.v]); }
+  else if (sig === '0') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.e]); }
+  else if (sig === '2') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.v]); }
+  else if (sig === '2,0') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.v, d.e]); }
+  else {
+    const gets = positions.map((p) => getter(p, datoms));
+    for (const t of tuples) if (pass === null || pass(t)) rows.push(gets.map((g) => g(t)));
   }
   // Current-view datoms differ in (e, a, v): rows capturing all three (as variables or
   // constants) are distinct without a hash set.
   const whole = terms.length >= 3 && terms.slice(0, 3).every((t) => t.kind !== 'blank');
   const rel: Relation = { vars, rows, distinct: datoms && whole && !dedupe };
   return dedupe ? project(rel, vars) : rel;
+}
+
+/** The row filter of toRelation: own value equality, semi-join membership, repeated variables. */
+function rowFilter(
+  datoms: boolean, keep: { pos: number; values: Set<Key> } | undefined, vEquals: unknown, repeats: readonly (readonly Getter[])[],
+): ((t: Tuple) => boolean) | null {
+  const checks: ((t: Tuple) => boolean)[] = [];
+  if (vEquals !== undefined) checks.push((t) => (t as Datom).v === vEquals);
+  if (keep !== undefined) {
+    const set = keep.values;
+    if (datoms && keep.pos === 0) checks.push((t) => set.has((t as Datom).e));
+    else {
+      const g = getter(keep.pos, datoms);
+      checks.push((t) => set.has(valueKey(g(t))));
+    }
+  }
+  for (const gs of repeats) checks.push((t) => gs.every((g) => g(t) === gs[0]!(t)));
+  if (checks.length === 0) return null;
+  if (checks.length === 1) return checks[0]!;
+  if (checks.length === 2) { const [a, b] = checks as [(t: Tuple) => boolean, (t: Tuple) => boolean]; return (t) => a(t) && b(t); }
+  return (t) => checks.every((c) => c(t));
 }
 
 // Seek instead of scanning when distinct bindings * this factor stay under the scan estimate:
