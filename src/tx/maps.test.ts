@@ -79,3 +79,26 @@ function attr2(ident: string, extra: Record<string, unknown>): Record<string, un
   return { 'db/ident': ident, 'db/cardinality': 'db.cardinality/one', ...extra };
 }
 const PEOPLE_WITH_SOURCE = [{ 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }, { 'db/ident': 'tx/source', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }];
+
+describe('EDN tx strings', () => {
+  it('tagged values, nested maps, reverse refs, lookup refs and list ops', async () => {
+    const db = await dbWith([
+      ...PEOPLE_WITH_SOURCE,
+      { 'db/ident': 'p/born', 'db/valueType': 'db.type/instant', 'db/cardinality': 'db.cardinality/one' },
+      { 'db/ident': 'p/id', 'db/valueType': 'db.type/uuid', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+      { 'db/ident': 'p/kid', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many' },
+    ]);
+    const r = await tx(db, `[{:db/id -1
+                              :person/name "Ann"
+                              :p/born #inst "2000-01-02T03:04:05.000-00:00"
+                              :p/id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+                              :p/kid [{:person/name "Kid"}]
+                              :p/_kid {:person/name "Parent"}}
+                             [:db/add [:p/id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"] :person/name "Anna"]]`);
+    expect(r.tempids['-1']).toBe(6);
+    expect(await facts(r.dbAfter)).toEqual([
+      [6, 'p/born', new Date('2000-01-02T03:04:05.000Z')], [6, 'p/id', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
+      [6, 'p/kid', 7], [6, 'person/name', 'Anna'], [7, 'person/name', 'Kid'], [8, 'p/kid', 6], [8, 'person/name', 'Parent'],
+    ]);
+  });
+});
