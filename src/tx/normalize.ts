@@ -64,11 +64,18 @@ function checkNoTempid(e: EntityIn, item: readonly unknown[], name: string): Ent
   return e;
 }
 
+interface KeyPlan {
+  readonly a: string;
+  readonly reverse: boolean;
+  readonly s: AttrSchema | undefined;
+}
+
 class Normalizer {
   readonly ops: NormOp[] = [];
   readonly tempidOrder: string[] = [];
   private readonly seen = new Set<string>();
   private autoCount = 0;
+  private readonly plans = new Map<string, KeyPlan | null>();
   private readonly schema: Schema;
 
   constructor(schema: Schema) {
@@ -156,6 +163,31 @@ class Normalizer {
     return this.schema.uniqueIdentity.has(a) || this.schema.uniqueValue.has(a);
   }
 
+  /**
+   * What a map key means, computed once per distinct key string per tx (maps of one tx mostly
+   * share their keys): null for keys without meaning here, else the attribute, whether it is a
+   * reverse key, and its schema (already checked: declared under 'write', not a composite).
+   */
+  private plan(key: string, context: unknown): KeyPlan | null {
+    let p = this.plans.get(key);
+    if (p !== undefined) return p;
+    const k = strip(key);
+    // db.install/_attribute: Datomic compatibility in schema maps, no meaning here
+    if (k === 'db/id' || k === 'db.install/_attribute') p = null;
+    else {
+      const slash = k.indexOf('/');
+      if (slash >= 0 && k.charCodeAt(slash + 1) === 95 /* _ */) {
+        p = { a: `${k.slice(0, slash + 1)}${k.slice(slash + 2)}`, reverse: true, s: undefined };
+      } else {
+        const s = this.attr(k, context);
+        this.checkWritable(s, k);
+        p = { a: k, reverse: false, s };
+      }
+    }
+    this.plans.set(key, p);
+    return p;
+  }
+
   /** Explode an entity map; returns its entity. */
   explode(m: Record<string, unknown>): EntityIn {
     const idRaw = 'db/id' in m ? m['db/id'] : m[':db/id'];
@@ -165,16 +197,14 @@ class Normalizer {
     if (e.kind === 'eid' && e.id <= 0) throw new CairnError('transact/entity-id', `bad db/id ${show(idRaw)}`);
     this.noteTempid(e);
     for (const key of Object.keys(m)) {
-      const k = strip(key);
-      if (k === 'db/id' || k === 'db.install/_attribute') continue; // the latter: Datomic compatibility, no meaning here
+      const plan = this.plan(key, m);
+      if (plan === null) continue;
       const x = m[key];
-      const slash = k.indexOf('/');
-      if (slash >= 0 && k.charCodeAt(slash + 1) === 95 /* _ */) {
-        this.reverse(e, `${k.slice(0, slash + 1)}${k.slice(slash + 2)}`, x, m);
+      if (plan.reverse) {
+        this.reverse(e, plan.a, x, m);
         continue;
       }
-      const s = this.attr(k, m);
-      this.checkWritable(s, k);
+      const k = plan.a, s = plan.s;
       if (x === null || x === undefined) {
         throw new CairnError('transact/nil-value', `cannot store nil as the value of ${k} (in ${show(m)})`, { attribute: k });
       }
