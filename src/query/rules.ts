@@ -18,7 +18,7 @@ import { clauseBinds, evalClauses } from './engine';
 import type { Env, Fixpoint, RuleInfo, Table } from './env';
 import { evalOr } from './logic';
 import { printClause } from './print';
-import { join, project, type Relation } from './relation';
+import { join, project, type Relation, UNIT } from './relation';
 import type { Step } from './run';
 import { type Key, tupleKey, valueKey } from './values';
 
@@ -229,7 +229,7 @@ function addDemand(t: Table, rows: readonly unknown[][]): void {
 }
 
 /** Answer tuples as a relation over the call's variables (constants filter, blanks drop). */
-function answersRelation(c: RuleCall, answers: Iterable<readonly unknown[]>): Relation {
+function answersRelation(c: RuleCall, answers: Iterable<readonly unknown[]>, distinct = false): Relation {
   const vars = ruleCallVars(c);
   // position -> column, or -1 for a constant to check, or -2 to ignore (blank)
   const cols = c.args.map((a) => (a.kind === 'var' ? vars.indexOf(a.name) : a.kind === 'const' ? -1 : -2));
@@ -252,7 +252,7 @@ function answersRelation(c: RuleCall, answers: Iterable<readonly unknown[]>): Re
     }
     if (ok) rows.push(row);
   }
-  return { vars, rows };
+  return { vars, rows, distinct: distinct && simple };
 }
 
 /**
@@ -311,8 +311,9 @@ function* evalBranch(b: RuleBranch, t: Table, demand: readonly unknown[][], env:
   if (missing.length > 0) {
     fail('query/insufficient-binding', `Insufficient bindings: rule '${b.name}' does not bind ${missing.join(', ')}`, { rule: b.name, vars: missing });
   }
-  const proj = project(merged, b.head.length === heads.length ? b.head : heads);
-  return b.head.length === heads.length ? proj.rows as unknown[][] : proj.rows.map((r) => b.head.map((h) => r[heads.indexOf(h)]));
+  // No hash set here: the fixpoint's answer table removes duplicates as it records them.
+  const cols = b.head.map((h) => merged.vars.indexOf(h));
+  return merged.rows.map((r) => cols.map((c) => r[c]));
 }
 
 function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): Step<Ctx> {
@@ -343,6 +344,7 @@ function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): S
         if (t.answers.has(k)) continue;
         t.answers.set(k, r);
         t.delta.push(r);
+        if (!t.bound.includes(true)) continue; // nothing bound: lookups read `answers` whole
         const ik = inputKey(t, r);
         const g = t.byInput.get(ik);
         if (g === undefined) t.byInput.set(ik, [r]);
@@ -353,5 +355,6 @@ function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): S
     }
     if (!changed) break;
   }
-  return { rels: [...rest, join(merged, answersRelation(c, entry.answers.values()))] };
+  const answers = answersRelation(c, entry.answers.values(), true);
+  return merged === UNIT ? addRelation({ rels: rest }, answers) : { rels: [...rest, join(merged, answers)] };
 }
