@@ -266,11 +266,13 @@ class Resolver {
         }
       }
     }
-    const tempids: Record<string, number> = {};
+    // Start the report object in V8's dictionary mode (delete a non-last property): tempid keys
+    // differ from tx to tx, and adding them to a fresh literal makes a hidden class per key.
+    const tempids: Record<string, number> = { '\u0000': 0, 'db/current-tx': this.txId };
+    delete tempids['\u0000'];
     for (const t of this.norm.tempidOrder) {
       if (this.used.has(t) && t.charCodeAt(0) !== 0) tempids[t] = this.tempidEid(t);
     }
-    tempids['db/current-tx'] = this.txId;
     return { ops, tempids, maxEid: this.next };
   }
 }
