@@ -203,8 +203,9 @@ class Builder {
   build(): PullPattern {
     const explicit = new Set<string>();
     for (const a of this.attrs) explicit.add(a.attr);
-    // The wildcard reports the entity id too (Datahike: [*] includes :db/id).
-    if (this.wildcard && !this.idKeys.includes('db/id')) this.idKeys.unshift('db/id');
+    // The wildcard reports the entity id too (Datahike: [*] includes :db/id), unless a db/id
+    // spec says how (`[* [:db/id :as "id"]]`), as an explicit spec overrides any attribute.
+    if (this.wildcard && this.idKeys.length === 0) this.idKeys.push('db/id');
     return Object.freeze({
       wildcard: this.wildcard, idKeys: this.idKeys, attrs: this.attrs, reverse: this.reverse, explicit,
     });

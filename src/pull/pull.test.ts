@@ -87,6 +87,9 @@ const CASES: Case[] = [
   ['as', [], '[[:name :as "Name"] [:aka :as :alias]]', 1, { Name: 'Petr', alias: ['Devil', 'Tupen'] }],
   ['as and default', [], '[[:x :as "Name" :default "Nothing"]]', 1, { Name: 'Nothing' }],
   ['db/id with as', [], '[[:db/id :as "id"] :name]', 1, { id: 1, name: 'Petr' }],
+  ['wildcard with an aliased db/id', [], '[* [:db/id :as "id"]]', 2, { id: 2, name: 'David', father: { 'db/id': 1 } }],
+  ['wildcard with an aliased attribute', [], '[* [:aka :as "names"]]', 1, {
+    'db/id': 1, name: 'Petr', names: ['Devil', 'Tupen'], child: [{ 'db/id': 2 }, { 'db/id': 3 }], email: 'petr@x.org' }],
   ['list form options', [], '[(:aka :limit 1 :as "a")]', 1, { a: ['Devil'] }],
   ['single ref map', [], '[:name {:father [:name]}]', 6, { name: 'Matthew', father: { name: 'Thomas' } }],
   ['many ref map', [], '[:name {:child [:name]}]', 1, { name: 'Petr', child: [{ name: 'David' }, { name: 'Thomas' }] }],
