@@ -134,7 +134,44 @@ function seekable(pos: number, src: Source, attr: string | undefined, bound: rea
   return false;
 }
 
-export function* evalPattern(p: Pattern, src: Source, ctx: Ctx, estimate: number): Step<Ctx> {
+/**
+ * Bound values a Db cannot match as given are normalised in the context first: an entity
+ * position holding lookup refs or idents (e.g. from :in) gets their entity ids, an attribute
+ * position holding ':ns/name' gets the colon-less name the Db stores.
+ */
+function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
+  const db = src.db;
+  if (db === null) return ctx;
+  for (const pos of [0, 1]) {
+    const t = p.terms[pos];
+    if (t === undefined || t.kind !== 'var') continue;
+    const i = ctx.rels.findIndex((r) => r.vars.includes(t.name));
+    if (i < 0) continue;
+    const rel = ctx.rels[i]!;
+    const col = rel.vars.indexOf(t.name);
+    const odd = pos === 0
+      ? rel.rows.some((r) => typeof r[col] !== 'number')
+      : rel.rows.some((r) => typeof r[col] === 'string' && (r[col] as string).startsWith(':'));
+    if (!odd) continue;
+    const fixed = pos === 0
+      ? yield* wait(all(rel.rows.map((r) => resolveEntity(db, r[col]))))
+      : rel.rows.map((r) => (typeof r[col] === 'string' ? stripColon(r[col] as string) : r[col]));
+    const rows: unknown[][] = [];
+    rel.rows.forEach((r, j) => {
+      if (fixed[j] === null || fixed[j] === undefined) return;
+      const copy = r.slice();
+      copy[col] = fixed[j];
+      rows.push(copy);
+    });
+    const rels = ctx.rels.slice();
+    rels[i] = { vars: rel.vars, rows };
+    ctx = { rels };
+  }
+  return ctx;
+}
+
+export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: number): Step<Ctx> {
+  const ctx = yield* normalizeBound(p, src, ctx0);
   const consts = yield* resolveConstants(p, src);
   const vp = varPositions(p.terms);
   const dedupe = p.terms.some((t) => t.kind === 'blank') || src.db === null || src.db.view.kind === 'history';
