@@ -175,3 +175,40 @@ describe('parse -> print -> parse round trip', () => {
     }
   });
 });
+
+describe('reader on damaged input', () => {
+  // Seeded mutations of valid texts: the reader either reads something or throws 'edn/parse';
+  // never another kind of error (TypeError, RangeError, an unterminated loop).
+  it('fails only with edn/parse', () => {
+    const r = rng(99);
+    const base = [
+      '[:find ?e ?n :in $ % :where [?e :person/name ?n] (not [?e :x/y "a\\nb"])]',
+      '{:a #{1 2N 3.5M} "s" [\\c \\newline #inst "2020-01-01T00:00:00Z"] :u #uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"}',
+      '(f #_ (g 1) ##Inf -0.0 1e-5 nil true ; comment\n x/y)',
+    ];
+    const alphabet = '()[]{}#"\\:;,_ ^.-+/0123456789eENMaxz\n\'`~@%*!?<>=';
+    let parsed = 0;
+    for (let i = 0; i < 4000; i++) {
+      const chars = [...base[i % base.length]!];
+      for (let k = 1 + Math.floor(r() * 3); k > 0; k--) {
+        const at = Math.floor(r() * (chars.length + 1));
+        const op = r();
+        if (op < 0.4) chars.splice(at, 1);
+        else if (op < 0.8) chars.splice(at, 0, alphabet[Math.floor(r() * alphabet.length)]!);
+        else chars.splice(at, 1, alphabet[Math.floor(r() * alphabet.length)]!);
+      }
+      const text = chars.join('');
+      try {
+        readEdn(text, { unknownTags: i % 2 === 0 ? 'keep' : 'error' });
+        parsed++;
+      } catch (e) {
+        if (!(e instanceof CairnError) || e.code !== 'edn/parse') {
+          throw new Error(`unexpected ${String(e)} reading ${JSON.stringify(text)}`);
+        }
+      }
+    }
+    // Most single-character damage still leaves readable text or a clean error; both happen.
+    expect(parsed).toBeGreaterThan(100);
+    expect(parsed).toBeLessThan(4000);
+  });
+});
