@@ -1,6 +1,6 @@
 // Pull and entity over real Db values built with withDb (src/tx), with an EDN tx string.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyDb } from '../db/index';
+import { asOf, emptyDb } from '../db/index';
 import type { Db } from '../db/types';
 import { withDb } from '../tx/index';
 import { Entity, entity } from './entity';
@@ -83,5 +83,17 @@ describe('pull over a real Db', () => {
     await ada.touch();
     const address = ada.get('person/address') as Entity;
     expect(address.get('address/city')).toBe('London'); // touched recursively: component loaded
+  });
+
+  it('reads the view it is given (asOf)', async () => {
+    const before = db;
+    const r = await withDb(before, `[[:db/add ${ids['ada']} :person/name "Ada Lovelace"] [:db/retract ${ids['bob']} :person/friend ${ids['cy']}]]`);
+    const pattern = '[:person/name {:person/friend [:person/name]}]';
+    expect(await pull(r.dbAfter, pattern, ids['bob']!)).toEqual({
+      'person/name': 'Bob', 'person/friend': [{ 'person/name': 'Ada Lovelace' }],
+    });
+    expect(await pull(asOf(r.dbAfter, before.basisT), pattern, ids['bob']!)).toEqual({
+      'person/name': 'Bob', 'person/friend': [{ 'person/name': 'Ada' }, { 'person/name': 'Cy' }],
+    });
   });
 });
