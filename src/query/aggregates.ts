@@ -123,5 +123,3 @@ export function registerAggregate(name: string, fn: AggregateFn): void {
 export function aggregateFn(name: string): AggregateFn | undefined {
   return custom.get(name) ?? BUILT_IN.get(name);
 }
-
-export const isAggregateName = (name: string): boolean => custom.has(name) || BUILT_IN.has(name);

@@ -10,7 +10,7 @@
 import { CairnError, fail, show } from '../util/errors';
 import type { MaybePromise } from '../util/maybe';
 import { allOf as all, andThen as then } from './run';
-import type { Db, EntityRef, Value } from '../db/types';
+import type { Db, EntityRef } from '../db/types';
 import { comparable, compareValues, valuesEqual } from './values';
 
 export interface BuiltinEnv {
@@ -181,7 +181,8 @@ const strFns: Record<string, Builtin> = {
 
 const core: Record<string, Builtin> = {
   '=': f(1, V, (a) => chain(a, valuesEqual)),
-  '==': f(1, V, (a) => chain(a, (x, y) => num(x) == num(y))), // eslint-disable-line eqeqeq -- number/bigint
+  // Loose equality on purpose: numerically equal number and bigint (1 and 1n) are ==.
+  '==': f(1, V, (a) => chain(a, (x, y) => num(x) == num(y))),
   'not=': f(1, V, (a) => !chain(a, valuesEqual)),
   '!=': f(1, V, (a) => !chain(a, valuesEqual)),
   '<': f(1, V, ordered((c) => c < 0)),
@@ -205,7 +206,7 @@ const core: Record<string, Builtin> = {
   dec: f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x - 1n : x - 1; }),
   max: f(1, V, (a) => a.reduce((x, y) => (compareValues(y, x) > 0 ? y : x))),
   min: f(1, V, (a) => a.reduce((x, y) => (compareValues(y, x) < 0 ? y : x))),
-  'zero?': f(1, 1, ([a]) => num(a) == 0), // eslint-disable-line eqeqeq
+  'zero?': f(1, 1, ([a]) => num(a) == 0),
   'pos?': f(1, 1, ([a]) => num(a) > 0),
   'neg?': f(1, 1, ([a]) => num(a) < 0),
   'even?': f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x % 2n === 0n : x % 2 === 0; }),
@@ -277,8 +278,3 @@ for (const [k, v] of Object.entries(strFns)) {
 export function builtin(name: string): Builtin | undefined {
   return builtins.get(name);
 }
-
-/** Built-ins whose first argument is a source (get-else and friends). */
-export const SOURCE_FUNCTIONS: ReadonlySet<string> = new Set(['get-else', 'get-some', 'missing?']);
-
-export type { Value };

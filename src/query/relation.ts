@@ -1,8 +1,8 @@
 // Relations: the engine's intermediate results (DESIGN decision 7).
 //
 // Representation: `vars` names the columns (distinct variable names); `rows` are arrays of the
-// same length, row[i] the value of vars[i]. Rows may repeat (a bag) until a caller asks for
-// `distinct`; `distinct: true` records that they do not (pattern results, joins of sets,
+// same length, row[i] the value of vars[i]. Rows may repeat (a bag) until a projection removes
+// duplicates; `distinct: true` records that they do not (pattern results, joins of sets,
 // projections), so a projection onto every column can skip its hash set. Joins are hash joins
 // on the shared columns, building the table on the smaller side. Relations are never mutated
 // after construction, so sharing rows between them is safe.
@@ -144,10 +144,6 @@ export function project(r: Relation, vars: readonly string[]): Relation {
   return { vars, rows, distinct: true };
 }
 
-export function distinct(r: Relation): Relation {
-  return project(r, r.vars);
-}
-
 /** Union of relations over the same variables (columns matched by name), distinct. */
 export function union(vars: readonly string[], rels: readonly Relation[]): Relation {
   const seen = new Set<Key>();
@@ -164,8 +160,4 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
     }
   }
   return { vars, rows, distinct: true };
-}
-
-export function rowKey(row: readonly unknown[]): Key {
-  return keyAt(row, row.map((_, i) => i));
 }

@@ -23,20 +23,6 @@ export interface Source {
   estimate(bound: readonly unknown[]): MaybePromise<number>;
 }
 
-/** Position i of a tuple: a Datom's e a v tx added, or an array element. */
-export function field(t: Tuple, i: number): unknown {
-  if (Array.isArray(t)) return t[i];
-  const d = t as Datom;
-  switch (i) {
-    case 0: return d.e;
-    case 1: return d.a;
-    case 2: return d.v;
-    case 3: return d.tx;
-    case 4: return d.added;
-    default: return undefined;
-  }
-}
-
 export function isDb(x: unknown): x is Db {
   return typeof x === 'object' && x !== null && typeof (x as Db).search === 'function' && typeof (x as Db).entid === 'function';
 }
