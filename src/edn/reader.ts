@@ -264,7 +264,7 @@ class Reader {
           break;
         }
         default:
-          if (p + 1 >= this.len) break;
+          if (p + 1 >= this.len) this.fail('unterminated string', start);
           this.fail(`unsupported escape "\\${src[p + 1]}" in string`, p);
       }
     }

@@ -177,6 +177,19 @@ describe('parse -> print -> parse round trip', () => {
 });
 
 describe('reader on damaged input', () => {
+  it('every prefix of a valid text reads or fails with edn/parse', () => {
+    const text = '[:find ?e :where [?e :a "x\\"y\\\\z\\u00e9"] \\c \\newline #inst "2020-01-01T00:00:00Z" '
+      + '#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" {:k #{1 2N}} (f #_ g -1.5e3 2.5M ##-Inf) ; end\n]';
+    expect(readEdn(text)).toBeInstanceOf(Array);
+    for (let n = 0; n < text.length; n++) {
+      try {
+        readEdn(text.slice(0, n));
+      } catch (e) {
+        if (!(e instanceof CairnError) || e.code !== 'edn/parse') throw new Error(`prefix ${n}: ${String(e)}`);
+      }
+    }
+  });
+
   // Seeded mutations of valid texts: the reader either reads something or throws 'edn/parse';
   // never another kind of error (TypeError, RangeError, an unterminated loop).
   it('fails only with edn/parse', () => {
