@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Datom } from '../db/types';
 import { dbWith, expectError, facts, rows, tx } from './test-util';
 
 // Entities 13.. after the PEOPLE schema: 13 Ann, 14 Ann's address, 15/16 pets, 17 Bob.
@@ -68,6 +69,13 @@ describe('list ops', () => {
     const r = await tx(db, [['db/add', 'db/current-tx', 'person/name', 'the tx'], ['db/add', 13, 'person/friend', 'datomic.tx']]);
     const t = r.tempids['db/current-tx']!;
     expect(rows(r.txData)).toEqual([[t, 'person/name', 'the tx', true], [13, 'person/friend', t, true]]);
+  });
+
+  it('Datom objects in tx data are asserted or retracted (their tx is not reused)', async () => {
+    const db = await dbWith(undefined, BASE);
+    const r = await tx(db, [new Datom(13, 'person/nick', 'zz', 1, true), new Datom(13, 'person/nick', 'a', 1, false)]);
+    expect(rows(r.txData)).toEqual([[13, 'person/nick', 'zz', true], [13, 'person/nick', 'a', false]]);
+    expect(r.txData.every((d) => d.tx === r.tempids['db/current-tx'])).toBe(true);
   });
 
   it('cas failures', async () => {
