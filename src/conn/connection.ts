@@ -109,9 +109,10 @@ export class Conn {
 
   async #commitBatch(batch: Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      // Someone else may have moved the head since we last looked (another tab).
-      const head = await readHead(this.opened.store);
-      if (head === undefined || !sameBytes(head, this.#persisted.headBytes)) await this.#reload();
+      // No read of the head first: the CAS in putBatch detects another writer (another tab),
+      // and only then do we pay for a reload. Remote commits usually arrive before that anyway,
+      // through the coordinator's announcements.
+      if (attempt > 0) await this.#reload();
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const tail: TailEntry[] = [];
