@@ -1,0 +1,106 @@
+// Workloads 4 and 5: cold start of a persisted database in a fresh worker (CairnDB reading
+// lazily beside DataScript loading a snapshot), and warm queries in the worker against
+// DataScript in the same worker.
+
+import ds from 'datascript';
+import { connect, db, deleteDatabase, pullMany, q, release, transact } from '../../src/index';
+import { compare, type Comparison } from '../harness';
+import { people } from '../people';
+import { openRaw } from './raw-idb';
+import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, Q4, QUERIES } from './setup';
+import { SNAPSHOT_DB } from './write-workloads';
+
+const now = (): number => performance.now();
+
+export interface ColdFigures {
+  readonly pointMs: number;
+  readonly q4Ms: number;
+  readonly q4Rows: number;
+  readonly pointReads: ReadFigures;
+  readonly q4Reads: ReadFigures;
+}
+
+export interface ReadFigures {
+  readonly records: number;
+  readonly calls: number;
+  readonly nodes: number;
+  readonly byPrefix: Record<string, number>;
+}
+
+function reads(keys: readonly string[], calls: number): ReadFigures {
+  const byPrefix: Record<string, number> = {};
+  for (const k of keys) {
+    const p = k.slice(0, k.indexOf(':') + 1) || k;
+    byPrefix[p] = (byPrefix[p] ?? 0) + 1;
+  }
+  return { records: keys.length, calls, nodes: byPrefix['n:'] ?? 0, byPrefix };
+}
+
+/** Person whose attributes the point query asks for: one in the middle of the import. */
+export const pointPerson = (persons: number) => people(persons)[Math.floor(persons / 2)]!;
+
+/** Workload 4, CairnDB side: connect to the kept import and answer the point query, then q4. */
+export async function coldStartCairn(persons: number): Promise<ColdFigures> {
+  const rec = benchRecorder();
+  const p = pointPerson(persons);
+  rec.start();
+  const t0 = now();
+  const conn = await connect(benchConfig(`bench-import-${persons}`));
+  const point = (await q(POINT.cairn, db(conn), eidOf(p))) as unknown[][];
+  const t1 = now();
+  const pointRec = rec.stop();
+  if (canon(point) !== canon([[p.name, p.age]])) throw new Error(`cold point query answered ${JSON.stringify(point)}`);
+  rec.start();
+  const t2 = now();
+  const rows = (await q(Q4.cairn, db(conn))) as unknown[];
+  const t3 = now();
+  const q4Rec = rec.stop();
+  await release(conn);
+  return {
+    pointMs: t1 - t0, q4Ms: t3 - t2, q4Rows: rows.length,
+    pointReads: reads(pointRec.keysRead, pointRec.readCalls), q4Reads: reads(q4Rec.keysRead, q4Rec.readCalls),
+  };
+}
+
+/** Workload 4, DataScript side: read the snapshot record, parse, rebuild, answer the same queries. */
+export async function coldStartDs(persons: number): Promise<{ pointMs: number; q4Ms: number; q4Rows: number; readMs: number; parseMs: number }> {
+  const p = pointPerson(persons);
+  const t0 = now();
+  const raw = await openRaw(SNAPSHOT_DB);
+  const json = (await raw.get('kv', 'snapshot')) as string;
+  const tRead = now();
+  const data = JSON.parse(json) as unknown;
+  const tParse = now();
+  const d = ds.from_serializable(data);
+  const point = ds.q(POINT.ds, d, eidOf(p)) as unknown[][];
+  const t1 = now();
+  raw.close();
+  if (canon(point) !== canon([[p.name, p.age]])) throw new Error(`DataScript point query answered ${JSON.stringify(point)}`);
+  const t2 = now();
+  const rows = ds.q(Q4.ds, d) as unknown[];
+  const t3 = now();
+  return { pointMs: t1 - t0, q4Ms: t3 - t2, q4Rows: rows.length, readMs: tRead - t0, parseMs: tParse - tRead };
+}
+
+/** Workload 5: q1-q4 and pull-many on an IndexedDB-backed database, DataScript beside it. */
+export async function workerQueries(persons: number, iterations: number): Promise<Comparison[]> {
+  const ps = people(persons);
+  const conn = await freshDb('bench-queries');
+  for (const c of cairnChunks(ps, 20_000)) await transact(conn, c);
+  const cdb = db(conn);
+  const dsdb = dsDbOf(ps);
+  const rows: Comparison[] = [];
+  for (const w of QUERIES) {
+    const [a, b] = [canon(await q(w.cairn, cdb)), canon(ds.q(w.ds, dsdb))];
+    if (a !== b) throw new Error(`${w.name}: CairnDB and DataScript disagree`);
+    const n = (JSON.parse(a) as unknown[]).length;
+    rows.push(await compare(`${w.name} (${n} rows)`, () => q(w.cairn, cdb), () => ds.q(w.ds, dsdb), { target: 3, iterations }));
+  }
+  const ids = ps.slice(0, 1000).map(eidOf);
+  const star = await pullMany(cdb, '[*]', ids);
+  if (star.length !== 1000 || star.some((x) => x === null)) throw new Error('pull-many [*]: missing entities');
+  rows.push(await compare('pull-many 1,000 persons [*]', () => pullMany(cdb, '[*]', ids), () => ds.pull_many(dsdb, '[*]', ids), { target: 3, iterations }));
+  await release(conn);
+  await deleteDatabase(benchConfig('bench-queries'));
+  return rows;
+}

@@ -1,0 +1,137 @@
+// `npm run bench:browser`: serve bench/browser/ with Vite on 127.0.0.1:5175, drive Chromium
+// with Playwright through workloads 1-6, print a table, write bench/results/browser.json,
+// delete every IndexedDB database and the temporary browser profile, and stop.
+//
+// Flags: --quick (small sizes, a smoke run), --profile=<kind>[,<kind>] (after the run, run those
+// workloads on the page's main thread under Chrome's CPU profiler and write a self-time summary
+// to bench/results/browser-profile-<kind>.json).
+//
+// A persistent profile on disk, not Playwright's default off-the-record context: Chromium keeps
+// IndexedDB of off-the-record contexts in memory, which would make every floor meaningless.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright';
+import { createServer } from 'vite';
+import { launchOptions } from '../../test/chromium';
+import type { Comparison } from '../harness';
+import type { BoundaryFigures } from './page';
+import { summarizeProfile, type CpuProfile } from './profile';
+import type { WorkloadRequest } from './protocol';
+import type { ColdFigures } from './read-workloads';
+import { boundaryRows, coldRows, commitRows, groupRows, importRows, met, printRows, queryRows, type DsCold, type Row } from './report';
+import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloads';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profileKinds = (args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length).split(',') ?? []).filter(Boolean);
+
+const SIZES = quick
+  ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
+  : { commits: 1_000, group: 1_000, small: 20_000, large: 200_000, chunk: 20_000, queries: 20_000, qIter: 20, boundary: 10_000, bIter: 20, coldRuns: 3 };
+
+// The whole run must stop by itself, whatever happens in the browser.
+const WATCHDOG_MS = 20 * 60_000;
+const watchdog = setTimeout(() => {
+  console.error(`bench:browser: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
+  process.exit(2);
+}, WATCHDOG_MS);
+
+const server = await createServer({ configFile: 'bench/browser/vite.config.ts' });
+await server.listen();
+const profileDir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+const context = await chromium.launchPersistentContext(profileDir, launchOptions);
+let exitCode = 0;
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`[page] ${m.text()}`); });
+  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+  await page.goto('http://127.0.0.1:5175/bench/browser/index.html');
+  await page.waitForFunction(() => 'bench' in globalThis);
+  const call = <T>(fn: string, arg: unknown): Promise<T> => page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => unknown>>)['bench']![f]!(a), [fn, arg] as const) as Promise<T>;
+  const inWorker = async <T>(req: WorkloadRequest): Promise<{ result: T; wallMs: number }> => {
+    const t0 = Date.now();
+    const r = await call<{ result: T; wallMs: number }>('inWorker', req);
+    console.log(`  ${req.kind} ${JSON.stringify(req).slice(0, 80)}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+  const userAgent = await call<string>('userAgent', undefined);
+  console.log(`bench:browser on ${userAgent}${quick ? ' (quick)' : ''}`);
+
+  const commit = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
+  const group = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
+  const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
+  const large = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.large, chunk: SIZES.chunk, keep: true })).result;
+  const snapshot = (await inWorker<{ bytes: number; buildMs: number }>({ kind: 'ds-snapshot', persons: SIZES.large })).result;
+  // Cold starts alternate engines, each in a fresh worker; the median run is reported.
+  const colds: { cairn: ColdFigures; cairnWall: number; ds: DsCold; dsWall: number }[] = [];
+  for (let i = 0; i < SIZES.coldRuns; i++) {
+    const c = await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large });
+    const d = await inWorker<DsCold>({ kind: 'cold-ds', persons: SIZES.large });
+    colds.push({ cairn: c.result, cairnWall: c.wallMs, ds: d.result, dsWall: d.wallMs });
+  }
+  const byPoint = [...colds].sort((a, b) => a.cairn.pointMs - b.cairn.pointMs);
+  const cold = byPoint[Math.floor(byPoint.length / 2)]!;
+  const dsCold = [...colds].sort((a, b) => a.ds.pointMs - b.ds.pointMs)[Math.floor(colds.length / 2)]!;
+  const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
+  const boundary = await call<BoundaryFigures>('boundary', { persons: SIZES.boundary, iterations: SIZES.bIter });
+
+  // Depth of a 512-way tree holding the large import's datoms (every index holds them all).
+  const levels = Math.ceil(Math.log(large.datoms) / Math.log(512));
+  const rows: Row[] = [
+    ...commitRows(commit), ...groupRows(group, commit), ...importRows(small), ...importRows(large),
+    ...coldRows(cold.cairn, dsCold.ds, levels), ...queryRows(queries), ...boundaryRows(boundary),
+  ];
+  printRows(rows);
+
+  const profiles: Record<string, unknown> = {};
+  for (const kind of profileKinds) profiles[kind] = await profileOnMain(page, requestFor(kind));
+
+  console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, browser: userAgent, date: new Date().toISOString() };
+  if (!quick) {
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync('bench/results/browser.json', JSON.stringify({
+      machine, sizes: SIZES, rows: rows.map((r) => ({ ...r, met: met(r) })),
+      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, queries, boundary },
+    }, null, 2));
+    console.log('wrote bench/results/browser.json');
+  }
+
+  function requestFor(kind: string): WorkloadRequest {
+    switch (kind) {
+      case 'commit': return { kind: 'commit', n: 300 };
+      case 'group': return { kind: 'group', n: SIZES.group };
+      case 'import': return { kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false };
+      case 'cold-cairn': return { kind: 'cold-cairn', persons: SIZES.large };
+      case 'queries': return { kind: 'queries', persons: SIZES.queries, iterations: 10 };
+      default: throw new Error(`--profile: unknown workload ${kind}`);
+    }
+  }
+
+  async function profileOnMain(p: Page, req: WorkloadRequest): Promise<unknown> {
+    const cdp = await context.newCDPSession(p);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    const t0 = Date.now();
+    await call('onMain', req);
+    const wallMs = Date.now() - t0;
+    const { profile } = await cdp.send('Profiler.stop');
+    await cdp.detach();
+    const summary = { request: req, wallMs, ...summarizeProfile(profile as unknown as CpuProfile, 25) };
+    writeFileSync(`bench/results/browser-profile-${req.kind}.json`, JSON.stringify(summary, null, 2));
+    console.log(`wrote bench/results/browser-profile-${req.kind}.json (${wallMs} ms on the main thread)`);
+    return summary;
+  }
+} catch (e) {
+  console.error(e);
+  exitCode = 1;
+} finally {
+  await context.close();
+  rmSync(profileDir, { recursive: true, force: true });
+  await server.close();
+  clearTimeout(watchdog);
+}
+process.exit(exitCode);

@@ -1,0 +1,166 @@
+// Workloads 1-3 (commit latency, group commit, bulk import) and the DataScript snapshot that
+// workload 4 loads. Each runs inside one dedicated bench worker (or on the main thread when
+// profiled) and measures CairnDB and its floor/peer in the same realm, one after the other.
+
+import ds from 'datascript';
+import Dexie from 'dexie';
+import { deleteDB } from 'idb';
+import { db, deleteDatabase, q, release, transact } from '../../src/index';
+import { cairnEntity, people } from '../people';
+import { concatBytes, openRaw, rawBatch, rawPut, type Entry } from './raw-idb';
+import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb } from './setup';
+import { summarize, type Summary } from './stats';
+
+const now = (): number => performance.now();
+
+export interface CommitFigures {
+  readonly cairn: Summary;
+  /** One raw put of the commit's bytes (concatenated) in its own readwrite transaction. */
+  readonly floorSinglePut: Summary;
+  /** The commit's exact entries (same keys, same bytes) in one raw readwrite transaction. */
+  readonly floorSameBatch: Summary;
+  readonly bytesPerCommit: Summary;
+  readonly recordsPerCommit: Summary;
+}
+
+/**
+ * Workload 1: `n` one-entity transactions, each awaited. After each commit the floors write the
+ * bytes that commit wrote, so engine and floor sample the same moments of the disk's life.
+ */
+export async function commitLatency(n: number, warmup = 20): Promise<CommitFigures> {
+  const rec = benchRecorder();
+  const conn = await freshDb('bench-commit');
+  const raw = await openRaw('bench-raw-commit');
+  const ps = people(n + warmup, 11);
+  const cairn: number[] = [], single: number[] = [], same: number[] = [], bytes: number[] = [], records: number[] = [];
+  for (let i = 0; i < ps.length; i++) {
+    rec.start();
+    const t0 = now();
+    await transact(conn, [cairnEntity(ps[i]!)]);
+    const t1 = now();
+    const entries = rec.stop().batches.flat();
+    const blob = concatBytes(entries);
+    const t2 = now();
+    await rawPut(raw, `c${i}`, blob, DURABILITY);
+    const t3 = now();
+    await rawBatch(raw, entries.map(([k, v]) => [`b${i}:${k}`, v] as const), DURABILITY);
+    const t4 = now();
+    if (i < warmup) continue;
+    cairn.push(t1 - t0);
+    single.push(t3 - t2);
+    same.push(t4 - t3);
+    bytes.push(blob.length);
+    records.push(entries.length);
+  }
+  await release(conn);
+  await deleteDatabase(benchConfig('bench-commit'));
+  raw.close();
+  await deleteDB('bench-raw-commit');
+  return { cairn: summarize(cairn), floorSinglePut: summarize(single), floorSameBatch: summarize(same), bytesPerCommit: summarize(bytes), recordsPerCommit: summarize(records) };
+}
+
+export interface GroupFigures {
+  readonly txs: number;
+  readonly cairnMs: number;
+  readonly commits: number;
+  /** The engine's commit batches replayed raw, one transaction each, one after the other. */
+  readonly floorSameBatchesMs: number;
+  /** `txs` single-put transactions issued at once (IndexedDB queues them itself). */
+  readonly floorConcurrentPutsMs: number;
+}
+
+/** Workload 2: `n` transactions issued without awaiting each other. */
+export async function groupCommit(n: number): Promise<GroupFigures> {
+  const rec = benchRecorder();
+  const conn = await freshDb('bench-group');
+  const raw = await openRaw('bench-raw-group');
+  // A short warm-up so JIT and the IDB connection are as warm as in workload 1.
+  for (const p of people(20, 99)) await transact(conn, [cairnEntity(p)]);
+  const txs = people(n, 12).map((p) => [cairnEntity(p)]);
+  rec.start();
+  const t0 = now();
+  await Promise.all(txs.map((tx) => transact(conn, tx)));
+  const t1 = now();
+  const batches = rec.stop().batches;
+  const t2 = now();
+  for (const [i, b] of batches.entries()) await rawBatch(raw, b.map(([k, v]) => [`g${i}:${k}`, v] as const), DURABILITY);
+  const t3 = now();
+  // The same number of transactions' bytes, as independent single-put transactions in flight at once.
+  const perTx = concatBytes(batches.flat()).slice(0, Math.max(1, Math.round(batches.flat().reduce((s, [, v]) => s + v.length, 0) / n)));
+  const t4 = now();
+  await Promise.all(txs.map((_, i) => rawPut(raw, `p${i}`, perTx, DURABILITY)));
+  const t5 = now();
+  await release(conn);
+  await deleteDatabase(benchConfig('bench-group'));
+  raw.close();
+  await deleteDB('bench-raw-group');
+  return { txs: n, cairnMs: t1 - t0, commits: batches.length, floorSameBatchesMs: t3 - t2, floorConcurrentPutsMs: t5 - t4 };
+}
+
+export interface ImportFigures {
+  readonly persons: number;
+  readonly datoms: number;
+  readonly txs: number;
+  readonly cairnMs: number;
+  readonly records: number;
+  readonly bytes: number;
+  /** Every record the engine wrote (same keys, same bytes) in one raw readwrite transaction. */
+  readonly rawMs: number;
+  /** Dexie `bulkPut` of the same persons (one object each, primary key `id`, index on `name`). */
+  readonly dexieMs: number;
+}
+
+/**
+ * Workload 3: import `persons` (5 datoms each) in transactions of `chunk` persons, awaited in
+ * turn. With `keep`, the CairnDB database stays for the cold-start workload.
+ */
+export async function bulkImport(persons: number, chunk: number, keep: boolean): Promise<ImportFigures> {
+  const rec = benchRecorder();
+  const id = `bench-import-${persons}`;
+  const conn = await freshDb(id);
+  const ps = people(persons);
+  const chunks = cairnChunks(ps, chunk);
+  rec.start();
+  const t0 = now();
+  for (const c of chunks) await transact(conn, c);
+  const t1 = now();
+  const entries: Entry[] = rec.stop().batches.flat();
+  // A fast wrong import must not pass: the last person must be there under its expected id.
+  const last = ps[ps.length - 1]!;
+  const age = await q('[:find ?a . :in $ ?e :where [?e :age ?a]]', db(conn), eidOf(last));
+  if (age !== last.age) throw new Error(`import ${persons}: person ${eidOf(last)} has age ${String(age)}, expected ${last.age}`);
+  await release(conn);
+  if (!keep) await deleteDatabase(benchConfig(id));
+
+  const raw = await openRaw('bench-raw-import');
+  const t2 = now();
+  await rawBatch(raw, entries, DURABILITY);
+  const t3 = now();
+  raw.close();
+  await deleteDB('bench-raw-import');
+  const bytes = entries.reduce((s, [, v]) => s + v.length, 0);
+  const records = entries.length;
+  entries.length = 0; // let the copies go before Dexie runs
+
+  const dexie = new Dexie('bench-dexie-import');
+  dexie.version(1).stores({ people: 'id, name' });
+  await dexie.open();
+  const t4 = now();
+  await dexie.table('people').bulkPut(ps as unknown as object[]);
+  const t5 = now();
+  dexie.close();
+  await Dexie.delete('bench-dexie-import');
+  return { persons, datoms: persons * 5, txs: chunks.length, cairnMs: t1 - t0, records, bytes, rawMs: t3 - t2, dexieMs: t5 - t4 };
+}
+
+export const SNAPSHOT_DB = 'bench-ds-snapshot';
+
+/** How apps persist DataScript today: `serializable` -> JSON string -> one IndexedDB record. */
+export async function prepareDsSnapshot(persons: number): Promise<{ bytes: number; buildMs: number }> {
+  const t0 = now();
+  const json = JSON.stringify(ds.serializable(dsDbOf(people(persons))));
+  const raw = await openRaw(SNAPSHOT_DB);
+  await rawPut(raw, 'snapshot', json, DURABILITY);
+  raw.close();
+  return { bytes: json.length, buildMs: now() - t0 };
+}
