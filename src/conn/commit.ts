@@ -14,7 +14,9 @@
 // query needs one.
 //
 // The tail is the datoms since the last fold, in order; a retraction also carries the tx of the
-// assertion it removes (its prior), so replay needs no index read.
+// assertion it removes (its prior), so replay needs no index read. Each transaction's entries
+// are encoded once, into a *segment*; commits carry the open segments as bytes, so a commit
+// costs O(its own datoms) to encode, not O(tail).
 
 import { Datom, type Value } from '../db/types';
 import { DbValue, type DbState } from '../db/db';
@@ -50,13 +52,20 @@ export interface CommitRecord {
   readonly lastTxInstant: number;
   readonly schema: string; // key of the schema record (as of the last fold)
   readonly roots: Readonly<Partial<Record<StoredIndexName, { readonly address: NodeAddress; readonly meta: IndexMeta }>>>;
-  readonly tail: { readonly sealed: readonly string[]; readonly open: readonly TailEntry[]; readonly count: number };
+  /** sealed: keys of t: records; open: segments since the last seal; count: datoms in the tail. */
+  readonly tail: { readonly sealed: readonly string[]; readonly open: readonly Uint8Array[]; readonly openCount: number; readonly count: number };
   /**
-   * What each transaction of this commit reported, for listeners in other tabs. `txData` is
-   * null when the commit carried more than REPORT_DATOMS_MAX datoms (bulk imports), so a
-   * commit record never duplicates a whole import.
+   * What each transaction of this commit reported, for listeners in other tabs: its segment
+   * (txData) — null when the commit carried more than REPORT_DATOMS_MAX datoms (bulk imports),
+   * so a commit record never duplicates a whole import.
    */
-  readonly reports: readonly { readonly txData: readonly TailEntry[] | null; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[] | null;
+  readonly reports: readonly CommitReport[] | null;
+}
+
+export interface CommitReport {
+  readonly segment: Uint8Array | null;
+  readonly tempids: Record<string, number>;
+  readonly txMeta: Record<string, unknown>;
 }
 
 /** What a connection remembers about the commit its current Db came from. */
@@ -68,8 +77,17 @@ export interface Persisted {
 
 export interface CommitInput {
   readonly db: DbValue; // the Db after every transaction of this commit
-  readonly tail: readonly TailEntry[]; // their datoms, in order, with priors
-  readonly reports: CommitRecord['reports'];
+  /** Per transaction, in order: its tail entries (datoms with priors) and what it reported. */
+  readonly txs: readonly { readonly entries: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+}
+
+/** Encode one transaction's tail entries (a segment). */
+export function encodeSegment(codec: Codec, entries: readonly TailEntry[]): Uint8Array {
+  return codec.encode(entries, 'tail');
+}
+
+export function decodeSegment(codec: Codec, bytes: Uint8Array, key?: string): TailEntry[] {
+  return codec.decode(bytes, { kind: 'tail', ...(key !== undefined ? { key } : {}) }) as TailEntry[];
 }
 
 let idCounter = 0;
@@ -110,6 +128,7 @@ export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
 
 /** Tail entries for a transaction's datoms; priors are looked up in the Db before it. */
 export async function tailEntries(dbBefore: DbValue, txData: readonly Datom[]): Promise<TailEntry[]> {
+  if (txData.every((d) => d.added)) return txData.map((d) => [d.e, d.a, d.v, d.tx, 1] as const);
   const out: TailEntry[] = [];
   const local = new Map<string, number>(); // e|a|v asserted earlier in this tx -> its tx
   for (const d of txData) {
@@ -162,7 +181,7 @@ export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Code
     id: newId(), parent: null, time: Date.now(),
     config: { schemaFlexibility: db.config.schemaFlexibility, keepHistory: db.config.keepHistory, index, branchingFactor },
     maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey, roots, tail: { sealed: [], open: [], count: 0 }, reports: null,
+    schema: schemaKey, roots, tail: { sealed: [], open: [], openCount: 0, count: 0 }, reports: null,
   };
   const head = codec.encode({ commit: commit.id }, 'ref');
   const entries: [string, Uint8Array][] = [
@@ -186,7 +205,10 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
   let foldedRaw = prev.foldedRaw;
   let roots = p.roots;
   let tail: CommitRecord['tail'];
-  const count = p.tail.count + input.tail.length;
+  let added = 0;
+  for (const t of input.txs) added += t.entries.length;
+  const count = p.tail.count + added;
+  const segments = input.txs.map((t) => (count > foldAt && added > REPORT_DATOMS_MAX ? null : encodeSegment(codec, t.entries)));
 
   if (count > foldAt) {
     const ix = indexesOf(db.state);
@@ -202,7 +224,7 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     }
     db = new DbValue(withIndexes(db.state, ix));
     roots = newRoots;
-    tail = { sealed: [], open: [], count: 0 };
+    tail = { sealed: [], open: [], openCount: 0, count: 0 };
     for (const e of nodes.takePending()) entries.push(e);
     if (db.state.raw !== prev.foldedRaw) {
       schemaKey = `s:${newId()}`;
@@ -210,21 +232,25 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
       entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
     }
   } else {
-    const sealed = p.tail.sealed.slice();
-    let open = p.tail.open.concat(input.tail);
-    while (open.length >= TAIL_CHUNK) {
+    let sealed = p.tail.sealed;
+    let open = p.tail.open.concat(segments as Uint8Array[]);
+    let openCount = p.tail.openCount + added;
+    if (openCount >= TAIL_CHUNK) {
+      // Seal the open segments into their own record; the commit keeps only its key.
       const key = `t:${newId()}`;
-      entries.push([key, codec.encode(open.slice(0, TAIL_CHUNK), 'tail')]);
-      sealed.push(key);
-      open = open.slice(TAIL_CHUNK);
+      entries.push([key, codec.encode(open, 'tail')]);
+      sealed = sealed.concat(key);
+      open = [];
+      openCount = 0;
     }
-    tail = { sealed, open, count };
+    tail = { sealed, open, openCount, count };
   }
 
+  const reports: CommitReport[] = input.txs.map((t, i) => ({ segment: segments[i] ?? null, tempids: t.tempids, txMeta: t.txMeta }));
   const commit: CommitRecord = {
     id: newId(), parent: p.id, time: Date.now(), config: p.config,
     maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey, roots, tail, reports: input.reports,
+    schema: schemaKey, roots, tail, reports,
   };
   const head = codec.encode({ commit: commit.id }, 'ref');
   entries.push([`c:${commit.id}`, codec.encode(commit, 'commit')], [HEAD_KEY, head]);
@@ -258,8 +284,10 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   });
   const raw = schemaFromJson(codec.decode(values[0]!, { key: keys[0]!, kind: 'meta' }) as SchemaJson);
   const tail: TailEntry[] = [];
-  for (let i = 1; i < values.length; i++) for (const t of codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as TailEntry[]) tail.push(t);
-  for (const t of commit.tail.open) tail.push(t);
+  const segments: Uint8Array[] = [];
+  for (let i = 1; i < values.length; i++) for (const seg of codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as Uint8Array[]) segments.push(seg);
+  for (const seg of commit.tail.open) segments.push(seg);
+  for (const seg of segments) for (const t of decodeSegment(codec, seg)) tail.push(t);
 
   const c = commit.config;
   const tree = (name: StoredIndexName): SortedSet<Datom> => {

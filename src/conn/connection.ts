@@ -15,7 +15,7 @@ import type { OpenedStore } from '../store';
 import { isCairnError, CairnError } from '../util/errors';
 import { withDb } from '../tx';
 import type { TransactInput } from '../engine';
-import { commitRecords, readHead, REPORT_DATOMS_MAX, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
+import { commitRecords, decodeSegment, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
 import { localCoordinator, type Coordinator } from './coordinator';
 import type { StoreNodeStorage } from './node-storage';
 
@@ -115,11 +115,11 @@ export class Conn {
       if (attempt > 0) await this.#reload();
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
-      const tail: TailEntry[] = [];
+      const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
-          for (const t of await tailEntries(db, report.txData)) tail.push(t); // no spread: 100k args overflow the stack
+          txs.push({ entries: await tailEntries(db, report.txData), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
         } catch (e) {
@@ -127,11 +127,9 @@ export class Conn {
         }
       }
       if (ok.length === 0) return;
-      const small = tail.length <= REPORT_DATOMS_MAX;
-      const reports = ok.map(({ report }) => ({ txData: small ? report.txData.map(toEntry) : null, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) }));
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
-        result = await commitRecords(this.#persisted, { db, tail, reports }, this.nodes, this.opened.codec, this.foldAt);
+        result = await commitRecords(this.#persisted, { db, txs }, this.nodes, this.opened.codec, this.foldAt);
         await this.opened.store.putBatch(result.entries, { cas: { key: result.entries[result.entries.length - 1]![0], expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
@@ -176,7 +174,8 @@ export class Conn {
     this.#persisted = persisted;
     for (const c of missed) {
       for (const r of c.reports ?? []) {
-        this.#fire({ dbBefore: before, dbAfter: db, txData: r.txData?.map(fromEntry) ?? [], tempids: r.tempids, txMeta: r.txMeta });
+        const txData = r.segment === null ? [] : decodeSegment(this.opened.codec, r.segment).map(fromEntry);
+        this.#fire({ dbBefore: before, dbAfter: db, txData, tempids: r.tempids, txMeta: r.txMeta });
       }
     }
   }
@@ -225,10 +224,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function toEntry(d: Datom): TailEntry {
-  return [d.e, d.a, d.v, d.tx, d.added ? 1 : 0];
 }
 
 function fromEntry(t: TailEntry): Datom {
