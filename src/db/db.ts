@@ -267,7 +267,7 @@ export class DbValue implements Db {
     const st = this.state;
     const prefix = PREFIX_COMPARATORS[idx];
     const cur = st[idx].count(b, b, prefix);
-    if (!this.filter.history && this.filter.asOf === undefined || st.temporal === null) return cur;
+    if ((!this.filter.history && this.filter.asOf === undefined) || st.temporal === null) return cur;
     const tmp = st.temporal[idx].count(b, b, prefix);
     return then(cur, (c) => then(tmp, (t) => c + t));
   }
