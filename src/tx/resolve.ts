@@ -157,6 +157,13 @@ class Resolver {
   }
 
   private afterOwners(): MaybePromise<Resolved> {
+    if (this.ownerKeys.length === 0) {
+      // no identity values held by tempids: no upsert and no unions, every tempid is new
+      let next = this.db.state.maxEid;
+      for (const t of this.norm.tempidOrder) if (this.used.has(t)) this.tempEid.set(t, ++next);
+      this.next = next;
+      return this.lookups();
+    }
     // groups -> existing entity (upsert) or conflict
     const groupVia = new Map<string, string>();
     for (const k of this.ownerKeys) {
@@ -182,7 +189,11 @@ class Resolver {
     }
     this.next = next;
     for (const t of this.used) this.tempEid.set(t, this.groupEid.get(this.uf.find(t))!);
-    // lookup refs and idents
+    return this.lookups();
+  }
+
+  /** Lookup refs and idents in entity and ref-value positions. */
+  private lookups(): MaybePromise<Resolved> {
     for (const op of this.norm.ops) {
       this.visit(op.e);
       if ((op.op === 'add' || op.op === 'retract' || op.op === 'cas') && op.v?.kind === 'ref') this.visit(op.v.ref);
