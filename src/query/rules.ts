@@ -14,7 +14,8 @@ import { fail } from '../util/errors';
 import type { Arg, Binding, Clause, RuleBranch, Rules, Term } from './ast';
 import { clauseVars } from './ast';
 import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
-import { clauseBinds, evalClauses } from './engine';
+import { clauseBinds, evalClauses, sourceOf } from './engine';
+import { closureShape, evalClosure } from './closure';
 import type { Env, Fixpoint, RuleInfo, Table } from './env';
 import { evalOr } from './logic';
 import { printClause } from './print';
@@ -179,9 +180,11 @@ function listNeeds(clauses: readonly Clause[], others: ReadonlySet<string>, env:
 export function* evalRuleCall(c: RuleCall, env: Env, ctx: Ctx): Step<Ctx> {
   const scc = env.ruleInfo.recursive.get(c.name);
   if (scc === undefined) return yield* evalOr(expandRule(c, env), env, ctx);
-  branchesOf(c, env);
+  const branches = branchesOf(c, env);
   const callEnv = c.src === null ? env : { ...env, defaultSrc: c.src };
   if (env.fix !== null && env.fix.state.scc.has(c.name)) return lookup(c, callEnv, ctx);
+  const shape = scc.size === 1 && sourceOf(callEnv, null).db !== null ? closureShape(c.name, branches) : null;
+  if (shape !== null) return yield* evalClosure(c, shape, callEnv, ctx);
   return yield* fixpoint(c, scc, callEnv, ctx);
 }
 
