@@ -10,7 +10,8 @@ const db = fixtureDb({ name: {}, age: {}, friend: { ref: true, many: true } }, [
 type Case = [name: string, query: string, inputs: unknown[], code: string, message: RegExp];
 
 const cases: Case[] = [
-  ['EDN syntax error', '[:find ?e :where [?e :name]', [db], 'edn/parse', /./],
+  ['EDN syntax error, with its position', '[:find ?e :where [?e :name]', [db], 'query/parse', /Malformed query: .*line 1, column 1/],
+  ['EDN syntax error inside', '[:find ?e :where [?e :name "x]]', [db], 'query/parse', /Malformed query: .*line 1/],
   ['not a query', '"hello"', [db], 'query/parse', /vector or a map/],
   ['no :find', '[:where [?e :name ?n]]', [db], 'query/parse', /no :find/],
   ['unknown section', '[:find ?e :wher [?e :name]]', [db], 'query/parse', /Unknown query section :wher/],
@@ -37,6 +38,7 @@ const cases: Case[] = [
   ['function throwing', '[:find ?e :where [?e :name ?n] [(subs ?n 1 2 3)]]', [db], 'query/arity', /'subs'/],
   ['arithmetic on a string', '[:find ?x :where [?e :name ?n] [(+ ?n 1) ?x]]', [db], 'query/execution', /Expected a number, got "Ivan"/],
   ['malformed rules', '[:find ?e :in $ % :where (r ?e)]', [db, '[(r ?a)]'], 'query/parse', /rule 0/],
+  ['rules that are not EDN', '[:find ?e :in $ % :where (r ?e)]', [db, '[[(r ?a) [?a :name _]]'], 'query/parse', /Malformed rules/],
 ];
 
 describe('query errors', () => {

@@ -37,7 +37,7 @@
 
 import { readEdn } from '../edn/reader';
 import { isKeyword, isList, isSymbol, List, Uuid, type EdnValue } from '../edn/types';
-import { fail } from '../util/errors';
+import { CairnError, fail, isCairnError } from '../util/errors';
 import type { Arg, Binding, Clause, Const, FindElem, FindSpec, InBinding, Query, ReturnMaps, RuleBranch, Rules, Term } from './ast';
 import { printForm } from './print';
 
@@ -49,6 +49,18 @@ function parseError(path: string, message: string, form?: unknown): never {
 const symName = (x: unknown): string | null => (isSymbol(x) ? x.name : null);
 const isVarSym = (x: unknown): boolean => isSymbol(x) && x.name.startsWith('?');
 const isSrcSym = (x: unknown): boolean => isSymbol(x) && x.name.startsWith('$');
+
+/** Read EDN text; a syntax error becomes 'query/parse' with the reader's line, column and offset. */
+function readText(text: string, what: string): unknown {
+  try {
+    return readEdn(text);
+  } catch (err) {
+    if (isCairnError(err, 'edn/parse')) {
+      throw new CairnError('query/parse', `Malformed ${what}: ${err.message}`, { ...err.data, path: what }, { cause: err });
+    }
+    throw err;
+  }
+}
 
 /** An EDN constant as the JS value a datom would hold (keywords -> ':ns/name'). */
 export function ednToValue(x: unknown): unknown {
@@ -68,7 +80,7 @@ export function constant(x: unknown): Const {
 /** The top level: EDN text, a vector or map form, or a JS object { find, in, where, ... }. */
 export function parseQueryForm(input: unknown): Query {
   let form: unknown = input;
-  if (typeof input === 'string') form = readEdn(input);
+  if (typeof input === 'string') form = readText(input, 'query');
   if (Array.isArray(form)) return parseSections(splitVector(form));
   if (form instanceof Map) {
     const sections = new Map<string, unknown[]>();
@@ -285,7 +297,7 @@ function parseRuleVars(x: unknown, path: string): { required: string[]; all: str
 
 // rules = [[(rule-name rule-vars...) clause+]+]
 export function parseRules(input: unknown): Rules {
-  const form = typeof input === 'string' ? readEdn(input) : input;
+  const form = typeof input === 'string' ? readText(input, 'rules') : input;
   if (!Array.isArray(form)) return parseError('rules', 'Rules must be a vector of rule branches', form);
   const out = new Map<string, RuleBranch[]>();
   form.forEach((branch: unknown, i) => {
