@@ -173,11 +173,16 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
   const inVars = c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : []));
   const outVars = binding === null ? [] : [...new Set(bindingVars(binding))];
   const bound = boundVars(ctx);
-  const { merged, rest } = mergeFor(ctx, [...inVars, ...outVars.filter((v) => bound.has(v))]);
+  // Variables held by one-row relations (:in scalars, mostly) are read as constants, so the
+  // call does not multiply its input with them.
+  const scalars = new Map<string, unknown>();
+  for (const r of ctx.rels) if (r.rows.length === 1) r.vars.forEach((v, i) => scalars.set(v, r.rows[0]![i]));
+  const needed = [...inVars, ...outVars.filter((v) => bound.has(v))].filter((v) => !scalars.has(v));
+  const { merged, rest } = mergeFor(ctx, needed);
   const cols = new Map(merged.vars.map((v, i) => [v, i]));
   const results: MaybePromise<unknown>[] = merged.rows.map((row) => {
     try {
-      return fn(c.args.map((a) => argValue(a, row, cols, env)));
+      return fn(c.args.map((a) => (a.kind === 'var' && !cols.has(a.name) ? scalars.get(a.name) : argValue(a, row, cols, env))));
     } catch (err) {
       if (err instanceof Error && err.name === 'CairnError') throw err;
       return fail('query/execution', `${printClause(c)} threw: ${err instanceof Error ? err.message : String(err)}`, { clause: printClause(c) });
@@ -188,7 +193,7 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
     const rows = merged.rows.filter((_, i) => values[i] !== null && values[i] !== undefined && values[i] !== false);
     return { rels: [...rest, { vars: merged.vars, rows, distinct: merged.distinct }] };
   }
-  const newVars = outVars.filter((v) => !cols.has(v));
+  const newVars = outVars.filter((v) => !cols.has(v) && !scalars.has(v));
   const vars = [...merged.vars, ...newVars];
   const rows: unknown[][] = [];
   merged.rows.forEach((row, i) => {
@@ -198,7 +203,9 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
       for (const v of outVars) {
         const x = b.get(v);
         const at = cols.get(v);
-        if (at !== undefined) { if (!valuesEqual(row[at], x)) ok = false; } else out.push(x);
+        if (at !== undefined) { if (!valuesEqual(row[at], x)) ok = false; }
+        else if (scalars.has(v)) { if (!valuesEqual(scalars.get(v), x)) ok = false; }
+        else out.push(x);
       }
       if (ok) rows.push(out);
     }

@@ -119,6 +119,9 @@ describe('predicates and functions', () => {
     ['tuple / untuple', '[:find ?y :where [(tuple 1 2) ?t] [(untuple ?t) [_ ?y]]]', [], [[2]]],
     ['re-matches', '[:find ?n :where [?e :name ?n] [(re-matches "P.*r" ?n)]]', [], [['Petr']]],
     ['count of a string', '[:find ?c . :where [1 :name ?n] [(count ?n) ?c]]', [], 4],
+    ['predicate against an :in scalar', '[:find ?e :in $ ?min :where [?e :age ?a] [(> ?a ?min)]]', ['$db', 20], [[2], [3], [4]]],
+    ['function output unified with an :in scalar', '[:find ?e :in $ ?t :where [?e :age ?a] [(* ?a 2) ?t]]', ['$db', 30], [[1]]],
+    ['predicate on :in scalars only', '[:find ?e :in $ ?x :where [?e :age 15] [(> ?x 1)]]', ['$db', 0], []],
     ['nested q', '[:find ?c . :in $ :where [(q "[:find (count ?e) . :where [?e :age 37]]" $) ?c]]', ['$db'], 2],
   ]);
 });
