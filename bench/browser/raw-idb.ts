@@ -30,6 +30,17 @@ export async function rawBatch(db: RawDb, entries: readonly Entry[], durability:
   await tx.done;
 }
 
+/**
+ * CairnDB's commit protocol on bare IDB: inside one readwrite transaction, read `casKey`
+ * (the head, compare-and-set), and only once it is back put the entries.
+ */
+export async function rawCasBatch(db: RawDb, casKey: string, entries: readonly Entry[], durability: Durability): Promise<void> {
+  const tx = db.transaction('kv', 'readwrite', { durability });
+  await tx.store.get(casKey);
+  for (const [k, v] of entries) void tx.store.put(v, k);
+  await tx.done;
+}
+
 export function concatBytes(entries: readonly Entry[]): Uint8Array {
   const out = new Uint8Array(entries.reduce((n, [, v]) => n + v.length, 0));
   let at = 0;

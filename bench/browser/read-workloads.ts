@@ -7,7 +7,7 @@ import { connect, db, deleteDatabase, pullMany, q, release, transact } from '../
 import { compare, type Comparison } from '../harness';
 import { people } from '../people';
 import { openRaw } from './raw-idb';
-import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, Q4, QUERIES } from './setup';
+import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, profiled, Q4, QUERIES } from './setup';
 import { SNAPSHOT_DB } from './write-workloads';
 
 const now = (): number => performance.now();
@@ -40,19 +40,21 @@ function reads(keys: readonly string[], calls: number): ReadFigures {
 export const pointPerson = (persons: number) => people(persons)[Math.floor(persons / 2)]!;
 
 /** Workload 4, CairnDB side: connect to the kept import and answer the point query, then q4. */
-export async function coldStartCairn(persons: number): Promise<ColdFigures> {
+export async function coldStartCairn(persons: number, profile: boolean): Promise<ColdFigures> {
   const rec = benchRecorder();
   const p = pointPerson(persons);
   rec.start();
   const t0 = now();
-  const conn = await connect(benchConfig(`bench-import-${persons}`));
-  const point = (await q(POINT.cairn, db(conn), eidOf(p))) as unknown[][];
+  const { conn, point } = await profiled(profile, 'cold-point', async () => {
+    const c = await connect(benchConfig(`bench-import-${persons}`));
+    return { conn: c, point: (await q(POINT.cairn, db(c), eidOf(p))) as unknown[][] };
+  });
   const t1 = now();
   const pointRec = rec.stop();
   if (canon(point) !== canon([[p.name, p.age]])) throw new Error(`cold point query answered ${JSON.stringify(point)}`);
   rec.start();
   const t2 = now();
-  const rows = (await q(Q4.cairn, db(conn))) as unknown[];
+  const rows = (await profiled(profile, 'cold-q4', () => q(Q4.cairn, db(conn)))) as unknown[];
   const t3 = now();
   const q4Rec = rec.stop();
   await release(conn);
@@ -103,4 +105,22 @@ export async function workerQueries(persons: number, iterations: number): Promis
   await release(conn);
   await deleteDatabase(benchConfig('bench-queries'));
   return rows;
+}
+
+/** For --profile: load the query dataset, then run one named query `iterations` times as a console profile. */
+export async function profileQuery(persons: number, name: string, iterations: number): Promise<{ ms: number }> {
+  const spec = QUERIES.find((w) => w.name === name);
+  if (spec === undefined) throw new Error(`no query named ${name}`);
+  const conn = await freshDb('bench-query-profile');
+  for (const c of cairnChunks(people(persons), 20_000)) await transact(conn, c);
+  const cdb = db(conn);
+  for (let i = 0; i < 5; i++) await q(spec.cairn, cdb);
+  const t0 = now();
+  await profiled(true, `query-${name}`, async () => {
+    for (let i = 0; i < iterations; i++) await q(spec.cairn, cdb);
+  });
+  const ms = (now() - t0) / iterations;
+  await release(conn);
+  await deleteDatabase(benchConfig('bench-query-profile'));
+  return { ms };
 }

@@ -30,6 +30,7 @@ export function commitRows(c: CommitFigures): Row[] {
     { workload: '1. commit latency, median', cairn: c.cairn.median, peer: c.floorSinglePut.median, peerName: 'raw idb put, own tx', unit: 'ms', ratioOf: 'cairn / floor', ratio: c.cairn.median / c.floorSinglePut.median, target: { atMost: 1.5 }, note: `${c.bytesPerCommit.median} B, ${c.recordsPerCommit.median} records per commit` },
     { workload: '1. commit latency, p95', cairn: c.cairn.p95, peer: c.floorSinglePut.p95, peerName: 'raw idb put, own tx', unit: 'ms', ratioOf: 'cairn / floor', ratio: c.cairn.p95 / c.floorSinglePut.p95, target: { atMost: 1.5 } },
     { workload: '1. commit latency, median (same records)', cairn: c.cairn.median, peer: c.floorSameBatch.median, peerName: 'raw idb, same puts, one tx', unit: 'ms', ratioOf: 'cairn / floor', ratio: c.cairn.median / c.floorSameBatch.median },
+    { workload: '1. commit latency, median (records + CAS)', cairn: c.cairn.median, peer: c.floorCasBatch.median, peerName: 'raw idb, head get + same puts, one tx', unit: 'ms', ratioOf: 'cairn / floor', ratio: c.cairn.median / c.floorCasBatch.median },
   ];
 }
 

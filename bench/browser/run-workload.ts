@@ -2,18 +2,19 @@
 // by the page's main thread (where Chrome's CPU profiler can be attached over CDP).
 
 import type { WorkloadRequest } from './protocol';
-import { coldStartCairn, coldStartDs, workerQueries } from './read-workloads';
+import { coldStartCairn, coldStartDs, profileQuery, workerQueries } from './read-workloads';
 import { bulkImport, commitLatency, groupCommit, prepareDsSnapshot } from './write-workloads';
 
 export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
   switch (r.kind) {
-    case 'commit': return commitLatency(r.n);
-    case 'group': return groupCommit(r.n);
-    case 'import': return bulkImport(r.persons, r.chunk, r.keep);
+    case 'commit': return commitLatency(r.n, r.profile ?? false);
+    case 'group': return groupCommit(r.n, r.profile ?? false);
+    case 'import': return bulkImport(r.persons, r.chunk, r.keep, r.profile ?? false);
     case 'ds-snapshot': return prepareDsSnapshot(r.persons);
-    case 'cold-cairn': return coldStartCairn(r.persons);
+    case 'cold-cairn': return coldStartCairn(r.persons, r.profile ?? false);
     case 'cold-ds': return coldStartDs(r.persons);
     case 'queries': return workerQueries(r.persons, r.iterations);
+    case 'query-profile': return profileQuery(r.persons, r.query, r.iterations);
     default: {
       const never: never = r;
       throw new Error(`unknown workload ${JSON.stringify(never)}`);

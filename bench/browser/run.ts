@@ -101,29 +101,35 @@ try {
 
   function requestFor(kind: string): WorkloadRequest {
     switch (kind) {
-      case 'commit': return { kind: 'commit', n: 300 };
-      case 'group': return { kind: 'group', n: SIZES.group };
-      case 'import': return { kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false };
-      case 'cold-cairn': return { kind: 'cold-cairn', persons: SIZES.large };
-      case 'queries': return { kind: 'queries', persons: SIZES.queries, iterations: 10 };
-      default: throw new Error(`--profile: unknown workload ${kind}`);
+      case 'commit': return { kind: 'commit', n: 300, profile: true };
+      case 'group': return { kind: 'group', n: SIZES.group, profile: true };
+      case 'import': return { kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false, profile: true };
+      case 'cold': return { kind: 'cold-cairn', persons: SIZES.large, profile: true };
+      case 'q3': case 'q4': return { kind: 'query-profile', persons: SIZES.queries, query: kind, iterations: 50 };
+      default: throw new Error(`--profile: unknown workload ${kind} (commit, group, import, cold, q3, q4)`);
     }
   }
 
+  /** Run `req` on the main thread; collect the console profiles its CairnDB sections record. */
   async function profileOnMain(p: Page, req: WorkloadRequest): Promise<unknown> {
     const cdp = await context.newCDPSession(p);
+    const sections: { title: string; summary: ReturnType<typeof summarizeProfile> }[] = [];
+    cdp.on('Profiler.consoleProfileFinished', (ev) => {
+      sections.push({ title: ev.title ?? '', summary: summarizeProfile(ev.profile as unknown as CpuProfile, 30) });
+    });
     await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     const t0 = Date.now();
-    await call('onMain', req);
+    const result = await call('onMain', req);
     const wallMs = Date.now() - t0;
-    const { profile } = await cdp.send('Profiler.stop');
+    await new Promise((r) => setTimeout(r, 500)); // let the last consoleProfileFinished arrive
+    await cdp.send('Profiler.disable');
     await cdp.detach();
-    const summary = { request: req, wallMs, ...summarizeProfile(profile as unknown as CpuProfile, 25) };
-    writeFileSync(`bench/results/browser-profile-${req.kind}.json`, JSON.stringify(summary, null, 2));
-    console.log(`wrote bench/results/browser-profile-${req.kind}.json (${wallMs} ms on the main thread)`);
-    return summary;
+    const name = req.kind === 'query-profile' ? req.query : req.kind;
+    const out = { request: req, wallMs, result, sections };
+    writeFileSync(`bench/results/browser-profile-${name}.json`, JSON.stringify(out, null, 2));
+    console.log(`wrote bench/results/browser-profile-${name}.json (${sections.length} sections, ${wallMs} ms on the main thread)`);
+    return out;
   }
 } catch (e) {
   console.error(e);

@@ -83,3 +83,18 @@ export const POINT = {
 export function canon(rows: unknown): string {
   return JSON.stringify((rows as unknown[][]).map((r) => JSON.stringify(r.map((x) => (typeof x === 'string' && x.startsWith(':') ? x.slice(1) : x)))).sort());
 }
+
+/**
+ * Run `f` as one console profile named `label` when `on`: with Chrome's Profiler domain enabled
+ * over CDP (the runner's --profile), the profile of exactly this section comes back as a
+ * Profiler.consoleProfileFinished event; otherwise nothing is recorded.
+ */
+export async function profiled<T>(on: boolean, label: string, f: () => Promise<T>): Promise<T> {
+  if (!on) return f();
+  console.profile(label);
+  try {
+    return await f();
+  } finally {
+    console.profileEnd(label);
+  }
+}

@@ -7,8 +7,8 @@ import Dexie from 'dexie';
 import { deleteDB } from 'idb';
 import { db, deleteDatabase, q, release, transact } from '../../src/index';
 import { cairnEntity, people } from '../people';
-import { concatBytes, openRaw, rawBatch, rawPut, type Entry } from './raw-idb';
-import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb } from './setup';
+import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, type Entry } from './raw-idb';
+import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb, profiled } from './setup';
 import { summarize, type Summary } from './stats';
 
 const now = (): number => performance.now();
@@ -19,6 +19,8 @@ export interface CommitFigures {
   readonly floorSinglePut: Summary;
   /** The commit's exact entries (same keys, same bytes) in one raw readwrite transaction. */
   readonly floorSameBatch: Summary;
+  /** The same, after a read of the head inside the transaction: CairnDB's CAS protocol on bare IDB. */
+  readonly floorCasBatch: Summary;
   readonly bytesPerCommit: Summary;
   readonly recordsPerCommit: Summary;
 }
@@ -27,13 +29,18 @@ export interface CommitFigures {
  * Workload 1: `n` one-entity transactions, each awaited. After each commit the floors write the
  * bytes that commit wrote, so engine and floor sample the same moments of the disk's life.
  */
-export async function commitLatency(n: number, warmup = 20): Promise<CommitFigures> {
+export async function commitLatency(n: number, profile: boolean, warmup = 20): Promise<CommitFigures> {
   const rec = benchRecorder();
   const conn = await freshDb('bench-commit');
   const raw = await openRaw('bench-raw-commit');
   const ps = people(n + warmup, 11);
-  const cairn: number[] = [], single: number[] = [], same: number[] = [], bytes: number[] = [], records: number[] = [];
-  for (let i = 0; i < ps.length; i++) {
+  const cairn: number[] = [], single: number[] = [], same: number[] = [], cas: number[] = [], bytes: number[] = [], records: number[] = [];
+  if (profile) {
+    await profiled(true, 'commit', async () => {
+      for (const p of ps) await transact(conn, [cairnEntity(p)]);
+    });
+  }
+  for (let i = 0; i < ps.length && !profile; i++) {
     rec.start();
     const t0 = now();
     await transact(conn, [cairnEntity(ps[i]!)]);
@@ -45,10 +52,13 @@ export async function commitLatency(n: number, warmup = 20): Promise<CommitFigur
     const t3 = now();
     await rawBatch(raw, entries.map(([k, v]) => [`b${i}:${k}`, v] as const), DURABILITY);
     const t4 = now();
+    await rawCasBatch(raw, 'head', [...entries.map(([k, v]) => [`x${i}:${k}`, v] as const), ['head', entries[entries.length - 1]![1]]], DURABILITY);
+    const t5 = now();
     if (i < warmup) continue;
     cairn.push(t1 - t0);
     single.push(t3 - t2);
     same.push(t4 - t3);
+    cas.push(t5 - t4);
     bytes.push(blob.length);
     records.push(entries.length);
   }
@@ -56,7 +66,10 @@ export async function commitLatency(n: number, warmup = 20): Promise<CommitFigur
   await deleteDatabase(benchConfig('bench-commit'));
   raw.close();
   await deleteDB('bench-raw-commit');
-  return { cairn: summarize(cairn), floorSinglePut: summarize(single), floorSameBatch: summarize(same), bytesPerCommit: summarize(bytes), recordsPerCommit: summarize(records) };
+  return {
+    cairn: summarize(cairn), floorSinglePut: summarize(single), floorSameBatch: summarize(same), floorCasBatch: summarize(cas),
+    bytesPerCommit: summarize(bytes), recordsPerCommit: summarize(records),
+  };
 }
 
 export interface GroupFigures {
@@ -70,7 +83,7 @@ export interface GroupFigures {
 }
 
 /** Workload 2: `n` transactions issued without awaiting each other. */
-export async function groupCommit(n: number): Promise<GroupFigures> {
+export async function groupCommit(n: number, profile: boolean): Promise<GroupFigures> {
   const rec = benchRecorder();
   const conn = await freshDb('bench-group');
   const raw = await openRaw('bench-raw-group');
@@ -79,14 +92,15 @@ export async function groupCommit(n: number): Promise<GroupFigures> {
   const txs = people(n, 12).map((p) => [cairnEntity(p)]);
   rec.start();
   const t0 = now();
-  await Promise.all(txs.map((tx) => transact(conn, tx)));
+  await profiled(profile, 'group', () => Promise.all(txs.map((tx) => transact(conn, tx))));
   const t1 = now();
   const batches = rec.stop().batches;
   const t2 = now();
   for (const [i, b] of batches.entries()) await rawBatch(raw, b.map(([k, v]) => [`g${i}:${k}`, v] as const), DURABILITY);
   const t3 = now();
   // The same number of transactions' bytes, as independent single-put transactions in flight at once.
-  const perTx = concatBytes(batches.flat()).slice(0, Math.max(1, Math.round(batches.flat().reduce((s, [, v]) => s + v.length, 0) / n)));
+  const all = concatBytes(batches.flat());
+  const perTx = all.slice(0, Math.max(1, Math.round(all.length / n)));
   const t4 = now();
   await Promise.all(txs.map((_, i) => rawPut(raw, `p${i}`, perTx, DURABILITY)));
   const t5 = now();
@@ -114,7 +128,7 @@ export interface ImportFigures {
  * Workload 3: import `persons` (5 datoms each) in transactions of `chunk` persons, awaited in
  * turn. With `keep`, the CairnDB database stays for the cold-start workload.
  */
-export async function bulkImport(persons: number, chunk: number, keep: boolean): Promise<ImportFigures> {
+export async function bulkImport(persons: number, chunk: number, keep: boolean, profile: boolean): Promise<ImportFigures> {
   const rec = benchRecorder();
   const id = `bench-import-${persons}`;
   const conn = await freshDb(id);
@@ -122,7 +136,9 @@ export async function bulkImport(persons: number, chunk: number, keep: boolean):
   const chunks = cairnChunks(ps, chunk);
   rec.start();
   const t0 = now();
-  for (const c of chunks) await transact(conn, c);
+  await profiled(profile, 'import', async () => {
+    for (const c of chunks) await transact(conn, c);
+  });
   const t1 = now();
   const entries: Entry[] = rec.stop().batches.flat();
   // A fast wrong import must not pass: the last person must be there under its expected id.
