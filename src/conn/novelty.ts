@@ -18,6 +18,8 @@ function lift<T, U>(x: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
   return isPromise(x) ? x.then(f) : f(x);
 }
 
+const NOVELTY_BRANCHING_FACTOR = 64;
+
 export class NoveltySet<K> implements SortedSet<K> {
   readonly base: SortedSet<K>;
   readonly adds: SortedSet<K>;
@@ -35,9 +37,12 @@ export class NoveltySet<K> implements SortedSet<K> {
     this.factory = factory;
   }
 
-  /** `base` with no novelty; the novelty trees use the base's branching factor. */
+  /**
+   * `base` with no novelty. The novelty trees are small and rebuilt by every transaction's
+   * transient, so they use a small fanout: copying a 512-key leaf per transaction is waste.
+   */
   static over<K>(base: SortedSet<K>, factory: IndexFactory, cmp: Comparator<K>, same: Comparator<K>): NoveltySet<K> {
-    const branchingFactor = base.meta().branchingFactor;
+    const branchingFactor = NOVELTY_BRANCHING_FACTOR;
     return new NoveltySet(base, factory.empty(cmp, { branchingFactor }), factory.empty(same, { branchingFactor }), cmp, same, factory);
   }
 
@@ -109,29 +114,7 @@ export class NoveltySet<K> implements SortedSet<K> {
   }
 
   transient(): TransientSet<K> {
-    const adds = this.adds.transient();
-    const removes = this.removes.transient();
-    const { base, cmp, same, factory } = this;
-    let size = this.size;
-    return {
-      get size() {
-        return size;
-      },
-      add(key) {
-        // Always into `adds`: if an e/a/v-equal base key was removed, `removes` keeps hiding it.
-        return lift(adds.add(key), (added) => (added && size++, added));
-      },
-      remove(key) {
-        const wasAdded = adds.remove(key);
-        const next = (was: boolean): MaybePromise<boolean> => {
-          if (was) return (size--, true);
-          // Callers remove only keys they read from this set: record the removal of the base key.
-          return lift(removes.add(key), (recorded) => (recorded && size--, recorded));
-        };
-        return isPromise(wasAdded) ? wasAdded.then(next) : next(wasAdded);
-      },
-      persistent: () => new NoveltySet(base, adds.persistent(), removes.persistent(), cmp, same, factory),
-    };
+    return new NoveltyTransient(this);
   }
 
   /** A set with the novelty applied to the base; only the touched base paths become dirty. */
@@ -139,7 +122,8 @@ export class NoveltySet<K> implements SortedSet<K> {
     if (this.noveltySize === 0) return this;
     let base: SortedSet<K>;
     if (this.base.size === 0 && this.removes.size === 0) {
-      base = this.adds; // nothing to merge into: the novelty tree becomes the base
+      // Nothing to merge into: bulk-build the base from the novelty, at the base's own fanout.
+      base = this.factory.fromSorted(await this.adds.slice(undefined, undefined), this.cmp, { branchingFactor: this.base.meta().branchingFactor });
     } else {
       const t = this.base.transient();
       for (const r of await this.removes.slice(undefined, undefined)) {
@@ -162,5 +146,63 @@ export class NoveltySet<K> implements SortedSet<K> {
 
   meta(): IndexMeta {
     return this.base.meta();
+  }
+}
+
+/**
+ * A batch over a NoveltySet. A class rather than an object literal with a getter: V8 gives each
+ * such literal its own hidden class, which made every transaction pay for it.
+ */
+class NoveltyTransient<K> implements TransientSet<K> {
+  readonly #from: NoveltySet<K>;
+  readonly #adds: TransientSet<K>;
+  readonly #removes: TransientSet<K>;
+  #size: number;
+
+  constructor(from: NoveltySet<K>) {
+    this.#from = from;
+    this.#adds = from.adds.transient();
+    this.#removes = from.removes.transient();
+    this.#size = from.size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(key: K): MaybePromise<boolean> {
+    // Always into `adds`: if an e/a/v-equal base key was removed, `removes` keeps hiding it.
+    const added = this.#adds.add(key);
+    return isPromise(added) ? added.then((a) => this.#added(a)) : this.#added(added);
+  }
+
+  #added(added: boolean): boolean {
+    if (added) this.#size++;
+    return added;
+  }
+
+  remove(key: K): MaybePromise<boolean> {
+    const wasAdded = this.#adds.remove(key);
+    return isPromise(wasAdded) ? wasAdded.then((w) => this.#removed(key, w)) : this.#removed(key, wasAdded);
+  }
+
+  #removed(key: K, wasAdded: boolean): MaybePromise<boolean> {
+    if (wasAdded) {
+      this.#size--;
+      return true;
+    }
+    // Callers remove only keys they read from this set: record the removal of the base key.
+    const recorded = this.#removes.add(key);
+    return isPromise(recorded) ? recorded.then((r) => this.#recorded(r)) : this.#recorded(recorded);
+  }
+
+  #recorded(recorded: boolean): boolean {
+    if (recorded) this.#size--;
+    return recorded;
+  }
+
+  persistent(): SortedSet<K> {
+    const f = this.#from;
+    return new NoveltySet(f.base, this.#adds.persistent(), this.#removes.persistent(), f.cmp, f.same, f.factory);
   }
 }

@@ -139,7 +139,7 @@ export class DbValue implements Db {
     const f = this.filter;
     const st = this.state;
     const prefix = PREFIX_COMPARATORS[idx];
-    const current = st[idx].slice(lo, hi, prefix);
+    const current = this.isUniqueLookup(idx, lo, hi) ? this.seekOne(lo!) : st[idx].slice(lo, hi, prefix);
     if (!f.history && f.asOf === undefined) {
       if (f.since === undefined) return current;
       return then(this.resolvePoint(f.since), (since) => then(current, (ds) => ds.filter((d) => d.tx > since!)));
@@ -159,6 +159,21 @@ export class DbValue implements Db {
         return ds;
       }));
     }));
+  }
+
+  /**
+   * A lookup of one value of a unique attribute in AVET holds at most one current datom: seek
+   * it with limit 1, so a cold lookup reads one path even when the match ends a leaf (a range
+   * scan would read the next leaf to be sure it holds no more).
+   */
+  private isUniqueLookup(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): boolean {
+    if (idx !== 'avet' || lo === undefined || lo !== hi || lo.e !== undefined || lo.v === undefined || lo.a === undefined) return false;
+    const s = this.state.schema;
+    return s.uniqueIdentity.has(lo.a) || s.uniqueValue.has(lo.a);
+  }
+
+  private seekOne(b: Datom): MaybePromise<Datom[]> {
+    return then(this.state.avet.seek(b, 1, PREFIX_COMPARATORS.avet), (ds) => ds.filter((d) => PREFIX_COMPARATORS.avet(d, b) === 0));
   }
 
   search(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<Datom[]> {
