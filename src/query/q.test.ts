@@ -158,6 +158,11 @@ describe('rules', () => {
     ['left-recursive chain', '[:find ?d :in $ % :where (ancestor 1 ?d)]', ['$db', rules], [[2], [3], [4]]],
     ['rule joined with pattern', '[:find ?n :in $ % :where [?e :name "Ivan"] [?e :age 15] (ancestor ?e ?d) [?d :name ?n]]', ['$db', rules], [['Petr'], ['Oleg'], ['Ivan']]],
     ['mutual recursion', '[:find ?x :in $ % :where (even ?x)]', ['$db', rules], [[0], [2], [4]]],
+    ['rule called twice', '[:find ?a ?b :in $ % :where (older ?a 1) (older ?b ?a)]', ['$db', rules], [[4, 2], [4, 3]]],
+    ['rule calling a rule, false and zero arguments', `[:find ?x :in $ % :where (flag ?x false 0)]`,
+      ['$db', `[[(flag ?x ?f ?z) [(ground ?f) ?g] [(= ?g false)] (even ?x) [(> ?x ?z)]] ${rules.slice(1, -1)}]`], [[2], [4]]],
+    ['self-join inside a rule body', '[:find ?a ?b :in $ % :where (mutual ?a ?b)]', ['$db', '[[(mutual ?a ?b) [?a :friend ?b] [?b :friend ?a]]]'], []],
+    ['self-join inside not-join', '[:find ?e :where [?e :age ?a] (not-join [?e ?a] [?o :age ?a] [(not= ?o ?e)])]', [], [[1], [4]]],
   ]);
 });
 

@@ -7,6 +7,7 @@
 // on the shared columns, building the table on the smaller side. Relations are never mutated
 // after construction, so sharing rows between them is safe.
 
+import { fail } from '../util/errors';
 import { compositeKeyOf, pairKey, valueKey, type Key } from './values';
 
 export interface Relation {
@@ -22,7 +23,7 @@ export const emptyOf = (vars: readonly string[]): Relation => ({ vars, rows: [],
 export function columnsOf(r: Relation, vars: readonly string[]): number[] {
   return vars.map((v) => {
     const i = r.vars.indexOf(v);
-    if (i < 0) throw new Error(`relation has no column ${v}`);
+    if (i < 0) fail('query/unbound-variable', `Variable ${v} is not bound here (columns: ${r.vars.join(' ') || 'none'})`, { var: v });
     return i;
   });
 }
