@@ -19,21 +19,10 @@
 // One Coordinator per connection (not per database), so two connections in one worker hear
 // each other through their separate channels.
 
-import type { StoreConfig } from '../src/store/types';
+import type { Coordinator, HeadAnnouncement, StoreConfig } from '../src/index';
 
-export interface HeadAnnouncement {
-  /** basisT (max tx) of the new head. */
-  readonly basisT: number;
-  /** Store key or commit id of the new head, if conn wants to skip unchanged reloads. */
-  readonly head?: string;
-}
-
-export interface Coordinator {
-  withWriteLock<T>(fn: () => Promise<T>): Promise<T>;
-  announce(head: HeadAnnouncement): void;
-  onRemoteCommit(cb: (head: HeadAnnouncement | null) => void): () => void;
-  close(): void;
-}
+// The seam's types are the engine's own (src/conn/coordinator.ts), re-exported for worker code.
+export type { Coordinator, HeadAnnouncement };
 
 /** How the worker makes a coordinator for a connection's store. */
 export type CoordinatorFactory = (store: StoreConfig) => Coordinator;
