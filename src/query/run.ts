@@ -3,26 +3,10 @@
 // suspends on a real Promise, so a query over cached nodes pays no microtask per clause, and a
 // cold one pays one await per batched read (each clause collects its seeks into one `all`).
 
-import type { MaybePromise } from '../util/maybe';
+import { all, andThen, isPromise, type MaybePromise } from '../util/maybe';
 
-// Local copies of the src/util/maybe helpers: that module exports a function named `then`, so
-// its namespace is a thenable and Vite's module runner (Vitest) cannot import its values.
-// Type-only imports of it are erased and safe.
-
-export function isPromise<T>(x: MaybePromise<T>): x is Promise<T> {
-  return x instanceof Promise;
-}
-
-/** Apply `f` now if `x` is ready, else after it resolves. */
-export function andThen<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
-  return x instanceof Promise ? x.then(f) : f(x);
-}
-
-/** Resolve every element; stays synchronous when none is a Promise. */
-export function allOf<T>(xs: readonly MaybePromise<T>[]): MaybePromise<T[]> {
-  for (const x of xs) if (x instanceof Promise) return Promise.all(xs);
-  return xs as T[];
-}
+// The shared MaybePromise helpers, under the names the query modules use.
+export { all as allOf, andThen, isPromise };
 
 export type Step<T> = Generator<unknown, T, unknown>;
 
