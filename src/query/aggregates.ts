@@ -119,6 +119,9 @@ export function registerAggregate(name: string, fn: AggregateFn): void {
   custom.set(name, fn);
 }
 
+/** A built-in aggregate not overridden by a registration (its arity is checked at parse time). */
+export const isBuiltInAggregate = (name: string): boolean => BUILT_IN.has(name) && !custom.has(name);
+
 /** Custom registrations win, so an application can deliberately override a built-in. */
 export function aggregateFn(name: string): AggregateFn | undefined {
   return custom.get(name) ?? BUILT_IN.get(name);

@@ -7,6 +7,7 @@
 import { fail, show } from '../util/errors';
 import type { MaybePromise } from '../util/maybe';
 import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast';
+import { aggregateFn, isBuiltInAggregate } from './aggregates';
 import { builtin } from './builtins';
 import type { Ctx } from './context';
 import { clauseBinds, destructure, evalClauses } from './engine';
@@ -70,7 +71,23 @@ function checked(q: Query): Query {
   const unknown = [...new Set(wanted.filter((v) => !bindable.has(v)))];
   if (unknown.length > 0) fail('query/unbound-variable', `Query for unknown vars: [${unknown.join(' ')}]`, { vars: unknown });
   checkCalls(q.where);
+  for (const e of findElems(q.find)) if (e.kind === 'find-agg' && !e.custom) checkAggregate(e.fn, e.args.length - 1);
   return q;
+}
+
+// Constant parameters each built-in aggregate takes before its variable: [min, max].
+const AGG_PARAMS: Readonly<Record<string, readonly [number, number]>> = {
+  min: [0, 1], max: [0, 1], rand: [0, 1], sample: [1, 1],
+};
+
+function checkAggregate(name: string, params: number): void {
+  if (aggregateFn(name) === undefined) fail('query/unknown-function', `Unknown aggregate function '${name}' in :find`, { fn: name });
+  if (isBuiltInAggregate(name)) {
+    const [lo, hi] = AGG_PARAMS[name] ?? [0, 0];
+    if (params < lo || params > hi) {
+      fail('query/arity', `Wrong number of arguments to aggregate '${name}': ${params + 1} given, expected ${lo === hi ? lo + 1 : `${lo + 1} or ${hi + 1}`}`, { fn: name, given: params + 1 });
+    }
+  }
 }
 
 function checkCalls(clauses: readonly Clause[]): void {
