@@ -11,7 +11,7 @@ export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
     case 'group': return groupCommit(r.n, r.profile ?? false);
     case 'import': return bulkImport(r.persons, r.chunk, r.keep, r.profile ?? false);
     case 'ds-snapshot': return prepareDsSnapshot(r.persons);
-    case 'cold-cairn': return coldStartCairn(r.persons, r.profile ?? false);
+    case 'cold-cairn': return coldStartCairn(r.persons, r.profile ?? false, r.form ?? 'in');
     case 'cold-ds': return coldStartDs(r.persons);
     case 'queries': return workerQueries(r.persons, r.iterations);
     case 'query-profile': return profileQuery(r.persons, r.query, r.iterations);

@@ -66,14 +66,18 @@ try {
   const snapshot = (await inWorker<{ bytes: number; buildMs: number }>({ kind: 'ds-snapshot', persons: SIZES.large })).result;
   // Cold starts alternate engines, each in a fresh worker; the median run is reported.
   const colds: { cairn: ColdFigures; cairnWall: number; ds: DsCold; dsWall: number }[] = [];
+  const otherForms: Record<'literal' | 'datoms', ColdFigures[]> = { literal: [], datoms: [] };
   for (let i = 0; i < SIZES.coldRuns; i++) {
     const c = await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large });
     const d = await inWorker<DsCold>({ kind: 'cold-ds', persons: SIZES.large });
     colds.push({ cairn: c.result, cairnWall: c.wallMs, ds: d.result, dsWall: d.wallMs });
+    for (const form of ['literal', 'datoms'] as const) otherForms[form].push((await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large, form })).result);
   }
-  const byPoint = [...colds].sort((a, b) => a.cairn.pointMs - b.cairn.pointMs);
-  const cold = byPoint[Math.floor(byPoint.length / 2)]!;
-  const dsCold = [...colds].sort((a, b) => a.ds.pointMs - b.ds.pointMs)[Math.floor(colds.length / 2)]!;
+  const mid = <T>(xs: readonly T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
+  const cold = mid(colds, (x) => x.cairn.pointMs);
+  const dsCold = mid(colds, (x) => x.ds.pointMs);
+  const coldLiteral = mid(otherForms.literal, (x) => x.pointMs);
+  const coldDatoms = mid(otherForms.datoms, (x) => x.pointMs);
   const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
   const boundary = await call<BoundaryFigures>('boundary', { persons: SIZES.boundary, iterations: SIZES.bIter });
 
@@ -81,7 +85,7 @@ try {
   const levels = Math.ceil(Math.log(large.datoms) / Math.log(512));
   const rows: Row[] = [
     ...commitRows(commit), ...groupRows(group, commit), ...importRows(small), ...importRows(large),
-    ...coldRows(cold.cairn, dsCold.ds, levels), ...queryRows(queries), ...boundaryRows(boundary),
+    ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms), ...queryRows(queries), ...boundaryRows(boundary),
   ];
   printRows(rows);
 
@@ -94,7 +98,7 @@ try {
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/browser.json', JSON.stringify({
       machine, sizes: SIZES, rows: rows.map((r) => ({ ...r, met: met(r) })),
-      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, queries, boundary },
+      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, queries, boundary },
     }, null, 2));
     console.log('wrote bench/results/browser.json');
   }
