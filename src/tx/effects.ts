@@ -29,6 +29,8 @@ class Overlay {
   private readonly owners = new Map<string, number>();
   private readonly refsIn = new Map<number, [number, string][]>();
   private readonly tupleDirty = new Map<number, Set<string>>();
+  /** Composite tuple values asserted directly: checked against the maintained value at the end. */
+  private readonly tupleClaims: Datom[] = [];
   private readonly db: DbValue;
   private readonly ps: Schema;
   private readonly tx: number;
@@ -89,6 +91,10 @@ class Overlay {
     });
   }
 
+  isComposite(a: string): boolean {
+    return this.ps.tupleAttrsOf.size > 0 && this.ps.attrs.get(a)?.tupleAttrs !== undefined;
+  }
+
   private isUnique(a: string): boolean {
     return this.ps.uniqueIdentity.has(a) || this.ps.uniqueValue.has(a);
   }
@@ -114,6 +120,14 @@ class Overlay {
     this.priors.push(old);
     if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, 0);
     this.markTuples(e, a);
+  }
+
+  /** A direct assertion of composite tuple `a`: no write of its own; flushTuples verifies it equals the maintained value. */
+  claimTuple(e: number, a: string, v: Value): void {
+    this.tupleClaims.push(new Datom(e, a, v, this.tx, true));
+    let set = this.tupleDirty.get(e);
+    if (set === undefined) this.tupleDirty.set(e, (set = new Set()));
+    set.add(a);
   }
 
   assert(e: number, a: string, v: Value): MaybePromise<void> {
@@ -222,7 +236,7 @@ class Overlay {
     const work: [number, string][] = [];
     for (const [e, cs] of this.tupleDirty) for (const c of cs) work.push([e, c]);
     this.tupleDirty.clear();
-    return loop(work.length, (i) => {
+    return then(loop(work.length, (i) => {
       const [e, c] = work[i]!;
       const members = this.ps.attrs.get(c)?.tupleAttrs ?? [];
       const values: (Value | null)[] = new Array(members.length).fill(null);
@@ -232,6 +246,17 @@ class Overlay {
       })), () => {
         if (values.every((x) => x === null)) return this.retract(e, c, undefined);
         return this.assert(e, c, values as Value);
+      });
+    }), () => this.checkTupleClaims());
+  }
+
+  private checkTupleClaims(): MaybePromise<void> {
+    return loop(this.tupleClaims.length, (i) => {
+      const { e, a, v } = this.tupleClaims[i]!;
+      return then(this.load(e, a), (m) => {
+        if (m.has(valueKey(v))) return;
+        const members = this.ps.attrs.get(a)?.tupleAttrs ?? [];
+        throw new CairnError('transact/tuple', `can't modify tuple attrs directly: ${a} ${show(v)} on entity ${e} differs from the value maintained from ${members.join(', ')}`, { attribute: a, entity: e, value: show(v) });
       });
     });
   }
@@ -244,7 +269,7 @@ export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp
 
 function step(o: Overlay, op: ResolvedOp): MaybePromise<void> {
   switch (op.op) {
-    case 'add': return o.assert(op.e, op.a, op.v);
+    case 'add': return o.isComposite(op.a) ? o.claimTuple(op.e, op.a, op.v) : o.assert(op.e, op.a, op.v);
     case 'retract': return o.retract(op.e, op.a, op.v);
     case 'retractEntity': return o.retractEntity(op.e);
     case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());

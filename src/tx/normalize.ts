@@ -142,7 +142,12 @@ class Normalizer {
     return { kind: 'value', v: coerceValue(s, x, a) };
   }
 
-  checkWritable(s: AttrSchema | undefined, a: string): void {
+  /**
+   * Composite tuples are maintained from their members. An assertion may still name one (how a
+   * map upserts through a composite identity, as in DataScript): the check stage accepts it only
+   * when it equals the maintained value. A cas on one is always a direct modification.
+   */
+  checkCasTarget(s: AttrSchema | undefined, a: string): void {
     if (s?.tupleAttrs !== undefined) {
       throw new CairnError('transact/tuple', `can't modify tuple attrs directly: ${a} is maintained from ${s.tupleAttrs.join(', ')}`, { attribute: a });
     }
@@ -166,7 +171,7 @@ class Normalizer {
   /**
    * What a map key means, computed once per distinct key string per tx (maps of one tx mostly
    * share their keys): null for keys without meaning here, else the attribute, whether it is a
-   * reverse key, and its schema (already checked: declared under 'write', not a composite).
+   * reverse key, and its schema (already checked: declared under 'write').
    */
   private plan(key: string, context: unknown): KeyPlan | null {
     let p = this.plans.get(key);
@@ -179,9 +184,7 @@ class Normalizer {
       if (slash >= 0 && k.charCodeAt(slash + 1) === 95 /* _ */) {
         p = { a: `${k.slice(0, slash + 1)}${k.slice(slash + 2)}`, reverse: true, s: undefined };
       } else {
-        const s = this.attr(k, context);
-        this.checkWritable(s, k);
-        p = { a: k, reverse: false, s };
+        p = { a: k, reverse: false, s: this.attr(k, context) };
       }
     }
     this.plans.set(key, p);
@@ -241,7 +244,6 @@ class Normalizer {
         this.noteTempid(e);
         const a = this.attrName(item[2], item);
         const s = this.attr(a, item);
-        this.checkWritable(s, a);
         this.ops.push({ op: 'add', e, a, v: this.value(s, a, item[3], item) });
         return;
       }
@@ -271,7 +273,7 @@ class Normalizer {
         this.noteTempid(e);
         const a = this.attrName(item[2], item);
         const s = this.attr(a, item);
-        this.checkWritable(s, a);
+        this.checkCasTarget(s, a);
         const old = item[3] === null || item[3] === undefined ? null : this.value(s, a, item[3], item);
         this.ops.push({ op: 'cas', e, a, old, v: this.value(s, a, item[4], item) });
         return;

@@ -165,6 +165,22 @@ describe('tuples', () => {
     expect(await r.dbAfter.entid(['t/ab', [1, 'x']])).toBe(6);
   });
 
+  it('a map naming its composite identity upserts when the tuple equals the maintained value (DataScript)', async () => {
+    const db = await dbWith(schema, [{ 't/a': 1, 't/b': 'x' }]);
+    const r = await tx(db, [{ 'db/id': 'k', 't/ab': [1, 'x'], 't/homo': [7] }]);
+    expect(r.tempids.k).toBe(6);
+    expect(rows(r.txData)).toEqual([[6, 't/homo', [7], true]]);
+    const r2 = await tx(db, [{ 't/a': 2, 't/b': 'y', 't/ab': [2, 'y'] }]);
+    expect(rows(r2.txData)).toEqual([[7, 't/a', 2, true], [7, 't/b', 'y', true], [7, 't/ab', [2, 'y'], true]]);
+  });
+
+  it('a composite asserted with a value other than the maintained one is rejected', async () => {
+    const db = await dbWith(schema, [{ 't/a': 1, 't/b': 'x' }]);
+    await expectError(tx(db, [['db/add', 6, 't/ab', [1, 'y']]]), 'transact/tuple', /can't modify tuple attrs directly: t\/ab \[1,"y"\] on entity 6/);
+    await expectError(tx(db, [{ 'db/id': 6, 't/a': 2, 't/ab': [1, 'x'] }]), 'transact/tuple', /t\/ab \[1,"x"\] on entity 6 differs/);
+    await expectError(tx(db, [['db/cas', 6, 't/ab', [1, 'x'], [2, 'x']]]), 'transact/tuple', /can't modify tuple attrs directly: t\/ab is maintained/);
+  });
+
   const bad: [string, unknown, string, RegExp][] = [
     ['homogeneous wrong type', ['x'], 't/homo', /value "x" of attribute t\/homo is not a valid db.type\/long/],
     ['homogeneous more than 8', [1, 2, 3, 4, 5, 6, 7, 8, 9], 't/homo', /has more than 8 elements/],
