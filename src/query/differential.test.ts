@@ -64,8 +64,8 @@ const raw = (text: string) => (): string => text;
 const str = (s: string): string => JSON.stringify(s);
 
 const RULES = {
-  c: '[[(reach ?a ?b) [?a :friend ?b]] [(reach ?a ?b) [?a :friend ?x] (reach ?x ?b)] [(anc ?a ?d) [?d :parent ?a]] [(anc ?a ?d) [?d :parent ?x] (anc ?a ?x)]]',
-  d: '[[(reach ?a ?b) [?a "friend" ?b]] [(reach ?a ?b) [?a "friend" ?x] (reach ?x ?b)] [(anc ?a ?d) [?d "parent" ?a]] [(anc ?a ?d) [?d "parent" ?x] (anc ?a ?x)]]',
+  c: '[[(reach ?a ?b) [?a :friend ?b]] [(reach ?a ?b) [?a :friend ?x] (reach ?x ?b)] [(anc ?a ?d) [?d :parent ?a]] [(anc ?a ?d) [?d :parent ?x] (anc ?a ?x)] [(up ?a ?b) [?a :friend ?b] [?b :age ?x] [(> ?x 2)]] [(up ?a ?b) [?a :friend ?t] [?t :age ?y] [(> ?y 2)] (up ?t ?b)]]',
+  d: '[[(reach ?a ?b) [?a "friend" ?b]] [(reach ?a ?b) [?a "friend" ?x] (reach ?x ?b)] [(anc ?a ?d) [?d "parent" ?a]] [(anc ?a ?d) [?d "parent" ?x] (anc ?a ?x)] [(up ?a ?b) [?a "friend" ?b] [?b "age" ?x] [(> ?x 2)]] [(up ?a ?b) [?a "friend" ?t] [?t "age" ?y] [(> ?y 2)] (up ?t ?b)]]',
 };
 
 function randomQuery(rnd: Random, ids: readonly number[]): Gen {
@@ -98,6 +98,9 @@ function randomQuery(rnd: Random, ids: readonly number[]): Gen {
     }),
     () => ({ find: '?b', rules: true, clauses: [raw(`(reach ${start} ?b)`)] }),
     () => ({ find: '?a ?b', rules: true, clauses: [raw('(reach ?a ?b)')] }),
+    () => ({ find: '?b', rules: true, clauses: [raw(`(up ${start} ?b)`)] }),
+    () => ({ find: '?a', rules: true, clauses: [raw(`(up ?a ${start})`)] }),
+    () => ({ find: '?a ?b', rules: true, clauses: [pat('?a', 'name', n1), raw('(up ?a ?b)')] }),
     () => ({ find: '?a ?n', rules: true, clauses: [raw('(anc ?a ?d)'), pat('?d', 'name', '?n'), pat('?a', 'age', a1)] }),
     () => ({ find: '?a ?n', rules: true, clauses: [pat('?a', 'name', n1), raw('(reach ?a ?b)'), pat('?b', 'name', '?n'), raw(`[(not= ?n "${names[0]}")]`)] }),
     () => ({ find: '?n (count ?e)', clauses: [pat('?e', 'name', '?n')] }),

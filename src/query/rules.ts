@@ -16,6 +16,7 @@ import { clauseVars } from './ast';
 import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
 import { clauseBinds, evalClauses, sourceOf } from './engine';
 import { closureShape, evalClosure } from './closure';
+import { evalLinear, linearShape } from './linear';
 import type { Env, Fixpoint, RuleInfo, Table } from './env';
 import { evalOr } from './logic';
 import { printClause } from './print';
@@ -185,6 +186,11 @@ export function* evalRuleCall(c: RuleCall, env: Env, ctx: Ctx): Step<Ctx> {
   if (env.fix !== null && env.fix.state.scc.has(c.name)) return lookup(c, callEnv, ctx);
   const shape = scc.size === 1 && sourceOf(callEnv, null).db !== null ? closureShape(c.name, branches) : null;
   if (shape !== null) return yield* evalClosure(c, shape, callEnv, ctx);
+  const linear = scc.size === 1 ? linearShape(c.name, branches) : null;
+  if (linear !== null) {
+    const walked = yield* evalLinear(c, linear, callEnv, ctx);
+    if (walked !== null) return walked;
+  }
   return yield* fixpoint(c, scc, callEnv, ctx);
 }
 
