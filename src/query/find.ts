@@ -36,7 +36,7 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
   let tuples: unknown[][];
   const aggs = elems.some((e) => e.kind === 'find-agg');
   if (!aggs && elems.length === vars.length && elems.every((e, i) => e.kind === 'find-var' && e.name === vars[i])) {
-    tuples = rel.rows as unknown[][]; // project made fresh rows in find order
+    tuples = rel.rows as unknown[][]; // rows are built per execution: safe to hand out as they are
   } else if (!aggs) {
     tuples = rel.rows.map((row) => elems.map((e) => (e.kind === 'find-agg' ? null : row[col(e.name)])));
     if (elems.length < vars.length) {

@@ -95,7 +95,7 @@ export function renameClause(c: Clause, f: (v: string) => string): Clause {
   const list = (cs: readonly Clause[]): Clause[] => cs.map((x) => renameClause(x, f));
   switch (c.kind) {
     case 'pattern': return { ...c, terms: c.terms.map(term) };
-    case 'pred': return { ...c, fn: c.fn.startsWith('?') ? c.fn : c.fn, args: c.args.map(term) };
+    case 'pred': return { ...c, args: c.args.map(term) };
     case 'fn': return { ...c, args: c.args.map(term), binding: renameBinding(c.binding, f) };
     case 'rule': return { ...c, args: c.args.map(term) };
     case 'not': return { ...c, clauses: list(c.clauses) };
