@@ -241,6 +241,20 @@ describe('transactions through the connection', () => {
 });
 
 describe('gcStorage', () => {
+  it('runs safely beside concurrent transactions: nothing they wrote is collected', async () => {
+    const cfg = config('counting', 8);
+    const conn = await withPeople(cfg, 40, 2);
+    const writes = Array.from({ length: 60 }, (_, i) => transact(conn, [{ 'person/name': `c${i}`, 'person/email': `c${i}@x.org` }]));
+    const gcs = [gcStorage(conn), gcStorage(conn)];
+    await Promise.all([...writes, ...gcs]);
+    const before = plain(await datoms(db(conn), 'eavt'));
+    await release(conn);
+    const again = await connect(cfg);
+    expect(plain(await datoms(db(again), 'eavt'))).toEqual(before);
+    expect((await datoms(db(again), 'aevt', 'person/email')).length).toBe(100);
+    await release(again);
+  });
+
   it('deletes only unreachable records; the database still reads the same', async () => {
     const cfg = config('counting', 8);
     const conn = await withPeople(cfg, 200, 2);

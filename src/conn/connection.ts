@@ -15,7 +15,7 @@ import type { OpenedStore } from '../store';
 import { isCairnError, CairnError } from '../util/errors';
 import { withDb } from '../tx';
 import type { TransactInput } from '../engine';
-import { commitRecords, decodeSegment, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
+import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
 import { localCoordinator, type Coordinator } from './coordinator';
 import type { StoreNodeStorage } from './node-storage';
 
@@ -130,7 +130,7 @@ export class Conn {
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
         result = await commitRecords(this.#persisted, { db, txs }, this.nodes, this.opened.codec, this.foldAt);
-        await this.opened.store.putBatch(result.entries, { cas: { key: result.entries[result.entries.length - 1]![0], expected: this.#persisted.headBytes } });
+        await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
         if (isCairnError(e, 'store/conflict') && attempt < MAX_REBASES) {
@@ -155,14 +155,15 @@ export class Conn {
   refresh(): Promise<void> {
     if (this.released) return Promise.resolve();
     if (this.#refreshing === null) {
-      this.#refreshing = this.coordinator
-        .withWriteLock(async () => {
-          const head = await readHead(this.opened.store);
-          if (head !== undefined && !sameBytes(head, this.#persisted.headBytes)) await this.#reload();
-        })
-        .finally(() => (this.#refreshing = null));
+      this.#refreshing = this.coordinator.withWriteLock(() => this.reloadIfMoved()).finally(() => (this.#refreshing = null));
     }
     return this.#refreshing;
+  }
+
+  /** `refresh` for callers that already hold the write lock (it is not re-entrant). */
+  async reloadIfMoved(): Promise<void> {
+    const head = await readHead(this.opened.store);
+    if (head !== undefined && !sameBytes(head, this.#persisted.headBytes)) await this.#reload();
   }
 
   async #reload(): Promise<void> {

@@ -21,9 +21,18 @@ export interface Coordinator {
   close(): void;
 }
 
+/**
+ * For a connection no other tab shares (Node, memory): the write lock is an in-process mutex,
+ * so commits, head reloads and GC of this connection never interleave.
+ */
 export function localCoordinator(): Coordinator {
+  let tail: Promise<unknown> = Promise.resolve();
   return {
-    withWriteLock: (fn) => fn(),
+    withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+      const run = tail.then(fn, fn);
+      tail = run.catch(() => undefined);
+      return run;
+    },
     announce: () => {},
     onRemoteCommit: () => () => {},
     close: () => {},

@@ -15,7 +15,7 @@ const COLLECTED = /^(n|c|s|t):/;
 export async function collectGarbage(conn: Conn, removeBefore?: Date): Promise<GcResult> {
   await conn.settled();
   return conn.coordinator.withWriteLock(async () => {
-    await conn.refresh();
+    await conn.reloadIfMoved(); // inside the lock already: refresh() would wait for itself
     const { store, codec } = conn.opened;
     const cutoff = removeBefore?.getTime() ?? Infinity;
     const live = new Set<string>();
