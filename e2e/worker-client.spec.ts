@@ -249,3 +249,29 @@ test('with IndexedDB: a store-less config persists in IndexedDB; storageInfo and
   expect(out.store).toEqual({ backend: 'indexeddb', id: out.name });
   expect(out.persistedType).toBe('boolean');
 });
+
+test('gcStorage through the worker (under the Web Lock) beside concurrent writes keeps every datom', async ({ page }, info) => {
+  await openClientPage(page);
+  const id = uniqueId('gc', info.testId);
+  const out = await page.evaluate(async ({ id, schema }) => {
+    const { cairn } = window as unknown as TestWindow;
+    const config = { store: { backend: 'indexeddb', id }, branchingFactor: 8 };
+    await cairn.createDatabase(config);
+    const conn = await cairn.connect(config);
+    await cairn.transact(conn, schema);
+    for (let i = 0; i < 30; i++) await cairn.transact(conn, [{ 'person/name': `p${i}`, 'person/age': i }]);
+    const writes = Array.from({ length: 30 }, (_, i) => cairn.transact(conn, [{ 'person/name': `q${i}`, 'person/age': i }]));
+    const gc = await cairn.gcStorage(conn);
+    await Promise.all(writes);
+    const count = await cairn.q('[:find (count ?e) . :where [?e :person/name]]', cairn.db(conn));
+    await cairn.release(conn);
+    const again = await cairn.connect(config);
+    const countAgain = await cairn.q('[:find (count ?e) . :where [?e :person/name]]', cairn.db(again));
+    await cairn.release(again);
+    await cairn.deleteDatabase(config);
+    return { deletedCommits: gc.deletedCommits, count, countAgain };
+  }, { id, schema: PERSON_SCHEMA });
+  expect(out.deletedCommits).toBeGreaterThan(0);
+  expect(out.count).toBe(60);
+  expect(out.countAgain).toBe(60);
+});
