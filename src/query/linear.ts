@@ -9,8 +9,9 @@
 // Right-linear r = E2* then E1; left-linear r = E1 then E2*. With the first argument bound the
 // walk goes forward from it, with only the second bound it goes backward; each step evaluates
 // E1 or E2 once for the whole frontier (the engine seeks with the frontier bound), so the work
-// is proportional to the nodes reached, not to every node's full answer set as in the
-// demand-driven fixpoint. With neither end bound the general fixpoint is used.
+// is proportional to the pairs reached, not to every intermediate node's full answer set as in
+// the demand-driven fixpoint. With neither end bound E1 is evaluated once and the walk starts
+// from every node an answer can end at (right-linear) or begin with (left-linear).
 
 import type { Clause, RuleBranch } from './ast';
 import { clauseVars } from './ast';
@@ -159,19 +160,29 @@ function* hop(e: Edge, sets: Map<Key, unknown[]>, forward: boolean, env: Env): S
   return out;
 }
 
-/** Evaluate a call with at least one end bound; null when neither is (the caller falls back). */
-export function* evalLinear(c: RuleCall, shape: LinearShape, env: Env, ctx: Ctx): Step<Ctx | null> {
+/** Evaluate a call of a linear rule by walking from whichever end is bound (or could be). */
+export function* evalLinear(c: RuleCall, shape: LinearShape, env: Env, ctx: Ctx): Step<Ctx> {
   const [x, y] = c.args as [RuleCall['args'][0], RuleCall['args'][1]];
   const isBound = (i: 0 | 1): boolean => {
     const t = c.args[i]!;
     return t.kind === 'const' || (t.kind === 'var' && ctx.rels.some((r) => r.vars.includes(t.name)));
   };
-  const forward = isBound(0);
-  if (!forward && !isBound(1)) return null;
-  const end = forward ? x : y;
-  const starts = end.kind === 'const'
-    ? [end.value]
-    : project(mergeFor(ctx, [(end as { name: string }).name]).merged, [(end as { name: string }).name]).rows.map((r) => r[0]);
+  let forward: boolean;
+  let starts: unknown[];
+  if (isBound(0) || isBound(1)) {
+    forward = isBound(0);
+    const end = forward ? x : y;
+    starts = end.kind === 'const'
+      ? [end.value]
+      : project(mergeFor(ctx, [(end as { name: string }).name]).merged, [(end as { name: string }).name]).rows.map((r) => r[0]);
+  } else {
+    // Neither end bound: every answer ends with an E1 edge (right-linear) or starts with one
+    // (left-linear), so walk from all of E1's targets backward, or from its sources forward.
+    forward = !shape.right;
+    const res = yield* evalClauses(shape.base.clauses, env, { rels: [] }, [shape.base.from, shape.base.to]);
+    const ends = isEmpty(res) ? [] : project(mergeFor(res, [shape.base.from, shape.base.to]).merged, [forward ? shape.base.from : shape.base.to]).rows;
+    starts = ends.map((r) => r[0]);
+  }
   // Walking forward: right-linear is E2* then E1, left-linear E1 then E2*; backward reverses.
   const closureFirst = shape.right === forward;
   let sets: Map<Key, unknown[]>;

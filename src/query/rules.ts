@@ -187,10 +187,7 @@ export function* evalRuleCall(c: RuleCall, env: Env, ctx: Ctx): Step<Ctx> {
   const shape = scc.size === 1 && sourceOf(callEnv, null).db !== null ? closureShape(c.name, branches) : null;
   if (shape !== null) return yield* evalClosure(c, shape, callEnv, ctx);
   const linear = scc.size === 1 ? linearShape(c.name, branches) : null;
-  if (linear !== null) {
-    const walked = yield* evalLinear(c, linear, callEnv, ctx);
-    if (walked !== null) return walked;
-  }
+  if (linear !== null) return yield* evalLinear(c, linear, callEnv, ctx);
   return yield* fixpoint(c, scc, callEnv, ctx);
 }
 
