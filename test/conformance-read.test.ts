@@ -105,6 +105,7 @@ describe('q', () => {
     expect(await q('[:find ?e . :in $ [?n ?a] :where [?e :p/name ?n] [?e :p/age ?a]]', d, ['Bob', 42])).toBe(bob);
     expect(sorted(await q('[:find ?e :in $ [[?n ?a]] :where [?e :p/name ?n] [?e :p/age ?a]]', d, [['Bob', 42], ['Ann', 31], ['Ann', 99]]))).toEqual(sorted([[bob], [ann]]));
     expect(await q('[:find ?n . :in $ ?e :where [?e :p/name ?n]]', d, ['p/email', 'cid@x'])).toBe('Cid');
+    expect(await q('[:find ?m . :in $ ?e :where [?e :p/email ?m]]', d, cid)).toBe('cid@x');
     expect(await q('[:find ?n . :in $ ?s :where [?e :p/status ?s] [?e :p/name ?n]]', d, ':st/off')).toBe('Bob');
     expect(await q('[:find ?n . :where [?e :p/status :st/on] [?e :p/name ?n]]', d)).toBe('Ann');
     expect(await q('[:find ?a ?b :in ?a ?b]', 1, 2)).toEqual([[1, 2]]);
