@@ -95,4 +95,19 @@ describe('list ops', () => {
     const r2 = await tx(db, [['db/cas', 3, 'b/t', [1, 2], [3, 4]]]);
     expect(rows(r2.txData)).toEqual([[3, 'b/t', [1, 2], false], [3, 'b/t', [3, 4], true]]);
   });
+
+  it('entity ids stay out of the tx range: explicit ids past this tx and allocations reaching TX0 are rejected', async () => {
+    const db = await dbWith(undefined, BASE);
+    const TX0 = 0x20000000;
+    for (const e of [TX0, db.maxTx + 2, 2 ** 31, 2 ** 40]) {
+      await expectError(tx(db, [['db/add', e, 'person/name', 'x']]), 'transact/entity-id', new RegExp(`entity id ${e} is out of range`));
+      await expectError(tx(db, [['db/add', 13, 'person/parent', e]]), 'transact/entity-id', /out of range/);
+    }
+    // an existing tx entity and the current one may be annotated
+    const r = await tx(db, [['db/add', db.maxTx, 'person/name', 'old tx'], ['db/add', db.maxTx + 1, 'person/name', 'this tx']]);
+    expect(r.txData.filter((d) => d.a === 'person/name').map((d) => d.e)).toEqual([db.maxTx, db.maxTx + 1]);
+    const high = (await tx(db, [['db/add', TX0 - 1, 'person/name', 'last']])).dbAfter;
+    expect(high.maxEid).toBe(TX0 - 1);
+    await expectError(tx(high, [{ 'person/name': 'one too many' }]), 'transact/entity-id', /new entity id 536870912 would reach the transaction range/);
+  });
 });

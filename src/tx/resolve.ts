@@ -13,7 +13,7 @@
 
 import { bound, type DbValue } from '../db/db';
 import { PREFIX_COMPARATORS } from '../db/compare';
-import type { Schema, Value } from '../db/types';
+import { TX0, type Schema, type Value } from '../db/types';
 import { valueKey } from '../db/values';
 import { coerceValue } from '../db/valuetypes';
 import { CairnError, show } from '../util/errors';
@@ -162,6 +162,7 @@ class Resolver {
       let next = this.db.state.maxEid;
       for (const t of this.norm.tempidOrder) if (this.used.has(t)) this.tempEid.set(t, ++next);
       this.next = next;
+      this.checkAllocated();
       return this.lookups();
     }
     // groups -> existing entity (upsert) or conflict
@@ -188,6 +189,7 @@ class Resolver {
       if (!this.groupEid.has(root)) this.groupEid.set(root, ++next);
     }
     this.next = next;
+    this.checkAllocated();
     for (const t of this.used) this.tempEid.set(t, this.groupEid.get(this.uf.find(t))!);
     return this.lookups();
   }
@@ -245,7 +247,7 @@ class Resolver {
 
   private eidOf(e: EntityIn): number {
     switch (e.kind) {
-      case 'eid': return e.id;
+      case 'eid': return this.checkedEid(e.id);
       case 'tempid': return this.tempidEid(e.key);
       case 'tx': return this.txId;
       case 'lookup': return this.lookupEid.get(this.keyOfRef.get(e)!)!;
@@ -253,6 +255,25 @@ class Resolver {
         const never: never = e;
         throw new CairnError('transact/syntax', `bad entity ${show(never)}`);
       }
+    }
+  }
+
+  /**
+   * An explicit entity id: user entities live below TX0, tx entities from TX0 + 1 to this tx.
+   * An id past this tx names no entity that can exist, and writing to it would make later
+   * allocations collide with it.
+   */
+  private checkedEid(id: number): number {
+    if (id >= TX0 && id !== this.txId && (id === TX0 || id > this.db.state.maxTx)) {
+      throw new CairnError('transact/entity-id', `entity id ${id} is out of range: user entities are below ${TX0}, transaction entities ${TX0 + 1}..${this.txId}`, { entity: id });
+    }
+    return id;
+  }
+
+  /** New entity ids must stay below the tx range. */
+  private checkAllocated(): void {
+    if (this.next >= TX0) {
+      throw new CairnError('transact/entity-id', `entity id space exhausted: new entity id ${this.next} would reach the transaction range (${TX0})`, { entity: this.next });
     }
   }
 
