@@ -50,6 +50,7 @@ export function pull(db: Db, pattern: unknown, eid: EntityRef): MaybePromise<Pul
  */
 export function pullMany(db: Db, pattern: unknown, eids: readonly EntityRef[]): MaybePromise<(PullResult | null)[]> {
   const p = compilePattern(pattern);
+  if (!Array.isArray(eids)) throw new CairnError('pull/invalid', `pullMany needs an array of entity references, got ${show(eids)}`, { eids: show(eids) });
   return then(resolveAll(db, eids), (ids) => {
     if (!needsSlice(p)) return drive(pullAll(db, p, ids, null));
     const slices: MaybePromise<Datom[]>[] = ids.map((e) => (e === null ? [] : db.search(e)));

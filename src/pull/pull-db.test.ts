@@ -68,6 +68,7 @@ describe('pull over a real Db', () => {
     expect(await pullMany(db, '[:person/name]', [ids['cy']!, ['person/email', 'nobody'], ids['ada']!, 999999])).toEqual([
       { 'person/name': 'Cy' }, null, { 'person/name': 'Ada' }, null,
     ]);
+    expect(() => pullMany(db, '[:person/name]', 13 as never)).toThrow(/pullMany needs an array of entity references, got 13/);
     expect(await pull(db, '[:db/ident :db/cardinality]', 'person/tags')).toEqual({
       'db/ident': ':person/tags', 'db/cardinality': ':db.cardinality/many',
     });

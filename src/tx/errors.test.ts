@@ -31,6 +31,10 @@ const failures: [string, unknown, ErrorCode, RegExp][] = [
   ['schema change refused after data ops', [['db/add', 13, 'person/age', 5], { 'db/ident': 'person/name', 'db/valueType': 'db.type/long' }], 'schema/change', /db\/valueType of person\/name/],
   ['tx-meta attribute undeclared', { txData: [], txMeta: { 'tx/who': 'me' } }, 'schema/unknown-attribute', /tx\/who/],
   ['transacting on a view', 'VIEW', 'config/invalid', /cannot transact against a history view/],
+  ['an empty attribute name in a map', [{ 'person/name': 'Cy', '': 1 }], 'transact/syntax', /bad attribute ""/],
+  ['NaN named as NaN, not null', [['db/add', 13, 'person/age', Number.NaN]], 'schema/type', /value NaN of attribute person\/age/],
+  ['a cyclic entity map', 'CYCLIC', 'transact/syntax', /nested more than 1000 deep/],
+  ['an entity id past the tx range', [['db/add', 2 ** 40, 'person/name', 'x']], 'transact/entity-id', /out of range/],
 ];
 
 describe('errors: code, message, and a failed transaction changes nothing', () => {
@@ -41,6 +45,10 @@ describe('errors: code, message, and a failed transaction changes nothing', () =
       if (input === 'VIEW') {
         const { history } = await import('../db/db');
         await expectError(tx(history(db), []), code, msg);
+      } else if (input === 'CYCLIC') {
+        const m: Record<string, unknown> = { 'person/name': 'loop' };
+        m['person/friend'] = m;
+        await expectError(tx(db, [m]), code, msg);
       } else {
         await expectError(tx(db, input as never), code, msg);
       }

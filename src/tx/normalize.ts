@@ -64,6 +64,8 @@ function checkNoTempid(e: EntityIn, item: readonly unknown[], name: string): Ent
   return e;
 }
 
+const MAX_NESTING = 1000;
+
 interface KeyPlan {
   readonly a: string;
   readonly reverse: boolean;
@@ -75,6 +77,7 @@ class Normalizer {
   readonly tempidOrder: string[] = [];
   private readonly seen = new Set<string>();
   private autoCount = 0;
+  private depth = 0;
   private readonly plans = new Map<string, KeyPlan | null>();
   private readonly schema: Schema;
 
@@ -177,6 +180,7 @@ class Normalizer {
     let p = this.plans.get(key);
     if (p !== undefined) return p;
     const k = strip(key);
+    if (k.length === 0) throw new CairnError('transact/syntax', `bad attribute ${show(key)} in ${show(context)}`, { attribute: key });
     // db.install/_attribute: Datomic compatibility in schema maps, no meaning here
     if (k === 'db/id' || k === 'db.install/_attribute') p = null;
     else {
@@ -199,6 +203,11 @@ class Normalizer {
       : this.entity(idRaw, m);
     if (e.kind === 'eid' && e.id <= 0) throw new CairnError('transact/entity-id', `bad db/id ${show(idRaw)}`);
     this.noteTempid(e);
+    // A cyclic JS object would nest forever; no sane tx data nests this deep. (No finally
+    // needed: a throw abandons the whole Normalizer.)
+    if (++this.depth > MAX_NESTING) {
+      throw new CairnError('transact/syntax', `entity maps nested more than ${MAX_NESTING} deep (a cyclic object?) at ${show(m)}`);
+    }
     for (const key of Object.keys(m)) {
       const plan = this.plan(key, m);
       if (plan === null) continue;
@@ -217,6 +226,7 @@ class Normalizer {
         this.ops.push({ op: 'add', e, a: k, v: this.value(s, k, x, m) });
       }
     }
+    this.depth--;
     return e;
   }
 

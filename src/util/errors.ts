@@ -89,6 +89,7 @@ export function show(value: unknown, max = 120): string {
   try {
     s = typeof value === 'string' ? JSON.stringify(value)
       : typeof value === 'bigint' ? `${value}N`
+      : typeof value === 'number' ? String(value) // JSON would print NaN and Infinity as null
       : value instanceof Date ? `#inst "${value.toISOString()}"`
       : value instanceof Uint8Array ? `#bytes[${value.length}]`
       : value === undefined ? 'undefined'
