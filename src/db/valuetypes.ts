@@ -10,6 +10,10 @@ import type { AttrSchema, Value, ValueType } from './types';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TUPLE = 8;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function typeError(attr: string, v: unknown, type: string): never {
   throw new CairnError('schema/type', `value ${show(v)} of attribute ${attr} is not a valid ${type}`, { attribute: attr, value: show(v), valueType: type });
@@ -45,14 +49,13 @@ export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
     case 'db.type/boolean':
       if (typeof v === 'boolean') return v;
       return typeError(attr, v, type);
-    case 'db.type/long':
-      if (typeof v === 'number' && Number.isInteger(v)) {
-        return Number.isSafeInteger(v) ? v : BigInt(v);
-      }
-      if (typeof v === 'bigint') {
-        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-      }
-      return typeError(attr, v, type);
+    case 'db.type/long': {
+      // a long is 64-bit (Datahike/JVM): numbers when safe, bigints beyond, nothing past 2^63
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+      const big = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : undefined;
+      if (big === undefined || big < LONG_MIN || big > LONG_MAX) return typeError(attr, v, type);
+      return big >= MIN_SAFE && big <= MAX_SAFE ? Number(big) : big;
+    }
     case 'db.type/bigint':
       if (typeof v === 'bigint') return v;
       if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
