@@ -45,7 +45,7 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   const keepHistory = st.config.keepHistory;
   // without history, tx-meta is validated and reported but not written (Datahike)
   if (!keepHistory) normalize(ps, [], txMeta);
-  const norm = normalize(ps, items, keepHistory ? txMeta : {});
+  const norm = normalize(ps, items, keepHistory ? txMeta : {}, st.schema.identToEid);
   const tx = st.maxTx + 1;
   const given = userTxInstant(norm.ops);
   const now = (opts.now ?? (() => new Date()))().getTime();

@@ -81,8 +81,12 @@ class Normalizer {
   private readonly plans = new Map<string, KeyPlan | null>();
   private readonly schema: Schema;
 
-  constructor(schema: Schema) {
+  /** Idents of the db before this tx: a tx renaming one still names the entity by its old ident. */
+  private readonly dbIdents: ReadonlyMap<string, number>;
+
+  constructor(schema: Schema, dbIdents: ReadonlyMap<string, number>) {
     this.schema = schema;
+    this.dbIdents = dbIdents;
   }
 
   private noteTempid(e: EntityIn): void {
@@ -119,7 +123,7 @@ class Normalizer {
     if (typeof x === 'string') {
       if (TX_ENTITY_NAMES.has(x)) return { kind: 'tx' };
       if (x.charCodeAt(0) === 58) return { kind: 'lookup', a: 'db/ident', v: x };
-      if (x.includes('/') && this.schema.identToEid.has(x)) return { kind: 'lookup', a: 'db/ident', v: `:${x}` };
+      if (x.includes('/') && (this.schema.identToEid.has(x) || this.dbIdents.has(x))) return { kind: 'lookup', a: 'db/ident', v: `:${x}` };
       if (x.length === 0) throw new CairnError('transact/tempid', 'empty string is not a tempid');
       return { kind: 'tempid', key: x, auto: false };
     }
@@ -313,8 +317,8 @@ class Normalizer {
  * Normalize tx data. `txMeta` entries and `extra` ops (the automatic txInstant) are asserted on
  * the tx entity and come first, as in Datahike.
  */
-export function normalize(schema: Schema, items: readonly unknown[], txMeta: Record<string, unknown>): Normalized {
-  const n = new Normalizer(schema);
+export function normalize(schema: Schema, items: readonly unknown[], txMeta: Record<string, unknown>, dbIdents: ReadonlyMap<string, number> = schema.identToEid): Normalized {
+  const n = new Normalizer(schema, dbIdents);
   for (const k of Object.keys(txMeta)) {
     const s = n.attr(k, txMeta);
     if (isSchemaAttr(k)) throw new CairnError('transact/syntax', `tx-meta cannot assert schema attribute ${k}`, { attribute: k });

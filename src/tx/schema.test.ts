@@ -122,6 +122,9 @@ describe('schema changes (checked on the resulting state)', () => {
     ['drop table: data and schema in one tx', [['db/retract', 13, 'person/name'], ['db/retract', 14, 'person/name'], ['db/retractEntity', ':person/name']], 'ok'],
     ['renaming a used ident', [['db/add', ':person/name', 'db/ident', 'person/fullName']], /cannot rename person\/name/],
     ['renaming an unused ident', [['db/add', ':pet/name', 'db/ident', 'pet/title']], 'ok'],
+    // the entity named by its old, colon-less ident (not a tempid for a new enum entity)
+    ['renaming a used ident, map form', [{ 'db/id': 'person/name', 'db/ident': 'person/fullName' }], /cannot rename person\/name/],
+    ['renaming a used ident, colon-less list form', [['db/add', 'person/name', 'db/ident', 'person/fullName']], /cannot rename person\/name/],
   ];
   for (const [name, change, want] of rowsTable) {
     it(name, async () => {
@@ -131,6 +134,15 @@ describe('schema changes (checked on the resulting state)', () => {
       else await expectError(p, 'schema/change', want);
     });
   }
+
+  it('a rename by colon-less ident in a map moves the ident of that entity', async () => {
+    const db = await dbWith(undefined, data);
+    const eid = db.schema.identToEid.get('pet/name');
+    const r = await tx(db, [{ 'db/id': 'pet/name', 'db/ident': 'pet/title' }]);
+    expect(r.dbAfter.schema.identToEid.get('pet/title')).toBe(eid);
+    expect(r.dbAfter.schema.attrs.has('pet/name')).toBe(false);
+    expect(r.dbAfter.maxEid).toBe(db.maxEid);
+  });
 
   it('a rename moves the ident; the old name is gone', async () => {
     const db = await dbWith(undefined, data);
