@@ -298,8 +298,17 @@ export function asDbValue(db: Db): DbValue {
 }
 
 /** Current datoms plus retractions and past assertions (`history`). */
-export function history(db: Db): Db {
+/** Time views read the temporal indices, which exist only with keepHistory (as in Datahike). */
+function temporal(db: Db, fn: string): DbValue {
   const d = asDbValue(db);
+  if (!d.state.config.keepHistory) {
+    throw new CairnError('config/invalid', `${fn} needs the history this database does not keep (it was created with keepHistory: false)`, { view: fn });
+  }
+  return d;
+}
+
+export function history(db: Db): Db {
+  const d = temporal(db, 'history');
   return d.withFilter({ kind: 'history' }, { ...d.timeFilter, history: true });
 }
 
@@ -314,13 +323,13 @@ function checkPoint(t: number | Date, fn: string): void {
 /** The database as of tx `t` (inclusive) or the last tx at or before a Date (`as-of`). */
 export function asOf(db: Db, t: number | Date): Db {
   checkPoint(t, 'asOf');
-  const d = asDbValue(db);
+  const d = temporal(db, 'asOf');
   return d.withFilter({ kind: 'asOf', t }, { ...d.timeFilter, asOf: t });
 }
 
 /** Only datoms added after tx `t` / the Date, strictly (`since`). */
 export function since(db: Db, t: number | Date): Db {
   checkPoint(t, 'since');
-  const d = asDbValue(db);
+  const d = temporal(db, 'since');
   return d.withFilter({ kind: 'since', t }, { ...d.timeFilter, since: t });
 }

@@ -120,4 +120,11 @@ describe('history / asOf / since', () => {
   it('bad time points are rejected', () => {
     expect(() => asOf(history as unknown as Db, 1.5)).toThrow(/expected a tx id or a Date/);
   });
+
+  it('time views of a database without history are errors, not silently empty (Datahike)', async () => {
+    const db = await dbWith(SCHEMA, [{ 'p/name': 'A' }], { keepHistory: false });
+    for (const [name, view] of [['history', () => history(db)], ['asOf', () => asOf(db, new Date())], ['since', () => since(db, db.maxTx)]] as const) {
+      expect(view, name).toThrow(new RegExp(`${name} needs the history this database does not keep`));
+    }
+  });
 });
