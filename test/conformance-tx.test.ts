@@ -148,12 +148,14 @@ describe('the TxReport', () => {
     expect(r.txData.filter((d) => d.a === 'db/txInstant').map((d) => d.v)).toEqual([given]);
   });
 
-  it('keepHistory false writes no tx entity datoms but still reports db/txInstant', async () => {
+  it('keepHistory false writes no tx entity datoms but still reports db/txInstant; time views are errors', async () => {
     const c = await fresh([SCHEMA], { keepHistory: false });
     const r = await transact(c, { txData: [{ 'p/name': 'X' }], txMeta: { 'p/name': 'meta' } });
     expect(r.txData.map((d) => [d.e, d.a, d.v])).toEqual([[FIRST, 'p/name', 'X']]);
     expect(r.txMeta['db/txInstant']).toBeInstanceOf(Date);
     expect((await datoms(db(c), 'aevt', 'db/txInstant')).length).toBe(0);
+    expect(() => history(db(c))).toThrow(CairnError);
+    expect(() => asOf(db(c), new Date())).toThrow(/keepHistory: false/);
   });
 
   it('withDb is speculative: same report shape, nothing stored', async () => {
@@ -387,13 +389,26 @@ describe('schema changes (checked on the resulting state)', () => {
     ['unique on an unused card-one attribute', [{ 'db/id': 'a/city', 'db/unique': 'db.unique/identity' }]],
     ['a new attribute and its data in one tx', [attr('p/new', 'long'), { 'db/id': FIRST, 'p/new': 1 }]],
     ['retracting an unused attribute', [['db/retractEntity', 'pet/name']]],
+    ['renaming an unused attribute (map form, colon-less ident)', [{ 'db/id': 'pet/name', 'db/ident': 'pet/title' }]],
   ];
   for (const [name, tx] of allowed) {
     it(`allowed: ${name}`, async () => {
       const c = await fresh([SCHEMA, data]);
+      const maxEid = db(c).maxEid;
       await transact(c, tx);
+      expect(db(c).maxEid).toBe(maxEid + (name.startsWith('a new attribute') ? 1 : 0));
     });
   }
+
+  it('a rename moves the ident: the new name works, the old one is unknown', async () => {
+    const c = await fresh([SCHEMA, data]);
+    const eid = await q('[:find ?e . :where [?e :db/ident :pet/name]]', db(c));
+    await transact(c, [{ 'db/id': 'pet/name', 'db/ident': 'pet/title' }]);
+    expect(await q('[:find ?e . :where [?e :db/ident :pet/title]]', db(c))).toBe(eid);
+    await transact(c, [{ 'pet/title': 'Rex' }]);
+    const err = await caught(transact(c, [{ 'pet/name': 'Tom' }]));
+    expect([err.code, err.message]).toEqual(['schema/unknown-attribute', expect.stringContaining('pet/name')]);
+  });
 
   const rejected: [string, readonly unknown[], string, RegExp][] = [
     ['cardinality many -> one while an entity holds two values', [{ 'db/id': 'p/nick', 'db/cardinality': 'db.cardinality/one' }], 'schema/change', /p\/nick/],
@@ -424,16 +439,29 @@ describe('failed transactions change nothing and name the input', () => {
     ['unknown list op', [['db/frobnicate', 1, 'p/name', 'x']], 'transact/syntax', /db\/frobnicate/],
     ['tempid in a retract', [['db/retract', 'tmp', 'p/name', 'x']], 'transact/tempid', /tmp/],
     ['a non-data element', [{ 'p/name': 'ok' }, 42], 'transact/syntax', /42/],
+    ['a cyclic entity map', 'CYCLIC', 'transact/syntax', /nested more than 1000 deep/],
     ['bad EDN text', '[{:p/name "x"', 'edn/parse', /./],
     ['unique value clash inside one tx', [{ 'p/ssn': 's' }, { 'p/ssn': 's' }], 'transact/unique', /"s"/],
     ['a later op failing after earlier ones succeeded', [{ 'p/name': 'A' }, ['db/cas', FIRST, 'p/name', 'zzz', 'B']], 'transact/cas', /zzz/],
+    ['an entity id beyond the transaction range', [['db/add', 2 ** 40, 'p/name', 'x']], 'transact/entity-id', /1099511627776 is out of range/],
+    ['a ref to an entity id beyond the transaction range', [['db/add', FIRST, 'p/best', 2 ** 31]], 'transact/entity-id', /2147483648 is out of range/],
+    ['an empty attribute name', [{ 'p/name': 'ok', '': 1 }], 'transact/syntax', /bad attribute ""/],
+    ['a long beyond 64 bits', [{ 'p/age': 2n ** 63n }], 'schema/type', /9223372036854775808N of attribute p\/age/],
+    ['NaN', [{ 'p/age': Number.NaN }], 'schema/type', /NaN of attribute p\/age/],
+    ['renaming an attribute that has data', [{ 'db/id': 'p/name', 'db/ident': 'p/fullName' }], 'schema/change', /cannot rename p\/name/],
   ];
   for (const [name, tx, code, msg] of bad) {
     it(name, async () => {
       const c = await fresh([SCHEMA, [{ 'p/email': 'x@x', 'p/name': 'X' }]]);
       const before = await datoms(history(db(c)), 'eavt');
       const basis = db(c).basisT;
-      const err = await caught(transact(c, tx as readonly unknown[]));
+      let input = tx;
+      if (tx === 'CYCLIC') {
+        const m: Record<string, unknown> = { 'p/name': 'loop' };
+        m['p/best'] = m;
+        input = [m];
+      }
+      const err = await caught(transact(c, input as readonly unknown[]));
       expect([err.code, err.message]).toEqual([code, expect.stringMatching(msg)]);
       expect(JSON.parse(JSON.stringify(err.data))).toEqual(err.data);
       expect(await datoms(history(db(c)), 'eavt')).toEqual(before);
