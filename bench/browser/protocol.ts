@@ -12,6 +12,7 @@ export type WorkloadRequest =
   | { readonly kind: 'ds-snapshot'; readonly persons: number }
   | { readonly kind: 'cold-cairn'; readonly persons: number; readonly form?: PointForm; readonly profile?: boolean }
   | { readonly kind: 'cold-ds'; readonly persons: number }
+  | { readonly kind: 'cold-raw'; readonly persons: number; readonly keys: readonly string[] }
   | { readonly kind: 'queries'; readonly persons: number; readonly iterations: number }
   | { readonly kind: 'query-profile'; readonly persons: number; readonly query: string; readonly iterations: number };
 

@@ -6,6 +6,9 @@ import ds from 'datascript';
 import { connect, datoms, db, deleteDatabase, pullMany, q, release, transact, type Db } from '../../src/index';
 import { compare, type Comparison } from '../harness';
 import { people } from '../people';
+import { openDB } from 'idb';
+import { idbName } from '../../src/store/indexeddb';
+import { isRefKey } from '../../src/store/keys';
 import { openRaw } from './raw-idb';
 import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, profiled, Q4, QUERIES } from './setup';
 import { SNAPSHOT_DB } from './write-workloads';
@@ -13,7 +16,9 @@ import { SNAPSHOT_DB } from './write-workloads';
 const now = (): number => performance.now();
 
 export interface ColdFigures {
+  /** connect (head, commit, schema, tail replay) + the point query. */
   readonly pointMs: number;
+  readonly connectMs: number;
   readonly q4Ms: number;
   readonly q4Rows: number;
   readonly pointReads: ReadFigures;
@@ -21,6 +26,8 @@ export interface ColdFigures {
 }
 
 export interface ReadFigures {
+  /** The keys read, in order (kept only for the point query: a handful). */
+  readonly keys?: readonly string[];
   readonly records: number;
   readonly calls: number;
   readonly nodes: number;
@@ -66,8 +73,10 @@ export async function coldStartCairn(persons: number, profile: boolean, form: Po
   const p = pointPerson(persons);
   rec.start();
   const t0 = now();
+  let connected = t0;
   const { conn, point } = await profiled(profile, 'cold-point', async () => {
     const c = await connect(benchConfig(`bench-import-${persons}`));
+    connected = now();
     return { conn: c, point: await pointQuery(form, db(c), eidOf(p)) };
   });
   const t1 = now();
@@ -80,13 +89,30 @@ export async function coldStartCairn(persons: number, profile: boolean, form: Po
   const q4Rec = rec.stop();
   await release(conn);
   return {
-    pointMs: t1 - t0, q4Ms: t3 - t2, q4Rows: rows.length,
-    pointReads: reads(pointRec.keysRead, pointRec.readCalls), q4Reads: reads(q4Rec.keysRead, q4Rec.readCalls),
+    pointMs: t1 - t0, connectMs: connected - t0, q4Ms: t3 - t2, q4Rows: rows.length,
+    pointReads: { ...reads(pointRec.keysRead, pointRec.readCalls), keys: pointRec.keysRead }, q4Reads: reads(q4Rec.keysRead, q4Rec.readCalls),
   };
 }
 
+/**
+ * Workload 4, the platform's floor: in a fresh worker, open CairnDB's IndexedDB database with
+ * bare `idb` and read `keys` (what the engine read for the point query) one after another.
+ */
+export async function coldStartRaw(persons: number, keys: readonly string[]): Promise<{ ms: number; openMs: number }> {
+  const t0 = now();
+  const raw = await openDB(idbName(`bench-import-${persons}`));
+  const t1 = now();
+  for (const k of keys) {
+    const v: unknown = await raw.get(isRefKey(k) ? 'refs' : 'nodes', k);
+    if (v === undefined) throw new Error(`cold raw: no record ${k}`);
+  }
+  const t2 = now();
+  raw.close();
+  return { ms: t2 - t0, openMs: t1 - t0 };
+}
+
 /** Workload 4, DataScript side: read the snapshot record, parse, rebuild, answer the same queries. */
-export async function coldStartDs(persons: number): Promise<{ pointMs: number; q4Ms: number; q4Rows: number; readMs: number; parseMs: number }> {
+export async function coldStartDs(persons: number): Promise<{ pointMs: number; q4Ms: number; q4Rows: number; readMs: number; parseMs: number; rebuildMs: number }> {
   const p = pointPerson(persons);
   const t0 = now();
   const raw = await openRaw(SNAPSHOT_DB);
@@ -95,6 +121,7 @@ export async function coldStartDs(persons: number): Promise<{ pointMs: number; q
   const data = JSON.parse(json) as unknown;
   const tParse = now();
   const d = ds.from_serializable(data);
+  const tBuilt = now();
   const point = ds.q(POINT.ds, d, eidOf(p)) as unknown[][];
   const t1 = now();
   raw.close();
@@ -102,7 +129,7 @@ export async function coldStartDs(persons: number): Promise<{ pointMs: number; q
   const t2 = now();
   const rows = ds.q(Q4.ds, d) as unknown[];
   const t3 = now();
-  return { pointMs: t1 - t0, q4Ms: t3 - t2, q4Rows: rows.length, readMs: tRead - t0, parseMs: tParse - tRead };
+  return { pointMs: t1 - t0, q4Ms: t3 - t2, q4Rows: rows.length, readMs: tRead - t0, parseMs: tParse - tRead, rebuildMs: tBuilt - tParse };
 }
 
 /** Workload 5: q1-q4 and pull-many on an IndexedDB-backed database, DataScript beside it. */

@@ -1,13 +1,15 @@
-// `node --import tsx bench/browser/render.ts`: print the figures of bench/results/browser.json
-// and bench/results/node.json as the Markdown tables of docs/PERFORMANCE.md.
+// `node --import tsx bench/browser/render.ts [browser|node]`: print the figures of
+// bench/results/browser.json and/or bench/results/node.json as the Markdown tables of
+// docs/PERFORMANCE.md.
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Comparison } from '../harness';
 import type { Row } from './report';
 
+const only = process.argv[2];
 const fmt = (x: number): string => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-if (existsSync('bench/results/browser.json')) {
+if (only !== 'node' && existsSync('bench/results/browser.json')) {
   const b = JSON.parse(readFileSync('bench/results/browser.json', 'utf8')) as { machine: Record<string, unknown>; rows: (Row & { met?: boolean })[] };
   console.log(`Browser (${String(b.machine['browser'])}; ${String(b.machine['cpu'])}, ${String(b.machine['cores'])} cores; ${String(b.machine['date'])})\n`);
   console.log('| workload | CairnDB | peer / floor | unit | ratio | target |');
@@ -18,7 +20,7 @@ if (existsSync('bench/results/browser.json')) {
   }
 }
 
-if (existsSync('bench/results/node.json')) {
+if (only !== 'browser' && existsSync('bench/results/node.json')) {
   const n = JSON.parse(readFileSync('bench/results/node.json', 'utf8')) as { machine: Record<string, unknown>; results: Record<string, Comparison[]>; storage?: Record<string, number> };
   console.log(`\nNode (${String(n.machine['node'])}; ${String(n.machine['cpu'])}, ${String(n.machine['cores'])} cores; ${String(n.machine['date'])})\n`);
   console.log('| section | workload | CairnDB ms | DataScript ms | DataScript / CairnDB | target |');

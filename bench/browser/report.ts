@@ -53,14 +53,18 @@ export function importRows(i: ImportFigures): Row[] {
   ];
 }
 
-export interface DsCold { readonly pointMs: number; readonly q4Ms: number; readonly q4Rows: number; readonly readMs: number; readonly parseMs: number }
+export interface DsCold { readonly pointMs: number; readonly q4Ms: number; readonly q4Rows: number; readonly readMs: number; readonly parseMs: number; readonly rebuildMs: number }
 
-export function coldRows(c: ColdFigures, d: DsCold, levels: number, literal: ColdFigures, viaDatoms: ColdFigures): Row[] {
-  const reads = (x: ColdFigures) => `${x.pointReads.records} records read (${x.pointReads.nodes} index nodes, ${levels} levels per tree)`;
+export interface RawCold { readonly ms: number; readonly openMs: number }
+
+export function coldRows(c: ColdFigures, d: DsCold, levels: number, literal: ColdFigures, viaDatoms: ColdFigures, rawIn: RawCold, rawDatoms: RawCold): Row[] {
+  const reads = (x: ColdFigures) => `connect ${x.connectMs.toFixed(1)} ms; ${x.pointReads.records} records read (${x.pointReads.nodes} index nodes, ${levels} levels per tree)`;
   return [
-    { workload: '4. cold start: open + point query (:in ?e)', cairn: c.pointMs, peer: d.pointMs, peerName: 'DataScript snapshot load', unit: 'ms', ratioOf: 'ds / cairn', ratio: d.pointMs / c.pointMs, target: { atLeast: 20 }, note: reads(c) },
+    { workload: '4. cold start: open + point query (:in ?e)', cairn: c.pointMs, peer: d.pointMs, peerName: 'DataScript snapshot load', unit: 'ms', ratioOf: 'ds / cairn', ratio: d.pointMs / c.pointMs, target: { atLeast: 20 }, note: `${reads(c)}; DataScript: read ${d.readMs.toFixed(0)}, parse ${d.parseMs.toFixed(0)}, rebuild ${d.rebuildMs.toFixed(0)} ms` },
     { workload: '4. cold start: open + point query (literal id)', cairn: literal.pointMs, peer: d.pointMs, peerName: 'DataScript snapshot load', unit: 'ms', ratioOf: 'ds / cairn', ratio: d.pointMs / literal.pointMs, note: reads(literal) },
     { workload: '4. cold start: open + datoms eavt e', cairn: viaDatoms.pointMs, peer: d.pointMs, peerName: 'DataScript snapshot load', unit: 'ms', ratioOf: 'ds / cairn', ratio: d.pointMs / viaDatoms.pointMs, note: reads(viaDatoms) },
+    { workload: '4. cold start (:in ?e) vs bare IDB, same reads', cairn: c.pointMs, peer: rawIn.ms, peerName: 'idb open + same gets, fresh worker', unit: 'ms', ratioOf: 'cairn / raw', ratio: c.pointMs / rawIn.ms, note: `open ${rawIn.openMs.toFixed(1)} ms` },
+    { workload: '4. cold start (datoms) vs bare IDB, same reads', cairn: viaDatoms.pointMs, peer: rawDatoms.ms, peerName: 'idb open + same gets, fresh worker', unit: 'ms', ratioOf: 'cairn / raw', ratio: viaDatoms.pointMs / rawDatoms.ms, note: `open ${rawDatoms.openMs.toFixed(1)} ms` },
     { workload: '4. cold start: then q4', cairn: c.q4Ms, peer: d.q4Ms, peerName: 'DataScript (loaded)', unit: 'ms', ratioOf: 'ds / cairn', ratio: d.q4Ms / c.q4Ms, note: `${c.q4Rows} rows, ${c.q4Reads.records} more records (${c.q4Reads.nodes} nodes)` },
   ];
 }

@@ -2,7 +2,7 @@
 // by the page's main thread (where Chrome's CPU profiler can be attached over CDP).
 
 import type { WorkloadRequest } from './protocol';
-import { coldStartCairn, coldStartDs, profileQuery, workerQueries } from './read-workloads';
+import { coldStartCairn, coldStartDs, coldStartRaw, profileQuery, workerQueries } from './read-workloads';
 import { bulkImport, commitLatency, groupCommit, prepareDsSnapshot } from './write-workloads';
 
 export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
@@ -13,6 +13,7 @@ export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
     case 'ds-snapshot': return prepareDsSnapshot(r.persons);
     case 'cold-cairn': return coldStartCairn(r.persons, r.profile ?? false, r.form ?? 'in');
     case 'cold-ds': return coldStartDs(r.persons);
+    case 'cold-raw': return coldStartRaw(r.persons, r.keys);
     case 'queries': return workerQueries(r.persons, r.iterations);
     case 'query-profile': return profileQuery(r.persons, r.query, r.iterations);
     default: {

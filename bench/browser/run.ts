@@ -29,7 +29,7 @@ const profileKinds = (args.find((a) => a.startsWith('--profile='))?.slice('--pro
 
 const SIZES = quick
   ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
-  : { commits: 1_000, group: 1_000, small: 20_000, large: 200_000, chunk: 20_000, queries: 20_000, qIter: 20, boundary: 10_000, bIter: 20, coldRuns: 3 };
+  : { commits: 1_000, group: 1_000, small: 20_000, large: 200_000, chunk: 20_000, queries: 20_000, qIter: 20, boundary: 10_000, bIter: 20, coldRuns: 5 };
 
 // The whole run must stop by itself, whatever happens in the browser.
 const WATCHDOG_MS = 20 * 60_000;
@@ -67,17 +67,22 @@ try {
   // Cold starts alternate engines, each in a fresh worker; the median run is reported.
   const colds: { cairn: ColdFigures; cairnWall: number; ds: DsCold; dsWall: number }[] = [];
   const otherForms: Record<'literal' | 'datoms', ColdFigures[]> = { literal: [], datoms: [] };
+  const rawColds: { in: { ms: number; openMs: number }[]; datoms: { ms: number; openMs: number }[] } = { in: [], datoms: [] };
   for (let i = 0; i < SIZES.coldRuns; i++) {
     const c = await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large });
     const d = await inWorker<DsCold>({ kind: 'cold-ds', persons: SIZES.large });
     colds.push({ cairn: c.result, cairnWall: c.wallMs, ds: d.result, dsWall: d.wallMs });
     for (const form of ['literal', 'datoms'] as const) otherForms[form].push((await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large, form })).result);
+    // The floor: bare IDB reading the same records in a fresh worker.
+    rawColds.in.push((await inWorker<{ ms: number; openMs: number }>({ kind: 'cold-raw', persons: SIZES.large, keys: c.result.pointReads.keys ?? [] })).result);
+    rawColds.datoms.push((await inWorker<{ ms: number; openMs: number }>({ kind: 'cold-raw', persons: SIZES.large, keys: otherForms.datoms.at(-1)?.pointReads.keys ?? [] })).result);
   }
   const mid = <T>(xs: readonly T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
   const cold = mid(colds, (x) => x.cairn.pointMs);
   const dsCold = mid(colds, (x) => x.ds.pointMs);
   const coldLiteral = mid(otherForms.literal, (x) => x.pointMs);
   const coldDatoms = mid(otherForms.datoms, (x) => x.pointMs);
+  const rawIn = mid(rawColds.in, (x) => x.ms), rawDatoms = mid(rawColds.datoms, (x) => x.ms);
   const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
   const boundary = await call<BoundaryFigures>('boundary', { persons: SIZES.boundary, iterations: SIZES.bIter });
 
@@ -85,7 +90,7 @@ try {
   const levels = Math.ceil(Math.log(large.datoms) / Math.log(512));
   const rows: Row[] = [
     ...commitRows(commit), ...groupRows(group, commit), ...importRows(small), ...importRows(large),
-    ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms), ...queryRows(queries), ...boundaryRows(boundary),
+    ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms, rawIn, rawDatoms), ...queryRows(queries), ...boundaryRows(boundary),
   ];
   printRows(rows);
 
@@ -98,7 +103,7 @@ try {
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/browser.json', JSON.stringify({
       machine, sizes: SIZES, rows: rows.map((r) => ({ ...r, met: met(r) })),
-      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, queries, boundary },
+      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, coldRaw: rawColds, queries, boundary },
     }, null, 2));
     console.log('wrote bench/results/browser.json');
   }
