@@ -119,6 +119,10 @@ export function buildSchema(flexibility: 'write' | 'read', raw: RawSchema): Sche
     eidToIdent.set(eid, r.ident);
     if (isAttributeEntity(r)) attrs.set(r.ident, toAttrSchema(r, r.ident));
   }
+  // composite tuples learn their members' types once every attribute is known
+  for (const [ident, s] of attrs) {
+    if (s.tupleAttrs !== undefined) attrs.set(ident, { ...s, tupleMemberTypes: s.tupleAttrs.map((m) => attrs.get(m)?.valueType) });
+  }
   const refs = new Set<string>(), many = new Set<string>(), components = new Set<string>();
   const uniqueIdentity = new Set<string>(), uniqueValue = new Set<string>(), indexed = new Set<string>();
   const noHistory = new Set<string>();

@@ -39,6 +39,8 @@ export interface AttrSchema {
   readonly noHistory: boolean;
   readonly doc?: string;
   readonly tupleAttrs?: readonly string[]; // composite tuple, maintained automatically
+  /** Composite tuple: each member attribute's value type (derived), to normalise slot values. */
+  readonly tupleMemberTypes?: readonly (ValueType | undefined)[];
   readonly tupleType?: ValueType; // homogeneous tuple
   readonly tupleTypes?: readonly ValueType[]; // heterogeneous tuple
 }

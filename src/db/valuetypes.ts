@@ -103,8 +103,17 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
     const t = s.tupleType;
     return v.map((x) => (x === null || x === undefined ? null : coerceScalar(t, x, s.ident))) as Value;
   }
-  // composite (db/tupleAttrs) values are computed by the tx layer; accept any slots here
-  return v.map((x) => (x === undefined ? null : x)) as Value;
+  // composite (db/tupleAttrs): values are computed by the tx layer; one given as input (a lookup
+  // ref, an upsert) gets each slot in its member's normal form (keyword colon, uuid case, ...)
+  const members = s.tupleMemberTypes;
+  if (members !== undefined && v.length !== members.length) {
+    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${members.length} elements`, { attribute: s.ident, value: show(v) });
+  }
+  return v.map((x, i) => {
+    if (x === null || x === undefined) return null;
+    const t = members?.[i];
+    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? x : coerceScalar(t, x, s.ident);
+  }) as Value;
 }
 
 /**

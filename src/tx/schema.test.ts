@@ -189,6 +189,18 @@ describe('tuples', () => {
     expect(rows(r2.txData)).toEqual([[7, 't/a', 2, true], [7, 't/b', 'y', true], [7, 't/ab', [2, 'y'], true]]);
   });
 
+  it("a composite given as input has each slot in its member's normal form (keyword colon, uuid case, long)", async () => {
+    const kschema = [attr('k/kind', 'keyword'), attr('k/id', 'uuid'), attr('k/n', 'long'),
+      attr('k/key', 'tuple', { tupleAttrs: ['k/kind', 'k/id', 'k/n'], unique: 'identity' })];
+    const db = await dbWith(kschema, [{ 'k/kind': 'a/b', 'k/id': UUID, 'k/n': 1 }]);
+    expect(await db.entid(['k/key', ['a/b', UUID, 1n]])).toBe(5);
+    const r = await tx(db, [['db/add', ['k/key', ['a/b', UUID, 1]], 'k/n', 2]]);
+    expect(rows(r.txData).slice(0, 2)).toEqual([[5, 'k/n', 1, false], [5, 'k/n', 2, true]]);
+    const up = await tx(db, [{ 'db/id': 'u', 'k/key': [':a/b', UUID.toLowerCase(), 1] }]);
+    expect(up.tempids.u).toBe(5);
+    await expectError(tx(db, [['db/add', ['k/key', ['a/b', UUID]], 'k/n', 2]]), 'transact/tuple', /must have 3 elements/);
+  });
+
   it('a composite asserted with a value other than the maintained one is rejected', async () => {
     const db = await dbWith(schema, [{ 't/a': 1, 't/b': 'x' }]);
     await expectError(tx(db, [['db/add', 6, 't/ab', [1, 'y']]]), 'transact/tuple', /can't modify tuple attrs directly: t\/ab \[1,"y"\] on entity 6/);
