@@ -223,6 +223,19 @@ describe('tuples', () => {
     expect(await q('[:find ?z . :where [?e :a/key ["Main 1" "Oslo"]] [?e :a/zip ?z]]', db(c))).toBe(152);
   });
 
+  it('composite slots follow the member types on input: keyword colon optional, uuid any case', async () => {
+    const c = await fresh([[one('k/kind', 'keyword'), one('k/id', 'uuid'),
+      one('k/key', 'tuple', { 'db/tupleAttrs': ['k/kind', 'k/id'], 'db/unique': 'db.unique/identity' }), one('k/n', 'long')]]);
+    const U = '550E8400-E29B-41D4-A716-446655440000';
+    const e = (await transact(c, [{ 'db/id': 'x', 'k/kind': 'a/b', 'k/id': U }])).tempids.x!;
+    expect(await pull(db(c), '[:k/key]', e)).toEqual({ 'k/key': [':a/b', U.toLowerCase()] });
+    for (const ref of [['k/key', ['a/b', U]], ['k/key', [':a/b', U.toLowerCase()]]] as const) {
+      expect(await pull(db(c), '[:db/id]', ref)).toEqual({ 'db/id': e });
+    }
+    await transact(c, [['db/add', ['k/key', ['a/b', U]], 'k/n', 1]]);
+    expect((await transact(c, [{ 'db/id': 'u', 'k/key': ['a/b', U], 'k/n': 2 }])).tempids.u).toBe(e);
+  });
+
   const bad: [string, readonly unknown[], string, RegExp][] = [
     ['composite written with another value', [{ 'a/street': 'S', 'a/city': 'C', 'a/key': ['S', 'X'] }], 'transact/tuple', /can't modify tuple attrs directly: a\/key/],
     ['composite alone', [{ 'a/key': ['S', 'C'] }], 'transact/tuple', /can't modify tuple attrs directly: a\/key/],
