@@ -16,7 +16,7 @@ import { Datom, TX0, type Schema, type Value } from '../db/types';
 import { valueKey } from '../db/values';
 import { CairnError, show } from '../util/errors';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
-import { lookupUnique } from './resolve';
+import { lookupUnique, UpsertRetry } from './resolve';
 import type { Effects, ResolvedOp } from './types';
 
 type Vals = Map<string, Datom>;
@@ -133,6 +133,14 @@ class Overlay {
   assert(e: number, a: string, v: Value): MaybePromise<void> {
     const m = this.load(e, a);
     return isPromise(m) ? m.then((vals) => this.assertIn(e, a, v, vals)) : this.assertIn(e, a, v, m);
+  }
+
+  /** The identity assertion of an upserted tempid: if this tx freed the value earlier, the upsert named no one. */
+  assertUpserted(e: number, a: string, v: Value, via: string): MaybePromise<void> {
+    return then(this.load(e, a), (m) => {
+      if (!m.has(valueKey(v)) && this.owners.get(via) === 0) throw new UpsertRetry(via);
+      return this.assertIn(e, a, v, m);
+    });
   }
 
   private assertIn(e: number, a: string, v: Value, m: Vals): MaybePromise<void> {
@@ -269,7 +277,9 @@ export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp
 
 function step(o: Overlay, op: ResolvedOp): MaybePromise<void> {
   switch (op.op) {
-    case 'add': return o.isComposite(op.a) ? o.claimTuple(op.e, op.a, op.v) : o.assert(op.e, op.a, op.v);
+    case 'add':
+      if (op.via !== undefined) return o.assertUpserted(op.e, op.a, op.v, op.via);
+      return o.isComposite(op.a) ? o.claimTuple(op.e, op.a, op.v) : o.assert(op.e, op.a, op.v);
     case 'retract': return o.retract(op.e, op.a, op.v);
     case 'retractEntity': return o.retractEntity(op.e);
     case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());

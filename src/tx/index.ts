@@ -1,19 +1,20 @@
 // `withDb`: a transaction as a pure function of a Db value (Datahike's `with`). Nothing is
 // stored; src/conn adds queueing, persistence and listeners. The stages run in order —
-// project schema, normalize, resolve, check (effects), apply, validate schema — and any
+// project schema, normalize, resolve, check (effects; it may send resolve round again, see
+// resolve.ts on upserts), apply, validate schema — and any
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
 import { applyChanges } from '../db/apply';
 import { asDbValue } from '../db/db';
 import type { Db, TxReport } from '../db/types';
 import { CairnError } from '../util/errors';
-import { andThen as then, type MaybePromise } from '../util/maybe';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
 import { computeEffects } from './effects';
 import { normalize, splitInput } from './normalize';
 import { projectSchema } from './project';
-import { resolve } from './resolve';
+import { resolve, UpsertRetry } from './resolve';
 import { checkSchema } from './schemacheck';
-import type { NormOp } from './types';
+import type { Effects, NormOp, Resolved } from './types';
 
 export interface WithDbOptions {
   /** Clock for the automatic db/txInstant (default: the system clock). */
@@ -54,16 +55,35 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     ? [{ op: 'add', e: { kind: 'tx' }, a: 'db/txInstant', v: { kind: 'value', v: instant } }, ...norm.ops]
     : [...norm.ops];
   const reportMeta = { ...txMeta, 'db/txInstant': instant };
-  return then(resolve(before, ps, { ...norm, ops }, tx), (resolved) =>
-    then(computeEffects(before, ps, resolved.ops, tx), (fx) =>
-      then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
-        then(checkSchema(before, after), (): TxReport => ({
-          dbBefore: db,
-          dbAfter: after,
-          txData: fx.datoms,
-          tempids: resolved.tempids,
-          txMeta: reportMeta,
-        })))));
+  const normalized = { ...norm, ops };
+  const check = (excluded: ReadonlySet<string>): MaybePromise<{ resolved: Resolved; fx: Effects }> =>
+    then(resolve(before, ps, normalized, tx, excluded), (resolved) =>
+      onRetry(() => then(computeEffects(before, ps, resolved.ops, tx), (fx) => ({ resolved, fx })), (key) => {
+        // an excluded key marks no op, so it cannot come back; the guard keeps the loop finite
+        if (excluded.has(key)) throw new CairnError('transact/upsert', 'upsert resolution did not settle');
+        return check(new Set(excluded).add(key));
+      }));
+  return then(check(new Set()), ({ resolved, fx }) =>
+    then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
+      then(checkSchema(before, after), (): TxReport => ({
+        dbBefore: db,
+        dbAfter: after,
+        txData: fx.datoms,
+        tempids: resolved.tempids,
+        txMeta: reportMeta,
+      }))));
+}
+
+/** Run `f`; if it throws or rejects with an UpsertRetry, answer with `retry(key)` instead. */
+function onRetry<T>(f: () => MaybePromise<T>, retry: (key: string) => MaybePromise<T>): MaybePromise<T> {
+  let r: MaybePromise<T>;
+  try {
+    r = f();
+  } catch (e) {
+    if (e instanceof UpsertRetry) return retry(e.key);
+    throw e;
+  }
+  return isPromise(r) ? r.catch((e: unknown) => (e instanceof UpsertRetry ? retry(e.key) : Promise.reject(e))) : r;
 }
 
 /** Speculative transaction: the report of applying `input` to `db`; nothing is stored. */

@@ -9,6 +9,10 @@
 // 3. Lookup refs and idents (in entity and ref-value positions) resolve against the db, then
 //    against identities asserted in this tx (an entity created earlier in the same tx); an
 //    unresolvable one is 'transact/lookup-ref'.
+// Upserts are decided against the db before the tx. Datahike decides each against the state
+// reached so far, so an identity value the tx frees before the upserting entity (retractEntity,
+// retract, a card-one overwrite) names no one there: the check stage detects that case on the
+// ops marked `via` and the tx is resolved again with that key `excluded` (DataScript's retry).
 // Database reads are MaybePromise and batched per phase, so a warm db resolves synchronously.
 
 import { bound, type DbValue } from '../db/db';
@@ -66,6 +70,8 @@ class Resolver {
   private readonly claims = new Map<string, number>(); // identity key -> explicit id asserting it
   private readonly dbOwner = new Map<string, number>();
   private readonly groupEid = new Map<string, number>();
+  /** group root -> identity keys through which it upserted to an existing entity */
+  private readonly upsertVia = new Map<string, Set<string>>();
   private readonly lookupKeys = new Map<string, IdentityKey>();
   private readonly keyOfRef = new Map<EntityIn, string>();
   private readonly lookupEid = new Map<string, number>();
@@ -79,12 +85,14 @@ class Resolver {
   private readonly ps: Schema;
   private readonly norm: Normalized;
   private readonly txId: number;
+  private readonly excluded: ReadonlySet<string>;
 
-  constructor(db: DbValue, ps: Schema, norm: Normalized, txId: number) {
+  constructor(db: DbValue, ps: Schema, norm: Normalized, txId: number, excluded: ReadonlySet<string>) {
     this.db = db;
     this.ps = ps;
     this.norm = norm;
     this.txId = txId;
+    this.excluded = excluded;
   }
 
   run(): MaybePromise<Resolved> {
@@ -169,8 +177,14 @@ class Resolver {
     const groupVia = new Map<string, string>();
     for (const k of this.ownerKeys) {
       const root = this.uf.find(this.keyOwner.get(k)!);
-      const target = this.dbOwner.get(k) ?? this.claims.get(k);
+      const owner = this.excluded.has(k) ? undefined : this.dbOwner.get(k);
+      const target = owner ?? this.claims.get(k);
       if (target === undefined) continue;
+      if (owner !== undefined) {
+        const via = this.upsertVia.get(root);
+        if (via === undefined) this.upsertVia.set(root, new Set([k]));
+        else via.add(k);
+      }
       const prev = this.groupEid.get(root);
       const info = this.keyInfo.get(k)!;
       if (prev !== undefined && prev !== target) {
@@ -281,13 +295,25 @@ class Resolver {
     return v.kind === 'value' ? v.v : this.eid(v.ref);
   }
 
+  /** The identity key of [a v] when tempid's group upserted through it, else undefined. */
+  private viaKey(tempid: string, a: string, v: Value): string | undefined {
+    if (!this.ps.uniqueIdentity.has(a)) return undefined;
+    const k = idKey(a, v);
+    return this.upsertVia.get(this.uf.find(tempid))?.has(k) === true ? k : undefined;
+  }
+
   private finish(): Resolved {
     const src = this.norm.ops;
     const ops: ResolvedOp[] = new Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const op = src[i]!;
       switch (op.op) {
-        case 'add': ops[i] = { op: 'add', e: this.eid(op.e), a: op.a, v: this.val(op.v) }; break;
+        case 'add': {
+          const v = this.val(op.v);
+          const via = this.upsertVia.size > 0 && op.e.kind === 'tempid' ? this.viaKey(op.e.key, op.a, v) : undefined;
+          ops[i] = via === undefined ? { op: 'add', e: this.eid(op.e), a: op.a, v } : { op: 'add', e: this.eid(op.e), a: op.a, v, via };
+          break;
+        }
         case 'retract': ops[i] = { op: 'retract', e: this.eid(op.e), a: op.a, v: op.v === undefined ? undefined : this.val(op.v) }; break;
         case 'retractEntity': ops[i] = { op: 'retractEntity', e: this.eid(op.e) }; break;
         case 'retractAttribute': ops[i] = { op: 'retractAttribute', e: this.eid(op.e), a: op.a }; break;
@@ -309,6 +335,16 @@ class Resolver {
   }
 }
 
-export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number): MaybePromise<Resolved> {
-  return new Resolver(db, ps, norm, txId).run();
+export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number, excluded: ReadonlySet<string> = NONE): MaybePromise<Resolved> {
+  return new Resolver(db, ps, norm, txId, excluded).run();
+}
+const NONE: ReadonlySet<string> = new Set();
+
+/** Thrown by the check stage: the upsert through identity `key` must be decided again without it. */
+export class UpsertRetry extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super('upsert retry');
+    this.key = key;
+  }
 }

@@ -37,7 +37,9 @@ export interface Normalized {
 }
 
 export type ResolvedOp =
-  | { readonly op: 'add'; readonly e: number; readonly a: string; readonly v: Value }
+  // via: set when e is a tempid upserted to an existing entity through this very identity
+  // value (its key); the check stage asks for a re-resolution if the tx freed it earlier
+  | { readonly op: 'add'; readonly e: number; readonly a: string; readonly v: Value; readonly via?: string }
   | { readonly op: 'retract'; readonly e: number; readonly a: string; readonly v: Value | undefined }
   | { readonly op: 'retractEntity'; readonly e: number }
   | { readonly op: 'retractAttribute'; readonly e: number; readonly a: string }

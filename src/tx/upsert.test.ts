@@ -37,6 +37,35 @@ describe('upsert through db.unique/identity', () => {
     expect(r.tempids.t).toBe(13);
   });
 
+  // Datahike decides each upsert against the state the tx has reached: an identity value the tx
+  // frees before the upserting entity names no one, so that entity is new.
+  const freed: [string, unknown[], [number, string, unknown, boolean][]][] = [
+    ['after retractEntity', [['db/retractEntity', 13], { 'person/email': 'ann@x', 'person/name': 'New' }],
+      [[13, 'person/email', 'ann@x', false], [13, 'person/name', 'Ann', false], [15, 'person/email', 'ann@x', true], [15, 'person/name', 'New', true]]],
+    ['after a card-one overwrite of the identity', [{ 'db/id': 13, 'person/email': 'ann2@x' }, { 'person/name': 'New', 'person/email': 'ann@x' }],
+      [[13, 'person/email', 'ann@x', false], [13, 'person/email', 'ann2@x', true], [15, 'person/name', 'New', true], [15, 'person/email', 'ann@x', true]]],
+    ['after an explicit retract, tempid used before and after', [['db/add', 't', 'person/age', 5], ['db/retract', 13, 'person/email', 'ann@x'], ['db/add', 't', 'person/email', 'ann@x']],
+      [[15, 'person/age', 5, true], [13, 'person/email', 'ann@x', false], [15, 'person/email', 'ann@x', true]]],
+  ];
+  for (const [name, data, want] of freed) {
+    it(`an identity value freed earlier in the tx does not upsert: ${name}`, async () => {
+      const r = await tx(await dbWith(undefined, BASE), data);
+      expect(rows(r.txData)).toEqual(want);
+      expect(r.dbAfter.maxEid).toBe(15);
+    });
+  }
+
+  it('an identity value freed only after the upserting entity still upserts', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [{ 'db/id': 't', 'person/email': 'ann@x', 'person/age': 1 }, ['db/retract', 13, 'person/email', 'ann@x']]);
+    expect(r.tempids.t).toBe(13);
+    expect(rows(r.txData)).toEqual([[13, 'person/age', 1, true], [13, 'person/email', 'ann@x', false]]);
+  });
+
+  it('an explicit retract-then-assert of the same identity keeps the entity', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [['db/retract', 13, 'person/email', 'ann@x'], ['db/add', 13, 'person/email', 'ann@x']]);
+    expect(rows(r.txData)).toEqual([[13, 'person/email', 'ann@x', false], [13, 'person/email', 'ann@x', true]]);
+  });
+
   it('conflicting upsert is an error', async () => {
     const db = await dbWith(undefined, BASE);
     await expectError(tx(db, [{ 'db/id': 't', 'person/email': 'ann@x' }, ['db/add', 't', 'person/email', 'bob@x']]),
