@@ -245,6 +245,16 @@ describe('upsert', () => {
     });
   }
 
+  it('upserts see the state the tx has reached: an identity freed earlier names no one', async () => {
+    const c = await fresh(base);
+    const r = await transact(c, [{ 'db/id': FIRST, 'p/email': 'renamed@x' }, { 'db/id': 'n', 'p/email': 'x@x', 'p/name': 'N' }]);
+    expect(r.tempids.n).toBe(FIRST + 1);
+    expect(await pull(db(c), '[:p/name]', ['p/email', 'renamed@x'])).toEqual({ 'p/name': 'X' });
+    expect(await pull(db(c), '[:db/id :p/name]', ['p/email', 'x@x'])).toEqual({ 'db/id': FIRST + 1, 'p/name': 'N' });
+    const r2 = await transact(c, [['db/retractEntity', ['p/email', 'x@x']], { 'db/id': 'again', 'p/email': 'x@x' }]);
+    expect(r2.tempids.again).toBe(FIRST + 2);
+  });
+
   it('a tempid resolving to two entities is a conflicting upsert and changes nothing', async () => {
     const c = await fresh([...base, [{ 'p/email': 'y@x' }]]);
     const before = await datoms(db(c), 'eavt');
