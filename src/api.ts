@@ -97,21 +97,29 @@ export async function createDatabase(config?: Config): Promise<void> {
     throw new CairnError('db/exists', `database ${show(c.store.id)} already exists in ${c.store.backend}`, { backend: c.store.backend, id: c.store.id });
   }
   const factory = getIndex(c.index);
+  const empty = emptyDb({ schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index }, { branchingFactor: c.branchingFactor });
+  // a bad initialTx fails here, before anything is stored: a failed create leaves no database
+  if (c.initialTx !== undefined) await withDbImpl(empty, c.initialTx);
   const opened = await defaultRegistry.create(c.store);
   try {
     const nodes = new StoreNodeStorage(opened.store, opened.codec);
-    const db = withNovelty(emptyDb({ schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index }, { branchingFactor: c.branchingFactor }) as DbValue, factory);
+    const db = withNovelty(empty as DbValue, factory);
     const { entries } = initialRecords(db, nodes, opened.codec, c.branchingFactor, c.index);
     await opened.store.putBatch(entries, { cas: { key: entries[entries.length - 1]![0], expected: undefined } });
   } finally {
     await opened.store.close();
   }
   if (c.initialTx !== undefined) {
-    const conn = await connect(c as Config);
     try {
-      await transact(conn, c.initialTx);
-    } finally {
-      await release(conn);
+      const conn = await connect(c as Config);
+      try {
+        await transact(conn, c.initialTx);
+      } finally {
+        await release(conn);
+      }
+    } catch (e) {
+      await deleteDatabase(c as Config).catch(() => undefined); // the store's own failure is the one to report
+      throw e;
     }
   }
 }

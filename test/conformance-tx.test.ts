@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  asOf, CairnError, connect, createDatabase, datoms, db, entity, history, listen, pull, pullMany, q, transact, withDb,
+  asOf, CairnError, connect, createDatabase, databaseExists, datoms, db, deleteDatabase, entity, history, listen, pull, pullMany, q, release,
+  transact, withDb,
   type Connection, type Datom, type TxReport,
 } from '../src/index';
 
@@ -481,4 +482,38 @@ describe('failed transactions change nothing and name the input', () => {
       expect(r.tempids['db/current-tx']).toBe(basis + 1);
     });
   }
+});
+
+describe('database lifecycle', () => {
+  it('create, exists, connect, release, delete; errors db/exists, db/missing, db/released', async () => {
+    const config = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` } };
+    expect(await databaseExists(config)).toBe(false);
+    expect((await caught(connect(config))).code).toBe('db/missing');
+    await createDatabase(config);
+    expect(await databaseExists(config)).toBe(true);
+    expect((await caught(createDatabase(config))).code).toBe('db/exists');
+    const c = await connect(config);
+    await transact(c, SCHEMA);
+    await release(c);
+    expect((await caught(transact(c, [{ 'p/name': 'x' }]))).code).toBe('db/released');
+    await deleteDatabase(config);
+    expect(await databaseExists(config)).toBe(false);
+    await createDatabase(config);
+    const again = await connect(config);
+    expect(db(again).basisT).toBe(536870912);
+    expect(await datoms(db(again), 'eavt')).toEqual([]);
+  });
+
+  it('initialTx is the first transaction; a bad one leaves no database behind', async () => {
+    const config = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` }, initialTx: SCHEMA };
+    await createDatabase(config);
+    const c = await connect(config);
+    expect(db(c).basisT).toBe(536870913);
+    expect(db(c).maxEid).toBe(FIRST - 1);
+    const bad = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` }, initialTx: [{ 'nope/x': 1 }] };
+    const err = await caught(createDatabase(bad));
+    expect([err.code, err.message]).toEqual(['schema/unknown-attribute', expect.stringContaining('nope/x')]);
+    expect(await databaseExists(bad)).toBe(false);
+    await createDatabase({ store: bad.store });
+  });
 });
