@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  asOf, CairnError, connect, createDatabase, databaseExists, datoms, db, deleteDatabase, entity, history, listen, pull, pullMany, q, release,
+  asOf, CairnError, connect, createDatabase, databaseExists, isCairnError, datoms, db, deleteDatabase, entity, history, listen, pull, pullMany, q, release,
   transact, withDb,
   type Connection, type Datom, type TxReport,
 } from '../src/index';
@@ -515,5 +515,16 @@ describe('database lifecycle', () => {
     expect([err.code, err.message]).toEqual(['schema/unknown-attribute', expect.stringContaining('nope/x')]);
     expect(await databaseExists(bad)).toBe(false);
     await createDatabase({ store: bad.store });
+  });
+});
+
+describe('errors', () => {
+  it('isCairnError recognises CairnErrors by brand, also from another copy of the module', () => {
+    const foreign = Object.assign(new Error('compare-and-set failed'), { name: 'CairnError', code: 'store/conflict', data: {} });
+    expect(isCairnError(foreign, 'store/conflict')).toBe(true);
+    expect(isCairnError(foreign, 'store/io')).toBe(false);
+    expect(isCairnError(new CairnError('store/conflict', 'x'), 'store/conflict')).toBe(true);
+    expect(isCairnError(new Error('plain'))).toBe(false);
+    expect(isCairnError({ name: 'CairnError', code: 'store/conflict' })).toBe(false);
   });
 });

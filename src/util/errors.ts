@@ -79,8 +79,15 @@ export class CairnError extends Error {
   }
 }
 
+/**
+ * By brand, not only by class: a second copy of this module (a CJS and an ESM load, a lazily
+ * imported chunk, two package copies) makes `instanceof` fail, and the connection's conflict
+ * handling must still recognise a store/conflict thrown by a backend from the other copy.
+ */
 export function isCairnError(x: unknown, code?: ErrorCode): x is CairnError {
-  return x instanceof CairnError && (code === undefined || x.code === code);
+  const branded = x instanceof CairnError ||
+    (x instanceof Error && x.name === 'CairnError' && typeof (x as { code?: unknown }).code === 'string');
+  return branded && (code === undefined || (x as CairnError).code === code);
 }
 
 /** Render any value briefly for an error message (never throws, never huge). */
