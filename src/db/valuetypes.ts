@@ -1,8 +1,9 @@
 // Checking and normalising a value against a declared value type (schemaFlexibility 'write').
 // Normal forms (API.md): keywords ':ns/name' (a missing colon is added), UUIDs lower-case
 // canonical strings, longs numbers when safe and bigints beyond, bigints bigint. Refs are
-// resolved by the tx resolve stage, not here. A bad value throws 'schema/type' naming the
-// attribute, the value and the expected type; nothing else is ever thrown.
+// resolved by the tx resolve stage, not here. Dates and byte arrays are copied, so the caller
+// may go on mutating its own objects. A bad value throws 'schema/type' naming the attribute,
+// the value and the expected type; nothing else is ever thrown.
 
 import { CairnError, show } from '../util/errors';
 import { isValueType } from './schema';
@@ -67,13 +68,14 @@ export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
       if ((typeof v === 'number' && !Number.isNaN(v)) || typeof v === 'bigint') return v;
       return typeError(attr, v, type);
     case 'db.type/instant':
-      if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
+      // copies: a Date or byte array the caller keeps (and may mutate) must not alias the db
+      if (v instanceof Date && !Number.isNaN(v.getTime())) return new Date(v.getTime());
       return typeError(attr, v, type);
     case 'db.type/uuid':
       if (typeof v === 'string' && UUID_RE.test(v)) return v.toLowerCase();
       return typeError(attr, v, type);
     case 'db.type/bytes':
-      if (v instanceof Uint8Array) return v;
+      if (v instanceof Uint8Array) return v.slice();
       return typeError(attr, v, type);
     case 'db.type/ref':
       if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
@@ -112,8 +114,16 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   return v.map((x, i) => {
     if (x === null || x === undefined) return null;
     const t = members?.[i];
-    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? x : coerceScalar(t, x, s.ident);
+    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? owned(x) : coerceScalar(t, x, s.ident);
   }) as Value;
+}
+
+/** A value the db can keep: mutable JS objects (Date, Uint8Array, arrays) copied, the rest as is. */
+function owned(v: unknown): unknown {
+  if (v instanceof Date) return new Date(v.getTime());
+  if (v instanceof Uint8Array) return v.slice();
+  if (Array.isArray(v)) return v.map(owned);
+  return v;
 }
 
 /**
@@ -126,7 +136,7 @@ export function coerceValue(s: AttrSchema | undefined, v: unknown, attr: string)
   }
   if (s === undefined || s.valueType === undefined) {
     if (typeof v === 'number' && Number.isNaN(v)) return typeError(attr, v, 'value (NaN is not storable)');
-    return v as Value;
+    return owned(v) as Value;
   }
   if (s.valueType === 'db.type/tuple') return coerceTuple(s, v);
   return coerceScalar(s.valueType, v, attr);

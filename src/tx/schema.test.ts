@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reverseSchemaOf, schemaOf } from '../db/introspect';
+import { emptyDb } from '../db/parts';
 import { attr, dbWith, expectError, facts, rows, tx } from './test-util';
 
 const UUID = '6BA7B810-9DAD-11D1-80B4-00C04FD430C8';
@@ -149,6 +150,20 @@ describe('schema changes (checked on the resulting state)', () => {
     const r = await tx(db, [['db/add', ':pet/name', 'db/ident', 'pet/title']]);
     expect(r.dbAfter.schema.attrs.has('pet/title')).toBe(true);
     expect(r.dbAfter.schema.attrs.has('pet/name')).toBe(false);
+  });
+});
+
+describe('the db owns its values', () => {
+  it('mutating a Date, byte array or tuple after transacting it changes nothing stored (write and read schemas)', async () => {
+    const when = new Date(1000), bytes = new Uint8Array([1, 2]), pair = [new Date(5), 'x'];
+    const db = await dbWith([attr('o/at', 'instant', { index: true }), attr('o/b', 'bytes'), attr('o/t', 'tuple', { tupleTypes: ['db.type/instant', 'db.type/string'] })],
+      [{ 'o/at': when, 'o/b': bytes, 'o/t': pair }]);
+    const loose = (await tx(emptyDb({ schemaFlexibility: 'read' }), [{ 'x/at': when, 'x/b': bytes, 'x/t': pair }])).dbAfter;
+    when.setTime(9999);
+    bytes[0] = 7;
+    (pair[0] as Date).setTime(9999);
+    expect(await facts(db)).toEqual([[4, 'o/at', new Date(1000)], [4, 'o/b', new Uint8Array([1, 2])], [4, 'o/t', [new Date(5), 'x']]]);
+    expect((await loose.datoms('eavt', 1)).map((d) => d.v)).toEqual([new Date(1000), new Uint8Array([1, 2]), [new Date(5), 'x']]);
   });
 });
 
