@@ -279,3 +279,22 @@ describe('values of the wrong type are rejected with the value and attribute nam
     });
   }
 });
+
+describe('the database owns what it stores', () => {
+  it('a Date reused and mutated across transactions keeps each stored value and the index order', async () => {
+    const c = await fresh([[one('e/n', 'long', { 'db/unique': 'db.unique/identity' }), one('e/at', 'instant', { 'db/index': true }), one('e/b', 'bytes')]]);
+    const d = new Date(Date.UTC(2024, 0, 1));
+    const b = new Uint8Array([0]);
+    for (let n = 0; n < 5; n++) {
+      await transact(c, [{ 'e/n': n, 'e/at': d, 'e/b': b }]);
+      d.setUTCDate(d.getUTCDate() + 1);
+      b[0] = n + 1;
+    }
+    const rows = await q('[:find ?n ?at ?b :where [?e :e/n ?n] [?e :e/at ?at] [?e :e/b ?b]]', db(c)) as [number, Date, Uint8Array][];
+    expect([...rows].sort((x, y) => x[0] - y[0]).map(([n, at, by]) => [n, at.toISOString().slice(0, 10), by[0]])).toEqual([
+      [0, '2024-01-01', 0], [1, '2024-01-02', 1], [2, '2024-01-03', 2], [3, '2024-01-04', 3], [4, '2024-01-05', 4],
+    ]);
+    const avet = await datoms(db(c), 'avet', 'e/at');
+    expect(avet.map((x) => (x.v as Date).getTime())).toEqual([...avet.map((x) => (x.v as Date).getTime())].sort((x, y) => x - y));
+  });
+});
