@@ -204,9 +204,27 @@ class Overlay {
     }), () => out);
   }
 
-  retractEntity(e: number, visited: Set<number> = new Set()): MaybePromise<void> {
-    if (visited.has(e)) return;
-    visited.add(e);
+  /**
+   * Retract e and, depth first, its component children. A work stack rather than recursion: a
+   * component chain thousands deep must not overflow the call stack.
+   */
+  retractEntity(root: number, visited: Set<number> = new Set()): MaybePromise<void> {
+    const stack = [root];
+    const run = (): MaybePromise<void> => {
+      while (stack.length > 0) {
+        const e = stack.pop()!;
+        if (visited.has(e)) continue;
+        visited.add(e);
+        const r = this.retractOne(e, stack);
+        if (isPromise(r)) return r.then(run);
+      }
+      return undefined;
+    };
+    return run();
+  }
+
+  /** Retract e's datoms and incoming refs; push its component children (first child on top). */
+  private retractOne(e: number, stack: number[]): MaybePromise<void> {
     return then(this.loadEntity(e), (em) => {
       const children: number[] = [];
       for (const [a, m] of em) {
@@ -215,14 +233,15 @@ class Overlay {
           this.retractDatom(e, a, old, m);
         }
       }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       return then(this.incoming(e), (pairs) =>
-        then(loop(pairs.length, (i) => {
+        loop(pairs.length, (i) => {
           const [src, a] = pairs[i]!;
           return then(this.load(src, a), (m) => {
             const old = m.get(valueKey(e));
             if (old !== undefined) this.retractDatom(src, a, old, m);
           });
-        }), () => loop(children.length, (i) => this.retractEntity(children[i]!, visited))));
+        }));
     });
   }
 

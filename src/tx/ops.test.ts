@@ -110,4 +110,18 @@ describe('list ops', () => {
     expect(high.maxEid).toBe(TX0 - 1);
     await expectError(tx(high, [{ 'person/name': 'one too many' }]), 'transact/entity-id', /new entity id 536870912 would reach the transaction range/);
   });
+
+  it('retractEntity cascades through a component chain thousands deep (no recursion)', async () => {
+    const chain = [
+      { 'db/ident': 'c/i', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+      { 'db/ident': 'c/child', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one', 'db/isComponent': true },
+    ];
+    const n = 5000;
+    const data = Array.from({ length: n }, (_, i) => ({ 'db/id': `t${i}`, 'c/i': i, ...(i + 1 < n ? { 'c/child': `t${i + 1}` } : {}) }));
+    const db = await dbWith(chain, data);
+    const r = await tx(db, [['db/retractEntity', 3]]);
+    expect(rows(r.txData).length).toBe(2 * n - 1);
+    expect(rows(r.txData).slice(0, 3)).toEqual([[3, 'c/child', 4, false], [3, 'c/i', 0, false], [4, 'c/child', 5, false]]);
+    expect(await facts(r.dbAfter)).toEqual([]);
+  });
 });
