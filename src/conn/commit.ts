@@ -246,7 +246,15 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     tail = { sealed, open, openCount, count };
   }
 
-  const reports: CommitReport[] = input.txs.map((t, i) => ({ segment: segments[i] ?? null, tempids: t.tempids, txMeta: t.txMeta }));
+  // A bulk commit's reports stay small: no segment, and only the tx id of its tempids (an import
+  // of 20,000 entities with tempids would otherwise put 20,000 entries in the commit record,
+  // which every reconnect decodes).
+  const bulk = added > REPORT_DATOMS_MAX;
+  const reports: CommitReport[] = input.txs.map((t, i) => ({
+    segment: segments[i] ?? null,
+    tempids: bulk ? { 'db/current-tx': t.tempids['db/current-tx']! } : t.tempids,
+    txMeta: t.txMeta,
+  }));
   const commit: CommitRecord = {
     id: newId(), parent: p.id, time: Date.now(), config: p.config,
     maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,

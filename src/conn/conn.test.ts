@@ -139,6 +139,24 @@ describe('persistence', () => {
     await release(conn);
   });
 
+  it('keeps the commit record of a bulk import small (no per-entity tempids or datoms in it)', async () => {
+    const cfg = config('counting', 64);
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    const entities = Array.from({ length: 5000 }, (_, i) => ({ 'db/id': -(i + 1), 'person/name': `b${i}`, 'person/email': `b${i}@x.org`, 'person/age': i % 90 }));
+    const report = await transact(conn, entities);
+    expect(Object.keys(report.tempids).length).toBe(5001); // the caller still gets every tempid
+    const commit = internals(conn).persisted.commit;
+    expect(commit.reports).toHaveLength(1);
+    expect(commit.reports![0]!.segment).toBeNull();
+    expect(Object.keys(commit.reports![0]!.tempids)).toEqual(['db/current-tx']);
+    const commitKey = counts.lastBatchKeys.find((k) => k.startsWith('c:'))!;
+    const bytes = await internals(conn).opened.store.get(commitKey);
+    expect(bytes!.length).toBeLessThan(4096);
+    await release(conn);
+  });
+
   it('folds the tail into the trees once it outgrows a node', async () => {
     const cfg = config('counting', 8);
     const conn = await withPeople(cfg, 5, 1);
