@@ -8,7 +8,8 @@
 // - `globalThis.indexedDB` (or an injected factory), never `window`: it runs in workers.
 // - A transaction auto-commits once control returns to the event loop with no request pending,
 //   so inside one we await only IDB requests (the CAS read), never anything else.
-// - putBatch is ONE readwrite transaction over both stores, the CAS read inside it.
+// - putBatch is ONE readwrite transaction over both stores, the CAS read inside it (pipelined:
+//   a mismatch aborts the transaction, rolling the puts back).
 // - Values are stored as exact-length Uint8Arrays (a view would clone its whole buffer).
 // - `versionchange` (the database deleted or upgraded elsewhere) closes the handle for good;
 //   a connection the browser drops is reopened and the operation retried once.
@@ -247,11 +248,18 @@ class IdbStore implements Store {
       const done = tx.done;
       const puts: Promise<unknown>[] = [];
       try {
-        if (cas !== undefined) {
-          const current = await tx.objectStore(section(cas.key)).get(cas.key);
+        // The CAS read is pipelined with the puts rather than awaited before them: all requests
+        // are queued at once and run in order, and if the head does not match, the get's
+        // success handler (the transaction is still active there) aborts the transaction,
+        // which rolls every put back. This saves a round trip per commit.
+        const head = cas === undefined ? undefined : tx.objectStore(section(cas.key)).get(cas.key);
+        head?.catch(() => undefined); // awaited below unless a put fails first
+        for (const [k, v] of rows) puts.push(tx.objectStore(section(k)).put(v, k));
+        if (cas !== undefined && head !== undefined) {
+          puts.forEach((p) => p.catch(() => undefined)); // rejected by the abort on a conflict
+          const current = await head;
           if (!bytesEqual(current as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
         }
-        for (const [k, v] of rows) puts.push(tx.objectStore(section(k)).put(v, k));
         await Promise.all([...puts, done]);
       } catch (e) {
         // Abort whatever this transaction queued, so nothing of the batch lands.
