@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, release,
+  connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, q, release,
   registerBackend, transact, type ConnectionHandle, type Connection,
 } from '../index';
 import { createMemoryBackend } from '../store/memory';
@@ -126,6 +126,14 @@ describe('persistence', () => {
       expect(fc.nodes.stats.reads - r0).toBeLessThanOrEqual((avetRoot.kind === 'branch' ? avetRoot.level : 0) + 1);
       await release(fresh);
     }
+    // The same through q with the id bound by :in: the planner estimates nothing it will not
+    // use, so the query reads only the entity's path (at most two leaves' paths, as above).
+    const cold = await connect(cfg);
+    const cc = internals(cold);
+    const q0 = cc.nodes.stats.reads;
+    expect(await q('[:find ?n ?a :in $ ?e :where [?e :person/name ?n] [?e :person/age ?a]]', db(cold), eid)).toHaveLength(1);
+    expect(cc.nodes.stats.reads - q0).toBeLessThanOrEqual(1 + 2 * (levels - 1));
+    await release(cold);
   });
 
   it('a one-entity transaction that does not fold writes at most 3 records', async () => {

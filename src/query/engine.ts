@@ -45,6 +45,10 @@ export function clauseBinds(c: Clause): string[] {
 }
 
 const UNREADY = -1;
+/** Entities bound at the start up to this many are seeked without estimating their patterns. */
+const FEW_ENTITIES = 64;
+/** The estimate of a pattern that was not estimated (only patterns with a bound entity). */
+const UNKNOWN = Infinity;
 
 /** Planner cost of evaluating `c` now, or UNREADY if some variable it needs is unbound. */
 function cost(c: Clause, ctx: Ctx, env: Env, bound: Set<string>, needs: readonly string[], estimate: number): number {
@@ -89,7 +93,15 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     return clauseNeeds(c, others, env);
   });
   // Every pattern's estimate is requested at once, so a cold database answers them in one round trip.
-  const patterns = clauses.filter((c): c is Extract<Clause, { kind: 'pattern' }> => c.kind === 'pattern');
+  // A pattern whose entity is already bound to a few values (an id from :in, say) needs none:
+  // seeking those entities is the plan whatever the attribute holds, and counting the attribute
+  // would read index nodes a cold point query has no use for.
+  const initiallyBound = boundVars(ctx);
+  const seeksEntity = (c: Extract<Clause, { kind: 'pattern' }>): boolean => {
+    const e = c.terms[0];
+    return e !== undefined && e.kind === 'var' && initiallyBound.has(e.name) && rowsFor(ctx, [e.name]) <= FEW_ENTITIES;
+  };
+  const patterns = clauses.filter((c): c is Extract<Clause, { kind: 'pattern' }> => c.kind === 'pattern' && !seeksEntity(c));
   const counts = yield* wait(all(patterns.map((c) => run(estimatePattern(c, sourceOf(env, c.src))))));
   const estimates = new Map<Clause, number>(patterns.map((c, i) => [c, counts[i]!]));
   const remaining = clauses.map((_, i) => i);
@@ -100,12 +112,12 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     let bestCost = Infinity;
     for (let k = 0; k < remaining.length; k++) {
       const i = remaining[k]!;
-      const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? 0);
+      const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? UNKNOWN);
       if (c !== UNREADY && c < bestCost) { best = k; bestCost = c; }
     }
     if (best < 0) throw unready(clauses, remaining, needs, bound);
     const i = remaining.splice(best, 1)[0]!;
-    ctx = yield* evalClause(clauses[i]!, env, ctx, estimates.get(clauses[i]!) ?? 0);
+    ctx = yield* evalClause(clauses[i]!, env, ctx, estimates.get(clauses[i]!) ?? UNKNOWN);
   }
   return ctx;
 }
