@@ -124,4 +124,23 @@ describe('entity: errors', () => {
     const e = entity(db, 1) as Entity;
     expect(() => e.get('')).toThrow(CairnError);
   });
+
+  it('touch walks a component chain thousands deep without recursion, one read per entity', async () => {
+    const n = 20000;
+    const chain = Array.from({ length: n }, (_, i) => [[i + 1, 'c/i', i] as const, ...(i + 1 < n ? [[i + 1, 'c/next', i + 2] as const] : [])]).flat();
+    for (const async of [false, true]) {
+      const deep = fixtureDb({ 'c/next': { ref: true, component: true } }, chain, { async });
+      const root = (await entity(deep, 1))!;
+      const before = deep.reads;
+      await touch(root);
+      expect(deep.reads - before).toBe(n);
+      let e: Entity | undefined = root, depth = 0;
+      while (e !== undefined) {
+        depth++;
+        e = e.get('c/next') as Entity | undefined;
+      }
+      expect(depth).toBe(n);
+      expect(root.toJSON()).toEqual({ 'db/id': 1, 'c/i': 0, 'c/next': { 'db/id': 2 } });
+    }
+  });
 });

@@ -141,24 +141,43 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** Touch `ent` and, depth first, the component entities it owns; `visiting` cuts cycles. */
-function touchAll<E extends Entity>(ent: E, visiting: Set<number>): MaybePromise<E> {
-  visiting.add(ent.id);
-  const loaded = ent.touched ? undefined : ent.db.search(ent.id);
-  const afterLoad = (datoms: Datom[] | undefined): MaybePromise<E> => {
-    if (datoms !== undefined) ent.fill(datoms);
-    const children: MaybePromise<Entity>[] = [];
-    const components = ent.db.schema.components;
-    for (const attr of components) {
-      const v = ent.get(attr);
-      if (isPromise(v)) continue; // unreachable after fill: forward attributes are cached
-      for (const c of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
-        if (c instanceof Entity && !visiting.has(c.id)) children.push(touchAll(c, visiting));
+/**
+ * Touch `root` and the component entities it owns, level by level: the loads of one level are
+ * requested together (a cold touch waits once per level), and no recursion, so a component
+ * chain thousands deep cannot overflow the stack. `visiting` cuts cycles.
+ */
+function touchAll<E extends Entity>(root: E, visiting: Set<number>): MaybePromise<E> {
+  visiting.add(root.id);
+  let level: Entity[] = [root];
+  const fillLevel = (current: readonly Entity[], loaded: readonly (Datom[] | undefined)[]): void => {
+    const next: Entity[] = [];
+    const components = root.db.schema.components;
+    current.forEach((ent, i) => {
+      const datoms = loaded[i];
+      if (datoms !== undefined) ent.fill(datoms);
+      for (const attr of components) {
+        const v = ent.get(attr);
+        if (isPromise(v)) continue; // unreachable after fill: forward attributes are cached
+        for (const c of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+          if (c instanceof Entity && !visiting.has(c.id)) {
+            visiting.add(c.id);
+            next.push(c);
+          }
+        }
       }
-    }
-    return then(all(children), () => ent);
+    });
+    level = next;
   };
-  return loaded === undefined ? afterLoad(undefined) : then(loaded, afterLoad);
+  const run = (): MaybePromise<E> => {
+    while (level.length > 0) {
+      const current = level;
+      const loads = all(current.map((ent): MaybePromise<Datom[] | undefined> => (ent.touched ? undefined : ent.db.search(ent.id))));
+      if (isPromise(loads)) return loads.then((ds) => { fillLevel(current, ds); return run(); });
+      fillLevel(current, loads);
+    }
+    return root;
+  };
+  return run();
 }
 
 /** `touch(ent)`: the free-function spelling of `ent.touch()`. */
