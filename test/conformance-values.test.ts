@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CairnError, connect, createDatabase, datoms, db, kw, pull, q, release, schema, transact,
+  CairnError, connect, createDatabase, datoms, db, kw, pull, q, release, reverseSchema, schema, transact,
   type Connection, type Datom,
 } from '../src/index';
 
@@ -73,6 +73,15 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
     expect(schemaDatoms).toEqual([
       ['db/cardinality', ':db.cardinality/one'], ['db/ident', ':person/email'], ['db/unique', ':db.unique/identity'], ['db/valueType', ':db.type/string'],
     ]);
+  });
+
+  it('reverseSchema groups colon-less attributes under colon-less property names', async () => {
+    const c = await fresh([STATUS]);
+    const rs = await reverseSchema(db(c));
+    expect(rs['db/ident']).toEqual(['person/email', 'person/friend', 'person/status']);
+    expect(rs['db.unique/identity']).toEqual(['person/email']);
+    expect(rs['db.cardinality/many']).toEqual(['person/friend']);
+    expect(rs['db.type/ref']).toEqual(['person/friend']);
   });
 
   it('EDN text uses the colon form of the same attributes', async () => {
