@@ -13,7 +13,7 @@ import * as Comlink from 'comlink';
 import { CairnError } from '../src/util/errors';
 import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine';
 import type { Coordinator, CoordinatorFactory } from './coordination';
-import { LruMap } from './lru';
+import { LRU } from '../src/util/lru';
 import {
   isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
 } from './protocol';
@@ -38,7 +38,7 @@ type ConnectWithOptions = (config: Config, options?: { readonly coordinator?: Co
 interface LiveConn {
   readonly handle: ConnHandle;
   readonly conn: Connection;
-  readonly dbs: LruMap<number, Db>;
+  readonly dbs: LRU<number, Db>;
   readonly unlisten: () => void;
   readonly onHead: ((basisT: number) => void) | undefined;
   readonly listenerIds: Set<number>;
@@ -74,7 +74,7 @@ function notify(f: () => unknown): void {
 
 export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi {
   const conns = new Map<number, LiveConn>();
-  const speculative = new LruMap<number, Db>(opts.speculativeWindow ?? 256);
+  const speculative = new LRU<number, Db>(opts.speculativeWindow ?? 256);
   const listeners = new Map<number, LiveListener>();
   let nextId = 1;
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
@@ -192,7 +192,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       }
       const id = nextId++;
       const handle: ConnHandle = { __cairn: 'conn', id, config: resolved };
-      const dbs = new LruMap<number, Db>(opts.dbWindow ?? 256);
+      const dbs = new LRU<number, Db>(opts.dbWindow ?? 256);
       // Registered before any user listener, so the window holds every head the client can see.
       const live: LiveConn = {
         handle, conn, dbs, onHead, listenerIds: new Set(),
