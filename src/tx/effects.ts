@@ -29,6 +29,10 @@ class Overlay {
   private readonly owners = new Map<string, number>();
   private readonly refsIn = new Map<number, [number, string][]>();
   private readonly tupleDirty = new Map<number, Set<string>>();
+  /** The op being checked (its index and tempid): who frees a unique value, for upsert retries. */
+  at = 0;
+  tempid: string | undefined;
+  private readonly freedBy = new Map<string, { readonly at: number; readonly tempid: string | undefined }>();
   /** Composite tuple values asserted directly: checked against the maintained value at the end. */
   private readonly tupleClaims: Datom[] = [];
   private readonly db: DbValue;
@@ -118,7 +122,10 @@ class Overlay {
     m.delete(vk);
     this.datoms.push(new Datom(e, a, old.v, this.tx, false));
     this.priors.push(old);
-    if (this.isUnique(a)) this.owners.set(`${a}\u0000${vk}`, 0);
+    if (this.isUnique(a)) {
+      this.owners.set(`${a}\u0000${vk}`, 0);
+      this.freedBy.set(`${a}\u0000${vk}`, { at: this.at, tempid: this.tempid });
+    }
     this.markTuples(e, a);
   }
 
@@ -135,10 +142,15 @@ class Overlay {
     return isPromise(m) ? m.then((vals) => this.assertIn(e, a, v, vals)) : this.assertIn(e, a, v, m);
   }
 
-  /** The identity assertion of an upserted tempid: if this tx freed the value earlier, the upsert named no one. */
+  /**
+   * The identity assertion of an upserted tempid. If another tempid or entity freed the value
+   * earlier in this tx, the upsert named no one at this point: resolve again with a cut there.
+   * (The tempid freeing its own value and taking it back is DataScript's pinned-tempid case.)
+   */
   assertUpserted(e: number, a: string, v: Value, via: string): MaybePromise<void> {
     return then(this.load(e, a), (m) => {
-      if (!m.has(valueKey(v)) && this.owners.get(via) === 0) throw new UpsertRetry(via);
+      const freed = m.has(valueKey(v)) || this.owners.get(via) !== 0 ? undefined : this.freedBy.get(via);
+      if (freed !== undefined && (freed.tempid === undefined || freed.tempid !== this.tempid)) throw new UpsertRetry(via, freed.at);
       return this.assertIn(e, a, v, m);
     });
   }
@@ -289,9 +301,18 @@ class Overlay {
   }
 }
 
-export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp[], tx: number): MaybePromise<Effects> {
+export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp[], tx: number, tempidOf?: readonly (string | undefined)[]): MaybePromise<Effects> {
   const o = new Overlay(db, ps, tx);
-  return then(loop(ops.length, (i) => step(o, ops[i]!)), () => then(o.flushTuples(), () => ({ datoms: o.datoms, priors: o.priors })));
+  const each = (i: number): MaybePromise<void> => {
+    o.at = i;
+    o.tempid = tempidOf?.[i];
+    return step(o, ops[i]!);
+  };
+  return then(loop(ops.length, each), () => {
+    o.at = ops.length;
+    o.tempid = undefined;
+    return then(o.flushTuples(), () => ({ datoms: o.datoms, priors: o.priors }));
+  });
 }
 
 function step(o: Overlay, op: ResolvedOp): MaybePromise<void> {

@@ -12,7 +12,7 @@ import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
 import { computeEffects } from './effects';
 import { normalize, splitInput } from './normalize';
 import { projectSchema } from './project';
-import { resolve, UpsertRetry } from './resolve';
+import { resolve, UpsertRetry, type Cuts } from './resolve';
 import { checkSchema } from './schemacheck';
 import type { Effects, NormOp, Resolved } from './types';
 
@@ -56,14 +56,15 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     : [...norm.ops];
   const reportMeta = { ...txMeta, 'db/txInstant': instant };
   const normalized = { ...norm, ops };
-  const check = (excluded: ReadonlySet<string>): MaybePromise<{ resolved: Resolved; fx: Effects }> =>
-    then(resolve(before, ps, normalized, tx, excluded), (resolved) =>
-      onRetry(() => then(computeEffects(before, ps, resolved.ops, tx), (fx) => ({ resolved, fx })), (key) => {
-        // an excluded key marks no op, so it cannot come back; the guard keeps the loop finite
-        if (excluded.has(key)) throw new CairnError('transact/upsert', 'upsert resolution did not settle');
-        return check(new Set(excluded).add(key));
+  const check = (cuts: Cuts): MaybePromise<{ resolved: Resolved; fx: Effects }> =>
+    then(resolve(before, ps, normalized, tx, cuts), (resolved) =>
+      onRetry(() => then(computeEffects(before, ps, resolved.ops, tx, resolved.tempidOf), (fx) => ({ resolved, fx })), (retry) => {
+        // each retry adds a new cut, and there are finitely many: the guard keeps the loop finite
+        const known = cuts.get(retry.key) ?? [];
+        if (known.includes(retry.at)) throw new CairnError('transact/upsert', `upsert resolution did not settle at op ${retry.at}`);
+        return check(new Map(cuts).set(retry.key, [...known, retry.at]));
       }));
-  return then(check(new Set()), ({ resolved, fx }) =>
+  return then(check(new Map()), ({ resolved, fx }) =>
     then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
       then(checkSchema(before, after), (): TxReport => ({
         dbBefore: db,
@@ -74,16 +75,16 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
       }))));
 }
 
-/** Run `f`; if it throws or rejects with an UpsertRetry, answer with `retry(key)` instead. */
-function onRetry<T>(f: () => MaybePromise<T>, retry: (key: string) => MaybePromise<T>): MaybePromise<T> {
+/** Run `f`; if it throws or rejects with an UpsertRetry, answer with `retry(it)` instead. */
+function onRetry<T>(f: () => MaybePromise<T>, retry: (r: UpsertRetry) => MaybePromise<T>): MaybePromise<T> {
   let r: MaybePromise<T>;
   try {
     r = f();
   } catch (e) {
-    if (e instanceof UpsertRetry) return retry(e.key);
+    if (e instanceof UpsertRetry) return retry(e);
     throw e;
   }
-  return isPromise(r) ? r.catch((e: unknown) => (e instanceof UpsertRetry ? retry(e.key) : Promise.reject(e))) : r;
+  return isPromise(r) ? r.catch((e: unknown) => (e instanceof UpsertRetry ? retry(e) : Promise.reject(e))) : r;
 }
 
 /** Speculative transaction: the report of applying `input` to `db`; nothing is stored. */

@@ -8,11 +8,15 @@
 //    of any of their tempids in the tx data (API.md). The tx entity is maxTx + 1.
 // 3. Lookup refs and idents (in entity and ref-value positions) resolve against the db, then
 //    against identities asserted in this tx (an entity created earlier in the same tx); an
-//    unresolvable one is 'transact/lookup-ref'.
+//    unresolvable one is 'transact/lookup-ref', except as the entity of a retraction, which
+//    then retracts nothing (Datahike and DataScript: retracting what is not there is a no-op).
 // Upserts are decided against the db before the tx. Datahike decides each against the state
-// reached so far, so an identity value the tx frees before the upserting entity (retractEntity,
-// retract, a card-one overwrite) names no one there: the check stage detects that case on the
-// ops marked `via` and the tx is resolved again with that key `excluded` (DataScript's retry).
+// reached so far, so an identity value the tx frees (retractEntity, retract, a card-one
+// overwrite) names no one for the ops after that point. The check stage detects it on the ops
+// marked `via` (an upserted tempid asserting the identity that resolved it) when another
+// tempid or entity freed the value first, and the tx is resolved again with a cut at the
+// freeing op: from there on the value is a fresh key, owned by nothing in the db and not
+// joined with the tempids that held it before (DataScript's retry, in batch form).
 // Database reads are MaybePromise and batched per phase, so a warm db resolves synchronously.
 
 import { bound, type DbValue } from '../db/db';
@@ -75,6 +79,8 @@ class Resolver {
   private readonly lookupKeys = new Map<string, IdentityKey>();
   private readonly keyOfRef = new Map<EntityIn, string>();
   private readonly lookupEid = new Map<string, number>();
+  /** lookup keys used where they must resolve (asserted entities, ref values) */
+  private readonly strictKeys = new Set<string>();
   private readonly tempEid = new Map<string, number>(); // every used tempid, once allocated
   private ownerKeys: string[] = [];
   private lookupList: string[] = [];
@@ -85,21 +91,54 @@ class Resolver {
   private readonly ps: Schema;
   private readonly norm: Normalized;
   private readonly txId: number;
-  private readonly excluded: ReadonlySet<string>;
+  private readonly cuts: Cuts;
+  /** identity values asserted on lookup-ref entities, resolved as claims after the owners */
+  private readonly lookupClaims: { readonly ref: EntityIn & { kind: 'lookup' }; readonly k: string }[] = [];
+  /** identity keys of a later segment (after a cut): no db owner */
+  private readonly fresh = new Set<string>();
 
-  constructor(db: DbValue, ps: Schema, norm: Normalized, txId: number, excluded: ReadonlySet<string>) {
+  constructor(db: DbValue, ps: Schema, norm: Normalized, txId: number, cuts: Cuts) {
     this.db = db;
     this.ps = ps;
     this.norm = norm;
     this.txId = txId;
-    this.excluded = excluded;
+    this.cuts = cuts;
+  }
+
+  /** The identity key of [a v] as asserted by op i: past a cut, a key of its own. */
+  private keyAt(k: string, i: number): string {
+    const cs = this.cuts.size === 0 ? undefined : this.cuts.get(k);
+    if (cs === undefined) return k;
+    let seg = 0;
+    for (const c of cs) if (i > c) seg++;
+    return seg === 0 ? k : `${k}\u0001${seg}`;
   }
 
   run(): MaybePromise<Resolved> {
     this.collect();
     this.ownerKeys = [...this.keyOwner.keys()];
     if (this.ownerKeys.length === 0) return this.afterOwners();
-    return then(loop(this.ownerKeys.length, (i) => this.lookupOwner(i)), () => this.afterOwners());
+    const claims = this.lookupClaims;
+    return then(loop(this.ownerKeys.length, (i) => this.lookupOwner(i)), () =>
+      claims.length === 0 ? this.afterOwners() : then(loop(claims.length, (i) => this.lookupClaim(claims[i]!)), () => this.afterOwners()));
+  }
+
+  /**
+   * An identity asserted on a lookup-ref entity ({db/id [email a], email b}) claims the value for
+   * that entity, like one asserted on an explicit id: a tempid upserting through it joins it.
+   */
+  private lookupClaim(c: { readonly ref: EntityIn & { kind: 'lookup' }; readonly k: string }): MaybePromise<void> {
+    const s = this.ps.attrs.get(c.ref.a);
+    if (s === undefined || s.unique === undefined) return undefined; // reported by the lookup stage
+    let v: Value;
+    try {
+      v = s.valueType === 'db.type/ref' && typeof c.ref.v === 'number' ? c.ref.v : coerceValue(s, c.ref.v, c.ref.a);
+    } catch {
+      return undefined; // idem
+    }
+    return then(lookupUnique(this.db, c.ref.a, v), (e) => {
+      if (e !== undefined && !this.claims.has(c.k)) this.claims.set(c.k, e);
+    });
   }
 
   private noteUse(e: EntityIn): void {
@@ -117,7 +156,9 @@ class Resolver {
   private collect(): void {
     const ps = this.ps;
     let compositeVals: Map<string, Map<string, Value>> | undefined;
-    for (const op of this.norm.ops) {
+    const ops = this.norm.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       this.noteUse(op.e);
       if ((op.op === 'add' || op.op === 'cas') && op.v.kind === 'ref') this.noteUse(op.v.ref);
       if (op.op !== 'add') continue;
@@ -133,8 +174,14 @@ class Resolver {
         m.set(op.a, v);
       }
       if (!identity) continue;
-      const k = idKey(op.a, v);
+      const base = idKey(op.a, v);
+      const k = this.keyAt(base, i);
+      if (k !== base) this.fresh.add(k);
       if (op.e.kind === 'tempid') this.addKey(k, op.a, v, op.e.key);
+      else if (op.e.kind === 'lookup') {
+        this.keyInfo.set(k, { a: op.a, v });
+        this.lookupClaims.push({ ref: op.e, k });
+      }
       else if (op.e.kind === 'eid') {
         this.keyInfo.set(k, { a: op.a, v });
         const prev = this.claims.get(k);
@@ -158,6 +205,7 @@ class Resolver {
 
   private lookupOwner(i: number): MaybePromise<void> {
     const k = this.ownerKeys[i]!;
+    if (this.fresh.has(k)) return undefined;
     const info = this.keyInfo.get(k)!;
     const e = lookupUnique(this.db, info.a, info.v);
     if (isPromise(e)) return e.then((x) => { if (x !== undefined) this.dbOwner.set(k, x); });
@@ -177,7 +225,7 @@ class Resolver {
     const groupVia = new Map<string, string>();
     for (const k of this.ownerKeys) {
       const root = this.uf.find(this.keyOwner.get(k)!);
-      const owner = this.excluded.has(k) ? undefined : this.dbOwner.get(k);
+      const owner = this.dbOwner.get(k);
       const target = owner ?? this.claims.get(k);
       if (target === undefined) continue;
       if (owner !== undefined) {
@@ -211,9 +259,10 @@ class Resolver {
   /** Lookup refs and idents in entity and ref-value positions. */
   private lookups(): MaybePromise<Resolved> {
     for (const op of this.norm.ops) {
-      this.visit(op.e);
-      if ((op.op === 'add' || op.op === 'retract' || op.op === 'cas') && op.v?.kind === 'ref') this.visit(op.v.ref);
-      if (op.op === 'cas' && op.old?.kind === 'ref') this.visit(op.old.ref);
+      // the entity of a retraction may name nothing: retracting what is not there is a no-op
+      this.visit(op.e, op.op === 'add' || op.op === 'cas');
+      if ((op.op === 'add' || op.op === 'retract' || op.op === 'cas') && op.v?.kind === 'ref') this.visit(op.v.ref, true);
+      if (op.op === 'cas' && op.old?.kind === 'ref') this.visit(op.old.ref, true);
     }
     if (this.lookupKeys.size === 0) return this.finish();
     this.lookupList = [...this.lookupKeys.keys()];
@@ -224,7 +273,7 @@ class Resolver {
     return this.tempEid.get(key) ?? this.groupEid.get(this.uf.find(key))!;
   }
 
-  private visit(e: EntityIn): void {
+  private visit(e: EntityIn, strict: boolean): void {
     if (e.kind !== 'lookup') return;
     const s = this.ps.attrs.get(e.a);
     if (s === undefined || s.unique === undefined) {
@@ -234,6 +283,7 @@ class Resolver {
     const k = idKey(e.a, v);
     this.lookupKeys.set(k, { a: e.a, v });
     this.keyOfRef.set(e, k);
+    if (strict) this.strictKeys.add(k);
   }
 
   private lookupRef(i: number): MaybePromise<void> {
@@ -245,6 +295,7 @@ class Resolver {
       if (owner !== undefined) { this.lookupEid.set(k, this.tempidEid(owner)); return; }
       const claim = this.claims.get(k);
       if (claim !== undefined) { this.lookupEid.set(k, claim); return; }
+      if (!this.strictKeys.has(k)) { this.lookupEid.set(k, NOTHING); return; }
       const what = info.a === 'db/ident' ? `ident ${String(info.v)}` : `lookup ref [${info.a} ${show(info.v)}]`;
       throw new CairnError('transact/lookup-ref', `${what} does not resolve to an entity`, { attribute: info.a, value: show(info.v) });
     });
@@ -296,10 +347,10 @@ class Resolver {
   }
 
   /** The identity key of [a v] when tempid's group upserted through it, else undefined. */
-  private viaKey(tempid: string, a: string, v: Value): string | undefined {
+  private viaKey(tempid: string, a: string, v: Value, i: number): string | undefined {
     if (!this.ps.uniqueIdentity.has(a)) return undefined;
     const k = idKey(a, v);
-    return this.upsertVia.get(this.uf.find(tempid))?.has(k) === true ? k : undefined;
+    return this.upsertVia.get(this.uf.find(tempid))?.has(this.keyAt(k, i)) === true ? k : undefined;
   }
 
   private finish(): Resolved {
@@ -310,7 +361,7 @@ class Resolver {
       switch (op.op) {
         case 'add': {
           const v = this.val(op.v);
-          const via = this.upsertVia.size > 0 && op.e.kind === 'tempid' ? this.viaKey(op.e.key, op.a, v) : undefined;
+          const via = this.upsertVia.size > 0 && op.e.kind === 'tempid' ? this.viaKey(op.e.key, op.a, v, i) : undefined;
           ops[i] = via === undefined ? { op: 'add', e: this.eid(op.e), a: op.a, v } : { op: 'add', e: this.eid(op.e), a: op.a, v, via };
           break;
         }
@@ -331,20 +382,29 @@ class Resolver {
     for (const t of this.norm.tempidOrder) {
       if (this.used.has(t) && t.charCodeAt(0) !== 0) tempids[t] = this.tempidEid(t);
     }
-    return { ops, tempids, maxEid: this.next };
+    // which tempid each op is about, for the check stage's upsert retry (only when one upserted)
+    const tempidOf = this.upsertVia.size === 0 ? undefined : src.map((op) => (op.e.kind === 'tempid' ? op.e.key : undefined));
+    return { ops, tempids, maxEid: this.next, ...(tempidOf === undefined ? {} : { tempidOf }) };
   }
 }
 
-export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number, excluded: ReadonlySet<string> = NONE): MaybePromise<Resolved> {
-  return new Resolver(db, ps, norm, txId, excluded).run();
-}
-const NONE: ReadonlySet<string> = new Set();
+/** Identity key -> indices of the ops that freed it in this tx (see the header). */
+export type Cuts = ReadonlyMap<string, readonly number[]>;
 
-/** Thrown by the check stage: the upsert through identity `key` must be decided again without it. */
+export function resolve(db: DbValue, ps: Schema, norm: Normalized, txId: number, cuts: Cuts = NO_CUTS): MaybePromise<Resolved> {
+  return new Resolver(db, ps, norm, txId, cuts).run();
+}
+const NO_CUTS: Cuts = new Map();
+/** The id an unresolved lookup ref of a retraction stands for: no entity has it, so it retracts nothing. */
+const NOTHING = 0;
+
+/** Thrown by the check stage: identity `key`, freed by op `at`, names no one after that op. */
 export class UpsertRetry extends Error {
   readonly key: string;
-  constructor(key: string) {
+  readonly at: number;
+  constructor(key: string, at: number) {
     super('upsert retry');
     this.key = key;
+    this.at = at;
   }
 }

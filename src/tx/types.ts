@@ -51,6 +51,8 @@ export interface Resolved {
   readonly tempids: Record<string, number>;
   /** Entity ids allocated by this tx (the new maxEid is at least the largest). */
   readonly maxEid: number;
+  /** The tempid each op was written with, present only when some tempid upserted. */
+  readonly tempidOf?: readonly (string | undefined)[];
 }
 
 export interface Effects {

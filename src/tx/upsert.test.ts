@@ -61,6 +61,36 @@ describe('upsert through db.unique/identity', () => {
     expect(rows(r.txData)).toEqual([[13, 'person/age', 1, true], [13, 'person/email', 'ann@x', false]]);
   });
 
+  it('a tempid that frees its own identity value and then upserts elsewhere is pinned there (DataScript)', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [{ 'db/id': 't', 'person/email': 'new@x', 'person/age': 1 }, { 'db/id': 't', 'person/email': 'ann@x', 'person/age': 2 }]);
+    expect(r.tempids.t).toBe(13);
+    expect((await facts(r.dbAfter)).filter(([e]) => e === 13)).toEqual([[13, 'person/age', 2], [13, 'person/email', 'ann@x'], [13, 'person/name', 'Ann']]);
+  });
+
+  it('tempids holding a value before another op frees it keep the old owner; those after it get a new entity', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [
+      ['db/add', 't1', 'person/email', 'ann@x'], { 'person/name': 'Y', 'person/email': 'ann@x' },
+      { 'db/id': ['person/email', 'ann@x'], 'person/email': 'moved@x' }, ['db/add', 't2', 'person/email', 'ann@x'],
+    ]);
+    expect([r.tempids.t1, r.tempids.t2]).toEqual([13, 15]);
+    expect(await facts(r.dbAfter)).toEqual(expect.arrayContaining([[13, 'person/email', 'moved@x'], [13, 'person/name', 'Y'], [15, 'person/email', 'ann@x']]));
+  });
+
+  it('an identity asserted on a lookup-ref entity attracts a later tempid', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [{ 'db/id': ['person/email', 'ann@x'], 'person/email': 'renamed@x' }, { 'db/id': 't', 'person/email': 'renamed@x', 'person/age': 3 }]);
+    expect(r.tempids.t).toBe(13);
+    expect(r.dbAfter.maxEid).toBe(14);
+  });
+
+  it('retracting through a lookup ref or ident that names nothing is a no-op', async () => {
+    const r = await tx(await dbWith(undefined, BASE), [
+      ['db/retractEntity', ['person/email', 'nobody@x']], ['db/retract', ['person/email', 'nobody@x'], 'person/name', 'x'],
+      ['db.fn/retractAttribute', ':no/such-ident', 'person/name'], ['db/retract', ['person/email', 'nobody@x'], 'person/age'],
+    ]);
+    expect(rows(r.txData)).toEqual([]);
+    await expectError(tx(await dbWith(undefined, BASE), [['db/retract', 13, 'person/friend', ['person/email', 'nobody@x']]]), 'transact/lookup-ref', /nobody@x/);
+  });
+
   it('an explicit retract-then-assert of the same identity keeps the entity', async () => {
     const r = await tx(await dbWith(undefined, BASE), [['db/retract', 13, 'person/email', 'ann@x'], ['db/add', 13, 'person/email', 'ann@x']]);
     expect(rows(r.txData)).toEqual([[13, 'person/email', 'ann@x', false], [13, 'person/email', 'ann@x', true]]);
