@@ -207,6 +207,8 @@ describe('Datahike §4.9 semantics', () => {
     ['retract of an absent attribute', [['db/retract', FIRST, 'p/age']]],
     ['retractAttribute of an absent attribute', [['db.fn/retractAttribute', FIRST, 'p/friend']]],
     ['retractEntity of an entity without datoms', [['db/retractEntity', 999]]],
+    ['retractEntity through a lookup ref that names nothing', [['db/retractEntity', ['p/email', 'nobody@x']]]],
+    ['retract through an ident that names nothing', [['db/retract', ':no/such', 'p/name', 'n']]],
   ];
   for (const [name, tx] of noops) {
     it(`cannot retract what is not there: ${name} is a no-op`, async () => {
