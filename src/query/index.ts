@@ -13,6 +13,7 @@ import type { Ctx } from './context';
 import { clauseBinds, destructure, evalClauses } from './engine';
 import type { Env } from './env';
 import { findElemVars, findResult, type Paging } from './find';
+import { normalizeInputs } from './inputs';
 import { parseQueryForm, parseRules } from './parser';
 import { printClause } from './print';
 import { analyzeRules } from './rules';
@@ -188,6 +189,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
       default: { const never: never = b; return never; }
     }
   });
+  ctx = yield* normalizeInputs(query.where, sources, ctx);
   checkRuleCalls(query.where, rules);
   for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkRuleCalls(br.body, rules); }
   const env: Env = {
