@@ -56,3 +56,18 @@ describe('inputs are normalised by their role in the query', () => {
     expect(await q('[:find ?e :in $ ?v :where [?e :p/status ?v] [?e :p/n ?v]]', f.db, 'st/on')).toEqual([]);
   });
 });
+
+describe('pull patterns from :in', () => {
+  it.each([
+    ['a plain symbol, as Datomic writes it', '[:find (pull ?e pattern) . :in $ pattern ?email :where [?e :p/email ?email]]'],
+    ['a ?variable', '[:find (pull ?e ?pattern) . :in $ ?pattern ?email :where [?e :p/email ?email]]'],
+  ])('%s', async (_name, query) => {
+    const f = await fixture();
+    expect(await q(query, f.db, ['p/email', 'p/status'], 'a')).toEqual({ 'p/email': 'a', 'p/status': ':st/on' });
+  });
+
+  it('still takes a literal pattern', async () => {
+    const f = await fixture();
+    expect(await q('[:find (pull ?e [:p/email]) . :where [?e :p/email "b"]]', f.db)).toEqual({ 'p/email': 'b' });
+  });
+});

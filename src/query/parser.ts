@@ -165,7 +165,8 @@ function parseFindElem(x: unknown, path: string): FindElem {
     if (head === 'pull') {
       const src = isSrcSym(rest[0]) ? symName(rest.shift())! : '$';
       if (rest.length !== 2 || !isVarSym(rest[0])) parseError(path, 'Expected (pull src-var? ?e pattern)', x);
-      const pattern = isVarSym(rest[1]) ? ({ kind: 'var', name: symName(rest[1])! } as const) : { kind: 'const', value: rest[1] } as const;
+      // The pattern: a literal, or a variable bound by :in — `?pat`, or a plain symbol as Datomic writes it (`pattern`).
+      const pattern = isPatternSym(rest[1]) ? ({ kind: 'var', name: symName(rest[1])! } as const) : { kind: 'const', value: rest[1] } as const;
       return { kind: 'find-pull', src, name: symName(rest[0])!, pattern };
     }
     const custom = head === 'aggregate';
@@ -178,11 +179,19 @@ function parseFindElem(x: unknown, path: string): FindElem {
   return parseError(path, 'Expected a variable, pull expression or aggregate in :find', x);
 }
 
-// inputs = (src-var | '%' | binding)+
+// inputs = (src-var | '%' | pattern-name | binding)+      pattern-name = plain symbol (a pull pattern)
 function parseIn(x: unknown, path: string): InBinding {
   if (isSrcSym(x)) return { kind: 'in-src', name: symName(x)! };
   if (symName(x) === '%') return { kind: 'in-rules' };
+  if (isPatternSym(x) && !isVarSym(x)) return { kind: 'in-bind', binding: { kind: 'bind-var', name: symName(x)! } };
   return { kind: 'in-bind', binding: parseBinding(x, path) };
+}
+
+/** A symbol that can name a pull pattern input: ?var, or a plain symbol other than _ . ... % and $src. */
+function isPatternSym(x: unknown): boolean {
+  if (isVarSym(x)) return true;
+  const name = symName(x);
+  return name !== null && name !== '_' && name !== '...' && name !== '%' && !isSrcSym(x);
 }
 
 // binding = variable | '_' | [binding '...'] | [binding+]
