@@ -148,7 +148,14 @@ export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> 
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
-    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset, limit: query.limit });
+    if (query.args !== undefined && !Array.isArray(query.args)) fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
+    for (const key of ['offset', 'limit'] as const) {
+      const n = query[key];
+      if (n !== undefined && n !== null && !(Number.isSafeInteger(n) && n >= 0)) {
+        fail('query/invalid-input', `${key} must be a non-negative integer, got ${show(n)}`, { [key]: show(n) });
+      }
+    }
+    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined });
   }
   return execute(parseQuery(query), inputs, {});
 }

@@ -71,3 +71,23 @@ describe('pull patterns from :in', () => {
     expect(await q('[:find (pull ?e [:p/email]) . :where [?e :p/email "b"]]', f.db)).toEqual({ 'p/email': 'b' });
   });
 });
+
+describe('the map form checks its paging', () => {
+  it.each([
+    ['offset', { offset: 'x' }, 'offset must be a non-negative integer, got "x"'],
+    ['limit', { limit: -1 }, 'limit must be a non-negative integer, got -1'],
+    ['limit', { limit: 1.5 }, 'limit must be a non-negative integer, got 1.5'],
+    ['args', { args: 'nope' }, 'args must be an array of inputs, got "nope"'],
+  ])('%s', async (_key, extra, message) => {
+    const f = await fixture();
+    await expect(q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db], ...extra } as never)).rejects.toMatchObject({ code: 'query/invalid-input', message });
+  });
+
+  it('pages through a sorted relation with offset and limit', async () => {
+    const f = await fixture();
+    const all = (await q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db] })) as unknown[];
+    expect(all).toHaveLength(2);
+    expect(await q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db], offset: 1, limit: 5 })).toHaveLength(1);
+    expect(await q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db], limit: 0 })).toHaveLength(0);
+  });
+});
