@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, q, release,
   registerBackend, transact, type ConnectionHandle, type Connection,
@@ -193,6 +193,25 @@ describe('transactions through the connection', () => {
     const age = await datoms(db(conn), 'avet', 'person/email', 'same@x.org');
     const e = age[0]!.e;
     expect((await datoms(db(conn), 'eavt', e, 'person/age')).map((d) => d.v)).toEqual([99]);
+    await release(conn);
+  });
+
+  it('a throwing listener breaks neither the commit nor the other listeners', async () => {
+    const cfg = config();
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    const errors: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args[1]));
+    const heard: number[] = [];
+    listen(conn, () => {
+      throw new Error('listener bug');
+    });
+    listen(conn, (r) => heard.push(r.dbAfter.basisT));
+    const r = await transact(conn, schema);
+    spy.mockRestore();
+    expect(heard).toEqual([r.dbAfter.basisT]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['listener bug']);
+    expect((await datoms(db(conn), 'aevt', 'db/ident')).length).toBe(3);
     await release(conn);
   });
 

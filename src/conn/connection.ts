@@ -199,10 +199,9 @@ export class Conn {
       try {
         l(report);
       } catch (e) {
-        // A listener's failure must not break the connection or the other listeners.
-        queueMicrotask(() => {
-          throw e;
-        });
+        // A listener's failure must not break the connection, the other listeners or (in Node)
+        // the process: report it the way the platform reports an uncaught error, without one.
+        reportListenerError(e);
       }
     }
   }
@@ -233,4 +232,10 @@ function fromEntry(t: TailEntry): Datom {
 
 function jsonMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return { ...meta };
+}
+
+function reportListenerError(e: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (typeof report === 'function') report(e);
+  else console.error('CairnDB: a listen() callback threw', e);
 }
