@@ -5,30 +5,11 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  asOf, CairnError, connect, createDatabase, datoms, db, entity, history, indexRange, pull, pullMany, q,
+  asOf, datoms, db, entity, history, indexRange, pull, pullMany, q,
   seekDatoms, since, transact, withDb, type Connection, type Db,
 } from '../src/index';
+import { attr, caught, fresh, MANY } from './conformance-helpers';
 
-let dbCount = 0;
-async function fresh(txs: readonly (readonly unknown[])[] = [], extra: Record<string, unknown> = {}): Promise<Connection> {
-  const config = { store: { backend: 'memory', id: `conformance-read-${dbCount++}` }, ...extra };
-  await createDatabase(config);
-  const conn = await connect(config);
-  for (const t of txs) await transact(conn, t);
-  return conn;
-}
-const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });
-const MANY = { 'db/cardinality': 'db.cardinality/many' };
-async function caught(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
 /** Relations have set semantics: compare them order-free. */
 function sorted(rel: unknown): unknown[] {
   return [...(rel as unknown[][])].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -9,19 +9,11 @@ import {
   transact, withDb,
   type Connection, type Datom, type TxReport,
 } from '../src/index';
+import { attr, caught, fresh, MANY } from './conformance-helpers';
 
-let dbCount = 0;
-async function fresh(txs: readonly (readonly unknown[])[] = [], extra: Record<string, unknown> = {}): Promise<Connection> {
-  const config = { store: { backend: 'memory', id: `conformance-tx-${dbCount++}` }, ...extra };
-  await createDatabase(config);
-  const conn = await connect(config);
-  for (const t of txs) await transact(conn, t);
-  return conn;
-}
+let lifeCount = 0;
 
-const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });
-const MANY = { 'db/cardinality': 'db.cardinality/many' };
+
 
 // 12 attributes: user entities start at 13
 const SCHEMA = [
@@ -46,15 +38,6 @@ function rows(r: TxReport): [number, string, unknown, boolean][] {
 }
 async function facts(c: Connection): Promise<[number, string, unknown][]> {
   return (await datoms(db(c), 'eavt')).filter((d) => d.e >= FIRST && d.e < 536870913).map((d) => [d.e, d.a, d.v]);
-}
-async function caught(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
 }
 
 describe('entity ids, tx ids and tempids', () => {
@@ -488,7 +471,7 @@ describe('failed transactions change nothing and name the input', () => {
 
 describe('database lifecycle', () => {
   it('create, exists, connect, release, delete; errors db/exists, db/missing, db/released', async () => {
-    const config = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` } };
+    const config = { store: { backend: 'memory', id: `conformance-tx-life-${lifeCount++}` } };
     expect(await databaseExists(config)).toBe(false);
     expect((await caught(connect(config))).code).toBe('db/missing');
     await createDatabase(config);
@@ -507,12 +490,12 @@ describe('database lifecycle', () => {
   });
 
   it('initialTx is the first transaction; a bad one leaves no database behind', async () => {
-    const config = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` }, initialTx: SCHEMA };
+    const config = { store: { backend: 'memory', id: `conformance-tx-life-${lifeCount++}` }, initialTx: SCHEMA };
     await createDatabase(config);
     const c = await connect(config);
     expect(db(c).basisT).toBe(536870913);
     expect(db(c).maxEid).toBe(FIRST - 1);
-    const bad = { store: { backend: 'memory', id: `conformance-tx-life-${dbCount++}` }, initialTx: [{ 'nope/x': 1 }] };
+    const bad = { store: { backend: 'memory', id: `conformance-tx-life-${lifeCount++}` }, initialTx: [{ 'nope/x': 1 }] };
     const err = await caught(createDatabase(bad));
     expect([err.code, err.message]).toEqual(['schema/unknown-attribute', expect.stringContaining('nope/x')]);
     expect(await databaseExists(bad)).toBe(false);

@@ -11,18 +11,9 @@ import {
   CairnError, connect, createDatabase, datoms, db, kw, pull, q, release, reverseSchema, schema, transact,
   type Connection, type Datom,
 } from '../src/index';
+import { attr as one, caught, fresh } from './conformance-helpers';
 
-let dbCount = 0;
-async function fresh(txs: readonly (readonly unknown[])[] = [], extra: Record<string, unknown> = {}): Promise<Connection> {
-  const config = { store: { backend: 'memory', id: `conformance-values-${dbCount++}` }, ...extra };
-  await createDatabase(config);
-  const conn = await connect(config);
-  for (const t of txs) await transact(conn, t);
-  return conn;
-}
 
-const one = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });
 
 /** [e, a, v] of the user datoms (no tx entity, no schema) in EAVT order. */
 async function userFacts(c: Connection): Promise<[number, string, unknown][]> {
@@ -30,15 +21,6 @@ async function userFacts(c: Connection): Promise<[number, string, unknown][]> {
   return ds.filter((d) => d.e < 536870913 && !d.a.startsWith('db/')).map((d) => [d.e, d.a, d.v]);
 }
 
-async function caught(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
 
 const STATUS = [
   one('person/email', 'string', { 'db/unique': 'db.unique/identity' }),
