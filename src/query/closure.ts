@@ -172,7 +172,8 @@ export function* evalClosure(c: RuleCall, shape: ClosureShape, env: Env, ctx: Ct
 }
 
 /** The pairs as a relation over the call's variables (constants filter, blanks drop). */
-function pairsRelation(c: RuleCall, pairs: readonly [unknown, unknown][]): Relation {
+/** The relation a two-argument rule call binds from (from, to) pairs: constants filter, variables bind. */
+export function pairsRelation(c: RuleCall, pairs: readonly [unknown, unknown][]): Relation {
   const [x, y] = c.args as [Term, Term];
   const keep = (t: Term, v: unknown): boolean => t.kind !== 'const' || valueKey(t.value) === valueKey(v);
   const vars: string[] = [];

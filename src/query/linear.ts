@@ -15,6 +15,7 @@
 
 import type { Clause, RuleBranch } from './ast';
 import { clauseVars } from './ast';
+import { pairsRelation } from './closure';
 import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
 import { evalClauses } from './engine';
 import type { Env } from './env';
@@ -204,23 +205,4 @@ export function* evalLinear(c: RuleCall, shape: LinearShape, env: Env, ctx: Ctx)
   const pairs: [unknown, unknown][] = [];
   for (const [sk, ns] of sets) for (const n of ns) pairs.push(forward ? [byKey.get(sk), n] : [n, byKey.get(sk)]);
   return addRelation(ctx, pairsRelation(c, pairs));
-}
-
-function pairsRelation(c: RuleCall, pairs: readonly [unknown, unknown][]): Relation {
-  const [x, y] = c.args as [RuleCall['args'][0], RuleCall['args'][1]];
-  const keep = (t: typeof x, v: unknown): boolean => t.kind !== 'const' || valueKey(t.value) === valueKey(v);
-  const vars: string[] = [];
-  if (x.kind === 'var') vars.push(x.name);
-  if (y.kind === 'var' && !vars.includes(y.name)) vars.push(y.name);
-  const same = x.kind === 'var' && y.kind === 'var' && x.name === y.name;
-  const rows: unknown[][] = [];
-  for (const [a, b] of pairs) {
-    if (!keep(x, a) || !keep(y, b)) continue;
-    if (same) { if (valueKey(a) === valueKey(b)) rows.push([a]); continue; }
-    const row: unknown[] = [];
-    if (x.kind === 'var') row.push(a);
-    if (y.kind === 'var') row.push(b);
-    rows.push(row);
-  }
-  return { vars, rows, distinct: x.kind === 'var' && y.kind === 'var' };
 }
