@@ -21,19 +21,24 @@ async function connectAndListen(page: Page, id: string): Promise<void> {
   }, { id });
 }
 
+/** Create the IndexedDB database `id` through `page`'s client and transact `schema` into it. */
+async function createWithSchema(page: Page, id: string, schema: readonly unknown[]): Promise<void> {
+  await page.evaluate(async ({ id, schema }) => {
+    const { cairn } = window as unknown as TestWindow;
+    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
+    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
+    await cairn.transact(conn, schema);
+    await cairn.release(conn);
+  }, { id, schema });
+}
+
 test('a write in one page fires the listener in the other page with the same report', async ({ context }, info) => {
   const a = await context.newPage();
   const b = await context.newPage();
   await openClientPage(a);
   await openClientPage(b);
   const id = uniqueId('tabs', info.testId);
-  await a.evaluate(async ({ id, schema }) => {
-    const { cairn } = window as unknown as TestWindow;
-    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
-    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
-    await cairn.transact(conn, schema);
-    await cairn.release(conn);
-  }, { id, schema: PERSON_SCHEMA });
+  await createWithSchema(a, id, PERSON_SCHEMA);
   await connectAndListen(a, id);
   await connectAndListen(b, id);
 
@@ -60,16 +65,10 @@ test('2 x 200 interleaved transactions from two pages all land, none lost', asyn
   await openClientPage(a);
   await openClientPage(b);
   const id = uniqueId('race', info.testId);
-  await a.evaluate(async ({ id }) => {
-    const { cairn } = window as unknown as TestWindow;
-    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
-    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
-    await cairn.transact(conn, [
-      { 'db/ident': 'item/key', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
-      { 'db/ident': 'item/page', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
-    ]);
-    await cairn.release(conn);
-  }, { id });
+  await createWithSchema(a, id, [
+    { 'db/ident': 'item/key', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+    { 'db/ident': 'item/page', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  ]);
   await connectAndListen(a, id);
   await connectAndListen(b, id);
 
@@ -119,13 +118,7 @@ test('a page that missed a commit re-reads the head when it becomes visible agai
   await openClientPage(silent, 'silent');
   await openClientPage(b);
   const id = uniqueId('visible', info.testId);
-  await b.evaluate(async ({ id, schema }) => {
-    const { cairn } = window as unknown as TestWindow;
-    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
-    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
-    await cairn.transact(conn, schema);
-    await cairn.release(conn);
-  }, { id, schema: PERSON_SCHEMA });
+  await createWithSchema(b, id, PERSON_SCHEMA);
   await connectAndListen(b, id);
   await connectAndListen(silent, id);
   const report = await silent.evaluate(async () => {
