@@ -18,7 +18,8 @@
 // are encoded once, into a *segment*; commits carry the open segments as bytes, so a commit
 // costs O(its own datoms) to encode, not O(tail).
 
-import { Datom, type Value } from '../db/types';
+import { Datom, type TxReport, type Value } from '../db/types';
+import { priorsOf } from '../tx';
 import { DbValue, type DbState } from '../db/db';
 import { applyChanges } from '../db/apply';
 import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema';
@@ -126,28 +127,10 @@ export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
   return new DbValue(withIndexes(db.state, ix));
 }
 
-/** Tail entries for a transaction's datoms; priors are looked up in the Db before it. */
-export async function tailEntries(dbBefore: DbValue, txData: readonly Datom[]): Promise<TailEntry[]> {
-  if (txData.every((d) => d.added)) return txData.map((d) => [d.e, d.a, d.v, d.tx, 1] as const);
-  const out: TailEntry[] = [];
-  const local = new Map<string, number>(); // e|a|v asserted earlier in this tx -> its tx
-  for (const d of txData) {
-    const key = `${d.e}\u0000${d.a}\u0000${typeof d.v === 'object' ? JSON.stringify(d.v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) : `${typeof d.v}:${String(d.v)}`}`;
-    if (d.added) {
-      local.set(key, d.tx);
-      out.push([d.e, d.a, d.v, d.tx, 1]);
-      continue;
-    }
-    let prior = local.get(key);
-    if (prior !== undefined) local.delete(key);
-    else {
-      const r = dbBefore.search(d.e, d.a, d.v);
-      const found = isPromise(r) ? await r : r;
-      prior = found[0]?.tx ?? d.tx;
-    }
-    out.push([d.e, d.a, d.v, d.tx, 0, prior]);
-  }
-  return out;
+/** Tail entries for a transaction's report: its datoms, each retraction with its prior's tx. */
+export function tailEntries(report: TxReport): TailEntry[] {
+  const priors = priorsOf(report);
+  return report.txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
 }
 
 function entryDatom(t: TailEntry): Datom {
@@ -158,7 +141,7 @@ function entryDatom(t: TailEntry): Datom {
 export function replayTail(db: DbValue, tail: readonly TailEntry[]): DbValue {
   if (tail.length === 0) return db;
   const datoms = tail.map(entryDatom);
-  const priors = tail.map((t) => (t[4] === 1 ? undefined : new Datom(t[0], t[1], t[2], t[5]!, true)));
+  const priors = tail.map((t) => (t[4] === 1 || t[5] === undefined ? undefined : new Datom(t[0], t[1], t[2], t[5], true)));
   const r = applyChanges(db, datoms, priors);
   if (isPromise(r)) fail('store/corrupt', 'replaying the transaction tail needed an index read');
   return r;

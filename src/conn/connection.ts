@@ -119,7 +119,7 @@ export class Conn {
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
-          txs.push({ entries: await tailEntries(db, report.txData), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          txs.push({ entries: tailEntries(report), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
         } catch (e) {

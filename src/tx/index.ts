@@ -6,7 +6,7 @@
 
 import { applyChanges } from '../db/apply';
 import { asDbValue } from '../db/db';
-import type { Db, TxReport } from '../db/types';
+import type { Datom, Db, TxReport } from '../db/types';
 import { CairnError } from '../util/errors';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
 import { computeEffects } from './effects';
@@ -66,13 +66,22 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
       }));
   return then(check(new Map()), ({ resolved, fx }) =>
     then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
-      then(checkSchema(before, after), (): TxReport => ({
-        dbBefore: db,
-        dbAfter: after,
-        txData: fx.datoms,
-        tempids: resolved.tempids,
-        txMeta: reportMeta,
-      }))));
+      then(checkSchema(before, after), (): TxReport => {
+        const report: TxReport = { dbBefore: db, dbAfter: after, txData: fx.datoms, tempids: resolved.tempids, txMeta: reportMeta };
+        priorsByReport.set(report, fx.priors);
+        return report;
+      })));
+}
+
+// The stored assertion each retraction of a report removed, kept beside the report (not in
+// it: reports are public, plain data) for the connection's transaction log.
+const priorsByReport = new WeakMap<TxReport, readonly (Datom | undefined)[]>();
+
+/** priors[i]: the assertion that retraction report.txData[i] removed (undefined for assertions). */
+export function priorsOf(report: TxReport): readonly (Datom | undefined)[] {
+  const priors = priorsByReport.get(report);
+  if (priors === undefined) throw new CairnError('transact/syntax', 'priorsOf: not a report made by this transaction pipeline');
+  return priors;
 }
 
 /** Run `f`; if it throws or rejects with an UpsertRetry, answer with `retry(it)` instead. */
