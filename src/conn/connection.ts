@@ -7,8 +7,7 @@
 // writer (tab) moved the head: the connection reloads it, tells its listeners, and re-applies
 // its queued transactions on top (rebase), never overwriting.
 
-import type { Datom, TxReport } from '../db/types';
-import { Datom as DatomClass } from '../db/types';
+import { Datom, type TxReport } from '../db/types';
 import type { DbValue } from '../db/db';
 import type { IndexFactory } from '../index/types';
 import type { OpenedStore } from '../store';
@@ -227,7 +226,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function fromEntry(t: TailEntry): Datom {
-  return new DatomClass(t[0], t[1], t[2], t[3], t[4] === 1);
+  return new Datom(t[0], t[1], t[2], t[3], t[4] === 1);
 }
 
 function jsonMeta(meta: Record<string, unknown>): Record<string, unknown> {

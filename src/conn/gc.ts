@@ -52,7 +52,7 @@ async function markTree(conn: Conn, root: NodeAddress, live: Set<string>): Promi
   let level: NodeAddress[] = [root];
   while (level.length > 0) {
     for (const a of level) live.add(a);
-    const loaded = conn.nodes.loadMany(level.filter((a) => a !== undefined));
+    const loaded = conn.nodes.loadMany(level);
     const nodes = isPromise(loaded) ? await loaded : loaded;
     const next: NodeAddress[] = [];
     for (const n of nodes) {
