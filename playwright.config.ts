@@ -8,7 +8,7 @@
 // report through PLAYWRIGHT_JSON_OUTPUT_NAME.
 import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
-import { launchOptions } from './test/chromium.ts';
+import { launchOptions } from './test/chromium.js';
 
 const E2E_PORT = 5174;
 const DEMO_PORT = 5173;

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import { launchOptions } from './test/chromium.ts';
+import { launchOptions } from './test/chromium.js';
 
 // The file name picks the environment: `*.test.ts` runs in Node, `*.browser.test.ts` in real Chromium.
 export default defineConfig({

@@ -2,7 +2,7 @@
 // (5 datoms each), generated from a seed so every run and every engine sees the same data.
 // Shared by the Node and browser benchmarks.
 
-import { seededRandom } from '../src/util/random';
+import { seededRandom } from '../src/util/random.js';
 
 export interface Person {
   readonly id: number; // 1-based, also the DataScript tempid (negated)

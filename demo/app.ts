@@ -1,10 +1,10 @@
 // The demo's state and the only module that talks to CairnDB (through the worker client).
 // The state is one plain object replaced on every change; views render it and call actions.
 // Reads always go through a Db handle: the live one, or `asOf` it while time travelling.
-import { openWorker } from '../worker/client';
+import { openWorker } from '../worker/client.js';
 import {
   DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, toTask, type Task,
-} from './data';
+} from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
 type Conn = Awaited<ReturnType<Client['connect']>>;

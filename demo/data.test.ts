@@ -1,6 +1,6 @@
 // The demo's write helpers: each builds exactly the tx data for the change, nothing more.
 import { describe, expect, it } from 'vitest';
-import { compareTasks, editTaskTx, parseEid, parseTags, toTask, type Task } from './data';
+import { compareTasks, editTaskTx, parseEid, parseTags, toTask, type Task } from './data.js';
 
 const base: Task = {
   id: 7, title: 'Book', done: false, due: new Date('2030-01-01T00:00:00Z'), tags: ['a', 'b'],

@@ -1,6 +1,6 @@
 // The console's result-to-table conversion, one case per result shape of API.md.
 import { describe, expect, it } from 'vitest';
-import { errorPosition, findColumns, formatValue, toTable } from './format';
+import { errorPosition, findColumns, formatValue, toTable } from './format.js';
 
 describe('findColumns', () => {
   it.each([

@@ -2,10 +2,10 @@
 // state change. Rendering is batched per microtask, not per animation frame: a hidden tab gets
 // no frames but must stay current for when it is shown. lit only touches the DOM that changed.
 import { html, nothing, render } from 'lit';
-import { openWorker } from '../worker/client';
-import { App } from './app';
-import { panels, timeTravel } from './views/panels';
-import { sidebar, taskList } from './views/tasks';
+import { openWorker } from '../worker/client.js';
+import { App } from './app.js';
+import { panels, timeTravel } from './views/panels.js';
+import { sidebar, taskList } from './views/tasks.js';
 import './style.css';
 
 // With no argument the client starts its own module worker (bundled by Vite from the client's

@@ -3,7 +3,7 @@
 // which also shows the service worker's "Works offline"). A fresh browser profile, so the
 // picture shows the seeded sample data with the first example query run.
 import { chromium } from 'playwright';
-import { launchOptions } from '../test/chromium.ts';
+import { launchOptions } from '../test/chromium.js';
 
 const url = process.argv[2] ?? 'http://127.0.0.1:5173/';
 const browser = await chromium.launch(launchOptions);

@@ -1,8 +1,8 @@
 // The worker client in real Chromium, against the real engine in a module worker: every call
 // goes through openWorker() and Comlink. One page per test.
 import { expect, test } from '@playwright/test';
-import { openClientPage, PERSON_SCHEMA, uniqueId } from './helpers';
-import type { TestWindow } from './pages/types';
+import { openClientPage, PERSON_SCHEMA, uniqueId } from './helpers.js';
+import type { TestWindow } from './pages/types.js';
 
 test('create / connect / transact / q / pull / datoms / history views / listen', async ({ page }, info) => {
   await openClientPage(page);

@@ -2,8 +2,8 @@
 // while the page keeps rendering frames. The numbers are reported as test annotations (and on
 // stdout); the assertion is deliberately loose — frames keep coming — not a timing budget.
 import { expect, test } from '@playwright/test';
-import { openClientPage, uniqueId } from './helpers';
-import type { TestWindow } from './pages/types';
+import { openClientPage, uniqueId } from './helpers.js';
+import type { TestWindow } from './pages/types.js';
 
 test('a 100,000-datom import keeps requestAnimationFrame running', async ({ page }, info) => {
   test.setTimeout(300_000);

@@ -2,8 +2,8 @@
 // serialised by a Web Lock, commits announced on a BroadcastChannel, and the other pages'
 // connections reload the head and fire their listeners.
 import { expect, test, type Page } from '@playwright/test';
-import { openClientPage, PERSON_SCHEMA, uniqueId } from './helpers';
-import type { TestWindow } from './pages/types';
+import { openClientPage, PERSON_SCHEMA, uniqueId } from './helpers.js';
+import type { TestWindow } from './pages/types.js';
 
 interface Heard {
   basisT: number;

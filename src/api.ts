@@ -1,24 +1,24 @@
 // The public functions (API.md), in process. Everything here is thin: it checks arguments,
 // resolves the config and delegates to the layer that does the work.
 
-import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db';
-import { emptyDb } from './db/parts';
-import { reverseSchemaEntries, schemaEntries } from './db/schema';
-import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types';
-import type { Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './engine';
-import { getIndex, registerIndex as registerIndexImpl } from './index/registry';
-import type { IndexFactory } from './index/types';
-import { pull as pullImpl, pullMany as pullManyImpl, entity as entityImpl } from './pull';
-import { q as qImpl } from './query';
-import type { Backend } from './store/types';
-import { withDb as withDbImpl } from './tx';
-import { CairnError, fail, show } from './util/errors';
-import { defaultRegistry } from './store';
-import { Conn } from './conn/connection';
-import { initialRecords, restore, withNovelty } from './conn/commit';
-import type { Coordinator } from './conn/coordinator';
-import { StoreNodeStorage } from './conn/node-storage';
-import { collectGarbage } from './conn/gc';
+import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db.js';
+import { emptyDb } from './db/parts.js';
+import { reverseSchemaEntries, schemaEntries } from './db/schema.js';
+import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
+import type { Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './engine.js';
+import { getIndex, registerIndex as registerIndexImpl } from './indices/registry.js';
+import type { IndexFactory } from './indices/types.js';
+import { pull as pullImpl, pullMany as pullManyImpl, entity as entityImpl } from './pull/index.js';
+import { q as qImpl } from './query/index.js';
+import type { Backend } from './store/types.js';
+import { withDb as withDbImpl } from './tx/index.js';
+import { CairnError, fail, show } from './util/errors.js';
+import { defaultRegistry } from './store/index.js';
+import { Conn } from './conn/connection.js';
+import { initialRecords, restore, withNovelty } from './conn/commit.js';
+import type { Coordinator } from './conn/coordinator.js';
+import { StoreNodeStorage } from './conn/node-storage.js';
+import { collectGarbage } from './conn/gc.js';
 
 export const DEFAULT_BRANCHING_FACTOR = 512;
 

@@ -2,8 +2,8 @@
 // process; `worker/` implements the same names over Comlink (minus `entity`), where Connection
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
-import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types';
-import type { StoreConfig } from './store/types';
+import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
+import type { StoreConfig } from './store/types.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
 

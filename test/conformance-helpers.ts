@@ -1,6 +1,6 @@
 // Shared fixtures of the conformance suites: a fresh memory database per test, schema
 // shorthands, and catching the CairnError a call must fail with.
-import { CairnError, connect, createDatabase, transact, type Connection } from '../src/index';
+import { CairnError, connect, createDatabase, transact, type Connection } from '../src/index.js';
 
 let dbCount = 0;
 

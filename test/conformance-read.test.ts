@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asOf, datoms, db, entity, history, indexRange, pull, pullMany, q,
   seekDatoms, since, transact, withDb, type Connection, type Db,
-} from '../src/index';
-import { attr, caught, fresh, MANY } from './conformance-helpers';
+} from '../src/index.js';
+import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
 /** Relations have set semantics: compare them order-free. */
 function sorted(rel: unknown): unknown[] {

@@ -8,8 +8,8 @@ import {
   asOf, CairnError, connect, createDatabase, databaseExists, isCairnError, datoms, db, deleteDatabase, entity, history, listen, pull, pullMany, q, release,
   transact, withDb,
   type Connection, type Datom, type TxReport,
-} from '../src/index';
-import { attr, caught, fresh, MANY } from './conformance-helpers';
+} from '../src/index.js';
+import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
 let lifeCount = 0;
 

@@ -12,7 +12,7 @@
 
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
-import { connect, createDatabase, datoms, db, transact, type Connection } from '../src/index';
+import { connect, createDatabase, datoms, db, transact, type Connection } from '../src/index.js';
 
 const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
   ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });

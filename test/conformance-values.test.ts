@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   CairnError, connect, createDatabase, datoms, db, kw, pull, q, release, reverseSchema, schema, transact,
   type Connection, type Datom,
-} from '../src/index';
-import { attr as one, caught, fresh } from './conformance-helpers';
+} from '../src/index.js';
+import { attr as one, caught, fresh } from './conformance-helpers.js';
 
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError, isCairnError } from '../src/util/errors';
+import { CairnError, isCairnError } from '../src/util/errors.js';
 
 describe('CairnError', () => {
   it('carries code, message and JSON-safe data', () => {

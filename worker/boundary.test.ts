@@ -3,13 +3,13 @@
 // client is proven against the real engine in Chromium by e2e/worker*.spec.ts.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { CairnError } from '../src/util/errors';
-import { Datom } from '../src/db/types';
-import { openWorker, type WorkerEndpoint } from './client';
-import { fakeEngine, type FakeEngine } from './fake-engine.test-double';
-import { serveEngine, failStart } from './serve';
-import type { HostOptions } from './host';
-import type { ClientApi } from './protocol';
+import { CairnError } from '../src/util/errors.js';
+import { Datom } from '../src/db/types.js';
+import { openWorker, type WorkerEndpoint } from './client.js';
+import { fakeEngine, type FakeEngine } from './fake-engine.test-double.js';
+import { serveEngine, failStart } from './serve.js';
+import type { HostOptions } from './host.js';
+import type { ClientApi } from './protocol.js';
 
 const mem = { store: { backend: 'memory', id: 'm1' } } as const;
 const open: MessagePort[] = [];

@@ -3,9 +3,9 @@
 // names, same arguments — and nothing else is missing. `entity` is in-process only and is not
 // part of EngineApi. If EngineApi changes, these lines (or client.ts / host.ts) stop compiling.
 
-import type { Config, Datom, EngineApi, IndexName, TxReport } from '../src/engine';
-import type { openWorker } from './client';
-import type { ClientApi, ConnHandle, DbHandle, RemoteTxReport, WorkerApi } from './protocol';
+import type { Config, Datom, EngineApi, IndexName, TxReport } from '../src/engine.js';
+import type { openWorker } from './client.js';
+import type { ClientApi, ConnHandle, DbHandle, RemoteTxReport, WorkerApi } from './protocol.js';
 
 type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false;
 type Expect<T extends true> = T;
@@ -68,6 +68,6 @@ export type WorkerCovers = [
 ];
 
 // 7. The coordination seam offered here is exactly the one src/conn accepts.
-import type { Coordinator as ConnCoordinator, HeadAnnouncement as ConnHead } from '../src/index';
-import type { Coordinator, HeadAnnouncement } from './coordination';
+import type { Coordinator as ConnCoordinator, HeadAnnouncement as ConnHead } from '../src/index.js';
+import type { Coordinator, HeadAnnouncement } from './coordination.js';
 export type SameSeam = [Expect<Equal<Coordinator, ConnCoordinator>>, Expect<Equal<HeadAnnouncement, ConnHead>>];

@@ -10,23 +10,23 @@
 // The Comlink proxy stays referenced for the client's lifetime (comlink #692).
 
 import * as Comlink from 'comlink';
-import { CairnError } from '../src/util/errors';
-import { Datom } from '../src/db/types';
-import { kw } from './kw';
-import { installErrorTransfer } from './errors';
-import { defaultWorker } from './default-worker';
+import { CairnError } from '../src/util/errors.js';
+import { Datom } from '../src/db/types.js';
+import { kw } from './kw.js';
+import { installErrorTransfer } from './errors.js';
+import { defaultWorker } from './default-worker.js';
 import {
   isHandshake, PROTOCOL_VERSION,
   type ClientApi, type DbHandle, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
-} from './protocol';
+} from './protocol.js';
 
 export type {
   ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp,
-} from './protocol';
+} from './protocol.js';
 // What an app needs beside the client: the error class to test against and the Datom class.
-export { CairnError, isCairnError } from '../src/util/errors';
-export type { ErrorCode, ErrorData } from '../src/util/errors';
-export { Datom } from '../src/db/types';
+export { CairnError, isCairnError } from '../src/util/errors.js';
+export type { ErrorCode, ErrorData } from '../src/util/errors.js';
+export { Datom } from '../src/db/types.js';
 
 /** What `openWorker` accepts: a Worker, or any Comlink endpoint (a MessagePort in tests). */
 export type WorkerEndpoint = Comlink.Endpoint & { terminate?(): void; close?(): void };

@@ -1,7 +1,7 @@
 // The cross-tab coordinator in real Chromium: Web Locks and BroadcastChannel (two coordinators
 // in one page stand for two tabs: the lock and the channel are origin-wide either way).
 import { describe, expect, it } from 'vitest';
-import { browserCoordination, lockName, type HeadAnnouncement } from './coordination';
+import { browserCoordination, lockName, type HeadAnnouncement } from './coordination.js';
 
 const store = (id: string) => ({ backend: 'indexeddb', id });
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));

@@ -19,7 +19,7 @@
 // One Coordinator per connection (not per database), so two connections in one worker hear
 // each other through their separate channels.
 
-import type { Coordinator, HeadAnnouncement, StoreConfig } from '../src/index';
+import type { Coordinator, HeadAnnouncement, StoreConfig } from '../src/index.js';
 
 // The seam's types are the engine's own (src/conn/coordinator.ts), re-exported for worker code.
 export type { Coordinator, HeadAnnouncement };

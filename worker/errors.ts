@@ -8,7 +8,7 @@
 // serialise, the client to rebuild a real CairnError instance.
 
 import * as Comlink from 'comlink';
-import { CairnError, ErrorCodes, type ErrorCode, type ErrorData } from '../src/util/errors';
+import { CairnError, ErrorCodes, type ErrorCode, type ErrorData } from '../src/util/errors.js';
 
 interface WireCairnError {
   readonly cairn: true;

@@ -2,10 +2,10 @@
 // the EngineApi shape over a trivial in-memory datom list; it is not CairnDB's engine and its
 // query/pull answers are canned echoes that show which Db value the worker resolved.
 
-import { CairnError } from '../src/util/errors';
-import { Datom } from '../src/db/types';
-import type { Config, Connection, Db, EngineApi, Listener, TxReport } from '../src/engine';
-import type { Coordinator } from './coordination';
+import { CairnError } from '../src/util/errors.js';
+import { Datom } from '../src/db/types.js';
+import type { Config, Connection, Db, EngineApi, Listener, TxReport } from '../src/engine.js';
+import type { Coordinator } from './coordination.js';
 
 export interface FakeDb {
   readonly basisT: number;

@@ -10,14 +10,14 @@
 // Ids are never reused, so a stale handle cannot reach a different connection.
 
 import * as Comlink from 'comlink';
-import { CairnError } from '../src/util/errors';
-import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine';
-import type { Coordinator, CoordinatorFactory } from './coordination';
-import { LRU } from '../src/util/lru';
+import { CairnError } from '../src/util/errors.js';
+import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine.js';
+import type { Coordinator, CoordinatorFactory } from './coordination.js';
+import { LRU } from '../src/util/lru.js';
 import {
   isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
-} from './protocol';
-import { resolveStore, storageChoice } from './storage';
+} from './protocol.js';
+import { resolveStore, storageChoice } from './storage.js';
 
 export interface HostOptions {
   /** Resolves to null when IndexedDB can be opened, else the reason (default: assume it can't be used). */

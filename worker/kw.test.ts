@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kw as engineKw } from '../src/index';
-import { kw } from './kw';
+import { kw as engineKw } from '../src/index.js';
+import { kw } from './kw.js';
 
 describe('client kw answers as the engine kw', () => {
   it.each(['status/active', ':status/active', 'a', 'ns.sub/name', '::odd'])('%s', (name) => {

@@ -23,7 +23,7 @@
 
 import type {
   Config, Connection, Datom, EngineApi, Listener, TxReport,
-} from '../src/engine';
+} from '../src/engine.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 1;

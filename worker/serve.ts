@@ -2,10 +2,10 @@
 // with the worker global; tests call it with one end of a MessageChannel.
 
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../src/engine';
-import { installErrorTransfer } from './errors';
-import { createHost, type HostOptions } from './host';
-import { PROTOCOL_VERSION, type HandshakeMessage, type WorkerApi } from './protocol';
+import type { EngineApi } from '../src/engine.js';
+import { installErrorTransfer } from './errors.js';
+import { createHost, type HostOptions } from './host.js';
+import { PROTOCOL_VERSION, type HandshakeMessage, type WorkerApi } from './protocol.js';
 
 export function serveEngine(engine: EngineApi, endpoint: Comlink.Endpoint, opts: HostOptions = {}): WorkerApi {
   installErrorTransfer();

@@ -3,9 +3,9 @@
 // "Can be opened" is probed by opening a real database once: `indexedDB` may exist and still
 // fail (Firefox private mode, blocked storage, a sandboxed iframe).
 
-import { CairnError } from '../src/util/errors';
-import type { Config } from '../src/engine';
-import type { StorageChoice } from './protocol';
+import { CairnError } from '../src/util/errors.js';
+import type { Config } from '../src/engine.js';
+import type { StorageChoice } from './protocol.js';
 
 /** Name of the throwaway database the probe opens (and deletes). */
 export const PROBE_DB = 'cairndb-probe';

@@ -4,11 +4,11 @@
 // handshake. Start it as a module worker:
 //   new Worker(new URL('cairndb/worker', import.meta.url), { type: 'module' })
 import type * as Comlink from 'comlink';
-import { api } from '../src/index';
-import type { EngineApi } from '../src/engine';
-import { browserCoordination } from './coordination';
-import { failStart, serveEngine } from './serve';
-import { probeIndexedDb } from './storage';
+import { api } from '../src/index.js';
+import type { EngineApi } from '../src/engine.js';
+import { browserCoordination } from './coordination.js';
+import { failStart, serveEngine } from './serve.js';
+import { probeIndexedDb } from './storage.js';
 
 const endpoint = globalThis as unknown as Comlink.Endpoint;
 const engine: EngineApi = api;

@@ -1,8 +1,8 @@
 // The dedicated bench worker: imports the engine directly (no Comlink), runs the one workload
 // the page asks for and posts its figures back.
 
-import type { WorkloadReply, WorkloadRequest } from './protocol';
-import { runWorkload } from './run-workload';
+import type { WorkloadReply, WorkloadRequest } from './protocol.js';
+import { runWorkload } from './run-workload.js';
 
 self.onmessage = async (ev: MessageEvent<WorkloadRequest>) => {
   let reply: WorkloadReply;

@@ -2,11 +2,11 @@
 // dedicated bench worker; workload 6 drives the real CairnDB worker through worker/client.ts
 // from this main thread; `onMain` runs a workload here instead, for Chrome's CPU profiler.
 
-import { openWorker } from '../../worker/client';
-import { cairnEntity, cairnSchema, people } from '../people';
-import type { WorkloadReply, WorkloadRequest } from './protocol';
-import { runWorkload } from './run-workload';
-import { summarize, type Summary } from './stats';
+import { openWorker } from '../../worker/client.js';
+import { cairnEntity, cairnSchema, people } from '../people.js';
+import type { WorkloadReply, WorkloadRequest } from './protocol.js';
+import { runWorkload } from './run-workload.js';
+import { summarize, type Summary } from './stats.js';
 
 const now = (): number => performance.now();
 

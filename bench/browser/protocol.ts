@@ -1,7 +1,7 @@
 // The messages between the bench page and a bench worker: one request, one reply, then the
 // page terminates the worker (every workload gets a fresh one).
 
-import type { PointForm } from './read-workloads';
+import type { PointForm } from './read-workloads.js';
 
 // `profile`: run CairnDB's part as a console profile and skip the floors and peers (the
 // runner's --profile, on the page's main thread).

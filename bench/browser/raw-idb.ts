@@ -6,7 +6,7 @@
 // string) values, the same shape as CairnDB's own `nodes` store.
 
 import { openDB, type IDBPDatabase } from 'idb';
-import type { Backend, PutOptions, Store, StoreConfig } from '../../src/index';
+import type { Backend, PutOptions, Store, StoreConfig } from '../../src/index.js';
 
 export type Durability = 'relaxed' | 'strict';
 export type Entry = readonly [string, Uint8Array];

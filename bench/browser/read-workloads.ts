@@ -3,15 +3,15 @@
 // DataScript in the same worker.
 
 import ds from 'datascript';
-import { connect, datoms, db, deleteDatabase, pullMany, q, release, transact, type Db } from '../../src/index';
-import { compare, type Comparison } from '../harness';
-import { people } from '../people';
+import { connect, datoms, db, deleteDatabase, pullMany, q, release, transact, type Db } from '../../src/index.js';
+import { compare, type Comparison } from '../harness.js';
+import { people } from '../people.js';
 import { openDB } from 'idb';
-import { idbName } from '../../src/store/indexeddb';
-import { isRefKey } from '../../src/store/keys';
-import { openRaw } from './raw-idb';
-import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, profiled, Q4, QUERIES } from './setup';
-import { SNAPSHOT_DB } from './write-workloads';
+import { idbName } from '../../src/store/indexeddb.js';
+import { isRefKey } from '../../src/store/keys.js';
+import { openRaw } from './raw-idb.js';
+import { benchConfig, benchRecorder, cairnChunks, canon, dsDbOf, eidOf, freshDb, POINT, profiled, Q4, QUERIES } from './setup.js';
+import { SNAPSHOT_DB } from './write-workloads.js';
 
 const now = (): number => performance.now();
 

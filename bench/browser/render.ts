@@ -3,8 +3,8 @@
 // docs/PERFORMANCE.md.
 
 import { existsSync, readFileSync } from 'node:fs';
-import type { Comparison } from '../harness';
-import type { Row } from './report';
+import type { Comparison } from '../harness.js';
+import type { Row } from './report.js';
 
 const only = process.argv[2];
 const fmt = (x: number): string => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));

@@ -1,8 +1,8 @@
 // The pure parts of the browser benchmark: percentiles, target checks and the CPU-profile summary.
 import { describe, expect, it } from 'vitest';
-import { summarizeProfile, type CpuProfile } from './profile';
-import { met, type Row } from './report';
-import { summarize } from './stats';
+import { summarizeProfile, type CpuProfile } from './profile.js';
+import { met, type Row } from './report.js';
+import { summarize } from './stats.js';
 
 describe('summarize', () => {
   it.each([
@@ -41,7 +41,7 @@ describe('summarizeProfile', () => {
     startTime: 0, endTime: 10_000,
     nodes: [
       { id: 1, callFrame: frame('(root)'), children: [2, 3, 4] },
-      { id: 2, callFrame: frame('insert', 'http://127.0.0.1:5175/src/index/transient.ts?v=1', 130) },
+      { id: 2, callFrame: frame('insert', 'http://127.0.0.1:5175/src/indices/transient.ts?v=1', 130) },
       { id: 3, callFrame: frame('(idle)') },
       { id: 4, callFrame: frame('profiled', 'http://127.0.0.1:5175/bench/browser/setup.ts', 91) },
     ],
@@ -53,9 +53,9 @@ describe('summarizeProfile', () => {
     const s = summarizeProfile(profile, 10);
     expect(s.totalMs).toBe(5);
     expect(s.top).toEqual([
-      { fn: 'insert src/index/transient.ts:131', selfMs: 3, pct: 60 },
+      { fn: 'insert src/indices/transient.ts:131', selfMs: 3, pct: 60 },
       { fn: '(idle)', selfMs: 2, pct: 40 },
     ]);
-    expect(s.byFile.map((f) => f.file)).toEqual(['src/index/transient.ts', '(idle)']);
+    expect(s.byFile.map((f) => f.file)).toEqual(['src/indices/transient.ts', '(idle)']);
   });
 });

@@ -1,10 +1,10 @@
 // Turn the raw figures of each workload into table rows: CairnDB beside its floor or peer, the
 // ratio, and the target for it. Pure functions, so the runner stays about processes.
 
-import type { Comparison } from '../harness';
-import type { BoundaryFigures } from './page';
-import type { ColdFigures } from './read-workloads';
-import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloads';
+import type { Comparison } from '../harness.js';
+import type { BoundaryFigures } from './page.js';
+import type { ColdFigures } from './read-workloads.js';
+import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloads.js';
 
 export interface Row {
   readonly workload: string;

@@ -1,9 +1,9 @@
 // Dispatch one workload request to its function: used by the bench worker and, when profiling,
 // by the page's main thread (where Chrome's CPU profiler can be attached over CDP).
 
-import type { WorkloadRequest } from './protocol';
-import { coldStartCairn, coldStartDs, coldStartRaw, profileQuery, workerQueries } from './read-workloads';
-import { bulkImport, commitLatency, groupCommit, prepareDsSnapshot } from './write-workloads';
+import type { WorkloadRequest } from './protocol.js';
+import { coldStartCairn, coldStartDs, coldStartRaw, profileQuery, workerQueries } from './read-workloads.js';
+import { bulkImport, commitLatency, groupCommit, prepareDsSnapshot } from './write-workloads.js';
 
 export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
   switch (r.kind) {

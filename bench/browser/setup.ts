@@ -3,10 +3,10 @@
 // query texts (the same q1-q4 and pull-many spellings as bench/node/queries.ts).
 
 import ds from 'datascript';
-import { connect, createDatabase, registerBackend, transact, type Config, type Connection } from '../../src/index';
-import { createIndexedDbBackend } from '../../src/store/indexeddb';
-import { cairnEntity, cairnSchema, dsEntity, dsSchema, type Person } from '../people';
-import { recorder, type Recorder } from './raw-idb';
+import { connect, createDatabase, registerBackend, transact, type Config, type Connection } from '../../src/index.js';
+import { createIndexedDbBackend } from '../../src/store/indexeddb.js';
+import { cairnEntity, cairnSchema, dsEntity, dsSchema, type Person } from '../people.js';
+import { recorder, type Recorder } from './raw-idb.js';
 
 export const BENCH_BACKEND = 'bench-idb';
 

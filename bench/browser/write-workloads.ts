@@ -5,11 +5,11 @@
 import ds from 'datascript';
 import Dexie from 'dexie';
 import { deleteDB } from 'idb';
-import { db, deleteDatabase, q, release, transact } from '../../src/index';
-import { cairnEntity, people } from '../people';
-import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, type Entry } from './raw-idb';
-import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb, profiled } from './setup';
-import { summarize, type Summary } from './stats';
+import { db, deleteDatabase, q, release, transact } from '../../src/index.js';
+import { cairnEntity, people } from '../people.js';
+import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, type Entry } from './raw-idb.js';
+import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb, profiled } from './setup.js';
+import { summarize, type Summary } from './stats.js';
 
 const now = (): number => performance.now();
 

@@ -4,8 +4,8 @@
 // building, point lookups, range scans and counts on a 1M-key tree. Numbers only; no asserts.
 
 import { Bench } from 'tinybench';
-import { persistentSet } from '../../src/index/persistent-set';
-import { seededRandom } from '../../src/util/random';
+import { persistentSet } from '../../src/indices/persistent-set/index.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const cmp = (a: number, b: number): number => a - b;
 const rnd = seededRandom(1);

@@ -2,9 +2,9 @@
 // database, as one transaction and as 20,000 one-person transactions, against DataScript.
 
 import ds from 'datascript';
-import { connect, createDatabase, db, deleteDatabase, release, transact, withDb, type Connection } from '../../src/index';
-import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people';
-import { compare, type Comparison } from '../harness';
+import { connect, createDatabase, db, deleteDatabase, release, transact, withDb, type Connection } from '../../src/index.js';
+import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people.js';
+import { compare, type Comparison } from '../harness.js';
 
 const PERSONS = 20_000;
 

@@ -3,10 +3,10 @@
 // fast wrong answer cannot pass.
 
 import ds from 'datascript';
-import { connect, createDatabase, db, pullMany, q, transact, type Db } from '../../src/index';
-import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people';
-import { compare, type Comparison } from '../harness';
-import { seededRandom } from '../../src/util/random';
+import { connect, createDatabase, db, pullMany, q, transact, type Db } from '../../src/index.js';
+import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people.js';
+import { compare, type Comparison } from '../harness.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const PERSONS = 20_000;
 

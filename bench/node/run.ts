@@ -3,10 +3,10 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { printTable, type Comparison } from '../harness';
-import { loadBenchmarks } from './load';
-import { queryBenchmarks } from './queries';
-import { printStorage, storageBenchmark, type StorageFigures } from './storage';
+import { printTable, type Comparison } from '../harness.js';
+import { loadBenchmarks } from './load.js';
+import { queryBenchmarks } from './queries.js';
+import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createDatabase, datoms, db, q, registerBackend, release, transact } from '../../src/index';
-import { createFileBackend } from '../../src/store/file';
-import { countingBackend, newCounts } from '../../src/conn/counting-backend';
-import { cairnEntity, cairnSchema, people } from '../people';
+import { connect, createDatabase, datoms, db, q, registerBackend, release, transact } from '../../src/index.js';
+import { createFileBackend } from '../../src/store/file.js';
+import { countingBackend, newCounts } from '../../src/conn/counting-backend.js';
+import { cairnEntity, cairnSchema, people } from '../people.js';
 
 export interface StorageFigures {
   readonly datoms: number;

@@ -1,9 +1,9 @@
 // The "look inside" side of the demo: the time-travel bar over the transaction log, and the
 // tabbed panels: query console, an entity's history, the schema, and storage.
 import { html, nothing, type TemplateResult } from 'lit';
-import type { App, Change, Panel, State } from '../app';
-import { EXAMPLE_QUERIES } from '../data';
-import { errorPosition, formatDate, formatTime, formatValue, toTable, type Table } from '../format';
+import type { App, Change, Panel, State } from '../app.js';
+import { EXAMPLE_QUERIES } from '../data.js';
+import { errorPosition, formatDate, formatTime, formatValue, toTable, type Table } from '../format.js';
 
 export function timeTravel(app: App, s: State): TemplateResult {
   if (s.txs.length === 0) return html``;

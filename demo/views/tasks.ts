@@ -1,9 +1,9 @@
 // The task app proper: the sidebar (projects and tags, each a query), the task list (a query
 // for ids, then one pullMany) and the add/edit forms. In the past (time travel) it is read-only.
 import { html, nothing, type TemplateResult } from 'lit';
-import type { App, Named, State } from '../app';
-import { addProjectTx, addTaskTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data';
-import { formatDate } from '../format';
+import type { App, Named, State } from '../app.js';
+import { addProjectTx, addTaskTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data.js';
+import { formatDate } from '../format.js';
 
 const DAY = 86_400_000;
 

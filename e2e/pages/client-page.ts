@@ -3,9 +3,9 @@
 //   default           openWorker() with no argument: the client's own default worker
 //   no-idb            a worker in which IndexedDB cannot be opened (no-idb-worker.ts)
 //   silent            a worker that never announces its commits (silent-worker.ts)
-import { openWorker } from '../../worker/client';
-import { CairnError } from '../../src/util/errors';
-import type { FrameStats, TestWindow } from './types';
+import { openWorker } from '../../worker/client.js';
+import { CairnError } from '../../src/util/errors.js';
+import type { FrameStats, TestWindow } from './types.js';
 
 function makeWorker(kind: string): Worker | null {
   switch (kind) {

@@ -8,4 +8,4 @@ Object.defineProperty(globalThis, 'indexedDB', {
   configurable: true,
   value: { open: denied, deleteDatabase: denied, databases: async () => denied(), cmp: () => 0 },
 });
-await import('../../worker/worker.ts');
+await import('../../worker/worker.js');

@@ -1,6 +1,6 @@
 // What e2e/pages/client-page.ts puts on `window` for the Playwright specs to drive.
-import type { ClientApi } from '../../worker/protocol';
-import type { CairnError } from '../../src/util/errors';
+import type { ClientApi } from '../../worker/protocol.js';
+import type { CairnError } from '../../src/util/errors.js';
 
 export interface FrameStats {
   readonly frames: number;

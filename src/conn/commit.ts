@@ -18,21 +18,21 @@
 // are encoded once, into a *segment*; commits carry the open segments as bytes, so a commit
 // costs O(its own datoms) to encode, not O(tail).
 
-import { Datom, type TxReport, type Value } from '../db/types';
-import { priorsOf } from '../tx';
-import { DbValue, type DbState } from '../db/db';
-import { applyChanges } from '../db/apply';
-import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema';
-import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare';
-import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../index/types';
-import type { Codec } from '../store/codec';
-import type { Store } from '../store/types';
-import { refKey } from '../store/keys';
-import { fail } from '../util/errors';
-import { isPromise } from '../util/maybe';
-import { NoveltySet } from './novelty';
-import type { StoreNodeStorage } from './node-storage';
-import { SAME_COMPARATORS } from './same';
+import { Datom, type TxReport, type Value } from '../db/types.js';
+import { priorsOf } from '../tx/index.js';
+import { DbValue, type DbState } from '../db/db.js';
+import { applyChanges } from '../db/apply.js';
+import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema.js';
+import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare.js';
+import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices/types.js';
+import type { Codec } from '../store/codec.js';
+import type { Store } from '../store/types.js';
+import { refKey } from '../store/keys.js';
+import { fail } from '../util/errors.js';
+import { isPromise } from '../util/maybe.js';
+import { NoveltySet } from './novelty.js';
+import type { StoreNodeStorage } from './node-storage.js';
+import { SAME_COMPARATORS } from './same.js';
 
 export const HEAD_KEY = refKey('head/main');
 /** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */

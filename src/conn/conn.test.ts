@@ -2,12 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, q, release,
   registerBackend, transact, type ConnectionHandle, type Connection,
-} from '../index';
-import { createMemoryBackend } from '../store/memory';
-import { countingBackend, newCounts } from './counting-backend';
-import { TAIL_CHUNK } from './commit';
-import { CairnError } from '../util/errors';
-import type { Backend } from '../store/types';
+} from '../index.js';
+import { createMemoryBackend } from '../store/memory.js';
+import { countingBackend, newCounts } from './counting-backend.js';
+import { TAIL_CHUNK } from './commit.js';
+import { CairnError } from '../util/errors.js';
+import type { Backend } from '../store/types.js';
 
 const counts = newCounts();
 registerBackend('counting', countingBackend(createMemoryBackend(), counts));

@@ -7,16 +7,16 @@
 // writer (tab) moved the head: the connection reloads it, tells its listeners, and re-applies
 // its queued transactions on top (rebase), never overwriting.
 
-import { Datom, type TxReport } from '../db/types';
-import type { DbValue } from '../db/db';
-import type { IndexFactory } from '../index/types';
-import type { OpenedStore } from '../store';
-import { isCairnError, CairnError } from '../util/errors';
-import { withDb } from '../tx';
-import type { TransactInput } from '../engine';
-import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit';
-import { localCoordinator, type Coordinator } from './coordinator';
-import type { StoreNodeStorage } from './node-storage';
+import { Datom, type TxReport } from '../db/types.js';
+import type { DbValue } from '../db/db.js';
+import type { IndexFactory } from '../indices/types.js';
+import type { OpenedStore } from '../store/index.js';
+import { isCairnError, CairnError } from '../util/errors.js';
+import { withDb } from '../tx/index.js';
+import type { TransactInput } from '../engine.js';
+import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
+import { localCoordinator, type Coordinator } from './coordinator.js';
+import type { StoreNodeStorage } from './node-storage.js';
 
 export type Listener = (report: TxReport) => void;
 

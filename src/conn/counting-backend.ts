@@ -1,7 +1,7 @@
 // A backend wrapper that counts what the engine reads and writes: the tests that prove laziness
 // (records read on reconnect and on a cold query) and write amplification use it.
 
-import type { Backend, PutOptions, Store, StoreConfig } from '../store/types';
+import type { Backend, PutOptions, Store, StoreConfig } from '../store/types.js';
 
 export interface IoCounts {
   recordsRead: number;

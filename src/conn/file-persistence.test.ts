@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { asOf, connect, createDatabase, datoms, db, history, q, release, since, transact } from '../index';
+import { asOf, connect, createDatabase, datoms, db, history, q, release, since, transact } from '../index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }), 60_000);

@@ -3,11 +3,11 @@
 // every other record, in batches, while holding the write lock so no commit is in flight.
 // Branch nodes are read to find their children; leaves are never loaded.
 
-import type { GcResult } from '../engine';
-import type { NodeAddress } from '../index/types';
-import { isPromise } from '../util/maybe';
-import type { CommitRecord } from './commit';
-import type { Conn } from './connection';
+import type { GcResult } from '../engine.js';
+import type { NodeAddress } from '../indices/types.js';
+import { isPromise } from '../util/maybe.js';
+import type { CommitRecord } from './commit.js';
+import type { Conn } from './connection.js';
 
 const SWEEP_BATCH = 1000;
 const COLLECTED = /^(n|c|s|t):/;

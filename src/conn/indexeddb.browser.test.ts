@@ -1,7 +1,7 @@
 // Durable persistence through the public API on IndexedDB, in real Chromium: write, release,
 // reconnect (a fresh connection reads everything back from IndexedDB), query, history.
 import { describe, expect, it } from 'vitest';
-import { asOf, connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, q, release, transact } from '../index';
+import { asOf, connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, q, release, transact } from '../index.js';
 
 const schema = [
   { 'db/ident': 'note/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },

@@ -5,9 +5,9 @@
 //   branch -> ['b', level, attrs, flat, children, counts | null]
 // `flat` holds the branch's max keys in the same positional form.
 
-import type { NodeAddress, StoredNode } from '../index/types';
-import { Datom, type Value } from '../db/types';
-import { fail } from '../util/errors';
+import type { NodeAddress, StoredNode } from '../indices/types.js';
+import { Datom, type Value } from '../db/types.js';
+import { fail } from '../util/errors.js';
 
 type Encoded = readonly unknown[];
 

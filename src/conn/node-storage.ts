@@ -9,13 +9,13 @@
 // Addresses are `n:<random session prefix>:<counter>`: unique across tabs and restarts without
 // coordination, and short.
 
-import type { NodeAddress, NodeStorage, StoredNode } from '../index/types';
-import type { Datom } from '../db/types';
-import type { Codec } from '../store/codec';
-import type { Store } from '../store/types';
-import { LRU } from '../util/lru';
-import { fail } from '../util/errors';
-import { dataToNode, nodeToData } from './node-codec';
+import type { NodeAddress, NodeStorage, StoredNode } from '../indices/types.js';
+import type { Datom } from '../db/types.js';
+import type { Codec } from '../store/codec.js';
+import type { Store } from '../store/types.js';
+import { LRU } from '../util/lru.js';
+import { fail } from '../util/errors.js';
+import { dataToNode, nodeToData } from './node-codec.js';
 
 export const NODE_PREFIX = 'n:';
 

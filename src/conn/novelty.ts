@@ -11,8 +11,8 @@
 // Reads merge the three; with no novelty they are the base's own reads (no overhead).
 // `fold` applies the novelty to the base (the only time base paths are rewritten).
 
-import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../index/types';
-import { isPromise, type MaybePromise } from '../util/maybe';
+import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../indices/types.js';
+import { isPromise, type MaybePromise } from '../util/maybe.js';
 
 function lift<T, U>(x: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
   return isPromise(x) ? x.then(f) : f(x);

@@ -1,10 +1,10 @@
 // "Same datom" comparators for the novelty's removal sets: index order without tx and added,
 // because a current index holds at most one datom per e/a/v. Temporal indices never remove.
 
-import type { Comparator } from '../index/types';
-import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare';
-import type { Datom } from '../db/types';
-import { compareValues } from '../db/values';
+import type { Comparator } from '../indices/types.js';
+import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare.js';
+import type { Datom } from '../db/types.js';
+import { compareValues } from '../db/values.js';
 
 const num = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
 const str = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -15,13 +15,13 @@
 //   - schema datoms update the raw schema, and the Schema is rebuilt once at the end;
 //   - maxEid/maxTx/lastTxInstant grow to cover the datoms.
 
-import { isPromise, andThen as then, type MaybePromise } from '../util/maybe';
-import type { SortedSet, TransientSet } from '../index/types';
-import { bound, DbValue, type DbState } from './db';
-import { PREFIX_COMPARATORS } from './compare';
-import { applySchemaDatoms, buildSchema } from './schema';
-import { TX0, type Datom, type Db, type Schema } from './types';
-import { valueKey } from './values';
+import { isPromise, andThen as then, type MaybePromise } from '../util/maybe.js';
+import type { SortedSet, TransientSet } from '../indices/types.js';
+import { bound, DbValue, type DbState } from './db.js';
+import { PREFIX_COMPARATORS } from './compare.js';
+import { applySchemaDatoms, buildSchema } from './schema.js';
+import { TX0, type Datom, type Db, type Schema } from './types.js';
+import { valueKey } from './values.js';
 
 /** Run body(0..n-1) in order, synchronously until a step returns a Promise. */
 export function loop(n: number, body: (i: number) => MaybePromise<unknown>, start = 0): MaybePromise<void> {

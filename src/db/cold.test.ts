@@ -2,14 +2,14 @@
 // whose loads are asynchronous (a cold cache): every MaybePromise path must give the same
 // answers, and the cold run must actually have waited for storage.
 import { describe, expect, it } from 'vitest';
-import { getIndex } from '../index/registry';
-import { CountingNodeStorage } from '../index/test-storage';
-import type { SortedSet } from '../index/types';
-import { dbWith, tx } from '../tx/test-util';
-import { comparatorFor, type StoredIndexName } from './compare';
-import { asOf, history } from './db';
-import { dbFromParts, dbParts } from './parts';
-import type { Datom, Db } from './types';
+import { getIndex } from '../indices/registry.js';
+import { CountingNodeStorage } from '../indices/test-storage.js';
+import type { SortedSet } from '../indices/types.js';
+import { dbWith, tx } from '../tx/test-util.js';
+import { comparatorFor, type StoredIndexName } from './compare.js';
+import { asOf, history } from './db.js';
+import { dbFromParts, dbParts } from './parts.js';
+import type { Datom, Db } from './types.js';
 
 const DATA = [
   { 'db/id': 'ann', 'person/name': 'Ann', 'person/email': 'ann@x', 'person/age': 30, 'person/nick': ['a', 'b'], 'person/address': { 'address/city': 'Oslo' } },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cmpAEVT, cmpAVET, cmpEAVT, prefixAEVT, prefixAVET, prefixEAVT } from './compare';
-import { bound } from './db';
-import { Datom } from './types';
+import { cmpAEVT, cmpAVET, cmpEAVT, prefixAEVT, prefixAVET, prefixEAVT } from './compare.js';
+import { bound } from './db.js';
+import { Datom } from './types.js';
 
 const d = (e: number, a: string, v: string | number, tx: number, added = true): Datom => new Datom(e, a, v, tx, added);
 

@@ -7,9 +7,9 @@
 //     as equal to anything, so a bound like { e: 5, a: 'person/name' } selects that whole prefix.
 // Both must agree on every component that is present (SortedSet range contract).
 
-import type { Comparator } from '../index/types';
-import type { Datom } from './types';
-import { compareValues } from './values';
+import type { Comparator } from '../indices/types.js';
+import type { Datom } from './types.js';
+import { compareValues } from './values.js';
 
 function cmpNum(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -19,14 +19,14 @@
 //   A Date point is resolved lazily, at read time, to the last tx whose db/txInstant <= date.
 // Without keepHistory there are no temporal indices and history/asOf see the current datoms.
 
-import { CairnError } from '../util/errors';
-import { andThen as then, type MaybePromise } from '../util/maybe';
-import type { Comparator, SortedSet } from '../index/types';
-import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare';
-import type { RawSchema } from './schema';
-import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type IndexName, type Schema, type Value } from './types';
-import { compareValues } from './values';
-import { coerceValue } from './valuetypes';
+import { CairnError } from '../util/errors.js';
+import { andThen as then, type MaybePromise } from '../util/maybe.js';
+import type { Comparator, SortedSet } from '../indices/types.js';
+import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare.js';
+import type { RawSchema } from './schema.js';
+import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type IndexName, type Schema, type Value } from './types.js';
+import { compareValues } from './values.js';
+import { coerceValue } from './valuetypes.js';
 
 export interface DbState {
   readonly config: DbConfig;

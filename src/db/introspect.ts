@@ -1,8 +1,8 @@
 // Schema introspection for the API (`schema`, `reverse-schema`), over a Db value.
 
-import { asDbValue } from './db';
-import { reverseSchemaEntries, schemaEntries } from './schema';
-import type { Db } from './types';
+import { asDbValue } from './db.js';
+import { reverseSchemaEntries, schemaEntries } from './schema.js';
+import type { Db } from './types.js';
 
 /** ident -> { 'db/ident': ':ident', 'db/valueType': ':db.type/…', … } for user attributes. */
 export function schemaOf(db: Db): Record<string, Record<string, unknown>> {

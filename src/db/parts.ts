@@ -4,13 +4,13 @@
 // and lastTxInstant. Restoring the sets themselves (factory.restore with `comparatorFor(name)`)
 // is the caller's job, since only it knows the node storage.
 
-import { CairnError } from '../util/errors';
-import type { IndexFactory, SortedSet } from '../index/types';
-import { getIndex } from '../index/registry';
-import { INDEX_COMPARATORS, type StoredIndexName } from './compare';
-import { DbValue, asDbValue } from './db';
-import { buildSchema, schemaFromJson, schemaToJson, type SchemaJson } from './schema';
-import { E0, TX0, type Datom, type Db, type DbConfig } from './types';
+import { CairnError } from '../util/errors.js';
+import type { IndexFactory, SortedSet } from '../indices/types.js';
+import { getIndex } from '../indices/registry.js';
+import { INDEX_COMPARATORS, type StoredIndexName } from './compare.js';
+import { DbValue, asDbValue } from './db.js';
+import { buildSchema, schemaFromJson, schemaToJson, type SchemaJson } from './schema.js';
+import { E0, TX0, type Datom, type Db, type DbConfig } from './types.js';
 
 export interface DbParts {
   readonly config: DbConfig;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { dbWith, expectError, PEOPLE, tx } from '../tx/test-util';
-import { applyDatoms } from './apply';
-import { asOf, history } from './db';
-import { dbFromParts, dbParts, emptyDb } from './parts';
-import type { Datom, Db } from './types';
+import { dbWith, expectError, PEOPLE, tx } from '../tx/test-util.js';
+import { applyDatoms } from './apply.js';
+import { asOf, history } from './db.js';
+import { dbFromParts, dbParts, emptyDb } from './parts.js';
+import type { Datom, Db } from './types.js';
 
 // after PEOPLE (1..12): Ann 13, Bob 14, Cy 15
 const DATA = [
@@ -115,7 +115,7 @@ describe('applyDatoms, dbParts, dbFromParts', () => {
   it('a raw retraction moves the stored assertion to history', async () => {
     const db = await dbWith(undefined, DATA);
     const t = db.maxTx + 1;
-    const { Datom } = await import('./types');
+    const { Datom } = await import('./types.js');
     const after = await applyDatoms(db, [new Datom(13, 'person/age', 30, t, false), new Datom(t, 'db/txInstant', new Date(9e12), t)]);
     expect(await after.search(13, 'person/age')).toEqual([]);
     expect((await asOf(after, t - 1).search(13, 'person/age')).map((d) => d.v)).toEqual([30]);

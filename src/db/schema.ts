@@ -9,8 +9,8 @@
 // touched entries); every ident in `identToEid` is unique (db/ident is unique identity);
 // system attributes are in `attrs` but are not entities and never appear in `identToEid`.
 
-import { CairnError } from '../util/errors';
-import type { AttrSchema, Datom, Schema, Value, ValueType } from './types';
+import { CairnError } from '../util/errors.js';
+import type { AttrSchema, Datom, Schema, Value, ValueType } from './types.js';
 
 /** One schema entity's properties, colon-less ('db.type/string', 'db.cardinality/many'). */
 export interface RawAttr {

@@ -6,7 +6,7 @@
 // 536870913. Reads return a value when every index node they need is cached, else a Promise
 // (DESIGN decision 1); callers use `andThen`/`all` from src/util/maybe.ts or `await`.
 
-import type { MaybePromise } from '../util/maybe';
+import type { MaybePromise } from '../util/maybe.js';
 
 /**
  * Every value a datom can hold. Keywords are ':ns/name' strings; refs are entity-id numbers.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareValues, valueKey, valuesEqual, type Slot } from './values';
+import { compareValues, valueKey, valuesEqual, type Slot } from './values.js';
 
 // Each row lists values in strictly ascending order.
 const ascending: [string, Slot[]][] = [

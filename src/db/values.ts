@@ -12,7 +12,7 @@
 //   - `compareValues(a, b) === 0` iff `valueKey(a) === valueKey(b)`: the key is what the
 //     transaction overlay uses to find a value in a Map.
 
-import type { Value } from './types';
+import type { Value } from './types.js';
 
 /** A value or a tuple slot that is empty. */
 export type Slot = Value | null | undefined;

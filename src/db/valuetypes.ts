@@ -5,9 +5,9 @@
 // may go on mutating its own objects. A bad value throws 'schema/type' naming the attribute,
 // the value and the expected type; nothing else is ever thrown.
 
-import { CairnError, show } from '../util/errors';
-import { isValueType } from './schema';
-import type { AttrSchema, Value, ValueType } from './types';
+import { CairnError, show } from '../util/errors.js';
+import { isValueType } from './schema.js';
+import type { AttrSchema, Value, ValueType } from './types.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TUPLE = 8;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { attr, dbWith, tx } from '../tx/test-util';
-import { withDb } from '../tx/index';
-import { asOf, history, since } from './db';
-import type { Datom, Db } from './types';
+import { attr, dbWith, tx } from '../tx/test-util.js';
+import { withDb } from '../tx/index.js';
+import { asOf, history, since } from './db.js';
+import type { Datom, Db } from './types.js';
 
 const SCHEMA = [attr('p/name', 'string'), attr('p/tag', 'string', { many: true }), attr('p/secret', 'string', { noHistory: true }), attr('p/code', 'string', { unique: 'identity' })];
 const r4 = (ds: Datom[]): [number, string, unknown, number, boolean][] => ds.filter((d) => d.e < 100).map((d) => [d.e, d.a, d.v, d.tx, d.added]);

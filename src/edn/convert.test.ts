@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../util/errors';
-import { ednToJs, keyword, readEdn } from './index';
+import { CairnError } from '../util/errors.js';
+import { ednToJs, keyword, readEdn } from './index.js';
 
 describe('ednToJs', () => {
   const valueCases: [string, unknown][] = [

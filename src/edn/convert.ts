@@ -8,9 +8,9 @@
 // (e.g. a ref value [:person/email "a"] -> [':person/email', 'a']): the tx layer accepts a
 // leading colon on attributes and drops it (API.md), and only it knows the schema.
 
-import { CairnError } from '../util/errors';
-import { printEdn } from './printer';
-import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types';
+import { CairnError } from '../util/errors.js';
+import { printEdn } from './printer.js';
+import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
 
 /**
  * - 'value': generic conversion (query inputs, tx-meta, pull :default values).

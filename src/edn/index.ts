@@ -3,7 +3,7 @@ export {
   type EdnValue, type ReadOptions, type TagReader,
   Keyword, Sym, List, Uuid, Tagged,
   keyword, symbol, isKeyword, isSymbol, isList, isVector, isEdnMap, isEdnSet,
-} from './types';
-export { readEdn, readEdnAll } from './reader';
-export { printEdn } from './printer';
-export { ednToJs, type EdnToJsMode } from './convert';
+} from './types.js';
+export { readEdn, readEdnAll } from './reader.js';
+export { printEdn } from './printer.js';
+export { ednToJs, type EdnToJsMode } from './convert.js';

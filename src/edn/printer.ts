@@ -5,8 +5,8 @@
 // that the reader would otherwise take for an integer prints with a fraction (`-0.0`,
 // `9007199254740994.0`), bigints print with `N`, non-finite values as ##NaN / ##Inf / ##-Inf.
 
-import { CairnError, show } from '../util/errors';
-import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types';
+import { CairnError, show } from '../util/errors.js';
+import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
 
 /** Print an EDN value as text. Throws CairnError 'edn/print' for values EDN cannot represent. */
 export function printEdn(value: EdnValue): string {

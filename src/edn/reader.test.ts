@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../util/errors';
-import { List, Tagged, Uuid, keyword, readEdn, readEdnAll, symbol } from './index';
-import type { EdnValue } from './index';
+import { CairnError } from '../util/errors.js';
+import { List, Tagged, Uuid, keyword, readEdn, readEdnAll, symbol } from './index.js';
+import type { EdnValue } from './index.js';
 
 const kw = keyword;
 const sym = symbol;

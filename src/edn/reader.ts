@@ -14,8 +14,8 @@
 //   symbol   := token (nil, true, false are the literal values)
 // A token runs until whitespace or one of ( ) [ ] { } " ; and is then classified.
 
-import { CairnError } from '../util/errors';
-import { type EdnValue, type ReadOptions, type TagReader, List, Tagged, Uuid, keyword, symbol } from './types';
+import { CairnError } from '../util/errors.js';
+import { type EdnValue, type ReadOptions, type TagReader, List, Tagged, Uuid, keyword, symbol } from './types.js';
 
 // Char codes used by the scanner.
 const TAB = 9, LF = 10, FF = 12, CR = 13, SPACE = 32, BANG = 33, QUOTE = 34, HASH = 35;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../util/errors';
-import { type EdnValue, List, Tagged, Uuid, keyword, printEdn, readEdn, symbol } from './index';
+import { CairnError } from '../util/errors.js';
+import { type EdnValue, List, Tagged, Uuid, keyword, printEdn, readEdn, symbol } from './index.js';
 
 /** Seeded PRNG (mulberry32): deterministic "random" values for the generator. */
 function rng(seed: number): () => number {

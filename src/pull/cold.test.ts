@@ -1,11 +1,11 @@
 // Pull and entity over a database reopened from its store: index nodes are not in memory, so
 // the first reads are Promises (lazy loading); the same pull afterwards is served synchronously.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createDatabase, db, deleteDatabase, release, transact } from '../api';
-import type { Config } from '../engine';
-import { isPromise } from '../util/maybe';
-import { Entity, entity } from './entity';
-import { pull, pullMany } from './index';
+import { connect, createDatabase, db, deleteDatabase, release, transact } from '../api.js';
+import type { Config } from '../engine.js';
+import { isPromise } from '../util/maybe.js';
+import { Entity, entity } from './entity.js';
+import { pull, pullMany } from './index.js';
 
 const N = 300;
 const config: Config = { store: { backend: 'memory', id: 'pull-cold-test' }, branchingFactor: 8 };

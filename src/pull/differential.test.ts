@@ -12,9 +12,9 @@
 // neither recursion nor `_part`, the other recursion over plain refs only.
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
-import type { Value } from '../db/types';
-import { fixtureDb } from './fixture-db';
-import { pull } from './index';
+import type { Value } from '../db/types.js';
+import { fixtureDb } from './fixture-db.js';
+import { pull } from './index.js';
 
 type DsApi = {
   empty_db(schema: unknown): unknown;

@@ -10,7 +10,7 @@
 // for as long as nothing yields a Promise: a warm pull returns its result directly, with no
 // microtask, and switches to awaiting only at the first miss.
 
-import type { MaybePromise } from '../util/maybe';
+import type { MaybePromise } from '../util/maybe.js';
 
 /** A step a read procedure yields: a Promise to await, or a sub-procedure to call. */
 export type Step = Promise<unknown> | Reads<unknown>;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../util/errors';
-import { isPromise } from '../util/maybe';
-import { Entity, entity, touch } from './entity';
-import { type FixtureAttr, fixtureDb } from './fixture-db';
+import { CairnError } from '../util/errors.js';
+import { isPromise } from '../util/maybe.js';
+import { Entity, entity, touch } from './entity.js';
+import { type FixtureAttr, fixtureDb } from './fixture-db.js';
 
 const SCHEMA: Record<string, FixtureAttr> = {
   'person/aka': { many: true },

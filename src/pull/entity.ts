@@ -15,9 +15,9 @@
 // ('person/_friend') arrays of Entities (a single Entity for a component attribute), missing
 // attributes undefined. Two entities are `equals` when they share db value and id.
 
-import type { Datom, Db, EntityRef } from '../db/types';
-import { CairnError, show } from '../util/errors';
-import { type MaybePromise, all, andThen as then, isPromise } from '../util/maybe';
+import type { Datom, Db, EntityRef } from '../db/types.js';
+import { CairnError, show } from '../util/errors.js';
+import { type MaybePromise, all, andThen as then, isPromise } from '../util/maybe.js';
 
 /** Cache marker for "read, and absent" (distinct from "not read yet"). */
 const ABSENT = Symbol('absent');

@@ -15,10 +15,10 @@
 // Recursion (`...`, depth N) and component expansion track the entities on the current path:
 // re-entering one yields { 'db/id': n } (cycle cut). Recursion depth is counted per spec.
 
-import type { Datom, Db, Schema } from '../db/types';
-import { isPromise } from '../util/maybe';
-import type { Reads } from './drive';
-import { type AttrSpec, DEFAULT_LIMIT, type PullPattern, WILDCARD } from './pattern';
+import type { Datom, Db, Schema } from '../db/types.js';
+import { isPromise } from '../util/maybe.js';
+import type { Reads } from './drive.js';
+import { type AttrSpec, DEFAULT_LIMIT, type PullPattern, WILDCARD } from './pattern.js';
 
 export type PullResult = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // use (search, entid, schema). `async: true` makes every read a Promise, to exercise the paths a
 // cold IndexedDB-backed database takes; `reads` counts search calls.
 
-import { type AttrSchema, Datom, type Db, type EntityRef, type Schema, TX0, type Value } from '../db/types';
+import { type AttrSchema, Datom, type Db, type EntityRef, type Schema, TX0, type Value } from '../db/types.js';
 
 export interface FixtureAttr {
   readonly many?: boolean;

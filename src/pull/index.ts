@@ -9,17 +9,17 @@
 // grammar. Parsed patterns are cached by text (and by identity for arrays).
 // Entity references: an entity id, a lookup ref ['person/email', 'a@b.c'], or an ident.
 
-import type { Datom, Db, EntityRef } from '../db/types';
-import { CairnError, show } from '../util/errors';
-import { type MaybePromise, all, andThen as then } from '../util/maybe';
-import { type Reads, drive } from './drive';
-import { type PullResult, needsSlice, newCtx, pullEntity } from './exec';
-import { compilePattern } from './pattern';
+import type { Datom, Db, EntityRef } from '../db/types.js';
+import { CairnError, show } from '../util/errors.js';
+import { type MaybePromise, all, andThen as then } from '../util/maybe.js';
+import { type Reads, drive } from './drive.js';
+import { type PullResult, needsSlice, newCtx, pullEntity } from './exec.js';
+import { compilePattern } from './pattern.js';
 
-export { compilePattern, DEFAULT_LIMIT, WILDCARD } from './pattern';
-export type { AttrSpec, PullPattern, SubPattern } from './pattern';
-export type { PullResult } from './exec';
-export { entity, Entity, touch } from './entity';
+export { compilePattern, DEFAULT_LIMIT, WILDCARD } from './pattern.js';
+export type { AttrSpec, PullPattern, SubPattern } from './pattern.js';
+export type { PullResult } from './exec.js';
+export { entity, Entity, touch } from './entity.js';
 
 /** Resolve an entity reference to an id, or null when it names nothing. */
 export function resolveEid(db: Db, eid: EntityRef): MaybePromise<number | null> {

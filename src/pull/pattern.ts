@@ -23,11 +23,11 @@
 // attribute in `attr` and the written name ('person/_friend') as its default `key`; `limit` is
 // a positive integer or null (unlimited), 1000 unless given; a compiled pattern is immutable.
 
-import { ednToJs } from '../edn/convert';
-import { printEdn } from '../edn/printer';
-import { readEdn } from '../edn/reader';
-import { type EdnValue, Keyword, List, Sym } from '../edn/types';
-import { CairnError, show } from '../util/errors';
+import { ednToJs } from '../edn/convert.js';
+import { printEdn } from '../edn/printer.js';
+import { readEdn } from '../edn/reader.js';
+import { type EdnValue, Keyword, List, Sym } from '../edn/types.js';
+import { CairnError, show } from '../util/errors.js';
 
 export const DEFAULT_LIMIT = 1000;
 

@@ -1,10 +1,10 @@
 // Pull and entity over real Db values built with withDb (src/tx), with an EDN tx string.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asOf, emptyDb } from '../db/index';
-import type { Db } from '../db/types';
-import { withDb } from '../tx/index';
-import { Entity, entity } from './entity';
-import { pull, pullMany } from './index';
+import { asOf, emptyDb } from '../db/index.js';
+import type { Db } from '../db/types.js';
+import { withDb } from '../tx/index.js';
+import { Entity, entity } from './entity.js';
+import { pull, pullMany } from './index.js';
 
 const SCHEMA = `[
   {:db/ident :person/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}

@@ -7,8 +7,8 @@
 // hot-reloaded module does not throw. Built-in names cannot be shadowed by accident: a custom
 // aggregate only wins over a built-in when registered under that exact name on purpose.
 
-import { fail, show } from '../util/errors';
-import { compareValues, valueKey, type Key } from './values';
+import { fail, show } from '../util/errors.js';
+import { compareValues, valueKey, type Key } from './values.js';
 
 export type AggregateFn = (values: unknown[], ...params: unknown[]) => unknown;
 

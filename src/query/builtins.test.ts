@@ -2,7 +2,7 @@
 // expected value (a predicate binds true, or drops the row: null).
 
 import { describe, expect, it } from 'vitest';
-import { q } from './index';
+import { q } from './index.js';
 
 const cases: [call: string, expected: unknown][] = [
   ['(= 1 1 1)', true], ['(= [1 2] [1 2])', true], ['(not= 1 2)', true], ['(!= "a" "a")', null], ['(== 1 1.0)', true],

@@ -7,11 +7,11 @@
 // colon-less form. Functions that read the Db (get-else, get-some, missing?) may return a
 // Promise; the engine batches those per clause.
 
-import { CairnError, fail, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { allOf as all, andThen as then } from './run';
-import type { Db, EntityRef } from '../db/types';
-import { comparable, compareValues, valuesEqual } from './values';
+import { CairnError, fail, show } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import { allOf as all, andThen as then } from './run.js';
+import type { Db, EntityRef } from '../db/types.js';
+import { comparable, compareValues, valuesEqual } from './values.js';
 
 export interface BuiltinEnv {
   /** Runs a nested query (`[(q query $ ...) ?res]`). */

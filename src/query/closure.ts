@@ -12,15 +12,15 @@
 // level on a cold database). With neither bound one scan of the attribute builds the graph.
 // Every node's neighbours are read once and shared by all start nodes.
 
-import type { Datom } from '../db/types';
-import type { Clause, RuleBranch, Term } from './ast';
-import { addRelation, type Ctx, mergeFor } from './context';
-import type { Env } from './env';
-import { project, type Relation } from './relation';
-import { allOf as all, wait, type Step } from './run';
-import { sourceOf } from './engine';
-import { type Source, stripColon } from './source';
-import { valueKey, type Key } from './values';
+import type { Datom } from '../db/types.js';
+import type { Clause, RuleBranch, Term } from './ast.js';
+import { addRelation, type Ctx, mergeFor } from './context.js';
+import type { Env } from './env.js';
+import { project, type Relation } from './relation.js';
+import { allOf as all, wait, type Step } from './run.js';
+import { sourceOf } from './engine.js';
+import { type Source, stripColon } from './source.js';
+import { valueKey, type Key } from './values.js';
 
 type RuleCall = Extract<Clause, { kind: 'rule' }>;
 

@@ -3,8 +3,8 @@
 // fetch its entities together.
 
 import { describe, expect, it } from 'vitest';
-import { q } from './index';
-import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db';
+import { q } from './index.js';
+import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db.js';
 
 const schema = { name: { index: true }, age: {}, friend: { ref: true, many: true }, email: { unique: 'identity' as const } };
 const facts = [

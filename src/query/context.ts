@@ -5,7 +5,7 @@
 // product is built only when a later clause (or the :find) needs columns from both. The
 // context is empty (no solutions) iff some relation has no rows; `isEmpty` short-cuts on it.
 
-import { type Relation, join, UNIT } from './relation';
+import { type Relation, join, UNIT } from './relation.js';
 
 export interface Ctx {
   readonly rels: readonly Relation[];

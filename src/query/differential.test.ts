@@ -5,11 +5,11 @@
 
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
-import { emptyDb } from '../db/parts';
-import type { Db } from '../db/types';
-import { withDb } from '../tx/index';
-import { type Random, seededRandom } from '../util/random';
-import { q } from './index';
+import { emptyDb } from '../db/parts.js';
+import type { Db } from '../db/types.js';
+import { withDb } from '../tx/index.js';
+import { type Random, seededRandom } from '../util/random.js';
+import { q } from './index.js';
 
 const ATTRS = [
   { 'db/ident': 'name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/index': true },

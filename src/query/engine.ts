@@ -7,20 +7,20 @@
 // rows; or/rule calls wait until a join variable is bound when they can. The order the clauses
 // are written in only breaks ties.
 
-import { fail, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { type Arg, type Binding, bindingVars, type Clause, clauseVars } from './ast';
-import { builtin } from './builtins';
-import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './context';
-import type { Env } from './env';
-import { evalNot, evalOr, orVars } from './logic';
-import { constAttr, estimatePattern, evalPattern } from './patterns';
-import { printClause } from './print';
-import { emptyOf, type Relation } from './relation';
-import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules';
-import { allOf as all, run, wait, type Step } from './run';
-import type { Source } from './source';
-import { valuesEqual } from './values';
+import { fail, show } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import { type Arg, type Binding, bindingVars, type Clause, clauseVars } from './ast.js';
+import { builtin } from './builtins.js';
+import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './context.js';
+import type { Env } from './env.js';
+import { evalNot, evalOr, orVars } from './logic.js';
+import { constAttr, estimatePattern, evalPattern } from './patterns.js';
+import { printClause } from './print.js';
+import { emptyOf, type Relation } from './relation.js';
+import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules.js';
+import { allOf as all, run, wait, type Step } from './run.js';
+import type { Source } from './source.js';
+import { valuesEqual } from './values.js';
 
 export function sourceOf(env: Env, name: string | null): Source {
   const n = name === null || name === '$' ? env.defaultSrc : name;

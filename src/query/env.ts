@@ -2,10 +2,10 @@
 // their recursion analysis, the nested-query hook, and (inside a recursive rule's fixpoint) the
 // tables of that fixpoint. Immutable: a nested scope gets a copy with its own default source.
 
-import type { Clause, Rules } from './ast';
-import type { BuiltinEnv } from './builtins';
-import type { Source } from './source';
-import type { Key } from './values';
+import type { Clause, Rules } from './ast.js';
+import type { BuiltinEnv } from './builtins.js';
+import type { Source } from './source.js';
+import type { Key } from './values.js';
 
 /** One memo table of a semi-naive fixpoint: a rule called with some positions bound. */
 export interface Table {

@@ -1,9 +1,9 @@
 // Every query error: its code, and a message naming the culprit (and, for parse errors, where).
 
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { q } from './index';
-import { fixtureDb } from './testing/fixture-db';
+import { isCairnError } from '../util/errors.js';
+import { q } from './index.js';
+import { fixtureDb } from './testing/fixture-db.js';
 
 const db = fixtureDb({ name: {}, age: {}, friend: { ref: true, many: true } }, [[1, 'name', 'Ivan'], [1, 'age', 3], [1, 'friend', 2]]);
 

@@ -2,15 +2,15 @@
 // find + :with variables, aggregates grouped by the other find elements, pull expressions run
 // through src/pull (one pullMany per pull element), :keys/:strs/:syms maps, offset/limit.
 
-import { pullMany } from '../pull/index';
-import { fail, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { type FindElem, findElems, type Query } from './ast';
-import { aggregateFn } from './aggregates';
-import { type Ctx, isEmpty, mergeFor } from './context';
-import type { Env } from './env';
-import { groupBy, project } from './relation';
-import { wait, type Step } from './run';
+import { pullMany } from '../pull/index.js';
+import { fail, show } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import { type FindElem, findElems, type Query } from './ast.js';
+import { aggregateFn } from './aggregates.js';
+import { type Ctx, isEmpty, mergeFor } from './context.js';
+import type { Env } from './env.js';
+import { groupBy, project } from './relation.js';
+import { wait, type Step } from './run.js';
 
 /** Variables a find element reads. */
 export function findElemVars(e: FindElem): string[] {

@@ -4,25 +4,25 @@
 // text are cached the same way. Execution is synchronous while every index node it reads is
 // cached and suspends only on a real read (see run.ts); `q` always returns a Promise.
 
-import { fail, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast';
-import { aggregateFn, isBuiltInAggregate } from './aggregates';
-import { builtin } from './builtins';
-import type { Ctx } from './context';
-import { clauseBinds, destructure, evalClauses } from './engine';
-import type { Env } from './env';
-import { findElemVars, findResult, type Paging } from './find';
-import { normalizeInputs } from './inputs';
-import { parseQueryForm, parseRules } from './parser';
-import { printClause } from './print';
-import { analyzeRules } from './rules';
-import { run, type Step } from './run';
-import { makeSource, type Source } from './source';
+import { fail, show } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast.js';
+import { aggregateFn, isBuiltInAggregate } from './aggregates.js';
+import { builtin } from './builtins.js';
+import type { Ctx } from './context.js';
+import { clauseBinds, destructure, evalClauses } from './engine.js';
+import type { Env } from './env.js';
+import { findElemVars, findResult, type Paging } from './find.js';
+import { normalizeInputs } from './inputs.js';
+import { parseQueryForm, parseRules } from './parser.js';
+import { printClause } from './print.js';
+import { analyzeRules } from './rules.js';
+import { run, type Step } from './run.js';
+import { makeSource, type Source } from './source.js';
 
-export { registerAggregate, type AggregateFn } from './aggregates';
-export type { Query as ParsedQuery, Rules } from './ast';
-export { printQuery } from './print';
+export { registerAggregate, type AggregateFn } from './aggregates.js';
+export type { Query as ParsedQuery, Rules } from './ast.js';
+export { printQuery } from './print.js';
 
 const CACHE_LIMIT = 512;
 const textCache = new Map<string, Query>();

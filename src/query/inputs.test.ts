@@ -1,10 +1,10 @@
 // Inputs bound through :in are normalised by the role the query gives them (API.md: colon
 // optional for keywords, longs as bigint, uuid case, lookup refs and idents for entities).
 import { describe, expect, it } from 'vitest';
-import { emptyDb } from '../db/parts';
-import { withDb } from '../tx';
-import type { Db } from '../db/types';
-import { q } from './index';
+import { emptyDb } from '../db/parts.js';
+import { withDb } from '../tx/index.js';
+import type { Db } from '../db/types.js';
+import { q } from './index.js';
 
 const UUID = '123e4567-e89b-12d3-a456-426614174000';
 

@@ -6,13 +6,13 @@
 // position of a Db pattern, or the value position of a pattern with a constant attribute.
 // A value that does not fit stays as given (it then matches nothing, as in Datahike).
 
-import type { Db } from '../db/types';
-import { coerceValue } from '../db/valuetypes';
-import type { Clause } from './ast';
-import type { Ctx } from './context';
-import { constAttr } from './patterns';
-import { wait, type Step } from './run';
-import type { Source } from './source';
+import type { Db } from '../db/types.js';
+import { coerceValue } from '../db/valuetypes.js';
+import type { Clause } from './ast.js';
+import type { Ctx } from './context.js';
+import { constAttr } from './patterns.js';
+import { wait, type Step } from './run.js';
+import type { Source } from './source.js';
 
 type Role = { readonly db: Db; readonly attr: string | null } | null; // attr null: an entity
 

@@ -13,15 +13,15 @@
 // the demand-driven fixpoint. With neither end bound E1 is evaluated once and the walk starts
 // from every node an answer can end at (right-linear) or begin with (left-linear).
 
-import type { Clause, RuleBranch } from './ast';
-import { clauseVars } from './ast';
-import { pairsRelation } from './closure';
-import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
-import { evalClauses } from './engine';
-import type { Env } from './env';
-import { project, type Relation } from './relation';
-import type { Step } from './run';
-import { valueKey, type Key } from './values';
+import type { Clause, RuleBranch } from './ast.js';
+import { clauseVars } from './ast.js';
+import { pairsRelation } from './closure.js';
+import { addRelation, type Ctx, isEmpty, mergeFor } from './context.js';
+import { evalClauses } from './engine.js';
+import type { Env } from './env.js';
+import { project, type Relation } from './relation.js';
+import type { Step } from './run.js';
+import { valueKey, type Key } from './values.js';
 
 type RuleCall = Extract<Clause, { kind: 'rule' }>;
 

@@ -3,14 +3,14 @@
 // body's index seeks, then combines the result with the context: an anti-join for `not`, a
 // union of the branches joined back for `or`.
 
-import { fail } from '../util/errors';
-import { type Clause, clauseVars } from './ast';
-import { addRelation, boundVars, type Ctx, isEmpty, mergeFor } from './context';
-import { evalClauses } from './engine';
-import type { Env } from './env';
-import { printClause } from './print';
-import { antiJoin, join, project, type Relation, union } from './relation';
-import type { Step } from './run';
+import { fail } from '../util/errors.js';
+import { type Clause, clauseVars } from './ast.js';
+import { addRelation, boundVars, type Ctx, isEmpty, mergeFor } from './context.js';
+import { evalClauses } from './engine.js';
+import type { Env } from './env.js';
+import { printClause } from './print.js';
+import { antiJoin, join, project, type Relation, union } from './relation.js';
+import type { Step } from './run.js';
 
 type Not = Extract<Clause, { kind: 'not' | 'not-join' }>;
 type Or = Extract<Clause, { kind: 'or' | 'or-join' }>;

@@ -2,10 +2,10 @@
 // covering every production; plus the shapes the parser builds for a few forms.
 
 import { describe, expect, it } from 'vitest';
-import { keyword, symbol } from '../edn/types';
-import { parseQuery } from './index';
-import { parseRules } from './parser';
-import { printQuery, printRules } from './print';
+import { keyword, symbol } from '../edn/types.js';
+import { parseQuery } from './index.js';
+import { parseRules } from './parser.js';
+import { printQuery, printRules } from './print.js';
 
 const queries = [
   '[:find ?e :where [?e :name "Ivan"]]',

@@ -35,11 +35,11 @@
 // Errors are 'query/parse' CairnErrors whose message names the offending form and where it is
 // (`:where clause 2`); `data.path` carries the same position.
 
-import { readEdn } from '../edn/reader';
-import { isKeyword, isList, isSymbol, List, Uuid, type EdnValue } from '../edn/types';
-import { CairnError, fail, isCairnError } from '../util/errors';
-import type { Arg, Binding, Clause, Const, FindElem, FindSpec, InBinding, Query, ReturnMaps, RuleBranch, Rules, Term } from './ast';
-import { printForm } from './print';
+import { readEdn } from '../edn/reader.js';
+import { isKeyword, isList, isSymbol, List, Uuid, type EdnValue } from '../edn/types.js';
+import { CairnError, fail, isCairnError } from '../util/errors.js';
+import type { Arg, Binding, Clause, Const, FindElem, FindSpec, InBinding, Query, ReturnMaps, RuleBranch, Rules, Term } from './ast.js';
+import { printForm } from './print.js';
 
 function parseError(path: string, message: string, form?: unknown): never {
   const shown = form === undefined ? '' : `: ${printForm(form)}`;

@@ -4,13 +4,13 @@
 // seeks of one clause are issued together and awaited once, so a cold query costs one round
 // trip per clause.
 
-import type { Datom, Db } from '../db/types';
-import type { Clause, Term } from './ast';
-import { addRelation, type Ctx } from './context';
-import { project, type Relation } from './relation';
-import { allOf as all, wait, type Step } from './run';
-import { resolveEntity, type Source, stripColon, type Tuple } from './source';
-import { type Key, valueKey } from './values';
+import type { Datom, Db } from '../db/types.js';
+import type { Clause, Term } from './ast.js';
+import { addRelation, type Ctx } from './context.js';
+import { project, type Relation } from './relation.js';
+import { allOf as all, wait, type Step } from './run.js';
+import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
+import { type Key, valueKey } from './values.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 

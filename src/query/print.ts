@@ -1,8 +1,8 @@
 // Prints EDN forms (for error messages) and parsed queries back to EDN text. The parse -> print
 // round trip test proves the grammar in parser.ts: print(parse(text)) parses to the same AST.
 
-import { isKeyword, isList, isSymbol, Tagged, Uuid } from '../edn/types';
-import type { Arg, Binding, Clause, FindElem, FindSpec, InBinding, Query, RuleBranch, Term } from './ast';
+import { isKeyword, isList, isSymbol, Tagged, Uuid } from '../edn/types.js';
+import type { Arg, Binding, Clause, FindElem, FindSpec, InBinding, Query, RuleBranch, Term } from './ast.js';
 
 /** EDN text of a reader value (or of a JS constant the parser produced). */
 export function printForm(x: unknown): string {

@@ -2,10 +2,10 @@
 // with the browser's Promise scheduling.
 
 import { describe, expect, it } from 'vitest';
-import { emptyDb } from '../db/parts';
-import { withDb } from '../tx/index';
-import { q } from './index';
-import { fixtureDb } from './testing/fixture-db';
+import { emptyDb } from '../db/parts.js';
+import { withDb } from '../tx/index.js';
+import { q } from './index.js';
+import { fixtureDb } from './testing/fixture-db.js';
 
 describe('query in the browser', () => {
   it('joins, rules and aggregates over a real Db', async () => {

@@ -2,8 +2,8 @@
 // Relation results are compared as sets (sorted), since q has set semantics.
 
 import { describe, expect, it } from 'vitest';
-import { q } from './index';
-import { fixtureDb } from './testing/fixture-db';
+import { q } from './index.js';
+import { fixtureDb } from './testing/fixture-db.js';
 
 const schema = {
   name: { index: true },

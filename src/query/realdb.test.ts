@@ -3,11 +3,11 @@
 // transaction position, plus custom aggregates registered by name.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asOf, history } from '../db/db';
-import { emptyDb } from '../db/parts';
-import type { Db } from '../db/types';
-import { withDb } from '../tx/index';
-import { q, registerAggregate } from './index';
+import { asOf, history } from '../db/db.js';
+import { emptyDb } from '../db/parts.js';
+import type { Db } from '../db/types.js';
+import { withDb } from '../tx/index.js';
+import { q, registerAggregate } from './index.js';
 
 const SCHEMA = [
   { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },

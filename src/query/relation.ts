@@ -7,8 +7,8 @@
 // on the shared columns, building the table on the smaller side. Relations are never mutated
 // after construction, so sharing rows between them is safe.
 
-import { fail } from '../util/errors';
-import { compositeKeyOf, pairKey, valueKey, type Key } from './values';
+import { fail } from '../util/errors.js';
+import { compositeKeyOf, pairKey, valueKey, type Key } from './values.js';
 
 export interface Relation {
   readonly vars: readonly string[];

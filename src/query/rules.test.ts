@@ -5,12 +5,12 @@
 // two rules in the recursive component).
 
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../util/random';
-import { closureShape } from './closure';
-import { linearShape } from './linear';
-import { q } from './index';
-import { parseRules } from './parser';
-import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db';
+import { seededRandom } from '../util/random.js';
+import { closureShape } from './closure.js';
+import { linearShape } from './linear.js';
+import { q } from './index.js';
+import { parseRules } from './parser.js';
+import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db.js';
 
 const VARIANTS: [string, string][] = [
   ['right-linear forward', '[[(r ?a ?b) [?a :next ?b]] [(r ?a ?b) [?a :next ?t] (r ?t ?b)]]'],

@@ -10,19 +10,19 @@
 //     previous round's new answers (delta) - the semi-naive rule; answers commit at round end;
 //   - the fixpoint ends when a round adds neither demand nor answers.
 
-import { fail } from '../util/errors';
-import type { Arg, Binding, Clause, RuleBranch, Rules, Term } from './ast';
-import { clauseVars } from './ast';
-import { addRelation, type Ctx, isEmpty, mergeFor } from './context';
-import { clauseBinds, evalClauses, sourceOf } from './engine';
-import { closureShape, evalClosure } from './closure';
-import { evalLinear, linearShape } from './linear';
-import type { Env, Fixpoint, RuleInfo, Table } from './env';
-import { evalOr } from './logic';
-import { printClause } from './print';
-import { join, project, type Relation, UNIT } from './relation';
-import type { Step } from './run';
-import { type Key, tupleKey, valueKey } from './values';
+import { fail } from '../util/errors.js';
+import type { Arg, Binding, Clause, RuleBranch, Rules, Term } from './ast.js';
+import { clauseVars } from './ast.js';
+import { addRelation, type Ctx, isEmpty, mergeFor } from './context.js';
+import { clauseBinds, evalClauses, sourceOf } from './engine.js';
+import { closureShape, evalClosure } from './closure.js';
+import { evalLinear, linearShape } from './linear.js';
+import type { Env, Fixpoint, RuleInfo, Table } from './env.js';
+import { evalOr } from './logic.js';
+import { printClause } from './print.js';
+import { join, project, type Relation, UNIT } from './relation.js';
+import type { Step } from './run.js';
+import { type Key, tupleKey, valueKey } from './values.js';
 
 type RuleCall = Extract<Clause, { kind: 'rule' }>;
 

@@ -3,7 +3,7 @@
 // suspends on a real Promise, so a query over cached nodes pays no microtask per clause, and a
 // cold one pays one await per batched read (each clause collects its seeks into one `all`).
 
-import { all, andThen, isPromise, type MaybePromise } from '../util/maybe';
+import { all, andThen, isPromise, type MaybePromise } from '../util/maybe.js';
 
 // The shared MaybePromise helpers, under the names the query modules use.
 export { all as allOf, andThen, isPromise };

@@ -6,11 +6,11 @@
 // A collection source keeps, per position, a hash index built the first time that position is
 // looked up, so a value join against a large collection costs one pass, not one per binding.
 
-import type { Datom, Db, EntityRef } from '../db/types';
-import { fail, show } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import { andThen as then } from './run';
-import { valueKey, valuesEqual, type Key } from './values';
+import type { Datom, Db, EntityRef } from '../db/types.js';
+import { fail, show } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import { andThen as then } from './run.js';
+import { valueKey, valuesEqual, type Key } from './values.js';
 
 export type Tuple = Datom | readonly unknown[];
 

@@ -2,11 +2,11 @@
 // `registerBackend`. The `file` backend loads on first use through a dynamic import, so the
 // browser bundle never pulls in `node:fs`.
 
-import type { CodecHandler } from './codec';
-import { createIndexedDbBackend } from './indexeddb';
-import { createMemoryBackend } from './memory';
-import { BackendRegistry, type OpenedStore } from './registry';
-import type { Backend, StoreConfig } from './types';
+import type { CodecHandler } from './codec.js';
+import { createIndexedDbBackend } from './indexeddb.js';
+import { createMemoryBackend } from './memory.js';
+import { BackendRegistry, type OpenedStore } from './registry.js';
+import type { Backend, StoreConfig } from './types.js';
 
 /**
  * A backend whose implementation is imported when first called. Its codec handlers must be
@@ -28,7 +28,7 @@ export function lazyBackend(load: () => Promise<Backend>, codecHandlers?: readon
 export function withBuiltins(registry: BackendRegistry): BackendRegistry {
   registry.register('memory', createMemoryBackend());
   registry.register('indexeddb', createIndexedDbBackend());
-  registry.register('file', lazyBackend(async () => (await import('./file')).createFileBackend()));
+  registry.register('file', lazyBackend(async () => (await import('./file.js')).createFileBackend()));
   return registry;
 }
 

@@ -1,9 +1,9 @@
 // The codec in real Chromium: no Node Buffer, so msgpackr's browser paths (bigint extension,
 // binary data) are exercised, and values must survive an IndexedDB structured clone too.
 import { describe, expect, it } from 'vitest';
-import { createCodec } from './codec';
-import { roundTripCases } from './codec-cases';
-import { isExact } from './guard';
+import { createCodec } from './codec.js';
+import { roundTripCases } from './codec-cases.js';
+import { isExact } from './guard.js';
 
 const codec = createCodec();
 

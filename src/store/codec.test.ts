@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler } from './codec';
-import { roundTripCases } from './codec-cases';
-import { isExact } from './guard';
+import { isCairnError } from '../util/errors.js';
+import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler } from './codec.js';
+import { roundTripCases } from './codec-cases.js';
+import { isExact } from './guard.js';
 
 const codec = createCodec();
 

@@ -18,7 +18,7 @@
 // objects (any own string keys, `__proto__` included), plus every handled class.
 
 import { Packr } from 'msgpackr';
-import { CairnError, fail, show } from '../util/errors';
+import { CairnError, fail, show } from '../util/errors.js';
 
 export const FORMAT_VERSION = 1;
 

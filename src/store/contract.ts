@@ -6,10 +6,10 @@
 // backend instance and one directory/profile across tests.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { isCairnError, type ErrorCode } from '../util/errors';
-import { seededBytes } from './contract-data';
-import { refKey } from './keys';
-import type { Backend, Store, StoreConfig } from './types';
+import { isCairnError, type ErrorCode } from '../util/errors.js';
+import { seededBytes } from './contract-data.js';
+import { refKey } from './keys.js';
+import type { Backend, Store, StoreConfig } from './types.js';
 
 export interface ContractTarget {
   /** The backend under test (may return the same instance every time). */

@@ -4,13 +4,13 @@
 // the lifecycle (create/connect/exists/delete with db/exists and db/missing), copies of bytes,
 // an atomic putBatch with its compare-and-set (here: roll back on failure), and error codes.
 import { describe, expect, it } from 'vitest';
-import { CairnError, show } from '../util/errors';
-import { expectCode, runStoreContract } from './contract';
+import { CairnError, show } from '../util/errors.js';
+import { expectCode, runStoreContract } from './contract.js';
 // In-tree backends share the argument checks ('store/invalid' before any write); a backend
 // outside the repo does the same checks itself.
-import { checkBatch, checkKey, checkKeys } from './guard';
-import { BackendRegistry } from './registry';
-import type { Backend, PutOptions, Store, StoreConfig } from './types';
+import { checkBatch, checkKey, checkKeys } from './guard.js';
+import { BackendRegistry } from './registry.js';
+import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 // ---- the example backend -------------------------------------------------------------------
 

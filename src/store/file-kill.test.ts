@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { seededBytes } from './contract-data';
-import { createFileBackend } from './file';
-import { encodeName } from './file-names';
+import { seededBytes } from './contract-data.js';
+import { createFileBackend } from './file.js';
+import { encodeName } from './file-names.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = await mkdtemp(join(tmpdir(), 'cairn-kill-'));

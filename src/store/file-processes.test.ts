@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import { createFileBackend } from './file';
-import { encodeName } from './file-names';
+import { createFileBackend } from './file.js';
+import { encodeName } from './file-names.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,9 +4,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
-import { expectCode } from './contract';
-import { createFileBackend } from './file';
-import { encodeName } from './file-names';
+import { expectCode } from './contract.js';
+import { createFileBackend } from './file.js';
+import { encodeName } from './file-names.js';
 
 const fault = vi.hoisted(() => ({ failOnOpen: -1, opens: 0, inWrite: false }));
 vi.mock('node:fs/promises', async (importOriginal) => {

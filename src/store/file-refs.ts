@@ -4,7 +4,7 @@
 // Layout: magic "CRF1", u32 count, then per entry u32 key length, key UTF-8, u32 value length,
 // value bytes (all big-endian). Decoding checks every length against the buffer.
 
-import { fail, show } from '../util/errors';
+import { fail, show } from '../util/errors.js';
 
 const MAGIC = [0x43, 0x52, 0x46, 0x31];
 const enc = new TextEncoder();

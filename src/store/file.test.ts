@@ -2,10 +2,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCode, runStoreContract } from './contract';
-import { createFileBackend } from './file';
-import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names';
-import { decodeRefs, encodeRefs } from './file-refs';
+import { expectCode, runStoreContract } from './contract.js';
+import { createFileBackend } from './file.js';
+import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names.js';
+import { decodeRefs, encodeRefs } from './file-refs.js';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-file-store-'));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -16,14 +16,14 @@
 
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CairnError, fail, show } from '../util/errors';
-import { FORMAT_VERSION } from './codec';
-import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names';
-import { withDirLock } from './file-lock';
-import { decodeRefs, encodeRefs } from './file-refs';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard';
-import { isRefKey } from './keys';
-import type { Backend, PutOptions, Store, StoreConfig } from './types';
+import { CairnError, fail, show } from '../util/errors.js';
+import { FORMAT_VERSION } from './codec.js';
+import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names.js';
+import { withDirLock } from './file-lock.js';
+import { decodeRefs, encodeRefs } from './file-refs.js';
+import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard.js';
+import { isRefKey } from './keys.js';
+import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 const MARKER = 'cairn-store.json';
 const WRITE_PARALLELISM = 8;

@@ -1,8 +1,8 @@
 // Argument checks and byte helpers every backend shares, so bad input fails the same way
 // everywhere ('store/invalid', naming the input) and before any state is touched.
 
-import { CairnError, fail, show } from '../util/errors';
-import type { PutOptions } from './types';
+import { CairnError, fail, show } from '../util/errors.js';
+import type { PutOptions } from './types.js';
 
 // A lone surrogate has no UTF-8 form: a backend that stores keys as UTF-8 (file names, most
 // databases) would silently turn it into U+FFFD and merge distinct keys.

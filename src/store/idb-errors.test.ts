@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { isConnectionLost, mapIdbError, unavailableError } from './idb-errors';
+import { isCairnError } from '../util/errors.js';
+import { isConnectionLost, mapIdbError, unavailableError } from './idb-errors.js';
 
 // Node has DOMException, so the browser's failures can be simulated exactly.
 const dom = (name: string, message = 'simulated') => new DOMException(message, name);

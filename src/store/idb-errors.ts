@@ -11,7 +11,7 @@
 //   them: InstantDB #2541, Jazz #3530 fixed it the same way) -> reopen and retry once.
 // - everything else -> store/io naming the operation and key.
 
-import { CairnError, show } from '../util/errors';
+import { CairnError, show } from '../util/errors.js';
 
 function nameOf(e: unknown): string | undefined {
   return e !== null && typeof e === 'object' && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name : undefined;

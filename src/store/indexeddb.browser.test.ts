@@ -2,9 +2,9 @@
 // persistence across backend instances (a page reload), and the failure paths, with quota
 // and dropped connections simulated by patching the IDB prototypes for one call.
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectCode, runStoreContract } from './contract';
-import { createIndexedDbBackend, idbName } from './indexeddb';
-import type { StoreConfig } from './types';
+import { expectCode, runStoreContract } from './contract.js';
+import { createIndexedDbBackend, idbName } from './indexeddb.js';
+import type { StoreConfig } from './types.js';
 
 const backend = createIndexedDbBackend();
 runStoreContract('indexeddb', { backend: () => backend, config: (id) => ({ backend: 'indexeddb', id }) });

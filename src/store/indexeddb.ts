@@ -16,12 +16,12 @@
 // - durability 'relaxed' by default (config.store.durability: 'strict' to opt out).
 
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { CairnError, show } from '../util/errors';
-import { FORMAT_VERSION } from './codec';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy, isExact } from './guard';
-import { isConnectionLost, isQuotaError, mapIdbError, unavailableError } from './idb-errors';
-import { isRefKey } from './keys';
-import type { Backend, PutOptions, Store, StoreConfig } from './types';
+import { CairnError, show } from '../util/errors.js';
+import { FORMAT_VERSION } from './codec.js';
+import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy, isExact } from './guard.js';
+import { isConnectionLost, isQuotaError, mapIdbError, unavailableError } from './idb-errors.js';
+import { isRefKey } from './keys.js';
+import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 interface Schema extends DBSchema {
   nodes: { key: string; value: Uint8Array };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runStoreContract } from './contract';
-import { createMemoryBackend } from './memory';
+import { runStoreContract } from './contract.js';
+import { createMemoryBackend } from './memory.js';
 
 const backend = createMemoryBackend();
 runStoreContract('memory', { backend: () => backend, config: (id) => ({ backend: 'memory', id }) });

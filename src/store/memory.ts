@@ -7,9 +7,9 @@
 // Invariants: every value in `data` is an exact-length Uint8Array nobody else references.
 // Atomicity is free: each operation runs synchronously between two awaits.
 
-import { CairnError, show } from '../util/errors';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy } from './guard';
-import type { Backend, PutOptions, Store, StoreConfig } from './types';
+import { CairnError, show } from '../util/errors.js';
+import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy } from './guard.js';
+import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 interface MemoryState {
   readonly data: Map<string, Uint8Array>;

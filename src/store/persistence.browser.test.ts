@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { requestPersistence, storageEstimate } from './persistence';
+import { requestPersistence, storageEstimate } from './persistence.js';
 
 it('reports usage and quota from navigator.storage in Chromium', async () => {
   const est = await storageEstimate();

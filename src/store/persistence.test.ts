@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { requestPersistence, storageEstimate } from './persistence';
+import { requestPersistence, storageEstimate } from './persistence.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();

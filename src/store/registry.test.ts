@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { expectCode } from './contract';
-import { BackendRegistry, createMemoryBackend, lazyBackend, createStore, defaultRegistry, deleteStore, openStore, storeExists, withBuiltins, type Backend, type CodecHandler } from './index';
+import { isCairnError } from '../util/errors.js';
+import { expectCode } from './contract.js';
+import { BackendRegistry, createMemoryBackend, lazyBackend, createStore, defaultRegistry, deleteStore, openStore, storeExists, withBuiltins, type Backend, type CodecHandler } from './index.js';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-registry-'));
 afterAll(() => rm(root, { recursive: true, force: true }));

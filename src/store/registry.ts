@@ -5,10 +5,10 @@
 // The built-in backends are added by `withBuiltins` (./builtins.ts), not at import time of
 // this module, so the registry itself has no side effects and no platform dependencies.
 
-import { fail, show } from '../util/errors';
-import { createCodec, type Codec } from './codec';
-import { checkConfig } from './guard';
-import type { Backend, Store, StoreConfig } from './types';
+import { fail, show } from '../util/errors.js';
+import { createCodec, type Codec } from './codec.js';
+import { checkConfig } from './guard.js';
+import type { Backend, Store, StoreConfig } from './types.js';
 
 /** An open store together with the codec its backend asks for. */
 export interface OpenedStore {

@@ -26,7 +26,7 @@
 // - Quota exhaustion rejects with `store/quota` and writes nothing; a backend that cannot
 //   reach its storage at all rejects with `store/unavailable`; other I/O failures `store/io`.
 
-import type { CodecHandler } from './codec';
+import type { CodecHandler } from './codec.js';
 
 export interface PutOptions {
   /** Compare-and-set guard on the branch head, checked atomically with the batch. */

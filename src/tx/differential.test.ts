@@ -3,10 +3,10 @@
 // the two id spaces identical (our schema entities live at 1..6, data at 100..).
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../util/random';
-import type { Datom, Db } from '../db/types';
-import { attr, dbWith, tx } from './test-util';
-import { asOf } from '../db/db';
+import { seededRandom } from '../util/random.js';
+import type { Datom, Db } from '../db/types.js';
+import { attr, dbWith, tx } from './test-util.js';
+import { asOf } from '../db/db.js';
 
 const SCHEMA = [
   attr('p/name', 'string'), attr('p/tag', 'string', { many: true }), attr('p/n', 'long'),

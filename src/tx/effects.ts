@@ -9,15 +9,15 @@
 // entity and every incoming ref, cascading to component children; composite tuples
 // (db/tupleAttrs) are recomputed at the end for every entity whose members changed.
 
-import { bound, type DbValue } from '../db/db';
-import { PREFIX_COMPARATORS } from '../db/compare';
-import { loop } from '../db/apply';
-import { Datom, TX0, type Schema, type Value } from '../db/types';
-import { valueKey } from '../db/values';
-import { CairnError, show } from '../util/errors';
-import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
-import { lookupUnique, UpsertRetry } from './resolve';
-import type { Effects, ResolvedOp } from './types';
+import { bound, type DbValue } from '../db/db.js';
+import { PREFIX_COMPARATORS } from '../db/compare.js';
+import { loop } from '../db/apply.js';
+import { Datom, TX0, type Schema, type Value } from '../db/types.js';
+import { valueKey } from '../db/values.js';
+import { CairnError, show } from '../util/errors.js';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
+import { lookupUnique, UpsertRetry } from './resolve.js';
+import type { Effects, ResolvedOp } from './types.js';
 
 type Vals = Map<string, Datom>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../db/types';
-import type { ErrorCode } from '../util/errors';
-import { dbWith, expectError, tx } from './test-util';
+import type { Db } from '../db/types.js';
+import type { ErrorCode } from '../util/errors.js';
+import { dbWith, expectError, tx } from './test-util.js';
 
 const BASE = [{ 'person/name': 'Ann', 'person/email': 'ann@x', 'person/ssn': '1', 'person/age': 30 }, { 'person/name': 'Bob', 'person/email': 'bob@x' }];
 
@@ -43,7 +43,7 @@ describe('errors: code, message, and a failed transaction changes nothing', () =
       const db = await dbWith(undefined, BASE);
       const before = await snapshot(db);
       if (input === 'VIEW') {
-        const { history } = await import('../db/db');
+        const { history } = await import('../db/db.js');
         await expectError(tx(history(db), []), code, msg);
       } else if (input === 'CYCLIC') {
         const m: Record<string, unknown> = { 'person/name': 'loop' };

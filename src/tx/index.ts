@@ -4,17 +4,17 @@
 // resolve.ts on upserts), apply, validate schema — and any
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
-import { applyChanges } from '../db/apply';
-import { asDbValue } from '../db/db';
-import type { Datom, Db, TxReport } from '../db/types';
-import { CairnError } from '../util/errors';
-import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
-import { computeEffects } from './effects';
-import { normalize, splitInput } from './normalize';
-import { projectSchema } from './project';
-import { resolve, UpsertRetry, type Cuts } from './resolve';
-import { checkSchema } from './schemacheck';
-import type { Effects, NormOp, Resolved } from './types';
+import { applyChanges } from '../db/apply.js';
+import { asDbValue } from '../db/db.js';
+import type { Datom, Db, TxReport } from '../db/types.js';
+import { CairnError } from '../util/errors.js';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
+import { computeEffects } from './effects.js';
+import { normalize, splitInput } from './normalize.js';
+import { projectSchema } from './project.js';
+import { resolve, UpsertRetry, type Cuts } from './resolve.js';
+import { checkSchema } from './schemacheck.js';
+import type { Effects, NormOp, Resolved } from './types.js';
 
 export interface WithDbOptions {
   /** Clock for the automatic db/txInstant (default: the system clock). */

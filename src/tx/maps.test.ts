@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dbWith, facts, rows, tx } from './test-util';
+import { dbWith, facts, rows, tx } from './test-util.js';
 
 describe('entity maps', () => {
   it('allocates max-eid + 1 … in order of first appearance, nested maps after their parent', async () => {

@@ -10,12 +10,12 @@
 // tx entity; ':ns/name' or a known ident is an ident (a lookup ref on db/ident); any other
 // string is a tempid. Negative numbers are tempids; positive integers are entity ids.
 
-import { isSchemaAttr } from '../db/schema';
-import { Datom, type AttrSchema, type Schema } from '../db/types';
-import { coerceValue } from '../db/valuetypes';
-import { readEdn, ednToJs } from '../edn/index';
-import { CairnError, show } from '../util/errors';
-import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types';
+import { isSchemaAttr } from '../db/schema.js';
+import { Datom, type AttrSchema, type Schema } from '../db/types.js';
+import { coerceValue } from '../db/valuetypes.js';
+import { readEdn, ednToJs } from '../edn/index.js';
+import { CairnError, show } from '../util/errors.js';
+import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
 
 export function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Datom } from '../db/types';
-import { dbWith, expectError, facts, rows, tx } from './test-util';
+import { Datom } from '../db/types.js';
+import { dbWith, expectError, facts, rows, tx } from './test-util.js';
 
 // Entities 13.. after the PEOPLE schema: 13 Ann, 14 Ann's address, 15/16 pets, 17 Bob.
 const BASE = [

@@ -4,9 +4,9 @@
 // by the apply stage from the datoms actually written and validated afterwards (schemacheck).
 // Entities not yet in the db get placeholder negative ids here, never visible outside.
 
-import type { DbValue } from '../db/db';
-import { buildSchema, isSchemaAttr, rawValue, SCHEMA_PROPS, type RawAttr } from '../db/schema';
-import type { Schema, Value } from '../db/types';
+import type { DbValue } from '../db/db.js';
+import { buildSchema, isSchemaAttr, rawValue, SCHEMA_PROPS, type RawAttr } from '../db/schema.js';
+import type { Schema, Value } from '../db/types.js';
 
 function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;

@@ -19,15 +19,15 @@
 // joined with the tempids that held it before (DataScript's retry, in batch form).
 // Database reads are MaybePromise and batched per phase, so a warm db resolves synchronously.
 
-import { bound, type DbValue } from '../db/db';
-import { PREFIX_COMPARATORS } from '../db/compare';
-import { TX0, type Schema, type Value } from '../db/types';
-import { valueKey } from '../db/values';
-import { coerceValue } from '../db/valuetypes';
-import { CairnError, show } from '../util/errors';
-import { andThen as then, isPromise, type MaybePromise } from '../util/maybe';
-import { loop } from '../db/apply';
-import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types';
+import { bound, type DbValue } from '../db/db.js';
+import { PREFIX_COMPARATORS } from '../db/compare.js';
+import { TX0, type Schema, type Value } from '../db/types.js';
+import { valueKey } from '../db/values.js';
+import { coerceValue } from '../db/valuetypes.js';
+import { CairnError, show } from '../util/errors.js';
+import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
+import { loop } from '../db/apply.js';
+import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types.js';
 
 function idKey(a: string, v: Value): string {
   return `${a}\u0000${valueKey(v)}`;

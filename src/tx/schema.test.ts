@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { reverseSchemaOf, schemaOf } from '../db/introspect';
-import { emptyDb } from '../db/parts';
-import { attr, dbWith, expectError, facts, rows, tx } from './test-util';
+import { reverseSchemaOf, schemaOf } from '../db/introspect.js';
+import { emptyDb } from '../db/parts.js';
+import { attr, dbWith, expectError, facts, rows, tx } from './test-util.js';
 
 const UUID = '6BA7B810-9DAD-11D1-80B4-00C04FD430C8';
 

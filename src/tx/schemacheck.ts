@@ -10,12 +10,12 @@
 //   never:         disabling db/index
 // Errors: 'schema/invalid' for an unsound definition, 'schema/change' for a refused change.
 
-import { bound, type DbValue } from '../db/db';
-import { PREFIX_COMPARATORS } from '../db/compare';
-import { loop } from '../db/apply';
-import { isAttributeEntity, type RawAttr } from '../db/schema';
-import { CairnError } from '../util/errors';
-import { andThen as then, type MaybePromise } from '../util/maybe';
+import { bound, type DbValue } from '../db/db.js';
+import { PREFIX_COMPARATORS } from '../db/compare.js';
+import { loop } from '../db/apply.js';
+import { isAttributeEntity, type RawAttr } from '../db/schema.js';
+import { CairnError } from '../util/errors.js';
+import { andThen as then, type MaybePromise } from '../util/maybe.js';
 
 function invalid(msg: string, ident: string | undefined): never {
   throw new CairnError('schema/invalid', msg, { attribute: ident ?? null });

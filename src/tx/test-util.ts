@@ -1,9 +1,9 @@
 // Helpers shared by the tx and db tests (not a test file itself).
 import { expect } from 'vitest';
-import { emptyDb } from '../db/parts';
-import type { Datom, Db, DbConfig, TxReport } from '../db/types';
-import { isCairnError, type ErrorCode } from '../util/errors';
-import { withDb, type TxInput } from './index';
+import { emptyDb } from '../db/parts.js';
+import type { Datom, Db, DbConfig, TxReport } from '../db/types.js';
+import { isCairnError, type ErrorCode } from '../util/errors.js';
+import { withDb, type TxInput } from './index.js';
 
 export const FIXED_NOW = new Date('2024-01-01T00:00:00.000Z');
 export const now = (): Date => FIXED_NOW;

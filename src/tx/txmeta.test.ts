@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { emptyDb } from '../db/parts';
-import { attr, dbWith, rows } from './test-util';
-import { withDb } from './index';
+import { emptyDb } from '../db/parts.js';
+import { attr, dbWith, rows } from './test-util.js';
+import { withDb } from './index.js';
 
 const T0 = 536870913;
 

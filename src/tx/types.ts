@@ -7,7 +7,7 @@
 //                              it removes, computed against the db plus this tx's overlay
 //   apply     -> Db            applyChanges (src/db/apply.ts), the one write path
 
-import type { Datom, Value } from '../db/types';
+import type { Datom, Value } from '../db/types.js';
 
 /** An entity as written in tx data, before resolution. */
 export type EntityIn =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dbWith, expectError, facts, rows, tx } from './test-util';
+import { dbWith, expectError, facts, rows, tx } from './test-util.js';
 
 const BASE = [{ 'person/name': 'Ann', 'person/email': 'ann@x' }, { 'person/name': 'Bob', 'person/email': 'bob@x', 'person/ssn': '111' }];
 // after PEOPLE (ids 1..12): Ann 13, Bob 14

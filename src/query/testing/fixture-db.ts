@@ -3,7 +3,7 @@
 // code. `async: true` makes every read a Promise (a cold IndexedDB database); `reads` counts
 // search calls so tests can prove seeks are batched and pushed down.
 
-import { type AttrSchema, Datom, type Db, type EntityRef, type Schema, TX0, type Value } from '../../db/types';
+import { type AttrSchema, Datom, type Db, type EntityRef, type Schema, TX0, type Value } from '../../db/types.js';
 
 export interface FixtureAttr {
   readonly many?: boolean;

@@ -3,12 +3,12 @@
 // MaybePromise shape follows what is loaded, and a failed load changes nothing.
 
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { seededRandom } from '../util/random';
-import { persistentSet } from './persistent-set';
-import { CountingNodeStorage } from './test-storage';
-import type { NodeAddress, SortedSet, StoredNode } from './types';
+import { isCairnError } from '../../util/errors.js';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { seededRandom } from '../../util/random.js';
+import { persistentSet } from './index.js';
+import { CountingNodeStorage } from '../test-storage.js';
+import type { NodeAddress, SortedSet, StoredNode } from '../types.js';
 
 const numCmp = (a: number, b: number): number => a - b;
 const range = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);

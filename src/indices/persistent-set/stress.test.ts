@@ -3,10 +3,10 @@
 // Every version must keep reading exactly its own keys (checked against per-version oracles).
 
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../util/random';
-import { persistentSet } from './persistent-set';
-import { CountingNodeStorage } from './test-storage';
-import type { SortedSet } from './types';
+import { seededRandom } from '../../util/random.js';
+import { persistentSet } from './index.js';
+import { CountingNodeStorage } from '../test-storage.js';
+import type { SortedSet } from '../types.js';
 
 const numCmp = (a: number, b: number): number => a - b;
 

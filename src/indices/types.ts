@@ -7,7 +7,7 @@
 // Nodes reach storage only through `NodeStorage`, so the same tree runs in memory or lazily
 // over a store; `registerIndex` plugs in other implementations under a name.
 
-import type { MaybePromise } from '../util/maybe';
+import type { MaybePromise } from '../util/maybe.js';
 
 export type Comparator<K> = (a: K, b: K) => number;
 

@@ -10,8 +10,8 @@
 // returned address and lets the storage cache decide what stays decoded. An address is valid
 // only in the storage that produced it; flushing one tree into two storages is not supported.
 
-import type { Node, Ref } from './node';
-import type { NodeAddress, NodeStorage } from './types';
+import type { Node, Ref } from './node.js';
+import type { NodeAddress, NodeStorage } from '../types.js';
 
 export function flushRef<K>(ref: Ref<K>, storage: NodeStorage<K>): NodeAddress {
   return typeof ref === 'string' ? ref : flushNode(ref, storage);

@@ -2,10 +2,10 @@
 // and 512: every add/remove result, every read, and the structural invariants after each batch.
 
 import { describe, expect, it } from 'vitest';
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { seededRandom, type Random } from '../util/random';
-import { persistentSet } from './persistent-set';
-import type { SortedSet } from './types';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { seededRandom, type Random } from '../../util/random.js';
+import { persistentSet } from './index.js';
+import type { SortedSet } from '../types.js';
 
 const numCmp = (a: number, b: number): number => a - b;
 

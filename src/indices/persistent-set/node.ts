@@ -18,9 +18,9 @@
 // Size bounds (checked by `checkValid`): every non-root node has between `minSize(bf)` and `bf`
 // entries; a root leaf may have 0..bf keys, a root branch 2..bf children.
 
-import { CairnError, show } from '../util/errors';
-import { isPromise, type MaybePromise } from '../util/maybe';
-import type { Comparator, NodeAddress, NodeStorage, StoredNode } from './types';
+import { CairnError, show } from '../../util/errors.js';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import type { Comparator, NodeAddress, NodeStorage, StoredNode } from '../types.js';
 
 /** Owner token of one transient; `alive` turns false when the transient is frozen. */
 export interface Edit {

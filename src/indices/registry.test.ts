@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../util/errors';
-import { persistentSet } from './persistent-set';
-import { DEFAULT_INDEX, getIndex, indexNames, registerIndex } from './registry';
-import type { IndexFactory } from './types';
+import { isCairnError } from '../util/errors.js';
+import { persistentSet } from './persistent-set/index.js';
+import { DEFAULT_INDEX, getIndex, indexNames, registerIndex } from './registry.js';
+import type { IndexFactory } from './types.js';
 
 function codeOf(f: () => unknown): string | undefined {
   try {

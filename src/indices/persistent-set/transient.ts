@@ -12,10 +12,10 @@
 // comparator leaves the transient exactly as it was. Operations issued while one is waiting
 // are chained behind it, since they share the path arrays.
 
-import { CairnError } from '../util/errors';
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { Branch, Leaf, lowerBound, maxKey, minSize, nodeSize, resolve, type Edit, type Node, type Ref } from './node';
-import type { Comparator, NodeStorage, SortedSet, TransientSet } from './types';
+import { CairnError } from '../../util/errors.js';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { Branch, Leaf, lowerBound, maxKey, minSize, nodeSize, resolve, type Edit, type Node, type Ref } from './node.js';
+import type { Comparator, NodeStorage, SortedSet, TransientSet } from '../types.js';
 
 export class Transient<K> implements TransientSet<K> {
   private root: Ref<K>;

@@ -7,10 +7,10 @@
 // decreasing by one per step so that every leaf sits at the same depth, and the set's size
 // equal to the number of keys.
 
-import { CairnError, show } from '../util/errors';
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { minSize, resolve, type Node, type Ref } from './node';
-import type { Comparator, NodeStorage } from './types';
+import { CairnError, show } from '../../util/errors.js';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { minSize, resolve, type Node, type Ref } from './node.js';
+import type { Comparator, NodeStorage } from '../types.js';
 
 interface Walk<K> {
   readonly cmp: Comparator<K>;

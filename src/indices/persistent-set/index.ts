@@ -9,14 +9,14 @@
 // Size accounting: branches keep subtree counts, so `size` is exact and `count(from, to)`
 // costs two root-to-leaf paths, which the query planner uses for estimates.
 
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { buildSorted } from './build';
-import { checkTree } from './check';
-import { flushRef } from './flush';
-import { checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node';
-import { has, rank, scan } from './read';
-import { Transient } from './transient';
-import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from './types';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { buildSorted } from './build.js';
+import { checkTree } from './check.js';
+import { flushRef } from './flush.js';
+import { checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node.js';
+import { has, rank, scan } from './read.js';
+import { Transient } from './transient.js';
+import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 
 export class PersistentSet<K> implements SortedSet<K> {
   readonly size: number;

@@ -5,9 +5,9 @@
 // nodes every size is >= (bf + 1) / 2 >= minSize(bf), so the result passes `checkValid` without
 // any rebalancing pass.
 
-import { CairnError, show } from '../util/errors';
-import { Branch, Leaf, maxKey, nodeSize, type Node } from './node';
-import type { Comparator } from './types';
+import { CairnError, show } from '../../util/errors.js';
+import { Branch, Leaf, maxKey, nodeSize, type Node } from './node.js';
+import type { Comparator } from '../types.js';
 
 export function buildSorted<K>(keys: readonly K[], cmp: Comparator<K>, bf: number): Node<K> {
   for (let i = 1; i < keys.length; i++) {

@@ -7,9 +7,9 @@
 // resolves them with ONE `loadMany`, so a scan over many leaves costs one round trip per level,
 // never one per leaf (DESIGN decision 1).
 
-import { isPromise, type MaybePromise } from '../util/maybe';
-import { lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node';
-import type { Comparator, NodeStorage } from './types';
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node.js';
+import type { Comparator, NodeStorage } from '../types.js';
 
 /** Whether `key` is in the tree. */
 export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<boolean> {

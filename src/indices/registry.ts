@@ -2,9 +2,9 @@
 // implementations plug in with `registerIndex` and are picked by `config.index`. The map is
 // owned by this module and changes only through `registerIndex`.
 
-import { CairnError, show } from '../util/errors';
-import { persistentSet } from './persistent-set';
-import type { IndexFactory } from './types';
+import { CairnError, show } from '../util/errors.js';
+import { persistentSet } from './persistent-set/index.js';
+import type { IndexFactory } from './types.js';
 
 export const DEFAULT_INDEX = 'persistent-set';
 

@@ -2,9 +2,9 @@
 // trip would), every call is counted, loads can be made asynchronous (a cold cache) and
 // individual addresses can be made to fail (a broken store).
 
-import { CairnError } from '../util/errors';
-import type { MaybePromise } from '../util/maybe';
-import type { NodeAddress, NodeStorage, StoredNode } from './types';
+import { CairnError } from '../util/errors.js';
+import type { MaybePromise } from '../util/maybe.js';
+import type { NodeAddress, NodeStorage, StoredNode } from './types.js';
 
 export class CountingNodeStorage<K> implements NodeStorage<K> {
   readonly nodes = new Map<NodeAddress, StoredNode<K>>();
