@@ -18,14 +18,12 @@
 // Size bounds (checked by `checkValid`): every non-root node has between `minSize(bf)` and `bf`
 // entries; a root leaf may have 0..bf keys, a root branch 2..bf children.
 
-import { CairnError, show } from '../../util/errors.js';
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
-import type { Comparator, NodeAddress, NodeStorage, StoredNode } from '../types.js';
+import { show } from '../../util/errors.js';
+import type { MaybePromise } from '../../util/maybe.js';
+import { corruptNode, resolveRef, resolveRefs, type Edit } from '../node-kit.js';
+import type { NodeAddress, NodeStorage, StoredNode } from '../types.js';
 
-/** Owner token of one transient; `alive` turns false when the transient is frozen. */
-export interface Edit {
-  alive: boolean;
-}
+export { checkBranchingFactor, lowerBound, upperBound, type Edit } from '../node-kit.js';
 
 export class Leaf<K> {
   readonly kind = 'leaf';
@@ -67,15 +65,6 @@ export function minSize(bf: number): number {
   return (bf + 1) >> 1;
 }
 
-export function checkBranchingFactor(bf: unknown): number {
-  if (typeof bf !== 'number' || !Number.isInteger(bf) || bf < 4 || bf > 65536) {
-    throw new CairnError('config/invalid', `branching factor must be an integer in 4..65536, got ${show(bf)}`, {
-      branchingFactor: typeof bf === 'number' ? bf : String(bf),
-    });
-  }
-  return bf;
-}
-
 /** Number of keys in the subtree. O(1) for leaves, O(entries) for branches. */
 export function nodeSize<K>(node: Node<K>): number {
   if (node.kind === 'leaf') return node.keys.length;
@@ -90,63 +79,32 @@ export function maxKey<K>(node: Node<K>): K {
   return node.keys[node.keys.length - 1] as K;
 }
 
-/** First index i in [lo, hi) with cmp(keys[i], key) >= 0, or hi. */
-export function lowerBound<K>(keys: readonly K[], key: K, cmp: Comparator<K>, lo = 0, hi = keys.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(keys[mid] as K, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index i in [lo, hi) with cmp(keys[i], key) > 0, or hi. */
-export function upperBound<K>(keys: readonly K[], key: K, cmp: Comparator<K>, lo = 0, hi = keys.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(keys[mid] as K, key) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Decode a stored node into a (clean, unowned) tree node; arrays are shared, never copied. */
 export function fromStored<K>(stored: StoredNode<K>, address: NodeAddress): Node<K> {
   const s = stored as { kind?: unknown; keys?: unknown; children?: unknown; counts?: unknown; level?: unknown };
-  if (s === null || typeof s !== 'object') corrupt(address, 'not an object');
+  if (s === null || typeof s !== 'object') corruptNode(address, 'not an object');
   switch (s.kind) {
     case 'leaf':
-      if (!Array.isArray(s.keys)) corrupt(address, 'leaf without keys');
+      if (!Array.isArray(s.keys)) corruptNode(address, 'leaf without keys');
       return new Leaf(s.keys as K[], address, null);
     case 'branch': {
       const { keys, children, counts, level } = s;
       if (!Array.isArray(keys) || !Array.isArray(children) || !Array.isArray(counts)) {
-        corrupt(address, 'branch needs keys, children and counts');
+        corruptNode(address, 'branch needs keys, children and counts');
       }
       if (keys.length !== children.length || counts.length !== children.length || typeof level !== 'number' || level < 1) {
-        corrupt(address, 'branch arrays differ in length or level is invalid');
+        corruptNode(address, 'branch arrays differ in length or level is invalid');
       }
       return new Branch(level, keys as K[], children as Ref<K>[], counts as number[], address, null);
     }
     default:
-      return corrupt(address, `unknown node kind ${show(s.kind)}`);
+      return corruptNode(address, `unknown node kind ${show(s.kind)}`);
   }
-}
-
-function corrupt(address: NodeAddress, why: string): never {
-  throw new CairnError('store/corrupt', `index node ${show(address)} is malformed: ${why}`, { address });
-}
-
-function noStorage(address: NodeAddress): never {
-  throw new CairnError('index/invalid', `index node ${show(address)} is not loaded and the set has no storage`, { address });
 }
 
 /** The node behind a ref, loading it when only the address is known. */
 export function resolve<K>(ref: Ref<K>, storage: NodeStorage<K> | undefined): MaybePromise<Node<K>> {
-  if (typeof ref !== 'string') return ref;
-  if (storage === undefined) return noStorage(ref);
-  const loaded = storage.load(ref);
-  return isPromise(loaded) ? loaded.then((s) => fromStored(s, ref)) : fromStored(loaded, ref);
+  return resolveRef<K, Node<K>>(ref, storage, fromStored);
 }
 
 /**
@@ -154,26 +112,5 @@ export function resolve<K>(ref: Ref<K>, storage: NodeStorage<K> | undefined): Ma
  * scan's sibling leaves). Returns the input array itself when every ref is already a node.
  */
 export function resolveAll<K>(refs: Ref<K>[], storage: NodeStorage<K> | undefined): MaybePromise<Node<K>[]> {
-  let missing: NodeAddress[] | undefined;
-  for (let i = 0; i < refs.length; i++) {
-    const r = refs[i] as Ref<K>;
-    if (typeof r === 'string') (missing ??= []).push(r);
-  }
-  if (missing === undefined) return refs as Node<K>[];
-  if (storage === undefined) return noStorage(missing[0] as NodeAddress);
-  const addresses = missing;
-  const fill = (stored: StoredNode<K>[]): Node<K>[] => {
-    if (stored.length !== addresses.length) {
-      throw new CairnError('store/corrupt', `loadMany returned ${stored.length} nodes for ${addresses.length} addresses`, {});
-    }
-    const out = new Array<Node<K>>(refs.length);
-    let m = 0;
-    for (let i = 0; i < refs.length; i++) {
-      const r = refs[i] as Ref<K>;
-      out[i] = typeof r === 'string' ? fromStored(stored[m] as StoredNode<K>, addresses[m++] as NodeAddress) : r;
-    }
-    return out;
-  };
-  const loaded = storage.loadMany(addresses);
-  return isPromise(loaded) ? loaded.then(fill) : fill(loaded);
+  return resolveRefs<K, Node<K>>(refs, storage, fromStored);
 }
