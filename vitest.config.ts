@@ -17,6 +17,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'node (hitchhiker-tree)',
+          include: ['src/{db,tx,pull,query,conn}/**/*.test.ts', 'test/conformance-*.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'src/conn/file-persistence.test.ts'],
+          setupFiles: ['test/setup-hitchhiker.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts', 'worker/**/*.browser.test.ts', 'test/**/*.browser.test.ts'],
           exclude: ['**/node_modules/**', 'test/fixture-app/**'],

@@ -2,8 +2,9 @@
 // positional). A node's attributes are dictionary-encoded once per node, so the attribute
 // string is not repeated for every datom:
 //   leaf   -> ['l', attrs, flat]              flat = [e, ai, v, tx, added(0|1), e, ai, …]
-//   branch -> ['b', level, attrs, flat, children, counts | null]
-// `flat` holds the branch's max keys in the same positional form.
+//   branch -> ['b', level, attrs, flat, children, counts | null (, adds, removes)]
+// `flat` holds the branch's separator keys in the same positional form; a write-buffered
+// index's branch adds its buffered insertions and removals, flat as well, on the same `attrs`.
 
 import type { NodeAddress, StoredNode } from '../indices/types.js';
 import { Datom, type Value } from '../db/types.js';
@@ -11,9 +12,8 @@ import { fail } from '../util/errors.js';
 
 type Encoded = readonly unknown[];
 
-function flatten(keys: readonly Datom[]): { attrs: string[]; flat: unknown[] } {
-  const attrs: string[] = [];
-  const index = new Map<string, number>();
+/** Keys in positional form; attributes go into `attrs` (shared by every array of one node). */
+function flatten(keys: readonly Datom[], attrs: string[], index: Map<string, number>): unknown[] {
   const flat: unknown[] = new Array(keys.length * 5);
   let j = 0;
   for (const d of keys) {
@@ -29,7 +29,7 @@ function flatten(keys: readonly Datom[]): { attrs: string[]; flat: unknown[] } {
     flat[j++] = d.tx;
     flat[j++] = d.added ? 1 : 0;
   }
-  return { attrs, flat };
+  return flat;
 }
 
 function unflatten(attrs: readonly string[], flat: readonly unknown[]): Datom[] {
@@ -41,15 +41,19 @@ function unflatten(attrs: readonly string[], flat: readonly unknown[]): Datom[] 
 }
 
 export function nodeToData(node: StoredNode<Datom>): Encoded {
-  const { attrs, flat } = flatten(node.keys);
+  const attrs: string[] = [];
+  const index = new Map<string, number>();
+  const flat = flatten(node.keys, attrs, index);
   if (node.kind === 'leaf') return ['l', attrs, flat];
-  return ['b', node.level, attrs, flat, node.children, node.counts ?? null];
+  const branch = ['b', node.level, attrs, flat, node.children, node.counts ?? null];
+  if (node.adds === undefined && node.removes === undefined) return branch;
+  return [...branch, flatten(node.adds ?? [], attrs, index), flatten(node.removes ?? [], attrs, index)];
 }
 
 export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
   if (!Array.isArray(data)) fail('store/corrupt', `node ${key} is not a node record`, { key });
   if (data[0] === 'l' && data.length === 3) return { kind: 'leaf', keys: unflatten(data[1], data[2]) };
-  if (data[0] === 'b' && data.length === 6) {
+  if (data[0] === 'b' && (data.length === 6 || data.length === 8)) {
     const counts = data[5] as number[] | null;
     return {
       kind: 'branch',
@@ -57,6 +61,7 @@ export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
       keys: unflatten(data[2], data[3]),
       children: data[4] as NodeAddress[],
       ...(counts ? { counts } : {}),
+      ...(data.length === 8 ? { adds: unflatten(data[2], data[6]), removes: unflatten(data[2], data[7]) } : {}),
     };
   }
   return fail('store/corrupt', `node ${key} has an unknown layout`, { key });

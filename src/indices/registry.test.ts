@@ -21,8 +21,8 @@ describe('index registry', () => {
   });
 
   it('names the unknown index in the error', () => {
-    expect(codeOf(() => getIndex('hitchhiker-tree'))).toBe('index/unknown');
-    expect(() => getIndex('hitchhiker-tree')).toThrow(/hitchhiker-tree/);
+    expect(codeOf(() => getIndex('b-epsilon'))).toBe('index/unknown');
+    expect(() => getIndex('b-epsilon')).toThrow(/b-epsilon.*registered: persistent-set, hitchhiker-tree/);
   });
 
   it('registers another implementation under a name', () => {

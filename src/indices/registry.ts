@@ -1,14 +1,19 @@
-// Index implementations by name (DESIGN decision 4). 'persistent-set' is always present; other
+// Index implementations by name (DESIGN decision 4). 'persistent-set' (the default) and
+// 'hitchhiker-tree' are always present; other
 // implementations plug in with `registerIndex` and are picked by `config.index`. The map is
 // owned by this module and changes only through `registerIndex`.
 
 import { CairnError, show } from '../util/errors.js';
+import { hitchhikerTree } from './hitchhiker/index.js';
 import { persistentSet } from './persistent-set/index.js';
 import type { IndexFactory } from './types.js';
 
 export const DEFAULT_INDEX = 'persistent-set';
 
-const factories = new Map<string, IndexFactory>([[DEFAULT_INDEX, persistentSet]]);
+const factories = new Map<string, IndexFactory>([
+  [DEFAULT_INDEX, persistentSet],
+  ['hitchhiker-tree', hitchhikerTree],
+]);
 
 /** Register (or replace) the implementation used for `config.index === name`. */
 export function registerIndex(name: string, factory: IndexFactory): void {

@@ -32,13 +32,23 @@ export interface NodeStorage<K> {
 }
 
 /**
- * Serialisable content of a node: a leaf holds keys, a branch holds child addresses, the max
- * key of each child and (required by 'persistent-set', which always writes them) each child's
- * subtree key count.
+ * Serialisable content of a node: a leaf holds keys, a branch holds child addresses, a key
+ * bounding each child (its maximum, for 'persistent-set'), each child's subtree key count
+ * (always written by both built-in indices) and, for a write-buffered index, the buffer of
+ * pending operations.
  */
 export type StoredNode<K> =
   | { readonly kind: 'leaf'; readonly keys: readonly K[] }
-  | { readonly kind: 'branch'; readonly level: number; readonly keys: readonly K[]; readonly children: readonly NodeAddress[]; readonly counts?: readonly number[] };
+  | {
+      readonly kind: 'branch';
+      readonly level: number;
+      readonly keys: readonly K[];
+      readonly children: readonly NodeAddress[];
+      readonly counts?: readonly number[];
+      /** A write-buffered index's pending insertions and removals ('hitchhiker-tree'); sorted. */
+      readonly adds?: readonly K[];
+      readonly removes?: readonly K[];
+    };
 
 /**
  * Range comparators: reads that take `cmp` call it as `cmp(storedKey, bound)`, never the other

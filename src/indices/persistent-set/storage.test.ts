@@ -1,33 +1,25 @@
-// The tree over a NodeStorage: flush writes only dirty nodes, restore loads lazily (one node per
-// level for a point read, one loadMany per level for a range), versions share structure, the
-// MaybePromise shape follows what is loaded, and a failed load changes nothing.
+// What the persistent set guarantees beyond the index contract (run in contract.test.ts): an
+// edit rewrites exactly its root-to-leaf path, and checkValid catches every corruption of the
+// B+-tree layout (exact maxima, minimum fill, a root branch with at least two children).
 
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../util/errors.js';
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
-import { seededRandom } from '../../util/random.js';
-import { persistentSet } from './index.js';
 import { CountingNodeStorage } from '../test-storage.js';
 import type { NodeAddress, SortedSet, StoredNode } from '../types.js';
+import { persistentSet } from './index.js';
 
 const numCmp = (a: number, b: number): number => a - b;
-const range = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 function sync<T>(x: MaybePromise<T>): T {
   if (isPromise(x)) throw new Error('expected a synchronous result');
   return x;
 }
 
-/** Nodes per level of a tree built by fromSorted (n keys, branching factor bf): leaves first. */
-function levelSizes(n: number, bf: number): number[] {
-  const sizes = [Math.max(1, Math.ceil(n / bf))];
-  while ((sizes[sizes.length - 1] as number) > 1) sizes.push(Math.ceil((sizes[sizes.length - 1] as number) / bf));
-  return sizes;
-}
-
-async function expectCode(p: MaybePromise<unknown> | (() => MaybePromise<unknown>), code: string): Promise<void> {
+async function expectCode(p: () => MaybePromise<unknown>, code: string): Promise<void> {
   try {
-    await (typeof p === 'function' ? p() : p);
+    await p();
   } catch (e) {
     expect(isCairnError(e) ? e.code : e).toBe(code);
     return;
@@ -35,280 +27,27 @@ async function expectCode(p: MaybePromise<unknown> | (() => MaybePromise<unknown
   throw new Error(`expected ${code}`);
 }
 
-describe('flush', () => {
-  it('stores every node of a new tree once, children before parents, and nothing for a clean tree', () => {
+describe('persistent-set path copying', () => {
+  it('an edit under one full leaf rewrites exactly one root-to-leaf path, however many keys it touches', () => {
     const storage = new CountingNodeStorage<number>();
-    const set = persistentSet.fromSorted(range(1000), numCmp, { branchingFactor: 8 });
-    const nodes = levelSizes(1000, 8).reduce((a, b) => a + b, 0);
-    const root = sync(set.flush(storage));
-    expect(storage.stores).toBe(nodes);
-    // Children first: the root is the last node stored, and every address a branch names exists.
-    expect(root).toBe(`n${nodes}`);
-    for (const node of storage.nodes.values()) {
-      if (node.kind === 'branch') for (const c of node.children) expect(storage.nodes.has(c)).toBe(true);
-    }
-    storage.resetCounts();
-    expect(sync(set.flush(storage))).toBe(root);
-    expect(storage.stores).toBe(0);
-  });
-
-  it('stores an empty tree as one empty leaf', () => {
-    const storage = new CountingNodeStorage<number>();
-    const address = sync(persistentSet.empty(numCmp).flush(storage));
-    expect(storage.nodes.get(address)).toEqual({ kind: 'leaf', keys: [] });
-  });
-
-  it('after a transient edit only the touched path is dirty', () => {
-    const storage = new CountingNodeStorage<number>();
-    const bf = 8;
-    const set = persistentSet.fromSorted(range(2000), numCmp, { branchingFactor: bf });
+    const set = persistentSet.fromSorted(range(2000), numCmp, { branchingFactor: 8 });
     sync(set.flush(storage));
-    const height = levelSizes(2000, bf).length; // nodes on a root-to-leaf path
-    // A removal from a full leaf neither merges nor borrows: exactly one path is copied.
+    const height = 4; // 2000 keys at bf 8: 250 leaves, 32 and 4 branches, a root
     const t = set.transient();
     expect(sync(t.remove(777))).toBe(true);
     const v2 = t.persistent();
     storage.resetCounts();
     sync(v2.flush(storage));
     expect(storage.stores).toBe(height);
-    // Many edits under one leaf in one batch still copy that path only once.
     const t3 = v2.transient();
     for (const k of [100, 101, 102]) expect(sync(t3.remove(k))).toBe(true);
     storage.resetCounts();
     sync(t3.persistent().flush(storage));
     expect(storage.stores).toBe(height);
   });
-
-  it('a no-op transient returns the same value and writes nothing', () => {
-    const storage = new CountingNodeStorage<number>();
-    const set = persistentSet.fromSorted(range(100), numCmp, { branchingFactor: 4 });
-    sync(set.flush(storage));
-    const t = set.transient();
-    expect(sync(t.add(5))).toBe(false);
-    expect(sync(t.remove(1000))).toBe(false);
-    const same = t.persistent();
-    expect(same).toBe(set);
-    storage.resetCounts();
-    sync(same.flush(storage));
-    expect(storage.stores).toBe(0);
-  });
 });
 
-describe('restore', () => {
-  const bf = 16;
-  const n = 20_000;
-  const keys = range(n, 3);
-  const height = levelSizes(n, bf).length;
-
-  function stored(mode: 'sync' | 'async'): { storage: CountingNodeStorage<number>; restored: SortedSet<number>; root: NodeAddress } {
-    const storage = new CountingNodeStorage<number>();
-    const set = persistentSet.fromSorted(keys, numCmp, { branchingFactor: bf });
-    const root = sync(set.flush(storage));
-    storage.mode = mode;
-    storage.resetCounts();
-    return { storage, root, restored: persistentSet.restore(root, numCmp, storage, set.meta()) };
-  }
-
-  it('keeps size and branching factor from meta without loading anything', () => {
-    const { storage, restored } = stored('async');
-    expect(restored.size).toBe(n);
-    expect(restored.meta()).toEqual({ size: n, branchingFactor: bf });
-    expect(storage.loads + storage.loadManys).toBe(0);
-  });
-
-  it('a point lookup loads at most one node per level', async () => {
-    const { storage, restored } = stored('async');
-    expect(height).toBeGreaterThanOrEqual(3);
-    const rnd = seededRandom(3);
-    for (let i = 0; i < 20; i++) {
-      const k = rnd.int(3 * n);
-      storage.resetCounts();
-      const r = restored.has(k);
-      expect(isPromise(r)).toBe(true);
-      expect(await r).toBe(k % 3 === 0);
-      expect(storage.nodesLoaded).toBeLessThanOrEqual(height);
-      expect(storage.loadManys).toBe(0);
-    }
-  });
-
-  it('a range scan issues one loadMany per level, not one load per leaf', async () => {
-    const { storage, restored } = stored('async');
-    const from = 3000;
-    const to = 45_000; // about 14,000 keys, hundreds of leaves
-    const r = restored.slice(from, to);
-    expect(isPromise(r)).toBe(true);
-    expect(await r).toEqual(keys.filter((k) => k >= from && k <= to));
-    expect(storage.loads).toBe(0);
-    expect(storage.loadManys).toBe(height);
-    expect(storage.nodesLoaded).toBeLessThan(levelSizes(n, bf)[0] as number); // not the whole index
-  });
-
-  it('seek with a limit loads only the leaves it needs', async () => {
-    const { storage, restored } = stored('async');
-    expect(await restored.seek(301, 20)).toEqual(keys.filter((k) => k >= 301).slice(0, 20));
-    expect(storage.loadManys).toBe(height);
-    expect(storage.nodesLoaded).toBeLessThanOrEqual(2 * height);
-  });
-
-  it('count uses subtree counts: at most one path per bound', async () => {
-    const { storage, restored } = stored('async');
-    expect(await restored.count(100, 50_000)).toBe(keys.filter((k) => k >= 100 && k <= 50_000).length);
-    expect(storage.nodesLoaded).toBeLessThanOrEqual(2 * height);
-    storage.resetCounts();
-    expect(await restored.count()).toBe(n);
-    expect(storage.nodesLoaded).toBe(0);
-  });
-
-  it('reads are synchronous when storage answers synchronously (a warm cache)', () => {
-    const { restored } = stored('sync');
-    expect(sync(restored.has(300))).toBe(true);
-    expect(sync(restored.slice(0, 30))).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
-    expect(sync(restored.rslice(0, 9))).toEqual([9, 6, 3, 0]);
-    expect(sync(restored.count(0, 30))).toBe(11);
-    sync(restored.checkValid());
-  });
-
-  it('an in-memory tree answers every read synchronously', () => {
-    const set = persistentSet.fromSorted(keys, numCmp, { branchingFactor: bf });
-    for (const r of [set.has(3), set.slice(0, 100), set.rslice(0, 100), set.seek(10, 5), set.count(5, 50), set.checkValid()]) {
-      expect(isPromise(r)).toBe(false);
-    }
-  });
-
-  it('checkValid walks a restored tree asynchronously', async () => {
-    const { restored } = stored('async');
-    const r = restored.checkValid();
-    expect(isPromise(r)).toBe(true);
-    await r;
-  });
-});
-
-describe('versions over storage', () => {
-  it('share structure: a new version writes only its paths and the old one reads the same', async () => {
-    const storage = new CountingNodeStorage<number>('sync');
-    const bf = 8;
-    const v1 = persistentSet.fromSorted(range(5000, 2), numCmp, { branchingFactor: bf });
-    const root1 = sync(v1.flush(storage));
-    storage.mode = 'async';
-    const r1 = persistentSet.restore(root1, numCmp, storage, v1.meta());
-
-    const t = r1.transient();
-    const rnd = seededRandom(11);
-    const oracle = new Set(range(5000, 2));
-    for (let i = 0; i < 300; i++) {
-      const k = rnd.int(10_000);
-      const adding = rnd.next() < 0.5;
-      const r = adding ? t.add(k) : t.remove(k);
-      expect(await r).toBe(adding ? !oracle.has(k) : oracle.has(k));
-      if (adding) oracle.add(k);
-      else oracle.delete(k);
-    }
-    const v2 = t.persistent();
-    storage.resetCounts();
-    const root2 = sync(v2.flush(storage));
-    const total = levelSizes(5000, bf).reduce((a, b) => a + b, 0);
-    expect(storage.stores).toBeGreaterThan(0);
-    expect(storage.stores).toBeLessThan(total); // untouched subtrees are shared, not rewritten
-    const expected2 = [...oracle].sort(numCmp);
-    expect(await v2.slice(undefined, undefined)).toEqual(expected2);
-    await v2.checkValid();
-
-    const r2 = persistentSet.restore(root2, numCmp, storage, v2.meta());
-    expect(await r2.slice(undefined, undefined)).toEqual(expected2);
-    await r2.checkValid();
-    // The old version, in memory and restored, is untouched.
-    expect(sync(v1.slice(undefined, undefined))).toEqual(range(5000, 2));
-    expect(await r1.slice(undefined, undefined)).toEqual(range(5000, 2));
-    await r1.checkValid();
-  });
-
-  it('a restored tree does not keep the nodes it read', async () => {
-    const storage = new CountingNodeStorage<number>('sync');
-    const set = persistentSet.fromSorted(range(1000), numCmp, { branchingFactor: 4 });
-    const restored = persistentSet.restore(sync(set.flush(storage)), numCmp, storage, set.meta());
-    storage.mode = 'async';
-    await restored.slice(undefined, undefined);
-    storage.resetCounts();
-    await restored.has(500);
-    expect(storage.nodesLoaded).toBeGreaterThan(0); // loaded again: the cache is the storage's job
-  });
-});
-
-describe('transients over unloaded nodes', () => {
-  function setup(): { storage: CountingNodeStorage<number>; restored: SortedSet<number> } {
-    const storage = new CountingNodeStorage<number>('sync');
-    const set = persistentSet.fromSorted(range(500, 2), numCmp, { branchingFactor: 4 });
-    const root = sync(set.flush(storage));
-    storage.mode = 'async';
-    return { storage, restored: persistentSet.restore(root, numCmp, storage, set.meta()) };
-  }
-
-  it('queues operations issued without awaiting and applies them in order', async () => {
-    const { restored } = setup();
-    const t = restored.transient();
-    const results = [t.add(1), t.add(1), t.remove(2), t.remove(2), t.add(3), t.remove(998)];
-    expect(results.every(isPromise)).toBe(true);
-    expect(await Promise.all(results)).toEqual([true, false, true, false, true, true]);
-    const v = t.persistent();
-    expect(v.size).toBe(500 + 2 - 2);
-    await v.checkValid();
-    expect(await v.slice(0, 6)).toEqual([0, 1, 3, 4, 6]);
-  });
-
-  it('a failed load rejects the operation and leaves the transient unchanged', async () => {
-    const { storage, restored } = setup();
-    // Make the leaf holding 600 (and its siblings) unreachable.
-    const leafOf600 = [...storage.nodes.entries()].find(([, n]) => n.kind === 'leaf' && (n.keys as number[]).includes(600));
-    expect(leafOf600).toBeDefined();
-    storage.failing.add((leafOf600 as [NodeAddress, StoredNode<number>])[0]);
-    const t = restored.transient();
-    expect(await t.add(1)).toBe(true);
-    await expectCode(t.add(601), 'store/missing-node');
-    await expectCode(t.remove(600), 'store/missing-node');
-    expect(t.size).toBe(501);
-    storage.failing.clear();
-    expect(await t.add(601)).toBe(true);
-    const v = t.persistent();
-    await v.checkValid();
-    expect(await v.slice(598, 602)).toEqual([598, 600, 601, 602]);
-  });
-
-  it('removals that borrow and merge across unloaded siblings match the oracle', async () => {
-    const rnd = seededRandom(23);
-    const storage = new CountingNodeStorage<number>('sync');
-    let set: SortedSet<number> = persistentSet.fromSorted(range(400), numCmp, { branchingFactor: 4 });
-    const oracle = new Set(range(400));
-    const order = rnd.shuffle(range(400)).slice(0, 360);
-    for (let i = 0; i < order.length; i += 12) {
-      // Flush and restore before each batch, so every sibling a removal needs is unloaded.
-      storage.mode = 'sync';
-      const root = sync(set.flush(storage));
-      storage.mode = 'async';
-      const t = persistentSet.restore(root, numCmp, storage, set.meta()).transient();
-      storage.resetCounts();
-      for (const k of order.slice(i, i + 12)) {
-        expect(await t.remove(k)).toBe(true);
-        oracle.delete(k);
-      }
-      set = t.persistent();
-      await set.checkValid();
-      expect(await set.slice(undefined, undefined)).toEqual([...oracle].sort(numCmp));
-    }
-    expect(set.size).toBe(40);
-  });
-
-  it('persistent() refuses while an operation is in flight, and the transient dies after it', async () => {
-    const { restored } = setup();
-    const t = restored.transient();
-    const pending = t.add(7);
-    await expectCode(() => t.persistent(), 'index/invalid');
-    await pending;
-    t.persistent();
-    await expectCode(() => t.add(9), 'index/invalid');
-  });
-});
-
-describe('invalid input and corrupt trees', () => {
+describe('persistent-set checkValid', () => {
   function restoreFrom(nodes: Record<string, StoredNode<number>>, root: string, size: number): SortedSet<number> {
     const storage = new CountingNodeStorage<number>('sync');
     for (const [a, node] of Object.entries(nodes)) storage.nodes.set(a as NodeAddress, node);
@@ -328,30 +67,13 @@ describe('invalid input and corrupt trees', () => {
     { name: 'size differs from meta', nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 9 },
   ];
   for (const c of corrupt) {
-    it(`checkValid reports index/invalid: ${c.name}`, async () => {
+    it(`reports index/invalid: ${c.name}`, async () => {
       await expectCode(() => restoreFrom(c.nodes, 'r', c.size).checkValid(), 'index/invalid');
     });
   }
 
-  it('checkValid accepts the well-formed version of the same tree', () => {
+  it('accepts the well-formed version of the same tree', () => {
     const nodes = { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } as StoredNode<number> };
     sync(restoreFrom(nodes, 'r', 5).checkValid());
-  });
-
-  it('a malformed stored node is store/corrupt', async () => {
-    const bad = { r: { kind: 'twig', keys: [] } as unknown as StoredNode<number> };
-    await expectCode(() => restoreFrom(bad, 'r', 0).has(1), 'store/corrupt');
-  });
-
-  it('fromSorted rejects unsorted or duplicate keys, naming the position', async () => {
-    await expectCode(() => persistentSet.fromSorted([1, 2, 2, 3], numCmp), 'index/invalid');
-    expect(() => persistentSet.fromSorted([1, 3, 2], numCmp)).toThrow(/key 2 \(2\)/);
-  });
-
-  it('rejects branching factors outside 4..65536', async () => {
-    for (const bad of [0, 3, 2.5, 100_000, Number.NaN]) {
-      await expectCode(() => persistentSet.empty(numCmp, { branchingFactor: bad }), 'config/invalid');
-    }
-    expect(persistentSet.empty(numCmp).meta().branchingFactor).toBe(512);
   });
 });

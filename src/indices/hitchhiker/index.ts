@@ -1,0 +1,123 @@
+// 'hitchhiker-tree': a write-optimised persistent sorted set (Datahike's second index).
+//
+// A B+-tree whose branches buffer pending insertions and removals (node.ts): a write lands in
+// the root's buffer, and buffers are carried down a level only when full (write.ts), so a small
+// durable transaction rewrites the root of each index instead of a whole root-to-leaf path.
+// Reads merge the messages met on the way down with the leaves (read.ts), so answers are exactly
+// the persistent set's. Values are immutable, edits go through `transient()`, flushes write only
+// dirty nodes, and stored nodes load lazily through NodeStorage, as for the persistent set.
+
+import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { checkBranchingFactor, checkSortedDistinct, chunks } from '../node-kit.js';
+import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
+import { checkTree } from './check.js';
+import { Branch, Leaf, nodeSize, type Node, type Ref } from './node.js';
+import { count, has, scan } from './read.js';
+import { Transient } from './write.js';
+
+export const DEFAULT_HITCHHIKER_BRANCHING_FACTOR = 512;
+
+export class HitchhikerSet<K> implements SortedSet<K> {
+  readonly size: number;
+  readonly branchingFactor: number;
+  private readonly root: Ref<K>;
+  private readonly cmp: Comparator<K>;
+  private readonly storage: NodeStorage<K> | undefined;
+
+  constructor(root: Ref<K>, size: number, cmp: Comparator<K>, branchingFactor: number, storage: NodeStorage<K> | undefined) {
+    this.root = root;
+    this.size = size;
+    this.cmp = cmp;
+    this.branchingFactor = branchingFactor;
+    this.storage = storage;
+  }
+
+  slice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
+    return scan(this.root, { from, to, cmp, limit: Infinity }, this.cmp, this.storage);
+  }
+
+  rslice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
+    const keys = this.slice(from, to, cmp);
+    return isPromise(keys) ? keys.then((ks) => ks.reverse()) : keys.reverse();
+  }
+
+  seek(from: K, limit = Infinity, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
+    return scan(this.root, { from, to: undefined, cmp, limit }, this.cmp, this.storage);
+  }
+
+  count(from?: K, to?: K, cmp: Comparator<K> = this.cmp): MaybePromise<number> {
+    if (from === undefined && to === undefined) return this.size;
+    return count(this.root, from, to, cmp, this.storage);
+  }
+
+  has(key: K): MaybePromise<boolean> {
+    return has(this.root, key, this.cmp, this.storage);
+  }
+
+  transient(): TransientSet<K> {
+    const shape = { cmp: this.cmp, bf: this.branchingFactor, storage: this.storage };
+    return new Transient(this.root, this.size, shape, (root, size) =>
+      root === this.root ? this : new HitchhikerSet(root, size, this.cmp, this.branchingFactor, this.storage),
+    );
+  }
+
+  flush(storage: NodeStorage<K>): MaybePromise<NodeAddress> {
+    return flushRef(this.root, storage);
+  }
+
+  checkValid(): MaybePromise<void> {
+    return checkTree(this.root, this.size, this.cmp, this.branchingFactor, this.storage);
+  }
+
+  meta(): IndexMeta {
+    return { size: this.size, branchingFactor: this.branchingFactor };
+  }
+}
+
+/** Store every dirty node, children first; buffers go with their branch. */
+function flushRef<K>(ref: Ref<K>, storage: NodeStorage<K>): NodeAddress {
+  if (typeof ref === 'string') return ref;
+  if (ref.address !== undefined) return ref.address;
+  const node = ref;
+  if (node.kind === 'leaf') {
+    node.address = storage.store({ kind: 'leaf', keys: node.keys });
+  } else {
+    const children = node.children.map((c) => flushRef(c, storage));
+    const buffer = node.adds.length + node.removes.length > 0 ? { adds: node.adds, removes: node.removes } : {};
+    node.address = storage.store({ kind: 'branch', level: node.level, keys: node.keys, children, counts: node.counts, ...buffer });
+  }
+  return node.address;
+}
+
+/** Leaves packed as full as allowed, levels built bottom-up, buffers empty. */
+function buildSorted<K>(keys: readonly K[], cmp: Comparator<K>, bf: number): Node<K> {
+  checkSortedDistinct(keys, cmp);
+  let level: Node<K>[] = chunks(keys.length, bf).map(([a, b]) => new Leaf(keys.slice(a, b)));
+  if (level.length === 0) return new Leaf<K>([]);
+  for (let height = 1; level.length > 1; height++) {
+    const below = level;
+    level = chunks(below.length, bf).map(([a, b]) => {
+      const children = below.slice(a, b);
+      return new Branch(height, children.map((c) => c.keys[c.keys.length - 1] as K), children, children.map(nodeSize), [], [], null);
+    });
+  }
+  return level[0] as Node<K>;
+}
+
+type Opts<K> = { branchingFactor?: number; storage?: NodeStorage<K> } | undefined;
+
+export const hitchhikerTree: IndexFactory = {
+  empty<K>(cmp: Comparator<K>, opts?: Opts<K>): SortedSet<K> {
+    const bf = checkBranchingFactor(opts?.branchingFactor ?? DEFAULT_HITCHHIKER_BRANCHING_FACTOR);
+    return new HitchhikerSet<K>(new Leaf<K>([]), 0, cmp, bf, opts?.storage);
+  },
+
+  fromSorted<K>(keys: readonly K[], cmp: Comparator<K>, opts?: Opts<K>): SortedSet<K> {
+    const bf = checkBranchingFactor(opts?.branchingFactor ?? DEFAULT_HITCHHIKER_BRANCHING_FACTOR);
+    return new HitchhikerSet(buildSorted(keys, cmp, bf), keys.length, cmp, bf, opts?.storage);
+  },
+
+  restore<K>(address: NodeAddress, cmp: Comparator<K>, storage: NodeStorage<K>, meta: IndexMeta): SortedSet<K> {
+    return new HitchhikerSet<K>(address, meta.size, cmp, checkBranchingFactor(meta.branchingFactor), storage);
+  },
+};

@@ -1,0 +1,214 @@
+// Reads of the hitchhiker tree: membership, range scans and counts, merging the buffered
+// messages met on the way down with what the leaves hold (see node.ts for why the highest
+// message on a key's path decides it).
+//
+// Like the persistent set, a read runs synchronously while its nodes are in memory or cached,
+// and turns into a Promise at the first node it must fetch. A range scan walks level by level
+// and resolves each level's overlapping children with one `loadMany`.
+
+import { all, andThen, isPromise, type MaybePromise } from '../../util/maybe.js';
+import { lowerBound, upperBound } from '../node-kit.js';
+import type { Comparator, NodeStorage } from '../types.js';
+import { resolve, resolveAll, route, type Branch, type Node, type Ref } from './node.js';
+
+/** Whether `key` is in the tree: the first buffered message on its path decides, else the leaf. */
+export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<boolean> {
+  let r = ref;
+  for (;;) {
+    const n = resolve(r, storage);
+    if (isPromise(n)) return n.then((node) => has(node, key, cmp, storage));
+    if (n.kind === 'leaf') {
+      const i = lowerBound(n.keys, key, cmp);
+      return i < n.keys.length && cmp(n.keys[i] as K, key) === 0;
+    }
+    if (contains(n.adds, key, cmp)) return true;
+    if (contains(n.removes, key, cmp)) return false;
+    r = n.children[route(n.keys, key, cmp)] as Ref<K>;
+  }
+}
+
+function contains<K>(keys: readonly K[], key: K, cmp: Comparator<K>): boolean {
+  const i = lowerBound(keys, key, cmp);
+  return i < keys.length && cmp(keys[i] as K, key) === 0;
+}
+
+/** Bounds of a scan; `undefined` = open end. `limit` caps the number of keys (Infinity = none). */
+export interface Range<K> {
+  readonly from: K | undefined;
+  readonly to: K | undefined;
+  readonly cmp: Comparator<K>;
+  readonly limit: number;
+}
+
+/** A buffered message met by a scan; a higher level is newer. */
+interface Msg<K> {
+  readonly key: K;
+  readonly add: boolean;
+  readonly level: number;
+}
+
+/** A node to visit with the inclusive upper bound of its keys (undefined: unbounded). */
+interface Visit<K> {
+  readonly ref: Ref<K>;
+  readonly bound: K | undefined;
+}
+
+/** Scan state across levels: messages collected so far and the key past which results are incomplete. */
+interface ScanState<K> {
+  readonly msgs: Msg<K>[];
+  removes: number;
+  cut: K | undefined;
+  /** Count the first chosen child as holding a key in range (true unless its separator is loose). */
+  readonly optimistic: boolean;
+}
+
+/** What a limited scan found, and whether it may have stopped short of the limit too early. */
+interface Found<K> {
+  readonly keys: K[];
+  readonly short: boolean;
+}
+
+/**
+ * Keys within the range, ascending, in one array. A limited scan first assumes the first child it
+ * picks holds a key in range (so a point seek reads one node per level); a separator left loose by
+ * removals can make that wrong, which shows as a short answer, and the scan then runs again
+ * without the assumption.
+ */
+export function scan<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
+  if (range.limit <= 0) return [];
+  const attempt = (optimistic: boolean): MaybePromise<Found<K>> =>
+    scanLevel([{ ref: root, bound: undefined }], range, treeCmp, { msgs: [], removes: 0, cut: undefined, optimistic }, storage);
+  return andThen(attempt(range.limit !== Infinity), (found) => (found.short ? andThen(attempt(false), (f) => f.keys) : found.keys));
+}
+
+function scanLevel<K>(visits: Visit<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>, storage: NodeStorage<K> | undefined): MaybePromise<Found<K>> {
+  for (;;) {
+    const resolved = resolveAll(visits.map((v) => v.ref), storage);
+    if (isPromise(resolved)) {
+      const at = visits;
+      return resolved.then((nodes) => scanLevel(nodes.map((ref, i) => ({ ref, bound: at[i]!.bound })), range, treeCmp, state, storage));
+    }
+    if (resolved.length === 0) return { keys: [], short: false };
+    if (resolved[0]!.kind === 'leaf') return finish(resolved, range, treeCmp, state);
+    visits = overlapping(resolved as Branch<K>[], visits, range, treeCmp, state);
+  }
+}
+
+/**
+ * Collect each node's messages in range and choose its children that may hold keys in range,
+ * in order. With a limit, stop once the chosen children surely hold enough keys even if every
+ * remove message met so far deletes one of them, and remember the bound of the last chosen
+ * child: keys beyond it were not visited.
+ */
+function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Visit<K>[] {
+  const { from, to, cmp, limit } = range;
+  const out: Visit<K>[] = [];
+  let atLeast = 0;
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]!;
+    collect(node.adds, true, node.level, range, state);
+    collect(node.removes, false, node.level, range, state);
+    const keys = node.keys;
+    const last = keys.length - 1;
+    const nodeBound = visits[n]!.bound;
+    for (let i = 0; i <= last; i++) {
+      if (from !== undefined && i < last && cmp(keys[i] as K, from) < 0) continue; // wholly below the range
+      if (to !== undefined && i > 0 && cmp(keys[i - 1] as K, to) > 0) break; // wholly above it
+      const bound = i < last ? (keys[i] as K) : nodeBound;
+      out.push({ ref: node.children[i] as Ref<K>, bound });
+      if (out.length > 1) atLeast += node.counts[i] as number;
+      else if (state.optimistic) atLeast += 1;
+      if (limit !== Infinity && atLeast >= limit + state.removes) {
+        if (bound !== undefined && (state.cut === undefined || treeCmp(bound, state.cut) < 0)) state.cut = bound;
+        return out;
+      }
+    }
+  }
+  return out;
+}
+
+function collect<K>(keys: readonly K[], add: boolean, level: number, range: Range<K>, state: ScanState<K>): void {
+  const { from, to, cmp } = range;
+  const start = from === undefined ? 0 : lowerBound(keys, from, cmp);
+  const end = to === undefined ? keys.length : upperBound(keys, to, cmp, start);
+  for (let i = start; i < end; i++) state.msgs.push({ key: keys[i] as K, add, level });
+  if (!add) state.removes += end - start;
+}
+
+/** Merge the leaves' keys in range with the deciding message of each key, then apply cut and limit. */
+function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Found<K> {
+  const { from, to, cmp, limit } = range;
+  const found: K[] = [];
+  for (let n = 0; n < leaves.length; n++) {
+    const keys = leaves[n]!.keys;
+    const start = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
+    const end = n === leaves.length - 1 && to !== undefined ? upperBound(keys, to, cmp, start) : keys.length;
+    for (let i = start; i < end; i++) found.push(keys[i] as K);
+  }
+  const msgs = state.msgs;
+  let out = found;
+  if (msgs.length > 0) {
+    msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
+    out = [];
+    let m = 0;
+    let f = 0;
+    while (m < msgs.length || f < found.length) {
+      const msg = msgs[m];
+      const c = msg === undefined ? 1 : f === found.length ? -1 : treeCmp(msg.key, found[f] as K);
+      if (c > 0) {
+        out.push(found[f++] as K);
+        continue;
+      }
+      // The first (highest) message on this key decides; older ones below it are skipped.
+      if (msg!.add) out.push(msg!.key);
+      if (c === 0) f++;
+      m++;
+      while (m < msgs.length && treeCmp(msgs[m]!.key, msg!.key) === 0) m++;
+    }
+  }
+  const cut = state.cut;
+  if (cut !== undefined) {
+    let end = out.length;
+    while (end > 0 && treeCmp(out[end - 1] as K, cut) > 0) end--;
+    out.length = end;
+    if (end < limit && state.optimistic) return { keys: out, short: true };
+  }
+  if (out.length > limit) out.length = limit;
+  return { keys: out, short: false };
+}
+
+/** Number of keys in [from, to] under cmp: subtree counts for children wholly inside, two paths down. */
+export function count<K>(root: Ref<K>, from: K | undefined, to: K | undefined, cmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<number> {
+  return countRef(root, from, to, cmp, storage, undefined, undefined);
+}
+
+function countRef<K>(ref: Ref<K>, from: K | undefined, to: K | undefined, cmp: Comparator<K>, storage: NodeStorage<K> | undefined, lower: K | undefined, upper: K | undefined): MaybePromise<number> {
+  return andThen(resolve(ref, storage), (node) => {
+    if (node.kind === 'leaf') {
+      const start = from === undefined ? 0 : lowerBound(node.keys, from, cmp);
+      const end = to === undefined ? node.keys.length : upperBound(node.keys, to, cmp, start);
+      return Math.max(0, end - start);
+    }
+    let total = inRange(node.adds, from, to, cmp) - inRange(node.removes, from, to, cmp);
+    const partial: MaybePromise<number>[] = [];
+    const keys = node.keys;
+    const last = keys.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const lo = i > 0 ? (keys[i - 1] as K) : lower; // keys in child i are > lo
+      const hi = i < last ? (keys[i] as K) : upper; // and <= hi
+      if (from !== undefined && hi !== undefined && cmp(hi, from) < 0) continue;
+      if (to !== undefined && lo !== undefined && cmp(lo, to) > 0) break;
+      const fromInside = from === undefined || (lo !== undefined && cmp(lo, from) >= 0);
+      const toInside = to === undefined || (hi !== undefined && cmp(hi, to) <= 0);
+      if (fromInside && toInside) total += node.counts[i] as number;
+      else partial.push(countRef(node.children[i] as Ref<K>, from, to, cmp, storage, lo, hi));
+    }
+    return andThen(all(partial), (counts) => counts.reduce((a, b) => a + b, total));
+  });
+}
+
+function inRange<K>(keys: readonly K[], from: K | undefined, to: K | undefined, cmp: Comparator<K>): number {
+  const start = from === undefined ? 0 : lowerBound(keys, from, cmp);
+  const end = to === undefined ? keys.length : upperBound(keys, to, cmp, start);
+  return Math.max(0, end - start);
+}
