@@ -74,6 +74,11 @@ export interface ConnectOptions {
    * (default true: every connect of one database in this process shares one connection).
    */
   readonly shared?: boolean;
+  /**
+   * Most datoms the transaction tail holds before it is folded into the index trees (default:
+   * the branching factor). 0 writes the trees on every commit, as Datahike does.
+   */
+  readonly tailDatoms?: number;
 }
 
 /** A connection as users see it: the config, plus the internals the API functions use. */
@@ -141,6 +146,10 @@ export async function databaseExists(config: Config): Promise<boolean> {
 
 export async function connect(config: Config, options: ConnectOptions = {}): Promise<Connection> {
   const c = resolveConfig(config);
+  const tail = options.tailDatoms;
+  if (tail !== undefined && !(Number.isSafeInteger(tail) && tail >= 0)) {
+    throw new CairnError('config/invalid', `tailDatoms must be a non-negative integer, got ${show(tail)}`, { tailDatoms: show(tail) });
+  }
   const key = storeKey(c);
   if (options.shared === false) return handle(c, await openConn(c, key, options));
   const live = open.get(key);
@@ -171,7 +180,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
     const factory = getIndex(restored.persisted.commit.config.index);
     const conn = new Conn({
       key, opened, nodes, factory, db: restored.db, persisted: restored.persisted,
-      foldAt: restored.persisted.commit.config.branchingFactor,
+      foldAt: options.tailDatoms ?? restored.persisted.commit.config.branchingFactor,
       ...(options.coordinator ? { coordinator: options.coordinator } : {}),
     });
     if (options.shared !== false) open.set(key, conn);

@@ -21,7 +21,7 @@ interface Workload {
 const FOLLOWS_RULES_CAIRN = '[[(follows ?x ?y) [?x :follows ?y]] [(follows ?x ?y) [?x :follows ?t] (follows ?t ?y)]]';
 const FOLLOWS_RULES_DS = '[[(follows ?x ?y) [?x "follows" ?y]] [(follows ?x ?y) [?x "follows" ?t] (follows ?t ?y)]]';
 
-const WORKLOADS: readonly Workload[] = [
+export const WORKLOADS: readonly Workload[] = [
   { name: 'q1', cairn: '[:find ?e :where [?e :name "Ivan"]]', ds: '[:find ?e :where [?e "name" "Ivan"]]', target: 3 },
   { name: 'q2', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a]]', target: 3 },
   { name: 'q2 swapped clauses', cairn: '[:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]]', ds: '[:find ?e ?a :where [?e "age" ?a] [?e "name" "Ivan"]]', target: 10 },

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { printTable, type Comparison } from '../harness.js';
 import { loadBenchmarks } from './load.js';
 import { queryBenchmarks } from './queries.js';
+import { INDEXES, indexBenchmark, printIndexes, type IndexFigures } from './indexes.js';
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
 
 const only = process.argv.slice(2);
@@ -27,7 +28,16 @@ if (only.length === 0 || only.includes('storage')) {
   printStorage(storage);
 }
 
+let indexes: IndexFigures[] | undefined;
+if (only.length === 0 || only.includes('indexes')) {
+  indexes = [];
+  // With the default tail, and with none (every commit writes the trees): 2,000 transactions.
+  for (const index of INDEXES) indexes.push(await indexBenchmark(index));
+  for (const index of INDEXES) indexes.push(await indexBenchmark(index, 200_000, 2_000, 0));
+  printIndexes(indexes);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

@@ -8,13 +8,16 @@ export interface IoCounts {
   readCalls: number;
   recordsWritten: number;
   bytesWritten: number;
+  /** Index nodes (`n:` keys) among the records written, and their bytes. */
+  nodesWritten: number;
+  nodeBytesWritten: number;
   batches: number;
   lastBatchKeys: string[];
   keysRead: string[];
 }
 
 export function newCounts(): IoCounts {
-  return { recordsRead: 0, readCalls: 0, recordsWritten: 0, bytesWritten: 0, batches: 0, lastBatchKeys: [], keysRead: [] };
+  return { recordsRead: 0, readCalls: 0, recordsWritten: 0, bytesWritten: 0, nodesWritten: 0, nodeBytesWritten: 0, batches: 0, lastBatchKeys: [], keysRead: [] };
 }
 
 export function countingBackend(inner: Backend, counts: IoCounts): Backend {
@@ -36,7 +39,13 @@ export function countingBackend(inner: Backend, counts: IoCounts): Backend {
       counts.batches++;
       counts.recordsWritten += entries.length;
       counts.lastBatchKeys = entries.map(([k]) => k);
-      for (const [, v] of entries) counts.bytesWritten += v.length;
+      for (const [k, v] of entries) {
+        counts.bytesWritten += v.length;
+        if (k.startsWith('n:')) {
+          counts.nodesWritten++;
+          counts.nodeBytesWritten += v.length;
+        }
+      }
     },
     deleteMany: (keys) => s.deleteMany(keys),
     keys: () => s.keys(),
