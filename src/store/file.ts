@@ -21,9 +21,9 @@ import { FORMAT_VERSION } from './codec.js';
 import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names.js';
 import { withDirLock } from './file-lock.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard.js';
+import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
-import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from './types.js';
 
 const MARKER = 'cairn-store.json';
 const WRITE_PARALLELISM = 8;
@@ -220,13 +220,27 @@ class FileStore implements Store {
     });
   }
 
-  async deleteMany(keys: readonly string[]): Promise<void> {
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#delete(keys, undefined);
+  }
+
+  /** GC's fence: under the same lock as putBatch, so the check and the deletes are one step. */
+  deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
+    return this.#delete(keys, cas);
+  }
+
+  async #delete(keys: readonly string[], cas: CasGuard | undefined): Promise<void> {
     this.#check();
     checkKeys(keys);
+    if (cas !== undefined) checkCas(cas);
     const { dir } = this.#l;
     await withDirLock(dir, join(dir, 'lock'), async () => {
       this.#check();
       try {
+        if (cas !== undefined) {
+          const current = isRefKey(cas.key) ? (await this.#readRefs()).get(cas.key) : await readIfExists(this.#nodePath(cas.key));
+          if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
+        }
         const refKeys = keys.filter(isRefKey);
         if (refKeys.length > 0) {
           const refs = await this.#readRefs();
