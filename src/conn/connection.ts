@@ -115,6 +115,7 @@ export class Conn {
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      let stale = false;
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
@@ -122,9 +123,15 @@ export class Conn {
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
         } catch (e) {
+          if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
+            stale = true;
+            break;
+          }
           p.reject(e);
+          batch = batch.filter((q) => q !== p);
         }
       }
+      if (stale) continue; // rebase: reload the head and re-apply the whole batch
       if (ok.length === 0) return;
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
@@ -132,7 +139,7 @@ export class Conn {
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
-        if (isCairnError(e, 'store/conflict') && attempt < MAX_REBASES) {
+        if ((isCairnError(e, 'store/conflict') || (await this.#collectedUnderUs(e))) && attempt < MAX_REBASES) {
           batch = ok.map(({ p }) => p);
           continue; // rebase: reload the head and re-apply
         }
@@ -148,6 +155,17 @@ export class Conn {
       }
       return;
     }
+  }
+
+  /**
+   * True when `e` is a node missing because this connection's Db is behind the head and GC
+   * (in another connection or process) collected what only that older Db reached: a rebase on
+   * the current head fixes it. A node missing while we are on the head is real damage.
+   */
+  async #collectedUnderUs(e: unknown): Promise<boolean> {
+    if (!isCairnError(e, 'store/missing-node')) return false;
+    const head = await readHead(this.opened.store).catch(() => undefined);
+    return head !== undefined && !sameBytes(head, this.#persisted.headBytes);
   }
 
   /** Re-read the head; if another writer moved it, install its Db and tell the listeners. */
@@ -168,7 +186,7 @@ export class Conn {
   async #reload(): Promise<void> {
     const before = this.#db;
     const known = this.#persisted.commit.id;
-    const { db, persisted } = await restore(this.opened.store, this.opened.codec, this.nodes, this.factory);
+    const { db, persisted } = await this.#restoreHead();
     const missed = await this.#commitsSince(persisted.commit, known);
     this.#db = db;
     this.#persisted = persisted;
@@ -176,6 +194,17 @@ export class Conn {
       for (const r of c.reports ?? []) {
         const txData = r.segment === null ? [] : decodeSegment(this.opened.codec, r.segment).map(fromEntry);
         this.#fire({ dbBefore: before, dbAfter: db, txData, tempids: r.tempids, txMeta: r.txMeta });
+      }
+    }
+  }
+
+  /** restore(), again if GC collected the head it read while it was moving on (bounded). */
+  async #restoreHead(): ReturnType<typeof restore> {
+    for (let i = 0; ; i++) {
+      try {
+        return await restore(this.opened.store, this.opened.codec, this.nodes, this.factory);
+      } catch (e) {
+        if (i >= MAX_REBASES || !isCairnError(e, 'store/missing-node')) throw e;
       }
     }
   }

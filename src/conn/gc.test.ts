@@ -115,6 +115,18 @@ describe('gcStorage beside a writer on another connection', () => {
     await release(gcConn);
   });
 
+  it('a writer whose Db GC collected under it (behind the head) rebases instead of failing', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    const behind = await connect(cfg, { shared: false }); // nothing cached: reads nodes on demand
+    await transact(writer, items(500, 20)); // folds: new trees
+    await gcStorage(gcConn); // the trees `behind` still points at are gone
+    // An upsert looks the value up in the old trees first.
+    const r = await transact(behind, [{ 'item/n': 5 }, { 'item/n': 7000 }]);
+    expect(r.txData.filter((d) => d.a === 'item/n').map((d) => d.v)).toEqual([7000]);
+    expect((await freshRead(cfg)).length).toBe(121);
+    for (const c of [behind, writer, gcConn]) await release(c);
+  });
+
   it('refuses with store/unsupported on a backend without deleteManyIf, deleting nothing', async () => {
     const { cfg, gcConn, writer } = await setup('gc-unfenced');
     const before = await numbers(writer);
