@@ -20,6 +20,13 @@ import type { StoreNodeStorage } from './node-storage.js';
 
 export type Listener = (report: TxReport) => void;
 
+/** Told about every durable commit (the automatic GC, ./auto-gc.ts). */
+export interface CommitObserver {
+  committed(bytesWritten: number): void;
+  /** Settles once nothing it started in the background is running. */
+  idle(): Promise<void>;
+}
+
 interface Pending {
   readonly input: TransactInput;
   readonly resolve: (r: TxReport) => void;
@@ -49,6 +56,7 @@ export class Conn {
   readonly coordinator: Coordinator;
   refCount = 1;
   released = false;
+  observer: CommitObserver | null = null;
   #db: DbValue;
   #persisted: Persisted;
   #queue: Pending[] = [];
@@ -149,6 +157,11 @@ export class Conn {
       this.#db = result.db;
       this.#persisted = result.persisted;
       this.coordinator.announce({ basisT: result.db.basisT, head: result.persisted.commit.id });
+      if (this.observer !== null) {
+        let bytes = 0;
+        for (const [, v] of result.entries) bytes += v.length;
+        this.observer.committed(bytes);
+      }
       for (const { p, report } of ok) {
         p.resolve(report);
         this.#fire(report);
@@ -241,6 +254,7 @@ export class Conn {
   async close(): Promise<void> {
     await this.settled();
     this.released = true;
+    await this.observer?.idle();
     this.#unsubscribe();
     this.coordinator.close();
     this.listeners.clear();

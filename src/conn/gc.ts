@@ -34,8 +34,14 @@ function fencedDelete(conn: Conn): NonNullable<Store['deleteManyIf']> {
 }
 
 export async function collectGarbage(conn: Conn, removeBefore?: Date): Promise<GcResult> {
-  const deleteIf = fencedDelete(conn);
+  fencedDelete(conn);
   await conn.settled();
+  return sweepStorage(conn, removeBefore);
+}
+
+/** collectGarbage without waiting for queued transactions first (the background GC's form). */
+export async function sweepStorage(conn: Conn, removeBefore?: Date): Promise<GcResult> {
+  const deleteIf = fencedDelete(conn);
   return conn.coordinator.withWriteLock(async () => {
     await conn.reloadIfMoved(); // inside the lock already: refresh() would wait for itself
     const marker = new Marker(conn, removeBefore?.getTime() ?? Infinity);
@@ -55,7 +61,9 @@ export async function collectGarbage(conn: Conn, removeBefore?: Date): Promise<G
     let head = await mark();
     const garbage = (await conn.opened.store.keys()).filter((k) => COLLECTED.test(k) && !marker.live.has(k));
     const deletedKeys: string[] = [];
-    for (let i = 0; i < garbage.length; ) {
+    // At least one sweep call, even with nothing to delete: backends clean up there too (the
+    // file backend removes the temp files of killed writers).
+    for (let i = 0; i === 0 || i < garbage.length; ) {
       const batch = garbage.slice(i, i + SWEEP_BATCH).filter((k) => !marker.live.has(k));
       try {
         if (head === undefined) break; // no head: nothing can be proven garbage

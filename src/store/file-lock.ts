@@ -112,10 +112,16 @@ function isStale(token: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return thread === undefined || Number(thread) === threadId;
+  return !pidAlive(pid);
+}
+
+/** Whether process `pid` exists (this process counts as alive). */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return false;
+    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'EPERM';
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

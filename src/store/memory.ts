@@ -9,7 +9,7 @@
 
 import { CairnError, show } from '../util/errors.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError, exactCopy } from './guard.js';
-import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from './types.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 
 interface MemoryState {
   readonly data: Map<string, Uint8Array>;
@@ -73,6 +73,12 @@ class MemoryStore implements Store {
 
   async keys(): Promise<string[]> {
     return [...this.#open().keys()];
+  }
+
+  async size(): Promise<StoreSize> {
+    let bytes = 0;
+    for (const [k, v] of this.#open()) bytes += k.length * 2 + v.length;
+    return { keys: this.#state.data.size, bytes };
   }
 
   async close(): Promise<void> {

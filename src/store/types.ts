@@ -58,7 +58,15 @@ export interface Store {
    */
   deleteManyIf?(keys: readonly string[], cas: CasGuard): Promise<void>;
   keys(): Promise<string[]>;
+  /** Optional: how big the store is (bytes: what it occupies, at least the sum of its values). */
+  size?(): Promise<StoreSize>;
   close(): Promise<void>;
+}
+
+/** What `Store.size()` reports (and `storeSize(conn)` / the client's `storageInfo(conn)`). */
+export interface StoreSize {
+  readonly keys: number;
+  readonly bytes: number;
 }
 
 /**
