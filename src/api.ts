@@ -10,7 +10,7 @@ import { getIndex, registerIndex as registerIndexImpl } from './indices/registry
 import type { IndexFactory } from './indices/types.js';
 import { pull as pullImpl, pullMany as pullManyImpl, entity as entityImpl } from './pull/index.js';
 import { q as qImpl } from './query/index.js';
-import type { Backend } from './store/types.js';
+import type { Backend, StoreSize } from './store/types.js';
 import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
 import { defaultRegistry } from './store/index.js';
@@ -19,6 +19,8 @@ import { initialRecords, restore, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
+import { measureStore } from './conn/size.js';
+import { autoGc, checkGcPolicy, type GcPolicy } from './conn/auto-gc.js';
 
 export const DEFAULT_BRANCHING_FACTOR = 512;
 
@@ -30,6 +32,7 @@ interface ResolvedConfig {
   readonly initialTx?: Config['initialTx'];
   readonly name?: string;
   readonly branchingFactor: number;
+  readonly gc?: GcPolicy;
 }
 
 function randomId(): string {
@@ -53,6 +56,7 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
     store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf,
     ...(c.initialTx !== undefined ? { initialTx: c.initialTx } : {}),
     ...(c.name !== undefined ? { name: c.name } : {}),
+    ...(c.gc !== undefined && c.gc !== false ? { gc: checkGcPolicy(c.gc)! } : {}),
   };
 }
 
@@ -183,6 +187,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
       foldAt: options.tailDatoms ?? restored.persisted.commit.config.branchingFactor,
       ...(options.coordinator ? { coordinator: options.coordinator } : {}),
     });
+    if (c.gc !== undefined) conn.observer = autoGc(conn, c.gc);
     if (options.shared !== false) open.set(key, conn);
     return conn;
   } catch (e) {
@@ -284,6 +289,11 @@ export async function reverseSchema(d: Db): Promise<Record<string, string[]>> {
 
 export async function gcStorage(conn: Connection, removeBefore?: Date): Promise<GcResult> {
   return collectGarbage(connOf(conn), removeBefore);
+}
+
+/** How big the connection's store is: `{ keys, bytes }` (in the browser client: `storageInfo(conn)`). */
+export async function storeSize(conn: Connection): Promise<StoreSize> {
+  return measureStore(connOf(conn).opened.store);
 }
 
 export function registerBackend(name: string, backend: Backend): void {

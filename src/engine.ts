@@ -19,6 +19,8 @@ export interface Config {
   readonly name?: string;
   /** Branching factor of new index trees (default 512). */
   readonly branchingFactor?: number;
+  /** Automatic GC in the background (off by default; docs/storage.md "Automatic GC"). */
+  readonly gc?: { readonly everyCommits?: number; readonly everyBytes?: number; readonly graceMs?: number } | false;
 }
 
 export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };

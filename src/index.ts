@@ -6,6 +6,8 @@ export {
   registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR,
 } from './api.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
+export { storeSize } from './api.js';
+export type { StoreSize } from './store/types.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,
 } from './engine.js';

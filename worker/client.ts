@@ -229,12 +229,13 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         die(terminated('the client was closed'));
       }
     },
-    async storageInfo(): Promise<StorageInfo> {
+    async storageInfo(conn?: Parameters<ClientApi['storageInfo']>[0]): Promise<StorageInfo> {
       const choice = await call(() => remote.storage());
+      const store = conn === undefined ? undefined : await call(() => remote.storeSize(conn));
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;
       const persisted = sm?.persisted ? await sm.persisted().catch(() => false) : false;
       const est = sm?.estimate ? await sm.estimate().catch(() => null) : null;
-      return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null };
+      return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null, ...(store ? { store } : {}) };
     },
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;

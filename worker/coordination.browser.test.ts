@@ -93,6 +93,21 @@ describe('browser coordination', () => {
     c.close();
   });
 
+  it('a required section (GC) never runs without the lock: store/busy after the timeout', async () => {
+    const { factory } = browserCoordination({ lockTimeoutMs: 50 });
+    const c = factory(store('db-frozen-gc'));
+    let release!: () => void;
+    const frozen = navigator.locks.request(lockName(store('db-frozen-gc')), () => new Promise<void>((r) => (release = r)));
+    await tick();
+    let ran = false;
+    await expect(c.withWriteLock(async () => void (ran = true), { required: true })).rejects.toMatchObject({ code: 'store/busy' });
+    expect(ran).toBe(false);
+    release();
+    await frozen;
+    expect(await c.withWriteLock(async () => 'ran', { required: true })).toBe('ran');
+    c.close();
+  });
+
   it('resync asks every live connection to re-read its head (with null)', async () => {
     const { factory, resync } = browserCoordination();
     const a = factory(store('db-vis'));

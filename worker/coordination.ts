@@ -20,6 +20,8 @@
 // each other through their separate channels.
 
 import type { Coordinator, HeadAnnouncement, StoreConfig } from '../src/index.js';
+import type { WriteLockOptions } from '../src/conn/coordinator.js';
+import { CairnError } from '../src/util/errors.js';
 
 // The seam's types are the engine's own (src/conn/coordinator.ts), re-exported for worker code.
 export type { Coordinator, HeadAnnouncement };
@@ -98,7 +100,7 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
       return channel;
     };
     return {
-      async withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+      async withWriteLock<T>(fn: () => Promise<T>, lockOpts?: WriteLockOptions): Promise<T> {
         if (!locks) return fn();
         let granted = false;
         const signal = AbortSignal.timeout(timeout);
@@ -111,6 +113,8 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
           // Only a lock-wait timeout falls through; errors from fn propagate unchanged.
           if (granted || !signal.aborted) throw e;
         }
+        // GC must never run unlocked (issue 17): a frozen tab holding the lock makes it fail.
+        if (lockOpts?.required) throw new CairnError('store/busy', `the write lock of ${store.backend} store ${JSON.stringify(store.id)} was not granted within ${timeout} ms`, { backend: store.backend, id: store.id });
         return fn();
       },
       announce(head) {

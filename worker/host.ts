@@ -18,6 +18,7 @@ import {
   isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
 } from './protocol.js';
 import { resolveStore, storageChoice } from './storage.js';
+import { storeSize } from '../src/api.js';
 
 export interface HostOptions {
   /** Resolves to null when IndexedDB can be opened, else the reason (default: assume it can't be used). */
@@ -275,6 +276,9 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     },
     async storage() {
       return (await storage()).choice;
+    },
+    async storeSize(conn) {
+      return storeSize(liveConn(conn).conn);
     },
     async shutdown() {
       const all = [...conns.values()];

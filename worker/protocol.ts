@@ -24,6 +24,7 @@
 import type {
   Config, Connection, Datom, EngineApi, Listener, TxReport,
 } from '../src/engine.js';
+import type { StoreSize } from '../src/store/types.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -103,6 +104,8 @@ export interface StorageChoice {
 export interface StorageInfo extends StorageChoice {
   readonly persisted: boolean;
   readonly estimate: { readonly usage: number; readonly quota: number } | null;
+  /** With `storageInfo(conn)`: the size of that connection's store. */
+  readonly store?: StoreSize;
 }
 
 /**
@@ -120,6 +123,8 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect'> & {
   /** The page became visible again: every connection re-reads its head (DESIGN 6). */
   resync(): Promise<void>;
   storage(): Promise<StorageChoice>;
+  /** `storeSize(conn)` of the engine, for `storageInfo(conn)`. */
+  storeSize(conn: ConnHandle): Promise<StoreSize>;
   /** Release every connection (before the client terminates the worker). */
   shutdown(): Promise<void>;
 };
@@ -130,7 +135,8 @@ export type ClientApi = RemoteEngineApi & {
   readonly ready: Promise<void>;
   /** Release every connection, terminate the worker, reject pending calls ('worker/terminated'). */
   close(): Promise<void>;
-  storageInfo(): Promise<StorageInfo>;
+  /** The storage in use; given a connection, also the size of its store (`store`). */
+  storageInfo(conn?: ConnHandle): Promise<StorageInfo>;
   /** `navigator.storage.persist()`; false where the browser does not offer it. */
   requestPersistence(): Promise<boolean>;
 };

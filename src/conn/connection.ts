@@ -20,6 +20,13 @@ import type { StoreNodeStorage } from './node-storage.js';
 
 export type Listener = (report: TxReport) => void;
 
+/** Told about every durable commit (the automatic GC, ./auto-gc.ts). */
+export interface CommitObserver {
+  committed(bytesWritten: number): void;
+  /** Settles once nothing it started in the background is running. */
+  idle(): Promise<void>;
+}
+
 interface Pending {
   readonly input: TransactInput;
   readonly resolve: (r: TxReport) => void;
@@ -49,6 +56,7 @@ export class Conn {
   readonly coordinator: Coordinator;
   refCount = 1;
   released = false;
+  observer: CommitObserver | null = null;
   #db: DbValue;
   #persisted: Persisted;
   #queue: Pending[] = [];
@@ -115,6 +123,7 @@ export class Conn {
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      let stale = false;
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
@@ -122,9 +131,15 @@ export class Conn {
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
         } catch (e) {
+          if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
+            stale = true;
+            break;
+          }
           p.reject(e);
+          batch = batch.filter((q) => q !== p);
         }
       }
+      if (stale) continue; // rebase: reload the head and re-apply the whole batch
       if (ok.length === 0) return;
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
@@ -132,7 +147,7 @@ export class Conn {
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
-        if (isCairnError(e, 'store/conflict') && attempt < MAX_REBASES) {
+        if ((isCairnError(e, 'store/conflict') || (await this.#collectedUnderUs(e))) && attempt < MAX_REBASES) {
           batch = ok.map(({ p }) => p);
           continue; // rebase: reload the head and re-apply
         }
@@ -142,12 +157,28 @@ export class Conn {
       this.#db = result.db;
       this.#persisted = result.persisted;
       this.coordinator.announce({ basisT: result.db.basisT, head: result.persisted.commit.id });
+      if (this.observer !== null) {
+        let bytes = 0;
+        for (const [, v] of result.entries) bytes += v.length;
+        this.observer.committed(bytes);
+      }
       for (const { p, report } of ok) {
         p.resolve(report);
         this.#fire(report);
       }
       return;
     }
+  }
+
+  /**
+   * True when `e` is a node missing because this connection's Db is behind the head and GC
+   * (in another connection or process) collected what only that older Db reached: a rebase on
+   * the current head fixes it. A node missing while we are on the head is real damage.
+   */
+  async #collectedUnderUs(e: unknown): Promise<boolean> {
+    if (!isCairnError(e, 'store/missing-node')) return false;
+    const head = await readHead(this.opened.store).catch(() => undefined);
+    return head !== undefined && !sameBytes(head, this.#persisted.headBytes);
   }
 
   /** Re-read the head; if another writer moved it, install its Db and tell the listeners. */
@@ -168,7 +199,7 @@ export class Conn {
   async #reload(): Promise<void> {
     const before = this.#db;
     const known = this.#persisted.commit.id;
-    const { db, persisted } = await restore(this.opened.store, this.opened.codec, this.nodes, this.factory);
+    const { db, persisted } = await this.#restoreHead();
     const missed = await this.#commitsSince(persisted.commit, known);
     this.#db = db;
     this.#persisted = persisted;
@@ -176,6 +207,17 @@ export class Conn {
       for (const r of c.reports ?? []) {
         const txData = r.segment === null ? [] : decodeSegment(this.opened.codec, r.segment).map(fromEntry);
         this.#fire({ dbBefore: before, dbAfter: db, txData, tempids: r.tempids, txMeta: r.txMeta });
+      }
+    }
+  }
+
+  /** restore(), again if GC collected the head it read while it was moving on (bounded). */
+  async #restoreHead(): ReturnType<typeof restore> {
+    for (let i = 0; ; i++) {
+      try {
+        return await restore(this.opened.store, this.opened.codec, this.nodes, this.factory);
+      } catch (e) {
+        if (i >= MAX_REBASES || !isCairnError(e, 'store/missing-node')) throw e;
       }
     }
   }
@@ -212,6 +254,7 @@ export class Conn {
   async close(): Promise<void> {
     await this.settled();
     this.released = true;
+    await this.observer?.idle();
     this.#unsubscribe();
     this.coordinator.close();
     this.listeners.clear();

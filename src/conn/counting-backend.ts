@@ -1,7 +1,7 @@
 // A backend wrapper that counts what the engine reads and writes: the tests that prove laziness
 // (records read on reconnect and on a cold query) and write amplification use it.
 
-import type { Backend, PutOptions, Store, StoreConfig } from '../store/types.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from '../store/types.js';
 
 export interface IoCounts {
   recordsRead: number;
@@ -48,6 +48,7 @@ export function countingBackend(inner: Backend, counts: IoCounts): Backend {
       }
     },
     deleteMany: (keys) => s.deleteMany(keys),
+    ...(s.deleteManyIf ? { deleteManyIf: (keys: readonly string[], cas: CasGuard) => s.deleteManyIf!(keys, cas) } : {}),
     keys: () => s.keys(),
     close: () => s.close(),
   });

@@ -183,6 +183,46 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       expect(new TextDecoder().decode(await s.get(HEAD))).toBe('again');
     });
 
+    it('deleteManyIf deletes only while the guard holds, else store/conflict and nothing deleted', async () => {
+      const s = await create();
+      expect(typeof s.deleteManyIf).toBe('function'); // gcStorage needs it (docs/backends.md)
+      await s.putBatch([['a', bytes('A')], ['b', bytes('B')], ['c', bytes('C')], [HEAD, bytes('h1')]]);
+      await expectCode(s.deleteManyIf!(['a', 'b'], { key: HEAD, expected: bytes('h0') }), 'store/conflict');
+      await expectCode(s.deleteManyIf!(['a'], { key: HEAD, expected: undefined }), 'store/conflict');
+      await expectCode(s.deleteManyIf!(['a'], { key: HEAD, expected: bytes('h') }), 'store/conflict');
+      expect((await s.keys()).sort()).toEqual(['a', 'b', 'c', HEAD].sort());
+      await s.deleteManyIf!(['a', 'b', 'never'], { key: HEAD, expected: bytes('h1') });
+      expect((await s.keys()).sort()).toEqual(['c', HEAD].sort());
+      await s.deleteManyIf!(['c'], { key: refKey('absent'), expected: undefined });
+      expect(await s.keys()).toEqual([HEAD]);
+      await expectCode(s.deleteManyIf!([7 as unknown as string], { key: HEAD, expected: bytes('h1') }), 'store/invalid');
+      await expectCode(s.deleteManyIf!(['x'], { key: '', expected: undefined }), 'store/invalid');
+      await expectCode(s.deleteManyIf!(['x'], { key: HEAD, expected: 'h1' as unknown as Uint8Array }), 'store/invalid');
+    });
+
+    it('deleteManyIf never interleaves with a guarded putBatch: a re-put node survives', async () => {
+      // GC's fence. A writer re-puts node `g` (same bytes) in the batch that moves the head,
+      // racing a sweep of `g` guarded by the old head: either the sweep runs first (then the
+      // batch must write `g` again, not skip it as existing) or the batch does (then the sweep
+      // must fail). Either way the new head's node is there. Two handles, as two writers.
+      const c = fresh();
+      const a = await create(c);
+      const b = await connect(c);
+      for (let round = 0; round < 20; round++) {
+        const g = `g${round % 3}`;
+        const base = bytes(`h${round}`);
+        await a.putBatch([[g, bytes(`node ${g}`)], [HEAD, base]]);
+        const [put, del] = await Promise.allSettled([
+          a.putBatch([[g, bytes(`node ${g}`)], [HEAD, bytes(`h${round + 1}`)]], { cas: { key: HEAD, expected: base } }),
+          b.deleteManyIf!([g, 'other'], { key: HEAD, expected: base }),
+        ]);
+        expect(put.status).toBe('fulfilled');
+        if (del.status === 'rejected') expect(isCairnError(del.reason, 'store/conflict')).toBe(true);
+        expect(new TextDecoder().decode(await b.get(HEAD))).toBe(`h${round + 1}`);
+        expect(new TextDecoder().decode(await b.get(g))).toBe(`node ${g}`);
+      }
+    });
+
     it('keys() lists every node and ref, including awkward key strings', async () => {
       const s = await create();
       const awkward = ['a/b', '../up', 'Case', 'case', 'ünï☃de', 'sp ace', '.', '..', 'x'.repeat(600), `${'y'.repeat(300)}+`, '%41~7e', 'CON', refKey('heads/db'), refKey('Ref/Ü')];
@@ -230,6 +270,7 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       await expectCode(s.getMany(['a']), 'store/closed');
       await expectCode(s.putBatch([['b', bytes('B')]]), 'store/closed');
       await expectCode(s.deleteMany(['a']), 'store/closed');
+      await expectCode(s.deleteManyIf!(['a'], { key: HEAD, expected: undefined }), 'store/closed');
       await expectCode(s.keys(), 'store/closed');
     });
 

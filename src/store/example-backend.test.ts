@@ -8,7 +8,7 @@ import { CairnError, show } from '../util/errors.js';
 import { expectCode, runStoreContract } from './contract.js';
 // In-tree backends share the argument checks ('store/invalid' before any write); a backend
 // outside the repo does the same checks itself.
-import { checkBatch, checkKey, checkKeys } from './guard.js';
+import { checkBatch, checkCas, checkKey, checkKeys } from './guard.js';
 import { BackendRegistry } from './registry.js';
 import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
@@ -94,6 +94,18 @@ export function createWebStorageBackend(storage: WebStorage): Backend {
     async deleteMany(keys: readonly string[]) {
       this.#check();
       checkKeys(keys);
+      for (const k of keys) storage.removeItem(prefix(this.id) + k);
+    }
+    // GC's fence: synchronous like putBatch, so the check and the deletes cannot interleave with it.
+    async deleteManyIf(keys: readonly string[], cas: { key: string; expected: Uint8Array | undefined }) {
+      this.#check();
+      checkKeys(keys);
+      checkCas(cas);
+      const current = this.#read(cas.key);
+      const want = cas.expected;
+      const same = current === undefined || want === undefined ? current === want
+        : current.length === want.length && current.every((b, i) => b === want[i]);
+      if (!same) throw new CairnError('store/conflict', `compare-and-set failed on ${show(cas.key)}`, { key: cas.key });
       for (const k of keys) storage.removeItem(prefix(this.id) + k);
     }
     async keys() {

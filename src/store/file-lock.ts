@@ -1,13 +1,26 @@
 // Write lock for one `file` store directory: an in-process queue (so two putBatch calls in one
-// process run one after the other) plus a lock file created with O_EXCL (so two processes do
-// too). The lock file holds the owner's pid; a lock whose owner is dead (e.g. killed
-// mid-commit) is stale and is broken by the next writer.
+// process run one after the other) plus a lock file (so two processes do too).
+//
+// The lock file holds its owner's token `<pid>:<threadId>:<random>`, and it is never seen
+// empty or half-written: the token is written to a private file first, then hard-linked to the
+// lock name (link fails with EEXIST if the lock is held, like O_EXCL, but publishes the content
+// in the same step). A lock whose owner is dead (killed mid-commit) is stale. Breaking it is a
+// check-then-act, so it is done under a second lock, `<lock>.break`: its holder re-reads the
+// lock and unlinks it only if it still holds the very token judged stale. Only a breaker ever
+// unlinks someone else's lock, and only one breaker runs at a time, so a fresh lock taken in
+// the meantime is never deleted. A breaker killed inside that short step leaves a stale
+// `.break`, broken the same way one level up.
 
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 
 // Process-wide by nature: a lock must be shared by every handle on a directory in this
 // process, whichever backend instance made it. Only touched on writes, not on reads.
 const queues = new Map<string, Promise<void>>();
+let tokens = 0;
+
+/** Observable for tests: how often a writer had to wait for a lock held by a live owner. */
+export const lockStats = { waits: 0, broken: 0 };
 
 export async function withDirLock<T>(dir: string, lockFile: string, body: () => Promise<T>): Promise<T> {
   const prev = queues.get(dir) ?? Promise.resolve();
@@ -17,7 +30,8 @@ export async function withDirLock<T>(dir: string, lockFile: string, body: () => 
   queues.set(dir, tail);
   await prev;
   try {
-    await acquireFileLock(lockFile);
+    const token = newToken();
+    await acquire(lockFile, token);
     try {
       return await body();
     } finally {
@@ -29,30 +43,80 @@ export async function withDirLock<T>(dir: string, lockFile: string, body: () => 
   }
 }
 
-async function acquireFileLock(lockFile: string): Promise<void> {
+function newToken(): string {
+  return `${process.pid}:${threadId}:${Date.now().toString(36)}${(tokens++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Create `file` holding `token`, atomically and only if absent. */
+async function createWith(file: string, token: string): Promise<boolean> {
+  const own = `${file}.${token.replace(/:/g, '-')}.tmp`;
+  await writeFile(own, token);
+  try {
+    await link(own, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(own).catch(() => undefined);
+  }
+}
+
+const readToken = (file: string): Promise<string | undefined> => readFile(file, 'utf8').catch(() => undefined);
+
+async function acquire(lockFile: string, token: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    try {
-      const fh = await open(lockFile, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-    // An unreadable owner is a lock being written right now — or one whose writer died between
-    // creating and filling it: give that a few seconds before breaking it.
-    const stale = Number.isInteger(owner) && owner > 0 ? !isAlive(owner) : attempt > 150;
-    if (stale) {
-      await unlink(lockFile).catch(() => undefined);
+    if (await createWith(lockFile, token)) return;
+    const held = await readToken(lockFile);
+    if (held === undefined) continue; // released in between: try again at once
+    if (isStale(held)) {
+      await breakStale(lockFile, held, token);
       continue;
     }
-    // Held by a live process (or being written right now): back off and retry.
+    // Held by a live process: back off and retry.
+    lockStats.waits++;
     await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt)));
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Unlink `file` if it still holds `seen`, under `<file>.break`. */
+async function breakStale(file: string, seen: string, token: string): Promise<void> {
+  const breaker = `${file}.break`;
+  for (let attempt = 0; !(await createWith(breaker, token)); attempt++) {
+    const b = await readToken(breaker);
+    if (b !== undefined && isStale(b)) {
+      await breakStale(breaker, b, token);
+      continue;
+    }
+    if ((await readToken(file)) !== seen) return; // someone else broke it: the caller retries
+    await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt)));
+  }
+  try {
+    if ((await readToken(file)) === seen) {
+      await unlink(file).catch(() => undefined);
+      lockStats.broken++;
+    }
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+/**
+ * A token's owner is gone. A token without a pid (an empty or foreign file — our writers never
+ * leave one, the content is linked in whole) counts as stale at once; an older CairnDB wrote a
+ * bare pid. A token of this very thread is stale too: the queue above means this thread holds
+ * no lock on the file it is acquiring, so that token is a dead process's whose pid was reused.
+ */
+function isStale(token: string): boolean {
+  const [pidText, thread] = token.trim().split(':');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return thread === undefined || Number(thread) === threadId;
+  return !pidAlive(pid);
+}
+
+/** Whether process `pid` exists (this process counts as alive). */
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -3,7 +3,8 @@
 //   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":1}, written last on create
 //   <path>/<encoded id>/refs                every ref key (see ./keys.ts) in one file (./file-refs.ts)
 //   <path>/<encoded id>/nodes/…             one file per node key, named by ./file-names.ts
-//   <path>/<encoded id>/tmp/                temp files, renamed into place
+//   <path>/<encoded id>/tmp/                temp files, renamed into place (a dead writer's are removed
+//                                           on open and on every GC sweep, ./file-orphans.ts)
 //   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts)
 //
 // Invariants: a node file, once under its real name, is complete (written to tmp/, fsynced,
@@ -20,10 +21,11 @@ import { CairnError, fail, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
 import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names.js';
 import { withDirLock } from './file-lock.js';
+import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard.js';
+import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
-import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 
 const MARKER = 'cairn-store.json';
 const WRITE_PARALLELISM = 8;
@@ -220,13 +222,28 @@ class FileStore implements Store {
     });
   }
 
-  async deleteMany(keys: readonly string[]): Promise<void> {
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#delete(keys, undefined);
+  }
+
+  /** GC's fence: under the same lock as putBatch, so the check and the deletes are one step. */
+  deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
+    return this.#delete(keys, cas);
+  }
+
+  async #delete(keys: readonly string[], cas: CasGuard | undefined): Promise<void> {
     this.#check();
     checkKeys(keys);
+    if (cas !== undefined) checkCas(cas);
     const { dir } = this.#l;
     await withDirLock(dir, join(dir, 'lock'), async () => {
       this.#check();
       try {
+        if (cas !== undefined) {
+          const current = isRefKey(cas.key) ? (await this.#readRefs()).get(cas.key) : await readIfExists(this.#nodePath(cas.key));
+          if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
+          await removeOrphans(dir); // a GC sweep: also the temp files of killed writers
+        }
         const refKeys = keys.filter(isRefKey);
         if (refKeys.length > 0) {
           const refs = await this.#readRefs();
@@ -264,6 +281,15 @@ class FileStore implements Store {
       return out;
     } catch (e) {
       throw ioError(e, 'listing keys');
+    }
+  }
+
+  async size(): Promise<StoreSize> {
+    this.#check();
+    try {
+      return { keys: (await this.keys()).length, bytes: await bytesOnDisk(this.#l.dir) };
+    } catch (e) {
+      throw ioError(e, 'measuring the store');
     }
   }
 
@@ -330,6 +356,8 @@ export function createFileBackend(): Backend {
       if (marker.version > FORMAT_VERSION) {
         throw new CairnError('store/format-version', `file store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`, { id: config.id, version: marker.version });
       }
+      // Litter of writers killed since the store was last opened (dead pids only: safe unlocked).
+      await removeOrphans(l.dir).catch((e) => { throw ioError(e, `opening store ${show(config.id)}`); });
       return new FileStore(l, handlesOf(l.dir));
     },
     async exists(config) {

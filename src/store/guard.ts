@@ -2,7 +2,7 @@
 // everywhere ('store/invalid', naming the input) and before any state is touched.
 
 import { CairnError, fail, show } from '../util/errors.js';
-import type { PutOptions } from './types.js';
+import type { CasGuard, PutOptions } from './types.js';
 
 // A lone surrogate has no UTF-8 form: a backend that stores keys as UTF-8 (file names, most
 // databases) would silently turn it into U+FFFD and merge distinct keys.
@@ -34,12 +34,16 @@ export function checkBatch(entries: readonly (readonly [string, Uint8Array])[], 
       fail('store/invalid', `value for key ${show(entry[0])} must be a Uint8Array, got ${show(entry[1])}`, { key: entry[0] });
     }
   }
-  if (opts?.cas !== undefined) {
-    checkKey(opts.cas.key, 'cas key');
-    const exp = opts.cas.expected;
-    if (exp !== undefined && !(exp instanceof Uint8Array)) {
-      fail('store/invalid', `cas.expected for ${show(opts.cas.key)} must be a Uint8Array or undefined, got ${show(exp)}`);
-    }
+  if (opts?.cas !== undefined) checkCas(opts.cas);
+}
+
+/** Validate a compare-and-set guard (putBatch's `cas`, deleteManyIf's guard). */
+export function checkCas(cas: CasGuard): void {
+  if (cas === null || typeof cas !== 'object') fail('store/invalid', `a compare-and-set guard must be { key, expected }, got ${show(cas)}`);
+  checkKey(cas.key, 'cas key');
+  const exp = cas.expected;
+  if (exp !== undefined && !(exp instanceof Uint8Array)) {
+    fail('store/invalid', `cas.expected for ${show(cas.key)} must be a Uint8Array or undefined, got ${show(exp)}`);
   }
 }
 

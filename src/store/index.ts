@@ -1,7 +1,7 @@
 // The store layer's surface: what the rest of CairnDB imports (never the backend modules
 // directly). Internal to src/; the public barrel is src/index.ts.
 
-export type { Backend, PutOptions, Store, StoreConfig } from './types.js';
+export type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 export { REF_PREFIX, isRefKey, refKey } from './keys.js';
 export { FORMAT_VERSION, ValueKinds, createCodec } from './codec.js';
 export type { Codec, CodecHandler, ValueKind } from './codec.js';

@@ -18,10 +18,10 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { CairnError, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy, isExact } from './guard.js';
+import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError, exactCopy, isExact } from './guard.js';
 import { isConnectionLost, isQuotaError, mapIdbError, unavailableError } from './idb-errors.js';
 import { isRefKey } from './keys.js';
-import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from './types.js';
 
 interface Schema extends DBSchema {
   nodes: { key: string; value: Uint8Array };
@@ -279,6 +279,34 @@ class IdbStore implements Store {
     await this.#run(`deleting ${keys.length} keys`, undefined, async (db) => {
       const tx = db.transaction(STORES, 'readwrite', { durability: this.#durability });
       await Promise.all([...keys.map((k) => tx.objectStore(section(k)).delete(k)), tx.done]);
+    });
+  }
+
+  /** GC's fence: the head read and the deletes in one readwrite transaction (aborted on a mismatch). */
+  async deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
+    checkKeys(keys);
+    checkCas(cas);
+    await this.#run(`deleting ${keys.length} keys`, cas.key, async (db) => {
+      const tx = db.transaction(STORES, 'readwrite', { durability: this.#durability });
+      const done = tx.done;
+      const dels: Promise<unknown>[] = [];
+      try {
+        // Pipelined as in putBatch: a mismatching head aborts the transaction, undoing the deletes.
+        const head = tx.objectStore(section(cas.key)).get(cas.key);
+        head.catch(() => undefined);
+        for (const k of keys) dels.push(tx.objectStore(section(k)).delete(k));
+        dels.forEach((p) => p.catch(() => undefined));
+        if (!bytesEqual((await head) as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
+        await Promise.all([...dels, done]);
+      } catch (e) {
+        for (const p of [...dels, done]) p.catch(() => undefined);
+        try {
+          tx.abort();
+        } catch {
+          // already finished or aborted
+        }
+        throw e;
+      }
     });
   }
 

@@ -8,8 +8,8 @@
 // Atomicity is free: each operation runs synchronously between two awaits.
 
 import { CairnError, show } from '../util/errors.js';
-import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError, exactCopy } from './guard.js';
-import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
+import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError, exactCopy } from './guard.js';
+import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 
 interface MemoryState {
   readonly data: Map<string, Uint8Array>;
@@ -63,8 +63,22 @@ class MemoryStore implements Store {
     for (const k of keys) data.delete(k);
   }
 
+  async deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
+    const data = this.#open();
+    checkKeys(keys);
+    checkCas(cas);
+    if (!bytesEqual(data.get(cas.key), cas.expected)) throw conflictError(cas.key);
+    for (const k of keys) data.delete(k);
+  }
+
   async keys(): Promise<string[]> {
     return [...this.#open().keys()];
+  }
+
+  async size(): Promise<StoreSize> {
+    let bytes = 0;
+    for (const [k, v] of this.#open()) bytes += k.length * 2 + v.length;
+    return { keys: this.#state.data.size, bytes };
   }
 
   async close(): Promise<void> {

@@ -22,15 +22,28 @@
 //   and nodes, in no particular order.
 // - Bad arguments (a non-string key, a value that is not a Uint8Array) reject with
 //   `store/invalid` before anything is written.
+// - Optional `deleteManyIf(keys, cas)` (GC's fence, see docs/storage.md "Garbage collection"):
+//   deletes the keys only if `cas.key` holds `cas.expected`, else rejects with
+//   `store/conflict` and deletes nothing. It is serialisable with every `putBatch` guarded by
+//   the same key: the two never interleave, so a batch that lands first makes the delete fail,
+//   and a batch that lands after it sees the deleted keys as absent (a node key it re-puts is
+//   written again, never skipped as "already there"). A backend without it cannot be swept
+//   safely while other writers run: `gcStorage` then refuses with `store/unsupported`.
 // - After `close()` every call rejects with `store/closed`; closing twice is harmless.
 // - Quota exhaustion rejects with `store/quota` and writes nothing; a backend that cannot
 //   reach its storage at all rejects with `store/unavailable`; other I/O failures `store/io`.
 
 import type { CodecHandler } from './codec.js';
 
+/** A compare-and-set guard: `key` must currently hold bytes equal to `expected` (undefined = absent). */
+export interface CasGuard {
+  readonly key: string;
+  readonly expected: Uint8Array | undefined;
+}
+
 export interface PutOptions {
   /** Compare-and-set guard on the branch head, checked atomically with the batch. */
-  readonly cas?: { readonly key: string; readonly expected: Uint8Array | undefined };
+  readonly cas?: CasGuard;
 }
 
 export interface Store {
@@ -38,8 +51,22 @@ export interface Store {
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   putBatch(entries: readonly (readonly [string, Uint8Array])[], opts?: PutOptions): Promise<void>;
   deleteMany(keys: readonly string[]): Promise<void>;
+  /**
+   * Optional (needed by `gcStorage`): `deleteMany` guarded by `cas`, one atomic step that
+   * never interleaves with a `putBatch` guarded by the same key. Rejects with
+   * `store/conflict` (deleting nothing) when `cas.key` no longer holds `cas.expected`.
+   */
+  deleteManyIf?(keys: readonly string[], cas: CasGuard): Promise<void>;
   keys(): Promise<string[]>;
+  /** Optional: how big the store is (bytes: what it occupies, at least the sum of its values). */
+  size?(): Promise<StoreSize>;
   close(): Promise<void>;
+}
+
+/** What `Store.size()` reports (and `storeSize(conn)` / the client's `storageInfo(conn)`). */
+export interface StoreSize {
+  readonly keys: number;
+  readonly bytes: number;
 }
 
 /**

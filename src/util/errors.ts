@@ -51,6 +51,8 @@ export const ErrorCodes = [
   'store/io',
   'store/closed',
   'store/invalid',
+  'store/unsupported',
+  'store/busy',
   // worker
   'worker/terminated',
   'worker/protocol',

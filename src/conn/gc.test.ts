@@ -1,0 +1,138 @@
+// GC against writers it does not know (issue 17 item 1): another connection commits while GC
+// runs, at the two moments that used to lose its commit — between the mark and the key listing,
+// and between the listing and the sweep. The hooks make the interleaving deterministic.
+import { describe, expect, it } from 'vitest';
+import { connect, createDatabase, datoms, db, gcStorage, registerBackend, release, transact, type Connection } from '../index.js';
+import { createMemoryBackend } from '../store/memory.js';
+import type { Backend, Store, StoreConfig } from '../store/types.js';
+
+type Hook = () => Promise<void>;
+const hooks: { keys?: Hook; del?: Hook } = {};
+
+/** Memory stores whose keys()/delete calls first run (and clear) a one-shot hook. */
+function hookedBackend(inner: Backend, withFence: boolean): Backend {
+  const fire = async (name: 'keys' | 'del') => {
+    const h = hooks[name];
+    delete hooks[name];
+    if (h) await h();
+  };
+  const wrap = (s: Store): Store => ({
+    get: (k) => s.get(k),
+    getMany: (k) => s.getMany(k),
+    putBatch: (e, o) => s.putBatch(e, o),
+    async deleteMany(keys) {
+      await fire('del');
+      return s.deleteMany(keys);
+    },
+    ...(withFence ? {
+      async deleteManyIf(keys: readonly string[], cas: { key: string; expected: Uint8Array | undefined }) {
+        await fire('del');
+        return s.deleteManyIf!(keys, cas);
+      },
+    } : {}),
+    async keys() {
+      await fire('keys');
+      return s.keys();
+    },
+    close: () => s.close(),
+  });
+  return {
+    create: async (c: StoreConfig) => wrap(await inner.create(c)),
+    connect: async (c: StoreConfig) => wrap(await inner.connect(c)),
+    exists: (c) => inner.exists(c),
+    delete: (c) => inner.delete(c),
+  };
+}
+
+registerBackend('gc-hooked', hookedBackend(createMemoryBackend(), true));
+registerBackend('gc-unfenced', hookedBackend(createMemoryBackend(), false));
+
+const schema = [
+  { 'db/ident': 'item/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+];
+let seq = 0;
+const cfgOf = (backend: string) => ({ store: { backend, id: `gc-test-${seq++}` }, branchingFactor: 8 });
+
+/** A transaction big enough to fold the tail into the trees (so it writes index nodes). */
+const items = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ 'item/n': from + i }));
+
+async function numbers(conn: Connection): Promise<number[]> {
+  return (await datoms(db(conn), 'aevt', 'item/n')).map((d) => d.v as number).sort((a, b) => a - b);
+}
+
+async function setup(backend = 'gc-hooked') {
+  const cfg = cfgOf(backend);
+  await createDatabase(cfg);
+  const gcConn = await connect(cfg, { shared: false });
+  const writer = await connect(cfg, { shared: false });
+  await transact(writer, schema);
+  for (let i = 0; i < 5; i++) await transact(writer, items(i * 20, 20));
+  return { cfg, gcConn, writer };
+}
+
+async function freshRead(cfg: ReturnType<typeof cfgOf>): Promise<number[]> {
+  const again = await connect(cfg, { shared: false });
+  try {
+    return await numbers(again);
+  } finally {
+    await release(again);
+  }
+}
+
+describe('gcStorage beside a writer on another connection', () => {
+  it('keeps a commit that lands between the mark and the key listing', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    hooks.keys = async () => void (await transact(writer, items(1000, 20)));
+    const r = await gcStorage(gcConn);
+    expect(hooks.keys).toBeUndefined(); // the hook ran
+    expect(r.deletedKeys.length).toBeGreaterThan(0); // old commits are still collected
+    expect(await freshRead(cfg)).toEqual([...Array.from({ length: 100 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 1000 + i)]);
+    await release(writer);
+    await release(gcConn);
+  });
+
+  it('keeps a commit that lands between the key listing and the sweep (the sweep re-marks)', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    hooks.del = async () => void (await transact(writer, items(2000, 20)));
+    await gcStorage(gcConn);
+    expect(hooks.del).toBeUndefined();
+    const got = await freshRead(cfg);
+    expect(got.length).toBe(120);
+    expect(got.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => 2000 + i));
+    // and the writer keeps committing on top of what GC left
+    await transact(writer, items(3000, 20));
+    expect((await freshRead(cfg)).length).toBe(140);
+    await release(writer);
+    await release(gcConn);
+  });
+
+  it('collects everything unreachable once the writers are quiet', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    await gcStorage(gcConn);
+    expect((await gcStorage(gcConn)).deletedKeys).toEqual([]);
+    expect((await freshRead(cfg)).length).toBe(100);
+    await release(writer);
+    await release(gcConn);
+  });
+
+  it('a writer whose Db GC collected under it (behind the head) rebases instead of failing', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    const behind = await connect(cfg, { shared: false }); // nothing cached: reads nodes on demand
+    await transact(writer, items(500, 20)); // folds: new trees
+    await gcStorage(gcConn); // the trees `behind` still points at are gone
+    // An upsert looks the value up in the old trees first.
+    const r = await transact(behind, [{ 'item/n': 5 }, { 'item/n': 7000 }]);
+    expect(r.txData.filter((d) => d.a === 'item/n').map((d) => d.v)).toEqual([7000]);
+    expect((await freshRead(cfg)).length).toBe(121);
+    for (const c of [behind, writer, gcConn]) await release(c);
+  });
+
+  it('refuses with store/unsupported on a backend without deleteManyIf, deleting nothing', async () => {
+    const { cfg, gcConn, writer } = await setup('gc-unfenced');
+    const before = await numbers(writer);
+    await expect(gcStorage(gcConn)).rejects.toMatchObject({ code: 'store/unsupported' });
+    expect(await freshRead(cfg)).toEqual(before);
+    await release(writer);
+    await release(gcConn);
+  });
+});

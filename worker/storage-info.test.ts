@@ -1,0 +1,36 @@
+// storageInfo(conn) through the real client and host, over a MessageChannel with the real
+// engine (memory store): the size of the connection's store crosses the boundary.
+import { afterEach, expect, it } from 'vitest';
+import { api as engine } from '../src/index.js';
+import { openWorker, type WorkerEndpoint } from './client.js';
+import { serveEngine } from './serve.js';
+
+const ports: MessagePort[] = [];
+afterEach(() => {
+  for (const p of ports.splice(0)) p.close();
+});
+
+it('storageInfo(conn) reports the keys and bytes of that connection\'s store', async () => {
+  const { port1, port2 } = new MessageChannel();
+  ports.push(port1, port2);
+  const client: WorkerEndpoint = {
+    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
+    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
+    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
+    start: () => port1.start(),
+    terminate: () => port1.close(),
+  };
+  serveEngine(engine, port2, { probeIndexedDb: async () => 'no IndexedDB in Node' });
+  const cairn = openWorker(client, { resyncOnVisible: false });
+  const config = { store: { backend: 'memory', id: 'storage-info' } };
+  await cairn.createDatabase(config);
+  const conn = await cairn.connect(config);
+  const before = await cairn.storageInfo(conn);
+  expect(before.store).toMatchObject({ keys: expect.any(Number), bytes: expect.any(Number) });
+  await cairn.transact(conn, [{ 'db/ident': 'note/text', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }]);
+  const after = await cairn.storageInfo(conn);
+  expect(after.store!.keys).toBeGreaterThan(before.store!.keys);
+  expect(after.store!.bytes).toBeGreaterThan(before.store!.bytes);
+  expect((await cairn.storageInfo()).store).toBeUndefined();
+  await cairn.release(conn);
+});
