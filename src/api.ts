@@ -225,15 +225,15 @@ export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<
 }
 
 export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
-  return (await pullImpl(d, pattern as never, eid)) as Record<string, unknown> | null;
+  return (await pullImpl(dbOf(d), pattern as never, eid)) as Record<string, unknown> | null;
 }
 
 export async function pullMany(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]> {
-  return (await pullManyImpl(d, pattern as never, eids)) as (Record<string, unknown> | null)[];
+  return (await pullManyImpl(dbOf(d), pattern as never, eids)) as (Record<string, unknown> | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {
-  return entityImpl(d, eid);
+  return entityImpl(dbOf(d), eid);
 }
 
 const INDEXES: readonly IndexName[] = ['eavt', 'aevt', 'avet'];
@@ -288,6 +288,9 @@ export async function reverseSchema(d: Db): Promise<Record<string, string[]>> {
 }
 
 export async function gcStorage(conn: Connection, removeBefore?: Date): Promise<GcResult> {
+  if (removeBefore !== undefined && !(removeBefore instanceof Date && !Number.isNaN(removeBefore.getTime()))) {
+    fail('config/invalid', `gcStorage: removeBefore must be a valid Date, got ${show(removeBefore)}`);
+  }
   return collectGarbage(connOf(conn), removeBefore);
 }
 

@@ -19,7 +19,7 @@
 //   A Date point is resolved lazily, at read time, to the last tx whose db/txInstant <= date.
 // Without keepHistory there are no temporal indices and history/asOf see the current datoms.
 
-import { CairnError } from '../util/errors.js';
+import { CairnError, show } from '../util/errors.js';
 import { andThen as then, type MaybePromise } from '../util/maybe.js';
 import type { Comparator, SortedSet } from '../indices/types.js';
 import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare.js';
@@ -207,7 +207,7 @@ export class DbValue implements Db {
       const c = components[i];
       if (c === undefined || c === null) break; // a prefix stops at the first missing component
       const k = order[i]!;
-      if (k === 'a') got.a = typeof c === 'string' && c.charCodeAt(0) === 58 ? c.slice(1) : String(c);
+      if (k === 'a') got.a = attrName(c, 'datoms');
       else if (k === 'tx') got.tx = c as number;
       else (got as Record<string, unknown>)[k] = c;
     }
@@ -240,7 +240,7 @@ export class DbValue implements Db {
   }
 
   indexRange(attr: string, start?: Value, end?: Value): MaybePromise<Datom[]> {
-    const a = attr.charCodeAt(0) === 58 ? attr.slice(1) : attr;
+    const a = attrName(attr, 'indexRange');
     if (!this.state.schema.indexed.has(a)) {
       throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use indexRange`, { attribute: a });
     }
@@ -262,14 +262,14 @@ export class DbValue implements Db {
       const a = ref[0].charCodeAt(0) === 58 ? ref[0].slice(1) : ref[0];
       const sc = this.state.schema;
       if (!sc.uniqueIdentity.has(a) && !sc.uniqueValue.has(a)) {
-        throw new CairnError('transact/lookup-ref', `lookup ref attribute ${a} should be marked as db/unique`, { lookupRef: [a, String(ref[1])] });
+        throw new CairnError('transact/lookup-ref', `lookup ref attribute ${a} should be marked as db/unique`, { lookupRef: [a, show(ref[1])] });
       }
       return then(this.componentValue(a, ref[1]), (v) => {
         if (v === null) return null;
         return then(this.search(undefined, a, v), (ds) => (ds.length === 0 ? null : ds[0]!.e));
       });
     }
-    throw new CairnError('entity/invalid', `not an entity reference: ${String(ref)}`, { ref: String(ref) });
+    throw new CairnError('entity/invalid', `not an entity reference: ${show(ref)}`, { ref: show(ref) });
   }
 
   estimate(e?: number, a?: string, v?: Value): MaybePromise<number> {
@@ -286,6 +286,13 @@ export class DbValue implements Db {
     const tmp = st.temporal[idx].count(b, b, prefix);
     return then(cur, (c) => then(tmp, (t) => c + t));
   }
+}
+
+/** An attribute given by a caller, colon dropped; numbers are accepted as before (they match nothing). */
+function attrName(c: unknown, fn: string): string {
+  if (typeof c === 'string') return c.charCodeAt(0) === 58 ? c.slice(1) : c;
+  if (typeof c === 'number') return String(c);
+  throw new CairnError('schema/unknown-attribute', `${fn}: an attribute must be a string like 'person/name', got ${show(c)}`, { attribute: show(c) });
 }
 
 export function isDbValue(db: Db): db is DbValue {
@@ -317,7 +324,7 @@ function checkPoint(t: number | Date, fn: string): void {
     if (Number.isNaN(t.getTime())) throw new CairnError('config/invalid', `${fn}: invalid Date`);
     return;
   }
-  if (typeof t !== 'number' || !Number.isInteger(t)) throw new CairnError('config/invalid', `${fn}: expected a tx id or a Date, got ${String(t)}`, { t: String(t) });
+  if (typeof t !== 'number' || !Number.isInteger(t)) throw new CairnError('config/invalid', `${fn}: expected a tx id or a Date, got ${show(t)}`, { t: show(t) });
 }
 
 /** The database as of tx `t` (inclusive) or the last tx at or before a Date (`as-of`). */

@@ -9,6 +9,7 @@
 // leading colon on attributes and drops it (API.md), and only it knows the schema.
 
 import { CairnError } from '../util/errors.js';
+import { setOwn } from '../util/objects.js';
 import { printEdn } from './printer.js';
 import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
 
@@ -51,7 +52,7 @@ function toJs(v: EdnValue): unknown {
   if (Array.isArray(v)) return v.map(toJs);
   if (v instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of v) out[keyName(k)] = toJs(x);
+    for (const [k, x] of v) setOwn(out, keyName(k), toJs(x));
     return out;
   }
   if (v instanceof List) return v.items.map(toJs);

@@ -4,6 +4,7 @@
 
 import { pullMany } from '../pull/index.js';
 import { fail, show } from '../util/errors.js';
+import { setOwn } from '../util/objects.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { type FindElem, findElems, type Query } from './ast.js';
 import { aggregateFn } from './aggregates.js';
@@ -97,7 +98,7 @@ function shape(q: Query, tuples: unknown[][]): unknown {
   const asMap = (t: unknown[]): unknown => {
     if (rm === null) return t;
     const o: Record<string, unknown> = {};
-    rm.names.forEach((n, i) => { o[rm.kind === 'keys' ? n.replace(/^:/, '') : n] = t[i]; });
+    rm.names.forEach((n, i) => setOwn(o, rm.kind === 'keys' ? n.replace(/^:/, '') : n, t[i]));
     return o;
   };
   switch (q.find.kind) {

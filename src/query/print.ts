@@ -2,26 +2,43 @@
 // round trip test proves the grammar in parser.ts: print(parse(text)) parses to the same AST.
 
 import { isKeyword, isList, isSymbol, Tagged, Uuid } from '../edn/types.js';
+import { isoOrInvalid, show } from '../util/errors.js';
 import type { Arg, Binding, Clause, FindElem, FindSpec, InBinding, Query, RuleBranch, Term } from './ast.js';
+
+// Forms come from user input (a query given as JS data, a bad constant): the printer must not
+// throw while an error about them is being reported, so it bounds depth and detects cycles.
+const PRINT_DEPTH = 64;
 
 /** EDN text of a reader value (or of a JS constant the parser produced). */
 export function printForm(x: unknown): string {
+  return printAt(x, PRINT_DEPTH, new Set());
+}
+
+function printAt(x: unknown, depth: number, seen: Set<object>): string {
   if (x === null || x === undefined) return 'nil';
   if (typeof x === 'string') return JSON.stringify(x);
   if (typeof x === 'bigint') return `${x}N`;
   if (typeof x === 'number') return Number.isNaN(x) ? '##NaN' : x === Infinity ? '##Inf' : x === -Infinity ? '##-Inf' : String(x);
   if (typeof x === 'boolean') return String(x);
+  if (typeof x !== 'object') return show(x); // symbols, functions
   if (isKeyword(x)) return `:${x.name}`;
   if (isSymbol(x)) return x.name;
-  if (isList(x)) return `(${x.items.map(printForm).join(' ')})`;
-  if (Array.isArray(x)) return `[${x.map(printForm).join(' ')}]`;
-  if (x instanceof Date) return `#inst ${JSON.stringify(x.toISOString())}`;
+  if (x instanceof Date) return `#inst ${JSON.stringify(isoOrInvalid(x))}`;
   if (x instanceof Uuid) return `#uuid ${JSON.stringify(x.value)}`;
-  if (x instanceof Tagged) return `#${x.tag.name} ${printForm(x.value)}`;
-  if (x instanceof Map) return `{${[...x].map(([k, v]) => `${printForm(k)} ${printForm(v)}`).join(', ')}}`;
-  if (x instanceof Set) return `#{${[...x].map(printForm).join(' ')}}`;
   if (x instanceof Uint8Array) return `#bytes[${x.length}]`;
-  return String(x);
+  if (seen.has(x)) return '#cycle';
+  if (depth <= 0) return '…';
+  seen.add(x);
+  const inner = (y: unknown): string => printAt(y, depth - 1, seen);
+  let out: string;
+  if (isList(x)) out = `(${x.items.map(inner).join(' ')})`;
+  else if (Array.isArray(x)) out = `[${Array.from(x, inner).join(' ')}]`; // from: holes print as nil
+  else if (x instanceof Tagged) out = `#${x.tag.name} ${inner(x.value)}`;
+  else if (x instanceof Map) out = `{${[...x].map(([k, v]) => `${inner(k)} ${inner(v)}`).join(', ')}}`;
+  else if (x instanceof Set) out = `#{${[...x].map(inner).join(' ')}}`;
+  else out = show(x);
+  seen.delete(x);
+  return out;
 }
 
 /** A constant as the parser stores it: keyword strings ':a/b' print as keywords again. */

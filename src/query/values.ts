@@ -6,6 +6,8 @@
 // string starting with U+0000, a character no real string value starts with in practice; two
 // values with equal keys are equal under `valuesEqual`.
 
+import { fail, show } from '../util/errors.js';
+
 export type Key = string | number | boolean | bigint | null | undefined;
 
 export function valueKey(v: unknown): Key {
@@ -26,7 +28,11 @@ export function compositeKeyOf(v: unknown): string {
   return compositeKey(v);
 }
 
-function compositeKey(v: unknown): string {
+// Deeper than any real value (tuples are flat, relations two levels): bounds the recursion so a
+// pathological input fails with a coded error instead of a stack overflow.
+const KEY_DEPTH = 256;
+
+function compositeKey(v: unknown, depth = KEY_DEPTH): string {
   if (v === null || v === undefined) return 'n';
   switch (typeof v) {
     case 'number': return `#${v}`;
@@ -37,13 +43,15 @@ function compositeKey(v: unknown): string {
   }
   if (v instanceof Date) return `D${v.getTime()}`;
   if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
-  if (Array.isArray(v)) return `[${v.map(compositeKey).join(',')}]`;
-  if (v instanceof Set) return `S{${[...v].map(compositeKey).sort().join(',')}}`;
-  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${compositeKey(k)}:${compositeKey(x)}`).sort().join(',')}}`;
+  if (depth <= 0) fail('query/invalid-input', `a query value is nested more than ${KEY_DEPTH} levels deep: ${show(v)}`);
+  const key = (x: unknown): string => compositeKey(x, depth - 1);
+  if (Array.isArray(v)) return `[${Array.from(v, key).join(',')}]`;
+  if (v instanceof Set) return `S{${[...v].map(key).sort().join(',')}}`;
+  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${key(k)}:${key(x)}`).sort().join(',')}}`;
   if (typeof v === 'object') {
-    return `O{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${compositeKey((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `O{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${key((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
-  return `?${String(v)}`;
+  return `?${show(v)}`;
 }
 
 const PAIR = 2 ** 26;

@@ -15,6 +15,7 @@ import { Datom, type AttrSchema, type Schema } from '../db/types.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { readEdn, ednToJs } from '../edn/index.js';
 import { CairnError, show } from '../util/errors.js';
+import { setOwn } from '../util/objects.js';
 import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
 
 export function strip(s: string): string {
@@ -23,7 +24,21 @@ export function strip(s: string): string {
 
 export function isPlainMap(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date) &&
-    !(x instanceof Uint8Array) && !(x instanceof Datom) && !(x instanceof Set);
+    !(x instanceof Uint8Array) && !(x instanceof Datom) && !(x instanceof Set) && !(x instanceof Map);
+}
+
+/** A JS Map has no own keys: read as an entity map it would silently assert nothing. */
+function notAMap(x: unknown, where: string): void {
+  if (x instanceof Map) {
+    throw new CairnError('transact/syntax', `${where} is a Map ${show(x)}; give a plain object (Object.fromEntries(map))`, { item: show(x) });
+  }
+}
+
+/** '__proto__' cannot be a key of the plain objects that pull, schema() and reports return. */
+function notProto(a: string, context: unknown): void {
+  if (a === '__proto__') {
+    throw new CairnError('transact/syntax', `${show(a)} cannot be an attribute name (it is not an ordinary key of a JS object), in ${show(context)}`, { attribute: a });
+  }
 }
 
 /** Split the transact input into tx data items and tx-meta. EDN strings are read here. */
@@ -36,9 +51,10 @@ export function splitInput(input: unknown): { items: readonly unknown[]; txMeta:
     if (typeof data === 'string') data = ednToJs(readEdn(data), 'tx');
     if (!Array.isArray(data)) throw new CairnError('transact/syntax', `txData must be an array or an EDN string, got ${show(data)}`);
     const meta = x.txMeta ?? {};
+    notAMap(meta, 'txMeta');
     if (!isPlainMap(meta)) throw new CairnError('transact/syntax', `txMeta must be an object, got ${show(meta)}`);
     const txMeta: Record<string, unknown> = {};
-    for (const k of Object.keys(meta)) txMeta[strip(k)] = meta[k];
+    for (const k of Object.keys(meta)) setOwn(txMeta, strip(k), meta[k]);
     return { items: data, txMeta };
   }
   throw new CairnError('transact/syntax', `tx data must be an array, an EDN string or { txData, txMeta }, got ${show(input)}`);
@@ -110,6 +126,7 @@ class Normalizer {
       throw new CairnError('transact/syntax', `bad attribute ${show(x)} in ${show(context)}`, { attribute: show(x) });
     }
     const a = strip(x);
+    notProto(a, context);
     if (a === 'db/id') throw new CairnError('transact/syntax', `db/id cannot be used as an attribute in ${show(context)}`);
     return a;
   }
@@ -186,6 +203,7 @@ class Normalizer {
     const k = strip(key);
     if (k.length === 0) throw new CairnError('transact/syntax', `bad attribute ${show(key)} in ${show(context)}`, { attribute: key });
     // db.install/_attribute: Datomic compatibility in schema maps, no meaning here
+    notProto(k, context);
     if (k === 'db/id' || k === 'db.install/_attribute') p = null;
     else {
       const slash = k.indexOf('/');
@@ -308,6 +326,7 @@ class Normalizer {
     } else if (isPlainMap(item)) {
       this.explode(item);
     } else {
+      notAMap(item, 'a tx data element');
       throw new CairnError('transact/syntax', `bad tx data element ${show(item)}: expected an entity map or a list op`, { item: show(item) });
     }
   }
@@ -320,6 +339,7 @@ class Normalizer {
 export function normalize(schema: Schema, items: readonly unknown[], txMeta: Record<string, unknown>, dbIdents: ReadonlyMap<string, number> = schema.identToEid): Normalized {
   const n = new Normalizer(schema, dbIdents);
   for (const k of Object.keys(txMeta)) {
+    n.attrName(k, txMeta);
     const s = n.attr(k, txMeta);
     if (isSchemaAttr(k)) throw new CairnError('transact/syntax', `tx-meta cannot assert schema attribute ${k}`, { attribute: k });
     n.ops.push({ op: 'add', e: { kind: 'tx' }, a: k, v: n.value(s, k, txMeta[k], txMeta) });

@@ -25,6 +25,7 @@ import { TX0, type Schema, type Value } from '../db/types.js';
 import { valueKey } from '../db/values.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { CairnError, show } from '../util/errors.js';
+import { setOwn } from '../util/objects.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { loop } from '../db/apply.js';
 import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types.js';
@@ -380,7 +381,7 @@ class Resolver {
     const tempids: Record<string, number> = { '\u0000': 0, 'db/current-tx': this.txId };
     delete tempids['\u0000'];
     for (const t of this.norm.tempidOrder) {
-      if (this.used.has(t) && t.charCodeAt(0) !== 0) tempids[t] = this.tempidEid(t);
+      if (this.used.has(t) && t.charCodeAt(0) !== 0) setOwn(tempids, t, this.tempidEid(t));
     }
     // which tempid each op is about, for the check stage's upsert retry (only when one upserted)
     const tempidOf = this.upsertVia.size === 0 ? undefined : src.map((op) => (op.e.kind === 'tempid' ? op.e.key : undefined));

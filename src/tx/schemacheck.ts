@@ -35,6 +35,8 @@ function checkDefinition(after: DbValue, eid: number, r: Readonly<RawAttr>, isNe
   if (ident !== undefined && isNewIdent) {
     const ns = ident.includes('/') ? ident.slice(0, ident.indexOf('/')) : '';
     if (ns === 'db' || ns.startsWith('db.')) invalid(`ident ${ident} uses the reserved db namespace`, ident);
+    // it would be the key of schema() and pull results, where '__proto__' is no ordinary key
+    if (ident === '__proto__') invalid('__proto__ cannot be an ident (it is not an ordinary key of a JS object)', ident);
   }
   if (!isAttributeEntity(r)) return; // enum ident or doc-only entity
   if (ident === undefined) invalid(`schema entity ${eid} has attribute properties but no db/ident`, undefined);

@@ -92,38 +92,137 @@ export function isCairnError(x: unknown, code?: ErrorCode): x is CairnError {
   return branded && (code === undefined || (x as CairnError).code === code);
 }
 
+// show() and jsonSafe() run on whatever a caller passed, while an error is being reported: they
+// must never throw (a TypeError from the error path would hide the real error). So they walk
+// values themselves — bounded in depth and size, with cycle detection — instead of trusting
+// JSON.stringify/String, which throw on cycles, deep nesting, symbols, null-prototype objects
+// and invalid Dates.
+
+const SHOW_DEPTH = 6;
+const SAFE_DEPTH = 12;
+const SAFE_ITEMS = 200;
+const FULL = Symbol('full');
+
+/** ISO text of a Date, or 'Invalid Date' (toISOString throws a RangeError on those). */
+export function isoOrInvalid(d: Date): string {
+  const t = d.getTime();
+  return Number.isNaN(t) ? 'Invalid Date' : d.toISOString();
+}
+
+function scalarText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value);
+    case 'bigint': return `${value}N`;
+    case 'number': return String(value); // JSON would print NaN and Infinity as null
+    case 'boolean': return String(value);
+    case 'undefined': return 'undefined';
+    case 'symbol': return value.toString();
+    case 'function': return `#function ${JSON.stringify(value.name)}`;
+    default:
+      if (value === null) return 'null';
+      if (value instanceof Date) return `#inst "${isoOrInvalid(value)}"`;
+      if (value instanceof Uint8Array) return `#bytes[${value.length}]`;
+      return undefined;
+  }
+}
+
+function renderInto(value: unknown, depth: number, seen: Set<object>, put: (t: string) => void): void {
+  const scalar = scalarText(value);
+  if (scalar !== undefined) return put(scalar);
+  const obj = value as object;
+  if (seen.has(obj)) return put('#cycle');
+  if (depth <= 0) return put(Array.isArray(obj) ? '[…]' : '{…}');
+  seen.add(obj);
+  if (Array.isArray(obj)) {
+    put('[');
+    for (let i = 0; i < obj.length; i++) {
+      if (i > 0) put(',');
+      renderInto(i in obj ? obj[i] : null, depth - 1, seen, put); // holes print as JSON does
+    }
+    put(']');
+  } else if (obj instanceof Map || obj instanceof Set) {
+    put(obj instanceof Map ? '#Map{' : '#Set{');
+    let first = true;
+    for (const item of obj instanceof Map ? obj.entries() : obj.values()) {
+      if (!first) put(',');
+      first = false;
+      if (obj instanceof Map) {
+        const [k, v] = item as [unknown, unknown];
+        renderInto(k, depth - 1, seen, put);
+        put(' ');
+        renderInto(v, depth - 1, seen, put);
+      } else renderInto(item, depth - 1, seen, put);
+    }
+    put('}');
+  } else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
+    renderInto((obj as { toJSON(): unknown }).toJSON(), depth - 1, seen, put);
+  } else {
+    put('{');
+    let first = true;
+    for (const k of Object.keys(obj)) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (v === undefined || typeof v === 'function') continue; // as JSON does
+      if (!first) put(',');
+      first = false;
+      put(`${JSON.stringify(k)}:`);
+      renderInto(v, depth - 1, seen, put);
+    }
+    put('}');
+  }
+  seen.delete(obj);
+}
+
 /** Render any value briefly for an error message (never throws, never huge). */
 export function show(value: unknown, max = 120): string {
-  let s: string;
+  let s = '';
+  const put = (t: string): void => {
+    s += t;
+    if (s.length > max) throw FULL;
+  };
   try {
-    s = typeof value === 'string' ? JSON.stringify(value)
-      : typeof value === 'bigint' ? `${value}N`
-      : typeof value === 'number' ? String(value) // JSON would print NaN and Infinity as null
-      : value instanceof Date ? `#inst "${value.toISOString()}"`
-      : value instanceof Uint8Array ? `#bytes[${value.length}]`
-      : value === undefined ? 'undefined'
-      : JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}N` : v)) ?? String(value);
-  } catch {
-    s = String(value);
+    renderInto(value, SHOW_DEPTH, new Set(), put);
+  } catch (e) {
+    // FULL: long enough. Anything else (a getter or proxy trap that throws): show what we have.
+    if (e !== FULL) s += '…';
   }
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** Convert an arbitrary value into JSON-safe error data. */
-export function jsonSafe(value: unknown): JsonValue {
+function safeInto(value: unknown, depth: number, seen: Set<object>): JsonValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'bigint') return `${value}N`;
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return `#bytes[${value.length}]`;
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = jsonSafe(v);
-    return out;
+  if (typeof value !== 'object' || value instanceof Date || value instanceof Uint8Array) {
+    return value instanceof Date ? isoOrInvalid(value) : show(value);
   }
-  return String(value);
+  if (seen.has(value)) return '#cycle';
+  if (depth <= 0 || value instanceof Map || value instanceof Set) return show(value);
+  seen.add(value);
+  let out: JsonValue;
+  if (Array.isArray(value)) {
+    const items: JsonValue[] = [];
+    for (let i = 0; i < Math.min(value.length, SAFE_ITEMS); i++) items.push(safeInto(value[i], depth - 1, seen));
+    if (value.length > SAFE_ITEMS) items.push(`… ${value.length - SAFE_ITEMS} more`);
+    out = items;
+  } else {
+    const o: Record<string, JsonValue> = {};
+    for (const k of Object.keys(value).slice(0, SAFE_ITEMS)) {
+      // defineProperty: a '__proto__' key must stay a key, not replace the prototype
+      Object.defineProperty(o, k, { value: safeInto((value as Record<string, unknown>)[k], depth - 1, seen), enumerable: true, writable: true, configurable: true });
+    }
+    out = o;
+  }
+  seen.delete(value);
+  return out;
+}
+
+/** Convert an arbitrary value into JSON-safe error data (never throws). */
+export function jsonSafe(value: unknown): JsonValue {
+  try {
+    return safeInto(value, SAFE_DEPTH, new Set());
+  } catch {
+    return show(value); // a getter or proxy trap threw while we walked it
+  }
 }
 
 export function fail(code: ErrorCode, message: string, data: Record<string, unknown> = {}): never {

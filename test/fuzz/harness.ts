@@ -1,0 +1,258 @@
+// The fuzzer: calls every public function with hostile arguments (values.ts) and checks the
+// promise the API makes about bad input — it fails with a CairnError that has a known code,
+// never a plain TypeError/RangeError, and a failed transaction leaves the database as it was.
+// At the end a second, private connection reopens the store and must read back exactly the
+// datoms the live connection holds (values must not change on reopen).
+//
+// Seeded (util/random.ts), so a failure prints a seed and a case number that replay it.
+
+import * as cairn from '../../src/index.js';
+import { CairnError, ErrorCodes, type Connection, type Db } from '../../src/index.js';
+import { seededRandom, type Random } from '../../src/util/random.js';
+import { anyValue, atom, ATTRS, ednText } from './values.js';
+
+export interface FuzzFailure {
+  readonly target: string;
+  readonly seed: number;
+  readonly index: number;
+  readonly problem: string;
+}
+
+interface Ctx {
+  readonly conn: Connection;
+  readonly config: cairn.Config;
+  readonly r: Random;
+  /** Where a case records a broken promise other than a bad error (e.g. a changed db). */
+  readonly problems: string[];
+}
+
+type Target = (ctx: Ctx) => unknown;
+
+const SCHEMA = [
+  { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'person/email', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' },
+  { 'db/ident': 'person/age', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/index': true },
+  { 'db/ident': 'person/friend', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many' },
+  { 'db/ident': 'person/tags', 'db/valueType': 'db.type/keyword', 'db/cardinality': 'db.cardinality/many' },
+  { 'db/ident': 'person/born', 'db/valueType': 'db.type/instant', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/score', 'db/valueType': 'db.type/double', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/id', 'db/valueType': 'db.type/uuid', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/bytes', 'db/valueType': 'db.type/bytes', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/big', 'db/valueType': 'db.type/bigint', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/pt', 'db/valueType': 'db.type/tuple', 'db/tupleTypes': ['db.type/string', 'db.type/long'], 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/nick', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/many' },
+];
+
+const PEOPLE = ['Ivan', 'Petr', 'Oleg', 'Anna', 'Vera'].map((n, i) => ({
+  'person/name': n, 'person/email': `${n.toLowerCase()}@x.y`, 'person/age': 20 + i, 'person/tags': ['t/a', `t/${i}`],
+  'person/born': new Date(2000, i, 1), 'person/score': i / 3, 'person/pt': [n, i],
+  ...(i > 0 ? { 'person/friend': ['person/name', 'Ivan'] } : {}),
+}));
+
+const QUERIES = [
+  '[:find ?n :where [?e :person/name ?n]]',
+  '[:find ?n . :in $ ?a :where [?e :person/age ?a] [?e :person/name ?n]]',
+  '[:find [?n ...] :where [?e :person/friend ?f] [?f :person/name ?n]]',
+  '[:find ?e :keys e :where [?e :person/age ?a] [(> ?a 21)]]',
+  '[:find (count ?e) . :where [?e :person/name]]',
+  '[:find ?s :in $ ?re :where [_ :person/name ?s] [(re-find ?re ?s)]]',
+  '[:find (pull ?e [*]) :where [?e :person/name "Ivan"]]',
+];
+
+function pick<T>(r: Random, valid: () => T, hostile: () => unknown, pValid = 0.6): T {
+  return (r.next() < pValid ? valid() : hostile()) as T;
+}
+
+const someDb = (c: Ctx): Db => {
+  const d = cairn.db(c.conn);
+  switch (c.r.int(6)) {
+    case 0: return cairn.history(d);
+    case 1: return cairn.asOf(d, 536870914);
+    case 2: return anyValue(c.r) as Db;
+    default: return d;
+  }
+};
+const eid = (c: Ctx): unknown => pick(c.r, () => c.r.pick<unknown>([1, 2, 3, ['person/name', 'Ivan'], ['person/email', 'anna@x.y'], 'person/name']), () => anyValue(c.r));
+const attrName = (c: Ctx): string => pick(c.r, () => c.r.pick(ATTRS), () => anyValue(c.r));
+const hostileArgs = (c: Ctx): unknown[] => Array.from({ length: c.r.int(4) }, () => anyValue(c.r));
+
+/** Tx data: mutated entity maps and list forms, or anything at all. */
+function txData(c: Ctx): unknown {
+  const { r } = c;
+  const op = (): unknown => {
+    switch (r.int(8)) {
+      case 0: case 1: {
+        const m: Record<string, unknown> = {};
+        for (let i = 1 + r.int(3); i > 0; i--) m[r.pick(ATTRS)] = r.next() < 0.5 ? anyValue(r) : r.pick<unknown>(['Ivan', 'Zoe', 30, 'x\ud800', [, ], ['a', 1], new Date(NaN)]);
+        return m;
+      }
+      case 2: return [r.pick(['db/add', 'db/retract', 'db/retractEntity', 'db/cas', 'db.fn/cas', ':db/add', 'db/nope', anyValue(r)]), eid(c), attrName(c), anyValue(r), anyValue(r)];
+      case 3: return ['db/add', r.pick<unknown>([-1, 'new', 1, 2]), r.pick(ATTRS), anyValue(r)];
+      case 4: return r.pick<unknown>([new Map([['person/name', 'Map']]), Object.assign(Object.create(null), { 'person/name': 'NullProto' })]);
+      default: return anyValue(r);
+    }
+  };
+  switch (r.int(6)) {
+    case 0: return anyValue(r);
+    case 1: return ednText(r);
+    case 2: return { txData: Array.from({ length: r.int(4) }, op), txMeta: anyValue(r) };
+    default: return Array.from({ length: 1 + r.int(4) }, op);
+  }
+}
+
+function queryArg(c: Ctx): unknown {
+  const { r } = c;
+  switch (r.int(6)) {
+    case 0: return r.pick(QUERIES);
+    case 1: return ednText(r);
+    case 2: return anyValue(r);
+    case 3: return { query: r.pick<unknown>([...QUERIES, ednText(r), anyValue(r)]), args: r.next() < 0.5 ? [someDb(c), anyValue(r)] : anyValue(r), offset: atom(r), limit: atom(r), timeout: atom(r) };
+    default: return `[:find ?e :where ${ednText(r)}]`;
+  }
+}
+
+function patternArg(c: Ctx): unknown {
+  const { r } = c;
+  return r.pick<() => unknown>([() => '[*]', () => '[:person/name {:person/friend [:person/name]}]', () => ednText(r), () => anyValue(r), () => [r.pick(ATTRS), { [r.pick(ATTRS)]: anyValue(r) }]])();
+}
+
+function configArg(c: Ctx): unknown {
+  const { r } = c;
+  if (r.next() < 0.3) return anyValue(r);
+  const store = r.next() < 0.3 ? anyValue(r) : { backend: r.pick<unknown>(['memory', 'memory', 'nope', atom(r)]), id: r.pick<unknown>([`fuzz-${r.int(1e9)}`, c.config.store!.id, atom(r)]) };
+  const o: Record<string, unknown> = { store };
+  for (const k of ['schemaFlexibility', 'keepHistory', 'index', 'branchingFactor', 'initialTx', 'name']) if (r.next() < 0.3) o[k] = k === 'initialTx' ? txData(c) : anyValue(r);
+  return o;
+}
+
+/** One entry per public function. Each builds its arguments and makes the call. */
+export const TARGETS: Record<string, Target> = {
+  createDatabase: (c) => cairn.createDatabase(configArg(c) as cairn.Config),
+  deleteDatabase: (c) => {
+    const cfg = configArg(c) as { store?: { id?: unknown } };
+    if (cfg?.store?.id === c.config.store!.id) return undefined; // keep the fixture
+    return cairn.deleteDatabase(cfg as cairn.Config);
+  },
+  databaseExists: (c) => cairn.databaseExists(configArg(c) as cairn.Config),
+  connect: async (c) => {
+    const conn = await cairn.connect(configArg(c) as cairn.Config);
+    await cairn.release(conn);
+  },
+  release: (c) => cairn.release(anyValue(c.r) as Connection),
+  db: (c) => cairn.db(anyValue(c.r) as Connection),
+  transact: async (c) => {
+    const before = cairn.db(c.conn);
+    try {
+      return await cairn.transact(pick(c.r, () => c.conn, () => anyValue(c.r)), txData(c) as cairn.TransactInput);
+    } catch (e) {
+      const after = cairn.db(c.conn);
+      if (after !== before) c.problems.push(`a failed transaction changed the db: basisT ${before.basisT} -> ${after.basisT}`);
+      throw e;
+    }
+  },
+  withDb: (c) => cairn.withDb(someDb(c), txData(c) as cairn.TransactInput),
+  q: (c) => {
+    const args = c.r.next() < 0.7 ? [someDb(c), ...hostileArgs(c)] : hostileArgs(c);
+    return cairn.q(queryArg(c) as string, ...args);
+  },
+  pull: (c) => cairn.pull(someDb(c), patternArg(c) as string, eid(c) as number),
+  pullMany: (c) => cairn.pullMany(someDb(c), patternArg(c) as string, pick(c.r, () => [eid(c), eid(c)], () => anyValue(c.r)) as number[]),
+  entity: async (c) => {
+    const e = await cairn.entity(someDb(c), eid(c) as number);
+    return e === null ? null : (e as { get(a: string): unknown }).get(attrName(c));
+  },
+  datoms: (c) => cairn.datoms(someDb(c), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4))),
+  seekDatoms: (c) => cairn.seekDatoms(someDb(c), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4))),
+  indexRange: (c) => cairn.indexRange(someDb(c), attrName(c), anyValue(c.r) as cairn.Value, anyValue(c.r) as cairn.Value),
+  history: (c) => cairn.history(anyValue(c.r) as Db),
+  asOf: (c) => cairn.asOf(someDb(c), anyValue(c.r) as number),
+  since: (c) => cairn.since(someDb(c), anyValue(c.r) as number),
+  listen: (c) => {
+    const unlisten = cairn.listen(pick(c.r, () => c.conn, () => anyValue(c.r)), anyValue(c.r) as cairn.Listener);
+    unlisten();
+  },
+  schema: (c) => cairn.schema(someDb(c)),
+  reverseSchema: (c) => cairn.reverseSchema(someDb(c)),
+  gcStorage: (c) => cairn.gcStorage(pick(c.r, () => c.conn, () => anyValue(c.r), 0.8), anyValue(c.r) as Date),
+  registerBackend: (c) => cairn.registerBackend(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.Backend),
+  registerIndex: (c) => cairn.registerIndex(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.IndexFactory),
+  kw: (c) => cairn.kw(anyValue(c.r) as string),
+};
+
+/** Why `e` breaks the promise (a plain error, an unknown code), or null if it keeps it. */
+function badError(e: unknown): string | null {
+  if (!(e instanceof CairnError)) {
+    const name = e instanceof Error ? e.name : typeof e;
+    const msg = e instanceof Error ? e.message : '';
+    const where = e instanceof Error && e.stack ? e.stack.split('\n').filter((l) => l.includes('/src/')).slice(0, 3).join('\n') : '';
+    return `threw a plain ${name}: ${msg.slice(0, 200)}\n${where}`;
+  }
+  if (!(ErrorCodes as readonly string[]).includes(e.code)) return `CairnError with unknown code ${String(e.code)}`;
+  try {
+    JSON.stringify(e.data); // data must be JSON-safe: it crosses the worker boundary
+  } catch (x) {
+    return `CairnError ${e.code} with data that is not JSON-safe: ${String(x)}`;
+  }
+  return null;
+}
+
+let fixtureCount = 0;
+
+export async function fixture(): Promise<{ conn: Connection; config: cairn.Config }> {
+  const config = { store: { backend: 'memory', id: `fuzz-fixture-${fixtureCount++}` } };
+  await cairn.createDatabase(config);
+  const conn = await cairn.connect(config);
+  await cairn.transact(conn, SCHEMA);
+  await cairn.transact(conn, PEOPLE);
+  return { conn, config };
+}
+
+/** Run `cases` calls of one target; returns every broken promise found. */
+export async function fuzzTarget(name: string, seed: number, cases: number): Promise<FuzzFailure[]> {
+  Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 200); // to name the src/ frame of a stack overflow
+  const target = TARGETS[name];
+  if (!target) throw new Error(`no fuzz target ${name}`);
+  const { conn, config } = await fixture();
+  const failures: FuzzFailure[] = [];
+  for (let index = 0; index < cases; index++) {
+    // Each case has its own stream, so a failure replays from (seed, index) alone.
+    const r = seededRandom((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+    const problems: string[] = [];
+    try {
+      await target({ conn, config, r, problems });
+    } catch (e) {
+      const bad = badError(e);
+      if (bad) problems.push(bad);
+    }
+    for (const problem of problems) failures.push({ target: name, seed, index, problem });
+  }
+  const reopened = await reopenDiff(conn, config);
+  if (reopened) failures.push({ target: name, seed, index: cases, problem: reopened });
+  await cairn.release(conn);
+  await cairn.deleteDatabase(config);
+  return failures;
+}
+
+/** Stable text of a datom value, telling apart what === tells apart. */
+function valueKey(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}N` : x instanceof Uint8Array ? [...x] : x)) ?? String(v);
+}
+
+async function reopenDiff(conn: Connection, config: cairn.Config): Promise<string | null> {
+  const live = await cairn.datoms(cairn.db(conn), 'eavt');
+  const other = await cairn.connect(config, { shared: false });
+  try {
+    const back = await cairn.datoms(cairn.db(other), 'eavt');
+    if (back.length !== live.length) return `reopened store has ${back.length} datoms, the live connection ${live.length}`;
+    for (let i = 0; i < live.length; i++) {
+      const a = live[i]!;
+      const b = back[i]!;
+      if (a.e !== b.e || a.a !== b.a || a.tx !== b.tx || valueKey(a.v) !== valueKey(b.v)) {
+        return `value changed on reopen: [${a.e} ${a.a} ${valueKey(a.v)}] read back as [${b.e} ${b.a} ${valueKey(b.v)}]`;
+      }
+    }
+    return null;
+  } finally {
+    await cairn.release(other);
+  }
+}

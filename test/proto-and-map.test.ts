@@ -1,0 +1,59 @@
+// A JS Map as an entity used to commit an empty transaction, and '__proto__' keys vanished
+// (an assignment o['__proto__'] = v sets the prototype instead of a key). Now: Maps are refused
+// with a coded error, '__proto__' is refused as an attribute or ident name (it could not be a
+// key of pull results or schema()), and is kept as an ordinary key where it is user data
+// (`:keys` names, string tempids).
+import { describe, expect, it } from 'vitest';
+import { datoms, db, q, transact } from '../src/index.js';
+import { attr, caught, fresh } from './conformance-helpers.js';
+
+const schema = [attr('p/name', 'string')];
+
+describe('Map entities and __proto__ keys', () => {
+  it('refuses a Map given as an entity, as tx-meta or as tx data, and commits nothing', async () => {
+    const conn = await fresh([schema]);
+    const before = db(conn);
+    for (const input of [[new Map([['p/name', 'm']])], { txData: [], txMeta: new Map([['p/name', 'm']]) }]) {
+      const e = await caught(transact(conn, input as never));
+      expect(e.code).toBe('transact/syntax');
+      expect(e.message).toContain('Map');
+    }
+    expect(db(conn)).toBe(before);
+  });
+
+  it('refuses __proto__ as an attribute, in JS maps, EDN maps, list ops and tx-meta', async () => {
+    const conn = await fresh([schema], { schemaFlexibility: 'read' });
+    const before = await datoms(db(conn), 'eavt');
+    const inputs: unknown[] = [
+      [JSON.parse('{"__proto__": "v", "p/name": "a"}')],
+      '[{:__proto__ "v" :p/name "b"}]',
+      [['db/add', -1, '__proto__', 'v']],
+      { txData: [{ 'p/name': 'c' }], txMeta: JSON.parse('{"__proto__": "v"}') },
+    ];
+    for (const input of inputs) expect((await caught(transact(conn, input as never))).code).toBe('transact/syntax');
+    expect(await datoms(db(conn), 'eavt')).toEqual(before);
+  });
+
+  it('refuses __proto__ as an ident', async () => {
+    const conn = await fresh([]);
+    const e = await caught(transact(conn, [attr('__proto__', 'string')]));
+    expect(e.code).toBe('schema/invalid');
+  });
+
+  it('keeps __proto__ as a :keys / :strs column name', async () => {
+    const conn = await fresh([schema, [{ 'p/name': 'Ivan' }]]);
+    for (const kind of ['keys', 'strs']) {
+      const rows = (await q(`[:find ?n ?e :${kind} __proto__ e :where [?e :p/name ?n]]`, db(conn))) as Record<string, unknown>[];
+      expect(Object.keys(rows[0]!)).toEqual(['__proto__', 'e']);
+      expect(rows[0]!['__proto__']).toBe('Ivan');
+      expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+    }
+  });
+
+  it('keeps a __proto__ string tempid in the report', async () => {
+    const conn = await fresh([schema]);
+    const r = await transact(conn, [['db/add', '__proto__', 'p/name', 'x']]);
+    expect(Object.keys(r.tempids)).toContain('__proto__');
+    expect(typeof r.tempids['__proto__']).toBe('number');
+  });
+});
