@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'node (hitchhiker-tree)',
           include: ['src/{db,tx,pull,query,conn}/**/*.test.ts', 'test/conformance-*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'src/conn/file-persistence.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'src/conn/file-persistence.test.ts', 'src/conn/index-choice.test.ts'],
           setupFiles: ['test/setup-hitchhiker.ts'],
           environment: 'node',
           testTimeout: 30_000,
