@@ -263,15 +263,23 @@ test('gcStorage through the worker (under the Web Lock) beside concurrent writes
     const writes = Array.from({ length: 30 }, (_, i) => cairn.transact(conn, [{ 'person/name': `q${i}`, 'person/age': i }]));
     const gc = await cairn.gcStorage(conn);
     await Promise.all(writes);
+    for (let i = 0; i < 5; i++) await cairn.transact(conn, [{ 'person/name': `q${i}`, 'person/age': 100 + i }]); // upserts: old commits become garbage
+    const sizeBefore = (await cairn.storageInfo(conn)).store!;
+    await cairn.gcStorage(conn);
+    const sizeAfter = (await cairn.storageInfo(conn)).store!;
     const count = await cairn.q('[:find (count ?e) . :where [?e :person/name]]', cairn.db(conn));
     await cairn.release(conn);
     const again = await cairn.connect(config);
     const countAgain = await cairn.q('[:find (count ?e) . :where [?e :person/name]]', cairn.db(again));
     await cairn.release(again);
     await cairn.deleteDatabase(config);
-    return { deletedCommits: gc.deletedCommits, count, countAgain };
+    return { deletedCommits: gc.deletedCommits, count, countAgain, sizeBefore, sizeAfter };
   }, { id, schema: PERSON_SCHEMA });
   expect(out.deletedCommits).toBeGreaterThan(0);
+  // storageInfo(conn).store measures the IndexedDB store; the second GC shrank it.
+  expect(out.sizeAfter.keys).toBeLessThan(out.sizeBefore.keys);
+  expect(out.sizeAfter.bytes).toBeLessThan(out.sizeBefore.bytes);
+  expect(out.sizeAfter.keys).toBeGreaterThan(0);
   expect(out.count).toBe(60);
   expect(out.countAgain).toBe(60);
 });

@@ -43,6 +43,17 @@ describe('automatic GC', () => {
     expect(sizes[1]).toBeLessThan(sizes[0]! / 2);
   });
 
+  it('its resolved config is a valid config again (initialTx, connect(conn.config))', async () => {
+    const cfg = cfgOf({ gc: { everyBytes: 50_000 }, initialTx: schema });
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    expect(conn.config.gc).toEqual({ everyBytes: 50_000, graceMs: 600_000 });
+    const again = await connect(conn.config, { shared: false });
+    expect(again.config.gc).toEqual(conn.config.gc);
+    await release(again);
+    await release(conn);
+  });
+
   it('triggers on bytes written too', async () => {
     const cfg = cfgOf({ gc: { everyBytes: 20_000, graceMs: 0 } });
     await createDatabase(cfg);

@@ -36,10 +36,11 @@ export function checkGcPolicy(gc: unknown): GcPolicy | undefined {
   positive('everyCommits', 1);
   positive('everyBytes', 1);
   positive('graceMs', 0);
+  // The result is a valid policy again: a resolved config can be passed back in (connect(conn.config)).
   const { everyCommits, everyBytes, graceMs } = g as GcPolicy;
   return {
-    everyCommits: everyCommits ?? (everyBytes === undefined ? DEFAULT_GC_COMMITS : Infinity),
-    everyBytes: everyBytes ?? Infinity,
+    ...(everyCommits !== undefined || everyBytes === undefined ? { everyCommits: everyCommits ?? DEFAULT_GC_COMMITS } : {}),
+    ...(everyBytes !== undefined ? { everyBytes } : {}),
     graceMs: graceMs ?? DEFAULT_GC_GRACE_MS,
   };
 }
@@ -56,10 +57,10 @@ export function autoGc(conn: Conn, policy: GcPolicy): CommitObserver & { readonl
     committed(written: number): void {
       commits++;
       bytes += written;
-      if (off || running !== null || (commits < policy.everyCommits! && bytes < policy.everyBytes!)) return;
+      if (off || running !== null || (commits < (policy.everyCommits ?? Infinity) && bytes < (policy.everyBytes ?? Infinity))) return;
       commits = 0;
       bytes = 0;
-      running = sweepStorage(conn, new Date(Date.now() - policy.graceMs!)).then(
+      running = sweepStorage(conn, new Date(Date.now() - (policy.graceMs ?? DEFAULT_GC_GRACE_MS))).then(
         () => void state.runs++,
         (e: unknown) => {
           const code = (e as { code?: string })?.code;

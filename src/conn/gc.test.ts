@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { connect, createDatabase, datoms, db, gcStorage, registerBackend, release, transact, type Connection } from '../index.js';
 import { createMemoryBackend } from '../store/memory.js';
 import type { Backend, Store, StoreConfig } from '../store/types.js';
+import { CairnError } from '../util/errors.js';
+import type { Coordinator } from './coordinator.js';
 
 type Hook = () => Promise<void>;
 const hooks: { keys?: Hook; del?: Hook } = {};
@@ -125,6 +127,28 @@ describe('gcStorage beside a writer on another connection', () => {
     expect(r.txData.filter((d) => d.a === 'item/n').map((d) => d.v)).toEqual([7000]);
     expect((await freshRead(cfg)).length).toBe(121);
     for (const c of [behind, writer, gcConn]) await release(c);
+  });
+
+  it('asks the coordinator for a required lock: GC never runs without it', async () => {
+    const cfg = cfgOf('gc-hooked');
+    await createDatabase(cfg);
+    const asked: unknown[] = [];
+    const coordinator: Coordinator = {
+      withWriteLock: (fn, opts) => {
+        asked.push(opts);
+        if (opts?.required) return Promise.reject(new CairnError('store/busy', 'held elsewhere'));
+        return fn();
+      },
+      announce: () => {},
+      onRemoteCommit: () => () => {},
+      close: () => {},
+    };
+    const conn = await connect(cfg, { shared: false, coordinator });
+    await transact(conn, schema);
+    await expect(gcStorage(conn)).rejects.toMatchObject({ code: 'store/busy' });
+    expect(asked.at(-1)).toEqual({ required: true });
+    expect(asked.slice(0, -1).every((o) => o === undefined)).toBe(true); // commits may fall back
+    await release(conn);
   });
 
   it('refuses with store/unsupported on a backend without deleteManyIf, deleting nothing', async () => {

@@ -13,6 +13,7 @@
 
 import type { GcResult } from '../engine.js';
 import type { NodeAddress } from '../indices/types.js';
+import { bytesEqual } from '../store/guard.js';
 import type { Store } from '../store/types.js';
 import { CairnError, isCairnError } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
@@ -54,7 +55,7 @@ export async function sweepStorage(conn: Conn, removeBefore?: Date): Promise<GcR
           return await marker.markHead();
         } catch (e) {
           if (!isCairnError(e, 'store/missing-node') || ++remarks > MAX_REMARKS) throw e;
-          if (sameBytes(before, await conn.opened.store.get(HEAD_KEY))) throw e; // really missing
+          if (bytesEqual(before, await conn.opened.store.get(HEAD_KEY))) throw e; // really missing
         }
       }
     };
@@ -82,10 +83,6 @@ export async function sweepStorage(conn: Conn, removeBefore?: Date): Promise<GcR
       deletedKeys,
     };
   }, { required: true });
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The live set, grown head by head. */

@@ -43,4 +43,34 @@ describe('indexeddb persistence through the API', () => {
     await deleteDatabase(config);
     expect(await databaseExists(config)).toBe(false);
   });
+
+  it('GC in one connection beside another writing in a loop, no lock between them: nothing committed is lost', async () => {
+    // Two private connections stand for two tabs whose writer gave up on the Web Lock: only
+    // the GC fence (deleteManyIf in one IndexedDB transaction) keeps the writer's commits.
+    const config = { store: { backend: 'indexeddb', id: `gc-race-${Date.now()}` }, branchingFactor: 8 };
+    await createDatabase(config);
+    const writer = await connect(config, { shared: false });
+    const collector = await connect(config, { shared: false });
+    await transact(writer, schema);
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 0; i < 40; i++) {
+        await transact(writer, Array.from({ length: 6 }, (_, j) => ({ 'note/title': `w${i}-${j}`, 'note/body': 'b' })));
+      }
+      writing = false;
+    })();
+    let gcs = 0;
+    while (writing) {
+      await gcStorage(collector);
+      gcs++;
+    }
+    await writes;
+    expect(gcs).toBeGreaterThan(0);
+    await release(writer);
+    await release(collector);
+    const again = await connect(config, { shared: false });
+    expect((await datoms(db(again), 'aevt', 'note/title')).length).toBe(240);
+    await release(again);
+    await deleteDatabase(config);
+  });
 });

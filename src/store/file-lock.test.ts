@@ -44,6 +44,28 @@ describe('file lock takeover', () => {
     expect(await readdir(dir)).toEqual([]); // no lock, breaker or private token file left
   });
 
+  it('two copies of the module in one thread share the lock: the second waits, never breaks', async () => {
+    const copy = (await import(/* @vite-ignore */ `./file-lock.js?copy=${Date.now()}`)) as typeof import('./file-lock.js');
+    expect(copy.withDirLock).not.toBe(withDirLock); // really a second instance
+    const { dir, lock } = await lockWith(null);
+    const broken = lockStats.broken + copy.lockStats.broken;
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = withDirLock(dir, lock, async () => {
+      order.push('first in');
+      await gate;
+      order.push('first out');
+    });
+    while (order.length === 0) await new Promise((r) => setTimeout(r, 1));
+    const second = copy.withDirLock(dir, lock, async () => void order.push('second'));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first in', 'first out', 'second']);
+    expect(lockStats.broken + copy.lockStats.broken).toBe(broken);
+  });
+
   it('waits for a live owner and gets the lock once it is released', async () => {
     const { dir, lock } = await lockWith(`${process.ppid}:0:live`);
     const waits = lockStats.waits;

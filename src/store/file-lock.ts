@@ -14,9 +14,15 @@
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 
-// Process-wide by nature: a lock must be shared by every handle on a directory in this
-// process, whichever backend instance made it. Only touched on writes, not on reads.
-const queues = new Map<string, Promise<void>>();
+// Realm-wide by nature: a lock must be shared by every handle on a directory in this thread,
+// whichever backend instance — or copy of this module (a bundle may hold two) — made it. So the
+// queues and the tokens held live on the global object. Only touched on writes, not on reads.
+interface Shared {
+  readonly queues: Map<string, Promise<void>>;
+  readonly held: Set<string>;
+}
+const shared: Shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('cairndb.file-locks')] ??= { queues: new Map(), held: new Set() }) as Shared;
+const { queues, held: heldTokens } = shared;
 let tokens = 0;
 
 /** Observable for tests: how often a writer had to wait for a lock held by a live owner. */
@@ -31,11 +37,16 @@ export async function withDirLock<T>(dir: string, lockFile: string, body: () => 
   await prev;
   try {
     const token = newToken();
-    await acquire(lockFile, token);
+    heldTokens.add(token); // from before it is published, so no copy of this module breaks it
     try {
-      return await body();
+      await acquire(lockFile, token);
+      try {
+        return await body();
+      } finally {
+        await unlink(lockFile).catch(() => undefined);
+      }
     } finally {
-      await unlink(lockFile).catch(() => undefined);
+      heldTokens.delete(token);
     }
   } finally {
     release();
@@ -104,14 +115,15 @@ async function breakStale(file: string, seen: string, token: string): Promise<vo
 /**
  * A token's owner is gone. A token without a pid (an empty or foreign file — our writers never
  * leave one, the content is linked in whole) counts as stale at once; an older CairnDB wrote a
- * bare pid. A token of this very thread is stale too: the queue above means this thread holds
- * no lock on the file it is acquiring, so that token is a dead process's whose pid was reused.
+ * bare pid. A token naming this thread that this thread does not hold is stale too: it is a
+ * dead process's whose pid was reused (containers restart with the same pids).
  */
 function isStale(token: string): boolean {
-  const [pidText, thread] = token.trim().split(':');
+  const text = token.trim();
+  const [pidText, thread] = text.split(':');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return thread === undefined || Number(thread) === threadId;
+  if (pid === process.pid) return thread === undefined || (Number(thread) === threadId && !heldTokens.has(text));
   return !pidAlive(pid);
 }
 
