@@ -13,14 +13,14 @@ import { q as qImpl } from './query/index.js';
 import type { Backend } from './store/types.js';
 import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
-import { defaultRegistry } from './store/index.js';
+import { defaultRegistry } from './store/builtins.js';
 import { Conn } from './conn/connection.js';
 import { initialRecords, restore, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
+import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
 
-export const DEFAULT_BRANCHING_FACTOR = 512;
 
 interface ResolvedConfig {
   readonly store: { readonly backend: string; readonly id: string; readonly [k: string]: unknown };

@@ -10,7 +10,7 @@
 import { Datom, type TxReport } from '../db/types.js';
 import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
-import type { OpenedStore } from '../store/index.js';
+import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
 import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../engine.js';
