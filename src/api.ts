@@ -1,4 +1,4 @@
-// The public functions (API.md), in process. Everything here is thin: it checks arguments,
+// The public functions (docs/api.md), in process. Everything here is thin: it checks arguments,
 // resolves the config and delegates to the layer that does the work.
 
 import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db.js';
@@ -22,6 +22,9 @@ import { collectGarbage } from './conn/gc.js';
 import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
 
 
+/** The store id of a config without `store` and without `name`. */
+const DEFAULT_STORE_ID = 'cairndb';
+
 interface ResolvedConfig {
   readonly store: { readonly backend: string; readonly id: string; readonly [k: string]: unknown };
   readonly schemaFlexibility: 'write' | 'read';
@@ -32,14 +35,12 @@ interface ResolvedConfig {
   readonly branchingFactor: number;
 }
 
-function randomId(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `mem-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-}
-
 function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (config !== undefined && (config === null || typeof config !== 'object')) fail('config/invalid', `config must be an object, got ${show(config)}`);
   const c = config ?? {};
-  const store = c.store ?? { backend: 'memory', id: randomId() };
+  // No store: the memory store named by config.name (or 'cairndb'), as the worker does with its
+  // default store, so createDatabase and connect with one store-less config meet the same database.
+  const store = c.store ?? { backend: 'memory', id: c.name ?? DEFAULT_STORE_ID };
   if (typeof store !== 'object' || typeof store.backend !== 'string' || typeof store.id !== 'string' || store.id === '') {
     fail('config/invalid', `config.store needs a backend name and a non-empty id, got ${show(store)}`, { store: store as unknown as Record<string, unknown> });
   }

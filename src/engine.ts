@@ -1,4 +1,4 @@
-// The engine API, defined once as a type (STYLE habit 14). `src/api.ts` implements it in
+// The engine API, defined once as a type (docs/architecture.md, convention 9). `src/api.ts` implements it in
 // process; `worker/` implements the same names over Comlink (minus `entity`), where Connection
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
@@ -7,7 +7,7 @@ import type { StoreConfig } from './store/types.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
 
-/** Tx data as JS values (API.md "Tx data") or as an EDN string. */
+/** Tx data as JS values (docs/api.md "Transactions") or as an EDN string. */
 export type TxData = string | readonly unknown[];
 
 export interface Config {
@@ -32,7 +32,7 @@ export interface QueryMap {
   readonly limit?: number;
 }
 
-/** Pull pattern: EDN text or JS array (API.md). */
+/** Pull pattern: EDN text or JS array (docs/api.md). */
 export type PullPattern = string | readonly unknown[];
 
 export interface Connection {

@@ -1,4 +1,4 @@
-// The connection: the only mutable thing (STYLE habit 7). It holds the current Db, applies
+// The connection: the only mutable thing (docs/architecture.md, convention 4). It holds the current Db, applies
 // transactions one at a time in submission order, groups those queued while a commit is in
 // flight into the next commit, writes each commit as one atomic batch with a compare-and-set
 // on the head, and calls listeners with every committed report.

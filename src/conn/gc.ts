@@ -1,4 +1,4 @@
-// Garbage collection of stored records (DESIGN decision 9): mark everything reachable from the
+// Garbage collection of stored records (docs/architecture.md, decision 9): mark everything reachable from the
 // head commit and from the commits younger than `removeBefore` (the grace window), then sweep
 // every other record, in batches, while holding the write lock so no commit is in flight.
 // Branch nodes are read to find their children; leaves are never loaded.

@@ -1,4 +1,4 @@
-// Index implementations by name (DESIGN decision 4). 'persistent-set' is always present; other
+// Index implementations by name (docs/architecture.md, decision 4). 'persistent-set' is always present; other
 // implementations plug in with `registerIndex` and are picked by `config.index`. The map is
 // owned by this module and changes only through `registerIndex`.
 

@@ -1,7 +1,7 @@
 // Running read logic written once for both cached and uncached index nodes.
 //
 // Db reads return a value when every node they need is cached and a Promise otherwise
-// (DESIGN decision 1). Pull code is written as generators that yield two kinds of step:
+// (docs/architecture.md, decision 1). Pull code is written as generators that yield two kinds of step:
 //   - a Promise, only when a read returned one:
 //       const ds = db.search(e); const datoms = isPromise(ds) ? yield ds : ds;
 //   - another generator, to call it and receive its result:  const r = yield pullEntity(...)

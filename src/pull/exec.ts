@@ -4,7 +4,7 @@
 // wildcard from it; reverse specs read `db.search(undefined, attr, e)`. Reads are yielded only
 // when they return a Promise (see ./drive.ts), so a warm pull is fully synchronous.
 //
-// Result shape (API.md, Datahike pull semantics):
+// Result shape (docs/api.md, Datahike pull semantics):
 //   - keys are colon-less attributes, the written reverse name ('person/_friend'), or the :as alias;
 //   - card-many values are arrays in index order, cut at the spec's limit (default 1000);
 //   - refs are { 'db/id': n } unless a sub-pattern is given; component refs with no sub-pattern

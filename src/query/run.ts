@@ -1,4 +1,4 @@
-// Synchronous-unless-needed execution (DESIGN decision 1). Engine steps are generators that
+// Synchronous-unless-needed execution (docs/architecture.md, decision 1). Engine steps are generators that
 // `yield` a MaybePromise whenever they need a read; `run` drives them synchronously and only
 // suspends on a real Promise, so a query over cached nodes pays no microtask per clause, and a
 // cold one pays one await per batched read (each clause collects its seeks into one `all`).

@@ -21,7 +21,7 @@ export interface WithDbOptions {
   readonly now?: () => Date;
 }
 
-/** Tx data array, EDN string, or { txData, txMeta } (API.md). */
+/** Tx data array, EDN string, or { txData, txMeta } (docs/api.md). */
 export type TxInput = string | readonly unknown[] | { readonly txData: string | readonly unknown[]; readonly txMeta?: Readonly<Record<string, unknown>> };
 
 function userTxInstant(ops: readonly NormOp[]): Date | undefined {

@@ -1,4 +1,4 @@
-// Reads of cached index nodes are synchronous; a cache miss returns a Promise (DESIGN decision 1).
+// Reads of cached index nodes are synchronous; a cache miss returns a Promise (docs/architecture.md, decision 1).
 // `MaybePromise` is that shape; `then` chains without paying a microtask when the value is ready.
 
 export type MaybePromise<T> = T | Promise<T>;
