@@ -2,7 +2,8 @@
 // are found and what their directives mean): Node examples here, with the package's entry
 // points pointed at the source; browser examples in docs.browser.test.ts; excerpts are checked
 // against the file they quote. Also: no doc points to a file outside the repository.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -50,3 +51,33 @@ for (const doc of DOC_FILES) {
     }
   });
 }
+
+// The same programs (browser ones included) type-check against the source, as a TypeScript
+// user's copy would against the package.
+it('every example type-checks', () => {
+  const dir = join(repo, '.test-results/docs-types');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const rel = { cairndb: '../../src/index.ts', 'cairndb/worker': '../../worker/entry.ts', 'cairndb/client': '../../worker/client.ts' };
+  const files: string[] = [];
+  for (const doc of DOC_FILES) {
+    const list = examples(doc, readFileSync(join(repo, doc), 'utf8'));
+    for (const chain of chains(list)) {
+      const name = `${doc.replace(/\W/g, '-')}-${chain.lines[0]}.ts`;
+      writeFileSync(join(dir, name), program(chain, rel, 'types'));
+      files.push(name);
+    }
+  }
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    extends: '../../tsconfig.json',
+    compilerOptions: { noUnusedLocals: false, noEmit: true },
+    include: [],
+    files,
+  }));
+  try {
+    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    const out = e as { stdout?: string; stderr?: string };
+    expect.fail(`the examples do not type-check:\n${out.stdout ?? ''}${out.stderr ?? ''}`);
+  }
+});
