@@ -68,9 +68,6 @@ export interface DbHandle {
 export function isDbHandle(x: unknown): x is DbHandle {
   return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'db';
 }
-export function isConnHandle(x: unknown): x is ConnHandle {
-  return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'conn';
-}
 
 /** A TxReport whose Db values are handles. */
 export interface RemoteTxReport extends Omit<TxReport, 'dbBefore' | 'dbAfter'> {
