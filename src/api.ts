@@ -208,15 +208,15 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
 }
 
 export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
-  return qImpl(query as never, ...inputs);
+  return qImpl(query, ...inputs);
 }
 
 export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
-  return (await pullImpl(d, pattern as never, eid)) as Record<string, unknown> | null;
+  return (await pullImpl(d, pattern, eid)) as Record<string, unknown> | null;
 }
 
 export async function pullMany(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]> {
-  return (await pullManyImpl(d, pattern as never, eids)) as (Record<string, unknown> | null)[];
+  return (await pullManyImpl(d, pattern, eids)) as (Record<string, unknown> | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {

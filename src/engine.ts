@@ -3,48 +3,13 @@
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
-import type { StoreConfig } from './store/types.js';
+import type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './db/inputs.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
-
-/** Tx data as JS values (docs/api.md "Transactions") or as an EDN string. */
-export type TxData = string | readonly unknown[];
-
-export interface Config {
-  readonly store?: StoreConfig;
-  readonly schemaFlexibility?: 'write' | 'read';
-  readonly keepHistory?: boolean;
-  readonly index?: string;
-  readonly initialTx?: TxData;
-  readonly name?: string;
-  /** Branching factor of new index trees (default 512). */
-  readonly branchingFactor?: number;
-}
-
-export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };
-
-/** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */
-export type Query = string | Readonly<Record<string, unknown>> | readonly unknown[];
-export interface QueryMap {
-  readonly query: Query;
-  readonly args?: readonly unknown[];
-  readonly offset?: number;
-  readonly limit?: number;
-}
-
-/** Pull pattern: EDN text or JS array (docs/api.md). */
-export type PullPattern = string | readonly unknown[];
+export type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData } from './db/inputs.js';
 
 export interface Connection {
   readonly config: Config;
-}
-
-export type Listener = (report: TxReport) => void;
-
-export interface GcResult {
-  readonly deletedNodes: number;
-  readonly deletedCommits: number;
-  readonly deletedKeys: readonly string[];
 }
 
 /** The in-process engine API (package `cairndb`). */

@@ -13,7 +13,7 @@ import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
 import { withDb } from '../tx/index.js';
-import type { TransactInput } from '../engine.js';
+import type { TransactInput } from '../db/inputs.js';
 import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
 import type { StoreNodeStorage } from './node-storage.js';

@@ -3,7 +3,7 @@
 // every other record, in batches, while holding the write lock so no commit is in flight.
 // Branch nodes are read to find their children; leaves are never loaded.
 
-import type { GcResult } from '../engine.js';
+import type { GcResult } from '../db/inputs.js';
 import type { NodeAddress } from '../indices/types.js';
 import { isPromise } from '../util/maybe.js';
 import type { CommitRecord } from './commit.js';
