@@ -12,7 +12,7 @@
 import type { Datom, Db, EntityRef } from '../db/types.js';
 import { CairnError, show } from '../util/errors.js';
 import { type MaybePromise, all, andThen as then } from '../util/maybe.js';
-import { type Reads, drive } from './drive.js';
+import { type Reads, drive } from '../util/maybe.js';
 import { type PullResult, needsSlice, newCtx, pullEntity } from './exec.js';
 import { compilePattern } from './pattern.js';
 

@@ -25,8 +25,7 @@ import { TX0, type Schema, type Value } from '../db/types.js';
 import { valueKey } from '../db/values.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { CairnError, show } from '../util/errors.js';
-import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
-import { loop } from '../db/apply.js';
+import { andThen as then, isPromise, loop, type MaybePromise } from '../util/maybe.js';
 import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types.js';
 
 function idKey(a: string, v: Value): string {
