@@ -42,12 +42,14 @@ const NODE_ONLY: Readonly<Record<string, { entry: string; stub: string }>> = {
   [here('./src/store/file.ts')]: { entry: 'node-file', stub: 'node-file.browser' },
 };
 
+const NODE_ONLY_NAMES = new Set(Object.keys(NODE_ONLY).map((p) => p.replace(/^.*\//, '').replace(/\.ts$/, '')));
+
 function nodeOnlyThroughExports(): Plugin {
   return {
     name: 'cairndb:node-only-through-exports',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (importer === undefined || !source.startsWith('.')) return null;
+      if (importer === undefined || !source.startsWith('.') || !NODE_ONLY_NAMES.has(source.replace(/^.*\//, '').replace(/\.[jt]s$/, ''))) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const nodeOnly = resolved && NODE_ONLY[resolved.id];
       return nodeOnly ? { id: `cairndb/${nodeOnly.entry}`, external: true } : null;
