@@ -21,7 +21,6 @@ import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
 import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
 
-
 /** The store id of a config without `store` and without `name`. */
 const DEFAULT_STORE_ID = 'cairndb';
 
