@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'test/fixture-app/**'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'test/consumers/**'],
           environment: 'node',
           testTimeout: 30_000,
         },
@@ -29,7 +29,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts', 'worker/**/*.browser.test.ts', 'test/**/*.browser.test.ts'],
-          exclude: ['**/node_modules/**', 'test/fixture-app/**'],
+          exclude: ['**/node_modules/**', 'test/consumers/**'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

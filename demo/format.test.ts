@@ -1,4 +1,4 @@
-// The console's result-to-table conversion, one case per result shape of API.md.
+// The console's result-to-table conversion, one case per result shape of docs/api.md.
 import { describe, expect, it } from 'vitest';
 import { errorPosition, findColumns, formatValue, toTable } from './format.js';
 

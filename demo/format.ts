@@ -1,5 +1,5 @@
 // Turning query and pull results into something a table can show. Results are plain data
-// (API.md): a relation is an array of arrays, `[?x ...]` an array, `?x .` a scalar, `:keys` an
+// (docs/api.md): a relation is an array of arrays, `[?x ...]` an array, `?x .` a scalar, `:keys` an
 // array of objects, a pull an object. `toTable` recognises each shape.
 
 export interface Table { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }

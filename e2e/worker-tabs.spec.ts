@@ -1,4 +1,4 @@
-// Several tabs on one IndexedDB database (DESIGN 6): each page has its own worker; writes are
+// Several tabs on one IndexedDB database (docs/architecture.md, decision 6): each page has its own worker; writes are
 // serialised by a Web Lock, commits announced on a BroadcastChannel, and the other pages'
 // connections reload the head and fire their listeners.
 import { expect, test, type Page } from '@playwright/test';

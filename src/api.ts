@@ -1,4 +1,4 @@
-// The public functions (API.md), in process. Everything here is thin: it checks arguments,
+// The public functions (docs/api.md), in process. Everything here is thin: it checks arguments,
 // resolves the config and delegates to the layer that does the work.
 
 import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db.js';
@@ -13,7 +13,7 @@ import { q as qImpl } from './query/index.js';
 import type { Backend, StoreSize } from './store/types.js';
 import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
-import { defaultRegistry } from './store/index.js';
+import { defaultRegistry } from './store/builtins.js';
 import { Conn } from './conn/connection.js';
 import { initialRecords, restore, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
@@ -21,8 +21,10 @@ import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
 import { measureStore } from './conn/size.js';
 import { autoGc, checkGcPolicy, type GcPolicy } from './conn/auto-gc.js';
+import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
 
-export const DEFAULT_BRANCHING_FACTOR = 512;
+/** The store id of a config without `store` and without `name`. */
+const DEFAULT_STORE_ID = 'cairndb';
 
 interface ResolvedConfig {
   readonly store: { readonly backend: string; readonly id: string; readonly [k: string]: unknown };
@@ -35,14 +37,12 @@ interface ResolvedConfig {
   readonly gc?: GcPolicy;
 }
 
-function randomId(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `mem-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-}
-
 function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (config !== undefined && (config === null || typeof config !== 'object')) fail('config/invalid', `config must be an object, got ${show(config)}`);
   const c = config ?? {};
-  const store = c.store ?? { backend: 'memory', id: randomId() };
+  // No store: the memory store named by config.name (or 'cairndb'), as the worker does with its
+  // default store, so createDatabase and connect with one store-less config meet the same database.
+  const store = c.store ?? { backend: 'memory', id: c.name ?? DEFAULT_STORE_ID };
   if (typeof store !== 'object' || typeof store.backend !== 'string' || typeof store.id !== 'string' || store.id === '') {
     fail('config/invalid', `config.store needs a backend name and a non-empty id, got ${show(store)}`, { store: store as unknown as Record<string, unknown> });
   }
@@ -221,15 +221,15 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
 }
 
 export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
-  return qImpl(query as never, ...inputs);
+  return qImpl(query, ...inputs);
 }
 
 export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
-  return (await pullImpl(dbOf(d), pattern as never, eid)) as Record<string, unknown> | null;
+  return (await pullImpl(d, pattern, eid)) as Record<string, unknown> | null;
 }
 
 export async function pullMany(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]> {
-  return (await pullManyImpl(dbOf(d), pattern as never, eids)) as (Record<string, unknown> | null)[];
+  return (await pullManyImpl(d, pattern, eids)) as (Record<string, unknown> | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {

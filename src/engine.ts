@@ -1,52 +1,15 @@
-// The engine API, defined once as a type (STYLE habit 14). `src/api.ts` implements it in
+// The engine API, defined once as a type (docs/architecture.md, convention 9). `src/api.ts` implements it in
 // process; `worker/` implements the same names over Comlink (minus `entity`), where Connection
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
-import type { StoreConfig } from './store/types.js';
+import type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './db/inputs.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
-
-/** Tx data as JS values (API.md "Tx data") or as an EDN string. */
-export type TxData = string | readonly unknown[];
-
-export interface Config {
-  readonly store?: StoreConfig;
-  readonly schemaFlexibility?: 'write' | 'read';
-  readonly keepHistory?: boolean;
-  readonly index?: string;
-  readonly initialTx?: TxData;
-  readonly name?: string;
-  /** Branching factor of new index trees (default 512). */
-  readonly branchingFactor?: number;
-  /** Automatic GC in the background (off by default; docs/storage.md "Automatic GC"). */
-  readonly gc?: { readonly everyCommits?: number; readonly everyBytes?: number; readonly graceMs?: number } | false;
-}
-
-export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };
-
-/** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */
-export type Query = string | Readonly<Record<string, unknown>> | readonly unknown[];
-export interface QueryMap {
-  readonly query: Query;
-  readonly args?: readonly unknown[];
-  readonly offset?: number;
-  readonly limit?: number;
-}
-
-/** Pull pattern: EDN text or JS array (API.md). */
-export type PullPattern = string | readonly unknown[];
+export type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData } from './db/inputs.js';
 
 export interface Connection {
   readonly config: Config;
-}
-
-export type Listener = (report: TxReport) => void;
-
-export interface GcResult {
-  readonly deletedNodes: number;
-  readonly deletedCommits: number;
-  readonly deletedKeys: readonly string[];
 }
 
 /** The in-process engine API (package `cairndb`). */

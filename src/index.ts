@@ -1,11 +1,13 @@
-// The package entry (`cairndb`): the only barrel (STYLE habit 13). Nothing inside src/ imports it.
+// The package entry (`cairndb`): the only barrel, and exactly the surface docs/api.md documents
+// (internals such as the engine object or the connection class stay out). Nothing inside src/
+// imports it.
 
 export {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR,
+  registerBackend, registerIndex, kw,
 } from './api.js';
-export type { ConnectOptions, ConnectionHandle } from './api.js';
+export type { ConnectOptions } from './api.js';
 export { storeSize } from './api.js';
 export type { StoreSize } from './store/types.js';
 export type {
@@ -17,5 +19,6 @@ export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate } from './query/index.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
+export type { CodecHandler } from './store/codec.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';

@@ -1,5 +1,5 @@
-// Conformance: transactions through the public API (memory backend), pinned to API.md and to
-// Datahike's semantics (reference/datahike.md §3.10, §4, §4.9): entity and tx ids, tempids, the
+// Conformance: transactions through the public API (memory backend), pinned to docs/api.md and to
+// Datahike's transaction semantics: entity and tx ids, tempids, the
 // TxReport, tx-meta and txInstant, upsert, lookup refs in every position, retractEntity, cas,
 // cardinality, schema changes, and that a failed transaction changes nothing.
 

@@ -1,4 +1,4 @@
-// Conformance: API.md's data conventions and value types, end to end through the public API
+// Conformance: docs/api.md's data conventions and value types, end to end through the public API
 // (memory backend, plus one file-backend reconnect). Attributes are colon-less on output and
 // accept a leading colon on input; keyword values come out as ':ns/name'; every value type
 // round-trips through transact -> datoms / pull / q, and through the store codec.

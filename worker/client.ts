@@ -1,5 +1,5 @@
 // `cairndb/client`: the main-thread client. `openWorker(worker?)` returns the engine API of
-// API.md (minus `entity`) with every async call forwarded to the worker through Comlink.
+// docs/api.md (minus `entity`) with every async call forwarded to the worker through Comlink.
 //
 // Local state, per open client:
 // - `heads`: connection id -> the latest basisT this page has seen (from connect, transact

@@ -1,11 +1,11 @@
-// Cross-tab coordination seam (DESIGN decision 6) between a Connection (src/conn) and the
+// Cross-tab coordination seam (docs/architecture.md, decision 6) between a Connection (src/conn) and the
 // browser. Each tab runs its own worker; all open the same IndexedDB database.
 //
 // Contract for src/conn (the only caller):
 // - `withWriteLock(fn)`: run the critical section "read head -> apply -> commit (CAS on the
 //   head)" inside it. It serialises writers of one database across tabs and workers. It is NOT
 //   re-entrant: never call it from inside `fn`. Correctness still rests on the CAS: if the lock
-//   cannot be had within `lockTimeoutMs` (a frozen tab keeps its lock, browser-storage §6.2),
+//   cannot be had within `lockTimeoutMs` (a frozen tab keeps its lock, docs/architecture.md "Browser pitfalls"),
 //   `fn` runs without it and a stale writer rebases on the CAS conflict as usual.
 // - `announce(head)`: after a commit is durable, tell other tabs. Never delivered to the
 //   announcing connection itself; delivered to other connections on the same database, in

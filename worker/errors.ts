@@ -1,4 +1,4 @@
-// Error transfer across the worker boundary (DESIGN 8, STYLE habit 12).
+// Error transfer across the worker boundary (docs/architecture.md: decision 8, convention 7).
 //
 // Comlink's built-in 'throw' handler keeps only message/name/stack of an Error (comlink #385,
 // #514), so a CairnError would arrive as a plain Error without `code` or `data`. We replace

@@ -1,4 +1,4 @@
-// The worker boundary, as types (DESIGN decision 8, STYLE habit 14).
+// The worker boundary, as types (docs/architecture.md: decision 8, convention 9).
 //
 // Everything here is DERIVED from `EngineApi` (src/engine.ts) so the in-process API, the
 // worker-side surface and the main-thread client cannot drift: add a function to EngineApi and
@@ -69,9 +69,6 @@ export interface DbHandle {
 export function isDbHandle(x: unknown): x is DbHandle {
   return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'db';
 }
-export function isConnHandle(x: unknown): x is ConnHandle {
-  return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'conn';
-}
 
 /** A TxReport whose Db values are handles. */
 export interface RemoteTxReport extends Omit<TxReport, 'dbBefore' | 'dbAfter'> {
@@ -92,7 +89,7 @@ export type RemoteEngineApi = { [K in keyof EngineApi]: WireFn<EngineApi<ConnHan
 /** Functions the client computes locally (sync in the API); they never cross the boundary. */
 export type LocalName = 'db' | 'history' | 'asOf' | 'since' | 'kw' | 'listen';
 
-/** What the storage default resolved to in the worker (API.md "Config"). */
+/** What the storage default resolved to in the worker (docs/api.md "Data conventions"). */
 export interface StorageChoice {
   /** Backend used when a config has no `store`: 'indexeddb' where it opens, else 'memory'. */
   readonly backend: 'indexeddb' | 'memory';
@@ -120,7 +117,7 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect'> & {
   listen(conn: ConnHandle, callback: RemoteListener): Promise<number>;
   /** Remove the listener and release its proxy. Unknown ids are ignored. */
   unlisten(listenerId: number): Promise<void>;
-  /** The page became visible again: every connection re-reads its head (DESIGN 6). */
+  /** The page became visible again: every connection re-reads its head (docs/architecture.md, decision 6). */
   resync(): Promise<void>;
   storage(): Promise<StorageChoice>;
   /** `storeSize(conn)` of the engine, for `storageInfo(conn)`. */

@@ -1,7 +1,7 @@
 // storageInfo(conn) through the real client and host, over a MessageChannel with the real
 // engine (memory store): the size of the connection's store crosses the boundary.
 import { afterEach, expect, it } from 'vitest';
-import { api as engine } from '../src/index.js';
+import { api as engine } from '../src/api.js';
 import { openWorker, type WorkerEndpoint } from './client.js';
 import { serveEngine } from './serve.js';
 

@@ -1,4 +1,4 @@
-// Which store a config without `store` gets in the browser worker (API.md "Config"):
+// Which store a config without `store` gets in the browser worker (docs/api.md "Data conventions"):
 // IndexedDB where it can actually be opened, else memory with a warning the app can read.
 // "Can be opened" is probed by opening a real database once: `indexedDB` may exist and still
 // fail (Firefox private mode, blocked storage, a sandboxed iframe).

@@ -1,25 +1,8 @@
-// `cairndb/worker`: the worker script. Exposes the in-process engine (src/index.ts) over
-// Comlink on the worker global, with IndexedDB probing for the default store and Web Locks +
-// BroadcastChannel coordination between tabs (coordination.ts), then posts the ready
-// handshake. Start it as a module worker:
-//   new Worker(new URL('cairndb/worker', import.meta.url), { type: 'module' })
-import type * as Comlink from 'comlink';
-import { api } from '../src/index.js';
-import type { EngineApi } from '../src/engine.js';
-import { browserCoordination } from './coordination.js';
-import { failStart, serveEngine } from './serve.js';
-import { probeIndexedDb } from './storage.js';
+// `cairndb/default-worker`: the standard worker script, and the one `openWorker()` starts when
+// given none. It serves the engine with the built-in backends and indexes (entry.ts has the
+// details and the API for a custom worker). Start it as a module worker:
+//   new Worker(new URL('cairndb/default-worker', import.meta.url), { type: 'module' })
+// This module's side effect (serving) is its purpose: package.json lists it in `sideEffects`.
+import { serve } from './entry.js';
 
-const endpoint = globalThis as unknown as Comlink.Endpoint;
-const engine: EngineApi = api;
-
-try {
-  const coordination = browserCoordination();
-  serveEngine(engine, endpoint, {
-    probeIndexedDb: () => probeIndexedDb(),
-    coordinatorFor: coordination.factory,
-    onResync: coordination.resync,
-  });
-} catch (e) {
-  failStart(endpoint, e);
-}
+serve();

@@ -4,7 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createDatabase, gcStorage, release, storeSize, transact, type Config, type ConnectionHandle } from '../../src/index.js';
+import { connect, createDatabase, gcStorage, release, storeSize, transact, type Config } from '../../src/index.js';
+import type { ConnectionHandle } from '../../src/api.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const root = await mkdtemp(join(tmpdir(), 'cairn-gc-growth-'));

@@ -2,10 +2,11 @@
 // committed is lost, bad policies are refused, and a backend that cannot be swept safely is
 // left alone.
 import { describe, expect, it } from 'vitest';
-import { connect, createDatabase, datoms, db, registerBackend, release, storeSize, transact, type Connection, type ConnectionHandle } from '../index.js';
+import { connect, createDatabase, datoms, db, registerBackend, release, storeSize, transact, type Connection } from '../index.js';
 import { createMemoryBackend } from '../store/memory.js';
 import type { Backend, Store } from '../store/types.js';
 import type { autoGc } from './auto-gc.js';
+import type { ConnectionHandle } from '../api.js';
 
 const schema = [{ 'db/ident': 'item/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }];
 let seq = 0;

@@ -1,4 +1,4 @@
-// The persisted layout and the commit/restore protocol (DESIGN decision 5).
+// The persisted layout and the commit/restore protocol (docs/architecture.md, decision 5).
 //
 // Keys:  ref:head/main  -> { commit }                       the branch head (CAS-guarded, written last)
 //        c:<id>         -> CommitRecord                     immutable, one per commit

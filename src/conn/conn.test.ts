@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, q, release,
-  registerBackend, transact, type ConnectionHandle, type Connection,
+  registerBackend, transact, type Connection,
 } from '../index.js';
+import type { ConnectionHandle } from '../api.js';
 import { createMemoryBackend } from '../store/memory.js';
 import { countingBackend, newCounts } from './counting-backend.js';
 import { TAIL_CHUNK } from './commit.js';

@@ -1,4 +1,4 @@
-// The connection: the only mutable thing (STYLE habit 7). It holds the current Db, applies
+// The connection: the only mutable thing (docs/architecture.md, convention 4). It holds the current Db, applies
 // transactions one at a time in submission order, groups those queued while a commit is in
 // flight into the next commit, writes each commit as one atomic batch with a compare-and-set
 // on the head, and calls listeners with every committed report.
@@ -10,10 +10,10 @@
 import { Datom, type TxReport } from '../db/types.js';
 import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
-import type { OpenedStore } from '../store/index.js';
+import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
 import { withDb } from '../tx/index.js';
-import type { TransactInput } from '../engine.js';
+import type { TransactInput } from '../db/inputs.js';
 import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
 import type { StoreNodeStorage } from './node-storage.js';

@@ -1,5 +1,5 @@
 // The seam through which a connection shares its database with other tabs or workers
-// (DESIGN decision 6). The browser implementation (Web Locks + BroadcastChannel) lives in
+// (docs/architecture.md, decision 6). The browser implementation (Web Locks + BroadcastChannel) lives in
 // worker/coordination.ts; in Node and for memory stores the local one below is used.
 //
 // - withWriteLock(fn, opts?): run "read head -> apply -> commit (CAS)" inside it; not

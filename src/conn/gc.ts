@@ -1,4 +1,4 @@
-// Garbage collection of stored records (DESIGN decisions 9 and 11): mark everything reachable
+// Garbage collection of stored records (docs/architecture.md, decisions 9 and 11): mark everything reachable
 // from the head commit and from its ancestors younger than `removeBefore` (the grace window),
 // then sweep every other record, in batches.
 //
@@ -11,7 +11,7 @@
 // listing are never in it. So no record a head can reach when it is swept is ever deleted.
 // Branch nodes are read to find their children; leaves are never loaded.
 
-import type { GcResult } from '../engine.js';
+import type { GcResult } from '../db/inputs.js';
 import type { NodeAddress } from '../indices/types.js';
 import { bytesEqual } from '../store/guard.js';
 import type { Store } from '../store/types.js';

@@ -4,10 +4,11 @@
 // reconnecting and after GC, and its stored branches really carry buffers.
 
 import { describe, expect, it } from 'vitest';
-import { connect, createDatabase, datoms, db, gcStorage, history, q, release, transact, type Connection, type ConnectionHandle } from '../index.js';
+import { connect, createDatabase, datoms, db, gcStorage, history, q, release, transact, type Connection } from '../index.js';
 import { hitchhikerTree } from '../indices/hitchhiker/index.js';
 import { persistentSet } from '../indices/persistent-set/index.js';
 import { seededRandom } from '../util/random.js';
+import type { ConnectionHandle } from '../api.js';
 
 
 const schema = [

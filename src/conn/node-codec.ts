@@ -1,4 +1,4 @@
-// How index nodes of datoms become plain data for the store codec (DESIGN decision 3: datoms
+// How index nodes of datoms become plain data for the store codec (docs/architecture.md, decision 3: datoms
 // positional). A node's attributes are dictionary-encoded once per node, so the attribute
 // string is not repeated for every datom:
 //   leaf   -> ['l', attrs, flat]              flat = [e, ai, v, tx, added(0|1), e, ai, …]

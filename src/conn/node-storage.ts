@@ -1,5 +1,5 @@
 // NodeStorage over a konserve-style Store: the seam through which index trees write and
-// lazily read their nodes (DESIGN decisions 1 and 4).
+// lazily read their nodes (docs/architecture.md, decisions 1 and 4).
 //
 // - `store(node)` is synchronous: it names the node, encodes it and queues the bytes; the
 //   connection takes the queue with `takePending()` and writes it in the commit's one batch.

@@ -1,4 +1,4 @@
-// An index as a persisted base tree plus in-memory novelty (DESIGN decision 5, the "tail").
+// An index as a persisted base tree plus in-memory novelty (docs/architecture.md, decision 5, the "tail").
 //
 // Representation: `base` is the tree as of the last fold (lazily loaded from the store);
 // `adds` holds keys added since, `removes` keys retracted since. `removes` is ordered by `same`,

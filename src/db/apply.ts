@@ -15,7 +15,7 @@
 //   - schema datoms update the raw schema, and the Schema is rebuilt once at the end;
 //   - maxEid/maxTx/lastTxInstant grow to cover the datoms.
 
-import { isPromise, andThen as then, type MaybePromise } from '../util/maybe.js';
+import { loop, andThen as then, type MaybePromise } from '../util/maybe.js';
 import type { SortedSet, TransientSet } from '../indices/types.js';
 import { bound, DbValue, type DbState } from './db.js';
 import { PREFIX_COMPARATORS } from './compare.js';
@@ -23,14 +23,6 @@ import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
 import { valueKey } from './values.js';
 
-/** Run body(0..n-1) in order, synchronously until a step returns a Promise. */
-export function loop(n: number, body: (i: number) => MaybePromise<unknown>, start = 0): MaybePromise<void> {
-  for (let i = start; i < n; i++) {
-    const r = body(i);
-    if (isPromise(r)) return r.then(() => loop(n, body, i + 1));
-  }
-  return undefined;
-}
 
 interface AttrFacts {
   readonly indexedAdd: boolean; // in avet under the new schema

@@ -232,24 +232,37 @@ export class DbValue implements Db {
   }
 
   datoms(index: IndexName, ...components: unknown[]): MaybePromise<Datom[]> {
+    if (index === 'avet') this.requireAvet(components[0], 'datoms');
     return then(this.componentsBound(index, components), (b) => (b === null ? [] : this.scan(index, b, b)));
   }
 
   seekDatoms(index: IndexName, ...components: unknown[]): MaybePromise<Datom[]> {
+    if (index === 'avet') this.requireAvet(components[0], 'seekDatoms');
     return then(this.componentsBound(index, components), (b) => (b === null ? [] : this.scan(index, b, undefined)));
   }
 
   indexRange(attr: string, start?: Value, end?: Value): MaybePromise<Datom[]> {
-    const a = attrName(attr, 'indexRange');
-    if (!this.state.schema.indexed.has(a)) {
-      throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use indexRange`, { attribute: a });
-    }
+    const a = this.requireAvet(attr, 'indexRange')!;
     const s = this.state.schema.attrs.get(a);
     const norm = (v: Value | undefined): Value | undefined => {
       if (v === undefined || v === null || s === undefined) return v;
       try { return coerceValue(s, v, a); } catch { return v; }
     };
     return this.scan('avet', bound(undefined, a, norm(start)), bound(undefined, a, norm(end)));
+  }
+
+  /**
+   * AVET holds only attributes with db/index or db/unique, so an AVET read naming any other
+   * attribute could only ever be empty: datoms, seekDatoms and indexRange all reject it alike,
+   * rather than answer [] for what is almost always a missing schema flag.
+   */
+  private requireAvet(attr: unknown, fn: string): string | undefined {
+    if (attr === undefined || attr === null) return undefined;
+    const a = typeof attr === 'string' && attr.charCodeAt(0) === 58 ? attr.slice(1) : String(attr);
+    if (!this.state.schema.indexed.has(a)) {
+      throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use ${fn}`, { attribute: a });
+    }
+    return a;
   }
 
   entid(ref: EntityRef): MaybePromise<number | null> {

@@ -1,10 +1,10 @@
 // The read contract between the database value and its consumers (query, pull, entity, api).
 // `src/db` implements it; `src/query` and `src/pull` program against it and nothing else.
 //
-// Conventions (API.md): attributes are colon-less strings ('person/name'); keyword VALUES are
+// Conventions (docs/api.md): attributes are colon-less strings ('person/name'); keyword VALUES are
 // strings with a leading colon (':status/active'); entity ids are numbers; tx ids start at
 // 536870913. Reads return a value when every index node they need is cached, else a Promise
-// (DESIGN decision 1); callers use `andThen`/`all` from src/util/maybe.ts or `await`.
+// (docs/architecture.md, decision 1); callers use `andThen`/`all` from src/util/maybe.ts or `await`.
 
 import type { MaybePromise } from '../util/maybe.js';
 

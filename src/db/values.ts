@@ -1,6 +1,6 @@
 // The total order of datom values across types, value equality, and a string key per value.
 //
-// Representation (API.md "Data conventions"): string (also keywords ':ns/name', UUIDs, symbols),
+// Representation (docs/api.md "Data conventions"): string (also keywords ':ns/name', UUIDs, symbols),
 // number, bigint, boolean, Date, Uint8Array, arrays (tuples, whose slots may be null).
 // Invariants of the order:
 //   - values of different kinds are ranked, never merged (Datahike #955):

@@ -1,5 +1,5 @@
 // Checking and normalising a value against a declared value type (schemaFlexibility 'write').
-// Normal forms (API.md): keywords ':ns/name' (a missing colon is added), UUIDs lower-case
+// Normal forms (docs/api.md): keywords ':ns/name' (a missing colon is added), UUIDs lower-case
 // canonical strings, longs numbers when safe and bigints beyond, bigints bigint. Refs are
 // resolved by the tx resolve stage, not here. Dates and byte arrays are copied, so the caller
 // may go on mutating its own objects. A bad value throws 'schema/type' naming the attribute,

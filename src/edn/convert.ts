@@ -1,4 +1,4 @@
-// EDN values -> the plain JS data conventions of API.md ("Data conventions"):
+// EDN values -> the plain JS data conventions of docs/api.md ("Data conventions"):
 //   - attributes (map keys, the attribute of a list op, the attribute of a lookup ref) become
 //     colon-less strings: :person/name -> 'person/name';
 //   - keyword VALUES become ':ns/name' strings; symbols become their name;
@@ -6,7 +6,7 @@
 //     canonical string; Date, bigint, numbers, strings, booleans and nil (null) pass through.
 // Keyword values that sit where a lookup-ref attribute or ident may appear keep their colon
 // (e.g. a ref value [:person/email "a"] -> [':person/email', 'a']): the tx layer accepts a
-// leading colon on attributes and drops it (API.md), and only it knows the schema.
+// leading colon on attributes and drops it (docs/api.md), and only it knows the schema.
 
 import { CairnError } from '../util/errors.js';
 import { setOwn } from '../util/objects.js';

@@ -170,9 +170,10 @@ describe('readEdn: errors', () => {
   const cases: [string, string, number, number][] = [
     ['', 'unexpected end of input', 1, 1],
     ['   ; just a comment', 'unexpected end of input', 1, 20],
-    ['[1 2', "unterminated collection, expected ']'", 1, 1],
-    ['(1 2', "expected ')'", 1, 1],
-    ['\n  {:a 1', "expected '}'", 2, 3],
+    ['[1 2', "unterminated collection, expected ']' before the end of input (opened with '[' at line 1, column 1)", 1, 5],
+    ['(1 2', "expected ')'", 1, 5],
+    ['\n  {:a 1', "expected '}' before the end of input (opened with '{' at line 2, column 3)", 2, 8],
+    ['[:find ?e\n :where [?e :a]\n', "expected ']' before the end of input (opened with '[' at line 1, column 1)", 3, 1],
     ['[1 2]]', 'unexpected content after the value', 1, 6],
     [')', "unmatched closing ')'", 1, 1],
     ['[1 }', "unmatched closing '}'", 1, 4],

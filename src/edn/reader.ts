@@ -201,7 +201,11 @@ class Reader {
         this.depth--;
         return out;
       }
-      if (c === -1) this.fail(`unterminated collection, expected '${closeStr}'`, start);
+      if (c === -1) {
+        // Report where the input ended (where the closing char is missing); name where it opened.
+        const opened = lineCol(this.src, start);
+        this.fail(`unterminated collection, expected '${closeStr}' before the end of input (opened with '${this.src[start]}' at line ${opened.line}, column ${opened.column})`);
+      }
       const v = this.readOrDiscard(c);
       if (v !== DISCARDED) out.push(v);
     }

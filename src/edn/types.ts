@@ -19,7 +19,7 @@
 //   #{a b}                 Set     (a JS Set, same key semantics as Map)
 //   #inst "..."            Date
 //   #uuid "..."            Uuid    (wraps the canonical lower-case string; ednToJs unwraps it,
-//                                   since API.md makes UUID values canonical strings in JS)
+//                                   since docs/api.md makes UUID values canonical strings in JS)
 //   #tag value             a registered tag reader's result, else Tagged when the reader is
 //                          asked to keep unknown tags, else an 'edn/parse' error
 //

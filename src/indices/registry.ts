@@ -1,5 +1,5 @@
-// Index implementations by name (DESIGN decision 4). 'persistent-set' (the default) and
-// 'hitchhiker-tree' are always present; other
+// Index implementations by name (docs/architecture.md, decision 4). 'persistent-set' (the default)
+// and 'hitchhiker-tree' are always present; other
 // implementations plug in with `registerIndex` and are picked by `config.index`. The map is
 // owned by this module and changes only through `registerIndex`.
 

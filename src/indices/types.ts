@@ -1,4 +1,4 @@
-// The index contract (DESIGN decision 4). An index is a persistent sorted set of keys (datoms
+// The index contract (docs/architecture.md, decision 4). An index is a persistent sorted set of keys (datoms
 // for CairnDB) under a comparator. It is an immutable value; a batch of changes goes through a
 // transient that is frozen back into a new value sharing every untouched node.
 //

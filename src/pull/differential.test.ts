@@ -13,7 +13,7 @@
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
 import type { Value } from '../db/types.js';
-import { fixtureDb } from './fixture-db.js';
+import { fixtureDb } from '../db/testing/fixture-db.js';
 import { pull } from './index.js';
 
 type DsApi = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CairnError } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
 import { Entity, entity, touch } from './entity.js';
-import { type FixtureAttr, fixtureDb } from './fixture-db.js';
+import { type FixtureAttr, fixtureDb } from '../db/testing/fixture-db.js';
 
 const SCHEMA: Record<string, FixtureAttr> = {
   'person/aka': { many: true },

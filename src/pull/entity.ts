@@ -6,11 +6,11 @@
 // touching component entities recursively (cycles stop at entities already being touched).
 //
 // Async choice: index reads are synchronous when their nodes are cached and Promises otherwise
-// (DESIGN decision 1), so every accessor returns MaybePromise: the value itself when it could be
+// (docs/architecture.md, decision 1), so every accessor returns MaybePromise: the value itself when it could be
 // served now, else a Promise. `await ent.get('person/name')` is always correct; code that knows
 // the database is warm may use the value directly (check with `isPromise` from src/util/maybe).
 //
-// Values follow API.md: attributes colon-less (a leading ':' is accepted), keyword values
+// Values follow docs/api.md: attributes colon-less (a leading ':' is accepted), keyword values
 // ':ns/name' strings, card-many values arrays in index order, refs Entities, reverse refs
 // ('person/_friend') arrays of Entities (a single Entity for a component attribute), missing
 // attributes undefined. Two entities are `equals` when they share db value and id.

@@ -2,9 +2,9 @@
 //
 // Per entity it reads ONE EAVT slice (`db.search(e)`) and serves every forward spec and the
 // wildcard from it; reverse specs read `db.search(undefined, attr, e)`. Reads are yielded only
-// when they return a Promise (see ./drive.ts), so a warm pull is fully synchronous.
+// when they return a Promise (see `drive` in util/maybe.ts), so a warm pull is fully synchronous.
 //
-// Result shape (API.md, Datahike pull semantics):
+// Result shape (docs/api.md, Datahike pull semantics):
 //   - keys are colon-less attributes, the written reverse name ('person/_friend'), or the :as alias;
 //   - card-many values are arrays in index order, cut at the spec's limit (default 1000);
 //   - refs are { 'db/id': n } unless a sub-pattern is given; component refs with no sub-pattern
@@ -17,7 +17,7 @@
 
 import type { Datom, Db, Schema } from '../db/types.js';
 import { isPromise } from '../util/maybe.js';
-import type { Reads } from './drive.js';
+import type { Reads } from '../util/maybe.js';
 import { type AttrSpec, DEFAULT_LIMIT, type PullPattern, WILDCARD } from './pattern.js';
 
 export type PullResult = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Pull: `pull(db, pattern, eid)` and `pullMany(db, pattern, eids)` (Datahike `pull`, `pull-many`).
 //
 // Both return the result directly when every index node they touch is cached, else a Promise
-// (MaybePromise, DESIGN decision 1); `await` works on either. The public API (src/api.ts)
+// (MaybePromise, docs/architecture.md, decision 1); `await` works on either. The public API (src/api.ts)
 // always hands users a Promise.
 //
 // Patterns: EDN text ('[:person/name {:person/friend [:person/name]}]'), an EDN value, or JS
@@ -12,7 +12,7 @@
 import type { Datom, Db, EntityRef } from '../db/types.js';
 import { CairnError, show } from '../util/errors.js';
 import { type MaybePromise, all, andThen as then } from '../util/maybe.js';
-import { type Reads, drive } from './drive.js';
+import { type Reads, drive } from '../util/maybe.js';
 import { type PullResult, needsSlice, newCtx, pullEntity } from './exec.js';
 import { compilePattern } from './pattern.js';
 

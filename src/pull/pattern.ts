@@ -11,7 +11,7 @@
 //   map-spec        := {(attr-name | attr-expr) (pattern | recursion)+}
 //   recursion       := ... | pos-int
 //
-// The same grammar is accepted from JS data (API.md: attributes colon-less everywhere):
+// The same grammar is accepted from JS data (docs/api.md: attributes colon-less everywhere):
 //   ['person/name', '*', 'db/id', 'person/_friend',
 //    ['person/tags', 'limit', 10, 'as', 'tags'],            // option names with or without ':'
 //    { 'person/friend': ['person/name'] },                  // map-spec as a plain object

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Value } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
-import { type FixtureAttr, fixtureDb } from './fixture-db.js';
+import { type FixtureAttr, fixtureDb } from '../db/testing/fixture-db.js';
 import { pull, pullMany } from './index.js';
 
 // The Datahike pull_api_test data set, attributes colon-less.

@@ -1,4 +1,4 @@
-// Aggregates for `:find` (Datahike's `built-in-aggregates`, reference/datahike.md §5.3) and the
+// Aggregates for `:find` (Datahike's `built-in-aggregates`) and the
 // registry of custom ones. An aggregate receives the column of values for one group (duplicates
 // kept: the caller projects onto the find + :with variables first, with set semantics) and any
 // constant arguments before the variable, e.g. `(min 3 ?x)` -> fn([3], values).

@@ -1,5 +1,5 @@
-// Built-in predicates and functions usable in `[(f ...)]` clauses (Datahike's `built-ins`,
-// reference/datahike.md §5.2). Each entry declares its arity so a wrong call fails at parse
+// Built-in predicates and functions usable in `[(f ...)]` clauses (Datahike's `built-ins`
+// in `datahike.query`). Each entry declares its arity so a wrong call fails at parse
 // time of the clause with 'query/arity', not as a JS TypeError deep in a loop.
 //
 // Conventions: keyword values are ':ns/name' strings, so `name`/`namespace` split them; an

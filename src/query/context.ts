@@ -11,8 +11,6 @@ export interface Ctx {
   readonly rels: readonly Relation[];
 }
 
-export const EMPTY_CTX: Ctx = { rels: [] };
-
 export function boundVars(ctx: Ctx): Set<string> {
   const s = new Set<string>();
   for (const r of ctx.rels) for (const v of r.vars) s.add(v);

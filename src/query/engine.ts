@@ -1,4 +1,4 @@
-// Clause evaluation and the planner (DESIGN decision 7).
+// Clause evaluation and the planner (docs/architecture.md, decision 7).
 //
 // `evalClauses` runs a clause list against a context. It plans adaptively: at each step it
 // evaluates the cheapest clause that is ready (its needed variables are bound), with costs from

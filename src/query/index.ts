@@ -4,6 +4,7 @@
 // text are cached the same way. Execution is synchronous while every index node it reads is
 // cached and suspends only on a real read (see run.ts); `q` always returns a Promise.
 
+import type { QueryMap } from '../db/inputs.js';
 import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast.js';
@@ -129,12 +130,7 @@ function checkRuleCalls(clauses: readonly Clause[], rules: Rules): void {
   }
 }
 
-export interface QueryMap {
-  readonly query: unknown;
-  readonly args?: readonly unknown[];
-  readonly offset?: number;
-  readonly limit?: number;
-}
+export type { QueryMap };
 
 const isQueryMap = (x: unknown): x is QueryMap =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;

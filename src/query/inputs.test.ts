@@ -1,4 +1,4 @@
-// Inputs bound through :in are normalised by the role the query gives them (API.md: colon
+// Inputs bound through :in are normalised by the role the query gives them (docs/api.md: colon
 // optional for keywords, longs as bigint, uuid case, lookup refs and idents for entities).
 import { describe, expect, it } from 'vitest';
 import { emptyDb } from '../db/parts.js';

@@ -1,5 +1,5 @@
 // Input values in the database's own terms. A value bound through :in is what the caller wrote:
-// API.md lets a keyword input omit its colon where the schema says keyword, a long be a bigint
+// docs/api.md lets a keyword input omit its colon where the schema says keyword, a long be a bigint
 // (or a bigint a number), a uuid be upper-case, and an entity be a lookup ref or an ident. Query
 // constants are normalised when parsed against the schema; inputs are normalised here, once,
 // for every variable whose role the query's top-level patterns make unambiguous: the entity

@@ -1,6 +1,6 @@
 // Data pattern evaluation: constants resolved to index values, then either one scan with the
 // constants (and a hash join with the context), or one seek per distinct binding of the bound
-// variables (index nested-loop join, DESIGN decision 7) when that reads fewer datoms. All the
+// variables (index nested-loop join, docs/architecture.md, decision 7) when that reads fewer datoms. All the
 // seeks of one clause are issued together and awaited once, so a cold query costs one round
 // trip per clause.
 

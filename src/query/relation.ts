@@ -1,4 +1,4 @@
-// Relations: the engine's intermediate results (DESIGN decision 7).
+// Relations: the engine's intermediate results (docs/architecture.md, decision 7).
 //
 // Representation: `vars` names the columns (distinct variable names); `rows` are arrays of the
 // same length, row[i] the value of vars[i]. Rows may repeat (a bag) until a projection removes

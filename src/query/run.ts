@@ -1,9 +1,9 @@
-// Synchronous-unless-needed execution (DESIGN decision 1). Engine steps are generators that
-// `yield` a MaybePromise whenever they need a read; `run` drives them synchronously and only
-// suspends on a real Promise, so a query over cached nodes pays no microtask per clause, and a
+// Synchronous-unless-needed execution (docs/architecture.md, decision 1). Engine steps are generators that
+// `yield` a Promise whenever a read returned one; `run` drives them (util/maybe.ts's `drive`)
+// synchronously and only suspends on a real Promise, so a query over cached nodes pays no microtask per clause, and a
 // cold one pays one await per batched read (each clause collects its seeks into one `all`).
 
-import { all, andThen, isPromise, type MaybePromise } from '../util/maybe.js';
+import { all, andThen, drive, isPromise, type MaybePromise } from '../util/maybe.js';
 
 // The shared MaybePromise helpers, under the names the query modules use.
 export { all as allOf, andThen, isPromise };
@@ -18,20 +18,5 @@ export function* wait<T>(x: MaybePromise<T>): Step<T> {
 
 /** Drive a step to completion; returns a Promise only if some read was asynchronous. */
 export function run<T>(step: Step<T>): MaybePromise<T> {
-  return advance(step, step.next());
-}
-
-function advance<T>(step: Step<T>, first: IteratorResult<unknown, T>): MaybePromise<T> {
-  let r = first;
-  while (!r.done) {
-    const v = r.value;
-    if (isPromise(v)) {
-      return v.then(
-        (x) => advance(step, step.next(x)),
-        (err: unknown) => advance(step, step.throw(err)),
-      );
-    }
-    r = step.next(v);
-  }
-  return r.value;
+  return drive(step);
 }

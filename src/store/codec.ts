@@ -1,4 +1,4 @@
-// The value codec (DESIGN decision 3): msgpackr with records and shared structures off, one
+// The value codec (docs/architecture.md, decision 3): msgpackr with records and shared structures off, one
 // header byte per stored value, and per-codec-instance serialization handlers.
 //
 // Representation of an encoded value: [header][msgpack body], as one exact-length Uint8Array.

@@ -1,9 +1,9 @@
-// How IndexedDB failures become store errors (DESIGN decision 10), kept apart from the backend
+// How IndexedDB failures become store errors (docs/architecture.md, decision 10), kept apart from the backend
 // so the mapping is unit-tested in Node with simulated DOMExceptions.
 //
 // - QuotaExceededError -> store/quota. Near its limit Chrome sometimes aborts the transaction
-//   with a bare AbortError instead (matrix-js-sdk's storage notes; see
-//   shared/reference/browser-storage.md), so an AbortError we did not cause ourselves is
+//   with a bare AbortError instead (as matrix-js-sdk's storage
+//   layer observed), so an AbortError we did not cause ourselves is
 //   reported as store/quota too; IDB transactions are atomic, so either way nothing of the
 //   batch was written.
 // - "The database connection is closing" / "Connection to Indexed Database server lost"

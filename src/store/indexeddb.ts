@@ -4,7 +4,7 @@
 // with two object stores of out-of-line string keys and Uint8Array values: `refs` for keys
 // starting `ref:` and `nodes` for everything else (the rule is in ./keys.ts).
 //
-// Rules this module keeps (DESIGN "Browser pitfalls"):
+// Rules this module keeps (docs/architecture.md, "Browser pitfalls"):
 // - `globalThis.indexedDB` (or an injected factory), never `window`: it runs in workers.
 // - A transaction auto-commits once control returns to the event loop with no request pending,
 //   so inside one we await only IDB requests (the CAS read), never anything else.

@@ -1,4 +1,4 @@
-// Storage persistence and quota for the app (DESIGN decision 10): thin, feature-detected
+// Storage persistence and quota for the app (docs/architecture.md, decision 10): thin, feature-detected
 // wrappers over `navigator.storage`, usable from a page or a worker. Browsers evict whole
 // origins under pressure unless persistence is granted; call `requestPersistence()` after a
 // meaningful user action (Safari also deletes script-written storage of sites not interacted

@@ -1,4 +1,4 @@
-// The konserve-style key-value store contract (DESIGN decision 2). A backend is any object
+// The konserve-style key-value store contract (docs/architecture.md, decision 2). A backend is any object
 // implementing `Backend`; it is registered by name (`BackendRegistry.register`, the public
 // `registerBackend`) and picked by `config.store.backend`. The store knows nothing of datoms:
 // keys are strings, values are bytes (produced by the codec in ./codec.ts).

@@ -11,7 +11,7 @@
 
 import { bound, type DbValue } from '../db/db.js';
 import { PREFIX_COMPARATORS } from '../db/compare.js';
-import { loop } from '../db/apply.js';
+import { loop } from '../util/maybe.js';
 import { Datom, TX0, type Schema, type Value } from '../db/types.js';
 import { valueKey } from '../db/values.js';
 import { CairnError, show } from '../util/errors.js';

@@ -4,6 +4,7 @@
 // resolve.ts on upserts), apply, validate schema — and any
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
+import type { TransactInput } from '../db/inputs.js';
 import { applyChanges } from '../db/apply.js';
 import { asDbValue } from '../db/db.js';
 import type { Datom, Db, TxReport } from '../db/types.js';
@@ -21,8 +22,8 @@ export interface WithDbOptions {
   readonly now?: () => Date;
 }
 
-/** Tx data array, EDN string, or { txData, txMeta } (API.md). */
-export type TxInput = string | readonly unknown[] | { readonly txData: string | readonly unknown[]; readonly txMeta?: Readonly<Record<string, unknown>> };
+/** Tx data array, EDN string, or { txData, txMeta } (docs/api.md): the API's TransactInput. */
+export type TxInput = TransactInput;
 
 function userTxInstant(ops: readonly NormOp[]): Date | undefined {
   for (const op of ops) {

@@ -5,7 +5,7 @@
 //    values name: in the db (AVET) or claimed by an explicit id in the same tx. One candidate
 //    -> the group is that entity; two or more -> 'transact/upsert' (conflicting upsert).
 // 2. Allocation. Remaining groups get maxEid + 1, + 2, ... in order of the first appearance
-//    of any of their tempids in the tx data (API.md). The tx entity is maxTx + 1.
+//    of any of their tempids in the tx data (docs/api.md). The tx entity is maxTx + 1.
 // 3. Lookup refs and idents (in entity and ref-value positions) resolve against the db, then
 //    against identities asserted in this tx (an entity created earlier in the same tx); an
 //    unresolvable one is 'transact/lookup-ref', except as the entity of a retraction, which
@@ -26,8 +26,7 @@ import { valueKey } from '../db/values.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { CairnError, show } from '../util/errors.js';
 import { setOwn } from '../util/objects.js';
-import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
-import { loop } from '../db/apply.js';
+import { andThen as then, isPromise, loop, type MaybePromise } from '../util/maybe.js';
 import type { EntityIn, Normalized, ResolvedOp, Resolved, ValueIn } from './types.js';
 
 function idKey(a: string, v: Value): string {

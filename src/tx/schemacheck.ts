@@ -12,7 +12,7 @@
 
 import { bound, type DbValue } from '../db/db.js';
 import { PREFIX_COMPARATORS } from '../db/compare.js';
-import { loop } from '../db/apply.js';
+import { loop } from '../util/maybe.js';
 import { isAttributeEntity, type RawAttr } from '../db/schema.js';
 import { CairnError } from '../util/errors.js';
 import { andThen as then, type MaybePromise } from '../util/maybe.js';

@@ -1,4 +1,4 @@
-// The typed outputs of the transaction stages (STYLE habit 8):
+// The typed outputs of the transaction stages (docs/architecture.md, convention 5):
 //   normalize -> NormOp[]      entities may still be tempids, lookup refs, idents or the tx;
 //                              values are checked and in normal form, except refs (RefIn)
 //   resolve   -> ResolvedOp[]  every entity and ref is an entity id (a number): a later stage

@@ -1,4 +1,4 @@
-// 'persistent-set': the default index, a persistent B+-tree sorted set (DESIGN decision 4).
+// 'persistent-set': the default index, a persistent B+-tree sorted set (docs/architecture.md, decision 4).
 //
 // A `PersistentSet` value is a root reference (an in-memory node or only an address), the key
 // count, the branching factor, the comparator and the storage it loads unloaded nodes from. The

@@ -9,7 +9,7 @@
 //   loaded child inside its parent only when the child was built here (new or edited, and thus
 //   dirty until flushed). A child read from storage is never written into its parent: the
 //   decoded node lives in the `NodeStorage` LRU, shared by every index and version, so a
-//   restored tree holds no more than the caller's cache allows (DESIGN decision 4).
+//   restored tree holds no more than the caller's cache allows (docs/architecture.md, decision 4).
 // - `address` is set once, when the node is flushed (or when it was loaded); a node without an
 //   address is dirty. The address is the only field that changes after a node is frozen.
 // - `edit` is the owner token of the transient that created the node: that transient, while

@@ -5,7 +5,7 @@
 // it stopped. A point read fetches at most one node per level. A range scan walks the tree
 // level by level: it collects every child of the current level that overlaps the range and
 // resolves them with ONE `loadMany`, so a scan over many leaves costs one round trip per level,
-// never one per leaf (DESIGN decision 1).
+// never one per leaf (docs/architecture.md, decision 1).
 
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
 import { lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node.js';

@@ -1,0 +1,159 @@
+// The package a stranger installs: build the library, `npm pack` it, and build three consumer
+// projects from the tarball in temporary directories (test/consumers/):
+// - a Node ESM project compiled under moduleResolution nodenext (and node16), then run;
+// - the same sources as a TypeScript project under moduleResolution bundler, then run;
+// - a Vite app built with Vite's default config: `cairndb/client` with the default worker, the
+//   explicit `cairndb/default-worker`, and a custom worker registering a backend via `serve()`,
+//   each run in Chromium.
+// Every compile uses `skipLibCheck: false`, so the published declarations are checked too.
+// The tarball is unpacked as node_modules/cairndb, as `npm install` places it, and only the
+// runtime dependencies it declares are linked from this repository's node_modules (no
+// registry access): an undeclared dependency fails to resolve.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { build, createLogger, preview, type PreviewServer } from 'vite';
+
+const repo = resolve(import.meta.dirname, '..');
+const TSC = join(repo, 'node_modules/typescript/bin/tsc');
+let work = '';
+let tarball = '';
+let packed: { path: string; size: number }[] = [];
+let server: PreviewServer | undefined;
+const viteWarnings: string[] = [];
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    const out = e as { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed:\n${out.stdout ?? ''}${out.stderr ?? ''}`);
+  }
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** A project directory with the tarball installed and its declared dependencies linked. */
+function project(name: string, from: string): string {
+  const dir = join(work, name);
+  cpSync(join(repo, 'test/consumers', from), dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), json({ name: `consumer-${name}`, private: true, type: 'module' }));
+  const pkg = join(dir, 'node_modules/cairndb');
+  mkdirSync(pkg, { recursive: true });
+  run('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1'], dir);
+  const { dependencies = {} } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const dep of [...Object.keys(dependencies), '@types/node']) {
+    const link = join(dir, 'node_modules', dep);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(repo, 'node_modules', dep), link, 'dir');
+  }
+  return dir;
+}
+
+const compilerOptions = { target: 'ES2022', strict: true, skipLibCheck: false, types: ['node'], lib: ['ES2023'] };
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  // 1. the library (four entries, declarations), then the tarball
+  await build({ configFile: join(repo, 'vite.lib.config.ts'), logLevel: 'warn' });
+  run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], repo);
+  work = mkdtempSync(join(tmpdir(), 'cairndb-package-'));
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo)) as { filename: string; files: { path: string; size: number }[] }[];
+  tarball = join(work, info!.filename);
+  packed = info!.files;
+
+  // 2. Node ESM + TypeScript projects (one folder, three tsconfigs)
+  const node = project('node', 'node');
+  writeFileSync(join(node, 'tsconfig.json'), json({ compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, files: ['main.ts'] }));
+  writeFileSync(join(node, 'tsconfig.node16.json'), json({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16', noEmit: true }, files: ['main.ts'] }));
+  writeFileSync(join(node, 'tsconfig.bundler.json'), json({
+    compilerOptions: { ...compilerOptions, lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'esnext', moduleResolution: 'bundler', outDir: 'out-bundler' },
+    files: ['main.ts', 'types.ts'],
+  }));
+
+  // 3. the Vite app: Vite's default config (only the logger is ours, to collect warnings)
+  const app = project('vite-app', 'vite-app');
+  writeFileSync(join(app, 'tsconfig.json'), json({
+    compilerOptions: { ...compilerOptions, types: [], lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'esnext', moduleResolution: 'bundler', allowImportingTsExtensions: true, noEmit: true },
+    files: ['main.ts', 'my-worker.ts'],
+  }));
+  const logger = createLogger('warn');
+  const warn = logger.warn.bind(logger);
+  // Rolldown's [PLUGIN_TIMINGS] notes report how long plugins took, which depends on the
+  // machine's load, not on the package: every other warning counts.
+  logger.warn = (msg, opts) => void (msg.includes('[PLUGIN_TIMINGS]') || viteWarnings.push(msg), warn(msg, opts));
+  logger.warnOnce = logger.warn;
+  await build({ root: app, configFile: false, logLevel: 'warn', customLogger: logger });
+  server = await preview({ root: app, configFile: false, logLevel: 'warn', preview: { host: '127.0.0.1', port: 5176, strictPort: true } });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball ships the entries, the docs and a LICENSE, without test helpers', () => {
+  const paths = packed.map((f) => f.path);
+  for (const file of ['LICENSE', 'README.md', 'docs/api.md', 'docs/architecture.md', 'worker/README.md', 'package.json']) expect(paths, file).toContain(file);
+  for (const entry of ['index', 'worker', 'default-worker', 'client']) {
+    expect(paths).toContain(`dist/${entry}.js`);
+    expect(paths).toContain(`dist/${entry}.d.ts`);
+  }
+  expect(paths.filter((p) => /test-storage|fixture-db|codec-cases|contract-data|test-util|\.test\.|test-double/.test(p))).toEqual([]);
+  const pkg = JSON.parse(readFileSync(join(work, 'node/node_modules/cairndb/package.json'), 'utf8')) as Record<string, unknown>;
+  expect(pkg.license).toBe('EPL-1.0');
+  for (const field of ['repository', 'homepage', 'bugs', 'keywords']) expect(pkg[field], field).toBeTruthy();
+  expect(readFileSync(join(work, 'node/node_modules/cairndb/LICENSE'), 'utf8')).toMatch(/^Eclipse Public License - v 1\.0/);
+  // minified, with external source maps
+  const js = packed.filter((p) => p.path.endsWith('.js')).map((p) => p.path);
+  for (const file of js) {
+    const code = readFileSync(join(work, 'node/node_modules/cairndb', file), 'utf8');
+    expect(code, file).not.toContain('sourceMappingURL=data:');
+    expect(code.split('\n').length, `${file} is minified`).toBeLessThan(5);
+  }
+  expect(js.filter((f) => f.startsWith('dist/chunks/')).every((f) => paths.includes(`${f}.map`))).toBe(true);
+});
+
+test('a Node ESM project compiles under nodenext and node16 against the package, and runs', () => {
+  const dir = join(work, 'node');
+  run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+  run(process.execPath, [TSC, '-p', 'tsconfig.node16.json'], dir);
+  const out = JSON.parse(run(process.execPath, ['out/main.js'], dir));
+  expect(out).toEqual({ texts: ['hello from node'], datoms: 2, code: 'schema/unknown-attribute', fileTexts: [':greeting/text'] });
+});
+
+test('a TypeScript project compiles under moduleResolution bundler, every entry typed, and runs', () => {
+  const dir = join(work, 'node');
+  run(process.execPath, [TSC, '-p', 'tsconfig.bundler.json'], dir);
+  const out = JSON.parse(run(process.execPath, ['out-bundler/main.js'], dir));
+  expect(out.texts).toEqual(['hello from node']);
+});
+
+test('the Vite app type-checks and builds with no warning, each worker bundled by the app', () => {
+  const app = join(work, 'vite-app');
+  run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
+  expect(viteWarnings).toEqual([]);
+  const workers = readdirSync(join(app, 'dist/assets')).filter((f) => /worker.*\.js$/.test(f));
+  expect(workers.length).toBeGreaterThanOrEqual(2); // the default worker and my-worker
+  for (const file of workers) {
+    const code = readFileSync(join(app, 'dist/assets', file), 'utf8');
+    expect(code, file).not.toMatch(/from\s*["'`](comlink|idb|msgpackr|re2js|node:[a-z/]+)["'`]/); // nothing left for the browser to fail on
+  }
+});
+
+for (const variant of ['default', 'explicit', 'custom'] as const) {
+  test(`the built app runs the engine in its worker (${variant} worker)`, async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = server!.resolvedUrls!.local[0]!;
+    expect(url).toContain('127.0.0.1');
+    await page.goto(`${url}?worker=${variant}`);
+    const backend = variant === 'custom' ? 'map' : 'memory';
+    await expect(page.locator('#out')).toHaveText(JSON.stringify({ worker: variant, backend, texts: ['hello from the worker'] }));
+    expect(errors).toEqual([]);
+  });
+}

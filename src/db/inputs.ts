@@ -1,0 +1,46 @@
+// What users hand to the public API, as types: configs, transaction input, queries, pull
+// patterns, and the small result shapes. Defined once, low in the layers, so every layer that
+// accepts them (tx, query, pull, conn) and the API type (src/engine.ts) share these names
+// instead of redefining them or importing upward.
+
+import type { StoreConfig } from '../store/types.js';
+import type { TxReport } from './types.js';
+
+/** Tx data as JS values (docs/api.md "Transactions") or as an EDN string. */
+export type TxData = string | readonly unknown[];
+
+/** What `transact` and `withDb` take: tx data, or tx data with tx metadata. */
+export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };
+
+export interface Config {
+  readonly store?: StoreConfig;
+  readonly schemaFlexibility?: 'write' | 'read';
+  readonly keepHistory?: boolean;
+  readonly index?: string;
+  readonly initialTx?: TxData;
+  readonly name?: string;
+  /** Branching factor of new index trees (default 512). */
+  readonly branchingFactor?: number;
+  /** Automatic GC in the background (off by default; docs/storage.md "Automatic GC"). */
+  readonly gc?: { readonly everyCommits?: number; readonly everyBytes?: number; readonly graceMs?: number } | false;
+}
+
+/** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */
+export type Query = string | Readonly<Record<string, unknown>> | readonly unknown[];
+export interface QueryMap {
+  readonly query: Query;
+  readonly args?: readonly unknown[];
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** Pull pattern as users write it: EDN text or a JS array (compiled by src/pull/pattern.ts). */
+export type PullPattern = string | readonly unknown[];
+
+export type Listener = (report: TxReport) => void;
+
+export interface GcResult {
+  readonly deletedNodes: number;
+  readonly deletedCommits: number;
+  readonly deletedKeys: readonly string[];
+}
