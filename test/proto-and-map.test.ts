@@ -45,6 +45,7 @@ describe('Map entities and __proto__ keys', () => {
     for (const kind of ['keys', 'strs']) {
       const rows = (await q(`[:find ?n ?e :${kind} __proto__ e :where [?e :p/name ?n]]`, db(conn))) as Record<string, unknown>[];
       expect(Object.keys(rows[0]!)).toEqual(['__proto__', 'e']);
+      // biome-ignore lint/suspicious/noProto: the own property named __proto__ is what is tested
       expect(rows[0]!['__proto__']).toBe('Ivan');
       expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
     }
@@ -54,6 +55,7 @@ describe('Map entities and __proto__ keys', () => {
     const conn = await fresh([schema]);
     const r = await transact(conn, [['db/add', '__proto__', 'p/name', 'x']]);
     expect(Object.keys(r.tempids)).toContain('__proto__');
+    // biome-ignore lint/suspicious/noProto: the own property named __proto__ is what is tested
     expect(typeof r.tempids['__proto__']).toBe('number');
   });
 });

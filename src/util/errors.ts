@@ -128,10 +128,19 @@ function scalarText(value: unknown): string | undefined {
 
 function renderInto(value: unknown, depth: number, seen: Set<object>, put: (t: string) => void): void {
   const scalar = scalarText(value);
-  if (scalar !== undefined) return put(scalar);
+  if (scalar !== undefined) {
+    put(scalar);
+    return;
+  }
   const obj = value as object;
-  if (seen.has(obj)) return put('#cycle');
-  if (depth <= 0) return put(Array.isArray(obj) ? '[…]' : '{…}');
+  if (seen.has(obj)) {
+    put('#cycle');
+    return;
+  }
+  if (depth <= 0) {
+    put(Array.isArray(obj) ? '[…]' : '{…}');
+    return;
+  }
   seen.add(obj);
   if (Array.isArray(obj)) {
     put('[');
