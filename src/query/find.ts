@@ -1,5 +1,5 @@
 // Turning the final context into the result the :find spec asks for: set semantics over the
-// find + :with variables, aggregates grouped by the other find elements, pull expressions run
+// find + :with variables (a bag once :with variables are dropped), aggregates grouped by the other find elements, pull expressions run
 // through src/pull (one pullMany per pull element), :keys/:strs/:syms maps, offset/limit.
 
 import { pullMany } from '../pull/index.js';
@@ -39,7 +39,9 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
     tuples = rel.rows as unknown[][]; // rows are built per execution: safe to hand out as they are
   } else if (!aggs) {
     tuples = rel.rows.map((row) => elems.map((e) => (e.kind === 'find-agg' ? null : row[col(e.name)])));
-    if (elems.length < vars.length) {
+    // :with keeps the bag: rows are distinct over find + with variables, duplicates stay once
+    // the with variables are projected away (as DataScript and Datahike return them)
+    if (elems.length < vars.length && q.with.length === 0) {
       const names = elems.map((_, i) => String(i));
       tuples = project({ vars: names, rows: tuples }, names).rows.map((r) => [...r]);
     }

@@ -15,6 +15,7 @@ import type { Env } from './env.js';
 import { findElemVars, findResult, type Paging } from './find.js';
 import { normalizeInputs } from './inputs.js';
 import { parseQueryForm, parseRules } from './parser.js';
+import { checkInputShape, checkOrs, checkShape } from './validate.js';
 import { printClause } from './print.js';
 import { analyzeRules } from './rules.js';
 import { run, type Step } from './run.js';
@@ -67,6 +68,7 @@ function inVars(ins: readonly InBinding[]): string[] {
 
 /** Static checks: every :find/:with variable is bound somewhere; functions exist with the right arity. */
 function checked(q: Query): Query {
+  checkShape(q);
   const bindable = new Set([...inVars(q.in), ...q.where.flatMap(clauseBinds)]);
   const wanted = [...findElems(q.find).flatMap(findElemVars), ...q.with];
   const unknown = [...new Set(wanted.filter((v) => !bindable.has(v)))];
@@ -189,6 +191,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
         if (binding.kind !== 'bind-var' && (value === null || value === undefined || typeof value !== 'object')) {
           fail('query/invalid-input', `Cannot bind input ${i} (${show(value)}) to a collection or tuple binding`, { input: i });
         }
+        checkInputShape(binding, value, i);
         const rows = destructure(binding, value).map((m) => vars.map((v) => m.get(v)));
         ctx = { rels: [...ctx.rels.filter((r) => !r.vars.some((v) => vars.includes(v))), { vars, rows }] };
         break;
@@ -198,7 +201,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
   });
   ctx = yield* normalizeInputs(query.where, sources, ctx);
   checkRuleCalls(query.where, rules);
-  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkRuleCalls(br.body, rules); }
+  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkOrs(br.body); checkRuleCalls(br.body, rules); }
   const env: Env = {
     sources,
     defaultSrc: '$',

@@ -234,7 +234,9 @@ function parseExpression(x: readonly unknown[], path: string): Clause {
   if (isList(first)) {
     const [fnSym, ...rest] = first.items;
     if (!isSymbol(fnSym)) parseError(path, 'A function call must start with a symbol', x);
-    const args = rest.map((a) => parseArg(a, path));
+    // A nested query written in place, [(q [:find ...] $) ?r], stays EDN data for `q` to parse.
+    const args = rest.map((a, i) => (fnSym.name === 'q' && i === 0 && (Array.isArray(a) || a instanceof Map)
+      ? ({ kind: 'const', value: a } as const) : parseArg(a, path)));
     if (x.length === 1) return { kind: 'pred', fn: fnSym.name, args };
     if (x.length === 2) return { kind: 'fn', fn: fnSym.name, args, binding: parseBinding(x[1], path) };
     return parseError(path, 'A function clause is [(f args...)] or [(f args...) binding]', x);

@@ -35,8 +35,10 @@ export const ErrorCodes = [
   'query/invalid-input',
   'query/rule',
   'query/execution',
+  'query/lookup-ref',
   'pull/parse',
   'pull/invalid',
+  'pull/lookup-ref',
   'entity/invalid',
   // index and storage
   'index/invalid',
