@@ -30,6 +30,8 @@ export interface QueryMap {
   readonly args?: readonly unknown[];
   readonly offset?: number;
   readonly limit?: number;
+  /** Sort rows before offset/limit: '?a', ['?a', 'desc', '?b'], [1, 'desc'] or EDN '[?a :desc]'. */
+  readonly orderBy?: string | number | readonly (string | number)[];
 }
 
 /** Pull pattern: EDN text or JS array (API.md). */

@@ -64,3 +64,17 @@ describe('semantics that differed, through the worker', () => {
     expect(await cairn.pull(cairn.db(conn), ['p/name', { 'p/friend': ['p/nothing'] }], ['p/email', 'cid@x'])).toEqual({ 'p/name': 'Cid' });
   });
 });
+
+describe(':order-by through the worker', () => {
+  const REL = '[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]';
+  it('sorts in the arg map and in the query, before offset/limit', async () => {
+    const d = cairn.db(conn);
+    expect(await cairn.q({ query: REL, args: [d], orderBy: ['?a', 'desc', '?n'] })).toEqual([['Cid', 40], ['Ann', 30], ['Bob', 30]]);
+    expect(await cairn.q({ query: REL, args: [d], orderBy: ['?a', 'desc', '?n'], offset: 1, limit: 1 })).toEqual([['Ann', 30]]);
+    expect(await cairn.q('[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a] :order-by ?n :desc]', d)).toEqual([['Cid', 40], ['Bob', 30], ['Ann', 30]]);
+  });
+  it('a bad key or option fails', async () => {
+    await expect(cairn.q({ query: REL, args: [cairn.db(conn)], orderBy: '?x' })).rejects.toMatchObject({ code: 'query/invalid-input' });
+    await expect(cairn.q({ query: REL, args: [cairn.db(conn)], sortBy: '?n' } as never)).rejects.toMatchObject({ code: 'query/invalid-input' });
+  });
+});

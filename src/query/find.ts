@@ -7,6 +7,7 @@ import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { type FindElem, findElems, type Query } from './ast.js';
 import { aggregateFn } from './aggregates.js';
+import { type OrderKey, orderTuples } from './order.js';
 import { type Ctx, isEmpty, mergeFor } from './context.js';
 import type { Env } from './env.js';
 import { groupBy, project } from './relation.js';
@@ -25,6 +26,8 @@ export function findElemVars(e: FindElem): string[] {
 export interface Paging {
   readonly offset?: number;
   readonly limit?: number;
+  /** :order-by keys, applied before offset/limit (order.ts). */
+  readonly order?: readonly OrderKey[];
 }
 
 export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<unknown> {
@@ -53,6 +56,7 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
       tuples.push(elems.map((e) => (e.kind === 'find-agg' ? aggregate(e, rows, col, env) : rows[0]![col(e.name)])));
     }
   }
+  if (paging.order !== undefined) orderTuples(tuples, paging.order);
   tuples = page(tuples, paging);
   yield* pulls(elems, tuples, env);
   return shape(q, tuples);

@@ -14,6 +14,7 @@ import { clauseBinds, destructure, evalClauses } from './engine.js';
 import type { Env } from './env.js';
 import { findElemVars, findResult, type Paging } from './find.js';
 import { normalizeInputs } from './inputs.js';
+import { parseOrderBy } from './order.js';
 import { parseQueryForm, parseRules } from './parser.js';
 import { checkInputShape, checkOrs, checkShape } from './validate.js';
 import { printClause } from './print.js';
@@ -136,7 +137,13 @@ export interface QueryMap {
   readonly args?: readonly unknown[];
   readonly offset?: number;
   readonly limit?: number;
+  /** Sort before offset/limit: '?a', ['?a', 'desc', '?b'], [1, 'desc'] or EDN text (order.ts). */
+  readonly orderBy?: unknown;
 }
+
+// Keys the map form understands ('order-by' is Datahike's spelling of orderBy). `timeout` and
+// `signal` belong to the query time budget; any other key is an error, never ignored.
+const QUERY_MAP_KEYS = new Set(['query', 'args', 'offset', 'limit', 'orderBy', 'order-by', 'timeout', 'signal']);
 
 const isQueryMap = (x: unknown): x is QueryMap =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
@@ -150,6 +157,10 @@ export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> 
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
+    const unknownKey = Object.keys(query).find((k) => !QUERY_MAP_KEYS.has(k));
+    if (unknownKey !== undefined) {
+      fail('query/invalid-input', `Unknown option ${show(unknownKey)} in q({ query, args, ... }); expected one of ${[...QUERY_MAP_KEYS].join(', ')}`, { option: unknownKey });
+    }
     if (query.args !== undefined && !Array.isArray(query.args)) fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
     for (const key of ['offset', 'limit'] as const) {
       const n = query[key];
@@ -157,9 +168,16 @@ export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unkno
         fail('query/invalid-input', `${key} must be a non-negative integer, got ${show(n)}`, { [key]: show(n) });
       }
     }
-    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined });
+    const parsed = parseQuery(query.query);
+    const spec = query.orderBy ?? (query as { 'order-by'?: unknown })['order-by'];
+    if (spec !== undefined && spec !== null && parsed.orderBy !== undefined) {
+      fail('query/invalid-input', 'order-by is given both in the query and in q({ orderBy }): give it once', {});
+    }
+    const order = spec === undefined || spec === null ? parsed.orderBy : parseOrderBy(spec, parsed.find, 'query/invalid-input');
+    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) });
   }
-  return execute(parseQuery(query), inputs, {});
+  const parsed = parseQuery(query);
+  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {});
 }
 
 function execute(query: Query, inputs: readonly unknown[], paging: Paging): MaybePromise<unknown> {
