@@ -19,6 +19,7 @@ import { initialRecords, restore, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
+import { checkStoredConfig, normalizeConfig, type StoredKey } from './conn/config.js';
 
 export const DEFAULT_BRANCHING_FACTOR = 512;
 
@@ -30,6 +31,9 @@ interface ResolvedConfig {
   readonly initialTx?: Config['initialTx'];
   readonly name?: string;
   readonly branchingFactor: number;
+  readonly attributeRefs: boolean;
+  /** The stored settings the caller wrote (compared with the database's on connect). */
+  readonly explicit: ReadonlySet<StoredKey>;
 }
 
 function randomId(): string {
@@ -38,7 +42,8 @@ function randomId(): string {
 
 function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (config !== undefined && (config === null || typeof config !== 'object')) fail('config/invalid', `config must be an object, got ${show(config)}`);
-  const c = config ?? {};
+  const { config: normalized, explicit } = normalizeConfig((config ?? {}) as Record<string, unknown>);
+  const c = normalized as Config;
   const store = c.store ?? { backend: 'memory', id: randomId() };
   if (typeof store !== 'object' || typeof store.backend !== 'string' || typeof store.id !== 'string' || store.id === '') {
     fail('config/invalid', `config.store needs a backend name and a non-empty id, got ${show(store)}`, { store: store as unknown as Record<string, unknown> });
@@ -49,8 +54,11 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (typeof keepHistory !== 'boolean') fail('config/invalid', `keepHistory must be a boolean, got ${show(keepHistory)}`);
   const bf = c.branchingFactor ?? DEFAULT_BRANCHING_FACTOR;
   if (!Number.isInteger(bf) || bf < 4) fail('config/invalid', `branchingFactor must be an integer >= 4, got ${show(bf)}`);
+  const attributeRefs = c.attributeRefs ?? false;
+  if (typeof attributeRefs !== 'boolean') fail('config/invalid', `attributeRefs must be a boolean, got ${show(attributeRefs)}`);
+  if (attributeRefs) fail('config/invalid', 'attributeRefs true (attributes stored as entity ids) is not supported yet; leave it out or false');
   return {
-    store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf,
+    store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf, attributeRefs, explicit,
     ...(c.initialTx !== undefined ? { initialTx: c.initialTx } : {}),
     ...(c.name !== undefined ? { name: c.name } : {}),
   };
@@ -111,14 +119,14 @@ export async function createDatabase(config?: Config): Promise<void> {
   }
   if (c.initialTx !== undefined) {
     try {
-      const conn = await connect(c as Config);
+      const conn = await connect(asConfig(c));
       try {
         await transact(conn, c.initialTx);
       } finally {
         await release(conn);
       }
     } catch (e) {
-      await deleteDatabase(c as Config).catch(() => undefined); // the store's own failure is the one to report
+      await deleteDatabase(asConfig(c)).catch(() => undefined); // the store's own failure is the one to report
       throw e;
     }
   }
@@ -145,6 +153,7 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
   if (options.shared === false) return handle(c, await openConn(c, key, options));
   const live = open.get(key);
   if (live !== undefined) {
+    checkAgainst(c, live);
     live.refCount++;
     return handle(c, live);
   }
@@ -156,6 +165,7 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
     return handle(c, conn);
   }
   const conn = await pending;
+  checkAgainst(c, conn);
   conn.refCount++;
   return handle(c, conn);
 }
@@ -168,6 +178,8 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
   try {
     const nodes = new StoreNodeStorage(opened.store, opened.codec, options.cacheSize);
     const restored = await restore(opened.store, opened.codec, nodes, getIndex(c.index));
+    const stored = restored.persisted.commit.config;
+    checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: false }, show(c.store.id));
     const factory = getIndex(restored.persisted.commit.config.index);
     const conn = new Conn({
       key, opened, nodes, factory, db: restored.db, persisted: restored.persisted,
@@ -182,8 +194,19 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
   }
 }
 
+/** An already open connection: the settings given must match the database's too. */
+function checkAgainst(c: ResolvedConfig, conn: Conn): void {
+  checkStoredConfig(c, c.explicit, { ...conn.db.config, attributeRefs: false }, show(c.store.id));
+}
+
+/** A resolved config as a plain Config again (every setting explicit). */
+function asConfig(c: ResolvedConfig): Config {
+  const { explicit: _explicit, ...config } = c;
+  return config as Config;
+}
+
 function handle(c: ResolvedConfig, conn: Conn): ConnectionHandle {
-  return { config: c as Config, conn };
+  return { config: asConfig(c), conn };
 }
 
 export async function release(conn: Connection): Promise<void> {

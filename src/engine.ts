@@ -19,6 +19,8 @@ export interface Config {
   readonly name?: string;
   /** Branching factor of new index trees (default 512). */
   readonly branchingFactor?: number;
+  /** Datahike's attribute-refs? (attributes stored as entity ids); only false is supported yet. */
+  readonly attributeRefs?: boolean;
 }
 
 export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };

@@ -5,6 +5,7 @@
 export const ErrorCodes = [
   // config and lifecycle
   'config/invalid',
+  'config/mismatch',
   'db/exists',
   'db/missing',
   'db/released',
