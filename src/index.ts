@@ -14,6 +14,7 @@ export type { Db, DbView, EntityRef, IndexName, Schema, AttrSchema, TxReport, Va
 export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate } from './query/index.js';
+export { registerTxFunction, type TxFunction } from './tx/functions.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';

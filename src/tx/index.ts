@@ -5,11 +5,12 @@
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
 import { applyChanges } from '../db/apply.js';
-import { asDbValue } from '../db/db.js';
+import { asDbValue, type DbValue } from '../db/db.js';
 import type { Datom, Db, TxReport } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { computeEffects } from './effects.js';
+import { expandTxFunctions } from './functions.js';
 import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
@@ -40,8 +41,15 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   if (before.view.kind !== 'current') {
     throw new CairnError('config/invalid', `cannot transact against a ${before.view.kind} view of the database`, { view: before.view.kind });
   }
+  const { items: written, txMeta } = splitInput(input);
+  // transaction functions run first: what they return is tx data like the rest
+  const dbAfter = (prefix: readonly unknown[]): MaybePromise<Db> =>
+    (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
+  return then(expandTxFunctions(dbAfter, written), (items) => transactItems(db, before, items, txMeta, opts));
+}
+
+function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMeta: Record<string, unknown>, opts: WithDbOptions): MaybePromise<TxReport> {
   const st = before.state;
-  const { items, txMeta } = splitInput(input);
   const ps = projectSchema(before, items);
   const keepHistory = st.config.keepHistory;
   // without history, tx-meta is validated and reported but not written (Datahike)

@@ -27,6 +27,7 @@ export const ErrorCodes = [
   'transact/entity-id',
   'transact/tuple',
   'transact/nil-value',
+  'transact/fn',
   // query and pull
   'query/parse',
   'query/unbound-variable',
