@@ -1,7 +1,7 @@
 // The public functions (API.md), in process. Everything here is thin: it checks arguments,
 // resolves the config and delegates to the layer that does the work.
 
-import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db.js';
+import { asOf as asOfView, DbValue, type DatomPredicate, filter as filterView, history as historyView, since as sinceView } from './db/db.js';
 import { emptyDb } from './db/parts.js';
 import { reverseSchemaEntries, schemaEntries } from './db/schema.js';
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
@@ -262,6 +262,10 @@ export async function seekDatoms(d: Db, index: IndexName, ...components: unknown
 
 export async function indexRange(d: Db, attr: string, start?: Value, end?: Value): Promise<Datom[]> {
   return dbOf(d).indexRange(attr, start, end);
+}
+
+export function filter(d: Db, pred: DatomPredicate): Db {
+  return filterView(dbOf(d), pred);
 }
 
 export function history(d: Db): Db {

@@ -3,8 +3,9 @@
 export {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR,
+  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR, filter,
 } from './api.js';
+export type { DatomPredicate } from './db/db.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,

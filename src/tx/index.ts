@@ -41,6 +41,7 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   if (before.view.kind !== 'current') {
     throw new CairnError('config/invalid', `cannot transact against a ${before.view.kind} view of the database`, { view: before.view.kind });
   }
+  if (before.filtered) throw new CairnError('config/invalid', 'cannot transact against a filtered view of the database', { view: 'filter' });
   const { items: written, txMeta } = splitInput(input);
   // transaction functions run first: what they return is tx data like the rest
   const dbAfter = (prefix: readonly unknown[]): MaybePromise<Db> =>
