@@ -9,7 +9,7 @@ import type { Config, Connection, EngineApi, GcResult, Listener, PullPattern, Qu
 import { getIndex, registerIndex as registerIndexImpl } from './indices/registry.js';
 import type { IndexFactory } from './indices/types.js';
 import { pull as pullImpl, pullMany as pullManyImpl, entity as entityImpl } from './pull/index.js';
-import { q as qImpl } from './query/index.js';
+import { explain as explainImpl, type PlanStep, q as qImpl } from './query/index.js';
 import type { Backend } from './store/types.js';
 import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
@@ -232,6 +232,14 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
 export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
   return qImpl(query as never, ...inputs);
 }
+
+/** Run a query and return its result with the plan it followed (clause order, index, rows). */
+export async function explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }> {
+  return explainImpl(query, ...inputs);
+}
+
+/** Datahike's name for the same introspection: an alias of explain. */
+export const queryStats = explain;
 
 export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
   return (await pullImpl(d, pattern as never, eid)) as Record<string, unknown> | null;

@@ -3,7 +3,7 @@
 export {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR, filter,
+  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR, filter, explain, queryStats,
 } from './api.js';
 export type { DatomPredicate } from './db/db.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
@@ -14,7 +14,7 @@ export { Datom, TX0 } from './db/types.js';
 export type { Db, DbView, EntityRef, IndexName, Schema, AttrSchema, TxReport, Value, ValueType } from './db/types.js';
 export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
-export { registerAggregate } from './query/index.js';
+export { registerAggregate, type PlanStep } from './query/index.js';
 export { registerTxFunction, type TxFunction } from './tx/functions.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';

@@ -14,6 +14,7 @@ import { clauseBinds, destructure, evalClauses } from './engine.js';
 import type { Env } from './env.js';
 import { findElemVars, findResult, type Paging } from './find.js';
 import { normalizeInputs } from './inputs.js';
+import { type PlanStep, type Trace } from './explain.js';
 import { parseOrderBy } from './order.js';
 import { parseQueryForm, parseRules } from './parser.js';
 import { checkInputShape, checkOrs, checkShape } from './validate.js';
@@ -25,6 +26,7 @@ import { makeSource, type Source } from './source.js';
 export { registerAggregate, type AggregateFn } from './aggregates.js';
 export type { Query as ParsedQuery, Rules } from './ast.js';
 export { printQuery } from './print.js';
+export type { PlanStep } from './explain.js';
 
 const CACHE_LIMIT = 512;
 const textCache = new Map<string, Query>();
@@ -155,6 +157,10 @@ export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> 
 
 /** `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks, internals). */
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
+  return qTraced(query, inputs, undefined);
+}
+
+function qTraced(query: unknown, inputs: readonly unknown[], trace: Trace | undefined): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
     const unknownKey = Object.keys(query).find((k) => !QUERY_MAP_KEYS.has(k));
@@ -174,17 +180,27 @@ export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unkno
       fail('query/invalid-input', 'order-by is given both in the query and in q({ orderBy }): give it once', {});
     }
     const order = spec === undefined || spec === null ? parsed.orderBy : parseOrderBy(spec, parsed.find, 'query/invalid-input');
-    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) });
+    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) }, trace);
   }
   const parsed = parseQuery(query);
-  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {});
+  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {}, trace);
 }
 
-function execute(query: Query, inputs: readonly unknown[], paging: Paging): MaybePromise<unknown> {
-  return run(executeStep(query, inputs, paging));
+function execute(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): MaybePromise<unknown> {
+  return run(executeStep(query, inputs, paging, trace));
 }
 
-function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging): Step<unknown> {
+/**
+ * Run a query (either form of `q`) and return its result with the plan it followed: clauses in
+ * evaluation order with the index read and estimated/actual rows (explain.ts).
+ */
+export async function explain(query: unknown, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }> {
+  const trace: Trace = { steps: [], depth: 0 };
+  const result = await qTraced(query, inputs, trace);
+  return { result, plan: trace.steps.filter((s) => s !== null) };
+}
+
+function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
     fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
@@ -230,6 +246,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
     fresh: { n: 0 },
     fix: null,
     expansions: new WeakMap(),
+    ...(trace ? { trace } : {}),
   };
   const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
   const result = yield* evalClauses(query.where, env, ctx, wanted);
