@@ -11,6 +11,7 @@ import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { computeEffects } from './effects.js';
 import { expandTxFunctions } from './functions.js';
+import { applyPurges, splitPurges } from './purge.js';
 import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
@@ -46,7 +47,27 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   // transaction functions run first: what they return is tx data like the rest
   const dbAfter = (prefix: readonly unknown[]): MaybePromise<Db> =>
     (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
-  return then(expandTxFunctions(dbAfter, written), (items) => transactItems(db, before, items, txMeta, opts));
+  return then(expandTxFunctions(dbAfter, written), (items) => {
+    const { purges, rest } = splitPurges(items);
+    if (purges.length === 0) return transactItems(db, before, items, txMeta, opts);
+    // the rest of the transaction first, then the purge over its result
+    return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
+      const { db: purged, purged: count } = await applyPurges(report.dbAfter as DbValue, purges);
+      const out: TxReport = { ...report, dbAfter: purged };
+      priorsByReport.set(out, priorsOf(report));
+      purgedByReport.set(out, count);
+      return out;
+    });
+  });
+}
+
+// Reports of transactions that purged datoms, with how many: the connection folds their commit
+// (so the trees it writes no longer hold them) and keeps their values out of the commit record.
+const purgedByReport = new WeakMap<TxReport, number>();
+
+/** How many datoms the transaction of `report` purged (0 for most). */
+export function purgedBy(report: TxReport): number {
+  return purgedByReport.get(report) ?? 0;
 }
 
 function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMeta: Record<string, unknown>, opts: WithDbOptions): MaybePromise<TxReport> {
