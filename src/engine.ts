@@ -3,9 +3,10 @@
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
+import type { PlanStep } from './query/explain.js';
 import type { StoreConfig } from './store/types.js';
 
-export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
+export type { Datom, Db, EntityRef, IndexName, PlanStep, TxReport, Value };
 
 /** Tx data as JS values (API.md "Tx data") or as an EDN string. */
 export type TxData = string | readonly unknown[];
@@ -61,6 +62,8 @@ export interface EngineApi<C = Connection, D = Db> {
   db(conn: C): D;
   transact(conn: C, input: TransactInput): Promise<TxReport>;
   q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown>;
+  /** q plus the plan it followed (src/query/explain.ts). */
+  explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }>;
   pull(db: D, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null>;
   pullMany(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]>;
   datoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;

@@ -186,6 +186,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         return r;
       }),
     q: (query, ...inputs) => call(() => remote.q(query, ...inputs)),
+    explain: (query, ...inputs) => call(() => remote.explain(query, ...inputs)),
     pull: (db, pattern, eid) => call(() => remote.pull(db, pattern, eid)),
     pullMany: (db, pattern, eids) => call(() => remote.pullMany(db, pattern, eids)),
     datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),

@@ -78,3 +78,18 @@ describe(':order-by through the worker', () => {
     await expect(cairn.q({ query: REL, args: [cairn.db(conn)], sortBy: '?n' } as never)).rejects.toMatchObject({ code: 'query/invalid-input' });
   });
 });
+
+describe('explain through the worker', () => {
+  it('returns the result and the plan, for both forms of q', async () => {
+    const d = cairn.db(conn);
+    const { result, plan } = await cairn.explain('[:find ?n . :where [?e :p/name ?n] [?e :p/email "bob@x"]]', d);
+    expect(result).toBe('Bob');
+    expect(plan.map((s) => [s.clause, s.index, s.actualRows])).toEqual([
+      ['[?e :p/email "bob@x"]', 'avet', 1],
+      ['[?e :p/name ?n]', 'eavt', 1],
+    ]);
+    const viaMap = await cairn.explain({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d], orderBy: '?n', limit: 1 });
+    expect(viaMap.result).toEqual([['Ann']]);
+    expect(viaMap.plan[0]).toMatchObject({ index: 'aevt', actualRows: 3 });
+  });
+});
