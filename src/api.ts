@@ -20,6 +20,7 @@ import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
 import { checkStoredConfig, normalizeConfig, type StoredKey } from './conn/config.js';
+import { exportDb as exportImpl, importDb as importImpl, type MigrateOptions, type Progress, type Sink, type Source } from './conn/migrate.js';
 
 export const DEFAULT_BRANCHING_FACTOR = 512;
 
@@ -310,6 +311,16 @@ export async function reverseSchema(d: Db): Promise<Record<string, string[]>> {
 
 export async function gcStorage(conn: Connection, removeBefore?: Date): Promise<GcResult> {
   return collectGarbage(connOf(conn), removeBefore);
+}
+
+/** Write every datom (history included) in Datahike's dump format to `sink` (src/conn/migrate.ts). */
+export async function exportDb(d: Db, sink: Sink, options?: MigrateOptions): Promise<Progress> {
+  return exportImpl(dbOf(d), sink, options);
+}
+
+/** Replay a Datahike-format dump into an empty database, keeping its ids and tx ids. */
+export async function importDb(conn: Connection, source: Source, options?: MigrateOptions): Promise<Progress> {
+  return importImpl(connOf(conn), source, options);
 }
 
 export function registerBackend(name: string, backend: Backend): void {

@@ -3,9 +3,10 @@
 export {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR, filter, explain, queryStats,
+  registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR, filter, explain, queryStats, exportDb, importDb,
 } from './api.js';
 export type { DatomPredicate } from './db/db.js';
+export type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,

@@ -4,9 +4,9 @@
 // resolve.ts on upserts), apply, validate schema — and any
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
-import { applyChanges } from '../db/apply.js';
+import { applyChanges, rawChanges } from '../db/apply.js';
 import { asDbValue, type DbValue } from '../db/db.js';
-import type { Datom, Db, TxReport } from '../db/types.js';
+import { Datom, type Db, TX0, type TxReport } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { computeEffects } from './effects.js';
@@ -49,6 +49,7 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
   return then(expandTxFunctions(dbAfter, written), (items) => {
     const { purges, rest } = splitPurges(items);
+    if (items.length > 0 && items.every((x) => x instanceof Datom && x.tx > before.maxTx && x.tx > TX0)) return transactDatoms(db, before, items as Datom[]);
     if (purges.length === 0) return transactItems(db, before, items, txMeta, opts);
     // the rest of the transaction first, then the purge over its result
     return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
@@ -59,6 +60,22 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
       return out;
     });
   });
+}
+
+/**
+ * Tx data made only of datoms whose tx ids come after the database's (a replay: import,
+ * load-entities) keeps their e, tx and added, as in Datahike: applied raw, without tempid,
+ * upsert or schema-change logic. Other datoms in tx data are asserted or retracted in the new
+ * transaction (normalize.ts).
+ */
+function transactDatoms(db: Db, before: DbValue, datoms: readonly Datom[]): MaybePromise<TxReport> {
+  let maxTx = 0;
+  for (const d of datoms) if (d.tx > maxTx) maxTx = d.tx;
+  return then(rawChanges(before, datoms), (r) => then(applyChanges(before, r.datoms, r.priors), (after): TxReport => {
+    const report: TxReport = { dbBefore: db, dbAfter: after, txData: r.datoms, tempids: { 'db/current-tx': maxTx }, txMeta: {} };
+    priorsByReport.set(report, r.priors);
+    return report;
+  }));
 }
 
 // Reports of transactions that purged datoms, with how many: the connection folds their commit

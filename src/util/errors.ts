@@ -55,6 +55,10 @@ export const ErrorCodes = [
   'store/io',
   'store/closed',
   'store/invalid',
+  // import/export (Datahike's dump format)
+  'migrate/format',
+  'migrate/aborted',
+  'migrate/not-empty',
   // worker
   'worker/terminated',
   'worker/protocol',
