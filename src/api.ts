@@ -341,5 +341,5 @@ export function kw(name: string): string {
 export const api = {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, kw,
-  explain,
+  explain, exportDb, importDb,
 } satisfies EngineApi;

@@ -3,6 +3,7 @@
 // and Db are small serialisable handles. A type test keeps the two from drifting.
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
+import type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
 import type { PlanStep } from './query/explain.js';
 import type { StoreConfig } from './store/types.js';
 
@@ -62,6 +63,10 @@ export interface EngineApi<C = Connection, D = Db> {
   db(conn: C): D;
   transact(conn: C, input: TransactInput): Promise<TxReport>;
   q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown>;
+  /** Datahike-format dump of every datom to `sink` (src/conn/migrate.ts). */
+  exportDb(db: D, sink: Sink, options?: MigrateOptions): Promise<Progress>;
+  /** Replay a Datahike-format dump into an empty database. */
+  importDb(conn: C, source: Source, options?: MigrateOptions): Promise<Progress>;
   /** q plus the plan it followed (src/query/explain.ts). */
   explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }>;
   pull(db: D, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null>;

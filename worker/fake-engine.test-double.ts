@@ -101,6 +101,12 @@ export function fakeEngine(): FakeEngine {
       for (const l of c.listeners) l(report);
       return report;
     },
+    async exportDb() {
+      return { datoms: 0, total: 0 };
+    },
+    async importDb() {
+      return { datoms: 0, total: 0 };
+    },
     async explain(query, ...inputs) {
       return { result: await this.q(query, ...inputs), plan: [] };
     },

@@ -93,3 +93,34 @@ describe('explain through the worker', () => {
     expect(viaMap.plan[0]).toMatchObject({ index: 'aevt', actualRows: 3 });
   });
 });
+
+describe('import and export through the worker', () => {
+  it('exports to a sink on the page and imports a Blob into a fresh IndexedDB database, with progress and abort', async () => {
+    const chunks: Uint8Array[] = [];
+    const progress: number[] = [];
+    const out = await cairn.exportDb(cairn.db(conn), (c) => { chunks.push(c); }, { onProgress: (p) => progress.push(p.datoms) });
+    expect(out.datoms).toBeGreaterThan(10);
+    expect(progress.at(-1)).toBe(out.datoms);
+    const target = { store: { backend: 'indexeddb', id: `${config.store.id}-copy` } };
+    await cairn.createDatabase(target);
+    const copy = await cairn.connect(target);
+    try {
+      const ac = new AbortController();
+      ac.abort();
+      await expect(cairn.importDb(copy, new Blob(chunks as BlobPart[]), { signal: ac.signal })).rejects.toMatchObject({ code: 'migrate/aborted' });
+      const seen: number[] = [];
+      const r = await cairn.importDb(copy, new Blob(chunks as BlobPart[]), { onProgress: (p) => seen.push(p.datoms) });
+      expect(r.datoms).toBe(out.datoms);
+      expect(seen.at(-1)).toBe(out.datoms);
+      const rows = async (d: ReturnType<typeof cairn.db>) => (await cairn.datoms(cairn.history(d), 'eavt')).map((x) => [x.e, x.a, String(x.v), x.tx, x.added]);
+      expect(await rows(cairn.db(copy))).toEqual(await rows(cairn.db(conn)));
+      // and a WritableStream sink on the page
+      const streamed: Uint8Array[] = [];
+      await cairn.exportDb(cairn.db(copy), new WritableStream({ write(c) { streamed.push(c); } }));
+      expect(streamed.reduce((n, c) => n + c.length, 0)).toBe(chunks.reduce((n, c) => n + c.length, 0));
+    } finally {
+      await cairn.release(copy);
+      await cairn.deleteDatabase(target);
+    }
+  });
+});
