@@ -9,8 +9,8 @@
 
 import { fail, show } from '../util/errors.js';
 
-/** The keys a config may have, in CairnDB spelling. */
-export const CONFIG_KEYS = ['store', 'schemaFlexibility', 'keepHistory', 'index', 'initialTx', 'name', 'branchingFactor', 'attributeRefs'] as const;
+/** The keys a config may have, in CairnDB spelling (`gc`: the automatic GC policy, docs/storage.md). */
+export const CONFIG_KEYS = ['store', 'schemaFlexibility', 'keepHistory', 'index', 'initialTx', 'name', 'branchingFactor', 'attributeRefs', 'gc'] as const;
 type Key = (typeof CONFIG_KEYS)[number];
 
 const ALIASES: Readonly<Record<string, Key>> = {
@@ -70,6 +70,7 @@ function normalizeValue(key: Key, value: unknown): unknown {
     case 'keepHistory':
     case 'attributeRefs':
     case 'initialTx':
+    case 'gc':
     case 'name':
     case 'branchingFactor': return value;
     default: { const never: never = key; return never; }
