@@ -1,7 +1,7 @@
 // The public functions (docs/api.md), in process. Everything here is thin: it checks arguments,
 // resolves the config and delegates to the layer that does the work.
 
-import { asOf as asOfView, DbValue, history as historyView, since as sinceView } from './db/db.js';
+import { asOf as asOfView, DbValue, type DatomPredicate, filter as filterView, history as historyView, since as sinceView } from './db/db.js';
 import { emptyDb } from './db/parts.js';
 import { reverseSchemaEntries, schemaEntries } from './db/schema.js';
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
@@ -9,7 +9,7 @@ import type { Config, Connection, EngineApi, GcResult, Listener, PullPattern, Qu
 import { getIndex, registerIndex as registerIndexImpl } from './indices/registry.js';
 import type { IndexFactory } from './indices/types.js';
 import { pull as pullImpl, pullMany as pullManyImpl, entity as entityImpl } from './pull/index.js';
-import { q as qImpl } from './query/index.js';
+import { explain as explainImpl, type PlanStep, q as qImpl } from './query/index.js';
 import type { Backend, StoreSize } from './store/types.js';
 import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
@@ -22,6 +22,8 @@ import { collectGarbage } from './conn/gc.js';
 import { measureStore } from './conn/size.js';
 import { autoGc, checkGcPolicy, type GcPolicy } from './conn/auto-gc.js';
 import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
+import { checkStoredConfig, normalizeConfig, type StoredKey } from './conn/config.js';
+import { exportDb as exportImpl, importDb as importImpl, type MigrateOptions, type Progress, type Sink, type Source } from './conn/migrate.js';
 
 /** The store id of a config without `store` and without `name`. */
 const DEFAULT_STORE_ID = 'cairndb';
@@ -35,11 +37,15 @@ interface ResolvedConfig {
   readonly name?: string;
   readonly branchingFactor: number;
   readonly gc?: GcPolicy;
+  readonly attributeRefs: boolean;
+  /** The stored settings the caller wrote (compared with the database's on connect). */
+  readonly explicit: ReadonlySet<StoredKey>;
 }
 
 function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (config !== undefined && (config === null || typeof config !== 'object')) fail('config/invalid', `config must be an object, got ${show(config)}`);
-  const c = config ?? {};
+  const { config: normalized, explicit } = normalizeConfig((config ?? {}) as Record<string, unknown>);
+  const c = normalized as Config;
   // No store: the memory store named by config.name (or 'cairndb'), as the worker does with its
   // default store, so createDatabase and connect with one store-less config meet the same database.
   const store = c.store ?? { backend: 'memory', id: c.name ?? DEFAULT_STORE_ID };
@@ -52,8 +58,11 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (typeof keepHistory !== 'boolean') fail('config/invalid', `keepHistory must be a boolean, got ${show(keepHistory)}`);
   const bf = c.branchingFactor ?? DEFAULT_BRANCHING_FACTOR;
   if (!Number.isInteger(bf) || bf < 4) fail('config/invalid', `branchingFactor must be an integer >= 4, got ${show(bf)}`);
+  const attributeRefs = c.attributeRefs ?? false;
+  if (typeof attributeRefs !== 'boolean') fail('config/invalid', `attributeRefs must be a boolean, got ${show(attributeRefs)}`);
+  if (attributeRefs) fail('config/invalid', 'attributeRefs true (attributes stored as entity ids) is not supported yet; leave it out or false');
   return {
-    store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf,
+    store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf, attributeRefs, explicit,
     ...(c.initialTx !== undefined ? { initialTx: c.initialTx } : {}),
     ...(c.name !== undefined ? { name: c.name } : {}),
     ...(c.gc !== undefined && c.gc !== false ? { gc: checkGcPolicy(c.gc)! } : {}),
@@ -120,14 +129,14 @@ export async function createDatabase(config?: Config): Promise<void> {
   }
   if (c.initialTx !== undefined) {
     try {
-      const conn = await connect(c as Config);
+      const conn = await connect(asConfig(c));
       try {
         await transact(conn, c.initialTx);
       } finally {
         await release(conn);
       }
     } catch (e) {
-      await deleteDatabase(c as Config).catch(() => undefined); // the store's own failure is the one to report
+      await deleteDatabase(asConfig(c)).catch(() => undefined); // the store's own failure is the one to report
       throw e;
     }
   }
@@ -158,6 +167,7 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
   if (options.shared === false) return handle(c, await openConn(c, key, options));
   const live = open.get(key);
   if (live !== undefined) {
+    checkAgainst(c, live);
     live.refCount++;
     return handle(c, live);
   }
@@ -169,6 +179,7 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
     return handle(c, conn);
   }
   const conn = await pending;
+  checkAgainst(c, conn);
   conn.refCount++;
   return handle(c, conn);
 }
@@ -181,6 +192,8 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
   try {
     const nodes = new StoreNodeStorage(opened.store, opened.codec, options.cacheSize);
     const restored = await restore(opened.store, opened.codec, nodes, getIndex(c.index));
+    const stored = restored.persisted.commit.config;
+    checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: false }, show(c.store.id));
     const factory = getIndex(restored.persisted.commit.config.index);
     const conn = new Conn({
       key, opened, nodes, factory, db: restored.db, persisted: restored.persisted,
@@ -196,8 +209,19 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
   }
 }
 
+/** An already open connection: the settings given must match the database's too. */
+function checkAgainst(c: ResolvedConfig, conn: Conn): void {
+  checkStoredConfig(c, c.explicit, { ...conn.db.config, attributeRefs: false }, show(c.store.id));
+}
+
+/** A resolved config as a plain Config again (every setting explicit). */
+function asConfig(c: ResolvedConfig): Config {
+  const { explicit: _explicit, ...config } = c;
+  return config as Config;
+}
+
 function handle(c: ResolvedConfig, conn: Conn): ConnectionHandle {
-  return { config: c as Config, conn };
+  return { config: asConfig(c), conn };
 }
 
 export async function release(conn: Connection): Promise<void> {
@@ -223,6 +247,14 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
 export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
   return qImpl(query, ...inputs);
 }
+
+/** Run a query and return its result with the plan it followed (clause order, index, rows). */
+export async function explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }> {
+  return explainImpl(query, ...inputs);
+}
+
+/** Datahike's name for the same introspection: an alias of explain. */
+export const queryStats = explain;
 
 export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
   return (await pullImpl(d, pattern, eid)) as Record<string, unknown> | null;
@@ -253,6 +285,10 @@ export async function seekDatoms(d: Db, index: IndexName, ...components: unknown
 
 export async function indexRange(d: Db, attr: string, start?: Value, end?: Value): Promise<Datom[]> {
   return dbOf(d).indexRange(attr, start, end);
+}
+
+export function filter(d: Db, pred: DatomPredicate): Db {
+  return filterView(dbOf(d), pred);
 }
 
 export function history(d: Db): Db {
@@ -299,6 +335,16 @@ export async function storeSize(conn: Connection): Promise<StoreSize> {
   return measureStore(connOf(conn).opened.store);
 }
 
+/** Write every datom (history included) in Datahike's dump format to `sink` (src/conn/migrate.ts). */
+export async function exportDb(d: Db, sink: Sink, options?: MigrateOptions): Promise<Progress> {
+  return exportImpl(dbOf(d), sink, options);
+}
+
+/** Replay a Datahike-format dump into an empty database, keeping its ids and tx ids. */
+export async function importDb(conn: Connection, source: Source, options?: MigrateOptions): Promise<Progress> {
+  return importImpl(connOf(conn), source, options);
+}
+
 export function registerBackend(name: string, backend: Backend): void {
   defaultRegistry.register(name, backend);
 }
@@ -317,4 +363,5 @@ export function kw(name: string): string {
 export const api = {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, kw,
+  explain, exportDb, importDb,
 } satisfies EngineApi;

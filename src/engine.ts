@@ -4,8 +4,10 @@
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
 import type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput } from './db/inputs.js';
+import type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
+import type { PlanStep } from './query/explain.js';
 
-export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
+export type { Datom, Db, EntityRef, IndexName, PlanStep, TxReport, Value };
 export type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData } from './db/inputs.js';
 
 export interface Connection {
@@ -22,6 +24,12 @@ export interface EngineApi<C = Connection, D = Db> {
   db(conn: C): D;
   transact(conn: C, input: TransactInput): Promise<TxReport>;
   q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown>;
+  /** Datahike-format dump of every datom to `sink` (src/conn/migrate.ts). */
+  exportDb(db: D, sink: Sink, options?: MigrateOptions): Promise<Progress>;
+  /** Replay a Datahike-format dump into an empty database. */
+  importDb(conn: C, source: Source, options?: MigrateOptions): Promise<Progress>;
+  /** q plus the plan it followed (src/query/explain.ts). */
+  explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }>;
   pull(db: D, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null>;
   pullMany(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]>;
   datoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;

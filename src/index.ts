@@ -5,8 +5,10 @@
 export {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw,
+  registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb,
 } from './api.js';
+export type { DatomPredicate } from './db/db.js';
+export type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
 export type { ConnectOptions } from './api.js';
 export { storeSize } from './api.js';
 export type { StoreSize } from './store/types.js';
@@ -17,7 +19,8 @@ export { Datom, TX0 } from './db/types.js';
 export type { Db, DbView, EntityRef, IndexName, Schema, AttrSchema, TxReport, Value, ValueType } from './db/types.js';
 export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
-export { registerAggregate } from './query/index.js';
+export { registerAggregate, type PlanStep } from './query/index.js';
+export { registerTxFunction, type TxFunction } from './tx/functions.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
 export type { CodecHandler } from './store/codec.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';

@@ -14,6 +14,7 @@ import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { installErrorTransfer } from './errors.js';
+import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
 import { defaultWorker } from './default-worker.js';
 import {
   isHandshake, PROTOCOL_VERSION,
@@ -55,6 +56,21 @@ function reviveDatoms(xs: readonly Datom[]): Datom[] {
     const p = d as Pick<Datom, 'e' | 'a' | 'v' | 'tx' | 'added'>;
     return new Datom(p.e, p.a, p.v, p.tx, p.added);
   });
+}
+
+/** Progress and abort cross as proxied functions (an AbortSignal cannot be cloned). */
+function remoteOptions(o: MigrateOptions): [((p: Progress) => void) | undefined, (() => boolean) | undefined] {
+  const { signal, onProgress } = o;
+  return [
+    onProgress ? Comlink.proxy((p: Progress) => onProgress(p)) : undefined,
+    signal ? Comlink.proxy(() => signal.aborted) : undefined,
+  ];
+}
+
+/** Bytes and Blobs/Files are cloned; a ReadableStream is transferred to the worker. */
+function sendable(source: Source): Source {
+  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return Comlink.transfer(source, [source as unknown as Transferable]);
+  return source;
 }
 
 function reviveReport(r: RemoteTxReport): RemoteTxReport {
@@ -186,6 +202,25 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         return r;
       }),
     q: (query, ...inputs) => call(() => remote.q(query, ...inputs)),
+    explain: (query, ...inputs) => call(() => remote.explain(query, ...inputs)),
+    exportDb: (db, sink, options = {}) =>
+      call(async () => {
+        // chunks come back one call at a time; a WritableStream is written here, on the page
+        const writer = typeof sink === 'function' ? null : sink.getWriter();
+        const write = Comlink.proxy(async (chunk: Uint8Array) => {
+          if (writer === null) await (sink as (c: Uint8Array) => void | Promise<void>)(chunk);
+          else await writer.write(chunk);
+        });
+        try {
+          const r = await remote.exportDb(db, write, ...remoteOptions(options));
+          if (writer !== null) await writer.close();
+          return r;
+        } finally {
+          writer?.releaseLock();
+        }
+      }),
+    importDb: (conn, source, options = {}) =>
+      call(() => remote.importDb(conn, sendable(source), ...remoteOptions(options))),
     pull: (db, pattern, eid) => call(() => remote.pull(db, pattern, eid)),
     pullMany: (db, pattern, eids) => call(() => remote.pullMany(db, pattern, eids)),
     datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),

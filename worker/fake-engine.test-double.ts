@@ -101,6 +101,15 @@ export function fakeEngine(): FakeEngine {
       for (const l of c.listeners) l(report);
       return report;
     },
+    async exportDb() {
+      return { datoms: 0, total: 0 };
+    },
+    async importDb() {
+      return { datoms: 0, total: 0 };
+    },
+    async explain(query, ...inputs) {
+      return { result: await this.q(query, ...inputs), plan: [] };
+    },
     async q(query, ...inputs) {
       // Echo: which Db values (basisT + views) the worker resolved the handles to.
       const echo = (x: unknown): unknown => {

@@ -221,6 +221,19 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       }
       return engine.q(query, ...resolveInputs(inputs));
     },
+    async exportDb(db, sink, onProgress, aborted) {
+      return engine.exportDb(resolveDb(db), sink, { ...(onProgress ? { onProgress } : {}), ...(aborted ? { aborted } : {}) });
+    },
+    async importDb(handle, source, onProgress, aborted) {
+      return engine.importDb(liveConn(handle).conn, source, { ...(onProgress ? { onProgress } : {}), ...(aborted ? { aborted } : {}) });
+    },
+    async explain(query, ...inputs) {
+      if (typeof query === 'object' && query !== null && !Array.isArray(query) && 'query' in query) {
+        const map = query as { query: unknown; args?: readonly unknown[] };
+        return engine.explain({ ...map, args: resolveInputs(map.args ?? []) } as Parameters<EngineApi['explain']>[0], ...resolveInputs(inputs));
+      }
+      return engine.explain(query, ...resolveInputs(inputs));
+    },
     async pull(db, pattern, eid) {
       return engine.pull(resolveDb(db), pattern, eid);
     },

@@ -25,6 +25,7 @@ import type {
   Config, Connection, Datom, EngineApi, Listener, TxReport,
 } from '../src/engine.js';
 import type { StoreSize } from '../src/store/types.js';
+import type { Progress, Source } from '../src/conn/migrate.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -110,7 +111,13 @@ export interface StorageInfo extends StorageChoice {
  * arguments (handles in place of Connection/Db), plus what the client needs to keep its local
  * functions synchronous.
  */
-export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect'> & {
+export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect' | 'exportDb' | 'importDb'> & {
+  /**
+   * exportDb/importDb take their callbacks as top-level arguments: Comlink proxies a function
+   * only there. `aborted` stands for the page's AbortSignal, which cannot be cloned.
+   */
+  exportDb(db: DbHandle, sink: (chunk: Uint8Array) => Promise<void>, onProgress?: (p: Progress) => void, aborted?: () => boolean): Promise<Progress>;
+  importDb(conn: ConnHandle, source: Source, onProgress?: (p: Progress) => void, aborted?: () => boolean): Promise<Progress>;
   /** Connect and report the current basisT; `onHead` (a Comlink proxy) hears every new head. */
   connect(config: Config, onHead?: (basisT: number) => void): Promise<{ handle: ConnHandle; basisT: number }>;
   /** Register a listener (a Comlink proxy); returns its id for `unlisten`. */

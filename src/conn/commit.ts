@@ -80,6 +80,12 @@ export interface CommitInput {
   readonly db: DbValue; // the Db after every transaction of this commit
   /** Per transaction, in order: its tail entries (datoms with priors) and what it reported. */
   readonly txs: readonly { readonly entries: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+  /**
+   * A transaction purged datoms: fold whatever the tail holds, so the trees written no longer
+   * hold them, and keep every transaction's datoms out of this commit's reports (an earlier
+   * transaction of the batch may have written a value the purge removes).
+   */
+  readonly purge?: boolean;
 }
 
 /** Encode one transaction's tail entries (a segment). */
@@ -191,9 +197,9 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
   let added = 0;
   for (const t of input.txs) added += t.entries.length;
   const count = p.tail.count + added;
-  const segments = input.txs.map((t) => (count > foldAt && added > REPORT_DATOMS_MAX ? null : encodeSegment(codec, t.entries)));
+  const segments = input.txs.map((t) => ((count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.entries)));
 
-  if (count > foldAt) {
+  if (count > foldAt || input.purge === true) {
     const ix = indexesOf(db.state);
     const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
     for (const name of INDEX_NAMES) {

@@ -12,7 +12,7 @@ import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
-import { withDb } from '../tx/index.js';
+import { purgedBy, withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
 import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
@@ -143,7 +143,8 @@ export class Conn {
       if (ok.length === 0) return;
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
-        result = await commitRecords(this.#persisted, { db, txs }, this.nodes, this.opened.codec, this.foldAt);
+        const purge = ok.some(({ report }) => purgedBy(report) > 0);
+        result = await commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();

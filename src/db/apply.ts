@@ -132,6 +132,11 @@ export function applyChanges(
  * retractions of absent datoms are skipped; no cardinality or uniqueness logic runs.
  */
 export function applyDatoms(db: Db, datoms: readonly Datom[]): MaybePromise<Db> {
+  return then(rawChanges(db, datoms), (r) => applyChanges(db as DbValue, r.datoms, r.priors));
+}
+
+/** The change list applyDatoms applies: the datoms that change something, with their priors. */
+export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ datoms: Datom[]; priors: (Datom | undefined)[] }> {
   const base = db as DbValue;
   const st = base.state;
   const batch = new Map<string, Datom>(); // e|a|v -> assertion made earlier in this batch
@@ -160,5 +165,5 @@ export function applyDatoms(db: Db, datoms: readonly Datom[]): MaybePromise<Db> 
       }
     });
   };
-  return then(loop(datoms.length, step), () => applyChanges(base, outD, outP));
+  return then(loop(datoms.length, step), () => ({ datoms: outD, priors: outP }));
 }

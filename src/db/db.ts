@@ -44,10 +44,15 @@ export interface DbState {
 }
 
 type TimePoint = number | Date;
+/** A `filter(db, pred)` predicate: keep the datoms it returns true for (Datahike's signature). */
+export type DatomPredicate = (db: Db, datom: Datom) => boolean;
+
 interface Filter {
   readonly history: boolean;
   readonly asOf?: TimePoint;
   readonly since?: TimePoint;
+  /** filter(db, pred) views, all of which must keep a datom. */
+  readonly preds?: readonly DatomPredicate[];
 }
 const CURRENT: Filter = { history: false };
 
@@ -136,6 +141,17 @@ export class DbValue implements Db {
 
   /** Datoms of index `idx` between the prefix bounds lo..hi (undefined = open), as this view sees them. */
   scan(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
+    const preds = this.filter.preds;
+    if (preds === undefined) return this.scanTime(idx, lo, hi);
+    // predicates see the database without them (as Datahike's filter passes the unfiltered db)
+    const plain = new DbValue(this.state, this.view, { ...this.filter, preds: undefined });
+    return then(this.scanTime(idx, lo, hi), (ds) => ds.filter((d) => preds.every((p) => p(plain, d) === true)));
+  }
+
+  /** True for a filter(db, pred) view. */
+  get filtered(): boolean { return this.filter.preds !== undefined; }
+
+  private scanTime(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
     const f = this.filter;
     const st = this.state;
     const prefix = PREFIX_COMPARATORS[idx];
@@ -325,6 +341,18 @@ function temporal(db: Db, fn: string): DbValue {
     throw new CairnError('config/invalid', `${fn} needs the history this database does not keep (it was created with keepHistory: false)`, { view: fn });
   }
   return d;
+}
+
+/**
+ * The database seen through `pred(db, datom)` (Datahike's `filter`): q, pull, datoms and entity
+ * see only the datoms it keeps. Composes with history/asOf/since and with other filters (all
+ * must keep a datom). A filtered value cannot be transacted against.
+ */
+export function filter(db: Db, pred: DatomPredicate): Db {
+  if (typeof pred !== 'function') throw new CairnError('config/invalid', `filter needs a predicate function (db, datom) => boolean, got ${typeof pred}`);
+  const d = asDbValue(db);
+  const f = d.timeFilter;
+  return d.withFilter(d.view, { ...f, preds: [...(f.preds ?? []), pred] });
 }
 
 export function history(db: Db): Db {

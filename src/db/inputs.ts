@@ -23,6 +23,8 @@ export interface Config {
   readonly branchingFactor?: number;
   /** Automatic GC in the background (off by default; docs/storage.md "Automatic GC"). */
   readonly gc?: { readonly everyCommits?: number; readonly everyBytes?: number; readonly graceMs?: number } | false;
+  /** Datahike's attribute-refs? (attributes stored as entity ids); only false is supported yet. */
+  readonly attributeRefs?: boolean;
 }
 
 /** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */
@@ -32,6 +34,8 @@ export interface QueryMap {
   readonly args?: readonly unknown[];
   readonly offset?: number;
   readonly limit?: number;
+  /** Sort rows before offset/limit: '?a', ['?a', 'desc', '?b'], [1, 'desc'] or EDN '[?a :desc]'. */
+  readonly orderBy?: string | number | readonly (string | number)[];
 }
 
 /** Pull pattern as users write it: EDN text or a JS array (compiled by src/pull/pattern.ts). */

@@ -10,7 +10,7 @@
 //   - refs are { 'db/id': n } unless a sub-pattern is given; component refs with no sub-pattern
 //     are expanded with [*] recursively; a reverse component ref is a single value;
 //   - missing attributes are dropped (or get their :default); a nested entity whose pull matched
-//     nothing is dropped from card-many arrays (giving []) and from card-one keys; an entity whose
+//     nothing is dropped from card-many arrays (the key too when none matched, as DataScript) and from card-one keys; an entity whose
 //     pull matched nothing is null; so is an entity without datoms that only matched db/id.
 // Recursion (`...`, depth N) and component expansion track the entities on the current path:
 // re-entering one yields { 'db/id': n } (cycle cut). Recursion depth is counted per spec.
@@ -178,17 +178,15 @@ function* refsValue(
   const component = ctx.schema.components.has(a);
   const one = !ctx.schema.many.has(a);
   const values: unknown[] = [];
-  let any = false;
   for (let i = start; i < end; i++) {
     const d = datoms[i]!;
     if (!d.added) continue;
     if (limit !== null && values.length >= limit) break;
-    any = true;
     const r = yield child(ctx, e, p, spec, d.v as number, component);
     if (one) return r ?? undefined; // null: the nested pull matched nothing, drop the key
     if (r !== undefined && r !== null) values.push(r);
   }
-  return any ? values : undefined;
+  return values.length > 0 ? values : undefined; // no target matched the sub-pattern: drop the key
 }
 
 /** Values of a reverse spec: entities whose `spec.attr` points at the pulled one. */
@@ -196,16 +194,14 @@ function* reverseValue(ctx: Ctx, p: PullPattern, spec: AttrSpec, refs: readonly 
   if (exhausted(ctx, spec)) return undefined;
   const one = ctx.schema.components.has(spec.attr); // a component has exactly one owner
   const values: unknown[] = [];
-  let any = false;
   for (const d of refs) {
     if (!d.added) continue;
     if (spec.limit !== null && values.length >= spec.limit) break;
-    any = true;
     const r = spec.sub === null ? { 'db/id': d.e } : yield child(ctx, d.v as number, p, spec, d.e, false);
     if (one) return r ?? undefined;
     if (r !== undefined && r !== null) values.push(r);
   }
-  return any ? values : undefined;
+  return values.length > 0 ? values : undefined;
 }
 
 /** A bounded recursive spec that has used up its depth on this path: its key is dropped. */

@@ -9,6 +9,7 @@
 // grammar. Parsed patterns are cached by text (and by identity for arrays).
 // Entity references: an entity id, a lookup ref ['person/email', 'a@b.c'], or an ident.
 
+import { entidAs } from '../db/entid.js';
 import type { Datom, Db, EntityRef } from '../db/types.js';
 import { CairnError, show } from '../util/errors.js';
 import { type MaybePromise, all, andThen as then } from '../util/maybe.js';
@@ -29,8 +30,13 @@ export function resolveEid(db: Db, eid: EntityRef): MaybePromise<number | null> 
     }
     return eid;
   }
-  if (typeof eid === 'string' || (Array.isArray(eid) && eid.length === 2 && typeof eid[0] === 'string')) {
-    return db.entid(eid);
+  if (typeof eid === 'string') return entidAs(db, eid, 'pull/lookup-ref');
+  if (Array.isArray(eid) && eid.length === 2 && typeof eid[0] === 'string') {
+    // as Datahike (entid-strict): a lookup ref that finds nothing is an error, not an empty pull
+    return then(entidAs(db, eid, 'pull/lookup-ref'), (e) => {
+      if (e === null) throw new CairnError('pull/lookup-ref', `Nothing found for lookup ref [${eid[0]} ${show(eid[1])}]`, { lookupRef: [String(eid[0]), show(eid[1])] });
+      return e;
+    });
   }
   throw new CairnError('pull/invalid',
     `invalid entity reference ${show(eid)} (expected an id, a lookup ref [attr, value] or an ident)`,

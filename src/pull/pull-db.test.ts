@@ -65,9 +65,11 @@ describe('pull over a real Db', () => {
   });
 
   it('pullMany keeps order; misses are null; idents resolve', async () => {
-    expect(await pullMany(db, '[:person/name]', [ids['cy']!, ['person/email', 'nobody'], ids['ada']!, 999999])).toEqual([
-      { 'person/name': 'Cy' }, null, { 'person/name': 'Ada' }, null,
+    expect(await pullMany(db, '[:person/name]', [ids['cy']!, ['person/email', 'ada@x.org'], ids['ada']!, 999999])).toEqual([
+      { 'person/name': 'Cy' }, { 'person/name': 'Ada' }, { 'person/name': 'Ada' }, null,
     ]);
+    await expect((async () => pullMany(db, '[:person/name]', [['person/email', 'nobody']]))()).rejects.toMatchObject({ code: 'pull/lookup-ref' });
+    await expect((async () => pull(db, '[:person/name]', ['person/name', 'Ada']))()).rejects.toMatchObject({ code: 'pull/lookup-ref' });
     expect(() => pullMany(db, '[:person/name]', 13 as never)).toThrow(/pullMany needs an array of entity references, got 13/);
     expect(await pull(db, '[:db/ident :db/cardinality]', 'person/tags')).toEqual({
       'db/ident': ':person/tags', 'db/cardinality': ':db.cardinality/many',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Value } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
-import { type FixtureAttr, fixtureDb } from '../db/testing/fixture-db.js';
+import { type FixtureAttr, type FixtureDb, fixtureDb } from '../db/testing/fixture-db.js';
 import { pull, pullMany } from './index.js';
 
 // The Datahike pull_api_test data set, attributes colon-less.
@@ -94,7 +94,9 @@ const CASES: Case[] = [
   ['single ref map', [], '[:name {:father [:name]}]', 6, { name: 'Matthew', father: { name: 'Thomas' } }],
   ['many ref map', [], '[:name {:child [:name]}]', 1, { name: 'Petr', child: [{ name: 'David' }, { name: 'Thomas' }] }],
   ['missing attrs dropped', [], '[:name {:father [:name]}]', 1, { name: 'Petr' }],
-  ['non-matching children removed', [], '[:name {:child [:foo]}]', 1, { name: 'Petr', child: [] }],
+  ['non-matching children removed, and the key with them', [], '[:name {:child [:foo]}]', 1, { name: 'Petr' }],
+  ['some children match: the others are removed', [[2, 'foo', 'x']], '[:name {:child [:foo]}]', 1, { name: 'Petr', child: [{ foo: 'x' }] }],
+  ['non-matching reverse children removed with the key', [], '[:name {:_child [:foo]}]', 2, { name: 'David' }],
   ['non-matching card-one child dropped', [], '[:name {:father [:foo]}]', 6, { name: 'Matthew' }],
   ['map spec overrides component expansion', [], '[:name {:part [:name]}]', 10, { name: 'Part A', part: [{ name: 'Part A.A' }, { name: 'Part A.B' }] }],
   ['depth overrides component expansion', [], '[:name {:part 1}]', 10, { name: 'Part A', part: [{ name: 'Part A.A' }, { name: 'Part A.B' }] }],
@@ -111,7 +113,6 @@ const CASES: Case[] = [
   ['reverse of a non-ref attribute matches nothing', [[3, 'email', 1]], '[:name :_email]', 1, { name: 'Petr' }],
   ['lookup ref', [], '[:name]', ['email', 'petr@x.org'], { name: 'Petr' }],
   ['ident', [], '[:name]', 'my/ident', { name: 'Idented' }],
-  ['missing lookup ref', [], '[:name]', ['email', 'nobody'], null],
   ['missing entity with db/id', [], '[:db/id :name]', 999, null],
   ['missing entity with wildcard', [], '[*]', 999, null],
   ['set pattern', [], '#{:name}', 1, { name: 'Petr' }],
@@ -132,6 +133,14 @@ describe.each([
     const r = pull(db, pattern, eid as number);
     expect(isPromise(r)).toBe(async);
     expect(await r).toEqual(expected);
+  });
+
+  it.each([
+    ['pull', (db: FixtureDb) => pull(db, '[:name]', ['email', 'nobody'])],
+    ['pullMany', (db: FixtureDb) => pullMany(db, '[:name]', [1, ['email', 'nobody']])],
+  ])('%s: a lookup ref that finds nothing is an error (Datahike entid-strict)', async (_t, call) => {
+    const db = fixtureDb(SCHEMA, FACTS, { async });
+    await expect((async () => call(db))()).rejects.toMatchObject({ code: 'pull/lookup-ref', message: expect.stringMatching(/Nothing found for lookup ref \[email "nobody"\]/) });
   });
 
   it('pullMany keeps input order and gives null for misses', async () => {

@@ -77,7 +77,9 @@ function minMax(sign: 1 | -1, name: string): AggregateFn {
       return best;
     }
     const n = nArg(params[0], name);
-    return distinctValues(xs).sort((a, b) => sign * compareValues(a, b)).slice(0, n);
+    // duplicates count, and the n values come back in ascending order, as in DataScript and Datahike
+    const sorted = [...xs].sort(compareValues);
+    return sign === 1 ? sorted.slice(0, n) : sorted.slice(Math.max(0, sorted.length - n));
   };
 }
 

@@ -67,12 +67,20 @@ export type InBinding =
 
 export type ReturnMaps = { readonly kind: 'keys' | 'strs' | 'syms'; readonly names: readonly string[] };
 
+/** One :order-by key: a :find element by position, ascending unless desc. */
+export interface OrderKey {
+  readonly column: number;
+  readonly desc: boolean;
+}
+
 export interface Query {
   readonly find: FindSpec;
   readonly returnMaps: ReturnMaps | null;
   readonly with: readonly string[];
   readonly in: readonly InBinding[];
   readonly where: readonly Clause[];
+  /** :order-by written in the query (order.ts); absent when it has none. */
+  readonly orderBy?: readonly OrderKey[];
 }
 
 export const findElems = (spec: FindSpec): readonly FindElem[] =>

@@ -10,6 +10,7 @@
 import { CairnError, fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { allOf as all, andThen as then } from './run.js';
+import { entidAs } from '../db/entid.js';
 import type { Db, EntityRef } from '../db/types.js';
 import { comparable, compareValues, valuesEqual } from './values.js';
 
@@ -41,7 +42,7 @@ const asDb = (x: unknown, fn: string): Db => {
 
 function entityOf(db: Db, e: unknown): MaybePromise<number | null> {
   if (typeof e === 'number') return e;
-  return db.entid(e as EntityRef);
+  return entidAs(db, e as EntityRef, 'query/lookup-ref');
 }
 
 function chain(args: readonly unknown[], ok: (a: unknown, b: unknown) => boolean): boolean {
@@ -154,10 +155,23 @@ function getSome(args: readonly unknown[]): MaybePromise<unknown> {
   });
 }
 
+/** 'ns/_attr' -> 'ns/attr' (a reverse reference), else null. */
+function reverseOf(a: string): string | null {
+  const slash = a.indexOf('/');
+  const local = slash === -1 ? a : a.slice(slash + 1);
+  if (local.charCodeAt(0) !== 95 /* _ */ || local.length < 2) return null;
+  return slash === -1 ? local.slice(1) : `${a.slice(0, slash)}/${local.slice(1)}`;
+}
+
 function missing(args: readonly unknown[]): MaybePromise<boolean> {
   const [src, e, attr] = args;
   const db = asDb(src, 'missing?');
   const a = attrName(attr);
+  const forward = reverseOf(a);
+  if (forward !== null && !db.schema.attrs.has(a)) {
+    // :ns/_attr asks whether no entity points here through :ns/attr (DataScript accepts it too)
+    return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(undefined, forward, eid as never), (ds) => ds.length === 0)));
+  }
   return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(eid, a), (ds) => ds.length === 0)));
 }
 

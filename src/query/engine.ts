@@ -13,6 +13,7 @@ import { type Arg, type Binding, bindingVars, type Clause, clauseVars } from './
 import { builtin } from './builtins.js';
 import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './context.js';
 import type { Env } from './env.js';
+import { beginStep, endStep } from './explain.js';
 import { evalNot, evalOr, orVars } from './logic.js';
 import { constAttr, estimatePattern, evalPattern } from './patterns.js';
 import { printClause } from './print.js';
@@ -117,7 +118,15 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     }
     if (best < 0) throw unready(clauses, remaining, needs, bound);
     const i = remaining.splice(best, 1)[0]!;
-    ctx = yield* evalClause(clauses[i]!, env, ctx, estimates.get(clauses[i]!) ?? UNKNOWN);
+    const estimate = estimates.get(clauses[i]!) ?? UNKNOWN;
+    if (env.trace === undefined) {
+      ctx = yield* evalClause(clauses[i]!, env, ctx, estimate);
+    } else {
+      const before = ctx;
+      const slot = beginStep(env.trace);
+      ctx = yield* evalClause(clauses[i]!, env, ctx, estimate);
+      endStep(env.trace, slot, clauses[i]!, env, before, ctx, estimate);
+    }
   }
   return ctx;
 }

@@ -4,6 +4,7 @@
 
 import type { Clause, Rules } from './ast.js';
 import type { BuiltinEnv } from './builtins.js';
+import type { Trace } from './explain.js';
 import type { Source } from './source.js';
 import type { Key } from './values.js';
 
@@ -42,4 +43,6 @@ export interface Env {
   readonly fix: { readonly state: Fixpoint; readonly deltaAt: Clause | null } | null;
   /** Rule call -> its expansion into an or-join (non-recursive rules), made once per execution. */
   readonly expansions: WeakMap<Clause, Clause>;
+  /** Set by explain(): every evaluated clause is recorded here (explain.ts). */
+  readonly trace?: Trace;
 }

@@ -1,5 +1,5 @@
 // Turning the final context into the result the :find spec asks for: set semantics over the
-// find + :with variables, aggregates grouped by the other find elements, pull expressions run
+// find + :with variables (a bag once :with variables are dropped), aggregates grouped by the other find elements, pull expressions run
 // through src/pull (one pullMany per pull element), :keys/:strs/:syms maps, offset/limit.
 
 import { pullMany } from '../pull/index.js';
@@ -8,6 +8,7 @@ import { setOwn } from '../util/objects.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { type FindElem, findElems, type Query } from './ast.js';
 import { aggregateFn } from './aggregates.js';
+import { type OrderKey, orderTuples } from './order.js';
 import { type Ctx, isEmpty, mergeFor } from './context.js';
 import type { Env } from './env.js';
 import { groupBy, project } from './relation.js';
@@ -26,6 +27,8 @@ export function findElemVars(e: FindElem): string[] {
 export interface Paging {
   readonly offset?: number;
   readonly limit?: number;
+  /** :order-by keys, applied before offset/limit (order.ts). */
+  readonly order?: readonly OrderKey[];
 }
 
 export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<unknown> {
@@ -40,7 +43,9 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
     tuples = rel.rows as unknown[][]; // rows are built per execution: safe to hand out as they are
   } else if (!aggs) {
     tuples = rel.rows.map((row) => elems.map((e) => (e.kind === 'find-agg' ? null : row[col(e.name)])));
-    if (elems.length < vars.length) {
+    // :with keeps the bag: rows are distinct over find + with variables, duplicates stay once
+    // the with variables are projected away (as DataScript and Datahike return them)
+    if (elems.length < vars.length && q.with.length === 0) {
       const names = elems.map((_, i) => String(i));
       tuples = project({ vars: names, rows: tuples }, names).rows.map((r) => [...r]);
     }
@@ -52,6 +57,7 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
       tuples.push(elems.map((e) => (e.kind === 'find-agg' ? aggregate(e, rows, col, env) : rows[0]![col(e.name)])));
     }
   }
+  if (paging.order !== undefined) orderTuples(tuples, paging.order);
   tuples = page(tuples, paging);
   yield* pulls(elems, tuples, env);
   return shape(q, tuples);

@@ -15,7 +15,10 @@ import { clauseBinds, destructure, evalClauses } from './engine.js';
 import type { Env } from './env.js';
 import { findElemVars, findResult, type Paging } from './find.js';
 import { normalizeInputs } from './inputs.js';
+import { type PlanStep, type Trace } from './explain.js';
+import { parseOrderBy } from './order.js';
 import { parseQueryForm, parseRules } from './parser.js';
+import { checkInputShape, checkOrs, checkShape } from './validate.js';
 import { printClause } from './print.js';
 import { analyzeRules } from './rules.js';
 import { run, type Step } from './run.js';
@@ -24,6 +27,7 @@ import { makeSource, type Source } from './source.js';
 export { registerAggregate, type AggregateFn } from './aggregates.js';
 export type { Query as ParsedQuery, Rules } from './ast.js';
 export { printQuery } from './print.js';
+export type { PlanStep } from './explain.js';
 
 const CACHE_LIMIT = 512;
 const textCache = new Map<string, Query>();
@@ -68,6 +72,7 @@ function inVars(ins: readonly InBinding[]): string[] {
 
 /** Static checks: every :find/:with variable is bound somewhere; functions exist with the right arity. */
 function checked(q: Query): Query {
+  checkShape(q);
   const bindable = new Set([...inVars(q.in), ...q.where.flatMap(clauseBinds)]);
   const wanted = [...findElems(q.find).flatMap(findElemVars), ...q.with];
   const unknown = [...new Set(wanted.filter((v) => !bindable.has(v)))];
@@ -132,6 +137,10 @@ function checkRuleCalls(clauses: readonly Clause[], rules: Rules): void {
 
 export type { QueryMap };
 
+// Keys the map form understands ('order-by' is Datahike's spelling of orderBy). `timeout` and
+// `signal` belong to the query time budget; any other key is an error, never ignored.
+const QUERY_MAP_KEYS = new Set(['query', 'args', 'offset', 'limit', 'orderBy', 'order-by', 'timeout', 'signal']);
+
 const isQueryMap = (x: unknown): x is QueryMap =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
 
@@ -142,8 +151,16 @@ export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> 
 
 /** `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks, internals). */
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
+  return qTraced(query, inputs, undefined);
+}
+
+function qTraced(query: unknown, inputs: readonly unknown[], trace: Trace | undefined): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
+    const unknownKey = Object.keys(query).find((k) => !QUERY_MAP_KEYS.has(k));
+    if (unknownKey !== undefined) {
+      fail('query/invalid-input', `Unknown option ${show(unknownKey)} in q({ query, args, ... }); expected one of ${[...QUERY_MAP_KEYS].join(', ')}`, { option: unknownKey });
+    }
     if (query.args !== undefined && !Array.isArray(query.args)) fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
     for (const key of ['offset', 'limit'] as const) {
       const n = query[key];
@@ -151,16 +168,33 @@ export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unkno
         fail('query/invalid-input', `${key} must be a non-negative integer, got ${show(n)}`, { [key]: show(n) });
       }
     }
-    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined });
+    const parsed = parseQuery(query.query);
+    const spec = query.orderBy ?? (query as { 'order-by'?: unknown })['order-by'];
+    if (spec !== undefined && spec !== null && parsed.orderBy !== undefined) {
+      fail('query/invalid-input', 'order-by is given both in the query and in q({ orderBy }): give it once', {});
+    }
+    const order = spec === undefined || spec === null ? parsed.orderBy : parseOrderBy(spec, parsed.find, 'query/invalid-input');
+    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) }, trace);
   }
-  return execute(parseQuery(query), inputs, {});
+  const parsed = parseQuery(query);
+  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {}, trace);
 }
 
-function execute(query: Query, inputs: readonly unknown[], paging: Paging): MaybePromise<unknown> {
-  return run(executeStep(query, inputs, paging));
+function execute(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): MaybePromise<unknown> {
+  return run(executeStep(query, inputs, paging, trace));
 }
 
-function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging): Step<unknown> {
+/**
+ * Run a query (either form of `q`) and return its result with the plan it followed: clauses in
+ * evaluation order with the index read and estimated/actual rows (explain.ts).
+ */
+export async function explain(query: unknown, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }> {
+  const trace: Trace = { steps: [], depth: 0 };
+  const result = await qTraced(query, inputs, trace);
+  return { result, plan: trace.steps.filter((s) => s !== null) };
+}
+
+function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
     fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
@@ -185,6 +219,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
         if (binding.kind !== 'bind-var' && (value === null || value === undefined || typeof value !== 'object')) {
           fail('query/invalid-input', `Cannot bind input ${i} (${show(value)}) to a collection or tuple binding`, { input: i });
         }
+        checkInputShape(binding, value, i);
         const rows = destructure(binding, value).map((m) => vars.map((v) => m.get(v)));
         ctx = { rels: [...ctx.rels.filter((r) => !r.vars.some((v) => vars.includes(v))), { vars, rows }] };
         break;
@@ -194,7 +229,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
   });
   ctx = yield* normalizeInputs(query.where, sources, ctx);
   checkRuleCalls(query.where, rules);
-  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkRuleCalls(br.body, rules); }
+  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkOrs(br.body); checkRuleCalls(br.body, rules); }
   const env: Env = {
     sources,
     defaultSrc: '$',
@@ -205,6 +240,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
     fresh: { n: 0 },
     fix: null,
     expansions: new WeakMap(),
+    ...(trace ? { trace } : {}),
   };
   const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
   const result = yield* evalClauses(query.where, env, ctx, wanted);

@@ -6,6 +6,7 @@
 // position of a Db pattern, or the value position of a pattern with a constant attribute.
 // A value that does not fit stays as given (it then matches nothing, as in Datahike).
 
+import { entidAs } from '../db/entid.js';
 import type { Db } from '../db/types.js';
 import { coerceValue } from '../db/valuetypes.js';
 import type { Clause } from './ast.js';
@@ -39,7 +40,7 @@ function* normalize(value: unknown, role: NonNullable<Role>): Step<unknown> {
   if (role.attr === null) {
     if (typeof value === 'number' || value === null || value === undefined) return value;
     if (typeof value !== 'string' && !Array.isArray(value)) return value;
-    const e = yield* wait(role.db.entid(value as never));
+    const e = yield* wait(entidAs(role.db, value as never, 'query/lookup-ref'));
     return e ?? value;
   }
   const schema = role.db.schema.attrs.get(role.attr);

@@ -25,6 +25,11 @@ export function* evalNot(c: Not, env: Env, ctx: Ctx): Step<Ctx> {
     const missing = c.vars.filter((v) => !bound.has(v));
     fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${printClause(c)}`, { vars: missing, clause: printClause(c) });
   }
+  if (c.kind === 'not' && joinVars.length === 0 && bodyVars.length > 0) {
+    // as DataScript: a `not` sharing no variable with what is bound would only ever be a gate
+    // on the whole query, which is almost always a misspelt variable
+    fail('query/insufficient-binding', `Insufficient bindings: none of ${bodyVars.join(', ')} is bound in ${printClause(c)}`, { vars: bodyVars, clause: printClause(c) });
+  }
   const { merged, rest } = mergeFor(ctx, joinVars);
   const input = project(merged, joinVars);
   const inner = yield* evalClauses(c.clauses, withSrc(env, c.src), { rels: [input] }, joinVars);

@@ -2,7 +2,8 @@
 // grammar (Datomic dialect, as Datahike's datalog-parser accepts it) is written above each.
 //
 //   query        = [find-spec return-maps? with-clause? inputs? where-clauses?]   (any order of sections)
-//                | {:find [...] :keys [...] :with [...] :in [...] :where [...]}
+//                | {:find [...] :keys [...] :with [...] :in [...] :where [...] :order-by [...]}
+//   order-by     = ':order-by' (key dir?)+     (see order.ts)
 //   find-spec    = ':find' (find-rel | find-coll | find-scalar | find-tuple)
 //   find-rel     = find-elem+
 //   find-coll    = [find-elem '...']
@@ -39,6 +40,7 @@ import { readEdn } from '../edn/reader.js';
 import { isKeyword, isList, isSymbol, List, Uuid, type EdnValue } from '../edn/types.js';
 import { CairnError, fail, isCairnError } from '../util/errors.js';
 import type { Arg, Binding, Clause, Const, FindElem, FindSpec, InBinding, Query, ReturnMaps, RuleBranch, Rules, Term } from './ast.js';
+import { parseOrderBy } from './order.js';
 import { printForm } from './print.js';
 
 function parseError(path: string, message: string, form?: unknown): never {
@@ -104,7 +106,9 @@ function splitVector(form: readonly unknown[]): Map<string, unknown[]> {
   const sections = new Map<string, unknown[]>();
   let current: unknown[] | null = null;
   form.forEach((x, i) => {
-    if (isKeyword(x)) {
+    if (isKeyword(x) && current !== null && current === sections.get('order-by') && (x.name === 'asc' || x.name === 'desc')) {
+      current.push(x); // a direction inside :order-by, not a new section
+    } else if (isKeyword(x)) {
       if (sections.has(x.name)) parseError(`query element ${i}`, `Duplicate section :${x.name}`);
       current = [];
       sections.set(x.name, current);
@@ -117,7 +121,7 @@ function splitVector(form: readonly unknown[]): Map<string, unknown[]> {
   return sections;
 }
 
-const KNOWN_SECTIONS = new Set(['find', 'keys', 'strs', 'syms', 'with', 'in', 'where']);
+const KNOWN_SECTIONS = new Set(['find', 'keys', 'strs', 'syms', 'with', 'in', 'where', 'order-by']);
 
 function parseSections(sections: Map<string, unknown[]>): Query {
   for (const name of sections.keys()) {
@@ -140,7 +144,10 @@ function parseSections(sections: Map<string, unknown[]>): Query {
   const withVars = (sections.get('with') ?? []).map((v, i) => (isVarSym(v) ? symName(v)! : parseError(`:with element ${i}`, 'Expected a variable', v)));
   const ins = sections.has('in') ? sections.get('in')!.map((x, i) => parseIn(x, `:in element ${i}`)) : [{ kind: 'in-src', name: '$' } as const];
   const where = (sections.get('where') ?? []).map((c, i) => parseClause(c, `:where clause ${i}`, false));
-  return { find: spec, returnMaps, with: withVars, in: ins, where };
+  const order = sections.get('order-by');
+  if (order === undefined) return { find: spec, returnMaps, with: withVars, in: ins, where };
+  const orderBy = parseOrderBy(order.length === 1 && Array.isArray(order[0]) ? order[0] : order, spec, 'query/parse');
+  return { find: spec, returnMaps, with: withVars, in: ins, where, orderBy };
 }
 
 // find-spec = find-rel | find-coll | find-scalar | find-tuple
@@ -234,7 +241,9 @@ function parseExpression(x: readonly unknown[], path: string): Clause {
   if (isList(first)) {
     const [fnSym, ...rest] = first.items;
     if (!isSymbol(fnSym)) parseError(path, 'A function call must start with a symbol', x);
-    const args = rest.map((a) => parseArg(a, path));
+    // A nested query written in place, [(q [:find ...] $) ?r], stays EDN data for `q` to parse.
+    const args = rest.map((a, i) => (fnSym.name === 'q' && i === 0 && (Array.isArray(a) || a instanceof Map)
+      ? ({ kind: 'const', value: a } as const) : parseArg(a, path)));
     if (x.length === 1) return { kind: 'pred', fn: fnSym.name, args };
     if (x.length === 2) return { kind: 'fn', fn: fnSym.name, args, binding: parseBinding(x[1], path) };
     return parseError(path, 'A function clause is [(f args...)] or [(f args...) binding]', x);

@@ -128,6 +128,7 @@ export function printQuery(q: Query): string {
   if (q.with.length > 0) parts.push(':with', q.with.join(' '));
   if (q.in.length > 0) parts.push(':in', q.in.map(printIn).join(' '));
   if (q.where.length > 0) parts.push(':where', q.where.map(printClause).join(' '));
+  if (q.orderBy !== undefined) parts.push(':order-by', `[${q.orderBy.map((k) => `${k.column} ${k.desc ? ':desc' : ':asc'}`).join(' ')}]`);
   return `[${parts.join(' ')}]`;
 }
 

@@ -175,7 +175,7 @@ describe('aggregates', () => {
     ['sum with :with', '[:find (sum ?a) . :with ?e :where [?e :age ?a]]', [], 111],
     ['avg median', '[:find (avg ?a) (median ?a) :with ?e :where [?e :age ?a]]', [], [[27.75, 29.5]]],
     ['min max', '[:find (min ?a) (max ?a) :where [?e :age ?a]]', [], [[15, 37]]],
-    ['min n / max n', '[:find (min 2 ?a) (max 2 ?a) :where [?e :age ?a]]', [], [[[15, 22], [37, 22]]]],
+    ['min n / max n (ascending, as DataScript)', '[:find (min 2 ?a) (max 2 ?a) :where [?e :age ?a]]', [], [[[15, 22], [22, 37]]]],
     ['variance stddev', '[:find (variance ?a) (stddev ?a) :where [?e :age ?a] [(< ?a 30)]]', [], [[12.25, 3.5]]],
     ['distinct', '[:find (distinct ?a) . :where [?e :age ?a] [(> ?a 20)]]', [], [22, 37]],
     ['aggregate over nothing', '[:find (count ?e) :where [?e :name "Nobody"]]', [], []],

@@ -6,6 +6,7 @@
 // A collection source keeps, per position, a hash index built the first time that position is
 // looked up, so a value join against a large collection costs one pass, not one per binding.
 
+import { entidAs } from '../db/entid.js';
 import type { Datom, Db, EntityRef } from '../db/types.js';
 import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
@@ -50,6 +51,13 @@ function dbSource(name: string, db: Db): Source {
   };
 }
 
+// The attribute position of a collection's [e a v tx added] tuples: written as elsewhere in JS,
+// 'name' and ':name' are the same attribute.
+const ATTR = 1;
+const keyAt = (pos: number, v: unknown): Key => valueKey(pos === ATTR && typeof v === 'string' ? stripColon(v) : v);
+const attrEqual = (x: unknown, y: unknown): boolean =>
+  typeof x === 'string' && typeof y === 'string' ? stripColon(x) === stripColon(y) : valuesEqual(x, y);
+
 function collSource(name: string, rows: readonly unknown[]): Source {
   const tuples = rows.map((r, i) => {
     if (!Array.isArray(r)) fail('query/invalid-input', `Source ${name} must hold tuples (arrays); element ${i} is ${show(r)}`, { source: name });
@@ -61,7 +69,7 @@ function collSource(name: string, rows: readonly unknown[]): Source {
     if (m === undefined) {
       m = new Map();
       for (const t of tuples) {
-        const k = valueKey(t[pos]);
+        const k = keyAt(pos, t[pos]);
         const g = m.get(k);
         if (g === undefined) m.set(k, [t]);
         else g.push(t);
@@ -77,14 +85,14 @@ function collSource(name: string, rows: readonly unknown[]): Source {
       let first = -1;
       for (let i = 0; i < bound.length; i++) if (bound[i] !== undefined) { first = i; break; }
       if (first < 0) return tuples;
-      const candidates = indexOn(first).get(valueKey(bound[first])) ?? [];
-      return candidates.filter((t) => bound.every((b, i) => b === undefined || valuesEqual(t[i], b)));
+      const candidates = indexOn(first).get(keyAt(first, bound[first])) ?? [];
+      return candidates.filter((t) => bound.every((b, i) => b === undefined || (i === ATTR ? attrEqual(t[i], b) : valuesEqual(t[i], b))));
     },
     estimate(bound) {
       let first = -1;
       for (let i = 0; i < bound.length; i++) if (bound[i] !== undefined) { first = i; break; }
       if (first < 0) return tuples.length;
-      return indexOn(first).get(valueKey(bound[first]))?.length ?? 0;
+      return indexOn(first).get(keyAt(first, bound[first]))?.length ?? 0;
     },
   };
 }
@@ -93,9 +101,9 @@ function collSource(name: string, rows: readonly unknown[]): Source {
 export function resolveEntity(db: Db, x: unknown): MaybePromise<number | null> {
   if (typeof x === 'number') return x;
   if (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string') {
-    return db.entid([stripColon(x[0]), x[1]] as unknown as EntityRef);
+    return entidAs(db, [stripColon(x[0]), x[1]] as unknown as EntityRef, 'query/lookup-ref');
   }
-  if (typeof x === 'string') return db.entid(stripColon(x));
+  if (typeof x === 'string') return entidAs(db, stripColon(x), 'query/lookup-ref');
   return null;
 }
 

@@ -5,12 +5,14 @@
 // error aborts before a Db value escapes, so a failed transaction changes nothing.
 
 import type { TransactInput } from '../db/inputs.js';
-import { applyChanges } from '../db/apply.js';
-import { asDbValue } from '../db/db.js';
-import type { Datom, Db, TxReport } from '../db/types.js';
+import { applyChanges, rawChanges } from '../db/apply.js';
+import { asDbValue, type DbValue } from '../db/db.js';
+import { Datom, type Db, TX0, type TxReport } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { computeEffects } from './effects.js';
+import { expandTxFunctions } from './functions.js';
+import { applyPurges, splitPurges } from './purge.js';
 import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
@@ -41,8 +43,53 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   if (before.view.kind !== 'current') {
     throw new CairnError('config/invalid', `cannot transact against a ${before.view.kind} view of the database`, { view: before.view.kind });
   }
+  if (before.filtered) throw new CairnError('config/invalid', 'cannot transact against a filtered view of the database', { view: 'filter' });
+  const { items: written, txMeta } = splitInput(input);
+  // transaction functions run first: what they return is tx data like the rest
+  const dbAfter = (prefix: readonly unknown[]): MaybePromise<Db> =>
+    (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
+  return then(expandTxFunctions(dbAfter, written), (items) => {
+    const { purges, rest } = splitPurges(items);
+    if (items.length > 0 && items.every((x) => x instanceof Datom && x.tx > before.maxTx && x.tx > TX0)) return transactDatoms(db, before, items as Datom[]);
+    if (purges.length === 0) return transactItems(db, before, items, txMeta, opts);
+    // the rest of the transaction first, then the purge over its result
+    return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
+      const { db: purged, purged: count } = await applyPurges(report.dbAfter as DbValue, purges);
+      const out: TxReport = { ...report, dbAfter: purged };
+      priorsByReport.set(out, priorsOf(report));
+      purgedByReport.set(out, count);
+      return out;
+    });
+  });
+}
+
+/**
+ * Tx data made only of datoms whose tx ids come after the database's (a replay: import,
+ * load-entities) keeps their e, tx and added, as in Datahike: applied raw, without tempid,
+ * upsert or schema-change logic. Other datoms in tx data are asserted or retracted in the new
+ * transaction (normalize.ts).
+ */
+function transactDatoms(db: Db, before: DbValue, datoms: readonly Datom[]): MaybePromise<TxReport> {
+  let maxTx = 0;
+  for (const d of datoms) if (d.tx > maxTx) maxTx = d.tx;
+  return then(rawChanges(before, datoms), (r) => then(applyChanges(before, r.datoms, r.priors), (after): TxReport => {
+    const report: TxReport = { dbBefore: db, dbAfter: after, txData: r.datoms, tempids: { 'db/current-tx': maxTx }, txMeta: {} };
+    priorsByReport.set(report, r.priors);
+    return report;
+  }));
+}
+
+// Reports of transactions that purged datoms, with how many: the connection folds their commit
+// (so the trees it writes no longer hold them) and keeps their values out of the commit record.
+const purgedByReport = new WeakMap<TxReport, number>();
+
+/** How many datoms the transaction of `report` purged (0 for most). */
+export function purgedBy(report: TxReport): number {
+  return purgedByReport.get(report) ?? 0;
+}
+
+function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMeta: Record<string, unknown>, opts: WithDbOptions): MaybePromise<TxReport> {
   const st = before.state;
-  const { items, txMeta } = splitInput(input);
   const ps = projectSchema(before, items);
   const keepHistory = st.config.keepHistory;
   // without history, tx-meta is validated and reported but not written (Datahike)

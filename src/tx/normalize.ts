@@ -302,6 +302,10 @@ class Normalizer {
       case 'cas': {
         checkArity(item, name, 5, 5);
         const e = this.entity(item[1], item);
+        if (e.kind === 'tempid') {
+          // as Datahike (entid-strict): compare-and-set needs an entity that exists already
+          throw new CairnError('transact/cas', `db/cas needs an existing entity, got the tempid ${show(item[1])} in ${show(item)}`, { entity: show(item[1]) });
+        }
         this.noteTempid(e);
         const a = this.attrName(item[2], item);
         const s = this.attr(a, item);

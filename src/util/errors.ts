@@ -5,6 +5,7 @@
 export const ErrorCodes = [
   // config and lifecycle
   'config/invalid',
+  'config/mismatch',
   'db/exists',
   'db/missing',
   'db/released',
@@ -26,6 +27,7 @@ export const ErrorCodes = [
   'transact/entity-id',
   'transact/tuple',
   'transact/nil-value',
+  'transact/fn',
   // query and pull
   'query/parse',
   'query/unbound-variable',
@@ -35,8 +37,10 @@ export const ErrorCodes = [
   'query/invalid-input',
   'query/rule',
   'query/execution',
+  'query/lookup-ref',
   'pull/parse',
   'pull/invalid',
+  'pull/lookup-ref',
   'entity/invalid',
   // index and storage
   'index/invalid',
@@ -53,6 +57,10 @@ export const ErrorCodes = [
   'store/invalid',
   'store/unsupported',
   'store/busy',
+  // import/export (Datahike's dump format)
+  'migrate/format',
+  'migrate/aborted',
+  'migrate/not-empty',
   // worker
   'worker/terminated',
   'worker/protocol',

@@ -1,0 +1,179 @@
+// Export and import in Datahike's dump format, so a database moves between Datahike and CairnDB.
+//
+// Format (Datahike's `datahike.migrate` single-file dump, as its released `export-db` wrote it):
+// a CBOR sequence of records [e a v tx added], one per datom of the history (every assertion,
+// including db/txInstant, and every retraction), in tx order; attributes and keyword values as
+// CBOR tag 39 over ':ns/name', instants as tag 1 over epoch seconds, UUIDs as tag 37 (see
+// src/util/cbor.ts). Import replays the records with their original entity ids, tx ids and
+// db/txInstant (datoms as tx data keep their tx, src/tx/index.ts), one transaction per
+// batch of whole transactions, into an empty database.
+//
+// Streaming: export hands the sink one chunk of encoded records at a time and import decodes
+// its source as chunks arrive; neither ever builds the dump as one string. The datoms themselves
+// are held in memory while sorting by tx (export) and while decoding (import).
+
+import { history } from '../db/db.js';
+import type { DbValue } from '../db/db.js';
+import { Datom, TX0, type Db, type Value } from '../db/types.js';
+import { CborError, CborUuid, decodeAt, encodeInto, Keyword, NeedMore } from '../util/cbor.js';
+import { CairnError, fail, show } from '../util/errors.js';
+import type { Conn } from './connection.js';
+
+export interface Progress {
+  /** Datoms exported or imported so far. */
+  readonly datoms: number;
+  /** Every datom of the export; for an import, known once the source is decoded. */
+  readonly total: number;
+}
+
+export interface MigrateOptions {
+  readonly onProgress?: (p: Progress) => void;
+  readonly signal?: AbortSignal;
+  /** Also asked between chunks (the worker client passes the page's signal this way). */
+  readonly aborted?: () => boolean | Promise<boolean>;
+}
+
+export type Sink = ((chunk: Uint8Array) => void | Promise<void>) | WritableStream<Uint8Array>;
+export type Source = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+const RECORDS_PER_CHUNK = 1000;
+const DATOMS_PER_TX_BATCH = 5000;
+/** Schema attributes whose values are keywords (a Datahike dump tags them as keywords). */
+const KEYWORD_SCHEMA_ATTRS = new Set(['db/ident', 'db/valueType', 'db/cardinality', 'db/unique']);
+
+async function checkAbort(o: MigrateOptions, what: string): Promise<void> {
+  if (o.signal?.aborted === true || (o.aborted !== undefined && (await o.aborted()))) {
+    throw new CairnError('migrate/aborted', `${what} was aborted`, {});
+  }
+}
+
+/** A datom's value as Datahike writes it. */
+function dumpValue(db: Db, a: string, v: Value): unknown {
+  const type = db.schema.attrs.get(a)?.valueType;
+  const kw = (x: unknown): unknown => (typeof x === 'string' && x.startsWith(':') ? new Keyword(x.slice(1)) : x);
+  if (KEYWORD_SCHEMA_ATTRS.has(a) || type === 'db.type/keyword') return kw(v);
+  if (a === 'db/tupleAttrs' || a === 'db/tupleTypes') return Array.isArray(v) ? v.map(kw) : v;
+  if (type === 'db.type/uuid' && typeof v === 'string') return new CborUuid(v);
+  return v;
+}
+
+/** Write every datom of `db`'s history (its current datoms without keepHistory) to `sink`. */
+export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}): Promise<Progress> {
+  const source = db.config.keepHistory ? (history(db) as DbValue) : db;
+  const all = (await source.datoms('eavt')).filter((d) => d.e !== 0);
+  all.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1));
+  const writer = typeof sink === 'function' ? null : sink.getWriter();
+  const write = async (chunk: Uint8Array): Promise<void> => {
+    if (writer === null) await (sink as (c: Uint8Array) => void | Promise<void>)(chunk);
+    else await writer.write(chunk);
+  };
+  try {
+    for (let i = 0; i < all.length; i += RECORDS_PER_CHUNK) {
+      await checkAbort(o, 'exportDb');
+      const bytes: number[] = [];
+      for (const d of all.slice(i, i + RECORDS_PER_CHUNK)) {
+        const type = db.schema.attrs.get(d.a)?.valueType;
+        bytes.push(0x85);
+        encodeInto(bytes, d.e);
+        encodeInto(bytes, new Keyword(d.a));
+        encodeInto(bytes, dumpValue(db, d.a, d.v), type === 'db.type/double' || type === 'db.type/float');
+        encodeInto(bytes, d.tx);
+        encodeInto(bytes, d.added);
+      }
+      await write(new Uint8Array(bytes));
+      o.onProgress?.({ datoms: Math.min(i + RECORDS_PER_CHUNK, all.length), total: all.length });
+    }
+    if (all.length === 0) o.onProgress?.({ datoms: 0, total: 0 });
+    if (writer !== null) await writer.close();
+  } finally {
+    writer?.releaseLock();
+  }
+  return { datoms: all.length, total: all.length };
+}
+
+async function* chunksOf(source: Source): AsyncIterable<Uint8Array> {
+  if (source instanceof Uint8Array) yield source;
+  else if (source instanceof ArrayBuffer) yield new Uint8Array(source);
+  else if (typeof Blob !== 'undefined' && source instanceof Blob) yield* chunksOf(source.stream());
+  else if (typeof (source as ReadableStream).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else if (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') yield* source as AsyncIterable<Uint8Array>;
+  else fail('migrate/format', `importDb needs bytes, a Blob/File, a ReadableStream or an async iterable of chunks, got ${show(source)}`);
+}
+
+/** A record as a Datom in CairnDB's representation. */
+function toDatom(r: unknown, n: number): Datom {
+  const bad = (why: string): never => fail('migrate/format', `record ${n} is not a datom [e a v tx added]: ${why}`, { record: n });
+  if (!Array.isArray(r) || r.length !== 5) return bad(`got ${show(r)}`);
+  const [e, a, v, tx, added] = r as [unknown, unknown, unknown, unknown, unknown];
+  if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) return bad(`entity ${show(e)}`);
+  if (!(a instanceof Keyword)) return bad(`attribute ${show(a)} is not a keyword`);
+  if (typeof tx !== 'number' || !Number.isSafeInteger(tx) || tx <= TX0) return bad(`tx ${show(tx)}`);
+  if (typeof added !== 'boolean') return bad(`added ${show(added)}`);
+  const value = (x: unknown): unknown => (x instanceof Keyword ? `:${x.name}` : x instanceof CborUuid ? x.value : Array.isArray(x) ? x.map(value) : x);
+  return new Datom(e, a.name, value(v) as Value, tx, added);
+}
+
+/** Decode a dump into datoms, as its chunks arrive. */
+async function decodeDump(source: Source, o: MigrateOptions): Promise<Datom[]> {
+  const out: Datom[] = [];
+  let buf = new Uint8Array(0);
+  for await (const chunk of chunksOf(source)) {
+    await checkAbort(o, 'importDb');
+    const joined = new Uint8Array(buf.length + chunk.length);
+    joined.set(buf);
+    joined.set(chunk, buf.length);
+    let pos = 0;
+    for (;;) {
+      if (pos >= joined.length) break;
+      let item: { value: unknown; end: number };
+      try {
+        item = decodeAt(joined, pos);
+      } catch (e) {
+        if (e instanceof NeedMore) break;
+        if (e instanceof CborError) fail('migrate/format', `not a Datahike dump: ${e.message} (record ${out.length})`, { record: out.length });
+        throw e;
+      }
+      out.push(toDatom(item.value, out.length));
+      pos = item.end;
+    }
+    buf = joined.slice(pos);
+  }
+  if (buf.length > 0) fail('migrate/format', `the dump ends inside record ${out.length} (${buf.length} bytes left)`, { record: out.length });
+  return out;
+}
+
+/**
+ * Import a dump into an empty database: records replayed with their entity ids, tx ids and
+ * db/txInstant, in tx order, whole transactions per commit. Aborting stops between commits; the
+ * transactions imported so far stay.
+ */
+export async function importDb(conn: Conn, source: Source, o: MigrateOptions = {}): Promise<Progress> {
+  const db = conn.db;
+  if (db.maxTx > TX0 || (await db.datoms('eavt')).length > 0) {
+    fail('migrate/not-empty', `importDb needs an empty database; ${conn.key} already holds transactions up to ${db.maxTx}`, { basisT: db.maxTx });
+  }
+  const datoms = await decodeDump(source, o);
+  datoms.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1));
+  const total = datoms.length;
+  let done = 0;
+  while (done < total) {
+    await checkAbort(o, 'importDb');
+    let end = Math.min(done + DATOMS_PER_TX_BATCH, total);
+    while (end < total && datoms[end]!.tx === datoms[end - 1]!.tx) end++; // whole transactions only
+    await conn.transact(datoms.slice(done, end));
+    done = end;
+    o.onProgress?.({ datoms: done, total });
+  }
+  if (total === 0) o.onProgress?.({ datoms: 0, total: 0 });
+  return { datoms: total, total };
+}

@@ -1,0 +1,145 @@
+// Purge (Datahike's GDPR path): datoms removed from the current AND the history indices, as if
+// they had never been written, so that once the connection writes the trees without them
+// (a purge commit always folds, see src/conn) and GC drops the old commits and nodes, no stored
+// record holds them.
+//
+//   [:db/purge e a v]                 every datom of e/a/v: the current one and all past ones
+//   [:db.purge/attribute e a]         every datom of e/a
+//   [:db.purge/entity e]              every datom of e
+//   [:db.history.purge/before date]   every retracted assertion (and its retraction) whose
+//                                     retraction happened before `date`; current datoms stay
+//
+// Purge ops run after the rest of their transaction; they are not datoms themselves, so the
+// report's txData holds only the other datoms (and db/txInstant). Entities are ids, lookup refs
+// or idents that exist (purge is never about a tempid).
+
+import { bound, type DbState, DbValue } from '../db/db.js';
+import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from '../db/compare.js';
+import type { Datom, EntityRef, Value } from '../db/types.js';
+import type { SortedSet } from '../indices/types.js';
+import { CairnError, show } from '../util/errors.js';
+
+export type PurgeOp =
+  | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
+  | { readonly op: 'attribute'; readonly e: unknown; readonly a: string }
+  | { readonly op: 'entity'; readonly e: unknown }
+  | { readonly op: 'before'; readonly date: Date };
+
+const bare = (s: string): string => (s.charCodeAt(0) === 58 ? s.slice(1) : s);
+const ARITY: Readonly<Record<string, number>> = { 'db/purge': 4, 'db.purge/attribute': 3, 'db.purge/entity': 2, 'db.history.purge/before': 2 };
+
+/** Take the purge ops out of tx items (the rest stays in order). */
+export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; rest: unknown[] } {
+  const purges: PurgeOp[] = [];
+  const rest: unknown[] = [];
+  for (const item of items) {
+    const name = Array.isArray(item) && typeof item[0] === 'string' ? bare(item[0]) : '';
+    const arity = ARITY[name];
+    if (arity === undefined) {
+      rest.push(item);
+      continue;
+    }
+    const it = item as unknown[];
+    if (it.length !== arity) throw new CairnError('transact/syntax', `wrong number of arguments to ${name} in ${show(item)}`, { op: name });
+    const attr = (x: unknown): string => {
+      if (typeof x !== 'string' || bare(x) === '') throw new CairnError('transact/syntax', `${name} needs an attribute, got ${show(x)} in ${show(item)}`, { op: name });
+      return bare(x);
+    };
+    switch (name) {
+      case 'db/purge': purges.push({ op: 'datom', e: it[1], a: attr(it[2]), v: it[3] }); break;
+      case 'db.purge/attribute': purges.push({ op: 'attribute', e: it[1], a: attr(it[2]) }); break;
+      case 'db.purge/entity': purges.push({ op: 'entity', e: it[1] }); break;
+      default: {
+        const d = it[1];
+        if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new CairnError('transact/syntax', `${name} needs a Date, got ${show(d)}`, { op: name });
+        purges.push({ op: 'before', date: d });
+      }
+    }
+  }
+  return { purges, rest };
+}
+
+async function entityOf(db: DbValue, e: unknown): Promise<number> {
+  const id = typeof e === 'number' || typeof e === 'string' || Array.isArray(e) ? await db.entid(e as EntityRef) : null;
+  if (id === null || (typeof e === 'number' && (await db.search(e)).length === 0 && (await history(db).search(e)).length === 0)) {
+    throw new CairnError('transact/entity-id', `purge needs an existing entity, got ${show(e)}`, { entity: show(e) });
+  }
+  return id;
+}
+
+const history = (db: DbValue): DbValue => db.withFilter({ kind: 'history' }, { history: true });
+
+/** The datoms (current and past) the ops select. */
+async function selected(db: DbValue, ops: readonly PurgeOp[]): Promise<Datom[]> {
+  const out: Datom[] = [];
+  const h = history(db);
+  for (const op of ops) {
+    switch (op.op) {
+      case 'datom': {
+        const e = await entityOf(db, op.e);
+        const s = db.schema.attrs.get(op.a);
+        const v = s?.valueType === 'db.type/ref' && typeof op.v !== 'number' ? await db.entid(op.v as EntityRef) : op.v;
+        out.push(...await h.search(e, op.a, v as Value));
+        break;
+      }
+      case 'attribute': out.push(...await h.search(await entityOf(db, op.e), op.a)); break;
+      case 'entity': out.push(...await h.search(await entityOf(db, op.e))); break;
+      case 'before': out.push(...await retractedBefore(db, op.date)); break;
+      default: { const never: never = op; throw new Error(`unreachable ${String(never)}`); }
+    }
+  }
+  return out;
+}
+
+/** History pairs (assertion, retraction) whose retraction's tx happened before `date`. */
+async function retractedBefore(db: DbValue, date: Date): Promise<Datom[]> {
+  const st = db.state;
+  if (st.temporal === null) return [];
+  const instants = new Map<number, number>();
+  for (const d of await st.avet.slice(bound(undefined, 'db/txInstant'), bound(undefined, 'db/txInstant'), PREFIX_COMPARATORS.avet)) {
+    instants.set(d.e, (d.v as Date).getTime());
+  }
+  const all = await st.temporal.eavt.slice(undefined, undefined);
+  const out: Datom[] = [];
+  // in EAVT order the events of one e/a/v are adjacent and by tx: assertion, retraction, ...
+  for (let i = 0; i + 1 < all.length; i++) {
+    const a = all[i]!, r = all[i + 1]!;
+    if (a.added && !r.added && a.e === r.e && a.a === r.a && PREFIX_COMPARATORS.avet(a, bound(undefined, a.a, r.v)) === 0
+      && (instants.get(r.tx) ?? Infinity) < date.getTime()) {
+      out.push(a, r);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Remove each key from the set if it is there (exact match by the index's comparator). */
+async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: Datom, y: Datom) => number): Promise<SortedSet<Datom>> {
+  const t = set.transient();
+  let n = 0;
+  for (const k of keys) {
+    const found = await set.slice(k, k, cmp);
+    for (const f of found) if (f.added === k.added && f.tx === k.tx) { await t.remove(f); n++; }
+  }
+  return n === 0 ? set : t.persistent();
+}
+
+/** `db` with the datoms the purge ops select removed from every index; and how many. */
+export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: number }> {
+  const keys = await selected(db, ops);
+  if (keys.length === 0) return { db, purged: 0 };
+  const st = db.state;
+  const cur = keys.filter((k) => k.added);
+  const next: DbState = {
+    ...st,
+    eavt: await without(st.eavt, cur, INDEX_COMPARATORS.eavt),
+    aevt: await without(st.aevt, cur, INDEX_COMPARATORS.aevt),
+    avet: await without(st.avet, cur, INDEX_COMPARATORS.avet),
+    temporal: st.temporal === null ? null : {
+      eavt: await without(st.temporal.eavt, keys, INDEX_COMPARATORS.teavt),
+      aevt: await without(st.temporal.aevt, keys, INDEX_COMPARATORS.taevt),
+      avet: await without(st.temporal.avet, keys, INDEX_COMPARATORS.tavet),
+    },
+  };
+  return { db: new DbValue(next), purged: new Set(keys.map((k) => `${k.e}|${k.a}|${k.tx}|${k.added}`)).size };
+}

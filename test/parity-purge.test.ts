@@ -1,0 +1,130 @@
+// Purge (issue 14): db/purge, db.purge/attribute, db.purge/entity, db.history.purge/before remove
+// datoms from the current and history indices; after purge + GC the value is in no stored record
+// of a file store (every file under the store's directory is searched for its bytes).
+
+import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  asOf, connect, createDatabase, datoms, db, gcStorage, history, pull, q, release, transact, withDb, type Config, type Connection,
+} from '../src/index.js';
+import { attr, caught, fresh, MANY } from './conformance-helpers.js';
+
+const SCHEMA = [attr('u/email', 'string', { 'db/unique': 'db.unique/identity' }), attr('u/ssn', 'string'), attr('u/tag', 'string', MANY), attr('u/friend', 'ref', MANY)];
+const dir = mkdtempSync(join(tmpdir(), 'cairn-purge-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function filesUnder(d: string): string[] {
+  return readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? filesUnder(join(d, f)) : [join(d, f)]));
+}
+const stored = (needle: string): string[] => filesUnder(dir).filter((f) => readFileSync(f).includes(Buffer.from(needle)));
+
+const all = async (c: Connection): Promise<unknown> => q('[:find ?e ?a ?v ?added :where [?e ?a ?v _ ?added]]', history(db(c)));
+const values = async (c: Connection, a: string): Promise<unknown[]> =>
+  (await q(`[:find [?v ...] :where [_ :${a} ?v _ _]]`, history(db(c))) as unknown[]).sort();
+
+describe('purge ops (memory)', () => {
+  async function setup(): Promise<{ c: Connection; ann: number; bob: number; t1: number }> {
+    const c = await fresh([SCHEMA]);
+    const r = await transact(c, [
+      { 'db/id': 'ann', 'u/email': 'ann@x', 'u/ssn': 'ssn-ann-1', 'u/tag': ['a', 'b'] },
+      { 'db/id': 'bob', 'u/email': 'bob@x', 'u/ssn': 'ssn-bob', 'u/friend': ['ann'] },
+    ]);
+    const { ann, bob } = r.tempids as Record<string, number>;
+    await transact(c, [['db/add', ann!, 'u/ssn', 'ssn-ann-2']]); // ssn-ann-1 is now history
+    return { c, ann: ann!, bob: bob!, t1: r.dbAfter.maxTx };
+  }
+
+  it('db/purge removes one value, current and past', async () => {
+    const { c, ann } = await setup();
+    await transact(c, [['db/purge', ann, 'u/ssn', 'ssn-ann-1']]);
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-2', 'ssn-bob']);
+    await transact(c, [['db/purge', ['u/email', 'ann@x'], ':u/ssn', 'ssn-ann-2']]);
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-bob']);
+    expect(await pull(db(c), ['u/ssn', 'u/email'], ann)).toEqual({ 'u/email': 'ann@x' });
+  });
+
+  it('db.purge/attribute removes every value of one attribute of one entity', async () => {
+    const { c, ann, t1 } = await setup();
+    await transact(c, [['db.purge/attribute', ann, 'u/ssn']]);
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-bob']);
+    expect(await q('[:find ?s . :in $ ?e :where [?e :u/ssn ?s]]', asOf(db(c), t1), ann)).toBeNull();
+    expect(await values(c, 'u/tag')).toEqual(['a', 'b']);
+  });
+
+  it('db.purge/entity removes every datom of the entity', async () => {
+    const { c, ann } = await setup();
+    await transact(c, [['db.purge/entity', ann]]);
+    expect(await datoms(history(db(c)), 'eavt', ann)).toEqual([]);
+    expect(await values(c, 'u/email')).toEqual(['bob@x']);
+  });
+
+  it('db.history.purge/before removes retracted history only', async () => {
+    const { c } = await setup();
+    const cut = new Date(Date.now() + 60_000);
+    await transact(c, [['db.history.purge/before', cut]]);
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-2', 'ssn-bob']);
+    expect((await all(c) as unknown[][]).some((r) => r[3] === false)).toBe(false);
+  });
+
+  it('runs after the rest of its transaction; the report holds no purged value', async () => {
+    const { c, ann } = await setup();
+    const r = await transact(c, [{ 'u/email': 'cid@x', 'u/ssn': 'ssn-cid' }, ['db/purge', ann, 'u/ssn', 'ssn-ann-2']]);
+    expect(r.txData.map((d) => d.v)).not.toContain('ssn-ann-2');
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-1', 'ssn-bob', 'ssn-cid']);
+  });
+
+  it.each([
+    ['an unknown entity', [['db.purge/entity', 999_999]], 'transact/entity-id', /purge needs an existing entity, got 999999/],
+    ['a tempid', [['db/purge', 'new', 'u/ssn', 'x']], 'transact/entity-id', /purge needs an existing entity/],
+    ['wrong arity', [['db.purge/attribute', 1]], 'transact/syntax', /wrong number of arguments to db.purge\/attribute/],
+    ['not a Date', [['db.history.purge/before', 'yesterday']], 'transact/syntax', /needs a Date/],
+  ] as const)('%s fails and changes nothing', async (_t, tx, code, message) => {
+    const { c } = await setup();
+    const before = await all(c);
+    const e = await caught(transact(c, tx as never));
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    expect(await all(c)).toEqual(before);
+  });
+
+  it('withDb purges speculatively', async () => {
+    const { c, ann } = await setup();
+    const r = await withDb(db(c), [['db.purge/entity', ann]]);
+    expect(await datoms(r.dbAfter, 'eavt', ann)).toEqual([]);
+    expect((await datoms(db(c), 'eavt', ann)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('purge + GC on a file store', () => {
+  it('leaves the value in no stored record, and the database still works after a restart', async () => {
+    const config: Config = { store: { backend: 'file', id: 'purge-gdpr', path: dir }, branchingFactor: 8 };
+    await createDatabase(config);
+    let c = await connect(config);
+    await transact(c, SCHEMA);
+    // enough data for several folds, so the secret sits in index nodes, the tail and history
+    for (let i = 0; i < 12; i++) await transact(c, [{ 'u/email': `p${i}@x`, 'u/ssn': `ordinary-${i}` }]);
+    await transact(c, [{ 'u/email': 'ann@x', 'u/ssn': 'SECRET-ann-0001' }]);
+    for (let i = 12; i < 20; i++) await transact(c, [{ 'u/email': `p${i}@x`, 'u/ssn': `ordinary-${i}` }]);
+    await transact(c, [{ 'u/email': 'ann@x', 'u/ssn': 'SECRET-ann-0002' }]); // the first is history now
+    await transact(c, [{ 'u/email': 'ann@x', 'u/tag': ['x'] }]); // and the second in the tail
+    expect(stored('SECRET-ann-0001').length).toBeGreaterThan(0);
+    expect(stored('SECRET-ann-0002').length).toBeGreaterThan(0);
+
+    await transact(c, [['db.purge/attribute', ['u/email', 'ann@x'], 'u/ssn']]);
+    const gc = await gcStorage(c);
+    expect(gc.deletedNodes).toBeGreaterThan(0);
+    expect(stored('SECRET-ann-0001')).toEqual([]);
+    expect(stored('SECRET-ann-0002')).toEqual([]);
+    expect(stored('ordinary-3').length).toBeGreaterThan(0); // the rest is still there
+
+    await release(c);
+    c = await connect(config);
+    expect(await q('[:find (count ?s) . :where [_ :u/ssn ?s]]', db(c))).toBe(20);
+    expect(await q('[:find ?s :where [_ :u/ssn ?s _ _] [(clojure.string/starts-with? ?s "SECRET")]]', history(db(c)))).toEqual([]);
+    expect(await q('[:find [?t ...] :where [?e :u/email "ann@x"] [?e :u/tag ?t]]', db(c))).toEqual(['x']);
+    await transact(c, [{ 'u/email': 'ann@x', 'u/ssn': 'new' }]);
+    await release(c);
+  });
+});
