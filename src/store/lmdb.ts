@@ -27,7 +27,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { open as openEnv, type Database, type RootDatabase } from 'lmdb';
+import { open as openEnv, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { CairnError, fail, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
 import { encodeName, SEGMENT } from './file-names.js';
@@ -200,17 +200,23 @@ function openSubDbs(root: RootDatabase): Omit<Env, 'handles'> {
   return { root, nodes: sub('nodes'), refs: sub('refs'), meta: sub('meta') };
 }
 
+export interface LmdbBackendOptions {
+  /** How to open an environment (default: lmdb's `open`); tests wrap it to stop a writer mid-commit. */
+  readonly openEnv?: (options: RootDatabaseOptionsWithPath) => RootDatabase;
+}
+
 /**
  * An `lmdb` backend. Environments are opened once per directory and shared by the handles of
  * this backend instance; the last handle to close closes the environment.
  */
-export function createLmdbBackend(): Backend {
+export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
   const envs = new Map<string, Env>();
+  const openWith = options.openEnv ?? openEnv;
 
   function envOf(l: Layout): Env {
     let env = envs.get(l.dir);
     if (env === undefined) {
-      const root = openEnv({ path: l.dir, maxDbs: 8, overlappingSync: !l.strict, noSubdir: false });
+      const root = openWith({ path: l.dir, maxDbs: 8, overlappingSync: !l.strict, noSubdir: false });
       env = { ...openSubDbs(root), handles: new Set() };
       envs.set(l.dir, env);
     }
