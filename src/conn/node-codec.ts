@@ -4,10 +4,13 @@
 //   leaf   -> ['l', attrs, flat]              flat = [e, ai, v, tx, added(0|1), e, ai, …]
 //   branch -> ['b', level, attrs, flat, children, counts | null]
 // `flat` holds the branch's max keys in the same positional form.
+// That is the default; a backend's 'node' structure handler (see src/store/codec.ts) receives
+// the StoredNode itself instead and does its own encoding (encodeNode / decodeNode).
 
 import type { NodeAddress, StoredNode } from '../indices/types.js';
 import { Datom, type Value } from '../db/types.js';
 import { fail } from '../util/errors.js';
+import type { Codec } from '../store/codec.js';
 
 type Encoded = readonly unknown[];
 
@@ -60,4 +63,15 @@ export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
     };
   }
   return fail('store/corrupt', `node ${key} has an unknown layout`, { key });
+}
+
+/** A node's stored bytes: through the backend's 'node' handler if it has one, else positional msgpack. */
+export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
+  return codec.encode(codec.handles('node') ? node : nodeToData(node), 'node');
+}
+
+/** Inverse of `encodeNode`; the value's header says which encoding wrote it. */
+export function decodeNode(codec: Codec, bytes: Uint8Array, key: string): StoredNode<Datom> {
+  const value = codec.decode(bytes, { key, kind: 'node' });
+  return codec.header(bytes, key).handler === null ? dataToNode(value, key) : (value as StoredNode<Datom>);
 }
