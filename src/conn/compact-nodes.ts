@@ -119,18 +119,61 @@ function readNode(bytes: Uint8Array): StoredNode<Datom> {
   } else if (addedMode !== 0 && addedMode !== ADDED_FALSE) throw new Error('bad added flags');
   const allAdded = addedMode === 0;
   const keys: Datom[] = new Array(n);
+  const strings = r.strings;
+  // The row loop reads one-byte varints and one-byte value tags inline (the common case in
+  // sorted nodes) and falls back to the reader for everything else, keeping its position in `p`.
+  let p = r.pos;
   let e = 0;
   let tx = 0;
   for (let i = 0; i < n; i++) {
-    e = f64 ? r.f64() : e + r.sint();
-    const a = attrs[r.uint()];
+    let x = bytes[p];
+    if (!f64 && x !== undefined && x < 0x80) {
+      p++;
+      e += x & 1 ? -(x + 1) / 2 : x / 2;
+    } else {
+      r.pos = p;
+      e = f64 ? r.f64() : e + r.sint();
+      p = r.pos;
+    }
+    x = bytes[p];
+    let a: string | undefined;
+    if (x !== undefined && x < 0x80) {
+      p++;
+      a = attrs[x];
+    } else {
+      r.pos = p;
+      a = attrs[r.uint()];
+      p = r.pos;
+    }
     if (a === undefined) throw new Error('attribute index out of range');
-    const v = r.value();
-    if (v === null) throw new Error('a datom value cannot be null');
-    tx = f64 ? r.f64() : tx + r.sint();
+    x = bytes[p];
+    let v: Value | null | undefined;
+    if (x !== undefined && x >= 0x80) {
+      p++;
+      v = strings[x & 0x7f];
+      if (v === undefined) throw new Error('string reference out of range');
+    } else if (x !== undefined && x >= 0x40) {
+      p++;
+      v = x & 0x3f;
+    } else {
+      r.pos = p;
+      v = r.value();
+      p = r.pos;
+      if (v === null) throw new Error('a datom value cannot be null');
+    }
+    x = bytes[p];
+    if (!f64 && x !== undefined && x < 0x80) {
+      p++;
+      tx += x & 1 ? -(x + 1) / 2 : x / 2;
+    } else {
+      r.pos = p;
+      tx = f64 ? r.f64() : tx + r.sint();
+      p = r.pos;
+    }
     const added = bitmapAt < 0 ? allAdded : (bytes[bitmapAt + (i >>> 3)]! & (1 << (i & 7))) !== 0;
-    keys[i] = new Datom(e, a, v as Value, tx, added);
+    keys[i] = new Datom(e, a, v, tx, added);
   }
+  r.pos = p;
   if (layout === LEAF) {
     r.end();
     return { kind: 'leaf', keys };
