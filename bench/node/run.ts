@@ -7,6 +7,8 @@ import { printTable, type Comparison } from '../harness.js';
 import { loadBenchmarks } from './load.js';
 import { queryBenchmarks } from './queries.js';
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
+import { encodingBenchmark, printEncoding, type EncodingFigures } from './encoding.js';
+import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -27,7 +29,19 @@ if (only.length === 0 || only.includes('storage')) {
   printStorage(storage);
 }
 
+let encoding: EncodingFigures | undefined;
+if (only.length === 0 || only.includes('encoding')) {
+  encoding = await encodingBenchmark();
+  printEncoding(encoding);
+}
+
+let lmdb: LmdbFigures | undefined;
+if (only.length === 0 || only.includes('lmdb')) {
+  lmdb = await lmdbBenchmark();
+  printLmdb(lmdb);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, encoding, lmdb }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);
