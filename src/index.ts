@@ -15,5 +15,6 @@ export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate } from './query/index.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
+export type { StructureHandler, StructureKind } from './store/codec.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';
