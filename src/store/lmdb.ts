@@ -269,7 +269,7 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
         const made = await env.root.childTransaction(() => {
           if (readMarker(env, l) !== undefined) return false;
           // No marker: nothing is there, or a create/delete was cut short. Start empty.
-          for (const db of [env.nodes, env.refs, env.meta]) for (const k of db.getKeys()) db.removeSync(k as Buffer);
+          for (const db of [env.nodes, env.refs, env.meta]) for (const k of [...db.getKeys()]) db.removeSync(k as Buffer);
           env.meta.putSync(FORMAT_KEY, Buffer.from(JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION })));
           return true;
         });
