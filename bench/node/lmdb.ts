@@ -1,7 +1,7 @@
 // LMDB storage benchmark, beside the file backend on the same data:
 // - bulk import of the people set (default 200,000 persons = 1,000,000 datoms, in 20,000-person
-//   transactions) into `file` and into `lmdb` (compact encodings), both with durability 'strict';
-//   target: lmdb >= 2x faster;
+//   transactions) into `file` and into `lmdb` (compact encodings), both with durability 'strict',
+//   twice each in alternating order, the faster kept; target: lmdb >= 2x faster;
 // - one-person commit latency on the imported lmdb database (1,000 awaited transactions, folds
 //   included), each beside its floor: a raw LMDB put of the bytes that commit wrote, concatenated,
 //   in one write transaction on an environment of the same durability (and, to explain a gap,
@@ -109,8 +109,15 @@ export async function lmdbBenchmark(persons = 200_000, commits = 1000): Promise<
       if (i >= 0) memCommits.push(performance.now() - t);
     }
     await release(memConn);
-    const file = await importInto('bench-file', join(dir, 'file'), persons);
-    const lmdb = await importInto('bench-lmdb', join(dir, 'lmdb'), persons);
+    // Two imports per backend in alternating order (file, lmdb, lmdb, file), the faster of each
+    // kept: on a shared machine a single import swings by tens of percent with the load.
+    const runs: Record<'bench-file' | 'bench-lmdb', Awaited<ReturnType<typeof importInto>>[]> = { 'bench-file': [], 'bench-lmdb': [] };
+    for (const [k, name] of (['bench-file', 'bench-lmdb', 'bench-lmdb', 'bench-file'] as const).entries()) {
+      runs[name].push(await importInto(name, join(dir, `${name}-${k}`), persons));
+    }
+    const best = (xs: Awaited<ReturnType<typeof importInto>>[]) => xs.reduce((a, b) => (b.importMs < a.importMs ? b : a));
+    const file = best(runs['bench-file']);
+    const lmdb = best(runs['bench-lmdb']);
     const fileCold = await reconnectAndPoint(file.config, persons);
     const lmdbCold = await reconnectAndPoint(lmdb.config, persons);
 
