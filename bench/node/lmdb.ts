@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import { connect, createDatabase, datoms, db, registerBackend, release, transact } from '../../src/index.js';
+import { connect, createDatabase, datoms, db, deleteDatabase, registerBackend, release, transact } from '../../src/index.js';
 import { lmdbBackend } from '../../src/conn/lmdb-backend.js';
 import { createFileBackend } from '../../src/store/file.js';
 import type { Backend, Store } from '../../src/store/types.js';
@@ -109,6 +109,7 @@ export async function lmdbBenchmark(persons = 200_000, commits = 1000): Promise<
       if (i >= 0) memCommits.push(performance.now() - t);
     }
     await release(memConn);
+    await deleteDatabase(memory.config); // its million datoms would otherwise weigh on every GC below
     // Two imports per backend in alternating order (file, lmdb, lmdb, file), the faster of each
     // kept: on a shared machine a single import swings by tens of percent with the load.
     const runs: Record<'bench-file' | 'bench-lmdb', Awaited<ReturnType<typeof importInto>>[]> = { 'bench-file': [], 'bench-lmdb': [] };
