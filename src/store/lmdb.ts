@@ -142,8 +142,10 @@ class LmdbStore implements Store {
     this.#check();
     checkBatch(entries, opts);
     const cas = opts?.cas;
-    // Key sizes are checked before the transaction, so nothing can fail half-way for them.
-    const writes = entries.map(([k, v]) => [isRefKey(k), keyBytes(k), v] as const);
+    // Key sizes are checked before the transaction, so nothing can fail half-way for them. The
+    // transaction runs later, when lmdb-js starts it: copy the values now, so the caller may
+    // reuse its arrays as soon as the call returns.
+    const writes = entries.map(([k, v]) => [isRefKey(k), keyBytes(k), v.slice()] as const);
     const casKey = cas === undefined ? undefined : keyBytes(cas.key);
     const { nodes, refs, root } = this.#env;
     try {
@@ -152,8 +154,7 @@ class LmdbStore implements Store {
           const current = (isRefKey(cas.key) ? refs : nodes).getBinaryFast(casKey!);
           if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
         }
-        // putSync inside a transaction writes into it; lmdb-js copies the bytes (only the
-        // view's range), so the caller may reuse its arrays at once.
+        // putSync inside a transaction writes into it (lmdb-js copies the view's range).
         for (const [ref, k, v] of writes) (ref ? refs : nodes).putSync(k, v);
       });
     } catch (e) {
