@@ -33,6 +33,18 @@ describe('lmdb backend specifics', () => {
     await backend.delete(cfg('long-key'));
   });
 
+  it('stores the bytes as they were when putBatch was called, though its transaction runs later', async () => {
+    const s = await backend.create(cfg('copy-at-call'));
+    const v = new Uint8Array([1, 2, 3]);
+    const written = s.putBatch([['n', v], ['ref:head', v]]);
+    v.fill(9); // the caller reuses its array before the batch settles
+    await written;
+    expect(await s.get('n')).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await s.get('ref:head')).toEqual(new Uint8Array([1, 2, 3]));
+    await s.close();
+    await backend.delete(cfg('copy-at-call'));
+  });
+
   it('keeps nodes, refs and the marker in their own sub-databases', async () => {
     const s = await backend.create(cfg('layout'));
     await s.putBatch([['n:1', new Uint8Array([1])], ['ref:head/main', new Uint8Array([2])]]);
