@@ -96,6 +96,15 @@ describe('compact node encoding', () => {
     for (const node of cases) expect(roundTrip(compactNodeHandler, node)).toStrictEqual(node);
   });
 
+  it("keeps a write-buffered branch's pending adds and removes (the hitchhiker-tree index writes them)", () => {
+    const r = seededRandom(21);
+    const [keys, adds, removes] = [randomDatoms(r, 12, 0), randomDatoms(r, 30, 1), randomDatoms(r, 7, 0)];
+    const node = { kind: 'branch', level: 2, keys, children: keys.map((_, i) => `n:abc:${i}`), counts: keys.map((_, i) => i * 100), adds, removes } as unknown as StoredNode<Datom>;
+    expect(roundTrip(compactNodeHandler, node)).toStrictEqual(node);
+    const emptyBuffers = { kind: 'branch', level: 1, keys: keys.slice(0, 2), children: ['a', 'b'], adds: [], removes: [] } as unknown as StoredNode<Datom>;
+    expect(roundTrip(compactNodeHandler, emptyBuffers)).toStrictEqual(emptyBuffers);
+  });
+
   it('rejects truncated and garbage bytes (the codec reports store/corrupt)', () => {
     const r = seededRandom(9);
     const node = nodesOf(randomDatoms(r, 300, 0), 'eavt', 16)[0]!;

@@ -3,16 +3,16 @@
 // Pure: no I/O, no backend import.
 //
 // Node layout (after the codec's header and handler-type bytes):
-//   byte   layout: 1 leaf, 2 branch
-//   byte   flags: bit 0 ids as float64 (some e/tx/count is not a small non-negative integer);
-//                 bits 1..2 added: 0 all true, 1 all false, 2 a bitmap follows the attributes
-//   uint   datom count n
+//   byte   layout: 1 leaf, 2 branch, 3 branch with a write buffer (hitchhiker-tree)
+//   byte   flags: bit 0 ids as float64 (some e/tx/count is not a small non-negative integer)
 //   uint   attribute count, then each attribute string (the node's attribute dictionary)
-//   [bitmap of n bits when added is mixed]
-//   n rows of: e as a zigzag delta from the previous e, attribute index, value (./compact-bytes.ts
-//              tags, strings interned per node), tx as a zigzag delta from the previous tx
+//   datoms the keys, as a datom list:
+//            uint n; byte added: 0 all true, 1 all false, 2 mixed (a bitmap of n bits follows);
+//            n rows of: e as a zigzag delta from the previous e, attribute index, value
+//            (./compact-bytes.ts tags, strings interned per node), tx as a zigzag delta
 //   branch only: uint level; n children, each front-coded against the previous one (uint shared
 //              prefix length, then the rest); byte 1/0 counts present, then n uints
+//   layout 3 only: the buffered adds, then the buffered removes, as datom lists
 // Rows rather than columns: a datom is rebuilt from one pass over its bytes, with no
 // intermediate column arrays, which is what makes decoding cheap; deltas and the per-node
 // dictionaries are what make it small (sorted neighbours share e, a, tx and often v).
@@ -33,44 +33,39 @@ import type { TailEntry } from './commit.js';
 
 const LEAF = 1;
 const BRANCH = 2;
+const BUFFERED_BRANCH = 3; // a write-buffered index's branch: pending adds and removes follow
 const F64_IDS = 1;
-const ADDED_FALSE = 1 << 1;
-const ADDED_MIXED = 2 << 1;
-const ADDED_MASK = 3 << 1;
+const ADDED_ALL = 0;
+const ADDED_NONE = 1;
+const ADDED_MIXED = 2;
 
 const isId = (x: number): boolean => Number.isSafeInteger(x) && x >= 0 && x <= MAX_ZIGZAG;
 
-function writeNode(node: StoredNode<Datom>): Uint8Array {
-  const keys = node.keys;
-  const n = keys.length;
-  let f64 = false;
+/** A write-buffered index's branch buffers (the 'hitchhiker-tree' index writes them). */
+interface Buffers {
+  readonly adds?: readonly Datom[];
+  readonly removes?: readonly Datom[];
+}
+
+/** A datom list: count, added mode (+ bitmap when mixed), then one row per datom. */
+function writeDatoms(w: ByteWriter, datoms: readonly Datom[], attrs: ReadonlyMap<string, number>, f64: boolean): void {
+  const n = datoms.length;
   let trues = 0;
-  const attrs = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const d = keys[i]!;
-    if (!isId(d.e) || !isId(d.tx)) f64 = true;
-    if (d.added) trues++;
-    if (!attrs.has(d.a)) attrs.set(d.a, attrs.size);
-  }
-  if (node.kind === 'branch' && node.counts?.some((c) => !isId(c))) f64 = true;
-  const added = trues === n ? 0 : trues === 0 ? ADDED_FALSE : ADDED_MIXED;
-  const w = new ByteWriter(n * 8 + 64);
-  w.byte(node.kind === 'leaf' ? LEAF : BRANCH);
-  w.byte((f64 ? F64_IDS : 0) | added);
+  for (const d of datoms) if (d.added) trues++;
+  const added = trues === n ? ADDED_ALL : trues === 0 ? ADDED_NONE : ADDED_MIXED;
   w.uint(n);
-  w.uint(attrs.size);
-  for (const a of attrs.keys()) w.str(a);
+  w.byte(added);
   if (added === ADDED_MIXED) {
     for (let i = 0; i < n; i += 8) {
       let bits = 0;
-      for (let j = 0; j < 8 && i + j < n; j++) if (keys[i + j]!.added) bits |= 1 << j;
+      for (let j = 0; j < 8 && i + j < n; j++) if (datoms[i + j]!.added) bits |= 1 << j;
       w.byte(bits);
     }
   }
   let e = 0;
   let tx = 0;
   for (let i = 0; i < n; i++) {
-    const d = keys[i]!;
+    const d = datoms[i]!;
     if (f64) w.f64(d.e);
     else w.sint(d.e - e);
     w.uint(attrs.get(d.a)!);
@@ -80,6 +75,29 @@ function writeNode(node: StoredNode<Datom>): Uint8Array {
     e = d.e;
     tx = d.tx;
   }
+}
+
+function writeNode(node: StoredNode<Datom>): Uint8Array {
+  const buffers = node.kind === 'branch' ? (node as Buffers) : {};
+  const buffered = buffers.adds !== undefined || buffers.removes !== undefined;
+  const lists = buffered ? [node.keys, buffers.adds ?? [], buffers.removes ?? []] : [node.keys];
+  let f64 = false;
+  let size = 0;
+  const attrs = new Map<string, number>();
+  for (const list of lists) {
+    size += list.length;
+    for (const d of list) {
+      if (!isId(d.e) || !isId(d.tx)) f64 = true;
+      if (!attrs.has(d.a)) attrs.set(d.a, attrs.size);
+    }
+  }
+  if (node.kind === 'branch' && node.counts?.some((c) => !isId(c))) f64 = true;
+  const w = new ByteWriter(size * 8 + 64);
+  w.byte(node.kind === 'leaf' ? LEAF : buffered ? BUFFERED_BRANCH : BRANCH);
+  w.byte(f64 ? F64_IDS : 0);
+  w.uint(attrs.size);
+  for (const a of attrs.keys()) w.str(a);
+  writeDatoms(w, node.keys, attrs, f64);
   if (node.kind === 'branch') {
     w.uint(node.level);
     let prev = '';
@@ -94,30 +112,27 @@ function writeNode(node: StoredNode<Datom>): Uint8Array {
     const counts = node.counts;
     w.byte(counts === undefined ? 0 : 1);
     if (counts !== undefined) for (const c of counts) f64 ? w.f64(c) : w.uint(c);
+    if (buffered) {
+      writeDatoms(w, buffers.adds ?? [], attrs, f64);
+      writeDatoms(w, buffers.removes ?? [], attrs, f64);
+    }
   }
   return w.done();
 }
 
-function readNode(bytes: Uint8Array): StoredNode<Datom> {
-  const r = new ByteReader(bytes);
-  const layout = r.byte();
-  if (layout !== LEAF && layout !== BRANCH) throw new Error(`unknown node layout ${layout}`);
-  const flags = r.byte();
-  const f64 = (flags & F64_IDS) !== 0;
-  const addedMode = flags & ADDED_MASK;
+/** Inverse of writeDatoms. */
+function readDatoms(r: ByteReader, attrs: readonly string[], f64: boolean): Datom[] {
+  const bytes = r.buf;
   const n = r.uint();
   if (n > bytes.length) throw new Error('datom count larger than the node');
-  const attrCount = r.uint();
-  if (attrCount > bytes.length) throw new Error('attribute count larger than the node');
-  const attrs: string[] = new Array(attrCount);
-  for (let i = 0; i < attrCount; i++) attrs[i] = r.str();
+  const addedMode = r.byte();
   let bitmapAt = -1;
   if (addedMode === ADDED_MIXED) {
     bitmapAt = r.pos;
     r.pos += Math.ceil(n / 8);
     if (r.pos > bytes.length) throw new Error('truncated');
-  } else if (addedMode !== 0 && addedMode !== ADDED_FALSE) throw new Error('bad added flags');
-  const allAdded = addedMode === 0;
+  } else if (addedMode !== ADDED_ALL && addedMode !== ADDED_NONE) throw new Error('bad added mode');
+  const allAdded = addedMode === ADDED_ALL;
   const keys: Datom[] = new Array(n);
   const strings = r.strings;
   // The row loop reads one-byte varints and one-byte value tags inline (the common case in
@@ -174,10 +189,26 @@ function readNode(bytes: Uint8Array): StoredNode<Datom> {
     keys[i] = new Datom(e, a, v, tx, added);
   }
   r.pos = p;
+  return keys;
+}
+
+function readNode(bytes: Uint8Array): StoredNode<Datom> {
+  const r = new ByteReader(bytes);
+  const layout = r.byte();
+  if (layout !== LEAF && layout !== BRANCH && layout !== BUFFERED_BRANCH) throw new Error(`unknown node layout ${layout}`);
+  const flags = r.byte();
+  if (flags > F64_IDS) throw new Error('bad node flags');
+  const f64 = flags === F64_IDS;
+  const attrCount = r.uint();
+  if (attrCount > bytes.length) throw new Error('attribute count larger than the node');
+  const attrs: string[] = new Array(attrCount);
+  for (let i = 0; i < attrCount; i++) attrs[i] = r.str();
+  const keys = readDatoms(r, attrs, f64);
   if (layout === LEAF) {
     r.end();
     return { kind: 'leaf', keys };
   }
+  const n = keys.length;
   const level = r.uint();
   const children: NodeAddress[] = new Array(n);
   let prev = '';
@@ -193,8 +224,9 @@ function readNode(bytes: Uint8Array): StoredNode<Datom> {
     counts = new Array(n);
     for (let i = 0; i < n; i++) counts[i] = f64 ? r.f64() : r.uint();
   } else if (hasCounts !== 0) throw new Error('bad counts flag');
+  const buffers = layout === BUFFERED_BRANCH ? { adds: readDatoms(r, attrs, f64), removes: readDatoms(r, attrs, f64) } : {};
   r.end();
-  return { kind: 'branch', level, keys, children, ...(counts ? { counts } : {}) };
+  return { kind: 'branch', level, keys, children, ...(counts ? { counts } : {}), ...buffers };
 }
 
 const HAS_PRIOR = 2;
