@@ -51,7 +51,7 @@ interface Buffers {
 function writeDatoms(w: ByteWriter, datoms: readonly Datom[], attrs: ReadonlyMap<string, number>, f64: boolean): void {
   const n = datoms.length;
   let trues = 0;
-  for (const d of datoms) if (d.added) trues++;
+  for (let i = 0; i < n; i++) if (datoms[i]!.added) trues++;
   const added = trues === n ? ADDED_ALL : trues === 0 ? ADDED_NONE : ADDED_MIXED;
   w.uint(n);
   w.byte(added);
@@ -64,11 +64,17 @@ function writeDatoms(w: ByteWriter, datoms: readonly Datom[], attrs: ReadonlyMap
   }
   let e = 0;
   let tx = 0;
+  let lastA = '';
+  let ai = 0;
   for (let i = 0; i < n; i++) {
     const d = datoms[i]!;
     if (f64) w.f64(d.e);
     else w.sint(d.e - e);
-    w.uint(attrs.get(d.a)!);
+    if (d.a !== lastA) {
+      lastA = d.a;
+      ai = attrs.get(lastA)!;
+    }
+    w.uint(ai);
     w.value(d.v);
     if (f64) w.f64(d.tx);
     else w.sint(d.tx - tx);
@@ -78,18 +84,25 @@ function writeDatoms(w: ByteWriter, datoms: readonly Datom[], attrs: ReadonlyMap
 }
 
 function writeNode(node: StoredNode<Datom>): Uint8Array {
-  const buffers = node.kind === 'branch' ? (node as Buffers) : {};
+  const buffers: Buffers = node.kind === 'branch' ? (node as Buffers) : {};
   const buffered = buffers.adds !== undefined || buffers.removes !== undefined;
-  const lists = buffered ? [node.keys, buffers.adds ?? [], buffers.removes ?? []] : [node.keys];
   let f64 = false;
   let size = 0;
   const attrs = new Map<string, number>();
-  for (const list of lists) {
+  const scan = (list: readonly Datom[]): void => {
     size += list.length;
-    for (const d of list) {
+    let last = '';
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
       if (!isId(d.e) || !isId(d.tx)) f64 = true;
-      if (!attrs.has(d.a)) attrs.set(d.a, attrs.size);
+      if (d.a !== last && !attrs.has(d.a)) attrs.set(d.a, attrs.size);
+      last = d.a;
     }
+  };
+  scan(node.keys);
+  if (buffered) {
+    scan(buffers.adds ?? []);
+    scan(buffers.removes ?? []);
   }
   if (node.kind === 'branch' && node.counts?.some((c) => !isId(c))) f64 = true;
   const w = new ByteWriter(size * 8 + 64);
