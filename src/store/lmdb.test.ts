@@ -45,6 +45,19 @@ describe('lmdb backend specifics', () => {
     await backend.delete(cfg('copy-at-call'));
   });
 
+  it('deleteManyIf deletes only while the guard key holds the expected bytes', async () => {
+    const s = await backend.create(cfg('fence'));
+    const store = s as typeof s & { deleteManyIf(keys: string[], cas: { key: string; expected: Uint8Array | undefined }): Promise<void> };
+    await s.putBatch([['n1', new Uint8Array([1])], ['n2', new Uint8Array([2])], ['ref:head', new Uint8Array([7])]]);
+    await expectCode(store.deleteManyIf(['n1'], { key: 'ref:head', expected: new Uint8Array([8]) }), 'store/conflict');
+    expect(await s.get('n1')).toEqual(new Uint8Array([1]));
+    await store.deleteManyIf(['n1', 'absent'], { key: 'ref:head', expected: new Uint8Array([7]) });
+    expect((await s.keys()).sort()).toEqual(['n2', 'ref:head']);
+    await s.close();
+    await expectCode(store.deleteManyIf(['n2'], { key: 'ref:head', expected: undefined }), 'store/closed');
+    await backend.delete(cfg('fence'));
+  });
+
   it('keeps nodes, refs and the marker in their own sub-databases', async () => {
     const s = await backend.create(cfg('layout'));
     await s.putBatch([['n:1', new Uint8Array([1])], ['ref:head/main', new Uint8Array([2])]]);

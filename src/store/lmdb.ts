@@ -176,6 +176,29 @@ class LmdbStore implements Store {
     }
   }
 
+  /**
+   * GC's fence (the optional `deleteManyIf` of the store contract, on branches that have it):
+   * delete `keys` only if `cas.key` still holds `cas.expected`, in one write transaction, so it
+   * never interleaves with a putBatch guarded by the same key.
+   */
+  async deleteManyIf(keys: readonly string[], cas: { readonly key: string; readonly expected: Uint8Array | undefined }): Promise<void> {
+    this.#check();
+    checkKeys(keys);
+    checkBatch([], { cas });
+    const bytes = keys.map((k) => [isRefKey(k), keyBytes(k)] as const);
+    const casKey = keyBytes(cas.key);
+    const expected = cas.expected?.slice();
+    const { nodes, refs, root } = this.#env;
+    try {
+      await root.childTransaction(() => {
+        if (!bytesEqual((isRefKey(cas.key) ? refs : nodes).getBinaryFast(casKey), expected)) throw conflictError(cas.key);
+        for (const [ref, k] of bytes) (ref ? refs : nodes).removeSync(k);
+      });
+    } catch (e) {
+      throw ioError(e, `deleting ${keys.length} keys`);
+    }
+  }
+
   async keys(): Promise<string[]> {
     this.#check();
     try {
