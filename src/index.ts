@@ -23,5 +23,6 @@ export { registerAggregate, type PlanStep } from './query/index.js';
 export { registerTxFunction, type TxFunction } from './tx/functions.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
 export type { CodecHandler } from './store/codec.js';
+export type { StructureHandler, StructureKind } from './store/codec.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';

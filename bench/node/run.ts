@@ -8,6 +8,8 @@ import { loadBenchmarks } from './load.js';
 import { queryBenchmarks } from './queries.js';
 import { INDEXES, indexBenchmark, printIndexes, type IndexFigures } from './indexes.js';
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
+import { encodingBenchmark, printEncoding, type EncodingFigures } from './encoding.js';
+import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -37,7 +39,19 @@ if (only.length === 0 || only.includes('indexes')) {
   printIndexes(indexes);
 }
 
+let encoding: EncodingFigures | undefined;
+if (only.length === 0 || only.includes('encoding')) {
+  encoding = await encodingBenchmark();
+  printEncoding(encoding);
+}
+
+let lmdb: LmdbFigures | undefined;
+if (only.length === 0 || only.includes('lmdb')) {
+  lmdb = await lmdbBenchmark();
+  printLmdb(lmdb);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

@@ -1,9 +1,9 @@
 // The persisted layout and the commit/restore protocol (docs/architecture.md, decision 5).
 //
-// Keys:  ref:head/main  -> { commit }                       the branch head (CAS-guarded, written last)
+// Keys:  ref:head/main  -> { commit, encodings? }          the branch head (CAS-guarded, written last)
 //        c:<id>         -> CommitRecord                     immutable, one per commit
 //        s:<id>         -> raw schema as of the last fold   written only when it changed
-//        t:<id>         -> a sealed chunk of the tail       immutable
+//        t:<id>         -> a sealed chunk of the tail       immutable (kind 'chunk'; 'tail' before)
 //        n:<id>         -> an index node                    immutable (src/conn/node-storage.ts)
 //
 // A commit writes, in one atomic batch: new nodes (only when the tail folds), a new sealed tail
@@ -17,6 +17,10 @@
 // assertion it removes (its prior), so replay needs no index read. Each transaction's entries
 // are encoded once, into a *segment*; commits carry the open segments as bytes, so a commit
 // costs O(its own datoms) to encode, not O(tail).
+//
+// `encodings` in the head lists the structure handlers (src/store/codec.ts) whose bytes the
+// database holds — every one any writer used, so it only grows. A codec missing one of them
+// refuses to open the database ('store/encoding') before reading anything it cannot decode.
 
 import { Datom, type TxReport, type Value } from '../db/types.js';
 import { priorsOf } from '../tx/index.js';
@@ -28,7 +32,7 @@ import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices
 import type { Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
-import { fail } from '../util/errors.js';
+import { fail, show } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
 import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
@@ -74,6 +78,33 @@ export interface Persisted {
   readonly commit: CommitRecord;
   readonly headBytes: Uint8Array;
   readonly foldedRaw: RawSchema; // schema as of the last fold (what `commit.schema` holds)
+  readonly encodings: readonly string[]; // structure handlers the database's values need
+}
+
+interface Head {
+  readonly commit: string;
+  readonly encodings?: readonly string[];
+}
+
+/** The head record; `encodings` only when some structure handler wrote into the database. */
+function encodeHead(codec: Codec, commit: string, encodings: readonly string[]): Uint8Array {
+  const head: Head = encodings.length === 0 ? { commit } : { commit, encodings };
+  return codec.encode(head, 'ref');
+}
+
+function mergeEncodings(a: readonly string[], b: readonly string[]): readonly string[] {
+  return b.every((x) => a.includes(x)) ? a : [...a, ...b.filter((x) => !a.includes(x))];
+}
+
+/** Refuse a database holding values this codec cannot read, naming what is missing. */
+function checkEncodings(head: Head, codec: Codec): readonly string[] {
+  const needed = head.encodings ?? [];
+  if (!Array.isArray(needed) || needed.some((n) => typeof n !== 'string')) fail('store/corrupt', `the database head lists malformed encodings ${show(needed)}`, { key: HEAD_KEY });
+  const missing = needed.filter((n) => !codec.encodings.includes(n));
+  if (missing.length > 0) {
+    fail('store/encoding', `the database was written with ${missing.map((m) => show(m)).join(', ')}, which this store's backend does not install (it has ${codec.encodings.length === 0 ? 'only the default encoding' : codec.encodings.map((m) => show(m)).join(', ')}); open it through the backend that wrote it`, { missing: [...missing], installed: [...codec.encodings] });
+  }
+  return needed;
 }
 
 export interface CommitInput {
@@ -172,14 +203,14 @@ export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Code
     maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
     schema: schemaKey, roots, tail: { sealed: [], open: [], openCount: 0, count: 0 }, reports: null,
   };
-  const head = codec.encode({ commit: commit.id }, 'ref');
+  const head = encodeHead(codec, commit.id, codec.encodings);
   const entries: [string, Uint8Array][] = [
     ...nodes.takePending(),
     [schemaKey, codec.encode(schemaToJson(db.state.raw), 'meta')],
     [`c:${commit.id}`, codec.encode(commit, 'commit')],
     [HEAD_KEY, head],
   ];
-  return { entries, persisted: { commit, headBytes: head, foldedRaw: db.state.raw } };
+  return { entries, persisted: { commit, headBytes: head, foldedRaw: db.state.raw, encodings: codec.encodings } };
 }
 
 /**
@@ -227,7 +258,7 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     if (openCount >= TAIL_CHUNK) {
       // Seal the open segments into their own record; the commit keeps only its key.
       const key = `t:${newId()}`;
-      entries.push([key, codec.encode(open, 'tail')]);
+      entries.push([key, codec.encode(open, 'chunk')]);
       sealed = sealed.concat(key);
       open = [];
       openCount = 0;
@@ -249,9 +280,10 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
     schema: schemaKey, roots, tail, reports,
   };
-  const head = codec.encode({ commit: commit.id }, 'ref');
+  const encodings = mergeEncodings(prev.encodings, codec.encodings);
+  const head = encodeHead(codec, commit.id, encodings);
   entries.push([`c:${commit.id}`, codec.encode(commit, 'commit')], [HEAD_KEY, head]);
-  return { entries, persisted: { commit, headBytes: head, foldedRaw }, db };
+  return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings }, db };
 }
 
 async function getRecord(store: Store, codec: Codec, key: string, kind: 'commit' | 'ref' | 'meta' | 'tail'): Promise<unknown> {
@@ -272,7 +304,8 @@ export async function readHead(store: Store): Promise<Uint8Array | undefined> {
 export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorage, factory: IndexFactory): Promise<{ db: DbValue; persisted: Persisted }> {
   const headBytes = await store.get(HEAD_KEY);
   if (headBytes === undefined) fail('db/missing', 'the store has no database head (was it created?)', { key: HEAD_KEY });
-  const head = codec.decode(headBytes, { key: HEAD_KEY, kind: 'ref' }) as { commit: string };
+  const head = codec.decode(headBytes, { key: HEAD_KEY, kind: 'ref' }) as Head;
+  const encodings = checkEncodings(head, codec);
   const commit = (await getRecord(store, codec, `c:${head.commit}`, 'commit')) as CommitRecord;
   const keys = [commit.schema, ...commit.tail.sealed];
   const values = await store.getMany(keys);
@@ -282,7 +315,7 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   const raw = schemaFromJson(codec.decode(values[0]!, { key: keys[0]!, kind: 'meta' }) as SchemaJson);
   const tail: TailEntry[] = [];
   const segments: Uint8Array[] = [];
-  for (let i = 1; i < values.length; i++) for (const seg of codec.decode(values[i]!, { key: keys[i]!, kind: 'tail' }) as Uint8Array[]) segments.push(seg);
+  for (let i = 1; i < values.length; i++) for (const seg of codec.decode(values[i]!, { key: keys[i]!, kind: ['chunk', 'tail'] }) as Uint8Array[]) segments.push(seg);
   for (const seg of commit.tail.open) segments.push(seg);
   for (const seg of segments) for (const t of decodeSegment(codec, seg)) tail.push(t);
 
@@ -303,5 +336,5 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   const replayed = replayTail(new DbValue(state), tail);
   // Counters as of this commit (a tail without tx datoms would not grow them on replay).
   const db = new DbValue({ ...replayed.state, maxEid: commit.maxEid, maxTx: commit.maxTx, lastTxInstant: commit.lastTxInstant });
-  return { db, persisted: { commit, headBytes, foldedRaw: raw } };
+  return { db, persisted: { commit, headBytes, foldedRaw: raw, encodings } };
 }

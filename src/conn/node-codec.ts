@@ -5,10 +5,13 @@
 //   branch -> ['b', level, attrs, flat, children, counts | null (, adds, removes)]
 // `flat` holds the branch's separator keys in the same positional form; a write-buffered
 // index's branch adds its buffered insertions and removals, flat as well, on the same `attrs`.
+// That is the default; a backend's 'node' structure handler (see src/store/codec.ts) receives
+// the StoredNode itself instead and does its own encoding (encodeNode / decodeNode).
 
 import type { NodeAddress, StoredNode } from '../indices/types.js';
 import { Datom, type Value } from '../db/types.js';
 import { fail } from '../util/errors.js';
+import type { Codec } from '../store/codec.js';
 
 type Encoded = readonly unknown[];
 
@@ -65,4 +68,15 @@ export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
     };
   }
   return fail('store/corrupt', `node ${key} has an unknown layout`, { key });
+}
+
+/** A node's stored bytes: through the backend's 'node' handler if it has one, else positional msgpack. */
+export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
+  return codec.encode(codec.handles('node') ? node : nodeToData(node), 'node');
+}
+
+/** Inverse of `encodeNode`; the value's header says which encoding wrote it. */
+export function decodeNode(codec: Codec, bytes: Uint8Array, key: string): StoredNode<Datom> {
+  const value = codec.decode(bytes, { key, kind: 'node' });
+  return codec.header(bytes, key).handler === null ? dataToNode(value, key) : (value as StoredNode<Datom>);
 }

@@ -15,7 +15,7 @@ import type { Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { LRU } from '../util/lru.js';
 import { fail } from '../util/errors.js';
-import { dataToNode, nodeToData } from './node-codec.js';
+import { decodeNode, encodeNode } from './node-codec.js';
 
 export const NODE_PREFIX = 'n:';
 
@@ -48,7 +48,7 @@ export class StoreNodeStorage implements NodeStorage<Datom> {
 
   store(node: StoredNode<Datom>): NodeAddress {
     const address = (this.#prefix + (this.#counter++).toString(36)) as NodeAddress;
-    this.#pending.push([address, this.#codec.encode(nodeToData(node), 'node')]);
+    this.#pending.push([address, encodeNode(this.#codec, node)]);
     this.#cache.set(address, node);
     this.stats.writes++;
     return address;
@@ -109,7 +109,7 @@ export class StoreNodeStorage implements NodeStorage<Datom> {
   #decode(address: string, bytes: Uint8Array | undefined): StoredNode<Datom> {
     this.stats.reads++;
     if (bytes === undefined) fail('store/missing-node', `index node ${address} is missing from the store`, { key: address });
-    const node = dataToNode(this.#codec.decode(bytes, { key: address, kind: 'node' }), address);
+    const node = decodeNode(this.#codec, bytes, address);
     this.#cache.set(address, node);
     return node;
   }

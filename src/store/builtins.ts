@@ -2,7 +2,7 @@
 // `registerBackend`. The `file` backend loads on first use through a dynamic import, so the
 // browser bundle never pulls in `node:fs`.
 
-import type { CodecHandler } from './codec.js';
+import type { AnyCodecHandler } from './codec.js';
 import { createIndexedDbBackend } from './indexeddb.js';
 import { createMemoryBackend } from './memory.js';
 import { BackendRegistry, type OpenedStore } from './registry.js';
@@ -12,7 +12,7 @@ import type { Backend, StoreConfig } from './types.js';
  * A backend whose implementation is imported when first called. Its codec handlers must be
  * given here: the registry builds the codec at registration, before anything is loaded.
  */
-export function lazyBackend(load: () => Promise<Backend>, codecHandlers?: readonly CodecHandler[]): Backend {
+export function lazyBackend(load: () => Promise<Backend>, codecHandlers?: readonly AnyCodecHandler[]): Backend {
   let loaded: Promise<Backend> | undefined;
   const get = (): Promise<Backend> => (loaded ??= load());
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors.js';
-import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler } from './codec.js';
+import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler, type StructureHandler } from './codec.js';
 import { roundTripCases } from './codec-cases.js';
 import { isExact } from './guard.js';
 
@@ -66,7 +66,7 @@ describe('codec round trips', () => {
 describe('codec header', () => {
   it.each(ValueKinds.map((k) => [k]))('carries kind %s and the format version', (kind) => {
     const bytes = codec.encode({ x: 1 }, kind);
-    expect(codec.header(bytes)).toEqual({ version: FORMAT_VERSION, kind, tagged: false });
+    expect(codec.header(bytes)).toEqual({ version: FORMAT_VERSION, kind, tagged: false, handler: null });
     expect(codec.decode(bytes, { kind })).toEqual({ x: 1 });
   });
 
@@ -176,6 +176,76 @@ describe('codec handlers', () => {
 
   it('rejects duplicate handler types', () => {
     expect(codeOf(() => createCodec({ handlers: [handlers[0]!, { ...handlers[1]!, type: 16 }] }))).toBe('config/invalid');
+  });
+});
+
+describe('codec structure handlers', () => {
+  // A toy 'tail' handler: a segment of [e, a] pairs as text, to watch the hook work.
+  const calls = { write: 0, read: 0 };
+  const tail: StructureHandler<[number, string][]> = {
+    type: 40, kind: 'tail', name: 'test/text-tail@1',
+    write: (entries) => {
+      calls.write++;
+      return new TextEncoder().encode(entries.map(([e, a]) => `${e} ${a}`).join('\n'));
+    },
+    read: (bytes) => {
+      calls.read++;
+      const text = new TextDecoder().decode(bytes);
+      if (text.startsWith('!')) throw new Error('not a segment');
+      return text.split('\n').map((l) => { const [e, a] = l.split(' '); return [Number(e), a!]; });
+    },
+  };
+  const withTail = createCodec({ handlers: [tail] });
+
+  it('encodes its kind through the handler and names it in the header', () => {
+    const bytes = withTail.encode([[1, 'a/b'], [2, 'c']], 'tail');
+    expect(calls.write).toBe(1);
+    expect(withTail.header(bytes)).toEqual({ version: FORMAT_VERSION, kind: 'tail', tagged: false, handler: 40 });
+    expect(new TextDecoder().decode(bytes.subarray(2))).toBe('1 a/b\n2 c');
+    expect(withTail.decode(bytes, { kind: 'tail' })).toEqual([[1, 'a/b'], [2, 'c']]);
+    expect(calls.read).toBe(1);
+    expect(isExact(bytes)).toBe(true);
+    expect(withTail.encodings).toEqual(['test/text-tail@1']);
+    expect(withTail.handles('tail')).toBe(true);
+    expect(withTail.handles('node')).toBe(false);
+  });
+
+  it('leaves other kinds to msgpack, and still reads values written before it was installed', () => {
+    expect(withTail.header(withTail.encode([[1, 'a']], 'node')).handler).toBeNull();
+    const old = createCodec().encode([[1, 'a']], 'tail');
+    expect(withTail.decode(old, { kind: 'tail' })).toEqual([[1, 'a']]);
+  });
+
+  it('a codec without the handler refuses its values with store/encoding, naming the key', () => {
+    const bytes = withTail.encode([[1, 'a']], 'tail');
+    expect(codeOf(() => createCodec().decode(bytes, { key: 't:1' }))).toBe('store/encoding');
+    try {
+      createCodec().decode(bytes, { key: 't:1' });
+    } catch (e) {
+      expect(String((e as Error).message)).toContain('t:1');
+    }
+  });
+
+  it('reports what the handler cannot read as store/corrupt and what it cannot write as store/invalid', () => {
+    const bytes = withTail.encode([[1, '!']], 'tail');
+    bytes[2] = '!'.charCodeAt(0);
+    expect(codeOf(() => withTail.decode(bytes))).toBe('store/corrupt');
+    const bad: StructureHandler = { type: 41, kind: 'node', name: 'bad', write: () => 'text' as unknown as Uint8Array, read: () => 0 };
+    expect(codeOf(() => createCodec({ handlers: [bad] }).encode({}, 'node'))).toBe('store/invalid');
+  });
+
+  const badStructures: [string, unknown][] = [
+    ['an unknown kind', { type: 40, kind: 'meta', name: 'x', write: () => new Uint8Array(), read: () => 0 }],
+    ['no name', { type: 40, kind: 'node', name: '', write: () => new Uint8Array(), read: () => 0 }],
+    ['no read', { type: 40, kind: 'node', name: 'x', write: () => new Uint8Array() }],
+  ];
+  it.each(badStructures)('rejects a structure handler with %s', (_name, h) => {
+    expect(codeOf(() => createCodec({ handlers: [h as StructureHandler] }))).toBe('config/invalid');
+  });
+
+  it('rejects two handlers for one kind, and a type shared with a class handler', () => {
+    expect(codeOf(() => createCodec({ handlers: [tail, { ...tail, type: 41 }] }))).toBe('config/invalid');
+    expect(codeOf(() => createCodec({ handlers: [tail, { type: 40, Class: Date, write: () => 0, read: () => new Date() }] }))).toBe('config/invalid');
   });
 });
 

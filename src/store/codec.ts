@@ -4,9 +4,17 @@
 // Representation of an encoded value: [header][msgpack body], as one exact-length Uint8Array.
 //   header bits 7..5  format version (1..7; FORMAT_VERSION today)
 //          bit  4     "tagged": the body contains tag markers and needs a revive pass
-//          bits 3..0  kind (index into ValueKinds)
+//          bit  3     "structured": the body is [handler type][bytes of a structure handler]
+//          bits 2..0  kind (index into ValueKinds)
 // A tag marker is a plain object whose only key is TAG_KEY, holding [type, payload]. Types
 // 0..15 are ours (escaped objects, -0); 16..127 belong to handlers a backend installs.
+//
+// Structure handlers replace msgpack for a whole value of one of CairnDB's own kinds (index
+// nodes, commit records, transaction-tail segments): `write` gets the structure itself (what
+// the layer above hands to `encode`, see StructureHandler) and returns bytes. The handler's
+// type travels in the value, so every value says how to read it: values written before a
+// handler was installed still decode through msgpack, and a codec that lacks the handler
+// fails with 'store/encoding' naming it.
 //
 // Why markers instead of msgpackr's `addExtension`: that registry is process-global, so two
 // codecs (or two backends) could not install different handlers, and importing this module
@@ -23,8 +31,12 @@ import { CairnError, fail, show } from '../util/errors.js';
 export const FORMAT_VERSION = 1;
 
 /** What a stored value is; the kind travels in the header so a reader can check it. */
-export const ValueKinds = ['value', 'node', 'commit', 'ref', 'tail', 'meta'] as const;
+export const ValueKinds = ['value', 'node', 'commit', 'ref', 'tail', 'meta', 'chunk'] as const;
 export type ValueKind = (typeof ValueKinds)[number];
+
+/** The kinds a structure handler may take over. */
+export const StructureKinds = ['node', 'commit', 'tail'] as const;
+export type StructureKind = (typeof StructureKinds)[number];
 
 /**
  * A serialization handler, in the spirit of msgpackr's `addExtension`: values that are
@@ -38,8 +50,35 @@ export interface CodecHandler<T = unknown> {
   read(data: any): T;
 }
 
+/**
+ * A structure handler: encodes every value of one of CairnDB's own kinds itself instead of
+ * msgpack. What `write` receives and `read` must return, per kind:
+ * - 'node':   an index node, `StoredNode<Datom>` (src/indices/types.ts): `{ kind: 'leaf', keys }`
+ *             or `{ kind: 'branch', level, keys, children, counts? }`, keys being `Datom`s;
+ * - 'commit': a commit record (`CommitRecord`, src/conn/commit.ts), a plain object;
+ * - 'tail':   one transaction's tail segment, an array of `[e, a, v, tx, added(0|1), prior?]`.
+ * `name` identifies the encoding (put a version in it): the database head records the names
+ * it was written with, and a codec missing one refuses to open it ('store/encoding').
+ * `type` (16..127) is shared with class handlers and must be unique per codec.
+ */
+export interface StructureHandler<T = any> {
+  readonly type: number;
+  readonly kind: StructureKind;
+  readonly name: string;
+  write(value: T): Uint8Array;
+  /** `bytes` is a view the handler may read but must not keep. Throw on anything malformed. */
+  read(bytes: Uint8Array): T;
+}
+
+/** What a backend's `codecHandlers` may hold. */
+export type AnyCodecHandler = CodecHandler | StructureHandler;
+
 export interface Codec {
   readonly formatVersion: number;
+  /** Names of the structure handlers installed (what a database written by this codec needs). */
+  readonly encodings: readonly string[];
+  /** Whether a structure handler takes over values of `kind`. */
+  handles(kind: StructureKind): boolean;
   /** Encode into a fresh exact-length Uint8Array. Throws 'store/invalid' if `value` cannot be encoded. */
   encode(value: unknown, kind?: ValueKind): Uint8Array;
   /**
@@ -47,9 +86,9 @@ export interface Codec {
    * given, must match the header. Throws 'store/format-version' for a newer format and
    * 'store/corrupt' for anything unreadable.
    */
-  decode(bytes: Uint8Array, opts?: { readonly key?: string; readonly kind?: ValueKind }): unknown;
-  /** Read only the header. */
-  header(bytes: Uint8Array, key?: string): { readonly version: number; readonly kind: ValueKind; readonly tagged: boolean };
+  decode(bytes: Uint8Array, opts?: { readonly key?: string; readonly kind?: ValueKind | readonly ValueKind[] }): unknown;
+  /** Read only the header (`handler`: the structure handler type, or null for msgpack). */
+  header(bytes: Uint8Array, key?: string): { readonly version: number; readonly kind: ValueKind; readonly tagged: boolean; readonly handler: number | null };
 }
 
 const TAG_KEY = '\u0000~';
@@ -58,10 +97,18 @@ const TYPE_NEGATIVE_ZERO = 1;
 const FIRST_HANDLER_TYPE = 16;
 const LAST_HANDLER_TYPE = 127;
 const TAGGED_BIT = 0x10;
+const STRUCTURED_BIT = 0x08;
+const KIND_MASK = 0x07;
 
-export function createCodec(opts: { readonly handlers?: readonly CodecHandler[] } = {}): Codec {
-  const handlers = checkHandlers(opts.handlers ?? []);
+const isStructure = (h: AnyCodecHandler): h is StructureHandler => 'kind' in h;
+
+export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler[] } = {}): Codec {
+  const all = checkHandlers(opts.handlers ?? []);
+  const handlers = all.filter((h): h is CodecHandler => !isStructure(h));
+  const structures = all.filter(isStructure);
   const byType = new Map(handlers.map((h) => [h.type, h]));
+  const structureByType = new Map(structures.map((h) => [h.type, h]));
+  const structureByKind = new Map(structures.map((h) => [h.kind, h]));
   // One Packr per codec: its scratch buffer is reused between calls, which is why encode copies.
   const packr = new Packr({
     useRecords: false,
@@ -77,6 +124,8 @@ export function createCodec(opts: { readonly handlers?: readonly CodecHandler[] 
   function encode(value: unknown, kind: ValueKind = 'value'): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
     if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
+    const structure = structureByKind.get(kind as StructureKind);
+    if (structure !== undefined) return encodeStructure(structure, value, kindCode);
     const state = { tagged: false };
     let body: Uint8Array;
     try {
@@ -91,6 +140,22 @@ export function createCodec(opts: { readonly handlers?: readonly CodecHandler[] 
     return out;
   }
 
+  function encodeStructure(h: StructureHandler, value: unknown, kindCode: number): Uint8Array {
+    let body: unknown;
+    try {
+      body = h.write(value);
+    } catch (e) {
+      if (e instanceof CairnError) throw e;
+      throw new CairnError('store/invalid', `structure handler ${show(h.name)} cannot encode ${show(value)}: ${(e as Error).message}`, { handler: h.name }, { cause: e });
+    }
+    if (!(body instanceof Uint8Array)) fail('store/invalid', `structure handler ${show(h.name)} must return a Uint8Array, got ${show(body)}`, { handler: h.name });
+    const out = new Uint8Array(body.length + 2);
+    out[0] = (FORMAT_VERSION << 5) | STRUCTURED_BIT | kindCode;
+    out[1] = h.type;
+    out.set(body, 2);
+    return out;
+  }
+
   function header(bytes: Uint8Array, key?: string) {
     const where = key === undefined ? '' : ` under key ${show(key)}`;
     if (!(bytes instanceof Uint8Array) || bytes.length < 2) {
@@ -101,19 +166,22 @@ export function createCodec(opts: { readonly handlers?: readonly CodecHandler[] 
     if (version > FORMAT_VERSION) {
       fail('store/format-version', `value${where} was written by format version ${version}; this CairnDB reads up to version ${FORMAT_VERSION}`, { key: key ?? null, version, supported: FORMAT_VERSION });
     }
-    const kind = ValueKinds[h & 0x0f];
-    if (version === 0 || kind === undefined) {
+    const kind = ValueKinds[h & KIND_MASK];
+    const structured = (h & STRUCTURED_BIT) !== 0;
+    if (version === 0 || kind === undefined || (structured && !(StructureKinds as readonly string[]).includes(kind))) {
       fail('store/corrupt', `stored value${where} has an invalid header byte 0x${h.toString(16)}`, { key: key ?? null, header: h });
     }
-    return { version, kind, tagged: (h & TAGGED_BIT) !== 0 };
+    return { version, kind, tagged: (h & TAGGED_BIT) !== 0, handler: structured ? bytes[1]! : null };
   }
 
-  function decode(bytes: Uint8Array, o: { readonly key?: string; readonly kind?: ValueKind } = {}): unknown {
+  function decode(bytes: Uint8Array, o: { readonly key?: string; readonly kind?: ValueKind | readonly ValueKind[] } = {}): unknown {
     const h = header(bytes, o.key);
     const where = o.key === undefined ? '' : ` under key ${show(o.key)}`;
-    if (o.kind !== undefined && o.kind !== h.kind) {
-      fail('store/corrupt', `stored value${where} is a ${h.kind}, expected a ${o.kind}`, { key: o.key ?? null, kind: h.kind, expected: o.kind });
+    if (o.kind !== undefined && (typeof o.kind === 'string' ? o.kind !== h.kind : !o.kind.includes(h.kind))) {
+      const expected = typeof o.kind === 'string' ? o.kind : o.kind.join(' or ');
+      fail('store/corrupt', `stored value${where} is a ${h.kind}, expected a ${expected}`, { key: o.key ?? null, kind: h.kind, expected });
     }
+    if (h.handler !== null) return decodeStructure(h.handler, bytes, o.key, where);
     let value: unknown;
     try {
       value = packr.unpack(bytes.subarray(1));
@@ -126,16 +194,45 @@ export function createCodec(opts: { readonly handlers?: readonly CodecHandler[] 
     return h.tagged ? revive(value, byType, o.key) : value;
   }
 
-  return { formatVersion: FORMAT_VERSION, encode, decode, header };
+  function decodeStructure(type: number, bytes: Uint8Array, key: string | undefined, where: string): unknown {
+    const s = structureByType.get(type);
+    if (s === undefined) {
+      fail('store/encoding', `stored value${where} was written by structure handler type ${type}, which this store's backend does not install (open the database through the backend that wrote it)`, { key: key ?? null, type });
+    }
+    try {
+      return s.read(bytes.subarray(2));
+    } catch (e) {
+      if (e instanceof CairnError) throw e;
+      throw new CairnError('store/corrupt', `stored value${where} cannot be decoded by ${show(s.name)}: ${(e as Error).message}`, { key: key ?? null, handler: s.name }, { cause: e });
+    }
+  }
+
+  const encodings = structures.map((h) => h.name);
+  const handles = (kind: StructureKind): boolean => structureByKind.has(kind);
+  return { formatVersion: FORMAT_VERSION, encodings, handles, encode, decode, header };
 }
 
-function checkHandlers(handlers: readonly CodecHandler[]): readonly CodecHandler[] {
+function checkHandlers(handlers: readonly AnyCodecHandler[]): readonly AnyCodecHandler[] {
   const seen = new Set<number>();
+  const kinds = new Set<string>();
   for (const h of handlers) {
     if (!Number.isInteger(h?.type) || h.type < FIRST_HANDLER_TYPE || h.type > LAST_HANDLER_TYPE) {
       fail('config/invalid', `codec handler type must be an integer in ${FIRST_HANDLER_TYPE}..${LAST_HANDLER_TYPE}, got ${show(h?.type)}`);
     }
     if (seen.has(h.type)) fail('config/invalid', `codec handler type ${h.type} is installed twice`);
+    if (isStructure(h)) {
+      if (!(StructureKinds as readonly string[]).includes(h.kind)) {
+        fail('config/invalid', `structure handler ${h.type} has kind ${show(h.kind)}; expected one of ${StructureKinds.join(', ')}`);
+      }
+      if (kinds.has(h.kind)) fail('config/invalid', `two structure handlers for kind ${show(h.kind)}`);
+      if (typeof h.name !== 'string' || h.name === '') fail('config/invalid', `structure handler ${h.type} needs a non-empty name`);
+      if (typeof h.write !== 'function' || typeof h.read !== 'function') {
+        fail('config/invalid', `structure handler ${h.type} needs write and read functions`);
+      }
+      kinds.add(h.kind);
+      seen.add(h.type);
+      continue;
+    }
     if (typeof h.Class !== 'function' || h.Class === Object || h.Class === Array) {
       fail('config/invalid', `codec handler ${h.type} needs a Class other than Object or Array`);
     }

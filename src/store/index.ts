@@ -3,8 +3,8 @@
 
 export type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 export { REF_PREFIX, isRefKey, refKey } from './keys.js';
-export { FORMAT_VERSION, ValueKinds, createCodec } from './codec.js';
-export type { Codec, CodecHandler, ValueKind } from './codec.js';
+export { FORMAT_VERSION, StructureKinds, ValueKinds, createCodec } from './codec.js';
+export type { AnyCodecHandler, Codec, CodecHandler, StructureHandler, StructureKind, ValueKind } from './codec.js';
 export { BackendRegistry } from './registry.js';
 export type { OpenedStore } from './registry.js';
 export { createStore, defaultRegistry, deleteStore, lazyBackend, openStore, registerBackend, storeExists, withBuiltins } from './builtins.js';

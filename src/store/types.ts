@@ -33,7 +33,7 @@
 // - Quota exhaustion rejects with `store/quota` and writes nothing; a backend that cannot
 //   reach its storage at all rejects with `store/unavailable`; other I/O failures `store/io`.
 
-import type { CodecHandler } from './codec.js';
+import type { AnyCodecHandler } from './codec.js';
 
 /** A compare-and-set guard: `key` must currently hold bytes equal to `expected` (undefined = absent). */
 export interface CasGuard {
@@ -89,8 +89,9 @@ export interface Backend {
   /** Delete the store and every key in it; a no-op if absent. Open handles become closed. */
   delete(config: StoreConfig): Promise<void>;
   /**
-   * Optional serialization handlers the codec for this backend's stores installs (like
-   * msgpackr's `addExtension`, but per codec instance). See docs/backends.md.
+   * Optional serialization handlers the codec for this backend's stores installs: class
+   * handlers (like msgpackr's `addExtension`, but per codec instance) and structure handlers
+   * for CairnDB's own index nodes, commit records and tail segments. See docs/backends.md.
    */
-  readonly codecHandlers?: readonly CodecHandler[];
+  readonly codecHandlers?: readonly AnyCodecHandler[];
 }

@@ -49,6 +49,7 @@ export const ErrorCodes = [
   'store/missing-node',
   'store/corrupt',
   'store/format-version',
+  'store/encoding',
   'store/quota',
   'store/conflict',
   'store/unavailable',
