@@ -40,6 +40,12 @@ export interface Store {
   deleteMany(keys: readonly string[]): Promise<void>;
   keys(): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * Optional: call `onChange` whenever another handle — in this process or another — may have
+   * moved a ref (e.g. PostgreSQL LISTEN/NOTIFY). Connections use it to hear remote commits.
+   * Returns unsubscribe. A backend without it is only re-read on a CAS conflict or reconnect.
+   */
+  watch?(onChange: () => void): () => void;
 }
 
 /**
