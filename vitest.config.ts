@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'test/fixture-app/**'],
           environment: 'node',
+          // the Node-only backends, registered as the package's Node entry does
+          setupFiles: ['test/node-setup.ts'],
           testTimeout: 30_000,
         },
       },

@@ -55,6 +55,7 @@ export class Conn {
   #draining: Promise<void> | null = null;
   #refreshing: Promise<void> | null = null;
   readonly #unsubscribe: () => void;
+  readonly #unwatch: () => void;
 
   constructor(parts: ConnectionParts) {
     this.key = parts.key;
@@ -66,6 +67,8 @@ export class Conn {
     this.#persisted = parts.persisted;
     this.coordinator = parts.coordinator ?? localCoordinator();
     this.#unsubscribe = this.coordinator.onRemoteCommit(() => void this.refresh().catch(() => {}));
+    // A store that hears other writers itself (PostgreSQL LISTEN/NOTIFY) reloads us the same way.
+    this.#unwatch = this.opened.store.watch?.(() => void this.refresh().catch(() => {})) ?? (() => {});
   }
 
   get db(): DbValue {
@@ -213,6 +216,7 @@ export class Conn {
     await this.settled();
     this.released = true;
     this.#unsubscribe();
+    this.#unwatch();
     this.coordinator.close();
     this.listeners.clear();
     await this.opened.store.close();
