@@ -1,8 +1,10 @@
-// Library build (`cairndb` on npm): three ESM entries in dist/ — index.js (the engine),
-// worker.js (the worker script), client.js (the main-thread client) — with shared code in
+// Library build (`cairndb` on npm): ESM entries in dist/ — index.js (the engine; the browser
+// entry), node.js (the engine plus the Node-only backends; `cairndb` under the `node` export
+// condition), testing.js (the store contract suite for backend authors), worker.js (the worker
+// script), client.js (the main-thread client) — with shared code in
 // dist/chunks/. Runtime dependencies stay external so the app's bundler dedupes them.
-// Type declarations come from `tsc -p tsconfig.build.json` (dist/types/) plus the three
-// entry stubs this config writes (dist/index.d.ts, worker.d.ts, client.d.ts).
+// Type declarations come from `tsc -p tsconfig.build.json` (dist/types/) plus the
+// entry stubs this config writes (dist/index.d.ts, node.d.ts, testing.d.ts, worker.d.ts, client.d.ts).
 //
 // The client's default worker (worker/default-worker.ts) must reach the app's bundler as the
 // literal `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`, pointing
@@ -10,6 +12,7 @@
 // Vite's own worker plugin would instead compile a private copy of the worker into this
 // library; `keepDefaultWorker` hides the expression from it and restores it in the output.
 import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -34,7 +37,7 @@ function keepDefaultWorker(): Plugin {
 }
 
 function entryDeclarations(): Plugin {
-  const entries = { index: 'src/index', worker: 'worker/worker', client: 'worker/client' } as const;
+  const entries = { index: 'src/index', node: 'src/node', testing: 'src/testing', worker: 'worker/worker', client: 'worker/client' } as const;
   return {
     name: 'cairndb:entry-declarations',
     generateBundle() {
@@ -47,13 +50,17 @@ function entryDeclarations(): Plugin {
 
 /** Remove this build's previous outputs (hashed chunks would pile up), never dist/demo. */
 function cleanLibOutputs(): Plugin {
+  let outDir = here('./dist');
   return {
     name: 'cairndb:clean-lib-outputs',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir); // a test may build into a temp dir
+    },
     buildStart() {
-      for (const entry of ['index', 'worker', 'client']) {
-        for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(here(`./dist/${entry}${ext}`), { force: true });
+      for (const entry of ['index', 'node', 'testing', 'worker', 'client']) {
+        for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(join(outDir, `${entry}${ext}`), { force: true });
       }
-      for (const dir of ['chunks', 'types']) rmSync(here(`./dist/${dir}`), { recursive: true, force: true });
+      for (const dir of ['chunks', 'types']) rmSync(join(outDir, dir), { recursive: true, force: true });
     },
   };
 }
@@ -70,13 +77,16 @@ export default defineConfig({
     lib: {
       entry: {
         index: here('./src/index.ts'),
+        node: here('./src/node.ts'),
+        testing: here('./src/testing.ts'),
         worker: here('./worker/worker.ts'),
         client: here('./worker/client.ts'),
       },
       formats: ['es'],
     },
     rollupOptions: {
-      external: (id) => /^(idb|comlink|msgpackr)(\/|$)/.test(id) || id.startsWith('node:'),
+      // pg and lmdb: optional drivers of the Node-only backends; vitest: peer of cairndb/testing.
+      external: (id) => /^(idb|comlink|msgpackr|re2js|pg|lmdb|vitest)(\/|$)/.test(id) || id.startsWith('node:'),
       output: {
         entryFileNames: '[name].js',
         chunkFileNames: 'chunks/[name]-[hash].js',

@@ -1,0 +1,10 @@
+// The package entry for backend authors' tests (`cairndb/testing`): the store contract suite
+// every built-in backend passes, so a backend in another repository runs the same tests.
+// It registers Vitest tests (`describe`/`it`), so import it from a Vitest test file; vitest
+// must be installed. See docs/backends.md, "Test it with the contract suite".
+
+export { expectCode, runStoreContract } from './store/contract.js';
+export type { ContractTarget } from './store/contract.js';
+export { seededBytes } from './store/contract-data.js';
+export type { Backend, PutOptions, Store, StoreConfig } from './store/types.js';
+export type { CodecHandler } from './store/codec.js';
