@@ -1,4 +1,4 @@
-// The worked example from docs/backends.md: a backend over any Web Storage-like object
+// A second example backend for docs/backends.md (beside its worked Map example): a backend over any Web Storage-like object
 // (`localStorage`, `sessionStorage`, or the Map-backed stand-in below), run through the same
 // contract suite as the built-in backends. It shows the four things a backend must get right:
 // the lifecycle (create/connect/exists/delete with db/exists and db/missing), copies of bytes,
