@@ -7,7 +7,8 @@ import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { pgServerUrl } from '../../test/pg-server.js';
 import { isCairnError } from '../util/errors.js';
-import { connect, createDatabase, databaseExists, db, q, release, transact } from '../api.js';
+import { connect, createDatabase, databaseExists, db, listen, q, registerBackend, release, transact } from '../api.js';
+import { createPostgresBackend } from '../store/postgresql.js';
 import { HEAD_KEY } from './commit.js';
 
 const url = await pgServerUrl();
@@ -59,6 +60,46 @@ it('pg_terminate_backend mid-commit: store/unavailable, last good commit kept, n
   expect(await names(again)).toEqual(['after', 'good']);
   await release(again);
   await release(conn);
+}, 120_000);
+
+it('another server hears commits through NOTIFY, also after its listening connection is killed', async () => {
+  // Two backend instances = two pools and two listening clients, as two app servers have.
+  registerBackend('postgresql-other', createPostgresBackend());
+  const id = `heard-${Date.now().toString(36)}`;
+  const app = `cairn-listener-${id}`;
+  const mine = { store: { backend: 'postgresql', id, table, connection: url } };
+  const theirs = { store: { backend: 'postgresql-other', id, table, connection: { connectionString: url, application_name: app } } };
+  await createDatabase(mine);
+  const writer = await connect(mine);
+  await transact(writer, [{ 'db/ident': 'item/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }]);
+  const reader = await connect(theirs);
+  const heard: string[] = [];
+  const waiters: (() => void)[] = [];
+  listen(reader, (r) => {
+    for (const d of r.txData) if (d.a === 'item/name') heard.push(String(d.v));
+    for (const w of waiters.splice(0)) w();
+  });
+  const hear = async (name: string) => {
+    while (!heard.includes(name)) await new Promise<void>((r) => waiters.push(r));
+  };
+
+  await transact(writer, [{ 'item/name': 'one' }]);
+  await hear('one'); // no commit of its own: only the notification can tell the reader
+
+  // Kill the reader's LISTEN connection; it reconnects and re-reads the head.
+  let pid: number | undefined;
+  while (pid === undefined) {
+    const r = await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'`, [app]);
+    pid = r.rows[0]?.pid as number | undefined;
+    if (pid === undefined) await new Promise((res) => setTimeout(res, 20));
+  }
+  await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  await transact(writer, [{ 'item/name': 'two' }]);
+  await hear('two');
+  expect(heard).toEqual(['one', 'two']);
+  expect(await names(reader)).toEqual(['one', 'two']);
+  await release(reader);
+  await release(writer);
 }, 120_000);
 
 it('an unreachable server is store/unavailable, and nothing is created', async () => {
