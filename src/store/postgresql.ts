@@ -108,43 +108,52 @@ class PgStore implements Store {
   async putBatch(entries: readonly (readonly [string, Uint8Array])[], opts?: PutOptions): Promise<void> {
     this.#check();
     checkBatch(entries, opts);
-    // Last value wins; Buffer.from copies now, so the caller may reuse its arrays at once.
-    const last = new Map<string, Buffer>();
-    for (const [k, v] of entries) last.set(k, Buffer.from(v));
+    // Last value wins. Everything below up to the query runs synchronously, and the values
+    // are copied into one buffer there, so the caller may reuse its arrays at once.
+    const last = new Map<string, Uint8Array>();
+    for (const [k, v] of entries) last.set(k, v);
     const cas = opts?.cas;
     const casValue = cas === undefined ? undefined : last.get(cas.key);
     if (cas !== undefined) last.delete(cas.key);
     if (cas === undefined && last.size === 0) return;
     let movesRef = cas !== undefined && casValue !== undefined && isRefKey(cas.key);
+    // Values travel as ONE binary parameter sliced by offset/length on the server: a bytea[]
+    // parameter would be sent as hex text, twice the bytes and about twice the time.
     const keys: Buffer[] = [];
-    const values: Buffer[] = [];
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    let size = 0;
     for (const [k, v] of last) {
       keys.push(utf8(k));
-      values.push(v);
+      offsets.push(size);
+      lengths.push(v.length);
+      size += v.length;
       if (isRefKey(k)) movesRef = true;
     }
+    const blob = Buffer.concat([...last.values()], size);
     const t = this.#s.sqlTable;
-    const params: unknown[] = [this.#s.id, keys, values, movesRef ? this.#topic : null];
+    const params: unknown[] = [this.#s.id, keys, blob, offsets, lengths, movesRef ? this.#topic : null];
     let casSql = 'SELECT 1';
     if (cas !== undefined) {
       params.push(utf8(cas.key));
       if (cas.expected === undefined) {
         if (casValue === undefined) {
           // Nothing to write under the key: only check it is absent.
-          casSql = `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE store = $1 AND key = $5)`;
+          casSql = `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE store = $1 AND key = $7)`;
         } else {
-          params.push(casValue);
-          casSql = `INSERT INTO ${t} (store, key, value) VALUES ($1, $5, $6) ON CONFLICT (store, key) DO NOTHING RETURNING 1`;
+          params.push(Buffer.from(casValue));
+          casSql = `INSERT INTO ${t} (store, key, value) VALUES ($1, $7, $8) ON CONFLICT (store, key) DO NOTHING RETURNING 1`;
         }
       } else {
-        params.push(casValue ?? null, Buffer.from(cas.expected));
-        casSql = `UPDATE ${t} SET value = coalesce($6::bytea, value), written_at = now() WHERE store = $1 AND key = $5 AND value = $7 RETURNING 1`;
+        params.push(casValue === undefined ? null : Buffer.from(casValue), Buffer.from(cas.expected));
+        casSql = `UPDATE ${t} SET value = coalesce($8::bytea, value), written_at = now() WHERE store = $1 AND key = $7 AND value = $9 RETURNING 1`;
       }
     }
     const sql = `WITH cas AS (${casSql}),
       ins AS (
         INSERT INTO ${t} AS t (store, key, value)
-        SELECT $1, u.k, u.v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v)
+        SELECT $1, u.k, substring($3::bytea FROM u.o + 1 FOR u.l)
+        FROM unnest($2::bytea[], $4::int[], $5::int[]) AS u(k, o, l)
         WHERE EXISTS (SELECT 1 FROM cas)
         ORDER BY u.k
         ON CONFLICT (store, key) DO UPDATE SET value = excluded.value, written_at = now()
@@ -153,7 +162,7 @@ class PgStore implements Store {
       )
       SELECT EXISTS (SELECT 1 FROM cas) AS ok,
         (SELECT count(*) FROM ins) AS written,
-        CASE WHEN $4::text IS NOT NULL AND EXISTS (SELECT 1 FROM cas) THEN pg_notify('${CHANNEL}', $4::text) END AS notified`;
+        CASE WHEN $6::text IS NOT NULL AND EXISTS (SELECT 1 FROM cas) THEN pg_notify('${CHANNEL}', $6::text) END AS notified`;
     let ok: boolean;
     try {
       const r = await this.#link.pool.query({ text: sql, values: params, rowMode: 'array' } as pg.QueryArrayConfig);
