@@ -7,20 +7,28 @@
 import { CairnError } from '../util/errors.js';
 import { lazyBackend } from './builtins.js';
 import type { BackendRegistry } from './registry.js';
+import type { CodecHandler } from './codec.js';
 import type { Backend } from './types.js';
 
-/** Load a backend module; a missing optional driver package reads as a clear config error. */
-function load(name: string, driver: string, make: () => Promise<Backend>): Backend {
+/**
+ * A backend whose module loads on first use; a missing optional driver package reads as a
+ * clear config error. Codec handlers must be given here (the registry builds the codec at
+ * registration, before the module is loaded).
+ */
+export function load(name: string, driver: string, make: () => Promise<Backend>, codecHandlers?: readonly CodecHandler[]): Backend {
   return lazyBackend(() =>
     make().catch((e: unknown) => {
       if ((e as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${driver}'`)) {
         throw new CairnError('config/invalid', `the ${name} backend needs the ${driver} package: npm install ${driver}`, { backend: name }, { cause: e });
       }
       throw e;
-    }));
+    }), codecHandlers);
 }
 
-/** Every Node-only backend by name. Add a backend here with one line. */
+/**
+ * Every Node-only backend by name. Add a backend here with one line, e.g.
+ * `['lmdb', () => load('lmdb', 'lmdb', async () => (await import('./lmdb.js')).createLmdbBackend(), lmdbHandlers)],`
+ */
 export const NODE_BACKENDS: readonly (readonly [string, () => Backend])[] = [
   ['file', () => lazyBackend(async () => (await import('./file.js')).createFileBackend())],
   ['postgresql', () => load('postgresql', 'pg', async () => (await import('./postgresql.js')).createPostgresBackend())],
