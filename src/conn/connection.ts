@@ -54,6 +54,7 @@ export class Conn {
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
   #refreshing: Promise<void> | null = null;
+  #refreshAgain: Promise<void> | null = null;
   readonly #unsubscribe: () => void;
   readonly #unwatch: () => void;
 
@@ -153,13 +154,22 @@ export class Conn {
     }
   }
 
-  /** Re-read the head; if another writer moved it, install its Db and tell the listeners. */
+  /**
+   * Re-read the head; if another writer moved it, install its Db and tell the listeners.
+   * A call while a re-read is in flight gets one more re-read after it: the one in flight may
+   * have read the head before the commit this call was told about (a lost wake-up otherwise).
+   */
   refresh(): Promise<void> {
     if (this.released) return Promise.resolve();
     if (this.#refreshing === null) {
       this.#refreshing = this.coordinator.withWriteLock(() => this.reloadIfMoved()).finally(() => (this.#refreshing = null));
+      return this.#refreshing;
     }
-    return this.#refreshing;
+    this.#refreshAgain ??= this.#refreshing.catch(() => {}).then(() => {
+      this.#refreshAgain = null;
+      return this.refresh();
+    });
+    return this.#refreshAgain;
   }
 
   /** `refresh` for callers that already hold the write lock (it is not re-entrant). */
