@@ -164,7 +164,7 @@ async function measure(t: Target, persons: number, commits: number): Promise<Bac
   };
 }
 
-export async function backendBenchmarks(persons = 200_000, commits = 300): Promise<BackendFigures[]> {
+export async function backendBenchmarks(persons = 200_000, commits = 300, only?: readonly string[]): Promise<BackendFigures[]> {
   const root = mkdtempSync(join(tmpdir(), 'cairn-bench-backends-'));
   let cluster: { url: string; dir: string } | undefined;
   const url = process.env['CAIRNDB_PG_URL'] || (cluster = await startCluster()).url;
@@ -174,7 +174,7 @@ export async function backendBenchmarks(persons = 200_000, commits = 300): Promi
   ];
   const out: BackendFigures[] = [];
   try {
-    for (const t of targets) {
+    for (const t of targets.filter((x) => only === undefined || only.includes(x.name))) {
       out.push(await measure(t, persons, commits));
       await t.cleanup();
     }
