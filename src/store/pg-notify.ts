@@ -1,9 +1,11 @@
 // Change notifications for the `postgresql` backend over LISTEN/NOTIFY. A commit that moves a
-// ref sends `pg_notify(CHANNEL, topic)` inside its own statement, so PostgreSQL delivers it
-// exactly when (and only if) the commit is durable. One hub per pool holds one dedicated
-// client LISTENing on the channel and calls the subscribers of each topic (one topic per
-// store). When that client is lost, every subscriber is called once it is back (anything may
-// have been missed meanwhile), and it reconnects with backoff while anyone is subscribed.
+// ref sends `pg_notify(CHANNEL, '<topic>.<sender>')` inside its own statement, so PostgreSQL
+// delivers it exactly when (and only if) the commit is durable. One hub per pool holds one
+// dedicated client LISTENing on the channel and calls the subscribers of each topic (one topic
+// per store) — except the sender itself: a handle never needs to hear its own commits (and a
+// connection re-reading its head after each of them would hold up its next commit). When that
+// client is lost, every subscriber is called once it is back (anything may have been missed
+// meanwhile), and it reconnects with backoff while anyone is subscribed.
 
 import type pg from 'pg';
 
@@ -12,7 +14,7 @@ const MAX_DELAY_MS = 5_000;
 
 export class NotifyHub {
   readonly #pool: pg.Pool;
-  readonly #subs = new Map<string, Set<() => void>>();
+  readonly #subs = new Map<string, Map<() => void, string>>();
   #client: pg.PoolClient | undefined;
   #starting = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
@@ -22,11 +24,11 @@ export class NotifyHub {
     this.#pool = pool;
   }
 
-  /** Call `cb` whenever `topic` may have changed; returns unsubscribe. */
-  subscribe(topic: string, cb: () => void): () => void {
+  /** Call `cb` whenever `topic` may have changed, unless `self` sent it; returns unsubscribe. */
+  subscribe(topic: string, self: string, cb: () => void): () => void {
     let set = this.#subs.get(topic);
-    if (set === undefined) this.#subs.set(topic, (set = new Set()));
-    set.add(cb);
+    if (set === undefined) this.#subs.set(topic, (set = new Map()));
+    set.set(cb, self);
     this.#ensure();
     return () => {
       set.delete(cb);
@@ -58,7 +60,9 @@ export class NotifyHub {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (m) => {
-      if (m.channel === CHANNEL && m.payload !== undefined) this.#fire(this.#subs.get(m.payload));
+      if (m.channel !== CHANNEL || m.payload === undefined) return;
+      const dot = m.payload.lastIndexOf('.');
+      this.#fire(this.#subs.get(m.payload.slice(0, dot)), m.payload.slice(dot + 1));
     });
     try {
       await client.query(`LISTEN ${CHANNEL}`);
@@ -79,8 +83,9 @@ export class NotifyHub {
     for (const set of this.#subs.values()) this.#fire(set);
   }
 
-  #fire(set: Set<() => void> | undefined): void {
-    for (const cb of [...(set ?? [])]) {
+  #fire(set: Map<() => void, string> | undefined, sender?: string): void {
+    for (const [cb, self] of [...(set ?? [])]) {
+      if (self === sender) continue;
       try {
         cb();
       } catch {

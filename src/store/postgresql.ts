@@ -21,7 +21,7 @@
 // processes. When a ref moves, the same statement calls pg_notify, which PostgreSQL delivers
 // only once the commit is durable (./pg-notify.ts); `watch` hands that to connections.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { CairnError, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
@@ -59,6 +59,8 @@ class PgStore implements Store {
   readonly #link: Link;
   readonly #handles: Set<PgStore>;
   readonly #topic: string;
+  /** This handle's name in notifications, so it does not hear its own commits. */
+  readonly #self = randomBytes(6).toString('hex');
 
   constructor(s: PgSettings, link: Link, handles: Set<PgStore>) {
     this.#s = s;
@@ -132,7 +134,7 @@ class PgStore implements Store {
     }
     const blob = Buffer.concat([...last.values()], size);
     const t = this.#s.sqlTable;
-    const params: unknown[] = [this.#s.id, keys, blob, offsets, lengths, movesRef ? this.#topic : null];
+    const params: unknown[] = [this.#s.id, keys, blob, offsets, lengths, movesRef ? `${this.#topic}.${this.#self}` : null];
     let casSql = 'SELECT 1';
     if (cas !== undefined) {
       params.push(utf8(cas.key));
@@ -186,10 +188,10 @@ class PgStore implements Store {
     return r.map(([k]) => k!.toString('utf8'));
   }
 
-  /** Call `onChange` after any handle, in any process, moved a ref of this store. */
+  /** Call `onChange` after any other handle, in any process, moved a ref of this store. */
   watch(onChange: () => void): () => void {
     this.#check();
-    return this.#link.hub.subscribe(this.#topic, onChange);
+    return this.#link.hub.subscribe(this.#topic, this.#self, onChange);
   }
 
   async close(): Promise<void> {
