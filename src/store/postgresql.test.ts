@@ -62,3 +62,24 @@ describe('postgresql through the public API', () => {
     await expectCode(backend.create({ ...config, id: 'a\0b' }), 'config/invalid');
   });
 });
+
+describe('postgresql GC fence (deleteManyIf)', () => {
+  type Fenced = { deleteManyIf(keys: readonly string[], cas: { key: string; expected: Uint8Array | undefined }): Promise<void> };
+  it('deletes only while the guard holds the expected bytes, and nothing otherwise', async () => {
+    const config = { backend: 'postgresql', id: `fence-${Date.now().toString(36)}`, connection: url, table: 'cairndb_contract' };
+    const s = await backend.create(config);
+    const fenced = s as unknown as Fenced;
+    const h1 = new Uint8Array([1]);
+    await s.putBatch([['a', new Uint8Array([10])], ['b', new Uint8Array([11])], ['ref:head', h1]]);
+    await expectCode(fenced.deleteManyIf(['a'], { key: 'ref:head', expected: new Uint8Array([2]) }), 'store/conflict');
+    await expectCode(fenced.deleteManyIf(['a'], { key: 'ref:head', expected: undefined }), 'store/conflict');
+    expect(await s.get('a')).toEqual(new Uint8Array([10]));
+    await fenced.deleteManyIf(['a', 'never'], { key: 'ref:head', expected: h1 });
+    expect((await s.keys()).sort()).toEqual(['b', 'ref:head']);
+    // a batch after the sweep puts the swept node again
+    await s.putBatch([['a', new Uint8Array([10])], ['ref:head', new Uint8Array([2])]], { cas: { key: 'ref:head', expected: h1 } });
+    expect(await s.get('a')).toEqual(new Uint8Array([10]));
+    await s.close();
+    await backend.delete(config);
+  });
+});

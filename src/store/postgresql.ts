@@ -182,6 +182,32 @@ class PgStore implements Store {
     await this.#rows(`DELETE FROM ${this.#s.sqlTable} WHERE store = $1 AND key = ANY($2::bytea[])`, [this.#s.id, keys.map(utf8)], `deleting ${keys.length} keys`);
   }
 
+  /**
+   * GC's fence (an optional Store capability): delete `keys` only if `cas.key` holds
+   * `cas.expected`, else `store/conflict` and nothing deleted. One statement that locks the
+   * guard row (FOR UPDATE), so it serialises with every putBatch guarded by the same key: a
+   * batch that lands first makes this fail, one that lands after finds the keys absent and
+   * inserts them again.
+   */
+  async deleteManyIf(keys: readonly string[], cas: { readonly key: string; readonly expected: Uint8Array | undefined }): Promise<void> {
+    this.#check();
+    checkKeys(keys);
+    checkBatch([], { cas });
+    const t = this.#s.sqlTable;
+    const guard = cas.expected === undefined
+      ? `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE store = $1 AND key = $3)`
+      : `SELECT 1 FROM ${t} WHERE store = $1 AND key = $3 AND value = $4 FOR UPDATE`;
+    const params: unknown[] = [this.#s.id, keys.map(utf8), utf8(cas.key)];
+    if (cas.expected !== undefined) params.push(Buffer.from(cas.expected));
+    const r = await this.#rows(
+      `WITH g AS (${guard}), d AS (DELETE FROM ${t} WHERE store = $1 AND key = ANY($2::bytea[]) AND EXISTS (SELECT 1 FROM g) RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM g), (SELECT count(*) FROM d)`,
+      params,
+      `deleting ${keys.length} keys guarded by ${show(cas.key)}`,
+    );
+    if ((r[0] as unknown[])[0] !== true) throw conflictError(cas.key);
+  }
+
   async keys(): Promise<string[]> {
     this.#check();
     const r = await this.#rows(`SELECT key FROM ${this.#s.sqlTable} WHERE store = $1 AND key <> $2`, [this.#s.id, MARKER_KEY], 'listing keys');
