@@ -1,10 +1,13 @@
-// Library build (`cairndb` on npm): four ESM entries in dist/ — index.js (the engine),
-// worker.js (the side-effect-free API for worker scripts: `serve()`), default-worker.js (the
-// standard worker script), client.js (the main-thread client) — with shared code in
-// dist/chunks/. Minified, with external source maps (*.js.map beside each file). Runtime
-// dependencies (package.json "dependencies") stay external so the app's bundler dedupes them.
+// Library build (`cairndb` on npm): ESM entries in dist/ — index.js (the engine; the browser
+// entry), node.js (the engine plus the Node-only backends; `cairndb` under the `node` export
+// condition), testing.js (the contract suites for backend and index authors), worker.js (the
+// side-effect-free API for worker scripts: `serve()`), default-worker.js (the standard worker
+// script), client.js (the main-thread client) — with shared code in dist/chunks/. Minified, with
+// external source maps (*.js.map beside each file). Runtime dependencies (package.json
+// "dependencies"), the optional drivers of the Node-only backends (pg, lmdb) and the test runner
+// cairndb/testing builds on (vitest) stay external, so the app's bundler or Node resolves them.
 // Type declarations come from `tsc -p tsconfig.build.json` (dist/types/) plus the entry stubs
-// this config writes (dist/index.d.ts, worker.d.ts, default-worker.d.ts, client.d.ts).
+// this config writes (dist/<entry>.d.ts).
 //
 // The client's default worker (worker/default-worker.ts) must reach the app's bundler as the
 // literal `new Worker(new URL('./default-worker.js', import.meta.url), { type: 'module' })`,
@@ -12,6 +15,7 @@
 // imports. Vite's own worker plugin would instead compile a private copy of the worker into
 // this library; `keepDefaultWorker` hides the expression from it and restores it in the output.
 import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -35,30 +39,8 @@ function keepDefaultWorker(): Plugin {
   };
 }
 
-// Node-only modules: built as their own entries and reached from the engine only through the
-// package's own conditional export (`cairndb/node-file`: the module in Node, a stub that fails
-// with store/unavailable elsewhere), so an app's browser bundle never sees `node:` imports.
-const NODE_ONLY: Readonly<Record<string, { entry: string; stub: string }>> = {
-  [here('./src/store/file.ts')]: { entry: 'node-file', stub: 'node-file.browser' },
-};
-
-const NODE_ONLY_NAMES = new Set(Object.keys(NODE_ONLY).map((p) => p.replace(/^.*\//, '').replace(/\.ts$/, '')));
-
-function nodeOnlyThroughExports(): Plugin {
-  return {
-    name: 'cairndb:node-only-through-exports',
-    enforce: 'pre',
-    async resolveId(source, importer, options) {
-      if (importer === undefined || !source.startsWith('.') || !NODE_ONLY_NAMES.has(source.replace(/^.*\//, '').replace(/\.[jt]s$/, ''))) return null;
-      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-      const nodeOnly = resolved && NODE_ONLY[resolved.id];
-      return nodeOnly ? { id: `cairndb/${nodeOnly.entry}`, external: true } : null;
-    },
-  };
-}
-
 function entryDeclarations(): Plugin {
-  const entries = { index: 'src/index', worker: 'worker/entry', 'default-worker': 'worker/worker', client: 'worker/client' } as const;
+  const entries = { index: 'src/index', node: 'src/node', testing: 'src/testing', worker: 'worker/entry', 'default-worker': 'worker/worker', client: 'worker/client' } as const;
   return {
     name: 'cairndb:entry-declarations',
     generateBundle() {
@@ -71,23 +53,28 @@ function entryDeclarations(): Plugin {
 
 /** Remove this build's previous outputs (hashed chunks would pile up), never dist/demo. */
 function cleanLibOutputs(): Plugin {
+  let outDir = here('./dist');
   return {
     name: 'cairndb:clean-lib-outputs',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir); // a test may build into a temp dir
+    },
     buildStart() {
-      for (const entry of ['index', 'worker', 'default-worker', 'client', 'node-file', 'node-file.browser']) {
-        for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(here(`./dist/${entry}${ext}`), { force: true });
+      for (const entry of ['index', 'node', 'testing', 'worker', 'default-worker', 'client']) {
+        for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(join(outDir, `${entry}${ext}`), { force: true });
       }
-      for (const dir of ['chunks', 'types']) rmSync(here(`./dist/${dir}`), { recursive: true, force: true });
+      for (const dir of ['chunks', 'types']) rmSync(join(outDir, dir), { recursive: true, force: true });
     },
   };
 }
 
 const dependencies = Object.keys((JSON.parse(readFileSync(here('./package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
-const isExternal = (id: string): boolean => id.startsWith('node:') || dependencies.some((d) => id === d || id.startsWith(`${d}/`));
+const external = [...dependencies, 'pg', 'lmdb', 'vitest'];
+const isExternal = (id: string): boolean => id.startsWith('node:') || external.some((d) => id === d || id.startsWith(`${d}/`));
 
 export default defineConfig({
   publicDir: false,
-  plugins: [cleanLibOutputs(), keepDefaultWorker(), nodeOnlyThroughExports(), entryDeclarations()],
+  plugins: [cleanLibOutputs(), keepDefaultWorker(), entryDeclarations()],
   build: {
     outDir: here('./dist'),
     emptyOutDir: false, // dist/ also holds the demo build and the declarations (dist/types/)
@@ -97,11 +84,11 @@ export default defineConfig({
     lib: {
       entry: {
         index: here('./src/index.ts'),
+        node: here('./src/node.ts'),
+        testing: here('./src/testing.ts'),
         worker: here('./worker/entry.ts'),
         'default-worker': here('./worker/worker.ts'),
         client: here('./worker/client.ts'),
-        'node-file': here('./src/store/file.ts'),
-        'node-file.browser': here('./src/store/file.browser-stub.ts'),
       },
       formats: ['es'],
     },

@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'test/consumers/**'],
           environment: 'node',
+          // the Node-only backends, registered as the package's Node entry does
+          setupFiles: ['test/node-setup.ts'],
           testTimeout: 30_000,
         },
       },
@@ -19,8 +21,11 @@ export default defineConfig({
         test: {
           name: 'node (hitchhiker-tree)',
           include: ['src/{db,tx,pull,query,conn}/**/*.test.ts', 'test/conformance-*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**', 'src/conn/file-persistence.test.ts', 'src/conn/index-choice.test.ts'],
-          setupFiles: ['test/setup-hitchhiker.ts'],
+          exclude: [
+            '**/*.browser.test.ts', '**/node_modules/**',
+            'src/conn/file-persistence.test.ts', 'src/conn/file-races.test.ts', 'src/conn/index-choice.test.ts',
+          ],
+          setupFiles: ['test/node-setup.ts', 'test/setup-hitchhiker.ts'],
           environment: 'node',
           testTimeout: 30_000,
         },

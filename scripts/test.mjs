@@ -2,6 +2,7 @@
 // summary line `N passed, M failed` summing them all. Exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { startCluster, stopCluster } from './pg-cluster.mjs';
 
 mkdirSync('.test-results', { recursive: true });
 
@@ -13,6 +14,21 @@ if (!process.env.CHROMIUM_PATH && !existsSync('/usr/bin/chromium') && process.ge
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
 }
+// PostgreSQL backend tests need a server: CAIRNDB_PG_URL if set (CI starts one), else a
+// throwaway cluster started here (scripts/pg-cluster.mjs; Debian's postgresql is installed
+// when running as root and missing) and removed when this script exits. If none can be had,
+// the PostgreSQL test files fail, saying so.
+if (!process.env.CAIRNDB_PG_URL) {
+  try {
+    const { url, dir } = await startCluster({ install: true });
+    process.env.CAIRNDB_PG_URL = url;
+    process.on('exit', () => stopCluster(dir));
+    console.log(`PostgreSQL for the tests: ${url}`);
+  } catch (e) {
+    console.error(`No PostgreSQL for the tests (the postgresql suites will fail): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 let passed = 0;
 let failed = 0;
 let broken = false;

@@ -70,7 +70,13 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
 }
 
 function storeKey(c: ResolvedConfig): string {
-  return `${c.store.backend}:${c.store.id}${typeof c.store.path === 'string' ? `@${c.store.path}` : ''}`;
+  return `${c.store.backend}:${c.store.id}${typeof c.store.path === 'string' ? `@${c.store.path}` : ''}${serverOf(c.store)}`;
+}
+
+/** Where a server-backed store lives (postgresql `connection` URL and `table`), for storeKey. */
+function serverOf(store: ResolvedConfig['store']): string {
+  const { connection, table } = store as { connection?: unknown; table?: unknown };
+  return `${typeof connection === 'string' ? `@${connection}` : ''}${typeof table === 'string' ? `#${table}` : ''}`;
 }
 
 // Open connections by store, shared by every `connect` of the same database in this process.

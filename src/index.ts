@@ -22,7 +22,10 @@ export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate, type PlanStep } from './query/index.js';
 export { registerTxFunction, type TxFunction } from './tx/functions.js';
 export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
+// for backend authors: codec handlers, key kinds and the argument checks every backend makes
 export type { CodecHandler } from './store/codec.js';
+export { isRefKey, refKey } from './store/keys.js';
+export { checkBatch, checkKey, checkKeys } from './store/guard.js';
 export type { StructureHandler, StructureKind } from './store/codec.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';

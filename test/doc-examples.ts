@@ -9,6 +9,7 @@
 //   browser          runs in Chromium instead of Node
 //   excerpt PATH     is a quote of PATH: every line of it appears there, in order
 //   declarations     declares types only (nothing to run beyond loading it)
+//   checked-by PATH  is compiled and run by the test at PATH, which reads it from this doc
 // Fences in another language (```sh commands, plain ``` diagrams) are not programs.
 
 export const DOC_FILES = [
@@ -27,6 +28,7 @@ export interface Example {
   readonly browser: boolean;
   readonly excerpt: string | null;
   readonly declarations: boolean;
+  readonly checkedBy: string | null;
 }
 
 const DIRECTIVE = /^<!--\s*example:\s*(.*?)\s*-->$/;
@@ -36,7 +38,7 @@ export function examples(doc: string, text: string): Example[] {
   const lines = text.split('\n');
   const out: Example[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]!);
+    const open = /^```(\S*)(?:\s+\S.*)?$/.exec(lines[i]!); // info after the language (file=...) allowed
     if (open === null) continue;
     const start = i;
     const body: string[] = [];
@@ -48,6 +50,7 @@ export function examples(doc: string, text: string): Example[] {
     let browser = false;
     let excerpt: string | null = null;
     let declarations = false;
+    let checkedBy: string | null = null;
     for (const d of directives) {
       const [word, arg] = d.split(/\s+/, 2) as [string, string | undefined];
       if (word === 'continues') continues = true;
@@ -55,14 +58,15 @@ export function examples(doc: string, text: string): Example[] {
       else if (word === 'declarations') declarations = true;
       else if (word === 'setup' && arg) setups.push(arg);
       else if (word === 'excerpt' && arg) excerpt = arg;
+      else if (word === 'checked-by' && arg) checkedBy = arg;
       else throw new Error(`${doc}:${start}: unknown example directive "${d}"`);
     }
-    out.push({ doc, line: start + 1, lang: open[1]!, code: body.join('\n'), continues, setups, browser, excerpt, declarations });
+    out.push({ doc, line: start + 1, lang: open[1]!, code: body.join('\n'), continues, setups, browser, excerpt, declarations, checkedBy });
   }
   return out;
 }
 
-export const isProgram = (e: Example): boolean => RUNNABLE.has(e.lang) && e.excerpt === null;
+export const isProgram = (e: Example): boolean => RUNNABLE.has(e.lang) && e.excerpt === null && e.checkedBy === null;
 
 /** A program to run: blocks joined by `continues`, with the setups they ask for. */
 export interface Chain {

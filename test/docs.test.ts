@@ -28,11 +28,17 @@ for (const doc of DOC_FILES) {
 
     it('has no code block the tests leave out', () => {
       for (const e of list) {
-        const known = isProgram(e) || e.excerpt !== null || e.lang === 'sh' || e.lang === '';
+        const known = isProgram(e) || e.excerpt !== null || e.checkedBy !== null || e.lang === 'sh' || e.lang === '';
         expect(known, `${doc}:${e.line} is a \`\`\`${e.lang} block`).toBe(true);
       }
     });
 
+    for (const e of list.filter((x) => x.checkedBy !== null)) {
+      it(`hands the example at line ${e.line} to ${e.checkedBy}, which reads ${doc}`, () => {
+        expect(existsSync(join(repo, e.checkedBy!)), e.checkedBy!).toBe(true);
+        expect(readFileSync(join(repo, e.checkedBy!), 'utf8')).toContain(doc);
+      });
+    }
     for (const e of list.filter((x) => x.excerpt !== null)) {
       it(`quotes ${e.excerpt} faithfully (line ${e.line})`, () => {
         expect(existsSync(join(repo, e.excerpt!)), e.excerpt!).toBe(true);

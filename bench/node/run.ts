@@ -10,6 +10,7 @@ import { INDEXES, indexBenchmark, printIndexes, type IndexFigures } from './inde
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
 import { encodingBenchmark, printEncoding, type EncodingFigures } from './encoding.js';
 import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
+import { backendBenchmarks, printBackends, type BackendFigures } from './backends.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -51,7 +52,13 @@ if (only.length === 0 || only.includes('lmdb')) {
   printLmdb(lmdb);
 }
 
+let backends: BackendFigures[] | undefined;
+if (only.length === 0 || only.includes('backends')) {
+  backends = await backendBenchmarks();
+  printBackends(backends);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb, backends }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

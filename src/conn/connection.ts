@@ -62,7 +62,9 @@ export class Conn {
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
   #refreshing: Promise<void> | null = null;
+  #refreshAgain: Promise<void> | null = null;
   readonly #unsubscribe: () => void;
+  readonly #unwatch: () => void;
 
   constructor(parts: ConnectionParts) {
     this.key = parts.key;
@@ -74,6 +76,8 @@ export class Conn {
     this.#persisted = parts.persisted;
     this.coordinator = parts.coordinator ?? localCoordinator();
     this.#unsubscribe = this.coordinator.onRemoteCommit(() => void this.refresh().catch(() => {}));
+    // A store that hears other writers itself (PostgreSQL LISTEN/NOTIFY) reloads us the same way.
+    this.#unwatch = this.opened.store.watch?.(() => void this.refresh().catch(() => {})) ?? (() => {});
   }
 
   get db(): DbValue {
@@ -182,13 +186,22 @@ export class Conn {
     return head !== undefined && !sameBytes(head, this.#persisted.headBytes);
   }
 
-  /** Re-read the head; if another writer moved it, install its Db and tell the listeners. */
+  /**
+   * Re-read the head; if another writer moved it, install its Db and tell the listeners.
+   * A call while a re-read is in flight gets one more re-read after it: the one in flight may
+   * have read the head before the commit this call was told about (a lost wake-up otherwise).
+   */
   refresh(): Promise<void> {
     if (this.released) return Promise.resolve();
     if (this.#refreshing === null) {
       this.#refreshing = this.coordinator.withWriteLock(() => this.reloadIfMoved()).finally(() => (this.#refreshing = null));
+      return this.#refreshing;
     }
-    return this.#refreshing;
+    this.#refreshAgain ??= this.#refreshing.catch(() => {}).then(() => {
+      this.#refreshAgain = null;
+      return this.refresh();
+    });
+    return this.#refreshAgain;
   }
 
   /** `refresh` for callers that already hold the write lock (it is not re-entrant). */
@@ -257,6 +270,7 @@ export class Conn {
     this.released = true;
     await this.observer?.idle();
     this.#unsubscribe();
+    this.#unwatch();
     this.coordinator.close();
     this.listeners.clear();
     await this.opened.store.close();

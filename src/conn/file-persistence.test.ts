@@ -55,7 +55,7 @@ describe('file backend persistence', () => {
     await release(conn0);
     // The child commits numbered transactions as fast as it can and prints each one it saw committed.
     const script = `
-      import { connect, transact } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+      import { connect, transact } from ${JSON.stringify(join(process.cwd(), 'src/node.ts'))}; // the Node entry: file backend registered
       const conn = await connect(${JSON.stringify(config)});
       for (let i = 0; ; i++) {
         const big = Array.from({ length: 1 + (i % 7) * 12 }, (_, j) => ({ 'item/name': 'k' + i + '-' + j, 'item/count': i }));

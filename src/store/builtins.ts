@@ -1,6 +1,7 @@
-// The default registry: `memory`, `indexeddb` and `file` built in, user backends added with
-// `registerBackend`. The `file` backend loads on first use through a dynamic import, so the
-// browser bundle never pulls in `node:fs`.
+// The default registry: `memory` and `indexeddb` built in, user backends added with
+// `registerBackend`. The Node-only backends (`file`, `postgresql`) are not mentioned here at
+// all — not even as a dynamic import, which a browser bundler would still follow: the Node
+// entry (src/node.ts) registers them from ./node-backends.ts.
 
 import type { AnyCodecHandler } from './codec.js';
 import { createIndexedDbBackend } from './indexeddb.js';
@@ -28,7 +29,6 @@ export function lazyBackend(load: () => Promise<Backend>, codecHandlers?: readon
 export function withBuiltins(registry: BackendRegistry): BackendRegistry {
   registry.register('memory', createMemoryBackend());
   registry.register('indexeddb', createIndexedDbBackend());
-  registry.register('file', lazyBackend(async () => (await import('./file.js')).createFileBackend()));
   return registry;
 }
 

@@ -13,5 +13,5 @@ export { createIndexedDbBackend, idbName } from './indexeddb.js';
 export type { IndexedDbBackendOptions } from './indexeddb.js';
 export { requestPersistence, storageEstimate } from './persistence.js';
 export type { StorageEstimate } from './persistence.js';
-// The file backend is Node-only: import `createFileBackend` from './file.js' where needed; the
-// default registry loads it lazily under the name 'file'.
+// The file and postgresql backends are Node-only: the Node entry (src/node.ts) registers them
+// through ./node-backends.ts; import `createFileBackend` from './file.js' where needed.

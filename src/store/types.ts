@@ -61,6 +61,12 @@ export interface Store {
   /** Optional: how big the store is (bytes: what it occupies, at least the sum of its values). */
   size?(): Promise<StoreSize>;
   close(): Promise<void>;
+  /**
+   * Optional: call `onChange` whenever another handle — in this process or another — may have
+   * moved a ref (e.g. PostgreSQL LISTEN/NOTIFY). Connections use it to hear remote commits.
+   * Returns unsubscribe. A backend without it is only re-read on a CAS conflict or reconnect.
+   */
+  watch?(onChange: () => void): () => void;
 }
 
 /** What `Store.size()` reports (and `storeSize(conn)` / the client's `storageInfo(conn)`). */
