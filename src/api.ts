@@ -19,6 +19,8 @@ import { initialRecords, restore, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
+import { liveQueryOf, livePullOf } from './live/index.js';
+import type { LiveQuery } from './live/subscribable.js';
 
 export const DEFAULT_BRANCHING_FACTOR = 512;
 
@@ -206,16 +208,16 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
   }
 }
 
-export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
-  return qImpl(query as never, ...inputs);
+export async function q<T = unknown>(query: Query | QueryMap, ...inputs: unknown[]): Promise<T> {
+  return qImpl(query as never, ...inputs) as Promise<T>;
 }
 
-export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
-  return (await pullImpl(d, pattern as never, eid)) as Record<string, unknown> | null;
+export async function pull<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eid: EntityRef): Promise<T | null> {
+  return (await pullImpl(d, pattern as never, eid)) as T | null;
 }
 
-export async function pullMany(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]> {
-  return (await pullManyImpl(d, pattern as never, eids)) as (Record<string, unknown> | null)[];
+export async function pullMany<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(T | null)[]> {
+  return (await pullManyImpl(d, pattern as never, eids)) as (T | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {
@@ -264,6 +266,17 @@ export function listen(conn: Connection, callback: Listener): () => void {
   return () => void c.listeners.delete(callback);
 }
 
+/** A query that re-runs when a commit can change its result; the connection's value is its `$`. */
+export function liveQuery<T = unknown>(conn: Connection, query: Query | QueryMap, ...inputs: unknown[]): LiveQuery<T> {
+  const c = connOf(conn);
+  return liveQueryOf<T>(c, query, inputs, (x) => (x as Partial<ConnectionHandle> | null)?.conn === c);
+}
+
+/** A pull that re-runs when a commit can change its result. */
+export function livePull<T = Record<string, unknown>>(conn: Connection, pattern: PullPattern, eid: EntityRef): LiveQuery<T | null> {
+  return livePullOf<T | null>(connOf(conn), pattern, eid);
+}
+
 export async function schema(d: Db): Promise<Record<string, Record<string, unknown>>> {
   const v = dbOf(d);
   return schemaEntries(v.schema, v.state.raw);
@@ -295,4 +308,5 @@ export function kw(name: string): string {
 export const api = {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, kw,
+  liveQuery, livePull,
 } satisfies EngineApi;

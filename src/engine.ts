@@ -4,8 +4,10 @@
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
 import type { StoreConfig } from './store/types.js';
+import type { LiveQuery } from './live/subscribable.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
+export type { LiveQuery };
 
 /** Tx data as JS values (API.md "Tx data") or as an EDN string. */
 export type TxData = string | readonly unknown[];
@@ -56,9 +58,9 @@ export interface EngineApi<C = Connection, D = Db> {
   release(conn: C): Promise<void>;
   db(conn: C): D;
   transact(conn: C, input: TransactInput): Promise<TxReport>;
-  q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown>;
-  pull(db: D, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null>;
-  pullMany(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]>;
+  q<T = unknown>(query: Query | QueryMap, ...inputs: unknown[]): Promise<T>;
+  pull<T = Record<string, unknown>>(db: D, pattern: PullPattern, eid: EntityRef): Promise<T | null>;
+  pullMany<T = Record<string, unknown>>(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(T | null)[]>;
   datoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;
   seekDatoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;
   indexRange(db: D, attr: string, start?: Value, end?: Value): Promise<Datom[]>;
@@ -67,6 +69,10 @@ export interface EngineApi<C = Connection, D = Db> {
   since(db: D, t: number | Date): D;
   withDb(db: D, txData: TransactInput): Promise<TxReport>;
   listen(conn: C, callback: Listener): () => void;
+  /** A query that keeps itself up to date (docs/api.md "Live queries"); returns synchronously. */
+  liveQuery<T = unknown>(conn: C, query: Query | QueryMap, ...inputs: unknown[]): LiveQuery<T>;
+  /** A pull that keeps itself up to date. */
+  livePull<T = Record<string, unknown>>(conn: C, pattern: PullPattern, eid: EntityRef): LiveQuery<T | null>;
   schema(db: D): Promise<Record<string, Record<string, unknown>>>;
   reverseSchema(db: D): Promise<Record<string, string[]>>;
   gcStorage(conn: C, removeBefore?: Date): Promise<GcResult>;

@@ -5,6 +5,8 @@ export {
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
   registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR,
 } from './api.js';
+export { liveQuery, livePull } from './api.js';
+export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from './live/subscribable.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,

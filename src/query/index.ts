@@ -136,7 +136,7 @@ export interface QueryMap {
   readonly limit?: number;
 }
 
-const isQueryMap = (x: unknown): x is QueryMap =>
+export const isQueryMap = (x: unknown): x is QueryMap =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
