@@ -7,6 +7,7 @@ import { printTable, type Comparison } from '../harness.js';
 import { loadBenchmarks } from './load.js';
 import { queryBenchmarks } from './queries.js';
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
+import { liveSection } from './live.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -27,7 +28,10 @@ if (only.length === 0 || only.includes('storage')) {
   printStorage(storage);
 }
 
+let live: Awaited<ReturnType<typeof liveSection>> | undefined;
+if (only.length === 0 || only.includes('live')) live = await liveSection();
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, live }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);
