@@ -16,6 +16,6 @@ export type { Db, DbView, EntityRef, IndexName, Schema, AttrSchema, TxReport, Va
 export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate } from './query/index.js';
-export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
+export type { Backend, BackendName, Store, StoreConfig, PutOptions } from './store/types.js';
 export type { Coordinator, HeadAnnouncement } from './conn/coordinator.js';
 export type { IndexFactory, SortedSet, TransientSet, NodeStorage, StoredNode, NodeAddress, Comparator } from './indices/types.js';
