@@ -15,7 +15,7 @@
 // (`db/...` attributes other than `db/txInstant`) re-run everything: idents and value types
 // decide how constants resolve. When in doubt: `all`.
 
-import type { Schema } from '../db/types.js';
+import type { Schema, ValueType } from '../db/types.js';
 import type { AttrSpec, PullPattern } from '../pull/index.js';
 import type { Clause, FindElem, Query, Rules, Term } from '../query/ast.js';
 import { findElems } from '../query/ast.js';
@@ -73,14 +73,34 @@ class Collector {
 const isLookupRef = (x: unknown): x is readonly [string, unknown] => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string';
 const attrName = (x: string): string => (x.charCodeAt(0) === 58 ? x.slice(1) : x);
 
+/**
+ * Can a datom's stored value be compared with this constant as given? Only where the query
+ * engine would not convert it first (idents and lookup refs of ref attributes, uuid strings,
+ * floats, values of undeclared attributes): there the attribute alone is matched.
+ */
+function comparable(x: unknown, type: ValueType | undefined): boolean {
+  switch (type) {
+    case 'db.type/string':
+    case 'db.type/keyword': return typeof x === 'string';
+    case 'db.type/boolean': return typeof x === 'boolean';
+    case 'db.type/long':
+    case 'db.type/bigint':
+    case 'db.type/double':
+    case 'db.type/number': return typeof x === 'number' || typeof x === 'bigint';
+    case 'db.type/instant': return x instanceof Date;
+    case 'db.type/ref': return typeof x === 'number';
+    default: return false;
+  }
+}
+
 /** Constants the value position may take; null when only the attribute can be matched. */
 function valueConsts(xs: readonly unknown[], attr: string, schema: Schema, out: Collector): unknown[] | null {
   if (xs.length > MAX_CONSTANTS) return null;
-  const isRef = schema.refs.has(attr);
+  const type = schema.attrs.get(attr)?.valueType;
   let exact = true;
   for (const x of xs) {
     if (isLookupRef(x)) out.any(attrName(x[0]));
-    if (isRef ? typeof x !== 'number' : !(typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean' || x instanceof Date)) exact = false;
+    if (!comparable(x, type)) exact = false;
   }
   return exact ? [...xs] : null;
 }
