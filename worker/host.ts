@@ -89,6 +89,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const speculative = new LRU<number, Db>(opts.speculativeWindow ?? 256);
   const listeners = new Map<number, LiveListener>();
   const lives = new Map<number, LiveSub>();
+  let shuttingDown = false; // the client is closing: no point telling its live queries
   let nextId = 1;
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
 
@@ -188,7 +189,13 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     const live = liveConn(handle);
     conns.delete(live.handle.id);
     for (const id of [...live.listenerIds]) dropListener(id);
-    for (const id of [...live.liveIds]) void dropLive(id);
+    for (const id of [...live.liveIds]) {
+      // Tell the client's subscribers why nothing more will come, then free the worker side.
+      const l = lives.get(id);
+      const why = new CairnError('db/released', `connection ${live.handle.id} was released; its live queries stopped`, { conn: live.handle.id });
+      if (l && !shuttingDown) notify(() => l.onUpdate({ kind: 'error', error: toWireError(why) }));
+      void dropLive(id);
+    }
     live.unlisten();
     releaseRemote(live.onHead);
     live.dbs.clear();
@@ -341,6 +348,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       return (await storage()).choice;
     },
     async shutdown() {
+      shuttingDown = true;
       const all = [...conns.values()];
       const results = await Promise.allSettled(all.map((l) => release(l.handle)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

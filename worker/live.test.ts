@@ -147,6 +147,8 @@ describe('liveQuery through the worker client', () => {
     await api.release(conn);
     expect(await api.workerCounts()).toEqual({ connections: 0, listeners: 0, liveQueries: 0 });
     expect(liveCount(engineSide.conn)).toBe(0);
+    await c.until(() => c.errors.length === 1); // its subscribers learn why nothing more comes
+    expect(c.errors[0]).toMatchObject({ code: 'db/released' });
     c.stop();
 
     // close() frees everything
@@ -156,6 +158,7 @@ describe('liveQuery through the worker client', () => {
     expect(liveCount(engineSide.conn)).toBe(1);
     await api.close();
     expect(liveCount(engineSide.conn)).toBe(0);
+    expect(d.errors).toEqual([]); // closing the client is not an error of its live queries
     d.stop();
     await engineSide.done();
   });

@@ -257,6 +257,14 @@ describe('liveQuery: errors and cleanup', () => {
     for (const w of [wb, wf, wg]) w.stop();
   });
 
+  it('rejects a subscribe without a callback or observer', async () => {
+    const conn = await manyAttrs();
+    const live = liveQuery(conn, '[:find ?v . :where [_ :attr/a0 ?v]]');
+    expect(() => live.subscribe(42 as never)).toThrow(expect.objectContaining({ code: 'config/invalid' }));
+    expect(() => live.subscribe(() => {}, 'oops' as never)).toThrow(expect.objectContaining({ code: 'config/invalid' }));
+    expect(liveCount((conn as ConnectionHandle).conn)).toBe(0);
+  });
+
   it('frees the connection listener when the last subscriber leaves, and restarts on a new one', async () => {
     const conn = await manyAttrs();
     const inner = (conn as ConnectionHandle).conn;

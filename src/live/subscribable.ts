@@ -14,6 +14,7 @@
 // `getSnapshot`. An error reaches `onError` (or the observer's `error`) and does NOT end the
 // subscription: the next commit that touches the query runs it again.
 
+import { CairnError, show } from '../util/errors.js';
 import { sameValue } from './equal.js';
 import { reportError } from './report.js';
 
@@ -86,6 +87,10 @@ export class Live<T> implements LiveQuery<T> {
   }
 
   readonly subscribe = (onValue: ((value: T) => void) | LiveObserver<T>, onError?: (error: unknown) => void): Unsubscribe => {
+    if (typeof onValue !== 'function' && (typeof onValue !== 'object' || onValue === null)) {
+      throw new CairnError('config/invalid', `subscribe needs a callback or an observer, got ${show(onValue)}`);
+    }
+    if (onError !== undefined && typeof onError !== 'function') throw new CairnError('config/invalid', `subscribe's onError must be a function, got ${show(onError)}`);
     const sub: Subscriber<T> = typeof onValue === 'function'
       ? { next: onValue, error: onError }
       : { next: (v) => onValue?.next?.(v), error: onValue?.error ? (e) => onValue.error!(e) : onError };
