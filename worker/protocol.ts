@@ -27,7 +27,7 @@ import type {
 import type { WireError } from './errors.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2; // 2: live queries (liveStart, liveStop, liveRuns, counts)
 
 /** Posted by the worker on its endpoint once `expose` has run (Comlink #665: no call before). */
 export interface ReadyMessage {
