@@ -69,8 +69,6 @@ interface Subscriber<T> {
   readonly error: ((error: unknown) => void) | undefined;
 }
 
-const observableKey: symbol | undefined = (Symbol as { observable?: symbol }).observable;
-
 export class Live<T> implements LiveQuery<T> {
   readonly #source: LiveSource<T>;
   readonly #subscribers = new Set<Subscriber<T>>();
@@ -83,7 +81,9 @@ export class Live<T> implements LiveQuery<T> {
 
   constructor(source: LiveSource<T>) {
     this.#source = source;
-    if (observableKey !== undefined) (this as unknown as Record<symbol, unknown>)[observableKey] = () => this;
+    // Looked up now, not at load: a polyfill (symbol-observable) may define it after this module.
+    const key = (Symbol as { observable?: symbol }).observable;
+    if (key !== undefined) (this as unknown as Record<symbol, unknown>)[key] = () => this;
   }
 
   readonly subscribe = (onValue: ((value: T) => void) | LiveObserver<T>, onError?: (error: unknown) => void): Unsubscribe => {
