@@ -19,6 +19,7 @@ import type { Schema, ValueType } from '../db/types.js';
 import type { AttrSpec, PullPattern } from '../pull/index.js';
 import type { Clause, FindElem, Query, Rules, Term } from '../query/ast.js';
 import { findElems } from '../query/ast.js';
+import { stripColon } from '../query/source.js';
 
 export interface Matcher {
   /** Entity ids the datom's e must be one of; null: any entity. */
@@ -71,7 +72,6 @@ class Collector {
 }
 
 const isLookupRef = (x: unknown): x is readonly [string, unknown] => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string';
-const attrName = (x: string): string => (x.charCodeAt(0) === 58 ? x.slice(1) : x);
 
 /**
  * Can a datom's stored value be compared with this constant as given? Only where the query
@@ -99,7 +99,7 @@ function valueConsts(xs: readonly unknown[], attr: string, schema: Schema, out: 
   const type = schema.attrs.get(attr)?.valueType;
   let exact = true;
   for (const x of xs) {
-    if (isLookupRef(x)) out.any(attrName(x[0]));
+    if (isLookupRef(x)) out.any(stripColon(x[0]));
     if (!comparable(x, type)) exact = false;
   }
   return exact ? [...xs] : null;
@@ -110,7 +110,7 @@ function entityConsts(xs: readonly unknown[], out: Collector): number[] | null {
   if (xs.length > MAX_CONSTANTS) return null;
   let exact = true;
   for (const x of xs) {
-    if (isLookupRef(x)) out.any(attrName(x[0]));
+    if (isLookupRef(x)) out.any(stripColon(x[0]));
     if (typeof x !== 'number') exact = false;
   }
   return exact ? (xs as number[]) : null;
@@ -176,7 +176,7 @@ export function queryDeps(input: QueryDepsInput): Deps {
             out.all = true;
             break;
           }
-          const attr = a.keyword ?? attrName(a.value as string);
+          const attr = a.keyword ?? stripColon(a.value as string);
           const es = termValues(c.terms[0], bound);
           const vs = termValues(c.terms[2], bound);
           out.match(attr, { e: es === null ? null : entityConsts(es, out), v: vs === null ? null : valueConsts(vs, attr, schema, out) });
@@ -192,10 +192,10 @@ export function queryDeps(input: QueryDepsInput): Deps {
           }
           // (fn $ entity attr...): the attributes are the arguments after the entity.
           const [, e, ...rest] = c.args;
-          if (e?.kind === 'const' && isLookupRef(e.value)) out.any(attrName(e.value[0]));
+          if (e?.kind === 'const' && isLookupRef(e.value)) out.any(stripColon(e.value[0]));
           const attrs = c.fn === 'get-else' ? rest.slice(0, 1) : rest;
           for (const x of attrs) {
-            if (x.kind === 'const' && typeof x.value === 'string') out.any(attrName(x.value));
+            if (x.kind === 'const' && typeof x.value === 'string') out.any(stripColon(x.value));
             else out.all = true;
           }
           break;
@@ -245,7 +245,7 @@ function sameDatomValue(stored: unknown, c: unknown): boolean {
   if (stored === c) return true;
   const ts = typeof stored, tc = typeof c;
   if ((ts === 'number' || ts === 'bigint') && (tc === 'number' || tc === 'bigint')) return (stored as number) == (c as number); // eslint-disable-line eqeqeq
-  if (ts === 'string' && tc === 'string') return attrName(stored as string) === attrName(c as string);
+  if (ts === 'string' && tc === 'string') return stripColon(stored as string) === stripColon(c as string);
   if (stored instanceof Date && c instanceof Date) return stored.getTime() === c.getTime();
   return false;
 }

@@ -16,15 +16,16 @@ import { compilePattern, pull as pullImpl } from '../pull/index.js';
 import type { Rules } from '../query/ast.js';
 import { isQueryMap, parseQuery, qMaybe } from '../query/index.js';
 import { parseRules } from '../query/parser.js';
+import { stripColon } from '../query/source.js';
 import { CairnError } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { ALL, type Deps, newCollector, pullDeps, queryDeps } from './deps.js';
 import { registryOf, type Watch } from './registry.js';
 import { Live, type LiveQuery, type LiveSource } from './subscribable.js';
 
-export { Live, liveCount };
+export { Live } from './subscribable.js';
 export type { LiveQuery, LiveSource, LiveSink, LiveState, LiveStats, LiveObserver, Unsubscribe } from './subscribable.js';
-import { liveCount } from './registry.js';
+export { liveCount } from './registry.js';
 
 /** What one live query does against a Db value. */
 interface Job<T> {
@@ -154,7 +155,7 @@ export function livePullOf<T>(conn: Conn, pattern: unknown, eid: EntityRef): Liv
     deps(db) {
       const out = newCollector();
       const compiled = compilePattern(pattern);
-      if (Array.isArray(eid) && typeof eid[0] === 'string') out.any(eid[0].replace(/^:/, ''));
+      if (Array.isArray(eid) && typeof eid[0] === 'string') out.any(stripColon(eid[0])); // a lookup ref reads its attribute
       pullDeps(compiled, db.schema, out, typeof eid === 'number' ? eid : null);
       return out.deps();
     },
