@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  connect, createDatabase, liveQuery, livePull, transact, type Connection, type ConnectionHandle, type LiveQuery,
+  connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type ConnectionHandle, type LiveQuery,
 } from '../index.js';
 import { liveCount } from './index.js';
 
@@ -255,6 +255,17 @@ describe('liveQuery: errors and cleanup', () => {
     while (wf.errors.length < 2) await new Promise((r) => setTimeout(r, 5));
     expect(await runs(bad)).toBe(0); // never got past parsing; it reads nothing that could fix it
     for (const w of [wb, wf, wg]) w.stop();
+  });
+
+  it('after release: a new subscribe reports db/released, and liveQuery itself throws it', async () => {
+    const conn = await manyAttrs();
+    const live = liveQuery(conn, '[:find ?v . :where [_ :attr/a0 ?v]]');
+    await release(conn);
+    const w = watch(live);
+    while (w.errors.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(w.errors[0]).toMatchObject({ code: 'db/released' });
+    w.stop();
+    expect(() => liveQuery(conn, '[:find ?v . :where [_ :attr/a0 ?v]]')).toThrow(expect.objectContaining({ code: 'db/released' }));
   });
 
   it('rejects a subscribe without a callback or observer', async () => {
