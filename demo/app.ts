@@ -1,9 +1,11 @@
 // The demo's state and the only module that talks to CairnDB (through the worker client).
 // The state is one plain object replaced on every change; views render it and call actions.
-// Reads always go through a Db handle: the live one, or `asOf` it while time travelling.
-import { openWorker } from '../worker/client.js';
+// Showing the present, every view is a live query: the worker re-runs it when a commit (here
+// or in another tab) touches what it reads, and sends the result only when it changed.
+// Time travelling, the views are read once from `asOf` the live Db (the past never changes).
+import { openWorker, type LiveQuery } from '../worker/client.js';
 import {
-  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, toTask, type Task,
+  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task,
 } from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
@@ -79,7 +81,10 @@ export class App {
     console: { kind: 'query', text: EXAMPLE_QUERIES[0]!.text, eid: '', running: false },
   };
   private conn: Conn | undefined;
-  private unlisten: (() => unknown) | undefined;
+  /** Unsubscribes the live queries of the present (empty while none is subscribed). */
+  private unwatch: (() => void)[] = [];
+  private projectRows: readonly [number, string][] = [];
+  private openRows: readonly [number, number][] = [];
   private generation = 0;
   private readonly subscribers = new Set<() => void>();
 
@@ -107,10 +112,8 @@ export class App {
       const created = await this.ensureDatabase();
       this.conn = await this.client.connect(DB_CONFIG);
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
-      // Fires for our own commits and, through the worker, for commits made in other tabs.
-      this.unlisten = await this.client.listen(this.conn, () => void this.refresh());
       this.set({ phase: 'ready' });
-      await this.refresh();
+      this.watch();
       // Without IndexedDB (private modes, blocked storage) the worker falls back to memory.
       const { warning } = await this.client.storageInfo();
       if (warning) this.set({ notice: { kind: 'error', text: warning } });
@@ -136,7 +139,7 @@ export class App {
     return this.state.travel === null ? live : await this.client.asOf(live, this.state.travel);
   }
 
-  /** Re-run every view's query. Overlapping refreshes are fine: only the newest one lands. */
+  /** Read every view once from the Db on screen (time travel). Only the newest read lands. */
   async refresh(): Promise<void> {
     if (!this.conn) return;
     const gen = ++this.generation;
@@ -169,15 +172,61 @@ export class App {
         tags: [...tags].sort(),
         tasks: pulled.filter((p): p is Record<string, unknown> => p !== null).map(toTask).sort(compareTasks),
         txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx),
-        txChanges: changes
-          .filter(([, a]) => a !== 'db/txInstant')
-          .map(([e, a, v, added]) => ({ e, a, v, added }))
-          .sort((x, y) => x.e - y.e || x.a.localeCompare(y.a) || Number(x.added) - Number(y.added)),
+        txChanges: toChanges(changes),
       });
       await this.refreshPanel();
     } catch (e) {
       if (gen === this.generation) this.fail(e);
     }
+  }
+
+  /**
+   * Subscribe every view of the present to its live query. Their results arrive for our own
+   * commits and, through the worker, for commits made in other tabs.
+   */
+  private watch(): void {
+    this.stopWatching();
+    this.generation++; // a one-off read of the past still in flight must not land now
+    if (!this.conn) return;
+    const c = this.client;
+    const conn = this.conn;
+    // While time travelling the views show the past; only the slider follows new commits.
+    const on = <T>(live: LiveQuery<T>, apply: (value: T) => void, always = false): void => {
+      this.unwatch.push(live.subscribe((v) => {
+        if (always || this.state.travel === null) apply(v);
+      }, (e) => this.fail(e)));
+    };
+    const byName = (a: Named, b: Named) => a.name.localeCompare(b.name);
+    const projects = () => {
+      const open = new Map(this.openRows);
+      this.set({ projects: this.projectRows.map(([id, name]) => ({ id, name, open: open.get(id) ?? 0 })).sort(byName) });
+    };
+    const f = this.state.filter;
+    on(c.liveQuery<[number, string][]>(conn, Q.projects), (rows) => { this.projectRows = rows; projects(); });
+    on(c.liveQuery<[number, number][]>(conn, Q.openCounts), (rows) => { this.openRows = rows; projects(); });
+    on(c.liveQuery<[number, string][]>(conn, Q.people), (rows) => this.set({ people: rows.map(([id, name]) => ({ id, name })).sort(byName) }));
+    on(c.liveQuery<string[]>(conn, Q.tags), (tags) => this.set({ tags: [...tags].sort() }));
+    on(c.liveQuery<Record<string, unknown>[]>(conn, taskRowsQuery(f), ...(f.kind === 'project' ? [f.id] : f.kind === 'tag' ? [f.tag] : [])),
+      (rows) => this.set({ tasks: rows.map(toTask).sort(compareTasks) }));
+    // Every commit adds a transaction: the slider, the changes it made and the open panel follow.
+    on(c.liveQuery<[number, Date][]>(conn, Q.transactions), (txs) => {
+      this.set({ txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx) });
+      if (this.state.travel === null) void this.showChanges().then(() => this.refreshPanel()).catch((e) => this.fail(e));
+    }, true);
+  }
+
+  private stopWatching(): void {
+    for (const stop of this.unwatch.splice(0)) stop();
+  }
+
+  /** What the latest transaction asserted and retracted (a query on the history view). */
+  private async showChanges(): Promise<void> {
+    const gen = this.generation;
+    const live = this.client.db(this.conn!);
+    const shownTx = this.state.txs.at(-1)?.tx ?? 0;
+    const changes = await this.client.q<[number, string, unknown, boolean][]>(Q.txChanges, this.client.history(live), shownTx);
+    if (gen !== this.generation || this.state.travel !== null) return;
+    this.set({ txChanges: toChanges(changes) });
   }
 
   private async refreshPanel(): Promise<void> {
@@ -231,8 +280,7 @@ export class App {
     try {
       const report = await this.client.transact(this.conn, tx);
       if (done) this.info(done);
-      await this.refresh();
-      return report.txData;
+      return report.txData; // the live queries show the change
     } catch (e) {
       this.fail(e);
       return undefined;
@@ -250,13 +298,20 @@ export class App {
     this.info(`Deleted “${task.title}”.`, { label: 'Undo', run: () => void this.transact(undo, `Restored “${task.title}”.`) });
   }
 
-  setFilter(filter: Filter): void { this.set({ filter, editing: null }); void this.refresh(); }
+  setFilter(filter: Filter): void {
+    this.set({ filter, editing: null });
+    if (this.state.travel === null) this.watch();
+    else void this.refresh();
+  }
   edit(id: number | null): void { this.set({ editing: id }); }
 
   travelTo(tx: number | null): void {
     const last = this.state.txs.at(-1)?.tx;
-    this.set({ travel: tx === last ? null : tx, editing: null });
-    void this.refresh();
+    const travel = tx === last ? null : tx;
+    const wasLive = this.state.travel === null;
+    this.set({ travel, editing: null });
+    if (travel !== null) void this.refresh();
+    else if (!wasLive) this.watch(); // fresh live queries: they deliver the present as it is now
   }
 
   openPanel(panel: Panel): void { this.set({ panel }); void this.refreshPanel().catch((e) => this.fail(e)); }
@@ -325,8 +380,7 @@ export class App {
 
   private async close(): Promise<void> {
     this.generation++; // results of reads in flight are dropped
-    this.unlisten?.();
-    this.unlisten = undefined;
+    this.stopWatching();
     const conn = this.conn;
     this.conn = undefined;
     if (conn) await this.client.release(conn).catch(() => {}); // its store may be gone already
@@ -342,5 +396,11 @@ export class App {
     })().finally(() => { this.reopening = undefined; });
     return this.reopening;
   }
+}
 
+function toChanges(rows: readonly [number, string, unknown, boolean][]): Change[] {
+  return rows
+    .filter(([, a]) => a !== 'db/txInstant')
+    .map(([e, a, v, added]) => ({ e, a, v, added }))
+    .sort((x, y) => x.e - y.e || x.a.localeCompare(y.a) || Number(x.added) - Number(y.added));
 }

@@ -73,6 +73,20 @@ export const Q = {
   txChanges: '[:find ?e ?a ?v ?added :in $ ?tx :where [?e ?a ?v ?tx ?added]]',
 } as const;
 
+/** The task rows a filter shows, pulled in the query itself (one live query per view). */
+export function taskRowsQuery(filter: { readonly kind: 'all' } | { readonly kind: 'project' } | { readonly kind: 'tag' }): string {
+  const find = `[:find [(pull ?t ${TASK_PULL}) ...]`;
+  switch (filter.kind) {
+    case 'all': return `${find} :where [?t :task/title]]`;
+    case 'project': return `${find} :in $ ?p :where [?t :task/project ?p]]`;
+    case 'tag': return `${find} :in $ ?tag :where [?t :task/tags ?tag]]`;
+    default: {
+      const never: never = filter;
+      throw new Error(`unknown filter ${String(never)}`);
+    }
+  }
+}
+
 export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
 
 export const EXAMPLE_QUERIES: readonly { label: string; kind: 'query' | 'pull'; text: string; eid?: string }[] = [

@@ -24,6 +24,8 @@ import { autoGc, checkGcPolicy, type GcPolicy } from './conn/auto-gc.js';
 import { DEFAULT_BRANCHING_FACTOR } from './indices/persistent-set/node.js';
 import { checkStoredConfig, normalizeConfig, type StoredKey } from './conn/config.js';
 import { exportDb as exportImpl, importDb as importImpl, type MigrateOptions, type Progress, type Sink, type Source } from './conn/migrate.js';
+import { liveQueryOf, livePullOf } from './live/index.js';
+import type { LiveQuery } from './live/subscribable.js';
 
 /** The store id of a config without `store` and without `name`. */
 const DEFAULT_STORE_ID = 'cairndb';
@@ -250,8 +252,8 @@ export function transact(conn: Connection, input: TransactInput): Promise<TxRepo
   }
 }
 
-export async function q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown> {
-  return qImpl(query, ...inputs);
+export async function q<T = unknown>(query: Query | QueryMap, ...inputs: unknown[]): Promise<T> {
+  return qImpl(query, ...inputs) as Promise<T>;
 }
 
 /** Run a query and return its result with the plan it followed (clause order, index, rows). */
@@ -262,12 +264,12 @@ export async function explain(query: Query | QueryMap, ...inputs: unknown[]): Pr
 /** Datahike's name for the same introspection: an alias of explain. */
 export const queryStats = explain;
 
-export async function pull(d: Db, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null> {
-  return (await pullImpl(d, pattern, eid)) as Record<string, unknown> | null;
+export async function pull<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eid: EntityRef): Promise<T | null> {
+  return (await pullImpl(d, pattern, eid)) as T | null;
 }
 
-export async function pullMany(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]> {
-  return (await pullManyImpl(d, pattern, eids)) as (Record<string, unknown> | null)[];
+export async function pullMany<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(T | null)[]> {
+  return (await pullManyImpl(d, pattern, eids)) as (T | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {
@@ -320,6 +322,17 @@ export function listen(conn: Connection, callback: Listener): () => void {
   return () => void c.listeners.delete(callback);
 }
 
+/** A query that re-runs when a commit can change its result; the connection's value is its `$`. */
+export function liveQuery<T = unknown>(conn: Connection, query: Query | QueryMap, ...inputs: unknown[]): LiveQuery<T> {
+  const c = connOf(conn);
+  return liveQueryOf<T>(c, query, inputs, (x) => (x as Partial<ConnectionHandle> | null)?.conn === c);
+}
+
+/** A pull that re-runs when a commit can change its result. */
+export function livePull<T = Record<string, unknown>>(conn: Connection, pattern: PullPattern, eid: EntityRef): LiveQuery<T | null> {
+  return livePullOf<T | null>(connOf(conn), pattern, eid);
+}
+
 export async function schema(d: Db): Promise<Record<string, Record<string, unknown>>> {
   const v = dbOf(d);
   return schemaEntries(v.schema, v.state.raw);
@@ -369,5 +382,5 @@ export function kw(name: string): string {
 export const api = {
   createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany,
   datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, kw,
-  explain, exportDb, importDb,
+  explain, exportDb, importDb, liveQuery, livePull,
 } satisfies EngineApi;

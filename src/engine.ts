@@ -9,6 +9,8 @@ import type { PlanStep } from './query/explain.js';
 
 export type { Datom, Db, EntityRef, IndexName, PlanStep, TxReport, Value };
 export type { Config, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData } from './db/inputs.js';
+import type { LiveQuery } from './live/subscribable.js';
+export type { LiveQuery };
 
 export interface Connection {
   readonly config: Config;
@@ -23,15 +25,15 @@ export interface EngineApi<C = Connection, D = Db> {
   release(conn: C): Promise<void>;
   db(conn: C): D;
   transact(conn: C, input: TransactInput): Promise<TxReport>;
-  q(query: Query | QueryMap, ...inputs: unknown[]): Promise<unknown>;
+  q<T = unknown>(query: Query | QueryMap, ...inputs: unknown[]): Promise<T>;
   /** Datahike-format dump of every datom to `sink` (src/conn/migrate.ts). */
   exportDb(db: D, sink: Sink, options?: MigrateOptions): Promise<Progress>;
   /** Replay a Datahike-format dump into an empty database. */
   importDb(conn: C, source: Source, options?: MigrateOptions): Promise<Progress>;
   /** q plus the plan it followed (src/query/explain.ts). */
   explain(query: Query | QueryMap, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }>;
-  pull(db: D, pattern: PullPattern, eid: EntityRef): Promise<Record<string, unknown> | null>;
-  pullMany(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(Record<string, unknown> | null)[]>;
+  pull<T = Record<string, unknown>>(db: D, pattern: PullPattern, eid: EntityRef): Promise<T | null>;
+  pullMany<T = Record<string, unknown>>(db: D, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(T | null)[]>;
   datoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;
   seekDatoms(db: D, index: IndexName, ...components: unknown[]): Promise<Datom[]>;
   indexRange(db: D, attr: string, start?: Value, end?: Value): Promise<Datom[]>;
@@ -40,6 +42,10 @@ export interface EngineApi<C = Connection, D = Db> {
   since(db: D, t: number | Date): D;
   withDb(db: D, txData: TransactInput): Promise<TxReport>;
   listen(conn: C, callback: Listener): () => void;
+  /** A query that keeps itself up to date (docs/api.md "Live queries"); returns synchronously. */
+  liveQuery<T = unknown>(conn: C, query: Query | QueryMap, ...inputs: unknown[]): LiveQuery<T>;
+  /** A pull that keeps itself up to date. */
+  livePull<T = Record<string, unknown>>(conn: C, pattern: PullPattern, eid: EntityRef): LiveQuery<T | null>;
   schema(db: D): Promise<Record<string, Record<string, unknown>>>;
   reverseSchema(db: D): Promise<Record<string, string[]>>;
   gcStorage(conn: C, removeBefore?: Date): Promise<GcResult>;

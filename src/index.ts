@@ -12,6 +12,8 @@ export type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
 export type { ConnectOptions } from './api.js';
 export { storeSize } from './api.js';
 export type { StoreSize } from './store/types.js';
+export { liveQuery, livePull } from './api.js';
+export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from './live/subscribable.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,
 } from './engine.js';
@@ -21,7 +23,7 @@ export { CairnError, isCairnError, ErrorCodes } from './util/errors.js';
 export type { ErrorCode, ErrorData } from './util/errors.js';
 export { registerAggregate, type PlanStep } from './query/index.js';
 export { registerTxFunction, type TxFunction } from './tx/functions.js';
-export type { Backend, Store, StoreConfig, PutOptions } from './store/types.js';
+export type { Backend, BackendName, Store, StoreConfig, PutOptions } from './store/types.js';
 // for backend authors: codec handlers, key kinds and the argument checks every backend makes
 export type { CodecHandler } from './store/codec.js';
 export { isRefKey, refKey } from './store/keys.js';

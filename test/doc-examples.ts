@@ -128,7 +128,7 @@ export function setupCode(name: string, imports: Readonly<Record<string, string>
       return [
         `import * as cairndb from '${engine}';`,
         `import type { TxReport } from '${engine}';`,
-        `const { createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity, datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, storeSize, registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb, registerTxFunction } = cairndb;`,
+        `const { createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity, datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, storeSize, registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb, registerTxFunction, liveQuery, livePull } = cairndb;`,
         `const conn = await (async () => { const config = { store: { backend: 'memory', id: '${unique}' } }; await createDatabase(config); return connect(config); })();`,
       ].join('\n');
     // myBackend (a store backend) and myIndexFactory (an index implementation)

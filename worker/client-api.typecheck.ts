@@ -3,7 +3,7 @@
 // names, same arguments — and nothing else is missing. `entity` is in-process only and is not
 // part of EngineApi. If EngineApi changes, these lines (or client.ts / host.ts) stop compiling.
 
-import type { Config, Datom, EngineApi, IndexName, TxReport } from '../src/engine.js';
+import type { Config, Datom, EngineApi, IndexName, LiveQuery, TxReport } from '../src/engine.js';
 import type { openWorker } from './client.js';
 import type { ClientApi, ConnHandle, DbHandle, RemoteTxReport, WorkerApi } from './protocol.js';
 
@@ -11,7 +11,7 @@ type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B 
 type Expect<T extends true> = T;
 
 type Client = ReturnType<typeof openWorker>;
-type Extras = 'ready' | 'close' | 'storageInfo' | 'requestPersistence';
+type Extras = 'ready' | 'close' | 'storageInfo' | 'requestPersistence' | 'workerCounts';
 
 // 1. The same names as the in-process API, plus only the client lifecycle extras.
 export type NamesMatch = Expect<Equal<Exclude<keyof Client, Extras>, keyof EngineApi>>;
@@ -50,7 +50,14 @@ export type Handles = [
   Expect<Equal<ReturnType<Client['withDb']>, Promise<RemoteTxReport>>>,
   Expect<Equal<ReturnType<Client['listen']>, () => void>>,
   Expect<Equal<Parameters<Parameters<Client['listen']>[1]>[0], RemoteTxReport>>,
+  // live queries return their subscribable synchronously, typed by the caller
+  Expect<Equal<ReturnType<Client['liveQuery']>, LiveQuery<unknown>>>,
+  Expect<Equal<ReturnType<typeof client.liveQuery<[string][]>>, LiveQuery<[string][]>>>,
+  Expect<Equal<ReturnType<typeof client.livePull<{ name: string }>>, LiveQuery<{ name: string } | null>>>,
+  Expect<Equal<ReturnType<typeof client.q<number>>, Promise<number>>>,
+  Expect<Equal<Parameters<Client['liveQuery']>[0], ConnHandle>>,
 ];
+declare const client: Client;
 
 // 5. A remote report is a TxReport with handles in place of Db values, nothing else changed.
 export type ReportShape = [
@@ -60,7 +67,7 @@ export type ReportShape = [
 ];
 
 // 6. Every async engine function is on the worker surface with the client's arguments.
-type Async = Exclude<keyof EngineApi, 'db' | 'history' | 'asOf' | 'since' | 'kw' | 'listen' | 'connect'>;
+type Async = Exclude<keyof EngineApi, 'db' | 'history' | 'asOf' | 'since' | 'kw' | 'listen' | 'connect' | 'liveQuery' | 'livePull'>;
 export type WorkerCovers = [
   Expect<Equal<Exclude<Async, keyof WorkerApi>, never>>,
   Expect<Equal<Parameters<WorkerApi['transact']>, Parameters<Client['transact']>>>,

@@ -13,17 +13,19 @@ import * as Comlink from 'comlink';
 import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
-import { installErrorTransfer } from './errors.js';
+import { fromWireError, installErrorTransfer } from './errors.js';
+import { Live, type LiveQuery } from '../src/live/subscribable.js';
 import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
 import { defaultWorker } from './default-worker.js';
 import {
   isHandshake, PROTOCOL_VERSION,
-  type ClientApi, type DbHandle, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
+  type ClientApi, type ConnHandle, type DbHandle, type LiveSpec, type LiveUpdate, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
 } from './protocol.js';
 
 export type {
-  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp,
+  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp, WorkerCounts,
 } from './protocol.js';
+export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from '../src/live/subscribable.js';
 // What an app needs beside the client: the error class to test against and the Datom class.
 export { CairnError, isCairnError } from '../src/util/errors.js';
 export type { ErrorCode, ErrorData } from '../src/util/errors.js';
@@ -169,6 +171,36 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
   };
   const withView = (db: DbHandle, v: ViewOp): DbHandle => ({ ...db, views: [...db.views, v] });
 
+  /** A live query run by the worker: subscribed there while subscribed here, results pushed back. */
+  const live = <T>(conn: ConnHandle, spec: LiveSpec): LiveQuery<T> => {
+    let finishedRuns = 0;
+    let current: Promise<number> | null = null;
+    return new Live<T>({
+      start(sink) {
+        let active = true;
+        const onUpdate = Comlink.proxy((u: LiveUpdate) => {
+          if (!active) return;
+          if (u.kind === 'value') sink.value(u.value as T);
+          else sink.error(fromWireError(u.error));
+        });
+        const id = call(() => remote.liveStart(conn, spec, onUpdate));
+        current = id;
+        id.catch((e: unknown) => {
+          if (active) sink.error(e);
+        });
+        return () => {
+          active = false;
+          current = null;
+          id.then((lid) => call(() => remote.liveStop(lid))).then((runs) => void (finishedRuns += runs), () => {});
+        };
+      },
+      async runs() {
+        const id = current;
+        return finishedRuns + (id === null ? 0 : await id.then((lid) => call(() => remote.liveRuns(lid))));
+      },
+    });
+  };
+
   const api: ClientApi = {
     ready,
     createDatabase: (config) => call(() => remote.createDatabase(config)),
@@ -201,7 +233,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         seen(conn.id, r.dbAfter.basisT);
         return r;
       }),
-    q: (query, ...inputs) => call(() => remote.q(query, ...inputs)),
+    q: <T>(query: Parameters<ClientApi['q']>[0], ...inputs: unknown[]) => call(() => remote.q(query, ...inputs) as Promise<T>),
     explain: (query, ...inputs) => call(() => remote.explain(query, ...inputs)),
     exportDb: (db, sink, options = {}) =>
       call(async () => {
@@ -221,8 +253,8 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       }),
     importDb: (conn, source, options = {}) =>
       call(() => remote.importDb(conn, sendable(source), ...remoteOptions(options))),
-    pull: (db, pattern, eid) => call(() => remote.pull(db, pattern, eid)),
-    pullMany: (db, pattern, eids) => call(() => remote.pullMany(db, pattern, eids)),
+    pull: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) => call(() => remote.pull(db, pattern, eid) as Promise<T | null>),
+    pullMany: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eids: Parameters<ClientApi['pullMany']>[2]) => call(() => remote.pullMany(db, pattern, eids) as Promise<(T | null)[]>),
     datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),
     seekDatoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.seekDatoms(db, index, ...components))),
     indexRange: (db, attr, start, end) => call(async () => reviveDatoms(await remote.indexRange(db, attr, start, end))),
@@ -246,6 +278,8 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         id.then((lid) => call(() => remote.unlisten(lid))).catch(() => {});
       };
     },
+    liveQuery: <T>(conn: ConnHandle, query: Parameters<ClientApi['q']>[0], ...inputs: unknown[]) => live<T>(conn, { kind: 'query', query, inputs }),
+    livePull: <T>(conn: ConnHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) => live<T | null>(conn, { kind: 'pull', pattern, eid }),
     schema: (db) => call(() => remote.schema(db)),
     reverseSchema: (db) => call(() => remote.reverseSchema(db)),
     gcStorage: (conn, removeBefore) => call(() => remote.gcStorage(conn, removeBefore)),
@@ -272,6 +306,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       const est = sm?.estimate ? await sm.estimate().catch(() => null) : null;
       return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null, ...(store ? { store } : {}) };
     },
+    workerCounts: () => call(() => remote.counts()),
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;
       return sm?.persist ? sm.persist().catch(() => false) : false;

@@ -31,6 +31,22 @@ function isWireCairnError(x: unknown): x is WireCairnError {
   return typeof x === 'object' && x !== null && (x as { cairn?: unknown }).cairn === true;
 }
 
+/** Any error as plain data, for errors passed as values (live query updates) rather than thrown. */
+export type WireError = WireCairnError | { readonly cairn: false; readonly name: string; readonly message: string };
+
+export function toWireError(e: unknown): WireError {
+  if (e instanceof CairnError) return { cairn: true, code: e.code, message: e.message, data: e.data, stack: e.stack };
+  if (e instanceof Error) return { cairn: false, name: e.name, message: e.message };
+  return { cairn: false, name: 'Error', message: String(e) };
+}
+
+export function fromWireError(w: WireError): Error {
+  if (isWireCairnError(w)) return reviveCairnError(w);
+  const err = new Error(w.message);
+  err.name = w.name;
+  return err;
+}
+
 /** Rebuild a CairnError from its wire form; an unknown code becomes 'worker/protocol'. */
 export function reviveCairnError(w: WireCairnError): CairnError {
   const known = (ErrorCodes as readonly string[]).includes(w.code);

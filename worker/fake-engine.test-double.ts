@@ -6,6 +6,7 @@ import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
 import type { Config, Connection, Db, EngineApi, Listener, TxReport } from '../src/engine.js';
 import type { Coordinator } from './coordination.js';
+import { Live } from '../src/live/subscribable.js';
 
 export interface FakeDb {
   readonly basisT: number;
@@ -29,11 +30,14 @@ export interface FakeEngine extends EngineApi {
   /** Make the next transact hang until the returned function is called. */
   hangNextTransact(): () => void;
   readonly released: Connection[];
+  /** Live queries currently subscribed (tests check none is left behind). */
+  readonly liveQueries: Set<unknown>;
 }
 
 export function fakeEngine(): FakeEngine {
   const stores = new Map<string, FakeDb>();
   const released: Connection[] = [];
+  const liveQueries = new Set<unknown>();
   let hang: Promise<void> | null = null;
   const key = (c: Config): string => `${c.store?.backend}:${c.store?.id}`;
   const asDb = (d: FakeDb): Db => d as unknown as Db;
@@ -110,7 +114,7 @@ export function fakeEngine(): FakeEngine {
     async explain(query, ...inputs) {
       return { result: await this.q(query, ...inputs), plan: [] };
     },
-    async q(query, ...inputs) {
+    async q(query, ...inputs): Promise<never> {
       // Echo: which Db values (basisT + views) the worker resolved the handles to.
       const echo = (x: unknown): unknown => {
         if (typeof x !== 'object' || x === null || !('datomList' in x)) return x;
@@ -119,17 +123,17 @@ export function fakeEngine(): FakeEngine {
       };
       if (typeof query === 'object' && query !== null && 'query' in query) {
         const m = query as { query: unknown; args?: unknown[] };
-        return { query: m.query, inputs: (m.args ?? []).map(echo), map: true };
+        return { query: m.query, inputs: (m.args ?? []).map(echo), map: true } as never;
       }
-      return { query, inputs: inputs.map(echo) };
+      return { query, inputs: inputs.map(echo) } as never;
     },
-    async pull(db, pattern, eid) {
+    async pull(db, pattern, eid): Promise<never> {
       const ds = asFake(db).datomList.filter((d) => d.e === eid);
-      if (ds.length === 0) return null;
-      return Object.fromEntries([['db/id', eid], ['pattern', pattern], ...ds.map((d) => [d.a, d.v])]);
+      if (ds.length === 0) return null as never;
+      return Object.fromEntries([['db/id', eid], ['pattern', pattern], ...ds.map((d) => [d.a, d.v])]) as never;
     },
-    async pullMany(db, pattern, eids) {
-      return Promise.all(eids.map((e) => this.pull(db, pattern, e)));
+    async pullMany(db, pattern, eids): Promise<never> {
+      return Promise.all(eids.map((e) => this.pull(db, pattern, e))) as never;
     },
     async datoms(db, _index, ...components) {
       return asFake(db).datomList.filter((d) => components[0] === undefined || d.e === components[0]);
@@ -162,5 +166,31 @@ export function fakeEngine(): FakeEngine {
       return { deletedNodes: 0, deletedCommits: 0, deletedKeys: [] };
     },
     kw: (name) => `:${name}`,
+    // Live: re-run on every commit; the query 'fail' fails; the value echoes the resolved inputs.
+    liveQuery(conn, query, ...inputs) {
+      const c = live(conn);
+      let runs = 0;
+      return new Live({
+        runs: async () => runs,
+        start: (sink) => {
+          const run = (): void => {
+            runs++;
+            if (query === 'fail') sink.error(new CairnError('query/execution', `fake failure at ${c.current.basisT}`, { basisT: c.current.basisT }));
+            else sink.value({ query, basisT: c.current.basisT, inputs: inputs.map((x) => (x === conn ? 'CONN' : x)) } as never);
+          };
+          queueMicrotask(run);
+          c.listeners.add(run);
+          liveQueries.add(run);
+          return () => {
+            c.listeners.delete(run);
+            liveQueries.delete(run);
+          };
+        },
+      });
+    },
+    livePull(conn, pattern, eid) {
+      return this.liveQuery(conn, { pull: pattern, eid } as never) as never;
+    },
+    liveQueries,
   };
 }

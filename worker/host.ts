@@ -14,8 +14,11 @@ import { CairnError } from '../src/util/errors.js';
 import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine.js';
 import type { Coordinator, CoordinatorFactory } from './coordination.js';
 import { LRU } from '../src/util/lru.js';
+import { toWireError } from './errors.js';
+import type { LiveQuery } from '../src/live/subscribable.js';
 import {
-  isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
+  isConnHandle, isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
+  type LiveSpec, type LiveUpdate,
 } from './protocol.js';
 import { resolveStore, storageChoice } from './storage.js';
 import { storeSize } from '../src/api.js';
@@ -43,6 +46,15 @@ interface LiveConn {
   readonly unlisten: () => void;
   readonly onHead: ((basisT: number) => void) | undefined;
   readonly listenerIds: Set<number>;
+  readonly liveIds: Set<number>;
+}
+
+/** A client's live query: the in-process one, our subscription to it, the client's proxy. */
+interface LiveSub {
+  readonly connId: number;
+  readonly live: LiveQuery<unknown>;
+  readonly unsubscribe: () => void;
+  readonly onUpdate: (update: LiveUpdate) => void;
 }
 
 interface LiveListener {
@@ -77,6 +89,8 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const conns = new Map<number, LiveConn>();
   const speculative = new LRU<number, Db>(opts.speculativeWindow ?? 256);
   const listeners = new Map<number, LiveListener>();
+  const lives = new Map<number, LiveSub>();
+  let shuttingDown = false; // the client is closing: no point telling its live queries
   let nextId = 1;
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
 
@@ -161,10 +175,28 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     releaseRemote(l.callback);
   };
 
+  /** Stop a live query and free its proxy; its run count, 0 when unknown. */
+  const dropLive = async (id: number): Promise<number> => {
+    const l = lives.get(id);
+    if (!l) return 0;
+    lives.delete(id);
+    conns.get(l.connId)?.liveIds.delete(id);
+    l.unsubscribe();
+    releaseRemote(l.onUpdate);
+    return (await l.live.stats()).runs;
+  };
+
   const release = async (handle: ConnHandle): Promise<void> => {
     const live = liveConn(handle);
     conns.delete(live.handle.id);
     for (const id of [...live.listenerIds]) dropListener(id);
+    for (const id of [...live.liveIds]) {
+      // Tell the client's subscribers why nothing more will come, then free the worker side.
+      const l = lives.get(id);
+      const why = new CairnError('db/released', `connection ${live.handle.id} was released; its live queries stopped`, { conn: live.handle.id });
+      if (l && !shuttingDown) notify(() => l.onUpdate({ kind: 'error', error: toWireError(why) }));
+      void dropLive(id);
+    }
     live.unlisten();
     releaseRemote(live.onHead);
     live.dbs.clear();
@@ -196,7 +228,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       const dbs = new LRU<number, Db>(opts.dbWindow ?? 256);
       // Registered before any user listener, so the window holds every head the client can see.
       const live: LiveConn = {
-        handle, conn, dbs, onHead, listenerIds: new Set(),
+        handle, conn, dbs, onHead, listenerIds: new Set(), liveIds: new Set(),
         // The coordinator now belongs to the connection, which closes it when it closes.
         unlisten: engine.listen(conn, (r) => {
           remember(live, r.dbBefore);
@@ -284,6 +316,45 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     async unlisten(listenerId) {
       dropListener(listenerId);
     },
+    async liveStart(conn, spec: LiveSpec, onUpdate) {
+      const live = liveConn(conn);
+      // The client's ConnHandle stands for this connection's current value (src/live/index.ts).
+      const own = (xs: readonly unknown[]): unknown[] =>
+        xs.map((x) => (isConnHandle(x) && x.id === live.handle.id ? live.conn : isDbHandle(x) ? resolveDb(x) : x));
+      let lq: LiveQuery<unknown>;
+      switch (spec.kind) {
+        case 'query': {
+          const q = spec.query;
+          const isMap = typeof q === 'object' && q !== null && !Array.isArray(q) && 'query' in q && spec.inputs.length === 0;
+          const args = isMap ? (q as { args?: unknown }).args : undefined;
+          lq = isMap && Array.isArray(args)
+            ? engine.liveQuery(live.conn, { ...(q as object), args: own(args) } as Parameters<EngineApi['q']>[0])
+            : engine.liveQuery(live.conn, q as Parameters<EngineApi['q']>[0], ...own(spec.inputs));
+          break;
+        }
+        case 'pull': lq = engine.livePull(live.conn, spec.pattern as Parameters<EngineApi['pull']>[1], spec.eid); break;
+        default: {
+          const never: never = spec;
+          throw new CairnError('worker/protocol', `unknown live query ${JSON.stringify(never)}`);
+        }
+      }
+      const id = nextId++;
+      const unsubscribe = lq.subscribe(
+        (value) => notify(() => onUpdate({ kind: 'value', value })),
+        (e) => notify(() => onUpdate({ kind: 'error', error: toWireError(e) })),
+      );
+      lives.set(id, { connId: live.handle.id, live: lq, unsubscribe, onUpdate });
+      live.liveIds.add(id);
+      return id;
+    },
+    liveStop: dropLive,
+    async liveRuns(liveId) {
+      const l = lives.get(liveId);
+      return l ? (await l.live.stats()).runs : 0;
+    },
+    async counts() {
+      return { connections: conns.size, listeners: listeners.size, liveQueries: lives.size };
+    },
     async resync() {
       opts.onResync?.();
     },
@@ -294,6 +365,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       return storeSize(liveConn(conn).conn);
     },
     async shutdown() {
+      shuttingDown = true;
       const all = [...conns.values()];
       const results = await Promise.allSettled(all.map((l) => release(l.handle)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

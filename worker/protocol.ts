@@ -22,13 +22,14 @@
 // - `listen` callbacks and the per-connection head watcher cross as `Comlink.proxy` functions.
 
 import type {
-  Config, Connection, Datom, EngineApi, Listener, TxReport,
+  Config, Connection, Datom, EngineApi, EntityRef, Listener, TxReport,
 } from '../src/engine.js';
 import type { StoreSize } from '../src/store/types.js';
 import type { Progress, Source } from '../src/conn/migrate.js';
+import type { WireError } from './errors.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2; // 2: live queries (liveStart, liveStop, liveRuns, counts)
 
 /** Posted by the worker on its endpoint once `expose` has run (Comlink #665: no call before). */
 export interface ReadyMessage {
@@ -67,6 +68,10 @@ export interface DbHandle {
   readonly views: readonly ViewOp[];
 }
 
+export function isConnHandle(x: unknown): x is ConnHandle {
+  return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'conn';
+}
+
 export function isDbHandle(x: unknown): x is DbHandle {
   return typeof x === 'object' && x !== null && (x as { __cairn?: unknown }).__cairn === 'db';
 }
@@ -88,7 +93,27 @@ type WireFn<F> = F extends (...args: infer A) => infer R ? (...args: WireArgs<A>
 export type RemoteEngineApi = { [K in keyof EngineApi]: WireFn<EngineApi<ConnHandle, DbHandle>[K]> };
 
 /** Functions the client computes locally (sync in the API); they never cross the boundary. */
-export type LocalName = 'db' | 'history' | 'asOf' | 'since' | 'kw' | 'listen';
+export type LocalName = 'db' | 'history' | 'asOf' | 'since' | 'kw' | 'listen' | 'liveQuery' | 'livePull';
+
+/** What a client live query asks the worker to run; a ConnHandle among inputs stands for its current value. */
+export type LiveSpec =
+  | { readonly kind: 'query'; readonly query: unknown; readonly inputs: readonly unknown[] }
+  | { readonly kind: 'pull'; readonly pattern: unknown; readonly eid: EntityRef };
+
+/** What the worker sends a client live query: only results that changed, or an error. */
+export type LiveUpdate =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'error'; readonly error: WireError };
+
+/** What the worker holds for clients (tests check that nothing is left behind). */
+export interface WorkerCounts {
+  readonly connections: number;
+  readonly listeners: number;
+  readonly liveQueries: number;
+}
+
+/** Reads whose result type the caller names (`q<T>`): generic, so not derived through Wire. */
+type TypedReads = Pick<EngineApi<ConnHandle, DbHandle>, 'q' | 'pull' | 'pullMany' | 'liveQuery' | 'livePull'>;
 
 /** What the storage default resolved to in the worker (docs/api.md "Data conventions"). */
 export interface StorageChoice {
@@ -131,10 +156,17 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect' | 'exportDb'
   storeSize(conn: ConnHandle): Promise<StoreSize>;
   /** Release every connection (before the client terminates the worker). */
   shutdown(): Promise<void>;
+  /** Start a live query; `onUpdate` (a Comlink proxy) hears its results; returns its id. */
+  liveStart(conn: ConnHandle, spec: LiveSpec, onUpdate: (update: LiveUpdate) => void): Promise<number>;
+  /** Stop it and release its proxy; returns how many times it ran. Unknown ids return 0. */
+  liveStop(liveId: number): Promise<number>;
+  /** How many times it ran so far. */
+  liveRuns(liveId: number): Promise<number>;
+  counts(): Promise<WorkerCounts>;
 };
 
 /** What `openWorker` returns: the engine API (minus `entity`) plus client lifecycle. */
-export type ClientApi = RemoteEngineApi & {
+export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> & TypedReads & {
   /** Resolves once the worker finished its handshake; rejects if it failed to start. */
   readonly ready: Promise<void>;
   /** Release every connection, terminate the worker, reject pending calls ('worker/terminated'). */
@@ -143,4 +175,6 @@ export type ClientApi = RemoteEngineApi & {
   storageInfo(conn?: ConnHandle): Promise<StorageInfo>;
   /** `navigator.storage.persist()`; false where the browser does not offer it. */
   requestPersistence(): Promise<boolean>;
+  /** Connections, listeners and live queries the worker holds for this client (for tests). */
+  workerCounts(): Promise<WorkerCounts>;
 };

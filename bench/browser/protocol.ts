@@ -14,7 +14,8 @@ export type WorkloadRequest =
   | { readonly kind: 'cold-ds'; readonly persons: number }
   | { readonly kind: 'cold-raw'; readonly persons: number; readonly keys: readonly string[] }
   | { readonly kind: 'queries'; readonly persons: number; readonly iterations: number }
-  | { readonly kind: 'query-profile'; readonly persons: number; readonly query: string; readonly iterations: number };
+  | { readonly kind: 'query-profile'; readonly persons: number; readonly query: string; readonly iterations: number }
+  | { readonly kind: 'live'; readonly perAttribute: number; readonly iterations: number; readonly commits: number };
 
 export type WorkloadReply =
   | { readonly ok: true; readonly result: unknown }

@@ -4,6 +4,8 @@
 import type { WorkloadRequest } from './protocol.js';
 import { coldStartCairn, coldStartDs, coldStartRaw, profileQuery, workerQueries } from './read-workloads.js';
 import { bulkImport, commitLatency, groupCommit, prepareDsSnapshot } from './write-workloads.js';
+import * as cairn from '../../src/index.js';
+import { liveBenchmark } from '../live.js';
 
 export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
   switch (r.kind) {
@@ -16,6 +18,7 @@ export async function runWorkload(r: WorkloadRequest): Promise<unknown> {
     case 'cold-raw': return coldStartRaw(r.persons, r.keys);
     case 'queries': return workerQueries(r.persons, r.iterations);
     case 'query-profile': return profileQuery(r.persons, r.query, r.iterations);
+    case 'live': return liveBenchmark(cairn, { store: { backend: 'indexeddb', id: `bench-live-${Date.now().toString(36)}` }, perAttribute: r.perAttribute, iterations: r.iterations, commits: r.commits });
     default: {
       const never: never = r;
       throw new Error(`unknown workload ${JSON.stringify(never)}`);

@@ -22,6 +22,7 @@ import type { WorkloadRequest } from './protocol.js';
 import type { ColdFigures } from './read-workloads.js';
 import { boundaryRows, coldRows, commitRows, groupRows, importRows, met, printRows, queryRows, type DsCold, type Row } from './report.js';
 import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloads.js';
+import { liveRows, type LiveFigures } from '../live.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -85,12 +86,14 @@ try {
   const rawIn = mid(rawColds.in, (x) => x.ms), rawDatoms = mid(rawColds.datoms, (x) => x.ms);
   const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
   const boundary = await call<BoundaryFigures>('boundary', { persons: SIZES.boundary, iterations: SIZES.bIter });
+  const live = (await inWorker<LiveFigures>({ kind: 'live', perAttribute: 200, iterations: SIZES.qIter, commits: quick ? 40 : 200 })).result;
 
   // Depth of a 512-way tree holding the large import's datoms (every index holds them all).
   const levels = Math.ceil(Math.log(large.datoms) / Math.log(512));
   const rows: Row[] = [
     ...commitRows(commit), ...groupRows(group, commit), ...importRows(small), ...importRows(large),
     ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms, rawIn, rawDatoms), ...queryRows(queries), ...boundaryRows(boundary),
+    ...liveRows(live, 'worker, IndexedDB'),
   ];
   printRows(rows);
 
@@ -103,7 +106,7 @@ try {
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/browser.json', JSON.stringify({
       machine, sizes: SIZES, rows: rows.map((r) => ({ ...r, met: met(r) })),
-      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, coldRaw: rawColds, queries, boundary },
+      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, coldRaw: rawColds, queries, boundary, live },
     }, null, 2));
     console.log('wrote bench/results/browser.json');
   }

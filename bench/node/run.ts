@@ -11,6 +11,7 @@ import { printStorage, storageBenchmark, type StorageFigures } from './storage.j
 import { encodingBenchmark, printEncoding, type EncodingFigures } from './encoding.js';
 import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
 import { backendBenchmarks, printBackends, type BackendFigures } from './backends.js';
+import { liveSection } from './live.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -58,7 +59,10 @@ if (only.length === 0 || only.includes('backends')) {
   printBackends(backends);
 }
 
+let live: Awaited<ReturnType<typeof liveSection>> | undefined;
+if (only.length === 0 || only.includes('live')) live = await liveSection();
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb, backends }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb, backends, live }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

@@ -141,7 +141,7 @@ export type { QueryMap };
 // `signal` belong to the query time budget; any other key is an error, never ignored.
 const QUERY_MAP_KEYS = new Set(['query', 'args', 'offset', 'limit', 'orderBy', 'order-by', 'timeout', 'signal']);
 
-const isQueryMap = (x: unknown): x is QueryMap =>
+export const isQueryMap = (x: unknown): x is QueryMap =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */

@@ -79,8 +79,14 @@ export interface StoreSize {
  * Backend options from `config.store`: `backend` and `id` plus backend-specific fields
  * (`path` for `file`; `durability: 'relaxed' | 'strict'` for `indexeddb` and `file`).
  */
+/**
+ * The backends CairnDB ships, for editor completion; any name given to `registerBackend` is
+ * accepted too (`string & {}` keeps the literals from collapsing into plain `string`).
+ */
+export type BackendName = 'memory' | 'indexeddb' | 'file' | (string & {});
+
 export interface StoreConfig {
-  readonly backend: string;
+  readonly backend: BackendName;
   readonly id: string;
   readonly [option: string]: unknown;
 }
