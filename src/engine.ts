@@ -4,6 +4,7 @@
 
 import type { Datom, Db, EntityRef, IndexName, TxReport, Value } from './db/types.js';
 import type { StoreConfig } from './store/types.js';
+import type { SyncConfig } from './sync/connect.js';
 
 export type { Datom, Db, EntityRef, IndexName, TxReport, Value };
 
@@ -19,6 +20,8 @@ export interface Config {
   readonly name?: string;
   /** Branching factor of new index trees (default 512). */
   readonly branchingFactor?: number;
+  /** Sync with a CairnDB server (docs/sync.md): `{ url, token | getToken, db? }`. */
+  readonly sync?: SyncConfig;
 }
 
 export type TransactInput = TxData | { readonly txData: TxData; readonly txMeta?: Readonly<Record<string, unknown>> };

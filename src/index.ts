@@ -6,6 +6,9 @@ export {
   registerBackend, registerIndex, kw, api, DEFAULT_BRANCHING_FACTOR,
 } from './api.js';
 export type { ConnectOptions, ConnectionHandle } from './api.js';
+export { syncStatus, onSync } from './api.js';
+export type { SyncStatus, SyncEvent, SyncListener } from './sync/synced-conn.js';
+export type { SyncConfig } from './sync/connect.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,
 } from './engine.js';

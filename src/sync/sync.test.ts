@@ -1,0 +1,164 @@
+// Synced databases in process (Node): devices are connections over separate memory stores, the
+// server a real process over the file backend (src/server/test-server.ts). The same scenarios
+// run in real browsers in e2e/sync.spec.ts.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { WebSocket as WS } from 'ws';
+import {
+  connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact,
+  type Connection, type SyncEvent,
+} from '../index.js';
+import { startServer, tempDir, type ServerProcess } from '../server/test-server.js';
+
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop().catch(() => {});
+});
+async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
+  const s = await startServer(o);
+  running.push(s);
+  return s;
+}
+
+const SCHEMA = [
+  { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'task/owner', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+];
+
+let seq = 0;
+function deviceConfig(url: string, token = 'test-token') {
+  return {
+    store: { backend: 'memory', id: `device-${seq++}-${Date.now().toString(36)}` },
+    sync: { url, token, db: 'tasks', WebSocket: WS as never, minBackoffMs: 50, maxBackoffMs: 300, connectTimeoutMs: 2_000 },
+  };
+}
+async function device(url: string): Promise<Connection> {
+  return connect(deviceConfig(url), { shared: false });
+}
+const wait = (f: () => unknown | Promise<unknown>, timeout = 60_000) => vi.waitFor(f, { timeout, interval: 50 });
+async function settledWith(conn: Connection, serverT?: number): Promise<void> {
+  await wait(async () => {
+    const s = await syncStatus(conn);
+    expect(s.pending).toBe(0);
+    expect(s.online).toBe(true);
+    if (serverT !== undefined) expect(s.serverT).toBeGreaterThanOrEqual(serverT);
+  });
+}
+const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
+const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
+
+describe('synced databases', () => {
+  it('a wrong token rejects connect with sync/unauthorized; no server and no replica: sync/unreachable', async () => {
+    const s = await server();
+    await expect(connect(deviceConfig(s.url, 'wrong'), { shared: false })).rejects.toMatchObject({ code: 'sync/unauthorized' });
+    await expect(connect({ ...deviceConfig('ws://127.0.0.1:9/'), sync: { ...deviceConfig('ws://127.0.0.1:9/').sync } }, { shared: false })).rejects.toMatchObject({ code: 'sync/unreachable' });
+  });
+
+  it('two devices write offline, reconnect, and converge in the server order; tempids and lookup refs survive', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    const b = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'person/id': 'ann' }]);
+    await settledWith(a);
+    await wait(async () => expect((await syncStatus(b)).serverT).toBe((await syncStatus(a)).serverT));
+    const port = s.port;
+    await s.stop();
+    await wait(async () => expect((await syncStatus(a)).online).toBe(false));
+    // Offline: local writes apply at once, with provisional ids, tempids and lookup refs.
+    const ra = await transact(a, [{ 'db/id': 'new', 'task/id': 'ta', 'task/title': 'from a', 'task/owner': ['person/id', 'ann'] }]);
+    expect(ra.tempids.new).toBeGreaterThan(0);
+    await transact(b, [{ 'db/id': -1, 'task/id': 'tb', 'task/title': 'from b' }, ['db/add', -1, 'task/owner', ['person/id', 'ann']]]);
+    await transact(a, [['db/add', ['task/id', 'ta'], 'task/title', 'from a, edited']]);
+    expect(await titles(a)).toEqual(['from a, edited']);
+    expect((await syncStatus(a)).pending).toBe(2);
+    s = await server({ path, port });
+    await settledWith(a);
+    await settledWith(b);
+    await wait(async () => expect(await current(a)).toEqual(await current(b)));
+    expect(await titles(a)).toEqual(['from a, edited', 'from b']);
+    const owner = (await pull(db(b), '[{:task/owner [:person/id]}]', ['task/id', 'ta'])) as { 'task/owner': { 'person/id': string } };
+    expect(owner['task/owner']['person/id']).toBe('ann');
+    // A device that never saw any of it reads the same datoms from the server.
+    const c = await device(s.url);
+    await settledWith(c);
+    await wait(async () => expect(await current(c)).toEqual(await current(a)));
+    for (const d of [a, b, c]) await release(d);
+  });
+
+  it('a transaction the server rejects is reported and removed; nothing else is lost', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    const b = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 't1', 'task/title': 'old' }]);
+    await settledWith(a);
+    await wait(async () => expect(await titles(b)).toEqual(['old']));
+    const port = s.port;
+    await s.stop();
+    await wait(async () => expect((await syncStatus(b)).online).toBe(false));
+    await transact(a, [['db/cas', ['task/id', 't1'], 'task/title', 'old', 'by a']]);
+    await transact(b, [['db/cas', ['task/id', 't1'], 'task/title', 'old', 'by b']]);
+    await transact(b, [{ 'task/id': 't2', 'task/title': 'kept' }]);
+    const events: SyncEvent[] = [];
+    onSync(b, (e) => events.push(e));
+    const heard: number[] = [];
+    listen(b, (r) => heard.push(r.txData.length));
+    s = await server({ path, port });
+    await settledWith(a);
+    await wait(() => expect(events.some((e) => e.type === 'rejected')).toBe(true));
+    await settledWith(b);
+    const rejected = events.find((e) => e.type === 'rejected') as Extract<SyncEvent, { type: 'rejected' }>;
+    expect(rejected.error.code).toBe('transact/cas');
+    expect(JSON.stringify(rejected.tx.txData)).toContain('by b');
+    await wait(async () => expect(await titles(b)).toEqual(['by a', 'kept']));
+    expect(await titles(a)).toEqual(['by a', 'kept']);
+    expect((await syncStatus(b)).lastError?.code).toBe('transact/cas');
+    expect(heard.length).toBeGreaterThan(0); // remote commits went through the listeners
+    await release(a);
+    await release(b);
+  });
+
+  it('three devices × 100 concurrent transactions: the server has 300, each once, and every replica equals it', async () => {
+    const s = await server();
+    const devices = [await device(s.url), await device(s.url), await device(s.url)];
+    await transact(devices[0]!, SCHEMA);
+    await settledWith(devices[0]!);
+    await Promise.all(devices.map((d) => wait(async () => expect((await syncStatus(d)).serverT).toBe((await syncStatus(devices[0]!)).serverT))));
+    await Promise.all(devices.map((d, i) => Promise.all(Array.from({ length: 100 }, (_, j) => transact(d, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])))));
+    for (const d of devices) await settledWith(d);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    const ids = (await q('[:find ?id ?tx :where [?e :task/id ?id ?tx]]', db(fresh))) as [string, number][];
+    expect(ids.length).toBe(300);
+    const synced = (await q('[:find (count ?tx) . :where [?tx :sync/tx _]]', db(fresh))) as number;
+    expect(synced).toBe(301); // the schema and 300 tasks, each committed once
+    for (const d of devices) await wait(async () => expect(await current(d)).toEqual(await current(fresh)));
+    for (const d of [...devices, fresh]) await release(d);
+  });
+
+  it('the server killed mid-push and restarted: nothing duplicated, nothing lost', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    const writes = Array.from({ length: 200 }, (_, j) => transact(a, [{ 'task/id': `k${j}`, 'task/title': `k ${j}` }]));
+    await writes[0];
+    const port = s.port;
+    await s.kill(); // some pushes answered, some in flight, some not sent
+    await Promise.all(writes);
+    s = await server({ path, port });
+    await settledWith(a);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    expect((await q('[:find (count ?e) . :where [?e :task/id]]', db(fresh)))).toBe(200);
+    expect((await q('[:find (count ?tx) . :where [?tx :sync/tx]]', db(fresh)))).toBe(201);
+    await wait(async () => expect(await current(a)).toEqual(await current(fresh)));
+    await release(a);
+    await release(fresh);
+  });
+});

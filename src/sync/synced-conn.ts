@@ -1,0 +1,396 @@
+// A connection to a synced database (docs/sync.md): a replica of the server's db plus the
+// device's outbox replayed on top.
+//
+// State (all changed only inside `#locked`, one step at a time):
+// - `#server`: the last server db fully fetched, and its commit (what `persisted` reports);
+// - `#outbox`: the device's transactions the server has not confirmed, durable, oldest first;
+// - `#view`: `#server.db` with the outbox replayed — what `db(conn)` returns. Its basisT only
+//   grows (a rebase may otherwise lower it), because handles name committed values by basisT.
+// Remote commits reach listeners through `fireListeners`, the connection's normal path.
+
+import { Datom, type TxReport } from '../db/types.js';
+import { DbValue } from '../db/db.js';
+import { withDb } from '../tx/index.js';
+import type { TransactInput } from '../engine.js';
+import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
+import { decodeSegment, HEAD_KEY, restore, type CommitRecord, type Persisted } from '../conn/commit.js';
+import type { NodeAddress } from '../indices/types.js';
+import { isPromise } from '../util/maybe.js';
+import { CairnError, isCairnError } from '../util/errors.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+import type { ReplicaStore } from './replica-store.js';
+import type { SyncSocket } from './socket.js';
+import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } from './wire.js';
+
+/** The tx metadata attribute the server records client transaction ids under. */
+export const SYNC_TX = 'sync/tx';
+const PUSH_BATCH = 500;
+const FETCH_BATCH = 256;
+
+export interface SyncStatus {
+  readonly online: boolean;
+  /** Transactions in the outbox (not yet confirmed by the server). */
+  readonly pending: number;
+  /** basisT and commit of the last server db this device fetched. */
+  readonly serverT: number;
+  readonly serverCommit: string;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** True once every index node of the current server db is in the local store. */
+  readonly replicated: boolean;
+  /** Records fetched from the server by this connection, and their bytes. */
+  readonly fetched: { readonly records: number; readonly bytes: number };
+}
+
+export type SyncEvent =
+  | { readonly type: 'status'; readonly status: SyncStatus }
+  | { readonly type: 'rejected'; readonly error: CairnError; readonly tx: PushTx };
+
+export type SyncListener = (event: SyncEvent) => void;
+
+export interface SyncedParts extends ConnectionParts {
+  readonly replica: ReplicaStore;
+  readonly outbox: Outbox;
+  readonly socket: SyncSocket;
+}
+
+let txCounter = 0;
+const devicePrefix = (() => {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');
+})();
+
+export class SyncedConn extends Conn {
+  readonly replica: ReplicaStore;
+  readonly #outbox: Outbox;
+  readonly #socket: SyncSocket;
+  readonly #syncListeners = new Set<SyncListener>();
+  #server: { db: DbValue; persisted: Persisted };
+  #view: DbValue;
+  #lock: Promise<unknown> = Promise.resolve();
+  #target: HeadInfo | null = null;
+  #catching = false;
+  #pushing = false;
+  #fetching: Promise<void> | null = null;
+  #fetchAgain = false;
+  #replicated = false;
+  #online = false;
+  #lastError: CairnError | null = null;
+  readonly #complete = new Set<string>(); // nodes whose whole subtree is local
+
+  constructor(parts: SyncedParts) {
+    super(parts);
+    this.replica = parts.replica;
+    this.#outbox = parts.outbox;
+    this.#socket = parts.socket;
+    this.#server = { db: parts.db, persisted: parts.persisted };
+    this.#view = parts.db;
+  }
+
+  /** Start from the replica: replay the outbox (before the first read), then follow the server. */
+  async start(): Promise<void> {
+    await this.#locked(async () => {
+      this.#view = await this.#replay(this.#server.db, null);
+    });
+  }
+
+  override get db(): DbValue {
+    return this.#view;
+  }
+
+  override get persisted(): Persisted {
+    return this.#server.persisted;
+  }
+
+  // --- socket events (wired by connect.ts) ---
+
+  onWelcome(head: HeadInfo): void {
+    this.#onHead(head);
+    void this.#pushLoop();
+  }
+
+  onHead(head: HeadInfo): void {
+    this.#onHead(head);
+  }
+
+  onState(online: boolean, error: CairnError | null): void {
+    this.#online = online;
+    if (error !== null) this.#lastError = error;
+    else if (online) this.#lastError = null;
+    this.#emitStatus();
+  }
+
+  // --- the app's side ---
+
+  override transact(input: TransactInput, check?: CommitCheck): Promise<TxReport> {
+    if (this.released) return Promise.reject(new CairnError('db/released', `connection to ${this.key} was released`, { store: this.key }));
+    return this.#locked(async () => {
+      const report = await withDb(this.#view, input);
+      if (check !== undefined) await check(report);
+      const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(input) };
+      await this.#outbox.add(entry, this.#outbox.encode(entry));
+      this.#view = report.dbAfter as DbValue;
+      this.fireListeners(report);
+      this.#emitStatus();
+      void this.#pushLoop();
+      return report;
+    });
+  }
+
+  override refresh(): Promise<void> {
+    return Promise.resolve(); // the server tells us about new heads
+  }
+
+  override async reloadIfMoved(): Promise<void> {}
+
+  override async settled(): Promise<void> {
+    for (let seen: Promise<unknown> | null = null; seen !== this.#lock; ) {
+      seen = this.#lock;
+      await seen;
+    }
+  }
+
+  status(): SyncStatus {
+    return {
+      online: this.#online,
+      pending: this.#outbox.size,
+      serverT: this.#server.db.basisT,
+      serverCommit: this.#server.persisted.commit.id,
+      lastError: this.#lastError === null ? null : { code: this.#lastError.code, message: this.#lastError.message },
+      replicated: this.#replicated,
+      fetched: { records: this.replica.stats.records, bytes: this.replica.stats.bytes },
+    };
+  }
+
+  onSync(listener: SyncListener): () => void {
+    this.#syncListeners.add(listener);
+    return () => void this.#syncListeners.delete(listener);
+  }
+
+  override async close(): Promise<void> {
+    this.#socket.close();
+    await this.settled();
+    await this.#fetching?.catch(() => {});
+    this.#syncListeners.clear();
+    await super.close();
+  }
+
+  // --- internals ---
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #emit(e: SyncEvent): void {
+    for (const l of [...this.#syncListeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        console.error('CairnDB: an onSync callback threw', err);
+      }
+    }
+  }
+
+  #emitStatus(): void {
+    if (this.#syncListeners.size > 0) this.#emit({ type: 'status', status: this.status() });
+  }
+
+  /** The outbox replayed on `server`; a transaction that no longer applies stays pending (the server judges it). */
+  async #replay(server: DbValue, previous: DbValue | null): Promise<DbValue> {
+    let db = server;
+    for (const e of this.#outbox.entries) {
+      try {
+        db = (await withDb(db, inputOf(e))).dbAfter as DbValue;
+      } catch {
+        // Not applicable on the newer server db; it stays in the outbox until the server answers.
+      }
+    }
+    const min = previous === null ? 0 : previous.basisT + 1;
+    return db.basisT >= min ? db : new DbValue({ ...db.state, maxTx: min });
+  }
+
+  #onHead(head: HeadInfo): void {
+    if (this.#target === null || head.t >= this.#target.t) this.#target = head;
+    void this.#catchUpLoop();
+  }
+
+  async #catchUpLoop(): Promise<void> {
+    if (this.#catching) return;
+    this.#catching = true;
+    try {
+      while (!this.released && this.#target !== null && this.#target.commit !== this.#server.persisted.commit.id) {
+        const target = this.#target;
+        await this.#locked(() => this.#catchUp(target));
+      }
+    } catch (e) {
+      if (!this.released) this.#lastError = isCairnError(e) ? e : new CairnError('sync/offline', String(e));
+      this.#emitStatus();
+    } finally {
+      this.#catching = false;
+    }
+    if (this.released) return;
+    void this.#pushLoop();
+    void this.#fetchAll();
+  }
+
+  /** Fetch the server's head `target`, drop what it confirms from the outbox, rebase, tell the listeners. */
+  async #catchUp(target: HeadInfo): Promise<void> {
+    const known = this.#server.persisted.commit.id;
+    if (target.commit === known) return;
+    const { codec } = this.opened;
+    // The new commits, newest first (their reports are what listeners hear, and name our txs).
+    const chain: { record: CommitRecord; bytes: Uint8Array }[] = [];
+    for (let from: string | null = target.commit; from !== null; ) {
+      const m = await this.#socket.request({ type: 'commits', from, to: known });
+      if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
+      for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
+      const last = chain.at(-1)?.record;
+      from = m.values.length < MAX_COMMITS_PER_ANSWER || last === undefined || last.parent === known ? null : last.parent;
+    }
+    const head = chain[0];
+    if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
+    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes]]);
+    await this.replica.ensure([head.record.schema, ...head.record.tail.sealed]);
+    const headBytes = codec.encode({ commit: head.record.id }, 'ref');
+
+    // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
+    const confirmed = new Set<string>();
+    for (const c of chain) for (const r of c.record.reports ?? []) if (typeof r.txMeta[SYNC_TX] === 'string') confirmed.add(r.txMeta[SYNC_TX] as string);
+    for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= target.t) confirmed.add(e.id);
+
+    await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
+    const restored = await restore(this.replica, codec, this.nodes, this.factory);
+    this.#server = { db: restored.db, persisted: restored.persisted };
+    this.#replicated = false;
+    const before = this.#view;
+    this.#view = await this.#replay(restored.db, before);
+    let fired = 0;
+    for (const c of chain.reverse()) {
+      for (const r of c.record.reports ?? []) {
+        const txData = r.segment === null ? [] : decodeSegment(codec, r.segment).map((t) => new Datom(t[0], t[1], t[2], t[3], t[4] === 1));
+        this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData, tempids: r.tempids, txMeta: r.txMeta });
+        fired++;
+      }
+    }
+    if (fired === 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [], tempids: {}, txMeta: {} });
+    this.#emitStatus();
+  }
+
+  /** Push the outbox, oldest first, one request in flight; record acks, report rejections. */
+  async #pushLoop(): Promise<void> {
+    if (this.#pushing) return;
+    this.#pushing = true;
+    let size = PUSH_BATCH;
+    try {
+      while (this.#socket.online && !this.released) {
+        const max = Math.min(size, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH);
+        const batch = this.#outbox.entries.filter((e) => e.acked === undefined).slice(0, max);
+        if (batch.length === 0) break;
+        let results: readonly import('./wire.js').PushResult[];
+        try {
+          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ id, txData, txMeta }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) });
+          if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
+          results = m.results;
+        } catch (e) {
+          if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') break;
+          // The push was refused as a whole (too large, malformed): find the culprit one by one.
+          if (batch.length > 1) {
+            size = 1;
+            continue;
+          }
+          results = [{ id: batch[0]!.id, error: { code: e.code, message: e.message, data: e.data } }];
+        }
+        const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
+        for (const r of results) {
+          const entry = this.#outbox.entries.find((e) => e.id === r.id);
+          if (entry === undefined) continue;
+          if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
+          else entry.acked = r.t;
+        }
+        await this.#locked(() => this.#settle(rejected));
+      }
+    } finally {
+      this.#pushing = false;
+    }
+  }
+
+  /** Drop rejected entries, and acknowledged ones the server db already has; rebase if any left. */
+  async #settle(rejected: readonly { entry: OutboxEntry; error: CairnError }[]): Promise<void> {
+    const gone = new Set(rejected.map((r) => r.entry.id));
+    for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= this.#server.db.basisT) gone.add(e.id);
+    if (gone.size === 0) return;
+    await this.#outbox.remove(gone);
+    const before = this.#view;
+    this.#view = await this.#replay(this.#server.db, before);
+    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [], tempids: {}, txMeta: {} });
+    for (const r of rejected) {
+      this.#lastError = r.error;
+      this.#emit({ type: 'rejected', error: r.error, tx: { id: r.entry.id, txData: r.entry.txData, ...(r.entry.txMeta ? { txMeta: r.entry.txMeta } : {}) } });
+    }
+    this.#emitStatus();
+  }
+
+  /** Make every index node of the current server db local, skipping subtrees already complete. */
+  #fetchAll(): Promise<void> {
+    if (this.#fetching !== null) {
+      this.#fetchAgain = true;
+      return this.#fetching;
+    }
+    this.#fetching = (async () => {
+      try {
+        do {
+          this.#fetchAgain = false;
+          const roots = Object.values(this.#server.persisted.commit.roots).map((r) => r!.address);
+          await this.#walk(roots);
+          if (!this.#fetchAgain) {
+            this.#replicated = true;
+            this.#emitStatus();
+          }
+        } while (this.#fetchAgain && !this.released);
+      } catch {
+        // Offline or closed: the next head or reconnect starts over (what is local stays local).
+      } finally {
+        this.#fetching = null;
+      }
+    })();
+    return this.#fetching;
+  }
+
+  async #walk(roots: readonly NodeAddress[]): Promise<void> {
+    const parents: NodeAddress[] = []; // marked complete only once the whole walk succeeded
+    let level = roots.filter((a) => !this.#complete.has(a));
+    while (level.length > 0 && !this.released) {
+      const next: NodeAddress[] = [];
+      for (let i = 0; i < level.length; i += FETCH_BATCH) {
+        const chunk = level.slice(i, i + FETCH_BATCH);
+        const loaded = this.nodes.loadMany(chunk);
+        const nodes = isPromise(loaded) ? await loaded : loaded;
+        const leaves: NodeAddress[] = [];
+        for (const n of nodes) {
+          if (n.kind !== 'branch') continue;
+          for (const c of n.children) if (!this.#complete.has(c)) (n.level <= 1 ? leaves : next).push(c);
+        }
+        for (let j = 0; j < leaves.length; j += FETCH_BATCH) {
+          const part = leaves.slice(j, j + FETCH_BATCH);
+          await this.replica.ensure(part);
+          for (const a of part) this.#complete.add(a);
+        }
+      }
+      parents.push(...level);
+      level = next;
+    }
+    if (!this.released) for (const a of parents) this.#complete.add(a);
+  }
+}
+
+function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: Record<string, unknown> } {
+  if (typeof input === 'string' || Array.isArray(input)) return { txData: input as PushTx['txData'] };
+  const m = input as { txData: PushTx['txData']; txMeta?: Record<string, unknown> };
+  return { txData: m.txData, ...(m.txMeta !== undefined ? { txMeta: { ...m.txMeta } } : {}) };
+}
+
+function inputOf(e: PushTx): TransactInput {
+  return e.txMeta === undefined ? e.txData : { txData: e.txData, txMeta: e.txMeta };
+}
