@@ -10,13 +10,14 @@ export interface FetchStats {
   records: number; // records fetched from the server
   bytes: number; // their encoded size
   requests: number;
+  nodeKeys: Set<string>; // the index nodes among them (n: keys), to prove catch-up reads only new ones
 }
 
 export type FetchRecords = (keys: readonly string[]) => Promise<(Uint8Array | null)[]>;
 
 export class ReplicaStore implements Store {
   readonly local: Store;
-  readonly stats: FetchStats = { records: 0, bytes: 0, requests: 0 };
+  readonly stats: FetchStats = { records: 0, bytes: 0, requests: 0, nodeKeys: new Set() };
   readonly #fetch: FetchRecords;
   readonly #inflight = new Map<string, Promise<Uint8Array | undefined>>();
 
@@ -70,6 +71,7 @@ export class ReplicaStore implements Store {
       if (v === null) return undefined;
       this.stats.records++;
       this.stats.bytes += v.length;
+      if (keys[i]!.startsWith('n:')) this.stats.nodeKeys.add(keys[i]!);
       keep.push([keys[i]!, v]);
       return v;
     });

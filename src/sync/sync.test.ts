@@ -162,3 +162,58 @@ describe('synced databases', () => {
     await release(fresh);
   });
 });
+
+describe('catch-up', () => {
+  it('a device offline for 1,000 remote commits fetches only nodes written since, never one it has', async () => {
+    const { defaultRegistry } = await import('../store/index.js');
+    const { SyncSocket } = await import('./socket.js');
+    const path = tempDir();
+    const s = await server({ path });
+    const cfg = deviceConfig(s.url);
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    for (let i = 0; i < 10; i++) await transact(a, Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })));
+    await settledWith(a);
+    // Device B replicates everything, then goes away.
+    let b = await connect(cfg, { shared: false });
+    await wait(async () => {
+      const st = await syncStatus(b);
+      expect(st.serverT).toBe((await syncStatus(a)).serverT);
+      expect(st.replicated).toBe(true);
+    });
+    await release(b);
+    const serverStore = await defaultRegistry.open({ backend: 'file', id: 'tasks', path });
+    const nodesBefore = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:')));
+    // 1,000 remote commits: one transaction per push, each awaited, so each is its own commit.
+    const pusher = new SyncSocket({ url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never }, { welcome: () => {}, head: () => {}, state: () => {} });
+    pusher.start();
+    await wait(() => expect(pusher.online).toBe(true));
+    let lastT = 0;
+    for (let i = 0; i < 1000; i++) {
+      const m = await pusher.request({ type: 'push', txs: [{ id: `remote-${i}`, txData: [{ 'task/id': `r${i}`, 'task/title': `remote ${i}` }] }] });
+      if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
+      lastT = m.results[0].t;
+    }
+    pusher.close();
+    const newNodes = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:') && !nodesBefore.has(k)));
+    await serverStore.store.close();
+    // B comes back: it hears every remote commit and fetches only new nodes.
+    b = await connect(cfg, { shared: false });
+    let heard = 0;
+    listen(b, () => heard++);
+    await wait(async () => {
+      const st = await syncStatus(b);
+      expect(st.serverT).toBe(lastT);
+      expect(st.replicated).toBe(true);
+    });
+    expect(heard).toBe(1000);
+    expect(await q('[:find (count ?e) . :where [?e :task/id]]', db(b))).toBe(6000);
+    const fetched = [...(b as unknown as { conn: { replica: { stats: { nodeKeys: Set<string> } } } }).conn.replica.stats.nodeKeys];
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(fetched.filter((k) => !newNodes.has(k))).toEqual([]);
+    expect(fetched.length).toBeLessThanOrEqual(newNodes.size);
+    expect(fetched.length).toBeLessThan(nodesBefore.size);
+    await release(a);
+    await release(b);
+  }, 300_000);
+});
