@@ -13,15 +13,15 @@ import * as Comlink from 'comlink';
 import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
-import { installErrorTransfer } from './errors.js';
+import { installErrorTransfer, reviveCairnError } from './errors.js';
 import { defaultWorker } from './default-worker.js';
 import {
   isHandshake, PROTOCOL_VERSION,
-  type ClientApi, type DbHandle, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
+  type ClientApi, type DbHandle, type RemoteSyncEvent, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
 } from './protocol.js';
 
 export type {
-  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp,
+  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp, SyncEvent, SyncStatus,
 } from './protocol.js';
 // What an app needs beside the client: the error class to test against and the Datom class.
 export { CairnError, isCairnError } from '../src/util/errors.js';
@@ -235,6 +235,21 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       const persisted = sm?.persisted ? await sm.persisted().catch(() => false) : false;
       const est = sm?.estimate ? await sm.estimate().catch(() => null) : null;
       return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null };
+    },
+    syncStatus: (conn) => call(() => remote.syncStatus(conn)),
+    onSync(conn, callback) {
+      let active = true;
+      const proxied = Comlink.proxy((e: RemoteSyncEvent) => {
+        if (!active) return;
+        callback(e.type === 'rejected' ? { ...e, error: reviveCairnError(e.error as never) } : e);
+      });
+      const id = call(() => remote.onSync(conn, proxied));
+      id.catch(() => {});
+      return () => {
+        if (!active) return;
+        active = false;
+        id.then((sid) => call(() => remote.offSync(sid))).catch(() => {});
+      };
     },
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;

@@ -18,6 +18,7 @@ import {
   isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
 } from './protocol.js';
 import { resolveStore, storageChoice } from './storage.js';
+import type { RemoteSyncEvent, SyncEvent, SyncStatus } from './protocol.js';
 
 export interface HostOptions {
   /** Resolves to null when IndexedDB can be opened, else the reason (default: assume it can't be used). */
@@ -30,6 +31,11 @@ export interface HostOptions {
   readonly dbWindow?: number;
   /** Speculative (withDb) values kept (default 256). */
   readonly speculativeWindow?: number;
+  /** The engine's sync functions (docs/sync.md), when it has them. */
+  readonly sync?: {
+    readonly status: (conn: Connection) => Promise<SyncStatus>;
+    readonly on: (conn: Connection, callback: (e: SyncEvent) => void) => () => void;
+  };
 }
 
 /** The in-process connect, with the optional seam src/conn may accept (see coordination.ts). */
@@ -76,6 +82,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const conns = new Map<number, LiveConn>();
   const speculative = new LRU<number, Db>(opts.speculativeWindow ?? 256);
   const listeners = new Map<number, LiveListener>();
+  const syncListeners = new Map<number, { readonly connId: number; readonly off: () => void; readonly callback: unknown }>();
   let nextId = 1;
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
 
@@ -163,6 +170,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const release = async (handle: ConnHandle): Promise<void> => {
     const live = liveConn(handle);
     conns.delete(live.handle.id);
+    for (const [id, l] of syncListeners) if (l.connId === live.handle.id) { syncListeners.delete(id); l.off(); releaseRemote(l.callback); }
     for (const id of [...live.listenerIds]) dropListener(id);
     live.unlisten();
     releaseRemote(live.onHead);
@@ -275,6 +283,29 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     },
     async storage() {
       return (await storage()).choice;
+    },
+    async syncStatus(conn) {
+      if (!opts.sync) throw new CairnError('config/invalid', 'this worker has no sync support');
+      return opts.sync.status(liveConn(conn).conn);
+    },
+    async onSync(conn, callback) {
+      if (!opts.sync) throw new CairnError('config/invalid', 'this worker has no sync support');
+      const id = nextId++;
+      const off = opts.sync.on(liveConn(conn).conn, (e) => {
+        const wire: RemoteSyncEvent = e.type === 'rejected'
+          ? { ...e, error: { cairn: true, code: e.error.code, message: e.error.message, data: e.error.data } }
+          : e;
+        notify(() => callback(wire));
+      });
+      syncListeners.set(id, { connId: liveConn(conn).handle.id, off, callback });
+      return id;
+    },
+    async offSync(id) {
+      const l = syncListeners.get(id);
+      if (!l) return;
+      syncListeners.delete(id);
+      l.off();
+      releaseRemote(l.callback);
     },
     async shutdown() {
       const all = [...conns.values()];

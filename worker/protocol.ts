@@ -24,6 +24,7 @@
 import type {
   Config, Connection, Datom, EngineApi, Listener, TxReport,
 } from '../src/engine.js';
+import type { SyncEvent, SyncStatus } from '../src/sync/synced-conn.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -122,7 +123,18 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect'> & {
   storage(): Promise<StorageChoice>;
   /** Release every connection (before the client terminates the worker). */
   shutdown(): Promise<void>;
+  /** A synced connection's status (docs/sync.md). */
+  syncStatus(conn: ConnHandle): Promise<SyncStatus>;
+  /** Hear a synced connection's events (a Comlink proxy); returns its id for `offSync`. */
+  onSync(conn: ConnHandle, callback: (event: RemoteSyncEvent) => void): Promise<number>;
+  offSync(id: number): Promise<void>;
 };
+
+/** A sync event as it crosses: the rejection's error as plain data (revived in the client). */
+export type RemoteSyncEvent =
+  | Extract<SyncEvent, { type: 'status' }>
+  | (Omit<Extract<SyncEvent, { type: 'rejected' }>, 'error'> & { readonly error: { readonly cairn: true; readonly code: string; readonly message: string; readonly data: Record<string, unknown> } });
+export type { SyncEvent, SyncStatus };
 
 /** What `openWorker` returns: the engine API (minus `entity`) plus client lifecycle. */
 export type ClientApi = RemoteEngineApi & {
@@ -133,4 +145,8 @@ export type ClientApi = RemoteEngineApi & {
   storageInfo(): Promise<StorageInfo>;
   /** `navigator.storage.persist()`; false where the browser does not offer it. */
   requestPersistence(): Promise<boolean>;
+  /** A synced connection's status: online, pending, serverT, lastError (docs/sync.md). */
+  syncStatus(conn: ConnHandle): Promise<SyncStatus>;
+  /** Hear status changes and rejected transactions of a synced connection; returns unsubscribe. */
+  onSync(conn: ConnHandle, callback: (event: SyncEvent) => void): () => void;
 };

@@ -4,7 +4,7 @@
 // handshake. Start it as a module worker:
 //   new Worker(new URL('cairndb/worker', import.meta.url), { type: 'module' })
 import type * as Comlink from 'comlink';
-import { api } from '../src/index.js';
+import { api, onSync, syncStatus } from '../src/index.js';
 import type { EngineApi } from '../src/engine.js';
 import { browserCoordination } from './coordination.js';
 import { failStart, serveEngine } from './serve.js';
@@ -19,6 +19,7 @@ try {
     probeIndexedDb: () => probeIndexedDb(),
     coordinatorFor: coordination.factory,
     onResync: coordination.resync,
+    sync: { status: syncStatus, on: onSync },
   });
 } catch (e) {
   failStart(endpoint, e);

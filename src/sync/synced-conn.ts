@@ -38,7 +38,7 @@ export interface SyncStatus {
   /** True once every index node of the current server db is in the local store. */
   readonly replicated: boolean;
   /** Records fetched from the server by this connection, and their bytes. */
-  readonly fetched: { readonly records: number; readonly bytes: number };
+  readonly fetched: { readonly records: number; readonly bytes: number; readonly nodes: number };
 }
 
 export type SyncEvent =
@@ -158,7 +158,7 @@ export class SyncedConn extends Conn {
       serverCommit: this.#server.persisted.commit.id,
       lastError: this.#lastError === null ? null : { code: this.#lastError.code, message: this.#lastError.message },
       replicated: this.#replicated,
-      fetched: { records: this.replica.stats.records, bytes: this.replica.stats.bytes },
+      fetched: { records: this.replica.stats.records, bytes: this.replica.stats.bytes, nodes: this.replica.stats.nodeKeys.size },
     };
   }
 
