@@ -34,7 +34,7 @@ function keepDefaultWorker(): Plugin {
 }
 
 function entryDeclarations(): Plugin {
-  const entries = { index: 'src/index', worker: 'worker/worker', client: 'worker/client' } as const;
+  const entries = { index: 'src/index', worker: 'worker/worker', client: 'worker/client', server: 'src/server/index' } as const;
   return {
     name: 'cairndb:entry-declarations',
     generateBundle() {
@@ -50,7 +50,7 @@ function cleanLibOutputs(): Plugin {
   return {
     name: 'cairndb:clean-lib-outputs',
     buildStart() {
-      for (const entry of ['index', 'worker', 'client']) {
+      for (const entry of ['index', 'worker', 'client', 'server']) {
         for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(here(`./dist/${entry}${ext}`), { force: true });
       }
       for (const dir of ['chunks', 'types']) rmSync(here(`./dist/${dir}`), { recursive: true, force: true });
@@ -72,11 +72,12 @@ export default defineConfig({
         index: here('./src/index.ts'),
         worker: here('./worker/worker.ts'),
         client: here('./worker/client.ts'),
+        server: here('./src/server/index.ts'), // Node only: cairndb/server (docs/sync.md)
       },
       formats: ['es'],
     },
     rollupOptions: {
-      external: (id) => /^(idb|comlink|msgpackr)(\/|$)/.test(id) || id.startsWith('node:'),
+      external: (id) => /^(idb|comlink|msgpackr|ws)(\/|$)/.test(id) || id.startsWith('node:'),
       output: {
         entryFileNames: '[name].js',
         chunkFileNames: 'chunks/[name]-[hash].js',

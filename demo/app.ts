@@ -3,7 +3,7 @@
 // Reads always go through a Db handle: the live one, or `asOf` it while time travelling.
 import { openWorker } from '../worker/client.js';
 import {
-  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, toTask, type Task,
+  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, SYNC, TASK_PULL, compareTasks, parseEid, seed, toTask, type Task,
 } from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
@@ -104,7 +104,8 @@ export class App {
   /** Open the database, creating and seeding it on first run (only the tab that creates it seeds). */
   async start(): Promise<void> {
     try {
-      const created = await this.ensureDatabase();
+      // Synced: connect creates the local replica; the server already has schema and samples.
+      const created = SYNC ? false : await this.ensureDatabase();
       this.conn = await this.client.connect(DB_CONFIG);
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
       // Fires for our own commits and, through the worker, for commits made in other tabs.
