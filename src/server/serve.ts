@@ -15,7 +15,7 @@ import { pollingCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { createCodec } from '../store/codec.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
-  checkClientMessage, decodeFrame, DEFAULT_LIMITS, MAX_COMMITS_PER_ANSWER, encodeMessage, SYNC_PROTOCOL, toWireError,
+  checkClientMessage, decodeFrame, DEFAULT_LIMITS, MAX_COMMITS_PER_ANSWER, MAX_HEAD_RECORD_BYTES, encodeMessage, SYNC_PROTOCOL, toWireError,
   type ClientMessage, type HeadInfo, type Limits, type PushResult, type PushTx, type ServerMessage,
 } from '../sync/wire.js';
 
@@ -117,7 +117,9 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       const head = headOf(s.conn);
       if (head.commit === s.head.commit) return;
       s.head = head;
-      for (const session of s.sessions) send(session, { type: 'head', ...head });
+      const record = plain.encode(s.conn.conn.persisted.commit, 'commit');
+      const message: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
+      for (const session of s.sessions) send(session, message);
     });
   }
 

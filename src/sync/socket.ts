@@ -152,7 +152,7 @@ export class SyncSocket {
         this.#events.welcome(m);
         return;
       case 'head':
-        if (this.#welcome !== null) this.#events.head({ commit: m.commit, t: m.t });
+        if (this.#welcome !== null) this.#events.head({ commit: m.commit, t: m.t, ...(m.record instanceof Uint8Array ? { record: m.record } : {}) });
         return;
       case 'error':
         if (m.id === 0) {

@@ -13,7 +13,7 @@ import { DbValue } from '../db/db.js';
 import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../engine.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
-import { decodeSegment, HEAD_KEY, restore, type CommitRecord, type Persisted } from '../conn/commit.js';
+import { decodeSegment, HEAD_KEY, replayTail, restore, type CommitRecord, type Persisted, type TailEntry } from '../conn/commit.js';
 import type { NodeAddress } from '../indices/types.js';
 import { isPromise } from '../util/maybe.js';
 import { CairnError, isCairnError } from '../util/errors.js';
@@ -71,6 +71,7 @@ export class SyncedConn extends Conn {
   #target: HeadInfo | null = null;
   #catching = false;
   #pushing = false;
+  #inFlight = false;
   #fetching: Promise<void> | null = null;
   #fetchAgain = false;
   #replicated = false;
@@ -213,7 +214,8 @@ export class SyncedConn extends Conn {
 
   #onHead(head: HeadInfo): void {
     if (this.#target === null || head.t >= this.#target.t) this.#target = head;
-    void this.#catchUpLoop();
+    // While a push is in flight its answer follows soon: catch up once after it, not per head.
+    if (!this.#inFlight) void this.#catchUpLoop();
   }
 
   async #catchUpLoop(): Promise<void> {
@@ -242,7 +244,9 @@ export class SyncedConn extends Conn {
     const { codec } = this.opened;
     // The new commits, newest first (their reports are what listeners hear, and name our txs).
     const chain: { record: CommitRecord; bytes: Uint8Array }[] = [];
-    for (let from: string | null = target.commit; from !== null; ) {
+    const sent = target.record === undefined ? undefined : (codec.decode(target.record, { kind: 'commit' }) as CommitRecord);
+    if (sent !== undefined && sent.id === target.commit && sent.parent === known) chain.push({ record: sent, bytes: target.record! });
+    for (let from: string | null = chain.length > 0 ? null : target.commit; from !== null; ) {
       const m = await this.#socket.request({ type: 'commits', from, to: known });
       if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
       for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
@@ -254,18 +258,17 @@ export class SyncedConn extends Conn {
     await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes]]);
     await this.replica.ensure([head.record.schema, ...head.record.tail.sealed]);
     const headBytes = codec.encode({ commit: head.record.id }, 'ref');
-
     // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
     const confirmed = new Set<string>();
     for (const c of chain) for (const r of c.record.reports ?? []) if (typeof r.txMeta[SYNC_TX] === 'string') confirmed.add(r.txMeta[SYNC_TX] as string);
     for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= target.t) confirmed.add(e.id);
 
     await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
-    const restored = await restore(this.replica, codec, this.nodes, this.factory);
-    this.#server = { db: restored.db, persisted: restored.persisted };
-    this.#replicated = false;
+    const advanced = await this.#advance(chain.map((c) => c.record), headBytes);
+    this.#server = advanced ?? (await restore(this.replica, codec, this.nodes, this.factory));
+    if (advanced === null) this.#replicated = false; // new trees: the background fetch has work
     const before = this.#view;
-    this.#view = await this.#replay(restored.db, before);
+    this.#view = await this.#replay(this.#server.db, before);
     let fired = 0;
     for (const c of chain.reverse()) {
       for (const r of c.record.reports ?? []) {
@@ -276,6 +279,28 @@ export class SyncedConn extends Conn {
     }
     if (fired === 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [], tempids: {}, txMeta: {} });
     this.#emitStatus();
+  }
+
+  /**
+   * The server db at the newest of `chain` (newest first) by replaying the new commits' datoms
+   * onto the current one — when none of them folded the trees (same roots, same schema record)
+   * and each report carries its datoms; else null, and the caller restores from the records.
+   */
+  async #advance(chain: readonly CommitRecord[], headBytes: Uint8Array): Promise<{ db: DbValue; persisted: Persisted } | null> {
+    const prev = this.#server.persisted;
+    const head = chain[0]!;
+    const sameTrees = (c: CommitRecord) => c.schema === prev.commit.schema && JSON.stringify(c.roots) === JSON.stringify(prev.commit.roots);
+    if (chain.at(-1)!.parent !== prev.commit.id || !chain.every(sameTrees)) return null;
+    const entries: TailEntry[] = [];
+    for (const c of [...chain].reverse()) {
+      for (const r of c.reports ?? []) {
+        if (r.segment === null) return null;
+        for (const t of decodeSegment(this.opened.codec, r.segment)) entries.push(t);
+      }
+    }
+    const replayed = replayTail(this.#server.db, entries);
+    const db = new DbValue({ ...replayed.state, maxEid: head.maxEid, maxTx: head.maxTx, lastTxInstant: head.lastTxInstant });
+    return { db, persisted: { commit: head, headBytes, foldedRaw: prev.foldedRaw } };
   }
 
   /** Push the outbox, oldest first, one request in flight; record acks, report rejections. */
@@ -290,9 +315,11 @@ export class SyncedConn extends Conn {
         if (batch.length === 0) break;
         let results: readonly import('./wire.js').PushResult[];
         try {
-          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ id, txData, txMeta }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) });
+          this.#inFlight = true;
+          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ id, txData, txMeta }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) }).finally(() => (this.#inFlight = false));
           if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
           results = m.results;
+          void this.#catchUpLoop();
         } catch (e) {
           if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') break;
           // The push was refused as a whole (too large, malformed): find the culprit one by one.

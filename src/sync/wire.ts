@@ -40,7 +40,12 @@ export type PushResult =
 export interface HeadInfo {
   readonly commit: string;
   readonly t: number;
+  /** The head's commit record (codec bytes), sent with `head` when small: saves a round trip. */
+  readonly record?: Uint8Array;
 }
+
+/** Commit records above this size are not sent along with `head`. */
+export const MAX_HEAD_RECORD_BYTES = 64 * 1024;
 
 export type ClientMessage =
   | { readonly type: 'hello'; readonly protocol: number; readonly db: string; readonly token: string | null }
@@ -51,7 +56,7 @@ export type ClientMessage =
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly protocol: number; readonly db: string; readonly head: HeadInfo; readonly limits: Limits }
-  | { readonly type: 'head'; readonly commit: string; readonly t: number }
+  | { readonly type: 'head'; readonly commit: string; readonly t: number; readonly record?: Uint8Array }
   | { readonly type: 'records'; readonly id: number; readonly values: readonly (Uint8Array | null)[] }
   | { readonly type: 'pushed'; readonly id: number; readonly results: readonly PushResult[] }
   | { readonly type: 'pong'; readonly id: number }
