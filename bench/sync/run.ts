@@ -8,9 +8,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WebSocket as WS } from 'ws';
-import { connect, listen, release, syncStatus, transact, type Connection } from '../../src/index.js';
+import { connect, createDatabase, listen, release, syncStatus, transact, type Connection } from '../../src/index.js';
 import { SyncSocket } from '../../src/sync/socket.js';
-import { startServer } from '../../src/server/test-server.js';
+import { startServer, tempDir } from '../../src/server/test-server.js';
 
 const SCHEMA = [
   { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
@@ -26,6 +26,22 @@ async function until(f: () => Promise<boolean>): Promise<void> {
   while (!(await f())) await sleep(1);
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+// Floors for context: the same work in process on the server's backend (file), no network.
+const local = { store: { backend: 'file', id: 'floor', path: tempDir() } };
+await createDatabase(local);
+const lc = await connect(local);
+await transact(lc, SCHEMA);
+const floorCommit: number[] = [];
+for (let i = 0; i < 100; i++) {
+  const t0 = performance.now();
+  await transact(lc, [{ 'task/id': `floor-${i}`, 'task/title': 'x' }]);
+  floorCommit.push(performance.now() - t0);
+}
+const f0 = performance.now();
+await Promise.all(Array.from({ length: 1000 }, (_, i) => transact(lc, [{ 'task/id': `floor-burst-${i}`, 'task/title': 'x' }])));
+const floorBurstMs = performance.now() - f0;
+await release(lc);
 
 const server = await startServer({ pollMs: 250 });
 try {
@@ -85,6 +101,7 @@ try {
     roundTripMs: { median: pct(rtt, 0.5), p95: pct(rtt, 0.95) },
     commitToListenerMs: { median: pct(latency, 0.5), p95: pct(latency, 0.95) },
     ratioToRoundTrip: pct(latency, 0.5) / pct(rtt, 0.5),
+    floor: { inProcessDurableCommitMs: { median: pct(floorCommit, 0.5), p95: pct(floorCommit, 0.95) }, inProcessBurst1000TxPerSecond: 1000 / (floorBurstMs / 1000) },
     burst1000: { localApplyMs: localMs, untilServerConfirmedMs: pushMs, txPerSecond: 1000 / (pushMs / 1000) },
     catchUp: { commits: N, records: fetched.records, nodes: fetched.nodes, bytes: fetched.bytes, bytesPerCommit: fetched.bytes / N },
   };
@@ -92,6 +109,8 @@ try {
     'bare WebSocket round trip (median / p95 ms)': `${results.roundTripMs.median.toFixed(2)} / ${results.roundTripMs.p95.toFixed(2)}`,
     'commit on A -> listener on B (median / p95 ms)': `${results.commitToListenerMs.median.toFixed(2)} / ${results.commitToListenerMs.p95.toFixed(2)}`,
     'ratio (median), target <= 3': results.ratioToRoundTrip.toFixed(1),
+    'floor: one durable commit in process on the file backend (median / p95 ms)': `${results.floor.inProcessDurableCommitMs.median.toFixed(2)} / ${results.floor.inProcessDurableCommitMs.p95.toFixed(2)}`,
+    'floor: burst of 1,000 txs in process on the file backend (tx/s)': results.floor.inProcessBurst1000TxPerSecond.toFixed(0),
     'burst of 1,000 txs until confirmed (tx/s), target >= 1000': results.burst1000.txPerSecond.toFixed(0),
     [`catch-up after ${N} commits: bytes per commit`]: results.catchUp.bytesPerCommit.toFixed(0),
   });
