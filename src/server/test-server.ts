@@ -14,6 +14,8 @@ export interface ServerProcess {
   kill(): Promise<void>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
+  /** Send a signal (SIGSTOP freezes the process: sockets stay open, nothing answers). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 export interface ServerProcessOptions {
@@ -55,8 +57,12 @@ export async function startServer(o: ServerProcessOptions = {}): Promise<ServerP
       await exited;
     },
     async stop() {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
+    },
+    signal(sig) {
+      child.kill(sig);
     },
   };
 }

@@ -53,6 +53,7 @@ export class SyncSocket {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #lastHeard = 0;
+  #handshakeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: SocketOptions, events: SocketEvents) {
     this.#o = options;
@@ -118,6 +119,10 @@ export class SyncSocket {
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
     this.#lastHeard = Date.now();
+    // A connect or hello that never completes (a black-holed network, a frozen server) is dead too.
+    this.#handshakeTimer = setTimeout(() => {
+      if (this.#ws === ws && this.#welcome === null) this.#drop(offline(`no answer to hello within ${this.#o.deadAfterMs ?? 10_000} ms`));
+    }, this.#o.deadAfterMs ?? 10_000);
     let refusal: CairnError | null = null;
     ws.onopen = () => {
       ws.send(encodeMessage({ type: 'hello', protocol: SYNC_PROTOCOL, db: this.#o.db, token }));
@@ -145,6 +150,7 @@ export class SyncSocket {
   #dispatch(m: ServerMessage, refused: (e: CairnError) => void): void {
     switch (m.type) {
       case 'welcome':
+        if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
         this.#welcome = m;
         this.#attempt = 0;
         this.#startHeartbeat();
@@ -199,6 +205,8 @@ export class SyncSocket {
     this.#welcome = null;
     if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
     if (ws !== null) {
       ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
       try {

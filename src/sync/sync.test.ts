@@ -163,6 +163,28 @@ describe('synced databases', () => {
   });
 });
 
+describe('liveness', () => {
+  it('a frozen server (socket open, no answers) is detected by the heartbeat; the device reconnects and pushes when it thaws', async () => {
+    const s = await server();
+    const cfg = deviceConfig(s.url);
+    const a = await connect({ ...cfg, sync: { ...cfg.sync, heartbeatMs: 200, deadAfterMs: 1_000 } }, { shared: false });
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    s.signal('SIGSTOP');
+    await wait(async () => expect((await syncStatus(a)).online).toBe(false));
+    expect((await syncStatus(a)).lastError?.code).toBe('sync/offline');
+    await transact(a, [{ 'task/id': 'while-frozen', 'task/title': 'queued' }]);
+    expect((await syncStatus(a)).pending).toBe(1);
+    s.signal('SIGCONT');
+    await settledWith(a);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    expect(await titles(fresh)).toEqual(['queued']);
+    await release(a);
+    await release(fresh);
+  });
+});
+
 describe('catch-up', () => {
   it('a device offline for 1,000 remote commits fetches only nodes written since, never one it has', async () => {
     const { defaultRegistry } = await import('../store/index.js');
