@@ -60,10 +60,37 @@ function firstOutcome(): { promise: Promise<HeadInfo | CairnError>; settle(x: He
   return { promise, settle };
 }
 
+/**
+ * One tab per synced replica: its outbox and local head are not coordinated between tabs yet,
+ * so a second tab of the same browser is refused (sync/busy) rather than allowed to corrupt them.
+ * Returns the lock's release, or a no-op where there are no Web Locks (Node: one process).
+ */
+function holdReplicaLock(id: string): Promise<() => void> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (locks === undefined || typeof locks.request !== 'function') return Promise.resolve(() => {});
+  return new Promise((resolve, reject) => {
+    locks.request(`cairndb-sync-replica:${id}`, { ifAvailable: true }, (lock) => {
+      if (lock === null) {
+        reject(new CairnError('sync/busy', `the synced database ${show(id)} is open in another tab or worker of this browser; synced replicas are one tab at a time for now`, { id }));
+        return undefined;
+      }
+      return new Promise<void>((release) => resolve(release));
+    }).catch(reject);
+  });
+}
+
 export async function openSynced(c: Resolved, key: string, registry: BackendRegistry, factoryFor: (name: string) => IndexFactory, cacheSize?: number): Promise<SyncedConn> {
   const sync = checkSyncConfig(c.sync, c.store.id);
-  const created = !(await registry.exists(c.store));
-  const opened = created ? await registry.create(c.store) : await registry.open(c.store);
+  const unlock = await holdReplicaLock(`${c.store.backend}:${c.store.id}`);
+  let created = false;
+  let opened: Awaited<ReturnType<BackendRegistry['open']>>;
+  try {
+    created = !(await registry.exists(c.store));
+    opened = created ? await registry.create(c.store) : await registry.open(c.store);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   let conn: SyncedConn | null = null;
   const first = firstOutcome();
   let welcomed: HeadInfo | null = null;
@@ -128,7 +155,7 @@ export async function openSynced(c: Resolved, key: string, registry: BackendRegi
     const commitConfig = restored.persisted.commit.config;
     conn = new SyncedConn({
       key, opened: { ...opened, store: replica }, nodes, factory: factoryFor(commitConfig.index), db: restored.db, persisted: restored.persisted,
-      foldAt: commitConfig.branchingFactor, replica, outbox, socket,
+      foldAt: commitConfig.branchingFactor, replica, outbox, socket, unlock,
     });
     await conn.start();
     conn.onState(socket.online, null);
@@ -138,6 +165,7 @@ export async function openSynced(c: Resolved, key: string, registry: BackendRegi
     socket.close();
     await opened.store.close().catch(() => {});
     if (created) await registry.delete(c.store).catch(() => {});
+    unlock();
     throw isCairnError(e) ? e : new CairnError('sync/unreachable', `connecting the synced database failed: ${(e as Error)?.message ?? String(e)}`);
   }
 }

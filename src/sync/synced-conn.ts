@@ -51,6 +51,8 @@ export interface SyncedParts extends ConnectionParts {
   readonly replica: ReplicaStore;
   readonly outbox: Outbox;
   readonly socket: SyncSocket;
+  /** Releases the replica's one-tab lock (connect.ts). */
+  readonly unlock: () => void;
 }
 
 let txCounter = 0;
@@ -64,6 +66,7 @@ export class SyncedConn extends Conn {
   readonly replica: ReplicaStore;
   readonly #outbox: Outbox;
   readonly #socket: SyncSocket;
+  readonly #unlock: () => void;
   readonly #syncListeners = new Set<SyncListener>();
   #server: { db: DbValue; persisted: Persisted };
   #view: DbValue;
@@ -84,6 +87,7 @@ export class SyncedConn extends Conn {
     this.replica = parts.replica;
     this.#outbox = parts.outbox;
     this.#socket = parts.socket;
+    this.#unlock = parts.unlock;
     this.#server = { db: parts.db, persisted: parts.persisted };
     this.#view = parts.db;
   }
@@ -173,7 +177,11 @@ export class SyncedConn extends Conn {
     await this.settled();
     await this.#fetching?.catch(() => {});
     this.#syncListeners.clear();
-    await super.close();
+    try {
+      await super.close();
+    } finally {
+      this.#unlock();
+    }
   }
 
   // --- internals ---

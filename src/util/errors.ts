@@ -63,6 +63,7 @@ export const ErrorCodes = [
   'sync/too-large',
   'sync/offline',
   'sync/unreachable',
+  'sync/busy',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
