@@ -180,3 +180,28 @@ test('a device away for 1,000 remote commits catches up reading only the new nod
   expect(after.fetched.nodes).toBeLessThanOrEqual(newNodes); // only nodes written while it was away
   expect(after.fetched.nodes).toBeLessThan(before.fetched.nodes); // not the database again
 });
+
+test('a second tab of the same browser gets sync/busy instead of racing on the replica', async ({ browser }) => {
+  const s = await server();
+  const first = await device(browser, s.url);
+  const second = await first.context().newPage();
+  await openClientPage(second);
+  const code = await second.evaluate(async ({ url }) => {
+    const w = window as unknown as W;
+    try {
+      await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
+      return 'connected';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  }, { url: s.url });
+  expect(code).toBe('sync/busy');
+  // Once the first tab lets go, the second may open it.
+  await first.evaluate(async () => { const w = window as unknown as W; await w.cairn.release(w.conn); });
+  const again = await second.evaluate(async ({ url }) => {
+    const w = window as unknown as W;
+    const conn = await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
+    return (await w.cairn.syncStatus(conn)).serverCommit.length > 0;
+  }, { url: s.url });
+  expect(again).toBe(true);
+});

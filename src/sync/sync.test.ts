@@ -163,6 +163,23 @@ describe('synced databases', () => {
   });
 });
 
+describe('limits', () => {
+  it('a transaction over the server limit is refused with sync/too-large and removed; the rest syncs', async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    const events: SyncEvent[] = [];
+    onSync(a, (e) => events.push(e));
+    await transact(a, [{ 'task/id': 'huge', 'task/title': 'x'.repeat(1_100_000) }]);
+    await transact(a, [{ 'task/id': 'small', 'task/title': 'fits' }]);
+    await settledWith(a);
+    const rejected = events.filter((e) => e.type === 'rejected') as Extract<SyncEvent, { type: 'rejected' }>[];
+    expect(rejected.map((e) => e.error.code)).toEqual(['sync/too-large']);
+    await wait(async () => expect(await titles(a)).toEqual(['fits']));
+    await release(a);
+  });
+});
+
 describe('liveness', () => {
   it('a frozen server (socket open, no answers) is detected by the heartbeat; the device reconnects and pushes when it thaws', async () => {
     const s = await server();

@@ -319,12 +319,20 @@ export class SyncedConn extends Conn {
     try {
       while (this.#socket.online && !this.released) {
         const max = Math.min(size, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH);
-        const batch = this.#outbox.entries.filter((e) => e.acked === undefined).slice(0, max);
+        const batch = this.#nextBatch(max);
         if (batch.length === 0) break;
+        const tooLarge = batch[0]!.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity);
+        if (tooLarge) {
+          // The server would refuse it (or drop the socket): refuse it here, with the same code.
+          const limit = this.#socket.limits!.maxTxBytes;
+          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, { tx: batch[0]!.entry.id, bytes: batch[0]!.bytes, limit });
+          await this.#locked(() => this.#settle([{ entry: batch[0]!.entry, error }]));
+          continue;
+        }
         let results: readonly import('./wire.js').PushResult[];
         try {
           this.#inFlight = true;
-          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ id, txData, txMeta }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) }).finally(() => (this.#inFlight = false));
+          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry: { id, txData, txMeta } }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) }).finally(() => (this.#inFlight = false));
           if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
           results = m.results;
           void this.#catchUpLoop();
@@ -335,7 +343,7 @@ export class SyncedConn extends Conn {
             size = 1;
             continue;
           }
-          results = [{ id: batch[0]!.id, error: { code: e.code, message: e.message, data: e.data } }];
+          results = [{ id: batch[0]!.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
         }
         const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
         for (const r of results) {
@@ -349,6 +357,21 @@ export class SyncedConn extends Conn {
     } finally {
       this.#pushing = false;
     }
+  }
+
+  /** The oldest unacknowledged entries, at most `max` and within the server's message size. */
+  #nextBatch(max: number): { entry: OutboxEntry; bytes: number }[] {
+    const budget = (this.#socket.limits?.maxMessageBytes ?? Infinity) * 0.9;
+    const out: { entry: OutboxEntry; bytes: number }[] = [];
+    let total = 0;
+    for (const entry of this.#outbox.entries) {
+      if (entry.acked !== undefined) continue;
+      const bytes = this.#outbox.encode(entry).length;
+      if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
+      out.push({ entry, bytes });
+      total += bytes;
+    }
+    return out;
   }
 
   /** Drop rejected entries, and acknowledged ones the server db already has; rebase if any left. */
