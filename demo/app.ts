@@ -110,6 +110,8 @@ export class App {
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
       // Fires for our own commits and, through the worker, for commits made in other tabs.
       this.unlisten = await this.client.listen(this.conn, () => void this.refresh());
+      // Synced: a transaction the server refused has left the view; say why.
+      if (SYNC) this.client.onSync(this.conn, (e) => { if (e.type === 'rejected') this.set({ notice: { kind: 'error', text: `Not saved: ${e.error.message}` } }); });
       this.set({ phase: 'ready' });
       await this.refresh();
       // Without IndexedDB (private modes, blocked storage) the worker falls back to memory.
