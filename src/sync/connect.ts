@@ -2,7 +2,6 @@
 // created on first use; a device with no replica waits for the server's head, one with a
 // replica opens it at once and follows the server in the background.
 
-import type { Config } from '../engine.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { BackendRegistry } from '../store/registry.js';
 import { StoreNodeStorage } from '../conn/node-storage.js';
@@ -176,5 +175,3 @@ export async function createSyncedStore(c: Resolved, registry: BackendRegistry):
   const opened = await registry.create(c.store);
   await opened.store.close();
 }
-
-export type { Config };

@@ -14,18 +14,16 @@ import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../engine.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
 import { decodeSegment, HEAD_KEY, replayTail, restore, type CommitRecord, type Persisted, type TailEntry } from '../conn/commit.js';
-import type { NodeAddress } from '../indices/types.js';
-import { isPromise } from '../util/maybe.js';
 import { CairnError, isCairnError } from '../util/errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { ReplicaStore } from './replica-store.js';
+import { replicateTrees } from './replicate.js';
 import type { SyncSocket } from './socket.js';
 import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } from './wire.js';
 
 /** The tx metadata attribute the server records client transaction ids under. */
 export const SYNC_TX = 'sync/tx';
 const PUSH_BATCH = 500;
-const FETCH_BATCH = 256;
 
 export interface SyncStatus {
   readonly online: boolean;
@@ -401,7 +399,7 @@ export class SyncedConn extends Conn {
         do {
           this.#fetchAgain = false;
           const roots = Object.values(this.#server.persisted.commit.roots).map((r) => r!.address);
-          await this.#walk(roots);
+          await replicateTrees(this.nodes, this.replica, roots, this.#complete, () => this.released);
           if (!this.#fetchAgain) {
             this.#replicated = true;
             this.#emitStatus();
@@ -416,31 +414,6 @@ export class SyncedConn extends Conn {
     return this.#fetching;
   }
 
-  async #walk(roots: readonly NodeAddress[]): Promise<void> {
-    const parents: NodeAddress[] = []; // marked complete only once the whole walk succeeded
-    let level = roots.filter((a) => !this.#complete.has(a));
-    while (level.length > 0 && !this.released) {
-      const next: NodeAddress[] = [];
-      for (let i = 0; i < level.length; i += FETCH_BATCH) {
-        const chunk = level.slice(i, i + FETCH_BATCH);
-        const loaded = this.nodes.loadMany(chunk);
-        const nodes = isPromise(loaded) ? await loaded : loaded;
-        const leaves: NodeAddress[] = [];
-        for (const n of nodes) {
-          if (n.kind !== 'branch') continue;
-          for (const c of n.children) if (!this.#complete.has(c)) (n.level <= 1 ? leaves : next).push(c);
-        }
-        for (let j = 0; j < leaves.length; j += FETCH_BATCH) {
-          const part = leaves.slice(j, j + FETCH_BATCH);
-          await this.replica.ensure(part);
-          for (const a of part) this.#complete.add(a);
-        }
-      }
-      parents.push(...level);
-      level = next;
-    }
-    if (!this.released) for (const a of parents) this.#complete.add(a);
-  }
 }
 
 function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: Record<string, unknown> } {
