@@ -61,7 +61,7 @@ function raw(url: string, origin?: string): Promise<{ ws: WS; frames: Record<str
   });
 }
 
-describe('sync server', () => {
+describe('sync server', { timeout: 180_000 }, () => {
   it('refuses a wrong token with sync/unauthorized and an unknown db with sync/unknown-db', async () => {
     const s = await server();
     const bad = device(s.url, 'wrong');

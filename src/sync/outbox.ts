@@ -8,6 +8,7 @@ import type { Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
 import { fail } from '../util/errors.js';
+import type { Datom } from '../db/types.js';
 import type { PushTx } from './wire.js';
 
 export const OUTBOX_KEY = refKey('sync/outbox');
@@ -15,6 +16,8 @@ export const OUTBOX_KEY = refKey('sync/outbox');
 export interface OutboxEntry extends PushTx {
   /** The server tx it was committed in, once a push answer said so (memory only). */
   acked?: number;
+  /** What it did to the local view when it was transacted (memory only; for rejection reports). */
+  datoms?: readonly Datom[];
 }
 
 export class Outbox {
@@ -53,10 +56,10 @@ export class Outbox {
     return this.#codec.encode(entry, 'value');
   }
 
-  async add(entry: PushTx, bytes: Uint8Array): Promise<void> {
+  async add(entry: PushTx, bytes: Uint8Array, datoms?: readonly Datom[]): Promise<void> {
     const ids = [...this.#entries.map((e) => e.id), entry.id];
     await this.#store.putBatch([[`o:${entry.id}`, bytes], [OUTBOX_KEY, this.#codec.encode(ids, 'meta')]]);
-    this.#entries.push({ ...entry });
+    this.#entries.push({ ...entry, ...(datoms ? { datoms } : {}) });
   }
 
   /** Remove entries, writing `also` (the new local head) in the same atomic batch. */

@@ -131,7 +131,7 @@ export class SyncedConn extends Conn {
       const report = await withDb(this.#view, input);
       if (check !== undefined) await check(report);
       const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(input) };
-      await this.#outbox.add(entry, this.#outbox.encode(entry));
+      await this.#outbox.add(entry, this.#outbox.encode(entry), report.txData);
       this.#view = report.dbAfter as DbValue;
       this.fireListeners(report);
       this.#emitStatus();
@@ -209,7 +209,9 @@ export class SyncedConn extends Conn {
     let db = server;
     for (const e of this.#outbox.entries) {
       try {
-        db = (await withDb(db, inputOf(e))).dbAfter as DbValue;
+        const r = await withDb(db, inputOf(e));
+        e.datoms = r.txData; // its effect on this view, undone in the report if it is rejected
+        db = r.dbAfter as DbValue;
       } catch {
         // Not applicable on the newer server db; it stays in the outbox until the server answers.
       }
@@ -330,7 +332,7 @@ export class SyncedConn extends Conn {
         let results: readonly import('./wire.js').PushResult[];
         try {
           this.#inFlight = true;
-          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry: { id, txData, txMeta } }) => ({ id, txData, ...(txMeta ? { txMeta } : {}) })) }).finally(() => (this.#inFlight = false));
+          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) }).finally(() => (this.#inFlight = false));
           if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
           results = m.results;
           void this.#catchUpLoop();
@@ -364,7 +366,7 @@ export class SyncedConn extends Conn {
     let total = 0;
     for (const entry of this.#outbox.entries) {
       if (entry.acked !== undefined) continue;
-      const bytes = this.#outbox.encode(entry).length;
+      const bytes = this.#outbox.encode(pushed(entry)).length;
       if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
       out.push({ entry, bytes });
       total += bytes;
@@ -380,10 +382,12 @@ export class SyncedConn extends Conn {
     await this.#outbox.remove(gone);
     const before = this.#view;
     this.#view = await this.#replay(this.#server.db, before);
-    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [], tempids: {}, txMeta: {} });
+    // What the rejected transactions had done locally, undone: live readers see what changed.
+    const undone = rejected.flatMap((r) => (r.entry.datoms ?? []).map((d) => new Datom(d.e, d.a, d.v, d.tx, !d.added)));
+    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: undone, tempids: {}, txMeta: {} });
     for (const r of rejected) {
       this.#lastError = r.error;
-      this.#emit({ type: 'rejected', error: r.error, tx: { id: r.entry.id, txData: r.entry.txData, ...(r.entry.txMeta ? { txMeta: r.entry.txMeta } : {}) } });
+      this.#emit({ type: 'rejected', error: r.error, tx: pushed(r.entry) });
     }
     this.#emitStatus();
   }
@@ -420,6 +424,11 @@ function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: 
   if (typeof input === 'string' || Array.isArray(input)) return { txData: input as PushTx['txData'] };
   const m = input as { txData: PushTx['txData']; txMeta?: Record<string, unknown> };
   return { txData: m.txData, ...(m.txMeta !== undefined ? { txMeta: { ...m.txMeta } } : {}) };
+}
+
+/** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */
+function pushed(e: OutboxEntry): PushTx {
+  return { id: e.id, txData: e.txData, ...(e.txMeta !== undefined ? { txMeta: e.txMeta } : {}) };
 }
 
 function inputOf(e: PushTx): TransactInput {
