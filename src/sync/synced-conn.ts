@@ -73,6 +73,8 @@ export class SyncedConn extends Conn {
   #catching = false;
   #pushing = false;
   #inFlight = false;
+  #undone: Datom[] = []; // datoms the last replays took out of the view, for the next report
+  #viewHasAll = true; // every outbox entry applied in the view (none failed at the last replay)
   #fetching: Promise<void> | null = null;
   #fetchAgain = false;
   #replicated = false;
@@ -204,9 +206,16 @@ export class SyncedConn extends Conn {
     if (this.#syncListeners.size > 0) this.#emit({ type: 'status', status: this.status() });
   }
 
+  #takeUndone(): Datom[] {
+    const out = this.#undone;
+    this.#undone = [];
+    return out;
+  }
+
   /** The outbox replayed on `server`; a transaction that no longer applies stays pending (the server judges it). */
   async #replay(server: DbValue, previous: DbValue | null): Promise<DbValue> {
     let db = server;
+    let complete = true;
     for (const e of this.#outbox.entries) {
       try {
         const r = await withDb(db, inputOf(e));
@@ -214,8 +223,13 @@ export class SyncedConn extends Conn {
         db = r.dbAfter as DbValue;
       } catch {
         // Not applicable on the newer server db; it stays in the outbox until the server answers.
+        // What it did to the previous view is gone from this one: listeners hear it undone.
+        for (const d of e.datoms ?? []) this.#undone.push(new Datom(d.e, d.a, d.v, d.tx, !d.added));
+        e.datoms = undefined;
+        complete = false;
       }
     }
+    this.#viewHasAll = complete;
     const min = previous === null ? 0 : previous.basisT + 1;
     return db.basisT >= min ? db : new DbValue({ ...db.state, maxTx: min });
   }
@@ -271,12 +285,18 @@ export class SyncedConn extends Conn {
     for (const c of chain) for (const r of c.record.reports ?? []) if (typeof r.txMeta[SYNC_TX] === 'string') confirmed.add(r.txMeta[SYNC_TX] as string);
     for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= target.t) confirmed.add(e.id);
 
+    // The new commits are exactly the oldest outbox entries, in order: the view already shows
+    // them on the old server db, so while entries remain it needs no replay (its provisional
+    // tx ids differ, its data does not); the last confirmation rebases onto the server db.
+    const applied = [...chain].reverse().flatMap((c) => (c.record.reports ?? []).map((r) => r.txMeta[SYNC_TX]));
+    const ownPrefix = applied.length === confirmed.size && applied.every((id, i) => this.#outbox.entries[i]?.id === id);
+
     await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
     const advanced = await this.#advance(chain.map((c) => c.record), headBytes);
     this.#server = advanced ?? (await restore(this.replica, codec, this.nodes, this.factory));
     if (advanced === null) this.#replicated = false; // new trees: the background fetch has work
     const before = this.#view;
-    this.#view = await this.#replay(this.#server.db, before);
+    if (!ownPrefix || !this.#viewHasAll || this.#outbox.size === 0) this.#view = await this.#replay(this.#server.db, before);
     let fired = 0;
     for (const c of chain.reverse()) {
       for (const r of c.record.reports ?? []) {
@@ -285,7 +305,7 @@ export class SyncedConn extends Conn {
         fired++;
       }
     }
-    if (fired === 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [], tempids: {}, txMeta: {} });
+    if (fired === 0 || this.#undone.length > 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: this.#takeUndone(), tempids: {}, txMeta: {} });
     this.#emitStatus();
   }
 
@@ -384,7 +404,7 @@ export class SyncedConn extends Conn {
     this.#view = await this.#replay(this.#server.db, before);
     // What the rejected transactions had done locally, undone: live readers see what changed.
     const undone = rejected.flatMap((r) => (r.entry.datoms ?? []).map((d) => new Datom(d.e, d.a, d.v, d.tx, !d.added)));
-    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: undone, tempids: {}, txMeta: {} });
+    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [...undone, ...this.#takeUndone()], tempids: {}, txMeta: {} });
     for (const r of rejected) {
       this.#lastError = r.error;
       this.#emit({ type: 'rejected', error: r.error, tx: pushed(r.entry) });
