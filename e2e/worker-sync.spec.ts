@@ -7,7 +7,6 @@ import { startServer, tempDir, type ServerProcess } from '../src/server/test-ser
 import { openClientPage } from './helpers.js';
 import type { TestWindow } from './pages/types.js';
 
-const ORIGIN = 'http://127.0.0.1:5174';
 const SCHEMA = [
   { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
   { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
@@ -21,7 +20,9 @@ test.afterEach(async () => {
   running = [];
 });
 async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
-  const s = await startServer({ cors: [ORIGIN], ...o });
+  // The test pages' origin must pass the server's Origin allow-list.
+  const origin = new URL(test.info().project.use.baseURL ?? 'http://127.0.0.1:5174').origin;
+  const s = await startServer({ cors: [origin], ...o });
   running.push(s);
   return s;
 }
