@@ -40,7 +40,7 @@ function keepDefaultWorker(): Plugin {
 }
 
 function entryDeclarations(): Plugin {
-  const entries = { index: 'src/index', node: 'src/node', testing: 'src/testing', worker: 'worker/entry', 'default-worker': 'worker/worker', client: 'worker/client', react: 'src/react/index' } as const;
+  const entries = { index: 'src/index', node: 'src/node', testing: 'src/testing', worker: 'worker/entry', 'default-worker': 'worker/worker', client: 'worker/client', react: 'src/react/index', server: 'src/server/index' } as const;
   return {
     name: 'cairndb:entry-declarations',
     generateBundle() {
@@ -60,7 +60,7 @@ function cleanLibOutputs(): Plugin {
       outDir = resolve(config.root, config.build.outDir); // a test may build into a temp dir
     },
     buildStart() {
-      for (const entry of ['index', 'node', 'testing', 'worker', 'default-worker', 'client', 'react']) {
+      for (const entry of ['index', 'node', 'testing', 'worker', 'default-worker', 'client', 'react', 'server']) {
         for (const ext of ['.js', '.js.map', '.d.ts']) rmSync(join(outDir, `${entry}${ext}`), { force: true });
       }
       for (const dir of ['chunks', 'types']) rmSync(join(outDir, dir), { recursive: true, force: true });
@@ -69,7 +69,7 @@ function cleanLibOutputs(): Plugin {
 }
 
 const dependencies = Object.keys((JSON.parse(readFileSync(here('./package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
-const external = [...dependencies, 'pg', 'lmdb', 'vitest', 'react'];
+const external = [...dependencies, 'pg', 'lmdb', 'ws', 'vitest', 'react'];
 const isExternal = (id: string): boolean => id.startsWith('node:') || external.some((d) => id === d || id.startsWith(`${d}/`));
 
 export default defineConfig({
@@ -90,6 +90,7 @@ export default defineConfig({
         'default-worker': here('./worker/worker.ts'),
         client: here('./worker/client.ts'),
         react: here('./src/react/index.ts'),
+        server: here('./src/server/index.ts'), // Node only: cairndb/server (docs/sync.md)
       },
       formats: ['es'],
     },

@@ -5,7 +5,7 @@
 // Time travelling, the views are read once from `asOf` the live Db (the past never changes).
 import { openWorker, type LiveQuery } from '../worker/client.js';
 import {
-  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task,
+  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, SYNC, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task,
 } from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
@@ -109,9 +109,12 @@ export class App {
   /** Open the database, creating and seeding it on first run (only the tab that creates it seeds). */
   async start(): Promise<void> {
     try {
-      const created = await this.ensureDatabase();
+      // Synced: connect creates the local replica; the server already has schema and samples.
+      const created = SYNC ? false : await this.ensureDatabase();
       this.conn = await this.client.connect(DB_CONFIG);
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
+      // Synced: a transaction the server refused has left the view; say why.
+      if (SYNC) this.client.onSync(this.conn, (e) => { if (e.type === 'rejected') this.set({ notice: { kind: 'error', text: `Not saved: ${e.error.message}` } }); });
       this.set({ phase: 'ready' });
       this.watch();
       // Without IndexedDB (private modes, blocked storage) the worker falls back to memory.

@@ -4,7 +4,15 @@
 
 // No `store`: the worker picks IndexedDB where it opens (else memory, with a warning the storage
 // panel shows) and names the store after `name`, so every reload finds the same database.
-export const DB_CONFIG = { name: 'cairn-tasks-demo' } as const;
+// `npm run demo:sync` sets VITE_CAIRN_SYNC_URL: the demo then opens a synced replica of the
+// server's `tasks` database instead (docs/sync.md); the server holds the schema and sample data.
+const env = (import.meta as { env?: Record<string, string | undefined> }).env ?? {};
+export const SYNC = env.VITE_CAIRN_SYNC_URL
+  ? { url: env.VITE_CAIRN_SYNC_URL, token: env.VITE_CAIRN_SYNC_TOKEN ?? 'dev-token', db: 'tasks' }
+  : null;
+export const DB_CONFIG = SYNC
+  ? { name: 'cairn-tasks-demo', store: { backend: 'indexeddb', id: 'cairn-tasks-synced' }, sync: SYNC }
+  : ({ name: 'cairn-tasks-demo' } as const);
 
 export const SCHEMA_TX = [
   { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity', 'db/doc': 'Who can be assigned a task' },

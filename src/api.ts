@@ -26,6 +26,8 @@ import { checkStoredConfig, normalizeConfig, type StoredKey } from './conn/confi
 import { exportDb as exportImpl, importDb as importImpl, type MigrateOptions, type Progress, type Sink, type Source } from './conn/migrate.js';
 import { liveQueryOf, livePullOf } from './live/index.js';
 import type { LiveQuery } from './live/subscribable.js';
+import { createSyncedStore, openSynced } from './sync/connect.js';
+import { SyncedConn, type SyncListener, type SyncStatus } from './sync/synced-conn.js';
 
 /** The store id of a config without `store` and without `name`. */
 const DEFAULT_STORE_ID = 'cairndb';
@@ -42,6 +44,7 @@ interface ResolvedConfig {
   readonly attributeRefs: boolean;
   /** The stored settings the caller wrote (compared with the database's on connect). */
   readonly explicit: ReadonlySet<StoredKey>;
+  readonly sync?: Config['sync'];
 }
 
 function resolveConfig(config: Config | undefined): ResolvedConfig {
@@ -68,6 +71,7 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
     ...(c.initialTx !== undefined ? { initialTx: c.initialTx } : {}),
     ...(c.name !== undefined ? { name: c.name } : {}),
     ...(c.gc !== undefined && c.gc !== false ? { gc: checkGcPolicy(c.gc)! } : {}),
+    ...(c.sync !== undefined ? { sync: c.sync } : {}),
   };
 }
 
@@ -119,6 +123,7 @@ function dbOf(db: Db): DbValue {
 
 export async function createDatabase(config?: Config): Promise<void> {
   const c = resolveConfig(config);
+  if (c.sync !== undefined) return createSynced(c);
   if (open.has(storeKey(c)) || (await defaultRegistry.exists(c.store))) {
     throw new CairnError('db/exists', `database ${show(c.store.id)} already exists in ${c.store.backend}`, { backend: c.store.backend, id: c.store.id });
   }
@@ -193,6 +198,12 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
 }
 
 async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions): Promise<Conn> {
+  if (c.sync !== undefined) {
+    options.coordinator?.close(); // the server orders a synced database's writes, not the tabs
+    const conn = await openSynced(c, key, defaultRegistry, getIndex, options.cacheSize);
+    if (options.shared !== false) open.set(key, conn);
+    return conn;
+  }
   if (!(await defaultRegistry.exists(c.store))) {
     throw new CairnError('db/missing', `database ${show(c.store.id)} does not exist in ${c.store.backend}; create it with createDatabase first`, { backend: c.store.backend, id: c.store.id });
   }
@@ -376,6 +387,43 @@ export function registerIndex(name: string, index: IndexFactory): void {
 export function kw(name: string): string {
   if (typeof name !== 'string' || name.length === 0 || name === ':') fail('config/invalid', `kw needs a keyword name like 'status/active', got ${show(name)}`);
   return name.charCodeAt(0) === 58 ? name : `:${name}`;
+}
+
+/** A synced database (docs/sync.md): create its local store; initialTx goes through the outbox. */
+async function createSynced(c: ResolvedConfig): Promise<void> {
+  if (open.has(storeKey(c)) || (await defaultRegistry.exists(c.store))) {
+    throw new CairnError('db/exists', `database ${show(c.store.id)} already exists in ${c.store.backend}`, { backend: c.store.backend, id: c.store.id });
+  }
+  await createSyncedStore(c, defaultRegistry);
+  if (c.initialTx === undefined) return;
+  try {
+    const conn = await connect(c as Config);
+    try {
+      await transact(conn, c.initialTx);
+    } finally {
+      await release(conn);
+    }
+  } catch (e) {
+    await deleteDatabase(c as Config).catch(() => undefined);
+    throw e;
+  }
+}
+
+function syncedOf(conn: Connection): SyncedConn {
+  const c = connOf(conn);
+  if (!(c instanceof SyncedConn)) fail('config/invalid', `connection to ${c.key} is not synced (its config has no sync)`, { store: c.key });
+  return c;
+}
+
+/** Online/offline, pending transactions, last server tx, last error (docs/sync.md). */
+export async function syncStatus(conn: Connection): Promise<SyncStatus> {
+  return syncedOf(conn).status();
+}
+
+/** Hear sync status changes and rejected transactions; returns the function that stops it. */
+export function onSync(conn: Connection, callback: SyncListener): () => void {
+  if (typeof callback !== 'function') fail('config/invalid', `onSync needs a callback function, got ${show(callback)}`);
+  return syncedOf(conn).onSync(callback);
 }
 
 /** The API as one object; the type test checks it against EngineApi. */

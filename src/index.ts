@@ -14,6 +14,9 @@ export { storeSize } from './api.js';
 export type { StoreSize } from './store/types.js';
 export { liveQuery, livePull } from './api.js';
 export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from './live/subscribable.js';
+export { syncStatus, onSync } from './api.js';
+export type { SyncStatus, SyncEvent, SyncListener } from './sync/synced-conn.js';
+export type { SyncConfig } from './db/inputs.js';
 export type {
   Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,
 } from './engine.js';

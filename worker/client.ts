@@ -13,17 +13,17 @@ import * as Comlink from 'comlink';
 import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
-import { fromWireError, installErrorTransfer } from './errors.js';
+import { fromWireError, installErrorTransfer, reviveCairnError } from './errors.js';
 import { Live, type LiveQuery } from '../src/live/subscribable.js';
 import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
 import { defaultWorker } from './default-worker.js';
 import {
   isHandshake, PROTOCOL_VERSION,
-  type ClientApi, type ConnHandle, type DbHandle, type LiveSpec, type LiveUpdate, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
+  type ClientApi, type ConnHandle, type DbHandle, type LiveSpec, type LiveUpdate, type RemoteSyncEvent, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
 } from './protocol.js';
 
 export type {
-  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp, WorkerCounts,
+  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp, WorkerCounts, SyncEvent, SyncStatus,
 } from './protocol.js';
 export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from '../src/live/subscribable.js';
 // What an app needs beside the client: the error class to test against and the Datom class.
@@ -307,6 +307,21 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null, ...(store ? { store } : {}) };
     },
     workerCounts: () => call(() => remote.counts()),
+    syncStatus: (conn) => call(() => remote.syncStatus(conn)),
+    onSync(conn, callback) {
+      let active = true;
+      const proxied = Comlink.proxy((e: RemoteSyncEvent) => {
+        if (!active) return;
+        callback(e.type === 'rejected' ? { ...e, error: reviveCairnError(e.error as never) } : e);
+      });
+      const id = call(() => remote.onSync(conn, proxied));
+      id.catch(() => {});
+      return () => {
+        if (!active) return;
+        active = false;
+        id.then((sid) => call(() => remote.offSync(sid))).catch(() => {});
+      };
+    },
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;
       return sm?.persist ? sm.persist().catch(() => false) : false;

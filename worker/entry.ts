@@ -10,7 +10,7 @@
 // call is the side effect, in the app's code).
 
 import type * as Comlink from 'comlink';
-import { api, registerBackend, registerIndex } from '../src/api.js';
+import { api, onSync, registerBackend, registerIndex, syncStatus } from '../src/api.js';
 import type { IndexFactory } from '../src/indices/types.js';
 import type { Backend } from '../src/store/types.js';
 import { browserCoordination } from './coordination.js';
@@ -40,6 +40,7 @@ export function serve(options: ServeOptions = {}): void {
       probeIndexedDb: () => probeIndexedDb(),
       coordinatorFor: coordination.factory,
       onResync: coordination.resync,
+      sync: { status: syncStatus, on: onSync },
     });
   } catch (e) {
     failStart(endpoint, e);

@@ -22,6 +22,7 @@ import {
 } from './protocol.js';
 import { resolveStore, storageChoice } from './storage.js';
 import { storeSize } from '../src/api.js';
+import type { RemoteSyncEvent, SyncEvent, SyncStatus } from './protocol.js';
 
 export interface HostOptions {
   /** Resolves to null when IndexedDB can be opened, else the reason (default: assume it can't be used). */
@@ -34,6 +35,11 @@ export interface HostOptions {
   readonly dbWindow?: number;
   /** Speculative (withDb) values kept (default 256). */
   readonly speculativeWindow?: number;
+  /** The engine's sync functions (docs/sync.md), when it has them. */
+  readonly sync?: {
+    readonly status: (conn: Connection) => Promise<SyncStatus>;
+    readonly on: (conn: Connection, callback: (e: SyncEvent) => void) => () => void;
+  };
 }
 
 /** The in-process connect, with the optional seam src/conn may accept (see coordination.ts). */
@@ -91,6 +97,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const listeners = new Map<number, LiveListener>();
   const lives = new Map<number, LiveSub>();
   let shuttingDown = false; // the client is closing: no point telling its live queries
+  const syncListeners = new Map<number, { readonly connId: number; readonly off: () => void; readonly callback: unknown }>();
   let nextId = 1;
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
 
@@ -189,6 +196,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const release = async (handle: ConnHandle): Promise<void> => {
     const live = liveConn(handle);
     conns.delete(live.handle.id);
+    for (const [id, l] of syncListeners) if (l.connId === live.handle.id) { syncListeners.delete(id); l.off(); releaseRemote(l.callback); }
     for (const id of [...live.listenerIds]) dropListener(id);
     for (const id of [...live.liveIds]) {
       // Tell the client's subscribers why nothing more will come, then free the worker side.
@@ -363,6 +371,29 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     },
     async storeSize(conn) {
       return storeSize(liveConn(conn).conn);
+    },
+    async syncStatus(conn) {
+      if (!opts.sync) throw new CairnError('config/invalid', 'this worker has no sync support');
+      return opts.sync.status(liveConn(conn).conn);
+    },
+    async onSync(conn, callback) {
+      if (!opts.sync) throw new CairnError('config/invalid', 'this worker has no sync support');
+      const id = nextId++;
+      const off = opts.sync.on(liveConn(conn).conn, (e) => {
+        const wire: RemoteSyncEvent = e.type === 'rejected'
+          ? { ...e, error: { cairn: true, code: e.error.code, message: e.error.message, data: e.error.data } }
+          : e;
+        notify(() => callback(wire));
+      });
+      syncListeners.set(id, { connId: liveConn(conn).handle.id, off, callback });
+      return id;
+    },
+    async offSync(id) {
+      const l = syncListeners.get(id);
+      if (!l) return;
+      syncListeners.delete(id);
+      l.off();
+      releaseRemote(l.callback);
     },
     async shutdown() {
       shuttingDown = true;

@@ -27,6 +27,7 @@ import type {
 import type { StoreSize } from '../src/store/types.js';
 import type { Progress, Source } from '../src/conn/migrate.js';
 import type { WireError } from './errors.js';
+import type { SyncEvent, SyncStatus } from '../src/sync/synced-conn.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 2; // 2: live queries (liveStart, liveStop, liveRuns, counts)
@@ -163,7 +164,18 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect' | 'exportDb'
   /** How many times it ran so far. */
   liveRuns(liveId: number): Promise<number>;
   counts(): Promise<WorkerCounts>;
+  /** A synced connection's status (docs/sync.md). */
+  syncStatus(conn: ConnHandle): Promise<SyncStatus>;
+  /** Hear a synced connection's events (a Comlink proxy); returns its id for `offSync`. */
+  onSync(conn: ConnHandle, callback: (event: RemoteSyncEvent) => void): Promise<number>;
+  offSync(id: number): Promise<void>;
 };
+
+/** A sync event as it crosses: the rejection's error as plain data (revived in the client). */
+export type RemoteSyncEvent =
+  | Extract<SyncEvent, { type: 'status' }>
+  | (Omit<Extract<SyncEvent, { type: 'rejected' }>, 'error'> & { readonly error: { readonly cairn: true; readonly code: string; readonly message: string; readonly data: Record<string, unknown> } });
+export type { SyncEvent, SyncStatus };
 
 /** What `openWorker` returns: the engine API (minus `entity`) plus client lifecycle. */
 export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> & TypedReads & {
@@ -177,4 +189,8 @@ export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> & TypedReads & {
   requestPersistence(): Promise<boolean>;
   /** Connections, listeners and live queries the worker holds for this client (for tests). */
   workerCounts(): Promise<WorkerCounts>;
+  /** A synced connection's status: online, pending, serverT, lastError (docs/sync.md). */
+  syncStatus(conn: ConnHandle): Promise<SyncStatus>;
+  /** Hear status changes and rejected transactions of a synced connection; returns unsubscribe. */
+  onSync(conn: ConnHandle, callback: (event: SyncEvent) => void): () => void;
 };

@@ -170,7 +170,7 @@ export function tailEntries(report: TxReport): TailEntry[] {
   return report.txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
 }
 
-function entryDatom(t: TailEntry): Datom {
+export function entryDatom(t: TailEntry): Datom {
   return new Datom(t[0], t[1], t[2], t[3], t[4] === 1);
 }
 

@@ -10,7 +10,7 @@
 import { fail, show } from '../util/errors.js';
 
 /** The keys a config may have, in CairnDB spelling (`gc`: the automatic GC policy, docs/storage.md). */
-export const CONFIG_KEYS = ['store', 'schemaFlexibility', 'keepHistory', 'index', 'initialTx', 'name', 'branchingFactor', 'attributeRefs', 'gc'] as const;
+export const CONFIG_KEYS = ['store', 'schemaFlexibility', 'keepHistory', 'index', 'initialTx', 'name', 'branchingFactor', 'attributeRefs', 'gc', 'sync'] as const;
 type Key = (typeof CONFIG_KEYS)[number];
 
 const ALIASES: Readonly<Record<string, Key>> = {
@@ -71,6 +71,7 @@ function normalizeValue(key: Key, value: unknown): unknown {
     case 'attributeRefs':
     case 'initialTx':
     case 'gc':
+    case 'sync':
     case 'name':
     case 'branchingFactor': return value;
     default: { const never: never = key; return never; }

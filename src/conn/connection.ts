@@ -27,8 +27,12 @@ export interface CommitObserver {
   idle(): Promise<void>;
 }
 
+/** Runs on each transaction's report before it commits (and again on every rebase); throwing refuses it. */
+export type CommitCheck = (report: TxReport) => void | Promise<void>;
+
 interface Pending {
   readonly input: TransactInput;
+  readonly check?: CommitCheck | undefined;
   readonly resolve: (r: TxReport) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -88,10 +92,10 @@ export class Conn {
     return this.#persisted;
   }
 
-  transact(input: TransactInput): Promise<TxReport> {
+  transact(input: TransactInput, check?: CommitCheck): Promise<TxReport> {
     this.#checkOpen();
     return new Promise<TxReport>((resolve, reject) => {
-      this.#queue.push({ input, resolve, reject });
+      this.#queue.push({ input, check, resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
@@ -131,6 +135,7 @@ export class Conn {
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
+          if (p.check !== undefined) await p.check(report);
           txs.push({ entries: tailEntries(report), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
           ok.push({ p, report });
@@ -247,6 +252,11 @@ export class Conn {
       c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
     }
     return out.reverse();
+  }
+
+  /** Tell every listener about a report (a synced connection delivers remote commits through it). */
+  fireListeners(report: TxReport): void {
+    this.#fire(report);
   }
 
   #fire(report: TxReport): void {

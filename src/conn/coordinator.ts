@@ -45,3 +45,31 @@ export function localCoordinator(): Coordinator {
     close: () => {},
   };
 }
+
+/**
+ * For a process sharing its store with other processes that cannot signal it (two servers over
+ * one file store, or any shared store): an in-process write lock, and a poll of the head every
+ * `intervalMs` standing in for announcements. A store with real notifications (PostgreSQL
+ * LISTEN/NOTIFY) implements the same interface and calls `onRemoteCommit` callbacks itself.
+ */
+export function pollingCoordinator(intervalMs: number): Coordinator {
+  const local = localCoordinator();
+  const timers = new Set<ReturnType<typeof setInterval>>();
+  return {
+    withWriteLock: local.withWriteLock,
+    announce: () => {},
+    onRemoteCommit(cb) {
+      const timer = setInterval(() => cb(null), intervalMs);
+      (timer as { unref?: () => void }).unref?.();
+      timers.add(timer);
+      return () => {
+        clearInterval(timer);
+        timers.delete(timer);
+      };
+    },
+    close() {
+      for (const t of timers) clearInterval(t);
+      timers.clear();
+    },
+  };
+}

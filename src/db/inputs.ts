@@ -25,6 +25,28 @@ export interface Config {
   readonly gc?: { readonly everyCommits?: number; readonly everyBytes?: number; readonly graceMs?: number } | false;
   /** Datahike's attribute-refs? (attributes stored as entity ids); only false is supported yet. */
   readonly attributeRefs?: boolean;
+  /** Sync with a CairnDB server (docs/sync.md): `{ url, token | getToken, db? }`. */
+  readonly sync?: SyncConfig;
+}
+
+/** `config.sync`: the server a device replicates (checked by src/sync/connect.ts). */
+export interface SyncConfig {
+  /** The server's WebSocket URL (ws: or wss:). */
+  readonly url: string;
+  readonly token?: string;
+  /** Called at each (re)connect; in process only (functions do not cross to the worker). */
+  readonly getToken?: () => string | null | Promise<string | null>;
+  /** The server-side database name (default: the store id). */
+  readonly db?: string;
+  /** How long a device with a replica waits for the server before opening offline (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  readonly heartbeatMs?: number;
+  readonly deadAfterMs?: number;
+  /** Reconnect backoff bounds (default 250 ms doubling to 10 s, with jitter). */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** A WebSocket class where there is no global one (Node 20: `ws`). In process only. */
+  readonly WebSocket?: new (url: string) => WebSocket;
 }
 
 /** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */

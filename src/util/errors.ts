@@ -65,6 +65,16 @@ export const ErrorCodes = [
   // worker
   'worker/terminated',
   'worker/protocol',
+  // sync (docs/sync.md)
+  'sync/unauthorized',
+  'sync/forbidden',
+  'sync/unknown-db',
+  'sync/protocol',
+  'sync/invalid',
+  'sync/too-large',
+  'sync/offline',
+  'sync/unreachable',
+  'sync/busy',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

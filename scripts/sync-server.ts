@@ -1,0 +1,47 @@
+// A sync server process for tests, the demo and benchmarks:
+//   node --import tsx scripts/sync-server.ts --path DIR [--db NAME]... [--token T] [--port P]
+//        [--host H] [--cors ORIGIN]... [--poll MS] [--create]
+// Serves each NAME from the file backend under DIR (created with --create when absent), with
+// bearer token T (principal { token: T }). Prints one JSON line {"url","port","pid"} once listening;
+// stops on SIGTERM/SIGINT.
+import { parseArgs } from 'node:util';
+import { createDatabase, databaseExists } from '../src/index.js';
+import { serve } from '../src/server/index.js';
+
+const { values } = parseArgs({
+  options: {
+    path: { type: 'string' },
+    db: { type: 'string', multiple: true },
+    token: { type: 'string', default: 'dev-token' },
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    cors: { type: 'string', multiple: true },
+    poll: { type: 'string', default: '250' },
+    create: { type: 'boolean', default: false },
+    'forbid-attr': { type: 'string' },
+  },
+});
+if (!values.path) throw new Error('--path DIR is required');
+const names = values.db ?? ['tasks'];
+const databases = Object.fromEntries(names.map((n) => [n, { store: { backend: 'file', id: n, path: values.path! } }]));
+if (values.create) {
+  for (const config of Object.values(databases)) {
+    // Two processes may race to create: the loser sees db/exists, which is what it wanted.
+    if (!(await databaseExists(config))) await createDatabase(config).catch((e: { code?: string }) => { if (e?.code !== 'db/exists') throw e; });
+  }
+}
+const forbidden = values['forbid-attr'];
+const server = await serve({
+  databases,
+  port: Number(values.port),
+  host: values.host!,
+  tokens: { [values.token!]: { token: values.token } },
+  cors: values.cors?.includes('*') ? '*' : values.cors ?? [],
+  pollMs: Number(values.poll),
+  // Tests: refuse any transaction asserting the attribute given by --forbid-attr.
+  ...(forbidden ? { authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] } }) => action !== 'transact' || !ctx.report!.txData.some((d) => d.a === forbidden) } : {}),
+});
+process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, pid: process.pid })}\n`);
+const stop = () => void server.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,192 @@
+// The sync server as a device sees it: a real server process on 127.0.0.1 over the file
+// backend, spoken to through the device's own socket (src/sync/socket.ts) and, for protocol
+// violations, through a raw WebSocket.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { WebSocket as WS } from 'ws';
+import { SyncSocket } from '../sync/socket.js';
+import { decodeFrame, encodeMessage, type HeadInfo, type ServerMessage } from '../sync/wire.js';
+import { createCodec } from '../store/codec.js';
+import type { CairnError } from '../util/errors.js';
+import { startServer, tempDir, type ServerProcess } from './test-server.js';
+
+const codec = createCodec();
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop().catch(() => {});
+});
+async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
+  const s = await startServer(o);
+  running.push(s);
+  return s;
+}
+
+interface Device {
+  readonly socket: SyncSocket;
+  readonly heads: HeadInfo[];
+  readonly errors: CairnError[];
+  readonly welcomes: number[];
+}
+
+function device(url: string, token = 'test-token', db = 'tasks'): Device {
+  const d: Device = { heads: [], errors: [], welcomes: [], socket: null as unknown as SyncSocket };
+  (d as { socket: SyncSocket }).socket = new SyncSocket(
+    { url, db, getToken: () => token, WebSocket: WS as unknown as new (u: string) => WebSocket, minBackoffMs: 50, maxBackoffMs: 400 },
+    { welcome: (w) => d.welcomes.push(w.head.t), head: (h) => d.heads.push(h), state: (_on, e) => void (e && d.errors.push(e)) },
+  );
+  d.socket.start();
+  return d;
+}
+
+const SCHEMA = [{ 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }];
+
+async function online(d: Device): Promise<void> {
+  await vi.waitFor(() => expect(d.socket.online).toBe(true), { timeout: 20_000, interval: 20 });
+}
+
+async function push(d: Device, txs: { id: string; txData: unknown[] | string }[]): Promise<Extract<ServerMessage, { type: 'pushed' }>['results']> {
+  const m = await d.socket.request({ type: 'push', txs: txs as never });
+  if (m.type !== 'pushed') throw new Error(`expected pushed, got ${m.type}`);
+  return m.results;
+}
+
+function raw(url: string, origin?: string): Promise<{ ws: WS; frames: Record<string, unknown>[]; closed: Promise<number> }> {
+  const ws = new WS(url, origin ? { origin } : {});
+  const frames: Record<string, unknown>[] = [];
+  ws.on('message', (d: Buffer) => frames.push(decodeFrame(new Uint8Array(d))));
+  const closed = new Promise<number>((res) => ws.on('close', (code) => res(code)));
+  return new Promise((res, rej) => {
+    ws.on('open', () => res({ ws, frames, closed }));
+    ws.on('error', rej);
+  });
+}
+
+describe('sync server', { timeout: 180_000 }, () => {
+  it('refuses a wrong token with sync/unauthorized and an unknown db with sync/unknown-db', async () => {
+    const s = await server();
+    const bad = device(s.url, 'wrong');
+    await vi.waitFor(() => expect(bad.errors.map((e) => e.code)).toContain('sync/unauthorized'), { timeout: 20_000 });
+    expect(bad.socket.online).toBe(false);
+    bad.socket.close();
+    const none = device(s.url, 'test-token', 'nope');
+    await vi.waitFor(() => expect(none.errors.map((e) => e.code)).toContain('sync/unknown-db'), { timeout: 20_000 });
+    none.socket.close();
+  });
+
+  it('applies pushes in order, answers a retried id as a duplicate, and tells every device the new head', async () => {
+    const s = await server();
+    const a = device(s.url);
+    const b = device(s.url);
+    await online(a);
+    await online(b);
+    const r1 = await push(a, [{ id: 'dev-a-1', txData: SCHEMA }, { id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] }]);
+    expect(r1.map((r) => 't' in r)).toEqual([true, true]);
+    const t2 = (r1[1] as { t: number }).t;
+    expect(t2).toBeGreaterThan((r1[0] as { t: number }).t);
+    await vi.waitFor(() => expect(b.heads.at(-1)?.t).toBe(t2), { timeout: 20_000 });
+    // The answer was lost, say: the device pushes the same ids again.
+    const again = await push(a, [{ id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] }, { id: 'dev-a-3', txData: [{ 'task/id': 'u2', 'task/title': 'two' }] }]);
+    expect(again[0]).toEqual({ id: 'dev-a-2', duplicate: true, t: t2 });
+    expect('t' in again[1]! && !('duplicate' in again[1]!)).toBe(true);
+    // Bad transactions are refused one by one, with their codes.
+    const bad = await push(a, [{ id: 'dev-a-4', txData: [{ 'task/nope': 1 }] }, { id: 'dev-a-5', txData: '[[:db/add' }]);
+    expect(bad.map((r) => ('error' in r ? r.error.code : 'ok'))).toEqual(['schema/unknown-attribute', 'edn/parse']);
+    a.socket.close();
+    b.socket.close();
+  });
+
+  it('serves immutable records by key and the commit chain, and refuses other keys', async () => {
+    const s = await server();
+    const a = device(s.url);
+    await online(a);
+    await push(a, [{ id: 'x-1', txData: SCHEMA }]);
+    await push(a, [{ id: 'x-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] }]);
+    await vi.waitFor(() => expect(a.heads.length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+    const head = a.heads.at(-1)!;
+    const chain = await a.socket.request({ type: 'commits', from: head.commit, to: null });
+    if (chain.type !== 'records') throw new Error(chain.type);
+    const commits = chain.values.map((v) => codec.decode(v!, { kind: 'commit' }) as { id: string; parent: string | null; schema: string; reports: { txMeta: Record<string, unknown> }[] | null });
+    expect(commits[0]!.id).toBe(head.commit);
+    expect(commits.at(-1)!.parent).toBeNull();
+    expect(commits[0]!.reports![0]!.txMeta['sync/tx']).toBe('x-2');
+    const recs = await a.socket.request({ type: 'get', keys: [`c:${head.commit}`, commits[0]!.schema, 'n:does-not-exist'] });
+    if (recs.type !== 'records') throw new Error(recs.type);
+    expect(recs.values[0]).toEqual(chain.values[0]);
+    expect(codec.header(recs.values[1]!).kind).toBe('meta');
+    expect(recs.values[2]).toBeNull();
+    await expect(a.socket.request({ type: 'get', keys: ['ref:head/main'] })).rejects.toMatchObject({ code: 'sync/invalid' });
+    await expect(a.socket.request({ type: 'get', keys: new Array(5000).fill('n:x') })).rejects.toMatchObject({ code: 'sync/too-large' });
+    a.socket.close();
+  });
+
+  it('refuses malformed input with coded errors and keeps serving', async () => {
+    const s = await server();
+    const r = await raw(s.url);
+    r.ws.send(encodeMessage({ type: 'get', id: 1, keys: [] }));
+    await vi.waitFor(() => expect(r.frames[0]).toMatchObject({ type: 'error', error: { code: 'sync/protocol' } }), { timeout: 20_000 });
+    expect(await r.closed).toBe(1008);
+    const t = await raw(s.url);
+    t.ws.send('{"type":"hello"}');
+    await vi.waitFor(() => expect(t.frames[0]).toMatchObject({ type: 'error', error: { code: 'sync/protocol' } }), { timeout: 20_000 });
+    const h = await raw(s.url);
+    h.ws.send(encodeMessage({ type: 'hello', protocol: 99, db: 'tasks', token: 'test-token' }));
+    await vi.waitFor(() => expect(h.frames[0]).toMatchObject({ type: 'error', error: { code: 'sync/protocol' } }), { timeout: 20_000 });
+    const g = await raw(s.url);
+    g.ws.send(new Uint8Array([0x20, 0xc1, 0xff]));
+    await vi.waitFor(() => expect(g.frames[0]).toMatchObject({ type: 'error', error: { code: 'sync/invalid' } }), { timeout: 20_000 });
+    const ok = device(s.url);
+    await online(ok);
+    const bad = await ok.socket.request({ type: 'push', txs: [{ id: 'has space', txData: [] }] as never }).catch((e: CairnError) => e.code);
+    expect(bad).toBe('sync/invalid');
+    ok.socket.close();
+  });
+
+  it('runs authorize inside the commit: a forbidden transaction commits nothing', async () => {
+    const s = await server({ forbidAttr: 'task/title' });
+    const a = device(s.url);
+    await online(a);
+    const r = await push(a, [{ id: 'f-1', txData: SCHEMA }, { id: 'f-2', txData: [{ 'task/id': 'u1', 'task/title': 'no' }] }, { id: 'f-3', txData: [{ 'task/id': 'u1' }] }]);
+    expect(r.map((x) => ('error' in x ? x.error.code : 'ok'))).toEqual(['ok', 'sync/forbidden', 'ok']);
+    a.socket.close();
+  });
+
+  it('checks Origin on upgrades and answers CORS for allowed origins', async () => {
+    const s = await server({ cors: ['http://app.test'] });
+    await expect(raw(s.url, 'http://evil.test')).rejects.toThrow(/403/);
+    const ok = await raw(s.url, 'http://app.test');
+    ok.ws.close();
+    const res = await fetch(`http://127.0.0.1:${s.port}/`, { headers: { origin: 'http://app.test' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(await res.json()).toEqual({ cairndb: 'sync', protocol: 1 });
+    const evil = await fetch(`http://127.0.0.1:${s.port}/`, { headers: { origin: 'http://evil.test' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('two server processes over one file store: every commit once, every device hears every head', async () => {
+    const path = tempDir();
+    const s1 = await server({ path });
+    const s2 = await server({ path });
+    const a = device(s1.url);
+    const b = device(s2.url);
+    await online(a);
+    await online(b);
+    await push(a, [{ id: 'schema', txData: SCHEMA }]);
+    const n = 30;
+    const pa = Promise.all(Array.from({ length: n }, (_, i) => push(a, [{ id: `a-${i}`, txData: [{ 'task/id': `a${i}`, 'task/title': `a ${i}` }] }])));
+    const pb = Promise.all(Array.from({ length: n }, (_, i) => push(b, [{ id: `b-${i}`, txData: [{ 'task/id': `b${i}`, 'task/title': `b ${i}` }] }])));
+    const all = [...(await pa), ...(await pb)].flat();
+    expect(all.filter((r) => !('t' in r))).toEqual([]);
+    const ts = all.map((r) => (r as { t: number }).t);
+    expect(new Set(ts).size).toBe(2 * n); // each its own tx: nothing applied twice
+    const last = Math.max(...ts);
+    await vi.waitFor(() => {
+      expect(a.heads.at(-1)?.t).toBe(last);
+      expect(b.heads.at(-1)?.t).toBe(last);
+    }, { timeout: 30_000, interval: 50 });
+    // A push retried on the other process is still recognised.
+    const dup = await push(b, [{ id: 'a-3', txData: [{ 'task/id': 'a3', 'task/title': 'a 3' }] }]);
+    expect(dup[0]).toMatchObject({ id: 'a-3', duplicate: true });
+    a.socket.close();
+    b.socket.close();
+  });
+});

@@ -1,0 +1,265 @@
+// Synced databases in process (Node): devices are connections over separate memory stores, the
+// server a real process over the file backend (src/server/test-server.ts). The same scenarios
+// run in real browsers in e2e/sync.spec.ts.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { WebSocket as WS } from 'ws';
+import {
+  connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact,
+  type Connection, type SyncEvent,
+} from '../index.js';
+import { startServer, tempDir, type ServerProcess } from '../server/test-server.js';
+
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop().catch(() => {});
+});
+async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
+  const s = await startServer(o);
+  running.push(s);
+  return s;
+}
+
+const SCHEMA = [
+  { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'task/owner', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'person/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+];
+
+let seq = 0;
+function deviceConfig(url: string, token = 'test-token') {
+  return {
+    store: { backend: 'memory', id: `device-${seq++}-${Date.now().toString(36)}` },
+    sync: { url, token, db: 'tasks', WebSocket: WS as never, minBackoffMs: 50, maxBackoffMs: 300, connectTimeoutMs: 2_000 },
+  };
+}
+async function device(url: string): Promise<Connection> {
+  return connect(deviceConfig(url), { shared: false });
+}
+const wait = (f: () => unknown | Promise<unknown>, timeout = 60_000) => vi.waitFor(f, { timeout, interval: 50 });
+async function settledWith(conn: Connection, serverT?: number): Promise<void> {
+  await wait(async () => {
+    const s = await syncStatus(conn);
+    expect(s.pending).toBe(0);
+    expect(s.online).toBe(true);
+    if (serverT !== undefined) expect(s.serverT).toBeGreaterThanOrEqual(serverT);
+  });
+}
+const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
+const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
+
+describe('synced databases', { timeout: 180_000 }, () => {
+  it('a wrong token rejects connect with sync/unauthorized; no server and no replica: sync/unreachable', async () => {
+    const s = await server();
+    await expect(connect(deviceConfig(s.url, 'wrong'), { shared: false })).rejects.toMatchObject({ code: 'sync/unauthorized' });
+    await expect(connect(deviceConfig('ws://127.0.0.1:9/'), { shared: false })).rejects.toMatchObject({ code: 'sync/unreachable' });
+  });
+
+  it('two devices write offline, reconnect, and converge in the server order; tempids and lookup refs survive', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    const b = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'person/id': 'ann' }]);
+    await settledWith(a);
+    await wait(async () => expect((await syncStatus(b)).serverT).toBe((await syncStatus(a)).serverT));
+    const port = s.port;
+    await s.stop();
+    await wait(async () => expect((await syncStatus(a)).online).toBe(false));
+    // Offline: local writes apply at once, with provisional ids, tempids and lookup refs.
+    const ra = await transact(a, [{ 'db/id': 'new', 'task/id': 'ta', 'task/title': 'from a', 'task/owner': ['person/id', 'ann'] }]);
+    expect(ra.tempids.new).toBeGreaterThan(0);
+    await transact(b, [{ 'db/id': -1, 'task/id': 'tb', 'task/title': 'from b' }, ['db/add', -1, 'task/owner', ['person/id', 'ann']]]);
+    await transact(a, [['db/add', ['task/id', 'ta'], 'task/title', 'from a, edited']]);
+    expect(await titles(a)).toEqual(['from a, edited']);
+    expect((await syncStatus(a)).pending).toBe(2);
+    s = await server({ path, port });
+    await settledWith(a);
+    await settledWith(b);
+    await wait(async () => expect(await current(a)).toEqual(await current(b)));
+    expect(await titles(a)).toEqual(['from a, edited', 'from b']);
+    const owner = (await pull(db(b), '[{:task/owner [:person/id]}]', ['task/id', 'ta'])) as { 'task/owner': { 'person/id': string } };
+    expect(owner['task/owner']['person/id']).toBe('ann');
+    // A device that never saw any of it reads the same datoms from the server.
+    const c = await device(s.url);
+    await settledWith(c);
+    await wait(async () => expect(await current(c)).toEqual(await current(a)));
+    for (const d of [a, b, c]) await release(d);
+  });
+
+  it('a transaction the server rejects is reported and removed; nothing else is lost', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    const bConfig = deviceConfig(s.url);
+    let b = await connect(bConfig, { shared: false });
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 't1', 'task/title': 'old' }]);
+    await settledWith(a);
+    await wait(async () => expect(await titles(b)).toEqual(['old']));
+    const port = s.port;
+    await s.stop();
+    await wait(async () => expect((await syncStatus(b)).online).toBe(false));
+    await transact(a, [['db/cas', ['task/id', 't1'], 'task/title', 'old', 'by a']]);
+    await transact(b, [['db/cas', ['task/id', 't1'], 'task/title', 'old', 'by b']]);
+    await transact(b, [{ 'task/id': 't2', 'task/title': 'kept' }]);
+    // B closes with its two writes in the (durable) outbox; A reaches the server first.
+    await release(b);
+    s = await server({ path, port });
+    await settledWith(a);
+    b = await connect(bConfig, { shared: false });
+    expect((await syncStatus(b)).pending).toBe(2);
+    const events: SyncEvent[] = [];
+    onSync(b, (e) => events.push(e));
+    const heard: [string, unknown, boolean][] = [];
+    listen(b, (r) => { for (const d of r.txData) heard.push([d.a, d.v, d.added]); });
+    await wait(() => expect(events.some((e) => e.type === 'rejected')).toBe(true));
+    await settledWith(b);
+    const rejected = events.filter((e) => e.type === 'rejected') as Extract<SyncEvent, { type: 'rejected' }>[];
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.error.code).toBe('transact/cas');
+    expect(JSON.stringify(rejected[0]!.tx.txData)).toContain('by b');
+    await wait(async () => expect(await titles(b)).toEqual(['by a', 'kept']));
+    await wait(async () => expect(await titles(a)).toEqual(['by a', 'kept']));
+    expect((await syncStatus(b)).lastError?.code).toBe('transact/cas');
+    expect(heard).toContainEqual(['task/title', 'by a', true]); // the remote commit, through the listeners
+    expect(heard).toContainEqual(['task/title', 'by b', false]); // the rejected local write, undone
+    await release(a);
+    await release(b);
+  });
+
+  it('three devices × 100 concurrent transactions: the server has 300, each once, and every replica equals it', async () => {
+    const s = await server();
+    const devices = [await device(s.url), await device(s.url), await device(s.url)];
+    await transact(devices[0]!, SCHEMA);
+    await settledWith(devices[0]!);
+    await Promise.all(devices.map((d) => wait(async () => expect((await syncStatus(d)).serverT).toBe((await syncStatus(devices[0]!)).serverT))));
+    await Promise.all(devices.map((d, i) => Promise.all(Array.from({ length: 100 }, (_, j) => transact(d, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])))));
+    for (const d of devices) await settledWith(d);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    const ids = (await q('[:find ?id ?tx :where [?e :task/id ?id ?tx]]', db(fresh))) as [string, number][];
+    expect(ids.length).toBe(300);
+    const synced = (await q('[:find (count ?tx) . :where [?tx :sync/tx _]]', db(fresh))) as number;
+    expect(synced).toBe(301); // the schema and 300 tasks, each committed once
+    for (const d of devices) await wait(async () => expect(await current(d)).toEqual(await current(fresh)));
+    for (const d of [...devices, fresh]) await release(d);
+  });
+
+  it('the server killed mid-push and restarted: nothing duplicated, nothing lost', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    const writes = Array.from({ length: 200 }, (_, j) => transact(a, [{ 'task/id': `k${j}`, 'task/title': `k ${j}` }]));
+    await writes[0];
+    const port = s.port;
+    await s.kill(); // some pushes answered, some in flight, some not sent
+    await Promise.all(writes);
+    s = await server({ path, port });
+    await settledWith(a);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    expect((await q('[:find (count ?e) . :where [?e :task/id]]', db(fresh)))).toBe(200);
+    expect((await q('[:find (count ?tx) . :where [?tx :sync/tx]]', db(fresh)))).toBe(201);
+    await wait(async () => expect(await current(a)).toEqual(await current(fresh)));
+    await release(a);
+    await release(fresh);
+  });
+});
+
+describe('limits', { timeout: 180_000 }, () => {
+  it('a transaction over the server limit is refused with sync/too-large and removed; the rest syncs', async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    const events: SyncEvent[] = [];
+    onSync(a, (e) => events.push(e));
+    await transact(a, [{ 'task/id': 'huge', 'task/title': 'x'.repeat(1_100_000) }]);
+    await transact(a, [{ 'task/id': 'small', 'task/title': 'fits' }]);
+    await settledWith(a);
+    const rejected = events.filter((e) => e.type === 'rejected') as Extract<SyncEvent, { type: 'rejected' }>[];
+    expect(rejected.map((e) => e.error.code)).toEqual(['sync/too-large']);
+    await wait(async () => expect(await titles(a)).toEqual(['fits']));
+    await release(a);
+  });
+});
+
+describe('liveness', { timeout: 180_000 }, () => {
+  it('a frozen server (socket open, no answers) is detected by the heartbeat; the device reconnects and pushes when it thaws', async () => {
+    const s = await server();
+    const cfg = deviceConfig(s.url);
+    const a = await connect({ ...cfg, sync: { ...cfg.sync, heartbeatMs: 200, deadAfterMs: 1_000 } }, { shared: false });
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    s.signal('SIGSTOP');
+    await wait(async () => expect((await syncStatus(a)).online).toBe(false));
+    expect((await syncStatus(a)).lastError?.code).toBe('sync/offline');
+    await transact(a, [{ 'task/id': 'while-frozen', 'task/title': 'queued' }]);
+    expect((await syncStatus(a)).pending).toBe(1);
+    s.signal('SIGCONT');
+    await settledWith(a);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    expect(await titles(fresh)).toEqual(['queued']);
+    await release(a);
+    await release(fresh);
+  });
+});
+
+describe('catch-up', () => {
+  it('a device offline for 1,000 remote commits fetches only nodes written since, never one it has', async () => {
+    const { defaultRegistry } = await import('../store/index.js');
+    const { SyncSocket } = await import('./socket.js');
+    const path = tempDir();
+    const s = await server({ path });
+    const cfg = deviceConfig(s.url);
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    for (let i = 0; i < 10; i++) await transact(a, Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })));
+    await settledWith(a);
+    // Device B replicates everything, then goes away.
+    let b = await connect(cfg, { shared: false });
+    await wait(async () => {
+      const st = await syncStatus(b);
+      expect(st.serverT).toBe((await syncStatus(a)).serverT);
+      expect(st.replicated).toBe(true);
+    });
+    await release(b);
+    const serverStore = await defaultRegistry.open({ backend: 'file', id: 'tasks', path });
+    const nodesBefore = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:')));
+    // 1,000 remote commits: one transaction per push, each awaited, so each is its own commit.
+    const pusher = new SyncSocket({ url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never }, { welcome: () => {}, head: () => {}, state: () => {} });
+    pusher.start();
+    await wait(() => expect(pusher.online).toBe(true));
+    let lastT = 0;
+    for (let i = 0; i < 1000; i++) {
+      const m = await pusher.request({ type: 'push', txs: [{ id: `remote-${i}`, txData: [{ 'task/id': `r${i}`, 'task/title': `remote ${i}` }] }] });
+      if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
+      lastT = m.results[0].t;
+    }
+    pusher.close();
+    const newNodes = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:') && !nodesBefore.has(k)));
+    await serverStore.store.close();
+    // B comes back: it hears every remote commit and fetches only new nodes.
+    b = await connect(cfg, { shared: false });
+    let heard = 0;
+    listen(b, () => heard++);
+    await wait(async () => {
+      const st = await syncStatus(b);
+      expect(st.serverT).toBe(lastT);
+      expect(st.replicated).toBe(true);
+    });
+    expect(heard).toBe(1000);
+    expect(await q('[:find (count ?e) . :where [?e :task/id]]', db(b))).toBe(6000);
+    const fetched = [...(b as unknown as { conn: { replica: { stats: { nodeKeys: Set<string> } } } }).conn.replica.stats.nodeKeys];
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(fetched.filter((k) => !newNodes.has(k))).toEqual([]);
+    expect(fetched.length).toBeLessThanOrEqual(newNodes.size);
+    expect(fetched.length).toBeLessThan(nodesBefore.size);
+    await release(a);
+    await release(b);
+  }, 300_000);
+});

@@ -1,0 +1,456 @@
+// A connection to a synced database (docs/sync.md): a replica of the server's db plus the
+// device's outbox replayed on top.
+//
+// State (all changed only inside `#locked`, one step at a time):
+// - `#server`: the last server db fully fetched, and its commit (what `persisted` reports);
+// - `#outbox`: the device's transactions the server has not confirmed, durable, oldest first;
+// - `#view`: `#server.db` with the outbox replayed — what `db(conn)` returns. Its basisT only
+//   grows (a rebase may otherwise lower it), because handles name committed values by basisT.
+// Remote commits reach listeners through `fireListeners`, the connection's normal path.
+
+import { Datom, type TxReport } from '../db/types.js';
+import { DbValue } from '../db/db.js';
+import { withDb } from '../tx/index.js';
+import type { TransactInput } from '../engine.js';
+import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
+import { decodeSegment, HEAD_KEY, replayTail, restore, type CommitRecord, type Persisted, type TailEntry } from '../conn/commit.js';
+import { CairnError, isCairnError } from '../util/errors.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+import type { ReplicaStore } from './replica-store.js';
+import { replicateTrees } from './replicate.js';
+import type { SyncSocket } from './socket.js';
+import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } from './wire.js';
+
+/** The tx metadata attribute the server records client transaction ids under. */
+export const SYNC_TX = 'sync/tx';
+const PUSH_BATCH = 500;
+
+export interface SyncStatus {
+  readonly online: boolean;
+  /** Transactions in the outbox (not yet confirmed by the server). */
+  readonly pending: number;
+  /** basisT and commit of the last server db this device fetched. */
+  readonly serverT: number;
+  readonly serverCommit: string;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** True once every index node of the current server db is in the local store. */
+  readonly replicated: boolean;
+  /** Records fetched from the server by this connection, and their bytes. */
+  readonly fetched: { readonly records: number; readonly bytes: number; readonly nodes: number };
+}
+
+export type SyncEvent =
+  | { readonly type: 'status'; readonly status: SyncStatus }
+  | { readonly type: 'rejected'; readonly error: CairnError; readonly tx: PushTx };
+
+export type SyncListener = (event: SyncEvent) => void;
+
+export interface SyncedParts extends ConnectionParts {
+  readonly replica: ReplicaStore;
+  readonly outbox: Outbox;
+  readonly socket: SyncSocket;
+  /** Releases the replica's one-tab lock (connect.ts). */
+  readonly unlock: () => void;
+}
+
+let txCounter = 0;
+const devicePrefix = (() => {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');
+})();
+
+export class SyncedConn extends Conn {
+  readonly replica: ReplicaStore;
+  readonly #outbox: Outbox;
+  readonly #socket: SyncSocket;
+  readonly #unlock: () => void;
+  readonly #syncListeners = new Set<SyncListener>();
+  #server: { db: DbValue; persisted: Persisted };
+  #view: DbValue;
+  #lock: Promise<unknown> = Promise.resolve();
+  #target: HeadInfo | null = null;
+  #catching = false;
+  #pushing = false;
+  #inFlight = false;
+  #undone: Datom[] = []; // datoms the last replays took out of the view, for the next report
+  #viewHasAll = true; // every outbox entry applied in the view (none failed at the last replay)
+  #fetching: Promise<void> | null = null;
+  #fetchAgain = false;
+  #replicated = false;
+  #online = false;
+  #lastError: CairnError | null = null;
+  readonly #complete = new Set<string>(); // nodes whose whole subtree is local
+
+  constructor(parts: SyncedParts) {
+    super(parts);
+    this.replica = parts.replica;
+    this.#outbox = parts.outbox;
+    this.#socket = parts.socket;
+    this.#unlock = parts.unlock;
+    this.#server = { db: parts.db, persisted: parts.persisted };
+    this.#view = parts.db;
+  }
+
+  /** Start from the replica: replay the outbox (before the first read), then follow the server. */
+  async start(): Promise<void> {
+    await this.#locked(async () => {
+      this.#view = await this.#replay(this.#server.db, null);
+    });
+  }
+
+  override get db(): DbValue {
+    return this.#view;
+  }
+
+  override get persisted(): Persisted {
+    return this.#server.persisted;
+  }
+
+  // --- socket events (wired by connect.ts) ---
+
+  onWelcome(head: HeadInfo): void {
+    this.#onHead(head);
+    void this.#pushLoop();
+  }
+
+  onHead(head: HeadInfo): void {
+    this.#onHead(head);
+  }
+
+  onState(online: boolean, error: CairnError | null): void {
+    this.#online = online;
+    if (error !== null) this.#lastError = error;
+    else if (online) this.#lastError = null;
+    this.#emitStatus();
+  }
+
+  // --- the app's side ---
+
+  override transact(input: TransactInput, check?: CommitCheck): Promise<TxReport> {
+    if (this.released) return Promise.reject(new CairnError('db/released', `connection to ${this.key} was released`, { store: this.key }));
+    return this.#locked(async () => {
+      const report = await withDb(this.#view, input);
+      if (check !== undefined) await check(report);
+      const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(input) };
+      await this.#outbox.add(entry, this.#outbox.encode(entry), report.txData);
+      this.#view = report.dbAfter as DbValue;
+      this.fireListeners(report);
+      this.#emitStatus();
+      void this.#pushLoop();
+      return report;
+    });
+  }
+
+  override refresh(): Promise<void> {
+    return Promise.resolve(); // the server tells us about new heads
+  }
+
+  override async reloadIfMoved(): Promise<void> {}
+
+  override async settled(): Promise<void> {
+    for (let seen: Promise<unknown> | null = null; seen !== this.#lock; ) {
+      seen = this.#lock;
+      await seen;
+    }
+  }
+
+  status(): SyncStatus {
+    return {
+      online: this.#online,
+      pending: this.#outbox.size,
+      serverT: this.#server.db.basisT,
+      serverCommit: this.#server.persisted.commit.id,
+      lastError: this.#lastError === null ? null : { code: this.#lastError.code, message: this.#lastError.message },
+      replicated: this.#replicated,
+      fetched: { records: this.replica.stats.records, bytes: this.replica.stats.bytes, nodes: this.replica.stats.nodeKeys.size },
+    };
+  }
+
+  onSync(listener: SyncListener): () => void {
+    this.#syncListeners.add(listener);
+    return () => void this.#syncListeners.delete(listener);
+  }
+
+  override async close(): Promise<void> {
+    this.#socket.close();
+    await this.settled();
+    await this.#fetching?.catch(() => {});
+    this.#syncListeners.clear();
+    try {
+      await super.close();
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  // --- internals ---
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #emit(e: SyncEvent): void {
+    for (const l of [...this.#syncListeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        console.error('CairnDB: an onSync callback threw', err);
+      }
+    }
+  }
+
+  #emitStatus(): void {
+    if (this.#syncListeners.size > 0) this.#emit({ type: 'status', status: this.status() });
+  }
+
+  #takeUndone(): Datom[] {
+    const out = this.#undone;
+    this.#undone = [];
+    return out;
+  }
+
+  /** The outbox replayed on `server`; a transaction that no longer applies stays pending (the server judges it). */
+  async #replay(server: DbValue, previous: DbValue | null): Promise<DbValue> {
+    let db = server;
+    let complete = true;
+    for (const e of this.#outbox.entries) {
+      try {
+        const r = await withDb(db, inputOf(e));
+        e.datoms = r.txData; // its effect on this view, undone in the report if it is rejected
+        db = r.dbAfter as DbValue;
+      } catch {
+        // Not applicable on the newer server db; it stays in the outbox until the server answers.
+        // What it did to the previous view is gone from this one: listeners hear it undone.
+        for (const d of e.datoms ?? []) this.#undone.push(new Datom(d.e, d.a, d.v, d.tx, !d.added));
+        e.datoms = undefined;
+        complete = false;
+      }
+    }
+    this.#viewHasAll = complete;
+    const min = previous === null ? 0 : previous.basisT + 1;
+    return db.basisT >= min ? db : new DbValue({ ...db.state, maxTx: min });
+  }
+
+  #onHead(head: HeadInfo): void {
+    if (this.#target === null || head.t >= this.#target.t) this.#target = head;
+    // While a push is in flight its answer follows soon: catch up once after it, not per head.
+    if (!this.#inFlight) void this.#catchUpLoop();
+  }
+
+  async #catchUpLoop(): Promise<void> {
+    if (this.#catching) return;
+    this.#catching = true;
+    try {
+      while (!this.released && this.#target !== null && this.#target.commit !== this.#server.persisted.commit.id) {
+        const target = this.#target;
+        await this.#locked(() => this.#catchUp(target));
+      }
+    } catch (e) {
+      if (!this.released) this.#lastError = isCairnError(e) ? e : new CairnError('sync/offline', String(e));
+      this.#emitStatus();
+    } finally {
+      this.#catching = false;
+    }
+    if (this.released) return;
+    void this.#pushLoop();
+    void this.#fetchAll();
+  }
+
+  /** Fetch the server's head `target`, drop what it confirms from the outbox, rebase, tell the listeners. */
+  async #catchUp(target: HeadInfo): Promise<void> {
+    const known = this.#server.persisted.commit.id;
+    if (target.commit === known) return;
+    const { codec } = this.opened;
+    // The new commits, newest first (their reports are what listeners hear, and name our txs).
+    const chain: { record: CommitRecord; bytes: Uint8Array }[] = [];
+    const sent = target.record === undefined ? undefined : (codec.decode(target.record, { kind: 'commit' }) as CommitRecord);
+    if (sent !== undefined && sent.id === target.commit && sent.parent === known) chain.push({ record: sent, bytes: target.record! });
+    for (let from: string | null = chain.length > 0 ? null : target.commit; from !== null; ) {
+      const m = await this.#socket.request({ type: 'commits', from, to: known });
+      if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
+      for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
+      const last = chain.at(-1)?.record;
+      from = m.values.length < MAX_COMMITS_PER_ANSWER || last === undefined || last.parent === known ? null : last.parent;
+    }
+    const head = chain[0];
+    if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
+    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes]]);
+    await this.replica.ensure([head.record.schema, ...head.record.tail.sealed]);
+    const headBytes = codec.encode({ commit: head.record.id }, 'ref');
+    // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
+    const confirmed = new Set<string>();
+    for (const c of chain) for (const r of c.record.reports ?? []) if (typeof r.txMeta[SYNC_TX] === 'string') confirmed.add(r.txMeta[SYNC_TX] as string);
+    for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= target.t) confirmed.add(e.id);
+
+    // The new commits are exactly the oldest outbox entries, in order: the view already shows
+    // them on the old server db, so while entries remain it needs no replay (its provisional
+    // tx ids differ, its data does not); the last confirmation rebases onto the server db.
+    const applied = [...chain].reverse().flatMap((c) => (c.record.reports ?? []).map((r) => r.txMeta[SYNC_TX]));
+    const ownPrefix = applied.length === confirmed.size && applied.every((id, i) => this.#outbox.entries[i]?.id === id);
+
+    await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
+    const advanced = await this.#advance(chain.map((c) => c.record), headBytes);
+    this.#server = advanced ?? (await restore(this.replica, codec, this.nodes, this.factory));
+    if (advanced === null) this.#replicated = false; // new trees: the background fetch has work
+    const before = this.#view;
+    if (!ownPrefix || !this.#viewHasAll || this.#outbox.size === 0) this.#view = await this.#replay(this.#server.db, before);
+    let fired = 0;
+    for (const c of chain.reverse()) {
+      for (const r of c.record.reports ?? []) {
+        const txData = r.segment === null ? [] : decodeSegment(codec, r.segment).map((t) => new Datom(t[0], t[1], t[2], t[3], t[4] === 1));
+        this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData, tempids: r.tempids, txMeta: r.txMeta });
+        fired++;
+      }
+    }
+    if (fired === 0 || this.#undone.length > 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: this.#takeUndone(), tempids: {}, txMeta: {} });
+    this.#emitStatus();
+  }
+
+  /**
+   * The server db at the newest of `chain` (newest first) by replaying the new commits' datoms
+   * onto the current one — when none of them folded the trees (same roots, same schema record)
+   * and each report carries its datoms; else null, and the caller restores from the records.
+   */
+  async #advance(chain: readonly CommitRecord[], headBytes: Uint8Array): Promise<{ db: DbValue; persisted: Persisted } | null> {
+    const prev = this.#server.persisted;
+    const head = chain[0]!;
+    const sameTrees = (c: CommitRecord) => c.schema === prev.commit.schema && JSON.stringify(c.roots) === JSON.stringify(prev.commit.roots);
+    if (chain.at(-1)!.parent !== prev.commit.id || !chain.every(sameTrees)) return null;
+    const entries: TailEntry[] = [];
+    for (const c of [...chain].reverse()) {
+      for (const r of c.reports ?? []) {
+        if (r.segment === null) return null;
+        for (const t of decodeSegment(this.opened.codec, r.segment)) entries.push(t);
+      }
+    }
+    const replayed = replayTail(this.#server.db, entries);
+    const db = new DbValue({ ...replayed.state, maxEid: head.maxEid, maxTx: head.maxTx, lastTxInstant: head.lastTxInstant });
+    return { db, persisted: { commit: head, headBytes, foldedRaw: prev.foldedRaw, encodings: prev.encodings } };
+  }
+
+  /** Push the outbox, oldest first, one request in flight; record acks, report rejections. */
+  async #pushLoop(): Promise<void> {
+    if (this.#pushing) return;
+    this.#pushing = true;
+    let size = PUSH_BATCH;
+    try {
+      while (this.#socket.online && !this.released) {
+        const max = Math.min(size, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH);
+        const batch = this.#nextBatch(max);
+        if (batch.length === 0) break;
+        const tooLarge = batch[0]!.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity);
+        if (tooLarge) {
+          // The server would refuse it (or drop the socket): refuse it here, with the same code.
+          const limit = this.#socket.limits!.maxTxBytes;
+          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, { tx: batch[0]!.entry.id, bytes: batch[0]!.bytes, limit });
+          await this.#locked(() => this.#settle([{ entry: batch[0]!.entry, error }]));
+          continue;
+        }
+        let results: readonly import('./wire.js').PushResult[];
+        try {
+          this.#inFlight = true;
+          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) }).finally(() => (this.#inFlight = false));
+          if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
+          results = m.results;
+          void this.#catchUpLoop();
+        } catch (e) {
+          if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') break;
+          // The push was refused as a whole (too large, malformed): find the culprit one by one.
+          if (batch.length > 1) {
+            size = 1;
+            continue;
+          }
+          results = [{ id: batch[0]!.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
+        }
+        const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
+        for (const r of results) {
+          const entry = this.#outbox.entries.find((e) => e.id === r.id);
+          if (entry === undefined) continue;
+          if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
+          else entry.acked = r.t;
+        }
+        await this.#locked(() => this.#settle(rejected));
+      }
+    } finally {
+      this.#pushing = false;
+    }
+  }
+
+  /** The oldest unacknowledged entries, at most `max` and within the server's message size. */
+  #nextBatch(max: number): { entry: OutboxEntry; bytes: number }[] {
+    const budget = (this.#socket.limits?.maxMessageBytes ?? Infinity) * 0.9;
+    const out: { entry: OutboxEntry; bytes: number }[] = [];
+    let total = 0;
+    for (const entry of this.#outbox.entries) {
+      if (entry.acked !== undefined) continue;
+      const bytes = this.#outbox.encode(pushed(entry)).length;
+      if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
+      out.push({ entry, bytes });
+      total += bytes;
+    }
+    return out;
+  }
+
+  /** Drop rejected entries, and acknowledged ones the server db already has; rebase if any left. */
+  async #settle(rejected: readonly { entry: OutboxEntry; error: CairnError }[]): Promise<void> {
+    const gone = new Set(rejected.map((r) => r.entry.id));
+    for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= this.#server.db.basisT) gone.add(e.id);
+    if (gone.size === 0) return;
+    await this.#outbox.remove(gone);
+    const before = this.#view;
+    this.#view = await this.#replay(this.#server.db, before);
+    // What the rejected transactions had done locally, undone: live readers see what changed.
+    const undone = rejected.flatMap((r) => (r.entry.datoms ?? []).map((d) => new Datom(d.e, d.a, d.v, d.tx, !d.added)));
+    this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [...undone, ...this.#takeUndone()], tempids: {}, txMeta: {} });
+    for (const r of rejected) {
+      this.#lastError = r.error;
+      this.#emit({ type: 'rejected', error: r.error, tx: pushed(r.entry) });
+    }
+    this.#emitStatus();
+  }
+
+  /** Make every index node of the current server db local, skipping subtrees already complete. */
+  #fetchAll(): Promise<void> {
+    if (this.#fetching !== null) {
+      this.#fetchAgain = true;
+      return this.#fetching;
+    }
+    this.#fetching = (async () => {
+      try {
+        do {
+          this.#fetchAgain = false;
+          const roots = Object.values(this.#server.persisted.commit.roots).map((r) => r!.address);
+          await replicateTrees(this.nodes, this.replica, roots, this.#complete, () => this.released);
+          if (!this.#fetchAgain) {
+            this.#replicated = true;
+            this.#emitStatus();
+          }
+        } while (this.#fetchAgain && !this.released);
+      } catch {
+        // Offline or closed: the next head or reconnect starts over (what is local stays local).
+      } finally {
+        this.#fetching = null;
+      }
+    })();
+    return this.#fetching;
+  }
+
+}
+
+function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: Record<string, unknown> } {
+  if (typeof input === 'string' || Array.isArray(input)) return { txData: input as PushTx['txData'] };
+  const m = input as { txData: PushTx['txData']; txMeta?: Record<string, unknown> };
+  return { txData: m.txData, ...(m.txMeta !== undefined ? { txMeta: { ...m.txMeta } } : {}) };
+}
+
+/** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */
+function pushed(e: OutboxEntry): PushTx {
+  return { id: e.id, txData: e.txData, ...(e.txMeta !== undefined ? { txMeta: e.txMeta } : {}) };
+}
+
+function inputOf(e: PushTx): TransactInput {
+  return e.txMeta === undefined ? e.txData : { txData: e.txData, txMeta: e.txMeta };
+}
