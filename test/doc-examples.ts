@@ -123,12 +123,12 @@ export function setupCode(name: string, imports: Readonly<Record<string, string>
   const engine = imports['cairndb']!;
   const src = engine.replace(/index\.ts$/, '');
   switch (name) {
-    // every public function and type of `cairndb`, and `conn`: a connection to a new memory db
+    // every public function of `cairndb`, the types Db and TxReport, and `conn`: a connection to a new memory db
     case 'conn':
       return [
         `import * as cairndb from '${engine}';`,
-        `import type { TxReport } from '${engine}';`,
-        `const { createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity, datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, storeSize, registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb, registerTxFunction, liveQuery, livePull } = cairndb;`,
+        `import type { Db, TxReport } from '${engine}';`,
+        `const { createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity, datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, storeSize, registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb, registerTxFunction, liveQuery, livePull, syncStatus, onSync } = cairndb;`,
         `const conn = await (async () => { const config = { store: { backend: 'memory', id: '${unique}' } }; await createDatabase(config); return connect(config); })();`,
       ].join('\n');
     // myBackend (a store backend) and myIndexFactory (an index implementation)

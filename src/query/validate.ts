@@ -41,7 +41,7 @@ export function checkOrs(clauses: readonly Clause[]): void {
       case 'pred':
       case 'fn':
       case 'rule': break;
-      default: { const never: never = c; return never; }
+      default: { const never: never = c; throw new Error(`unreachable ${String(never)}`); }
     }
   }
 }
@@ -64,6 +64,6 @@ export function checkInputShape(b: Binding, value: unknown, input: number): void
       b.elems.forEach((e, i) => checkInputShape(e, xs[i], input));
       return;
     }
-    default: { const never: never = b; return never; }
+    default: { const never: never = b; throw new Error(`unreachable ${String(never)}`); }
   }
 }

@@ -15,7 +15,12 @@ import type { Db } from '../db/types.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import { andThen as then, type MaybePromise } from '../util/maybe.js';
 
-export type TxFunction = (db: Db, ...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * fn(db, ...args): the args are whatever the tx data holds, so `unknown` until the function
+ * annotates them. Written as a method type because method parameters are compared bivariantly:
+ * a function declaring `(db: Db, from: string, amount: number)` is accepted as it is.
+ */
+export type TxFunction = { call(db: Db, ...args: unknown[]): unknown }['call'];
 
 const registry = new Map<string, TxFunction>();
 const MAX_CALLS = 1000;
