@@ -59,7 +59,10 @@ class Collector {
   }
 
   match(attr: string, m: Matcher): void {
-    if (m.e === null && m.v === null) return this.any(attr);
+    if (m.e === null && m.v === null) {
+      this.any(attr);
+      return;
+    }
     const cur = this.attrs.get(attr);
     if (cur === 'any') return;
     if (cur === undefined) this.attrs.set(attr, [m]);
@@ -240,11 +243,18 @@ export function newCollector(): Collector {
 }
 export type { Collector };
 
+/** Exact numeric equality of a number and a bigint (a long may be either). */
+function sameNumber(a: number | bigint, b: number | bigint): boolean {
+  if (typeof a === typeof b) return a === b;
+  const [n, big] = (typeof a === 'number' ? [a, b] : [b, a]) as [number, bigint];
+  return Number.isInteger(n) && BigInt(n) === big;
+}
+
 /** Datom value equality for matchers: numbers and bigints by value, keywords with or without ':'. */
 function sameDatomValue(stored: unknown, c: unknown): boolean {
   if (stored === c) return true;
   const ts = typeof stored, tc = typeof c;
-  if ((ts === 'number' || ts === 'bigint') && (tc === 'number' || tc === 'bigint')) return (stored as number) == (c as number); // eslint-disable-line eqeqeq
+  if ((ts === 'number' || ts === 'bigint') && (tc === 'number' || tc === 'bigint')) return sameNumber(stored as number | bigint, c as number | bigint);
   if (ts === 'string' && tc === 'string') return stripColon(stored as string) === stripColon(c as string);
   if (stored instanceof Date && c instanceof Date) return stored.getTime() === c.getTime();
   return false;

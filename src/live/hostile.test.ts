@@ -35,7 +35,7 @@ function hostile(r: Random, depth = 0): unknown {
 }
 
 async function outcome(f: () => { subscribe: (v: () => void, e: (e: unknown) => void) => () => void }): Promise<unknown> {
-  let live;
+  let live: ReturnType<typeof f>;
   try {
     live = f();
   } catch (e) {

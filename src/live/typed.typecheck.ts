@@ -58,7 +58,7 @@ export type Hooks = [
   Expect<Equal<ReturnType<typeof useLive<number>>, LiveResult<number>>>,
   Expect<Equal<LiveResult<number>['data'], number | undefined>>,
 ];
-export function hooksAcceptBothEngines(): void {
+export function useHooksWithBothEngines(): void {
   useQuery<Row[]>(client, handle, '[:find ?n :where [_ :person/name ?n]]');
   useQuery<Row[]>(api, conn, '[:find ?n :where [_ :person/name ?n]]');
   // @ts-expect-error: the pattern must be a pull pattern (EDN text or an array)
