@@ -26,6 +26,7 @@ export const ErrorCodes = [
   'transact/entity-id',
   'transact/tuple',
   'transact/nil-value',
+  'transact/invalid-string',
   // query and pull
   'query/parse',
   'query/unbound-variable',
