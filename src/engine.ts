@@ -30,6 +30,10 @@ export interface QueryMap {
   readonly args?: readonly unknown[];
   readonly offset?: number;
   readonly limit?: number;
+  /** Time budget in ms: past it the query rejects with 'query/timeout'. */
+  readonly timeout?: number;
+  /** Aborting it rejects the query with 'query/timeout' (in-process; see the worker client). */
+  readonly signal?: AbortSignal;
 }
 
 /** Pull pattern: EDN text or JS array (API.md). */

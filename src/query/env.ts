@@ -3,6 +3,7 @@
 // tables of that fixpoint. Immutable: a nested scope gets a copy with its own default source.
 
 import type { Clause, Rules } from './ast.js';
+import type { Budget } from './budget.js';
 import type { BuiltinEnv } from './builtins.js';
 import type { Source } from './source.js';
 import type { Key } from './values.js';
@@ -42,4 +43,6 @@ export interface Env {
   readonly fix: { readonly state: Fixpoint; readonly deltaAt: Clause | null } | null;
   /** Rule call -> its expansion into an or-join (non-recursive rules), made once per execution. */
   readonly expansions: WeakMap<Clause, Clause>;
+  /** The time budget of this execution (map form `timeout` / `signal`), or null. */
+  readonly budget?: Budget | null;
 }

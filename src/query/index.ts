@@ -17,6 +17,7 @@ import { normalizeInputs } from './inputs.js';
 import { parseQueryForm, parseRules } from './parser.js';
 import { printClause } from './print.js';
 import { analyzeRules } from './rules.js';
+import { type Budget, makeBudget } from './budget.js';
 import { run, type Step } from './run.js';
 import { makeSource, type Source } from './source.js';
 
@@ -134,6 +135,10 @@ export interface QueryMap {
   readonly args?: readonly unknown[];
   readonly offset?: number;
   readonly limit?: number;
+  /** Time budget in ms; past it the query fails with 'query/timeout' (budget.ts). */
+  readonly timeout?: number;
+  /** Aborting it fails the query with 'query/timeout'. */
+  readonly signal?: AbortSignal;
 }
 
 const isQueryMap = (x: unknown): x is QueryMap =>
@@ -141,11 +146,23 @@ const isQueryMap = (x: unknown): x is QueryMap =>
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
 export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> {
-  return qMaybe(query, ...inputs);
+  const budget = isQueryMap(query) ? makeBudget(query.timeout, query.signal) : null;
+  try {
+    return await qWithin(budget, query, inputs);
+  } finally {
+    budget?.dispose();
+  }
 }
 
-/** `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks, internals). */
+/**
+ * `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks,
+ * internals). No time budget: `timeout`/`signal` need the timer that the async `q` clears.
+ */
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
+  return qWithin(null, query, inputs);
+}
+
+function qWithin(budget: Budget | null, query: unknown, inputs: readonly unknown[]): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
     if (query.args !== undefined && !Array.isArray(query.args)) fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
@@ -155,16 +172,17 @@ export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unkno
         fail('query/invalid-input', `${key} must be a non-negative integer, got ${show(n)}`, { [key]: show(n) });
       }
     }
-    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined });
+    return execute(parseQuery(query.query), query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined }, budget);
   }
-  return execute(parseQuery(query), inputs, {});
+  return execute(parseQuery(query), inputs, {}, null);
 }
 
-function execute(query: Query, inputs: readonly unknown[], paging: Paging): MaybePromise<unknown> {
-  return run(executeStep(query, inputs, paging));
+function execute(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null): MaybePromise<unknown> {
+  budget?.check();
+  return run(executeStep(query, inputs, paging, budget), budget);
 }
 
-function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging): Step<unknown> {
+function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
     fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
@@ -209,6 +227,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging):
     fresh: { n: 0 },
     fix: null,
     expansions: new WeakMap(),
+    budget,
   };
   const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
   const result = yield* evalClauses(query.where, env, ctx, wanted);

@@ -16,19 +16,24 @@ export function* wait<T>(x: MaybePromise<T>): Step<T> {
   return x;
 }
 
-/** Drive a step to completion; returns a Promise only if some read was asynchronous. */
-export function run<T>(step: Step<T>): MaybePromise<T> {
-  return advance(step, step.next());
+/** What `run` needs of a query's time budget (budget.ts): every read is raced against it. */
+export interface ReadGuard {
+  race<T>(p: Promise<T>): Promise<T>;
 }
 
-function advance<T>(step: Step<T>, first: IteratorResult<unknown, T>): MaybePromise<T> {
+/** Drive a step to completion; returns a Promise only if some read was asynchronous. */
+export function run<T>(step: Step<T>, guard?: ReadGuard | null): MaybePromise<T> {
+  return advance(step, step.next(), guard ?? null);
+}
+
+function advance<T>(step: Step<T>, first: IteratorResult<unknown, T>, guard: ReadGuard | null): MaybePromise<T> {
   let r = first;
   while (!r.done) {
     const v = r.value;
     if (isPromise(v)) {
-      return v.then(
-        (x) => advance(step, step.next(x)),
-        (err: unknown) => advance(step, step.throw(err)),
+      return (guard === null ? v : guard.race(v)).then(
+        (x) => advance(step, step.next(x), guard),
+        (err: unknown) => advance(step, step.throw(err), guard),
       );
     }
     r = step.next(v);

@@ -36,6 +36,7 @@ export const ErrorCodes = [
   'query/invalid-input',
   'query/rule',
   'query/execution',
+  'query/timeout',
   'pull/parse',
   'pull/invalid',
   'entity/invalid',
@@ -55,6 +56,7 @@ export const ErrorCodes = [
   // worker
   'worker/terminated',
   'worker/protocol',
+  'worker/timeout',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
