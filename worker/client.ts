@@ -15,6 +15,7 @@ import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { installErrorTransfer } from './errors.js';
 import { defaultWorker } from './default-worker.js';
+import { watchLifeLock } from './liveness.js';
 import {
   isHandshake, PROTOCOL_VERSION,
   type ClientApi, type DbHandle, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
@@ -100,6 +101,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         isReady = true;
         if (readyTimer !== undefined) clearTimeout(readyTimer);
         settleReady?.resolve();
+        if (m.lifeLock !== undefined) watchLifeLock(m.lifeLock, () => die(terminated('it closed itself or crashed')));
         return;
       case 'cairn:failed':
         die(terminated(`it failed to start: ${m.message}`));

@@ -32,6 +32,8 @@ export const PROTOCOL_VERSION = 1;
 export interface ReadyMessage {
   readonly type: 'cairn:ready';
   readonly protocol: number;
+  /** Web Lock the worker holds while it lives (liveness.ts); absent where there are no locks. */
+  readonly lifeLock?: string;
 }
 /** Posted instead of ReadyMessage when the worker could not start. */
 export interface FailedMessage {
