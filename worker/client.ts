@@ -10,7 +10,8 @@
 // The Comlink proxy stays referenced for the client's lifetime (comlink #692).
 
 import * as Comlink from 'comlink';
-import { CairnError } from '../src/util/errors.js';
+import { CairnError, type ErrorCode } from '../src/util/errors.js';
+import { armCall, checkCallOptions, type CallOptions } from './call-guard.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { installErrorTransfer } from './errors.js';
@@ -28,6 +29,7 @@ export type {
 export { CairnError, isCairnError } from '../src/util/errors.js';
 export type { ErrorCode, ErrorData } from '../src/util/errors.js';
 export { Datom } from '../src/db/types.js';
+export type { CallOptions } from './call-guard.js';
 
 /** What `openWorker` accepts: a Worker, or any Comlink endpoint (a MessagePort in tests). */
 export type WorkerEndpoint = Comlink.Endpoint & { terminate?(): void; close?(): void };
@@ -37,6 +39,12 @@ export interface OpenWorkerOptions {
   readonly readyTimeoutMs?: number;
   /** Re-read heads when the page becomes visible (default true where `document` exists). */
   readonly resyncOnVisible?: boolean;
+  /** Default per-call limit: reject with 'worker/timeout' after this many ms (default none). */
+  readonly callTimeoutMs?: number;
+}
+
+function isQueryMapWithSignal(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'query' in x && (x as { signal?: unknown }).signal !== undefined;
 }
 
 function terminated(why: string): CairnError {
@@ -137,16 +145,38 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
   }
   if ((options.resyncOnVisible ?? true) && typeof document !== 'undefined') document.addEventListener('visibilitychange', onVisible);
 
+  // Limits for the calls made now: the client's default, or a withCallOptions view's (read
+  // synchronously by call(), which every API function invokes before its first await).
+  const defaults = checkCallOptions(options.callTimeoutMs === undefined ? undefined : { timeoutMs: options.callTimeoutMs });
+  let active: { limits: CallOptions; abortCode?: ErrorCode } = { limits: defaults };
+  const using = <T>(limits: CallOptions, abortCode: ErrorCode | undefined, f: () => T): T => {
+    const saved = active;
+    active = { limits, ...(abortCode ? { abortCode } : {}) };
+    try {
+      return f();
+    } finally {
+      active = saved;
+    }
+  };
+
   /** Forward one call once ready; reject with the death reason if the worker goes away. */
   function call<T>(f: () => Promise<T>): Promise<T> {
     if (dead) return Promise.reject(dead);
+    const { limits, abortCode } = active;
     return new Promise<T>((resolve, reject) => {
       const fail = (e: CairnError): void => reject(e);
       pending.add(fail);
+      const disarm = armCall(limits, (e) => {
+        pending.delete(fail);
+        reject(e);
+      }, abortCode);
       ready
         .then(f)
         .then(resolve, (e: unknown) => reject(uncloneable(e) ?? e))
-        .finally(() => pending.delete(fail));
+        .finally(() => {
+          disarm();
+          pending.delete(fail);
+        });
     });
   }
 
@@ -187,7 +217,13 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         seen(conn.id, r.dbAfter.basisT);
         return r;
       }),
-    q: (query, ...inputs) => call(() => remote.q(query, ...inputs)),
+    q(query, ...inputs) {
+      // An AbortSignal cannot cross postMessage: it limits the call here, as query/timeout.
+      const { signal, ...rest } = (isQueryMapWithSignal(query) ? query : {}) as { signal?: AbortSignal };
+      if (signal === undefined) return call(() => remote.q(query, ...inputs));
+      const wire = rest as typeof query;
+      return using({ ...active.limits, signal }, 'query/timeout', () => call(() => remote.q(wire, ...inputs)));
+    },
     pull: (db, pattern, eid) => call(() => remote.pull(db, pattern, eid)),
     pullMany: (db, pattern, eids) => call(() => remote.pullMany(db, pattern, eids)),
     datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),
@@ -237,6 +273,16 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       const persisted = sm?.persisted ? await sm.persisted().catch(() => false) : false;
       const est = sm?.estimate ? await sm.estimate().catch(() => null) : null;
       return { ...choice, persisted, estimate: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0 } : null };
+    },
+    withCallOptions(callOptions) {
+      const limits = { ...defaults, ...checkCallOptions(callOptions) };
+      return new Proxy(api, {
+        get(target, key, receiver) {
+          const v = Reflect.get(target, key, receiver) as unknown;
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => using(limits, undefined, () => (v as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      });
     },
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;

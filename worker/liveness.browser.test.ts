@@ -43,4 +43,16 @@ describe('a worker that closes itself', () => {
     expect(await cairn.databaseExists({ store: { backend: 'memory', id: 'busy' } })).toBe(false);
     await cairn.close();
   });
+
+  it('a call into a busy worker can time out, and the client recovers (withCallOptions)', async () => {
+    const worker = spawn();
+    const cairn = openWorker(worker);
+    await cairn.ready;
+    worker.postMessage({ type: 'test:busy', ms: 5_000 }); // far longer than the timeout, even on a loaded machine
+    const config = { store: { backend: 'memory', id: 'busy-timeout' } };
+    const e = await rejection(cairn.withCallOptions({ timeoutMs: 100 }).databaseExists(config));
+    expect(e.code).toBe('worker/timeout');
+    expect(await cairn.databaseExists(config)).toBe(false); // answered once the job is done
+    await cairn.close();
+  });
 });

@@ -24,6 +24,7 @@
 import type {
   Config, Connection, Datom, EngineApi, Listener, TxReport,
 } from '../src/engine.js';
+import type { CallOptions } from './call-guard.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -135,4 +136,9 @@ export type ClientApi = RemoteEngineApi & {
   storageInfo(): Promise<StorageInfo>;
   /** `navigator.storage.persist()`; false where the browser does not offer it. */
   requestPersistence(): Promise<boolean>;
+  /**
+   * The same client with limits on every call made through it: `{ timeoutMs }` rejects with
+   * 'worker/timeout' when the worker does not answer in time, `{ signal }` when it aborts.
+   */
+  withCallOptions(options: CallOptions): ClientApi;
 };
