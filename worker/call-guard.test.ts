@@ -84,4 +84,19 @@ describe('per-call limits on the worker client', () => {
     const cairn = client(engine);
     expect(() => cairn.withCallOptions({ timeoutMs: -5 })).toThrowError(expect.objectContaining({ code: 'config/invalid' }));
   });
+
+  it('an argument too deep for the receiving side is refused on the page, not lost (it used to hang)', async () => {
+    const cairn = client(engine);
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    const e = await rejection(cairn.q({ query: '[:find ?x . :in ?x]', args: [deep] }));
+    expect(e.code).toBe('worker/protocol');
+    expect(await cairn.q({ query: '[:find ?x . :in ?x]', args: [[[1]]] })).toEqual([[1]]);
+  });
+
+  it('q map args that are not an array reach the engine, which names the problem', async () => {
+    const cairn = client(engine);
+    const e = await rejection(cairn.q({ query: '[:find ?x . :in ?x]', args: 'nope' as unknown as unknown[] }));
+    expect(e.code).toBe('query/invalid-input');
+  });
 });

@@ -12,6 +12,7 @@
 import * as Comlink from 'comlink';
 import { CairnError, type ErrorCode } from '../src/util/errors.js';
 import { armCall, checkCallOptions, type CallOptions } from './call-guard.js';
+import { guardedEndpoint } from './clone-guard.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { installErrorTransfer } from './errors.js';
@@ -72,7 +73,7 @@ function reviveReport(r: RemoteTxReport): RemoteTxReport {
 
 export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: OpenWorkerOptions = {}): ClientApi {
   installErrorTransfer();
-  const remote = Comlink.wrap<WorkerApi>(worker);
+  const remote = Comlink.wrap<WorkerApi>(guardedEndpoint(worker));
   const heads = new Map<number, number>();
   const pending = new Set<(e: CairnError) => void>();
   let dead: CairnError | null = null;
