@@ -129,10 +129,12 @@ function scalarText(value: unknown): string | undefined {
 
 function renderInto(value: unknown, depth: number, seen: Set<object>, put: (t: string) => void): void {
   const scalar = scalarText(value);
-  if (scalar !== undefined) return put(scalar);
   const obj = value as object;
-  if (seen.has(obj)) return put('#cycle');
-  if (depth <= 0) return put(Array.isArray(obj) ? '[…]' : '{…}');
+  const leaf = scalar ?? (seen.has(obj) ? '#cycle' : depth <= 0 ? (Array.isArray(obj) ? '[…]' : '{…}') : undefined);
+  if (leaf !== undefined) {
+    put(leaf);
+    return;
+  }
   seen.add(obj);
   if (Array.isArray(obj)) {
     put('[');
