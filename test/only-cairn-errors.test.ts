@@ -2,6 +2,7 @@
 // TypeError/RangeError), one test each: every one must now be a CairnError with a code.
 import { describe, expect, it } from 'vitest';
 import { asOf, datoms, db, entity, gcStorage, indexRange, pull, q, seekDatoms, type Db } from '../src/index.js';
+import { printEdn } from '../src/edn/printer.js';
 import { attr, caught, fresh } from './conformance-helpers.js';
 
 const schema = [attr('p/name', 'string', { 'db/unique': 'db.unique/identity' }), attr('p/age', 'long', { 'db/index': true })];
@@ -74,5 +75,20 @@ describe('bad arguments fail with a CairnError, not a TypeError', () => {
     for (let i = 0; i < 50_000; i++) deep = [deep];
     const e = await caught(q('[:find ?x :in $ ?x :where [(identity ?x) ?y]]', db(conn), deep));
     expect(e.code).toBe('query/invalid-input');
+  });
+
+  it('a pull pattern given as JS data nested past any sane depth, or cyclic', async () => {
+    const conn = await fresh([schema]);
+    let deep: unknown = ['p/name'];
+    for (let i = 0; i < 50_000; i++) deep = [{ 'p/name': deep }];
+    const loop: unknown[] = ['p/name'];
+    loop.push({ 'p/name': loop });
+    for (const pattern of [deep, loop]) expect((await caught(pull(db(conn), pattern as never, 1))).code).toBe('pull/parse');
+  });
+
+  it('the EDN printer on cyclic and very deep values', () => {
+    const loop: unknown[] = [];
+    loop.push(loop);
+    expect(() => printEdn(loop as never)).toThrowError(expect.objectContaining({ code: 'edn/print' }));
   });
 });

@@ -11,7 +11,7 @@ type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B 
 type Expect<T extends true> = T;
 
 type Client = ReturnType<typeof openWorker>;
-type Extras = 'ready' | 'close' | 'storageInfo' | 'requestPersistence' | 'workerCounts' | 'syncStatus' | 'onSync';
+type Extras = 'ready' | 'close' | 'storageInfo' | 'requestPersistence' | 'workerCounts' | 'syncStatus' | 'onSync' | 'withCallOptions';
 
 // 1. The same names as the in-process API, plus only the client lifecycle extras.
 export type NamesMatch = Expect<Equal<Exclude<keyof Client, Extras>, keyof EngineApi>>;

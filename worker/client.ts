@@ -10,13 +10,16 @@
 // The Comlink proxy stays referenced for the client's lifetime (comlink #692).
 
 import * as Comlink from 'comlink';
-import { CairnError } from '../src/util/errors.js';
+import { CairnError, type ErrorCode } from '../src/util/errors.js';
+import { armCall, checkCallOptions, type CallOptions } from './call-guard.js';
+import { guardedEndpoint } from './clone-guard.js';
 import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { fromWireError, installErrorTransfer, reviveCairnError } from './errors.js';
 import { Live, type LiveQuery } from '../src/live/subscribable.js';
 import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
 import { defaultWorker } from './default-worker.js';
+import { watchLifeLock } from './liveness.js';
 import {
   isHandshake, PROTOCOL_VERSION,
   type ClientApi, type ConnHandle, type DbHandle, type LiveSpec, type LiveUpdate, type RemoteSyncEvent, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
@@ -30,6 +33,7 @@ export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from 
 export { CairnError, isCairnError } from '../src/util/errors.js';
 export type { ErrorCode, ErrorData } from '../src/util/errors.js';
 export { Datom } from '../src/db/types.js';
+export type { CallOptions } from './call-guard.js';
 
 /** What `openWorker` accepts: a Worker, or any Comlink endpoint (a MessagePort in tests). */
 export type WorkerEndpoint = Comlink.Endpoint & { terminate?(): void; close?(): void };
@@ -39,6 +43,12 @@ export interface OpenWorkerOptions {
   readonly readyTimeoutMs?: number;
   /** Re-read heads when the page becomes visible (default true where `document` exists). */
   readonly resyncOnVisible?: boolean;
+  /** Default per-call limit: reject with 'worker/timeout' after this many ms (default none). */
+  readonly callTimeoutMs?: number;
+}
+
+function isQueryMapWithSignal(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'query' in x && (x as { signal?: unknown }).signal !== undefined;
 }
 
 function terminated(why: string): CairnError {
@@ -81,7 +91,7 @@ function reviveReport(r: RemoteTxReport): RemoteTxReport {
 
 export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: OpenWorkerOptions = {}): ClientApi {
   installErrorTransfer();
-  const remote = Comlink.wrap<WorkerApi>(worker);
+  const remote = Comlink.wrap<WorkerApi>(guardedEndpoint(worker));
   const heads = new Map<number, number>();
   const pending = new Set<(e: CairnError) => void>();
   let dead: CairnError | null = null;
@@ -118,6 +128,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         isReady = true;
         if (readyTimer !== undefined) clearTimeout(readyTimer);
         settleReady?.resolve();
+        if (m.lifeLock !== undefined) watchLifeLock(m.lifeLock, () => die(terminated('it closed itself or crashed')));
         return;
       case 'cairn:failed':
         die(terminated(`it failed to start: ${m.message}`));
@@ -153,16 +164,38 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
   }
   if ((options.resyncOnVisible ?? true) && typeof document !== 'undefined') document.addEventListener('visibilitychange', onVisible);
 
+  // Limits for the calls made now: the client's default, or a withCallOptions view's (read
+  // synchronously by call(), which every API function invokes before its first await).
+  const defaults = checkCallOptions(options.callTimeoutMs === undefined ? undefined : { timeoutMs: options.callTimeoutMs });
+  let active: { limits: CallOptions; abortCode?: ErrorCode } = { limits: defaults };
+  const using = <T>(limits: CallOptions, abortCode: ErrorCode | undefined, f: () => T): T => {
+    const saved = active;
+    active = { limits, ...(abortCode ? { abortCode } : {}) };
+    try {
+      return f();
+    } finally {
+      active = saved;
+    }
+  };
+
   /** Forward one call once ready; reject with the death reason if the worker goes away. */
   function call<T>(f: () => Promise<T>): Promise<T> {
     if (dead) return Promise.reject(dead);
+    const { limits, abortCode } = active;
     return new Promise<T>((resolve, reject) => {
       const fail = (e: CairnError): void => reject(e);
       pending.add(fail);
+      const disarm = armCall(limits, (e) => {
+        pending.delete(fail);
+        reject(e);
+      }, abortCode);
       ready
         .then(f)
         .then(resolve, (e: unknown) => reject(uncloneable(e) ?? e))
-        .finally(() => pending.delete(fail));
+        .finally(() => {
+          disarm();
+          pending.delete(fail);
+        });
     });
   }
 
@@ -233,7 +266,13 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         seen(conn.id, r.dbAfter.basisT);
         return r;
       }),
-    q: <T>(query: Parameters<ClientApi['q']>[0], ...inputs: unknown[]) => call(() => remote.q(query, ...inputs) as Promise<T>),
+    q<T>(query: Parameters<ClientApi['q']>[0], ...inputs: unknown[]): Promise<T> {
+      // An AbortSignal cannot cross postMessage: it limits the call here, as query/timeout.
+      const { signal, ...rest } = (isQueryMapWithSignal(query) ? query : {}) as { signal?: AbortSignal };
+      if (signal === undefined) return call(() => remote.q(query, ...inputs) as Promise<T>);
+      const wire = rest as typeof query;
+      return using({ ...active.limits, signal }, 'query/timeout', () => call(() => remote.q(wire, ...inputs) as Promise<T>));
+    },
     explain: (query, ...inputs) => call(() => remote.explain(query, ...inputs)),
     exportDb: (db, sink, options = {}) =>
       call(async () => {
@@ -321,6 +360,16 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         active = false;
         id.then((sid) => call(() => remote.offSync(sid))).catch(() => {});
       };
+    },
+    withCallOptions(callOptions) {
+      const limits = { ...defaults, ...checkCallOptions(callOptions) };
+      return new Proxy(api, {
+        get(target, key, receiver) {
+          const v = Reflect.get(target, key, receiver) as unknown;
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => using(limits, undefined, () => (v as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      });
     },
     async requestPersistence() {
       const sm: StorageManager | undefined = (globalThis.navigator as Navigator | undefined)?.storage;

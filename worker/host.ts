@@ -10,7 +10,7 @@
 // Ids are never reused, so a stale handle cannot reach a different connection.
 
 import * as Comlink from 'comlink';
-import { CairnError } from '../src/util/errors.js';
+import { CairnError, show } from '../src/util/errors.js';
 import type { Config, Connection, Db, EngineApi, TxReport } from '../src/engine.js';
 import type { Coordinator, CoordinatorFactory } from './coordination.js';
 import { LRU } from '../src/util/lru.js';
@@ -116,7 +116,7 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     const live = typeof id === 'number' ? conns.get(id) : undefined;
     if (!live) {
       if (typeof id === 'number' && id > 0 && id < nextId) throw new CairnError('db/released', `connection ${id} was released`, { conn: id });
-      throw new CairnError('worker/protocol', `not a connection handle: ${JSON.stringify(handle)}`, {});
+      throw new CairnError('worker/protocol', `not a connection handle: ${show(handle)}`, {});
     }
     return live;
   };
@@ -132,13 +132,13 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       case 'since': return engine.since(db, v.t);
       default: {
         const never: never = v;
-        throw new CairnError('worker/protocol', `unknown view ${JSON.stringify(never)}`);
+        throw new CairnError('worker/protocol', `unknown view ${show(never)}`);
       }
     }
   };
 
   const resolveDb = (h: DbHandle): Db => {
-    if (!isDbHandle(h)) throw new CairnError('worker/protocol', `not a Db handle: ${JSON.stringify(h)}`);
+    if (!isDbHandle(h)) throw new CairnError('worker/protocol', `not a Db handle: ${show(h)}`);
     let base: Db | undefined;
     if (h.ref !== null) {
       base = speculative.get(h.ref);
@@ -257,7 +257,9 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     async q(query, ...inputs) {
       if (typeof query === 'object' && query !== null && !Array.isArray(query) && 'query' in query) {
         const map = query as { query: unknown; args?: readonly unknown[] };
-        return engine.q({ ...map, args: resolveInputs(map.args ?? []) } as Parameters<EngineApi['q']>[0], ...resolveInputs(inputs));
+        // args that are not an array go as they are: the engine says what is wrong with them
+        const args = Array.isArray(map.args) ? resolveInputs(map.args) : map.args;
+        return engine.q({ ...map, args } as Parameters<EngineApi['q']>[0], ...resolveInputs(inputs));
       }
       return engine.q(query, ...resolveInputs(inputs));
     },

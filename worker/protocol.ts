@@ -28,6 +28,7 @@ import type { StoreSize } from '../src/store/types.js';
 import type { Progress, Source } from '../src/conn/migrate.js';
 import type { WireError } from './errors.js';
 import type { SyncEvent, SyncStatus } from '../src/sync/synced-conn.js';
+import type { CallOptions } from './call-guard.js';
 
 /** Bumped whenever a message shape changes; checked by the ready handshake. */
 export const PROTOCOL_VERSION = 2; // 2: live queries (liveStart, liveStop, liveRuns, counts)
@@ -36,6 +37,8 @@ export const PROTOCOL_VERSION = 2; // 2: live queries (liveStart, liveStop, live
 export interface ReadyMessage {
   readonly type: 'cairn:ready';
   readonly protocol: number;
+  /** Web Lock the worker holds while it lives (liveness.ts); absent where there are no locks. */
+  readonly lifeLock?: string;
 }
 /** Posted instead of ReadyMessage when the worker could not start. */
 export interface FailedMessage {
@@ -193,4 +196,9 @@ export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> & TypedReads & {
   syncStatus(conn: ConnHandle): Promise<SyncStatus>;
   /** Hear status changes and rejected transactions of a synced connection; returns unsubscribe. */
   onSync(conn: ConnHandle, callback: (event: SyncEvent) => void): () => void;
+  /**
+   * The same client with limits on every call made through it: `{ timeoutMs }` rejects with
+   * 'worker/timeout' when the worker does not answer in time, `{ signal }` when it aborts.
+   */
+  withCallOptions(options: CallOptions): ClientApi;
 };

@@ -5,14 +5,18 @@ import * as Comlink from 'comlink';
 import type { EngineApi } from '../src/engine.js';
 import { installErrorTransfer } from './errors.js';
 import { createHost, type HostOptions } from './host.js';
+import { holdLifeLock } from './liveness.js';
 import { PROTOCOL_VERSION, type HandshakeMessage, type WorkerApi } from './protocol.js';
 
 export function serveEngine(engine: EngineApi, endpoint: Comlink.Endpoint, opts: HostOptions = {}): WorkerApi {
   installErrorTransfer();
   const host = createHost(engine, opts);
   Comlink.expose(host, endpoint);
-  const ready: HandshakeMessage = { type: 'cairn:ready', protocol: PROTOCOL_VERSION };
-  endpoint.postMessage(ready);
+  // Ready once the life lock is held, so the client cannot take it first and think us dead.
+  void holdLifeLock().then((lifeLock) => {
+    const ready: HandshakeMessage = { type: 'cairn:ready', protocol: PROTOCOL_VERSION, ...(lifeLock === null ? {} : { lifeLock }) };
+    endpoint.postMessage(ready);
+  });
   return host;
 }
 

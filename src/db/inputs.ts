@@ -58,6 +58,10 @@ export interface QueryMap {
   readonly limit?: number;
   /** Sort rows before offset/limit: '?a', ['?a', 'desc', '?b'], [1, 'desc'] or EDN '[?a :desc]'. */
   readonly orderBy?: string | number | readonly (string | number)[];
+  /** Time budget in ms; past it the query fails with 'query/timeout' (src/query/budget.ts). */
+  readonly timeout?: number;
+  /** Aborting it fails the query with 'query/timeout'. */
+  readonly signal?: AbortSignal;
 }
 
 /** Pull pattern as users write it: EDN text or a JS array (compiled by src/pull/pattern.ts). */

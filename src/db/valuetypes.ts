@@ -6,6 +6,7 @@
 // the value and the expected type; nothing else is ever thrown.
 
 import { CairnError, show } from '../util/errors.js';
+import { loneSurrogateAt } from '../util/unicode.js';
 import { isValueType } from './schema.js';
 import type { AttrSchema, Value, ValueType } from './types.js';
 
@@ -15,6 +16,17 @@ const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** `v` itself, unless it holds a lone surrogate, which storage could not keep (util/unicode.ts). */
+export function storableString(v: string, attr: string): string {
+  const at = loneSurrogateAt(v);
+  if (at >= 0) {
+    throw new CairnError('transact/invalid-string',
+      `value ${show(v)} of attribute ${attr} is not well-formed Unicode: a lone UTF-16 surrogate at index ${at} cannot be stored`,
+      { attribute: attr, value: show(v), index: at });
+  }
+  return v;
+}
 
 function typeError(attr: string, v: unknown, type: string): never {
   throw new CairnError('schema/type', `value ${show(v)} of attribute ${attr} is not a valid ${type}`, { attribute: attr, value: show(v), valueType: type });
@@ -34,10 +46,10 @@ const ENUMS: Partial<Record<ValueType, (name: string) => boolean>> = {
 export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
   switch (type) {
     case 'db.type/string': case 'db.type/symbol':
-      if (typeof v === 'string') return v;
+      if (typeof v === 'string') return storableString(v, attr);
       return typeError(attr, v, type);
     case 'db.type/keyword':
-      if (typeof v === 'string' && v.length > 0 && v !== ':') return asKeyword(v);
+      if (typeof v === 'string' && v.length > 0 && v !== ':') return asKeyword(storableString(v, attr));
       return typeError(attr, v, type);
     case 'db.type/valueType': case 'db.type/cardinality': case 'db.type/unique': {
       if (typeof v !== 'string') return typeError(attr, v, type);
@@ -96,14 +108,14 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
     if (v.length !== s.tupleTypes.length) {
       throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${s.tupleTypes.length} elements`, { attribute: s.ident, value: show(v) });
     }
-    return v.map((x, i) => (x === null || x === undefined ? null : coerceScalar(s.tupleTypes![i]!, x, s.ident))) as Value;
+    return Array.from(v, (x, i) => (x === null || x === undefined ? null : coerceScalar(s.tupleTypes![i]!, x, s.ident))) as Value;
   }
   if (v.length > MAX_TUPLE) {
     throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} has more than ${MAX_TUPLE} elements`, { attribute: s.ident, value: show(v) });
   }
   if (s.tupleType !== undefined) {
     const t = s.tupleType;
-    return v.map((x) => (x === null || x === undefined ? null : coerceScalar(t, x, s.ident))) as Value;
+    return Array.from(v, (x) => (x === null || x === undefined ? null : coerceScalar(t, x, s.ident))) as Value;
   }
   // composite (db/tupleAttrs): values are computed by the tx layer; one given as input (a lookup
   // ref, an upsert) gets each slot in its member's normal form (keyword colon, uuid case, ...)
@@ -111,18 +123,22 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   if (members !== undefined && v.length !== members.length) {
     throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${members.length} elements`, { attribute: s.ident, value: show(v) });
   }
-  return v.map((x, i) => {
+  return Array.from(v, (x, i) => {
     if (x === null || x === undefined) return null;
     const t = members?.[i];
-    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? owned(x) : coerceScalar(t, x, s.ident);
+    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? owned(x, s.ident) : coerceScalar(t, x, s.ident);
   }) as Value;
 }
 
-/** A value the db can keep: mutable JS objects (Date, Uint8Array, arrays) copied, the rest as is. */
-function owned(v: unknown): unknown {
+/**
+ * A value the db can keep: mutable JS objects (Date, Uint8Array, arrays) copied, the rest as is.
+ * Array holes and undefined slots become null, as storage reads them back.
+ */
+function owned(v: unknown, attr: string): unknown {
+  if (typeof v === 'string') return storableString(v, attr);
   if (v instanceof Date) return new Date(v.getTime());
   if (v instanceof Uint8Array) return v.slice();
-  if (Array.isArray(v)) return v.map(owned);
+  if (Array.isArray(v)) return Array.from(v, (x) => (x === undefined ? null : owned(x, attr)));
   return v;
 }
 
@@ -136,7 +152,7 @@ export function coerceValue(s: AttrSchema | undefined, v: unknown, attr: string)
   }
   if (s === undefined || s.valueType === undefined) {
     if (typeof v === 'number' && Number.isNaN(v)) return typeError(attr, v, 'value (NaN is not storable)');
-    return owned(v) as Value;
+    return owned(v, attr) as Value;
   }
   if (s.valueType === 'db.type/tuple') return coerceTuple(s, v);
   return coerceScalar(s.valueType, v, attr);

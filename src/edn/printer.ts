@@ -10,17 +10,32 @@ import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
 
 /** Print an EDN value as text. Throws CairnError 'edn/print' for values EDN cannot represent. */
 export function printEdn(value: EdnValue): string {
+  depth = 0;
   return print(value as unknown);
 }
 
+// Half as deep as the reader reads (a printed level costs three stack frames): deeper or cyclic
+// values fail with 'edn/print', not a stack overflow. Printing is synchronous, so one counter
+// for the nesting in progress is enough.
+const MAX_PRINT_NESTING = 1000;
+let depth = 0;
+
 function print(v: unknown): string {
   if (v === null) return 'nil';
+  if (typeof v === 'object') {
+    if (depth >= MAX_PRINT_NESTING) throw new CairnError('edn/print', `cannot print a value nested more than ${MAX_PRINT_NESTING} deep (a cyclic value?)`, {});
+    depth++;
+    try {
+      return printObject(v);
+    } finally {
+      depth--;
+    }
+  }
   switch (typeof v) {
     case 'string': return printString(v);
     case 'number': return printNumber(v);
     case 'bigint': return `${v}N`;
     case 'boolean': return v ? 'true' : 'false';
-    case 'object': return printObject(v);
     default:
       throw new CairnError('edn/print', `cannot print ${typeof v} ${show(v)} as EDN`, { type: typeof v });
   }

@@ -260,15 +260,27 @@ function parseSpec(x: unknown, b: Builder): void {
   parseError('invalid pull pattern element', x);
 }
 
+// Far deeper than any real pattern (a level costs four stack frames): a deeper or cyclic
+// pattern fails with 'pull/parse' instead of overflowing the stack. Parsing is synchronous, so
+// one counter for the nesting in progress is enough.
+const MAX_PATTERN_NESTING = 500;
+let nesting = 0;
+
 /** A pattern given as data: a vector/array or a set of specs. */
 function parsePatternValue(x: unknown): PullPattern {
   let items: Iterable<unknown>;
   if (Array.isArray(x)) items = x;
   else if (x instanceof Set) items = x;
   else return parseError('a pull pattern must be a vector of attribute specs', x);
-  const b = new Builder();
-  for (const spec of items) parseSpec(spec, b);
-  return b.build();
+  if (nesting >= MAX_PATTERN_NESTING) parseError(`pull pattern nested more than ${MAX_PATTERN_NESTING} deep (a cyclic pattern?)`, x);
+  nesting++;
+  try {
+    const b = new Builder();
+    for (const spec of items) parseSpec(spec, b);
+    return b.build();
+  } finally {
+    nesting--;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

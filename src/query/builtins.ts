@@ -13,6 +13,7 @@ import { allOf as all, andThen as then } from './run.js';
 import { entidAs } from '../db/entid.js';
 import type { Db, EntityRef } from '../db/types.js';
 import { comparable, compareValues, valuesEqual } from './values.js';
+import { reFind, reMatches, reReplace, reSeq, reSplit, userRegex } from './regex.js';
 
 export interface BuiltinEnv {
   /** Runs a nested query (`[(q query $ ...) ?res]`). */
@@ -88,12 +89,16 @@ function prStr(x: unknown): string {
   return str(x);
 }
 
-function toRegex(x: unknown): RegExp {
+/** re-pattern: a RegExp (it may be returned to the caller), checked by the engine that will run it. */
+function rePattern(x: unknown): RegExp {
+  userRegex(x, 're-pattern');
   if (x instanceof RegExp) return x;
-  if (typeof x === 'string') return new RegExp(x);
-  return fail('query/execution', `Expected a regex or pattern string, got ${show(x)}`);
+  try {
+    return new RegExp(x as string);
+  } catch (e) {
+    return fail('query/execution', `re-pattern: ${show(x)} is a pattern JS cannot represent as a RegExp: ${e instanceof Error ? e.message : show(e)}`);
+  }
 }
-const groups = (m: RegExpMatchArray | null): unknown => (m === null ? null : m.length > 1 ? [...m].map((g) => g ?? null) : m[0]);
 
 function count(x: unknown): number {
   if (x === null || x === undefined) return 0;
@@ -188,8 +193,10 @@ const strFns: Record<string, Builtin> = {
   trimr: f(1, 1, ([s]) => string(s, 'trimr').trimEnd()),
   reverse: f(1, 1, ([s]) => [...string(s, 'reverse')].reverse().join('')),
   join: f(1, 2, (a) => (a.length === 1 ? (a[0] as unknown[]).map(str).join('') : (a[1] as unknown[]).map(str).join(str(a[0])))),
-  split: f(2, 2, ([s, re]) => string(s, 'split').split(typeof re === 'string' ? re : toRegex(re))),
-  replace: f(3, 3, ([s, m, r]) => string(s, 'replace').replaceAll(m instanceof RegExp ? new RegExp(m.source, 'g') : string(m, 'replace'), string(r, 'replace'))),
+  split: f(2, 2, ([s, re]) => (typeof re === 'string' ? string(s, 'split').split(re) : reSplit(userRegex(re, 'split'), string(s, 'split')))),
+  replace: f(3, 3, ([s, m, r]) => (m instanceof RegExp
+    ? reReplace(userRegex(m, 'replace'), string(s, 'replace'), string(r, 'replace'))
+    : string(s, 'replace').replaceAll(string(m, 'replace'), () => string(r, 'replace')))),
   'index-of': f(2, 2, ([s, t]) => { const i = string(s, 'index-of').indexOf(string(t, 'index-of')); return i < 0 ? null : i; }),
 };
 
@@ -267,14 +274,10 @@ const core: Record<string, Builtin> = {
   'println-str': f(0, V, (a) => `${a.map(str).join(' ')}\n`),
   'prn-str': f(0, V, (a) => `${a.map(prStr).join(' ')}\n`),
   subs: f(2, 3, ([s, start, end]) => string(s, 'subs').slice(int(start), end === undefined ? undefined : int(end))),
-  're-pattern': f(1, 1, ([s]) => toRegex(s)),
-  're-find': f(2, 2, ([re, s]) => groups(string(s, 're-find').match(new RegExp(toRegex(re).source, toRegex(re).flags.replace('g', ''))))),
-  're-matches': f(2, 2, ([re, s]) => groups(string(s, 're-matches').match(new RegExp(`^(?:${toRegex(re).source})$`, toRegex(re).flags.replace('g', ''))))),
-  're-seq': f(2, 2, ([re, s]) => {
-    const r = toRegex(re);
-    const ms = [...string(s, 're-seq').matchAll(new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`))].map((m) => groups(m));
-    return ms.length === 0 ? null : ms;
-  }),
+  're-pattern': f(1, 1, ([s]) => rePattern(s)),
+  're-find': f(2, 2, ([re, s]) => reFind(userRegex(re, 're-find'), string(s, 're-find'))),
+  're-matches': f(2, 2, ([re, s]) => reMatches(userRegex(re, 're-matches'), string(s, 're-matches'))),
+  're-seq': f(2, 2, ([re, s]) => reSeq(userRegex(re, 're-seq'), string(s, 're-seq'))),
   '-differ?': f(0, V, (a) => { const h = a.length / 2; return a.slice(0, h).some((x, i) => !valuesEqual(x, a[h + i])); }),
   'get-else': f(4, 4, getElse),
   'get-some': f(3, V, getSome),

@@ -118,6 +118,7 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     }
     if (best < 0) throw unready(clauses, remaining, needs, bound);
     const i = remaining.splice(best, 1)[0]!;
+    env.budget?.check();
     const estimate = estimates.get(clauses[i]!) ?? UNKNOWN;
     if (env.trace === undefined) {
       ctx = yield* evalClause(clauses[i]!, env, ctx, estimate);
@@ -201,7 +202,9 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
   const needed = [...inVars, ...outVars.filter((v) => bound.has(v))].filter((v) => !scalars.has(v));
   const { merged, rest } = mergeFor(ctx, needed);
   const cols = new Map(merged.vars.map((v, i) => [v, i]));
-  const results: MaybePromise<unknown>[] = merged.rows.map((row) => {
+  const budget = env.budget;
+  const results: MaybePromise<unknown>[] = merged.rows.map((row, i) => {
+    if (budget && (i & 63) === 0) budget.check();
     try {
       return fn(c.args.map((a) => (a.kind === 'var' && !cols.has(a.name) ? scalars.get(a.name) : argValue(a, row, cols, env))));
     } catch (err) {

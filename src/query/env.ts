@@ -3,6 +3,7 @@
 // tables of that fixpoint. Immutable: a nested scope gets a copy with its own default source.
 
 import type { Clause, Rules } from './ast.js';
+import type { Budget } from './budget.js';
 import type { BuiltinEnv } from './builtins.js';
 import type { Trace } from './explain.js';
 import type { Source } from './source.js';
@@ -45,4 +46,6 @@ export interface Env {
   readonly expansions: WeakMap<Clause, Clause>;
   /** Set by explain(): every evaluated clause is recorded here (explain.ts). */
   readonly trace?: Trace;
+  /** The time budget of this execution (map form `timeout` / `signal`), or null. */
+  readonly budget?: Budget | null;
 }

@@ -21,6 +21,7 @@ import { parseQueryForm, parseRules } from './parser.js';
 import { checkInputShape, checkOrs, checkShape } from './validate.js';
 import { printClause } from './print.js';
 import { analyzeRules } from './rules.js';
+import { type Budget, makeBudget } from './budget.js';
 import { run, type Step } from './run.js';
 import { makeSource, type Source } from './source.js';
 
@@ -146,15 +147,23 @@ export const isQueryMap = (x: unknown): x is QueryMap =>
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
 export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> {
-  return qMaybe(query, ...inputs);
+  const budget = isQueryMap(query) ? makeBudget(query.timeout, query.signal) : null;
+  try {
+    return await qWithin(budget, query, inputs, undefined);
+  } finally {
+    budget?.dispose();
+  }
 }
 
-/** `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks, internals). */
+/**
+ * `q` without the final Promise wrap: a plain value when no read had to wait (benchmarks,
+ * internals). No time budget: `timeout`/`signal` need the timer that the async `q` clears.
+ */
 export function qMaybe(query: unknown, ...inputs: unknown[]): MaybePromise<unknown> {
-  return qTraced(query, inputs, undefined);
+  return qWithin(null, query, inputs, undefined);
 }
 
-function qTraced(query: unknown, inputs: readonly unknown[], trace: Trace | undefined): MaybePromise<unknown> {
+function qWithin(budget: Budget | null, query: unknown, inputs: readonly unknown[], trace: Trace | undefined): MaybePromise<unknown> {
   if (isQueryMap(query)) {
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
     const unknownKey = Object.keys(query).find((k) => !QUERY_MAP_KEYS.has(k));
@@ -174,27 +183,33 @@ function qTraced(query: unknown, inputs: readonly unknown[], trace: Trace | unde
       fail('query/invalid-input', 'order-by is given both in the query and in q({ orderBy }): give it once', {});
     }
     const order = spec === undefined || spec === null ? parsed.orderBy : parseOrderBy(spec, parsed.find, 'query/invalid-input');
-    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) }, trace);
+    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) }, budget, trace);
   }
   const parsed = parseQuery(query);
-  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {}, trace);
+  return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {}, null, trace);
 }
 
-function execute(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): MaybePromise<unknown> {
-  return run(executeStep(query, inputs, paging, trace));
+function execute(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null, trace?: Trace): MaybePromise<unknown> {
+  budget?.check();
+  return run(executeStep(query, inputs, paging, budget, trace), budget);
 }
 
 /**
- * Run a query (either form of `q`) and return its result with the plan it followed: clauses in
- * evaluation order with the index read and estimated/actual rows (explain.ts).
+ * Run a query (either form of `q`, with its time budget) and return its result with the plan it
+ * followed: clauses in evaluation order with the index read and estimated/actual rows (explain.ts).
  */
 export async function explain(query: unknown, ...inputs: unknown[]): Promise<{ result: unknown; plan: PlanStep[] }> {
   const trace: Trace = { steps: [], depth: 0 };
-  const result = await qTraced(query, inputs, trace);
-  return { result, plan: trace.steps.filter((s) => s !== null) };
+  const budget = isQueryMap(query) ? makeBudget(query.timeout, query.signal) : null;
+  try {
+    const result = await qWithin(budget, query, inputs, trace);
+    return { result, plan: trace.steps.filter((s) => s !== null) };
+  } finally {
+    budget?.dispose();
+  }
 }
 
-function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, trace?: Trace): Step<unknown> {
+function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null, trace?: Trace): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
     fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
@@ -241,6 +256,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
     fix: null,
     expansions: new WeakMap(),
     ...(trace ? { trace } : {}),
+    budget,
   };
   const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
   const result = yield* evalClauses(query.where, env, ctx, wanted);

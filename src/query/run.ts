@@ -16,7 +16,12 @@ export function* wait<T>(x: MaybePromise<T>): Step<T> {
   return x;
 }
 
+/** What `run` needs of a query's time budget (budget.ts): every read is raced against it. */
+export interface ReadGuard {
+  race<T>(p: Promise<T>): Promise<T>;
+}
+
 /** Drive a step to completion; returns a Promise only if some read was asynchronous. */
-export function run<T>(step: Step<T>): MaybePromise<T> {
-  return drive(step);
+export function run<T>(step: Step<T>, guard?: ReadGuard | null): MaybePromise<T> {
+  return guard ? drive(step, (read) => guard.race(read)) : drive(step);
 }

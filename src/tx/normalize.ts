@@ -16,6 +16,7 @@ import { coerceValue } from '../db/valuetypes.js';
 import { readEdn, ednToJs } from '../edn/index.js';
 import { CairnError, show } from '../util/errors.js';
 import { setOwn } from '../util/objects.js';
+import { loneSurrogateAt } from '../util/unicode.js';
 import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
 
 export function strip(s: string): string {
@@ -34,10 +35,17 @@ function notAMap(x: unknown, where: string): void {
   }
 }
 
-/** '__proto__' cannot be a key of the plain objects that pull, schema() and reports return. */
-function notProto(a: string, context: unknown): void {
+/**
+ * An attribute name must survive as a key: '__proto__' is not an ordinary key of the plain
+ * objects pull, schema() and reports return, and a lone surrogate would not survive storage.
+ */
+function checkAttrKey(a: string, context: unknown): void {
   if (a === '__proto__') {
     throw new CairnError('transact/syntax', `${show(a)} cannot be an attribute name (it is not an ordinary key of a JS object), in ${show(context)}`, { attribute: a });
+  }
+  const at = loneSurrogateAt(a);
+  if (at >= 0) {
+    throw new CairnError('transact/invalid-string', `attribute name ${show(a)} is not well-formed Unicode: a lone UTF-16 surrogate at index ${at} cannot be stored`, { attribute: show(a), index: at });
   }
 }
 
@@ -126,7 +134,7 @@ class Normalizer {
       throw new CairnError('transact/syntax', `bad attribute ${show(x)} in ${show(context)}`, { attribute: show(x) });
     }
     const a = strip(x);
-    notProto(a, context);
+    checkAttrKey(a, context);
     if (a === 'db/id') throw new CairnError('transact/syntax', `db/id cannot be used as an attribute in ${show(context)}`);
     return a;
   }
@@ -203,7 +211,7 @@ class Normalizer {
     const k = strip(key);
     if (k.length === 0) throw new CairnError('transact/syntax', `bad attribute ${show(key)} in ${show(context)}`, { attribute: key });
     // db.install/_attribute: Datomic compatibility in schema maps, no meaning here
-    notProto(k, context);
+    checkAttrKey(k, context);
     if (k === 'db/id' || k === 'db.install/_attribute') p = null;
     else {
       const slash = k.indexOf('/');

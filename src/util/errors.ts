@@ -28,6 +28,7 @@ export const ErrorCodes = [
   'transact/tuple',
   'transact/nil-value',
   'transact/fn',
+  'transact/invalid-string',
   // query and pull
   'query/parse',
   'query/unbound-variable',
@@ -38,6 +39,7 @@ export const ErrorCodes = [
   'query/rule',
   'query/execution',
   'query/lookup-ref',
+  'query/timeout',
   'pull/parse',
   'pull/invalid',
   'pull/lookup-ref',
@@ -75,6 +77,7 @@ export const ErrorCodes = [
   'sync/offline',
   'sync/unreachable',
   'sync/busy',
+  'worker/timeout',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -147,17 +150,10 @@ function scalarText(value: unknown): string | undefined {
 
 function renderInto(value: unknown, depth: number, seen: Set<object>, put: (t: string) => void): void {
   const scalar = scalarText(value);
-  if (scalar !== undefined) {
-    put(scalar);
-    return;
-  }
   const obj = value as object;
-  if (seen.has(obj)) {
-    put('#cycle');
-    return;
-  }
-  if (depth <= 0) {
-    put(Array.isArray(obj) ? '[…]' : '{…}');
+  const leaf = scalar ?? (seen.has(obj) ? '#cycle' : depth <= 0 ? (Array.isArray(obj) ? '[…]' : '{…}') : undefined);
+  if (leaf !== undefined) {
+    put(leaf);
     return;
   }
   seen.add(obj);

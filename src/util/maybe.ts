@@ -59,12 +59,15 @@ interface Machine {
 
 const DONE = Symbol('done');
 
-/** Run `root` to completion; returns a Promise only if some read was asynchronous. */
-export function drive<T>(root: Reads<T>): MaybePromise<T> {
+/**
+ * Run `root` to completion; returns a Promise only if some read was asynchronous. `race`, when
+ * given, wraps every awaited read (a query's time budget rejects a read that outlives it).
+ */
+export function drive<T>(root: Reads<T>, race?: (read: Promise<unknown>) => Promise<unknown>): MaybePromise<T> {
   const m: Machine = { stack: [root], input: undefined, failed: false };
   const r = step(m);
   if (r === DONE) return m.input as T;
-  return finishAsync<T>(m, r);
+  return finishAsync<T>(m, r, race);
 }
 
 /** Step until the stack is empty (DONE, result in m.input) or a read yields a Promise. */
@@ -99,11 +102,11 @@ function step(m: Machine): typeof DONE | Promise<unknown> {
   }
 }
 
-async function finishAsync<T>(m: Machine, first: Promise<unknown>): Promise<T> {
+async function finishAsync<T>(m: Machine, first: Promise<unknown>, race?: (read: Promise<unknown>) => Promise<unknown>): Promise<T> {
   let pending = first;
   for (;;) {
     try {
-      m.input = await pending;
+      m.input = await (race === undefined ? pending : race(pending));
       m.failed = false;
     } catch (err) {
       // A failed read is thrown into the procedure at its `yield`.

@@ -7,8 +7,12 @@
 // Seeded (util/random.ts), so a failure prints a seed and a case number that replay it.
 
 import * as cairn from '../../src/index.js';
+import { api as engineApi } from '../../src/api.js';
 import { CairnError, ErrorCodes, type Connection, type Db } from '../../src/index.js';
 import { seededRandom, type Random } from '../../src/util/random.js';
+import { openWorker, type WorkerEndpoint } from '../../worker/client.js';
+import type { ClientApi, ConnHandle } from '../../worker/protocol.js';
+import { serveEngine } from '../../worker/serve.js';
 import { anyValue, atom, ATTRS, ednText } from './values.js';
 
 export interface FuzzFailure {
@@ -21,6 +25,8 @@ export interface FuzzFailure {
 interface Ctx {
   readonly conn: Connection;
   readonly config: cairn.Config;
+  /** The worker client (over a MessageChannel to the real engine) and its handle of `conn`. */
+  readonly remote: () => Promise<{ client: ClientApi; conn: ConnHandle }>;
   readonly r: Random;
   /** Where a case records a broken promise other than a bad error (e.g. a changed db). */
   readonly problems: string[];
@@ -112,9 +118,20 @@ function queryArg(c: Ctx): unknown {
   }
 }
 
+function deepPattern(r: Random): unknown {
+  let p: unknown = ['person/name'];
+  for (let i = 300 + r.int(600); i > 0; i--) p = [{ 'person/friend': p }]; // around the 500 limit
+  if (r.next() < 0.3) (p as unknown[]).push({ 'person/friend': p }); // and cyclic
+  return p;
+}
+
 function patternArg(c: Ctx): unknown {
   const { r } = c;
-  return r.pick<() => unknown>([() => '[*]', () => '[:person/name {:person/friend [:person/name]}]', () => ednText(r), () => anyValue(r), () => [r.pick(ATTRS), { [r.pick(ATTRS)]: anyValue(r) }]])();
+  if (r.next() < 0.05) return deepPattern(r); // slow to build and parse: rarely
+  return r.pick<() => unknown>([
+    () => '[*]', () => '[:person/name {:person/friend [:person/name]}]', () => ednText(r), () => anyValue(r),
+    () => [r.pick(ATTRS), { [r.pick(ATTRS)]: anyValue(r) }],
+  ])();
 }
 
 function configArg(c: Ctx): unknown {
@@ -178,7 +195,46 @@ export const TARGETS: Record<string, Target> = {
   registerBackend: (c) => cairn.registerBackend(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.Backend),
   registerIndex: (c) => cairn.registerIndex(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.IndexFactory),
   kw: (c) => cairn.kw(anyValue(c.r) as string),
+  // Through the worker boundary: what postMessage cannot carry must fail as worker/protocol.
+  'client.transact': async (c) => {
+    const { client, conn } = await c.remote();
+    const before = cairn.db(c.conn);
+    try {
+      return await client.transact(conn, txData(c) as cairn.TransactInput);
+    } catch (e) {
+      if (cairn.db(c.conn) !== before) c.problems.push('a failed transaction through the client changed the db');
+      throw e;
+    }
+  },
+  'client.q': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.q(queryArg(c) as string, ...(c.r.next() < 0.7 ? [client.db(conn), ...hostileArgs(c)] : hostileArgs(c)));
+  },
+  'client.pull': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.pull(c.r.next() < 0.8 ? client.db(conn) : (anyValue(c.r) as never), patternArg(c) as string, eid(c) as number);
+  },
+  'client.datoms': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.datoms(client.db(conn), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)));
+  },
 };
+
+/** A client over a MessageChannel to the real engine, as a worker would serve it. */
+async function remoteOf(config: cairn.Config): Promise<{ client: ClientApi; conn: ConnHandle; close(): void }> {
+  const { port1, port2 } = new MessageChannel();
+  serveEngine(engineApi, port2, { probeIndexedDb: async () => 'no IndexedDB in Node' });
+  const endpoint: WorkerEndpoint = {
+    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
+    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
+    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
+    start: () => port1.start(),
+    terminate: () => port1.close(),
+  };
+  const client = openWorker(endpoint, { resyncOnVisible: false });
+  const conn = await client.connect(config);
+  return { client, conn, close: () => { port1.close(); port2.close(); } };
+}
 
 /** Why `e` breaks the promise (a plain error, an unknown code), or null if it keeps it. */
 function badError(e: unknown): string | null {
@@ -214,18 +270,25 @@ export async function fuzzTarget(name: string, seed: number, cases: number): Pro
   const target = TARGETS[name];
   if (!target) throw new Error(`no fuzz target ${name}`);
   const { conn, config } = await fixture();
+  let remote: ReturnType<typeof remoteOf> | undefined;
+  const remoteFn = (): ReturnType<typeof remoteOf> => (remote ??= remoteOf(config));
   const failures: FuzzFailure[] = [];
   for (let index = 0; index < cases; index++) {
     // Each case has its own stream, so a failure replays from (seed, index) alone.
     const r = seededRandom((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
     const problems: string[] = [];
     try {
-      await target({ conn, config, r, problems });
+      await target({ conn, config, remote: remoteFn, r, problems });
     } catch (e) {
       const bad = badError(e);
       if (bad) problems.push(bad);
     }
     for (const problem of problems) failures.push({ target: name, seed, index, problem });
+  }
+  if (remote !== undefined) {
+    const { client, conn: handle, close } = await remote;
+    await client.release(handle);
+    close();
   }
   const reopened = await reopenDiff(conn, config);
   if (reopened) failures.push({ target: name, seed, index: cases, problem: reopened });
