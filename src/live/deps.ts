@@ -1,5 +1,5 @@
 // What a live query reads, decided from its parsed form, so a commit re-runs only the queries
-// it can affect (DESIGN 14).
+// it can affect (docs/architecture.md, decision 14).
 //
 // Representation: `Deps` is either `all` (re-run on every commit) or, per attribute, either
 // 'any' (every datom of the attribute matters) or a list of matchers, one per data pattern, each

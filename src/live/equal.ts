@@ -1,5 +1,5 @@
 // Structural equality of query and pull results, so a re-run that finds the same answer is not
-// delivered. Results are plain data (API.md "Data conventions"): arrays, plain objects, strings,
+// delivered. Results are plain data (docs/api.md "Data conventions"): arrays, plain objects, strings,
 // numbers, bigints, booleans, null, Dates, Uint8Arrays.
 
 export function sameValue(a: unknown, b: unknown): boolean {

@@ -1,4 +1,4 @@
-// The store contract suite, written once and run against every backend (STYLE habit 2):
+// The store contract suite, written once and run against every backend (docs/architecture.md, conventions):
 // `runStoreContract(name, target)` registers vitest tests for `target`. Node runs it for
 // memory, file and the example backend; real Chromium runs it for IndexedDB.
 //
