@@ -4,7 +4,7 @@
 // they share one task list, keep working offline, and converge when the server is back.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { connect, createDatabase, databaseExists, release, transact } from '../src/index.js';
+import { connect, createDatabase, databaseExists, release, transact } from '../src/node.js';
 import { serve } from '../src/server/index.js';
 import { SCHEMA_TX, seed } from '../demo/data.js';
 

@@ -5,7 +5,7 @@
 // bearer token T (principal { token: T }). Prints one JSON line {"url","port","pid"} once listening;
 // stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { createDatabase, databaseExists } from '../src/index.js';
+import { createDatabase, databaseExists } from '../src/node.js';
 import { serve } from '../src/server/index.js';
 
 const { values } = parseArgs({

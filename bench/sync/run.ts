@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WebSocket as WS } from 'ws';
-import { connect, createDatabase, listen, release, syncStatus, transact, type Connection } from '../../src/index.js';
+import { connect, createDatabase, listen, release, syncStatus, transact, type Connection } from '../../src/node.js';
 import { SyncSocket } from '../../src/sync/socket.js';
 import { startServer, tempDir } from '../../src/server/test-server.js';
 
