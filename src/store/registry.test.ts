@@ -94,10 +94,10 @@ describe('lazyBackend', () => {
 });
 
 describe('default registry and helpers', () => {
-  it('has memory and indexeddb built in; in Node also file and postgresql', () => {
+  it('has memory and indexeddb built in; in Node also file, lmdb and postgresql', () => {
     expect(withBuiltins(new BackendRegistry()).names().sort()).toEqual(['indexeddb', 'memory']);
     // the Node project's setup registers the Node-only backends, as the package's Node entry does
-    expect(defaultRegistry.names().sort()).toEqual(['file', 'indexeddb', 'memory', 'postgresql']);
+    expect(defaultRegistry.names().sort()).toEqual(['file', 'indexeddb', 'lmdb', 'memory', 'postgresql']);
   });
 
   it('creates, opens, checks and deletes through config.store.backend', async () => {
