@@ -2,6 +2,8 @@
 // backend, several browser contexts — separate storage, so separate devices — each with its own
 // worker and IndexedDB replica. "Offline" is the server being down: the devices cannot reach it.
 import { expect, test, type Browser, type Page } from '@playwright/test';
+// The Node entry: it registers the Node-only backends (the server's file store is read here).
+import '../src/node.js';
 import { defaultRegistry } from '../src/store/index.js';
 import { startServer, tempDir, type ServerProcess } from '../src/server/test-server.js';
 import { openClientPage } from './helpers.js';
