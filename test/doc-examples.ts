@@ -1,7 +1,7 @@
 // The fenced code examples of the docs, as programs the tests run (test/docs.test.ts in Node,
 // test/docs.browser.test.ts in Chromium). Plain string work, so both environments share it.
 //
-// A ```ts block runs as written, on its own, in Node. An HTML comment on the line before the
+// A ```ts block (```tsx: with JSX) runs as written, on its own, in Node. An HTML comment on the line before the
 // fence (invisible when the Markdown is rendered; the prose around the block says the same to
 // the reader) changes that, with comma-separated directives:
 //   continues        runs after the blocks before it in the same file, as one program
@@ -32,7 +32,7 @@ export interface Example {
 }
 
 const DIRECTIVE = /^<!--\s*example:\s*(.*?)\s*-->$/;
-const RUNNABLE = new Set(['ts', 'js', 'typescript', 'javascript']);
+const RUNNABLE = new Set(['ts', 'js', 'typescript', 'javascript', 'tsx']);
 
 export function examples(doc: string, text: string): Example[] {
   const lines = text.split('\n');
@@ -74,11 +74,13 @@ export interface Chain {
   readonly lines: readonly number[];
   readonly setups: readonly string[];
   readonly browser: boolean;
+  /** Some block is ```tsx: the program is written as a .tsx file. */
+  readonly jsx: boolean;
   readonly code: string;
 }
 
 export function chains(list: readonly Example[]): Chain[] {
-  const out: { doc: string; lines: number[]; setups: string[]; browser: boolean; parts: string[] }[] = [];
+  const out: { doc: string; lines: number[]; setups: string[]; browser: boolean; jsx: boolean; parts: string[] }[] = [];
   for (const e of list.filter(isProgram)) {
     const last = out[out.length - 1];
     if (e.continues) {
@@ -87,11 +89,12 @@ export function chains(list: readonly Example[]): Chain[] {
       last.parts.push(e.code);
       for (const s of e.setups) if (!last.setups.includes(s)) last.setups.push(s);
       last.browser ||= e.browser;
+      last.jsx ||= e.lang === 'tsx';
     } else {
-      out.push({ doc: e.doc, lines: [e.line], setups: [...e.setups], browser: e.browser, parts: [e.code] });
+      out.push({ doc: e.doc, lines: [e.line], setups: [...e.setups], browser: e.browser, jsx: e.lang === 'tsx', parts: [e.code] });
     }
   }
-  return out.map((c) => ({ doc: c.doc, lines: c.lines, setups: c.setups, browser: c.browser, code: c.parts.join('\n') }));
+  return out.map((c) => ({ doc: c.doc, lines: c.lines, setups: c.setups, browser: c.browser, jsx: c.jsx, code: c.parts.join('\n') }));
 }
 
 /** Every line of `excerpt` (trimmed, blank lines aside) appears in `source`, in order. */

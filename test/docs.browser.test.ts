@@ -17,8 +17,9 @@ for (const [doc, text] of texts) {
       it(`runs the browser example at line ${chain.lines.join(', ')}`, async () => {
         localStorage.clear();
         const name = `${doc.replace(/\W/g, '-')}-${chain.lines[0]}`;
-        await commands.writeFile(`.test-results/docs-browser/${name}.ts`, program(chain, IMPORTS, `docs-${name}`));
-        await import(/* @vite-ignore */ `/.test-results/docs-browser/${name}.ts`);
+        const file = `.test-results/docs-browser/${name}.${chain.jsx ? 'tsx' : 'ts'}`;
+        await commands.writeFile(file, program(chain, IMPORTS, `docs-${name}`));
+        await import(/* @vite-ignore */ `/${file}`);
       });
     }
   });

@@ -16,6 +16,8 @@ const IMPORTS = {
   cairndb: file('src/index.ts'),
   'cairndb/worker': file('worker/entry.ts'),
   'cairndb/client': file('worker/client.ts'),
+  'cairndb/server': file('src/server/index.ts'),
+  'cairndb/react': file('src/react/index.ts'),
 };
 
 for (const doc of DOC_FILES) {
@@ -50,7 +52,7 @@ for (const doc of DOC_FILES) {
       it(`runs the example at line ${chain.lines.join(', ')}`, async () => {
         mkdirSync(out, { recursive: true });
         const name = `${doc.replace(/\W/g, '-')}-${chain.lines[0]}`;
-        const path = join(out, `${name}.ts`);
+        const path = join(out, `${name}.${chain.jsx ? 'tsx' : 'ts'}`);
         writeFileSync(path, program(chain, IMPORTS, `docs-${name}`));
         await import(/* @vite-ignore */ pathToFileURL(path).href);
       });
@@ -64,19 +66,19 @@ it('every example type-checks', () => {
   const dir = join(repo, '.test-results/docs-types');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const rel = { cairndb: '../../src/index.ts', 'cairndb/worker': '../../worker/entry.ts', 'cairndb/client': '../../worker/client.ts' };
+  const rel = { cairndb: '../../src/index.ts', 'cairndb/worker': '../../worker/entry.ts', 'cairndb/client': '../../worker/client.ts', 'cairndb/server': '../../src/server/index.ts', 'cairndb/react': '../../src/react/index.ts' };
   const files: string[] = [];
   for (const doc of DOC_FILES) {
     const list = examples(doc, readFileSync(join(repo, doc), 'utf8'));
     for (const chain of chains(list)) {
-      const name = `${doc.replace(/\W/g, '-')}-${chain.lines[0]}.ts`;
+      const name = `${doc.replace(/\W/g, '-')}-${chain.lines[0]}.${chain.jsx ? 'tsx' : 'ts'}`;
       writeFileSync(join(dir, name), program(chain, rel, 'types'));
       files.push(name);
     }
   }
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     extends: '../../tsconfig.json',
-    compilerOptions: { noUnusedLocals: false, noEmit: true },
+    compilerOptions: { noUnusedLocals: false, noEmit: true, jsx: 'react-jsx' },
     include: [],
     files,
   }));
