@@ -111,8 +111,10 @@ function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>,
     const keys = node.keys;
     const last = keys.length - 1;
     const nodeBound = visits[n]!.bound;
-    for (let i = 0; i <= last; i++) {
-      if (from !== undefined && i < last && cmp(keys[i] as K, from) < 0) continue; // wholly below the range
+    // Children before the first whose separator reaches `from` hold nothing in range (binary
+    // search over the trusted separators: every one but the last).
+    const first = from === undefined ? 0 : lowerBound(keys, from, cmp, 0, last);
+    for (let i = first; i <= last; i++) {
       if (to !== undefined && i > 0 && cmp(keys[i - 1] as K, to) > 0) break; // wholly above it
       const bound = i < last ? (keys[i] as K) : nodeBound;
       out.push({ ref: node.children[i] as Ref<K>, bound });
@@ -193,7 +195,8 @@ function countRef<K>(ref: Ref<K>, from: K | undefined, to: K | undefined, cmp: C
     const partial: MaybePromise<number>[] = [];
     const keys = node.keys;
     const last = keys.length - 1;
-    for (let i = 0; i <= last; i++) {
+    const first = from === undefined ? 0 : lowerBound(keys, from, cmp, 0, last);
+    for (let i = first; i <= last; i++) {
       const lo = i > 0 ? (keys[i - 1] as K) : lower; // keys in child i are > lo
       const hi = i < last ? (keys[i] as K) : upper; // and <= hi
       if (from !== undefined && hi !== undefined && cmp(hi, from) < 0) continue;
