@@ -276,11 +276,11 @@ export async function explain(query: Query | QueryMap, ...inputs: unknown[]): Pr
 export const queryStats = explain;
 
 export async function pull<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eid: EntityRef): Promise<T | null> {
-  return (await pullImpl(d, pattern, eid)) as T | null;
+  return (await pullImpl(dbOf(d), pattern, eid)) as T | null;
 }
 
 export async function pullMany<T = Record<string, unknown>>(d: Db, pattern: PullPattern, eids: readonly EntityRef[]): Promise<(T | null)[]> {
-  return (await pullManyImpl(d, pattern, eids)) as (T | null)[];
+  return (await pullManyImpl(dbOf(d), pattern, eids)) as (T | null)[];
 }
 
 export function entity(d: Db, eid: EntityRef) {

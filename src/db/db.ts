@@ -258,7 +258,7 @@ export class DbValue implements Db {
   }
 
   indexRange(attr: string, start?: Value, end?: Value): MaybePromise<Datom[]> {
-    const a = this.requireAvet(attr, 'indexRange')!;
+    const a = this.requireAvet(attrName(attr, 'indexRange'), 'indexRange')!; // a missing attribute is an error here, not a full scan
     const s = this.state.schema.attrs.get(a);
     const norm = (v: Value | undefined): Value | undefined => {
       if (v === undefined || v === null || s === undefined) return v;
@@ -274,7 +274,7 @@ export class DbValue implements Db {
    */
   private requireAvet(attr: unknown, fn: string): string | undefined {
     if (attr === undefined || attr === null) return undefined;
-    const a = typeof attr === 'string' && attr.charCodeAt(0) === 58 ? attr.slice(1) : String(attr);
+    const a = attrName(attr, fn);
     if (!this.state.schema.indexed.has(a)) {
       throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use ${fn}`, { attribute: a });
     }

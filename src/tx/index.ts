@@ -50,7 +50,7 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
   return then(expandTxFunctions(dbAfter, written), (items) => {
     const { purges, rest } = splitPurges(items);
-    if (items.length > 0 && items.every((x) => x instanceof Datom && x.tx > before.maxTx && x.tx > TX0)) return transactDatoms(db, before, items as Datom[]);
+    if (isReplay(before, items)) return transactDatoms(db, before, items as Datom[]);
     if (purges.length === 0) return transactItems(db, before, items, txMeta, opts);
     // the rest of the transaction first, then the purge over its result
     return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
@@ -61,6 +61,16 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
       return out;
     });
   });
+}
+
+/** Only datoms from after the database's last tx. A loop, not `every`, which skips the holes of a sparse array. */
+function isReplay(before: DbValue, items: readonly unknown[]): boolean {
+  if (items.length === 0) return false;
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    if (!(x instanceof Datom && x.tx > before.maxTx && x.tx > TX0)) return false;
+  }
+  return true;
 }
 
 /**

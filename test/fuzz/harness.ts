@@ -195,6 +195,13 @@ export const TARGETS: Record<string, Target> = {
   registerBackend: (c) => cairn.registerBackend(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.Backend),
   registerIndex: (c) => cairn.registerIndex(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.IndexFactory),
   kw: (c) => cairn.kw(anyValue(c.r) as string),
+  // Live queries deliver their errors to the subscriber: the first result or error is judged.
+  liveQuery: (c) => {
+    const conn = pick(c.r, () => c.conn, () => anyValue(c.r), 0.9);
+    const inputs = c.r.next() < 0.3 ? [...hostileArgs(c), conn] : hostileArgs(c);
+    return firstOf(cairn.liveQuery(conn, queryArg(c) as string, ...inputs));
+  },
+  livePull: (c) => firstOf(cairn.livePull(pick(c.r, () => c.conn, () => anyValue(c.r), 0.9), patternArg(c) as string, eid(c) as number)),
   // Through the worker boundary: what postMessage cannot carry must fail as worker/protocol.
   'client.transact': async (c) => {
     const { client, conn } = await c.remote();
@@ -219,6 +226,22 @@ export const TARGETS: Record<string, Target> = {
     return client.datoms(client.db(conn), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)));
   },
 };
+
+/** Subscribe, take the first result (resolved) or error (rejected, for badError), unsubscribe. */
+function firstOf(live: cairn.LiveQuery<unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let stop: (() => void) | undefined;
+    const settle = (finish: () => void): void => {
+      if (settled) return;
+      settled = true;
+      stop?.();
+      finish();
+    };
+    stop = live.subscribe((v) => settle(() => resolve(v)), (e) => settle(() => reject(e)));
+    if (settled) stop();
+  });
+}
 
 /** A client over a MessageChannel to the real engine, as a worker would serve it. */
 async function remoteOf(config: cairn.Config): Promise<{ client: ClientApi; conn: ConnHandle; close(): void }> {
