@@ -140,34 +140,24 @@ function collect<K>(keys: readonly K[], add: boolean, level: number, range: Rang
 /** Merge the leaves' keys in range with the deciding message of each key, then apply cut and limit. */
 function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Found<K> {
   const { from, to, cmp, limit } = range;
-  const found: K[] = [];
-  for (let n = 0; n < leaves.length; n++) {
+  // Bounds apply in the first and last leaf only; the size is known before copying.
+  const last = leaves.length - 1;
+  const starts = new Array<number>(leaves.length);
+  const ends = new Array<number>(leaves.length);
+  let total = 0;
+  for (let n = 0; n <= last; n++) {
     const keys = leaves[n]!.keys;
-    const start = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
-    const end = n === leaves.length - 1 && to !== undefined ? upperBound(keys, to, cmp, start) : keys.length;
-    for (let i = start; i < end; i++) found.push(keys[i] as K);
+    starts[n] = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
+    ends[n] = n === last && to !== undefined ? upperBound(keys, to, cmp, starts[n]) : keys.length;
+    total += Math.max(0, ends[n]! - starts[n]!);
   }
-  const msgs = state.msgs;
-  let out = found;
-  if (msgs.length > 0) {
-    msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
-    out = [];
-    let m = 0;
-    let f = 0;
-    while (m < msgs.length || f < found.length) {
-      const msg = msgs[m];
-      const c = msg === undefined ? 1 : f === found.length ? -1 : treeCmp(msg.key, found[f] as K);
-      if (c > 0) {
-        out.push(found[f++] as K);
-        continue;
-      }
-      // The first (highest) message on this key decides; older ones below it are skipped.
-      if (msg!.add) out.push(msg!.key);
-      if (c === 0) f++;
-      m++;
-      while (m < msgs.length && treeCmp(msgs[m]!.key, msg!.key) === 0) m++;
-    }
+  const found = new Array<K>(total);
+  let o = 0;
+  for (let n = 0; n <= last; n++) {
+    const keys = leaves[n]!.keys;
+    for (let i = starts[n]!; i < ends[n]!; i++) found[o++] = keys[i] as K;
   }
+  const out = state.msgs.length === 0 ? found : applyMessages(found, state.msgs, treeCmp);
   const cut = state.cut;
   if (cut !== undefined) {
     let end = out.length;
@@ -177,6 +167,29 @@ function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, s
   }
   if (out.length > limit) out.length = limit;
   return { keys: out, short: false };
+}
+
+/**
+ * The leaves' keys with the deciding message of each buffered key applied. Messages are few and
+ * leaf keys many: each message finds its place by binary search, and the keys between are
+ * copied without comparing them.
+ */
+function applyMessages<K>(found: readonly K[], msgs: Msg<K>[], treeCmp: Comparator<K>): K[] {
+  msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
+  const out: K[] = [];
+  let f = 0;
+  for (let m = 0; m < msgs.length; ) {
+    const msg = msgs[m]!;
+    const at = lowerBound(found, msg.key, treeCmp, f);
+    for (let i = f; i < at; i++) out.push(found[i] as K);
+    f = at;
+    // The first (highest) message on this key decides; older ones below it are skipped.
+    if (msg.add) out.push(msg.key);
+    if (f < found.length && treeCmp(found[f] as K, msg.key) === 0) f++;
+    for (m++; m < msgs.length && treeCmp(msgs[m]!.key, msg.key) === 0; m++);
+  }
+  for (let i = f; i < found.length; i++) out.push(found[i] as K);
+  return out;
 }
 
 /** Number of keys in [from, to] under cmp: subtree counts for children wholly inside, two paths down. */
