@@ -23,7 +23,7 @@ export default defineConfig({
           include: ['src/{db,tx,pull,query,conn}/**/*.test.ts', 'test/conformance-*.test.ts'],
           exclude: [
             '**/*.browser.test.ts', '**/node_modules/**',
-            'src/conn/file-persistence.test.ts', 'src/conn/file-races.test.ts', 'src/conn/index-choice.test.ts',
+            'src/conn/file-persistence.test.ts', 'src/conn/*-races.test.ts', 'src/conn/index-choice.test.ts',
           ],
           setupFiles: ['test/node-setup.ts', 'test/setup-hitchhiker.ts'],
           environment: 'node',
