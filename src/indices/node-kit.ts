@@ -11,6 +11,49 @@ export interface Edit {
   alive: boolean;
 }
 
+/**
+ * The lifecycle every transient shares: its owner token, operations run one at a time (at once
+ * when none is in flight, else after it, since they share the transient's state), and the end
+ * (`close`, refused while an operation is in flight; every later use throws `index/invalid`).
+ */
+export class TransientGate {
+  readonly edit: Edit = { alive: true };
+  #pending: Promise<unknown> | undefined;
+
+  run<T>(op: () => MaybePromise<T>): MaybePromise<T> {
+    this.#assertAlive();
+    const result = this.#pending === undefined ? op() : this.#pending.then(() => {
+      this.#assertAlive();
+      return op();
+    });
+    if (isPromise(result)) {
+      const settled: Promise<unknown> = result.then(ignore, ignore);
+      this.#pending = settled;
+      const clear = (): void => {
+        if (this.#pending === settled) this.#pending = undefined;
+      };
+      // Registered on `result` before the caller's own callbacks, so the caller resumes with
+      // the transient idle and can continue synchronously.
+      result.then(clear, clear);
+    }
+    return result;
+  }
+
+  close(): void {
+    this.#assertAlive();
+    if (this.#pending !== undefined) {
+      throw new CairnError('index/invalid', 'transient still has an operation in flight; await it before persistent()', {});
+    }
+    this.edit.alive = false;
+  }
+
+  #assertAlive(): void {
+    if (!this.edit.alive) throw new CairnError('index/invalid', 'transient used after persistent()', {});
+  }
+}
+
+function ignore(): void {}
+
 /** First index i in [lo, hi) with cmp(keys[i], key) >= 0, or hi. */
 export function lowerBound<K>(keys: readonly K[], key: K, cmp: Comparator<K>, lo = 0, hi = keys.length): number {
   while (lo < hi) {

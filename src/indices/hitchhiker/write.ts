@@ -12,9 +12,8 @@
 // exactly as it was. Only the root's buffer is edited in place, and only while this transient
 // owns the root (copy on first write).
 
-import { CairnError } from '../../util/errors.js';
-import { all, andThen, isPromise, type MaybePromise } from '../../util/maybe.js';
-import { chunks, lowerBound, type Edit } from '../node-kit.js';
+import { all, andThen, type MaybePromise } from '../../util/maybe.js';
+import { chunks, lowerBound, TransientGate, type Edit } from '../node-kit.js';
 import type { Comparator, NodeStorage, SortedSet, TransientSet } from '../types.js';
 import { absorb, applyToKeys, groupByChild } from './buffer.js';
 import { Branch, bufferCapacity, entries, Leaf, nodeSize, resolve, resolveAll, type Node, type Ref } from './node.js';
@@ -30,8 +29,8 @@ interface Shape<K> {
 export class Transient<K> implements TransientSet<K> {
   private root: Ref<K>;
   private count: number;
-  private readonly edit: Edit = { alive: true };
-  private pending: Promise<unknown> | undefined;
+  private readonly gate = new TransientGate();
+  private readonly edit: Edit = this.gate.edit;
   private readonly shape: Shape<K>;
   private readonly freezeAs: (root: Ref<K>, size: number) => SortedSet<K>;
 
@@ -47,42 +46,16 @@ export class Transient<K> implements TransientSet<K> {
   }
 
   add(key: K): MaybePromise<boolean> {
-    return this.run(() => andThen(has(this.root, key, this.shape.cmp, this.shape.storage), (present) => (present ? false : this.write(key, true))));
+    return this.gate.run(() => andThen(has(this.root, key, this.shape.cmp, this.shape.storage), (present) => (present ? false : this.write(key, true))));
   }
 
   remove(key: K): MaybePromise<boolean> {
-    return this.run(() => andThen(has(this.root, key, this.shape.cmp, this.shape.storage), (present) => (present ? this.write(key, false) : false)));
+    return this.gate.run(() => andThen(has(this.root, key, this.shape.cmp, this.shape.storage), (present) => (present ? this.write(key, false) : false)));
   }
 
   persistent(): SortedSet<K> {
-    this.assertAlive();
-    if (this.pending !== undefined) {
-      throw new CairnError('index/invalid', 'transient still has an operation in flight; await it before persistent()', {});
-    }
-    this.edit.alive = false;
+    this.gate.close();
     return this.freezeAs(this.root, this.count);
-  }
-
-  private assertAlive(): void {
-    if (!this.edit.alive) throw new CairnError('index/invalid', 'transient used after persistent()', {});
-  }
-
-  /** Run `op` now, or after the operation in flight (they share the root). */
-  private run<T>(op: () => MaybePromise<T>): MaybePromise<T> {
-    this.assertAlive();
-    const result = this.pending === undefined ? op() : this.pending.then(() => {
-      this.assertAlive();
-      return op();
-    });
-    if (isPromise(result)) {
-      const settled: Promise<unknown> = result.then(done, done);
-      this.pending = settled;
-      const clear = (): void => {
-        if (this.pending === settled) this.pending = undefined;
-      };
-      result.then(clear, clear);
-    }
-    return result;
   }
 
   /** Record an effective add or remove of `key` (membership already checked). */
@@ -137,7 +110,6 @@ export class Transient<K> implements TransientSet<K> {
   }
 }
 
-function done(): void {}
 
 /** Upper bound of a node's keys as its parent's separator: exact for leaves and split pieces. */
 function lastKey<K>(node: Node<K>): K {

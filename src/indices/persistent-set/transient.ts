@@ -12,16 +12,16 @@
 // comparator leaves the transient exactly as it was. Operations issued while one is waiting
 // are chained behind it, since they share the path arrays.
 
-import { CairnError } from '../../util/errors.js';
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
 import { Branch, Leaf, lowerBound, maxKey, minSize, nodeSize, resolve, type Edit, type Node, type Ref } from './node.js';
+import { TransientGate } from '../node-kit.js';
 import type { Comparator, NodeStorage, SortedSet, TransientSet } from '../types.js';
 
 export class Transient<K> implements TransientSet<K> {
   private root: Ref<K>;
   private count: number;
-  private readonly edit: Edit = { alive: true };
-  private pending: Promise<unknown> | undefined;
+  private readonly gate = new TransientGate();
+  private readonly edit: Edit = this.gate.edit;
   // Scratch state of the current operation: path[0] is the root, path[depth] the leaf, and
   // path[l].children[idx[l]] === path[l + 1] (before copying). sibs[l] is the loaded sibling
   // of path[l] that the removal will borrow from or merge with.
@@ -56,52 +56,24 @@ export class Transient<K> implements TransientSet<K> {
   }
 
   add(key: K): MaybePromise<boolean> {
-    return this.run(() => {
+    return this.gate.run(() => {
       const located = this.locate(key);
       return isPromise(located) ? located.then(() => this.insert(key)) : this.insert(key);
     });
   }
 
   remove(key: K): MaybePromise<boolean> {
-    return this.run(() => {
+    return this.gate.run(() => {
       const located = this.locate(key);
       return isPromise(located) ? located.then(() => this.prepareRemove(key)) : this.prepareRemove(key);
     });
   }
 
   persistent(): SortedSet<K> {
-    this.assertAlive();
-    if (this.pending !== undefined) {
-      throw new CairnError('index/invalid', 'transient still has an operation in flight; await it before persistent()', {});
-    }
-    this.edit.alive = false;
+    this.gate.close();
     this.path.length = 0;
     this.sibs.length = 0;
     return this.freezeAs(this.root, this.count);
-  }
-
-  private assertAlive(): void {
-    if (!this.edit.alive) throw new CairnError('index/invalid', 'transient used after persistent()', {});
-  }
-
-  /** Run `op` now, or after the operation in flight; remember it while it is waiting. */
-  private run<T>(op: () => MaybePromise<T>): MaybePromise<T> {
-    this.assertAlive();
-    const result = this.pending === undefined ? op() : this.pending.then(() => {
-      this.assertAlive();
-      return op();
-    });
-    if (isPromise(result)) {
-      const settled: Promise<unknown> = result.then(done, done);
-      this.pending = settled;
-      const clear = (): void => {
-        if (this.pending === settled) this.pending = undefined;
-      };
-      // Registered on `result` before the caller's own callbacks, so the caller resumes with
-      // the transient idle and can continue synchronously.
-      result.then(clear, clear);
-    }
-    return result;
   }
 
   /** Fill path/idx from the root to the leaf where `key` belongs. */
@@ -272,7 +244,6 @@ export class Transient<K> implements TransientSet<K> {
   }
 }
 
-function done(): void {}
 
 /** Move one entry across the boundary between adjacent owned siblings: leftward or rightward. */
 function borrow<K>(left: Node<K>, right: Node<K>, fromLeft: boolean): void {
