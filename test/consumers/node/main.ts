@@ -11,7 +11,8 @@ const conn: Connection = await connect(config);
 await transact(conn, [{ 'db/ident': 'greeting/text', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }]);
 const report = await transact(conn, [{ 'greeting/text': 'hello from node' }]);
 const datoms: Datom[] = report.txData;
-const texts = await q('[:find [?t ...] :where [_ :greeting/text ?t]]', db(conn));
+// typed results: the type argument is the result type (checked under nodenext, node16 and bundler)
+const texts: string[] = await q<string[]>('[:find [?t ...] :where [_ :greeting/text ?t]]', db(conn));
 let code = '';
 try {
   await transact(conn, [{ 'greeting/unknown': 1 }]);

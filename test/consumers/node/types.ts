@@ -3,7 +3,7 @@
 import type { ClientApi, StorageInfo } from 'cairndb/client';
 import { openWorker } from 'cairndb/client';
 import { serve, type ServeOptions } from 'cairndb/worker';
-import type { Backend, Config, Db, TxReport } from 'cairndb';
+import type { Backend, BackendName, Config, Db, LiveQuery, TxReport } from 'cairndb';
 
 export const entries: [typeof openWorker, typeof serve] = [openWorker, serve];
-export type Used = [ClientApi, StorageInfo, ServeOptions, Backend, Config, Db, TxReport];
+export type Used = [ClientApi, StorageInfo, ServeOptions, Backend, BackendName, Config, Db, LiveQuery<string[]>, TxReport];
