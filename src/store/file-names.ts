@@ -7,6 +7,13 @@
 // names end in `+` (a character the encoding never produces, so a directory can never collide
 // with a file), the last piece being the file: the path stays under every file-name limit and
 // decoding is just joining the pieces.
+//
+// Also the directory layout the on-disk backends share (`file`, `lmdb`): one directory per
+// store under `config.store.path`, named by the encoded store id.
+
+import { resolve } from 'node:path';
+import { fail, show } from '../util/errors.js';
+import type { StoreConfig } from './types.js';
 
 export const SEGMENT = 200;
 const SAFE = /^[a-z0-9_-]$/;
@@ -66,4 +73,30 @@ export function pathToKey(pieces: readonly string[]): string | undefined {
     name += isDir ? p.slice(0, -1) : p;
   }
   return decodeName(name);
+}
+
+/** Where an on-disk store lives and how durably it writes. */
+export interface Layout {
+  readonly dir: string;
+  readonly id: string;
+  readonly strict: boolean;
+}
+
+/**
+ * The layout of `config`'s store for `backend`: `<path>/<encoded id><suffix>` (a suffix keeps
+ * stores of two backends with one id apart under one path); `durability` 'strict' (default) or
+ * 'relaxed'. Bad options are `config/invalid`.
+ */
+export function storeLayout(config: StoreConfig, backend: string, suffix = ''): Layout {
+  const path = config['path'];
+  if (typeof path !== 'string' || path === '') {
+    fail('config/invalid', `the ${backend} backend needs store.path (a directory), got ${show(path)}`, { id: config.id });
+  }
+  const durability = config['durability'] ?? 'strict';
+  if (durability !== 'strict' && durability !== 'relaxed') {
+    fail('config/invalid', `store.durability must be 'strict' or 'relaxed', got ${show(durability)}`);
+  }
+  const name = encodeName(config.id);
+  if (name.length > SEGMENT) fail('config/invalid', `store.id ${show(config.id)} is too long for a directory name`);
+  return { dir: resolve(path, `${name}${suffix}`), id: config.id, strict: durability === 'strict' };
 }

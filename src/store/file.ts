@@ -16,10 +16,10 @@
 // power loss); the default is 'strict'.
 
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { CairnError, fail, show } from '../util/errors.js';
+import { dirname, join } from 'node:path';
+import { CairnError, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
-import { keyToPath, pathToKey, SEGMENT, encodeName } from './file-names.js';
+import { keyToPath, pathToKey, storeLayout, type Layout } from './file-names.js';
 import { withDirLock } from './file-lock.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
@@ -31,24 +31,8 @@ const MARKER = 'cairn-store.json';
 const WRITE_PARALLELISM = 8;
 let tempCounter = 0;
 
-interface Layout {
-  readonly dir: string;
-  readonly id: string;
-  readonly strict: boolean;
-}
-
 function layoutOf(config: StoreConfig): Layout {
-  const path = config['path'];
-  if (typeof path !== 'string' || path === '') {
-    fail('config/invalid', `the file backend needs store.path (a directory), got ${show(path)}`, { id: config.id });
-  }
-  const durability = config['durability'] ?? 'strict';
-  if (durability !== 'strict' && durability !== 'relaxed') {
-    fail('config/invalid', `store.durability must be 'strict' or 'relaxed', got ${show(durability)}`);
-  }
-  const name = encodeName(config.id);
-  if (name.length > SEGMENT) fail('config/invalid', `store.id ${show(config.id)} is too long for a directory name`);
-  return { dir: resolve(path, name), id: config.id, strict: durability === 'strict' };
+  return storeLayout(config, 'file');
 }
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;

@@ -30,7 +30,7 @@ import { resolve } from 'node:path';
 import { open as openEnv, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { CairnError, fail, show } from '../util/errors.js';
 import { FORMAT_VERSION } from './codec.js';
-import { encodeName, SEGMENT } from './file-names.js';
+import { storeLayout, type Layout } from './file-names.js';
 import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
@@ -39,25 +39,9 @@ import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 export const MAX_KEY_BYTES = 1978;
 const FORMAT_KEY = Buffer.from('format');
 
-interface Layout {
-  readonly dir: string;
-  readonly id: string;
-  readonly strict: boolean;
-}
-
+// The suffix keeps an lmdb store apart from a file store of the same id under the same path.
 function layoutOf(config: StoreConfig): Layout {
-  const path = config['path'];
-  if (typeof path !== 'string' || path === '') {
-    fail('config/invalid', `the lmdb backend needs store.path (a directory), got ${show(path)}`, { id: config.id });
-  }
-  const durability = config['durability'] ?? 'strict';
-  if (durability !== 'strict' && durability !== 'relaxed') {
-    fail('config/invalid', `store.durability must be 'strict' or 'relaxed', got ${show(durability)}`);
-  }
-  const name = encodeName(config.id);
-  if (name.length > SEGMENT) fail('config/invalid', `store.id ${show(config.id)} is too long for a directory name`);
-  // The suffix keeps an lmdb store apart from a file store of the same id under the same path.
-  return { dir: resolve(path, `${name}.lmdb`), id: config.id, strict: durability === 'strict' };
+  return storeLayout(config, 'lmdb', '.lmdb');
 }
 
 /** An open environment and its sub-databases, shared by every handle of one backend on it. */
