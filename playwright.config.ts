@@ -33,9 +33,7 @@ export default defineConfig({
       testMatch: /worker.*\.spec\.ts$/,
       use: { ...chromium, baseURL: `http://127.0.0.1:${E2E_PORT}` },
     },
-    ...(hasDemoSpecs
-      ? [{ name: 'demo', testMatch: /demo.*\.spec\.ts$/, use: { ...chromium, baseURL: `http://127.0.0.1:${DEMO_PORT}` } }]
-      : []),
+    ...(hasDemoSpecs ? [{ name: 'demo', testMatch: /demo.*\.spec\.ts$/, use: { ...chromium, baseURL: `http://127.0.0.1:${DEMO_PORT}` } }] : []),
   ],
   webServer: [
     {
@@ -47,14 +45,16 @@ export default defineConfig({
       stderr: 'pipe',
     },
     ...(hasDemoSpecs
-      ? [{
-          command: `node node_modules/vite/bin/vite.js --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
-          url: `http://127.0.0.1:${DEMO_PORT}/`,
-          reuseExistingServer: !process.env.CI,
-          timeout: 120_000,
-          stdout: 'ignore' as const,
-          stderr: 'pipe' as const,
-        }]
+      ? [
+          {
+            command: `node node_modules/vite/bin/vite.js --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
+            url: `http://127.0.0.1:${DEMO_PORT}/`,
+            reuseExistingServer: !process.env.CI,
+            timeout: 120_000,
+            stdout: 'ignore' as const,
+            stderr: 'pipe' as const,
+          },
+        ]
       : []),
   ],
 });

@@ -40,7 +40,16 @@ function keepDefaultWorker(): Plugin {
 }
 
 function entryDeclarations(): Plugin {
-  const entries = { index: 'src/index', node: 'src/node', testing: 'src/testing', worker: 'worker/entry', 'default-worker': 'worker/worker', client: 'worker/client', react: 'src/react/index', server: 'src/server/index' } as const;
+  const entries = {
+    index: 'src/index',
+    node: 'src/node',
+    testing: 'src/testing',
+    worker: 'worker/entry',
+    'default-worker': 'worker/worker',
+    client: 'worker/client',
+    react: 'src/react/index',
+    server: 'src/server/index',
+  } as const;
   return {
     name: 'cairndb:entry-declarations',
     generateBundle() {

@@ -22,8 +22,11 @@ export default defineConfig({
           name: 'node (hitchhiker-tree)',
           include: ['src/{db,tx,pull,query,conn}/**/*.test.ts', 'test/conformance-*.test.ts'],
           exclude: [
-            '**/*.browser.test.ts', '**/node_modules/**',
-            'src/conn/file-persistence.test.ts', 'src/conn/*-races.test.ts', 'src/conn/index-choice.test.ts',
+            '**/*.browser.test.ts',
+            '**/node_modules/**',
+            'src/conn/file-persistence.test.ts',
+            'src/conn/*-races.test.ts',
+            'src/conn/index-choice.test.ts',
           ],
           setupFiles: ['test/node-setup.ts', 'test/setup-hitchhiker.ts'],
           environment: 'node',

@@ -20,12 +20,7 @@ export interface CompareOptions {
   readonly note?: string;
 }
 
-export async function compare(
-  workload: string,
-  cairn: () => unknown,
-  datascript: () => unknown,
-  opts: CompareOptions = {},
-): Promise<Comparison> {
+export async function compare(workload: string, cairn: () => unknown, datascript: () => unknown, opts: CompareOptions = {}): Promise<Comparison> {
   const bench = new Bench({
     name: workload,
     iterations: opts.iterations ?? 20,
@@ -43,7 +38,10 @@ export async function compare(
   const cairnMs = median('cairndb');
   const datascriptMs = median('datascript');
   return {
-    workload, cairnMs, datascriptMs, ratio: datascriptMs / cairnMs,
+    workload,
+    cairnMs,
+    datascriptMs,
+    ratio: datascriptMs / cairnMs,
     ...(opts.target !== undefined ? { target: opts.target } : {}),
     ...(opts.note !== undefined ? { note: opts.note } : {}),
   };
@@ -54,6 +52,8 @@ export function printTable(title: string, rows: readonly Comparison[]): void {
   console.log(`${'workload'.padEnd(44)} ${'CairnDB ms'.padStart(11)} ${'DataScript ms'.padStart(14)} ${'ratio'.padStart(7)}  target`);
   for (const r of rows) {
     const target = r.target === undefined ? '' : `${r.ratio >= r.target ? 'met' : 'MISSED'} (>= ${r.target}x)`;
-    console.log(`${r.workload.padEnd(44)} ${r.cairnMs.toFixed(3).padStart(11)} ${r.datascriptMs.toFixed(3).padStart(14)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}  ${target}`);
+    console.log(
+      `${r.workload.padEnd(44)} ${r.cairnMs.toFixed(3).padStart(11)} ${r.datascriptMs.toFixed(3).padStart(14)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}  ${target}`,
+    );
   }
 }

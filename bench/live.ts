@@ -72,11 +72,13 @@ export async function liveBenchmark(cairn: Engine, opts: LiveOptions): Promise<L
     let delivered = 0;
     let onDelivery: (() => void) | null = null;
     let stampedAt = 0;
-    const stops = lives.map((l, i) => l.subscribe(() => {
-      delivered++;
-      if (i === 0) stampedAt = now();
-      onDelivery?.();
-    }));
+    const stops = lives.map((l, i) =>
+      l.subscribe(() => {
+        delivered++;
+        if (i === 0) stampedAt = now();
+        onDelivery?.();
+      }),
+    );
     while (delivered < ATTRS) await new Promise<void>((r) => (onDelivery = r));
     const runsOf = async (): Promise<number> => (await Promise.all(lives.map(async (l) => (await l.stats()).runs))).reduce((a, b) => a + b, 0);
     const before = await runsOf();
@@ -135,8 +137,15 @@ export async function liveBenchmark(cairn: Engine, opts: LiveOptions): Promise<L
     }
     unlisten();
     return {
-      attributes: ATTRS, liveQueries: ATTRS, datomsPerAttribute: opts.perAttribute, reran,
-      latency: summarize(latency), queryOnce: summarize(once), queryWarm: summarize(warm), commitIdle: summarize(commitIdle), commitNone: summarize(commitNone),
+      attributes: ATTRS,
+      liveQueries: ATTRS,
+      datomsPerAttribute: opts.perAttribute,
+      reran,
+      latency: summarize(latency),
+      queryOnce: summarize(once),
+      queryWarm: summarize(warm),
+      commitIdle: summarize(commitIdle),
+      commitNone: summarize(commitNone),
     };
   } finally {
     await cairn.release(conn);
@@ -146,8 +155,36 @@ export async function liveBenchmark(cairn: Engine, opts: LiveOptions): Promise<L
 
 export function liveRows(f: LiveFigures, where: string): Row[] {
   return [
-    { workload: `live: ${f.liveQueries} live queries, 1 commit (${where})`, cairn: f.reran, peer: 1, peerName: 'affected live queries', unit: 're-runs', ratioOf: 're-ran / affected', ratio: f.reran, target: { atMost: 1 } },
-    { workload: `live: commit -> callback, median (${where})`, cairn: f.latency.median, peer: f.queryOnce.median, peerName: 'the query once, new value', unit: 'ms', ratioOf: 'latency / query', ratio: f.latency.median / f.queryOnce.median, target: { atMost: 2 }, note: `${f.datomsPerAttribute} datoms read; query once on the committed value; warm: ${f.queryWarm.median.toFixed(3)} ms` },
-    { workload: `live: commit with ${f.liveQueries} idle, median (${where})`, cairn: f.commitIdle.median, peer: f.commitNone.median, peerName: 'commit with none', unit: 'ms', ratioOf: 'idle / none', ratio: f.commitIdle.median / f.commitNone.median, target: { atMost: 1.2 } },
+    {
+      workload: `live: ${f.liveQueries} live queries, 1 commit (${where})`,
+      cairn: f.reran,
+      peer: 1,
+      peerName: 'affected live queries',
+      unit: 're-runs',
+      ratioOf: 're-ran / affected',
+      ratio: f.reran,
+      target: { atMost: 1 },
+    },
+    {
+      workload: `live: commit -> callback, median (${where})`,
+      cairn: f.latency.median,
+      peer: f.queryOnce.median,
+      peerName: 'the query once, new value',
+      unit: 'ms',
+      ratioOf: 'latency / query',
+      ratio: f.latency.median / f.queryOnce.median,
+      target: { atMost: 2 },
+      note: `${f.datomsPerAttribute} datoms read; query once on the committed value; warm: ${f.queryWarm.median.toFixed(3)} ms`,
+    },
+    {
+      workload: `live: commit with ${f.liveQueries} idle, median (${where})`,
+      cairn: f.commitIdle.median,
+      peer: f.commitNone.median,
+      peerName: 'commit with none',
+      unit: 'ms',
+      ratioOf: 'idle / none',
+      ratio: f.commitIdle.median / f.commitNone.median,
+      target: { atMost: 1.2 },
+    },
   ];
 }

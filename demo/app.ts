@@ -4,28 +4,43 @@
 // or in another tab) touches what it reads, and sends the result only when it changed.
 // Time travelling, the views are read once from `asOf` the live Db (the past never changes).
 import { openWorker, type LiveQuery } from '../worker/client.js';
-import {
-  DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, SYNC, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task,
-} from './data.js';
+import { DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, SYNC, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task } from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
 type Conn = Awaited<ReturnType<Client['connect']>>;
 type DbHandle = Awaited<ReturnType<Client['db']>>;
 
-export type Filter =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'project'; readonly id: number }
-  | { readonly kind: 'tag'; readonly tag: string };
+export type Filter = { readonly kind: 'all' } | { readonly kind: 'project'; readonly id: number } | { readonly kind: 'tag'; readonly tag: string };
 
 export type Panel = 'console' | 'history' | 'schema' | 'storage';
 
-export interface Named { readonly id: number; readonly name: string }
-export interface TxPoint { readonly tx: number; readonly inst: Date }
-export interface HistoryRow { readonly tx: number; readonly a: string; readonly v: unknown; readonly added: boolean }
-export interface Change { readonly e: number; readonly a: string; readonly v: unknown; readonly added: boolean }
+export interface Named {
+  readonly id: number;
+  readonly name: string;
+}
+export interface TxPoint {
+  readonly tx: number;
+  readonly inst: Date;
+}
+export interface HistoryRow {
+  readonly tx: number;
+  readonly a: string;
+  readonly v: unknown;
+  readonly added: boolean;
+}
+export interface Change {
+  readonly e: number;
+  readonly a: string;
+  readonly v: unknown;
+  readonly added: boolean;
+}
 
 /** An error as the UI shows it: CairnErrors keep their code and data across the worker. */
-export interface ShownError { readonly code?: string; readonly message: string; readonly data?: Record<string, unknown> }
+export interface ShownError {
+  readonly code?: string;
+  readonly message: string;
+  readonly data?: Record<string, unknown>;
+}
 
 export interface Notice {
   readonly kind: 'info' | 'error';
@@ -59,7 +74,9 @@ export interface ConsoleState {
   readonly text: string;
   readonly eid: string;
   readonly running: boolean;
-  readonly outcome?: { readonly ok: true; readonly value: unknown; readonly text: string; readonly ms: number } | { readonly ok: false; readonly error: ShownError };
+  readonly outcome?:
+    | { readonly ok: true; readonly value: unknown; readonly text: string; readonly ms: number }
+    | { readonly ok: false; readonly error: ShownError };
 }
 
 export function toShownError(e: unknown): ShownError {
@@ -76,8 +93,17 @@ export function toShownError(e: unknown): ShownError {
 
 export class App {
   state: State = {
-    phase: 'starting', filter: { kind: 'all' }, projects: [], people: [], tags: [], tasks: [], txs: [], txChanges: [],
-    travel: null, editing: null, panel: 'console',
+    phase: 'starting',
+    filter: { kind: 'all' },
+    projects: [],
+    people: [],
+    tags: [],
+    tasks: [],
+    txs: [],
+    txChanges: [],
+    travel: null,
+    editing: null,
+    panel: 'console',
     console: { kind: 'query', text: EXAMPLE_QUERIES[0]!.text, eid: '', running: false },
   };
   private conn: Conn | undefined;
@@ -99,7 +125,9 @@ export class App {
     this.channel.onmessage = () => void this.reopen('The database was reset in another tab.');
   }
 
-  subscribe(fn: () => void): void { this.subscribers.add(fn); }
+  subscribe(fn: () => void): void {
+    this.subscribers.add(fn);
+  }
 
   private set(patch: Partial<State>): void {
     this.state = { ...this.state, ...patch };
@@ -114,7 +142,10 @@ export class App {
       this.conn = await this.client.connect(DB_CONFIG);
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
       // Synced: a transaction the server refused has left the view; say why.
-      if (SYNC) this.client.onSync(this.conn, (e) => { if (e.type === 'rejected') this.set({ notice: { kind: 'error', text: `Not saved: ${e.error.message}` } }); });
+      if (SYNC)
+        this.client.onSync(this.conn, (e) => {
+          if (e.type === 'rejected') this.set({ notice: { kind: 'error', text: `Not saved: ${e.error.message}` } });
+        });
       this.set({ phase: 'ready' });
       this.watch();
       // Without IndexedDB (private modes, blocked storage) the worker falls back to memory.
@@ -156,9 +187,9 @@ export class App {
         c.q(Q.openCounts, view) as Promise<[number, number][]>,
         c.q(Q.people, view) as Promise<[number, string][]>,
         c.q(Q.tags, view) as Promise<string[]>,
-        (f.kind === 'all' ? c.q(Q.allTasks, view)
-          : f.kind === 'project' ? c.q(Q.projectTasks, view, f.id)
-          : c.q(Q.taggedTasks, view, f.tag)) as Promise<number[]>,
+        (f.kind === 'all' ? c.q(Q.allTasks, view) : f.kind === 'project' ? c.q(Q.projectTasks, view, f.id) : c.q(Q.taggedTasks, view, f.tag)) as Promise<
+          number[]
+        >,
         c.q(Q.transactions, live) as Promise<[number, Date][]>,
       ]);
       const shownTx = this.state.travel ?? Math.max(0, ...txs.map(([tx]) => tx));
@@ -173,7 +204,10 @@ export class App {
         projects: projects.map(([id, name]) => ({ id, name, open: open.get(id) ?? 0 })).sort(byName),
         people: people.map(([id, name]) => ({ id, name })).sort(byName),
         tags: [...tags].sort(),
-        tasks: pulled.filter((p): p is Record<string, unknown> => p !== null).map(toTask).sort(compareTasks),
+        tasks: pulled
+          .filter((p): p is Record<string, unknown> => p !== null)
+          .map(toTask)
+          .sort(compareTasks),
         txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx),
         txChanges: toChanges(changes),
       });
@@ -195,9 +229,14 @@ export class App {
     const conn = this.conn;
     // While time travelling the views show the past; only the slider follows new commits.
     const on = <T>(live: LiveQuery<T>, apply: (value: T) => void, always = false): void => {
-      this.unwatch.push(live.subscribe((v) => {
-        if (always || this.state.travel === null) apply(v);
-      }, (e) => this.fail(e)));
+      this.unwatch.push(
+        live.subscribe(
+          (v) => {
+            if (always || this.state.travel === null) apply(v);
+          },
+          (e) => this.fail(e),
+        ),
+      );
     };
     const byName = (a: Named, b: Named) => a.name.localeCompare(b.name);
     const projects = () => {
@@ -205,17 +244,31 @@ export class App {
       this.set({ projects: this.projectRows.map(([id, name]) => ({ id, name, open: open.get(id) ?? 0 })).sort(byName) });
     };
     const f = this.state.filter;
-    on(c.liveQuery<[number, string][]>(conn, Q.projects), (rows) => { this.projectRows = rows; projects(); });
-    on(c.liveQuery<[number, number][]>(conn, Q.openCounts), (rows) => { this.openRows = rows; projects(); });
+    on(c.liveQuery<[number, string][]>(conn, Q.projects), (rows) => {
+      this.projectRows = rows;
+      projects();
+    });
+    on(c.liveQuery<[number, number][]>(conn, Q.openCounts), (rows) => {
+      this.openRows = rows;
+      projects();
+    });
     on(c.liveQuery<[number, string][]>(conn, Q.people), (rows) => this.set({ people: rows.map(([id, name]) => ({ id, name })).sort(byName) }));
     on(c.liveQuery<string[]>(conn, Q.tags), (tags) => this.set({ tags: [...tags].sort() }));
-    on(c.liveQuery<Record<string, unknown>[]>(conn, taskRowsQuery(f), ...(f.kind === 'project' ? [f.id] : f.kind === 'tag' ? [f.tag] : [])),
-      (rows) => this.set({ tasks: rows.map(toTask).sort(compareTasks) }));
+    on(c.liveQuery<Record<string, unknown>[]>(conn, taskRowsQuery(f), ...(f.kind === 'project' ? [f.id] : f.kind === 'tag' ? [f.tag] : [])), (rows) =>
+      this.set({ tasks: rows.map(toTask).sort(compareTasks) }),
+    );
     // Every commit adds a transaction: the slider, the changes it made and the open panel follow.
-    on(c.liveQuery<[number, Date][]>(conn, Q.transactions), (txs) => {
-      this.set({ txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx) });
-      if (this.state.travel === null) void this.showChanges().then(() => this.refreshPanel()).catch((e) => this.fail(e));
-    }, true);
+    on(
+      c.liveQuery<[number, Date][]>(conn, Q.transactions),
+      (txs) => {
+        this.set({ txs: txs.map(([tx, inst]) => ({ tx, inst: new Date(inst) })).sort((a, b) => a.tx - b.tx) });
+        if (this.state.travel === null)
+          void this.showChanges()
+            .then(() => this.refreshPanel())
+            .catch((e) => this.fail(e));
+      },
+      true,
+    );
   }
 
   private stopWatching(): void {
@@ -235,7 +288,8 @@ export class App {
   private async refreshPanel(): Promise<void> {
     const c = this.client;
     switch (this.state.panel) {
-      case 'console': return;
+      case 'console':
+        return;
       case 'history': {
         const h = this.state.history;
         if (h) await this.showHistory(h.task);
@@ -267,9 +321,13 @@ export class App {
     this.set({ notice: { kind: 'error', text: err.code ? `${err.code}: ${err.message}` : err.message } });
   }
 
-  info(text: string, action?: Notice['action']): void { this.set({ notice: { kind: 'info', text, action } }); }
+  info(text: string, action?: Notice['action']): void {
+    this.set({ notice: { kind: 'info', text, action } });
+  }
 
-  dismiss(): void { this.set({ notice: undefined }); }
+  dismiss(): void {
+    this.set({ notice: undefined });
+  }
 
   // ---- actions ----
 
@@ -306,7 +364,9 @@ export class App {
     if (this.state.travel === null) this.watch();
     else void this.refresh();
   }
-  edit(id: number | null): void { this.set({ editing: id }); }
+  edit(id: number | null): void {
+    this.set({ editing: id });
+  }
 
   travelTo(tx: number | null): void {
     const last = this.state.txs.at(-1)?.tx;
@@ -317,7 +377,10 @@ export class App {
     else if (!wasLive) this.watch(); // fresh live queries: they deliver the present as it is now
   }
 
-  openPanel(panel: Panel): void { this.set({ panel }); void this.refreshPanel().catch((e) => this.fail(e)); }
+  openPanel(panel: Panel): void {
+    this.set({ panel });
+    void this.refreshPanel().catch((e) => this.fail(e));
+  }
 
   async showHistory(task: Task): Promise<void> {
     try {
@@ -347,9 +410,7 @@ export class App {
     const started = performance.now();
     try {
       const db = await this.viewDb();
-      const value = kind === 'query'
-        ? await this.client.q(text, db)
-        : await this.client.pull(db, text, parseEid(eid));
+      const value = kind === 'query' ? await this.client.q(text, db) : await this.client.pull(db, text, parseEid(eid));
       outcome = { ok: true, value, text, ms: performance.now() - started }; // round trip to the worker included
     } catch (e) {
       outcome = { ok: false, error: toShownError(e) };
@@ -396,7 +457,9 @@ export class App {
       this.set({ phase: 'starting', editing: null, history: undefined });
       await this.start();
       this.info(why);
-    })().finally(() => { this.reopening = undefined; });
+    })().finally(() => {
+      this.reopening = undefined;
+    });
     return this.reopening;
   }
 }

@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { compareTasks, editTaskTx, parseEid, parseTags, toTask, type Task } from './data.js';
 
 const base: Task = {
-  id: 7, title: 'Book', done: false, due: new Date('2030-01-01T00:00:00Z'), tags: ['a', 'b'],
-  project: { id: 2, name: 'P' }, assignee: { id: 3, name: 'Ada' },
+  id: 7,
+  title: 'Book',
+  done: false,
+  due: new Date('2030-01-01T00:00:00Z'),
+  tags: ['a', 'b'],
+  project: { id: 2, name: 'P' },
+  assignee: { id: 3, name: 'Ada' },
 };
 const draftOf = (t: Task) => ({ title: t.title, projectId: t.project!.id, assigneeId: t.assignee?.id, tags: t.tags, due: t.due });
 
@@ -49,19 +54,28 @@ describe('parseEid', () => {
 describe('toTask and compareTasks', () => {
   it('reads a pull result', () => {
     const t = toTask({
-      'db/id': 9, 'task/title': 'T', 'task/done': true, 'task/tags': ['z', 'a'],
-      'task/due': new Date('2030-05-01T00:00:00Z'), 'task/assignee': { 'db/id': 3, 'person/name': 'Ada' },
+      'db/id': 9,
+      'task/title': 'T',
+      'task/done': true,
+      'task/tags': ['z', 'a'],
+      'task/due': new Date('2030-05-01T00:00:00Z'),
+      'task/assignee': { 'db/id': 3, 'person/name': 'Ada' },
     });
     expect(t).toEqual({
-      id: 9, title: 'T', done: true, tags: ['a', 'z'], due: new Date('2030-05-01T00:00:00Z'),
-      project: undefined, assignee: { id: 3, name: 'Ada' },
+      id: 9,
+      title: 'T',
+      done: true,
+      tags: ['a', 'z'],
+      due: new Date('2030-05-01T00:00:00Z'),
+      project: undefined,
+      assignee: { id: 3, name: 'Ada' },
     });
   });
   it('puts open tasks first, then by due date, undated last, then by title', () => {
-    const t = (title: string, done: boolean, due?: string): Task =>
-      ({ id: 0, title, done, tags: [], due: due ? new Date(due) : undefined });
+    const t = (title: string, done: boolean, due?: string): Task => ({ id: 0, title, done, tags: [], due: due ? new Date(due) : undefined });
     const sorted = [t('d', true, '2030-01-01'), t('c', false), t('b', false, '2030-02-01'), t('a', false, '2030-03-01'), t('a2', false)]
-      .sort(compareTasks).map((x) => x.title);
+      .sort(compareTasks)
+      .map((x) => x.title);
     expect(sorted).toEqual(['b', 'a', 'a2', 'c', 'd']);
   });
 });

@@ -7,16 +7,26 @@
 // `npm run demo:sync` sets VITE_CAIRN_SYNC_URL: the demo then opens a synced replica of the
 // server's `tasks` database instead (docs/sync.md); the server holds the schema and sample data.
 const env = (import.meta as { env?: Record<string, string | undefined> }).env ?? {};
-export const SYNC = env.VITE_CAIRN_SYNC_URL
-  ? { url: env.VITE_CAIRN_SYNC_URL, token: env.VITE_CAIRN_SYNC_TOKEN ?? 'dev-token', db: 'tasks' }
-  : null;
+export const SYNC = env.VITE_CAIRN_SYNC_URL ? { url: env.VITE_CAIRN_SYNC_URL, token: env.VITE_CAIRN_SYNC_TOKEN ?? 'dev-token', db: 'tasks' } : null;
 export const DB_CONFIG = SYNC
   ? { name: 'cairn-tasks-demo', store: { backend: 'indexeddb', id: 'cairn-tasks-synced' }, sync: SYNC }
   : ({ name: 'cairn-tasks-demo' } as const);
 
 export const SCHEMA_TX = [
-  { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity', 'db/doc': 'Who can be assigned a task' },
-  { 'db/ident': 'project/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity', 'db/doc': 'A project groups tasks' },
+  {
+    'db/ident': 'person/name',
+    'db/valueType': 'db.type/string',
+    'db/cardinality': 'db.cardinality/one',
+    'db/unique': 'db.unique/identity',
+    'db/doc': 'Who can be assigned a task',
+  },
+  {
+    'db/ident': 'project/name',
+    'db/valueType': 'db.type/string',
+    'db/cardinality': 'db.cardinality/one',
+    'db/unique': 'db.unique/identity',
+    'db/doc': 'A project groups tasks',
+  },
   { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/doc': 'What to do' },
   { 'db/ident': 'task/done', 'db/valueType': 'db.type/boolean', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'task/project', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
@@ -36,8 +46,13 @@ type Transact = (tx: unknown[]) => Promise<{ tempids: Record<string, number> }>;
 export async function seed(transact: Transact, now: Date): Promise<void> {
   const day = (n: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + n * DAY);
   const task = (id: string, title: string, project: unknown, assignee: unknown, tags: string[], due: number) => ({
-    'db/id': id, 'task/title': title, 'task/project': project, 'task/assignee': assignee, 'task/tags': tags,
-    'task/done': false, 'task/due': day(due),
+    'db/id': id,
+    'task/title': title,
+    'task/project': project,
+    'task/assignee': assignee,
+    'task/tags': tags,
+    'task/done': false,
+    'task/due': day(due),
   });
   const { tempids } = await transact([
     { 'db/id': 'ada', 'person/name': 'Ada' },
@@ -85,9 +100,12 @@ export const Q = {
 export function taskRowsQuery(filter: { readonly kind: 'all' } | { readonly kind: 'project' } | { readonly kind: 'tag' }): string {
   const find = `[:find [(pull ?t ${TASK_PULL}) ...]`;
   switch (filter.kind) {
-    case 'all': return `${find} :where [?t :task/title]]`;
-    case 'project': return `${find} :in $ ?p :where [?t :task/project ?p]]`;
-    case 'tag': return `${find} :in $ ?tag :where [?t :task/tags ?tag]]`;
+    case 'all':
+      return `${find} :where [?t :task/title]]`;
+    case 'project':
+      return `${find} :in $ ?p :where [?t :task/project ?p]]`;
+    case 'tag':
+      return `${find} :in $ ?tag :where [?t :task/tags ?tag]]`;
     default: {
       const never: never = filter;
       throw new Error(`unknown filter ${String(never)}`);
@@ -98,10 +116,23 @@ export function taskRowsQuery(filter: { readonly kind: 'all' } | { readonly kind
 export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
 
 export const EXAMPLE_QUERIES: readonly { label: string; kind: 'query' | 'pull'; text: string; eid?: string }[] = [
-  { label: 'Open tasks per person', kind: 'query', text: '[:find ?name (count ?t)\n :where [?t :task/assignee ?p]\n        [?p :person/name ?name]\n        [?t :task/done false]]' },
-  { label: "Grace's tasks by project", kind: 'query', text: '[:find ?project ?title\n :where [?p :person/name "Grace"]\n        [?t :task/assignee ?p]\n        [?t :task/title ?title]\n        [?t :task/project ?pr]\n        [?pr :project/name ?project]]' },
+  {
+    label: 'Open tasks per person',
+    kind: 'query',
+    text: '[:find ?name (count ?t)\n :where [?t :task/assignee ?p]\n        [?p :person/name ?name]\n        [?t :task/done false]]',
+  },
+  {
+    label: "Grace's tasks by project",
+    kind: 'query',
+    text: '[:find ?project ?title\n :where [?p :person/name "Grace"]\n        [?t :task/assignee ?p]\n        [?t :task/title ?title]\n        [?t :task/project ?pr]\n        [?pr :project/name ?project]]',
+  },
   { label: 'Tags with :keys', kind: 'query', text: '[:find ?tag (count ?t)\n :keys tag tasks\n :where [?t :task/tags ?tag]]' },
-  { label: 'Pull a project with its tasks', kind: 'pull', text: '[:project/name {:task/_project [:task/title :task/done]}]', eid: '[:project/name "Offline sync"]' },
+  {
+    label: 'Pull a project with its tasks',
+    kind: 'pull',
+    text: '[:project/name {:task/_project [:task/title :task/done]}]',
+    eid: '[:project/name "Offline sync"]',
+  },
 ];
 
 // ---- shapes the UI works with ----
@@ -153,16 +184,28 @@ export interface TaskDraft {
 }
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(/[,\s]+/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function addTaskTx(d: TaskDraft): unknown[] {
-  return [{
-    'db/id': 'new-task', 'task/title': d.title, 'task/done': false, 'task/project': d.projectId,
-    ...(d.assigneeId === undefined ? {} : { 'task/assignee': d.assigneeId }),
-    ...(d.tags.length ? { 'task/tags': [...d.tags] } : {}),
-    ...(d.due ? { 'task/due': d.due } : {}),
-  }];
+  return [
+    {
+      'db/id': 'new-task',
+      'task/title': d.title,
+      'task/done': false,
+      'task/project': d.projectId,
+      ...(d.assigneeId === undefined ? {} : { 'task/assignee': d.assigneeId }),
+      ...(d.tags.length ? { 'task/tags': [...d.tags] } : {}),
+      ...(d.due ? { 'task/due': d.due } : {}),
+    },
+  ];
 }
 
 /** The tx that turns `before` into the draft: set what changed, retract what was removed. */

@@ -17,14 +17,35 @@ describe('findColumns', () => {
 
 describe('toTable', () => {
   it.each([
-    ['relation', '[:find ?a ?b :where]', [[1, 'x'], [2, 'y']], ['?a', '?b'], [[1, 'x'], [2, 'y']]],
+    [
+      'relation',
+      '[:find ?a ?b :where]',
+      [
+        [1, 'x'],
+        [2, 'y'],
+      ],
+      ['?a', '?b'],
+      [
+        [1, 'x'],
+        [2, 'y'],
+      ],
+    ],
     ['empty relation', '[:find ?a ?b :where]', [], ['?a', '?b'], []],
     ['collection', '[:find [?x ...] :where]', ['a', 'b'], ['?x'], [['a'], ['b']]],
     ['single tuple', '[:find [?a ?b] :where]', [1, 'x'], ['?a', '?b'], [[1, 'x']]],
     ['scalar', '[:find ?x . :where]', 42, ['?x'], [[42]]],
     ['scalar nil', '[:find ?x . :where]', null, ['?x'], [[null]]],
     ['keys', '[:find ?a ?b :keys a b :where]', [{ a: 1, b: 2 }], ['a', 'b'], [[1, 2]]],
-    ['pull', '', { 'person/name': 'Ada', 'db/id': 3 }, ['attribute', 'value'], [[':person/name', 'Ada'], [':db/id', 3]]],
+    [
+      'pull',
+      '',
+      { 'person/name': 'Ada', 'db/id': 3 },
+      ['attribute', 'value'],
+      [
+        [':person/name', 'Ada'],
+        [':db/id', 3],
+      ],
+    ],
   ])('%s', (_name, query, result, columns, rows) => {
     const t = toTable(result, query);
     expect(t.columns).toEqual(columns);

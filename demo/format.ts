@@ -2,7 +2,10 @@
 // (docs/api.md): a relation is an array of arrays, `[?x ...]` an array, `?x .` a scalar, `:keys` an
 // array of objects, a pull an object. `toTable` recognises each shape.
 
-export interface Table { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }
+export interface Table {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+}
 
 export function formatDate(d: Date): string {
   return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });

@@ -35,10 +35,14 @@ function view() {
         <button class="ghost danger" @click=${reset} ?disabled=${s.phase === 'starting'}>Reset database</button>
       </div>
     </header>
-    ${s.notice ? html`<div class="notice ${s.notice.kind}" role=${s.notice.kind === 'error' ? 'alert' : 'status'}>
+    ${
+      s.notice
+        ? html`<div class="notice ${s.notice.kind}" role=${s.notice.kind === 'error' ? 'alert' : 'status'}>
       <span>${s.notice.text}
         ${s.notice.action ? html`<button class="link" @click=${s.notice.action.run}>${s.notice.action.label}</button>` : nothing}</span>
-      <button class="link dismiss" aria-label="Dismiss" @click=${() => app.dismiss()}>×</button></div>` : nothing}
+      <button class="link dismiss" aria-label="Dismiss" @click=${() => app.dismiss()}>×</button></div>`
+        : nothing
+    }
     <main class="layout" aria-busy=${s.phase === 'starting'}>
       ${sidebar(app, s)}
       <div class="center">${timeTravel(app, s)}${taskList(app, s)}</div>
@@ -50,7 +54,10 @@ let scheduled = false;
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
-  queueMicrotask(() => { scheduled = false; render(view(), root); });
+  queueMicrotask(() => {
+    scheduled = false;
+    render(view(), root);
+  });
 }
 app.subscribe(schedule);
 navigator.serviceWorker?.addEventListener('controllerchange', schedule);

@@ -15,10 +15,12 @@ try {
   await page.getByRole('button', { name: 'Run' }).click();
   await page.locator('.console-result table').waitFor();
   // A production build registers a service worker: let it take control (dev servers have none).
-  await page.evaluate(() => Promise.race([
-    new Promise((resolve) => navigator.serviceWorker?.addEventListener('controllerchange', resolve)),
-    new Promise((resolve) => setTimeout(resolve, navigator.serviceWorker?.controller ? 0 : 3000)),
-  ]));
+  await page.evaluate(() =>
+    Promise.race([
+      new Promise((resolve) => navigator.serviceWorker?.addEventListener('controllerchange', resolve)),
+      new Promise((resolve) => setTimeout(resolve, navigator.serviceWorker?.controller ? 0 : 3000)),
+    ]),
+  );
   await page.mouse.move(0, 0); // no hover styles in the picture
   await page.screenshot({ path: 'docs/demo.png' });
   console.log('wrote docs/demo.png');

@@ -11,7 +11,8 @@ let baseUrl = '';
 test.beforeAll(async () => {
   // No HMR and no file watching: an edit elsewhere in the tree must not reload a page mid-test.
   server = await createServer({
-    configFile: 'vite.config.ts', logLevel: 'warn',
+    configFile: 'vite.config.ts',
+    logLevel: 'warn',
     server: { port: 0, strictPort: false, hmr: false, watch: null },
   });
   await server.listen();
@@ -130,7 +131,10 @@ test('the edit form is keyboard friendly', async ({ page }) => {
 
 test('filters by project and by tag', async ({ page }) => {
   await open(page);
-  await page.getByRole('navigation').getByRole('button', { name: /Website relaunch/ }).click();
+  await page
+    .getByRole('navigation')
+    .getByRole('button', { name: /Website relaunch/ })
+    .click();
   await expect(page.getByRole('heading', { name: 'Website relaunch' })).toBeVisible();
   await expect(tasks(page)).toHaveCount(3);
   await page.getByRole('navigation').getByRole('button', { name: '#code' }).click();

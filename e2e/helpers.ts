@@ -7,8 +7,12 @@ export type WorkerKind = 'source' | 'default' | 'no-idb' | 'silent';
 export async function openClientPage(page: Page, worker: WorkerKind = 'source'): Promise<void> {
   // Kept so a failed start says why (a worker that fails to load only reports "error").
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`/e2e/pages/client.html?worker=${worker}`);
   await expect(page.locator('#status'), problems.join('\n')).toHaveText('ready');

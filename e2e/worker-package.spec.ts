@@ -62,25 +62,48 @@ test.beforeAll(async () => {
   await build({ configFile: join(repo, 'vite.lib.config.ts'), logLevel: 'warn' });
   run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], repo);
   work = mkdtempSync(join(tmpdir(), 'cairndb-package-'));
-  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo)) as { filename: string; files: { path: string; size: number }[] }[];
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo)) as {
+    filename: string;
+    files: { path: string; size: number }[];
+  }[];
   tarball = join(work, info!.filename);
   packed = info!.files;
 
   // 2. Node ESM + TypeScript projects (one folder, three tsconfigs)
   const node = project('node', 'node');
-  writeFileSync(join(node, 'tsconfig.json'), json({ compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, files: ['main.ts'] }));
-  writeFileSync(join(node, 'tsconfig.node16.json'), json({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16', noEmit: true }, files: ['main.ts'] }));
-  writeFileSync(join(node, 'tsconfig.bundler.json'), json({
-    compilerOptions: { ...compilerOptions, lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'esnext', moduleResolution: 'bundler', outDir: 'out-bundler' },
-    files: ['main.ts', 'types.ts'],
-  }));
+  writeFileSync(
+    join(node, 'tsconfig.json'),
+    json({ compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, files: ['main.ts'] }),
+  );
+  writeFileSync(
+    join(node, 'tsconfig.node16.json'),
+    json({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16', noEmit: true }, files: ['main.ts'] }),
+  );
+  writeFileSync(
+    join(node, 'tsconfig.bundler.json'),
+    json({
+      compilerOptions: { ...compilerOptions, lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'esnext', moduleResolution: 'bundler', outDir: 'out-bundler' },
+      files: ['main.ts', 'types.ts'],
+    }),
+  );
 
   // 3. the Vite app: Vite's default config (only the logger is ours, to collect warnings)
   const app = project('vite-app', 'vite-app');
-  writeFileSync(join(app, 'tsconfig.json'), json({
-    compilerOptions: { ...compilerOptions, types: [], lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'esnext', moduleResolution: 'bundler', allowImportingTsExtensions: true, noEmit: true },
-    files: ['main.ts', 'my-worker.ts'],
-  }));
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    json({
+      compilerOptions: {
+        ...compilerOptions,
+        types: [],
+        lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        allowImportingTsExtensions: true,
+        noEmit: true,
+      },
+      files: ['main.ts', 'my-worker.ts'],
+    }),
+  );
   const logger = createLogger('warn');
   const warn = logger.warn.bind(logger);
   // Rolldown's [PLUGIN_TIMINGS] notes report how long plugins took, which depends on the

@@ -34,23 +34,53 @@ async function device(browser: Browser, url: string, token = 'test-token'): Prom
   const context = await browser.newContext();
   const page = await context.newPage();
   await openClientPage(page);
-  await page.evaluate(async ({ url, token }) => {
-    const w = window as unknown as W;
-    w.conn = (await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token, db: 'tasks', minBackoffMs: 50, maxBackoffMs: 300 } as never })) as never;
-    w.events = [];
-    w.heard = 0;
-    w.cairn.onSync(w.conn, (e) => void (e.type === 'rejected' && w.events.push({ type: e.type, code: e.error.code, txData: JSON.stringify(e.tx.txData) })));
-    w.cairn.listen(w.conn, () => void w.heard++);
-  }, { url, token });
+  await page.evaluate(
+    async ({ url, token }) => {
+      const w = window as unknown as W;
+      w.conn = (await w.cairn.connect({
+        store: { backend: 'indexeddb', id: 'tasks-replica' },
+        sync: { url, token, db: 'tasks', minBackoffMs: 50, maxBackoffMs: 300 } as never,
+      })) as never;
+      w.events = [];
+      w.heard = 0;
+      w.cairn.onSync(w.conn, (e) => void (e.type === 'rejected' && w.events.push({ type: e.type, code: e.error.code, txData: JSON.stringify(e.tx.txData) })));
+      w.cairn.listen(w.conn, () => void w.heard++);
+    },
+    { url, token },
+  );
   return page;
 }
 
-const status = (p: Page) => p.evaluate(() => { const w = window as unknown as W; return w.cairn.syncStatus(w.conn); });
-const transact = (p: Page, tx: unknown) => p.evaluate(async (tx) => { const w = window as unknown as W; await w.cairn.transact(w.conn, tx as never); }, tx);
-const datoms = (p: Page) => p.evaluate(async () => { const w = window as unknown as W; return (await w.cairn.datoms(w.cairn.db(w.conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]); });
-const query = (p: Page, q: string) => p.evaluate(async (q) => { const w = window as unknown as W; return w.cairn.q(q, w.cairn.db(w.conn)); }, q);
+const status = (p: Page) =>
+  p.evaluate(() => {
+    const w = window as unknown as W;
+    return w.cairn.syncStatus(w.conn);
+  });
+const transact = (p: Page, tx: unknown) =>
+  p.evaluate(async (tx) => {
+    const w = window as unknown as W;
+    await w.cairn.transact(w.conn, tx as never);
+  }, tx);
+const datoms = (p: Page) =>
+  p.evaluate(async () => {
+    const w = window as unknown as W;
+    return (await w.cairn.datoms(w.cairn.db(w.conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
+  });
+const query = (p: Page, q: string) =>
+  p.evaluate(async (q) => {
+    const w = window as unknown as W;
+    return w.cairn.q(q, w.cairn.db(w.conn));
+  }, q);
 async function settled(p: Page, online = true): Promise<void> {
-  await expect.poll(async () => { const s = await status(p); return s.pending === 0 && s.online === online; }, { timeout: 60_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const s = await status(p);
+        return s.pending === 0 && s.online === online;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(true);
 }
 async function sameAs(p: Page, q: Page): Promise<void> {
   await expect.poll(async () => JSON.stringify(await datoms(p)) === JSON.stringify(await datoms(q)), { timeout: 60_000 }).toBe(true);
@@ -60,15 +90,18 @@ test('a wrong token rejects connect with sync/unauthorized', async ({ browser })
   const s = await server();
   const page = await (await browser.newContext()).newPage();
   await openClientPage(page);
-  const code = await page.evaluate(async ({ url }) => {
-    const w = window as unknown as W;
-    try {
-      await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'wrong', db: 'tasks' } as never });
-      return 'connected';
-    } catch (e) {
-      return `${(e as { name: string }).name} ${(e as { code: string }).code}`;
-    }
-  }, { url: s.url });
+  const code = await page.evaluate(
+    async ({ url }) => {
+      const w = window as unknown as W;
+      try {
+        await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'wrong', db: 'tasks' } as never });
+        return 'connected';
+      } catch (e) {
+        return `${(e as { name: string }).name} ${(e as { code: string }).code}`;
+      }
+    },
+    { url: s.url },
+  );
   expect(code).toBe('CairnError sync/unauthorized');
 });
 
@@ -109,11 +142,16 @@ test('three devices × 100 concurrent transactions: the server has 300, each onc
   const devices = [await device(browser, s.url), await device(browser, s.url), await device(browser, s.url)];
   await transact(devices[0]!, SCHEMA);
   await settled(devices[0]!);
-  for (const d of devices) await expect.poll(async () => (await query(d, '[:find ?e . :where [?e :db/ident :task/id]]')) !== null, { timeout: 60_000 }).toBe(true);
-  await Promise.all(devices.map((d, i) => d.evaluate(async (i) => {
-    const w = window as unknown as W;
-    await Promise.all(Array.from({ length: 100 }, (_, j) => w.cairn.transact(w.conn, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])));
-  }, i)));
+  for (const d of devices)
+    await expect.poll(async () => (await query(d, '[:find ?e . :where [?e :db/ident :task/id]]')) !== null, { timeout: 60_000 }).toBe(true);
+  await Promise.all(
+    devices.map((d, i) =>
+      d.evaluate(async (i) => {
+        const w = window as unknown as W;
+        await Promise.all(Array.from({ length: 100 }, (_, j) => w.cairn.transact(w.conn, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])));
+      }, i),
+    ),
+  );
   for (const d of devices) await settled(d);
   const fresh = await device(browser, s.url);
   await settled(fresh);
@@ -150,13 +188,20 @@ test('a device away for 1,000 remote commits catches up reading only the new nod
   const s = await server({ path });
   const a = await device(browser, s.url);
   await transact(a, SCHEMA);
-  for (let i = 0; i < 10; i++) await transact(a, Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })));
+  for (let i = 0; i < 10; i++)
+    await transact(
+      a,
+      Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })),
+    );
   await settled(a);
   const b = await device(browser, s.url);
   await expect.poll(async () => (await status(b)).replicated, { timeout: 120_000 }).toBe(true);
   const before = await status(b);
   // B goes away (its worker and connection close; its IndexedDB replica stays).
-  await b.evaluate(async () => { const w = window as unknown as W; await w.cairn.release(w.conn); });
+  await b.evaluate(async () => {
+    const w = window as unknown as W;
+    await w.cairn.release(w.conn);
+  });
   const serverStore = await defaultRegistry.open({ backend: 'file', id: 'tasks', path });
   const nodesBefore = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:')));
   // 1,000 remote commits by A, each pushed and committed on its own.
@@ -164,19 +209,37 @@ test('a device away for 1,000 remote commits catches up reading only the new nod
     const w = window as unknown as W;
     for (let i = 0; i < 1000; i++) {
       await w.cairn.transact(w.conn, [{ 'task/id': `r${i}`, 'task/title': `remote ${i}` }]);
-      for (;;) { const st = await w.cairn.syncStatus(w.conn); if (st.pending === 0) break; await new Promise((r) => setTimeout(r, 2)); }
+      for (;;) {
+        const st = await w.cairn.syncStatus(w.conn);
+        if (st.pending === 0) break;
+        await new Promise((r) => setTimeout(r, 2));
+      }
     }
   });
   const serverT = (await status(a)).serverT;
   const newNodes = (await serverStore.store.keys()).filter((k) => k.startsWith('n:') && !nodesBefore.has(k)).length;
   await serverStore.store.close();
-  await b.evaluate(async ({ url }) => {
-    const w = window as unknown as W;
-    w.conn = (await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never })) as never;
-    w.heard = 0;
-    w.cairn.listen(w.conn, () => void w.heard++);
-  }, { url: s.url });
-  await expect.poll(async () => { const st = await status(b); return st.serverT === serverT && st.replicated; }, { timeout: 120_000 }).toBe(true);
+  await b.evaluate(
+    async ({ url }) => {
+      const w = window as unknown as W;
+      w.conn = (await w.cairn.connect({
+        store: { backend: 'indexeddb', id: 'tasks-replica' },
+        sync: { url, token: 'test-token', db: 'tasks' } as never,
+      })) as never;
+      w.heard = 0;
+      w.cairn.listen(w.conn, () => void w.heard++);
+    },
+    { url: s.url },
+  );
+  await expect
+    .poll(
+      async () => {
+        const st = await status(b);
+        return st.serverT === serverT && st.replicated;
+      },
+      { timeout: 120_000 },
+    )
+    .toBe(true);
   const after = await status(b);
   expect(await query(b, '[:find (count ?e) . :where [?e :task/id]]')).toBe(6000);
   expect(after.fetched.nodes).toBeGreaterThan(0);
@@ -189,22 +252,31 @@ test('a second tab of the same browser gets sync/busy instead of racing on the r
   const first = await device(browser, s.url);
   const second = await first.context().newPage();
   await openClientPage(second);
-  const code = await second.evaluate(async ({ url }) => {
-    const w = window as unknown as W;
-    try {
-      await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
-      return 'connected';
-    } catch (e) {
-      return (e as { code: string }).code;
-    }
-  }, { url: s.url });
+  const code = await second.evaluate(
+    async ({ url }) => {
+      const w = window as unknown as W;
+      try {
+        await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
+        return 'connected';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    },
+    { url: s.url },
+  );
   expect(code).toBe('sync/busy');
   // Once the first tab lets go, the second may open it.
-  await first.evaluate(async () => { const w = window as unknown as W; await w.cairn.release(w.conn); });
-  const again = await second.evaluate(async ({ url }) => {
+  await first.evaluate(async () => {
     const w = window as unknown as W;
-    const conn = await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
-    return (await w.cairn.syncStatus(conn)).serverCommit.length > 0;
-  }, { url: s.url });
+    await w.cairn.release(w.conn);
+  });
+  const again = await second.evaluate(
+    async ({ url }) => {
+      const w = window as unknown as W;
+      const conn = await w.cairn.connect({ store: { backend: 'indexeddb', id: 'tasks-replica' }, sync: { url, token: 'test-token', db: 'tasks' } as never });
+      return (await w.cairn.syncStatus(conn)).serverCommit.length > 0;
+    },
+    { url: s.url },
+  );
   expect(again).toBe(true);
 });

@@ -12,24 +12,30 @@ interface Heard {
 
 /** Connect the page to the database and record every report its listener hears. */
 async function connectAndListen(page: Page, id: string): Promise<void> {
-  await page.evaluate(async ({ id }) => {
-    const w = window as unknown as TestWindow & { conn: unknown; heard: Heard[] };
-    const conn = await w.cairn.connect({ store: { backend: 'indexeddb', id } });
-    w.conn = conn;
-    w.heard = [];
-    w.cairn.listen(conn, (r) => w.heard.push({ basisT: r.dbAfter.basisT, datoms: r.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]) }));
-  }, { id });
+  await page.evaluate(
+    async ({ id }) => {
+      const w = window as unknown as TestWindow & { conn: unknown; heard: Heard[] };
+      const conn = await w.cairn.connect({ store: { backend: 'indexeddb', id } });
+      w.conn = conn;
+      w.heard = [];
+      w.cairn.listen(conn, (r) => w.heard.push({ basisT: r.dbAfter.basisT, datoms: r.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]) }));
+    },
+    { id },
+  );
 }
 
 /** Create the IndexedDB database `id` through `page`'s client and transact `schema` into it. */
 async function createWithSchema(page: Page, id: string, schema: readonly unknown[]): Promise<void> {
-  await page.evaluate(async ({ id, schema }) => {
-    const { cairn } = window as unknown as TestWindow;
-    await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
-    const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
-    await cairn.transact(conn, schema);
-    await cairn.release(conn);
-  }, { id, schema });
+  await page.evaluate(
+    async ({ id, schema }) => {
+      const { cairn } = window as unknown as TestWindow;
+      await cairn.createDatabase({ store: { backend: 'indexeddb', id } });
+      const conn = await cairn.connect({ store: { backend: 'indexeddb', id } });
+      await cairn.transact(conn, schema);
+      await cairn.release(conn);
+    },
+    { id, schema },
+  );
 }
 
 test('a write in one page fires the listener in the other page with the same report', async ({ context }, info) => {
@@ -73,16 +79,19 @@ test('2 x 200 interleaved transactions from two pages all land, none lost', asyn
   await connectAndListen(b, id);
 
   const run = (page: Page, name: string) =>
-    page.evaluate(async ({ name }) => {
-      const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['transact']>[0] };
-      const txs: number[] = [];
-      // Sequential within a page, interleaved across the two pages by the browser.
-      for (let i = 0; i < 200; i++) {
-        const r = await w.cairn.transact(w.conn, [{ 'item/key': `${name}-${i}`, 'item/page': name }]);
-        txs.push(r.dbAfter.basisT);
-      }
-      return txs;
-    }, { name });
+    page.evaluate(
+      async ({ name }) => {
+        const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['transact']>[0] };
+        const txs: number[] = [];
+        // Sequential within a page, interleaved across the two pages by the browser.
+        for (let i = 0; i < 200; i++) {
+          const r = await w.cairn.transact(w.conn, [{ 'item/key': `${name}-${i}`, 'item/page': name }]);
+          txs.push(r.dbAfter.basisT);
+        }
+        return txs;
+      },
+      { name },
+    );
   const [txA, txB] = await Promise.all([run(a, 'A'), run(b, 'B')]);
 
   // Every transaction got its own tx id: nothing was overwritten by a stale writer.
@@ -126,11 +135,12 @@ test('a page that missed a commit re-reads the head when it becomes visible agai
     const r = await w.cairn.transact(w.conn, [{ 'person/name': 'Quiet', 'person/age': 1 }]);
     return { basisT: r.dbAfter.basisT, datoms: r.txData.map((d) => [d.e, d.a, d.v, d.tx, d.added]) };
   });
-  const seenByB = () => b.evaluate(async () => {
-    const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['db']>[0]; heard: Heard[] };
-    const name = await w.cairn.q('[:find ?n . :where [?e :person/age 1] [?e :person/name ?n]]', w.cairn.db(w.conn));
-    return { name, heard: w.heard.length };
-  });
+  const seenByB = () =>
+    b.evaluate(async () => {
+      const w = window as unknown as TestWindow & { conn: Parameters<TestWindow['cairn']['db']>[0]; heard: Heard[] };
+      const name = await w.cairn.q('[:find ?n . :where [?e :person/age 1] [?e :person/name ?n]]', w.cairn.db(w.conn));
+      return { name, heard: w.heard.length };
+    });
   // Nothing told B: after several round trips to its worker it still shows the old head.
   for (let i = 0; i < 3; i++) expect(await seenByB()).toEqual({ name: null, heard: 0 });
   // The page becomes visible again (as after a tab switch): the client asks its worker to resync.

@@ -21,12 +21,16 @@ if (!(await databaseExists(config))) {
   await release(conn);
 }
 const server = await serve({
-  databases: { tasks: config }, port, tokens: { [token]: { user: 'demo' } },
+  databases: { tasks: config },
+  port,
+  tokens: { [token]: { user: 'demo' } },
   cors: [`http://127.0.0.1:${demoPort}`, `http://localhost:${demoPort}`],
 });
 console.log(`sync server: ${server.url} (database "tasks" in .demo-sync/, token "${token}")`);
 const vite = spawn(process.execPath, [resolve(root, 'node_modules/vite/bin/vite.js'), '--host', '127.0.0.1', '--port', String(demoPort), '--strictPort'], {
-  cwd: root, stdio: 'inherit', env: { ...process.env, VITE_CAIRN_SYNC_URL: server.url, VITE_CAIRN_SYNC_TOKEN: token },
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, VITE_CAIRN_SYNC_URL: server.url, VITE_CAIRN_SYNC_TOKEN: token },
 });
 const stop = () => {
   vite.kill('SIGTERM');

@@ -27,7 +27,10 @@ const databases = Object.fromEntries(names.map((n) => [n, { store: { backend: 'f
 if (values.create) {
   for (const config of Object.values(databases)) {
     // Two processes may race to create: the loser sees db/exists, which is what it wanted.
-    if (!(await databaseExists(config))) await createDatabase(config).catch((e: { code?: string }) => { if (e?.code !== 'db/exists') throw e; });
+    if (!(await databaseExists(config)))
+      await createDatabase(config).catch((e: { code?: string }) => {
+        if (e?.code !== 'db/exists') throw e;
+      });
   }
 }
 const forbidden = values['forbid-attr'];
@@ -36,10 +39,15 @@ const server = await serve({
   port: Number(values.port),
   host: values.host!,
   tokens: { [values.token!]: { token: values.token } },
-  cors: values.cors?.includes('*') ? '*' : values.cors ?? [],
+  cors: values.cors?.includes('*') ? '*' : (values.cors ?? []),
   pollMs: Number(values.poll),
   // Tests: refuse any transaction asserting the attribute given by --forbid-attr.
-  ...(forbidden ? { authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] } }) => action !== 'transact' || !ctx.report!.txData.some((d) => d.a === forbidden) } : {}),
+  ...(forbidden
+    ? {
+        authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] } }) =>
+          action !== 'transact' || !ctx.report!.txData.some((d) => d.a === forbidden),
+      }
+    : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, pid: process.pid })}\n`);
 const stop = () => void server.close().then(() => process.exit(0));

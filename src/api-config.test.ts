@@ -6,7 +6,10 @@ import { connect, createDatabase, databaseExists, deleteDatabase, release, type 
 
 describe('a config without store', () => {
   it('connect() with no config names the default database it looked for, not a random id', async () => {
-    const e = await connect(undefined as never).then(() => null, (x: unknown) => x);
+    const e = await connect(undefined as never).then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e).toMatchObject({ code: 'db/missing', data: { backend: 'memory', id: 'cairndb' } });
     expect((e as Error).message).toContain('"cairndb" does not exist in memory');
   });

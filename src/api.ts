@@ -67,7 +67,13 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (typeof attributeRefs !== 'boolean') fail('config/invalid', `attributeRefs must be a boolean, got ${show(attributeRefs)}`);
   if (attributeRefs) fail('config/invalid', 'attributeRefs true (attributes stored as entity ids) is not supported yet; leave it out or false');
   return {
-    store, schemaFlexibility: flex, keepHistory, index: c.index ?? 'persistent-set', branchingFactor: bf, attributeRefs, explicit,
+    store,
+    schemaFlexibility: flex,
+    keepHistory,
+    index: c.index ?? 'persistent-set',
+    branchingFactor: bf,
+    attributeRefs,
+    explicit,
     ...(c.initialTx !== undefined ? { initialTx: c.initialTx } : {}),
     ...(c.name !== undefined ? { name: c.name } : {}),
     ...(c.gc !== undefined && c.gc !== false ? { gc: checkGcPolicy(c.gc)! } : {}),
@@ -205,7 +211,10 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
     return conn;
   }
   if (!(await defaultRegistry.exists(c.store))) {
-    throw new CairnError('db/missing', `database ${show(c.store.id)} does not exist in ${c.store.backend}; create it with createDatabase first`, { backend: c.store.backend, id: c.store.id });
+    throw new CairnError('db/missing', `database ${show(c.store.id)} does not exist in ${c.store.backend}; create it with createDatabase first`, {
+      backend: c.store.backend,
+      id: c.store.id,
+    });
   }
   const opened = await defaultRegistry.open(c.store);
   try {
@@ -215,7 +224,12 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
     checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: false }, show(c.store.id));
     const factory = getIndex(restored.persisted.commit.config.index);
     const conn = new Conn({
-      key, opened, nodes, factory, db: restored.db, persisted: restored.persisted,
+      key,
+      opened,
+      nodes,
+      factory,
+      db: restored.db,
+      persisted: restored.persisted,
       foldAt: options.tailDatoms ?? restored.persisted.commit.config.branchingFactor,
       ...(options.coordinator ? { coordinator: options.coordinator } : {}),
     });
@@ -428,7 +442,31 @@ export function onSync(conn: Connection, callback: SyncListener): () => void {
 
 /** The API as one object; the type test checks it against EngineApi. */
 export const api = {
-  createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany,
-  datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage, kw,
-  explain, exportDb, importDb, liveQuery, livePull,
+  createDatabase,
+  deleteDatabase,
+  databaseExists,
+  connect,
+  release,
+  db,
+  transact,
+  q,
+  pull,
+  pullMany,
+  datoms,
+  seekDatoms,
+  indexRange,
+  history,
+  asOf,
+  since,
+  withDb,
+  listen,
+  schema,
+  reverseSchema,
+  gcStorage,
+  kw,
+  explain,
+  exportDb,
+  importDb,
+  liveQuery,
+  livePull,
 } satisfies EngineApi;

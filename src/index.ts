@@ -3,9 +3,36 @@
 // imports it.
 
 export {
-  createDatabase, deleteDatabase, databaseExists, connect, release, db, transact, q, pull, pullMany, entity,
-  datoms, seekDatoms, indexRange, history, asOf, since, withDb, listen, schema, reverseSchema, gcStorage,
-  registerBackend, registerIndex, kw, filter, explain, queryStats, exportDb, importDb,
+  createDatabase,
+  deleteDatabase,
+  databaseExists,
+  connect,
+  release,
+  db,
+  transact,
+  q,
+  pull,
+  pullMany,
+  entity,
+  datoms,
+  seekDatoms,
+  indexRange,
+  history,
+  asOf,
+  since,
+  withDb,
+  listen,
+  schema,
+  reverseSchema,
+  gcStorage,
+  registerBackend,
+  registerIndex,
+  kw,
+  filter,
+  explain,
+  queryStats,
+  exportDb,
+  importDb,
 } from './api.js';
 export type { DatomPredicate } from './db/db.js';
 export type { MigrateOptions, Progress, Sink, Source } from './conn/migrate.js';
@@ -18,7 +45,16 @@ export { syncStatus, onSync } from './api.js';
 export type { SyncStatus, SyncEvent, SyncListener } from './sync/synced-conn.js';
 export type { SyncConfig } from './db/inputs.js';
 export type {
-  Config, Connection, EngineApi, GcResult, Listener, PullPattern, Query, QueryMap, TransactInput, TxData,
+  Config,
+  Connection,
+  EngineApi,
+  GcResult,
+  Listener,
+  PullPattern,
+  Query,
+  QueryMap,
+  TransactInput,
+  TxData,
 } from './engine.js';
 export { Datom, TX0 } from './db/types.js';
 export type { Db, DbView, EntityRef, IndexName, Schema, AttrSchema, TxReport, Value, ValueType } from './db/types.js';

@@ -14,8 +14,12 @@ export async function fresh(txs: readonly (readonly unknown[])[] = [], extra: Re
 }
 
 /** A card-one attribute definition, with extra schema keys in `more`. */
-export const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });
+export const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({
+  'db/ident': ident,
+  'db/valueType': `db.type/${type}`,
+  'db/cardinality': 'db.cardinality/one',
+  ...more,
+});
 
 export const MANY = { 'db/cardinality': 'db.cardinality/many' };
 

@@ -5,8 +5,21 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  asOf, datoms, db, entity, history, indexRange, pull, pullMany, q,
-  seekDatoms, since, transact, withDb, type Connection, type Db,
+  asOf,
+  datoms,
+  db,
+  entity,
+  history,
+  indexRange,
+  pull,
+  pullMany,
+  q,
+  seekDatoms,
+  since,
+  transact,
+  withDb,
+  type Connection,
+  type Db,
 } from '../src/index.js';
 import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
@@ -42,8 +55,12 @@ describe('q', () => {
 
   it('find specs: relation, collection, scalar, tuple', async () => {
     const d = db(c);
-    expect(sorted(await q('[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]', d))).toEqual([['Ann', 31], ['Bob', 42], ['Cid', 42]]);
-    expect([...(await q('[:find [?a ...] :where [_ :p/age ?a]]', d) as number[])].sort()).toEqual([31, 42]);
+    expect(sorted(await q('[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]', d))).toEqual([
+      ['Ann', 31],
+      ['Bob', 42],
+      ['Cid', 42],
+    ]);
+    expect([...((await q('[:find [?a ...] :where [_ :p/age ?a]]', d)) as number[])].sort()).toEqual([31, 42]);
     expect(await q('[:find ?n . :where [?e :p/email "bob@x"] [?e :p/name ?n]]', d)).toBe('Bob');
     expect(await q('[:find [?n ?a] :where [?e :p/email "ann@x"] [?e :p/name ?n] [?e :p/age ?a]]', d)).toEqual(['Ann', 31]);
     expect(await q('[:find ?n . :where [?e :p/email "nobody"] [?e :p/name ?n]]', d)).toBeNull();
@@ -55,13 +72,20 @@ describe('q', () => {
     expect(await q('[:find ?a :where [_ :p/age ?a] [(= ?a 42)]]', d)).toEqual([[42]]);
     expect(await q('[:find (sum ?a) . :where [_ :p/age ?a]]', d)).toBe(73);
     expect(await q('[:find (sum ?a) . :with ?e :where [?e :p/age ?a]]', d)).toBe(115);
-    expect(sorted(await q('[:find ?a (count ?e) :where [?e :p/age ?a]]', d))).toEqual([[31, 1], [42, 2]]);
+    expect(sorted(await q('[:find ?a (count ?e) :where [?e :p/age ?a]]', d))).toEqual([
+      [31, 1],
+      [42, 2],
+    ]);
   });
 
   it(':keys and :strs return objects', async () => {
     const d = db(c);
-    const rows = await q('[:find ?n ?a :keys name age :where [?e :p/name ?n] [?e :p/age ?a]]', d) as Record<string, unknown>[];
-    expect([...rows].sort((x, y) => String(x.name).localeCompare(String(y.name)))).toEqual([{ name: 'Ann', age: 31 }, { name: 'Bob', age: 42 }, { name: 'Cid', age: 42 }]);
+    const rows = (await q('[:find ?n ?a :keys name age :where [?e :p/name ?n] [?e :p/age ?a]]', d)) as Record<string, unknown>[];
+    expect([...rows].sort((x, y) => String(x.name).localeCompare(String(y.name)))).toEqual([
+      { name: 'Ann', age: 31 },
+      { name: 'Bob', age: 42 },
+      { name: 'Cid', age: 42 },
+    ]);
     expect(await q('[:find ?n :strs who :where [?e :p/email "ann@x"] [?e :p/name ?n]]', d)).toEqual([{ who: 'Ann' }]);
     const err = await caught(q('[:find ?n ?a :keys x :where [?e :p/name ?n] [?e :p/age ?a]]', d));
     expect([err.code, err.message]).toEqual(['query/parse', expect.stringContaining(':keys')]);
@@ -69,9 +93,9 @@ describe('q', () => {
 
   it('the map form { query, args, offset, limit }', async () => {
     const d = db(c);
-    const all = await q({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d] }) as unknown[];
+    const all = (await q({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d] })) as unknown[];
     expect(sorted(all)).toEqual([['Ann'], ['Bob'], ['Cid']]);
-    const page = await q({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d], offset: 1, limit: 1 }) as unknown[];
+    const page = (await q({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d], offset: 1, limit: 1 })) as unknown[];
     expect(page).toHaveLength(1);
     expect(all).toContainEqual(page[0]);
     const pages = [0, 1, 2, 3].map((offset) => q({ query: '[:find ?n :where [_ :p/name ?n]]', args: [d], offset, limit: 1 }));
@@ -84,7 +108,15 @@ describe('q', () => {
     expect(await q('[:find ?n . :in $ ?m :where [?e :p/email ?m] [?e :p/name ?n]]', d, 'bob@x')).toBe('Bob');
     expect(sorted(await q('[:find ?n :in $ [?m ...] :where [?e :p/email ?m] [?e :p/name ?n]]', d, ['bob@x', 'cid@x']))).toEqual([['Bob'], ['Cid']]);
     expect(await q('[:find ?e . :in $ [?n ?a] :where [?e :p/name ?n] [?e :p/age ?a]]', d, ['Bob', 42])).toBe(bob);
-    expect(sorted(await q('[:find ?e :in $ [[?n ?a]] :where [?e :p/name ?n] [?e :p/age ?a]]', d, [['Bob', 42], ['Ann', 31], ['Ann', 99]]))).toEqual(sorted([[bob], [ann]]));
+    expect(
+      sorted(
+        await q('[:find ?e :in $ [[?n ?a]] :where [?e :p/name ?n] [?e :p/age ?a]]', d, [
+          ['Bob', 42],
+          ['Ann', 31],
+          ['Ann', 99],
+        ]),
+      ),
+    ).toEqual(sorted([[bob], [ann]]));
     expect(await q('[:find ?n . :in $ ?e :where [?e :p/name ?n]]', d, ['p/email', 'cid@x'])).toBe('Cid');
     expect(await q('[:find ?m . :in $ ?e :where [?e :p/email ?m]]', d, cid)).toBe('cid@x');
     expect(await q('[:find ?n . :in $ ?s :where [?e :p/status ?s] [?e :p/name ?n]]', d, ':st/off')).toBe('Bob');
@@ -101,8 +133,14 @@ describe('q', () => {
 
   it('pull in :find, with a pattern literal or from :in', async () => {
     const d = db(c);
-    expect(await q('[:find (pull ?e [:p/name {:p/friend [:p/name]}]) . :where [?e :p/email "ann@x"]]', d)).toEqual({ 'p/name': 'Ann', 'p/friend': [{ 'p/name': 'Bob' }] });
-    expect(await q('[:find (pull ?e ?pat) . :in $ ?pat :where [?e :p/email "cid@x"]]', d, '[:p/name :p/nick]')).toEqual({ 'p/name': 'Cid', 'p/nick': ['c', 'cc'] });
+    expect(await q('[:find (pull ?e [:p/name {:p/friend [:p/name]}]) . :where [?e :p/email "ann@x"]]', d)).toEqual({
+      'p/name': 'Ann',
+      'p/friend': [{ 'p/name': 'Bob' }],
+    });
+    expect(await q('[:find (pull ?e ?pat) . :in $ ?pat :where [?e :p/email "cid@x"]]', d, '[:p/name :p/nick]')).toEqual({
+      'p/name': 'Cid',
+      'p/nick': ['c', 'cc'],
+    });
     const rows = await q('[:find ?m (pull ?e [:p/age]) :keys m p :where [?e :p/email ?m] [?e :p/name "Bob"]]', d);
     expect(rows).toEqual([{ m: 'bob@x', p: { 'p/age': 42 } }]);
   });
@@ -114,7 +152,11 @@ describe('q', () => {
     expect(await q('[:find [?n ...] :where [?e :p/name ?n] (not [?e :p/friend _])]', d)).toEqual(['Cid']);
     expect(sorted(await q('[:find ?n :where [?e :p/name ?n] (or [?e :p/age 31] [?e :p/nick "c"])]', d))).toEqual([['Ann'], ['Cid']]);
     expect(await q('[:find ?s . :where [?e :p/email "ann@x"] [?e :p/age ?a] [(> ?a 30)] [(str ?a "y") ?s]]', d)).toBe('31y');
-    expect(sorted(await q('[:find ?n ?s :where [?e :p/name ?n] [(get-else $ ?e :p/status :st/none) ?s]]', d))).toEqual([['Ann', ':st/on'], ['Bob', ':st/off'], ['Cid', ':st/none']]);
+    expect(sorted(await q('[:find ?n ?s :where [?e :p/name ?n] [(get-else $ ?e :p/status :st/none) ?s]]', d))).toEqual([
+      ['Ann', ':st/on'],
+      ['Bob', ':st/off'],
+      ['Cid', ':st/none'],
+    ]);
   });
 
   it('the transaction entity is queryable', async () => {
@@ -155,8 +197,13 @@ describe('pull, pullMany and entity', () => {
   it('wildcard: components expand, other refs are { db/id }, keywords keep their colon', async () => {
     const p = await pull(db(c), '[*]', ann);
     expect(p).toEqual({
-      'db/id': ann, 'p/email': 'ann@x', 'p/name': 'Ann', 'p/age': 31, 'p/status': ':st/on',
-      'p/address': { 'db/id': expect.any(Number), 'a/city': 'Oslo' }, 'p/friend': [{ 'db/id': bob }],
+      'db/id': ann,
+      'p/email': 'ann@x',
+      'p/name': 'Ann',
+      'p/age': 31,
+      'p/status': ':st/on',
+      'p/address': { 'db/id': expect.any(Number), 'a/city': 'Oslo' },
+      'p/friend': [{ 'db/id': bob }],
     });
   });
 
@@ -181,7 +228,12 @@ describe('pull, pullMany and entity', () => {
     const d = db(c);
     expect(await pull(d, '[:a/city]', ann)).toBeNull();
     expect(await pull(d, '[:p/name]', 9999)).toBeNull();
-    expect(await pullMany(d, '[:p/name]', [cid, ['p/email', 'ann@x'], 9999, bob])).toEqual([{ 'p/name': 'Cid' }, { 'p/name': 'Ann' }, null, { 'p/name': 'Bob' }]);
+    expect(await pullMany(d, '[:p/name]', [cid, ['p/email', 'ann@x'], 9999, bob])).toEqual([
+      { 'p/name': 'Cid' },
+      { 'p/name': 'Ann' },
+      null,
+      { 'p/name': 'Bob' },
+    ]);
   });
 
   it('a JS array pattern is the same as its EDN text', async () => {
@@ -194,9 +246,9 @@ describe('pull, pullMany and entity', () => {
     expect(e).not.toBeNull();
     expect(await e!.get('p/name')).toBe('Ann');
     expect(await e!.get(':p/status')).toBe(':st/on');
-    const friends = await e!.get('p/friend') as { get(a: string): unknown }[];
+    const friends = (await e!.get('p/friend')) as { get(a: string): unknown }[];
     expect(await friends[0]!.get('p/name')).toBe('Bob');
-    const back = await (await entity(db(c), bob))!.get('p/_friend') as { get(a: string): unknown }[];
+    const back = (await (await entity(db(c), bob))!.get('p/_friend')) as { get(a: string): unknown }[];
     expect(await back[0]!.get('p/email')).toBe('ann@x');
     expect(await e!.get('p/nothing')).toBeUndefined();
     expect(await entity(db(c), ['p/email', 'nobody'])).toBeNull();
@@ -224,7 +276,10 @@ describe('index access', () => {
   it('seekDatoms starts at a position; indexRange is inclusive on both ends', async () => {
     const d = db(c);
     const seek = await seekDatoms(d, 'avet', 'p/age', 32);
-    expect(seek.slice(0, 2).map((x) => [x.a, x.v])).toEqual([['p/age', 42], ['p/age', 42]]);
+    expect(seek.slice(0, 2).map((x) => [x.a, x.v])).toEqual([
+      ['p/age', 42],
+      ['p/age', 42],
+    ]);
     expect((await indexRange(d, 'p/age', 31, 42)).map((x) => x.v)).toEqual([31, 42, 42]);
     expect((await indexRange(d, 'p/age', 32, undefined)).map((x) => x.v)).toEqual([42, 42]);
     expect((await indexRange(d, 'p/email', 'b', 'c')).map((x) => x.v)).toEqual(['bob@x']);
@@ -280,11 +335,23 @@ describe('time views agree across q, pull and datoms', () => {
 
   it('history shows assertions and retractions with their tx', async () => {
     const h = history(db(c));
-    expect(sorted(await q('[:find ?n ?tx ?added :in $ ?e :where [?e :p/name ?n ?tx ?added]]', h, e))).toEqual(sorted([
-      ['v1', t1, true], ['v1', t2, false], ['v2', t2, true], ['v2', t3, false],
-    ]));
+    expect(sorted(await q('[:find ?n ?tx ?added :in $ ?e :where [?e :p/name ?n ?tx ?added]]', h, e))).toEqual(
+      sorted([
+        ['v1', t1, true],
+        ['v1', t2, false],
+        ['v2', t2, true],
+        ['v2', t3, false],
+      ]),
+    );
     const ds = await datoms(h, 'eavt', e, 'p/name');
-    expect(ds.map((x) => [x.v, x.tx, x.added])).toEqual(expect.arrayContaining([['v1', t1, true], ['v1', t2, false], ['v2', t2, true], ['v2', t3, false]]));
+    expect(ds.map((x) => [x.v, x.tx, x.added])).toEqual(
+      expect.arrayContaining([
+        ['v1', t1, true],
+        ['v1', t2, false],
+        ['v2', t2, true],
+        ['v2', t3, false],
+      ]),
+    );
     expect(ds).toHaveLength(4);
   });
 
@@ -294,8 +361,11 @@ describe('time views agree across q, pull and datoms', () => {
   });
 
   it('noHistory attributes leave no trace in history', async () => {
-    const c2 = await fresh([[attr('s/secret', 'string', { 'db/noHistory': true }), attr('s/id', 'string', { 'db/unique': 'db.unique/identity' })],
-      [{ 's/id': 'k', 's/secret': 'one' }], [{ 's/id': 'k', 's/secret': 'two' }]]);
+    const c2 = await fresh([
+      [attr('s/secret', 'string', { 'db/noHistory': true }), attr('s/id', 'string', { 'db/unique': 'db.unique/identity' })],
+      [{ 's/id': 'k', 's/secret': 'one' }],
+      [{ 's/id': 'k', 's/secret': 'two' }],
+    ]);
     expect((await datoms(history(db(c2)), 'aevt', 's/secret')).map((x) => [x.v, x.added])).toEqual([['two', true]]);
   });
 });

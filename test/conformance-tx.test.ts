@@ -5,15 +5,31 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  asOf, CairnError, connect, createDatabase, databaseExists, isCairnError, datoms, db, deleteDatabase, entity, history, listen, pull, pullMany, q, release,
-  transact, withDb,
-  type Connection, type Datom, type TxReport,
+  asOf,
+  CairnError,
+  connect,
+  createDatabase,
+  databaseExists,
+  isCairnError,
+  datoms,
+  db,
+  deleteDatabase,
+  entity,
+  history,
+  listen,
+  pull,
+  pullMany,
+  q,
+  release,
+  transact,
+  withDb,
+  type Connection,
+  type Datom,
+  type TxReport,
 } from '../src/index.js';
 import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
 let lifeCount = 0;
-
-
 
 // 12 attributes: user entities start at 13
 const SCHEMA = [
@@ -67,16 +83,28 @@ describe('entity ids, tx ids and tempids', () => {
     const c = await fresh([SCHEMA]);
     const r = await transact(c, [['db/add', 'x', 'p/name', 'X'], { 'db/id': 'x', 'p/age': 3 }, { 'p/name': 'Y', 'p/friend': ['x'] }]);
     expect(r.tempids.x).toBe(FIRST);
-    expect(await facts(c)).toEqual([[FIRST, 'p/name', 'X'], [FIRST, 'p/age', 3], [FIRST + 1, 'p/name', 'Y'], [FIRST + 1, 'p/friend', FIRST]].sort(
-      (p, q2) => (p[0] as number) - (q2[0] as number) || String(p[1]).localeCompare(String(q2[1])),
-    ));
+    expect(await facts(c)).toEqual(
+      [
+        [FIRST, 'p/name', 'X'],
+        [FIRST, 'p/age', 3],
+        [FIRST + 1, 'p/name', 'Y'],
+        [FIRST + 1, 'p/friend', FIRST],
+      ].sort((p, q2) => (p[0] as number) - (q2[0] as number) || String(p[1]).localeCompare(String(q2[1]))),
+    );
   });
 
   it('db/current-tx names the transaction entity', async () => {
     const c = await fresh([SCHEMA]);
-    const r = await transact(c, [{ 'db/id': 'db/current-tx', 'p/name': 'the tx' }, { 'p/name': 'x', 'p/best': 'db/current-tx' }]);
+    const r = await transact(c, [
+      { 'db/id': 'db/current-tx', 'p/name': 'the tx' },
+      { 'p/name': 'x', 'p/best': 'db/current-tx' },
+    ]);
     const tx = r.tempids['db/current-tx']!;
-    expect(r.txData.filter((d) => d.a === 'p/name' || d.a === 'p/best').map((d) => [d.e, d.a, d.v])).toEqual([[tx, 'p/name', 'the tx'], [FIRST, 'p/name', 'x'], [FIRST, 'p/best', tx]]);
+    expect(r.txData.filter((d) => d.a === 'p/name' || d.a === 'p/best').map((d) => [d.e, d.a, d.v])).toEqual([
+      [tx, 'p/name', 'the tx'],
+      [FIRST, 'p/name', 'x'],
+      [FIRST, 'p/best', tx],
+    ]);
   });
 });
 
@@ -107,7 +135,11 @@ describe('the TxReport', () => {
     const c = await fresh([SCHEMA]);
     const r = await transact(c, { txData: [{ 'p/name': 'X' }], txMeta: { ':p/name': 'importer', 'p/age': 7 } });
     const tx = r.tempids['db/current-tx']!;
-    expect(r.txData.slice(0, 3).map((d) => [d.e, d.a])).toEqual([[tx, 'db/txInstant'], [tx, 'p/name'], [tx, 'p/age']]);
+    expect(r.txData.slice(0, 3).map((d) => [d.e, d.a])).toEqual([
+      [tx, 'db/txInstant'],
+      [tx, 'p/name'],
+      [tx, 'p/age'],
+    ]);
     expect(r.txMeta).toMatchObject({ 'p/name': 'importer', 'p/age': 7 });
     expect(r.txMeta['db/txInstant']).toBeInstanceOf(Date);
     expect(await q('[:find ?who . :where [?e :p/name "X" ?tx] [?tx :p/name ?who]]', db(c))).toBe('importer');
@@ -156,16 +188,30 @@ describe('the TxReport', () => {
 describe('Datahike §4.9 semantics', () => {
   it('an assert and a retract of the same datom in one tx keep both history entries; as-of agrees', async () => {
     const c = await fresh([SCHEMA, [{ 'db/id': 'x', 'p/email': 'x@x' }]]);
-    const r = await transact(c, [['db/add', FIRST, 'p/nick', 'n'], ['db/retract', FIRST, 'p/nick', 'n']]);
-    expect(rows(r)).toEqual([[FIRST, 'p/nick', 'n', true], [FIRST, 'p/nick', 'n', false]]);
+    const r = await transact(c, [
+      ['db/add', FIRST, 'p/nick', 'n'],
+      ['db/retract', FIRST, 'p/nick', 'n'],
+    ]);
+    expect(rows(r)).toEqual([
+      [FIRST, 'p/nick', 'n', true],
+      [FIRST, 'p/nick', 'n', false],
+    ]);
     expect(await q('[:find ?n :where [_ :p/nick ?n]]', db(c))).toEqual([]);
     expect(await q('[:find ?n :where [_ :p/nick ?n]]', asOf(db(c), r.tempids['db/current-tx']!))).toEqual([]);
-    expect(await q('[:find ?n ?added :where [_ :p/nick ?n _ ?added]]', history(db(c)))).toEqual(expect.arrayContaining([['n', true], ['n', false]]));
+    expect(await q('[:find ?n ?added :where [_ :p/nick ?n _ ?added]]', history(db(c)))).toEqual(
+      expect.arrayContaining([
+        ['n', true],
+        ['n', false],
+      ]),
+    );
   });
 
   it('a card-one overwrite reports its retraction', async () => {
     const c = await fresh([SCHEMA, [{ 'db/id': 'x', 'p/email': 'x@x', 'p/name': 'old' }]]);
-    expect(rows(await transact(c, [{ 'db/id': FIRST, 'p/name': 'new' }]))).toEqual([[FIRST, 'p/name', 'old', false], [FIRST, 'p/name', 'new', true]]);
+    expect(rows(await transact(c, [{ 'db/id': FIRST, 'p/name': 'new' }]))).toEqual([
+      [FIRST, 'p/name', 'old', false],
+      [FIRST, 'p/name', 'new', true],
+    ]);
   });
 
   const reasserts: [string, readonly unknown[]][] = [
@@ -215,12 +261,46 @@ describe('upsert', () => {
     ['map without db/id', [{ 'p/email': 'x@x', 'p/age': 1 }], {}, [[FIRST, 'p/age', 1, true]]],
     ['string tempid', [{ 'db/id': 't', 'p/email': 'x@x', 'p/age': 1 }], { t: FIRST }, [[FIRST, 'p/age', 1, true]]],
     ['negative tempid', [{ 'db/id': -1, 'p/email': 'x@x', 'p/age': 1 }], { '-1': FIRST }, [[FIRST, 'p/age', 1, true]]],
-    ['db/add with a tempid', [['db/add', 't', 'p/email', 'x@x'], ['db/add', 't', 'p/age', 1]], { t: FIRST }, [[FIRST, 'p/age', 1, true]]],
-    ['nested map under a ref', [{ 'p/name': 'Y', 'p/best': { 'p/email': 'x@x', 'p/age': 1 } }], {},
-      [[FIRST, 'p/age', 1, true], [FIRST + 1, 'p/name', 'Y', true], [FIRST + 1, 'p/best', FIRST, true]]],
-    ['card-one overwrite through upsert', [{ 'p/email': 'x@x', 'p/name': 'X2' }], {}, [[FIRST, 'p/name', 'X', false], [FIRST, 'p/name', 'X2', true]]],
-    ['entity created earlier in the same tx', [{ 'db/id': 'a', 'p/email': 'new@x' }, { 'db/id': 'b', 'p/email': 'new@x', 'p/age': 5 }],
-      { a: FIRST + 1, b: FIRST + 1 }, [[FIRST + 1, 'p/email', 'new@x', true], [FIRST + 1, 'p/age', 5, true]]],
+    [
+      'db/add with a tempid',
+      [
+        ['db/add', 't', 'p/email', 'x@x'],
+        ['db/add', 't', 'p/age', 1],
+      ],
+      { t: FIRST },
+      [[FIRST, 'p/age', 1, true]],
+    ],
+    [
+      'nested map under a ref',
+      [{ 'p/name': 'Y', 'p/best': { 'p/email': 'x@x', 'p/age': 1 } }],
+      {},
+      [
+        [FIRST, 'p/age', 1, true],
+        [FIRST + 1, 'p/name', 'Y', true],
+        [FIRST + 1, 'p/best', FIRST, true],
+      ],
+    ],
+    [
+      'card-one overwrite through upsert',
+      [{ 'p/email': 'x@x', 'p/name': 'X2' }],
+      {},
+      [
+        [FIRST, 'p/name', 'X', false],
+        [FIRST, 'p/name', 'X2', true],
+      ],
+    ],
+    [
+      'entity created earlier in the same tx',
+      [
+        { 'db/id': 'a', 'p/email': 'new@x' },
+        { 'db/id': 'b', 'p/email': 'new@x', 'p/age': 5 },
+      ],
+      { a: FIRST + 1, b: FIRST + 1 },
+      [
+        [FIRST + 1, 'p/email', 'new@x', true],
+        [FIRST + 1, 'p/age', 5, true],
+      ],
+    ],
   ];
   for (const [name, tx, tempids, want] of cases) {
     it(name, async () => {
@@ -233,7 +313,10 @@ describe('upsert', () => {
 
   it('upserts see the state the tx has reached: an identity freed earlier names no one', async () => {
     const c = await fresh(base);
-    const r = await transact(c, [{ 'db/id': FIRST, 'p/email': 'renamed@x' }, { 'db/id': 'n', 'p/email': 'x@x', 'p/name': 'N' }]);
+    const r = await transact(c, [
+      { 'db/id': FIRST, 'p/email': 'renamed@x' },
+      { 'db/id': 'n', 'p/email': 'x@x', 'p/name': 'N' },
+    ]);
     expect(r.tempids.n).toBe(FIRST + 1);
     expect(await pull(db(c), '[:p/name]', ['p/email', 'renamed@x'])).toEqual({ 'p/name': 'X' });
     expect(await pull(db(c), '[:db/id :p/name]', ['p/email', 'x@x'])).toEqual({ 'db/id': FIRST + 1, 'p/name': 'N' });
@@ -244,7 +327,12 @@ describe('upsert', () => {
   it('a tempid resolving to two entities is a conflicting upsert and changes nothing', async () => {
     const c = await fresh([...base, [{ 'p/email': 'y@x' }]]);
     const before = await datoms(db(c), 'eavt');
-    const err = await caught(transact(c, [{ 'db/id': 't', 'p/email': 'x@x' }, { 'db/id': 't', 'p/email': 'y@x' }]));
+    const err = await caught(
+      transact(c, [
+        { 'db/id': 't', 'p/email': 'x@x' },
+        { 'db/id': 't', 'p/email': 'y@x' },
+      ]),
+    );
     expect(err.code).toBe('transact/upsert');
     expect(err.message).toMatch(/x@x|y@x/);
     expect(await datoms(db(c), 'eavt')).toEqual(before);
@@ -258,8 +346,15 @@ describe('upsert', () => {
 });
 
 describe('lookup refs in every position', () => {
-  const base = [SCHEMA, [{ 'p/email': 'x@x', 'p/name': 'X' }, { 'p/email': 'y@x', 'p/name': 'Y' }]];
-  const X = FIRST, Y = FIRST + 1;
+  const base = [
+    SCHEMA,
+    [
+      { 'p/email': 'x@x', 'p/name': 'X' },
+      { 'p/email': 'y@x', 'p/name': 'Y' },
+    ],
+  ];
+  const X = FIRST,
+    Y = FIRST + 1;
   const writes: [string, readonly unknown[], [number, string, unknown, boolean][]][] = [
     ['map db/id', [{ 'db/id': ['p/email', 'x@x'], 'p/age': 1 }], [[X, 'p/age', 1, true]]],
     ['db/add entity', [['db/add', [':p/email', 'x@x'], 'p/age', 1]], [[X, 'p/age', 1, true]]],
@@ -268,7 +363,14 @@ describe('lookup refs in every position', () => {
     ['card-many ref values', [{ 'db/id': ['p/email', 'x@x'], 'p/friend': [['p/email', 'y@x']] }], [[X, 'p/friend', Y, true]]],
     ['reverse ref value', [{ 'db/id': ['p/email', 'y@x'], 'p/_friend': ['p/email', 'x@x'] }], [[X, 'p/friend', Y, true]]],
     ['db/retract entity', [['db/retract', ['p/email', 'x@x'], 'p/name', 'X']], [[X, 'p/name', 'X', false]]],
-    ['db/cas entity', [['db/cas', ['p/email', 'x@x'], 'p/name', 'X', 'X2']], [[X, 'p/name', 'X', false], [X, 'p/name', 'X2', true]]],
+    [
+      'db/cas entity',
+      [['db/cas', ['p/email', 'x@x'], 'p/name', 'X', 'X2']],
+      [
+        [X, 'p/name', 'X', false],
+        [X, 'p/name', 'X2', true],
+      ],
+    ],
   ];
   for (const [name, tx, want] of writes) {
     it(`transact: ${name}`, async () => {
@@ -281,7 +383,12 @@ describe('lookup refs in every position', () => {
     const c = await fresh(base);
     const d = db(c);
     expect(await pull(d, '[:p/name]', ['p/email', 'x@x'])).toEqual({ 'p/name': 'X' });
-    expect(await pullMany(d, '[:p/name]', [['p/email', 'y@x'], ['p/email', 'x@x']])).toEqual([{ 'p/name': 'Y' }, { 'p/name': 'X' }]);
+    expect(
+      await pullMany(d, '[:p/name]', [
+        ['p/email', 'y@x'],
+        ['p/email', 'x@x'],
+      ]),
+    ).toEqual([{ 'p/name': 'Y' }, { 'p/name': 'X' }]);
     const ent = await entity(d, ['p/email', 'x@x']);
     expect(ent).not.toBeNull();
     expect((await datoms(d, 'eavt', ['p/email', 'x@x'], 'p/name')).map((x: Datom) => [x.e, x.v])).toEqual([[X, 'X']]);
@@ -305,9 +412,18 @@ describe('lookup refs in every position', () => {
 });
 
 describe('retractEntity, retractAttribute and components', () => {
-  const base = [SCHEMA, [{
-    'db/id': 'x', 'p/email': 'x@x', 'p/address': { 'a/city': 'Oslo' }, 'p/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }],
-  }, { 'p/email': 'y@x', 'p/best': 'x', 'p/friend': ['x'] }]];
+  const base = [
+    SCHEMA,
+    [
+      {
+        'db/id': 'x',
+        'p/email': 'x@x',
+        'p/address': { 'a/city': 'Oslo' },
+        'p/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }],
+      },
+      { 'p/email': 'y@x', 'p/best': 'x', 'p/friend': ['x'] },
+    ],
+  ];
   // x = 13, address = 14, pets = 15, 16, y = 17
 
   it('retractEntity removes the entity, its components (card one and many) and every incoming ref', async () => {
@@ -336,8 +452,10 @@ describe('retractEntity, retractAttribute and components', () => {
   it('pull expands components and shows reverse refs', async () => {
     const c = await fresh(base);
     expect(await pull(db(c), '[:p/email :p/address {:p/pets [:pet/name]} :p/_best]', FIRST)).toEqual({
-      'p/email': 'x@x', 'p/address': { 'db/id': FIRST + 1, 'a/city': 'Oslo' },
-      'p/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }], 'p/_best': [{ 'db/id': FIRST + 4 }],
+      'p/email': 'x@x',
+      'p/address': { 'db/id': FIRST + 1, 'a/city': 'Oslo' },
+      'p/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }],
+      'p/_best': [{ 'db/id': FIRST + 4 }],
     });
   });
 });
@@ -345,8 +463,22 @@ describe('retractEntity, retractAttribute and components', () => {
 describe('cas', () => {
   const base = [SCHEMA, [{ 'p/email': 'x@x', 'p/name': 'X', 'p/nick': ['a', 'b'] }]];
   const ok: [string, readonly unknown[], [number, string, unknown, boolean][]][] = [
-    ['matching old value', [['db/cas', FIRST, 'p/name', 'X', 'X2']], [[FIRST, 'p/name', 'X', false], [FIRST, 'p/name', 'X2', true]]],
-    ['db.fn/cas spelling', [['db.fn/cas', FIRST, 'p/name', 'X', 'X2']], [[FIRST, 'p/name', 'X', false], [FIRST, 'p/name', 'X2', true]]],
+    [
+      'matching old value',
+      [['db/cas', FIRST, 'p/name', 'X', 'X2']],
+      [
+        [FIRST, 'p/name', 'X', false],
+        [FIRST, 'p/name', 'X2', true],
+      ],
+    ],
+    [
+      'db.fn/cas spelling',
+      [['db.fn/cas', FIRST, 'p/name', 'X', 'X2']],
+      [
+        [FIRST, 'p/name', 'X', false],
+        [FIRST, 'p/name', 'X2', true],
+      ],
+    ],
     ['nil old value on an absent attribute ("must be absent")', [['db/cas', FIRST, 'p/age', null, 5]], [[FIRST, 'p/age', 5, true]]],
     ['card-many checks membership', [['db/cas', FIRST, 'p/nick', 'b', 'c']], [[FIRST, 'p/nick', 'c', true]]],
   ];
@@ -360,7 +492,14 @@ describe('cas', () => {
     ['stale old value', [['db/cas', FIRST, 'p/name', 'Y', 'X2']], /expected "Y", found "X"/],
     ['nil old value on a present attribute', [['db/cas', FIRST, 'p/name', null, 'X2']], /expected no value, found "X"/],
     ['card-many non-member', [['db/cas', FIRST, 'p/nick', 'z', 'c']], /expected "z"/],
-    ['second op of a tx whose first op changed the value', [['db/add', FIRST, 'p/name', 'X1'], ['db/cas', FIRST, 'p/name', 'X', 'X2']], /found "X1"/],
+    [
+      'second op of a tx whose first op changed the value',
+      [
+        ['db/add', FIRST, 'p/name', 'X1'],
+        ['db/cas', FIRST, 'p/name', 'X', 'X2'],
+      ],
+      /found "X1"/,
+    ],
   ];
   for (const [name, tx, msg] of bad) {
     it(`fails with transact/cas and changes nothing: ${name}`, async () => {
@@ -374,13 +513,19 @@ describe('cas', () => {
 });
 
 describe('schema changes (checked on the resulting state)', () => {
-  const data = [{ 'db/id': 'x', 'p/email': 'x@x', 'p/name': 'X', 'p/nick': ['a', 'b'] }, { 'p/email': 'y@x', 'p/nick': ['c'], 'p/name': 'X' }];
+  const data = [
+    { 'db/id': 'x', 'p/email': 'x@x', 'p/name': 'X', 'p/nick': ['a', 'b'] },
+    { 'p/email': 'y@x', 'p/nick': ['c'], 'p/name': 'X' },
+  ];
   const allowed: [string, readonly unknown[]][] = [
     ['db/doc', [{ 'db/id': 'p/name', 'db/doc': 'name' }]],
     ['db/noHistory', [{ 'db/id': 'p/name', 'db/noHistory': true }]],
     ['db/isComponent on a ref', [{ 'db/id': 'p/best', 'db/isComponent': true }]],
     ['cardinality one -> many of a non-unique attribute', [{ 'db/id': 'p/name', 'db/cardinality': 'db.cardinality/many' }]],
-    ['cardinality many -> one when no entity holds two values', [['db/retract', FIRST, 'p/nick', 'b'], { 'db/id': 'p/nick', 'db/cardinality': 'db.cardinality/one' }]],
+    [
+      'cardinality many -> one when no entity holds two values',
+      [['db/retract', FIRST, 'p/nick', 'b'], { 'db/id': 'p/nick', 'db/cardinality': 'db.cardinality/one' }],
+    ],
     ['valueType of an unused attribute', [{ 'db/id': 'a/city', 'db/valueType': 'db.type/long' }]],
     ['unique on an unused card-one attribute', [{ 'db/id': 'a/city', 'db/unique': 'db.unique/identity' }]],
     ['a new attribute and its data in one tx', [attr('p/new', 'long'), { 'db/id': FIRST, 'p/new': 1 }]],

@@ -14,8 +14,12 @@ import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
 import { connect, createDatabase, datoms, db, transact, type Connection } from '../src/index.js';
 
-const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ 'db/ident': ident, 'db/valueType': `db.type/${type}`, 'db/cardinality': 'db.cardinality/one', ...more });
+const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({
+  'db/ident': ident,
+  'db/valueType': `db.type/${type}`,
+  'db/cardinality': 'db.cardinality/one',
+  ...more,
+});
 const SCHEMA = [
   attr('u/email', 'string', { 'db/unique': 'db.unique/identity' }),
   attr('u/name', 'string'),
@@ -49,14 +53,22 @@ function randomOp(r: Rng, tempidEmail: ReadonlyMap<string, string>): unknown {
   const email = r.pick(EMAILS);
   const t = r.pick(TEMPIDS);
   switch (r.int(8)) {
-    case 0: return { 'u/email': email, 'u/name': r.pick(['x', 'y']) };
-    case 1: return { 'db/id': t, 'u/email': tempidEmail.get(t)!, 'u/n': r.int(3) };
-    case 2: return ['db/add', t, 'u/tag', r.pick(['p', 'q'])];
-    case 3: return ['db/add', t, 'u/email', tempidEmail.get(t)!];
-    case 4: return ['db/retractEntity', ['u/email', email]];
-    case 5: return ['db/retract', ['u/email', email], 'u/email', email];
-    case 6: return { 'db/id': ['u/email', email], 'u/email': r.pick(EMAILS) };
-    default: return { 'u/name': r.pick(['x', 'y']), 'u/tag': [r.pick(['p', 'q'])] };
+    case 0:
+      return { 'u/email': email, 'u/name': r.pick(['x', 'y']) };
+    case 1:
+      return { 'db/id': t, 'u/email': tempidEmail.get(t)!, 'u/n': r.int(3) };
+    case 2:
+      return ['db/add', t, 'u/tag', r.pick(['p', 'q'])];
+    case 3:
+      return ['db/add', t, 'u/email', tempidEmail.get(t)!];
+    case 4:
+      return ['db/retractEntity', ['u/email', email]];
+    case 5:
+      return ['db/retract', ['u/email', email], 'u/email', email];
+    case 6:
+      return { 'db/id': ['u/email', email], 'u/email': r.pick(EMAILS) };
+    default:
+      return { 'u/name': r.pick(['x', 'y']), 'u/tag': [r.pick(['p', 'q'])] };
   }
 }
 
@@ -79,7 +91,7 @@ function randomTx(r: Rng, existing: ReadonlySet<string>): unknown[] {
   const tempidEmail = new Map(TEMPIDS.map((t) => [t, r.pick(EMAILS)] as const));
   const mentioned = new Set<string>();
   const out: unknown[] = [];
-  for (let n = 1 + r.int(4); out.length < n;) {
+  for (let n = 1 + r.int(4); out.length < n; ) {
     const op = randomOp(r, tempidEmail);
     const { asserts, looks } = emailsOf(op);
     if (looks !== undefined && (!existing.has(looks) || mentioned.has(looks) || asserts.some((x) => mentioned.has(x)))) continue;

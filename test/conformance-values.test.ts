@@ -8,19 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CairnError, connect, createDatabase, datoms, db, kw, pull, q, release, reverseSchema, schema, transact,
-  type Connection, type Datom,
+  CairnError,
+  connect,
+  createDatabase,
+  datoms,
+  db,
+  kw,
+  pull,
+  q,
+  release,
+  reverseSchema,
+  schema,
+  transact,
+  type Connection,
+  type Datom,
 } from '../src/index.js';
 import { attr as one, caught, fresh } from './conformance-helpers.js';
-
-
 
 /** [e, a, v] of the user datoms (no tx entity, no schema) in EAVT order. */
 async function userFacts(c: Connection): Promise<[number, string, unknown][]> {
   const ds = await datoms(db(c), 'eavt');
   return ds.filter((d) => d.e < 536870913 && !d.a.startsWith('db/')).map((d) => [d.e, d.a, d.v]);
 }
-
 
 const STATUS = [
   one('person/email', 'string', { 'db/unique': 'db.unique/identity' }),
@@ -31,7 +40,13 @@ const STATUS = [
 describe('attributes are colon-less on output, a leading colon is accepted on input', () => {
   const writes: [string, readonly unknown[]][] = [
     ['map keys', [{ ':person/email': 'a@x', ':person/status': 'status/on' }]],
-    ['list op attribute', [['db/add', -1, ':person/email', 'a@x'], [':db/add', -1, 'person/status', ':status/on']]],
+    [
+      'list op attribute',
+      [
+        ['db/add', -1, ':person/email', 'a@x'],
+        [':db/add', -1, 'person/status', ':status/on'],
+      ],
+    ],
     ['schema map keys and enum values', [{ 'person/email': 'a@x', 'person/status': ':status/on' }]],
   ];
   for (const [name, tx] of writes) {
@@ -39,7 +54,10 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
       const c = await fresh([STATUS]);
       const r = await transact(c, tx);
       for (const d of r.txData) expect(d.a.startsWith(':')).toBe(false);
-      expect(await userFacts(c)).toEqual([[4, 'person/email', 'a@x'], [4, 'person/status', ':status/on']]);
+      expect(await userFacts(c)).toEqual([
+        [4, 'person/email', 'a@x'],
+        [4, 'person/status', ':status/on'],
+      ]);
       expect(await pull(db(c), '[*]', [':person/email', 'a@x'])).toEqual({ 'db/id': 4, 'person/email': 'a@x', 'person/status': ':status/on' });
       expect(await pull(db(c), [':person/status', 'db/id'], ['person/email', 'a@x'])).toEqual({ 'db/id': 4, 'person/status': ':status/on' });
       expect((await datoms(db(c), 'aevt', ':person/email')).map((d) => d.a)).toEqual(['person/email']);
@@ -47,13 +65,23 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
   }
 
   it('schema() keys attributes colon-less and prints keyword-valued fields with a colon', async () => {
-    const c = await fresh([[{ ':db/ident': ':person/email', ':db/valueType': ':db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }]]);
+    const c = await fresh([
+      [{ ':db/ident': ':person/email', ':db/valueType': ':db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }],
+    ]);
     expect(await schema(db(c))).toEqual({
-      'person/email': { 'db/ident': ':person/email', 'db/valueType': ':db.type/string', 'db/cardinality': ':db.cardinality/one', 'db/unique': ':db.unique/identity' },
+      'person/email': {
+        'db/ident': ':person/email',
+        'db/valueType': ':db.type/string',
+        'db/cardinality': ':db.cardinality/one',
+        'db/unique': ':db.unique/identity',
+      },
     });
     const schemaDatoms = (await datoms(db(c), 'eavt', 1)).map((d) => [d.a, d.v]);
     expect(schemaDatoms).toEqual([
-      ['db/cardinality', ':db.cardinality/one'], ['db/ident', ':person/email'], ['db/unique', ':db.unique/identity'], ['db/valueType', ':db.type/string'],
+      ['db/cardinality', ':db.cardinality/one'],
+      ['db/ident', ':person/email'],
+      ['db/unique', ':db.unique/identity'],
+      ['db/valueType', ':db.type/string'],
     ]);
   });
 
@@ -77,7 +105,10 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
 describe('keyword values', () => {
   it('under a keyword attribute the colon is optional on input and always present on output', async () => {
     const c = await fresh([STATUS]);
-    await transact(c, [{ 'person/email': 'a@x', 'person/status': 'status/on' }, { 'person/email': 'b@x', 'person/status': ':status/on' }]);
+    await transact(c, [
+      { 'person/email': 'a@x', 'person/status': 'status/on' },
+      { 'person/email': 'b@x', 'person/status': ':status/on' },
+    ]);
     const ds = await datoms(db(c), 'aevt', 'person/status');
     expect(ds.map((d) => d.v)).toEqual([':status/on', ':status/on']);
     expect(await q('[:find [?m ...] :where [?e :person/status :status/on] [?e :person/email ?m]]', db(c))).toEqual(expect.arrayContaining(['a@x', 'b@x']));
@@ -124,12 +155,7 @@ const TUPLES: [string, unknown, unknown][] = [
   ['v/het', ['s', 3, 'k/w'], ['s', 3, ':k/w']],
   ['v/hom', [1.5, 2.5, -1], [1.5, 2.5, -1]],
 ];
-const VALUE_SCHEMA = [
-  one('v/id', 'string', { 'db/unique': 'db.unique/identity' }),
-  ...TYPES.map(([a, t]) => one(a, t)),
-  ...TUPLE_SCHEMA,
-  one('v/ref', 'ref'),
-];
+const VALUE_SCHEMA = [one('v/id', 'string', { 'db/unique': 'db.unique/identity' }), ...TYPES.map(([a, t]) => one(a, t)), ...TUPLE_SCHEMA, one('v/ref', 'ref')];
 function entityOf(id: string): Record<string, unknown> {
   const m: Record<string, unknown> = { 'v/id': id };
   for (const [a, , v] of TYPES) m[a] = v;
@@ -185,7 +211,9 @@ describe('every value type round-trips through transact -> pull / datoms / q', (
 
 describe('tuples', () => {
   const SCHEMA = [
-    one('a/street', 'string'), one('a/city', 'string'), one('a/zip', 'long'),
+    one('a/street', 'string'),
+    one('a/city', 'string'),
+    one('a/zip', 'long'),
     one('a/key', 'tuple', { 'db/tupleAttrs': ['a/street', 'a/city'], 'db/unique': 'db.unique/identity' }),
     ...TUPLE_SCHEMA,
   ];
@@ -194,10 +222,20 @@ describe('tuples', () => {
     const c = await fresh([SCHEMA]);
     const r1 = await transact(c, [{ 'db/id': 'a', 'a/street': 'Main 1' }]);
     const e = r1.tempids.a!;
-    expect(r1.txData.slice(1).map((d) => [d.e, d.a, d.v, d.added])).toEqual([[e, 'a/street', 'Main 1', true], [e, 'a/key', ['Main 1', null], true]]);
+    expect(r1.txData.slice(1).map((d) => [d.e, d.a, d.v, d.added])).toEqual([
+      [e, 'a/street', 'Main 1', true],
+      [e, 'a/key', ['Main 1', null], true],
+    ]);
     const r2 = await transact(c, [['db/add', e, 'a/city', 'Oslo']]);
-    expect(r2.txData.slice(1).map((d) => [d.a, d.v, d.added])).toEqual([['a/city', 'Oslo', true], ['a/key', ['Main 1', null], false], ['a/key', ['Main 1', 'Oslo'], true]]);
-    await transact(c, [['db/retract', e, 'a/street', 'Main 1'], ['db/retract', e, 'a/city', 'Oslo']]);
+    expect(r2.txData.slice(1).map((d) => [d.a, d.v, d.added])).toEqual([
+      ['a/city', 'Oslo', true],
+      ['a/key', ['Main 1', null], false],
+      ['a/key', ['Main 1', 'Oslo'], true],
+    ]);
+    await transact(c, [
+      ['db/retract', e, 'a/street', 'Main 1'],
+      ['db/retract', e, 'a/city', 'Oslo'],
+    ]);
     expect(await userFacts(c)).toEqual([]);
   });
 
@@ -210,17 +248,31 @@ describe('tuples', () => {
     expect(byMembers.tempids.m).toBe(e);
     const byTuple = await transact(c, [{ 'db/id': 't', 'a/key': ['Main 1', 'Oslo'], 'a/zip': 152 }]);
     expect(byTuple.tempids.t).toBe(e);
-    expect(await userFacts(c)).toEqual([[e, 'a/city', 'Oslo'], [e, 'a/key', ['Main 1', 'Oslo']], [e, 'a/street', 'Main 1'], [e, 'a/zip', 152]]);
+    expect(await userFacts(c)).toEqual([
+      [e, 'a/city', 'Oslo'],
+      [e, 'a/key', ['Main 1', 'Oslo']],
+      [e, 'a/street', 'Main 1'],
+      [e, 'a/zip', 152],
+    ]);
     expect(await q('[:find ?z . :where [?e :a/key ["Main 1" "Oslo"]] [?e :a/zip ?z]]', db(c))).toBe(152);
   });
 
   it('composite slots follow the member types on input: keyword colon optional, uuid any case', async () => {
-    const c = await fresh([[one('k/kind', 'keyword'), one('k/id', 'uuid'),
-      one('k/key', 'tuple', { 'db/tupleAttrs': ['k/kind', 'k/id'], 'db/unique': 'db.unique/identity' }), one('k/n', 'long')]]);
+    const c = await fresh([
+      [
+        one('k/kind', 'keyword'),
+        one('k/id', 'uuid'),
+        one('k/key', 'tuple', { 'db/tupleAttrs': ['k/kind', 'k/id'], 'db/unique': 'db.unique/identity' }),
+        one('k/n', 'long'),
+      ],
+    ]);
     const U = '550E8400-E29B-41D4-A716-446655440000';
     const e = (await transact(c, [{ 'db/id': 'x', 'k/kind': 'a/b', 'k/id': U }])).tempids.x!;
     expect(await pull(db(c), '[:k/key]', e)).toEqual({ 'k/key': [':a/b', U.toLowerCase()] });
-    for (const ref of [['k/key', ['a/b', U]], ['k/key', [':a/b', U.toLowerCase()]]] as const) {
+    for (const ref of [
+      ['k/key', ['a/b', U]],
+      ['k/key', [':a/b', U.toLowerCase()]],
+    ] as const) {
       expect(await pull(db(c), '[:db/id]', ref)).toEqual({ 'db/id': e });
     }
     await transact(c, [['db/add', ['k/key', ['a/b', U]], 'k/n', 1]]);
@@ -228,7 +280,12 @@ describe('tuples', () => {
   });
 
   const bad: [string, readonly unknown[], string, RegExp][] = [
-    ['composite written with another value', [{ 'a/street': 'S', 'a/city': 'C', 'a/key': ['S', 'X'] }], 'transact/tuple', /can't modify tuple attrs directly: a\/key/],
+    [
+      'composite written with another value',
+      [{ 'a/street': 'S', 'a/city': 'C', 'a/key': ['S', 'X'] }],
+      'transact/tuple',
+      /can't modify tuple attrs directly: a\/key/,
+    ],
     ['composite alone', [{ 'a/key': ['S', 'C'] }], 'transact/tuple', /can't modify tuple attrs directly: a\/key/],
     ['heterogeneous slot of the wrong type', [{ 'v/het': ['s', 'x', 'k/w'] }], 'schema/type', /"x" of attribute v\/het/],
     ['heterogeneous wrong arity', [{ 'v/het': ['s', 3] }], 'transact/tuple', /v\/het/],
@@ -281,9 +338,13 @@ describe('the database owns what it stores', () => {
       d.setUTCDate(d.getUTCDate() + 1);
       b[0] = n + 1;
     }
-    const rows = await q('[:find ?n ?at ?b :where [?e :e/n ?n] [?e :e/at ?at] [?e :e/b ?b]]', db(c)) as [number, Date, Uint8Array][];
+    const rows = (await q('[:find ?n ?at ?b :where [?e :e/n ?n] [?e :e/at ?at] [?e :e/b ?b]]', db(c))) as [number, Date, Uint8Array][];
     expect([...rows].sort((x, y) => x[0] - y[0]).map(([n, at, by]) => [n, at.toISOString().slice(0, 10), by[0]])).toEqual([
-      [0, '2024-01-01', 0], [1, '2024-01-02', 1], [2, '2024-01-03', 2], [3, '2024-01-04', 3], [4, '2024-01-05', 4],
+      [0, '2024-01-01', 0],
+      [1, '2024-01-02', 1],
+      [2, '2024-01-03', 2],
+      [3, '2024-01-04', 3],
+      [4, '2024-01-05', 4],
     ]);
     const avet = await datoms(db(c), 'avet', 'e/at');
     expect(avet.map((x) => (x.v as Date).getTime())).toEqual([...avet.map((x) => (x.v as Date).getTime())].sort((x, y) => x - y));

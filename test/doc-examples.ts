@@ -13,8 +13,14 @@
 // Fences in another language (```sh commands, plain ``` diagrams) are not programs.
 
 export const DOC_FILES = [
-  'README.md', 'docs/api.md', 'docs/architecture.md', 'docs/backends.md', 'docs/indexes.md', 'docs/storage.md',
-  'docs/PERFORMANCE.md', 'worker/README.md',
+  'README.md',
+  'docs/api.md',
+  'docs/architecture.md',
+  'docs/backends.md',
+  'docs/indexes.md',
+  'docs/storage.md',
+  'docs/PERFORMANCE.md',
+  'worker/README.md',
 ] as const;
 
 export interface Example {
@@ -44,7 +50,10 @@ export function examples(doc: string, text: string): Example[] {
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
     if (i >= lines.length) throw new Error(`${doc}:${start + 1}: unclosed code fence`);
-    const directives = (DIRECTIVE.exec(lines[start - 1]?.trim() ?? '')?.[1] ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+    const directives = (DIRECTIVE.exec(lines[start - 1]?.trim() ?? '')?.[1] ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean);
     const setups: string[] = [];
     let continues = false;
     let browser = false;
@@ -101,7 +110,10 @@ export function chains(list: readonly Example[]): Chain[] {
 export function isExcerptOf(excerpt: string, source: string): boolean {
   const have = source.split('\n').map((l) => l.trim());
   let at = 0;
-  for (const line of excerpt.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of excerpt
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const found = have.indexOf(line, at);
     if (found < 0) return false;
     at = found + 1;

@@ -23,15 +23,29 @@ const blocks = [...markdown.matchAll(/^```ts file=(\S+)\n([\s\S]*?)^```$/gm)].ma
 async function typecheck(dir: string, files: { name: string; code: string }[]): Promise<{ ok: boolean; output: string }> {
   mkdirSync(dir, { recursive: true });
   for (const f of files) writeFileSync(join(dir, f.name), f.code);
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023', 'DOM'], types: ['node'],
-      strict: true, noUnusedLocals: true, noUnusedParameters: true, verbatimModuleSyntax: true, erasableSyntaxOnly: true,
-      isolatedModules: true, skipLibCheck: true, allowImportingTsExtensions: true, noEmit: true,
-      paths: { cairndb: [join(repo, 'src/node.ts')], 'cairndb/testing': [join(repo, 'src/testing.ts')] },
-    },
-    files: files.map((f) => f.name),
-  }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2023', 'DOM'],
+        types: ['node'],
+        strict: true,
+        noUnusedLocals: true,
+        noUnusedParameters: true,
+        verbatimModuleSyntax: true,
+        erasableSyntaxOnly: true,
+        isolatedModules: true,
+        skipLibCheck: true,
+        allowImportingTsExtensions: true,
+        noEmit: true,
+        paths: { cairndb: [join(repo, 'src/node.ts')], 'cairndb/testing': [join(repo, 'src/testing.ts')] },
+      },
+      files: files.map((f) => f.name),
+    }),
+  );
   try {
     const r = await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir });
     return { ok: true, output: r.stdout + r.stderr };

@@ -66,7 +66,13 @@ it('every example type-checks', () => {
   const dir = join(repo, '.test-results/docs-types');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const rel = { cairndb: '../../src/index.ts', 'cairndb/worker': '../../worker/entry.ts', 'cairndb/client': '../../worker/client.ts', 'cairndb/server': '../../src/server/index.ts', 'cairndb/react': '../../src/react/index.ts' };
+  const rel = {
+    cairndb: '../../src/index.ts',
+    'cairndb/worker': '../../worker/entry.ts',
+    'cairndb/client': '../../worker/client.ts',
+    'cairndb/server': '../../src/server/index.ts',
+    'cairndb/react': '../../src/react/index.ts',
+  };
   const files: string[] = [];
   for (const doc of DOC_FILES) {
     const list = examples(doc, readFileSync(join(repo, doc), 'utf8'));
@@ -76,12 +82,15 @@ it('every example type-checks', () => {
       files.push(name);
     }
   }
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    extends: '../../tsconfig.json',
-    compilerOptions: { noUnusedLocals: false, noEmit: true, jsx: 'react-jsx' },
-    include: [],
-    files,
-  }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { noUnusedLocals: false, noEmit: true, jsx: 'react-jsx' },
+      include: [],
+      files,
+    }),
+  );
   try {
     execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
   } catch (e) {

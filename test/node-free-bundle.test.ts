@@ -40,17 +40,20 @@ beforeAll(async () => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   symlinkSync(pkg, join(app, 'node_modules', 'cairndb'), 'dir');
   writeFileSync(join(app, 'index.html'), '<!doctype html><pre id="out"></pre><script type="module" src="./main.ts"></script>\n');
-  writeFileSync(join(app, 'main.ts'), [
-    "import { createDatabase, connect, transact, q, db } from 'cairndb';",
-    "import { openWorker } from 'cairndb/client';",
-    "const config = { store: { backend: 'memory', id: 'in-page' } };",
-    'await createDatabase(config);',
-    'const conn = await connect(config);',
-    "await transact(conn, [{ 'db/ident': 'n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }]);",
-    'const worker = openWorker();',
-    "document.getElementById('out')!.textContent = JSON.stringify(await q('[:find ?e :where [?e :db/ident]]', db(conn))) + String(worker !== undefined);",
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(app, 'main.ts'),
+    [
+      "import { createDatabase, connect, transact, q, db } from 'cairndb';",
+      "import { openWorker } from 'cairndb/client';",
+      "const config = { store: { backend: 'memory', id: 'in-page' } };",
+      'await createDatabase(config);',
+      'const conn = await connect(config);',
+      "await transact(conn, [{ 'db/ident': 'n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }]);",
+      'const worker = openWorker();',
+      "document.getElementById('out')!.textContent = JSON.stringify(await q('[:find ?e :where [?e :db/ident]]', db(conn))) + String(worker !== undefined);",
+      '',
+    ].join('\n'),
+  );
   const onwarn = (w: { message: string }) => recordWarning(w.message);
   const config: InlineConfig = {
     configFile: false,
@@ -77,7 +80,10 @@ it('the app build reports no warnings at all', () => {
 it('the dev server pre-bundles cairndb with no browser-external stand-in for a Node module', async () => {
   // In `vite` dev, a Node built-in reached from the browser becomes a stub that prints
   // "Module … has been externalized for browser compatibility" in the page's console.
-  const config = await resolveConfig({ configFile: false, root: app, cacheDir: join(app, '.vite'), logLevel: 'silent', optimizeDeps: { include: ['cairndb', 'cairndb/client'] } }, 'serve');
+  const config = await resolveConfig(
+    { configFile: false, root: app, cacheDir: join(app, '.vite'), logLevel: 'silent', optimizeDeps: { include: ['cairndb', 'cairndb/client'] } },
+    'serve',
+  );
   await optimizeDeps(config, true);
   const deps = join(app, '.vite', 'deps');
   const files = readdirSync(deps).filter((f) => f.endsWith('.js'));
@@ -95,7 +101,15 @@ it('no app chunk, page or worker, contains Node-only code', () => {
   expect(files.some((f) => readFileSync(join(assets, f), 'utf8').includes('createDatabase'))).toBe(true);
   for (const f of files) {
     const code = readFileSync(join(assets, f), 'utf8');
-    for (const banned of [/["']node:[a-z_/]+["']/, /from ["'](pg|lmdb)["']/, /import\(["'](pg|lmdb)["']\)/, /pg-protocol/, /createFileBackend/, /createPostgresBackend/, /["']postgresql["']/]) {
+    for (const banned of [
+      /["']node:[a-z_/]+["']/,
+      /from ["'](pg|lmdb)["']/,
+      /import\(["'](pg|lmdb)["']\)/,
+      /pg-protocol/,
+      /createFileBackend/,
+      /createPostgresBackend/,
+      /["']postgresql["']/,
+    ]) {
       expect(code, `${f} matches ${banned}`).not.toMatch(banned);
     }
   }
@@ -110,7 +124,7 @@ it("in Node, import 'cairndb' has the file backend registered (the node conditio
     '  await createDatabase(config);',
     '  const conn = await connect(config);',
     "  await transact(conn, [{ 'db/ident': 'n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }]);",
-    "  await transact(conn, [{ n: 42 }]);",
+    '  await transact(conn, [{ n: 42 }]);',
     "  console.log(JSON.stringify(await q('[:find [?v ...] :where [_ :n ?v]]', db(conn))));",
     '  await release(conn);',
     '} catch (e) { console.log(e.code); }',

@@ -18,10 +18,18 @@ let n = 0;
 const memory = (): Config => ({ store: { backend: 'memory', id: `config-${n++}` } });
 const file = (): Config => ({ store: { backend: 'file', id: `config-${n++}`, path: dir } });
 
-describe.each([['memory', memory], ['file', file]] as const)('%s store', (_name, base) => {
+describe.each([
+  ['memory', memory],
+  ['file', file],
+] as const)('%s store', (_name, base) => {
   it.each([
     ['keepHistory', { keepHistory: false }, { keepHistory: true }, /created with keepHistory false, but connect was given true/],
-    ['schemaFlexibility', { schemaFlexibility: 'read' }, { schemaFlexibility: 'write' }, /created with schemaFlexibility "read", but connect was given "write"/],
+    [
+      'schemaFlexibility',
+      { schemaFlexibility: 'read' },
+      { schemaFlexibility: 'write' },
+      /created with schemaFlexibility "read", but connect was given "write"/,
+    ],
     ['index', {}, { index: 'my-index' }, /created with index "persistent-set", but connect was given "my-index"/],
     ['a Datahike alias', { 'keep-history?': false }, { 'keep-history?': true }, /keepHistory false, but connect was given true/],
   ] as const)('%s mismatch is config/mismatch, fresh and while open', async (_t, created, given, message) => {

@@ -10,7 +10,15 @@ beforeAll(async () => {
   c = await fresh([[attr('p/email', 'string', { 'db/unique': 'db.unique/identity' }), attr('p/age', 'long'), attr('p/friend', 'ref', MANY)]]);
   const people = Array.from({ length: 50 }, (_, i) => ({ 'db/id': `p${i}`, 'p/email': `${i}@x`, 'p/age': i % 10 }));
   await transact(c, people);
-  await transact(c, [{ 'p/email': '0@x', 'p/friend': [['p/email', '1@x'], ['p/email', '2@x']] }]);
+  await transact(c, [
+    {
+      'p/email': '0@x',
+      'p/friend': [
+        ['p/email', '1@x'],
+        ['p/email', '2@x'],
+      ],
+    },
+  ]);
 });
 
 describe('explain', () => {

@@ -9,7 +9,9 @@ let c: Connection;
 let ids: Record<string, number>;
 let t1: number;
 beforeAll(async () => {
-  c = await fresh([[attr('p/name', 'string'), attr('p/secret', 'string'), attr('p/friend', 'ref', MANY), attr('p/email', 'string', { 'db/unique': 'db.unique/identity' })]]);
+  c = await fresh([
+    [attr('p/name', 'string'), attr('p/secret', 'string'), attr('p/friend', 'ref', MANY), attr('p/email', 'string', { 'db/unique': 'db.unique/identity' })],
+  ]);
   const r = await transact(c, [
     { 'db/id': 'ann', 'p/name': 'Ann', 'p/email': 'ann@x', 'p/secret': 's1' },
     { 'db/id': 'bob', 'p/name': 'Bob', 'p/email': 'bob@x', 'p/secret': 's2', 'p/friend': ['ann'] },
@@ -26,10 +28,10 @@ describe('filter', () => {
   it('q, pull, datoms and entity honour the predicate', async () => {
     const f = filter(db(c), noSecrets);
     expect(await q('[:find ?s :where [_ :p/secret ?s]]', f)).toEqual([]);
-    expect((await q('[:find ?s :where [_ :p/secret ?s]]', db(c)) as unknown[]).length).toBe(2);
+    expect(((await q('[:find ?s :where [_ :p/secret ?s]]', db(c))) as unknown[]).length).toBe(2);
     expect(await pull(f, '[*]', ids.bob!)).toEqual({ 'db/id': ids.bob, 'p/name': 'Bob', 'p/email': 'bob@x', 'p/friend': [{ 'db/id': ids.ann }] });
     expect((await datoms(f, 'eavt', ids.ann!)).map((d) => d.a)).toEqual(['p/email', 'p/name']);
-    expect((await datoms(f, 'aevt', 'p/secret'))).toEqual([]);
+    expect(await datoms(f, 'aevt', 'p/secret')).toEqual([]);
     const ent = await entity(f, ids.ann!);
     expect(await ent!.get('p/secret')).toBeUndefined();
     expect(await ent!.get('p/name')).toBe('Anna');
@@ -37,7 +39,10 @@ describe('filter', () => {
 
   it('the predicate gets the unfiltered database and each datom', async () => {
     const seen = new Set<string>();
-    const f = filter(db(c), (d, datom) => { seen.add(typeof d.search); return datom.a === 'p/name'; });
+    const f = filter(db(c), (d, datom) => {
+      seen.add(typeof d.search);
+      return datom.a === 'p/name';
+    });
     expect(await q('[:find ?n :where [?e :p/name ?n] :order-by ?n]', f)).toEqual([['Anna'], ['Bob'], ['Cid']]);
     expect(seen).toEqual(new Set(['function']));
   });
@@ -49,7 +54,11 @@ describe('filter', () => {
     expect(await q('[:find ?n :where [?e :p/name ?n] :order-by ?n]', asOf(filter(db(c), notBob), t1))).toEqual([['Ann']]);
     expect(await q('[:find ?n :where [?e :p/name ?n] :order-by ?n]', filter(asOf(db(c), t1), notBob))).toEqual([['Ann']]);
     const h = await q('[:find ?n ?added :in $ ?e :where [?e :p/name ?n _ ?added] :order-by ?n ?added]', history(filter(db(c), noSecrets)), ids.ann!);
-    expect(h).toEqual([['Ann', false], ['Ann', true], ['Anna', true]]);
+    expect(h).toEqual([
+      ['Ann', false],
+      ['Ann', true],
+      ['Anna', true],
+    ]);
   });
 
   it('lookup refs resolve through the filter', async () => {

@@ -10,10 +10,19 @@ import { DATAHIKE_DUMP, DUMP_INSTANTS, DUMP_TX } from './fixtures/datahike-dump.
 
 async function exportBytes(c: Connection, opts = {}): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  await exportDb(db(c), (chunk) => { parts.push(chunk); }, opts);
+  await exportDb(
+    db(c),
+    (chunk) => {
+      parts.push(chunk);
+    },
+    opts,
+  );
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -32,7 +41,7 @@ describe('the Datahike-format fixture', () => {
     expect(await q('[:find ?e . :where [?e :name "Alice"]]', d)).toBe(4);
     expect(await q('[:find [?t ...] :where [?e :tags ?t]]', asOf(d, DUMP_TX.alice))).toEqual([':a', ':b']);
     expect(await q('[:find ?a . :where [?e :age ?a]]', asOf(d, DUMP_TX.untag))).toBe(25);
-    const instants = await q('[:find ?tx ?i :where [?tx :db/txInstant ?i] :order-by ?tx]', d) as [number, Date][];
+    const instants = (await q('[:find ?tx ?i :where [?tx :db/txInstant ?i] :order-by ?tx]', d)) as [number, Date][];
     expect(instants.map(([tx, i]) => [tx, i.getTime()])).toEqual(Object.values(DUMP_TX).map((tx, k) => [tx, DUMP_INSTANTS[k]!.getTime()]));
     expect(d.maxTx).toBe(DUMP_TX.birthday);
     await transact(c, [{ name: 'Bob', age: 3 }]); // and it goes on from there
@@ -48,7 +57,10 @@ describe('the Datahike-format fixture', () => {
   it('imports from a stream cut at every byte boundary, and from a Blob', async () => {
     const c = await fresh();
     const stream = new ReadableStream<Uint8Array>({
-      start(ctl) { for (let i = 0; i < DATAHIKE_DUMP.length; i += 7) ctl.enqueue(DATAHIKE_DUMP.slice(i, i + 7)); ctl.close(); },
+      start(ctl) {
+        for (let i = 0; i < DATAHIKE_DUMP.length; i += 7) ctl.enqueue(DATAHIKE_DUMP.slice(i, i + 7));
+        ctl.close();
+      },
     });
     await importDb(c, stream);
     const b = await fresh();
@@ -59,12 +71,31 @@ describe('the Datahike-format fixture', () => {
 
 describe('round trip of a database with history', () => {
   it('a fresh database gets identical datoms(history(db))', async () => {
-    const src = await fresh([[
-      attr('p/email', 'string', { 'db/unique': 'db.unique/identity' }), attr('p/score', 'double'), attr('p/born', 'instant'),
-      attr('p/id', 'uuid'), attr('p/status', 'keyword'), attr('p/friend', 'ref', MANY), attr('p/n', 'long'), attr('p/ok', 'boolean'),
-    ]]);
-    await transact(src, [{ 'db/id': 'a', 'p/email': 'a@x', 'p/score': 2, 'p/born': new Date('1990-01-02T03:04:05.678Z'), 'p/id': '11111111-2222-3333-4444-555555555555', 'p/status': 'st/on', 'p/ok': true, 'p/n': 7 },
-      { 'p/email': 'b@x', 'p/friend': ['a'], 'p/score': 1.5 }]);
+    const src = await fresh([
+      [
+        attr('p/email', 'string', { 'db/unique': 'db.unique/identity' }),
+        attr('p/score', 'double'),
+        attr('p/born', 'instant'),
+        attr('p/id', 'uuid'),
+        attr('p/status', 'keyword'),
+        attr('p/friend', 'ref', MANY),
+        attr('p/n', 'long'),
+        attr('p/ok', 'boolean'),
+      ],
+    ]);
+    await transact(src, [
+      {
+        'db/id': 'a',
+        'p/email': 'a@x',
+        'p/score': 2,
+        'p/born': new Date('1990-01-02T03:04:05.678Z'),
+        'p/id': '11111111-2222-3333-4444-555555555555',
+        'p/status': 'st/on',
+        'p/ok': true,
+        'p/n': 7,
+      },
+      { 'p/email': 'b@x', 'p/friend': ['a'], 'p/score': 1.5 },
+    ]);
     await transact(src, [{ 'p/email': 'a@x', 'p/status': 'st/off', 'p/score': 2.25 }]);
     await transact(src, [['db/retract', ['p/email', 'b@x'], 'p/friend', ['p/email', 'a@x']]]);
     for (let i = 0; i < 30; i++) await transact(src, [{ 'p/email': `bulk${i}@x`, 'p/n': i }]);
@@ -80,10 +111,21 @@ describe('round trip of a database with history', () => {
 
   it('export writes to a WritableStream chunk by chunk, with progress', async () => {
     const src = await fresh([[attr('p/n', 'long')]]);
-    await transact(src, Array.from({ length: 2500 }, (_, i) => ({ 'p/n': i })));
+    await transact(
+      src,
+      Array.from({ length: 2500 }, (_, i) => ({ 'p/n': i })),
+    );
     const chunks: Uint8Array[] = [];
     const progress: number[] = [];
-    await exportDb(db(src), new WritableStream({ write(c) { chunks.push(c); } }), { onProgress: (p) => progress.push(p.datoms) });
+    await exportDb(
+      db(src),
+      new WritableStream({
+        write(c) {
+          chunks.push(c);
+        },
+      }),
+      { onProgress: (p) => progress.push(p.datoms) },
+    );
     expect(chunks.length).toBeGreaterThan(2); // streamed, not one buffer
     expect(progress).toEqual([...progress].sort((x, y) => x - y));
     expect(progress.at(-1)).toBe(2500 + 2 + 3); // the data, two txInstants, the attribute's 3 datoms
@@ -127,7 +169,10 @@ describe('abort and errors', () => {
     const { Datom } = await import('../src/index.js');
     const later = DUMP_TX.birthday + 5;
     const r = await transact(c, [new Datom(4, 'age', 30, later), new Datom(4, 'age', 26, later, false)]);
-    expect(r.txData.map((d) => [d.v, d.tx, d.added])).toEqual([[30, later, true], [26, later, false]]);
+    expect(r.txData.map((d) => [d.v, d.tx, d.added])).toEqual([
+      [30, later, true],
+      [26, later, false],
+    ]);
     expect(db(c).maxTx).toBe(later);
     const old = await transact(c, [new Datom(4, 'age', 31, DUMP_TX.alice)]);
     expect(old.txData.find((d) => d.a === 'age')!.tx).toBe(later + 1);

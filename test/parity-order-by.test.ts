@@ -24,34 +24,108 @@ const REL = '[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]';
 
 describe(':order-by in the arg map', () => {
   it.each([
-    ['one variable, ascending by default', '?a', [['Bob', 25], ['Eve', 25], ['Ann', 30], ['Dee', 30], ['Cid', 35]]],
-    ['descending', ['?a', 'desc'], [['Cid', 35], ['Ann', 30], ['Dee', 30], ['Bob', 25], ['Eve', 25]]],
-    ['two keys: age desc, name desc', ['?a', 'desc', '?n', 'desc'], [['Cid', 35], ['Dee', 30], ['Ann', 30], ['Eve', 25], ['Bob', 25]]],
-    ['keyword directions', ['?a', ':desc', '?n', ':asc'], [['Cid', 35], ['Ann', 30], ['Dee', 30], ['Bob', 25], ['Eve', 25]]],
-    ['a column index', [1, 'desc', 0], [['Cid', 35], ['Ann', 30], ['Dee', 30], ['Bob', 25], ['Eve', 25]]],
-    ['EDN text', '[?n :desc]', [['Eve', 25], ['Dee', 30], ['Cid', 35], ['Bob', 25], ['Ann', 30]]],
+    [
+      'one variable, ascending by default',
+      '?a',
+      [
+        ['Bob', 25],
+        ['Eve', 25],
+        ['Ann', 30],
+        ['Dee', 30],
+        ['Cid', 35],
+      ],
+    ],
+    [
+      'descending',
+      ['?a', 'desc'],
+      [
+        ['Cid', 35],
+        ['Ann', 30],
+        ['Dee', 30],
+        ['Bob', 25],
+        ['Eve', 25],
+      ],
+    ],
+    [
+      'two keys: age desc, name desc',
+      ['?a', 'desc', '?n', 'desc'],
+      [
+        ['Cid', 35],
+        ['Dee', 30],
+        ['Ann', 30],
+        ['Eve', 25],
+        ['Bob', 25],
+      ],
+    ],
+    [
+      'keyword directions',
+      ['?a', ':desc', '?n', ':asc'],
+      [
+        ['Cid', 35],
+        ['Ann', 30],
+        ['Dee', 30],
+        ['Bob', 25],
+        ['Eve', 25],
+      ],
+    ],
+    [
+      'a column index',
+      [1, 'desc', 0],
+      [
+        ['Cid', 35],
+        ['Ann', 30],
+        ['Dee', 30],
+        ['Bob', 25],
+        ['Eve', 25],
+      ],
+    ],
+    [
+      'EDN text',
+      '[?n :desc]',
+      [
+        ['Eve', 25],
+        ['Dee', 30],
+        ['Cid', 35],
+        ['Bob', 25],
+        ['Ann', 30],
+      ],
+    ],
   ] as const)('%s', async (_t, orderBy, expected) => {
     expect(await q({ query: REL, args: [d], orderBy: orderBy as never })).toEqual(expected);
   });
 
   it('Datahike spelling order-by', async () => {
-    expect(await q({ query: REL, args: [d], 'order-by': '?n' } as never)).toEqual([['Ann', 30], ['Bob', 25], ['Cid', 35], ['Dee', 30], ['Eve', 25]]);
+    expect(await q({ query: REL, args: [d], 'order-by': '?n' } as never)).toEqual([
+      ['Ann', 30],
+      ['Bob', 25],
+      ['Cid', 35],
+      ['Dee', 30],
+      ['Eve', 25],
+    ]);
   });
 
   it('pages with offset/limit are stable and cover every row once', async () => {
     const pages: unknown[] = [];
     for (let offset = 0; offset < 5; offset += 2) {
-      pages.push(...(await q({ query: REL, args: [d], orderBy: ['?a', 'desc'], offset, limit: 2 }) as unknown[]));
+      pages.push(...((await q({ query: REL, args: [d], orderBy: ['?a', 'desc'], offset, limit: 2 })) as unknown[]));
     }
     expect(pages).toEqual(await q({ query: REL, args: [d], orderBy: ['?a', 'desc'] }));
-    expect(await q({ query: REL, args: [d], orderBy: '?n', offset: 1, limit: 2 })).toEqual([['Bob', 25], ['Cid', 35]]);
+    expect(await q({ query: REL, args: [d], orderBy: '?n', offset: 1, limit: 2 })).toEqual([
+      ['Bob', 25],
+      ['Cid', 35],
+    ]);
   });
 
   it('aggregates by index, collections, :keys', async () => {
-    expect(await q({ query: '[:find ?t (count ?e) :where [?e :p/team ?t]]', args: [d], orderBy: [1, 'desc'] })).toEqual([[':t/red', 3], [':t/blue', 2]]);
+    expect(await q({ query: '[:find ?t (count ?e) :where [?e :p/team ?t]]', args: [d], orderBy: [1, 'desc'] })).toEqual([
+      [':t/red', 3],
+      [':t/blue', 2],
+    ]);
     expect(await q({ query: '[:find [?n ...] :where [_ :p/name ?n]]', args: [d], orderBy: ['?n', 'desc'] })).toEqual(['Eve', 'Dee', 'Cid', 'Bob', 'Ann']);
-    expect(await q({ query: '[:find ?n ?a :keys name age :where [?e :p/name ?n] [?e :p/age ?a]]', args: [d], orderBy: ['?a', '?n'], limit: 2 }))
-      .toEqual([{ name: 'Bob', age: 25 }, { name: 'Eve', age: 25 }]);
+    expect(await q({ query: '[:find ?n ?a :keys name age :where [?e :p/name ?n] [?e :p/age ?a]]', args: [d], orderBy: ['?a', '?n'], limit: 2 })).toEqual([
+      { name: 'Bob', age: 25 },
+      { name: 'Eve', age: 25 },
+    ]);
   });
 });
 
@@ -61,14 +135,28 @@ describe(':order-by in the query', () => {
     ['vector form, keys in a vector', '[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a] :order-by [?a :desc ?n :asc]]'],
     ['map form', '{:find [?n ?a] :where [[?e :p/name ?n] [?e :p/age ?a]] :order-by [?a :desc ?n]}'],
   ])('%s', async (_t, query) => {
-    expect(await q(query, d)).toEqual([['Cid', 35], ['Ann', 30], ['Dee', 30], ['Bob', 25], ['Eve', 25]]);
-    expect(await q({ query, args: [d], offset: 1, limit: 2 })).toEqual([['Ann', 30], ['Dee', 30]]);
+    expect(await q(query, d)).toEqual([
+      ['Cid', 35],
+      ['Ann', 30],
+      ['Dee', 30],
+      ['Bob', 25],
+      ['Eve', 25],
+    ]);
+    expect(await q({ query, args: [d], offset: 1, limit: 2 })).toEqual([
+      ['Ann', 30],
+      ['Dee', 30],
+    ]);
   });
 });
 
 describe('errors', () => {
   it.each([
-    ['unknown variable', () => q({ query: REL, args: [d], orderBy: '?x' }), 'query/invalid-input', /:order-by variable \?x is not a :find variable \(\?n \?a\)/],
+    [
+      'unknown variable',
+      () => q({ query: REL, args: [d], orderBy: '?x' }),
+      'query/invalid-input',
+      /:order-by variable \?x is not a :find variable \(\?n \?a\)/,
+    ],
     ['index out of bounds', () => q({ query: REL, args: [d], orderBy: [2] }), 'query/invalid-input', /column index 2 is out of bounds: :find has 2/],
     ['direction first', () => q({ query: REL, args: [d], orderBy: ['desc', '?a'] }), 'query/invalid-input', /has no key before it/],
     ['not a key', () => q({ query: REL, args: [d], orderBy: ['name'] }), 'query/invalid-input', /must be a :find variable or a column index, got "name"/],

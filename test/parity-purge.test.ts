@@ -7,11 +7,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  asOf, connect, createDatabase, datoms, db, gcStorage, history, pull, q, release, transact, withDb, type Config, type Connection,
+  asOf,
+  connect,
+  createDatabase,
+  datoms,
+  db,
+  gcStorage,
+  history,
+  pull,
+  q,
+  release,
+  transact,
+  withDb,
+  type Config,
+  type Connection,
 } from '../src/index.js';
 import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
-const SCHEMA = [attr('u/email', 'string', { 'db/unique': 'db.unique/identity' }), attr('u/ssn', 'string'), attr('u/tag', 'string', MANY), attr('u/friend', 'ref', MANY)];
+const SCHEMA = [
+  attr('u/email', 'string', { 'db/unique': 'db.unique/identity' }),
+  attr('u/ssn', 'string'),
+  attr('u/tag', 'string', MANY),
+  attr('u/friend', 'ref', MANY),
+];
 const dir = mkdtempSync(join(tmpdir(), 'cairn-purge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,7 +40,7 @@ const stored = (needle: string): string[] => filesUnder(dir).filter((f) => readF
 
 const all = async (c: Connection): Promise<unknown> => q('[:find ?e ?a ?v ?added :where [?e ?a ?v _ ?added]]', history(db(c)));
 const values = async (c: Connection, a: string): Promise<unknown[]> =>
-  (await q(`[:find [?v ...] :where [_ :${a} ?v _ _]]`, history(db(c))) as unknown[]).sort();
+  ((await q(`[:find [?v ...] :where [_ :${a} ?v _ _]]`, history(db(c)))) as unknown[]).sort();
 
 describe('purge ops (memory)', () => {
   async function setup(): Promise<{ c: Connection; ann: number; bob: number; t1: number }> {
@@ -65,7 +83,7 @@ describe('purge ops (memory)', () => {
     const cut = new Date(Date.now() + 60_000);
     await transact(c, [['db.history.purge/before', cut]]);
     expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-2', 'ssn-bob']);
-    expect((await all(c) as unknown[][]).some((r) => r[3] === false)).toBe(false);
+    expect(((await all(c)) as unknown[][]).some((r) => r[3] === false)).toBe(false);
   });
 
   it('runs after the rest of its transaction; the report holds no purged value', async () => {

@@ -34,7 +34,16 @@ type Row = readonly [title: string, query: string, inputs: () => unknown[], expe
 describe(':with returns a bag', () => {
   const rows: Row[] = [
     ['plain variable keeps duplicates', '[:find ?a :with ?e :where [?e :p/age ?a]]', () => [], [[30], [30], [40]]],
-    ['two find variables', '[:find ?a ?n :with ?e :where [?e :p/age ?a] [?e :p/name ?n]]', () => [], [[30, 'Ann'], [30, 'Bob'], [40, 'Cid']]],
+    [
+      'two find variables',
+      '[:find ?a ?n :with ?e :where [?e :p/age ?a] [?e :p/name ?n]]',
+      () => [],
+      [
+        [30, 'Ann'],
+        [30, 'Bob'],
+        [40, 'Cid'],
+      ],
+    ],
     ['(min n ?x) counts duplicates', '[:find (min 2 ?a) . :with ?e :where [?e :p/age ?a]]', () => [], [30, 30]],
     ['(max n ?x) counts duplicates, ascending', '[:find (max 2 ?a) . :with ?e :where [?e :p/age ?a]]', () => [], [30, 40]],
     ['(distinct ?x) is still a set', '[:find (distinct ?a) . :with ?e :where [?e :p/age ?a]]', () => [], [30, 40]],
@@ -43,19 +52,44 @@ describe(':with returns a bag', () => {
   ];
   it.each(rows)('%s', async (_t, query, inputs, expected) => {
     const r = await q(query, d, ...inputs());
-    expect(Array.isArray(expected) && Array.isArray(r) && !(r as unknown[]).some((x) => !Array.isArray(x)) ? sorted(r) : r)
-      .toEqual(Array.isArray(expected) && (expected as unknown[]).every(Array.isArray) ? sorted(expected) : expected);
+    expect(Array.isArray(expected) && Array.isArray(r) && !(r as unknown[]).some((x) => !Array.isArray(x)) ? sorted(r) : r).toEqual(
+      Array.isArray(expected) && (expected as unknown[]).every(Array.isArray) ? sorted(expected) : expected,
+    );
   });
 });
 
 describe('the parser rejects what DataScript rejects', () => {
   const rows: readonly [string, string, unknown[], string, RegExp][] = [
-    ['a variable in :find and :with', '[:find ?a :with ?a :where [?e :p/age ?a]]', [], 'query/parse', /:find and :with should not use the same variables: \[\?a\]/],
-    ['or branches over different variables', '[:find ?e :where [?e :p/age] (or [?e :p/age 30] [?x :p/age 40])]', [], 'query/parse', /same set of variables.*\[\?e\] \[\?x\]/],
+    [
+      'a variable in :find and :with',
+      '[:find ?a :with ?a :where [?e :p/age ?a]]',
+      [],
+      'query/parse',
+      /:find and :with should not use the same variables: \[\?a\]/,
+    ],
+    [
+      'or branches over different variables',
+      '[:find ?e :where [?e :p/age] (or [?e :p/age 30] [?x :p/age 40])]',
+      [],
+      'query/parse',
+      /same set of variables.*\[\?e\] \[\?x\]/,
+    ],
     ['or inside not', '[:find ?e :where [?e :p/age] (not (or [?e :p/age 30] [?e :p/name ?n]))]', [], 'query/parse', /same set of variables/],
     ['not with nothing bound', '[:find ?e :where [?e :p/age] (not [?x :p/name "Ann"])]', [], 'query/insufficient-binding', /none of \?x is bound/],
-    ['tuple input too short', '[:find ?a ?b :in $ [?a ?b] :where [?e :p/age ?a]]', [[30]], 'query/invalid-input', /Not enough elements in \[30\] \(input 1\) to bind a tuple of 2/],
-    ['relation input row too short', '[:find ?a ?b :in $ [[?a ?b]] :where [?e :p/age ?a]]', [[[30, 1], [40]]], 'query/invalid-input', /Not enough elements in \[40\]/],
+    [
+      'tuple input too short',
+      '[:find ?a ?b :in $ [?a ?b] :where [?e :p/age ?a]]',
+      [[30]],
+      'query/invalid-input',
+      /Not enough elements in \[30\] \(input 1\) to bind a tuple of 2/,
+    ],
+    [
+      'relation input row too short',
+      '[:find ?a ?b :in $ [[?a ?b]] :where [?e :p/age ?a]]',
+      [[[30, 1], [40]]],
+      'query/invalid-input',
+      /Not enough elements in \[40\]/,
+    ],
   ];
   it.each(rows)('%s', async (_t, query, inputs, code, message) => {
     const e = await caught(q(query, d, ...inputs));
@@ -63,22 +97,45 @@ describe('the parser rejects what DataScript rejects', () => {
     expect(e.message).toMatch(message);
   });
   it('what they accept still runs', async () => {
-    expect(sorted(await q('[:find ?e :where [?e :p/age] (or-join [?e] [?e :p/age 30] (and [?e :p/friend ?x] [?x :p/age 30]))]', d)))
-      .toEqual(sorted([[ids.ann], [ids.bob], [ids.cid]]));
+    expect(sorted(await q('[:find ?e :where [?e :p/age] (or-join [?e] [?e :p/age 30] (and [?e :p/friend ?x] [?x :p/age 30]))]', d))).toEqual(
+      sorted([[ids.ann], [ids.bob], [ids.cid]]),
+    );
     expect(await q('[:find ?a ?b :in [?a ?b]]', [1, 2, 3])).toEqual([[1, 2]]); // longer tuples bind their first elements
     expect(sorted(await q('[:find ?e :where [?e :p/age] (not [?e :p/friend ?x] [?x :p/age 40])]', d))).toEqual(sorted([[ids.ann], [ids.bob], [ids.cid]]));
   });
 });
 
 describe('collections of tuples as data sources', () => {
-  const facts = [[1, 'p/name', 'Ann'], [1, ':p/age', 30], [2, 'p/name', 'Bob'], [2, 'p/age', 31]];
-  const five = [[1, 'p/name', 'Ann', 100, true], [1, 'p/name', 'Annie', 101, false], [2, ':p/name', 'Bob', 100, true]];
+  const facts = [
+    [1, 'p/name', 'Ann'],
+    [1, ':p/age', 30],
+    [2, 'p/name', 'Bob'],
+    [2, 'p/age', 31],
+  ];
+  const five = [
+    [1, 'p/name', 'Ann', 100, true],
+    [1, 'p/name', 'Annie', 101, false],
+    [2, ':p/name', 'Bob', 100, true],
+  ];
   const rows: Row[] = [
-    ['colon-less and keyword attributes match a keyword pattern', '[:find ?n ?a :in $ :where [?e :p/name ?n] [?e :p/age ?a]]', () => [facts], [['Ann', 30], ['Bob', 31]]],
+    [
+      'colon-less and keyword attributes match a keyword pattern',
+      '[:find ?n ?a :in $ :where [?e :p/name ?n] [?e :p/age ?a]]',
+      () => [facts],
+      [
+        ['Ann', 30],
+        ['Bob', 31],
+      ],
+    ],
     ['attribute as a variable', '[:find ?a :in $ :where [1 ?a _]]', () => [facts], [['p/name'], [':p/age']]],
     ['[e a v tx added] tuples: added position', '[:find ?n :in $ :where [?e :p/name ?n _ true]]', () => [five], [['Ann'], ['Bob']]],
     ['[e a v tx added] tuples: tx position', '[:find ?n :in $ :where [?e :p/name ?n 101]]', () => [five], [['Annie']]],
-    ['joined with a database', '[:find ?email :in $db $c :where [$c ?e :p/name ?n] [$db ?p :p/name ?n] [$db ?p :p/email ?email]]', () => [d, facts], [['ann@x'], ['bob@x']]],
+    [
+      'joined with a database',
+      '[:find ?email :in $db $c :where [$c ?e :p/name ?n] [$db ?p :p/name ?n] [$db ?p :p/email ?email]]',
+      () => [d, facts],
+      [['ann@x'], ['bob@x']],
+    ],
   ];
   it.each(rows)('%s', async (_t, query, inputs, expected) => {
     expect(sorted(await q(query, ...inputs()))).toEqual(sorted(expected));
@@ -115,10 +172,20 @@ describe('pull', () => {
     expect(await pull(d, pattern as never, ids[who]!)).toEqual(expected);
   });
   it.each([
-    ['pull: lookup ref that finds nothing', () => pull(d, ['p/name'], ['p/email', 'nobody@x']), 'pull/lookup-ref', /Nothing found for lookup ref \[p\/email "nobody@x"\]/],
+    [
+      'pull: lookup ref that finds nothing',
+      () => pull(d, ['p/name'], ['p/email', 'nobody@x']),
+      'pull/lookup-ref',
+      /Nothing found for lookup ref \[p\/email "nobody@x"\]/,
+    ],
     ['pullMany: lookup ref that finds nothing', () => pullMany(d, ['p/name'], [ids.ann!, ['p/email', 'nobody@x']]), 'pull/lookup-ref', /Nothing found/],
     ['pull: lookup ref on a non-unique attribute', () => pull(d, ['p/name'], ['p/name', 'Ann']), 'pull/lookup-ref', /p\/name should be marked as db\/unique/],
-    ['q: lookup ref on a non-unique attribute', () => q('[:find ?n :in $ ?e :where [?e :p/name ?n]]', d, ['p/name', 'Ann']), 'query/lookup-ref', /p\/name should be marked as db\/unique/],
+    [
+      'q: lookup ref on a non-unique attribute',
+      () => q('[:find ?n :in $ ?e :where [?e :p/name ?n]]', d, ['p/name', 'Ann']),
+      'query/lookup-ref',
+      /p\/name should be marked as db\/unique/,
+    ],
     ['q: lookup ref in a pattern', () => q('[:find ?n :where [[:p/name "Ann"] :p/name ?n]]', d), 'query/lookup-ref', /should be marked as db\/unique/],
   ] as const)('%s', async (_t, call, code, message) => {
     const e = await caught((async () => call())());

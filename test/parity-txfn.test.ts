@@ -8,8 +8,17 @@ import { attr, caught, fresh } from './conformance-helpers.js';
 
 let c: Connection;
 beforeAll(async () => {
-  c = await fresh([[attr('acct/id', 'string', { 'db/unique': 'db.unique/identity' }), attr('acct/balance', 'long'), attr('acct/log', 'string', { 'db/cardinality': 'db.cardinality/many' })]]);
-  await transact(c, [{ 'acct/id': 'a', 'acct/balance': 100 }, { 'acct/id': 'b', 'acct/balance': 0 }]);
+  c = await fresh([
+    [
+      attr('acct/id', 'string', { 'db/unique': 'db.unique/identity' }),
+      attr('acct/balance', 'long'),
+      attr('acct/log', 'string', { 'db/cardinality': 'db.cardinality/many' }),
+    ],
+  ]);
+  await transact(c, [
+    { 'acct/id': 'a', 'acct/balance': 100 },
+    { 'acct/id': 'b', 'acct/balance': 0 },
+  ]);
   registerTxFunction('bank/transfer', async (d: Db, from: string, to: string, amount: number) => {
     const bal = async (id: string) => (await q('[:find ?b . :in $ ?id :where [?e :acct/id ?id] [?e :acct/balance ?b]]', d, id)) as number;
     const [fb, tb] = [await bal(from), await bal(to)];
@@ -26,20 +35,37 @@ beforeAll(async () => {
   registerTxFunction('bank/loop', () => [['bank/loop']]);
 });
 
-const balances = async (): Promise<unknown> =>
-  q('[:find ?id ?b :where [?e :acct/id ?id] [?e :acct/balance ?b] :order-by ?id]', db(c));
+const balances = async (): Promise<unknown> => q('[:find ?id ?b :where [?e :acct/id ?id] [?e :acct/balance ?b] :order-by ?id]', db(c));
 
 describe('calling transaction functions', () => {
   it('a registered function from JS tx data and from EDN text', async () => {
     await transact(c, [['bank/transfer', 'a', 'b', 30]]);
-    expect(await balances()).toEqual([['a', 70], ['b', 30]]);
+    expect(await balances()).toEqual([
+      ['a', 70],
+      ['b', 30],
+    ]);
     await transact(c, '[[:bank/transfer "b" "a" 10]]');
-    expect(await balances()).toEqual([['a', 80], ['b', 20]]);
+    expect(await balances()).toEqual([
+      ['a', 80],
+      ['b', 20],
+    ]);
     expect(await q('[:find [?l ...] :where [?e :acct/id "a"] [?e :acct/log ?l]]', db(c))).toEqual(['sent 30 to b']);
   });
 
   it.each([
-    ['db.fn/call with a function', (): unknown => [['db.fn/call', (d: Db, n: number): unknown[] => { expect(d).toBe(db(c)); return [{ 'acct/id': 'c', 'acct/balance': n }]; }, 5]]],
+    [
+      'db.fn/call with a function',
+      (): unknown => [
+        [
+          'db.fn/call',
+          (d: Db, n: number): unknown[] => {
+            expect(d).toBe(db(c));
+            return [{ 'acct/id': 'c', 'acct/balance': n }];
+          },
+          5,
+        ],
+      ],
+    ],
     ['db.fn/call with a registered name', (): unknown => [['db.fn/call', 'bank/note', 'a', 'hello'], { 'acct/id': 'c', 'acct/balance': 5 }]],
     [':db.fn/call spelling, EDN text', (): unknown => '[[:db.fn/call "bank/note" "a" "hello"] {:acct/id "c" :acct/balance 5}]'],
   ] as const)('%s', async (_t, tx) => {
@@ -48,13 +74,25 @@ describe('calling transaction functions', () => {
   });
 
   it('a call sees the tx data written before it in the same transaction (as Datahike)', async () => {
-    const r = await withDb(db(c), [['bank/transfer', 'a', 'b', 5], ['bank/transfer', 'a', 'b', 5]]);
-    expect(await q('[:find ?id ?b :where [?e :acct/id ?id] [?e :acct/balance ?b] :order-by ?id]', r.dbAfter)).toEqual([['a', 70], ['b', 30]]);
+    const r = await withDb(db(c), [
+      ['bank/transfer', 'a', 'b', 5],
+      ['bank/transfer', 'a', 'b', 5],
+    ]);
+    expect(await q('[:find ?id ?b :where [?e :acct/id ?id] [?e :acct/balance ?b] :order-by ?id]', r.dbAfter)).toEqual([
+      ['a', 70],
+      ['b', 30],
+    ]);
     const seen: unknown[] = [];
-    await withDb(db(c), [{ 'acct/id': 'z', 'acct/balance': 9 }, ['db.fn/call', async (d: Db) => {
-      seen.push(await q('[:find ?b . :where [?e :acct/id "z"] [?e :acct/balance ?b]]', d));
-      return [];
-    }]]);
+    await withDb(db(c), [
+      { 'acct/id': 'z', 'acct/balance': 9 },
+      [
+        'db.fn/call',
+        async (d: Db) => {
+          seen.push(await q('[:find ?b . :where [?e :acct/id "z"] [?e :acct/balance ?b]]', d));
+          return [];
+        },
+      ],
+    ]);
     expect(seen).toEqual([9]);
   });
 
@@ -66,7 +104,12 @@ describe('calling transaction functions', () => {
 
 describe('failures change nothing', () => {
   it.each([
-    ['the function throws', [['bank/transfer', 'b', 'a', 1000]], 'transact/fn', /transaction function bank\/transfer failed: insufficient funds in b: 20 < 1000/],
+    [
+      'the function throws',
+      [['bank/transfer', 'b', 'a', 1000]],
+      'transact/fn',
+      /transaction function bank\/transfer failed: insufficient funds in b: 20 < 1000/,
+    ],
     ['it returns something other than tx data', [['bank/not-data']], 'transact/fn', /bank\/not-data must return tx data \(an array\), got 42/],
     ['its tx data is bad: that error as it is', [['bank/cairn-error', 'a']], 'schema/type', /not a number/],
     ['it calls itself forever', [['bank/loop']], 'transact/fn', /more than 1000 transaction function calls/],

@@ -11,7 +11,9 @@ export async function pgServerUrl(): Promise<string> {
   try {
     cluster = await startCluster();
   } catch (e) {
-    throw new Error(`the PostgreSQL tests need a server: set CAIRNDB_PG_URL=postgres://user@host:port/db, or install PostgreSQL (initdb and pg_ctl; Debian: apt-get install postgresql). ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `the PostgreSQL tests need a server: set CAIRNDB_PG_URL=postgres://user@host:port/db, or install PostgreSQL (initdb and pg_ctl; Debian: apt-get install postgresql). ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   afterAll(() => stopCluster(cluster.dir));
   return cluster.url;

@@ -16,7 +16,8 @@ async function reopened<T>(conn: Connection, read: (c: Connection) => Promise<T>
 }
 
 const schema = [
-  attr('s/text', 'string'), attr('s/kw', 'keyword'),
+  attr('s/text', 'string'),
+  attr('s/kw', 'keyword'),
   attr('s/pair', 'tuple', { 'db/tupleTypes': ['db.type/string', 'db.type/long'] }),
   attr('s/longs', 'tuple', { 'db/tupleType': 'db.type/long' }),
 ];
@@ -53,7 +54,7 @@ describe('values read back the same after reopening', () => {
   it('stores sparse tuple slots as null on the live connection too', async () => {
     for (const schemaFlexibility of ['write', 'read']) {
       const conn = await fresh([schema], { schemaFlexibility });
-    // biome-ignore lint/suspicious/noSparseArray: holes in arrays are the input under test
+      // biome-ignore lint/suspicious/noSparseArray: holes in arrays are the input under test
       const r = await transact(conn, [{ 's/pair': [, 2], 's/longs': [1, , 3] }, ...(schemaFlexibility === 'read' ? [{ 'r/arr': [, 'a'] }] : [])]);
       const values = r.txData.filter((d) => d.a !== 'db/txInstant').map((d) => d.v);
       for (const v of values) expect(Object.keys(v as unknown[])).toHaveLength((v as unknown[]).length); // no holes

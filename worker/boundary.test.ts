@@ -91,7 +91,11 @@ describe('worker boundary (fake engine over a MessageChannel)', () => {
     const view = make(api, api.db(conn));
     expect(await api.q('[:find ?e]', view, 42)).toEqual({ query: '[:find ?e]', inputs: [{ basisT: 536870912, views: chain, speculative: false }, 42] });
     // map form: handles inside args are resolved too
-    expect(await api.q({ query: '[:find ?e]', args: [view] })).toEqual({ query: '[:find ?e]', inputs: [{ basisT: 536870912, views: chain, speculative: false }], map: true });
+    expect(await api.q({ query: '[:find ?e]', args: [view] })).toEqual({
+      query: '[:find ?e]',
+      inputs: [{ basisT: 536870912, views: chain, speculative: false }],
+      map: true,
+    });
   });
 
   it('carries a CairnError across with code, message and data intact', async () => {

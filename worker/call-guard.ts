@@ -30,14 +30,22 @@ export function checkCallOptions(o: unknown): CallOptions {
  */
 export function armCall(o: CallOptions, reject: (e: CairnError) => void, abortCode: ErrorCode = 'worker/timeout'): () => void {
   const { timeoutMs, signal } = o;
-  const onAbort = (): void => reject(new CairnError(abortCode, `the call was aborted${signal?.reason === undefined ? '' : `: ${show(signal.reason)}`}`, { aborted: true }));
+  const onAbort = (): void =>
+    reject(new CairnError(abortCode, `the call was aborted${signal?.reason === undefined ? '' : `: ${show(signal.reason)}`}`, { aborted: true }));
   if (signal?.aborted) {
     onAbort();
     return () => {};
   }
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-    reject(new CairnError('worker/timeout', `the worker did not answer within ${timeoutMs} ms (it may be busy; the call may still complete there)`, { timeoutMs }));
-  }, timeoutMs);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          reject(
+            new CairnError('worker/timeout', `the worker did not answer within ${timeoutMs} ms (it may be busy; the call may still complete there)`, {
+              timeoutMs,
+            }),
+          );
+        }, timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
   return () => {
     if (timer !== undefined) clearTimeout(timer);

@@ -7,7 +7,7 @@ import type { Config, Datom, EngineApi, IndexName, LiveQuery, TxReport } from '.
 import type { openWorker } from './client.js';
 import type { ClientApi, ConnHandle, DbHandle, RemoteTxReport, WorkerApi } from './protocol.js';
 
-type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 
 type Client = ReturnType<typeof openWorker>;

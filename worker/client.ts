@@ -21,12 +21,30 @@ import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
 import { defaultWorker } from './default-worker.js';
 import { watchLifeLock } from './liveness.js';
 import {
-  isHandshake, PROTOCOL_VERSION,
-  type ClientApi, type ConnHandle, type DbHandle, type LiveSpec, type LiveUpdate, type RemoteSyncEvent, type RemoteTxReport, type StorageInfo, type ViewOp, type WorkerApi,
+  isHandshake,
+  PROTOCOL_VERSION,
+  type ClientApi,
+  type ConnHandle,
+  type DbHandle,
+  type LiveSpec,
+  type LiveUpdate,
+  type RemoteSyncEvent,
+  type RemoteTxReport,
+  type StorageInfo,
+  type ViewOp,
+  type WorkerApi,
 } from './protocol.js';
 
 export type {
-  ClientApi, ConnHandle, DbHandle, RemoteTxReport, StorageInfo, ViewOp, WorkerCounts, SyncEvent, SyncStatus,
+  ClientApi,
+  ConnHandle,
+  DbHandle,
+  RemoteTxReport,
+  StorageInfo,
+  ViewOp,
+  WorkerCounts,
+  SyncEvent,
+  SyncStatus,
 } from './protocol.js';
 export type { LiveQuery, LiveObserver, LiveState, LiveStats, Unsubscribe } from '../src/live/subscribable.js';
 // What an app needs beside the client: the error class to test against and the Datom class.
@@ -58,7 +76,12 @@ function terminated(why: string): CairnError {
 /** postMessage refuses functions, class instances with private state, etc.: say so clearly. */
 function uncloneable(e: unknown): CairnError | undefined {
   if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'DataCloneError') return undefined;
-  return new CairnError('worker/protocol', `an argument cannot be sent to the worker (only plain data, Dates, bigints, Uint8Arrays and handles cross): ${(e as Error).message}`, {}, { cause: e });
+  return new CairnError(
+    'worker/protocol',
+    `an argument cannot be sent to the worker (only plain data, Dates, bigints, Uint8Arrays and handles cross): ${(e as Error).message}`,
+    {},
+    { cause: e },
+  );
 }
 
 /** Datoms arrive as plain objects (structured clone drops the class); make them Datoms again. */
@@ -73,10 +96,7 @@ function reviveDatoms(xs: readonly Datom[]): Datom[] {
 /** Progress and abort cross as proxied functions (an AbortSignal cannot be cloned). */
 function remoteOptions(o: MigrateOptions): [((p: Progress) => void) | undefined, (() => boolean) | undefined] {
   const { signal, onProgress } = o;
-  return [
-    onProgress ? Comlink.proxy((p: Progress) => onProgress(p)) : undefined,
-    signal ? Comlink.proxy(() => signal.aborted) : undefined,
-  ];
+  return [onProgress ? Comlink.proxy((p: Progress) => onProgress(p)) : undefined, signal ? Comlink.proxy(() => signal.aborted) : undefined];
 }
 
 /** Bytes and Blobs/Files are cloned; a ReadableStream is transferred to the worker. */
@@ -121,7 +141,11 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
     switch (m.type) {
       case 'cairn:ready':
         if (m.protocol !== PROTOCOL_VERSION) {
-          const e = new CairnError('worker/protocol', `worker speaks protocol ${m.protocol}, this client ${PROTOCOL_VERSION}: build both from the same cairndb version`, { worker: m.protocol, client: PROTOCOL_VERSION });
+          const e = new CairnError(
+            'worker/protocol',
+            `worker speaks protocol ${m.protocol}, this client ${PROTOCOL_VERSION}: build both from the same cairndb version`,
+            { worker: m.protocol, client: PROTOCOL_VERSION },
+          );
           die(e);
           return;
         }
@@ -185,10 +209,14 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
     return new Promise<T>((resolve, reject) => {
       const fail = (e: CairnError): void => reject(e);
       pending.add(fail);
-      const disarm = armCall(limits, (e) => {
-        pending.delete(fail);
-        reject(e);
-      }, abortCode);
+      const disarm = armCall(
+        limits,
+        (e) => {
+          pending.delete(fail);
+          reject(e);
+        },
+        abortCode,
+      );
       ready
         .then(f)
         .then(resolve, (e: unknown) => reject(uncloneable(e) ?? e))
@@ -224,7 +252,10 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
         return () => {
           active = false;
           current = null;
-          id.then((lid) => call(() => remote.liveStop(lid))).then((runs) => void (finishedRuns += runs), () => {});
+          id.then((lid) => call(() => remote.liveStop(lid))).then(
+            (runs) => void (finishedRuns += runs),
+            () => {},
+          );
         };
       },
       async runs() {
@@ -290,10 +321,11 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
           writer?.releaseLock();
         }
       }),
-    importDb: (conn, source, options = {}) =>
-      call(() => remote.importDb(conn, sendable(source), ...remoteOptions(options))),
-    pull: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) => call(() => remote.pull(db, pattern, eid) as Promise<T | null>),
-    pullMany: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eids: Parameters<ClientApi['pullMany']>[2]) => call(() => remote.pullMany(db, pattern, eids) as Promise<(T | null)[]>),
+    importDb: (conn, source, options = {}) => call(() => remote.importDb(conn, sendable(source), ...remoteOptions(options))),
+    pull: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) =>
+      call(() => remote.pull(db, pattern, eid) as Promise<T | null>),
+    pullMany: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eids: Parameters<ClientApi['pullMany']>[2]) =>
+      call(() => remote.pullMany(db, pattern, eids) as Promise<(T | null)[]>),
     datoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.datoms(db, index, ...components))),
     seekDatoms: (db, index, ...components) => call(async () => reviveDatoms(await remote.seekDatoms(db, index, ...components))),
     indexRange: (db, attr, start, end) => call(async () => reviveDatoms(await remote.indexRange(db, attr, start, end))),
@@ -318,7 +350,8 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       };
     },
     liveQuery: <T>(conn: ConnHandle, query: Parameters<ClientApi['q']>[0], ...inputs: unknown[]) => live<T>(conn, { kind: 'query', query, inputs }),
-    livePull: <T>(conn: ConnHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) => live<T | null>(conn, { kind: 'pull', pattern, eid }),
+    livePull: <T>(conn: ConnHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) =>
+      live<T | null>(conn, { kind: 'pull', pattern, eid }),
     schema: (db) => call(() => remote.schema(db)),
     reverseSchema: (db) => call(() => remote.reverseSchema(db)),
     gcStorage: (conn, removeBefore) => call(() => remote.gcStorage(conn, removeBefore)),

@@ -18,7 +18,9 @@ export function checkNesting(message: unknown): void {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || v instanceof Date || seen.has(v)) continue;
     if (depth >= MAX_MESSAGE_NESTING) {
-      throw new CairnError('worker/protocol', `an argument is nested more than ${MAX_MESSAGE_NESTING} levels deep; the worker could not receive it`, { maxNesting: MAX_MESSAGE_NESTING });
+      throw new CairnError('worker/protocol', `an argument is nested more than ${MAX_MESSAGE_NESTING} levels deep; the worker could not receive it`, {
+        maxNesting: MAX_MESSAGE_NESTING,
+      });
     }
     seen.add(v);
     if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);

@@ -11,7 +11,13 @@ function collect(n: number): { cb: (h: HeadAnnouncement | null) => void; done: P
   const got: (HeadAnnouncement | null)[] = [];
   let resolve!: (x: (HeadAnnouncement | null)[]) => void;
   const done = new Promise<(HeadAnnouncement | null)[]>((r) => (resolve = r));
-  return { cb: (h) => { got.push(h); if (got.length === n) resolve(got); }, done };
+  return {
+    cb: (h) => {
+      got.push(h);
+      if (got.length === n) resolve(got);
+    },
+    done,
+  };
 }
 
 describe('browser coordination', () => {
@@ -53,13 +59,19 @@ describe('browser coordination', () => {
     let inside = 0;
     let maxInside = 0;
     const order: number[] = [];
-    await Promise.all(cs.flatMap((c, i) => [0, 1].map((j) => c.withWriteLock(async () => {
-      inside++;
-      maxInside = Math.max(maxInside, inside);
-      await tick(5);
-      order.push(i * 10 + j);
-      inside--;
-    }))));
+    await Promise.all(
+      cs.flatMap((c, i) =>
+        [0, 1].map((j) =>
+          c.withWriteLock(async () => {
+            inside++;
+            maxInside = Math.max(maxInside, inside);
+            await tick(5);
+            order.push(i * 10 + j);
+            inside--;
+          }),
+        ),
+      ),
+    );
     expect(maxInside).toBe(1);
     expect(order).toHaveLength(6);
     // a different database does not wait for this one's lock
@@ -76,7 +88,11 @@ describe('browser coordination', () => {
   it('passes errors from the section through and releases the lock', async () => {
     const { factory } = browserCoordination();
     const c = factory(store('db-err'));
-    await expect(c.withWriteLock(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      c.withWriteLock(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await c.withWriteLock(async () => 7)).toBe(7);
     c.close();
   });

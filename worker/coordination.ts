@@ -114,11 +114,16 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
           if (granted || !signal.aborted) throw e;
         }
         // GC must never run unlocked (issue 17): a frozen tab holding the lock makes it fail.
-        if (lockOpts?.required) throw new CairnError('store/busy', `the write lock of ${store.backend} store ${JSON.stringify(store.id)} was not granted within ${timeout} ms`, { backend: store.backend, id: store.id });
+        if (lockOpts?.required)
+          throw new CairnError('store/busy', `the write lock of ${store.backend} store ${JSON.stringify(store.id)} was not granted within ${timeout} ms`, {
+            backend: store.backend,
+            id: store.id,
+          });
         return fn();
       },
       announce(head) {
-        const m: Wire = head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
+        const m: Wire =
+          head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
         open()?.postMessage(m);
       },
       onRemoteCommit(cb) {

@@ -17,8 +17,17 @@ import { LRU } from '../src/util/lru.js';
 import { toWireError } from './errors.js';
 import type { LiveQuery } from '../src/live/subscribable.js';
 import {
-  isConnHandle, isDbHandle, type ConnHandle, type DbHandle, type RemoteListener, type RemoteTxReport, type StorageChoice, type ViewOp, type WorkerApi,
-  type LiveSpec, type LiveUpdate,
+  isConnHandle,
+  isDbHandle,
+  type ConnHandle,
+  type DbHandle,
+  type RemoteListener,
+  type RemoteTxReport,
+  type StorageChoice,
+  type ViewOp,
+  type WorkerApi,
+  type LiveSpec,
+  type LiveUpdate,
 } from './protocol.js';
 import { resolveStore, storageChoice } from './storage.js';
 import { storeSize } from '../src/api.js';
@@ -102,8 +111,10 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   let probe: Promise<{ problem: string | null; choice: StorageChoice }> | undefined;
 
   const storage = (): Promise<{ problem: string | null; choice: StorageChoice }> => {
-    probe ??= (opts.probeIndexedDb ?? (() => Promise.resolve('no IndexedDB probe configured')))()
-      .then((problem) => ({ problem, choice: storageChoice(problem) }));
+    probe ??= (opts.probeIndexedDb ?? (() => Promise.resolve('no IndexedDB probe configured')))().then((problem) => ({
+      problem,
+      choice: storageChoice(problem),
+    }));
     return probe;
   };
   const resolveConfig = async (config: Config | undefined): Promise<Config> => {
@@ -127,9 +138,12 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
 
   const applyView = (db: Db, v: ViewOp): Db => {
     switch (v.kind) {
-      case 'history': return engine.history(db);
-      case 'asOf': return engine.asOf(db, v.t);
-      case 'since': return engine.since(db, v.t);
+      case 'history':
+        return engine.history(db);
+      case 'asOf':
+        return engine.asOf(db, v.t);
+      case 'since':
+        return engine.since(db, v.t);
       default: {
         const never: never = v;
         throw new CairnError('worker/protocol', `unknown view ${show(never)}`);
@@ -142,7 +156,8 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
     let base: Db | undefined;
     if (h.ref !== null) {
       base = speculative.get(h.ref);
-      if (!base) throw new CairnError('worker/protocol', `speculative Db ${h.ref} (basisT ${h.basisT}) is no longer held by the worker; re-run withDb`, { ref: h.ref });
+      if (!base)
+        throw new CairnError('worker/protocol', `speculative Db ${h.ref} (basisT ${h.basisT}) is no longer held by the worker; re-run withDb`, { ref: h.ref });
     } else {
       const live = liveConn(h.conn);
       base = live.dbs.get(h.basisT);
@@ -151,7 +166,11 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
         remember(live, current);
         if (current.basisT === h.basisT) base = current;
       }
-      if (!base) throw new CairnError('worker/protocol', `Db at basisT ${h.basisT} of connection ${h.conn} is no longer held by the worker; take a fresh db(conn)`, { conn: h.conn, basisT: h.basisT });
+      if (!base)
+        throw new CairnError('worker/protocol', `Db at basisT ${h.basisT} of connection ${h.conn} is no longer held by the worker; take a fresh db(conn)`, {
+          conn: h.conn,
+          basisT: h.basisT,
+        });
     }
     return h.views.reduce(applyView, base);
   };
@@ -196,7 +215,12 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
   const release = async (handle: ConnHandle): Promise<void> => {
     const live = liveConn(handle);
     conns.delete(live.handle.id);
-    for (const [id, l] of syncListeners) if (l.connId === live.handle.id) { syncListeners.delete(id); l.off(); releaseRemote(l.callback); }
+    for (const [id, l] of syncListeners)
+      if (l.connId === live.handle.id) {
+        syncListeners.delete(id);
+        l.off();
+        releaseRemote(l.callback);
+      }
     for (const id of [...live.listenerIds]) dropListener(id);
     for (const id of [...live.liveIds]) {
       // Tell the client's subscribers why nothing more will come, then free the worker side.
@@ -236,7 +260,12 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       const dbs = new LRU<number, Db>(opts.dbWindow ?? 256);
       // Registered before any user listener, so the window holds every head the client can see.
       const live: LiveConn = {
-        handle, conn, dbs, onHead, listenerIds: new Set(), liveIds: new Set(),
+        handle,
+        conn,
+        dbs,
+        onHead,
+        listenerIds: new Set(),
+        liveIds: new Set(),
         // The coordinator now belongs to the connection, which closes it when it closes.
         unlisten: engine.listen(conn, (r) => {
           remember(live, r.dbBefore);
@@ -337,12 +366,15 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
           const q = spec.query;
           const isMap = typeof q === 'object' && q !== null && !Array.isArray(q) && 'query' in q && spec.inputs.length === 0;
           const args = isMap ? (q as { args?: unknown }).args : undefined;
-          lq = isMap && Array.isArray(args)
-            ? engine.liveQuery(live.conn, { ...(q as object), args: own(args) } as Parameters<EngineApi['q']>[0])
-            : engine.liveQuery(live.conn, q as Parameters<EngineApi['q']>[0], ...own(spec.inputs));
+          lq =
+            isMap && Array.isArray(args)
+              ? engine.liveQuery(live.conn, { ...(q as object), args: own(args) } as Parameters<EngineApi['q']>[0])
+              : engine.liveQuery(live.conn, q as Parameters<EngineApi['q']>[0], ...own(spec.inputs));
           break;
         }
-        case 'pull': lq = engine.livePull(live.conn, spec.pattern as Parameters<EngineApi['pull']>[1], spec.eid); break;
+        case 'pull':
+          lq = engine.livePull(live.conn, spec.pattern as Parameters<EngineApi['pull']>[1], spec.eid);
+          break;
         default: {
           const never: never = spec;
           throw new CairnError('worker/protocol', `unknown live query ${JSON.stringify(never)}`);
@@ -382,9 +414,8 @@ export function createHost(engine: EngineApi, opts: HostOptions = {}): WorkerApi
       if (!opts.sync) throw new CairnError('config/invalid', 'this worker has no sync support');
       const id = nextId++;
       const off = opts.sync.on(liveConn(conn).conn, (e) => {
-        const wire: RemoteSyncEvent = e.type === 'rejected'
-          ? { ...e, error: { cairn: true, code: e.error.code, message: e.error.message, data: e.error.data } }
-          : e;
+        const wire: RemoteSyncEvent =
+          e.type === 'rejected' ? { ...e, error: { cairn: true, code: e.error.code, message: e.error.message, data: e.error.data } } : e;
         notify(() => callback(wire));
       });
       syncListeners.set(id, { connId: liveConn(conn).handle.id, off, callback });

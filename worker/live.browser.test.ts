@@ -36,7 +36,16 @@ function watch<T>(live: LiveQuery<T>) {
   const values: T[] = [];
   const errors: unknown[] = [];
   let wake: (() => void) | null = null;
-  const stop = live.subscribe((v) => { values.push(v); wake?.(); }, (e) => { errors.push(e); wake?.(); });
+  const stop = live.subscribe(
+    (v) => {
+      values.push(v);
+      wake?.();
+    },
+    (e) => {
+      errors.push(e);
+      wake?.();
+    },
+  );
   const until = async (ok: () => boolean): Promise<void> => {
     while (!ok()) await new Promise<void>((r) => (wake = r));
   };
@@ -63,7 +72,8 @@ describe('live queries through the worker (Chromium, IndexedDB)', () => {
 
   it('sees commits from another tab (a second worker on the same database)', async () => {
     const cfg = config();
-    const a = client(), b = client();
+    const a = client(),
+      b = client();
     const connA = await create(a, cfg);
     const connB = await b.connect(cfg);
     const inB = b.liveQuery<string[]>(connB, '[:find [?t ...] :where [_ :todo/title ?t]]');

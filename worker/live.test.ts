@@ -49,7 +49,16 @@ function watch<T>(live: LiveQuery<T>) {
   const values: T[] = [];
   const errors: unknown[] = [];
   let wake: (() => void) | null = null;
-  const stop = live.subscribe((v) => { values.push(v); wake?.(); }, (e) => { errors.push(e); wake?.(); });
+  const stop = live.subscribe(
+    (v) => {
+      values.push(v);
+      wake?.();
+    },
+    (e) => {
+      errors.push(e);
+      wake?.();
+    },
+  );
   const until = async (ok: () => boolean): Promise<void> => {
     while (!ok()) await new Promise<void>((r) => (wake = r));
   };
@@ -82,7 +91,7 @@ describe('liveQuery through the worker client', () => {
     expect([...w.values[1]!].sort()).toEqual(['Ada', 'Bob']);
     // Results cross in order and runs are sequential: had the unchanged one crossed, it would be here.
     expect(w.values).toHaveLength(2);
-    expect((await live.stats())).toEqual({ runs: 3, changes: 2 });
+    expect(await live.stats()).toEqual({ runs: 3, changes: 2 });
     w.stop();
     await api.close();
   });
@@ -96,7 +105,10 @@ describe('liveQuery through the worker client', () => {
     const ws = [watch(byName), watch(explicit), watch(pulled)] as const;
     await Promise.all(ws.map((w) => w.until(() => w.values.length === 1)));
     expect([ws[0].values[0], ws[1].values[0], ws[2].values[0]]).toEqual([0, 1, { 'person/name': 'Ada' }]);
-    await api.transact(conn, [['db/add', ada, 'person/name', 'Ada L.'], ['db/add', ada, 'attr/a0', 10]]);
+    await api.transact(conn, [
+      ['db/add', ada, 'person/name', 'Ada L.'],
+      ['db/add', ada, 'attr/a0', 10],
+    ]);
     await ws[0].until(() => ws[0].values.length === 2);
     await ws[2].until(() => ws[2].values.length === 2);
     expect(ws[0].values[1]).toBeNull(); // [:find ?v .] with no match: nobody is named Ada now
@@ -110,7 +122,8 @@ describe('liveQuery through the worker client', () => {
     const { api, conn } = await setup();
     const bad = api.liveQuery(conn, '[:find ?x :where [?x :person/name]');
     const good = api.liveQuery<number>(conn, '[:find (count ?e) . :where [?e :person/name]]');
-    const wb = watch(bad), wg = watch(good);
+    const wb = watch(bad),
+      wg = watch(good);
     await wb.until(() => wb.errors.length === 1);
     expect(wb.errors[0]).toBeInstanceOf(CairnError);
     expect(wb.errors[0]).toMatchObject({ code: 'query/parse' });

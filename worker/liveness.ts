@@ -36,5 +36,7 @@ export function holdLifeLock(): Promise<string | null> {
 
 /** Call `onDead` once the worker holding `name` is gone (never, where Web Locks are missing). */
 export function watchLifeLock(name: string, onDead: () => void): void {
-  locks()?.request(name, () => onDead()).catch(() => {});
+  locks()
+    ?.request(name, () => onDead())
+    .catch(() => {});
 }

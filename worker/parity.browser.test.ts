@@ -39,7 +39,17 @@ describe('semantics that differed, through the worker', () => {
   it.each([
     [':with keeps the bag', '[:find ?a :with ?e :where [?e :p/age ?a]]', [], [[30], [30], [40]]],
     ['(min n) over the bag', '[:find (min 2 ?a) . :with ?e :where [?e :p/age ?a]]', [], [30, 30]],
-    ['collection source', '[:find ?n :in $ :where [?e :p/name ?n]]', [[[1, 'p/name', 'X'], [2, ':p/name', 'Y']]], [['X'], ['Y']]],
+    [
+      'collection source',
+      '[:find ?n :in $ :where [?e :p/name ?n]]',
+      [
+        [
+          [1, 'p/name', 'X'],
+          [2, ':p/name', 'Y'],
+        ],
+      ],
+      [['X'], ['Y']],
+    ],
     ['missing? reverse', '[:find ?n :where [?e :p/name ?n] [(missing? $ ?e :p/_friend)]]', [], [['Cid']]],
     ['nested q data', '[:find ?c . :where [(q [:find (count ?e) . :where [?e :p/age 30]] $) ?c]]', [], 2],
   ] as const)('%s', async (_t, query, inputs, expected) => {
@@ -69,9 +79,17 @@ describe(':order-by through the worker', () => {
   const REL = '[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a]]';
   it('sorts in the arg map and in the query, before offset/limit', async () => {
     const d = cairn.db(conn);
-    expect(await cairn.q({ query: REL, args: [d], orderBy: ['?a', 'desc', '?n'] })).toEqual([['Cid', 40], ['Ann', 30], ['Bob', 30]]);
+    expect(await cairn.q({ query: REL, args: [d], orderBy: ['?a', 'desc', '?n'] })).toEqual([
+      ['Cid', 40],
+      ['Ann', 30],
+      ['Bob', 30],
+    ]);
     expect(await cairn.q({ query: REL, args: [d], orderBy: ['?a', 'desc', '?n'], offset: 1, limit: 1 })).toEqual([['Ann', 30]]);
-    expect(await cairn.q('[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a] :order-by ?n :desc]', d)).toEqual([['Cid', 40], ['Bob', 30], ['Ann', 30]]);
+    expect(await cairn.q('[:find ?n ?a :where [?e :p/name ?n] [?e :p/age ?a] :order-by ?n :desc]', d)).toEqual([
+      ['Cid', 40],
+      ['Bob', 30],
+      ['Ann', 30],
+    ]);
   });
   it('a bad key or option fails', async () => {
     await expect(cairn.q({ query: REL, args: [cairn.db(conn)], orderBy: '?x' })).rejects.toMatchObject({ code: 'query/invalid-input' });
@@ -98,7 +116,13 @@ describe('import and export through the worker', () => {
   it('exports to a sink on the page and imports a Blob into a fresh IndexedDB database, with progress and abort', async () => {
     const chunks: Uint8Array[] = [];
     const progress: number[] = [];
-    const out = await cairn.exportDb(cairn.db(conn), (c) => { chunks.push(c); }, { onProgress: (p) => progress.push(p.datoms) });
+    const out = await cairn.exportDb(
+      cairn.db(conn),
+      (c) => {
+        chunks.push(c);
+      },
+      { onProgress: (p) => progress.push(p.datoms) },
+    );
     expect(out.datoms).toBeGreaterThan(10);
     expect(progress.at(-1)).toBe(out.datoms);
     const target = { store: { backend: 'indexeddb', id: `${config.store.id}-copy` } };
@@ -116,7 +140,14 @@ describe('import and export through the worker', () => {
       expect(await rows(cairn.db(copy))).toEqual(await rows(cairn.db(conn)));
       // and a WritableStream sink on the page
       const streamed: Uint8Array[] = [];
-      await cairn.exportDb(cairn.db(copy), new WritableStream({ write(c) { streamed.push(c); } }));
+      await cairn.exportDb(
+        cairn.db(copy),
+        new WritableStream({
+          write(c) {
+            streamed.push(c);
+          },
+        }),
+      );
       expect(streamed.reduce((n, c) => n + c.length, 0)).toBe(chunks.reduce((n, c) => n + c.length, 0));
     } finally {
       await cairn.release(copy);

@@ -21,9 +21,7 @@
 // - Errors cross through the transfer handler of worker/errors.ts (code, message, data intact).
 // - `listen` callbacks and the per-connection head watcher cross as `Comlink.proxy` functions.
 
-import type {
-  Config, Connection, Datom, EngineApi, EntityRef, Listener, TxReport,
-} from '../src/engine.js';
+import type { Config, Connection, Datom, EngineApi, EntityRef, Listener, TxReport } from '../src/engine.js';
 import type { StoreSize } from '../src/store/types.js';
 import type { Progress, Source } from '../src/conn/migrate.js';
 import type { WireError } from './errors.js';
@@ -105,9 +103,7 @@ export type LiveSpec =
   | { readonly kind: 'pull'; readonly pattern: unknown; readonly eid: EntityRef };
 
 /** What the worker sends a client live query: only results that changed, or an error. */
-export type LiveUpdate =
-  | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'error'; readonly error: WireError };
+export type LiveUpdate = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'error'; readonly error: WireError };
 
 /** What the worker holds for clients (tests check that nothing is left behind). */
 export interface WorkerCounts {
@@ -177,28 +173,31 @@ export type WorkerApi = Omit<RemoteEngineApi, LocalName | 'connect' | 'exportDb'
 /** A sync event as it crosses: the rejection's error as plain data (revived in the client). */
 export type RemoteSyncEvent =
   | Extract<SyncEvent, { type: 'status' }>
-  | (Omit<Extract<SyncEvent, { type: 'rejected' }>, 'error'> & { readonly error: { readonly cairn: true; readonly code: string; readonly message: string; readonly data: Record<string, unknown> } });
+  | (Omit<Extract<SyncEvent, { type: 'rejected' }>, 'error'> & {
+      readonly error: { readonly cairn: true; readonly code: string; readonly message: string; readonly data: Record<string, unknown> };
+    });
 export type { SyncEvent, SyncStatus };
 
 /** What `openWorker` returns: the engine API (minus `entity`) plus client lifecycle. */
-export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> & TypedReads & {
-  /** Resolves once the worker finished its handshake; rejects if it failed to start. */
-  readonly ready: Promise<void>;
-  /** Release every connection, terminate the worker, reject pending calls ('worker/terminated'). */
-  close(): Promise<void>;
-  /** The storage in use; given a connection, also the size of its store (`store`). */
-  storageInfo(conn?: ConnHandle): Promise<StorageInfo>;
-  /** `navigator.storage.persist()`; false where the browser does not offer it. */
-  requestPersistence(): Promise<boolean>;
-  /** Connections, listeners and live queries the worker holds for this client (for tests). */
-  workerCounts(): Promise<WorkerCounts>;
-  /** A synced connection's status: online, pending, serverT, lastError (docs/sync.md). */
-  syncStatus(conn: ConnHandle): Promise<SyncStatus>;
-  /** Hear status changes and rejected transactions of a synced connection; returns unsubscribe. */
-  onSync(conn: ConnHandle, callback: (event: SyncEvent) => void): () => void;
-  /**
-   * The same client with limits on every call made through it: `{ timeoutMs }` rejects with
-   * 'worker/timeout' when the worker does not answer in time, `{ signal }` when it aborts.
-   */
-  withCallOptions(options: CallOptions): ClientApi;
-};
+export type ClientApi = Omit<RemoteEngineApi, keyof TypedReads> &
+  TypedReads & {
+    /** Resolves once the worker finished its handshake; rejects if it failed to start. */
+    readonly ready: Promise<void>;
+    /** Release every connection, terminate the worker, reject pending calls ('worker/terminated'). */
+    close(): Promise<void>;
+    /** The storage in use; given a connection, also the size of its store (`store`). */
+    storageInfo(conn?: ConnHandle): Promise<StorageInfo>;
+    /** `navigator.storage.persist()`; false where the browser does not offer it. */
+    requestPersistence(): Promise<boolean>;
+    /** Connections, listeners and live queries the worker holds for this client (for tests). */
+    workerCounts(): Promise<WorkerCounts>;
+    /** A synced connection's status: online, pending, serverT, lastError (docs/sync.md). */
+    syncStatus(conn: ConnHandle): Promise<SyncStatus>;
+    /** Hear status changes and rejected transactions of a synced connection; returns unsubscribe. */
+    onSync(conn: ConnHandle, callback: (event: SyncEvent) => void): () => void;
+    /**
+     * The same client with limits on every call made through it: `{ timeoutMs }` rejects with
+     * 'worker/timeout' when the worker does not answer in time, `{ signal }` when it aborts.
+     */
+    withCallOptions(options: CallOptions): ClientApi;
+  };

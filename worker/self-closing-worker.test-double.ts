@@ -11,6 +11,8 @@ scope.addEventListener('message', (e) => {
   if (m?.type === 'test:close-self') scope.close();
   if (m?.type === 'test:busy') {
     const until = Date.now() + (m.ms ?? 0);
-    while (Date.now() < until) { /* a long synchronous job */ }
+    while (Date.now() < until) {
+      /* a long synchronous job */
+    }
   }
 });

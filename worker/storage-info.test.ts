@@ -10,7 +10,7 @@ afterEach(() => {
   for (const p of ports.splice(0)) p.close();
 });
 
-it('storageInfo(conn) reports the keys and bytes of that connection\'s store', async () => {
+it("storageInfo(conn) reports the keys and bytes of that connection's store", async () => {
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   const client: WorkerEndpoint = {

@@ -56,7 +56,11 @@ export function resolveStore(config: Config, choice: StorageChoice, idbProblem: 
     return { ...config, store: { backend: choice.backend, id: config.name ?? 'cairndb' } };
   }
   if (config.store.backend === 'indexeddb' && idbProblem !== null) {
-    throw new CairnError('store/unavailable', `store.backend 'indexeddb' (id ${JSON.stringify(config.store.id)}) cannot be used: ${idbProblem}; omit store to fall back to memory`, { backend: 'indexeddb', id: config.store.id, reason: idbProblem });
+    throw new CairnError(
+      'store/unavailable',
+      `store.backend 'indexeddb' (id ${JSON.stringify(config.store.id)}) cannot be used: ${idbProblem}; omit store to fall back to memory`,
+      { backend: 'indexeddb', id: config.store.id, reason: idbProblem },
+    );
   }
   return config;
 }

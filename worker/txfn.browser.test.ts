@@ -37,7 +37,9 @@ describe('transaction functions in the worker', () => {
 
   it('a throwing function fails the transaction with its message; nothing changes', async () => {
     await expect(cairn.transact(conn, [['counter/inc', 'misses', 1]])).rejects.toMatchObject({
-      name: 'CairnError', code: 'transact/fn', message: expect.stringContaining('no counter misses'),
+      name: 'CairnError',
+      code: 'transact/fn',
+      message: expect.stringContaining('no counter misses'),
     });
     expect(await value()).toBe(15);
   });

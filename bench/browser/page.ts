@@ -56,13 +56,15 @@ async function boundary({ persons, iterations }: { persons: number; iterations: 
   if (rows.length !== persons) throw new Error(`boundary query returned ${rows.length} rows, expected ${persons}`);
 
   const echo = new Worker(new URL('./echo-worker.ts', import.meta.url), { type: 'module', name: 'bench-echo' });
-  const ask = (msg: unknown): Promise<unknown> => new Promise((resolve) => {
-    echo.onmessage = (ev) => resolve(ev.data);
-    echo.postMessage(msg);
-  });
+  const ask = (msg: unknown): Promise<unknown> =>
+    new Promise((resolve) => {
+      echo.onmessage = (ev) => resolve(ev.data);
+      echo.postMessage(msg);
+    });
   await ask({ kind: 'set', rows });
 
-  const comlinkQ: number[] = [], raw: number[] = [];
+  const comlinkQ: number[] = [],
+    raw: number[] = [];
   for (let i = 0; i < iterations + 3; i++) {
     const t0 = now();
     const got = (await client.q(query, client.db(conn))) as unknown[];
@@ -84,12 +86,17 @@ async function boundary({ persons, iterations }: { persons: number; iterations: 
 /** Delete every IndexedDB database of this origin (the bench's own, in its own profile). */
 async function cleanup(): Promise<string[]> {
   const names = (await indexedDB.databases()).map((d) => d.name).filter((n): n is string => typeof n === 'string');
-  await Promise.all(names.map((n) => new Promise<void>((resolve, reject) => {
-    const r = indexedDB.deleteDatabase(n);
-    r.onsuccess = () => resolve();
-    r.onerror = () => reject(r.error);
-    r.onblocked = () => resolve(); // a handle still open elsewhere: deletion completes when it closes
-  })));
+  await Promise.all(
+    names.map(
+      (n) =>
+        new Promise<void>((resolve, reject) => {
+          const r = indexedDB.deleteDatabase(n);
+          r.onsuccess = () => resolve();
+          r.onerror = () => reject(r.error);
+          r.onblocked = () => resolve(); // a handle still open elsewhere: deletion completes when it closes
+        }),
+    ),
+  );
   return names;
 }
 

@@ -30,7 +30,8 @@ export function summarizeProfile(p: CpuProfile, limit: number, exclude: readonly
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const files = new Map<string, number>();
-  const samples = p.samples ?? [], deltas = p.timeDeltas ?? [];
+  const samples = p.samples ?? [],
+    deltas = p.timeDeltas ?? [];
   let totalMs = 0;
   // timeDeltas[i] is the time before sample i; charge it to the sample's function.
   for (let i = 0; i < samples.length; i++) {
@@ -47,9 +48,13 @@ export function summarizeProfile(p: CpuProfile, limit: number, exclude: readonly
   }
   const r1 = (x: number) => Math.round(x * 10) / 10;
   totalMs = r1(totalMs);
-  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit)
+  const top = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
     .map(([fn, ms]) => ({ fn, selfMs: r1(ms), pct: r1((ms / totalMs) * 100) }));
-  const byFile = [...files.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit)
+  const byFile = [...files.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
     .map(([file, ms]) => ({ file, selfMs: r1(ms), pct: r1((ms / totalMs) * 100) }));
   return { totalMs, top, byFile };
 }

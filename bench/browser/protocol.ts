@@ -17,6 +17,4 @@ export type WorkloadRequest =
   | { readonly kind: 'query-profile'; readonly persons: number; readonly query: string; readonly iterations: number }
   | { readonly kind: 'live'; readonly perAttribute: number; readonly iterations: number; readonly commits: number };
 
-export type WorkloadReply =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: string };
+export type WorkloadReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };

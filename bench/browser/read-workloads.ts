@@ -54,8 +54,10 @@ export type PointForm = 'in' | 'literal' | 'datoms';
 
 async function pointQuery(form: PointForm, d: Db, e: number): Promise<unknown[][]> {
   switch (form) {
-    case 'in': return (await q(POINT.cairn, d, e)) as unknown[][];
-    case 'literal': return (await q(`[:find ?n ?a :where [${e} :name ?n] [${e} :age ?a]]`, d)) as unknown[][];
+    case 'in':
+      return (await q(POINT.cairn, d, e)) as unknown[][];
+    case 'literal':
+      return (await q(`[:find ?n ?a :where [${e} :name ?n] [${e} :age ?a]]`, d)) as unknown[][];
     case 'datoms': {
       const ds = await datoms(d, 'eavt', e);
       return [[ds.find((x) => x.a === 'name')?.v, ds.find((x) => x.a === 'age')?.v]];
@@ -89,8 +91,12 @@ export async function coldStartCairn(persons: number, profile: boolean, form: Po
   const q4Rec = rec.stop();
   await release(conn);
   return {
-    pointMs: t1 - t0, connectMs: connected - t0, q4Ms: t3 - t2, q4Rows: rows.length,
-    pointReads: { ...reads(pointRec.keysRead, pointRec.readCalls), keys: pointRec.keysRead }, q4Reads: reads(q4Rec.keysRead, q4Rec.readCalls),
+    pointMs: t1 - t0,
+    connectMs: connected - t0,
+    q4Ms: t3 - t2,
+    q4Rows: rows.length,
+    pointReads: { ...reads(pointRec.keysRead, pointRec.readCalls), keys: pointRec.keysRead },
+    q4Reads: reads(q4Rec.keysRead, q4Rec.readCalls),
   };
 }
 
@@ -112,7 +118,9 @@ export async function coldStartRaw(persons: number, keys: readonly string[]): Pr
 }
 
 /** Workload 4, DataScript side: read the snapshot record, parse, rebuild, answer the same queries. */
-export async function coldStartDs(persons: number): Promise<{ pointMs: number; q4Ms: number; q4Rows: number; readMs: number; parseMs: number; rebuildMs: number }> {
+export async function coldStartDs(
+  persons: number,
+): Promise<{ pointMs: number; q4Ms: number; q4Rows: number; readMs: number; parseMs: number; rebuildMs: number }> {
   const p = pointPerson(persons);
   const t0 = now();
   const raw = await openRaw(SNAPSHOT_DB);
@@ -144,12 +152,26 @@ export async function workerQueries(persons: number, iterations: number): Promis
     const [a, b] = [canon(await q(w.cairn, cdb)), canon(ds.q(w.ds, dsdb))];
     if (a !== b) throw new Error(`${w.name}: CairnDB and DataScript disagree`);
     const n = (JSON.parse(a) as unknown[]).length;
-    rows.push(await compare(`${w.name} (${n} rows)`, () => q(w.cairn, cdb), () => ds.q(w.ds, dsdb), { target: 3, iterations }));
+    rows.push(
+      await compare(
+        `${w.name} (${n} rows)`,
+        () => q(w.cairn, cdb),
+        () => ds.q(w.ds, dsdb),
+        { target: 3, iterations },
+      ),
+    );
   }
   const ids = ps.slice(0, 1000).map(eidOf);
   const star = await pullMany(cdb, '[*]', ids);
   if (star.length !== 1000 || star.some((x) => x === null)) throw new Error('pull-many [*]: missing entities');
-  rows.push(await compare('pull-many 1,000 persons [*]', () => pullMany(cdb, '[*]', ids), () => ds.pull_many(dsdb, '[*]', ids), { target: 3, iterations }));
+  rows.push(
+    await compare(
+      'pull-many 1,000 persons [*]',
+      () => pullMany(cdb, '[*]', ids),
+      () => ds.pull_many(dsdb, '[*]', ids),
+      { target: 3, iterations },
+    ),
+  );
   await release(conn);
   await deleteDatabase(benchConfig('bench-queries'));
   return rows;

@@ -15,13 +15,20 @@ if (only !== 'node' && existsSync('bench/results/browser.json')) {
   console.log('| workload | CairnDB | peer / floor | unit | ratio | target |');
   console.log('|---|---:|---|---|---:|---|');
   for (const r of b.rows) {
-    const target = r.target === undefined ? '' : `${r.met ? 'met' : '**missed**'} (${r.target.atLeast !== undefined ? `≥ ${r.target.atLeast}` : `≤ ${r.target.atMost}`}x)`;
-    console.log(`| ${r.workload}${r.note ? ` <br><sub>${r.note}</sub>` : ''} | ${fmt(r.cairn)} | ${fmt(r.peer)} (${r.peerName}) | ${r.unit} | ${r.ratio.toFixed(2)}x <sub>${r.ratioOf}</sub> | ${target} |`);
+    const target =
+      r.target === undefined ? '' : `${r.met ? 'met' : '**missed**'} (${r.target.atLeast !== undefined ? `≥ ${r.target.atLeast}` : `≤ ${r.target.atMost}`}x)`;
+    console.log(
+      `| ${r.workload}${r.note ? ` <br><sub>${r.note}</sub>` : ''} | ${fmt(r.cairn)} | ${fmt(r.peer)} (${r.peerName}) | ${r.unit} | ${r.ratio.toFixed(2)}x <sub>${r.ratioOf}</sub> | ${target} |`,
+    );
   }
 }
 
 if (only !== 'browser' && existsSync('bench/results/node.json')) {
-  const n = JSON.parse(readFileSync('bench/results/node.json', 'utf8')) as { machine: Record<string, unknown>; results: Record<string, Comparison[]>; storage?: Record<string, number> };
+  const n = JSON.parse(readFileSync('bench/results/node.json', 'utf8')) as {
+    machine: Record<string, unknown>;
+    results: Record<string, Comparison[]>;
+    storage?: Record<string, number>;
+  };
   console.log(`\nNode (${String(n.machine['node'])}; ${String(n.machine['cpu'])}, ${String(n.machine['cores'])} cores; ${String(n.machine['date'])})\n`);
   console.log('| section | workload | CairnDB ms | DataScript ms | DataScript / CairnDB | target |');
   console.log('|---|---|---:|---:|---:|---|');

@@ -21,7 +21,16 @@ describe('summarize', () => {
 });
 
 describe('met', () => {
-  const row = (ratio: number, target?: Row['target']): Row => ({ workload: 'w', cairn: 1, peer: 1, peerName: 'p', unit: 'ms', ratioOf: 'x', ratio, ...(target ? { target } : {}) });
+  const row = (ratio: number, target?: Row['target']): Row => ({
+    workload: 'w',
+    cairn: 1,
+    peer: 1,
+    peerName: 'p',
+    unit: 'ms',
+    ratioOf: 'x',
+    ratio,
+    ...(target ? { target } : {}),
+  });
   it.each([
     [1.4, { atMost: 1.5 }, true],
     [1.6, { atMost: 1.5 }, false],
@@ -38,7 +47,8 @@ describe('met', () => {
 describe('summarizeProfile', () => {
   const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
   const profile: CpuProfile = {
-    startTime: 0, endTime: 10_000,
+    startTime: 0,
+    endTime: 10_000,
     nodes: [
       { id: 1, callFrame: frame('(root)'), children: [2, 3, 4] },
       { id: 2, callFrame: frame('insert', 'http://127.0.0.1:5175/src/indices/transient.ts?v=1', 130) },

@@ -26,7 +26,12 @@ import { liveRows, type LiveFigures } from '../live.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const profileKinds = (args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length).split(',') ?? []).filter(Boolean);
+const profileKinds = (
+  args
+    .find((a) => a.startsWith('--profile='))
+    ?.slice('--profile='.length)
+    .split(',') ?? []
+).filter(Boolean);
 
 const SIZES = quick
   ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
@@ -46,11 +51,17 @@ const context = await chromium.launchPersistentContext(profileDir, launchOptions
 let exitCode = 0;
 try {
   const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (m) => { if (m.type() === 'error') console.error(`[page] ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`[page] ${m.text()}`);
+  });
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
   await page.goto('http://127.0.0.1:5175/bench/browser/index.html');
   await page.waitForFunction(() => 'bench' in globalThis);
-  const call = <T>(fn: string, arg: unknown): Promise<T> => page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => unknown>>)['bench']![f]!(a), [fn, arg] as const) as Promise<T>;
+  const call = <T>(fn: string, arg: unknown): Promise<T> =>
+    page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => unknown>>)['bench']![f]!(a), [
+      fn,
+      arg,
+    ] as const) as Promise<T>;
   const inWorker = async <T>(req: WorkloadRequest): Promise<{ result: T; wallMs: number }> => {
     const t0 = Date.now();
     const r = await call<{ result: T; wallMs: number }>('inWorker', req);
@@ -73,17 +84,22 @@ try {
     const c = await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large });
     const d = await inWorker<DsCold>({ kind: 'cold-ds', persons: SIZES.large });
     colds.push({ cairn: c.result, cairnWall: c.wallMs, ds: d.result, dsWall: d.wallMs });
-    for (const form of ['literal', 'datoms'] as const) otherForms[form].push((await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large, form })).result);
+    for (const form of ['literal', 'datoms'] as const)
+      otherForms[form].push((await inWorker<ColdFigures>({ kind: 'cold-cairn', persons: SIZES.large, form })).result);
     // The floor: bare IDB reading the same records in a fresh worker.
     rawColds.in.push((await inWorker<{ ms: number; openMs: number }>({ kind: 'cold-raw', persons: SIZES.large, keys: c.result.pointReads.keys ?? [] })).result);
-    rawColds.datoms.push((await inWorker<{ ms: number; openMs: number }>({ kind: 'cold-raw', persons: SIZES.large, keys: otherForms.datoms.at(-1)?.pointReads.keys ?? [] })).result);
+    rawColds.datoms.push(
+      (await inWorker<{ ms: number; openMs: number }>({ kind: 'cold-raw', persons: SIZES.large, keys: otherForms.datoms.at(-1)?.pointReads.keys ?? [] }))
+        .result,
+    );
   }
   const mid = <T>(xs: readonly T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
   const cold = mid(colds, (x) => x.cairn.pointMs);
   const dsCold = mid(colds, (x) => x.ds.pointMs);
   const coldLiteral = mid(otherForms.literal, (x) => x.pointMs);
   const coldDatoms = mid(otherForms.datoms, (x) => x.pointMs);
-  const rawIn = mid(rawColds.in, (x) => x.ms), rawDatoms = mid(rawColds.datoms, (x) => x.ms);
+  const rawIn = mid(rawColds.in, (x) => x.ms),
+    rawDatoms = mid(rawColds.datoms, (x) => x.ms);
   const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
   const boundary = await call<BoundaryFigures>('boundary', { persons: SIZES.boundary, iterations: SIZES.bIter });
   const live = (await inWorker<LiveFigures>({ kind: 'live', perAttribute: 200, iterations: SIZES.qIter, commits: quick ? 40 : 200 })).result;
@@ -91,8 +107,13 @@ try {
   // Depth of a 512-way tree holding the large import's datoms (every index holds them all).
   const levels = Math.ceil(Math.log(large.datoms) / Math.log(512));
   const rows: Row[] = [
-    ...commitRows(commit), ...groupRows(group, commit), ...importRows(small), ...importRows(large),
-    ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms, rawIn, rawDatoms), ...queryRows(queries), ...boundaryRows(boundary),
+    ...commitRows(commit),
+    ...groupRows(group, commit),
+    ...importRows(small),
+    ...importRows(large),
+    ...coldRows(cold.cairn, dsCold.ds, levels, coldLiteral, coldDatoms, rawIn, rawDatoms),
+    ...queryRows(queries),
+    ...boundaryRows(boundary),
     ...liveRows(live, 'worker, IndexedDB'),
   ];
   printRows(rows);
@@ -101,24 +122,58 @@ try {
   for (const kind of profileKinds) profiles[kind] = await profileOnMain(page, requestFor(kind));
 
   console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, browser: userAgent, date: new Date().toISOString() };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    browser: userAgent,
+    date: new Date().toISOString(),
+  };
   if (!quick) {
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/browser.json', JSON.stringify({
-      machine, sizes: SIZES, rows: rows.map((r) => ({ ...r, met: met(r) })),
-      raw: { commit, group, import: [small, large], dsSnapshot: snapshot, cold: colds, coldOtherForms: otherForms, coldRaw: rawColds, queries, boundary, live },
-    }, null, 2));
+    writeFileSync(
+      'bench/results/browser.json',
+      JSON.stringify(
+        {
+          machine,
+          sizes: SIZES,
+          rows: rows.map((r) => ({ ...r, met: met(r) })),
+          raw: {
+            commit,
+            group,
+            import: [small, large],
+            dsSnapshot: snapshot,
+            cold: colds,
+            coldOtherForms: otherForms,
+            coldRaw: rawColds,
+            queries,
+            boundary,
+            live,
+          },
+        },
+        null,
+        2,
+      ),
+    );
     console.log('wrote bench/results/browser.json');
   }
 
   function requestFor(kind: string): WorkloadRequest {
     switch (kind) {
-      case 'commit': return { kind: 'commit', n: 300, profile: true };
-      case 'group': return { kind: 'group', n: SIZES.group, profile: true };
-      case 'import': return { kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false, profile: true };
-      case 'cold': return { kind: 'cold-cairn', persons: SIZES.large, profile: true };
-      case 'q3': case 'q4': return { kind: 'query-profile', persons: SIZES.queries, query: kind, iterations: 50 };
-      default: throw new Error(`--profile: unknown workload ${kind} (commit, group, import, cold, q3, q4)`);
+      case 'commit':
+        return { kind: 'commit', n: 300, profile: true };
+      case 'group':
+        return { kind: 'group', n: SIZES.group, profile: true };
+      case 'import':
+        return { kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false, profile: true };
+      case 'cold':
+        return { kind: 'cold-cairn', persons: SIZES.large, profile: true };
+      case 'q3':
+      case 'q4':
+        return { kind: 'query-profile', persons: SIZES.queries, query: kind, iterations: 50 };
+      default:
+        throw new Error(`--profile: unknown workload ${kind} (commit, group, import, cold, q3, q4)`);
     }
   }
 

@@ -43,7 +43,10 @@ export const SCHEMA_IDS = cairnSchema.length;
 export const eidOf = (p: Person): number => SCHEMA_IDS + p.id;
 
 export function dsEmpty() {
-  return ds.db_with(ds.empty_db(dsSchema), Array.from({ length: SCHEMA_IDS }, (_, i) => ({ ':db/id': -(i + 1), placeholder: i })));
+  return ds.db_with(
+    ds.empty_db(dsSchema),
+    Array.from({ length: SCHEMA_IDS }, (_, i) => ({ ':db/id': -(i + 1), placeholder: i })),
+  );
 }
 
 /** DataScript database of `ps`, transacted in chunks (as an app would import them). */
@@ -68,8 +71,16 @@ export interface QuerySpec {
 export const QUERIES: readonly QuerySpec[] = [
   { name: 'q1', cairn: '[:find ?e :where [?e :name "Ivan"]]', ds: '[:find ?e :where [?e "name" "Ivan"]]' },
   { name: 'q2', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a]]' },
-  { name: 'q3', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a] [?e "sex" ":male"]]' },
-  { name: 'q4', cairn: '[:find ?e ?l ?a :where [?e :name "Ivan"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]', ds: '[:find ?e ?l ?a :where [?e "name" "Ivan"] [?e "last-name" ?l] [?e "age" ?a] [?e "sex" ":male"]]' },
+  {
+    name: 'q3',
+    cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]',
+    ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a] [?e "sex" ":male"]]',
+  },
+  {
+    name: 'q4',
+    cairn: '[:find ?e ?l ?a :where [?e :name "Ivan"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]',
+    ds: '[:find ?e ?l ?a :where [?e "name" "Ivan"] [?e "last-name" ?l] [?e "age" ?a] [?e "sex" ":male"]]',
+  },
 ];
 export const Q4 = QUERIES[3] as QuerySpec;
 

@@ -10,7 +10,10 @@ export default defineConfig({
   root,
   cacheDir: 'node_modules/.vite-bench',
   server: {
-    host: '127.0.0.1', port: 5175, strictPort: true, hmr: false,
+    host: '127.0.0.1',
+    port: 5175,
+    strictPort: true,
+    hmr: false,
     // Cross-origin isolation: without it Chromium coarsens performance.now() to 100 us, too coarse
     // for sub-millisecond commits and queries; isolated pages and their workers get 5 us.
     headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },

@@ -34,7 +34,12 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
   const conn = await freshDb('bench-commit');
   const raw = await openRaw('bench-raw-commit');
   const ps = people(n + warmup, 11);
-  const cairn: number[] = [], single: number[] = [], same: number[] = [], cas: number[] = [], bytes: number[] = [], records: number[] = [];
+  const cairn: number[] = [],
+    single: number[] = [],
+    same: number[] = [],
+    cas: number[] = [],
+    bytes: number[] = [],
+    records: number[] = [];
   if (profile) {
     await profiled(true, 'commit', async () => {
       for (const p of ps) await transact(conn, [cairnEntity(p)]);
@@ -50,7 +55,11 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
     const t2 = now();
     await rawPut(raw, `c${i}`, blob, DURABILITY);
     const t3 = now();
-    await rawBatch(raw, entries.map(([k, v]) => [`b${i}:${k}`, v] as const), DURABILITY);
+    await rawBatch(
+      raw,
+      entries.map(([k, v]) => [`b${i}:${k}`, v] as const),
+      DURABILITY,
+    );
     const t4 = now();
     await rawCasBatch(raw, 'head', [...entries.map(([k, v]) => [`x${i}:${k}`, v] as const), ['head', entries[entries.length - 1]![1]]], DURABILITY);
     const t5 = now();
@@ -67,8 +76,12 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
   raw.close();
   await deleteDB('bench-raw-commit');
   return {
-    cairn: summarize(cairn), floorSinglePut: summarize(single), floorSameBatch: summarize(same), floorCasBatch: summarize(cas),
-    bytesPerCommit: summarize(bytes), recordsPerCommit: summarize(records),
+    cairn: summarize(cairn),
+    floorSinglePut: summarize(single),
+    floorSameBatch: summarize(same),
+    floorCasBatch: summarize(cas),
+    bytesPerCommit: summarize(bytes),
+    recordsPerCommit: summarize(records),
   };
 }
 
@@ -96,7 +109,12 @@ export async function groupCommit(n: number, profile: boolean): Promise<GroupFig
   const t1 = now();
   const batches = rec.stop().batches;
   const t2 = now();
-  for (const [i, b] of batches.entries()) await rawBatch(raw, b.map(([k, v]) => [`g${i}:${k}`, v] as const), DURABILITY);
+  for (const [i, b] of batches.entries())
+    await rawBatch(
+      raw,
+      b.map(([k, v]) => [`g${i}:${k}`, v] as const),
+      DURABILITY,
+    );
   const t3 = now();
   // The same number of transactions' bytes, as independent single-put transactions in flight at once.
   const all = concatBytes(batches.flat());

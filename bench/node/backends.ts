@@ -78,12 +78,14 @@ function fileFloor(root: string): () => Promise<Floor> {
     async put(entries, round) {
       const dir = join(root, `floor-${round}`);
       mkdirSync(dir);
-      await Promise.all(entries.map(async ([, v], i) => {
-        const fh = await open(join(dir, String(i)), 'w');
-        await fh.writeFile(v);
-        await fh.sync();
-        await fh.close();
-      }));
+      await Promise.all(
+        entries.map(async ([, v], i) => {
+          const fh = await open(join(dir, String(i)), 'w');
+          await fh.writeFile(v);
+          await fh.sync();
+          await fh.close();
+        }),
+      );
       const d = await open(dir, 'r');
       await d.sync();
       await d.close();
@@ -157,10 +159,18 @@ async function measure(t: Target, persons: number, commits: number): Promise<Bac
   await release(conn);
   await deleteDatabase(cold);
   return {
-    backend: t.name, datoms: total, importMs, importDatomsPerSec: (persons * 5) / (importMs / 1000), commits,
-    commitMedianMs: quantile(commitMs, 0.5), commitP95Ms: quantile(commitMs, 0.95),
-    floorMedianMs: quantile(floorMs, 0.5), floorP95Ms: quantile(floorMs, 0.95),
-    commitBytesMedian: quantile(bytes, 0.5), reconnectMs, pointQueryMs,
+    backend: t.name,
+    datoms: total,
+    importMs,
+    importDatomsPerSec: (persons * 5) / (importMs / 1000),
+    commits,
+    commitMedianMs: quantile(commitMs, 0.5),
+    commitP95Ms: quantile(commitMs, 0.95),
+    floorMedianMs: quantile(floorMs, 0.5),
+    floorP95Ms: quantile(floorMs, 0.95),
+    commitBytesMedian: quantile(bytes, 0.5),
+    reconnectMs,
+    pointQueryMs,
   };
 }
 
@@ -169,7 +179,13 @@ export async function backendBenchmarks(persons = 200_000, commits = 300, only?:
   let cluster: { url: string; dir: string } | undefined;
   const url = process.env['CAIRNDB_PG_URL'] || (cluster = await startCluster()).url;
   const targets: Target[] = [
-    { name: 'file', backend: createFileBackend, store: { path: join(root, 'file') }, floor: fileFloor(mkdtempSync(join(root, 'floor-'))), cleanup: async () => {} },
+    {
+      name: 'file',
+      backend: createFileBackend,
+      store: { path: join(root, 'file') },
+      floor: fileFloor(mkdtempSync(join(root, 'floor-'))),
+      cleanup: async () => {},
+    },
     { name: 'postgresql', backend: createPostgresBackend, store: { connection: url, table: 'cairndb_bench' }, floor: pgFloor(url), cleanup: async () => {} },
   ];
   const out: BackendFigures[] = [];
@@ -189,9 +205,11 @@ export function printBackends(figures: BackendFigures[]): void {
   console.log('\n== storage backends (1M-datom people set) ==');
   for (const f of figures) {
     const ratio = f.commitMedianMs / f.floorMedianMs;
-    console.log(`${f.backend}: import ${(f.importMs / 1000).toFixed(1)} s (${Math.round(f.importDatomsPerSec).toLocaleString('en')} datoms/s); ` +
-      `one-person commit median ${f.commitMedianMs.toFixed(2)} ms, p95 ${f.commitP95Ms.toFixed(2)} ms (${(f.commitBytesMedian / 1024).toFixed(1)} KB) ` +
-      `vs raw put of the same bytes median ${f.floorMedianMs.toFixed(2)} ms, p95 ${f.floorP95Ms.toFixed(2)} ms: ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'met' : 'MISSED'} (<= 1.5x); ` +
-      `cold reconnect ${f.reconnectMs.toFixed(1)} ms + point query ${f.pointQueryMs.toFixed(1)} ms`);
+    console.log(
+      `${f.backend}: import ${(f.importMs / 1000).toFixed(1)} s (${Math.round(f.importDatomsPerSec).toLocaleString('en')} datoms/s); ` +
+        `one-person commit median ${f.commitMedianMs.toFixed(2)} ms, p95 ${f.commitP95Ms.toFixed(2)} ms (${(f.commitBytesMedian / 1024).toFixed(1)} KB) ` +
+        `vs raw put of the same bytes median ${f.floorMedianMs.toFixed(2)} ms, p95 ${f.floorP95Ms.toFixed(2)} ms: ${ratio.toFixed(2)}x ${ratio <= 1.5 ? 'met' : 'MISSED'} (<= 1.5x); ` +
+        `cold reconnect ${f.reconnectMs.toFixed(1)} ms + point query ${f.pointQueryMs.toFixed(1)} ms`,
+    );
   }
 }

@@ -93,8 +93,12 @@ export async function encodingBenchmark(persons = 200_000, rounds = 9): Promise<
     defaultBytes: sum(plainBytes),
     compactBytes: sum(compactBytes),
     sizeSaving: 1 - sum(compactBytes) / sum(plainBytes),
-    defaultDecodeMs, compactDecodeMs, decodeSpeedup: defaultDecodeMs / compactDecodeMs,
-    defaultEncodeMs, compactEncodeMs, encodeSpeedup: defaultEncodeMs / compactEncodeMs,
+    defaultDecodeMs,
+    compactDecodeMs,
+    decodeSpeedup: defaultDecodeMs / compactDecodeMs,
+    defaultEncodeMs,
+    compactEncodeMs,
+    encodeSpeedup: defaultEncodeMs / compactEncodeMs,
   };
 }
 
@@ -102,8 +106,12 @@ export function printEncoding(f: EncodingFigures): void {
   const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
   console.log('\n== node encoding (default msgpack vs compact, lmdb backend) ==');
   console.log(`${f.nodes.toLocaleString('en')} real index nodes, ${f.datoms.toLocaleString('en')} datoms in their keys`);
-  console.log(`size:   default ${kb(f.defaultBytes)}, compact ${kb(f.compactBytes)}: ${(f.sizeSaving * 100).toFixed(1)}% smaller  ${f.sizeSaving >= 0.3 ? 'met' : 'MISSED'} (>= 30%)`);
-  console.log(`decode: default ${f.defaultDecodeMs.toFixed(1)} ms, compact ${f.compactDecodeMs.toFixed(1)} ms: ${f.decodeSpeedup.toFixed(2)}x  ${f.decodeSpeedup >= 1.5 ? 'met' : 'MISSED'} (>= 1.5x)`);
+  console.log(
+    `size:   default ${kb(f.defaultBytes)}, compact ${kb(f.compactBytes)}: ${(f.sizeSaving * 100).toFixed(1)}% smaller  ${f.sizeSaving >= 0.3 ? 'met' : 'MISSED'} (>= 30%)`,
+  );
+  console.log(
+    `decode: default ${f.defaultDecodeMs.toFixed(1)} ms, compact ${f.compactDecodeMs.toFixed(1)} ms: ${f.decodeSpeedup.toFixed(2)}x  ${f.decodeSpeedup >= 1.5 ? 'met' : 'MISSED'} (>= 1.5x)`,
+  );
   console.log(`encode: default ${f.defaultEncodeMs.toFixed(1)} ms, compact ${f.compactEncodeMs.toFixed(1)} ms: ${f.encodeSpeedup.toFixed(2)}x`);
 }
 

@@ -25,8 +25,10 @@ async function run(name: string, gc: Config['gc']): Promise<void> {
   const r = await gcStorage(conn);
   const gcMs = performance.now() - g0;
   const after = await storeSize(conn);
-  console.log(`${name.padEnd(22)} ${n} tx in ${ms.toFixed(0)} ms; ${((end.bytes - start.bytes) / n).toFixed(0)} B/tx on disk; ` +
-    `${end.keys} keys, ${(end.bytes / 1024).toFixed(0)} KiB; then gcStorage ${gcMs.toFixed(0)} ms deleted ${r.deletedKeys.length} -> ${after.keys} keys, ${(after.bytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `${name.padEnd(22)} ${n} tx in ${ms.toFixed(0)} ms; ${((end.bytes - start.bytes) / n).toFixed(0)} B/tx on disk; ` +
+      `${end.keys} keys, ${(end.bytes / 1024).toFixed(0)} KiB; then gcStorage ${gcMs.toFixed(0)} ms deleted ${r.deletedKeys.length} -> ${after.keys} keys, ${(after.bytes / 1024).toFixed(0)} KiB`,
+  );
   await release(conn);
 }
 

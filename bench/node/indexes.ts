@@ -72,11 +72,18 @@ export async function indexBenchmark(index: string, persons = 200_000, txs = 20_
     }
     await release(conn);
     return {
-      index, tail: tailDatoms === undefined ? 'default' : String(tailDatoms), datoms: total, importMs, importDatomsPerSec: (persons * 5) / (importMs / 1000), txs, txMs,
+      index,
+      tail: tailDatoms === undefined ? 'default' : String(tailDatoms),
+      datoms: total,
+      importMs,
+      importDatomsPerSec: (persons * 5) / (importMs / 1000),
+      txs,
+      txMs,
       nodesPerTx: (counts.nodesWritten - before.nodesWritten) / txs,
       nodeBytesPerTx: (counts.nodeBytesWritten - before.nodeBytesWritten) / txs,
       bytesPerTx: (counts.bytesWritten - before.bytesWritten) / txs,
-      pointQueryRecordsRead, warmQueryMs,
+      pointQueryRecordsRead,
+      warmQueryMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -101,6 +108,9 @@ export function printIndexes(figures: readonly IndexFigures[]): void {
     const hh = figures.find((f) => f.tail === tail && f.index === 'hitchhiker-tree');
     if (!ps || !hh) continue;
     console.log(`tail ${tail}: node bytes per tx, persistent-set / hitchhiker-tree: ${(ps.nodeBytesPerTx / hh.nodeBytesPerTx).toFixed(2)}x (target >= 2x)`);
-    for (const n of WARM) console.log(`tail ${tail}: ${n} warm, hitchhiker / persistent-set: ${((hh.warmQueryMs[n] ?? 0) / (ps.warmQueryMs[n] ?? 1)).toFixed(2)}x (target <= 1.5x)`);
+    for (const n of WARM)
+      console.log(
+        `tail ${tail}: ${n} warm, hitchhiker / persistent-set: ${((hh.warmQueryMs[n] ?? 0) / (ps.warmQueryMs[n] ?? 1)).toFixed(2)}x (target <= 1.5x)`,
+      );
   }
 }

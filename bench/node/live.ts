@@ -6,7 +6,10 @@ import { printRows, type Row } from '../browser/report.js';
 
 export async function liveSection(): Promise<{ figures: LiveFigures; rows: Row[] }> {
   const figures = await liveBenchmark(cairn, {
-    store: { backend: 'memory', id: `bench-live-${Date.now().toString(36)}` }, perAttribute: 200, iterations: 50, commits: 800,
+    store: { backend: 'memory', id: `bench-live-${Date.now().toString(36)}` },
+    perAttribute: 200,
+    iterations: 50,
+    commits: 800,
   });
   const rows = liveRows(figures, 'node, memory');
   console.log('\n== live ==');

@@ -75,7 +75,12 @@ function recording(inner: Backend, last: Recorded): Backend {
   };
 }
 
-async function importInto(backend: string, path: string, persons: number, rec?: Recorded): Promise<{ importMs: number; importStoreMs: number; config: { store: { backend: string; id: string; path: string } } }> {
+async function importInto(
+  backend: string,
+  path: string,
+  persons: number,
+  rec?: Recorded,
+): Promise<{ importMs: number; importStoreMs: number; config: { store: { backend: string; id: string; path: string } } }> {
   const config = { store: { backend, id: 'people', path } };
   await createDatabase(config);
   const conn = await connect(config);
@@ -89,7 +94,10 @@ async function importInto(backend: string, path: string, persons: number, rec?: 
   return { importMs, importStoreMs: (rec?.putMs ?? 0) - before, config };
 }
 
-async function reconnectAndPoint(config: { store: { backend: string; id: string; path: string } }, persons: number): Promise<{ reconnectMs: number; pointQueryMs: number }> {
+async function reconnectAndPoint(
+  config: { store: { backend: string; id: string; path: string } },
+  persons: number,
+): Promise<{ reconnectMs: number; pointQueryMs: number }> {
   let t = performance.now();
   const conn = await connect(config, { shared: false });
   const reconnectMs = performance.now() - t;
@@ -172,9 +180,12 @@ export async function lmdbBenchmark(persons = 200_000, commits = 1000): Promise<
       memoryImportMs: memory.importMs,
       memoryCommitMedianMs: quantile(memCommits, 0.5),
       commits,
-      commitMedianMs: quantile(commit, 0.5), commitP95Ms: quantile(commit, 0.95),
-      floorMedianMs: quantile(floor, 0.5), floorP95Ms: quantile(floor, 0.95),
-      recordsFloorMedianMs: quantile(records, 0.5), recordsFloorP95Ms: quantile(records, 0.95),
+      commitMedianMs: quantile(commit, 0.5),
+      commitP95Ms: quantile(commit, 0.95),
+      floorMedianMs: quantile(floor, 0.5),
+      floorP95Ms: quantile(floor, 0.95),
+      recordsFloorMedianMs: quantile(records, 0.5),
+      recordsFloorP95Ms: quantile(records, 0.95),
       bytesPerCommit: bytes / commits,
     };
   } finally {
@@ -186,13 +197,23 @@ export async function lmdbBenchmark(persons = 200_000, commits = 1000): Promise<
 export function printLmdb(f: LmdbFigures): void {
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   console.log(`\n== storage: lmdb vs file (${(f.persons * 5).toLocaleString('en')} datoms, durability strict) ==`);
-  console.log(`import: file ${f.file.importMs.toFixed(0)} ms, lmdb ${f.lmdb.importMs.toFixed(0)} ms: ${f.importSpeedup.toFixed(2)}x  ${f.importSpeedup >= 2 ? 'met' : 'MISSED'} (>= 2x)`);
-  console.log(`  of which writing (inside putBatch): file ${f.file.importStoreMs.toFixed(0)} ms, lmdb ${f.lmdb.importStoreMs.toFixed(0)} ms: ${(f.file.importStoreMs / f.lmdb.importStoreMs).toFixed(2)}x`);
+  console.log(
+    `import: file ${f.file.importMs.toFixed(0)} ms, lmdb ${f.lmdb.importMs.toFixed(0)} ms: ${f.importSpeedup.toFixed(2)}x  ${f.importSpeedup >= 2 ? 'met' : 'MISSED'} (>= 2x)`,
+  );
+  console.log(
+    `  of which writing (inside putBatch): file ${f.file.importStoreMs.toFixed(0)} ms, lmdb ${f.lmdb.importStoreMs.toFixed(0)} ms: ${(f.file.importStoreMs / f.lmdb.importStoreMs).toFixed(2)}x`,
+  );
   console.log(`  the engine alone (memory backend): import ${f.memoryImportMs.toFixed(0)} ms, one-person commit median ${ms(f.memoryCommitMedianMs)}`);
-  console.log(`cold reconnect + point query: file ${ms(f.file.reconnectMs)} + ${ms(f.file.pointQueryMs)}, lmdb ${ms(f.lmdb.reconnectMs)} + ${ms(f.lmdb.pointQueryMs)}`);
+  console.log(
+    `cold reconnect + point query: file ${ms(f.file.reconnectMs)} + ${ms(f.file.pointQueryMs)}, lmdb ${ms(f.lmdb.reconnectMs)} + ${ms(f.lmdb.pointQueryMs)}`,
+  );
   const ratio = f.commitMedianMs / f.floorMedianMs;
-  console.log(`one-person commit (${f.commits}, ${(f.bytesPerCommit / 1024).toFixed(2)} KB each on average): median ${ms(f.commitMedianMs)}, p95 ${ms(f.commitP95Ms)}`);
-  console.log(`  floor, raw put of the same bytes: median ${ms(f.floorMedianMs)}, p95 ${ms(f.floorP95Ms)}: ${ratio.toFixed(2)}x  ${ratio <= 1.5 ? 'met' : 'MISSED'} (<= 1.5x)`);
+  console.log(
+    `one-person commit (${f.commits}, ${(f.bytesPerCommit / 1024).toFixed(2)} KB each on average): median ${ms(f.commitMedianMs)}, p95 ${ms(f.commitP95Ms)}`,
+  );
+  console.log(
+    `  floor, raw put of the same bytes: median ${ms(f.floorMedianMs)}, p95 ${ms(f.floorP95Ms)}: ${ratio.toFixed(2)}x  ${ratio <= 1.5 ? 'met' : 'MISSED'} (<= 1.5x)`,
+  );
   console.log(`  the same records in one transaction: median ${ms(f.recordsFloorMedianMs)}, p95 ${ms(f.recordsFloorP95Ms)}`);
 }
 

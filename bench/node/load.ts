@@ -23,23 +23,37 @@ export async function loadBenchmarks(): Promise<Comparison[]> {
   const dsTx = ps.map(dsEntity);
   const rows: Comparison[] = [];
 
-  rows.push(await compare('load 100k datoms, one tx (transact)', async () => {
-    const { conn, config } = await freshConn();
-    await transact(conn, cairnTx);
-    await release(conn);
-    await deleteDatabase(config);
-  }, () => {
-    const conn = ds.create_conn(dsSchema);
-    ds.transact(conn, dsTx);
-  }, { iterations: 8, warmup: 2, target: 2 }));
+  rows.push(
+    await compare(
+      'load 100k datoms, one tx (transact)',
+      async () => {
+        const { conn, config } = await freshConn();
+        await transact(conn, cairnTx);
+        await release(conn);
+        await deleteDatabase(config);
+      },
+      () => {
+        const conn = ds.create_conn(dsSchema);
+        ds.transact(conn, dsTx);
+      },
+      { iterations: 8, warmup: 2, target: 2 },
+    ),
+  );
 
   const { conn: schemaConn } = await freshConn();
   const emptyWithSchema = db(schemaConn);
-  rows.push(await compare('load 100k datoms, one tx (withDb, in memory)', async () => {
-    await withDb(emptyWithSchema, cairnTx);
-  }, () => {
-    ds.db_with(ds.empty_db(dsSchema), dsTx);
-  }, { iterations: 8, warmup: 2, target: 2 }));
+  rows.push(
+    await compare(
+      'load 100k datoms, one tx (withDb, in memory)',
+      async () => {
+        await withDb(emptyWithSchema, cairnTx);
+      },
+      () => {
+        ds.db_with(ds.empty_db(dsSchema), dsTx);
+      },
+      { iterations: 8, warmup: 2, target: 2 },
+    ),
+  );
 
   // DataScript's side of both one-person-transaction workloads: its transact is synchronous.
   const dsOnePerTx = () => {
@@ -52,19 +66,39 @@ export async function loadBenchmarks(): Promise<Comparison[]> {
     await release(conn);
     await deleteDatabase(config);
   };
-  rows.push(await compare('load 20k one-person txs (awaited, durable)', cairnOnePerTx(async (conn) => {
-    for (const e of cairnTx) await transact(conn, [e]);
-  }), dsOnePerTx, { iterations: 5, warmup: 1, target: 2 }));
-  rows.push(await compare('load 20k one-person txs (concurrent, group commit)', cairnOnePerTx((conn) =>
-    Promise.all(cairnTx.map((e) => transact(conn, [e])))), dsOnePerTx, { iterations: 5, warmup: 1, target: 2 }));
+  rows.push(
+    await compare(
+      'load 20k one-person txs (awaited, durable)',
+      cairnOnePerTx(async (conn) => {
+        for (const e of cairnTx) await transact(conn, [e]);
+      }),
+      dsOnePerTx,
+      { iterations: 5, warmup: 1, target: 2 },
+    ),
+  );
+  rows.push(
+    await compare(
+      'load 20k one-person txs (concurrent, group commit)',
+      cairnOnePerTx((conn) => Promise.all(cairnTx.map((e) => transact(conn, [e])))),
+      dsOnePerTx,
+      { iterations: 5, warmup: 1, target: 2 },
+    ),
+  );
 
-  rows.push(await compare('load 20k one-person txs (withDb chain)', async () => {
-    let d = emptyWithSchema;
-    for (const e of cairnTx) d = (await withDb(d, [e])).dbAfter;
-  }, () => {
-    let d = ds.empty_db(dsSchema);
-    for (const e of dsTx) d = ds.db_with(d, [e]);
-  }, { iterations: 5, warmup: 1, target: 2 }));
+  rows.push(
+    await compare(
+      'load 20k one-person txs (withDb chain)',
+      async () => {
+        let d = emptyWithSchema;
+        for (const e of cairnTx) d = (await withDb(d, [e])).dbAfter;
+      },
+      () => {
+        let d = ds.empty_db(dsSchema);
+        for (const e of dsTx) d = ds.db_with(d, [e]);
+      },
+      { iterations: 5, warmup: 1, target: 2 },
+    ),
+  );
 
   await release(schemaConn);
   return rows;

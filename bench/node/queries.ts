@@ -24,20 +24,61 @@ const FOLLOWS_RULES_DS = '[[(follows ?x ?y) [?x "follows" ?y]] [(follows ?x ?y) 
 export const WORKLOADS: readonly Workload[] = [
   { name: 'q1', cairn: '[:find ?e :where [?e :name "Ivan"]]', ds: '[:find ?e :where [?e "name" "Ivan"]]', target: 3 },
   { name: 'q2', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a]]', target: 3 },
-  { name: 'q2 swapped clauses', cairn: '[:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]]', ds: '[:find ?e ?a :where [?e "age" ?a] [?e "name" "Ivan"]]', target: 10 },
-  { name: 'q3', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a] [?e "sex" ":male"]]', target: 3 },
-  { name: 'q4', cairn: '[:find ?e ?l ?a :where [?e :name "Ivan"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]', ds: '[:find ?e ?l ?a :where [?e "name" "Ivan"] [?e "last-name" ?l] [?e "age" ?a] [?e "sex" ":male"]]', target: 3 },
+  {
+    name: 'q2 swapped clauses',
+    cairn: '[:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]]',
+    ds: '[:find ?e ?a :where [?e "age" ?a] [?e "name" "Ivan"]]',
+    target: 10,
+  },
+  {
+    name: 'q3',
+    cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]',
+    ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a] [?e "sex" ":male"]]',
+    target: 3,
+  },
+  {
+    name: 'q4',
+    cairn: '[:find ?e ?l ?a :where [?e :name "Ivan"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]',
+    ds: '[:find ?e ?l ?a :where [?e "name" "Ivan"] [?e "last-name" ?l] [?e "age" ?a] [?e "sex" ":male"]]',
+    target: 3,
+  },
   {
     name: 'value join on age',
     cairn: '[:find ?e1 ?e2 :where [?e1 :name "Ivan"] [?e1 :last-name "Ivanov"] [?e1 :age ?a] [?e2 :age ?a] [?e2 :name "Oleg"] [?e2 :last-name "Petrov"]]',
     ds: '[:find ?e1 ?e2 :where [?e1 "name" "Ivan"] [?e1 "last-name" "Ivanov"] [?e1 "age" ?a] [?e2 "age" ?a] [?e2 "name" "Oleg"] [?e2 "last-name" "Petrov"]]',
     target: 10,
   },
-  { name: 'qpred1 salary > 50000', cairn: '[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]', ds: '[:find ?e ?s :where [?e "salary" ?s] [(> ?s 50000)]]', target: 3 },
-  { name: 'qpred2 salary > ?min (:in)', cairn: '[:find ?e ?s :in $ ?min :where [?e :salary ?s] [(> ?s ?min)]]', ds: '[:find ?e ?s :in $ ?min :where [?e "salary" ?s] [(> ?s ?min)]]', inputs: [50000], target: 3 },
-  { name: 'or', cairn: '[:find ?e :where (or [?e :name "Ivan"] [?e :name "Oleg"])]', ds: '[:find ?e :where (or [?e "name" "Ivan"] [?e "name" "Oleg"])]', target: 3 },
-  { name: 'not', cairn: '[:find ?e :where [?e :name "Ivan"] (not [?e :sex :male])]', ds: '[:find ?e :where [?e "name" "Ivan"] (not [?e "sex" ":male"])]', target: 3 },
-  { name: 'aggregate by sex', cairn: '[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]', ds: '[:find ?s (count ?e) (avg ?sal) :where [?e "sex" ?s] [?e "salary" ?sal]]', target: 3 },
+  {
+    name: 'qpred1 salary > 50000',
+    cairn: '[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]',
+    ds: '[:find ?e ?s :where [?e "salary" ?s] [(> ?s 50000)]]',
+    target: 3,
+  },
+  {
+    name: 'qpred2 salary > ?min (:in)',
+    cairn: '[:find ?e ?s :in $ ?min :where [?e :salary ?s] [(> ?s ?min)]]',
+    ds: '[:find ?e ?s :in $ ?min :where [?e "salary" ?s] [(> ?s ?min)]]',
+    inputs: [50000],
+    target: 3,
+  },
+  {
+    name: 'or',
+    cairn: '[:find ?e :where (or [?e :name "Ivan"] [?e :name "Oleg"])]',
+    ds: '[:find ?e :where (or [?e "name" "Ivan"] [?e "name" "Oleg"])]',
+    target: 3,
+  },
+  {
+    name: 'not',
+    cairn: '[:find ?e :where [?e :name "Ivan"] (not [?e :sex :male])]',
+    ds: '[:find ?e :where [?e "name" "Ivan"] (not [?e "sex" ":male"])]',
+    target: 3,
+  },
+  {
+    name: 'aggregate by sex',
+    cairn: '[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]',
+    ds: '[:find ?s (count ?e) (avg ?sal) :where [?e "sex" ?s] [?e "salary" ?sal]]',
+    target: 3,
+  },
 ];
 
 /** Canonical form of a relation for comparing engines: sorted rows of JSON. */
@@ -47,8 +88,10 @@ function canon(rows: unknown): string[] {
 
 /** A k-ary tree of `follows` refs `depth` levels deep, as tx data for both engines. */
 function followsTree(k: number, depth: number, base: number): { cairn: unknown[]; ds: unknown[]; pairs: number } {
-  const cairn: unknown[] = [], dsTx: unknown[] = [];
-  let next = base, pairs = 0;
+  const cairn: unknown[] = [],
+    dsTx: unknown[] = [];
+  let next = base,
+    pairs = 0;
   const grow = (id: number, level: number) => {
     if (level === depth) return;
     for (let i = 0; i < k; i++) {
@@ -78,7 +121,10 @@ async function cairnDb(tx: readonly unknown[][]): Promise<Db> {
 // engines give every person the same entity id and results compare directly.
 const SCHEMA_IDS = cairnSchema.length;
 function dsEmpty() {
-  return ds.db_with(ds.empty_db(dsSchema), Array.from({ length: SCHEMA_IDS }, (_, i) => ({ ':db/id': -(i + 1), placeholder: i })));
+  return ds.db_with(
+    ds.empty_db(dsSchema),
+    Array.from({ length: SCHEMA_IDS }, (_, i) => ({ ':db/id': -(i + 1), placeholder: i })),
+  );
 }
 
 export async function queryBenchmarks(): Promise<Comparison[]> {
@@ -87,7 +133,10 @@ export async function queryBenchmarks(): Promise<Comparison[]> {
   const eid = (id: number) => SCHEMA_IDS + id;
   const follow = ps.slice(0, 1000).map((p) => ({ from: eid(p.id), to: eid(1 + rnd.int(PERSONS)) }));
   const cdb = await cairnDb([ps.map(cairnEntity), follow.map((f) => ['db/add', f.from, 'follows', f.to])]);
-  const dsdb = ds.db_with(ds.db_with(dsEmpty(), ps.map(dsEntity)), follow.map((f) => [':db/add', f.from, 'follows', f.to]));
+  const dsdb = ds.db_with(
+    ds.db_with(dsEmpty(), ps.map(dsEntity)),
+    follow.map((f) => [':db/add', f.from, 'follows', f.to]),
+  );
   if ((await q('[:find ?e . :where [?e :name]]', cdb)) === undefined) throw new Error('no persons loaded');
   const rows: Comparison[] = [];
 
@@ -96,24 +145,56 @@ export async function queryBenchmarks(): Promise<Comparison[]> {
     const theirs = ds.q(w.ds, dsdb, ...(w.inputs ?? []));
     const [a, b] = [canon(mine), canon(theirs)];
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${w.name}: CairnDB and DataScript disagree (${a.length} vs ${b.length} rows)`);
-    rows.push(await compare(`${w.name} (${a.length} rows)`, () => q(w.cairn, cdb, ...(w.inputs ?? [])), () => ds.q(w.ds, dsdb, ...(w.inputs ?? [])), { target: w.target, iterations: 30 }));
+    rows.push(
+      await compare(
+        `${w.name} (${a.length} rows)`,
+        () => q(w.cairn, cdb, ...(w.inputs ?? [])),
+        () => ds.q(w.ds, dsdb, ...(w.inputs ?? [])),
+        { target: w.target, iterations: 30 },
+      ),
+    );
   }
 
-  for (const [k, depth] of [[3, 3], [3, 7]] as const) {
+  for (const [k, depth] of [
+    [3, 3],
+    [3, 7],
+  ] as const) {
     const tree = followsTree(k, depth, 100_000);
     const ctree = await cairnDb([tree.cairn as unknown[][]].map((t) => t as unknown[]));
     const dtree = ds.db_with(dsEmpty(), tree.ds);
     const cq = `[:find ?e1 ?e2 :in $ % :where (follows ?e1 ?e2)]`;
     const mine = (await q(cq, ctree, FOLLOWS_RULES_CAIRN)) as unknown[];
     const theirs = ds.q(cq, dtree, FOLLOWS_RULES_DS) as unknown[];
-    if (mine.length !== tree.pairs || theirs.length !== tree.pairs) throw new Error(`follows ${k}x${depth}: expected ${tree.pairs} rows, got ${mine.length} / ${theirs.length}`);
-    rows.push(await compare(`recursive rule follows ${k}x${depth} (${tree.pairs} rows)`, () => q(cq, ctree, FOLLOWS_RULES_CAIRN), () => ds.q(cq, dtree, FOLLOWS_RULES_DS), { target: 10, iterations: depth > 5 ? 5 : 30, warmup: depth > 5 ? 1 : 3 }));
+    if (mine.length !== tree.pairs || theirs.length !== tree.pairs)
+      throw new Error(`follows ${k}x${depth}: expected ${tree.pairs} rows, got ${mine.length} / ${theirs.length}`);
+    rows.push(
+      await compare(
+        `recursive rule follows ${k}x${depth} (${tree.pairs} rows)`,
+        () => q(cq, ctree, FOLLOWS_RULES_CAIRN),
+        () => ds.q(cq, dtree, FOLLOWS_RULES_DS),
+        { target: 10, iterations: depth > 5 ? 5 : 30, warmup: depth > 5 ? 1 : 3 },
+      ),
+    );
   }
 
   const ids = ps.slice(0, 1000).map((p) => eid(p.id));
   const star = await pullMany(cdb, '[*]', ids);
   if (star.length !== 1000 || star.some((x) => x === null)) throw new Error('pull-many [*]: missing entities');
-  rows.push(await compare('pull-many 1,000 persons [*]', () => pullMany(cdb, '[*]', ids), () => ds.pull_many(dsdb, '[*]', ids), { target: 3, iterations: 30 }));
-  rows.push(await compare('pull-many 1,000 nested {follows [...]}', () => pullMany(cdb, '[:name :age {:follows [:name :last-name]}]', ids), () => ds.pull_many(dsdb, '["name" "age" {"follows" ["name" "last-name"]}]', ids), { target: 3, iterations: 30 }));
+  rows.push(
+    await compare(
+      'pull-many 1,000 persons [*]',
+      () => pullMany(cdb, '[*]', ids),
+      () => ds.pull_many(dsdb, '[*]', ids),
+      { target: 3, iterations: 30 },
+    ),
+  );
+  rows.push(
+    await compare(
+      'pull-many 1,000 nested {follows [...]}',
+      () => pullMany(cdb, '[:name :age {:follows [:name :last-name]}]', ids),
+      () => ds.pull_many(dsdb, '["name" "age" {"follows" ["name" "last-name"]}]', ids),
+      { target: 3, iterations: 30 },
+    ),
+  );
   return rows;
 }

@@ -69,8 +69,18 @@ export async function storageBenchmark(persons = 200_000): Promise<StorageFigure
     const q4RecordsRead = counts.recordsRead;
     await release(conn);
     return {
-      datoms: total, importMs, importDatomsPerSec: (persons * 5) / (importMs / 1000), reconnectMs, reconnectRecordsRead,
-      pointQueryMs, pointQueryRecordsRead, q4ColdMs, q4RecordsRead, bytesPerTx, recordsPerTx, storeBytes,
+      datoms: total,
+      importMs,
+      importDatomsPerSec: (persons * 5) / (importMs / 1000),
+      reconnectMs,
+      reconnectRecordsRead,
+      pointQueryMs,
+      pointQueryRecordsRead,
+      q4ColdMs,
+      q4RecordsRead,
+      bytesPerTx,
+      recordsPerTx,
+      storeBytes,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -84,5 +94,7 @@ export function printStorage(f: StorageFigures): void {
   console.log(`cold reconnect: ${f.reconnectMs.toFixed(1)} ms, ${f.reconnectRecordsRead} records read`);
   console.log(`cold point query (one entity, EAVT): ${f.pointQueryMs.toFixed(2)} ms, ${f.pointQueryRecordsRead} records read`);
   console.log(`then q4: ${f.q4ColdMs.toFixed(1)} ms, ${f.q4RecordsRead} records read`);
-  console.log(`one-entity transaction, amortised over 1,000 (folds included): ${(f.bytesPerTx / 1024).toFixed(2)} KB, ${f.recordsPerTx.toFixed(2)} records ${f.bytesPerTx < 16 * 1024 ? 'met' : 'MISSED'} (< 16 KB)`);
+  console.log(
+    `one-entity transaction, amortised over 1,000 (folds included): ${(f.bytesPerTx / 1024).toFixed(2)} KB, ${f.recordsPerTx.toFixed(2)} records ${f.bytesPerTx < 16 * 1024 ? 'met' : 'MISSED'} (< 16 KB)`,
+  );
 }

@@ -17,10 +17,14 @@ const SCHEMA = [
   { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
 ];
 let seq = 0;
-const device = (url: string): Promise<Connection> => connect({
-  store: { backend: 'memory', id: `bench-device-${seq++}` },
-  sync: { url, token: 'test-token', db: 'tasks', WebSocket: WS as never },
-}, { shared: false });
+const device = (url: string): Promise<Connection> =>
+  connect(
+    {
+      store: { backend: 'memory', id: `bench-device-${seq++}` },
+      sync: { url, token: 'test-token', db: 'tasks', WebSocket: WS as never },
+    },
+    { shared: false },
+  );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(f: () => Promise<boolean>): Promise<void> {
   while (!(await f())) await sleep(1);
@@ -93,7 +97,10 @@ try {
   }
   const target = (await syncStatus(a)).serverT;
   const b2 = await connect(bConfig, { shared: false });
-  await until(async () => { const s = await syncStatus(b2); return s.serverT === target && s.replicated; });
+  await until(async () => {
+    const s = await syncStatus(b2);
+    return s.serverT === target && s.replicated;
+  });
   const fetched = (await syncStatus(b2)).fetched;
 
   const results = {
@@ -101,7 +108,10 @@ try {
     roundTripMs: { median: pct(rtt, 0.5), p95: pct(rtt, 0.95) },
     commitToListenerMs: { median: pct(latency, 0.5), p95: pct(latency, 0.95) },
     ratioToRoundTrip: pct(latency, 0.5) / pct(rtt, 0.5),
-    floor: { inProcessDurableCommitMs: { median: pct(floorCommit, 0.5), p95: pct(floorCommit, 0.95) }, inProcessBurst1000TxPerSecond: 1000 / (floorBurstMs / 1000) },
+    floor: {
+      inProcessDurableCommitMs: { median: pct(floorCommit, 0.5), p95: pct(floorCommit, 0.95) },
+      inProcessBurst1000TxPerSecond: 1000 / (floorBurstMs / 1000),
+    },
     burst1000: { localApplyMs: localMs, untilServerConfirmedMs: pushMs, txPerSecond: 1000 / (pushMs / 1000) },
     catchUp: { commits: N, records: fetched.records, nodes: fetched.nodes, bytes: fetched.bytes, bytesPerCommit: fetched.bytes / N },
   };

@@ -27,22 +27,30 @@ export function sidebar(app: App, s: State): TemplateResult {
       <h2>Projects</h2>
       <ul class="nav-list">
         <li><button class="nav" aria-current=${current(f.kind === 'all')} @click=${() => app.setFilter({ kind: 'all' })}>All tasks</button></li>
-        ${s.projects.map((p) => html`
+        ${s.projects.map(
+          (p) => html`
           <li><button class="nav" aria-current=${current(f.kind === 'project' && f.id === p.id)}
             @click=${() => app.setFilter({ kind: 'project', id: p.id })}>
             <span>${p.name}</span><span class="count" aria-label="${p.open} open">${p.open}</span>
-          </button></li>`)}
+          </button></li>`,
+        )}
       </ul>
-      ${s.travel === null ? html`
+      ${
+        s.travel === null
+          ? html`
         <form class="inline-form" @submit=${addProject}>
           <label class="sr-only" for="new-project">New project</label>
           <input id="new-project" name="name" placeholder="New project" autocomplete="off" required>
           <button class="ghost" aria-label="Add project">+</button>
-        </form>` : nothing}
+        </form>`
+          : nothing
+      }
       <h2>Tags</h2>
       <ul class="tag-cloud">
-        ${s.tags.map((t) => html`<li><button class="tag" aria-pressed=${f.kind === 'tag' && f.tag === t}
-          @click=${() => app.setFilter({ kind: 'tag', tag: t })}>#${t}</button></li>`)}
+        ${s.tags.map(
+          (t) => html`<li><button class="tag" aria-pressed=${f.kind === 'tag' && f.tag === t}
+          @click=${() => app.setFilter({ kind: 'tag', tag: t })}>#${t}</button></li>`,
+        )}
       </ul>
     </nav>`;
 }
@@ -50,10 +58,16 @@ export function sidebar(app: App, s: State): TemplateResult {
 function heading(s: State): string {
   const f = s.filter;
   switch (f.kind) {
-    case 'all': return 'All tasks';
-    case 'project': return s.projects.find((p) => p.id === f.id)?.name ?? 'Project';
-    case 'tag': return `Tagged #${f.tag}`;
-    default: { const never: never = f; return String(never); }
+    case 'all':
+      return 'All tasks';
+    case 'project':
+      return s.projects.find((p) => p.id === f.id)?.name ?? 'Project';
+    case 'tag':
+      return `Tagged #${f.tag}`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
   }
 }
 
@@ -67,7 +81,8 @@ function readDraft(form: HTMLFormElement): TaskDraft | undefined {
   const assignee = String(data.get('assignee') ?? '');
   const due = String(data.get('due') ?? '');
   return {
-    title, projectId,
+    title,
+    projectId,
     assigneeId: assignee ? Number(assignee) : undefined,
     tags: parseTags(String(data.get('tags') ?? '')),
     due: due ? new Date(`${due}T00:00:00Z`) : undefined,
@@ -117,8 +132,13 @@ function editForm(app: App, s: State, t: Task): TemplateResult {
     const tx = editTaskTx(t, d);
     if (tx.length === 0 || (await app.transact(tx, `Saved “${d.title}”.`))) close();
   };
-  const close = () => { app.edit(null); focusSoon(editButton(t.id)); };
-  const keydown = (ev: KeyboardEvent) => { if (ev.key === 'Escape') close(); };
+  const close = () => {
+    app.edit(null);
+    focusSoon(editButton(t.id));
+  };
+  const keydown = (ev: KeyboardEvent) => {
+    if (ev.key === 'Escape') close();
+  };
   return html`<li class="task editing"><form class="task-form" aria-label="Edit “${t.title}”" @submit=${submit} @keydown=${keydown}>
     ${fields(s, String(t.id), t)}
     <div class="form-actions"><button class="primary">Save</button>
@@ -144,9 +164,16 @@ function taskItem(app: App, s: State, t: Task, today: number): TemplateResult {
     </div>
     <div class="task-actions">
       <button class="ghost" aria-label="History of “${t.title}”" title="History" @click=${() => app.showHistory(t)}>History</button>
-      ${past ? nothing : html`
-        <button class="ghost edit" aria-label="Edit “${t.title}”" @click=${() => { app.edit(t.id); focusSoon(`#title-${t.id}`); }}>Edit</button>
-        <button class="ghost danger" aria-label="Delete “${t.title}”" @click=${() => app.remove(t)}>Delete</button>`}
+      ${
+        past
+          ? nothing
+          : html`
+        <button class="ghost edit" aria-label="Edit “${t.title}”" @click=${() => {
+          app.edit(t.id);
+          focusSoon(`#title-${t.id}`);
+        }}>Edit</button>
+        <button class="ghost danger" aria-label="Delete “${t.title}”" @click=${() => app.remove(t)}>Delete</button>`
+      }
     </div>
   </li>`;
 }

@@ -38,7 +38,10 @@ async function measureFrames<T>(work: () => Promise<T>): Promise<{ result: T; st
 }
 
 function frameStats(stamps: readonly number[], ms: number): FrameStats {
-  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!).sort((a, b) => a - b);
+  const gaps = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i]!)
+    .sort((a, b) => a - b);
   const p95 = gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * 0.95))]! : ms;
   return { frames: stamps.length, ms, maxGapMs: gaps.length ? gaps[gaps.length - 1]! : ms, p95GapMs: p95 };
 }

@@ -15,7 +15,11 @@ const observer = (conn: Connection) => (conn as ConnectionHandle).conn.observer 
 
 async function fill(conn: Connection, commits: number): Promise<void> {
   await transact(conn, schema);
-  for (let i = 0; i < commits; i++) await transact(conn, Array.from({ length: 10 }, (_, j) => ({ 'item/n': i * 10 + j })));
+  for (let i = 0; i < commits; i++)
+    await transact(
+      conn,
+      Array.from({ length: 10 }, (_, j) => ({ 'item/n': i * 10 + j })),
+    );
 }
 
 describe('automatic GC', () => {
@@ -73,8 +77,20 @@ describe('automatic GC', () => {
 
   it('turns itself off on a backend without deleteManyIf, reporting store/unsupported once; commits go on', async () => {
     const inner = createMemoryBackend();
-    const strip = (s: Store): Store => ({ get: (k) => s.get(k), getMany: (k) => s.getMany(k), putBatch: (e, o) => s.putBatch(e, o), deleteMany: (k) => s.deleteMany(k), keys: () => s.keys(), close: () => s.close() });
-    const unfenced: Backend = { create: async (c) => strip(await inner.create(c)), connect: async (c) => strip(await inner.connect(c)), exists: (c) => inner.exists(c), delete: (c) => inner.delete(c) };
+    const strip = (s: Store): Store => ({
+      get: (k) => s.get(k),
+      getMany: (k) => s.getMany(k),
+      putBatch: (e, o) => s.putBatch(e, o),
+      deleteMany: (k) => s.deleteMany(k),
+      keys: () => s.keys(),
+      close: () => s.close(),
+    });
+    const unfenced: Backend = {
+      create: async (c) => strip(await inner.create(c)),
+      connect: async (c) => strip(await inner.connect(c)),
+      exists: (c) => inner.exists(c),
+      delete: (c) => inner.delete(c),
+    };
     registerBackend('auto-gc-unfenced', unfenced);
     const cfg = cfgOf({ gc: { everyCommits: 2, graceMs: 0 } }, 'auto-gc-unfenced');
     await createDatabase(cfg);

@@ -24,14 +24,16 @@ export const DEFAULT_GC_GRACE_MS = 600_000;
 /** Validate `config.gc` (undefined or false: no automatic GC). */
 export function checkGcPolicy(gc: unknown): GcPolicy | undefined {
   if (gc === undefined || gc === false) return undefined;
-  if (gc === null || typeof gc !== 'object' || Array.isArray(gc)) fail('config/invalid', `config.gc must be { everyCommits?, everyBytes?, graceMs? } or false, got ${show(gc)}`);
+  if (gc === null || typeof gc !== 'object' || Array.isArray(gc))
+    fail('config/invalid', `config.gc must be { everyCommits?, everyBytes?, graceMs? } or false, got ${show(gc)}`);
   const g = gc as Record<string, unknown>;
   for (const k of Object.keys(g)) {
     if (k !== 'everyCommits' && k !== 'everyBytes' && k !== 'graceMs') fail('config/invalid', `config.gc has an unknown option ${show(k)}`);
   }
   const positive = (k: string, min: number) => {
     const v = g[k];
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min)) fail('config/invalid', `config.gc.${k} must be an integer >= ${min}, got ${show(v)}`);
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min))
+      fail('config/invalid', `config.gc.${k} must be an integer >= ${min}, got ${show(v)}`);
   };
   positive('everyCommits', 1);
   positive('everyBytes', 1);
@@ -60,16 +62,18 @@ export function autoGc(conn: Conn, policy: GcPolicy): CommitObserver & { readonl
       if (off || running !== null || (commits < (policy.everyCommits ?? Infinity) && bytes < (policy.everyBytes ?? Infinity))) return;
       commits = 0;
       bytes = 0;
-      running = sweepStorage(conn, new Date(Date.now() - (policy.graceMs ?? DEFAULT_GC_GRACE_MS))).then(
-        () => void state.runs++,
-        (e: unknown) => {
-          const code = (e as { code?: string })?.code;
-          if (code === 'store/busy' || conn.released) return; // another tab holds the lock / closing
-          state.lastError = e;
-          if (code === 'store/unsupported') off = true;
-          report(e);
-        },
-      ).finally(() => (running = null));
+      running = sweepStorage(conn, new Date(Date.now() - (policy.graceMs ?? DEFAULT_GC_GRACE_MS)))
+        .then(
+          () => void state.runs++,
+          (e: unknown) => {
+            const code = (e as { code?: string })?.code;
+            if (code === 'store/busy' || conn.released) return; // another tab holds the lock / closing
+            state.lastError = e;
+            if (code === 'store/unsupported') off = true;
+            report(e);
+          },
+        )
+        .finally(() => (running = null));
     },
     idle: async (): Promise<void> => {
       while (running !== null) await running;

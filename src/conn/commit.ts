@@ -99,10 +99,15 @@ function mergeEncodings(a: readonly string[], b: readonly string[]): readonly st
 /** Refuse a database holding values this codec cannot read, naming what is missing. */
 function checkEncodings(head: Head, codec: Codec): readonly string[] {
   const needed = head.encodings ?? [];
-  if (!Array.isArray(needed) || needed.some((n) => typeof n !== 'string')) fail('store/corrupt', `the database head lists malformed encodings ${show(needed)}`, { key: HEAD_KEY });
+  if (!Array.isArray(needed) || needed.some((n) => typeof n !== 'string'))
+    fail('store/corrupt', `the database head lists malformed encodings ${show(needed)}`, { key: HEAD_KEY });
   const missing = needed.filter((n) => !codec.encodings.includes(n));
   if (missing.length > 0) {
-    fail('store/encoding', `the database was written with ${missing.map((m) => show(m)).join(', ')}, which this store's backend does not install (it has ${codec.encodings.length === 0 ? 'only the default encoding' : codec.encodings.map((m) => show(m)).join(', ')}); open it through the backend that wrote it`, { missing: [...missing], installed: [...codec.encodings] });
+    fail(
+      'store/encoding',
+      `the database was written with ${missing.map((m) => show(m)).join(', ')}, which this store's backend does not install (it has ${codec.encodings.length === 0 ? 'only the default encoding' : codec.encodings.map((m) => show(m)).join(', ')}); open it through the backend that wrote it`,
+      { missing: [...missing], installed: [...codec.encodings] },
+    );
   }
   return needed;
 }
@@ -149,7 +154,9 @@ function indexesOf(st: DbState): Partial<Record<StoredIndexName, SortedSet<Datom
 function withIndexes(st: DbState, ix: Partial<Record<StoredIndexName, SortedSet<Datom>>>): DbState {
   return {
     ...st,
-    eavt: ix.eavt!, aevt: ix.aevt!, avet: ix.avet!,
+    eavt: ix.eavt!,
+    aevt: ix.aevt!,
+    avet: ix.avet!,
     temporal: st.temporal === null ? null : { eavt: ix.teavt!, aevt: ix.taevt!, avet: ix.tavet! },
   };
 }
@@ -185,7 +192,13 @@ export function replayTail(db: DbValue, tail: readonly TailEntry[]): DbValue {
 }
 
 /** The records for a brand-new database: its empty indices, schema, first commit and head. */
-export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Codec, branchingFactor: number, index: string): { entries: [string, Uint8Array][]; persisted: Persisted } {
+export function initialRecords(
+  db: DbValue,
+  nodes: StoreNodeStorage,
+  codec: Codec,
+  branchingFactor: number,
+  index: string,
+): { entries: [string, Uint8Array][]; persisted: Persisted } {
   const schemaKey = `s:${newId()}`;
   const roots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
   const ix = indexesOf(db.state);
@@ -198,10 +211,17 @@ export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Code
     roots[name] = { address, meta: base.meta() };
   }
   const commit: CommitRecord = {
-    id: newId(), parent: null, time: Date.now(),
+    id: newId(),
+    parent: null,
+    time: Date.now(),
     config: { schemaFlexibility: db.config.schemaFlexibility, keepHistory: db.config.keepHistory, index, branchingFactor },
-    maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey, roots, tail: { sealed: [], open: [], openCount: 0, count: 0 }, reports: null,
+    maxEid: db.maxEid,
+    maxTx: db.maxTx,
+    lastTxInstant: db.state.lastTxInstant,
+    schema: schemaKey,
+    roots,
+    tail: { sealed: [], open: [], openCount: 0, count: 0 },
+    reports: null,
   };
   const head = encodeHead(codec, commit.id, codec.encodings);
   const entries: [string, Uint8Array][] = [
@@ -217,7 +237,13 @@ export function initialRecords(db: DbValue, nodes: StoreNodeStorage, codec: Code
  * The records of one commit on top of `prev`. Folds the tail into the trees when it would
  * outgrow `foldAt` datoms; returns the Db to continue from (folded or not) and the batch.
  */
-export async function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreNodeStorage, codec: Codec, foldAt: number): Promise<{ entries: [string, Uint8Array][]; persisted: Persisted; db: DbValue }> {
+export async function commitRecords(
+  prev: Persisted,
+  input: CommitInput,
+  nodes: StoreNodeStorage,
+  codec: Codec,
+  foldAt: number,
+): Promise<{ entries: [string, Uint8Array][]; persisted: Persisted; db: DbValue }> {
   const p = prev.commit;
   const entries: [string, Uint8Array][] = [];
   let db = input.db;
@@ -276,9 +302,17 @@ export async function commitRecords(prev: Persisted, input: CommitInput, nodes: 
     txMeta: t.txMeta,
   }));
   const commit: CommitRecord = {
-    id: newId(), parent: p.id, time: Date.now(), config: p.config,
-    maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey, roots, tail, reports,
+    id: newId(),
+    parent: p.id,
+    time: Date.now(),
+    config: p.config,
+    maxEid: db.maxEid,
+    maxTx: db.maxTx,
+    lastTxInstant: db.state.lastTxInstant,
+    schema: schemaKey,
+    roots,
+    tail,
+    reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
   const head = encodeHead(codec, commit.id, encodings);
@@ -315,7 +349,8 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   const raw = schemaFromJson(codec.decode(values[0]!, { key: keys[0]!, kind: 'meta' }) as SchemaJson);
   const tail: TailEntry[] = [];
   const segments: Uint8Array[] = [];
-  for (let i = 1; i < values.length; i++) for (const seg of codec.decode(values[i]!, { key: keys[i]!, kind: ['chunk', 'tail'] }) as Uint8Array[]) segments.push(seg);
+  for (let i = 1; i < values.length; i++)
+    for (const seg of codec.decode(values[i]!, { key: keys[i]!, kind: ['chunk', 'tail'] }) as Uint8Array[]) segments.push(seg);
   for (const seg of commit.tail.open) segments.push(seg);
   for (const seg of segments) for (const t of decodeSegment(codec, seg)) tail.push(t);
 
@@ -328,10 +363,15 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   };
   const state: DbState = {
     config: { schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index },
-    raw, schema: buildSchema(c.schemaFlexibility, raw),
-    eavt: tree('eavt'), aevt: tree('aevt'), avet: tree('avet'),
+    raw,
+    schema: buildSchema(c.schemaFlexibility, raw),
+    eavt: tree('eavt'),
+    aevt: tree('aevt'),
+    avet: tree('avet'),
     temporal: c.keepHistory ? { eavt: tree('teavt'), aevt: tree('taevt'), avet: tree('tavet') } : null,
-    maxEid: commit.maxEid, maxTx: commit.maxTx, lastTxInstant: commit.lastTxInstant,
+    maxEid: commit.maxEid,
+    maxTx: commit.maxTx,
+    lastTxInstant: commit.lastTxInstant,
   };
   const replayed = replayTail(new DbValue(state), tail);
   // Counters as of this commit (a tail without tx datoms would not grow them on replay).

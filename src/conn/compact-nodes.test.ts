@@ -31,7 +31,8 @@ class KeepingStorage implements NodeStorage<Datom> {
 // One value generator per attribute, so values of an attribute compare among themselves.
 const generators: Record<string, (r: Random) => Value> = {
   'person/name': (r) => r.pick(['Ivan', 'Petr', 'Ольга', '', 'x'.repeat(5000), 'emoji 😀', 'lone \ud800 surrogate', 'tab\tnul\u0000']),
-  'person/age': (r) => r.pick([0, 1, 63, 64, 127, 128, -1, -64, 2 ** 31, -(2 ** 31), 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, r.int(1000)]),
+  'person/age': (r) =>
+    r.pick([0, 1, 63, 64, 127, 128, -1, -64, 2 ** 31, -(2 ** 31), 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, r.int(1000)]),
   'person/score': (r) => r.pick([0.5, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, 2 ** 60, -(2 ** 70), r.next()]),
   'person/alive': (r) => r.next() < 0.5,
   'person/big': (r) => r.pick([0n, -1n, 2n ** 64n, -(2n ** 100n) + 7n, BigInt(r.int(1e6))]),
@@ -99,7 +100,15 @@ describe('compact node encoding', () => {
   it("keeps a write-buffered branch's pending adds and removes (the hitchhiker-tree index writes them)", () => {
     const r = seededRandom(21);
     const [keys, adds, removes] = [randomDatoms(r, 12, 0), randomDatoms(r, 30, 1), randomDatoms(r, 7, 0)];
-    const node = { kind: 'branch', level: 2, keys, children: keys.map((_, i) => `n:abc:${i}`), counts: keys.map((_, i) => i * 100), adds, removes } as unknown as StoredNode<Datom>;
+    const node = {
+      kind: 'branch',
+      level: 2,
+      keys,
+      children: keys.map((_, i) => `n:abc:${i}`),
+      counts: keys.map((_, i) => i * 100),
+      adds,
+      removes,
+    } as unknown as StoredNode<Datom>;
     expect(roundTrip(compactNodeHandler, node)).toStrictEqual(node);
     const emptyBuffers = { kind: 'branch', level: 1, keys: keys.slice(0, 2), children: ['a', 'b'], adds: [], removes: [] } as unknown as StoredNode<Datom>;
     expect(roundTrip(compactNodeHandler, emptyBuffers)).toStrictEqual(emptyBuffers);
@@ -151,14 +160,18 @@ describe('compact tail encoding', () => {
       const r = seededRandom(100 + seed);
       for (let k = 0; k < 40; k++) {
         const entries: TailEntry[] = randomDatoms(r, r.int(30), seed % 2).map((d) =>
-          d.added ? [d.e, d.a, d.v, d.tx, 1] : r.next() < 0.5 ? [d.e, d.a, d.v, d.tx, 0, d.tx - r.int(100)] : [d.e, d.a, d.v, d.tx, 0]);
+          d.added ? [d.e, d.a, d.v, d.tx, 1] : r.next() < 0.5 ? [d.e, d.a, d.v, d.tx, 0, d.tx - r.int(100)] : [d.e, d.a, d.v, d.tx, 0],
+        );
         expect(roundTrip(compactTailHandler, entries)).toStrictEqual(entries);
       }
     });
   }
 
   it('rejects truncated segments', () => {
-    const bytes = compactTailHandler.write([[1, 'a', 'x', 536870913, 1], [2, 'b', 3, 536870913, 0, 536870912]]);
+    const bytes = compactTailHandler.write([
+      [1, 'a', 'x', 536870913, 1],
+      [2, 'b', 3, 536870913, 0, 536870912],
+    ]);
     for (let cut = 0; cut < bytes.length; cut++) expect(() => compactTailHandler.read(bytes.subarray(0, cut))).toThrow();
   });
 });

@@ -10,7 +10,18 @@
 import { fail, show } from '../util/errors.js';
 
 /** The keys a config may have, in CairnDB spelling (`gc`: the automatic GC policy, docs/storage.md). */
-export const CONFIG_KEYS = ['store', 'schemaFlexibility', 'keepHistory', 'index', 'initialTx', 'name', 'branchingFactor', 'attributeRefs', 'gc', 'sync'] as const;
+export const CONFIG_KEYS = [
+  'store',
+  'schemaFlexibility',
+  'keepHistory',
+  'index',
+  'initialTx',
+  'name',
+  'branchingFactor',
+  'attributeRefs',
+  'gc',
+  'sync',
+] as const;
 type Key = (typeof CONFIG_KEYS)[number];
 
 const ALIASES: Readonly<Record<string, Key>> = {
@@ -43,7 +54,9 @@ export function normalizeConfig(config: Readonly<Record<string, unknown>>): Norm
     const bare = stripColon(raw);
     const key = (CONFIG_KEYS as readonly string[]).includes(bare) ? (bare as Key) : ALIASES[bare];
     if (key === undefined) {
-      fail('config/invalid', `unknown config key ${show(raw)}; expected one of ${CONFIG_KEYS.join(', ')} (or Datahike's ${Object.keys(ALIASES).join(', ')})`, { key: raw });
+      fail('config/invalid', `unknown config key ${show(raw)}; expected one of ${CONFIG_KEYS.join(', ')} (or Datahike's ${Object.keys(ALIASES).join(', ')})`, {
+        key: raw,
+      });
     }
     if (key in out) fail('config/invalid', `config key ${show(raw)} is given twice (as ${key} and an alias)`, { key: raw });
     out[key] = normalizeValue(key, value);
@@ -54,7 +67,8 @@ export function normalizeConfig(config: Readonly<Record<string, unknown>>): Norm
 
 function normalizeValue(key: Key, value: unknown): unknown {
   switch (key) {
-    case 'schemaFlexibility': return typeof value === 'string' ? stripColon(value) : value;
+    case 'schemaFlexibility':
+      return typeof value === 'string' ? stripColon(value) : value;
     case 'index': {
       if (typeof value !== 'string') return value;
       const name = stripColon(value);
@@ -73,8 +87,12 @@ function normalizeValue(key: Key, value: unknown): unknown {
     case 'gc':
     case 'sync':
     case 'name':
-    case 'branchingFactor': return value;
-    default: { const never: never = key; return never; }
+    case 'branchingFactor':
+      return value;
+    default: {
+      const never: never = key;
+      return never;
+    }
   }
 }
 
@@ -82,8 +100,14 @@ function normalizeValue(key: Key, value: unknown): unknown {
 export function checkStoredConfig(given: StoredConfig, explicit: ReadonlySet<StoredKey>, stored: StoredConfig, store: string): void {
   for (const k of STORED_KEYS) {
     if (!explicit.has(k) || given[k] === stored[k]) continue;
-    fail('config/mismatch', `database ${store} was created with ${k} ${show(stored[k])}, but connect was given ${show(given[k])}; leave ${k} out to use the stored value`, {
-      key: k, stored: stored[k] as never, given: given[k] as never,
-    });
+    fail(
+      'config/mismatch',
+      `database ${store} was created with ${k} ${show(stored[k])}, but connect was given ${show(given[k])}; leave ${k} out to use the stored value`,
+      {
+        key: k,
+        stored: stored[k] as never,
+        given: given[k] as never,
+      },
+    );
   }
 }

@@ -1,7 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  connect, createDatabase, databaseExists, datoms, db, deleteDatabase, gcStorage, history, listen, q, release,
-  registerBackend, transact, type Connection,
+  connect,
+  createDatabase,
+  databaseExists,
+  datoms,
+  db,
+  deleteDatabase,
+  gcStorage,
+  history,
+  listen,
+  q,
+  release,
+  registerBackend,
+  transact,
+  type Connection,
 } from '../index.js';
 import type { ConnectionHandle } from '../api.js';
 import { createMemoryBackend } from '../store/memory.js';
@@ -153,7 +165,12 @@ describe('persistence', () => {
     await createDatabase(cfg);
     const conn = await connect(cfg);
     await transact(conn, schema);
-    const entities = Array.from({ length: 5000 }, (_, i) => ({ 'db/id': -(i + 1), 'person/name': `b${i}`, 'person/email': `b${i}@x.org`, 'person/age': i % 90 }));
+    const entities = Array.from({ length: 5000 }, (_, i) => ({
+      'db/id': -(i + 1),
+      'person/name': `b${i}`,
+      'person/email': `b${i}@x.org`,
+      'person/age': i % 90,
+    }));
     const report = await transact(conn, entities);
     expect(Object.keys(report.tempids).length).toBe(5001); // the caller still gets every tempid
     const commit = internals(conn).persisted.commit;
@@ -238,7 +255,11 @@ describe('transactions through the connection', () => {
         const s = await failing.connect(c);
         return {
           ...s,
-          get: (k) => s.get(k), getMany: (k) => s.getMany(k), keys: () => s.keys(), deleteMany: (k) => s.deleteMany(k), close: () => s.close(),
+          get: (k) => s.get(k),
+          getMany: (k) => s.getMany(k),
+          keys: () => s.keys(),
+          deleteMany: (k) => s.deleteMany(k),
+          close: () => s.close(),
           async putBatch(entries, opts) {
             if (failNext) {
               failNext = false;
@@ -248,7 +269,9 @@ describe('transactions through the connection', () => {
           },
         };
       },
-      create: (c) => failing.create(c), exists: (c) => failing.exists(c), delete: (c) => failing.delete(c),
+      create: (c) => failing.create(c),
+      exists: (c) => failing.exists(c),
+      delete: (c) => failing.delete(c),
     };
     registerBackend('failing', backend);
     const cfg = { store: { backend: 'failing', id: 'f1' }, branchingFactor: 8 };

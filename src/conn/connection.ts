@@ -112,9 +112,11 @@ export class Conn {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
-        await this.coordinator.withWriteLock(() => this.#commitBatch(batch)).catch((e: unknown) => {
-          for (const p of batch) p.reject(e); // settled ones ignore this
-        });
+        await this.coordinator
+          .withWriteLock(() => this.#commitBatch(batch))
+          .catch((e: unknown) => {
+            for (const p of batch) p.reject(e); // settled ones ignore this
+          });
       }
     } finally {
       // Cleared in the same step that saw the queue empty, so the next transact starts a drain.
@@ -202,10 +204,12 @@ export class Conn {
       this.#refreshing = this.coordinator.withWriteLock(() => this.reloadIfMoved()).finally(() => (this.#refreshing = null));
       return this.#refreshing;
     }
-    this.#refreshAgain ??= this.#refreshing.catch(() => {}).then(() => {
-      this.#refreshAgain = null;
-      return this.refresh();
-    });
+    this.#refreshAgain ??= this.#refreshing
+      .catch(() => {})
+      .then(() => {
+        this.#refreshAgain = null;
+        return this.refresh();
+      });
     return this.#refreshAgain;
   }
 

@@ -17,7 +17,17 @@ export interface IoCounts {
 }
 
 export function newCounts(): IoCounts {
-  return { recordsRead: 0, readCalls: 0, recordsWritten: 0, bytesWritten: 0, nodesWritten: 0, nodeBytesWritten: 0, batches: 0, lastBatchKeys: [], keysRead: [] };
+  return {
+    recordsRead: 0,
+    readCalls: 0,
+    recordsWritten: 0,
+    bytesWritten: 0,
+    nodesWritten: 0,
+    nodeBytesWritten: 0,
+    batches: 0,
+    lastBatchKeys: [],
+    keysRead: [],
+  };
 }
 
 export function countingBackend(inner: Backend, counts: IoCounts): Backend {

@@ -26,12 +26,14 @@ function hookedBackend(inner: Backend, withFence: boolean): Backend {
       await fire('del');
       return s.deleteMany(keys);
     },
-    ...(withFence ? {
-      async deleteManyIf(keys: readonly string[], cas: { key: string; expected: Uint8Array | undefined }) {
-        await fire('del');
-        return s.deleteManyIf!(keys, cas);
-      },
-    } : {}),
+    ...(withFence
+      ? {
+          async deleteManyIf(keys: readonly string[], cas: { key: string; expected: Uint8Array | undefined }) {
+            await fire('del');
+            return s.deleteManyIf!(keys, cas);
+          },
+        }
+      : {}),
     async keys() {
       await fire('keys');
       return s.keys();
@@ -49,9 +51,7 @@ function hookedBackend(inner: Backend, withFence: boolean): Backend {
 registerBackend('gc-hooked', hookedBackend(createMemoryBackend(), true));
 registerBackend('gc-unfenced', hookedBackend(createMemoryBackend(), false));
 
-const schema = [
-  { 'db/ident': 'item/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
-];
+const schema = [{ 'db/ident': 'item/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }];
 let seq = 0;
 const cfgOf = (backend: string) => ({ store: { backend, id: `gc-test-${seq++}` }, branchingFactor: 8 });
 

@@ -29,7 +29,11 @@ const MAX_REMARKS = 100;
 function fencedDelete(conn: Conn): NonNullable<Store['deleteManyIf']> {
   const { store, config } = conn.opened;
   if (typeof store.deleteManyIf !== 'function') {
-    throw new CairnError('store/unsupported', `backend ${JSON.stringify(config.backend)} has no deleteManyIf, so gcStorage cannot delete safely while other writers run (docs/backends.md)`, { backend: config.backend });
+    throw new CairnError(
+      'store/unsupported',
+      `backend ${JSON.stringify(config.backend)} has no deleteManyIf, so gcStorage cannot delete safely while other writers run (docs/backends.md)`,
+      { backend: config.backend },
+    );
   }
   return store.deleteManyIf.bind(store);
 }
@@ -43,46 +47,49 @@ export async function collectGarbage(conn: Conn, removeBefore?: Date): Promise<G
 /** collectGarbage without waiting for queued transactions first (the background GC's form). */
 export async function sweepStorage(conn: Conn, removeBefore?: Date): Promise<GcResult> {
   const deleteIf = fencedDelete(conn);
-  return conn.coordinator.withWriteLock(async () => {
-    await conn.reloadIfMoved(); // inside the lock already: refresh() would wait for itself
-    const marker = new Marker(conn, removeBefore?.getTime() ?? Infinity);
-    let remarks = 0;
-    // Another GC may sweep what an older head reached while this one marks it: follow the head.
-    const mark = async (): Promise<Uint8Array | undefined> => {
-      for (;;) {
-        const before = await conn.opened.store.get(HEAD_KEY);
-        try {
-          return await marker.markHead();
-        } catch (e) {
-          if (!isCairnError(e, 'store/missing-node') || ++remarks > MAX_REMARKS) throw e;
-          if (bytesEqual(before, await conn.opened.store.get(HEAD_KEY))) throw e; // really missing
+  return conn.coordinator.withWriteLock(
+    async () => {
+      await conn.reloadIfMoved(); // inside the lock already: refresh() would wait for itself
+      const marker = new Marker(conn, removeBefore?.getTime() ?? Infinity);
+      let remarks = 0;
+      // Another GC may sweep what an older head reached while this one marks it: follow the head.
+      const mark = async (): Promise<Uint8Array | undefined> => {
+        for (;;) {
+          const before = await conn.opened.store.get(HEAD_KEY);
+          try {
+            return await marker.markHead();
+          } catch (e) {
+            if (!isCairnError(e, 'store/missing-node') || ++remarks > MAX_REMARKS) throw e;
+            if (bytesEqual(before, await conn.opened.store.get(HEAD_KEY))) throw e; // really missing
+          }
         }
+      };
+      let head = await mark();
+      const garbage = (await conn.opened.store.keys()).filter((k) => COLLECTED.test(k) && !marker.live.has(k));
+      const deletedKeys: string[] = [];
+      // At least one sweep call, even with nothing to delete: backends clean up there too (the
+      // file backend removes the temp files of killed writers).
+      for (let i = 0; i === 0 || i < garbage.length; ) {
+        const batch = garbage.slice(i, i + SWEEP_BATCH).filter((k) => !marker.live.has(k));
+        try {
+          if (head === undefined) break; // no head: nothing can be proven garbage
+          await deleteIf(batch, { key: HEAD_KEY, expected: head });
+        } catch (e) {
+          if (!isCairnError(e, 'store/conflict') || ++remarks > MAX_REMARKS) throw e;
+          head = await mark(); // a writer committed: keep what its head reaches
+          continue;
+        }
+        deletedKeys.push(...batch);
+        i += SWEEP_BATCH;
       }
-    };
-    let head = await mark();
-    const garbage = (await conn.opened.store.keys()).filter((k) => COLLECTED.test(k) && !marker.live.has(k));
-    const deletedKeys: string[] = [];
-    // At least one sweep call, even with nothing to delete: backends clean up there too (the
-    // file backend removes the temp files of killed writers).
-    for (let i = 0; i === 0 || i < garbage.length; ) {
-      const batch = garbage.slice(i, i + SWEEP_BATCH).filter((k) => !marker.live.has(k));
-      try {
-        if (head === undefined) break; // no head: nothing can be proven garbage
-        await deleteIf(batch, { key: HEAD_KEY, expected: head });
-      } catch (e) {
-        if (!isCairnError(e, 'store/conflict') || ++remarks > MAX_REMARKS) throw e;
-        head = await mark(); // a writer committed: keep what its head reaches
-        continue;
-      }
-      deletedKeys.push(...batch);
-      i += SWEEP_BATCH;
-    }
-    return {
-      deletedNodes: deletedKeys.filter((k) => k.startsWith('n:')).length,
-      deletedCommits: deletedKeys.filter((k) => k.startsWith('c:')).length,
-      deletedKeys,
-    };
-  }, { required: true });
+      return {
+        deletedNodes: deletedKeys.filter((k) => k.startsWith('n:')).length,
+        deletedCommits: deletedKeys.filter((k) => k.startsWith('c:')).length,
+        deletedKeys,
+      };
+    },
+    { required: true },
+  );
 }
 
 /** The live set, grown head by head. */
@@ -134,7 +141,8 @@ class Marker {
       const next: NodeAddress[] = [];
       for (const n of nodes) {
         if (n.kind !== 'branch') continue;
-        if (n.level <= 1) for (const c of n.children) this.live.add(c); // leaves: no need to read them
+        if (n.level <= 1)
+          for (const c of n.children) this.live.add(c); // leaves: no need to read them
         else for (const c of n.children) if (!this.live.has(c)) next.push(c);
       }
       level = next;

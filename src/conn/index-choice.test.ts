@@ -10,7 +10,6 @@ import { persistentSet } from '../indices/persistent-set/index.js';
 import { seededRandom } from '../util/random.js';
 import type { ConnectionHandle } from '../api.js';
 
-
 const schema = [
   { 'db/ident': 'item/sku', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
   { 'db/ident': 'item/qty', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/index': true },
@@ -93,7 +92,10 @@ describe('choosing the index', () => {
     const config = { store: { backend: 'memory', id: 'tail-option' } };
     await createDatabase(config);
     for (const bad of [-1, 1.5, Number.NaN, '8']) {
-      await expect(connect(config, { tailDatoms: bad as number })).rejects.toMatchObject({ code: 'config/invalid', message: expect.stringContaining('tailDatoms') });
+      await expect(connect(config, { tailDatoms: bad as number })).rejects.toMatchObject({
+        code: 'config/invalid',
+        message: expect.stringContaining('tailDatoms'),
+      });
     }
   });
 });

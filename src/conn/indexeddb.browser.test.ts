@@ -55,7 +55,10 @@ describe('indexeddb persistence through the API', () => {
     let writing = true;
     const writes = (async () => {
       for (let i = 0; i < 40; i++) {
-        await transact(writer, Array.from({ length: 6 }, (_, j) => ({ 'note/title': `w${i}-${j}`, 'note/body': 'b' })));
+        await transact(
+          writer,
+          Array.from({ length: 6 }, (_, j) => ({ 'note/title': `w${i}-${j}`, 'note/body': 'b' })),
+        );
       }
       writing = false;
     })();

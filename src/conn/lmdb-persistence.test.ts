@@ -82,7 +82,7 @@ describe('lmdb backend with compact encodings', () => {
     }
     // and the database is untouched: it still opens where it was written
     const conn = await connect(cfg('lmdb', 'inventory'));
-    expect((await q(query, db(conn)) as unknown[]).length).toBe(25);
+    expect(((await q(query, db(conn))) as unknown[]).length).toBe(25);
     await release(conn);
   });
 
@@ -95,7 +95,7 @@ describe('lmdb backend with compact encodings', () => {
     await fill(plain, 30);
     await fill(cfg('lmdb', 'upgraded'), 30, 30); // reads default values, writes compact ones
     const again = await connect(cfg('lmdb', 'upgraded'));
-    expect((await q(query, db(again)) as unknown[]).length).toBe(25);
+    expect(((await q(query, db(again))) as unknown[]).length).toBe(25);
     expect((await datoms(db(again), 'aevt', 'item/count')).length).toBe(25);
     await release(again);
     await expectCode(connect(plain), 'store/encoding');
@@ -108,7 +108,9 @@ describe('structure handlers on any backend', () => {
     const inner = createCodec();
     const seen = { write: 0, read: 0 };
     const commits: StructureHandler<CommitRecord> = {
-      type: 50, kind: 'commit', name: 'test/wrapped-commit@1',
+      type: 50,
+      kind: 'commit',
+      name: 'test/wrapped-commit@1',
       write: (c) => {
         seen.write++;
         return inner.encode(c, 'commit');

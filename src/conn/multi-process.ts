@@ -60,8 +60,7 @@ function start(config: Config, target: RaceTarget, label: string): Child {
     else if ('error' in m) {
       errors.push(`${label}: ${m['error']}: ${m['message']}`);
       failAll(`${label} failed: ${m['error']} ${m['message']}`);
-    }
-    else {
+    } else {
       const i = waiting.findIndex((w) => w.kind in m);
       if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
     }

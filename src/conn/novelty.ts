@@ -68,7 +68,9 @@ export class NoveltySet<K> implements SortedSet<K> {
     }
     if (adds.length === 0) return kept;
     const out: K[] = new Array(kept.length + adds.length);
-    let i = 0, j = 0, n = 0;
+    let i = 0,
+      j = 0,
+      n = 0;
     while (i < kept.length && j < adds.length) {
       out[n++] = sign * this.cmp(kept[i]!, adds[j]!) <= 0 ? kept[i++]! : adds[j++]!;
     }

@@ -16,8 +16,7 @@ const table = 'cairndb_disconnect';
 const admin = new pg.Pool({ connectionString: url, max: 2 });
 afterAll(() => admin.end());
 
-const names = async (conn: Awaited<ReturnType<typeof connect>>) =>
-  ((await q('[:find [?n ...] :where [_ :item/name ?n]]', db(conn))) as string[]).sort();
+const names = async (conn: Awaited<ReturnType<typeof connect>>) => ((await q('[:find [?n ...] :where [_ :item/name ?n]]', db(conn))) as string[]).sort();
 
 it('pg_terminate_backend mid-commit: store/unavailable, last good commit kept, next commit succeeds', async () => {
   const id = `killed-${Date.now().toString(36)}`;
@@ -32,7 +31,10 @@ it('pg_terminate_backend mid-commit: store/unavailable, last good commit kept, n
   await locker.query('BEGIN');
   const locked = await locker.query(`SELECT 1 FROM ${table} WHERE store = $1 AND key = $2 FOR UPDATE`, [id, Buffer.from(HEAD_KEY)]);
   expect(locked.rowCount).toBe(1);
-  const pending = transact(conn, [{ 'item/name': 'lost' }]).then(() => 'committed', (e: unknown) => e);
+  const pending = transact(conn, [{ 'item/name': 'lost' }]).then(
+    () => 'committed',
+    (e: unknown) => e,
+  );
 
   // Wait (no deadline of our own) until the commit statement is blocked on the head's lock.
   let pid: number | undefined;

@@ -37,7 +37,16 @@ function startWriter(args: string[]) {
     });
   });
   ready.catch(() => {});
-  return { child, ready: Promise.race([ready, done.then(() => { throw new Error(`writer ${args[3]} ended before ready: ${err}`); })]), done };
+  return {
+    child,
+    ready: Promise.race([
+      ready,
+      done.then(() => {
+        throw new Error(`writer ${args[3]} ended before ready: ${err}`);
+      }),
+    ]),
+    done,
+  };
 }
 
 it('four processes x (250 concurrent + 25 sequential) transactions: each lands once, in one order, heard by all', async () => {

@@ -19,7 +19,13 @@ function gatedBackend() {
   const close = (skip: number) => {
     gate.closed = true;
     gate.skip = skip;
-    opened = new Promise<void>((r) => (gate.release = () => { gate.closed = false; r(); }));
+    opened = new Promise<void>(
+      (r) =>
+        (gate.release = () => {
+          gate.closed = false;
+          r();
+        }),
+    );
     reached = new Promise<void>((r) => (gate.reached = r));
   };
   let watchable = false; // only stores connected after `watchNext()`: the reader's
@@ -37,12 +43,14 @@ function gatedBackend() {
     deleteMany: (ks) => s.deleteMany(ks),
     keys: () => s.keys(),
     close: () => s.close(),
-    ...(watched ? {
-      watch(cb: () => void) {
-        watchers.add(cb);
-        return () => void watchers.delete(cb);
-      },
-    } : {}),
+    ...(watched
+      ? {
+          watch(cb: () => void) {
+            watchers.add(cb);
+            return () => void watchers.delete(cb);
+          },
+        }
+      : {}),
   });
   const backend: Backend = {
     create: async (c) => wrap(await inner.create(c)),
@@ -50,7 +58,16 @@ function gatedBackend() {
     exists: (c) => inner.exists(c),
     delete: (c) => inner.delete(c),
   };
-  return { backend, watchNext: () => (watchable = true), notify: () => { for (const w of [...watchers]) w(); }, close, reached: () => reached, release: () => gate.release() };
+  return {
+    backend,
+    watchNext: () => (watchable = true),
+    notify: () => {
+      for (const w of [...watchers]) w();
+    },
+    close,
+    reached: () => reached,
+    release: () => gate.release(),
+  };
 }
 
 it('a change notified during a head re-read is not lost', async () => {

@@ -14,6 +14,10 @@ const sameAEV: Comparator<Datom> = (x, y) => str(x.a, y.a) || num(x.e, y.e) || c
 const sameAVE: Comparator<Datom> = (x, y) => str(x.a, y.a) || compareValues(x.v, y.v) || num(x.e, y.e);
 
 export const SAME_COMPARATORS: Readonly<Record<StoredIndexName, Comparator<Datom>>> = {
-  eavt: sameEAV, aevt: sameAEV, avet: sameAVE,
-  teavt: INDEX_COMPARATORS.teavt, taevt: INDEX_COMPARATORS.taevt, tavet: INDEX_COMPARATORS.tavet,
+  eavt: sameEAV,
+  aevt: sameAEV,
+  avet: sameAVE,
+  teavt: INDEX_COMPARATORS.teavt,
+  taevt: INDEX_COMPARATORS.taevt,
+  tavet: INDEX_COMPARATORS.tavet,
 };

@@ -23,7 +23,6 @@ import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
 import { valueKey } from './values.js';
 
-
 interface AttrFacts {
   readonly indexedAdd: boolean; // in avet under the new schema
   readonly indexedRemove: boolean; // in avet under the old or the new schema
@@ -66,14 +65,19 @@ export function applyChanges(
   const keepHistory = st.config.keepHistory && st.temporal !== null;
   const facts = new Map<string, AttrFacts>();
 
-  const curOps: Op[] = [], curKeys: Datom[] = [];
-  const avetOps: Op[] = [], avetKeys: Datom[] = [];
-  const tKeys: (Datom | null)[] = [], tavetKeys: (Datom | null)[] = [];
+  const curOps: Op[] = [],
+    curKeys: Datom[] = [];
+  const avetOps: Op[] = [],
+    avetKeys: Datom[] = [];
+  const tKeys: (Datom | null)[] = [],
+    tavetKeys: (Datom | null)[] = [];
   // An assertion and retraction of one e/a/v in this same tx, by e|a|v -> their positions in
   // tKeys/tavetKeys. If the tx then asserts the value again, the pair is dropped: history
   // could not order three events of one tx (two would share a key), and the net is no change.
   let sameTx: Map<string, [number, number]> | undefined;
-  let maxEid = st.maxEid, maxTx = st.maxTx, lastTxInstant = st.lastTxInstant;
+  let maxEid = st.maxEid,
+    maxTx = st.maxTx,
+    lastTxInstant = st.lastTxInstant;
   // a transaction counts even when it writes no datom (keepHistory false, or nothing changed)
   if (txInfo !== undefined) {
     maxTx = Math.max(maxTx, txInfo.tx);
@@ -94,15 +98,23 @@ export function applyChanges(
           if (pos[1] >= 0) tavetKeys[pos[1]] = tavetKeys[pos[1] + 1] = null;
         }
       }
-      curOps.push('add'); curKeys.push(d);
-      if (f.indexedAdd) { avetOps.push('add'); avetKeys.push(d); }
+      curOps.push('add');
+      curKeys.push(d);
+      if (f.indexedAdd) {
+        avetOps.push('add');
+        avetKeys.push(d);
+      }
       if (d.e > maxEid && d.e < TX0) maxEid = d.e;
       if (d.a === 'db/txInstant' && d.v instanceof Date && d.v.getTime() > lastTxInstant) lastTxInstant = d.v.getTime();
     } else {
       const prior = priors[i];
       if (prior === undefined) continue;
-      curOps.push('remove'); curKeys.push(prior);
-      if (f.indexedRemove) { avetOps.push('remove'); avetKeys.push(prior); }
+      curOps.push('remove');
+      curKeys.push(prior);
+      if (f.indexedRemove) {
+        avetOps.push('remove');
+        avetKeys.push(prior);
+      }
       if (f.history) {
         if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.e}|${d.a}|${valueKey(d.v)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
         tKeys.push(prior, d);
@@ -111,20 +123,40 @@ export function applyChanges(
     }
   }
 
-  const tK: Datom[] = sameTx === undefined ? tKeys as Datom[] : tKeys.filter((x): x is Datom => x !== null);
-  const tavetK: Datom[] = sameTx === undefined ? tavetKeys as Datom[] : tavetKeys.filter((x): x is Datom => x !== null);
+  const tK: Datom[] = sameTx === undefined ? (tKeys as Datom[]) : tKeys.filter((x): x is Datom => x !== null);
+  const tavetK: Datom[] = sameTx === undefined ? (tavetKeys as Datom[]) : tavetKeys.filter((x): x is Datom => x !== null);
   const tAdds: Op[] = tK.map(() => 'add');
   const tavetAdds: Op[] = tavetK.map(() => 'add');
   const eavt = fill(st.eavt, curOps, curKeys);
-  return then(eavt, (eavt) => then(fill(st.aevt, curOps, curKeys), (aevt) => then(fill(st.avet, avetOps, avetKeys), (avet) => {
-    const temporal = st.temporal;
-    const tR: MaybePromise<DbState['temporal']> = temporal === null ? null
-      : then(fill(temporal.eavt, tAdds, tK), (te) => then(fill(temporal.aevt, tAdds, tK), (ta) =>
-        then(fill(temporal.avet, tavetAdds, tavetK), (tv) => ({ eavt: te, aevt: ta, avet: tv }))));
-    return then(tR, (temporalAfter) => new DbValue({
-      config: st.config, raw, schema, eavt, aevt, avet, temporal: temporalAfter, maxEid, maxTx, lastTxInstant,
-    }));
-  })));
+  return then(eavt, (eavt) =>
+    then(fill(st.aevt, curOps, curKeys), (aevt) =>
+      then(fill(st.avet, avetOps, avetKeys), (avet) => {
+        const temporal = st.temporal;
+        const tR: MaybePromise<DbState['temporal']> =
+          temporal === null
+            ? null
+            : then(fill(temporal.eavt, tAdds, tK), (te) =>
+                then(fill(temporal.aevt, tAdds, tK), (ta) => then(fill(temporal.avet, tavetAdds, tavetK), (tv) => ({ eavt: te, aevt: ta, avet: tv }))),
+              );
+        return then(
+          tR,
+          (temporalAfter) =>
+            new DbValue({
+              config: st.config,
+              raw,
+              schema,
+              eavt,
+              aevt,
+              avet,
+              temporal: temporalAfter,
+              maxEid,
+              maxTx,
+              lastTxInstant,
+            }),
+        );
+      }),
+    ),
+  );
 }
 
 /**
@@ -148,20 +180,35 @@ export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ dat
     const key = `${d.e}|${d.a}|${valueKey(d.v)}`;
     const local = batch.get(key);
     if (local !== undefined) {
-      if (!d.added) { batch.delete(key); outD.push(d); outP.push(local); }
+      if (!d.added) {
+        batch.delete(key);
+        outD.push(d);
+        outP.push(local);
+      }
       return;
     }
     if (removed.has(key)) {
-      if (d.added) { removed.delete(key); batch.set(key, d); outD.push(d); outP.push(undefined); }
+      if (d.added) {
+        removed.delete(key);
+        batch.set(key, d);
+        outD.push(d);
+        outP.push(undefined);
+      }
       return;
     }
     const b = bound(d.e, d.a, d.v);
     return then(st.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (found) => {
       const prior = found[0];
       if (d.added) {
-        if (prior === undefined) { batch.set(key, d); outD.push(d); outP.push(undefined); }
+        if (prior === undefined) {
+          batch.set(key, d);
+          outD.push(d);
+          outP.push(undefined);
+        }
       } else if (prior !== undefined) {
-        removed.add(key); outD.push(d); outP.push(prior);
+        removed.add(key);
+        outD.push(d);
+        outP.push(prior);
       }
     });
   };

@@ -18,8 +18,14 @@ const DATA = [
 ];
 
 const STEPS: unknown[][] = [
-  [{ 'person/email': 'ann@x', 'person/age': 31 }, { 'person/email': 'new@x', 'person/friend': [['person/email', 'bob@x']] }],
-  [['db/cas', ['person/email', 'bob@x'], 'person/age', 40, 41], ['db/retract', ['person/email', 'ann@x'], 'person/nick', 'a']],
+  [
+    { 'person/email': 'ann@x', 'person/age': 31 },
+    { 'person/email': 'new@x', 'person/friend': [['person/email', 'bob@x']] },
+  ],
+  [
+    ['db/cas', ['person/email', 'bob@x'], 'person/age', 40, 41],
+    ['db/retract', ['person/email', 'ann@x'], 'person/nick', 'a'],
+  ],
   [['db/retractEntity', ['person/email', 'ann@x']]],
   [['db/add', ['person/email', 'p3@x'], 'person/ssn', '9'], { 'db/id': 'x', 'person/email': 'p4@x', 'person/name': 'P4' }],
 ];

@@ -11,15 +11,16 @@ describe('total comparators', () => {
     ['AEVT: a, e, v, tx', cmpAEVT, [d(9, 'a', 9, 1), d(1, 'b', 5, 1), d(2, 'b', 1, 1), d(2, 'b', 1, 3), d(2, 'c', 0, 1)]],
     ['AVET: a, v, e, tx', cmpAVET, [d(9, 'a', 1, 1), d(1, 'b', 1, 1), d(2, 'b', 1, 1), d(1, 'b', 2, 1), d(1, 'b', 'x', 1)]],
   ];
-  for (const [name, cmp, asc] of rows) it(name, () => {
-    for (let i = 0; i < asc.length; i++) {
-      expect(cmp(asc[i]!, asc[i]!)).toBe(0);
-      for (let j = i + 1; j < asc.length; j++) {
-        expect(cmp(asc[i]!, asc[j]!)).toBeLessThan(0);
-        expect(cmp(asc[j]!, asc[i]!)).toBeGreaterThan(0);
+  for (const [name, cmp, asc] of rows)
+    it(name, () => {
+      for (let i = 0; i < asc.length; i++) {
+        expect(cmp(asc[i]!, asc[i]!)).toBe(0);
+        for (let j = i + 1; j < asc.length; j++) {
+          expect(cmp(asc[i]!, asc[j]!)).toBeLessThan(0);
+          expect(cmp(asc[j]!, asc[i]!)).toBeGreaterThan(0);
+        }
       }
-    }
-  });
+    });
   it('an assertion sorts before its retraction in the same tx', () => {
     expect(cmpEAVT(d(1, 'a', 1, 7, true), d(1, 'a', 1, 7, false))).toBeLessThan(0);
   });
@@ -39,7 +40,8 @@ describe('prefix comparators treat missing bound components as wildcards', () =>
     ['AVET a+v bigger', prefixAVET, bound(undefined, 'p/n', 'u'), 1],
     ['no components', prefixAVET, bound(), 0],
   ];
-  for (const [name, cmp, b, want] of rows) it(name, () => {
-    expect(Math.sign(cmp(x, b))).toBe(want);
-  });
+  for (const [name, cmp, b, want] of rows)
+    it(name, () => {
+      expect(Math.sign(cmp(x, b))).toBe(want);
+    });
 });

@@ -54,12 +54,18 @@ export type StoredIndexName = 'eavt' | 'aevt' | 'avet' | 'teavt' | 'taevt' | 'ta
 
 /** The set comparator of each stored index (used to create and to restore the trees). */
 export const INDEX_COMPARATORS: Readonly<Record<StoredIndexName, Comparator<Datom>>> = {
-  eavt: cmpEAVT, aevt: cmpAEVT, avet: cmpAVET,
-  teavt: cmpEAVT, taevt: cmpAEVT, tavet: cmpAVET,
+  eavt: cmpEAVT,
+  aevt: cmpAEVT,
+  avet: cmpAVET,
+  teavt: cmpEAVT,
+  taevt: cmpAEVT,
+  tavet: cmpAVET,
 };
 
 export const PREFIX_COMPARATORS: Readonly<Record<'eavt' | 'aevt' | 'avet', Comparator<Datom>>> = {
-  eavt: prefixEAVT, aevt: prefixAEVT, avet: prefixAVET,
+  eavt: prefixEAVT,
+  aevt: prefixAEVT,
+  avet: prefixAVET,
 };
 
 export function comparatorFor(name: StoredIndexName): Comparator<Datom> {

@@ -66,12 +66,16 @@ function mergeSorted(x: readonly Datom[], y: readonly Datom[], cmp: Comparator<D
   if (y.length === 0) return x as Datom[];
   if (x.length === 0) return y as Datom[];
   const out: Datom[] = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < x.length && j < y.length) {
     const c = cmp(x[i]!, y[j]!);
     if (c < 0) out.push(x[i++]!);
     else if (c > 0) out.push(y[j++]!);
-    else { out.push(x[i++]!); j++; }
+    else {
+      out.push(x[i++]!);
+      j++;
+    }
   }
   while (i < x.length) out.push(x[i++]!);
   while (j < y.length) out.push(y[j++]!);
@@ -114,18 +118,30 @@ export class DbValue implements Db {
     this.filter = filter;
   }
 
-  get schema(): Schema { return this.state.schema; }
-  get config(): DbConfig { return this.state.config; }
-  get maxEid(): number { return this.state.maxEid; }
-  get maxTx(): number { return this.state.maxTx; }
-  get basisT(): number { return this.state.maxTx; }
+  get schema(): Schema {
+    return this.state.schema;
+  }
+  get config(): DbConfig {
+    return this.state.config;
+  }
+  get maxEid(): number {
+    return this.state.maxEid;
+  }
+  get maxTx(): number {
+    return this.state.maxTx;
+  }
+  get basisT(): number {
+    return this.state.maxTx;
+  }
 
   /** @internal a view of the same state. */
   withFilter(view: DbView, filter: Filter): DbValue {
     return new DbValue(this.state, view, filter);
   }
   /** @internal */
-  get timeFilter(): Filter { return this.filter; }
+  get timeFilter(): Filter {
+    return this.filter;
+  }
 
   private resolvePoint(p: TimePoint | undefined): MaybePromise<number | undefined> {
     if (p === undefined || typeof p === 'number') return p;
@@ -149,7 +165,9 @@ export class DbValue implements Db {
   }
 
   /** True for a filter(db, pred) view. */
-  get filtered(): boolean { return this.filter.preds !== undefined; }
+  get filtered(): boolean {
+    return this.filter.preds !== undefined;
+  }
 
   private scanTime(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
     const f = this.filter;
@@ -162,19 +180,23 @@ export class DbValue implements Db {
     }
     const temporal = st.temporal === null ? [] : st.temporal[idx].slice(lo, hi, prefix);
     const cmp = INDEX_COMPARATORS[idx];
-    return then(current, (cur) => then(temporal, (tmp) => {
-      const merged = mergeSorted(cur, tmp, cmp);
-      return then(this.resolvePoint(f.asOf), (asOf) => then(this.resolvePoint(f.since), (since) => {
-        let ds = merged;
-        if (f.history) {
-          if (asOf !== undefined) ds = ds.filter((d) => d.tx <= asOf);
-        } else if (asOf !== undefined) {
-          ds = foldAsOf(ds, asOf);
-        }
-        if (since !== undefined) ds = ds.filter((d) => d.tx > since);
-        return ds;
-      }));
-    }));
+    return then(current, (cur) =>
+      then(temporal, (tmp) => {
+        const merged = mergeSorted(cur, tmp, cmp);
+        return then(this.resolvePoint(f.asOf), (asOf) =>
+          then(this.resolvePoint(f.since), (since) => {
+            let ds = merged;
+            if (f.history) {
+              if (asOf !== undefined) ds = ds.filter((d) => d.tx <= asOf);
+            } else if (asOf !== undefined) {
+              ds = foldAsOf(ds, asOf);
+            }
+            if (since !== undefined) ds = ds.filter((d) => d.tx > since);
+            return ds;
+          }),
+        );
+      }),
+    );
   }
 
   /**
@@ -229,10 +251,12 @@ export class DbValue implements Db {
     }
     const eR: MaybePromise<number | null | undefined> = got.e === undefined ? undefined : this.entid(got.e as EntityRef);
     const vR = got.v === undefined ? undefined : this.componentValue(got.a, got.v);
-    return then(eR, (e) => then(vR, (v) => {
-      if (e === null || v === null) return null;
-      return bound(e, got.a, v, got.tx);
-    }));
+    return then(eR, (e) =>
+      then(vR, (v) => {
+        if (e === null || v === null) return null;
+        return bound(e, got.a, v, got.tx);
+      }),
+    );
   }
 
   /** A value component: refs may be given as lookup refs or idents; keywords without colon. */
@@ -262,7 +286,11 @@ export class DbValue implements Db {
     const s = this.state.schema.attrs.get(a);
     const norm = (v: Value | undefined): Value | undefined => {
       if (v === undefined || v === null || s === undefined) return v;
-      try { return coerceValue(s, v, a); } catch { return v; }
+      try {
+        return coerceValue(s, v, a);
+      } catch {
+        return v;
+      }
     };
     return this.scan('avet', bound(undefined, a, norm(start)), bound(undefined, a, norm(end)));
   }
@@ -304,10 +332,19 @@ export class DbValue implements Db {
   estimate(e?: number, a?: string, v?: Value): MaybePromise<number> {
     let idx: IndexName;
     let b: Datom | undefined;
-    if (e !== undefined) { idx = 'eavt'; b = bound(e, a, a === undefined ? undefined : v); }
-    else if (a !== undefined && v !== undefined && this.state.schema.indexed.has(a)) { idx = 'avet'; b = bound(undefined, a, v); }
-    else if (a !== undefined) { idx = 'aevt'; b = bound(undefined, a); }
-    else { idx = 'eavt'; b = undefined; }
+    if (e !== undefined) {
+      idx = 'eavt';
+      b = bound(e, a, a === undefined ? undefined : v);
+    } else if (a !== undefined && v !== undefined && this.state.schema.indexed.has(a)) {
+      idx = 'avet';
+      b = bound(undefined, a, v);
+    } else if (a !== undefined) {
+      idx = 'aevt';
+      b = bound(undefined, a);
+    } else {
+      idx = 'eavt';
+      b = undefined;
+    }
     const st = this.state;
     const prefix = PREFIX_COMPARATORS[idx];
     const cur = st[idx].count(b, b, prefix);
@@ -365,7 +402,8 @@ function checkPoint(t: number | Date, fn: string): void {
     if (Number.isNaN(t.getTime())) throw new CairnError('config/invalid', `${fn}: invalid Date`);
     return;
   }
-  if (typeof t !== 'number' || !Number.isInteger(t)) throw new CairnError('config/invalid', `${fn}: expected a tx id or a Date, got ${show(t)}`, { t: show(t) });
+  if (typeof t !== 'number' || !Number.isInteger(t))
+    throw new CairnError('config/invalid', `${fn}: expected a tx id or a Date, got ${show(t)}`, { t: show(t) });
 }
 
 /** The database as of tx `t` (inclusive) or the last tx at or before a Date (`as-of`). */

@@ -46,7 +46,9 @@ export interface SyncConfig {
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** A WebSocket class where there is no global one (Node 20: `ws`). In process only. */
-  readonly WebSocket?: new (url: string) => WebSocket;
+  readonly WebSocket?: new (
+    url: string,
+  ) => WebSocket;
 }
 
 /** Query: EDN text or parsed map form; `q({ query, args, offset, limit })` is the map call. */

@@ -25,7 +25,9 @@ export interface DbParts {
 export function dbConfig(c: Partial<DbConfig> = {}): DbConfig {
   const schemaFlexibility = c.schemaFlexibility ?? 'write';
   if (schemaFlexibility !== 'write' && schemaFlexibility !== 'read') {
-    throw new CairnError('config/invalid', `schemaFlexibility must be 'write' or 'read', got ${String(schemaFlexibility)}`, { schemaFlexibility: String(schemaFlexibility) });
+    throw new CairnError('config/invalid', `schemaFlexibility must be 'write' or 'read', got ${String(schemaFlexibility)}`, {
+      schemaFlexibility: String(schemaFlexibility),
+    });
   }
   return { schemaFlexibility, keepHistory: c.keepHistory ?? true, index: c.index ?? 'persistent-set' };
 }
@@ -40,9 +42,13 @@ export function emptyDb(config: Partial<DbConfig> = {}, opts: { branchingFactor?
     config: cfg,
     raw,
     schema: buildSchema(cfg.schemaFlexibility, raw),
-    eavt: mk('eavt'), aevt: mk('aevt'), avet: mk('avet'),
+    eavt: mk('eavt'),
+    aevt: mk('aevt'),
+    avet: mk('avet'),
     temporal: cfg.keepHistory ? { eavt: mk('teavt'), aevt: mk('taevt'), avet: mk('tavet') } : null,
-    maxEid: E0, maxTx: TX0, lastTxInstant: 0,
+    maxEid: E0,
+    maxTx: TX0,
+    lastTxInstant: 0,
   });
 }
 
@@ -69,8 +75,12 @@ export function dbFromParts(parts: DbParts): Db {
     config: cfg,
     raw,
     schema: buildSchema(cfg.schemaFlexibility, raw),
-    eavt: need('eavt'), aevt: need('aevt'), avet: need('avet'),
+    eavt: need('eavt'),
+    aevt: need('aevt'),
+    avet: need('avet'),
     temporal: cfg.keepHistory ? { eavt: need('teavt'), aevt: need('taevt'), avet: need('tavet') } : null,
-    maxEid: parts.maxEid, maxTx: parts.maxTx, lastTxInstant: parts.lastTxInstant,
+    maxEid: parts.maxEid,
+    maxTx: parts.maxTx,
+    lastTxInstant: parts.lastTxInstant,
   });
 }

@@ -15,14 +15,44 @@ const eav = (ds: Datom[]): [number, string, unknown][] => ds.map((d) => [d.e, d.
 
 describe('search picks an index and filters the rest', () => {
   const table: [string, [number?, string?, unknown?], [number, string, unknown][]][] = [
-    ['e', [14], [[14, 'person/age', 40], [14, 'person/email', 'bob@x'], [14, 'person/friend', 13], [14, 'person/name', 'Bob']]],
-    ['e a', [13, 'person/nick'], [[13, 'person/nick', 'a'], [13, 'person/nick', 'b']]],
+    [
+      'e',
+      [14],
+      [
+        [14, 'person/age', 40],
+        [14, 'person/email', 'bob@x'],
+        [14, 'person/friend', 13],
+        [14, 'person/name', 'Bob'],
+      ],
+    ],
+    [
+      'e a',
+      [13, 'person/nick'],
+      [
+        [13, 'person/nick', 'a'],
+        [13, 'person/nick', 'b'],
+      ],
+    ],
     ['e a v', [13, 'person/nick', 'b'], [[13, 'person/nick', 'b']]],
     ['e v (filtered)', [15, undefined, 50], [[15, 'person/age', 50]]],
     ['a v indexed (AVET)', [undefined, 'person/age', 40], [[14, 'person/age', 40]]],
     ['a v not indexed (AEVT + filter)', [undefined, 'person/name', 'Cy'], [[15, 'person/name', 'Cy']]],
-    ['a', [undefined, 'person/email'], [[13, 'person/email', 'ann@x'], [14, 'person/email', 'bob@x']]],
-    ['a v ref (reverse lookup)', [undefined, 'person/friend', 13], [[14, 'person/friend', 13], [15, 'person/friend', 13]]],
+    [
+      'a',
+      [undefined, 'person/email'],
+      [
+        [13, 'person/email', 'ann@x'],
+        [14, 'person/email', 'bob@x'],
+      ],
+    ],
+    [
+      'a v ref (reverse lookup)',
+      [undefined, 'person/friend', 13],
+      [
+        [14, 'person/friend', 13],
+        [15, 'person/friend', 13],
+      ],
+    ],
     ['v only (scan)', [undefined, undefined, 'Bob'], [[14, 'person/name', 'Bob']]],
     ['keyword value', [undefined, 'person/status', ':status/active'], [[15, 'person/status', ':status/active']]],
     ['nothing matches', [99], []],
@@ -53,22 +83,51 @@ describe('datoms / seekDatoms / indexRange / entid / estimate', () => {
 
   it('seekDatoms runs from the position to the end of the index', async () => {
     const db = await dbWith(undefined, DATA);
-    expect(eav(await db.seekDatoms('eavt', 15))).toEqual([[15, 'person/age', 50], [15, 'person/friend', 13], [15, 'person/friend', 14], [15, 'person/name', 'Cy'], [15, 'person/status', ':status/active']].concat(eav(await db.datoms('eavt')).filter((x) => x[0] > 15) as never[]));
-    expect(eav(await db.seekDatoms('avet', 'person/age', 35)).slice(0, 2)).toEqual([[14, 'person/age', 40], [15, 'person/age', 50]]);
+    expect(eav(await db.seekDatoms('eavt', 15))).toEqual(
+      [
+        [15, 'person/age', 50],
+        [15, 'person/friend', 13],
+        [15, 'person/friend', 14],
+        [15, 'person/name', 'Cy'],
+        [15, 'person/status', ':status/active'],
+      ].concat(eav(await db.datoms('eavt')).filter((x) => x[0] > 15) as never[]),
+    );
+    expect(eav(await db.seekDatoms('avet', 'person/age', 35)).slice(0, 2)).toEqual([
+      [14, 'person/age', 40],
+      [15, 'person/age', 50],
+    ]);
   });
 
   it('indexRange is inclusive and needs an indexed attribute', async () => {
     const db = await dbWith(undefined, DATA);
-    expect(eav(await db.indexRange('person/age', 30, 40))).toEqual([[13, 'person/age', 30], [14, 'person/age', 40]]);
-    expect(eav(await db.indexRange(':person/age', 31))).toEqual([[14, 'person/age', 40], [15, 'person/age', 50]]);
+    expect(eav(await db.indexRange('person/age', 30, 40))).toEqual([
+      [13, 'person/age', 30],
+      [14, 'person/age', 40],
+    ]);
+    expect(eav(await db.indexRange(':person/age', 31))).toEqual([
+      [14, 'person/age', 40],
+      [15, 'person/age', 50],
+    ]);
     expect(eav(await db.indexRange('person/age', undefined, 30))).toEqual([[13, 'person/age', 30]]);
-    await expectError(Promise.resolve().then(() => db.indexRange('person/name', 'A', 'Z')), 'schema/invalid', /person\/name is not in AVET/);
+    await expectError(
+      Promise.resolve().then(() => db.indexRange('person/name', 'A', 'Z')),
+      'schema/invalid',
+      /person\/name is not in AVET/,
+    );
   });
 
   it('datoms and seekDatoms on AVET reject an attribute AVET lacks, as indexRange does', async () => {
     const db = await dbWith(undefined, DATA);
-    await expectError(Promise.resolve().then(() => db.datoms('avet', 'person/status', 'status/active')), 'schema/invalid', /person\/status is not in AVET.*datoms/);
-    await expectError(Promise.resolve().then(() => db.seekDatoms('avet', ':person/name', 'M')), 'schema/invalid', /person\/name is not in AVET.*seekDatoms/);
+    await expectError(
+      Promise.resolve().then(() => db.datoms('avet', 'person/status', 'status/active')),
+      'schema/invalid',
+      /person\/status is not in AVET.*datoms/,
+    );
+    await expectError(
+      Promise.resolve().then(() => db.seekDatoms('avet', ':person/name', 'M')),
+      'schema/invalid',
+      /person\/name is not in AVET.*seekDatoms/,
+    );
     // the other indices hold every attribute; AVET with no attribute reads the whole index
     expect(eav(await db.datoms('aevt', 'person/status')).length).toBeGreaterThan(0);
     expect((await db.seekDatoms('avet')).length).toBeGreaterThan(0);
@@ -81,7 +140,11 @@ describe('datoms / seekDatoms / indexRange / entid / estimate', () => {
     expect(await db.entid([':person/email', 'nobody'])).toBe(null);
     expect(await db.entid('person/email')).toBe(2);
     expect(await db.entid(':nope/nope')).toBe(null);
-    await expectError(Promise.resolve().then(() => db.entid(['person/name', 'Ann'])), 'transact/lookup-ref', /should be marked as db\/unique/);
+    await expectError(
+      Promise.resolve().then(() => db.entid(['person/name', 'Ann'])),
+      'transact/lookup-ref',
+      /should be marked as db\/unique/,
+    );
   });
 
   it('estimate counts from the trees', async () => {
@@ -107,7 +170,16 @@ describe('applyDatoms, dbParts, dbFromParts', () => {
   it('replaying every tx report on an empty db rebuilds the same value (current and temporal)', async () => {
     let db = emptyDb({}, { branchingFactor: 4 });
     let replay = emptyDb({}, { branchingFactor: 4 });
-    const steps: unknown[][] = [PEOPLE, DATA, [['db/add', 13, 'person/age', 31], ['db/retract', 13, 'person/nick', 'a']], [['db/retractEntity', 14]], [{ 'db/ident': 'person/name', 'db/doc': 'doc' }]];
+    const steps: unknown[][] = [
+      PEOPLE,
+      DATA,
+      [
+        ['db/add', 13, 'person/age', 31],
+        ['db/retract', 13, 'person/nick', 'a'],
+      ],
+      [['db/retractEntity', 14]],
+      [{ 'db/ident': 'person/name', 'db/doc': 'doc' }],
+    ];
     for (const s of steps) {
       const r = await tx(db, s);
       db = r.dbAfter;
@@ -116,7 +188,10 @@ describe('applyDatoms, dbParts, dbFromParts', () => {
     expect(await allIndexes(replay)).toEqual(await allIndexes(db));
     expect(replay.schema.attrs.get('person/name')?.doc).toBe('doc');
     // replaying again is idempotent: present assertions and absent retractions are skipped
-    const again = await applyDatoms(replay, (await tx(emptyDb(), PEOPLE)).txData.filter((d) => d.a !== 'db/txInstant'));
+    const again = await applyDatoms(
+      replay,
+      (await tx(emptyDb(), PEOPLE)).txData.filter((d) => d.a !== 'db/txInstant'),
+    );
     expect((await again.datoms('eavt')).length).toBe((await replay.datoms('eavt')).length);
   });
 

@@ -49,10 +49,24 @@ export function isSchemaAttr(a: string): a is SchemaAttr {
 }
 
 export const VALUE_TYPES: readonly ValueType[] = [
-  'db.type/string', 'db.type/keyword', 'db.type/symbol', 'db.type/boolean', 'db.type/long',
-  'db.type/bigint', 'db.type/bigdec', 'db.type/double', 'db.type/float', 'db.type/number',
-  'db.type/instant', 'db.type/uuid', 'db.type/ref', 'db.type/bytes', 'db.type/tuple',
-  'db.type/valueType', 'db.type/cardinality', 'db.type/unique',
+  'db.type/string',
+  'db.type/keyword',
+  'db.type/symbol',
+  'db.type/boolean',
+  'db.type/long',
+  'db.type/bigint',
+  'db.type/bigdec',
+  'db.type/double',
+  'db.type/float',
+  'db.type/number',
+  'db.type/instant',
+  'db.type/uuid',
+  'db.type/ref',
+  'db.type/bytes',
+  'db.type/tuple',
+  'db.type/valueType',
+  'db.type/cardinality',
+  'db.type/unique',
 ];
 const VALUE_TYPE_SET: ReadonlySet<string> = new Set(VALUE_TYPES);
 export function isValueType(x: string): x is ValueType {
@@ -64,20 +78,22 @@ function sys(ident: string, valueType: ValueType, extra: Partial<AttrSchema> = {
 }
 
 /** Attributes every database knows without declaring them. */
-export const SYSTEM_ATTRS: ReadonlyMap<string, AttrSchema> = new Map([
-  sys('db/ident', 'db.type/keyword', { unique: 'identity' }),
-  sys('db/valueType', 'db.type/valueType'),
-  sys('db/cardinality', 'db.type/cardinality'),
-  sys('db/unique', 'db.type/unique'),
-  sys('db/index', 'db.type/boolean'),
-  sys('db/isComponent', 'db.type/boolean'),
-  sys('db/noHistory', 'db.type/boolean'),
-  sys('db/doc', 'db.type/string'),
-  sys('db/tupleAttrs', 'db.type/tuple', { tupleType: 'db.type/keyword' }),
-  sys('db/tupleType', 'db.type/valueType'),
-  sys('db/tupleTypes', 'db.type/tuple', { tupleType: 'db.type/valueType' }),
-  sys('db/txInstant', 'db.type/instant', { index: true, noHistory: true }),
-].map((a) => [a.ident, a] as const));
+export const SYSTEM_ATTRS: ReadonlyMap<string, AttrSchema> = new Map(
+  [
+    sys('db/ident', 'db.type/keyword', { unique: 'identity' }),
+    sys('db/valueType', 'db.type/valueType'),
+    sys('db/cardinality', 'db.type/cardinality'),
+    sys('db/unique', 'db.type/unique'),
+    sys('db/index', 'db.type/boolean'),
+    sys('db/isComponent', 'db.type/boolean'),
+    sys('db/noHistory', 'db.type/boolean'),
+    sys('db/doc', 'db.type/string'),
+    sys('db/tupleAttrs', 'db.type/tuple', { tupleType: 'db.type/keyword' }),
+    sys('db/tupleType', 'db.type/valueType'),
+    sys('db/tupleTypes', 'db.type/tuple', { tupleType: 'db.type/valueType' }),
+    sys('db/txInstant', 'db.type/instant', { index: true, noHistory: true }),
+  ].map((a) => [a.ident, a] as const),
+);
 
 export function isSystemAttr(a: string): boolean {
   return SYSTEM_ATTRS.has(a);
@@ -85,9 +101,17 @@ export function isSystemAttr(a: string): boolean {
 
 /** True when the raw entity declares an attribute (not only an ident, i.e. an enum). */
 export function isAttributeEntity(r: Readonly<RawAttr>): boolean {
-  return r.valueType !== undefined || r.cardinality !== undefined || r.unique !== undefined ||
-    r.index !== undefined || r.isComponent !== undefined || r.noHistory !== undefined ||
-    r.tupleAttrs !== undefined || r.tupleType !== undefined || r.tupleTypes !== undefined;
+  return (
+    r.valueType !== undefined ||
+    r.cardinality !== undefined ||
+    r.unique !== undefined ||
+    r.index !== undefined ||
+    r.isComponent !== undefined ||
+    r.noHistory !== undefined ||
+    r.tupleAttrs !== undefined ||
+    r.tupleType !== undefined ||
+    r.tupleTypes !== undefined
+  );
 }
 
 function toAttrSchema(r: Readonly<RawAttr>, ident: string): AttrSchema {
@@ -123,8 +147,12 @@ export function buildSchema(flexibility: 'write' | 'read', raw: RawSchema): Sche
   for (const [ident, s] of attrs) {
     if (s.tupleAttrs !== undefined) attrs.set(ident, { ...s, tupleMemberTypes: s.tupleAttrs.map((m) => attrs.get(m)?.valueType) });
   }
-  const refs = new Set<string>(), many = new Set<string>(), components = new Set<string>();
-  const uniqueIdentity = new Set<string>(), uniqueValue = new Set<string>(), indexed = new Set<string>();
+  const refs = new Set<string>(),
+    many = new Set<string>(),
+    components = new Set<string>();
+  const uniqueIdentity = new Set<string>(),
+    uniqueValue = new Set<string>(),
+    indexed = new Set<string>();
   const noHistory = new Set<string>();
   const tupleAttrsOf = new Map<string, string[]>();
   for (const [ident, s] of attrs) {
@@ -153,13 +181,20 @@ function stripColon(s: string): string {
 /** The RawAttr property a schema datom's value becomes (keyword values lose their colon). */
 export function rawValue(a: SchemaAttr, v: Value): RawAttr[keyof RawAttr] {
   switch (a) {
-    case 'db/ident': case 'db/valueType': case 'db/cardinality': case 'db/unique': case 'db/tupleType':
+    case 'db/ident':
+    case 'db/valueType':
+    case 'db/cardinality':
+    case 'db/unique':
+    case 'db/tupleType':
       return stripColon(String(v));
-    case 'db/index': case 'db/isComponent': case 'db/noHistory':
+    case 'db/index':
+    case 'db/isComponent':
+    case 'db/noHistory':
       return v === true;
     case 'db/doc':
       return String(v);
-    case 'db/tupleAttrs': case 'db/tupleTypes':
+    case 'db/tupleAttrs':
+    case 'db/tupleTypes':
       return Array.isArray(v) ? (v as readonly Value[]).map((x) => stripColon(String(x))) : [];
     default: {
       const never: never = a;

@@ -23,10 +23,24 @@ export const TX0 = 0x20000000; // first tx id is TX0 + 1 = 536870913, as in Data
 export const E0 = 0; // first user entity id is E0 + 1
 
 export type ValueType =
-  | 'db.type/string' | 'db.type/keyword' | 'db.type/symbol' | 'db.type/boolean'
-  | 'db.type/long' | 'db.type/bigint' | 'db.type/bigdec' | 'db.type/double' | 'db.type/float'
-  | 'db.type/number' | 'db.type/instant' | 'db.type/uuid' | 'db.type/ref' | 'db.type/bytes'
-  | 'db.type/tuple' | 'db.type/valueType' | 'db.type/cardinality' | 'db.type/unique';
+  | 'db.type/string'
+  | 'db.type/keyword'
+  | 'db.type/symbol'
+  | 'db.type/boolean'
+  | 'db.type/long'
+  | 'db.type/bigint'
+  | 'db.type/bigdec'
+  | 'db.type/double'
+  | 'db.type/float'
+  | 'db.type/number'
+  | 'db.type/instant'
+  | 'db.type/uuid'
+  | 'db.type/ref'
+  | 'db.type/bytes'
+  | 'db.type/tuple'
+  | 'db.type/valueType'
+  | 'db.type/cardinality'
+  | 'db.type/unique';
 
 /** One attribute's schema, normalised (keyword-valued fields without the colon). */
 export interface AttrSchema {

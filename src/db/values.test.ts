@@ -48,18 +48,26 @@ describe('compareValues', () => {
 
   it('is a total order on a seeded random mix (antisymmetric, transitive by sort)', () => {
     let seed = 42;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const gen = (depth: number): Slot => {
       const k = Math.floor(rnd() * 8);
       switch (k) {
-        case 0: return rnd() < 0.5;
-        case 1: return Math.floor(rnd() * 20) - 10;
-        case 2: return BigInt(Math.floor(rnd() * 20) - 10);
-        case 3: return String.fromCharCode(97 + Math.floor(rnd() * 3));
-        case 4: return new Date(Math.floor(rnd() * 5));
-        case 5: return new Uint8Array([Math.floor(rnd() * 3)]);
-        case 6: return depth > 1 ? null : ([gen(depth + 1), gen(depth + 1)] as Slot);
-        default: return rnd() * 10 - 5;
+        case 0:
+          return rnd() < 0.5;
+        case 1:
+          return Math.floor(rnd() * 20) - 10;
+        case 2:
+          return BigInt(Math.floor(rnd() * 20) - 10);
+        case 3:
+          return String.fromCharCode(97 + Math.floor(rnd() * 3));
+        case 4:
+          return new Date(Math.floor(rnd() * 5));
+        case 5:
+          return new Uint8Array([Math.floor(rnd() * 3)]);
+        case 6:
+          return depth > 1 ? null : ([gen(depth + 1), gen(depth + 1)] as Slot);
+        default:
+          return rnd() * 10 - 5;
       }
     };
     const xs = Array.from({ length: 300 }, () => gen(0));

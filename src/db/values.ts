@@ -19,15 +19,20 @@ export type Slot = Value | null | undefined;
 
 function rank(v: Slot): number {
   switch (typeof v) {
-    case 'boolean': return 1;
-    case 'number': case 'bigint': return 2;
-    case 'string': return 3;
+    case 'boolean':
+      return 1;
+    case 'number':
+    case 'bigint':
+      return 2;
+    case 'string':
+      return 3;
     case 'object':
       if (v === null) return 0;
       if (v instanceof Date) return 4;
       if (v instanceof Uint8Array) return 5;
       return 6;
-    default: return 0; // undefined sorts with null
+    default:
+      return 0; // undefined sorts with null
   }
 }
 
@@ -47,7 +52,8 @@ function cmpNumbers(a: number, b: number): number {
   if (a > b) return 1;
   if (a === b) return 0;
   // at least one NaN: NaN first, two NaNs equal
-  const an = Number.isNaN(a), bn = Number.isNaN(b);
+  const an = Number.isNaN(a),
+    bn = Number.isNaN(b);
   return an === bn ? 0 : an ? -1 : 1;
 }
 
@@ -78,15 +84,22 @@ export function compareValues(a: Slot, b: Slot): number {
     if (ta === 'number') return cmpNumbers(a as number, b as number);
     if (ta === 'boolean') return a === b ? 0 : a ? 1 : -1;
   }
-  const ra = rank(a), rb = rank(b);
+  const ra = rank(a),
+    rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
-    case 0: return 0;
-    case 2: return ta === 'number' ? cmpNumberBigint(a as number, b as bigint) : -cmpNumberBigint(b as number, a as bigint);
-    case 4: return cmpNumbers((a as Date).getTime(), (b as Date).getTime());
-    case 5: return cmpBytes(a as Uint8Array, b as Uint8Array);
-    case 6: return cmpArrays(a as readonly Slot[], b as readonly Slot[]);
-    default: return 0; // unreachable: same-typeof cases returned above
+    case 0:
+      return 0;
+    case 2:
+      return ta === 'number' ? cmpNumberBigint(a as number, b as bigint) : -cmpNumberBigint(b as number, a as bigint);
+    case 4:
+      return cmpNumbers((a as Date).getTime(), (b as Date).getTime());
+    case 5:
+      return cmpBytes(a as Uint8Array, b as Uint8Array);
+    case 6:
+      return cmpArrays(a as readonly Slot[], b as readonly Slot[]);
+    default:
+      return 0; // unreachable: same-typeof cases returned above
   }
 }
 
@@ -100,15 +113,20 @@ export function valuesEqual(a: Slot, b: Slot): boolean {
  */
 export function valueKey(v: Slot): string {
   switch (typeof v) {
-    case 'string': return 's' + v;
-    case 'number': return Number.isSafeInteger(v) ? 'n' + String(v + 0) : Number.isInteger(v) ? 'n' + BigInt(v).toString() : 'n' + String(v);
-    case 'bigint': return 'n' + v.toString();
-    case 'boolean': return v ? 'b1' : 'b0';
+    case 'string':
+      return 's' + v;
+    case 'number':
+      return Number.isSafeInteger(v) ? 'n' + String(v + 0) : Number.isInteger(v) ? 'n' + BigInt(v).toString() : 'n' + String(v);
+    case 'bigint':
+      return 'n' + v.toString();
+    case 'boolean':
+      return v ? 'b1' : 'b0';
     case 'object':
       if (v === null) return 'z';
       if (v instanceof Date) return 'd' + String(v.getTime());
       if (v instanceof Uint8Array) return 'y' + Array.prototype.join.call(v, ',');
       return 'a' + JSON.stringify((v as readonly Slot[]).map(valueKey));
-    default: return 'z';
+    default:
+      return 'z';
   }
 }

@@ -21,9 +21,11 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export function storableString(v: string, attr: string): string {
   const at = loneSurrogateAt(v);
   if (at >= 0) {
-    throw new CairnError('transact/invalid-string',
+    throw new CairnError(
+      'transact/invalid-string',
       `value ${show(v)} of attribute ${attr} is not well-formed Unicode: a lone UTF-16 surrogate at index ${at} cannot be stored`,
-      { attribute: attr, value: show(v), index: at });
+      { attribute: attr, value: show(v), index: at },
+    );
   }
   return v;
 }
@@ -45,13 +47,16 @@ const ENUMS: Partial<Record<ValueType, (name: string) => boolean>> = {
 /** A scalar (non-tuple, non-ref) value in normal form for `type`, or a 'schema/type' error. */
 export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
   switch (type) {
-    case 'db.type/string': case 'db.type/symbol':
+    case 'db.type/string':
+    case 'db.type/symbol':
       if (typeof v === 'string') return storableString(v, attr);
       return typeError(attr, v, type);
     case 'db.type/keyword':
       if (typeof v === 'string' && v.length > 0 && v !== ':') return asKeyword(storableString(v, attr));
       return typeError(attr, v, type);
-    case 'db.type/valueType': case 'db.type/cardinality': case 'db.type/unique': {
+    case 'db.type/valueType':
+    case 'db.type/cardinality':
+    case 'db.type/unique': {
       if (typeof v !== 'string') return typeError(attr, v, type);
       const kw = asKeyword(v);
       if (!ENUMS[type]!(kw.slice(1))) {
@@ -73,7 +78,9 @@ export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
       if (typeof v === 'bigint') return v;
       if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
       return typeError(attr, v, type);
-    case 'db.type/bigdec': case 'db.type/double': case 'db.type/float':
+    case 'db.type/bigdec':
+    case 'db.type/double':
+    case 'db.type/float':
       if (typeof v === 'number' && !Number.isNaN(v)) return v;
       return typeError(attr, v, type);
     case 'db.type/number':
@@ -106,12 +113,18 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   if (!Array.isArray(v)) return typeError(s.ident, v, 'tuple (array)');
   if (s.tupleTypes !== undefined) {
     if (v.length !== s.tupleTypes.length) {
-      throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${s.tupleTypes.length} elements`, { attribute: s.ident, value: show(v) });
+      throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${s.tupleTypes.length} elements`, {
+        attribute: s.ident,
+        value: show(v),
+      });
     }
     return Array.from(v, (x, i) => (x === null || x === undefined ? null : coerceScalar(s.tupleTypes![i]!, x, s.ident))) as Value;
   }
   if (v.length > MAX_TUPLE) {
-    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} has more than ${MAX_TUPLE} elements`, { attribute: s.ident, value: show(v) });
+    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} has more than ${MAX_TUPLE} elements`, {
+      attribute: s.ident,
+      value: show(v),
+    });
   }
   if (s.tupleType !== undefined) {
     const t = s.tupleType;
@@ -121,7 +134,10 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   // ref, an upsert) gets each slot in its member's normal form (keyword colon, uuid case, ...)
   const members = s.tupleMemberTypes;
   if (members !== undefined && v.length !== members.length) {
-    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${members.length} elements`, { attribute: s.ident, value: show(v) });
+    throw new CairnError('transact/tuple', `tuple ${show(v)} of attribute ${s.ident} must have ${members.length} elements`, {
+      attribute: s.ident,
+      value: show(v),
+    });
   }
   return Array.from(v, (x, i) => {
     if (x === null || x === undefined) return null;

@@ -4,7 +4,12 @@ import { withDb } from '../tx/index.js';
 import { asOf, history, since } from './db.js';
 import type { Datom, Db } from './types.js';
 
-const SCHEMA = [attr('p/name', 'string'), attr('p/tag', 'string', { many: true }), attr('p/secret', 'string', { noHistory: true }), attr('p/code', 'string', { unique: 'identity' })];
+const SCHEMA = [
+  attr('p/name', 'string'),
+  attr('p/tag', 'string', { many: true }),
+  attr('p/secret', 'string', { noHistory: true }),
+  attr('p/code', 'string', { unique: 'identity' }),
+];
 const r4 = (ds: Datom[]): [number, string, unknown, number, boolean][] => ds.filter((d) => d.e < 100).map((d) => [d.e, d.a, d.v, d.tx, d.added]);
 const user = (ds: Datom[]): Datom[] => ds.filter((d) => d.e < 100 && d.a.startsWith('p/'));
 
@@ -17,9 +22,16 @@ async function story(): Promise<{ dbs: Db[]; ts: number[] }> {
   const ts: number[] = [db.maxTx];
   const steps: unknown[][] = [
     [{ 'db/id': 'a', 'p/name': 'A', 'p/tag': ['x', 'y'], 'p/secret': 's1', 'p/code': 'c' }],
-    [['db/add', 5, 'p/name', 'B'], ['db/retract', 5, 'p/tag', 'x'], ['db/add', 5, 'p/secret', 's2']],
+    [
+      ['db/add', 5, 'p/name', 'B'],
+      ['db/retract', 5, 'p/tag', 'x'],
+      ['db/add', 5, 'p/secret', 's2'],
+    ],
     [['db/retract', 5, 'p/tag', 'y']],
-    [['db/add', 5, 'p/tag', 'z'], ['db/retract', 5, 'p/tag', 'z']],
+    [
+      ['db/add', 5, 'p/tag', 'z'],
+      ['db/retract', 5, 'p/tag', 'z'],
+    ],
     [['db/add', 5, 'p/tag', 'x']],
   ];
   for (const s of steps) {
@@ -38,11 +50,17 @@ describe('history / asOf / since', () => {
     const [t1, t2, t3, t4, t5] = ts.slice(1) as [number, number, number, number, number];
     expect(r4(user(await h.datoms('eavt', 5)))).toEqual([
       [5, 'p/code', 'c', t1, true],
-      [5, 'p/name', 'A', t1, true], [5, 'p/name', 'A', t2, false], [5, 'p/name', 'B', t2, true],
+      [5, 'p/name', 'A', t1, true],
+      [5, 'p/name', 'A', t2, false],
+      [5, 'p/name', 'B', t2, true],
       [5, 'p/secret', 's2', t2, true],
-      [5, 'p/tag', 'x', t1, true], [5, 'p/tag', 'x', t2, false], [5, 'p/tag', 'x', t5, true],
-      [5, 'p/tag', 'y', t1, true], [5, 'p/tag', 'y', t3, false],
-      [5, 'p/tag', 'z', t4, true], [5, 'p/tag', 'z', t4, false],
+      [5, 'p/tag', 'x', t1, true],
+      [5, 'p/tag', 'x', t2, false],
+      [5, 'p/tag', 'x', t5, true],
+      [5, 'p/tag', 'y', t1, true],
+      [5, 'p/tag', 'y', t3, false],
+      [5, 'p/tag', 'z', t4, true],
+      [5, 'p/tag', 'z', t4, false],
     ]);
     expect(history(h)).toBeDefined();
   });
@@ -99,22 +117,43 @@ describe('history / asOf / since', () => {
     const db = await dbWith(SCHEMA);
     const r = await tx(db, [['db/add', -1, 'p/tag', 'q']]);
     const t1 = r.dbAfter.maxTx;
-    const r2 = await tx(r.dbAfter, [['db/retract', 5, 'p/tag', 'q'], ['db/add', 5, 'p/tag', 'q']]);
+    const r2 = await tx(r.dbAfter, [
+      ['db/retract', 5, 'p/tag', 'q'],
+      ['db/add', 5, 'p/tag', 'q'],
+    ]);
     const t2 = r2.dbAfter.maxTx;
     expect((await r2.dbAfter.datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.tx])).toEqual([['q', t2]]);
     expect((await asOf(r2.dbAfter, t2).datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.tx])).toEqual([['q', t2]]);
     expect((await asOf(r2.dbAfter, t1).datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.tx])).toEqual([['q', t1]]);
     // index order within one e/a/v: by tx, then the assertion before the retraction
-    expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.tx, d.added])).toEqual([[t1, true], [t2, true], [t2, false]]);
+    expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.tx, d.added])).toEqual([
+      [t1, true],
+      [t2, true],
+      [t2, false],
+    ]);
   });
 
   it('assert, retract and re-assert of one value in one tx: present as of that tx', async () => {
     const db = await dbWith(SCHEMA);
-    const r = await tx(db, [['db/add', -1, 'p/name', 'n'], ['db/add', -1, 'p/tag', 'q'], ['db/retract', 5, 'p/tag', 'q']].slice(0, 2));
-    const r2 = await tx(r.dbAfter, [['db/add', 5, 'p/tag', 'w'], ['db/retract', 5, 'p/tag', 'w'], ['db/add', 5, 'p/tag', 'w']]);
+    const r = await tx(
+      db,
+      [
+        ['db/add', -1, 'p/name', 'n'],
+        ['db/add', -1, 'p/tag', 'q'],
+        ['db/retract', 5, 'p/tag', 'q'],
+      ].slice(0, 2),
+    );
+    const r2 = await tx(r.dbAfter, [
+      ['db/add', 5, 'p/tag', 'w'],
+      ['db/retract', 5, 'p/tag', 'w'],
+      ['db/add', 5, 'p/tag', 'w'],
+    ]);
     const t = r2.dbAfter.maxTx;
     expect((await asOf(r2.dbAfter, t).datoms('eavt', 5, 'p/tag')).map((d) => d.v)).toEqual(['q', 'w']);
-    expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.added])).toEqual([['q', true], ['w', true]]);
+    expect((await history(r2.dbAfter).datoms('eavt', 5, 'p/tag')).map((d) => [d.v, d.added])).toEqual([
+      ['q', true],
+      ['w', true],
+    ]);
   });
 
   it('bad time points are rejected', () => {
@@ -123,7 +162,11 @@ describe('history / asOf / since', () => {
 
   it('time views of a database without history are errors, not silently empty (Datahike)', async () => {
     const db = await dbWith(SCHEMA, [{ 'p/name': 'A' }], { keepHistory: false });
-    for (const [name, view] of [['history', () => history(db)], ['asOf', () => asOf(db, new Date())], ['since', () => since(db, db.maxTx)]] as const) {
+    for (const [name, view] of [
+      ['history', () => history(db)],
+      ['asOf', () => asOf(db, new Date())],
+      ['since', () => since(db, db.maxTx)],
+    ] as const) {
       expect(view, name).toThrow(new RegExp(`${name} needs the history this database does not keep`));
     }
   });

@@ -35,8 +35,11 @@ describe('ednToJs', () => {
                          nil]`);
     expect(ednToJs(tx, 'tx')).toEqual([
       {
-        'db/id': -1, 'person/name': 'Ada', 'person/status': ':status/active',
-        'person/friend': [':person/email', 'b@c.d'], 'person/_parent': { 'person/name': 'kid' },
+        'db/id': -1,
+        'person/name': 'Ada',
+        'person/status': ':status/active',
+        'person/friend': [':person/email', 'b@c.d'],
+        'person/_parent': { 'person/name': 'kid' },
         'person/tags': [':t/a', ':t/b'],
       },
       ['db/add', ['person/email', 'a'], 'person/friend', [':person/email', 'b']],
@@ -48,8 +51,10 @@ describe('ednToJs', () => {
   });
 
   it("'tx' mode: {:tx-data :tx-meta}", () => {
-    expect(ednToJs(readEdn('{:tx-data [[:db/add 1 :a/b 2]] :tx-meta {:source "import"}}'), 'tx'))
-      .toEqual({ txData: [['db/add', 1, 'a/b', 2]], txMeta: { source: 'import' } });
+    expect(ednToJs(readEdn('{:tx-data [[:db/add 1 :a/b 2]] :tx-meta {:source "import"}}'), 'tx')).toEqual({
+      txData: [['db/add', 1, 'a/b', 2]],
+      txMeta: { source: 'import' },
+    });
     expect(ednToJs(readEdn('{:tx-data []}'), 'tx')).toEqual({ txData: [] });
   });
 

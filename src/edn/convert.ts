@@ -23,9 +23,12 @@ export type EdnToJsMode = 'value' | 'attr' | 'tx';
 
 export function ednToJs(value: EdnValue, mode: EdnToJsMode = 'value'): unknown {
   switch (mode) {
-    case 'value': return toJs(value);
-    case 'attr': return toAttr(value);
-    case 'tx': return toTx(value);
+    case 'value':
+      return toJs(value);
+    case 'attr':
+      return toAttr(value);
+    case 'tx':
+      return toTx(value);
     default: {
       const never: never = mode;
       throw new CairnError('edn/parse', `unknown ednToJs mode ${String(never)}`);

@@ -1,8 +1,21 @@
 // The EDN module's public surface: representation (./types), reader, printer, JS conversion.
 export {
-  type EdnValue, type ReadOptions, type TagReader,
-  Keyword, Sym, List, Uuid, Tagged,
-  keyword, symbol, isKeyword, isSymbol, isList, isVector, isEdnMap, isEdnSet,
+  type EdnValue,
+  type ReadOptions,
+  type TagReader,
+  Keyword,
+  Sym,
+  List,
+  Uuid,
+  Tagged,
+  keyword,
+  symbol,
+  isKeyword,
+  isSymbol,
+  isList,
+  isVector,
+  isEdnMap,
+  isEdnSet,
 } from './types.js';
 export { readEdn, readEdnAll } from './reader.js';
 export { printEdn } from './printer.js';

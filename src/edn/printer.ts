@@ -32,10 +32,14 @@ function print(v: unknown): string {
     }
   }
   switch (typeof v) {
-    case 'string': return printString(v);
-    case 'number': return printNumber(v);
-    case 'bigint': return `${v}N`;
-    case 'boolean': return v ? 'true' : 'false';
+    case 'string':
+      return printString(v);
+    case 'number':
+      return printNumber(v);
+    case 'bigint':
+      return `${v}N`;
+    case 'boolean':
+      return v ? 'true' : 'false';
     default:
       throw new CairnError('edn/print', `cannot print ${typeof v} ${show(v)} as EDN`, { type: typeof v });
   }
@@ -62,8 +66,7 @@ function printObject(v: object): string {
   }
   if (v instanceof Uuid) return `#uuid "${v.value}"`;
   if (v instanceof Tagged) return `#${v.tag.name} ${print(v.value)}`;
-  throw new CairnError('edn/print', `cannot print ${v.constructor?.name ?? 'object'} ${show(v)} as EDN`,
-    { type: v.constructor?.name ?? 'object' });
+  throw new CairnError('edn/print', `cannot print ${v.constructor?.name ?? 'object'} ${show(v)} as EDN`, { type: v.constructor?.name ?? 'object' });
 }
 
 function printSeq(open: string, items: readonly unknown[], close: string): string {
@@ -97,13 +100,21 @@ function printString(s: string): string {
 
 function escapeChar(c: number): string {
   switch (c) {
-    case 34: return '\\"';
-    case 92: return '\\\\';
-    case 10: return '\\n';
-    case 9: return '\\t';
-    case 13: return '\\r';
-    case 8: return '\\b';
-    case 12: return '\\f';
-    default: return `\\u${c.toString(16).padStart(4, '0')}`;
+    case 34:
+      return '\\"';
+    case 92:
+      return '\\\\';
+    case 10:
+      return '\\n';
+    case 9:
+      return '\\t';
+    case 13:
+      return '\\r';
+    case 8:
+      return '\\b';
+    case 12:
+      return '\\f';
+    default:
+      return `\\u${c.toString(16).padStart(4, '0')}`;
   }
 }

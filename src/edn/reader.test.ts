@@ -138,7 +138,13 @@ describe('readEdn: collections', () => {
   it('reads a Datalog query', () => {
     const q = readEdn('[:find ?n . :in $ ?e :where [?e :person/name ?n] [(> ?a 18)]]');
     expect(q).toEqual([
-      kw('find'), sym('?n'), sym('.'), kw('in'), sym('$'), sym('?e'), kw('where'),
+      kw('find'),
+      sym('?n'),
+      sym('.'),
+      kw('in'),
+      sym('$'),
+      sym('?e'),
+      kw('where'),
       [sym('?e'), kw('person/name'), sym('?n')],
       [new List([sym('>'), sym('?a'), 18])],
     ]);

@@ -18,10 +18,30 @@ import { CairnError } from '../util/errors.js';
 import { type EdnValue, type ReadOptions, type TagReader, List, Tagged, Uuid, keyword, symbol } from './types.js';
 
 // Char codes used by the scanner.
-const TAB = 9, LF = 10, FF = 12, CR = 13, SPACE = 32, BANG = 33, QUOTE = 34, HASH = 35;
-const LPAREN = 40, RPAREN = 41, PLUS = 43, COMMA = 44, MINUS = 45, DOT = 46;
-const D0 = 48, D9 = 57, COLON = 58, SEMI = 59, LBRACK = 91, BACKSLASH = 92, RBRACK = 93;
-const UNDERSCORE = 95, LBRACE = 123, RBRACE = 125;
+const TAB = 9,
+  LF = 10,
+  FF = 12,
+  CR = 13,
+  SPACE = 32,
+  BANG = 33,
+  QUOTE = 34,
+  HASH = 35;
+const LPAREN = 40,
+  RPAREN = 41,
+  PLUS = 43,
+  COMMA = 44,
+  MINUS = 45,
+  DOT = 46;
+const D0 = 48,
+  D9 = 57,
+  COLON = 58,
+  SEMI = 59,
+  LBRACK = 91,
+  BACKSLASH = 92,
+  RBRACK = 93;
+const UNDERSCORE = 95,
+  LBRACE = 123,
+  RBRACE = 125;
 
 /** Nesting deeper than this is rejected with a parse error instead of a stack overflow. */
 const MAX_DEPTH = 2000;
@@ -33,8 +53,7 @@ function isWs(c: number): boolean {
 
 /** Characters that end a token. */
 function isDelim(c: number): boolean {
-  return isWs(c) || c === LPAREN || c === RPAREN || c === LBRACK || c === RBRACK || c === LBRACE
-    || c === RBRACE || c === QUOTE || c === SEMI;
+  return isWs(c) || c === LPAREN || c === RPAREN || c === LBRACK || c === RBRACK || c === LBRACE || c === RBRACE || c === QUOTE || c === SEMI;
 }
 
 function isDigit(c: number): boolean {
@@ -42,7 +61,12 @@ function isDigit(c: number): boolean {
 }
 
 const NAMED_CHARS: Readonly<Record<string, string>> = {
-  newline: '\n', space: ' ', tab: '\t', return: '\r', backspace: '\b', formfeed: '\f',
+  newline: '\n',
+  space: ' ',
+  tab: '\t',
+  return: '\r',
+  backspace: '\b',
+  formfeed: '\f',
 };
 
 const UUID_CHARS = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -59,8 +83,7 @@ function readInst(value: EdnValue): Date {
   const zone = off === 'z' ? 'Z' : off;
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${zone}`);
   // Date silently rolls over out-of-range fields only in some engines; reject NaN everywhere.
-  if (Number.isNaN(date.getTime()) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23
-    || Number(mi) > 59 || Number(s) > 60) {
+  if (Number.isNaN(date.getTime()) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) {
     throw new Error(`invalid #inst timestamp "${value}"`);
   }
   return date;
@@ -77,7 +100,8 @@ const BUILTIN_TAGS: Readonly<Record<string, TagReader>> = { inst: readInst, uuid
 
 /** Line and column (both 1-based) of an offset. Only computed when reporting an error. */
 function lineCol(src: string, offset: number): { line: number; column: number } {
-  let line = 1, start = 0;
+  let line = 1,
+    start = 0;
   for (let i = 0; i < offset && i < src.length; i++) {
     if (src.charCodeAt(i) === LF) {
       line++;
@@ -105,9 +129,7 @@ class Reader {
   fail(message: string, offset = this.pos): never {
     const { line, column } = lineCol(this.src, offset);
     const near = this.src.slice(Math.max(0, offset - 20), offset + 20);
-    throw new CairnError('edn/parse',
-      `EDN parse error at line ${line}, column ${column} (offset ${offset}): ${message}`,
-      { line, column, offset, near });
+    throw new CairnError('edn/parse', `EDN parse error at line ${line}, column ${column} (offset ${offset}): ${message}`, { line, column, offset, near });
   }
 
   /** Skip whitespace and comments; return the next char code or -1 at the end. */
@@ -174,14 +196,23 @@ class Reader {
 
   readValueAt(c: number): EdnValue {
     switch (c) {
-      case LPAREN: return new List(this.readSeq(RPAREN, ')'));
-      case LBRACK: return this.readSeq(RBRACK, ']');
-      case LBRACE: return this.readMap();
-      case QUOTE: return this.readString();
-      case BACKSLASH: return this.readChar();
-      case COLON: return this.readKeyword();
-      case HASH: return this.readDispatch();
-      case RPAREN: case RBRACK: case RBRACE:
+      case LPAREN:
+        return new List(this.readSeq(RPAREN, ')'));
+      case LBRACK:
+        return this.readSeq(RBRACK, ']');
+      case LBRACE:
+        return this.readMap();
+      case QUOTE:
+        return this.readString();
+      case BACKSLASH:
+        return this.readChar();
+      case COLON:
+        return this.readKeyword();
+      case HASH:
+        return this.readDispatch();
+      case RPAREN:
+      case RBRACK:
+      case RBRACE:
         return this.fail(`unmatched closing '${String.fromCharCode(c)}'`);
       default:
         return this.readAtom();
@@ -204,7 +235,9 @@ class Reader {
       if (c === -1) {
         // Report where the input ended (where the closing char is missing); name where it opened.
         const opened = lineCol(this.src, start);
-        this.fail(`unterminated collection, expected '${closeStr}' before the end of input (opened with '${this.src[start]}' at line ${opened.line}, column ${opened.column})`);
+        this.fail(
+          `unterminated collection, expected '${closeStr}' before the end of input (opened with '${this.src[start]}' at line ${opened.line}, column ${opened.column})`,
+        );
       }
       const v = this.readOrDiscard(c);
       if (v !== DISCARDED) out.push(v);
@@ -253,20 +286,42 @@ class Reader {
       }
       const e = src.charCodeAt(p + 1);
       switch (e) {
-        case 116 /* t */: out += '\t'; p += 2; break;
-        case 110 /* n */: out += '\n'; p += 2; break;
-        case 114 /* r */: out += '\r'; p += 2; break;
-        case 98 /* b */: out += '\b'; p += 2; break;
-        case 102 /* f */: out += '\f'; p += 2; break;
-        case QUOTE: out += '"'; p += 2; break;
-        case BACKSLASH: out += '\\'; p += 2; break;
-        case 117 /* u */: {
-          const hex = src.slice(p + 2, p + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail(`invalid unicode escape "\\u${hex}"`, p);
-          out += String.fromCharCode(parseInt(hex, 16));
-          p += 6;
+        case 116 /* t */:
+          out += '\t';
+          p += 2;
           break;
-        }
+        case 110 /* n */:
+          out += '\n';
+          p += 2;
+          break;
+        case 114 /* r */:
+          out += '\r';
+          p += 2;
+          break;
+        case 98 /* b */:
+          out += '\b';
+          p += 2;
+          break;
+        case 102 /* f */:
+          out += '\f';
+          p += 2;
+          break;
+        case QUOTE:
+          out += '"';
+          p += 2;
+          break;
+        case BACKSLASH:
+          out += '\\';
+          p += 2;
+          break;
+        case 117 /* u */:
+          {
+            const hex = src.slice(p + 2, p + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail(`invalid unicode escape "\\u${hex}"`, p);
+            out += String.fromCharCode(parseInt(hex, 16));
+            p += 6;
+            break;
+          }
         default:
           if (p + 1 >= this.len) this.fail('unterminated string', start);
           this.fail(`unsupported escape "\\${src[p + 1]}" in string`, p);
@@ -289,7 +344,7 @@ class Reader {
     if (start + 1 >= this.len) this.fail('unexpected end of input after \\');
     // The first char is always part of the character (so `\(` and `\ ` work), the rest is a token.
     const first = this.src.charCodeAt(start + 1);
-    const name = isDelim(first) ? (this.pos = start + 2, this.src[start + 1]!) : this.token(start + 1);
+    const name = isDelim(first) ? ((this.pos = start + 2), this.src[start + 1]!) : this.token(start + 1);
     if (name.length === 1) return name;
     const named = NAMED_CHARS[name];
     if (named !== undefined) return named;
@@ -332,10 +387,14 @@ class Reader {
     if (c === HASH) {
       const name = this.token(start + 2);
       switch (name) {
-        case 'Inf': return Infinity;
-        case '-Inf': return -Infinity;
-        case 'NaN': return NaN;
-        default: return this.fail(`unknown symbolic value "##${name}"`, start);
+        case 'Inf':
+          return Infinity;
+        case '-Inf':
+          return -Infinity;
+        case 'NaN':
+          return NaN;
+        default:
+          return this.fail(`unknown symbolic value "##${name}"`, start);
       }
     }
     if (Number.isNaN(c) || isDelim(c) || isDigit(c) || c === COLON || c === BANG) {
@@ -365,9 +424,12 @@ class Reader {
     if (isDigit(c) || ((c === PLUS || c === MINUS) && isDigit(c1))) return this.readNumber(start);
     const name = this.token(start);
     switch (name) {
-      case 'nil': return null;
-      case 'true': return true;
-      case 'false': return false;
+      case 'nil':
+        return null;
+      case 'true':
+        return true;
+      case 'false':
+        return false;
     }
     if (name.length === 0) return this.fail(`unexpected character '${this.src[start]}'`, start);
     if (c === DOT && isDigit(c1)) this.fail(`invalid number "${name}"`, start);

@@ -35,7 +35,7 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 const NAME_FIRST = 'abcxyzABZ*!_?<>=$%&.';
-const NAME_REST = NAME_FIRST + '0123456789-+\'#:';
+const NAME_REST = NAME_FIRST + "0123456789-+'#:";
 const STRING_CHARS = ['a', 'z', ' ', '"', '\\', '\n', '\t', '\r', '\b', '\f', '\u0001', 'é', '😀', ';', '#', '{', ']', ','];
 
 function gen(seed: number) {
@@ -53,40 +53,54 @@ function gen(seed: number) {
   const qname = () => (r() < 0.5 ? `${name()}/${name()}` : name());
   const scalar = (): EdnValue => {
     switch (int(16)) {
-      case 0: return null;
-      case 1: return r() < 0.5;
-      case 2: return int(2000) - 1000;
-      case 3: return Math.floor((r() - 0.5) * 2 * Number.MAX_SAFE_INTEGER);
-      case 4: return BigInt(Math.floor(r() * 1e9)) * 10n ** BigInt(int(30)) * (r() < 0.5 ? -1n : 1n);
-      case 5: return (r() - 0.5) * 10 ** (int(40) - 20);
-      case 6: return pick([NaN, Infinity, -Infinity, -0, 0.1, 2 ** 60, -(2 ** 70), 1e21, 5e-324]);
+      case 0:
+        return null;
+      case 1:
+        return r() < 0.5;
+      case 2:
+        return int(2000) - 1000;
+      case 3:
+        return Math.floor((r() - 0.5) * 2 * Number.MAX_SAFE_INTEGER);
+      case 4:
+        return BigInt(Math.floor(r() * 1e9)) * 10n ** BigInt(int(30)) * (r() < 0.5 ? -1n : 1n);
+      case 5:
+        return (r() - 0.5) * 10 ** (int(40) - 20);
+      case 6:
+        return pick([NaN, Infinity, -Infinity, -0, 0.1, 2 ** 60, -(2 ** 70), 1e21, 5e-324]);
       case 7: {
         let s = '';
         const n = int(8);
         for (let i = 0; i < n; i++) s += pick(STRING_CHARS);
         return s;
       }
-      case 8: case 9: return keyword(qname());
+      case 8:
+      case 9:
+        return keyword(qname());
       case 10: {
         const s = qname();
         return ['nil', 'true', 'false'].includes(s) ? symbol('x' + s) : symbol(s);
       }
-      case 11: return new Date(int(4e12) - 1e12);
+      case 11:
+        return new Date(int(4e12) - 1e12);
       case 12: {
         const hex = () => int(16).toString(16);
         const part = (n: number) => Array.from({ length: n }, hex).join('');
         return new Uuid(`${part(8)}-${part(4)}-${part(4)}-${part(4)}-${part(12)}`);
       }
-      case 13: return new Tagged(symbol(`my/${name()}`), int(10));
-      default: return keyword(pick(['db/id', 'person/name', 'a', 'find']));
+      case 13:
+        return new Tagged(symbol(`my/${name()}`), int(10));
+      default:
+        return keyword(pick(['db/id', 'person/name', 'a', 'find']));
     }
   };
   const value = (depth: number): EdnValue => {
     if (depth <= 0 || r() < 0.45) return scalar();
     const n = int(5);
     switch (int(4)) {
-      case 0: return Array.from({ length: n }, () => value(depth - 1));
-      case 1: return new List(Array.from({ length: n }, () => value(depth - 1)));
+      case 0:
+        return Array.from({ length: n }, () => value(depth - 1));
+      case 1:
+        return new List(Array.from({ length: n }, () => value(depth - 1)));
       case 2: {
         const m = new Map<EdnValue, EdnValue>();
         for (let i = 0; i < n; i++) {
@@ -122,7 +136,13 @@ describe('printEdn', () => {
     [symbol('?e'), '?e'],
     [[1, [2]], '[1 [2]]'],
     [new List([symbol('f'), 1]), '(f 1)'],
-    [new Map<EdnValue, EdnValue>([[keyword('a'), 1], ['b', [2]]]), '{:a 1, "b" [2]}'],
+    [
+      new Map<EdnValue, EdnValue>([
+        [keyword('a'), 1],
+        ['b', [2]],
+      ]),
+      '{:a 1, "b" [2]}',
+    ],
     [new Set([1]), '#{1}'],
     [new Date(Date.UTC(2020, 0, 2, 3, 4, 5, 6)), '#inst "2020-01-02T03:04:05.006Z"'],
     [new Uuid('f81d4fae-7dec-11d0-a765-00a0c91e6bf6'), '#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"'],
@@ -178,8 +198,9 @@ describe('parse -> print -> parse round trip', () => {
 
 describe('reader on damaged input', () => {
   it('every prefix of a valid text reads or fails with edn/parse', () => {
-    const text = '[:find ?e :where [?e :a "x\\"y\\\\z\\u00e9"] \\c \\newline #inst "2020-01-01T00:00:00Z" '
-      + '#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" {:k #{1 2N}} (f #_ g -1.5e3 2.5M ##-Inf) ; end\n]';
+    const text =
+      '[:find ?e :where [?e :a "x\\"y\\\\z\\u00e9"] \\c \\newline #inst "2020-01-01T00:00:00Z" ' +
+      '#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" {:k #{1 2N}} (f #_ g -1.5e3 2.5M ##-Inf) ; end\n]';
     expect(readEdn(text)).toBeInstanceOf(Array);
     for (let n = 0; n < text.length; n++) {
       try {

@@ -22,10 +22,13 @@ export class TransientGate {
 
   run<T>(op: () => MaybePromise<T>): MaybePromise<T> {
     this.#assertAlive();
-    const result = this.#pending === undefined ? op() : this.#pending.then(() => {
-      this.#assertAlive();
-      return op();
-    });
+    const result =
+      this.#pending === undefined
+        ? op()
+        : this.#pending.then(() => {
+            this.#assertAlive();
+            return op();
+          });
     if (isPromise(result)) {
       const settled: Promise<unknown> = result.then(ignore, ignore);
       this.#pending = settled;
@@ -87,7 +90,11 @@ export function checkBranchingFactor(bf: unknown): number {
 export function checkSortedDistinct<K>(keys: readonly K[], cmp: Comparator<K>): void {
   for (let i = 1; i < keys.length; i++) {
     if (cmp(keys[i - 1] as K, keys[i] as K) >= 0) {
-      throw new CairnError('index/invalid', `fromSorted: keys must be sorted and distinct, but key ${i} (${show(keys[i])}) is not greater than key ${i - 1} (${show(keys[i - 1])})`, { index: i });
+      throw new CairnError(
+        'index/invalid',
+        `fromSorted: keys must be sorted and distinct, but key ${i} (${show(keys[i])}) is not greater than key ${i - 1} (${show(keys[i - 1])})`,
+        { index: i },
+      );
     }
   }
 }

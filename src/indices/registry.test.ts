@@ -33,7 +33,11 @@ describe('index registry', () => {
     };
     registerIndex('small-set', wrapped);
     expect(getIndex('small-set')).toBe(wrapped);
-    expect(getIndex('small-set').empty((a: number, b: number) => a - b).meta().branchingFactor).toBe(4);
+    expect(
+      getIndex('small-set')
+        .empty((a: number, b: number) => a - b)
+        .meta().branchingFactor,
+    ).toBe(4);
   });
 
   it('rejects a malformed registration without changing the registry', () => {

@@ -84,15 +84,21 @@ const isLookupRef = (x: unknown): x is readonly [string, unknown] => Array.isArr
 function comparable(x: unknown, type: ValueType | undefined): boolean {
   switch (type) {
     case 'db.type/string':
-    case 'db.type/keyword': return typeof x === 'string';
-    case 'db.type/boolean': return typeof x === 'boolean';
+    case 'db.type/keyword':
+      return typeof x === 'string';
+    case 'db.type/boolean':
+      return typeof x === 'boolean';
     case 'db.type/long':
     case 'db.type/bigint':
     case 'db.type/double':
-    case 'db.type/number': return typeof x === 'number' || typeof x === 'bigint';
-    case 'db.type/instant': return x instanceof Date;
-    case 'db.type/ref': return typeof x === 'number';
-    default: return false;
+    case 'db.type/number':
+      return typeof x === 'number' || typeof x === 'bigint';
+    case 'db.type/instant':
+      return x instanceof Date;
+    case 'db.type/ref':
+      return typeof x === 'number';
+    default:
+      return false;
   }
 }
 
@@ -165,8 +171,7 @@ export function queryDeps(input: QueryDepsInput): Deps {
   const { live, rules, schema } = input;
   const expanded = new Set<string>();
   const resolve = (name: string | null, dflt: string): string => (name === null || name === '$' ? dflt : name);
-  const only = (bound: Bound | null, vars: readonly string[]): Bound | null =>
-    bound === null ? null : new Map([...bound].filter(([k]) => vars.includes(k)));
+  const only = (bound: Bound | null, vars: readonly string[]): Bound | null => (bound === null ? null : new Map([...bound].filter(([k]) => vars.includes(k))));
 
   const walk = (clauses: readonly Clause[], dflt: string, bound: Bound | null): void => {
     for (const c of clauses) {
@@ -211,10 +216,18 @@ export function queryDeps(input: QueryDepsInput): Deps {
           for (const br of rules.get(c.name) ?? []) walk(br.body, src, null);
           break;
         }
-        case 'not': walk(c.clauses, c.src ?? dflt, bound); break;
-        case 'not-join': walk(c.clauses, c.src ?? dflt, only(bound, c.vars)); break;
-        case 'or': for (const b of c.branches) walk(b, c.src ?? dflt, bound); break;
-        case 'or-join': for (const b of c.branches) walk(b, c.src ?? dflt, only(bound, c.vars)); break;
+        case 'not':
+          walk(c.clauses, c.src ?? dflt, bound);
+          break;
+        case 'not-join':
+          walk(c.clauses, c.src ?? dflt, only(bound, c.vars));
+          break;
+        case 'or':
+          for (const b of c.branches) walk(b, c.src ?? dflt, bound);
+          break;
+        case 'or-join':
+          for (const b of c.branches) walk(b, c.src ?? dflt, only(bound, c.vars));
+          break;
         default: {
           const never: never = c;
           throw new Error(`unreachable clause ${String(never)}`);
@@ -253,7 +266,8 @@ function sameNumber(a: number | bigint, b: number | bigint): boolean {
 /** Datom value equality for matchers: numbers and bigints by value, keywords with or without ':'. */
 function sameDatomValue(stored: unknown, c: unknown): boolean {
   if (stored === c) return true;
-  const ts = typeof stored, tc = typeof c;
+  const ts = typeof stored,
+    tc = typeof c;
   if ((ts === 'number' || ts === 'bigint') && (tc === 'number' || tc === 'bigint')) return sameNumber(stored as number | bigint, c as number | bigint);
   if (ts === 'string' && tc === 'string') return stripColon(stored as string) === stripColon(c as string);
   if (stored instanceof Date && c instanceof Date) return stored.getTime() === c.getTime();

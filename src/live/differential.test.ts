@@ -5,9 +5,7 @@
 // its seed and the query.
 
 import { describe, expect, it } from 'vitest';
-import {
-  connect, createDatabase, db, liveQuery, livePull, pull, q, transact, type Connection, type LiveQuery,
-} from '../index.js';
+import { connect, createDatabase, db, liveQuery, livePull, pull, q, transact, type Connection, type LiveQuery } from '../index.js';
 import { type Random, seededRandom } from '../util/random.js';
 
 const SCHEMA = [
@@ -51,7 +49,10 @@ const PULLS: readonly string[] = ['[:p/name :p/age]', '[* {:p/friend [:p/name]}]
 function canon(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canon).sort().join(',')}]`;
   if (x !== null && typeof x === 'object' && !(x instanceof Date)) {
-    return `{${Object.keys(x).sort().map((k) => `${k}:${canon((x as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${k}:${canon((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(x instanceof Date ? x.getTime() : typeof x === 'bigint' ? `${x}n` : x);
 }
@@ -61,17 +62,39 @@ function randomTx(r: Random, eids: number[]): unknown[] {
   const ops: unknown[] = [];
   for (let i = 0, n = 1 + r.int(3); i < n; i++) {
     switch (r.int(11)) {
-      case 0: ops.push(['db/add', e(), 'p/name', r.pick(NAMES)]); break;
-      case 1: ops.push(['db/add', e(), 'p/age', r.pick([20, 30, 40])]); break;
-      case 2: ops.push(['db/add', e(), 'p/friend', e()]); break;
-      case 3: ops.push(['db/retract', e(), 'p/friend', e()]); break;
-      case 4: ops.push(['db/add', e(), 'p/tag', r.pick(TAGS)]); break;
-      case 5: ops.push(['db/add', e(), 'p/active', r.next() < 0.5]); break;
-      case 6: ops.push(['db/add', e(), 'p/score', r.pick([1.5, 2.5])]); break;
-      case 7: ops.push({ 'p/name': r.pick(NAMES), 'p/email': `e${eids.length + i + 10}@x.org`, 'p/friend': e() }); break;
-      case 8: ops.push(['db/retract', e(), 'p/age']); break;
-      case 9: if (r.next() < 0.3) ops.push(['db/retractEntity', e()]); break;
-      default: ops.push(['db/add', e(), 'p/email', `e${r.int(4)}@x.org`]); break;
+      case 0:
+        ops.push(['db/add', e(), 'p/name', r.pick(NAMES)]);
+        break;
+      case 1:
+        ops.push(['db/add', e(), 'p/age', r.pick([20, 30, 40])]);
+        break;
+      case 2:
+        ops.push(['db/add', e(), 'p/friend', e()]);
+        break;
+      case 3:
+        ops.push(['db/retract', e(), 'p/friend', e()]);
+        break;
+      case 4:
+        ops.push(['db/add', e(), 'p/tag', r.pick(TAGS)]);
+        break;
+      case 5:
+        ops.push(['db/add', e(), 'p/active', r.next() < 0.5]);
+        break;
+      case 6:
+        ops.push(['db/add', e(), 'p/score', r.pick([1.5, 2.5])]);
+        break;
+      case 7:
+        ops.push({ 'p/name': r.pick(NAMES), 'p/email': `e${eids.length + i + 10}@x.org`, 'p/friend': e() });
+        break;
+      case 8:
+        ops.push(['db/retract', e(), 'p/age']);
+        break;
+      case 9:
+        if (r.next() < 0.3) ops.push(['db/retractEntity', e()]);
+        break;
+      default:
+        ops.push(['db/add', e(), 'p/email', `e${r.int(4)}@x.org`]);
+        break;
     }
   }
   if (r.next() < 0.05) ops.push({ 'db/ident': `p/extra${r.int(1000)}`, 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' });
@@ -84,8 +107,13 @@ async function run(seed: number): Promise<void> {
   await createDatabase(cfg);
   const conn: Connection = await connect(cfg);
   await transact(conn, SCHEMA);
-  const first = await transact(conn, NAMES.map((n, i) => ({ 'db/id': n, 'p/name': n, 'p/email': `e${i}@x.org`, 'p/age': 20 + 10 * i, 'p/active': i % 2 === 0 })));
-  const eids = Object.entries(first.tempids).filter(([k]) => k !== 'db/current-tx').map(([, v]) => v);
+  const first = await transact(
+    conn,
+    NAMES.map((n, i) => ({ 'db/id': n, 'p/name': n, 'p/email': `e${i}@x.org`, 'p/age': 20 + 10 * i, 'p/active': i % 2 === 0 })),
+  );
+  const eids = Object.entries(first.tempids)
+    .filter(([k]) => k !== 'db/current-tx')
+    .map(([, v]) => v);
   const E = eids[0]!;
 
   const subject = (x: unknown): unknown => (x === 'E' ? E : x);
@@ -95,10 +123,17 @@ async function run(seed: number): Promise<void> {
       const args = inputs.map(subject);
       return { what: `${query} ${JSON.stringify(args)}`, live: liveQuery(conn, query, ...args), fresh: () => q(query, db(conn), ...args) };
     }),
-    ...PULLS.flatMap((p) => [E, eids[1]!].map((eid) => ({ what: `pull ${p} ${eid}`, live: livePull(conn, p, eid) as LiveQuery<unknown>, fresh: () => pull(db(conn), p, eid) }))),
+    ...PULLS.flatMap((p) =>
+      [E, eids[1]!].map((eid) => ({ what: `pull ${p} ${eid}`, live: livePull(conn, p, eid) as LiveQuery<unknown>, fresh: () => pull(db(conn), p, eid) })),
+    ),
   ];
   const latest = checks.map(() => ({ value: undefined as unknown, error: undefined as unknown }));
-  const stops = checks.map((c, i) => c.live.subscribe((v) => (latest[i] = { value: v, error: undefined }), (e) => (latest[i] = { value: undefined, error: e })));
+  const stops = checks.map((c, i) =>
+    c.live.subscribe(
+      (v) => (latest[i] = { value: v, error: undefined }),
+      (e) => (latest[i] = { value: undefined, error: e }),
+    ),
+  );
 
   const settle = async (): Promise<void> => {
     // Memory-store reads finish within microtasks: a macrotask later every re-run has landed.

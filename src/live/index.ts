@@ -110,15 +110,23 @@ function liveArgs(args: readonly unknown[], isSelf: (x: unknown) => boolean): { 
 }
 
 /** Values bound to variables by scalar and collection inputs, for entity/value-level deps. */
-function boundInputs(parsed: ReturnType<typeof parseQuery>, args: readonly unknown[], at: ReadonlySet<number>): { live: Set<string>; bound: Map<string, unknown[]>; rules: Rules } {
+function boundInputs(
+  parsed: ReturnType<typeof parseQuery>,
+  args: readonly unknown[],
+  at: ReadonlySet<number>,
+): { live: Set<string>; bound: Map<string, unknown[]>; rules: Rules } {
   const live = new Set<string>();
   const bound = new Map<string, unknown[]>();
   let rules: Rules = new Map();
   parsed.in.forEach((b, i) => {
     const value = args[i];
     switch (b.kind) {
-      case 'in-src': if (at.has(i)) live.add(b.name); break;
-      case 'in-rules': rules = parseRules(value); break;
+      case 'in-src':
+        if (at.has(i)) live.add(b.name);
+        break;
+      case 'in-rules':
+        rules = parseRules(value);
+        break;
       case 'in-bind':
         if (at.has(i)) break;
         if (b.binding.kind === 'bind-var') bound.set(b.binding.name, [value]);
@@ -137,30 +145,34 @@ export function liveQueryOf<T>(conn: Conn, query: unknown, inputs: readonly unkn
   const map = isQueryMap(query) && inputs.length === 0 ? query : null;
   const { args, at } = liveArgs(map ? (Array.isArray(map.args) ? map.args : []) : inputs, isSelf);
   const withDb = (db: DbValue): unknown[] => args.map((x, i) => (at.has(i) ? db : x));
-  return new Live<T>(source(conn, {
-    deps(db) {
-      if (map && map.args !== undefined && !Array.isArray(map.args)) return NOTHING; // q reports it
-      const parsed = parseQuery(map ? map.query : query);
-      const { live, bound, rules } = boundInputs(parsed, args, at);
-      return queryDeps({ query: parsed, live, bound, rules, schema: db.schema, compilePull: compilePattern });
-    },
-    run(db) {
-      return (map ? qMaybe({ ...map, args: withDb(db) }) : qMaybe(query, ...withDb(db))) as MaybePromise<T>;
-    },
-  }));
+  return new Live<T>(
+    source(conn, {
+      deps(db) {
+        if (map && map.args !== undefined && !Array.isArray(map.args)) return NOTHING; // q reports it
+        const parsed = parseQuery(map ? map.query : query);
+        const { live, bound, rules } = boundInputs(parsed, args, at);
+        return queryDeps({ query: parsed, live, bound, rules, schema: db.schema, compilePull: compilePattern });
+      },
+      run(db) {
+        return (map ? qMaybe({ ...map, args: withDb(db) }) : qMaybe(query, ...withDb(db))) as MaybePromise<T>;
+      },
+    }),
+  );
 }
 
 export function livePullOf<T>(conn: Conn, pattern: unknown, eid: EntityRef): LiveQuery<T> {
-  return new Live<T>(source(conn, {
-    deps(db) {
-      const out = newCollector();
-      const compiled = compilePattern(pattern);
-      if (Array.isArray(eid) && typeof eid[0] === 'string') out.any(stripColon(eid[0])); // a lookup ref reads its attribute
-      pullDeps(compiled, db.schema, out, typeof eid === 'number' ? eid : null);
-      return out.deps();
-    },
-    run(db) {
-      return pullImpl(db, pattern as never, eid) as MaybePromise<T>;
-    },
-  }));
+  return new Live<T>(
+    source(conn, {
+      deps(db) {
+        const out = newCollector();
+        const compiled = compilePattern(pattern);
+        if (Array.isArray(eid) && typeof eid[0] === 'string') out.any(stripColon(eid[0])); // a lookup ref reads its attribute
+        pullDeps(compiled, db.schema, out, typeof eid === 'number' ? eid : null);
+        return out.deps();
+      },
+      run(db) {
+        return pullImpl(db, pattern as never, eid) as MaybePromise<T>;
+      },
+    }),
+  );
 }

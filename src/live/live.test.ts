@@ -4,9 +4,7 @@
 // listener call, so its run counter is up to date once `transact` resolves.
 
 import { describe, expect, it } from 'vitest';
-import {
-  connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type LiveQuery,
-} from '../index.js';
+import { connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type LiveQuery } from '../index.js';
 import type { ConnectionHandle } from '../api.js';
 import { liveCount } from './index.js';
 
@@ -47,10 +45,21 @@ function watch<T>(live: LiveQuery<T>): { values: T[]; errors: unknown[]; next(un
     waiters = [];
     for (const f of w) f();
   };
-  const stop = live.subscribe((v) => { values.push(v); wake(); }, (e) => { errors.push(e); wake(); });
+  const stop = live.subscribe(
+    (v) => {
+      values.push(v);
+      wake();
+    },
+    (e) => {
+      errors.push(e);
+      wake();
+    },
+  );
   let seen = 0;
   return {
-    values, errors, stop,
+    values,
+    errors,
+    stop,
     async next(until = () => true) {
       for (;;) {
         while (seen < values.length) {
@@ -95,7 +104,8 @@ describe('liveQuery: invalidation by what the query reads', () => {
     const ada = await eidOf(conn, 'ada@x.org');
     const byInput = liveQuery<number>(conn, '[:find ?a . :in $ ?e :where [?e :person/age ?a]]', ada);
     const byConst = liveQuery<number>(conn, `[:find ?a . :where [${ada} :person/age ?a]]`);
-    const wi = watch(byInput), wc = watch(byConst);
+    const wi = watch(byInput),
+      wc = watch(byConst);
     expect([await wi.next(), await wc.next()]).toEqual([36, 36]);
 
     await transact(conn, [['db/add', ['person/email', 'bob@x.org'], 'person/age', 41]]);
@@ -112,7 +122,8 @@ describe('liveQuery: invalidation by what the query reads', () => {
     const conn = await manyAttrs();
     const named = liveQuery<number[]>(conn, '[:find [?e ...] :where [?e :person/name "Carol"]]');
     const among = liveQuery<string[]>(conn, '[:find [?m ...] :in $ [?n ...] :where [?e :person/name ?n] [?e :person/email ?m]]', ['Carol', 'Dan']);
-    const wn = watch(named), wa = watch(among);
+    const wn = watch(named),
+      wa = watch(among);
     expect(await wn.next()).toEqual([]);
     expect(await wa.next()).toEqual([]);
 
@@ -135,7 +146,8 @@ describe('liveQuery: invalidation by what the query reads', () => {
     const ada = await eidOf(conn, 'ada@x.org');
     const anyAttr = liveQuery(conn, `[:find ?a :where [${ada} ?a _]]`);
     const one = liveQuery(conn, '[:find ?v . :where [_ :attr/a1 ?v]]');
-    const w1 = watch(anyAttr), w2 = watch(one);
+    const w1 = watch(anyAttr),
+      w2 = watch(one);
     await w1.next();
     await w2.next();
     await transact(conn, [{ 'attr/a2': 5 }]);
@@ -154,7 +166,7 @@ describe('liveQuery: invalidation by what the query reads', () => {
     const viaPull = liveQuery<unknown[]>(conn, '[:find [(pull ?e [:person/name {:person/friend [:person/email]}]) ...] :where [?e :attr/a3]]');
     const ws = [watch(viaRule), watch(viaNot), watch(viaPull)];
     expect(await ws[0]!.next()).toEqual(['Bob']);
-    expect((await ws[1]!.next() as string[]).sort()).toEqual(['Ada']);
+    expect(((await ws[1]!.next()) as string[]).sort()).toEqual(['Ada']);
     await ws[2]!.next();
 
     await transact(conn, [{ 'attr/a9': 1 }]); // none of them reads attr/a9
@@ -216,7 +228,12 @@ describe('liveQuery: delivery', () => {
     const seen: number[] = [];
     let resolve!: () => void;
     const got = new Promise<void>((r) => (resolve = r));
-    const sub = live['@@observable']().subscribe({ next: (v) => { seen.push(v); resolve(); } });
+    const sub = live['@@observable']().subscribe({
+      next: (v) => {
+        seen.push(v);
+        resolve();
+      },
+    });
     await got;
     expect(seen).toEqual([1]);
     sub.unsubscribe();
@@ -225,11 +242,22 @@ describe('liveQuery: delivery', () => {
 
   it('passes the connection value where the connection is given as an input, and supports the map form', async () => {
     const conn = await manyAttrs();
-    const people = [['Ada', 'admin'], ['Bob', 'guest']];
+    const people = [
+      ['Ada', 'admin'],
+      ['Bob', 'guest'],
+    ];
     const joined = liveQuery<[string, string][]>(conn, '[:find ?n ?role :in $roles $ :where [$roles ?n ?role] [$ ?e :person/name ?n]]', people, conn);
-    const paged = liveQuery<string[]>(conn, { query: '[:find ?n :in $ ?min :where [?e :person/name ?n] [?e :person/age ?a] [(>= ?a ?min)]]', args: [conn, 0], limit: 1 });
-    const wj = watch(joined), wp = watch(paged);
-    expect((await wj.next()).sort()).toEqual([['Ada', 'admin'], ['Bob', 'guest']]);
+    const paged = liveQuery<string[]>(conn, {
+      query: '[:find ?n :in $ ?min :where [?e :person/name ?n] [?e :person/age ?a] [(>= ?a ?min)]]',
+      args: [conn, 0],
+      limit: 1,
+    });
+    const wj = watch(joined),
+      wp = watch(paged);
+    expect((await wj.next()).sort()).toEqual([
+      ['Ada', 'admin'],
+      ['Bob', 'guest'],
+    ]);
     expect(await wp.next()).toHaveLength(1);
     wj.stop();
     wp.stop();
@@ -242,7 +270,9 @@ describe('liveQuery: errors and cleanup', () => {
     const bad = liveQuery(conn, '[:find ?x :where [?x :person/name]'); // unbalanced
     const failing = liveQuery(conn, '[:find ?x . :where [?e :person/age ?a] [(get-else $ ?e :person/friend "none") ?x]]'); // card-many
     const good = liveQuery<number>(conn, '[:find (count ?e) . :where [?e :person/name]]');
-    const wb = watch(bad), wf = watch(failing), wg = watch(good);
+    const wb = watch(bad),
+      wf = watch(failing),
+      wg = watch(good);
     expect(await wg.next()).toBe(2);
     while (wb.errors.length === 0 || wf.errors.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(wb.errors[0]).toMatchObject({ code: 'query/parse' });
@@ -282,7 +312,8 @@ describe('liveQuery: errors and cleanup', () => {
     const inner = (conn as ConnectionHandle).conn;
     const baseline = inner.listeners.size;
     const live = liveQuery<number>(conn, '[:find ?v . :where [_ :attr/a4 ?v]]');
-    const a = watch(live), b = watch(live);
+    const a = watch(live),
+      b = watch(live);
     await a.next();
     expect(liveCount(inner)).toBe(1);
     expect(inner.listeners.size).toBe(baseline + 1);
@@ -291,7 +322,7 @@ describe('liveQuery: errors and cleanup', () => {
     b.stop();
     expect(liveCount(inner)).toBe(0);
     expect(inner.listeners.size).toBe(baseline);
-    await transact(conn, [['db/add', (await eidOf(conn, 'ada@x.org')), 'attr/a4', 4]]);
+    await transact(conn, [['db/add', await eidOf(conn, 'ada@x.org'), 'attr/a4', 4]]);
     expect(await runs(live)).toBe(1);
 
     const c = watch(live);
@@ -306,7 +337,11 @@ describe('livePull', () => {
   it('re-runs for its entity only, and follows nested and reverse attributes', async () => {
     const conn = await manyAttrs();
     const ada = await eidOf(conn, 'ada@x.org');
-    const live = livePull<{ 'person/name': string; 'person/_friend'?: { 'person/name': string }[] }>(conn, '[:person/name {:person/_friend [:person/name]}]', ada);
+    const live = livePull<{ 'person/name': string; 'person/_friend'?: { 'person/name': string }[] }>(
+      conn,
+      '[:person/name {:person/_friend [:person/name]}]',
+      ada,
+    );
     const w = watch(live);
     expect(await w.next()).toEqual({ 'person/name': 'Ada', 'person/_friend': [{ 'person/name': 'Bob' }] });
 

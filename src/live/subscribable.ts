@@ -90,10 +90,12 @@ export class Live<T> implements LiveQuery<T> {
     if (typeof onValue !== 'function' && (typeof onValue !== 'object' || onValue === null)) {
       throw new CairnError('config/invalid', `subscribe needs a callback or an observer, got ${show(onValue)}`);
     }
-    if (onError !== undefined && typeof onError !== 'function') throw new CairnError('config/invalid', `subscribe's onError must be a function, got ${show(onError)}`);
-    const sub: Subscriber<T> = typeof onValue === 'function'
-      ? { next: onValue, error: onError }
-      : { next: (v) => onValue?.next?.(v), error: onValue?.error ? (e) => onValue.error!(e) : onError };
+    if (onError !== undefined && typeof onError !== 'function')
+      throw new CairnError('config/invalid', `subscribe's onError must be a function, got ${show(onError)}`);
+    const sub: Subscriber<T> =
+      typeof onValue === 'function'
+        ? { next: onValue, error: onError }
+        : { next: (v) => onValue?.next?.(v), error: onValue?.error ? (e) => onValue.error!(e) : onError };
     this.#subscribers.add(sub);
     let active = true;
     const unsubscribe = (): void => {
@@ -131,7 +133,8 @@ export class Live<T> implements LiveQuery<T> {
     this.#fresh = false;
     const same = this.#hasValue && sameValue(this.#state.value, value);
     if (same && !fresh && this.#state.error === undefined) return;
-    if (same) value = this.#state.value as T; // keep the snapshot's identity (useSyncExternalStore)
+    if (same)
+      value = this.#state.value as T; // keep the snapshot's identity (useSyncExternalStore)
     else this.#changes++;
     this.#hasValue = true;
     this.#state = { value, error: undefined, loading: false };

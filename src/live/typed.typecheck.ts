@@ -3,13 +3,11 @@
 // the built-in names that still accepts any registered name.
 
 import { api } from '../api.js';
-import {
-  liveQuery, livePull, pull, pullMany, q, type BackendName, type Connection, type Db, type LiveQuery, type StoreConfig,
-} from '../index.js';
+import { liveQuery, livePull, pull, pullMany, q, type BackendName, type Connection, type Db, type LiveQuery, type StoreConfig } from '../index.js';
 import type { ClientApi, ConnHandle, DbHandle } from '../../worker/protocol.js';
 import { useLive, useQuery, usePull, type LiveResult } from '../react/index.js';
 
-type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 
 declare const conn: Connection;
@@ -18,7 +16,10 @@ declare const client: ClientApi;
 declare const handle: ConnHandle;
 declare const dbh: DbHandle;
 type Row = [string, number];
-interface Person { 'person/name': string; 'person/age'?: number }
+interface Person {
+  'person/name': string;
+  'person/age'?: number;
+}
 
 export type InProcess = [
   Expect<Equal<ReturnType<typeof q<Row[]>>, Promise<Row[]>>>,
@@ -71,4 +72,8 @@ export type Backends = [
   Expect<Equal<'postgres-of-my-own' extends BackendName ? true : false, true>>,
   Expect<Equal<StoreConfig['backend'], BackendName>>,
 ];
-export const stores: StoreConfig[] = [{ backend: 'memory', id: 'a' }, { backend: 'indexeddb', id: 'b' }, { backend: 'mine', id: 'c' }];
+export const stores: StoreConfig[] = [
+  { backend: 'memory', id: 'a' },
+  { backend: 'indexeddb', id: 'b' },
+  { backend: 'mine', id: 'c' },
+];

@@ -13,12 +13,17 @@ const config: Config = { store: { backend: 'memory', id: 'pull-cold-test' }, bra
 beforeAll(async () => {
   await createDatabase(config);
   const conn = await connect(config);
-  await transact(conn, `[
+  await transact(
+    conn,
+    `[
     {:db/ident :person/name :db/valueType :db.type/string :db/cardinality :db.cardinality/one}
     {:db/ident :person/email :db/valueType :db.type/string :db/cardinality :db.cardinality/one :db/unique :db.unique/identity}
-    {:db/ident :person/friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]`);
+    {:db/ident :person/friend :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}]`,
+  );
   const people = Array.from({ length: N }, (_, i) => ({
-    'db/id': `p${i}`, 'person/name': `Person ${i}`, 'person/email': `p${i}@x.org`,
+    'db/id': `p${i}`,
+    'person/name': `Person ${i}`,
+    'person/email': `p${i}@x.org`,
     'person/friend': [`p${(i + 1) % N}`, `p${(i * 7) % N}`],
   }));
   await transact(conn, people);

@@ -55,7 +55,9 @@ function world(seed: number, sparse: boolean) {
 function schemas(components: boolean) {
   return {
     ours: {
-      tag: { many: true }, friend: { many: true, ref: true }, parent: { ref: true },
+      tag: { many: true },
+      friend: { many: true, ref: true },
+      parent: { ref: true },
       part: { many: true, ref: true, component: components },
     },
     theirs: {
@@ -112,19 +114,29 @@ function normalize(x: unknown): unknown {
 
 /** JSON with object keys sorted: key order is not part of a pull result. */
 function canonical(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v));
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 describe('pull agrees with DataScript', () => {
   it.each([
-    [1, true], [2, true], [3, true], [4, true], [5, false], [6, false], [7, false], [8, false],
+    [1, true],
+    [2, true],
+    [3, true],
+    [4, true],
+    [5, false],
+    [6, false],
+    [7, false],
+    [8, false],
   ])('on random data and patterns (seed %i, components %s)', (seed, components) => {
     const facts = world(seed, !components);
     const { ours: oursSchema, theirs: theirSchema } = schemas(components);
     const ours = fixtureDb(oursSchema, facts);
-    const theirs = d.db_with(d.empty_db(theirSchema), facts.map(([e, a, v]) => [':db/add', e, a, v]));
+    const theirs = d.db_with(
+      d.empty_db(theirSchema),
+      facts.map(([e, a, v]) => [':db/add', e, a, v]),
+    );
     const next = patternGen(seed * 7919, !components);
     for (let i = 0; i < 150; i++) {
       const pattern = next();

@@ -14,14 +14,27 @@ const SCHEMA: Record<string, FixtureAttr> = {
 };
 
 const FACTS = [
-  [1, 'person/name', 'Ivan'], [1, 'person/aka', 'Vanya'], [1, 'person/aka', 'Ivanych'],
-  [1, 'person/email', 'ivan@x.org'], [1, 'person/friend', 2], [1, 'person/friend', 3],
+  [1, 'person/name', 'Ivan'],
+  [1, 'person/aka', 'Vanya'],
+  [1, 'person/aka', 'Ivanych'],
+  [1, 'person/email', 'ivan@x.org'],
+  [1, 'person/friend', 2],
+  [1, 'person/friend', 3],
   [1, 'person/status', ':status/active'],
-  [2, 'person/name', 'Petr'], [2, 'person/father', 1], [3, 'person/name', 'Oleg'], [3, 'person/friend', 1],
-  [10, 'order/id', 'o-1'], [10, 'order/item', 11], [10, 'order/item', 12],
-  [11, 'item/name', 'hammer'], [11, 'item/part', 13], [12, 'item/name', 'nails'],
-  [13, 'part/name', 'handle'], [13, 'item/part', 11], // a component loop: touch must stop
-  [20, 'db/ident', ':my/thing'], [20, 'thing/label', 'Thing'],
+  [2, 'person/name', 'Petr'],
+  [2, 'person/father', 1],
+  [3, 'person/name', 'Oleg'],
+  [3, 'person/friend', 1],
+  [10, 'order/id', 'o-1'],
+  [10, 'order/item', 11],
+  [10, 'order/item', 12],
+  [11, 'item/name', 'hammer'],
+  [11, 'item/part', 13],
+  [12, 'item/name', 'nails'],
+  [13, 'part/name', 'handle'],
+  [13, 'item/part', 11], // a component loop: touch must stop
+  [20, 'db/ident', ':my/thing'],
+  [20, 'thing/label', 'Thing'],
 ] as const;
 
 describe.each([
@@ -134,7 +147,8 @@ describe('entity: errors', () => {
       const before = deep.reads;
       await touch(root);
       expect(deep.reads - before).toBe(n);
-      let e: Entity | undefined = root, depth = 0;
+      let e: Entity | undefined = root,
+        depth = 0;
       while (e !== undefined) {
         depth++;
         e = e.get('c/next') as Entity | undefined;

@@ -172,7 +172,11 @@ function touchAll<E extends Entity>(root: E, visiting: Set<number>): MaybePromis
     while (level.length > 0) {
       const current = level;
       const loads = all(current.map((ent): MaybePromise<Datom[] | undefined> => (ent.touched ? undefined : ent.db.search(ent.id))));
-      if (isPromise(loads)) return loads.then((ds) => { fillLevel(current, ds); return run(); });
+      if (isPromise(loads))
+        return loads.then((ds) => {
+          fillLevel(current, ds);
+          return run();
+        });
       fillLevel(current, loads);
     }
     return root;
@@ -200,7 +204,5 @@ export function entity(db: Db, eid: EntityRef): MaybePromise<Entity | null> {
   if (typeof eid === 'string' || (Array.isArray(eid) && eid.length === 2 && typeof eid[0] === 'string')) {
     return then(db.entid(eid), (id) => (id === null ? null : new Entity(db, id)));
   }
-  throw new CairnError('entity/invalid',
-    `invalid entity reference ${show(eid)} (expected an id, a lookup ref [attr, value] or an ident)`,
-    { eid: show(eid) });
+  throw new CairnError('entity/invalid', `invalid entity reference ${show(eid)} (expected an id, a lookup ref [attr, value] or an ident)`, { eid: show(eid) });
 }

@@ -68,9 +68,7 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
       let end = i + 1;
       while (end < datoms.length && datoms[end]!.a === a) end++;
       if (!p.explicit.has(a)) {
-        const v = nests(ctx, a, null)
-          ? (yield refsValue(ctx, e, p, a, null, DEFAULT_LIMIT, datoms, i, end))
-          : plainValue(ctx, a, DEFAULT_LIMIT, datoms, i, end);
+        const v = nests(ctx, a, null) ? yield refsValue(ctx, e, p, a, null, DEFAULT_LIMIT, datoms, i, end) : plainValue(ctx, a, DEFAULT_LIMIT, datoms, i, end);
         if (v !== undefined) {
           out[a] = v;
           size++;
@@ -95,7 +93,7 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
         let end = start + 1;
         while (end < datoms.length && datoms[end]!.a === spec.attr) end++;
         v = nests(ctx, spec.attr, spec)
-          ? (yield refsValue(ctx, e, p, spec.attr, spec, spec.limit, datoms, start, end))
+          ? yield refsValue(ctx, e, p, spec.attr, spec, spec.limit, datoms, start, end)
           : plainValue(ctx, spec.attr, spec.limit, datoms, start, end);
       }
       if (v === undefined && spec.hasDefault) v = spec.default;
@@ -111,7 +109,7 @@ export function* pullEntity(ctx: Ctx, e: number, p: PullPattern, pre?: readonly 
     const known = ctx.schema.attrs.has(spec.attr) && !ctx.schema.refs.has(spec.attr);
     const r = known ? EMPTY : ctx.db.search(undefined, spec.attr, e);
     const refs = isPromise(r) ? ((yield r) as Datom[]) : r;
-    const v = (yield reverseValue(ctx, p, spec, refs));
+    const v = yield reverseValue(ctx, p, spec, refs);
     if (v !== undefined) {
       out[spec.key] = v;
       size++;
@@ -171,8 +169,15 @@ function plainValue(ctx: Ctx, a: string, limit: number | null, datoms: readonly 
 
 /** Forward ref attribute `a` whose values are pulled as nested entities. */
 function* refsValue(
-  ctx: Ctx, e: number, p: PullPattern, a: string, spec: AttrSpec | null, limit: number | null,
-  datoms: readonly Datom[], start: number, end: number,
+  ctx: Ctx,
+  e: number,
+  p: PullPattern,
+  a: string,
+  spec: AttrSpec | null,
+  limit: number | null,
+  datoms: readonly Datom[],
+  start: number,
+  end: number,
 ): Reads<unknown> {
   if (spec !== null && exhausted(ctx, spec)) return undefined;
   const component = ctx.schema.components.has(a);
@@ -220,8 +225,10 @@ function child(ctx: Ctx, parent: number, p: PullPattern, spec: AttrSpec | null, 
   const sub = spec === null ? null : spec.sub;
   if (sub === null) return component ? expandComponent(ctx, parent, v) : idOnly(v);
   switch (sub.kind) {
-    case 'pattern': return pullEntity(ctx, v, sub.pattern);
-    case 'recurse': return recurse(ctx, p, spec!, sub.depth, v);
+    case 'pattern':
+      return pullEntity(ctx, v, sub.pattern);
+    case 'recurse':
+      return recurse(ctx, p, spec!, sub.depth, v);
     default: {
       const never: never = sub;
       return never;
@@ -257,7 +264,7 @@ function* expandComponent(ctx: Ctx, parent: number, v: number): Reads<unknown> {
   if (addedParent) ctx.seen.add(parent);
   ctx.seen.add(v);
   try {
-    return (yield pullEntity(ctx, v, WILDCARD));
+    return yield pullEntity(ctx, v, WILDCARD);
   } finally {
     ctx.seen.delete(v);
     if (addedParent) ctx.seen.delete(parent);

@@ -34,13 +34,12 @@ export function resolveEid(db: Db, eid: EntityRef): MaybePromise<number | null> 
   if (Array.isArray(eid) && eid.length === 2 && typeof eid[0] === 'string') {
     // as Datahike (entid-strict): a lookup ref that finds nothing is an error, not an empty pull
     return then(entidAs(db, eid, 'pull/lookup-ref'), (e) => {
-      if (e === null) throw new CairnError('pull/lookup-ref', `Nothing found for lookup ref [${eid[0]} ${show(eid[1])}]`, { lookupRef: [String(eid[0]), show(eid[1])] });
+      if (e === null)
+        throw new CairnError('pull/lookup-ref', `Nothing found for lookup ref [${eid[0]} ${show(eid[1])}]`, { lookupRef: [String(eid[0]), show(eid[1])] });
       return e;
     });
   }
-  throw new CairnError('pull/invalid',
-    `invalid entity reference ${show(eid)} (expected an id, a lookup ref [attr, value] or an ident)`,
-    { eid: show(eid) });
+  throw new CairnError('pull/invalid', `invalid entity reference ${show(eid)} (expected an id, a lookup ref [attr, value] or an ident)`, { eid: show(eid) });
 }
 
 /** Pull one entity; null when it does not exist or the pattern matched nothing. */
@@ -77,7 +76,10 @@ function resolveAll(db: Db, eids: readonly EntityRef[]): MaybePromise<(number | 
 }
 
 function* pullAll(
-  db: Db, p: ReturnType<typeof compilePattern>, ids: readonly (number | null)[], slices: readonly Datom[][] | null,
+  db: Db,
+  p: ReturnType<typeof compilePattern>,
+  ids: readonly (number | null)[],
+  slices: readonly Datom[][] | null,
 ): Reads<(PullResult | null)[]> {
   const ctx = newCtx(db);
   const out: (PullResult | null)[] = new Array(ids.length);

@@ -32,9 +32,7 @@ import { CairnError, show } from '../util/errors.js';
 export const DEFAULT_LIMIT = 1000;
 
 /** What a ref attribute's values are pulled with. */
-export type SubPattern =
-  | { readonly kind: 'pattern'; readonly pattern: PullPattern }
-  | { readonly kind: 'recurse'; readonly depth: number | null }; // null = unbounded (`...`)
+export type SubPattern = { readonly kind: 'pattern'; readonly pattern: PullPattern } | { readonly kind: 'recurse'; readonly depth: number | null }; // null = unbounded (`...`)
 
 export interface AttrSpec {
   /** Forward attribute, colon-less ('person/friend' also for the reverse 'person/_friend'). */
@@ -61,7 +59,11 @@ export interface PullPattern {
 
 /** `[*]`: what component expansion pulls. */
 export const WILDCARD: PullPattern = Object.freeze({
-  wildcard: true, idKeys: ['db/id'], attrs: [], reverse: [], explicit: new Set<string>(),
+  wildcard: true,
+  idKeys: ['db/id'],
+  attrs: [],
+  reverse: [],
+  explicit: new Set<string>(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -136,8 +138,12 @@ function limitValue(x: unknown, where: unknown): number | null {
 function applyOption(d: Draft, opt: unknown, value: unknown, where: unknown): void {
   const name = nameOf(opt);
   switch (name) {
-    case 'as': d.key = aliasKey(value); return;
-    case 'limit': d.limit = limitValue(value, where); return;
+    case 'as':
+      d.key = aliasKey(value);
+      return;
+    case 'limit':
+      d.limit = limitValue(value, where);
+      return;
     case 'default':
       d.hasDefault = true;
       d.default = toJsValue(value);
@@ -149,8 +155,7 @@ function applyOption(d: Draft, opt: unknown, value: unknown, where: unknown): vo
 
 /** EDN values inside patterns become JS data (keywords ':ns/name'); JS data passes through. */
 function toJsValue(x: unknown): unknown {
-  if (x instanceof Keyword || x instanceof Sym || x instanceof List || x instanceof Map || x instanceof Set
-    || Array.isArray(x)) {
+  if (x instanceof Keyword || x instanceof Sym || x instanceof List || x instanceof Map || x instanceof Set || Array.isArray(x)) {
     return ednToJs(x as EdnValue, 'value');
   }
   return x;
@@ -181,7 +186,13 @@ function finish(d: Draft, sub: SubPattern | null): AttrSpec {
   const reverse = local.charCodeAt(0) === 95 /* _ */;
   const attr = reverse ? (slash === -1 ? local.slice(1) : `${d.name.slice(0, slash)}/${local.slice(1)}`) : d.name;
   return {
-    attr, reverse, key: d.key ?? d.name, limit: d.limit, hasDefault: d.hasDefault, default: d.default, sub,
+    attr,
+    reverse,
+    key: d.key ?? d.name,
+    limit: d.limit,
+    hasDefault: d.hasDefault,
+    default: d.default,
+    sub,
   };
 }
 
@@ -207,7 +218,11 @@ class Builder {
     // spec says how (`[* [:db/id :as "id"]]`), as an explicit spec overrides any attribute.
     if (this.wildcard && this.idKeys.length === 0) this.idKeys.push('db/id');
     return Object.freeze({
-      wildcard: this.wildcard, idKeys: this.idKeys, attrs: this.attrs, reverse: this.reverse, explicit,
+      wildcard: this.wildcard,
+      idKeys: this.idKeys,
+      attrs: this.attrs,
+      reverse: this.reverse,
+      explicit,
     });
   }
 }
@@ -303,8 +318,7 @@ export function compilePattern(pattern: unknown): PullPattern {
       try {
         value = readEdn(pattern);
       } catch (err) {
-        throw new CairnError('pull/parse', `invalid pull pattern ${show(pattern)}: ${(err as Error).message}`,
-          { pattern }, { cause: err });
+        throw new CairnError('pull/parse', `invalid pull pattern ${show(pattern)}: ${(err as Error).message}`, { pattern }, { cause: err });
       }
       p = parsePatternValue(value);
       if (byText.size >= MAX_TEXT_ENTRIES) byText.delete(byText.keys().next().value!);

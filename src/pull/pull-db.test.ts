@@ -59,20 +59,25 @@ describe('pull over a real Db', () => {
       'person/name': 'Ada',
       // As in Datahike, the root is not on the recursion path: it is expanded once more when
       // reached again, and the cycle is cut at Bob, who was entered through the recursion.
-      'person/friend': [{ 'person/name': 'Bob', 'person/friend': [
-        { 'person/name': 'Ada', 'person/friend': [{ 'db/id': ids['bob'] }] }, { 'person/name': 'Cy' }] }],
+      'person/friend': [
+        { 'person/name': 'Bob', 'person/friend': [{ 'person/name': 'Ada', 'person/friend': [{ 'db/id': ids['bob'] }] }, { 'person/name': 'Cy' }] },
+      ],
     });
   });
 
   it('pullMany keeps order; misses are null; idents resolve', async () => {
     expect(await pullMany(db, '[:person/name]', [ids['cy']!, ['person/email', 'ada@x.org'], ids['ada']!, 999999])).toEqual([
-      { 'person/name': 'Cy' }, { 'person/name': 'Ada' }, { 'person/name': 'Ada' }, null,
+      { 'person/name': 'Cy' },
+      { 'person/name': 'Ada' },
+      { 'person/name': 'Ada' },
+      null,
     ]);
     await expect((async () => pullMany(db, '[:person/name]', [['person/email', 'nobody']]))()).rejects.toMatchObject({ code: 'pull/lookup-ref' });
     await expect((async () => pull(db, '[:person/name]', ['person/name', 'Ada']))()).rejects.toMatchObject({ code: 'pull/lookup-ref' });
     expect(() => pullMany(db, '[:person/name]', 13 as never)).toThrow(/pullMany needs an array of entity references, got 13/);
     expect(await pull(db, '[:db/ident :db/cardinality]', 'person/tags')).toEqual({
-      'db/ident': ':person/tags', 'db/cardinality': ':db.cardinality/many',
+      'db/ident': ':person/tags',
+      'db/cardinality': ':db.cardinality/many',
     });
   });
 
@@ -93,10 +98,12 @@ describe('pull over a real Db', () => {
     const r = await withDb(before, `[[:db/add ${ids['ada']} :person/name "Ada Lovelace"] [:db/retract ${ids['bob']} :person/friend ${ids['cy']}]]`);
     const pattern = '[:person/name {:person/friend [:person/name]}]';
     expect(await pull(r.dbAfter, pattern, ids['bob']!)).toEqual({
-      'person/name': 'Bob', 'person/friend': [{ 'person/name': 'Ada Lovelace' }],
+      'person/name': 'Bob',
+      'person/friend': [{ 'person/name': 'Ada Lovelace' }],
     });
     expect(await pull(asOf(r.dbAfter, before.basisT), pattern, ids['bob']!)).toEqual({
-      'person/name': 'Bob', 'person/friend': [{ 'person/name': 'Ada' }, { 'person/name': 'Cy' }],
+      'person/name': 'Bob',
+      'person/friend': [{ 'person/name': 'Ada' }, { 'person/name': 'Cy' }],
     });
   });
 });

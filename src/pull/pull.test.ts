@@ -19,45 +19,125 @@ const SCHEMA: Record<string, FixtureAttr> = {
 
 type Fact = readonly [number, string, Value];
 const FACTS: Fact[] = [
-  [1, 'name', 'Petr'], [1, 'aka', 'Devil'], [1, 'aka', 'Tupen'], [2, 'name', 'David'],
-  [3, 'name', 'Thomas'], [4, 'name', 'Lucy'], [5, 'name', 'Elizabeth'], [6, 'name', 'Matthew'],
-  [7, 'name', 'Eunan'], [8, 'name', 'Kerri'], [9, 'name', 'Rebecca'],
-  [1, 'child', 2], [1, 'child', 3], [2, 'father', 1], [3, 'father', 1], [6, 'father', 3],
-  [10, 'name', 'Part A'], [11, 'name', 'Part A.A'], [10, 'part', 11], [12, 'name', 'Part A.A.A'],
-  [11, 'part', 12], [13, 'name', 'Part A.A.A.A'], [12, 'part', 13], [14, 'name', 'Part A.A.A.B'],
-  [12, 'part', 14], [15, 'name', 'Part A.B'], [10, 'part', 15], [16, 'name', 'Part A.B.A'],
-  [15, 'part', 16], [17, 'name', 'Part A.B.A.A'], [16, 'part', 17], [18, 'name', 'Part A.B.A.B'],
-  [16, 'part', 18], [1, 'email', 'petr@x.org'], [20, 'db/ident', ':my/ident'], [20, 'name', 'Idented'],
+  [1, 'name', 'Petr'],
+  [1, 'aka', 'Devil'],
+  [1, 'aka', 'Tupen'],
+  [2, 'name', 'David'],
+  [3, 'name', 'Thomas'],
+  [4, 'name', 'Lucy'],
+  [5, 'name', 'Elizabeth'],
+  [6, 'name', 'Matthew'],
+  [7, 'name', 'Eunan'],
+  [8, 'name', 'Kerri'],
+  [9, 'name', 'Rebecca'],
+  [1, 'child', 2],
+  [1, 'child', 3],
+  [2, 'father', 1],
+  [3, 'father', 1],
+  [6, 'father', 3],
+  [10, 'name', 'Part A'],
+  [11, 'name', 'Part A.A'],
+  [10, 'part', 11],
+  [12, 'name', 'Part A.A.A'],
+  [11, 'part', 12],
+  [13, 'name', 'Part A.A.A.A'],
+  [12, 'part', 13],
+  [14, 'name', 'Part A.A.A.B'],
+  [12, 'part', 14],
+  [15, 'name', 'Part A.B'],
+  [10, 'part', 15],
+  [16, 'name', 'Part A.B.A'],
+  [15, 'part', 16],
+  [17, 'name', 'Part A.B.A.A'],
+  [16, 'part', 17],
+  [18, 'name', 'Part A.B.A.B'],
+  [16, 'part', 18],
+  [1, 'email', 'petr@x.org'],
+  [20, 'db/ident', ':my/ident'],
+  [20, 'name', 'Idented'],
 ];
 
 const PARTS = {
   name: 'Part A',
   part: [
-    { 'db/id': 11, name: 'Part A.A', part: [
-      { 'db/id': 12, name: 'Part A.A.A', part: [{ 'db/id': 13, name: 'Part A.A.A.A' }, { 'db/id': 14, name: 'Part A.A.A.B' }] }] },
-    { 'db/id': 15, name: 'Part A.B', part: [
-      { 'db/id': 16, name: 'Part A.B.A', part: [{ 'db/id': 17, name: 'Part A.B.A.A' }, { 'db/id': 18, name: 'Part A.B.A.B' }] }] },
+    {
+      'db/id': 11,
+      name: 'Part A.A',
+      part: [
+        {
+          'db/id': 12,
+          name: 'Part A.A.A',
+          part: [
+            { 'db/id': 13, name: 'Part A.A.A.A' },
+            { 'db/id': 14, name: 'Part A.A.A.B' },
+          ],
+        },
+      ],
+    },
+    {
+      'db/id': 15,
+      name: 'Part A.B',
+      part: [
+        {
+          'db/id': 16,
+          name: 'Part A.B.A',
+          part: [
+            { 'db/id': 17, name: 'Part A.B.A.A' },
+            { 'db/id': 18, name: 'Part A.B.A.B' },
+          ],
+        },
+      ],
+    },
   ],
 };
 
 const RECURSION_FACTS: Fact[] = [
-  [4, 'friend', 5], [5, 'friend', 6], [6, 'friend', 7], [7, 'friend', 8],
-  [4, 'enemy', 6], [5, 'enemy', 7], [6, 'enemy', 8], [7, 'enemy', 4],
+  [4, 'friend', 5],
+  [5, 'friend', 6],
+  [6, 'friend', 7],
+  [7, 'friend', 8],
+  [4, 'enemy', 6],
+  [5, 'enemy', 7],
+  [6, 'enemy', 8],
+  [7, 'enemy', 4],
 ];
 const FRIENDS = {
-  'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5, name: 'Elizabeth', friend: [{ 'db/id': 6, name: 'Matthew',
-    friend: [{ 'db/id': 7, name: 'Eunan', friend: [{ 'db/id': 8, name: 'Kerri' }] }] }] }],
+  'db/id': 4,
+  name: 'Lucy',
+  friend: [
+    {
+      'db/id': 5,
+      name: 'Elizabeth',
+      friend: [{ 'db/id': 6, name: 'Matthew', friend: [{ 'db/id': 7, name: 'Eunan', friend: [{ 'db/id': 8, name: 'Kerri' }] }] }],
+    },
+  ],
 };
 const ENEMIES = {
-  'db/id': 4, name: 'Lucy',
-  friend: [{ 'db/id': 5, name: 'Elizabeth',
-    friend: [{ 'db/id': 6, name: 'Matthew', enemy: [{ 'db/id': 8, name: 'Kerri' }] }],
-    enemy: [{ 'db/id': 7, name: 'Eunan', friend: [{ 'db/id': 8, name: 'Kerri' }],
-      enemy: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5 }] }] }] }],
-  enemy: [{ 'db/id': 6, name: 'Matthew',
-    friend: [{ 'db/id': 7, name: 'Eunan', friend: [{ 'db/id': 8, name: 'Kerri' }],
-      enemy: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5, name: 'Elizabeth' }] }] }],
-    enemy: [{ 'db/id': 8, name: 'Kerri' }] }],
+  'db/id': 4,
+  name: 'Lucy',
+  friend: [
+    {
+      'db/id': 5,
+      name: 'Elizabeth',
+      friend: [{ 'db/id': 6, name: 'Matthew', enemy: [{ 'db/id': 8, name: 'Kerri' }] }],
+      enemy: [{ 'db/id': 7, name: 'Eunan', friend: [{ 'db/id': 8, name: 'Kerri' }], enemy: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5 }] }] }],
+    },
+  ],
+  enemy: [
+    {
+      'db/id': 6,
+      name: 'Matthew',
+      friend: [
+        {
+          'db/id': 7,
+          name: 'Eunan',
+          friend: [{ 'db/id': 8, name: 'Kerri' }],
+          enemy: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5, name: 'Elizabeth' }] }],
+        },
+      ],
+      enemy: [{ 'db/id': 8, name: 'Kerri' }],
+    },
+  ],
 };
 
 // [title, extra facts, pattern, eid, expected]
@@ -72,13 +152,26 @@ const CASES: Case[] = [
   ['components expand recursively', [], '[:name :part]', 10, PARTS],
   ['reverse component is single', [], '[:name :_part]', 11, { name: 'Part A.A', _part: { 'db/id': 10 } }],
   ['reverse component with pattern', [], '[:name {:_part [:name]}]', 11, { name: 'Part A.A', _part: { name: 'Part A' } }],
-  ['component expansion cuts loops', [[12, 'part', 10]], '[:name :part]', 10, {
-    ...PARTS, part: [{ ...PARTS.part[0], part: [{ ...PARTS.part[0]!.part[0], part: [{ 'db/id': 10 }, ...PARTS.part[0]!.part[0]!.part] }] }, PARTS.part[1]],
-  }],
+  [
+    'component expansion cuts loops',
+    [[12, 'part', 10]],
+    '[:name :part]',
+    10,
+    {
+      ...PARTS,
+      part: [{ ...PARTS.part[0], part: [{ ...PARTS.part[0]!.part[0], part: [{ 'db/id': 10 }, ...PARTS.part[0]!.part[0]!.part] }] }, PARTS.part[1]],
+    },
+  ],
   ['wildcard', [], '[*]', 1, { 'db/id': 1, name: 'Petr', aka: ['Devil', 'Tupen'], child: [{ 'db/id': 2 }, { 'db/id': 3 }], email: 'petr@x.org' }],
   ['wildcard and reverse', [], '[* :_child]', 2, { 'db/id': 2, name: 'David', _child: [{ 'db/id': 1 }], father: { 'db/id': 1 } }],
   ['wildcard expands components', [], '[*]', 15, { 'db/id': 15, name: 'Part A.B', part: [PARTS.part[1]!.part[0]] }],
-  ['wildcard with a nested override', [], '[* {:child [:name]}]', 1, { 'db/id': 1, name: 'Petr', aka: ['Devil', 'Tupen'], child: [{ name: 'David' }, { name: 'Thomas' }], email: 'petr@x.org' }],
+  [
+    'wildcard with a nested override',
+    [],
+    '[* {:child [:name]}]',
+    1,
+    { 'db/id': 1, name: 'Petr', aka: ['Devil', 'Tupen'], child: [{ name: 'David' }, { name: 'Thomas' }], email: 'petr@x.org' },
+  ],
   ['empty result is null', [], '[:foo]', 1, null],
   ['legacy default', [], '[(default :foo "bar")]', 1, { foo: 'bar' }],
   ['default option', [], '[[:foo :default "bar"]]', 1, { foo: 'bar' }],
@@ -88,8 +181,19 @@ const CASES: Case[] = [
   ['as and default', [], '[[:x :as "Name" :default "Nothing"]]', 1, { Name: 'Nothing' }],
   ['db/id with as', [], '[[:db/id :as "id"] :name]', 1, { id: 1, name: 'Petr' }],
   ['wildcard with an aliased db/id', [], '[* [:db/id :as "id"]]', 2, { id: 2, name: 'David', father: { 'db/id': 1 } }],
-  ['wildcard with an aliased attribute', [], '[* [:aka :as "names"]]', 1, {
-    'db/id': 1, name: 'Petr', names: ['Devil', 'Tupen'], child: [{ 'db/id': 2 }, { 'db/id': 3 }], email: 'petr@x.org' }],
+  [
+    'wildcard with an aliased attribute',
+    [],
+    '[* [:aka :as "names"]]',
+    1,
+    {
+      'db/id': 1,
+      name: 'Petr',
+      names: ['Devil', 'Tupen'],
+      child: [{ 'db/id': 2 }, { 'db/id': 3 }],
+      email: 'petr@x.org',
+    },
+  ],
   ['list form options', [], '[(:aka :limit 1 :as "a")]', 1, { a: ['Devil'] }],
   ['single ref map', [], '[:name {:father [:name]}]', 6, { name: 'Matthew', father: { name: 'Thomas' } }],
   ['many ref map', [], '[:name {:child [:name]}]', 1, { name: 'Petr', child: [{ name: 'David' }, { name: 'Thomas' }] }],
@@ -102,14 +206,53 @@ const CASES: Case[] = [
   ['depth overrides component expansion', [], '[:name {:part 1}]', 10, { name: 'Part A', part: [{ name: 'Part A.A' }, { name: 'Part A.B' }] }],
   ['infinite recursion', RECURSION_FACTS, '[:db/id :name {:friend ...}]', 4, FRIENDS],
   ['two recursion specs', RECURSION_FACTS, '[:db/id :name {:friend 2 :enemy 2}]', 4, ENEMIES],
-  ['cycles return db/id', [...RECURSION_FACTS, [8, 'friend', 4]], '[:db/id :name {:friend ...}]', 4, {
-    ...FRIENDS, friend: [{ ...FRIENDS.friend[0], friend: [{ ...FRIENDS.friend[0]!.friend[0], friend: [{ ...FRIENDS.friend[0]!.friend[0]!.friend[0],
-      friend: [{ 'db/id': 8, name: 'Kerri', friend: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5 }] }] }] }] }] }],
-  }],
-  ['limit as map key', [[4, 'friend', 5], [4, 'friend', 6], [4, 'friend', 7], [4, 'friend', 8]],
-    '[:name {(limit :friend 2) [:name]}]', 4, { name: 'Lucy', friend: [{ name: 'Elizabeth' }, { name: 'Matthew' }] }],
-  ['attr-expr as map key', [[4, 'friend', 5], [4, 'friend', 6]],
-    '[{[:friend :limit 1 :as "f"] [:name]}]', 4, { f: [{ name: 'Elizabeth' }] }],
+  [
+    'cycles return db/id',
+    [...RECURSION_FACTS, [8, 'friend', 4]],
+    '[:db/id :name {:friend ...}]',
+    4,
+    {
+      ...FRIENDS,
+      friend: [
+        {
+          ...FRIENDS.friend[0],
+          friend: [
+            {
+              ...FRIENDS.friend[0]!.friend[0],
+              friend: [
+                {
+                  ...FRIENDS.friend[0]!.friend[0]!.friend[0],
+                  friend: [{ 'db/id': 8, name: 'Kerri', friend: [{ 'db/id': 4, name: 'Lucy', friend: [{ 'db/id': 5 }] }] }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+  [
+    'limit as map key',
+    [
+      [4, 'friend', 5],
+      [4, 'friend', 6],
+      [4, 'friend', 7],
+      [4, 'friend', 8],
+    ],
+    '[:name {(limit :friend 2) [:name]}]',
+    4,
+    { name: 'Lucy', friend: [{ name: 'Elizabeth' }, { name: 'Matthew' }] },
+  ],
+  [
+    'attr-expr as map key',
+    [
+      [4, 'friend', 5],
+      [4, 'friend', 6],
+    ],
+    '[{[:friend :limit 1 :as "f"] [:name]}]',
+    4,
+    { f: [{ name: 'Elizabeth' }] },
+  ],
   ['reverse of a non-ref attribute matches nothing', [[3, 'email', 1]], '[:name :_email]', 1, { name: 'Petr' }],
   ['lookup ref', [], '[:name]', ['email', 'petr@x.org'], { name: 'Petr' }],
   ['ident', [], '[:name]', 'my/ident', { name: 'Idented' }],
@@ -120,8 +263,16 @@ const CASES: Case[] = [
   ['JS pattern with colons and options', [], [':name', ['aka', 'limit', 1], ['foo', ':default', 7]], 1, { name: 'Petr', aka: ['Devil'], foo: 7 }],
   ['JS wildcard and reverse', [], ['*', '_child'], 2, { 'db/id': 2, name: 'David', _child: [{ 'db/id': 1 }], father: { 'db/id': 1 } }],
   ['JS recursion', RECURSION_FACTS, ['db/id', 'name', { friend: '...' }], 4, FRIENDS],
-  ['JS map with an option key', [[4, 'friend', 5], [4, 'friend', 6]],
-    [new Map([[['friend', 'limit', 1], ['name']]])], 4, { friend: [{ name: 'Elizabeth' }] }],
+  [
+    'JS map with an option key',
+    [
+      [4, 'friend', 5],
+      [4, 'friend', 6],
+    ],
+    [new Map([[['friend', 'limit', 1], ['name']]])],
+    4,
+    { friend: [{ name: 'Elizabeth' }] },
+  ],
 ];
 
 describe.each([
@@ -140,7 +291,10 @@ describe.each([
     ['pullMany', (db: FixtureDb) => pullMany(db, '[:name]', [1, ['email', 'nobody']])],
   ])('%s: a lookup ref that finds nothing is an error (Datahike entid-strict)', async (_t, call) => {
     const db = fixtureDb(SCHEMA, FACTS, { async });
-    await expect((async () => call(db))()).rejects.toMatchObject({ code: 'pull/lookup-ref', message: expect.stringMatching(/Nothing found for lookup ref \[email "nobody"\]/) });
+    await expect((async () => call(db))()).rejects.toMatchObject({
+      code: 'pull/lookup-ref',
+      message: expect.stringMatching(/Nothing found for lookup ref \[email "nobody"\]/),
+    });
   });
 
   it('pullMany keeps input order and gives null for misses', async () => {
@@ -180,14 +334,25 @@ describe.each([
 
 describe('pull: dual recursion (Datahike test-dual-recursion)', () => {
   it('cuts cycles across two recursive attributes', () => {
-    const db = fixtureDb({ part: { ref: true }, spec: { ref: true } },
-      [[1, 'part', 2], [2, 'part', 3], [3, 'part', 1], [1, 'spec', 2], [2, 'spec', 1]]);
+    const db = fixtureDb({ part: { ref: true }, spec: { ref: true } }, [
+      [1, 'part', 2],
+      [2, 'part', 3],
+      [3, 'part', 1],
+      [1, 'spec', 2],
+      [2, 'spec', 1],
+    ]);
     expect(pull(db, '[:db/id {:part ...} {:spec ...}]', 1)).toEqual({
       'db/id': 1,
-      spec: { 'db/id': 2, spec: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } },
-        part: { 'db/id': 3, part: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } } } },
-      part: { 'db/id': 2, spec: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } },
-        part: { 'db/id': 3, part: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } } } },
+      spec: {
+        'db/id': 2,
+        spec: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } },
+        part: { 'db/id': 3, part: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } } },
+      },
+      part: {
+        'db/id': 2,
+        spec: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } },
+        part: { 'db/id': 3, part: { 'db/id': 1, spec: { 'db/id': 2 }, part: { 'db/id': 2 } } },
+      },
     });
   });
 });

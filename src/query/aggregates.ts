@@ -99,15 +99,24 @@ const BUILT_IN: ReadonlyMap<string, AggregateFn> = new Map<string, AggregateFn>(
   ['avg', avg],
   ['median', median],
   ['variance', variance],
-  ['stddev', (xs) => { const v = variance(xs); return v === null ? null : Math.sqrt(v); }],
+  [
+    'stddev',
+    (xs) => {
+      const v = variance(xs);
+      return v === null ? null : Math.sqrt(v);
+    },
+  ],
   ['min', minMax(1, 'min')],
   ['max', minMax(-1, 'max')],
   ['distinct', (xs) => distinctValues(xs)],
-  ['rand', (xs, ...params) => {
-    if (params.length === 0) return xs.length === 0 ? null : xs[Math.floor(Math.random() * xs.length)];
-    const n = nArg(params[0], 'rand');
-    return Array.from({ length: xs.length === 0 ? 0 : n }, () => xs[Math.floor(Math.random() * xs.length)]);
-  }],
+  [
+    'rand',
+    (xs, ...params) => {
+      if (params.length === 0) return xs.length === 0 ? null : xs[Math.floor(Math.random() * xs.length)];
+      const n = nArg(params[0], 'rand');
+      return Array.from({ length: xs.length === 0 ? 0 : n }, () => xs[Math.floor(Math.random() * xs.length)]);
+    },
+  ],
   ['sample', (xs, ...params) => shuffle(distinctValues(xs)).slice(0, nArg(params[0], 'sample'))],
 ]);
 

@@ -83,33 +83,64 @@ export interface Query {
   readonly orderBy?: readonly OrderKey[];
 }
 
-export const findElems = (spec: FindSpec): readonly FindElem[] =>
-  spec.kind === 'rel' || spec.kind === 'tuple' ? spec.elems : [spec.elem];
+export const findElems = (spec: FindSpec): readonly FindElem[] => (spec.kind === 'rel' || spec.kind === 'tuple' ? spec.elems : [spec.elem]);
 
 export function bindingVars(b: Binding, out: string[] = []): string[] {
   switch (b.kind) {
-    case 'bind-var': out.push(b.name); break;
-    case 'bind-blank': break;
-    case 'bind-tuple': for (const e of b.elems) bindingVars(e, out); break;
-    case 'bind-coll': bindingVars(b.elem, out); break;
-    default: { const never: never = b; throw new Error(`unreachable ${String(never)}`); }
+    case 'bind-var':
+      out.push(b.name);
+      break;
+    case 'bind-blank':
+      break;
+    case 'bind-tuple':
+      for (const e of b.elems) bindingVars(e, out);
+      break;
+    case 'bind-coll':
+      bindingVars(b.elem, out);
+      break;
+    default: {
+      const never: never = b;
+      throw new Error(`unreachable ${String(never)}`);
+    }
   }
   return out;
 }
 
 /** Every variable a clause mentions (in order, may repeat), including inside nested clauses. */
 export function clauseVars(c: Clause, out: string[] = []): string[] {
-  const term = (t: Term | Arg): void => { if (t.kind === 'var') out.push(t.name); };
+  const term = (t: Term | Arg): void => {
+    if (t.kind === 'var') out.push(t.name);
+  };
   switch (c.kind) {
-    case 'pattern': c.terms.forEach(term); break;
-    case 'pred': c.args.forEach(term); break;
-    case 'fn': c.args.forEach(term); bindingVars(c.binding, out); break;
-    case 'rule': c.args.forEach(term); break;
-    case 'not': for (const x of c.clauses) clauseVars(x, out); break;
-    case 'not-join': out.push(...c.vars); break;
-    case 'or': for (const b of c.branches) for (const x of b) clauseVars(x, out); break;
-    case 'or-join': out.push(...c.vars); break;
-    default: { const never: never = c; throw new Error(`unreachable ${String(never)}`); }
+    case 'pattern':
+      c.terms.forEach(term);
+      break;
+    case 'pred':
+      c.args.forEach(term);
+      break;
+    case 'fn':
+      c.args.forEach(term);
+      bindingVars(c.binding, out);
+      break;
+    case 'rule':
+      c.args.forEach(term);
+      break;
+    case 'not':
+      for (const x of c.clauses) clauseVars(x, out);
+      break;
+    case 'not-join':
+      out.push(...c.vars);
+      break;
+    case 'or':
+      for (const b of c.branches) for (const x of b) clauseVars(x, out);
+      break;
+    case 'or-join':
+      out.push(...c.vars);
+      break;
+    default: {
+      const never: never = c;
+      throw new Error(`unreachable ${String(never)}`);
+    }
   }
   return out;
 }

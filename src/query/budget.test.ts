@@ -17,11 +17,15 @@ async function caught(p: Promise<unknown>): Promise<CairnError> {
 }
 
 /** A query function that holds the thread until the clock moved `ms` (a slow user function). */
-const slow = (ms: number) => (x: unknown): unknown => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) { /* busy, like a runaway computation */ }
-  return x;
-};
+const slow =
+  (ms: number) =>
+  (x: unknown): unknown => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      /* busy, like a runaway computation */
+    }
+    return x;
+  };
 
 const rows = (n: number): number[][] => Array.from({ length: n }, (_, i) => [i]);
 

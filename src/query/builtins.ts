@@ -50,8 +50,10 @@ function chain(args: readonly unknown[], ok: (a: unknown, b: unknown) => boolean
   for (let i = 0; i + 1 < args.length; i++) if (!ok(args[i], args[i + 1])) return false;
   return true;
 }
-const ordered = (test: (c: number) => boolean) => (args: readonly unknown[]): boolean =>
-  chain(args, (a, b) => comparable(a, b) && test(compareValues(a, b)));
+const ordered =
+  (test: (c: number) => boolean) =>
+  (args: readonly unknown[]): boolean =>
+    chain(args, (a, b) => comparable(a, b) && test(compareValues(a, b)));
 
 // Arithmetic stays in numbers unless a bigint is involved, then in bigints (integers only).
 function arith(op: (a: number, b: number) => number, bop: (a: bigint, b: bigint) => bigint, unit: number) {
@@ -123,8 +125,7 @@ function kwParts(x: unknown): { ns: string | null; name: string } {
   return i > 0 ? { ns: s.slice(0, i), name: s.slice(i + 1) } : { ns: null, name: s };
 }
 
-const string = (x: unknown, fn: string): string =>
-  typeof x === 'string' ? x : fail('query/execution', `${fn} expects a string, got ${show(x)}`);
+const string = (x: unknown, fn: string): string => (typeof x === 'string' ? x : fail('query/execution', `${fn} expects a string, got ${show(x)}`));
 
 const truthy = (x: unknown): boolean => x !== null && x !== undefined && x !== false;
 
@@ -143,8 +144,7 @@ function getElse(args: readonly unknown[]): MaybePromise<unknown> {
   if (dflt === null || dflt === undefined) fail('query/execution', 'get-else: nil default value is not supported', {});
   const a = attrName(attr);
   if (db.schema.many.has(a)) fail('query/execution', `get-else: cardinality-many attribute ${a} is not supported`, { attr: a });
-  return then(entityOf(db, e), (eid) =>
-    eid === null ? dflt : then(db.search(eid, a), (ds) => (ds.length > 0 ? ds[0]!.v : dflt)));
+  return then(entityOf(db, e), (eid) => (eid === null ? dflt : then(db.search(eid, a), (ds) => (ds.length > 0 ? ds[0]!.v : dflt))));
 }
 
 function getSome(args: readonly unknown[]): MaybePromise<unknown> {
@@ -187,17 +187,25 @@ const strFns: Record<string, Builtin> = {
   'ends-with?': f(2, 2, ([s, t]) => string(s, 'ends-with?').endsWith(string(t, 'ends-with?'))),
   'lower-case': f(1, 1, ([s]) => string(s, 'lower-case').toLowerCase()),
   'upper-case': f(1, 1, ([s]) => string(s, 'upper-case').toUpperCase()),
-  capitalize: f(1, 1, ([s]) => { const x = string(s, 'capitalize'); return x.slice(0, 1).toUpperCase() + x.slice(1).toLowerCase(); }),
+  capitalize: f(1, 1, ([s]) => {
+    const x = string(s, 'capitalize');
+    return x.slice(0, 1).toUpperCase() + x.slice(1).toLowerCase();
+  }),
   trim: f(1, 1, ([s]) => string(s, 'trim').trim()),
   triml: f(1, 1, ([s]) => string(s, 'triml').trimStart()),
   trimr: f(1, 1, ([s]) => string(s, 'trimr').trimEnd()),
   reverse: f(1, 1, ([s]) => [...string(s, 'reverse')].reverse().join('')),
   join: f(1, 2, (a) => (a.length === 1 ? (a[0] as unknown[]).map(str).join('') : (a[1] as unknown[]).map(str).join(str(a[0])))),
   split: f(2, 2, ([s, re]) => (typeof re === 'string' ? string(s, 'split').split(re) : reSplit(userRegex(re, 'split'), string(s, 'split')))),
-  replace: f(3, 3, ([s, m, r]) => (m instanceof RegExp
-    ? reReplace(userRegex(m, 'replace'), string(s, 'replace'), string(r, 'replace'))
-    : string(s, 'replace').replaceAll(string(m, 'replace'), () => string(r, 'replace')))),
-  'index-of': f(2, 2, ([s, t]) => { const i = string(s, 'index-of').indexOf(string(t, 'index-of')); return i < 0 ? null : i; }),
+  replace: f(3, 3, ([s, m, r]) =>
+    m instanceof RegExp
+      ? reReplace(userRegex(m, 'replace'), string(s, 'replace'), string(r, 'replace'))
+      : string(s, 'replace').replaceAll(string(m, 'replace'), () => string(r, 'replace')),
+  ),
+  'index-of': f(2, 2, ([s, t]) => {
+    const i = string(s, 'index-of').indexOf(string(t, 'index-of'));
+    return i < 0 ? null : i;
+  }),
 };
 
 const core: Record<string, Builtin> = {
@@ -206,32 +214,113 @@ const core: Record<string, Builtin> = {
   '==': f(1, V, (a) => chain(a, (x, y) => num(x) == num(y))),
   'not=': f(1, V, (a) => !chain(a, valuesEqual)),
   '!=': f(1, V, (a) => !chain(a, valuesEqual)),
-  '<': f(1, V, ordered((c) => c < 0)),
-  '>': f(1, V, ordered((c) => c > 0)),
-  '<=': f(1, V, ordered((c) => c <= 0)),
-  '>=': f(1, V, ordered((c) => c >= 0)),
-  'before?': f(2, 2, ordered((c) => c < 0)),
-  'after?': f(2, 2, ordered((c) => c > 0)),
-  '+': f(0, V, arith((a, b) => a + b, (a, b) => a + b, 0)),
-  '*': f(0, V, arith((a, b) => a * b, (a, b) => a * b, 1)),
-  '-': f(1, V, arith((a, b) => a - b, (a, b) => a - b, 0)),
-  '/': f(1, V, arith((a, b) => a / b, (a, b) => a / b, 1)),
-  quot: f(2, 2, ([a, b]) => { const x = num(a); const y = num(b); return typeof x === 'bigint' || typeof y === 'bigint' ? BigInt(x) / BigInt(y) : Math.trunc(x / y); }),
-  rem: f(2, 2, ([a, b]) => { const x = num(a); const y = num(b); return typeof x === 'bigint' || typeof y === 'bigint' ? BigInt(x) % BigInt(y) : x % y; }),
-  mod: f(2, 2, ([a, b]) => {
-    const x = num(a); const y = num(b);
-    if (typeof x === 'bigint' || typeof y === 'bigint') { const r = BigInt(x) % BigInt(y); return r !== 0n && (r < 0n) !== (BigInt(y) < 0n) ? r + BigInt(y) : r; }
-    const r = x % y; return r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
+  '<': f(
+    1,
+    V,
+    ordered((c) => c < 0),
+  ),
+  '>': f(
+    1,
+    V,
+    ordered((c) => c > 0),
+  ),
+  '<=': f(
+    1,
+    V,
+    ordered((c) => c <= 0),
+  ),
+  '>=': f(
+    1,
+    V,
+    ordered((c) => c >= 0),
+  ),
+  'before?': f(
+    2,
+    2,
+    ordered((c) => c < 0),
+  ),
+  'after?': f(
+    2,
+    2,
+    ordered((c) => c > 0),
+  ),
+  '+': f(
+    0,
+    V,
+    arith(
+      (a, b) => a + b,
+      (a, b) => a + b,
+      0,
+    ),
+  ),
+  '*': f(
+    0,
+    V,
+    arith(
+      (a, b) => a * b,
+      (a, b) => a * b,
+      1,
+    ),
+  ),
+  '-': f(
+    1,
+    V,
+    arith(
+      (a, b) => a - b,
+      (a, b) => a - b,
+      0,
+    ),
+  ),
+  '/': f(
+    1,
+    V,
+    arith(
+      (a, b) => a / b,
+      (a, b) => a / b,
+      1,
+    ),
+  ),
+  quot: f(2, 2, ([a, b]) => {
+    const x = num(a);
+    const y = num(b);
+    return typeof x === 'bigint' || typeof y === 'bigint' ? BigInt(x) / BigInt(y) : Math.trunc(x / y);
   }),
-  inc: f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x + 1n : x + 1; }),
-  dec: f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x - 1n : x - 1; }),
+  rem: f(2, 2, ([a, b]) => {
+    const x = num(a);
+    const y = num(b);
+    return typeof x === 'bigint' || typeof y === 'bigint' ? BigInt(x) % BigInt(y) : x % y;
+  }),
+  mod: f(2, 2, ([a, b]) => {
+    const x = num(a);
+    const y = num(b);
+    if (typeof x === 'bigint' || typeof y === 'bigint') {
+      const r = BigInt(x) % BigInt(y);
+      return r !== 0n && r < 0n !== BigInt(y) < 0n ? r + BigInt(y) : r;
+    }
+    const r = x % y;
+    return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+  }),
+  inc: f(1, 1, ([a]) => {
+    const x = num(a);
+    return typeof x === 'bigint' ? x + 1n : x + 1;
+  }),
+  dec: f(1, 1, ([a]) => {
+    const x = num(a);
+    return typeof x === 'bigint' ? x - 1n : x - 1;
+  }),
   max: f(1, V, (a) => a.reduce((x, y) => (compareValues(y, x) > 0 ? y : x))),
   min: f(1, V, (a) => a.reduce((x, y) => (compareValues(y, x) < 0 ? y : x))),
   'zero?': f(1, 1, ([a]) => num(a) == 0),
   'pos?': f(1, 1, ([a]) => num(a) > 0),
   'neg?': f(1, 1, ([a]) => num(a) < 0),
-  'even?': f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x % 2n === 0n : x % 2 === 0; }),
-  'odd?': f(1, 1, ([a]) => { const x = num(a); return typeof x === 'bigint' ? x % 2n !== 0n : Math.abs(x % 2) === 1; }),
+  'even?': f(1, 1, ([a]) => {
+    const x = num(a);
+    return typeof x === 'bigint' ? x % 2n === 0n : x % 2 === 0;
+  }),
+  'odd?': f(1, 1, ([a]) => {
+    const x = num(a);
+    return typeof x === 'bigint' ? x % 2n !== 0n : Math.abs(x % 2) === 1;
+  }),
   compare: f(2, 2, ([a, b]) => Math.sign(compareValues(a, b))),
   rand: f(0, 1, (a) => Math.random() * (a.length > 0 ? int(a[0]) : 1)),
   'rand-int': f(1, 1, ([a]) => Math.floor(Math.random() * int(a))),
@@ -240,9 +329,25 @@ const core: Record<string, Builtin> = {
   'nil?': f(1, 1, ([a]) => a === null || a === undefined),
   'some?': f(1, 1, ([a]) => a !== null && a !== undefined),
   not: f(1, 1, ([a]) => !truthy(a)),
-  and: f(0, V, (a) => { let r: unknown = true; for (const x of a) { r = x; if (!truthy(x)) return x; } return r; }),
-  or: f(0, V, (a) => { for (const x of a) if (truthy(x)) return x; return a.length > 0 ? a[a.length - 1] : null; }),
-  complement: f(1, 1, ([g]) => (...xs: unknown[]) => !truthy((g as (...y: unknown[]) => unknown)(...xs))),
+  and: f(0, V, (a) => {
+    let r: unknown = true;
+    for (const x of a) {
+      r = x;
+      if (!truthy(x)) return x;
+    }
+    return r;
+  }),
+  or: f(0, V, (a) => {
+    for (const x of a) if (truthy(x)) return x;
+    return a.length > 0 ? a[a.length - 1] : null;
+  }),
+  complement: f(
+    1,
+    1,
+    ([g]) =>
+      (...xs: unknown[]) =>
+        !truthy((g as (...y: unknown[]) => unknown)(...xs)),
+  ),
   'identical?': f(2, 2, ([a, b]) => a === b),
   identity: f(1, 1, ([a]) => a),
   ground: f(1, 1, ([a]) => a),
@@ -255,17 +360,38 @@ const core: Record<string, Builtin> = {
   tuple: f(0, V, (a) => [...a]),
   untuple: f(1, 1, ([a]) => a),
   set: f(1, 1, ([a]) => new Set(a as Iterable<unknown>)),
-  'hash-map': f(0, V, (a) => { const m = new Map<unknown, unknown>(); for (let i = 0; i + 1 < a.length; i += 2) m.set(a[i], a[i + 1]); return m; }),
-  'array-map': f(0, V, (a) => { const m = new Map<unknown, unknown>(); for (let i = 0; i + 1 < a.length; i += 2) m.set(a[i], a[i + 1]); return m; }),
+  'hash-map': f(0, V, (a) => {
+    const m = new Map<unknown, unknown>();
+    for (let i = 0; i + 1 < a.length; i += 2) m.set(a[i], a[i + 1]);
+    return m;
+  }),
+  'array-map': f(0, V, (a) => {
+    const m = new Map<unknown, unknown>();
+    for (let i = 0; i + 1 < a.length; i += 2) m.set(a[i], a[i + 1]);
+    return m;
+  }),
   count: f(1, 1, ([a]) => count(a)),
   range: f(1, 3, range),
   'not-empty': f(1, 1, ([a]) => (count(a) === 0 ? null : a)),
   'empty?': f(1, 1, ([a]) => count(a) === 0),
   'contains?': f(2, 2, ([c, k]) =>
-    c instanceof Set || c instanceof Map ? c.has(k) : Array.isArray(c) ? typeof k === 'number' && k >= 0 && k < c.length
-      : typeof c === 'object' && c !== null ? Object.hasOwn(c, String(k)) : false),
+    c instanceof Set || c instanceof Map
+      ? c.has(k)
+      : Array.isArray(c)
+        ? typeof k === 'number' && k >= 0 && k < c.length
+        : typeof c === 'object' && c !== null
+          ? Object.hasOwn(c, String(k))
+          : false,
+  ),
   get: f(2, 3, ([c, k, d]) => {
-    const v = c instanceof Map ? c.get(k) : Array.isArray(c) ? c[k as number] : typeof c === 'object' && c !== null ? (c as Record<string, unknown>)[String(k)] : undefined;
+    const v =
+      c instanceof Map
+        ? c.get(k)
+        : Array.isArray(c)
+          ? c[k as number]
+          : typeof c === 'object' && c !== null
+            ? (c as Record<string, unknown>)[String(k)]
+            : undefined;
     return v === undefined ? (d ?? null) : v;
   }),
   str: f(0, V, (a) => a.map(str).join('')),
@@ -278,7 +404,10 @@ const core: Record<string, Builtin> = {
   're-find': f(2, 2, ([re, s]) => reFind(userRegex(re, 're-find'), string(s, 're-find'))),
   're-matches': f(2, 2, ([re, s]) => reMatches(userRegex(re, 're-matches'), string(s, 're-matches'))),
   're-seq': f(2, 2, ([re, s]) => reSeq(userRegex(re, 're-seq'), string(s, 're-seq'))),
-  '-differ?': f(0, V, (a) => { const h = a.length / 2; return a.slice(0, h).some((x, i) => !valuesEqual(x, a[h + i])); }),
+  '-differ?': f(0, V, (a) => {
+    const h = a.length / 2;
+    return a.slice(0, h).some((x, i) => !valuesEqual(x, a[h + i]));
+  }),
   'get-else': f(4, 4, getElse),
   'get-some': f(3, V, getSome),
   'missing?': f(3, 3, missing),

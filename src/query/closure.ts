@@ -45,7 +45,10 @@ function edgeOf(p: Clause): { attr: string; from: string; to: string; forward: b
 /** Recognise a transitive-closure rule; null for anything else. */
 export function closureShape(name: string, branches: readonly RuleBranch[]): ClosureShape | null {
   if (branches.length !== 2) return null;
-  for (const [base, step] of [[branches[0]!, branches[1]!], [branches[1]!, branches[0]!]] as const) {
+  for (const [base, step] of [
+    [branches[0]!, branches[1]!],
+    [branches[1]!, branches[0]!],
+  ] as const) {
     if (base.head.length !== 2 || step.head.length !== 2 || base.body.length !== 1 || step.body.length !== 2) continue;
     const e = edgeOf(base.body[0]!);
     const [a, b] = base.head as [string, string];
@@ -97,7 +100,12 @@ class Graph {
     if (missing.length === 0) return;
     const seeks = missing.map((n) => (this.along ? this.src.search([n, this.attr]) : this.src.search([undefined, this.attr, n])));
     const found = yield* wait(all(seeks));
-    missing.forEach((n, i) => this.next.set(valueKey(n), found[i]!.map((d) => (this.along ? (d as Datom).v : (d as Datom).e))));
+    missing.forEach((n, i) =>
+      this.next.set(
+        valueKey(n),
+        found[i]!.map((d) => (this.along ? (d as Datom).v : (d as Datom).e)),
+      ),
+    );
   }
 
   /** Build the whole graph from a scan of the attribute. */
@@ -183,7 +191,10 @@ export function pairsRelation(c: RuleCall, pairs: readonly [unknown, unknown][])
   const same = x.kind === 'var' && y.kind === 'var' && x.name === y.name;
   for (const [a, b] of pairs) {
     if (!keep(x, a) || !keep(y, b)) continue;
-    if (same) { if (valueKey(a) === valueKey(b)) rows.push([a]); continue; }
+    if (same) {
+      if (valueKey(a) === valueKey(b)) rows.push([a]);
+      continue;
+    }
     const row: unknown[] = [];
     if (x.kind === 'var') row.push(a);
     if (y.kind === 'var') row.push(b);

@@ -8,18 +8,29 @@ import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db.js';
 
 const schema = { name: { index: true }, age: {}, friend: { ref: true, many: true }, email: { unique: 'identity' as const } };
 const facts = [
-  [1, 'name', 'Ivan'], [1, 'age', 15], [1, 'friend', 2], [1, 'friend', 3], [1, 'email', 'i@x'],
-  [2, 'name', 'Petr'], [2, 'age', 37], [2, 'friend', 3],
-  [3, 'name', 'Oleg'], [3, 'age', 37],
+  [1, 'name', 'Ivan'],
+  [1, 'age', 15],
+  [1, 'friend', 2],
+  [1, 'friend', 3],
+  [1, 'email', 'i@x'],
+  [2, 'name', 'Petr'],
+  [2, 'age', 37],
+  [2, 'friend', 3],
+  [3, 'name', 'Oleg'],
+  [3, 'age', 37],
 ] as const;
 
 describe('cold reads', () => {
   it('one round trip for the estimates and one per pattern, seeks batched', async () => {
     const gate: Gate = { pending: [] };
     const db = fixtureDb(schema, facts, { gate });
-    const { result, trips } = await roundTrips(gate, () =>
-      q('[:find ?n ?a :where [?e :name "Ivan"] [?e :friend ?f] [?f :age ?a] [?f :name ?n]]', db));
-    expect(result).toEqual(expect.arrayContaining([['Petr', 37], ['Oleg', 37]]));
+    const { result, trips } = await roundTrips(gate, () => q('[:find ?n ?a :where [?e :name "Ivan"] [?e :friend ?f] [?f :age ?a] [?f :name ?n]]', db));
+    expect(result).toEqual(
+      expect.arrayContaining([
+        ['Petr', 37],
+        ['Oleg', 37],
+      ]),
+    );
     expect((result as unknown[]).length).toBe(2);
     expect(trips).toBe(1 + 4);
   });
@@ -40,8 +51,7 @@ describe('cold reads', () => {
   it('pull in :find, pattern literal and from :in, one batch per pull element', async () => {
     const gate: Gate = { pending: [] };
     const db = fixtureDb(schema, facts, { gate });
-    const { result } = await roundTrips(gate, () =>
-      q('[:find (pull ?e [:name {:friend [:name]}]) (pull ?e ?p) :in $ ?p :where [?e :age 37]]', db, '[:age]'));
+    const { result } = await roundTrips(gate, () => q('[:find (pull ?e [:name {:friend [:name]}]) (pull ?e ?p) :in $ ?p :where [?e :age 37]]', db, '[:age]'));
     const rows = (result as Record<string, unknown>[][]).sort((x, y) => String(x[0]!.name).localeCompare(String(y[0]!.name)));
     expect(rows).toEqual([
       [{ name: 'Oleg' }, { age: 37 }],

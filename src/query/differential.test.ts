@@ -26,20 +26,35 @@ const DS_SCHEMA = {
 const NAMES = ['Ann', 'Bob', 'Cid', 'Dee', 'Eve'];
 const TAGS = ['x', 'y', 'z'];
 
-interface Dataset { cairn: Db; ds: unknown; ids: number[] }
+interface Dataset {
+  cairn: Db;
+  ds: unknown;
+  ids: number[];
+}
 
 async function dataset(rnd: Random): Promise<Dataset> {
   const n = 6 + rnd.int(20);
   let cairn = (await withDb(emptyDb(), ATTRS)).dbAfter;
   // DataScript gets placeholders for the schema entities so both engines number people alike.
-  let d = ds.db_with(ds.empty_db(DS_SCHEMA), ATTRS.map((_, i) => ({ ':db/id': -(i + 1), placeholder: i })));
+  let d = ds.db_with(
+    ds.empty_db(DS_SCHEMA),
+    ATTRS.map((_, i) => ({ ':db/id': -(i + 1), placeholder: i })),
+  );
   const people = Array.from({ length: n }, (_, i) => {
     const p: Record<string, unknown> = { name: rnd.pick(NAMES), age: rnd.int(8) };
     if (rnd.int(3) > 0) p.tag = Array.from(new Set(Array.from({ length: 1 + rnd.int(2) }, () => rnd.pick(TAGS))));
     return { i, p };
   });
-  cairn = (await withDb(cairn, people.map(({ i, p }) => ({ 'db/id': -(i + 1), ...p })))).dbAfter;
-  d = ds.db_with(d, people.map(({ i, p }) => ({ ':db/id': -(i + 1), ...p })));
+  cairn = (
+    await withDb(
+      cairn,
+      people.map(({ i, p }) => ({ 'db/id': -(i + 1), ...p })),
+    )
+  ).dbAfter;
+  d = ds.db_with(
+    d,
+    people.map(({ i, p }) => ({ ':db/id': -(i + 1), ...p })),
+  );
   const ids = people.map(({ i }) => ATTRS.length + i + 1);
   const refs: [string, number, string, number][] = [];
   for (const e of ids) {
@@ -49,17 +64,38 @@ async function dataset(rnd: Random): Promise<Dataset> {
   const seen = new Set<string>();
   const uniq = refs.filter((r) => (r[2] === 'parent' ? !seen.has(`${r[1]}p`) && seen.add(`${r[1]}p`) : true));
   if (uniq.length > 0) {
-    cairn = (await withDb(cairn, uniq.map(([, e, a, v]) => ['db/add', e, a, v]))).dbAfter;
-    d = ds.db_with(d, uniq.map(([, e, a, v]) => [':db/add', e, a, v]));
+    cairn = (
+      await withDb(
+        cairn,
+        uniq.map(([, e, a, v]) => ['db/add', e, a, v]),
+      )
+    ).dbAfter;
+    d = ds.db_with(
+      d,
+      uniq.map(([, e, a, v]) => [':db/add', e, a, v]),
+    );
   }
   return { cairn, ds: d, ids };
 }
 
 /** A query in both dialects: CairnDB attributes are keywords, DataScript's JS ones strings. */
-interface Gen { find: string; findD?: string; clauses: ((dialect: 'c' | 'd') => string)[]; rules?: boolean; inputs?: unknown[]; in?: string }
+interface Gen {
+  find: string;
+  findD?: string;
+  clauses: ((dialect: 'c' | 'd') => string)[];
+  rules?: boolean;
+  inputs?: unknown[];
+  in?: string;
+}
 
-const a = (name: string) => (dialect: 'c' | 'd'): string => (dialect === 'c' ? `:${name}` : `"${name}"`);
-const pat = (e: string, attr: string, v: string) => (dl: 'c' | 'd'): string => `[${e} ${a(attr)(dl)} ${v}]`;
+const a =
+  (name: string) =>
+  (dialect: 'c' | 'd'): string =>
+    dialect === 'c' ? `:${name}` : `"${name}"`;
+const pat =
+  (e: string, attr: string, v: string) =>
+  (dl: 'c' | 'd'): string =>
+    `[${e} ${a(attr)(dl)} ${v}]`;
 const raw = (text: string) => (): string => text;
 const str = (s: string): string => JSON.stringify(s);
 
@@ -95,7 +131,10 @@ function randomQuery(rnd: Random, ids: readonly number[]): Gen {
     () => ({ find: '?e', clauses: [(dl) => `(or ${pat('?e', 'name', n1)(dl)} ${pat('?e', 'age', a1)(dl)})`] }),
     () => ({
       find: '?e ?n',
-      clauses: [pat('?e', 'name', '?n'), (dl) => `(or-join [?e] (and ${pat('?e', 'friend', '?f')(dl)} ${pat('?f', 'name', n1)(dl)}) ${pat('?e', 'tag', t1)(dl)})`],
+      clauses: [
+        pat('?e', 'name', '?n'),
+        (dl) => `(or-join [?e] (and ${pat('?e', 'friend', '?f')(dl)} ${pat('?f', 'name', n1)(dl)}) ${pat('?e', 'tag', t1)(dl)})`,
+      ],
     }),
     () => ({ find: '?b', rules: true, clauses: [raw(`(reach ${start} ?b)`)] }),
     () => ({ find: '?a ?b', rules: true, clauses: [raw('(reach ?a ?b)')] }),
@@ -119,11 +158,15 @@ function randomQuery(rnd: Random, ids: readonly number[]): Gen {
     () => ({ find: '?n (min 2 ?x) (count ?x)', in: ':with ?e', clauses: [pat('?e', 'name', '?n'), pat('?e', 'age', '?x')] }),
     // a collection of tuples as a second source ([e a v], attribute written colon-less)
     () => ({
-      find: '?e ?b', in: ':in $ $c', inputs: [bonus],
+      find: '?e ?b',
+      in: ':in $ $c',
+      inputs: [bonus],
       clauses: [pat('?e', 'name', n1), (dl) => `[$c ?e ${a('age')(dl)} ?b]`],
     }),
     () => ({
-      find: '?n ?b', in: ':in $ $c', inputs: [bonus],
+      find: '?n ?b',
+      in: ':in $ $c',
+      inputs: [bonus],
       clauses: [(dl) => `[$c ?e ${a('age')(dl)} ?b]`, pat('?e', 'name', '?n'), pat('?e', 'age', '?x'), raw(`[(${o2} ?b ?x)]`)],
     }),
     () => ({ find: '?e ?v', in: ':in $ $c', inputs: [bonus], clauses: [(dl) => `[$c ?e ${a('age')(dl)} ?v]`, raw(`[(${o1} ?v ${a1})]`)] }),
@@ -154,11 +197,11 @@ function render(g: Gen, dl: 'c' | 'd', rnd: Random | null): string {
 }
 
 // JSON with object keys sorted (key order is not part of a pull result), rows order-free
-const json = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-  ? Object.fromEntries(Object.entries(v).sort(([p], [r]) => (p < r ? -1 : p > r ? 1 : 0)))
-  : v));
-const canon = (x: unknown): string =>
-  Array.isArray(x) ? JSON.stringify(x.map((r) => json(r)).sort()) : json(x);
+const json = (x: unknown): string =>
+  JSON.stringify(x, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([p], [r]) => (p < r ? -1 : p > r ? 1 : 0))) : v,
+  );
+const canon = (x: unknown): string => (Array.isArray(x) ? JSON.stringify(x.map((r) => json(r)).sort()) : json(x));
 
 describe('differential: CairnDB vs DataScript', () => {
   for (let seed = 1; seed <= 20; seed++) {
@@ -170,7 +213,7 @@ describe('differential: CairnDB vs DataScript', () => {
         const order = seededRandom(seed * 1000 + k);
         const cq = render(g, 'c', order);
         const dq = render(g, 'd', null);
-        const extra = g.rules ? [RULES] : g.inputs ?? [];
+        const extra = g.rules ? [RULES] : (g.inputs ?? []);
         const mine = await q(cq, data.cairn, ...(g.rules ? [RULES.c] : extra));
         const theirs = ds.q(dq, data.ds, ...(g.rules ? [RULES.d] : extra));
         expect(canon(mine), `seed ${seed} query ${k}: ${cq}`).toBe(canon(theirs));

@@ -33,15 +33,25 @@ export function sourceOf(env: Env, name: string | null): Source {
 /** Variables a clause binds once evaluated. */
 export function clauseBinds(c: Clause): string[] {
   switch (c.kind) {
-    case 'pattern': return clauseVars(c);
-    case 'pred': return [];
-    case 'fn': return bindingVars(c.binding);
-    case 'rule': return ruleCallVars(c);
+    case 'pattern':
+      return clauseVars(c);
+    case 'pred':
+      return [];
+    case 'fn':
+      return bindingVars(c.binding);
+    case 'rule':
+      return ruleCallVars(c);
     case 'not':
-    case 'not-join': return [];
-    case 'or': return orVars(c).out;
-    case 'or-join': return [...c.vars];
-    default: { const never: never = c; return never; }
+    case 'not-join':
+      return [];
+    case 'or':
+      return orVars(c).out;
+    case 'or-join':
+      return [...c.vars];
+    default: {
+      const never: never = c;
+      return never;
+    }
   }
 }
 
@@ -57,12 +67,17 @@ function cost(c: Clause, ctx: Ctx, env: Env, bound: Set<string>, needs: readonly
   switch (c.kind) {
     case 'pred':
     case 'not':
-    case 'not-join': return 0;
-    case 'fn': return 1;
+    case 'not-join':
+      return 0;
+    case 'fn':
+      return 1;
     case 'pattern': {
       // Only bound variables that can drive a seek make a pattern cheaper; a value join on an
       // attribute without AVET still scans the whole attribute.
-      const isB = (i: number): boolean => { const t = c.terms[i]; return t !== undefined && t.kind === 'var' && bound.has(t.name); };
+      const isB = (i: number): boolean => {
+        const t = c.terms[i];
+        return t !== undefined && t.kind === 'var' && bound.has(t.name);
+      };
       const src = sourceOf(env, c.src);
       const attr = c.terms[1]?.kind === 'const' ? constAttr(c, src) : undefined;
       if (isB(0)) return 2 + Math.min(estimate, rowsFor(ctx, [(c.terms[0] as { name: string }).name]));
@@ -80,7 +95,10 @@ function cost(c: Clause, ctx: Ctx, env: Env, bound: Set<string>, needs: readonly
       if (vs.length > 0) return 2 + rowsFor(ctx, vs) * 10;
       return hasConst ? 1e6 : 1e12;
     }
-    default: { const never: never = c; return never; }
+    default: {
+      const never: never = c;
+      return never;
+    }
   }
 }
 
@@ -90,7 +108,9 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
   const varsOf = clauses.map((c) => clauseVars(c));
   const needs = clauses.map((c, i) => {
     const others = new Set(outer);
-    varsOf.forEach((vs, j) => { if (j !== i) for (const v of vs) others.add(v); });
+    varsOf.forEach((vs, j) => {
+      if (j !== i) for (const v of vs) others.add(v);
+    });
     return clauseNeeds(c, others, env);
   });
   // Every pattern's estimate is requested at once, so a cold database answers them in one round trip.
@@ -107,14 +127,21 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
   const estimates = new Map<Clause, number>(patterns.map((c, i) => [c, counts[i]!]));
   const remaining = clauses.map((_, i) => i);
   while (remaining.length > 0) {
-    if (isEmpty(ctx)) return emptyRest(ctx, remaining.map((i) => clauses[i]!));
+    if (isEmpty(ctx))
+      return emptyRest(
+        ctx,
+        remaining.map((i) => clauses[i]!),
+      );
     const bound = boundVars(ctx);
     let best = -1;
     let bestCost = Infinity;
     for (let k = 0; k < remaining.length; k++) {
       const i = remaining[k]!;
       const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? UNKNOWN);
-      if (c !== UNREADY && c < bestCost) { best = k; bestCost = c; }
+      if (c !== UNREADY && c < bestCost) {
+        best = k;
+        bestCost = c;
+      }
     }
     if (best < 0) throw unready(clauses, remaining, needs, bound);
     const i = remaining.splice(best, 1)[0]!;
@@ -154,15 +181,24 @@ function unready(clauses: readonly Clause[], remaining: readonly number[], needs
 
 export function* evalClause(c: Clause, env: Env, ctx: Ctx, estimate: number): Step<Ctx> {
   switch (c.kind) {
-    case 'pattern': return yield* evalPattern(c, sourceOf(env, c.src), ctx, estimate);
-    case 'pred': return yield* evalCall(c, null, env, ctx);
-    case 'fn': return yield* evalCall(c, c.binding, env, ctx);
-    case 'rule': return yield* evalRuleCall(c, env, ctx);
+    case 'pattern':
+      return yield* evalPattern(c, sourceOf(env, c.src), ctx, estimate);
+    case 'pred':
+      return yield* evalCall(c, null, env, ctx);
+    case 'fn':
+      return yield* evalCall(c, c.binding, env, ctx);
+    case 'rule':
+      return yield* evalRuleCall(c, env, ctx);
     case 'not':
-    case 'not-join': return yield* evalNot(c, env, ctx);
+    case 'not-join':
+      return yield* evalNot(c, env, ctx);
     case 'or':
-    case 'or-join': return yield* evalOr(c, env, ctx);
-    default: { const never: never = c; return never; }
+    case 'or-join':
+      return yield* evalOr(c, env, ctx);
+    default: {
+      const never: never = c;
+      return never;
+    }
   }
 }
 
@@ -180,13 +216,18 @@ function resolveFn(c: Extract<Clause, { kind: 'pred' | 'fn' }>, env: Env): (args
 
 function argValue(a: Arg, row: readonly unknown[], cols: ReadonlyMap<string, number>, env: Env): unknown {
   switch (a.kind) {
-    case 'var': return row[cols.get(a.name)!];
-    case 'const': return a.value;
+    case 'var':
+      return row[cols.get(a.name)!];
+    case 'const':
+      return a.value;
     case 'src': {
       const s = sourceOf(env, a.name);
       return s.db ?? s;
     }
-    default: { const never: never = a; return never; }
+    default: {
+      const never: never = a;
+      return never;
+    }
   }
 }
 
@@ -227,9 +268,11 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
       for (const v of outVars) {
         const x = b.get(v);
         const at = cols.get(v);
-        if (at !== undefined) { if (!valuesEqual(row[at], x)) ok = false; }
-        else if (scalars.has(v)) { if (!valuesEqual(scalars.get(v), x)) ok = false; }
-        else out.push(x);
+        if (at !== undefined) {
+          if (!valuesEqual(row[at], x)) ok = false;
+        } else if (scalars.has(v)) {
+          if (!valuesEqual(scalars.get(v), x)) ok = false;
+        } else out.push(x);
       }
       if (ok) rows.push(out);
     }
@@ -242,8 +285,10 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
 function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
   if (value === null || value === undefined) return [];
   switch (b.kind) {
-    case 'bind-var': return [new Map([[b.name, value]])];
-    case 'bind-blank': return [new Map()];
+    case 'bind-var':
+      return [new Map([[b.name, value]])];
+    case 'bind-blank':
+      return [new Map()];
     case 'bind-coll': {
       if (!isIterable(value)) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
       return [...value].flatMap((x) => destructure(b.elem, x));
@@ -253,25 +298,32 @@ function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
       const xs = [...value];
       let acc: Map<string, unknown>[] = [new Map()];
       b.elems.forEach((e, i) => {
-        if (i >= xs.length) { acc = []; return; }
+        if (i >= xs.length) {
+          acc = [];
+          return;
+        }
         const parts = destructure(e, xs[i]);
-        acc = acc.flatMap((m) => parts.flatMap((p) => {
-          const merged = new Map(m);
-          for (const [k, v] of p) {
-            if (merged.has(k) && !valuesEqual(merged.get(k), v)) return [];
-            merged.set(k, v);
-          }
-          return [merged];
-        }));
+        acc = acc.flatMap((m) =>
+          parts.flatMap((p) => {
+            const merged = new Map(m);
+            for (const [k, v] of p) {
+              if (merged.has(k) && !valuesEqual(merged.get(k), v)) return [];
+              merged.set(k, v);
+            }
+            return [merged];
+          }),
+        );
       });
       return acc;
     }
-    default: { const never: never = b; return never; }
+    default: {
+      const never: never = b;
+      return never;
+    }
   }
 }
 
-const hasColl = (b: Binding): boolean =>
-  b.kind === 'bind-coll' || (b.kind === 'bind-tuple' && b.elems.some(hasColl));
+const hasColl = (b: Binding): boolean => b.kind === 'bind-coll' || (b.kind === 'bind-tuple' && b.elems.some(hasColl));
 
 const isIterable = (x: unknown): x is Iterable<unknown> =>
   Array.isArray(x) || x instanceof Set || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map));

@@ -5,7 +5,11 @@ import { isCairnError } from '../util/errors.js';
 import { q } from './index.js';
 import { fixtureDb } from './testing/fixture-db.js';
 
-const db = fixtureDb({ name: {}, age: {}, friend: { ref: true, many: true } }, [[1, 'name', 'Ivan'], [1, 'age', 3], [1, 'friend', 2]]);
+const db = fixtureDb({ name: {}, age: {}, friend: { ref: true, many: true } }, [
+  [1, 'name', 'Ivan'],
+  [1, 'age', 3],
+  [1, 'friend', 2],
+]);
 
 type Case = [name: string, query: string, inputs: unknown[], code: string, message: RegExp];
 
@@ -47,7 +51,10 @@ const cases: Case[] = [
 describe('query errors', () => {
   for (const [name, query, inputs, code, message] of cases) {
     it(name, async () => {
-      const err = await q(query, ...inputs).then(() => null, (e: unknown) => e);
+      const err = await q(query, ...inputs).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(isCairnError(err), `expected a CairnError, got ${String(err)}`).toBe(true);
       expect((err as { code: string }).code).toBe(code);
       expect((err as Error).message).toMatch(message);

@@ -17,10 +17,16 @@ import { wait, type Step } from './run.js';
 /** Variables a find element reads. */
 export function findElemVars(e: FindElem): string[] {
   switch (e.kind) {
-    case 'find-var': return [e.name];
-    case 'find-agg': return e.args.flatMap((a) => (a.kind === 'var' ? [a.name] : [])).concat(e.custom ? [e.fn] : []);
-    case 'find-pull': return e.pattern.kind === 'var' ? [e.name, e.pattern.name] : [e.name];
-    default: { const never: never = e; return never; }
+    case 'find-var':
+      return [e.name];
+    case 'find-agg':
+      return e.args.flatMap((a) => (a.kind === 'var' ? [a.name] : [])).concat(e.custom ? [e.fn] : []);
+    case 'find-pull':
+      return e.pattern.kind === 'var' ? [e.name, e.pattern.name] : [e.name];
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
 }
 
@@ -91,11 +97,14 @@ function* pulls(elems: readonly FindElem[], tuples: unknown[][], env: Env): Step
     const src = env.sources.get(e.src === '$' ? env.defaultSrc : e.src);
     if (src === undefined || src.db === null) fail('query/invalid-input', `pull in :find needs a database source ${e.src}`, { source: e.src });
     const pattern = e.pattern.kind === 'const' ? e.pattern.value : env.scalars.get(e.pattern.name);
-    if (pattern === undefined) fail('query/unbound-variable', `Pull pattern variable ${e.pattern.kind === 'var' ? e.pattern.name : ''} is not bound through :in`, {});
+    if (pattern === undefined)
+      fail('query/unbound-variable', `Pull pattern variable ${e.pattern.kind === 'var' ? e.pattern.name : ''} is not bound through :in`, {});
     const ids = tuples.map((t) => t[i] as number);
     const results: MaybePromise<unknown[]> = pullMany(src.db, pattern, ids);
     const pulled = yield* wait(results);
-    tuples.forEach((t, j) => { t[i] = pulled[j]; });
+    tuples.forEach((t, j) => {
+      t[i] = pulled[j];
+    });
   }
 }
 
@@ -108,10 +117,17 @@ function shape(q: Query, tuples: unknown[][]): unknown {
     return o;
   };
   switch (q.find.kind) {
-    case 'rel': return tuples.map(asMap);
-    case 'coll': return tuples.map((t) => t[0]);
-    case 'scalar': return tuples.length === 0 ? null : tuples[0]![0];
-    case 'tuple': return tuples.length === 0 ? null : asMap(tuples[0]!);
-    default: { const never: never = q.find; return never; }
+    case 'rel':
+      return tuples.map(asMap);
+    case 'coll':
+      return tuples.map((t) => t[0]);
+    case 'scalar':
+      return tuples.length === 0 ? null : tuples[0]![0];
+    case 'tuple':
+      return tuples.length === 0 ? null : asMap(tuples[0]!);
+    default: {
+      const never: never = q.find;
+      return never;
+    }
   }
 }

@@ -85,7 +85,10 @@ function checked(q: Query): Query {
 
 // Constant parameters each built-in aggregate takes before its variable: [min, max].
 const AGG_PARAMS: Readonly<Record<string, readonly [number, number]>> = {
-  min: [0, 1], max: [0, 1], rand: [0, 1], sample: [1, 1],
+  min: [0, 1],
+  max: [0, 1],
+  rand: [0, 1],
+  sample: [1, 1],
 };
 
 function checkAggregate(name: string, params: number): void {
@@ -93,7 +96,10 @@ function checkAggregate(name: string, params: number): void {
   if (isBuiltInAggregate(name)) {
     const [lo, hi] = AGG_PARAMS[name] ?? [0, 0];
     if (params < lo || params > hi) {
-      fail('query/arity', `Wrong number of arguments to aggregate '${name}': ${params + 1} given, expected ${lo === hi ? lo + 1 : `${lo + 1} or ${hi + 1}`}`, { fn: name, given: params + 1 });
+      fail('query/arity', `Wrong number of arguments to aggregate '${name}': ${params + 1} given, expected ${lo === hi ? lo + 1 : `${lo + 1} or ${hi + 1}`}`, {
+        fn: name,
+        given: params + 1,
+      });
     }
   }
 }
@@ -108,17 +114,28 @@ function checkCalls(clauses: readonly Clause[]): void {
         if (b === undefined) fail('query/unknown-function', `Unknown function '${c.fn}' in ${printClause(c)}`, { fn: c.fn });
         if (c.args.length < b.min || c.args.length > b.max) {
           const expected = b.min === b.max ? `${b.min}` : b.max === Infinity ? `at least ${b.min}` : `${b.min} to ${b.max}`;
-          fail('query/arity', `Wrong number of arguments to '${c.fn}': expected ${expected}, got ${c.args.length} in ${printClause(c)}`, { fn: c.fn, given: c.args.length });
+          fail('query/arity', `Wrong number of arguments to '${c.fn}': expected ${expected}, got ${c.args.length} in ${printClause(c)}`, {
+            fn: c.fn,
+            given: c.args.length,
+          });
         }
         break;
       }
       case 'not':
-      case 'not-join': checkCalls(c.clauses); break;
+      case 'not-join':
+        checkCalls(c.clauses);
+        break;
       case 'or':
-      case 'or-join': for (const b of c.branches) checkCalls(b); break;
+      case 'or-join':
+        for (const b of c.branches) checkCalls(b);
+        break;
       case 'pattern':
-      case 'rule': break;
-      default: { const never: never = c; return never; }
+      case 'rule':
+        break;
+      default: {
+        const never: never = c;
+        return never;
+      }
     }
   }
 }
@@ -129,7 +146,9 @@ function checkRuleCalls(clauses: readonly Clause[], rules: Rules): void {
       const branches = rules.get(c.name);
       if (branches === undefined) fail('query/rule', `Unknown rule '${c.name}' in ${printClause(c)}`, { rule: c.name });
       if (branches[0]!.head.length !== c.args.length) {
-        fail('query/arity', `Rule '${c.name}' takes ${branches[0]!.head.length} arguments, called with ${c.args.length} in ${printClause(c)}`, { rule: c.name });
+        fail('query/arity', `Rule '${c.name}' takes ${branches[0]!.head.length} arguments, called with ${c.args.length} in ${printClause(c)}`, {
+          rule: c.name,
+        });
       }
     } else if (c.kind === 'not' || c.kind === 'not-join') checkRuleCalls(c.clauses, rules);
     else if (c.kind === 'or' || c.kind === 'or-join') for (const b of c.branches) checkRuleCalls(b, rules);
@@ -142,8 +161,7 @@ export type { QueryMap };
 // `signal` belong to the query time budget; any other key is an error, never ignored.
 const QUERY_MAP_KEYS = new Set(['query', 'args', 'offset', 'limit', 'orderBy', 'order-by', 'timeout', 'signal']);
 
-export const isQueryMap = (x: unknown): x is QueryMap =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
+export const isQueryMap = (x: unknown): x is QueryMap => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
 export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> {
@@ -168,9 +186,12 @@ function qWithin(budget: Budget | null, query: unknown, inputs: readonly unknown
     if (inputs.length > 0) fail('query/invalid-input', 'The map form q({ query, args }) takes its inputs in args');
     const unknownKey = Object.keys(query).find((k) => !QUERY_MAP_KEYS.has(k));
     if (unknownKey !== undefined) {
-      fail('query/invalid-input', `Unknown option ${show(unknownKey)} in q({ query, args, ... }); expected one of ${[...QUERY_MAP_KEYS].join(', ')}`, { option: unknownKey });
+      fail('query/invalid-input', `Unknown option ${show(unknownKey)} in q({ query, args, ... }); expected one of ${[...QUERY_MAP_KEYS].join(', ')}`, {
+        option: unknownKey,
+      });
     }
-    if (query.args !== undefined && !Array.isArray(query.args)) fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
+    if (query.args !== undefined && !Array.isArray(query.args))
+      fail('query/invalid-input', `args must be an array of inputs, got ${show(query.args)}`, { args: show(query.args) });
     for (const key of ['offset', 'limit'] as const) {
       const n = query[key];
       if (n !== undefined && n !== null && !(Number.isSafeInteger(n) && n >= 0)) {
@@ -183,7 +204,13 @@ function qWithin(budget: Budget | null, query: unknown, inputs: readonly unknown
       fail('query/invalid-input', 'order-by is given both in the query and in q({ orderBy }): give it once', {});
     }
     const order = spec === undefined || spec === null ? parsed.orderBy : parseOrderBy(spec, parsed.find, 'query/invalid-input');
-    return execute(parsed, query.args ?? [], { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) }, budget, trace);
+    return execute(
+      parsed,
+      query.args ?? [],
+      { offset: query.offset ?? undefined, limit: query.limit ?? undefined, ...(order ? { order } : {}) },
+      budget,
+      trace,
+    );
   }
   const parsed = parseQuery(query);
   return execute(parsed, inputs, parsed.orderBy ? { order: parsed.orderBy } : {}, null, trace);
@@ -213,7 +240,8 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
     fail('query/invalid-input', `Wrong number of inputs: :in has ${query.in.length} binding(s), ${inputs.length} given`, {
-      expected: query.in.length, given: inputs.length,
+      expected: query.in.length,
+      given: inputs.length,
     });
   }
   const sources = new Map<string, Source>();
@@ -224,8 +252,12 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
     if (implicitDb) return;
     const value = inputs[i];
     switch (b.kind) {
-      case 'in-src': sources.set(b.name, makeSource(b.name, value)); break;
-      case 'in-rules': rules = rulesOf(value); break;
+      case 'in-src':
+        sources.set(b.name, makeSource(b.name, value));
+        break;
+      case 'in-rules':
+        rules = rulesOf(value);
+        break;
       case 'in-bind': {
         const binding = b.binding;
         if (binding.kind === 'bind-var') scalars.set(binding.name, value);
@@ -239,12 +271,20 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
         ctx = { rels: [...ctx.rels.filter((r) => !r.vars.some((v) => vars.includes(v))), { vars, rows }] };
         break;
       }
-      default: { const never: never = b; return never; }
+      default: {
+        const never: never = b;
+        return never;
+      }
     }
   });
   ctx = yield* normalizeInputs(query.where, sources, ctx);
   checkRuleCalls(query.where, rules);
-  for (const branches of rules.values()) for (const br of branches) { checkCalls(br.body); checkOrs(br.body); checkRuleCalls(br.body, rules); }
+  for (const branches of rules.values())
+    for (const br of branches) {
+      checkCalls(br.body);
+      checkOrs(br.body);
+      checkRuleCalls(br.body, rules);
+    }
   const env: Env = {
     sources,
     defaultSrc: '$',

@@ -80,7 +80,10 @@ describe('the map form checks its paging', () => {
     ['args', { args: 'nope' }, 'args must be an array of inputs, got "nope"'],
   ])('%s', async (_key, extra, message) => {
     const f = await fixture();
-    await expect(q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db], ...extra } as never)).rejects.toMatchObject({ code: 'query/invalid-input', message });
+    await expect(q({ query: '[:find ?e :where [?e :p/email]]', args: [f.db], ...extra } as never)).rejects.toMatchObject({
+      code: 'query/invalid-input',
+      message,
+    });
   });
 
   it('pages through a sorted relation with offset and limit', async () => {

@@ -46,19 +46,26 @@ const varOf = (c: RuleCall, i: number): string | null => {
 function callsRule(clauses: readonly Clause[], name: string): boolean {
   return clauses.some((c) => {
     switch (c.kind) {
-      case 'rule': return c.name === name;
+      case 'rule':
+        return c.name === name;
       case 'not':
-      case 'not-join': return callsRule(c.clauses, name);
+      case 'not-join':
+        return callsRule(c.clauses, name);
       case 'or':
-      case 'or-join': return c.branches.some((b) => callsRule(b, name));
-      default: return false;
+      case 'or-join':
+        return c.branches.some((b) => callsRule(b, name));
+      default:
+        return false;
     }
   });
 }
 
 export function linearShape(name: string, branches: readonly RuleBranch[]): LinearShape | null {
   if (branches.length !== 2) return null;
-  for (const [base, step] of [[branches[0]!, branches[1]!], [branches[1]!, branches[0]!]] as const) {
+  for (const [base, step] of [
+    [branches[0]!, branches[1]!],
+    [branches[1]!, branches[0]!],
+  ] as const) {
     const [a, b] = base.head as [string, string];
     const [h0, h1] = step.head as [string, string];
     if (base.head.length !== 2 || step.head.length !== 2 || a === b || h0 === h1) continue;
@@ -112,7 +119,11 @@ function* closure(e: Edge, starts: readonly unknown[], forward: boolean, env: En
   }
   while (frontier.size > 0) {
     const todo = new Map<Key, unknown>();
-    for (const ns of frontier.values()) for (const n of ns) { const k = valueKey(n); if (!next.has(k)) todo.set(k, n); }
+    for (const ns of frontier.values())
+      for (const n of ns) {
+        const k = valueKey(n);
+        if (!next.has(k)) todo.set(k, n);
+      }
     for (const [from, to] of yield* edgePairs(e, [...todo.values()], forward, env)) {
       const [src, dst] = forward ? [from, to] : [to, from];
       const k = valueKey(src);
@@ -173,9 +184,10 @@ export function* evalLinear(c: RuleCall, shape: LinearShape, env: Env, ctx: Ctx)
   if (isBound(0) || isBound(1)) {
     forward = isBound(0);
     const end = forward ? x : y;
-    starts = end.kind === 'const'
-      ? [end.value]
-      : project(mergeFor(ctx, [(end as { name: string }).name]).merged, [(end as { name: string }).name]).rows.map((r) => r[0]);
+    starts =
+      end.kind === 'const'
+        ? [end.value]
+        : project(mergeFor(ctx, [(end as { name: string }).name]).merged, [(end as { name: string }).name]).rows.map((r) => r[0]);
   } else {
     // Neither end bound: every answer ends with an E1 edge (right-linear) or starts with one
     // (left-linear), so walk from all of E1's targets backward, or from its sources forward.

@@ -23,12 +23,18 @@ export function* evalNot(c: Not, env: Env, ctx: Ctx): Step<Ctx> {
   const joinVars = bodyVars.filter((v) => bound.has(v));
   if (c.kind === 'not-join' && joinVars.length < c.vars.length) {
     const missing = c.vars.filter((v) => !bound.has(v));
-    fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${printClause(c)}`, { vars: missing, clause: printClause(c) });
+    fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${printClause(c)}`, {
+      vars: missing,
+      clause: printClause(c),
+    });
   }
   if (c.kind === 'not' && joinVars.length === 0 && bodyVars.length > 0) {
     // as DataScript: a `not` sharing no variable with what is bound would only ever be a gate
     // on the whole query, which is almost always a misspelt variable
-    fail('query/insufficient-binding', `Insufficient bindings: none of ${bodyVars.join(', ')} is bound in ${printClause(c)}`, { vars: bodyVars, clause: printClause(c) });
+    fail('query/insufficient-binding', `Insufficient bindings: none of ${bodyVars.join(', ')} is bound in ${printClause(c)}`, {
+      vars: bodyVars,
+      clause: printClause(c),
+    });
   }
   const { merged, rest } = mergeFor(ctx, joinVars);
   const input = project(merged, joinVars);
@@ -60,7 +66,10 @@ export function* evalOr(c: Or, env: Env, ctx: Ctx): Step<Ctx> {
   if (c.kind === 'or-join') {
     const missing = c.required.filter((v) => !bound.has(v));
     if (missing.length > 0) {
-      fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${printClause(c)}`, { vars: missing, clause: printClause(c) });
+      fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound in ${printClause(c)}`, {
+        vars: missing,
+        clause: printClause(c),
+      });
     }
   }
   const { merged, rest } = mergeFor(ctx, inVars);
@@ -72,7 +81,10 @@ export function* evalOr(c: Or, env: Env, ctx: Ctx): Step<Ctx> {
     const have = boundVars(res);
     const missing = outVars.filter((v) => !have.has(v));
     if (missing.length > 0) {
-      fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound by a branch of ${printClause(c)}`, { vars: missing, clause: printClause(c) });
+      fail('query/insufficient-binding', `Insufficient bindings: ${missing.join(', ')} not bound by a branch of ${printClause(c)}`, {
+        vars: missing,
+        clause: printClause(c),
+      });
     }
     if (res.rels.some((r) => r.rows.length === 0)) continue;
     results.push(project(mergeFor(res, outVars).merged, outVars));

@@ -18,7 +18,6 @@ import { findElems, type FindSpec, type OrderKey } from './ast.js';
 export type { OrderKey };
 import { compareValues } from './values.js';
 
-
 /** An element of an order-by spec as JS: symbols and keywords become their names. */
 function plain(x: unknown): unknown {
   if (isSymbol(x)) return x.name;
@@ -48,7 +47,8 @@ export function parseOrderBy(spec: unknown, find: FindSpec, code: ErrorCode): Or
   } else {
     items = (Array.isArray(spec) ? spec : [spec]).map(plain);
   }
-  if (find.kind !== 'rel' && find.kind !== 'coll') fail(code, `:order-by needs a relation or collection :find, not a ${find.kind} find`, { orderBy: show(spec) });
+  if (find.kind !== 'rel' && find.kind !== 'coll')
+    fail(code, `:order-by needs a relation or collection :find, not a ${find.kind} find`, { orderBy: show(spec) });
   if (items.length === 0) fail(code, ':order-by needs at least one key', { orderBy: show(spec) });
   const elems = findElems(find);
   const names = elems.map((e) => (e.kind === 'find-var' ? e.name : null));

@@ -46,7 +46,9 @@ describe('shapes', () => {
   it('keyword constants keep both the value and the attribute name', () => {
     const ast = parseQuery('[:find ?e :where [?e :person/status :status/active]]');
     expect(ast.where[0]).toEqual({
-      kind: 'pattern', src: '$', terms: [
+      kind: 'pattern',
+      src: '$',
+      terms: [
         { kind: 'var', name: '?e' },
         { kind: 'const', value: ':person/status', keyword: 'person/status' },
         { kind: 'const', value: ':status/active', keyword: 'status/active' },

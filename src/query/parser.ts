@@ -173,7 +173,7 @@ function parseFindElem(x: unknown, path: string): FindElem {
       const src = isSrcSym(rest[0]) ? symName(rest.shift())! : '$';
       if (rest.length !== 2 || !isVarSym(rest[0])) parseError(path, 'Expected (pull src-var? ?e pattern)', x);
       // The pattern: a literal, or a variable bound by :in — `?pat`, or a plain symbol as Datomic writes it (`pattern`).
-      const pattern = isPatternSym(rest[1]) ? ({ kind: 'var', name: symName(rest[1])! } as const) : { kind: 'const', value: rest[1] } as const;
+      const pattern = isPatternSym(rest[1]) ? ({ kind: 'var', name: symName(rest[1])! } as const) : ({ kind: 'const', value: rest[1] } as const);
       return { kind: 'find-pull', src, name: symName(rest[0])!, pattern };
     }
     const custom = head === 'aggregate';
@@ -242,8 +242,9 @@ function parseExpression(x: readonly unknown[], path: string): Clause {
     const [fnSym, ...rest] = first.items;
     if (!isSymbol(fnSym)) parseError(path, 'A function call must start with a symbol', x);
     // A nested query written in place, [(q [:find ...] $) ?r], stays EDN data for `q` to parse.
-    const args = rest.map((a, i) => (fnSym.name === 'q' && i === 0 && (Array.isArray(a) || a instanceof Map)
-      ? ({ kind: 'const', value: a } as const) : parseArg(a, path)));
+    const args = rest.map((a, i) =>
+      fnSym.name === 'q' && i === 0 && (Array.isArray(a) || a instanceof Map) ? ({ kind: 'const', value: a } as const) : parseArg(a, path),
+    );
     if (x.length === 1) return { kind: 'pred', fn: fnSym.name, args };
     if (x.length === 2) return { kind: 'fn', fn: fnSym.name, args, binding: parseBinding(x[1], path) };
     return parseError(path, 'A function clause is [(f args...)] or [(f args...) binding]', x);
@@ -272,12 +273,14 @@ function parseListClause(x: List, path: string, inOr: boolean): Clause {
     });
   };
   switch (head) {
-    case 'not': return { kind: 'not', src, clauses: body(rest, 'not') };
+    case 'not':
+      return { kind: 'not', src, clauses: body(rest, 'not') };
     case 'not-join': {
       const vars = parseRuleVars(rest[0], path);
       return { kind: 'not-join', src, vars: vars.all, clauses: body(rest.slice(1), 'not-join') };
     }
-    case 'or': return { kind: 'or', src, branches: branches(rest, 'or') };
+    case 'or':
+      return { kind: 'or', src, branches: branches(rest, 'or') };
     case 'or-join': {
       const vars = parseRuleVars(rest[0], path);
       return { kind: 'or-join', src, required: vars.required, vars: vars.all, branches: branches(rest.slice(1), 'or-join') };

@@ -66,7 +66,11 @@ function varPositions(terms: readonly Term[]): Map<string, number[]> {
 
 type Getter = (t: Tuple) => unknown;
 const DATOM_GETTERS: readonly Getter[] = [
-  (t) => (t as Datom).e, (t) => (t as Datom).a, (t) => (t as Datom).v, (t) => (t as Datom).tx, (t) => (t as Datom).added,
+  (t) => (t as Datom).e,
+  (t) => (t as Datom).a,
+  (t) => (t as Datom).v,
+  (t) => (t as Datom).tx,
+  (t) => (t as Datom).added,
 ];
 const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS[pos]! : (t) => (t as readonly unknown[])[pos]);
 
@@ -75,8 +79,12 @@ const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS
  * semi-join filter: only tuples whose value at `keep.pos` is in `keep.values` become rows.
  */
 function toRelation(
-  tuples: readonly Tuple[], terms: readonly Term[], dedupe: boolean, datoms: boolean,
-  keep?: { pos: number; values: Set<Key> }, vEquals?: unknown,
+  tuples: readonly Tuple[],
+  terms: readonly Term[],
+  dedupe: boolean,
+  datoms: boolean,
+  keep?: { pos: number; values: Set<Key> },
+  vEquals?: unknown,
 ): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
@@ -86,10 +94,26 @@ function toRelation(
   const rows: unknown[][] = [];
   const sig = datoms ? positions.join(',') : '';
   // Hot loops specialised for the usual datom shapes, so each stays monomorphic.
-  if (sig === '0,2') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.e, d.v]); }
-  else if (sig === '0') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.e]); }
-  else if (sig === '2') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.v]); }
-  else if (sig === '2,0') for (const t of tuples) { const d = t as Datom; if (pass === null || pass(d)) rows.push([d.v, d.e]); }
+  if (sig === '0,2')
+    for (const t of tuples) {
+      const d = t as Datom;
+      if (pass === null || pass(d)) rows.push([d.e, d.v]);
+    }
+  else if (sig === '0')
+    for (const t of tuples) {
+      const d = t as Datom;
+      if (pass === null || pass(d)) rows.push([d.e]);
+    }
+  else if (sig === '2')
+    for (const t of tuples) {
+      const d = t as Datom;
+      if (pass === null || pass(d)) rows.push([d.v]);
+    }
+  else if (sig === '2,0')
+    for (const t of tuples) {
+      const d = t as Datom;
+      if (pass === null || pass(d)) rows.push([d.v, d.e]);
+    }
   else {
     const gets = positions.map((p) => getter(p, datoms));
     for (const t of tuples) if (pass === null || pass(t)) rows.push(gets.map((g) => g(t)));
@@ -103,7 +127,10 @@ function toRelation(
 
 /** The row filter of toRelation: own value equality, semi-join membership, repeated variables. */
 function rowFilter(
-  datoms: boolean, keep: { pos: number; values: Set<Key> } | undefined, vEquals: unknown, repeats: readonly (readonly Getter[])[],
+  datoms: boolean,
+  keep: { pos: number; values: Set<Key> } | undefined,
+  vEquals: unknown,
+  repeats: readonly (readonly Getter[])[],
 ): ((t: Tuple) => boolean) | null {
   const checks: ((t: Tuple) => boolean)[] = [];
   if (vEquals !== undefined) checks.push((t) => (t as Datom).v === vEquals);
@@ -118,7 +145,10 @@ function rowFilter(
   for (const gs of repeats) checks.push((t) => gs.every((g) => g(t) === gs[0]!(t)));
   if (checks.length === 0) return null;
   if (checks.length === 1) return checks[0]!;
-  if (checks.length === 2) { const [a, b] = checks as [(t: Tuple) => boolean, (t: Tuple) => boolean]; return (t) => a(t) && b(t); }
+  if (checks.length === 2) {
+    const [a, b] = checks as [(t: Tuple) => boolean, (t: Tuple) => boolean];
+    return (t) => a(t) && b(t);
+  }
   return (t) => checks.every((c) => c(t));
 }
 
@@ -149,13 +179,13 @@ function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
     if (i < 0) continue;
     const rel = ctx.rels[i]!;
     const col = rel.vars.indexOf(t.name);
-    const odd = pos === 0
-      ? rel.rows.some((r) => typeof r[col] !== 'number')
-      : rel.rows.some((r) => typeof r[col] === 'string' && (r[col] as string).startsWith(':'));
+    const odd =
+      pos === 0 ? rel.rows.some((r) => typeof r[col] !== 'number') : rel.rows.some((r) => typeof r[col] === 'string' && (r[col] as string).startsWith(':'));
     if (!odd) continue;
-    const fixed = pos === 0
-      ? yield* wait(all(rel.rows.map((r) => resolveEntity(db, r[col]))))
-      : rel.rows.map((r) => (typeof r[col] === 'string' ? stripColon(r[col] as string) : r[col]));
+    const fixed =
+      pos === 0
+        ? yield* wait(all(rel.rows.map((r) => resolveEntity(db, r[col]))))
+        : rel.rows.map((r) => (typeof r[col] === 'string' ? stripColon(r[col] as string) : r[col]));
     const rows: unknown[][] = [];
     rel.rows.forEach((r, j) => {
       if (fixed[j] === null || fixed[j] === undefined) return;

@@ -32,7 +32,8 @@ function printAt(x: unknown, depth: number, seen: Set<object>): string {
   const inner = (y: unknown): string => printAt(y, depth - 1, seen);
   let out: string;
   if (isList(x)) out = `(${x.items.map(inner).join(' ')})`;
-  else if (Array.isArray(x)) out = `[${Array.from(x, inner).join(' ')}]`; // from: holes print as nil
+  else if (Array.isArray(x))
+    out = `[${Array.from(x, inner).join(' ')}]`; // from: holes print as nil
   else if (x instanceof Tagged) out = `#${x.tag.name} ${inner(x.value)}`;
   else if (x instanceof Map) out = `{${[...x].map(([k, v]) => `${inner(k)} ${inner(v)}`).join(', ')}}`;
   else if (x instanceof Set) out = `#{${[...x].map(inner).join(' ')}}`;
@@ -51,21 +52,35 @@ function printConst(value: unknown, keyword?: string): string {
 
 function printTerm(t: Term | Arg): string {
   switch (t.kind) {
-    case 'var': return t.name;
-    case 'blank': return '_';
-    case 'src': return t.name;
-    case 'const': return printConst(t.value, t.keyword);
-    default: { const never: never = t; return String(never); }
+    case 'var':
+      return t.name;
+    case 'blank':
+      return '_';
+    case 'src':
+      return t.name;
+    case 'const':
+      return printConst(t.value, t.keyword);
+    default: {
+      const never: never = t;
+      return String(never);
+    }
   }
 }
 
 export function printBinding(b: Binding): string {
   switch (b.kind) {
-    case 'bind-var': return b.name;
-    case 'bind-blank': return '_';
-    case 'bind-tuple': return `[${b.elems.map(printBinding).join(' ')}]`;
-    case 'bind-coll': return `[${printBinding(b.elem)} ...]`;
-    default: { const never: never = b; return String(never); }
+    case 'bind-var':
+      return b.name;
+    case 'bind-blank':
+      return '_';
+    case 'bind-tuple':
+      return `[${b.elems.map(printBinding).join(' ')}]`;
+    case 'bind-coll':
+      return `[${printBinding(b.elem)} ...]`;
+    default: {
+      const never: never = b;
+      return String(never);
+    }
   }
 }
 
@@ -75,50 +90,78 @@ export function printClause(c: Clause): string {
   const body = (cs: readonly Clause[]): string => cs.map(printClause).join(' ');
   const branch = (cs: readonly Clause[]): string => (cs.length === 1 ? printClause(cs[0]!) : `(and ${body(cs)})`);
   switch (c.kind) {
-    case 'pattern': return `[${c.src === '$' ? '' : `${c.src} `}${c.terms.map(printTerm).join(' ')}]`;
-    case 'pred': return `[(${[c.fn, ...c.args.map(printTerm)].join(' ')})]`;
-    case 'fn': return `[(${[c.fn, ...c.args.map(printTerm)].join(' ')}) ${printBinding(c.binding)}]`;
-    case 'rule': return `(${srcPrefix(c.src)}${[c.name, ...c.args.map(printTerm)].join(' ')})`;
-    case 'not': return `(${srcPrefix(c.src)}not ${body(c.clauses)})`;
-    case 'not-join': return `(${srcPrefix(c.src)}not-join [${c.vars.join(' ')}] ${body(c.clauses)})`;
-    case 'or': return `(${srcPrefix(c.src)}or ${c.branches.map(branch).join(' ')})`;
+    case 'pattern':
+      return `[${c.src === '$' ? '' : `${c.src} `}${c.terms.map(printTerm).join(' ')}]`;
+    case 'pred':
+      return `[(${[c.fn, ...c.args.map(printTerm)].join(' ')})]`;
+    case 'fn':
+      return `[(${[c.fn, ...c.args.map(printTerm)].join(' ')}) ${printBinding(c.binding)}]`;
+    case 'rule':
+      return `(${srcPrefix(c.src)}${[c.name, ...c.args.map(printTerm)].join(' ')})`;
+    case 'not':
+      return `(${srcPrefix(c.src)}not ${body(c.clauses)})`;
+    case 'not-join':
+      return `(${srcPrefix(c.src)}not-join [${c.vars.join(' ')}] ${body(c.clauses)})`;
+    case 'or':
+      return `(${srcPrefix(c.src)}or ${c.branches.map(branch).join(' ')})`;
     case 'or-join': {
       const req = c.required.length > 0 ? `[${c.required.join(' ')}] ` : '';
       const rest = c.vars.filter((v) => !c.required.includes(v));
       return `(${srcPrefix(c.src)}or-join [${req}${rest.join(' ')}] ${c.branches.map(branch).join(' ')})`;
     }
-    default: { const never: never = c; return String(never); }
+    default: {
+      const never: never = c;
+      return String(never);
+    }
   }
 }
 
 function printFindElem(e: FindElem): string {
   switch (e.kind) {
-    case 'find-var': return e.name;
-    case 'find-agg': return `(${e.custom ? `aggregate ${e.fn}` : e.fn} ${e.args.map(printTerm).join(' ')})`;
+    case 'find-var':
+      return e.name;
+    case 'find-agg':
+      return `(${e.custom ? `aggregate ${e.fn}` : e.fn} ${e.args.map(printTerm).join(' ')})`;
     case 'find-pull': {
       const pattern = e.pattern.kind === 'var' ? e.pattern.name : printForm(e.pattern.value);
       return `(pull ${e.src === '$' ? '' : `${e.src} `}${e.name} ${pattern})`;
     }
-    default: { const never: never = e; return String(never); }
+    default: {
+      const never: never = e;
+      return String(never);
+    }
   }
 }
 
 function printFind(f: FindSpec): string {
   switch (f.kind) {
-    case 'rel': return f.elems.map(printFindElem).join(' ');
-    case 'scalar': return `${printFindElem(f.elem)} .`;
-    case 'coll': return `[${printFindElem(f.elem)} ...]`;
-    case 'tuple': return `[${f.elems.map(printFindElem).join(' ')}]`;
-    default: { const never: never = f; return String(never); }
+    case 'rel':
+      return f.elems.map(printFindElem).join(' ');
+    case 'scalar':
+      return `${printFindElem(f.elem)} .`;
+    case 'coll':
+      return `[${printFindElem(f.elem)} ...]`;
+    case 'tuple':
+      return `[${f.elems.map(printFindElem).join(' ')}]`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
   }
 }
 
 function printIn(b: InBinding): string {
   switch (b.kind) {
-    case 'in-src': return b.name;
-    case 'in-rules': return '%';
-    case 'in-bind': return printBinding(b.binding);
-    default: { const never: never = b; return String(never); }
+    case 'in-src':
+      return b.name;
+    case 'in-rules':
+      return '%';
+    case 'in-bind':
+      return printBinding(b.binding);
+    default: {
+      const never: never = b;
+      return String(never);
+    }
   }
 }
 

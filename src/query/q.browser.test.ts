@@ -27,7 +27,16 @@ describe('query in the browser', () => {
   });
 
   it('cold reads', async () => {
-    const db = fixtureDb({ name: {}, age: {} }, [[1, 'name', 'A'], [1, 'age', 3], [2, 'name', 'B'], [2, 'age', 5]], { async: true });
+    const db = fixtureDb(
+      { name: {}, age: {} },
+      [
+        [1, 'name', 'A'],
+        [1, 'age', 3],
+        [2, 'name', 'B'],
+        [2, 'age', 5],
+      ],
+      { async: true },
+    );
     expect(await q('[:find ?n . :where [?e :age ?a] [(> ?a 4)] [?e :name ?n]]', db)).toBe('B');
   });
 });

@@ -17,10 +17,27 @@ const schema = {
 
 // 1 Ivan (15) - friends 2, 3; 2 Petr (37) - friend 3; 3 Oleg (37); 4 Ivan (22) no friends
 const facts = [
-  [1, 'name', 'Ivan'], [1, 'age', 15], [1, 'email', 'ivan@x'], [1, 'friend', 2], [1, 'friend', 3], [1, 'alias', 'Vanya'], [1, 'alias', 'Ivanushka'],
-  [2, 'name', 'Petr'], [2, 'age', 37], [2, 'email', 'petr@x'], [2, 'friend', 3], [2, 'parent', 1], [2, 'status', ':status/active'],
-  [3, 'name', 'Oleg'], [3, 'age', 37], [3, 'email', 'oleg@x'], [3, 'parent', 2],
-  [4, 'name', 'Ivan'], [4, 'age', 22], [4, 'parent', 3], [4, 'status', ':status/inactive'],
+  [1, 'name', 'Ivan'],
+  [1, 'age', 15],
+  [1, 'email', 'ivan@x'],
+  [1, 'friend', 2],
+  [1, 'friend', 3],
+  [1, 'alias', 'Vanya'],
+  [1, 'alias', 'Ivanushka'],
+  [2, 'name', 'Petr'],
+  [2, 'age', 37],
+  [2, 'email', 'petr@x'],
+  [2, 'friend', 3],
+  [2, 'parent', 1],
+  [2, 'status', ':status/active'],
+  [3, 'name', 'Oleg'],
+  [3, 'age', 37],
+  [3, 'email', 'oleg@x'],
+  [3, 'parent', 2],
+  [4, 'name', 'Ivan'],
+  [4, 'age', 22],
+  [4, 'parent', 3],
+  [4, 'status', ':status/inactive'],
   [10, 'db/ident', ':status/active'],
 ] as const;
 
@@ -42,7 +59,17 @@ function run(cases: readonly Case[], async = false): void {
 describe('patterns and joins', () => {
   const cases: Case[] = [
     ['constant value', '[:find ?e :where [?e :name "Ivan"]]', [], [[1], [4]]],
-    ['join on entity', '[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]', [], [['Ivan', 15], ['Petr', 37], ['Oleg', 37], ['Ivan', 22]]],
+    [
+      'join on entity',
+      '[:find ?n ?a :where [?e :name ?n] [?e :age ?a]]',
+      [],
+      [
+        ['Ivan', 15],
+        ['Petr', 37],
+        ['Oleg', 37],
+        ['Ivan', 22],
+      ],
+    ],
     ['value join', '[:find ?e1 ?e2 :where [?e1 :age ?a] [?e2 :age ?a] [(< ?e1 ?e2)]]', [], [[2, 3]]],
     ['ref join', '[:find ?n :where [?e :name "Petr"] [?e :friend ?f] [?f :name ?n]]', [], [['Oleg']]],
     ['swapped clauses give the same answer', '[:find ?n :where [?f :name ?n] [?e :friend ?f] [?e :name "Petr"]]', [], [['Oleg']]],
@@ -55,7 +82,15 @@ describe('patterns and joins', () => {
     ['repeated var in pattern', '[:find ?e :where [?e :parent ?e]]', [], []],
     ['tx position', '[:find ?tx . :where [1 :name _ ?tx]]', [], 536870913],
     ['unknown entity lookup ref matches nothing', '[:find ?n :where [[:email "nobody"] :name ?n]]', [], []],
-    ['product of disjoint clauses', '[:find ?a ?b :where [?a :status _] [?b :alias "Vanya"]]', [], [[2, 1], [4, 1]]],
+    [
+      'product of disjoint clauses',
+      '[:find ?a ?b :where [?a :status _] [?b :alias "Vanya"]]',
+      [],
+      [
+        [2, 1],
+        [4, 1],
+      ],
+    ],
     ['empty result short-circuits', '[:find ?n :where [?e :name "Nobody"] [?e :age ?a] [?x :name ?n]]', [], []],
   ];
   run(cases);
@@ -75,20 +110,47 @@ describe('find specs and return maps', () => {
 });
 
 describe(':in bindings', () => {
-  run([
-    ['scalar', '[:find ?e :in $ ?n :where [?e :name ?n]]', ['$db', 'Petr'], [[2]]],
-    ['tuple', '[:find ?e :in $ [?n ?a] :where [?e :name ?n] [?e :age ?a]]', ['$db', ['Ivan', 22]], [[4]]],
-    ['collection', '[:find ?e :in $ [?n ...] :where [?e :name ?n]]', ['$db', ['Petr', 'Oleg']], [[2], [3]]],
-    ['relation', '[:find ?e ?x :in $ [[?n ?x]] :where [?e :name ?n]]', ['$db', [['Petr', 1], ['Oleg', 2]]], [[2, 1], [3, 2]]],
-    ['empty collection', '[:find ?e :in $ [?n ...] :where [?e :name ?n]]', ['$db', []], []],
-    ['no database at all', '[:find ?a ?b :in ?a ?b]', [1, 2], [[1, 2]]],
-    ['named source', '[:find ?n :in $a :where [$a ?e :name ?n] [$a ?e :age 15]]', ['$db'], [['Ivan']]],
-    ['collection of tuples as a source', '[:find ?n :in $ :where [?e :name ?n] [?e :age 37]]',
-      [[[1, ':name', 'A'], [1, ':age', 37], [2, ':name', 'B'], [2, ':age', 3]]], [['A']]],
-    ['two sources joined', '[:find ?n ?c :in $ $b :where [?e :name ?n] [$b ?n ?c]]', ['$db', [['Oleg', 'red']]], [['Oleg', 'red']]],
-    ['function passed in', '[:find ?e :in $ ?f :where [?e :age ?a] [(?f ?a)]]', ['$db', (a: number) => a > 30], [[2], [3]]],
-    ['map form with offset/limit', '', [], null],
-  ].filter((c) => c[1] !== '') as Case[]);
+  run(
+    [
+      ['scalar', '[:find ?e :in $ ?n :where [?e :name ?n]]', ['$db', 'Petr'], [[2]]],
+      ['tuple', '[:find ?e :in $ [?n ?a] :where [?e :name ?n] [?e :age ?a]]', ['$db', ['Ivan', 22]], [[4]]],
+      ['collection', '[:find ?e :in $ [?n ...] :where [?e :name ?n]]', ['$db', ['Petr', 'Oleg']], [[2], [3]]],
+      [
+        'relation',
+        '[:find ?e ?x :in $ [[?n ?x]] :where [?e :name ?n]]',
+        [
+          '$db',
+          [
+            ['Petr', 1],
+            ['Oleg', 2],
+          ],
+        ],
+        [
+          [2, 1],
+          [3, 2],
+        ],
+      ],
+      ['empty collection', '[:find ?e :in $ [?n ...] :where [?e :name ?n]]', ['$db', []], []],
+      ['no database at all', '[:find ?a ?b :in ?a ?b]', [1, 2], [[1, 2]]],
+      ['named source', '[:find ?n :in $a :where [$a ?e :name ?n] [$a ?e :age 15]]', ['$db'], [['Ivan']]],
+      [
+        'collection of tuples as a source',
+        '[:find ?n :in $ :where [?e :name ?n] [?e :age 37]]',
+        [
+          [
+            [1, ':name', 'A'],
+            [1, ':age', 37],
+            [2, ':name', 'B'],
+            [2, ':age', 3],
+          ],
+        ],
+        [['A']],
+      ],
+      ['two sources joined', '[:find ?n ?c :in $ $b :where [?e :name ?n] [$b ?n ?c]]', ['$db', [['Oleg', 'red']]], [['Oleg', 'red']]],
+      ['function passed in', '[:find ?e :in $ ?f :where [?e :age ?a] [(?f ?a)]]', ['$db', (a: number) => a > 30], [[2], [3]]],
+      ['map form with offset/limit', '', [], null],
+    ].filter((c) => c[1] !== '') as Case[],
+  );
   it('map form with offset and limit', async () => {
     const db = fixtureDb(schema, facts);
     const all = (await q({ query: '[:find ?e :where [?e :age _]]', args: [db] })) as unknown[];
@@ -106,10 +168,27 @@ describe('predicates and functions', () => {
     ['unify with bound var', '[:find ?e :where [?e :age ?a] [(inc 14) ?a]]', [], [[1]]],
     ['collection binding', '[:find ?x :where [(range 3) [?x ...]]]', [], [[0], [1], [2]]],
     ['tuple binding', '[:find ?a ?b :where [(vector 1 2) [?a ?b]]]', [], [[1, 2]]],
-    ['relation binding', '[:find ?a ?b :where [(vector [1 2] [3 4]) [[?a ?b]]]]', [], [[1, 2], [3, 4]]],
+    [
+      'relation binding',
+      '[:find ?a ?b :where [(vector [1 2] [3 4]) [[?a ?b]]]]',
+      [],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
     ['nil result drops the row', '[:find ?e :where [?e :name ?n] [(re-find #"^I" ?n) ?m]]'.replace('#"^I"', '"^I"'), [], [[1], [4]]],
-    ['get-else', '[:find ?e ?s :where [?e :name _] [(get-else $ ?e :status "none") ?s]]', [],
-      [[1, 'none'], [2, ':status/active'], [3, 'none'], [4, ':status/inactive']]],
+    [
+      'get-else',
+      '[:find ?e ?s :where [?e :name _] [(get-else $ ?e :status "none") ?s]]',
+      [],
+      [
+        [1, 'none'],
+        [2, ':status/active'],
+        [3, 'none'],
+        [4, ':status/inactive'],
+      ],
+    ],
     ['missing?', '[:find ?e :where [?e :name _] [(missing? $ ?e :friend)]]', [], [[3], [4]]],
     ['get-some', '[:find ?v . :where [(get-some $ 2 :nothing :age) ?v]]', [], ['age', 37]],
     ['ground', '[:find ?x :where [(ground 5) ?x]]', [], [[5]]],
@@ -153,14 +232,40 @@ describe('rules', () => {
   run([
     ['non-recursive rule', '[:find ?b :in $ % :where (older 2 ?b)]', ['$db', rules], [[1], [4]]],
     ['recursive rule, bound first arg', '[:find ?b :in $ % :where (follows 1 ?b)]', ['$db', rules], [[2], [3]]],
-    ['recursive rule, free', '[:find ?a ?b :in $ % :where (follows ?a ?b)]', ['$db', rules], [[1, 2], [1, 3], [2, 3]]],
+    [
+      'recursive rule, free',
+      '[:find ?a ?b :in $ % :where (follows ?a ?b)]',
+      ['$db', rules],
+      [
+        [1, 2],
+        [1, 3],
+        [2, 3],
+      ],
+    ],
     ['recursive rule, bound second arg', '[:find ?a :in $ % :where (follows ?a 3)]', ['$db', rules], [[1], [2]]],
     ['left-recursive chain', '[:find ?d :in $ % :where (ancestor 1 ?d)]', ['$db', rules], [[2], [3], [4]]],
-    ['rule joined with pattern', '[:find ?n :in $ % :where [?e :name "Ivan"] [?e :age 15] (ancestor ?e ?d) [?d :name ?n]]', ['$db', rules], [['Petr'], ['Oleg'], ['Ivan']]],
+    [
+      'rule joined with pattern',
+      '[:find ?n :in $ % :where [?e :name "Ivan"] [?e :age 15] (ancestor ?e ?d) [?d :name ?n]]',
+      ['$db', rules],
+      [['Petr'], ['Oleg'], ['Ivan']],
+    ],
     ['mutual recursion', '[:find ?x :in $ % :where (even ?x)]', ['$db', rules], [[0], [2], [4]]],
-    ['rule called twice', '[:find ?a ?b :in $ % :where (older ?a 1) (older ?b ?a)]', ['$db', rules], [[4, 2], [4, 3]]],
-    ['rule calling a rule, false and zero arguments', `[:find ?x :in $ % :where (flag ?x false 0)]`,
-      ['$db', `[[(flag ?x ?f ?z) [(ground ?f) ?g] [(= ?g false)] (even ?x) [(> ?x ?z)]] ${rules.slice(1, -1)}]`], [[2], [4]]],
+    [
+      'rule called twice',
+      '[:find ?a ?b :in $ % :where (older ?a 1) (older ?b ?a)]',
+      ['$db', rules],
+      [
+        [4, 2],
+        [4, 3],
+      ],
+    ],
+    [
+      'rule calling a rule, false and zero arguments',
+      `[:find ?x :in $ % :where (flag ?x false 0)]`,
+      ['$db', `[[(flag ?x ?f ?z) [(ground ?f) ?g] [(= ?g false)] (even ?x) [(> ?x ?z)]] ${rules.slice(1, -1)}]`],
+      [[2], [4]],
+    ],
     ['self-join inside a rule body', '[:find ?a ?b :in $ % :where (mutual ?a ?b)]', ['$db', '[[(mutual ?a ?b) [?a :friend ?b] [?b :friend ?a]]]'], []],
     ['self-join inside not-join', '[:find ?e :where [?e :age ?a] (not-join [?e ?a] [?o :age ?a] [(not= ?o ?e)])]', [], [[1], [4]]],
   ]);
@@ -170,12 +275,31 @@ describe('aggregates', () => {
   run([
     ['count', '[:find (count ?e) . :where [?e :name _]]', [], 4],
     ['count-distinct', '[:find (count-distinct ?n) . :where [?e :name ?n]]', [], 3],
-    ['grouped sum', '[:find ?a (count ?e) :where [?e :age ?a]]', [], [[15, 1], [22, 1], [37, 2]]],
+    [
+      'grouped sum',
+      '[:find ?a (count ?e) :where [?e :age ?a]]',
+      [],
+      [
+        [15, 1],
+        [22, 1],
+        [37, 2],
+      ],
+    ],
     ['sum without :with collapses duplicates', '[:find (sum ?a) . :where [?e :age ?a]]', [], 74],
     ['sum with :with', '[:find (sum ?a) . :with ?e :where [?e :age ?a]]', [], 111],
     ['avg median', '[:find (avg ?a) (median ?a) :with ?e :where [?e :age ?a]]', [], [[27.75, 29.5]]],
     ['min max', '[:find (min ?a) (max ?a) :where [?e :age ?a]]', [], [[15, 37]]],
-    ['min n / max n (ascending, as DataScript)', '[:find (min 2 ?a) (max 2 ?a) :where [?e :age ?a]]', [], [[[15, 22], [22, 37]]]],
+    [
+      'min n / max n (ascending, as DataScript)',
+      '[:find (min 2 ?a) (max 2 ?a) :where [?e :age ?a]]',
+      [],
+      [
+        [
+          [15, 22],
+          [22, 37],
+        ],
+      ],
+    ],
     ['variance stddev', '[:find (variance ?a) (stddev ?a) :where [?e :age ?a] [(< ?a 30)]]', [], [[12.25, 3.5]]],
     ['distinct', '[:find (distinct ?a) . :where [?e :age ?a] [(> ?a 20)]]', [], [22, 37]],
     ['aggregate over nothing', '[:find (count ?e) :where [?e :name "Nobody"]]', [], []],

@@ -27,7 +27,15 @@ let ids: Record<string, number>;
 beforeAll(async () => {
   const schema = (await withDb(emptyDb(), SCHEMA)).dbAfter;
   const r1 = await withDb(schema, [
-    { 'db/id': 'ivan', 'person/name': 'Ivan', 'person/email': 'ivan@x', 'person/status': ':status/active', 'person/age': 30, 'person/role': 'role/admin', 'person/friend': ['petr'] },
+    {
+      'db/id': 'ivan',
+      'person/name': 'Ivan',
+      'person/email': 'ivan@x',
+      'person/status': ':status/active',
+      'person/age': 30,
+      'person/role': 'role/admin',
+      'person/friend': ['petr'],
+    },
     { 'db/id': 'petr', 'person/name': 'Petr', 'person/email': 'petr@x', 'person/status': ':status/away', 'person/age': 40, 'person/role': 'role/user' },
   ]);
   db1 = r1.dbAfter;
@@ -39,8 +47,9 @@ describe('real Db', () => {
   it('lookup refs as constants and from :in, scalar and collection', async () => {
     expect(await q('[:find ?n . :where [[:person/email "ivan@x"] :person/name ?n]]', db2)).toBe('Ivan');
     expect(await q('[:find ?n . :in $ ?e :where [?e :person/name ?n]]', db2, ['person/email', 'petr@x'])).toBe('Pyotr');
-    expect(await q('[:find [?n ...] :in $ [?e ...] :where [?e :person/name ?n]]', db2, [['person/email', 'petr@x'], ids.ivan]))
-      .toEqual(expect.arrayContaining(['Pyotr', 'Ivan']));
+    expect(await q('[:find [?n ...] :in $ [?e ...] :where [?e :person/name ?n]]', db2, [['person/email', 'petr@x'], ids.ivan])).toEqual(
+      expect.arrayContaining(['Pyotr', 'Ivan']),
+    );
     expect(await q('[:find ?f . :where [?e :person/friend [:person/email "petr@x"]] [?e :person/name ?f]]', db2)).toBe('Ivan');
   });
 
@@ -54,14 +63,19 @@ describe('real Db', () => {
   it('attribute variables, also bound through :in with or without the colon', async () => {
     expect(await q('[:find ?v . :in $ ?a :where [?e ?a ?v] [?e :person/name "Ivan"]]', db2, ':person/age')).toBe(30);
     expect(await q('[:find ?v . :in $ ?a :where [?e ?a ?v] [?e :person/name "Ivan"]]', db2, 'person/age')).toBe(30);
-    expect(await q('[:find [?a ...] :where [?e :person/name "Ivan"] [?e ?a _]]', db2))
-      .toEqual(expect.arrayContaining(['person/name', 'person/email', 'person/friend']));
+    expect(await q('[:find [?a ...] :where [?e :person/name "Ivan"] [?e ?a _]]', db2)).toEqual(
+      expect.arrayContaining(['person/name', 'person/email', 'person/friend']),
+    );
   });
 
   it('history, as-of and the transaction position', async () => {
     const h = history(db2);
     const names = (await q('[:find ?n ?added :where [?e :person/email "petr@x"] [?e :person/name ?n ?tx ?added]]', h)) as unknown[][];
-    expect(names.sort()).toEqual([['Petr', false], ['Petr', true], ['Pyotr', true]]);
+    expect(names.sort()).toEqual([
+      ['Petr', false],
+      ['Petr', true],
+      ['Pyotr', true],
+    ]);
     const t1 = (await q('[:find ?tx . :where [?e :person/name "Ivan" ?tx]]', db2)) as number;
     expect(await q('[:find ?n . :in $ ?e :where [?e :person/name ?n]]', asOf(db2, t1), ids.petr)).toBe('Petr');
     expect(await q('[:find (count ?tx) . :where [_ :person/name _ ?tx]]', h)).toBe(2);
@@ -69,7 +83,10 @@ describe('real Db', () => {
 
   it('get-else, missing? and get-some read the Db', async () => {
     const rows = (await q('[:find ?n ?f :where [?e :person/name ?n] [(get-else $ ?e :person/age 0) ?f]]', db2)) as unknown[][];
-    expect(rows.sort()).toEqual([['Ivan', 30], ['Pyotr', 40]]);
+    expect(rows.sort()).toEqual([
+      ['Ivan', 30],
+      ['Pyotr', 40],
+    ]);
     expect(await q('[:find ?n . :where [?e :person/name ?n] [(missing? $ ?e :person/friend)]]', db2)).toBe('Pyotr');
     expect(await q('[:find ?v . :in $ ?e :where [(get-some $ ?e :person/nick :person/name) ?v]]', db2, ids.ivan)).toEqual(['person/name', 'Ivan']);
   });

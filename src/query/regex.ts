@@ -20,9 +20,11 @@ export function userRegex(x: unknown, fn: string): RE2JS {
   try {
     re = RE2JS.compile(x instanceof RegExp ? RE2JS.translateRegExp(x) : x);
   } catch (e) {
-    return fail('query/execution',
+    return fail(
+      'query/execution',
       `${fn}: ${show(x instanceof RegExp ? x.source : x)} is not a pattern the linear-time regex engine accepts (no backreferences or lookaround): ${e instanceof Error ? e.message : show(e)}`,
-      { fn, pattern: show(x) });
+      { fn, pattern: show(x) },
+    );
   }
   if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
   compiled.set(key, re);

@@ -122,7 +122,13 @@ export function antiJoin(a: Relation, b: Relation): Relation {
   if (b.vars.length === 0) return emptyOf(a.vars);
   const aCols = columnsOf(a, b.vars);
   const keys = new Set<Key>();
-  for (const y of b.rows) keys.add(keyAt(y, b.vars.map((_, i) => i)));
+  for (const y of b.rows)
+    keys.add(
+      keyAt(
+        y,
+        b.vars.map((_, i) => i),
+      ),
+    );
   return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(keyAt(x, aCols))), distinct: a.distinct };
 }
 

@@ -52,8 +52,10 @@ describe('recursive rules: closure, linear walk and fixpoint agree', () => {
       const cases: [string, string][] = [...VARIANTS, ...FILTERED.map((r, i): [string, string] => [`filtered ${i}`, r])];
       for (const [name, rules] of cases) {
         for (const call of CALLS) {
-          const query = `[:find ?x ?y :in $ % :where [(ground 0) ?x0] ${call} [(identity ?x0) ?q]]`
-            .replace('?x ?y', call.includes('?x') && call.includes('?y') ? '?x ?y' : call.includes('?y') ? '?y' : call.includes('?x') ? '?x' : '?q');
+          const query = `[:find ?x ?y :in $ % :where [(ground 0) ?x0] ${call} [(identity ?x0) ?q]]`.replace(
+            '?x ?y',
+            call.includes('?x') && call.includes('?y') ? '?x ?y' : call.includes('?y') ? '?y' : call.includes('?x') ? '?x' : '?q',
+          );
           const fast = await q(query, db, rules);
           const walked = await q(query, db, general(rules));
           const slow = await q(query, db, fixpoint(rules));

@@ -26,21 +26,30 @@ import { type Key, tupleKey, valueKey } from './values.js';
 
 type RuleCall = Extract<Clause, { kind: 'rule' }>;
 
-export const ruleCallVars = (c: RuleCall): string[] =>
-  [...new Set(c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : [])))];
+export const ruleCallVars = (c: RuleCall): string[] => [...new Set(c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : [])))];
 
 function calledRules(clauses: readonly Clause[], out: Set<string>): Set<string> {
   for (const c of clauses) {
     switch (c.kind) {
-      case 'rule': out.add(c.name); break;
+      case 'rule':
+        out.add(c.name);
+        break;
       case 'not':
-      case 'not-join': calledRules(c.clauses, out); break;
+      case 'not-join':
+        calledRules(c.clauses, out);
+        break;
       case 'or':
-      case 'or-join': for (const b of c.branches) calledRules(b, out); break;
+      case 'or-join':
+        for (const b of c.branches) calledRules(b, out);
+        break;
       case 'pattern':
       case 'pred':
-      case 'fn': break;
-      default: { const never: never = c; return never; }
+      case 'fn':
+        break;
+      default: {
+        const never: never = c;
+        return never;
+      }
     }
   }
   return out;
@@ -52,7 +61,10 @@ export function analyzeRules(rules: Rules): RuleInfo {
   for (const [name, branches] of rules) {
     const out = new Set<string>();
     for (const b of branches) calledRules(b.body, out);
-    edges.set(name, [...out].filter((n) => rules.has(n)));
+    edges.set(
+      name,
+      [...out].filter((n) => rules.has(n)),
+    );
   }
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -66,13 +78,19 @@ export function analyzeRules(rules: Rules): RuleInfo {
     stack.push(v);
     onStack.add(v);
     for (const w of edges.get(v)!) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) === index.get(v)) {
       const scc = new Set<string>();
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); scc.add(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.add(w);
+      } while (w !== v);
       if (scc.size > 1 || edges.get(v)!.includes(v)) for (const n of scc) recursive.set(n, scc);
     }
   };
@@ -82,11 +100,18 @@ export function analyzeRules(rules: Rules): RuleInfo {
 
 function renameBinding(b: Binding, f: (v: string) => string): Binding {
   switch (b.kind) {
-    case 'bind-var': return { kind: 'bind-var', name: f(b.name) };
-    case 'bind-blank': return b;
-    case 'bind-tuple': return { kind: 'bind-tuple', elems: b.elems.map((e) => renameBinding(e, f)) };
-    case 'bind-coll': return { kind: 'bind-coll', elem: renameBinding(b.elem, f) };
-    default: { const never: never = b; return never; }
+    case 'bind-var':
+      return { kind: 'bind-var', name: f(b.name) };
+    case 'bind-blank':
+      return b;
+    case 'bind-tuple':
+      return { kind: 'bind-tuple', elems: b.elems.map((e) => renameBinding(e, f)) };
+    case 'bind-coll':
+      return { kind: 'bind-coll', elem: renameBinding(b.elem, f) };
+    default: {
+      const never: never = b;
+      return never;
+    }
   }
 }
 
@@ -94,15 +119,26 @@ export function renameClause(c: Clause, f: (v: string) => string): Clause {
   const term = <T extends Term | Arg>(t: T): T => (t.kind === 'var' ? ({ kind: 'var', name: f(t.name) } as T) : t);
   const list = (cs: readonly Clause[]): Clause[] => cs.map((x) => renameClause(x, f));
   switch (c.kind) {
-    case 'pattern': return { ...c, terms: c.terms.map(term) };
-    case 'pred': return { ...c, args: c.args.map(term) };
-    case 'fn': return { ...c, args: c.args.map(term), binding: renameBinding(c.binding, f) };
-    case 'rule': return { ...c, args: c.args.map(term) };
-    case 'not': return { ...c, clauses: list(c.clauses) };
-    case 'not-join': return { ...c, vars: c.vars.map(f), clauses: list(c.clauses) };
-    case 'or': return { ...c, branches: c.branches.map(list) };
-    case 'or-join': return { ...c, required: c.required.map(f), vars: c.vars.map(f), branches: c.branches.map(list) };
-    default: { const never: never = c; return never; }
+    case 'pattern':
+      return { ...c, terms: c.terms.map(term) };
+    case 'pred':
+      return { ...c, args: c.args.map(term) };
+    case 'fn':
+      return { ...c, args: c.args.map(term), binding: renameBinding(c.binding, f) };
+    case 'rule':
+      return { ...c, args: c.args.map(term) };
+    case 'not':
+      return { ...c, clauses: list(c.clauses) };
+    case 'not-join':
+      return { ...c, vars: c.vars.map(f), clauses: list(c.clauses) };
+    case 'or':
+      return { ...c, branches: c.branches.map(list) };
+    case 'or-join':
+      return { ...c, required: c.required.map(f), vars: c.vars.map(f), branches: c.branches.map(list) };
+    default: {
+      const never: never = c;
+      return never;
+    }
   }
 }
 
@@ -111,7 +147,11 @@ function branchesOf(c: RuleCall, env: Env): readonly RuleBranch[] {
   if (branches === undefined) fail('query/rule', `Unknown rule '${c.name}' in ${printClause(c)}`, { rule: c.name });
   const arity = branches[0]!.head.length;
   if (arity !== c.args.length) {
-    fail('query/arity', `Rule '${c.name}' takes ${arity} arguments, called with ${c.args.length} in ${printClause(c)}`, { rule: c.name, arity, given: c.args.length });
+    fail('query/arity', `Rule '${c.name}' takes ${arity} arguments, called with ${c.args.length} in ${printClause(c)}`, {
+      rule: c.name,
+      arity,
+      given: c.args.length,
+    });
   }
   return branches;
 }
@@ -148,11 +188,15 @@ export function expandRule(c: RuleCall, env: Env): Extract<Clause, { kind: 'or-j
 /** Variables a clause needs bound before it can run (`others`: variables visible around it). */
 export function clauseNeeds(c: Clause, others: ReadonlySet<string>, env: Env): string[] {
   switch (c.kind) {
-    case 'pattern': return [];
+    case 'pattern':
+      return [];
     case 'pred':
-    case 'fn': return c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : []));
-    case 'not': return [...new Set(c.clauses.flatMap((x) => clauseVars(x)))].filter((v) => others.has(v));
-    case 'not-join': return [...c.vars];
+    case 'fn':
+      return c.args.flatMap((a) => (a.kind === 'var' ? [a.name] : []));
+    case 'not':
+      return [...new Set(c.clauses.flatMap((x) => clauseVars(x)))].filter((v) => others.has(v));
+    case 'not-join':
+      return [...c.vars];
     case 'or':
     case 'or-join': {
       const visible = new Set(c.kind === 'or-join' ? c.vars : c.branches.flatMap((b) => b.flatMap((x) => clauseVars(x))));
@@ -168,7 +212,10 @@ export function clauseNeeds(c: Clause, others: ReadonlySet<string>, env: Env): s
       }
       return clauseNeeds(expandRule(c, env), others, env);
     }
-    default: { const never: never = c; return never; }
+    default: {
+      const never: never = c;
+      return never;
+    }
   }
 }
 
@@ -198,10 +245,15 @@ function demandOf(c: RuleCall, ctx: Ctx): { mask: boolean[]; rows: unknown[][]; 
   const { merged, rest } = mergeFor(ctx, boundArgVars);
   const proj = project(merged, boundArgVars);
   // For each bound position: a column of the projection, or a constant.
-  const parts = c.args.flatMap((a, i) => (!mask[i] ? [] : a.kind === 'const' ? [{ col: -1, value: a.value }] : [{ col: boundArgVars.indexOf((a as { name: string }).name), value: null }]));
+  const parts = c.args.flatMap((a, i) =>
+    !mask[i] ? [] : a.kind === 'const' ? [{ col: -1, value: a.value }] : [{ col: boundArgVars.indexOf((a as { name: string }).name), value: null }],
+  );
   const rows = proj.rows.map((r) => {
     const out = new Array<unknown>(parts.length);
-    for (let j = 0; j < parts.length; j++) { const p = parts[j]!; out[j] = p.col < 0 ? p.value : r[p.col]; }
+    for (let j = 0; j < parts.length; j++) {
+      const p = parts[j]!;
+      out[j] = p.col < 0 ? p.value : r[p.col];
+    }
     return out;
   });
   return { mask, rows, merged, rest };
@@ -230,7 +282,10 @@ function tableFor(state: Fixpoint, name: string, mask: readonly boolean[]): Tabl
 function addDemand(t: Table, rows: readonly unknown[][]): void {
   for (const r of rows) {
     const k = tupleKey(r);
-    if (!t.demandKeys.has(k)) { t.demandKeys.add(k); t.demand.push(r); }
+    if (!t.demandKeys.has(k)) {
+      t.demandKeys.add(k);
+      t.demand.push(r);
+    }
   }
 }
 
@@ -243,7 +298,10 @@ function answersRelation(c: RuleCall, answers: Iterable<readonly unknown[]>, dis
   const simple = cols.every((x, i) => x === i) && cols.length === vars.length;
   const rows: unknown[][] = [];
   for (const ans of answers) {
-    if (simple) { rows.push(ans as unknown[]); continue; }
+    if (simple) {
+      rows.push(ans as unknown[]);
+      continue;
+    }
     const row = new Array<unknown>(vars.length);
     const set = new Array<boolean>(vars.length).fill(false);
     let ok = true;
@@ -281,7 +339,10 @@ function lookup(c: RuleCall, env: Env, ctx: Ctx): Ctx {
   const t = tableFor(fix.state, c.name, mask);
   addDemand(t, rows);
   const found: unknown[][] = [];
-  for (const r of rows) { const g = t.byInput.get(tupleKey(r)); if (g !== undefined) for (const a of g) found.push(a); }
+  for (const r of rows) {
+    const g = t.byInput.get(tupleKey(r));
+    if (g !== undefined) for (const a of g) found.push(a);
+  }
   return { rels: [...rest, join(merged, answersRelation(c, found))] };
 }
 
@@ -337,7 +398,10 @@ function* fixpoint(c: RuleCall, scc: ReadonlySet<string>, env: Env, ctx: Ctx): S
     for (const { t, old, fresh } of work) {
       const branches = env.rules.get(t.name)!;
       const add = (found: unknown[][]): void => {
-        for (const r of found) { const k = tupleKey(r); if (!t.answers.has(k)) t.next.set(k, r); }
+        for (const r of found) {
+          const k = tupleKey(r);
+          if (!t.answers.has(k)) t.next.set(k, r);
+        }
       };
       if (fresh.length > 0) for (const b of branches) add(yield* evalBranch(b, t, fresh, env, state, null));
       if (!anyDelta || old.length === 0) continue;

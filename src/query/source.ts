@@ -55,8 +55,7 @@ function dbSource(name: string, db: Db): Source {
 // 'name' and ':name' are the same attribute.
 const ATTR = 1;
 const keyAt = (pos: number, v: unknown): Key => valueKey(pos === ATTR && typeof v === 'string' ? stripColon(v) : v);
-const attrEqual = (x: unknown, y: unknown): boolean =>
-  typeof x === 'string' && typeof y === 'string' ? stripColon(x) === stripColon(y) : valuesEqual(x, y);
+const attrEqual = (x: unknown, y: unknown): boolean => (typeof x === 'string' && typeof y === 'string' ? stripColon(x) === stripColon(y) : valuesEqual(x, y));
 
 function collSource(name: string, rows: readonly unknown[]): Source {
   const tuples = rows.map((r, i) => {
@@ -83,14 +82,22 @@ function collSource(name: string, rows: readonly unknown[]): Source {
     db: null,
     search(bound) {
       let first = -1;
-      for (let i = 0; i < bound.length; i++) if (bound[i] !== undefined) { first = i; break; }
+      for (let i = 0; i < bound.length; i++)
+        if (bound[i] !== undefined) {
+          first = i;
+          break;
+        }
       if (first < 0) return tuples;
       const candidates = indexOn(first).get(keyAt(first, bound[first])) ?? [];
       return candidates.filter((t) => bound.every((b, i) => b === undefined || (i === ATTR ? attrEqual(t[i], b) : valuesEqual(t[i], b))));
     },
     estimate(bound) {
       let first = -1;
-      for (let i = 0; i < bound.length; i++) if (bound[i] !== undefined) { first = i; break; }
+      for (let i = 0; i < bound.length; i++)
+        if (bound[i] !== undefined) {
+          first = i;
+          break;
+        }
       if (first < 0) return tuples.length;
       return indexOn(first).get(keyAt(first, bound[first]))?.length ?? 0;
     },

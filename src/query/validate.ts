@@ -28,20 +28,29 @@ export function checkOrs(clauses: readonly Clause[]): void {
         if (sets.some((s) => s.join(' ') !== first)) {
           const shown = sets.map((s) => `[${s.join(' ')}]`).join(' ');
           fail('query/parse', `All branches of 'or' must use the same set of variables (use or-join otherwise), had ${shown} in ${printClause(c)}`, {
-            clause: printClause(c), vars: sets,
+            clause: printClause(c),
+            vars: sets,
           });
         }
         for (const b of c.branches) checkOrs(b);
         break;
       }
-      case 'or-join': for (const b of c.branches) checkOrs(b); break;
+      case 'or-join':
+        for (const b of c.branches) checkOrs(b);
+        break;
       case 'not':
-      case 'not-join': checkOrs(c.clauses); break;
+      case 'not-join':
+        checkOrs(c.clauses);
+        break;
       case 'pattern':
       case 'pred':
       case 'fn':
-      case 'rule': break;
-      default: { const never: never = c; throw new Error(`unreachable ${String(never)}`); }
+      case 'rule':
+        break;
+      default: {
+        const never: never = c;
+        throw new Error(`unreachable ${String(never)}`);
+      }
     }
   }
 }
@@ -51,7 +60,8 @@ export function checkInputShape(b: Binding, value: unknown, input: number): void
   if (value === null || value === undefined) return;
   switch (b.kind) {
     case 'bind-var':
-    case 'bind-blank': return;
+    case 'bind-blank':
+      return;
     case 'bind-coll':
       if (typeof value === 'object' && Symbol.iterator in value) for (const x of value as Iterable<unknown>) checkInputShape(b.elem, x, input);
       return;
@@ -59,11 +69,18 @@ export function checkInputShape(b: Binding, value: unknown, input: number): void
       if (typeof value !== 'object' || !(Symbol.iterator in value)) return;
       const xs = [...(value as Iterable<unknown>)];
       if (xs.length < b.elems.length) {
-        fail('query/invalid-input', `Not enough elements in ${show(value)} (input ${input}) to bind a tuple of ${b.elems.length}`, { input, given: xs.length, expected: b.elems.length });
+        fail('query/invalid-input', `Not enough elements in ${show(value)} (input ${input}) to bind a tuple of ${b.elems.length}`, {
+          input,
+          given: xs.length,
+          expected: b.elems.length,
+        });
       }
       b.elems.forEach((e, i) => checkInputShape(e, xs[i], input));
       return;
     }
-    default: { const never: never = b; throw new Error(`unreachable ${String(never)}`); }
+    default: {
+      const never: never = b;
+      throw new Error(`unreachable ${String(never)}`);
+    }
   }
 }

@@ -35,11 +35,16 @@ const KEY_DEPTH = 256;
 function compositeKey(v: unknown, depth = KEY_DEPTH): string {
   if (v === null || v === undefined) return 'n';
   switch (typeof v) {
-    case 'number': return `#${v}`;
-    case 'bigint': return `N${v}`;
-    case 'string': return `s${v.length}:${v}`;
-    case 'boolean': return v ? 'T' : 'F';
-    default: break;
+    case 'number':
+      return `#${v}`;
+    case 'bigint':
+      return `N${v}`;
+    case 'string':
+      return `s${v.length}:${v}`;
+    case 'boolean':
+      return v ? 'T' : 'F';
+    default:
+      break;
   }
   if (v instanceof Date) return `D${v.getTime()}`;
   if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
@@ -47,9 +52,16 @@ function compositeKey(v: unknown, depth = KEY_DEPTH): string {
   const key = (x: unknown): string => compositeKey(x, depth - 1);
   if (Array.isArray(v)) return `[${Array.from(v, key).join(',')}]`;
   if (v instanceof Set) return `S{${[...v].map(key).sort().join(',')}}`;
-  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${key(k)}:${key(x)}`).sort().join(',')}}`;
+  if (v instanceof Map)
+    return `M{${[...v]
+      .map(([k, x]) => `${key(k)}:${key(x)}`)
+      .sort()
+      .join(',')}}`;
   if (typeof v === 'object') {
-    return `O{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${key((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `O{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${key((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return `?${show(v)}`;
 }
@@ -95,11 +107,15 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
   switch (typeof v) {
-    case 'boolean': return 1;
+    case 'boolean':
+      return 1;
     case 'number':
-    case 'bigint': return 2;
-    case 'string': return 3;
-    default: break;
+    case 'bigint':
+      return 2;
+    case 'string':
+      return 3;
+    default:
+      break;
   }
   if (v instanceof Date) return 4;
   if (v instanceof Uint8Array) return 5;
@@ -113,16 +129,20 @@ export function compareValues(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   switch (ra) {
-    case 0: return 0;
-    case 1: return a === b ? 0 : a ? 1 : -1;
+    case 0:
+      return 0;
+    case 1:
+      return a === b ? 0 : a ? 1 : -1;
     case 2: {
       if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
       const x = a as number | bigint;
       const y = b as number | bigint;
       return x < y ? -1 : x > y ? 1 : 0;
     }
-    case 3: return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
-    case 4: return (a as Date).getTime() - (b as Date).getTime();
+    case 3:
+      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+    case 4:
+      return (a as Date).getTime() - (b as Date).getTime();
     case 5: {
       const x = a as Uint8Array;
       const y = b as Uint8Array;

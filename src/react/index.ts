@@ -40,8 +40,8 @@ export function useLive<T>(live: LiveQuery<T> | null | undefined): LiveResult<T>
 function useStable<T>(key: readonly unknown[], make: () => LiveQuery<T>): LiveQuery<T> {
   const ref = useRef<{ key: readonly unknown[]; live: LiveQuery<T> } | null>(null);
   const cur = ref.current;
-  const same = cur !== null && cur.key.length === key.length && cur.key[0] === key[0] && cur.key[1] === key[1]
-    && key.every((k, i) => i < 2 || sameValue(k, cur.key[i]));
+  const same =
+    cur !== null && cur.key.length === key.length && cur.key[0] === key[0] && cur.key[1] === key[1] && key.every((k, i) => i < 2 || sameValue(k, cur.key[i]));
   if (!same) ref.current = { key, live: make() };
   return ref.current!.live;
 }

@@ -44,7 +44,11 @@ function TodoList({ conn, done }: { conn: ConnHandle; done: boolean }) {
   if (loading) return h('p', { className: 'loading' }, 'loading');
   if (error) return h('p', { className: 'error' }, String((error as { code?: string }).code));
   const rows = [...(data ?? [])].sort((x, y) => x[1].localeCompare(y[1]));
-  return h('ul', null, rows.map(([e, t]) => h('li', { key: e }, t)));
+  return h(
+    'ul',
+    null,
+    rows.map(([e, t]) => h('li', { key: e }, t)),
+  );
 }
 
 describe('cairndb/react', () => {
@@ -55,7 +59,10 @@ describe('cairndb/react', () => {
     await expect.poll(() => el.querySelectorAll('li').length, POLL).toBe(1);
     expect(el.textContent).toBe('write tests');
 
-    await api.transact(conn, [{ 'todo/title': 'ship it', 'todo/done': false }, { 'todo/title': 'done already', 'todo/done': true }]);
+    await api.transact(conn, [
+      { 'todo/title': 'ship it', 'todo/done': false },
+      { 'todo/title': 'done already', 'todo/done': true },
+    ]);
     await expect.poll(() => [...el.querySelectorAll('li')].map((li) => li.textContent), POLL).toEqual(['ship it', 'write tests']);
   });
 

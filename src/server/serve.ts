@@ -15,8 +15,20 @@ import { pollingCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { createCodec } from '../store/codec.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
-  checkClientMessage, decodeFrame, DEFAULT_LIMITS, MAX_COMMITS_PER_ANSWER, MAX_HEAD_RECORD_BYTES, encodeMessage, SYNC_PROTOCOL, toWireError,
-  type ClientMessage, type HeadInfo, type Limits, type PushResult, type PushTx, type ServerMessage,
+  checkClientMessage,
+  decodeFrame,
+  DEFAULT_LIMITS,
+  MAX_COMMITS_PER_ANSWER,
+  MAX_HEAD_RECORD_BYTES,
+  encodeMessage,
+  SYNC_PROTOCOL,
+  toWireError,
+  type ClientMessage,
+  type HeadInfo,
+  type Limits,
+  type PushResult,
+  type PushTx,
+  type ServerMessage,
 } from '../sync/wire.js';
 
 /** What `authenticate` sees of a connecting device. */
@@ -65,7 +77,15 @@ export interface SyncServer {
 
 /** Tx metadata attribute holding the client transaction id (docs/sync.md "Idempotency"). */
 export const SYNC_TX_ATTR = 'sync/tx';
-const SYNC_SCHEMA = [{ 'db/ident': SYNC_TX_ATTR, 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value', 'db/doc': 'client transaction id of a synced transaction' }];
+const SYNC_SCHEMA = [
+  {
+    'db/ident': SYNC_TX_ATTR,
+    'db/valueType': 'db.type/string',
+    'db/cardinality': 'db.cardinality/one',
+    'db/unique': 'db.unique/value',
+    'db/doc': 'client transaction id of a synced transaction',
+  },
+];
 const HELLO_TIMEOUT_MS = 10_000;
 
 interface Served {
@@ -87,9 +107,12 @@ const plain = createCodec();
 export async function serve(options: ServeOptions): Promise<SyncServer> {
   const databases = options.databases ?? (options.config ? { [options.config.store?.id ?? '']: options.config } : undefined);
   if (databases === undefined || Object.keys(databases).length === 0) fail('config/invalid', 'serve needs `databases` (name -> config) or `config`');
-  if (options.authenticate === undefined && options.tokens === undefined) fail('config/invalid', 'serve needs `tokens` or an `authenticate` function: a sync server never serves anonymously by default');
-  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') fail('config/invalid', `authenticate must be a function, got ${show(options.authenticate)}`);
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') fail('config/invalid', `authorize must be a function, got ${show(options.authorize)}`);
+  if (options.authenticate === undefined && options.tokens === undefined)
+    fail('config/invalid', 'serve needs `tokens` or an `authenticate` function: a sync server never serves anonymously by default');
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function')
+    fail('config/invalid', `authenticate must be a function, got ${show(options.authenticate)}`);
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    fail('config/invalid', `authorize must be a function, got ${show(options.authorize)}`);
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const authenticate = options.authenticate ?? ((r: SyncRequest) => (r.token === null ? undefined : tokens.get(r.token)));
@@ -171,10 +194,13 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       }
       if (m.type === 'hello') {
         if (greeting !== null) return sendError(session, 0, new CairnError('sync/protocol', 'hello was already received on this socket'));
-        greeting = hello(session, m, req).then(() => clearTimeout(helloTimer), (e: unknown) => {
-          sendError(session, 0, e);
-          ws.close(1008, 'refused');
-        });
+        greeting = hello(session, m, req).then(
+          () => clearTimeout(helloTimer),
+          (e: unknown) => {
+            sendError(session, 0, e);
+            ws.close(1008, 'refused');
+          },
+        );
         return;
       }
       if (session.served === null) {
@@ -187,9 +213,12 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   }
 
   async function hello(session: Session, m: Extract<ClientMessage, { type: 'hello' }>, req: IncomingMessage): Promise<void> {
-    if (m.protocol !== SYNC_PROTOCOL) fail('sync/protocol', `this server speaks sync protocol ${SYNC_PROTOCOL}, the client ${m.protocol}`, { server: [SYNC_PROTOCOL], client: m.protocol });
+    if (m.protocol !== SYNC_PROTOCOL)
+      fail('sync/protocol', `this server speaks sync protocol ${SYNC_PROTOCOL}, the client ${m.protocol}`, { server: [SYNC_PROTOCOL], client: m.protocol });
     const request: SyncRequest = {
-      token: m.token, db: m.db, headers: req.headers,
+      token: m.token,
+      db: m.db,
+      headers: req.headers,
       origin: typeof req.headers.origin === 'string' ? req.headers.origin : null,
       remoteAddress: req.socket.remoteAddress ?? null,
     };
@@ -199,7 +228,8 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     } catch {
       principal = undefined;
     }
-    if (principal === undefined || principal === null || principal === false) fail('sync/unauthorized', `not authenticated for database ${show(m.db)}: missing or wrong token`, { db: m.db });
+    if (principal === undefined || principal === null || principal === false)
+      fail('sync/unauthorized', `not authenticated for database ${show(m.db)}: missing or wrong token`, { db: m.db });
     const s = served.get(m.db);
     if (s === undefined) fail('sync/unknown-db', `this server does not serve a database named ${show(m.db)}`, { db: m.db });
     if (!(await authorize(principal, 'read', { db: m.db }))) fail('sync/forbidden', `not allowed to read database ${show(m.db)}`, { db: m.db });
@@ -246,7 +276,16 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   function push(session: Session, s: Served, tx: PushTx): Promise<PushResult> {
     const size = encodeMessage({ type: 'push', id: 1, txs: [tx] }).length;
     if (size > limits.maxTxBytes) {
-      return Promise.resolve({ id: tx.id, error: toWireError(new CairnError('sync/too-large', `transaction ${tx.id} is ${size} bytes; the limit is ${limits.maxTxBytes}`, { tx: tx.id, bytes: size, limit: limits.maxTxBytes })) });
+      return Promise.resolve({
+        id: tx.id,
+        error: toWireError(
+          new CairnError('sync/too-large', `transaction ${tx.id} is ${size} bytes; the limit is ${limits.maxTxBytes}`, {
+            tx: tx.id,
+            bytes: size,
+            limit: limits.maxTxBytes,
+          }),
+        ),
+      });
     }
     const check = async (report: TxReport): Promise<void> => {
       if (!(await authorize(session.principal, 'transact', { db: s.name, txData: tx.txData, report }))) {
@@ -255,22 +294,23 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     };
     const input = { txData: tx.txData, txMeta: { ...tx.txMeta, [SYNC_TX_ATTR]: tx.id } };
     const conn = s.conn.conn;
-    const attempt = (retried: boolean): Promise<PushResult> => conn.transact(input, check).then(
-      (r): PushResult => ({ id: tx.id, t: r.dbAfter.basisT }),
-      async (e: unknown): Promise<PushResult> => {
-        // Already committed (a retry after a lost answer): the unique sync/tx says so.
-        const t = await committedIn(s, tx.id);
-        if (t !== null) return { id: tx.id, duplicate: true, t };
-        // Another server process may have committed what this one has not seen yet (the schema,
-        // an entity a lookup ref names): judge the transaction again on the latest head.
-        if (!retried && !isCairnError(e, 'sync/forbidden')) {
-          const seen = conn.persisted.commit.id;
-          await conn.refresh();
-          if (conn.persisted.commit.id !== seen) return attempt(true);
-        }
-        return { id: tx.id, error: toWireError(e) };
-      },
-    );
+    const attempt = (retried: boolean): Promise<PushResult> =>
+      conn.transact(input, check).then(
+        (r): PushResult => ({ id: tx.id, t: r.dbAfter.basisT }),
+        async (e: unknown): Promise<PushResult> => {
+          // Already committed (a retry after a lost answer): the unique sync/tx says so.
+          const t = await committedIn(s, tx.id);
+          if (t !== null) return { id: tx.id, duplicate: true, t };
+          // Another server process may have committed what this one has not seen yet (the schema,
+          // an entity a lookup ref names): judge the transaction again on the latest head.
+          if (!retried && !isCairnError(e, 'sync/forbidden')) {
+            const seen = conn.persisted.commit.id;
+            await conn.refresh();
+            if (conn.persisted.commit.id !== seen) return attempt(true);
+          }
+          return { id: tx.id, error: toWireError(e) };
+        },
+      );
     return attempt(false);
   }
 
@@ -295,7 +335,8 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 }
 
 async function openServed(name: string, config: Config, options: ServeOptions): Promise<Served> {
-  if (config.keepHistory === false) fail('config/invalid', `database ${show(name)} has keepHistory: false; synced databases keep history (client transaction ids are tx metadata)`);
+  if (config.keepHistory === false)
+    fail('config/invalid', `database ${show(name)} has keepHistory: false; synced databases keep history (client transaction ids are tx metadata)`);
   const coordinator = options.coordinatorFor?.(name, config) ?? pollingCoordinator(options.pollMs ?? 250);
   const conn = (await connect(config, { coordinator, shared: false })) as ConnectionHandle;
   try {

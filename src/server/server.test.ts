@@ -37,8 +37,10 @@ function device(url: string, token = 'test-token', db = 'tasks'): Device {
   return d;
 }
 
-const SCHEMA = [{ 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
-  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }];
+const SCHEMA = [
+  { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+];
 
 async function online(d: Device): Promise<void> {
   await vi.waitFor(() => expect(d.socket.online).toBe(true), { timeout: 20_000, interval: 20 });
@@ -79,17 +81,26 @@ describe('sync server', { timeout: 180_000 }, () => {
     const b = device(s.url);
     await online(a);
     await online(b);
-    const r1 = await push(a, [{ id: 'dev-a-1', txData: SCHEMA }, { id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] }]);
+    const r1 = await push(a, [
+      { id: 'dev-a-1', txData: SCHEMA },
+      { id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] },
+    ]);
     expect(r1.map((r) => 't' in r)).toEqual([true, true]);
     const t2 = (r1[1] as { t: number }).t;
     expect(t2).toBeGreaterThan((r1[0] as { t: number }).t);
     await vi.waitFor(() => expect(b.heads.at(-1)?.t).toBe(t2), { timeout: 20_000 });
     // The answer was lost, say: the device pushes the same ids again.
-    const again = await push(a, [{ id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] }, { id: 'dev-a-3', txData: [{ 'task/id': 'u2', 'task/title': 'two' }] }]);
+    const again = await push(a, [
+      { id: 'dev-a-2', txData: [{ 'task/id': 'u1', 'task/title': 'one' }] },
+      { id: 'dev-a-3', txData: [{ 'task/id': 'u2', 'task/title': 'two' }] },
+    ]);
     expect(again[0]).toEqual({ id: 'dev-a-2', duplicate: true, t: t2 });
     expect('t' in again[1]! && !('duplicate' in again[1]!)).toBe(true);
     // Bad transactions are refused one by one, with their codes.
-    const bad = await push(a, [{ id: 'dev-a-4', txData: [{ 'task/nope': 1 }] }, { id: 'dev-a-5', txData: '[[:db/add' }]);
+    const bad = await push(a, [
+      { id: 'dev-a-4', txData: [{ 'task/nope': 1 }] },
+      { id: 'dev-a-5', txData: '[[:db/add' },
+    ]);
     expect(bad.map((r) => ('error' in r ? r.error.code : 'ok'))).toEqual(['schema/unknown-attribute', 'edn/parse']);
     a.socket.close();
     b.socket.close();
@@ -105,7 +116,10 @@ describe('sync server', { timeout: 180_000 }, () => {
     const head = a.heads.at(-1)!;
     const chain = await a.socket.request({ type: 'commits', from: head.commit, to: null });
     if (chain.type !== 'records') throw new Error(chain.type);
-    const commits = chain.values.map((v) => codec.decode(v!, { kind: 'commit' }) as { id: string; parent: string | null; schema: string; reports: { txMeta: Record<string, unknown> }[] | null });
+    const commits = chain.values.map(
+      (v) =>
+        codec.decode(v!, { kind: 'commit' }) as { id: string; parent: string | null; schema: string; reports: { txMeta: Record<string, unknown> }[] | null },
+    );
     expect(commits[0]!.id).toBe(head.commit);
     expect(commits.at(-1)!.parent).toBeNull();
     expect(commits[0]!.reports![0]!.txMeta['sync/tx']).toBe('x-2');
@@ -145,7 +159,11 @@ describe('sync server', { timeout: 180_000 }, () => {
     const s = await server({ forbidAttr: 'task/title' });
     const a = device(s.url);
     await online(a);
-    const r = await push(a, [{ id: 'f-1', txData: SCHEMA }, { id: 'f-2', txData: [{ 'task/id': 'u1', 'task/title': 'no' }] }, { id: 'f-3', txData: [{ 'task/id': 'u1' }] }]);
+    const r = await push(a, [
+      { id: 'f-1', txData: SCHEMA },
+      { id: 'f-2', txData: [{ 'task/id': 'u1', 'task/title': 'no' }] },
+      { id: 'f-3', txData: [{ 'task/id': 'u1' }] },
+    ]);
     expect(r.map((x) => ('error' in x ? x.error.code : 'ok'))).toEqual(['ok', 'sync/forbidden', 'ok']);
     a.socket.close();
   });
@@ -179,10 +197,13 @@ describe('sync server', { timeout: 180_000 }, () => {
     const ts = all.map((r) => (r as { t: number }).t);
     expect(new Set(ts).size).toBe(2 * n); // each its own tx: nothing applied twice
     const last = Math.max(...ts);
-    await vi.waitFor(() => {
-      expect(a.heads.at(-1)?.t).toBe(last);
-      expect(b.heads.at(-1)?.t).toBe(last);
-    }, { timeout: 30_000, interval: 50 });
+    await vi.waitFor(
+      () => {
+        expect(a.heads.at(-1)?.t).toBe(last);
+        expect(b.heads.at(-1)?.t).toBe(last);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     // A push retried on the other process is still recognised.
     const dup = await push(b, [{ id: 'a-3', txData: [{ 'task/id': 'a3', 'task/title': 'a 3' }] }]);
     expect(dup[0]).toMatchObject({ id: 'a-3', duplicate: true });

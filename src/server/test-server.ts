@@ -36,7 +36,20 @@ export function tempDir(prefix = 'cairn-sync-'): string {
 
 export async function startServer(o: ServerProcessOptions = {}): Promise<ServerProcess> {
   const path = o.path ?? tempDir();
-  const args = ['--import', 'tsx', join(ROOT, 'scripts/sync-server.ts'), '--path', path, '--create', '--token', o.token ?? 'test-token', '--port', String(o.port ?? 0), '--poll', String(o.pollMs ?? 100)];
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'scripts/sync-server.ts'),
+    '--path',
+    path,
+    '--create',
+    '--token',
+    o.token ?? 'test-token',
+    '--port',
+    String(o.port ?? 0),
+    '--poll',
+    String(o.pollMs ?? 100),
+  ];
   for (const d of o.dbs ?? ['tasks']) args.push('--db', d);
   for (const c of o.cors ?? []) args.push('--cors', c);
   if (o.forbidAttr) args.push('--forbid-attr', o.forbidAttr);
@@ -51,7 +64,9 @@ export async function startServer(o: ServerProcessOptions = {}): Promise<ServerP
   });
   const { url, port } = JSON.parse(line) as { url: string; port: number };
   return {
-    url, port, path,
+    url,
+    port,
+    path,
     async kill() {
       child.kill('SIGKILL');
       await exited;

@@ -39,6 +39,12 @@ export function roundTripCases(): [string, unknown][] {
     ['empty object', {}],
     ['__proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')],
     ['marker-looking key', { '\u0000~': [1, 0], y: 2 }],
-    ['datom-like', [[1, 'person/name', 'Ann', 536870913, true], [2, 'person/age', 30n, 536870913, false]]],
+    [
+      'datom-like',
+      [
+        [1, 'person/name', 'Ann', 536870913, true],
+        [2, 'person/age', 30n, 536870913, false],
+      ],
+    ],
   ];
 }

@@ -107,7 +107,13 @@ describe('codec header', () => {
     ['truncated body', new Uint8Array([0x20, 0x92, 0x01])],
     ['trailing bytes', new Uint8Array([0x20, 0x01, 0x02])],
     ['reserved byte', new Uint8Array([0x20, 0xc1])],
-    ['bad marker', (() => { const b = codec.encode(-0); return b.subarray(0, b.length - 1); })()],
+    [
+      'bad marker',
+      (() => {
+        const b = codec.encode(-0);
+        return b.subarray(0, b.length - 1);
+      })(),
+    ],
   ];
   it.each(garbage)('garbage (%s) is store/corrupt naming the key', (_name, bytes) => {
     try {
@@ -183,7 +189,9 @@ describe('codec structure handlers', () => {
   // A toy 'tail' handler: a segment of [e, a] pairs as text, to watch the hook work.
   const calls = { write: 0, read: 0 };
   const tail: StructureHandler<[number, string][]> = {
-    type: 40, kind: 'tail', name: 'test/text-tail@1',
+    type: 40,
+    kind: 'tail',
+    name: 'test/text-tail@1',
     write: (entries) => {
       calls.write++;
       return new TextEncoder().encode(entries.map(([e, a]) => `${e} ${a}`).join('\n'));
@@ -192,17 +200,29 @@ describe('codec structure handlers', () => {
       calls.read++;
       const text = new TextDecoder().decode(bytes);
       if (text.startsWith('!')) throw new Error('not a segment');
-      return text.split('\n').map((l) => { const [e, a] = l.split(' '); return [Number(e), a!]; });
+      return text.split('\n').map((l) => {
+        const [e, a] = l.split(' ');
+        return [Number(e), a!];
+      });
     },
   };
   const withTail = createCodec({ handlers: [tail] });
 
   it('encodes its kind through the handler and names it in the header', () => {
-    const bytes = withTail.encode([[1, 'a/b'], [2, 'c']], 'tail');
+    const bytes = withTail.encode(
+      [
+        [1, 'a/b'],
+        [2, 'c'],
+      ],
+      'tail',
+    );
     expect(calls.write).toBe(1);
     expect(withTail.header(bytes)).toEqual({ version: FORMAT_VERSION, kind: 'tail', tagged: false, handler: 40 });
     expect(new TextDecoder().decode(bytes.subarray(2))).toBe('1 a/b\n2 c');
-    expect(withTail.decode(bytes, { kind: 'tail' })).toEqual([[1, 'a/b'], [2, 'c']]);
+    expect(withTail.decode(bytes, { kind: 'tail' })).toEqual([
+      [1, 'a/b'],
+      [2, 'c'],
+    ]);
     expect(calls.read).toBe(1);
     expect(isExact(bytes)).toBe(true);
     expect(withTail.encodings).toEqual(['test/text-tail@1']);

@@ -146,9 +146,15 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
       body = h.write(value);
     } catch (e) {
       if (e instanceof CairnError) throw e;
-      throw new CairnError('store/invalid', `structure handler ${show(h.name)} cannot encode ${show(value)}: ${(e as Error).message}`, { handler: h.name }, { cause: e });
+      throw new CairnError(
+        'store/invalid',
+        `structure handler ${show(h.name)} cannot encode ${show(value)}: ${(e as Error).message}`,
+        { handler: h.name },
+        { cause: e },
+      );
     }
-    if (!(body instanceof Uint8Array)) fail('store/invalid', `structure handler ${show(h.name)} must return a Uint8Array, got ${show(body)}`, { handler: h.name });
+    if (!(body instanceof Uint8Array))
+      fail('store/invalid', `structure handler ${show(h.name)} must return a Uint8Array, got ${show(body)}`, { handler: h.name });
     const out = new Uint8Array(body.length + 2);
     out[0] = (FORMAT_VERSION << 5) | STRUCTURED_BIT | kindCode;
     out[1] = h.type;
@@ -164,7 +170,11 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     const h = bytes[0]!;
     const version = h >>> 5;
     if (version > FORMAT_VERSION) {
-      fail('store/format-version', `value${where} was written by format version ${version}; this CairnDB reads up to version ${FORMAT_VERSION}`, { key: key ?? null, version, supported: FORMAT_VERSION });
+      fail('store/format-version', `value${where} was written by format version ${version}; this CairnDB reads up to version ${FORMAT_VERSION}`, {
+        key: key ?? null,
+        version,
+        supported: FORMAT_VERSION,
+      });
     }
     const kind = ValueKinds[h & KIND_MASK];
     const structured = (h & STRUCTURED_BIT) !== 0;
@@ -197,13 +207,22 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   function decodeStructure(type: number, bytes: Uint8Array, key: string | undefined, where: string): unknown {
     const s = structureByType.get(type);
     if (s === undefined) {
-      fail('store/encoding', `stored value${where} was written by structure handler type ${type}, which this store's backend does not install (open the database through the backend that wrote it)`, { key: key ?? null, type });
+      fail(
+        'store/encoding',
+        `stored value${where} was written by structure handler type ${type}, which this store's backend does not install (open the database through the backend that wrote it)`,
+        { key: key ?? null, type },
+      );
     }
     try {
       return s.read(bytes.subarray(2));
     } catch (e) {
       if (e instanceof CairnError) throw e;
-      throw new CairnError('store/corrupt', `stored value${where} cannot be decoded by ${show(s.name)}: ${(e as Error).message}`, { key: key ?? null, handler: s.name }, { cause: e });
+      throw new CairnError(
+        'store/corrupt',
+        `stored value${where} cannot be decoded by ${show(s.name)}: ${(e as Error).message}`,
+        { key: key ?? null, handler: s.name },
+        { cause: e },
+      );
     }
   }
 
@@ -337,14 +356,21 @@ function readMarker(m: unknown, byType: ReadonlyMap<number, CodecHandler>, key: 
     for (let i = 0; i < payload.length; i += 2) {
       // defineProperty, so a `__proto__` key becomes an own property, never the prototype.
       Object.defineProperty(obj, String(payload[i]), {
-        value: revive(payload[i + 1], byType, key), enumerable: true, writable: true, configurable: true,
+        value: revive(payload[i + 1], byType, key),
+        enumerable: true,
+        writable: true,
+        configurable: true,
       });
     }
     return obj;
   }
   const h = byType.get(type);
   if (h === undefined) {
-    fail('store/corrupt', `stored value${where} uses serialization handler type ${type}, which this codec does not have (was it written through a backend with its own handlers?)`, { key: key ?? null, type });
+    fail(
+      'store/corrupt',
+      `stored value${where} uses serialization handler type ${type}, which this codec does not have (was it written through a backend with its own handlers?)`,
+      { key: key ?? null, type },
+    );
   }
   return h.read(revive(payload, byType, key));
 }

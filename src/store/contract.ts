@@ -92,7 +92,10 @@ export function runStoreContract(name: string, target: ContractTarget): void {
     it('copies bytes in and out: callers cannot alias stored values', async () => {
       const s = await create();
       const v = bytes('original');
-      await s.putBatch([['k', v], [HEAD, v]]);
+      await s.putBatch([
+        ['k', v],
+        [HEAD, v],
+      ]);
       v[0] = 0;
       const got = (await s.get('k'))!;
       got[1] = 0;
@@ -102,7 +105,11 @@ export function runStoreContract(name: string, target: ContractTarget): void {
 
     it('getMany returns one entry per key in request order', async () => {
       const s = await create();
-      await s.putBatch([['a', bytes('A')], ['b', bytes('B')], [refKey('r'), bytes('R')]]);
+      await s.putBatch([
+        ['a', bytes('A')],
+        ['b', bytes('B')],
+        [refKey('r'), bytes('R')],
+      ]);
       const got = await s.getMany(['b', 'missing', 'a', refKey('r'), 'b', refKey('none')]);
       expect(got.map((v) => (v === undefined ? undefined : new TextDecoder().decode(v)))).toEqual(['B', undefined, 'A', 'R', 'B', undefined]);
       expect(await s.getMany([])).toEqual([]);
@@ -111,7 +118,11 @@ export function runStoreContract(name: string, target: ContractTarget): void {
 
     it('applies a batch in order: a repeated key ends with its last value', async () => {
       const s = await create();
-      await s.putBatch([[HEAD, bytes('1')], ['n', bytes('x')], [HEAD, bytes('2')]]);
+      await s.putBatch([
+        [HEAD, bytes('1')],
+        ['n', bytes('x')],
+        [HEAD, bytes('2')],
+      ]);
       expect(new TextDecoder().decode(await s.get(HEAD))).toBe('2');
       await s.putBatch([]);
       expect((await s.keys()).sort()).toEqual(['n', HEAD].sort());
@@ -125,23 +136,56 @@ export function runStoreContract(name: string, target: ContractTarget): void {
 
     it('compare-and-set: absent expected, match, mismatch', async () => {
       const s = await create();
-      await s.putBatch([['n1', bytes('node1')], [HEAD, bytes('h1')]], { cas: { key: HEAD, expected: undefined } });
+      await s.putBatch(
+        [
+          ['n1', bytes('node1')],
+          [HEAD, bytes('h1')],
+        ],
+        { cas: { key: HEAD, expected: undefined } },
+      );
       expect(new TextDecoder().decode(await s.get(HEAD))).toBe('h1');
       // absent expected but present -> conflict
-      await expectCode(s.putBatch([['n2', bytes('node2')], [HEAD, bytes('h2')]], { cas: { key: HEAD, expected: undefined } }), 'store/conflict');
+      await expectCode(
+        s.putBatch(
+          [
+            ['n2', bytes('node2')],
+            [HEAD, bytes('h2')],
+          ],
+          { cas: { key: HEAD, expected: undefined } },
+        ),
+        'store/conflict',
+      );
       // mismatch -> conflict, same length, different bytes
-      await expectCode(s.putBatch([['n2', bytes('node2')], [HEAD, bytes('h2')]], { cas: { key: HEAD, expected: bytes('h0') } }), 'store/conflict');
+      await expectCode(
+        s.putBatch(
+          [
+            ['n2', bytes('node2')],
+            [HEAD, bytes('h2')],
+          ],
+          { cas: { key: HEAD, expected: bytes('h0') } },
+        ),
+        'store/conflict',
+      );
       // a prefix is not equal
       await expectCode(s.putBatch([[HEAD, bytes('h2')]], { cas: { key: HEAD, expected: bytes('h') } }), 'store/conflict');
       // match -> applied
-      await s.putBatch([['n2', bytes('node2')], [HEAD, bytes('h2')]], { cas: { key: HEAD, expected: bytes('h1') } });
+      await s.putBatch(
+        [
+          ['n2', bytes('node2')],
+          [HEAD, bytes('h2')],
+        ],
+        { cas: { key: HEAD, expected: bytes('h1') } },
+      );
       expect(new TextDecoder().decode(await s.get(HEAD))).toBe('h2');
       expect(new TextDecoder().decode(await s.get('n2'))).toBe('node2');
     });
 
     it('a failing compare-and-set writes nothing from its batch', async () => {
       const s = await create();
-      await s.putBatch([[HEAD, bytes('h1')], ['old', bytes('o')]]);
+      await s.putBatch([
+        [HEAD, bytes('h1')],
+        ['old', bytes('o')],
+      ]);
       const before = (await s.keys()).sort();
       const batch: [string, Uint8Array][] = [];
       for (let i = 0; i < 50; i++) batch.push([`new-${i}`, seededBytes(i + 10, 200)]);
@@ -157,10 +201,19 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       const s = await create();
       await s.putBatch([[HEAD, bytes('base')]]);
       const tries = [1, 2, 3, 4].map((i) =>
-        s.putBatch([[`n${i}`, bytes(`node${i}`)], [HEAD, bytes(`h${i}`)]], { cas: { key: HEAD, expected: bytes('base') } }).then(
-          () => 'ok',
-          (e: unknown) => (isCairnError(e, 'store/conflict') ? 'conflict' : `error ${String(e)}`),
-        ));
+        s
+          .putBatch(
+            [
+              [`n${i}`, bytes(`node${i}`)],
+              [HEAD, bytes(`h${i}`)],
+            ],
+            { cas: { key: HEAD, expected: bytes('base') } },
+          )
+          .then(
+            () => 'ok',
+            (e: unknown) => (isCairnError(e, 'store/conflict') ? 'conflict' : `error ${String(e)}`),
+          ),
+      );
       const results = await Promise.all(tries);
       expect(results.filter((r) => r === 'ok')).toHaveLength(1);
       expect(results.filter((r) => r === 'conflict')).toHaveLength(3);
@@ -172,7 +225,12 @@ export function runStoreContract(name: string, target: ContractTarget): void {
 
     it('deleteMany removes nodes and refs, ignoring absent keys', async () => {
       const s = await create();
-      await s.putBatch([['a', bytes('A')], ['b', bytes('B')], [HEAD, bytes('H')], [refKey('x'), bytes('X')]]);
+      await s.putBatch([
+        ['a', bytes('A')],
+        ['b', bytes('B')],
+        [HEAD, bytes('H')],
+        [refKey('x'), bytes('X')],
+      ]);
       await s.deleteMany(['a', HEAD, 'never', refKey('never')]);
       expect(await s.get('a')).toBeUndefined();
       expect(await s.get(HEAD)).toBeUndefined();
@@ -186,7 +244,12 @@ export function runStoreContract(name: string, target: ContractTarget): void {
     it('deleteManyIf deletes only while the guard holds, else store/conflict and nothing deleted', async () => {
       const s = await create();
       expect(typeof s.deleteManyIf).toBe('function'); // gcStorage needs it (docs/backends.md)
-      await s.putBatch([['a', bytes('A')], ['b', bytes('B')], ['c', bytes('C')], [HEAD, bytes('h1')]]);
+      await s.putBatch([
+        ['a', bytes('A')],
+        ['b', bytes('B')],
+        ['c', bytes('C')],
+        [HEAD, bytes('h1')],
+      ]);
       await expectCode(s.deleteManyIf!(['a', 'b'], { key: HEAD, expected: bytes('h0') }), 'store/conflict');
       await expectCode(s.deleteManyIf!(['a'], { key: HEAD, expected: undefined }), 'store/conflict');
       await expectCode(s.deleteManyIf!(['a'], { key: HEAD, expected: bytes('h') }), 'store/conflict');
@@ -211,9 +274,18 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       for (let round = 0; round < 20; round++) {
         const g = `g${round % 3}`;
         const base = bytes(`h${round}`);
-        await a.putBatch([[g, bytes(`node ${g}`)], [HEAD, base]]);
+        await a.putBatch([
+          [g, bytes(`node ${g}`)],
+          [HEAD, base],
+        ]);
         const [put, del] = await Promise.allSettled([
-          a.putBatch([[g, bytes(`node ${g}`)], [HEAD, bytes(`h${round + 1}`)]], { cas: { key: HEAD, expected: base } }),
+          a.putBatch(
+            [
+              [g, bytes(`node ${g}`)],
+              [HEAD, bytes(`h${round + 1}`)],
+            ],
+            { cas: { key: HEAD, expected: base } },
+          ),
           b.deleteManyIf!([g, 'other'], { key: HEAD, expected: base }),
         ]);
         expect(put.status).toBe('fulfilled');
@@ -225,7 +297,22 @@ export function runStoreContract(name: string, target: ContractTarget): void {
 
     it('keys() lists every node and ref, including awkward key strings', async () => {
       const s = await create();
-      const awkward = ['a/b', '../up', 'Case', 'case', 'ünï☃de', 'sp ace', '.', '..', 'x'.repeat(600), `${'y'.repeat(300)}+`, '%41~7e', 'CON', refKey('heads/db'), refKey('Ref/Ü')];
+      const awkward = [
+        'a/b',
+        '../up',
+        'Case',
+        'case',
+        'ünï☃de',
+        'sp ace',
+        '.',
+        '..',
+        'x'.repeat(600),
+        `${'y'.repeat(300)}+`,
+        '%41~7e',
+        'CON',
+        refKey('heads/db'),
+        refKey('Ref/Ü'),
+      ];
       await s.putBatch(awkward.map((k, i) => [k, seededBytes(i + 100, i + 1)] as const));
       expect((await s.keys()).sort()).toEqual([...awkward].sort());
       for (let i = 0; i < awkward.length; i++) expectExact(await s.get(awkward[i]!), seededBytes(i + 100, i + 1));
@@ -246,11 +333,23 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       const s = await create();
       await s.putBatch([[HEAD, bytes('h')]]);
       const bad: unknown[] = [
-        [['ok', bytes('1')], ['bad', 'not bytes']],
-        [['ok', bytes('1')], ['', bytes('2')]],
-        [['ok', bytes('1')], [42, bytes('2')]],
+        [
+          ['ok', bytes('1')],
+          ['bad', 'not bytes'],
+        ],
+        [
+          ['ok', bytes('1')],
+          ['', bytes('2')],
+        ],
+        [
+          ['ok', bytes('1')],
+          [42, bytes('2')],
+        ],
         [['ok', bytes('1')], ['only-key']],
-        [['ok', bytes('1')], ['lone \ud800 surrogate', bytes('2')]],
+        [
+          ['ok', bytes('1')],
+          ['lone \ud800 surrogate', bytes('2')],
+        ],
       ];
       for (const entries of bad) {
         await expectCode(s.putBatch(entries as [string, Uint8Array][]), 'store/invalid');
@@ -277,7 +376,10 @@ export function runStoreContract(name: string, target: ContractTarget): void {
     it('persists across close and reconnect', async () => {
       const c = fresh();
       const s = await create(c);
-      await s.putBatch([['n', seededBytes(9, 1000)], [HEAD, bytes('h')]]);
+      await s.putBatch([
+        ['n', seededBytes(9, 1000)],
+        [HEAD, bytes('h')],
+      ]);
       await s.close();
       const again = await connect(c);
       expectExact(await again.get('n'), seededBytes(9, 1000));
@@ -285,7 +387,7 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       expect((await again.keys()).sort()).toEqual(['n', HEAD].sort());
     });
 
-    it('two handles on one store see each other\'s writes', async () => {
+    it("two handles on one store see each other's writes", async () => {
       const c = fresh();
       const a = await create(c);
       const b = await connect(c);
@@ -312,7 +414,11 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       const backend = await target.backend();
       const c = fresh();
       const s = await create(c);
-      await s.putBatch([['n1', bytes('1')], ['n2', bytes('2')], [HEAD, bytes('h')]]);
+      await s.putBatch([
+        ['n1', bytes('1')],
+        ['n2', bytes('2')],
+        [HEAD, bytes('h')],
+      ]);
       await s.close();
       await backend.delete(c);
       expect(await backend.exists(c)).toBe(false);

@@ -23,9 +23,19 @@ describe('example backend', () => {
   it('maps a full storage to store/quota and keeps the last good state', async () => {
     const backend = createWebStorageBackend(new MapStorage(2_000));
     const s = await backend.create({ backend: 'webstorage', id: 'q' });
-    await s.putBatch([['ref:head', new Uint8Array([1])], ['small', new Uint8Array(10)]]);
+    await s.putBatch([
+      ['ref:head', new Uint8Array([1])],
+      ['small', new Uint8Array(10)],
+    ]);
     const before = (await s.keys()).sort();
-    await expectCode(s.putBatch([['ok', new Uint8Array(100)], ['huge', new Uint8Array(5_000)], ['ref:head', new Uint8Array([2])]]), 'store/quota');
+    await expectCode(
+      s.putBatch([
+        ['ok', new Uint8Array(100)],
+        ['huge', new Uint8Array(5_000)],
+        ['ref:head', new Uint8Array([2])],
+      ]),
+      'store/quota',
+    );
     expect((await s.keys()).sort()).toEqual(before);
     expect(await s.get('ref:head')).toEqual(new Uint8Array([1]));
   });

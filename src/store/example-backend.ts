@@ -55,8 +55,7 @@ export function createWebStorageBackend(storage: WebStorage): Backend {
     #checkHead(cas: { readonly key: string; readonly expected: Uint8Array | undefined }): void {
       const current = this.#read(cas.key);
       const want = cas.expected;
-      const same = current === undefined || want === undefined ? current === want
-        : current.length === want.length && current.every((b, i) => b === want[i]);
+      const same = current === undefined || want === undefined ? current === want : current.length === want.length && current.every((b, i) => b === want[i]);
       if (!same) throw new CairnError('store/conflict', `compare-and-set failed on ${show(cas.key)}`, { key: cas.key });
     }
 

@@ -61,9 +61,15 @@ it('SIGKILL mid-putBatch keeps the last good head and its nodes', async () => {
   const sample = await again.getMany(newNodes.slice(0, 50));
   sample.forEach((v, i) => expect(v).toEqual(seededBytes(Number(newNodes[i]!.slice(4)) + 1, 1024)));
   // The dead writer's lock is broken and the head moves on with a CAS from the old value.
-  await again.putBatch([['after', new Uint8Array([1])], ['ref:head', new TextEncoder().encode('after-head')]], {
-    cas: { key: 'ref:head', expected: new TextEncoder().encode('old-head') },
-  });
+  await again.putBatch(
+    [
+      ['after', new Uint8Array([1])],
+      ['ref:head', new TextEncoder().encode('after-head')],
+    ],
+    {
+      cas: { key: 'ref:head', expected: new TextEncoder().encode('old-head') },
+    },
+  );
   expect(text(await again.get('ref:head'))).toBe('after-head');
   await again.close();
 });

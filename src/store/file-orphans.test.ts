@@ -33,7 +33,10 @@ describe('file store litter', () => {
     const cfg = { backend: 'file', id: 'litter', path: root };
     const dir = join(root, encodeName('litter'));
     const s = await backend.create(cfg);
-    await s.putBatch([['n1', enc.encode('node')], ['ref:head/main', enc.encode('h1')]]);
+    await s.putBatch([
+      ['n1', enc.encode('node')],
+      ['ref:head/main', enc.encode('h1')],
+    ]);
     await s.close();
     const dead = await litter(dir, deadPid(), 'a');
     const live = await litter(dir, process.ppid, 'b');

@@ -31,9 +31,12 @@ export async function removeOrphans(dir: string): Promise<number> {
   const drop = async (path: string, name: string, pattern: RegExp) => {
     const m = pattern.exec(name);
     if (m === null || pidAlive(Number(m[1]))) return;
-    await unlink(path).then(() => removed++, (e) => {
-      if (errno(e) !== 'ENOENT') throw e;
-    });
+    await unlink(path).then(
+      () => removed++,
+      (e) => {
+        if (errno(e) !== 'ENOENT') throw e;
+      },
+    );
   };
   for (const name of await list(join(dir, 'tmp'))) await drop(join(dir, 'tmp', name), name, TEMP);
   for (const name of await list(dir)) await drop(join(dir, name), name, LOCK_TEMP);
@@ -46,7 +49,11 @@ export async function bytesOnDisk(dir: string): Promise<number> {
   for (const ent of await readdir(dir, { withFileTypes: true }).catch((e) => (errno(e) === 'ENOENT' ? [] : Promise.reject(e)))) {
     const path = join(dir, ent.name);
     if (ent.isDirectory()) total += await bytesOnDisk(path);
-    else total += await stat(path).then((s) => s.size, (e) => (errno(e) === 'ENOENT' ? 0 : Promise.reject(e)));
+    else
+      total += await stat(path).then(
+        (s) => s.size,
+        (e) => (errno(e) === 'ENOENT' ? 0 : Promise.reject(e)),
+      );
   }
   return total;
 }

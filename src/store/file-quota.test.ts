@@ -43,7 +43,10 @@ it.each([
   const backend = createFileBackend();
   const cfg = { backend: 'file', id: `quota-${failAt}-${inWrite}`, path: root };
   const s = await backend.create(cfg);
-  await s.putBatch([['old', bytes('o')], ['ref:head', bytes('h1')]]);
+  await s.putBatch([
+    ['old', bytes('o')],
+    ['ref:head', bytes('h1')],
+  ]);
   const before = (await s.keys()).sort();
 
   fault.opens = 0;

@@ -37,7 +37,10 @@ describe('file names', () => {
 
 describe('refs file', () => {
   it('round-trips and rejects damage as store/corrupt', () => {
-    const refs = new Map([['ref:head', new Uint8Array([1, 2, 3])], ['ref:ü', new Uint8Array(0)]]);
+    const refs = new Map([
+      ['ref:head', new Uint8Array([1, 2, 3])],
+      ['ref:ü', new Uint8Array(0)],
+    ]);
     const bytes = encodeRefs(refs);
     expect(decodeRefs(bytes, 'refs')).toEqual(refs);
     for (const damaged of [bytes.subarray(0, bytes.length - 1), new Uint8Array([...bytes, 0]), new Uint8Array(3)]) {
@@ -78,7 +81,10 @@ describe('file backend specifics', () => {
 
   it('leaves no temp or lock files behind after writes', async () => {
     const s = await backend.create(cfg('tidy'));
-    await s.putBatch([['a', new Uint8Array([1])], ['ref:head', new Uint8Array([2])]]);
+    await s.putBatch([
+      ['a', new Uint8Array([1])],
+      ['ref:head', new Uint8Array([2])],
+    ]);
     await s.deleteMany(['a']);
     const dir = join(root, encodeName('tidy'));
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
@@ -89,7 +95,10 @@ describe('file backend specifics', () => {
 
   it('create after an interrupted delete starts empty', async () => {
     const s = await backend.create(cfg('half-deleted'));
-    await s.putBatch([['n', new Uint8Array([1])], ['ref:head', new Uint8Array([2])]]);
+    await s.putBatch([
+      ['n', new Uint8Array([1])],
+      ['ref:head', new Uint8Array([2])],
+    ]);
     await s.close();
     // what a delete killed right after removing the marker leaves behind
     await rm(join(root, encodeName('half-deleted'), 'cairn-store.json'));

@@ -147,9 +147,12 @@ class FileStore implements Store {
     try {
       const refs = keys.some(isRefKey) ? await this.#readRefs() : undefined;
       const out: (Uint8Array | undefined)[] = new Array(keys.length);
-      await inBatches(keys.map((k, i) => [k, i] as const), async ([k, i]) => {
-        out[i] = isRefKey(k) ? refs!.get(k)?.slice() : await readIfExists(this.#nodePath(k));
-      });
+      await inBatches(
+        keys.map((k, i) => [k, i] as const),
+        async ([k, i]) => {
+          out[i] = isRefKey(k) ? refs!.get(k)?.slice() : await readIfExists(this.#nodePath(k));
+        },
+      );
       return out;
     } catch (e) {
       throw ioError(e, `reading ${keys.length} keys`);
@@ -235,11 +238,14 @@ class FileStore implements Store {
           for (const k of refKeys) changed = refs.delete(k) || changed;
           if (changed) await this.#writeAtomic(join(dir, 'refs'), encodeRefs(refs));
         }
-        await inBatches(keys.filter((k) => !isRefKey(k)), async (k) => {
-          await unlink(this.#nodePath(k)).catch((e) => {
-            if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
-          });
-        });
+        await inBatches(
+          keys.filter((k) => !isRefKey(k)),
+          async (k) => {
+            await unlink(this.#nodePath(k)).catch((e) => {
+              if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+            });
+          },
+        );
       } catch (e) {
         throw ioError(e, `deleting ${keys.length} keys`);
       }
@@ -333,15 +339,23 @@ export function createFileBackend(): Backend {
     },
     async connect(config) {
       const l = layoutOf(config);
-      const marker = await readMarker(l).catch((e) => { throw ioError(e, `opening store ${show(config.id)}`); });
+      const marker = await readMarker(l).catch((e) => {
+        throw ioError(e, `opening store ${show(config.id)}`);
+      });
       if (marker === undefined) {
         throw new CairnError('db/missing', `file store ${show(config.id)} does not exist at ${show(l.dir)}`, { backend: 'file', id: config.id });
       }
       if (marker.version > FORMAT_VERSION) {
-        throw new CairnError('store/format-version', `file store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`, { id: config.id, version: marker.version });
+        throw new CairnError(
+          'store/format-version',
+          `file store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
+          { id: config.id, version: marker.version },
+        );
       }
       // Litter of writers killed since the store was last opened (dead pids only: safe unlocked).
-      await removeOrphans(l.dir).catch((e) => { throw ioError(e, `opening store ${show(config.id)}`); });
+      await removeOrphans(l.dir).catch((e) => {
+        throw ioError(e, `opening store ${show(config.id)}`);
+      });
       return new FileStore(l, handlesOf(l.dir));
     },
     async exists(config) {

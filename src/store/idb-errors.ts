@@ -41,12 +41,22 @@ export function mapIdbError(e: unknown, what: string, key?: string): CairnError 
   const data = { key: key ?? null, domError: name, what };
   const on = key === undefined ? '' : ` (key ${show(key)})`;
   if (isQuotaError(e)) {
-    return new CairnError('store/quota', `IndexedDB quota exhausted while ${what}${on}; nothing of the operation was written (${name}: ${messageOf(e)})`, data, { cause: e });
+    return new CairnError(
+      'store/quota',
+      `IndexedDB quota exhausted while ${what}${on}; nothing of the operation was written (${name}: ${messageOf(e)})`,
+      data,
+      { cause: e },
+    );
   }
   return new CairnError('store/io', `IndexedDB failed while ${what}${on}: ${name}: ${messageOf(e)}`, data, { cause: e });
 }
 
 /** The error for IndexedDB missing or refusing to open at all (private modes, disabled storage). */
 export function unavailableError(e: unknown, name: string): CairnError {
-  return new CairnError('store/unavailable', `IndexedDB is not available for ${show(name)}: ${e === undefined ? 'globalThis.indexedDB is undefined' : `${nameOf(e) ?? 'Error'}: ${messageOf(e)}`}`, { name, domError: nameOf(e) ?? null }, { cause: e });
+  return new CairnError(
+    'store/unavailable',
+    `IndexedDB is not available for ${show(name)}: ${e === undefined ? 'globalThis.indexedDB is undefined' : `${nameOf(e) ?? 'Error'}: ${messageOf(e)}`}`,
+    { name, domError: nameOf(e) ?? null },
+    { cause: e },
+  );
 }

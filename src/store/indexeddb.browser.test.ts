@@ -45,7 +45,10 @@ describe('indexeddb backend specifics', () => {
   it('uses one database cairn:v1:<id> at version 1 with nodes and refs', async () => {
     const c = fresh();
     const s = await backend.create(c);
-    await s.putBatch([['n1', bytes('node')], ['ref:head', bytes('head')]]);
+    await s.putBatch([
+      ['n1', bytes('node')],
+      ['ref:head', bytes('head')],
+    ]);
     await s.close();
     expect(idbName(c.id)).toBe(`cairn:v1:${c.id}`);
     const names = (await indexedDB.databases()).map((d) => d.name);
@@ -54,10 +57,15 @@ describe('indexeddb backend specifics', () => {
     expect(raw.version).toBe(1);
     expect([...raw.objectStoreNames].sort()).toEqual(['nodes', 'refs']);
     const tx = raw.transaction(['nodes', 'refs']);
-    const [nodeKeys, refKeys] = await Promise.all(['nodes', 'refs'].map((s) => new Promise<IDBValidKey[]>((res) => {
-      const r = tx.objectStore(s).getAllKeys();
-      r.onsuccess = () => res(r.result);
-    })));
+    const [nodeKeys, refKeys] = await Promise.all(
+      ['nodes', 'refs'].map(
+        (s) =>
+          new Promise<IDBValidKey[]>((res) => {
+            const r = tx.objectStore(s).getAllKeys();
+            r.onsuccess = () => res(r.result);
+          }),
+      ),
+    );
     expect(nodeKeys).toEqual(['n1']);
     expect(refKeys).toEqual(['ref:head']);
     raw.close();
@@ -72,11 +80,16 @@ describe('indexeddb backend specifics', () => {
     const s = await backend.create(c);
     await s.putBatch([['ref:head', bytes('h0')]]);
     const seen: { stores: string[]; mode: string | undefined; durability: string | undefined }[] = [];
-    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-      const [stores, mode, options] = args;
-      seen.push({ stores: (typeof stores === 'string' ? [stores] : [...stores]).sort(), mode, durability: options?.durability });
-      return transaction.apply(this, args);
-    } as IDBDatabase['transaction']);
+    patch(
+      IDBDatabase.prototype,
+      'transaction',
+      (transaction) =>
+        function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+          const [stores, mode, options] = args;
+          seen.push({ stores: (typeof stores === 'string' ? [stores] : [...stores]).sort(), mode, durability: options?.durability });
+          return transaction.apply(this, args);
+        } as IDBDatabase['transaction'],
+    );
     const batch: [string, Uint8Array][] = [];
     for (let i = 0; i < 100; i++) batch.push([`n${i}`, bytes(String(i))]);
     batch.push(['ref:head', bytes('h1')]);
@@ -94,8 +107,18 @@ describe('indexeddb backend specifics', () => {
     await a.putBatch([['ref:head', bytes('base')]]);
     const b = await createIndexedDbBackend().connect(c);
     const attempt = (s: typeof a, name: string) =>
-      s.putBatch([[`${name}-node`, bytes(name)], ['ref:head', bytes(name)]], { cas: { key: 'ref:head', expected: bytes('base') } })
-        .then(() => 'ok', (e: { code?: string }) => e.code);
+      s
+        .putBatch(
+          [
+            [`${name}-node`, bytes(name)],
+            ['ref:head', bytes(name)],
+          ],
+          { cas: { key: 'ref:head', expected: bytes('base') } },
+        )
+        .then(
+          () => 'ok',
+          (e: { code?: string }) => e.code,
+        );
     const results = await Promise.all([attempt(a, 'a1'), attempt(b, 'b1'), attempt(a, 'a2'), attempt(b, 'b2')]);
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r === 'store/conflict')).toHaveLength(3);
@@ -108,7 +131,10 @@ describe('indexeddb backend specifics', () => {
   it('persists across backend instances (a reload)', async () => {
     const c = fresh();
     const s = await backend.create(c);
-    await s.putBatch([['n', bytes('kept')], ['ref:head', bytes('h')]]);
+    await s.putBatch([
+      ['n', bytes('kept')],
+      ['ref:head', bytes('h')],
+    ]);
     await s.close();
     const reloaded = createIndexedDbBackend();
     expect(await reloaded.exists(c)).toBe(true);
@@ -121,13 +147,26 @@ describe('indexeddb backend specifics', () => {
   it('maps a QuotaExceededError to store/quota and writes nothing', async () => {
     const c = fresh();
     const s = await backend.create(c);
-    await s.putBatch([['ref:head', bytes('h1')], ['old', bytes('o')]]);
+    await s.putBatch([
+      ['ref:head', bytes('h1')],
+      ['old', bytes('o')],
+    ]);
     let calls = 0;
-    patch(IDBObjectStore.prototype, 'put', (put) => function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return put.apply(this, args);
-    });
-    const batch: [string, Uint8Array][] = [['a', bytes('A')], ['b', bytes('B')], ['c', bytes('C')], ['ref:head', bytes('h2')]];
+    patch(
+      IDBObjectStore.prototype,
+      'put',
+      (put) =>
+        function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+          if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          return put.apply(this, args);
+        },
+    );
+    const batch: [string, Uint8Array][] = [
+      ['a', bytes('A')],
+      ['b', bytes('B')],
+      ['c', bytes('C')],
+      ['ref:head', bytes('h2')],
+    ];
     await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
     for (const r of restores.splice(0)) r();
     expect((await s.keys()).sort()).toEqual(['old', 'ref:head']);
@@ -143,12 +182,24 @@ describe('indexeddb backend specifics', () => {
     const s = await backend.create(c);
     await s.putBatch([['ref:head', bytes('h1')]]);
     let calls = 0;
-    patch(IDBObjectStore.prototype, 'put', (put) => function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      const req = put.apply(this, args);
-      if (++calls === 3) this.transaction.abort(); // the browser aborting the commit
-      return req;
-    });
-    await expectCode(s.putBatch([['a', bytes('A')], ['b', bytes('B')], ['ref:head', bytes('h2')]]), 'store/quota');
+    patch(
+      IDBObjectStore.prototype,
+      'put',
+      (put) =>
+        function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+          const req = put.apply(this, args);
+          if (++calls === 3) this.transaction.abort(); // the browser aborting the commit
+          return req;
+        },
+    );
+    await expectCode(
+      s.putBatch([
+        ['a', bytes('A')],
+        ['b', bytes('B')],
+        ['ref:head', bytes('h2')],
+      ]),
+      'store/quota',
+    );
     for (const r of restores.splice(0)) r();
     expect(await s.keys()).toEqual(['ref:head']);
     expect(text(await s.get('ref:head'))).toBe('h1');
@@ -159,11 +210,19 @@ describe('indexeddb backend specifics', () => {
     const c = fresh();
     const s = await backend.create(c);
     let dropped = 0;
-    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-      if (dropped++ === 0) this.close(); // as if the browser dropped it: the call now throws InvalidStateError
-      return transaction.apply(this, args);
-    } as IDBDatabase['transaction']);
-    await s.putBatch([['n', bytes('1')], ['ref:head', bytes('h')]]);
+    patch(
+      IDBDatabase.prototype,
+      'transaction',
+      (transaction) =>
+        function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+          if (dropped++ === 0) this.close(); // as if the browser dropped it: the call now throws InvalidStateError
+          return transaction.apply(this, args);
+        } as IDBDatabase['transaction'],
+    );
+    await s.putBatch([
+      ['n', bytes('1')],
+      ['ref:head', bytes('h')],
+    ]);
     expect(dropped).toBe(2);
     expect(text(await s.get('ref:head'))).toBe('h');
     await s.close();
@@ -172,10 +231,15 @@ describe('indexeddb backend specifics', () => {
   it('gives up after one retry with a clear error', async () => {
     const c = fresh();
     const s = await backend.create(c);
-    patch(IDBDatabase.prototype, 'transaction', (transaction) => function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-      this.close();
-      return transaction.apply(this, args);
-    } as IDBDatabase['transaction']);
+    patch(
+      IDBDatabase.prototype,
+      'transaction',
+      (transaction) =>
+        function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+          this.close();
+          return transaction.apply(this, args);
+        } as IDBDatabase['transaction'],
+    );
     await expectCode(s.get('x'), 'store/io');
     for (const r of restores.splice(0)) r();
     expect(await s.get('x')).toBeUndefined();
@@ -197,7 +261,13 @@ describe('indexeddb backend specifics', () => {
     await expectCode(none.create({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
     await expectCode(none.connect({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
     const refusing = createIndexedDbBackend({
-      factory: () => ({ ...indexedDB, open: () => { throw new DOMException('denied', 'SecurityError'); } }) as unknown as IDBFactory,
+      factory: () =>
+        ({
+          ...indexedDB,
+          open: () => {
+            throw new DOMException('denied', 'SecurityError');
+          },
+        }) as unknown as IDBFactory,
     });
     await expectCode(refusing.create({ backend: 'indexeddb', id: 'x' }), 'store/unavailable');
   });
@@ -235,7 +305,9 @@ describe('indexeddb backend specifics', () => {
     await expectCode(backend.connect(c), 'store/format-version');
     await expectCode(backend.create(c), 'store/format-version');
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(idbName(id));
-    await new Promise((r) => { indexedDB.deleteDatabase(`cairn:v2:${id}`).onsuccess = r; });
+    await new Promise((r) => {
+      indexedDB.deleteDatabase(`cairn:v2:${id}`).onsuccess = r;
+    });
   });
 
   it('reports a stored value that is not bytes as store/corrupt naming the key', async () => {

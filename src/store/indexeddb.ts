@@ -74,11 +74,15 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
     };
     request.onsuccess = () => {
       const raw = request.result;
-      const problem = mode === 'create' && !created
-        ? new CairnError('db/exists', `IndexedDB store ${show(id)} already exists (database ${show(name)})`, { backend: 'indexeddb', id })
-        : raw.version !== 1 || !STORES.every((s) => raw.objectStoreNames.contains(s))
-          ? new CairnError('store/format-version', `IndexedDB database ${show(name)} has layout version ${raw.version}; this CairnDB reads version 1`, { id, version: raw.version })
-          : undefined;
+      const problem =
+        mode === 'create' && !created
+          ? new CairnError('db/exists', `IndexedDB store ${show(id)} already exists (database ${show(name)})`, { backend: 'indexeddb', id })
+          : raw.version !== 1 || !STORES.every((s) => raw.objectStoreNames.contains(s))
+            ? new CairnError('store/format-version', `IndexedDB database ${show(name)} has layout version ${raw.version}; this CairnDB reads version 1`, {
+                id,
+                version: raw.version,
+              })
+            : undefined;
       if (problem !== undefined) {
         raw.close();
         reject(problem);
@@ -90,7 +94,8 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
       ev.preventDefault();
       const err = request.error;
       if (missing) reject(new CairnError('db/missing', `IndexedDB store ${show(id)} does not exist (database ${show(name)})`, { backend: 'indexeddb', id }));
-      else if (err?.name === 'VersionError') reject(new CairnError('store/format-version', `IndexedDB database ${show(name)} was written by a newer CairnDB layout`, { id }));
+      else if (err?.name === 'VersionError')
+        reject(new CairnError('store/format-version', `IndexedDB database ${show(name)} was written by a newer CairnDB layout`, { id }));
       else reject(unavailableError(err, name));
     };
     // Only an upgrade can be blocked, and we only ever create version 1: nothing to do but wait.
@@ -113,7 +118,11 @@ async function refuseNewerFormat(factory: IDBFactory, id: string): Promise<void>
   for (const d of names) {
     const v = d.name === undefined ? undefined : newerFormatOf(d.name, id);
     if (v !== undefined) {
-      throw new CairnError('store/format-version', `IndexedDB store ${show(id)} was written by format version ${v} (database ${show(d.name)}); this CairnDB reads up to version ${FORMAT_VERSION}`, { id, version: v });
+      throw new CairnError(
+        'store/format-version',
+        `IndexedDB store ${show(id)} was written by format version ${v} (database ${show(d.name)}); this CairnDB reads up to version ${FORMAT_VERSION}`,
+        { id, version: v },
+      );
     }
   }
 }

@@ -55,9 +55,15 @@ it('SIGKILL inside the commit transaction keeps the last good head and writes no
     expect((await s.keys()).filter((k) => k.startsWith('new-'))).toEqual([]);
   }
   // The dead writer's lock is recovered and the head moves on with a CAS from the old value.
-  await store.putBatch([['after', new Uint8Array([1])], ['ref:head', enc.encode('after-head')]], {
-    cas: { key: 'ref:head', expected: enc.encode('old-head') },
-  });
+  await store.putBatch(
+    [
+      ['after', new Uint8Array([1])],
+      ['ref:head', enc.encode('after-head')],
+    ],
+    {
+      cas: { key: 'ref:head', expected: enc.encode('old-head') },
+    },
+  );
   expect(text(await store.get('ref:head'))).toBe('after-head');
   await store.close();
 }, 120_000);
@@ -68,8 +74,9 @@ it('four processes CAS the same head: exactly one commits', async () => {
   const s = await backend.create(cfg);
   await s.putBatch([['ref:head', enc.encode('base')]]);
   const names = ['p1', 'p2', 'p3', 'p4'];
-  const outs = await Promise.all(names.map((n) =>
-    run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'lmdb-cas-child.ts'), root, 'shared', n]).then((r) => r.stdout.trim())));
+  const outs = await Promise.all(
+    names.map((n) => run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'lmdb-cas-child.ts'), root, 'shared', n]).then((r) => r.stdout.trim())),
+  );
   expect(outs.filter((o) => o === 'ok')).toHaveLength(1);
   expect(outs.filter((o) => o === 'conflict')).toHaveLength(3);
   const winner = names[outs.indexOf('ok')]!;

@@ -25,7 +25,13 @@ describe('lmdb backend specifics', () => {
 
   it('refuses a key longer than LMDB allows, writing nothing', async () => {
     const s = await backend.create(cfg('long-key'));
-    await expectCode(s.putBatch([['ok', new Uint8Array([1])], ['k'.repeat(MAX_KEY_BYTES + 1), new Uint8Array([2])]]), 'store/invalid');
+    await expectCode(
+      s.putBatch([
+        ['ok', new Uint8Array([1])],
+        ['k'.repeat(MAX_KEY_BYTES + 1), new Uint8Array([2])],
+      ]),
+      'store/invalid',
+    );
     expect(await s.keys()).toEqual([]);
     await s.putBatch([['k'.repeat(MAX_KEY_BYTES), new Uint8Array([3])]]);
     expect(await s.get('k'.repeat(MAX_KEY_BYTES))).toEqual(new Uint8Array([3]));
@@ -36,7 +42,10 @@ describe('lmdb backend specifics', () => {
   it('stores the bytes as they were when putBatch was called, though its transaction runs later', async () => {
     const s = await backend.create(cfg('copy-at-call'));
     const v = new Uint8Array([1, 2, 3]);
-    const written = s.putBatch([['n', v], ['ref:head', v]]);
+    const written = s.putBatch([
+      ['n', v],
+      ['ref:head', v],
+    ]);
     v.fill(9); // the caller reuses its array before the batch settles
     await written;
     expect(await s.get('n')).toEqual(new Uint8Array([1, 2, 3]));
@@ -48,7 +57,11 @@ describe('lmdb backend specifics', () => {
   it('deleteManyIf deletes only while the guard key holds the expected bytes', async () => {
     const s = await backend.create(cfg('fence'));
     const store = s as typeof s & { deleteManyIf(keys: string[], cas: { key: string; expected: Uint8Array | undefined }): Promise<void> };
-    await s.putBatch([['n1', new Uint8Array([1])], ['n2', new Uint8Array([2])], ['ref:head', new Uint8Array([7])]]);
+    await s.putBatch([
+      ['n1', new Uint8Array([1])],
+      ['n2', new Uint8Array([2])],
+      ['ref:head', new Uint8Array([7])],
+    ]);
     await expectCode(store.deleteManyIf(['n1'], { key: 'ref:head', expected: new Uint8Array([8]) }), 'store/conflict');
     expect(await s.get('n1')).toEqual(new Uint8Array([1]));
     await store.deleteManyIf(['n1', 'absent'], { key: 'ref:head', expected: new Uint8Array([7]) });
@@ -60,7 +73,10 @@ describe('lmdb backend specifics', () => {
 
   it('keeps nodes, refs and the marker in their own sub-databases', async () => {
     const s = await backend.create(cfg('layout'));
-    await s.putBatch([['n:1', new Uint8Array([1])], ['ref:head/main', new Uint8Array([2])]]);
+    await s.putBatch([
+      ['n:1', new Uint8Array([1])],
+      ['ref:head/main', new Uint8Array([2])],
+    ]);
     await s.close();
     const env = open({ path: dirOf('layout'), maxDbs: 8, noSubdir: false });
     const sub = (name: string) => env.openDB(name, { encoding: 'binary', keyEncoding: 'binary' });
@@ -76,7 +92,9 @@ describe('lmdb backend specifics', () => {
   it('refuses a store written by a newer format', async () => {
     await (await backend.create(cfg('newer'))).close();
     const env = open({ path: dirOf('newer'), maxDbs: 8, noSubdir: false });
-    await env.openDB('meta', { encoding: 'binary', keyEncoding: 'binary' }).put(Buffer.from('format'), Buffer.from(JSON.stringify({ format: 'cairndb-store', version: 99 })));
+    await env
+      .openDB('meta', { encoding: 'binary', keyEncoding: 'binary' })
+      .put(Buffer.from('format'), Buffer.from(JSON.stringify({ format: 'cairndb-store', version: 99 })));
     await env.close();
     await expectCode(backend.connect(cfg('newer')), 'store/format-version');
     await backend.delete(cfg('newer'));
@@ -84,7 +102,10 @@ describe('lmdb backend specifics', () => {
 
   it('create after an interrupted create starts empty; delete removes the directory', async () => {
     const s = await backend.create(cfg('half'));
-    await s.putBatch([['n', new Uint8Array([1])], ['ref:head', new Uint8Array([2])]]);
+    await s.putBatch([
+      ['n', new Uint8Array([1])],
+      ['ref:head', new Uint8Array([2])],
+    ]);
     await s.close();
     // what a create killed before its marker leaves behind: keys, no marker
     const env = open({ path: dirOf('half'), maxDbs: 8, noSubdir: false });

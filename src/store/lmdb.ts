@@ -56,7 +56,9 @@ interface Env {
 function keyBytes(key: string): Buffer {
   const b = Buffer.from(key, 'utf8');
   if (b.length > MAX_KEY_BYTES) {
-    fail('store/invalid', `store key ${show(key.slice(0, 40) + '…')} is ${b.length} bytes; LMDB keys hold at most ${MAX_KEY_BYTES}`, { key: key.slice(0, 200) });
+    fail('store/invalid', `store key ${show(key.slice(0, 40) + '…')} is ${b.length} bytes; LMDB keys hold at most ${MAX_KEY_BYTES}`, {
+      key: key.slice(0, 200),
+    });
   }
   return b;
 }
@@ -238,12 +240,14 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
     await env.root.close();
   }
 
-  const releaser = (dir: string) => async (s: LmdbStore): Promise<void> => {
-    const env = envs.get(dir);
-    if (env === undefined) return;
-    env.handles.delete(s);
-    if (env.handles.size === 0) await closeEnv(dir);
-  };
+  const releaser =
+    (dir: string) =>
+    async (s: LmdbStore): Promise<void> => {
+      const env = envs.get(dir);
+      if (env === undefined) return;
+      env.handles.delete(s);
+      if (env.handles.size === 0) await closeEnv(dir);
+    };
 
   function readMarker(env: Env, l: Layout): { version: number } | undefined {
     const bytes = env.meta.getBinary(FORMAT_KEY);
@@ -302,7 +306,11 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
         throw new CairnError('db/missing', `lmdb store ${show(config.id)} does not exist at ${show(l.dir)}`, { backend: 'lmdb', id: config.id });
       }
       if (marker.version > FORMAT_VERSION) {
-        throw new CairnError('store/format-version', `lmdb store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`, { id: config.id, version: marker.version });
+        throw new CairnError(
+          'store/format-version',
+          `lmdb store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
+          { id: config.id, version: marker.version },
+        );
       }
       return new LmdbStore(envOf(l), l, releaser(l.dir));
     },

@@ -16,13 +16,16 @@ import type { Backend } from './types.js';
  * registration, before the module is loaded).
  */
 export function load(name: string, driver: string, make: () => Promise<Backend>, codecHandlers?: readonly CodecHandler[]): Backend {
-  return lazyBackend(() =>
-    make().catch((e: unknown) => {
-      if ((e as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${driver}'`)) {
-        throw new CairnError('config/invalid', `the ${name} backend needs the ${driver} package: npm install ${driver}`, { backend: name }, { cause: e });
-      }
-      throw e;
-    }), codecHandlers);
+  return lazyBackend(
+    () =>
+      make().catch((e: unknown) => {
+        if ((e as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${driver}'`)) {
+          throw new CairnError('config/invalid', `the ${name} backend needs the ${driver} package: npm install ${driver}`, { backend: name }, { cause: e });
+        }
+        throw e;
+      }),
+    codecHandlers,
+  );
 }
 
 /**

@@ -42,13 +42,21 @@ export function pgSettings(config: StoreConfig): PgSettings {
   if (typeof table !== 'string') fail('config/invalid', `store.table must be a string, got ${show(table)}`, { id });
   const parts = table.split('.');
   if (parts.length > 2 || !parts.every((p) => IDENT.test(p))) {
-    fail('config/invalid', `store.table ${show(table)} must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), optionally schema-qualified`, { id, table });
+    fail(
+      'config/invalid',
+      `store.table ${show(table)} must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), optionally schema-qualified`,
+      { id, table },
+    );
   }
 
   const connection = config['connection'];
   const pool = config['pool'];
   if ((connection === undefined) === (pool === undefined)) {
-    fail('config/invalid', `the postgresql backend needs exactly one of store.connection (a URL or a pg config object) or store.pool (a pg.Pool), got ${connection === undefined ? 'neither' : 'both'}`, { id });
+    fail(
+      'config/invalid',
+      `the postgresql backend needs exactly one of store.connection (a URL or a pg config object) or store.pool (a pg.Pool), got ${connection === undefined ? 'neither' : 'both'}`,
+      { id },
+    );
   }
   if (connection !== undefined && !(typeof connection === 'string' && connection !== '') && !isPlainObject(connection)) {
     fail('config/invalid', `store.connection must be a postgres:// URL or a pg client config object, got ${show(connection)}`, { id });

@@ -7,7 +7,8 @@ import { CairnError } from '../util/errors.js';
 // SQLSTATE classes and codes meaning "the server cannot be reached or is going away".
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '3D000', '28000', '28P01']);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGES = /connection terminated|connection error|not queryable|timeout exceeded when trying to connect|server closed the connection|cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|connection error|not queryable|timeout exceeded when trying to connect|server closed the connection|cannot use a pool after calling end/i;
 
 /** Was this error a lost or refused connection (as opposed to a failed statement)? */
 export function isConnectionError(e: unknown): boolean {

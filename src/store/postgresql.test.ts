@@ -13,14 +13,19 @@ runStoreContract('postgresql', { backend: () => backend, config: (id) => ({ back
 
 const pool = new pg.Pool({ connectionString: url, max: 2 });
 afterAll(() => pool.end());
-runStoreContract('postgresql (given pool, schema-qualified table)', { backend: () => backend, config: (id) => ({ backend: 'postgresql', id, pool, table: 'public.cairndb_contract_pool' }) });
+runStoreContract('postgresql (given pool, schema-qualified table)', {
+  backend: () => backend,
+  config: (id) => ({ backend: 'postgresql', id, pool, table: 'public.cairndb_contract_pool' }),
+});
 
 describe('postgresql through the public API', () => {
   it('a database on a given pool: transact, query, reconnect', async () => {
     const config = { store: { backend: 'postgresql', id: `api-${Date.now().toString(36)}`, pool, table: 'cairndb_api' } };
     await createDatabase(config);
     const conn = await connect(config);
-    await transact(conn, [{ 'db/ident': 'p/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }]);
+    await transact(conn, [
+      { 'db/ident': 'p/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+    ]);
     await transact(conn, [{ 'p/name': 'Ada' }, { 'p/name': 'Grace' }]);
     await release(conn);
     const again = await connect(config);
@@ -46,7 +51,11 @@ describe('postgresql through the public API', () => {
     const id = `newer-${Date.now().toString(36)}`;
     const config = { backend: 'postgresql', id, connection: url, table: 'cairndb_contract' };
     await (await backend.create(config)).close();
-    await pool.query(`UPDATE cairndb_contract SET value = $3 WHERE store = $1 AND key = $2`, [id, Buffer.alloc(0), Buffer.from('{"format":"cairndb-store","version":99}')]);
+    await pool.query(`UPDATE cairndb_contract SET value = $3 WHERE store = $1 AND key = $2`, [
+      id,
+      Buffer.alloc(0),
+      Buffer.from('{"format":"cairndb-store","version":99}'),
+    ]);
     await expectCode(backend.connect(config), 'store/format-version');
     await backend.delete(config);
   });
@@ -54,7 +63,10 @@ describe('postgresql through the public API', () => {
   it('store ids and keys with any characters, including U+0000 in keys', async () => {
     const config = { backend: 'postgresql', id: 'ünï ☃ \'"; --', connection: url, table: 'cairndb_contract' };
     const s = await backend.create(config);
-    await s.putBatch([['nul\0key', new Uint8Array([1])], ['ref:ü', new Uint8Array([2])]]);
+    await s.putBatch([
+      ['nul\0key', new Uint8Array([1])],
+      ['ref:ü', new Uint8Array([2])],
+    ]);
     expect((await s.keys()).sort()).toEqual(['nul\0key', 'ref:ü']);
     expect(await s.getMany(['nul\0key', 'nul'])).toEqual([new Uint8Array([1]), undefined]);
     await s.close();
@@ -70,14 +82,24 @@ describe('postgresql GC fence (deleteManyIf)', () => {
     const s = await backend.create(config);
     const fenced = s as unknown as Fenced;
     const h1 = new Uint8Array([1]);
-    await s.putBatch([['a', new Uint8Array([10])], ['b', new Uint8Array([11])], ['ref:head', h1]]);
+    await s.putBatch([
+      ['a', new Uint8Array([10])],
+      ['b', new Uint8Array([11])],
+      ['ref:head', h1],
+    ]);
     await expectCode(fenced.deleteManyIf(['a'], { key: 'ref:head', expected: new Uint8Array([2]) }), 'store/conflict');
     await expectCode(fenced.deleteManyIf(['a'], { key: 'ref:head', expected: undefined }), 'store/conflict');
     expect(await s.get('a')).toEqual(new Uint8Array([10]));
     await fenced.deleteManyIf(['a', 'never'], { key: 'ref:head', expected: h1 });
     expect((await s.keys()).sort()).toEqual(['b', 'ref:head']);
     // a batch after the sweep puts the swept node again
-    await s.putBatch([['a', new Uint8Array([10])], ['ref:head', new Uint8Array([2])]], { cas: { key: 'ref:head', expected: h1 } });
+    await s.putBatch(
+      [
+        ['a', new Uint8Array([10])],
+        ['ref:head', new Uint8Array([2])],
+      ],
+      { cas: { key: 'ref:head', expected: h1 } },
+    );
     expect(await s.get('a')).toEqual(new Uint8Array([10]));
     await s.close();
     await backend.delete(config);

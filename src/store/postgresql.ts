@@ -179,7 +179,11 @@ class PgStore implements Store {
     this.#check();
     checkKeys(keys);
     if (keys.length === 0) return;
-    await this.#rows(`DELETE FROM ${this.#s.sqlTable} WHERE store = $1 AND key = ANY($2::bytea[])`, [this.#s.id, keys.map(utf8)], `deleting ${keys.length} keys`);
+    await this.#rows(
+      `DELETE FROM ${this.#s.sqlTable} WHERE store = $1 AND key = ANY($2::bytea[])`,
+      [this.#s.id, keys.map(utf8)],
+      `deleting ${keys.length} keys`,
+    );
   }
 
   /**
@@ -194,9 +198,10 @@ class PgStore implements Store {
     checkKeys(keys);
     checkBatch([], { cas });
     const t = this.#s.sqlTable;
-    const guard = cas.expected === undefined
-      ? `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE store = $1 AND key = $3)`
-      : `SELECT 1 FROM ${t} WHERE store = $1 AND key = $3 AND value = $4 FOR UPDATE`;
+    const guard =
+      cas.expected === undefined
+        ? `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE store = $1 AND key = $3)`
+        : `SELECT 1 FROM ${t} WHERE store = $1 AND key = $3 AND value = $4 FOR UPDATE`;
     const params: unknown[] = [this.#s.id, keys.map(utf8), utf8(cas.key)];
     if (cas.expected !== undefined) params.push(Buffer.from(cas.expected));
     const r = await this.#rows(
@@ -314,7 +319,12 @@ export function createPostgresBackend(options: PostgresBackendOptions = {}): Bac
       if (m.format !== 'cairndb-store' || typeof m.version !== 'number') throw new Error('not a CairnDB marker');
       return m.version;
     } catch (e) {
-      throw new CairnError('store/corrupt', `the marker row of PostgreSQL store ${show(s.id)} in ${show(s.table)} is not a CairnDB marker`, { id: s.id, table: s.table }, { cause: e });
+      throw new CairnError(
+        'store/corrupt',
+        `the marker row of PostgreSQL store ${show(s.id)} in ${show(s.table)} is not a CairnDB marker`,
+        { id: s.id, table: s.table },
+        { cause: e },
+      );
     }
   }
 
@@ -328,7 +338,11 @@ export function createPostgresBackend(options: PostgresBackendOptions = {}): Bac
         try {
           await client.query('BEGIN');
           const marker = Buffer.from(JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION }));
-          const ins = await client.query(`INSERT INTO ${s.sqlTable} (store, key, value) VALUES ($1, $2, $3) ON CONFLICT (store, key) DO NOTHING`, [s.id, MARKER_KEY, marker]);
+          const ins = await client.query(`INSERT INTO ${s.sqlTable} (store, key, value) VALUES ($1, $2, $3) ON CONFLICT (store, key) DO NOTHING`, [
+            s.id,
+            MARKER_KEY,
+            marker,
+          ]);
           if (ins.rowCount !== 1) {
             await client.query('ROLLBACK');
             client.release();
@@ -358,7 +372,11 @@ export function createPostgresBackend(options: PostgresBackendOptions = {}): Bac
         throw new CairnError('db/missing', `PostgreSQL store ${show(s.id)} does not exist in ${show(s.table)}`, { backend: 'postgresql', id: s.id });
       }
       if (version > FORMAT_VERSION) {
-        throw new CairnError('store/format-version', `PostgreSQL store ${show(s.id)} was written by format version ${version}; this CairnDB reads up to ${FORMAT_VERSION}`, { id: s.id, version });
+        throw new CairnError(
+          'store/format-version',
+          `PostgreSQL store ${show(s.id)} was written by format version ${version}; this CairnDB reads up to ${FORMAT_VERSION}`,
+          { id: s.id, version },
+        );
       }
       return new PgStore(s, link, handlesOf(link, s));
     },

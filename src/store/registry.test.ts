@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors.js';
 import { expectCode } from './contract.js';
-import { BackendRegistry, createMemoryBackend, lazyBackend, createStore, defaultRegistry, deleteStore, openStore, storeExists, withBuiltins, type Backend, type CodecHandler } from './index.js';
+import {
+  BackendRegistry,
+  createMemoryBackend,
+  lazyBackend,
+  createStore,
+  defaultRegistry,
+  deleteStore,
+  openStore,
+  storeExists,
+  withBuiltins,
+  type Backend,
+  type CodecHandler,
+} from './index.js';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-registry-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -48,7 +60,7 @@ describe('BackendRegistry', () => {
     await expectCode(defaultRegistry.create(config as never), 'config/invalid');
   });
 
-  it('hands out the codec with the backend\'s own handlers', async () => {
+  it("hands out the codec with the backend's own handlers", async () => {
     class Tag {
       readonly name: string;
       constructor(name: string) {
@@ -101,7 +113,10 @@ describe('default registry and helpers', () => {
   });
 
   it('creates, opens, checks and deletes through config.store.backend', async () => {
-    for (const config of [{ backend: 'memory', id: 'helpers' }, { backend: 'file', id: 'helpers', path: root }]) {
+    for (const config of [
+      { backend: 'memory', id: 'helpers' },
+      { backend: 'file', id: 'helpers', path: root },
+    ]) {
       expect(await storeExists(config)).toBe(false);
       const { store, codec } = await createStore(config);
       await store.putBatch([['ref:head', codec.encode({ t: 1 }, 'ref')]]);

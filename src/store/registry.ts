@@ -46,7 +46,15 @@ export class BackendRegistry {
   get(name: string): Backend {
     const b = this.#backends.get(name);
     if (b === undefined) {
-      fail('store/unknown-backend', `unknown store backend ${show(name)}; registered: ${this.names().map((n) => show(n)).join(', ') || 'none'}`, { backend: name, known: this.names() });
+      fail(
+        'store/unknown-backend',
+        `unknown store backend ${show(name)}; registered: ${
+          this.names()
+            .map((n) => show(n))
+            .join(', ') || 'none'
+        }`,
+        { backend: name, known: this.names() },
+      );
     }
     return b;
   }

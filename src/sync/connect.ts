@@ -27,7 +27,8 @@ export function checkSyncConfig(sync: unknown, storeId: string): SyncConfig {
   if (s.token !== undefined && typeof s.token !== 'string') fail('config/invalid', `config.sync.token must be a string, got ${show(s.token)}`);
   if (s.getToken !== undefined && typeof s.getToken !== 'function') fail('config/invalid', 'config.sync.getToken must be a function');
   const db = s.db ?? storeId;
-  if (typeof db !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(db)) fail('config/invalid', `config.sync.db must be a database name of 1-128 characters [A-Za-z0-9._-], got ${show(db)}`);
+  if (typeof db !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(db))
+    fail('config/invalid', `config.sync.db must be a database name of 1-128 characters [A-Za-z0-9._-], got ${show(db)}`);
   return { ...(s as SyncConfig), db };
 }
 
@@ -53,17 +54,31 @@ function holdReplicaLock(id: string): Promise<() => void> {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (locks === undefined || typeof locks.request !== 'function') return Promise.resolve(() => {});
   return new Promise((resolve, reject) => {
-    locks.request(`cairndb-sync-replica:${id}`, { ifAvailable: true }, (lock) => {
-      if (lock === null) {
-        reject(new CairnError('sync/busy', `the synced database ${show(id)} is open in another tab or worker of this browser; synced replicas are one tab at a time for now`, { id }));
-        return undefined;
-      }
-      return new Promise<void>((release) => resolve(release));
-    }).catch(reject);
+    locks
+      .request(`cairndb-sync-replica:${id}`, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          reject(
+            new CairnError(
+              'sync/busy',
+              `the synced database ${show(id)} is open in another tab or worker of this browser; synced replicas are one tab at a time for now`,
+              { id },
+            ),
+          );
+          return undefined;
+        }
+        return new Promise<void>((release) => resolve(release));
+      })
+      .catch(reject);
   });
 }
 
-export async function openSynced(c: Resolved, key: string, registry: BackendRegistry, factoryFor: (name: string) => IndexFactory, cacheSize?: number): Promise<SyncedConn> {
+export async function openSynced(
+  c: Resolved,
+  key: string,
+  registry: BackendRegistry,
+  factoryFor: (name: string) => IndexFactory,
+  cacheSize?: number,
+): Promise<SyncedConn> {
   const sync = checkSyncConfig(c.sync, c.store.id);
   const unlock = await holdReplicaLock(`${c.store.backend}:${c.store.id}`);
   let created = false;
@@ -78,29 +93,33 @@ export async function openSynced(c: Resolved, key: string, registry: BackendRegi
   let conn: SyncedConn | null = null;
   const first = firstOutcome();
   let welcomed: HeadInfo | null = null;
-  const socket = new SyncSocket({
-    url: sync.url, db: sync.db!,
-    getToken: sync.getToken ?? (() => sync.token ?? null),
-    ...(sync.WebSocket ? { WebSocket: sync.WebSocket } : {}),
-    ...(sync.heartbeatMs ? { heartbeatMs: sync.heartbeatMs } : {}),
-    ...(sync.deadAfterMs ? { deadAfterMs: sync.deadAfterMs } : {}),
-    ...(sync.minBackoffMs ? { minBackoffMs: sync.minBackoffMs } : {}),
-    ...(sync.maxBackoffMs ? { maxBackoffMs: sync.maxBackoffMs } : {}),
-  }, {
-    welcome: (w) => {
-      first.settle(w.head);
-      if (conn !== null) conn.onWelcome(w.head);
-      else welcomed = w.head;
+  const socket = new SyncSocket(
+    {
+      url: sync.url,
+      db: sync.db!,
+      getToken: sync.getToken ?? (() => sync.token ?? null),
+      ...(sync.WebSocket ? { WebSocket: sync.WebSocket } : {}),
+      ...(sync.heartbeatMs ? { heartbeatMs: sync.heartbeatMs } : {}),
+      ...(sync.deadAfterMs ? { deadAfterMs: sync.deadAfterMs } : {}),
+      ...(sync.minBackoffMs ? { minBackoffMs: sync.minBackoffMs } : {}),
+      ...(sync.maxBackoffMs ? { maxBackoffMs: sync.maxBackoffMs } : {}),
     },
-    head: (h) => {
-      if (conn !== null) conn.onHead(h);
-      else welcomed = h;
+    {
+      welcome: (w) => {
+        first.settle(w.head);
+        if (conn !== null) conn.onWelcome(w.head);
+        else welcomed = w.head;
+      },
+      head: (h) => {
+        if (conn !== null) conn.onHead(h);
+        else welcomed = h;
+      },
+      state: (online, error) => {
+        if (error !== null) first.settle(error);
+        conn?.onState(online, error);
+      },
     },
-    state: (online, error) => {
-      if (error !== null) first.settle(error);
-      conn?.onState(online, error);
-    },
-  });
+  );
   const replica = new ReplicaStore(opened.store, async (keys) => {
     const out: (Uint8Array | null)[] = [];
     const per = socket.limits?.maxKeysPerGet ?? 256;
@@ -119,7 +138,11 @@ export async function openSynced(c: Resolved, key: string, registry: BackendRegi
       outcome = await first.promise;
       if (outcome instanceof CairnError) {
         if (REFUSALS.has(outcome.code)) throw outcome;
-        throw new CairnError('sync/unreachable', `database ${show(sync.db)} has no replica on this device yet and the sync server cannot be reached: ${outcome.message}`, { url: sync.url, db: sync.db! });
+        throw new CairnError(
+          'sync/unreachable',
+          `database ${show(sync.db)} has no replica on this device yet and the sync server cannot be reached: ${outcome.message}`,
+          { url: sync.url, db: sync.db! },
+        );
       }
       // First connect: adopt the server's head (its commit, schema and tail; nodes come lazily).
       const bytes = await replica.get(`c:${outcome.commit}`);
@@ -138,12 +161,21 @@ export async function openSynced(c: Resolved, key: string, registry: BackendRegi
     const outbox = await Outbox.load(opened.store, opened.codec);
     const commitConfig = restored.persisted.commit.config;
     conn = new SyncedConn({
-      key, opened: { ...opened, store: replica }, nodes, factory: factoryFor(commitConfig.index), db: restored.db, persisted: restored.persisted,
-      foldAt: commitConfig.branchingFactor, replica, outbox, socket, unlock,
+      key,
+      opened: { ...opened, store: replica },
+      nodes,
+      factory: factoryFor(commitConfig.index),
+      db: restored.db,
+      persisted: restored.persisted,
+      foldAt: commitConfig.branchingFactor,
+      replica,
+      outbox,
+      socket,
+      unlock,
     });
     await conn.start();
     conn.onState(socket.online, null);
-    if (welcomed !== null || socket.online) conn.onWelcome(welcomed ?? (await first.promise as HeadInfo));
+    if (welcomed !== null || socket.online) conn.onWelcome(welcomed ?? ((await first.promise) as HeadInfo));
     return conn;
   } catch (e) {
     socket.close();

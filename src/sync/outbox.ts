@@ -58,7 +58,10 @@ export class Outbox {
 
   async add(entry: PushTx, bytes: Uint8Array, datoms?: readonly Datom[]): Promise<void> {
     const ids = [...this.#entries.map((e) => e.id), entry.id];
-    await this.#store.putBatch([[`o:${entry.id}`, bytes], [OUTBOX_KEY, this.#codec.encode(ids, 'meta')]]);
+    await this.#store.putBatch([
+      [`o:${entry.id}`, bytes],
+      [OUTBOX_KEY, this.#codec.encode(ids, 'meta')],
+    ]);
     this.#entries.push({ ...entry, ...(datoms ? { datoms } : {}) });
   }
 
@@ -70,7 +73,16 @@ export class Outbox {
       return [];
     }
     const kept = this.#entries.filter((e) => !ids.has(e.id));
-    await this.#store.putBatch([...also, [OUTBOX_KEY, this.#codec.encode(kept.map((e) => e.id), 'meta')]]);
+    await this.#store.putBatch([
+      ...also,
+      [
+        OUTBOX_KEY,
+        this.#codec.encode(
+          kept.map((e) => e.id),
+          'meta',
+        ),
+      ],
+    ]);
     this.#entries = kept;
     await this.#store.deleteMany(gone.map((e) => `o:${e.id}`)).catch(() => {}); // orphans are harmless
     return gone;

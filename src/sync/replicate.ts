@@ -11,7 +11,13 @@ import type { ReplicaStore } from './replica-store.js';
 
 const FETCH_BATCH = 256;
 
-export async function replicateTrees(nodes: NodeStorage<Datom>, replica: ReplicaStore, roots: readonly NodeAddress[], complete: Set<string>, stopped: () => boolean): Promise<void> {
+export async function replicateTrees(
+  nodes: NodeStorage<Datom>,
+  replica: ReplicaStore,
+  roots: readonly NodeAddress[],
+  complete: Set<string>,
+  stopped: () => boolean,
+): Promise<void> {
   const parents: NodeAddress[] = []; // marked complete only once the whole walk succeeded
   let level = roots.filter((a) => !complete.has(a));
   while (level.length > 0 && !stopped()) {

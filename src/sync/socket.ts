@@ -10,8 +10,15 @@
 
 import { CairnError, isCairnError } from '../util/errors.js';
 import {
-  checkServerMessage, decodeFrame, encodeMessage, fromWireError, SYNC_PROTOCOL,
-  type ClientMessage, type HeadInfo, type Limits, type ServerMessage,
+  checkServerMessage,
+  decodeFrame,
+  encodeMessage,
+  fromWireError,
+  SYNC_PROTOCOL,
+  type ClientMessage,
+  type HeadInfo,
+  type Limits,
+  type ServerMessage,
 } from './wire.js';
 
 type WelcomeMessage = Extract<ServerMessage, { type: 'welcome' }>;
@@ -106,7 +113,9 @@ export class SyncSocket {
     if (this.#closed) return;
     const Ctor = this.#o.WebSocket ?? (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
     if (Ctor === undefined) {
-      this.#retry(new CairnError('sync/unreachable', 'no WebSocket implementation in this context (Node 20: set globalThis.WebSocket, e.g. from the ws package)'));
+      this.#retry(
+        new CairnError('sync/unreachable', 'no WebSocket implementation in this context (Node 20: set globalThis.WebSocket, e.g. from the ws package)'),
+      );
       return;
     }
     let ws: WebSocket;
@@ -190,11 +199,14 @@ export class SyncSocket {
   #startHeartbeat(): void {
     const every = this.#o.heartbeatMs ?? 5_000;
     const dead = this.#o.deadAfterMs ?? 10_000;
-    this.#heartbeat = setInterval(() => {
-      const quiet = Date.now() - this.#lastHeard;
-      if (quiet >= dead) this.#drop(offline(`no answer from the sync server for ${quiet} ms`));
-      else if (quiet >= every) this.request({ type: 'ping' }).catch(() => {});
-    }, Math.max(50, Math.min(every, dead) / 2));
+    this.#heartbeat = setInterval(
+      () => {
+        const quiet = Date.now() - this.#lastHeard;
+        if (quiet >= dead) this.#drop(offline(`no answer from the sync server for ${quiet} ms`));
+        else if (quiet >= every) this.request({ type: 'ping' }).catch(() => {});
+      },
+      Math.max(50, Math.min(every, dead) / 2),
+    );
   }
 
   /** Forget the current socket, fail its requests, and (unless closed) try again later. */

@@ -3,10 +3,7 @@
 // run in real browsers in e2e/sync.spec.ts.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WS } from 'ws';
-import {
-  connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact,
-  type Connection, type SyncEvent,
-} from '../index.js';
+import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
 import { startServer, tempDir, type ServerProcess } from '../server/test-server.js';
 
 const running: ServerProcess[] = [];
@@ -113,7 +110,9 @@ describe('synced databases', { timeout: 180_000 }, () => {
     const events: SyncEvent[] = [];
     onSync(b, (e) => events.push(e));
     const heard: [string, unknown, boolean][] = [];
-    listen(b, (r) => { for (const d of r.txData) heard.push([d.a, d.v, d.added]); });
+    listen(b, (r) => {
+      for (const d of r.txData) heard.push([d.a, d.v, d.added]);
+    });
     await wait(() => expect(events.some((e) => e.type === 'rejected')).toBe(true));
     await settledWith(b);
     const rejected = events.filter((e) => e.type === 'rejected') as Extract<SyncEvent, { type: 'rejected' }>[];
@@ -135,7 +134,9 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await transact(devices[0]!, SCHEMA);
     await settledWith(devices[0]!);
     await Promise.all(devices.map((d) => wait(async () => expect((await syncStatus(d)).serverT).toBe((await syncStatus(devices[0]!)).serverT))));
-    await Promise.all(devices.map((d, i) => Promise.all(Array.from({ length: 100 }, (_, j) => transact(d, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])))));
+    await Promise.all(
+      devices.map((d, i) => Promise.all(Array.from({ length: 100 }, (_, j) => transact(d, [{ 'task/id': `d${i}-${j}`, 'task/title': `t ${i} ${j}` }])))),
+    );
     for (const d of devices) await settledWith(d);
     const fresh = await device(s.url);
     await settledWith(fresh);
@@ -162,8 +163,8 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await settledWith(a);
     const fresh = await device(s.url);
     await settledWith(fresh);
-    expect((await q('[:find (count ?e) . :where [?e :task/id]]', db(fresh)))).toBe(200);
-    expect((await q('[:find (count ?tx) . :where [?tx :sync/tx]]', db(fresh)))).toBe(201);
+    expect(await q('[:find (count ?e) . :where [?e :task/id]]', db(fresh))).toBe(200);
+    expect(await q('[:find (count ?tx) . :where [?tx :sync/tx]]', db(fresh))).toBe(201);
     await wait(async () => expect(await current(a)).toEqual(await current(fresh)));
     await release(a);
     await release(fresh);
@@ -218,7 +219,11 @@ describe('catch-up', () => {
     const cfg = deviceConfig(s.url);
     const a = await device(s.url);
     await transact(a, SCHEMA);
-    for (let i = 0; i < 10; i++) await transact(a, Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })));
+    for (let i = 0; i < 10; i++)
+      await transact(
+        a,
+        Array.from({ length: 500 }, (_, j) => ({ 'task/id': `bulk-${i}-${j}`, 'task/title': `bulk ${i} ${j}` })),
+      );
     await settledWith(a);
     // Device B replicates everything, then goes away.
     let b = await connect(cfg, { shared: false });
@@ -231,7 +236,10 @@ describe('catch-up', () => {
     const serverStore = await defaultRegistry.open({ backend: 'file', id: 'tasks', path });
     const nodesBefore = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:')));
     // 1,000 remote commits: one transaction per push, each awaited, so each is its own commit.
-    const pusher = new SyncSocket({ url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never }, { welcome: () => {}, head: () => {}, state: () => {} });
+    const pusher = new SyncSocket(
+      { url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never },
+      { welcome: () => {}, head: () => {}, state: () => {} },
+    );
     pusher.start();
     await wait(() => expect(pusher.online).toBe(true));
     let lastT = 0;

@@ -292,7 +292,10 @@ export class SyncedConn extends Conn {
     const ownPrefix = applied.length === confirmed.size && applied.every((id, i) => this.#outbox.entries[i]?.id === id);
 
     await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
-    const advanced = await this.#advance(chain.map((c) => c.record), headBytes);
+    const advanced = await this.#advance(
+      chain.map((c) => c.record),
+      headBytes,
+    );
     this.#server = advanced ?? (await restore(this.replica, codec, this.nodes, this.factory));
     if (advanced === null) this.#replicated = false; // new trees: the background fetch has work
     const before = this.#view;
@@ -305,7 +308,8 @@ export class SyncedConn extends Conn {
         fired++;
       }
     }
-    if (fired === 0 || this.#undone.length > 0) this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: this.#takeUndone(), tempids: {}, txMeta: {} });
+    if (fired === 0 || this.#undone.length > 0)
+      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: this.#takeUndone(), tempids: {}, txMeta: {} });
     this.#emitStatus();
   }
 
@@ -345,7 +349,11 @@ export class SyncedConn extends Conn {
         if (tooLarge) {
           // The server would refuse it (or drop the socket): refuse it here, with the same code.
           const limit = this.#socket.limits!.maxTxBytes;
-          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, { tx: batch[0]!.entry.id, bytes: batch[0]!.bytes, limit });
+          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, {
+            tx: batch[0]!.entry.id,
+            bytes: batch[0]!.bytes,
+            limit,
+          });
           await this.#locked(() => this.#settle([{ entry: batch[0]!.entry, error }]));
           continue;
         }
@@ -437,7 +445,6 @@ export class SyncedConn extends Conn {
     })();
     return this.#fetching;
   }
-
 }
 
 function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: Record<string, unknown> } {

@@ -33,9 +33,7 @@ export interface PushTx {
   readonly txMeta?: Readonly<Record<string, unknown>>;
 }
 
-export type PushResult =
-  | { readonly id: string; readonly t: number; readonly duplicate?: boolean }
-  | { readonly id: string; readonly error: WireError };
+export type PushResult = { readonly id: string; readonly t: number; readonly duplicate?: boolean } | { readonly id: string; readonly error: WireError };
 
 export interface HeadInfo {
   readonly commit: string;
@@ -103,7 +101,8 @@ export function isRecordKey(k: unknown): k is string {
 
 function requestId(m: Record<string, unknown>): number {
   const id = m.id;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) fail('sync/invalid', `a ${show(m.type)} request needs a positive integer id, got ${show(id)}`);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+    fail('sync/invalid', `a ${show(m.type)} request needs a positive integer id, got ${show(id)}`);
   return id;
 }
 
@@ -112,15 +111,18 @@ export function checkClientMessage(m: Record<string, unknown> & { type: string }
   switch (m.type) {
     case 'hello': {
       if (typeof m.protocol !== 'number') fail('sync/protocol', `hello needs a protocol number, got ${show(m.protocol)}`);
-      if (typeof m.db !== 'string' || !DB_NAME.test(m.db)) fail('sync/invalid', `hello needs a database name of 1-128 characters [A-Za-z0-9._-], got ${show(m.db)}`);
-      if (m.token !== undefined && m.token !== null && (typeof m.token !== 'string' || m.token.length > 4096)) fail('sync/invalid', 'hello token must be a string of at most 4096 characters');
+      if (typeof m.db !== 'string' || !DB_NAME.test(m.db))
+        fail('sync/invalid', `hello needs a database name of 1-128 characters [A-Za-z0-9._-], got ${show(m.db)}`);
+      if (m.token !== undefined && m.token !== null && (typeof m.token !== 'string' || m.token.length > 4096))
+        fail('sync/invalid', 'hello token must be a string of at most 4096 characters');
       return { type: 'hello', protocol: m.protocol, db: m.db, token: typeof m.token === 'string' ? m.token : null };
     }
     case 'get': {
       const id = requestId(m);
       const keys = m.keys;
       if (!Array.isArray(keys)) fail('sync/invalid', `get needs an array of keys, got ${show(keys)}`);
-      if (keys.length > limits.maxKeysPerGet) fail('sync/too-large', `get asks for ${keys.length} keys; the limit is ${limits.maxKeysPerGet}`, { keys: keys.length, limit: limits.maxKeysPerGet });
+      if (keys.length > limits.maxKeysPerGet)
+        fail('sync/too-large', `get asks for ${keys.length} keys; the limit is ${limits.maxKeysPerGet}`, { keys: keys.length, limit: limits.maxKeysPerGet });
       for (const k of keys) if (!isRecordKey(k)) fail('sync/invalid', `get may only ask for record keys (n:, c:, s:, t:), got ${show(k)}`, { key: show(k) });
       return { type: 'get', id, keys: keys as string[] };
     }
@@ -128,7 +130,11 @@ export function checkClientMessage(m: Record<string, unknown> & { type: string }
       const id = requestId(m);
       const txs = m.txs;
       if (!Array.isArray(txs) || txs.length === 0) fail('sync/invalid', `push needs a non-empty array of transactions, got ${show(txs)}`);
-      if (txs.length > limits.maxTxsPerPush) fail('sync/too-large', `push carries ${txs.length} transactions; the limit is ${limits.maxTxsPerPush}`, { txs: txs.length, limit: limits.maxTxsPerPush });
+      if (txs.length > limits.maxTxsPerPush)
+        fail('sync/too-large', `push carries ${txs.length} transactions; the limit is ${limits.maxTxsPerPush}`, {
+          txs: txs.length,
+          limit: limits.maxTxsPerPush,
+        });
       return { type: 'push', id, txs: txs.map(checkPushTx) };
     }
     case 'ping':
@@ -136,7 +142,8 @@ export function checkClientMessage(m: Record<string, unknown> & { type: string }
     case 'commits': {
       const id = requestId(m);
       if (typeof m.from !== 'string' || !COMMIT_ID.test(m.from)) fail('sync/invalid', `commits needs a commit id in from, got ${show(m.from)}`);
-      if (m.to !== null && m.to !== undefined && (typeof m.to !== 'string' || !COMMIT_ID.test(m.to))) fail('sync/invalid', `commits: to must be a commit id or null, got ${show(m.to)}`);
+      if (m.to !== null && m.to !== undefined && (typeof m.to !== 'string' || !COMMIT_ID.test(m.to)))
+        fail('sync/invalid', `commits: to must be a commit id or null, got ${show(m.to)}`);
       return { type: 'commits', id, from: m.from, to: typeof m.to === 'string' ? m.to : null };
     }
     default:
@@ -147,8 +154,10 @@ export function checkClientMessage(m: Record<string, unknown> & { type: string }
 function checkPushTx(x: unknown): PushTx {
   if (!isPlainObject(x)) fail('sync/invalid', `a pushed transaction must be a map { id, txData, txMeta? }, got ${show(x)}`);
   if (typeof x.id !== 'string' || !TX_ID.test(x.id)) fail('sync/invalid', `a pushed transaction id must be 1-64 characters [A-Za-z0-9._:-], got ${show(x.id)}`);
-  if (typeof x.txData !== 'string' && !Array.isArray(x.txData)) fail('sync/invalid', `transaction ${x.id}: txData must be an array or an EDN string, got ${show(x.txData)}`, { tx: x.id });
-  if (x.txMeta !== undefined && !isPlainObject(x.txMeta)) fail('sync/invalid', `transaction ${x.id}: txMeta must be a map, got ${show(x.txMeta)}`, { tx: x.id });
+  if (typeof x.txData !== 'string' && !Array.isArray(x.txData))
+    fail('sync/invalid', `transaction ${x.id}: txData must be an array or an EDN string, got ${show(x.txData)}`, { tx: x.id });
+  if (x.txMeta !== undefined && !isPlainObject(x.txMeta))
+    fail('sync/invalid', `transaction ${x.id}: txMeta must be a map, got ${show(x.txMeta)}`, { tx: x.id });
   return { id: x.id, txData: x.txData as PushTx['txData'], ...(x.txMeta !== undefined ? { txMeta: x.txMeta as Record<string, unknown> } : {}) };
 }
 
@@ -175,6 +184,7 @@ export function toWireError(e: unknown): WireError {
 /** A CairnError from its wire form; an unknown code keeps its text under 'sync/protocol'. */
 export function fromWireError(w: WireError): CairnError {
   if (typeof w !== 'object' || w === null) return new CairnError('sync/protocol', `malformed error from the sync server: ${show(w)}`);
-  if ((ErrorCodes as readonly string[]).includes(w.code)) return new CairnError(w.code as ErrorCode, String(w.message), isPlainObject(w.data) ? (jsonSafe(w.data) as ErrorData) : {});
+  if ((ErrorCodes as readonly string[]).includes(w.code))
+    return new CairnError(w.code as ErrorCode, String(w.message), isPlainObject(w.data) ? (jsonSafe(w.data) as ErrorData) : {});
   return new CairnError('sync/protocol', `the sync server answered ${show(w.code)}: ${String(w.message)}`, { code: show(w.code) });
 }

@@ -9,8 +9,12 @@ import { attr, dbWith, tx } from './test-util.js';
 import { asOf } from '../db/db.js';
 
 const SCHEMA = [
-  attr('p/name', 'string'), attr('p/tag', 'string', { many: true }), attr('p/n', 'long'),
-  attr('p/friend', 'ref', { many: true }), attr('p/best', 'ref'), attr('p/kid', 'ref', { isComponent: true }),
+  attr('p/name', 'string'),
+  attr('p/tag', 'string', { many: true }),
+  attr('p/n', 'long'),
+  attr('p/friend', 'ref', { many: true }),
+  attr('p/best', 'ref'),
+  attr('p/kid', 'ref', { isComponent: true }),
 ];
 const DS_SCHEMA = {
   'p/tag': { ':db/cardinality': ':db.cardinality/many' },
@@ -26,18 +30,26 @@ function randomOp(r: Rnd): unknown[] {
   const e = r.pick(ENTITIES);
   const other = r.pick(ENTITIES);
   switch (r.int(9)) {
-    case 0: return ['db/add', e, 'p/name', r.pick(['a', 'b', 'c'])];
-    case 1: return ['db/add', e, 'p/tag', r.pick(['x', 'y', 'z'])];
-    case 2: return ['db/add', e, 'p/n', r.int(4)];
-    case 3: return ['db/add', e, 'p/friend', other];
-    case 4: return ['db/add', e, 'p/best', other];
-    case 5: return e === other ? ['db/add', e, 'p/n', 9] : ['db/add', e, 'p/kid', other];
+    case 0:
+      return ['db/add', e, 'p/name', r.pick(['a', 'b', 'c'])];
+    case 1:
+      return ['db/add', e, 'p/tag', r.pick(['x', 'y', 'z'])];
+    case 2:
+      return ['db/add', e, 'p/n', r.int(4)];
+    case 3:
+      return ['db/add', e, 'p/friend', other];
+    case 4:
+      return ['db/add', e, 'p/best', other];
+    case 5:
+      return e === other ? ['db/add', e, 'p/n', 9] : ['db/add', e, 'p/kid', other];
     case 6: {
       const a = r.pick(['p/name', 'p/tag', 'p/friend']);
       return ['db/retract', e, a, a === 'p/friend' ? other : r.pick(['a', 'x', 'y'])];
     }
-    case 7: return r.int(4) === 0 ? ['db.fn/retractEntity', e] : ['db.fn/retractAttribute', e, r.pick(['p/tag', 'p/kid', 'p/friend'])];
-    default: return ['db.fn/cas', e, 'p/n', r.pick([null, 0, 1, 2]), r.int(4)];
+    case 7:
+      return r.int(4) === 0 ? ['db.fn/retractEntity', e] : ['db.fn/retractAttribute', e, r.pick(['p/tag', 'p/kid', 'p/friend'])];
+    default:
+      return ['db.fn/cas', e, 'p/n', r.pick([null, 0, 1, 2]), r.int(4)];
   }
 }
 
@@ -51,7 +63,10 @@ type Fact = string;
 const fact = (e: number, a: string, v: unknown): Fact => JSON.stringify([e, a, v]);
 
 async function ours(db: Db): Promise<Fact[]> {
-  return (await db.datoms('eavt')).filter((d) => d.a.startsWith('p/')).map((d) => fact(d.e, d.a, d.v)).sort();
+  return (await db.datoms('eavt'))
+    .filter((d) => d.a.startsWith('p/'))
+    .map((d) => fact(d.e, d.a, d.v))
+    .sort();
 }
 function theirs(db: ReturnType<typeof ds.empty_db>): Fact[] {
   return (ds.datoms(db, ':eavt') as Datom[]).map((d) => fact(d.e, d.a, d.v)).sort();

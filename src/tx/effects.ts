@@ -165,7 +165,12 @@ class Overlay {
 
   private checkOwner(e: number, a: string, v: Value, vk: string, m: Vals, o: number | undefined): void {
     if (o !== undefined && o !== e) {
-      throw new CairnError('transact/unique', `unique constraint violated: ${a} ${show(v)} already belongs to entity ${o}, cannot assert it on entity ${e}`, { attribute: a, value: show(v), entity: e, owner: o });
+      throw new CairnError('transact/unique', `unique constraint violated: ${a} ${show(v)} already belongs to entity ${o}, cannot assert it on entity ${e}`, {
+        attribute: a,
+        value: show(v),
+        entity: e,
+        owner: o,
+      });
     }
     this.write(e, a, v, vk, m);
   }
@@ -210,10 +215,15 @@ class Overlay {
     if (this.isNew(e)) return out;
     const st = this.db.state;
     const refs = [...st.schema.refs];
-    return then(loop(refs.length, (i) => {
-      const b = bound(undefined, refs[i]!, e);
-      return then(st.avet.slice(b, b, PREFIX_COMPARATORS.avet), (ds) => { for (const d of ds) out.push([d.e, d.a]); });
-    }), () => out);
+    return then(
+      loop(refs.length, (i) => {
+        const b = bound(undefined, refs[i]!, e);
+        return then(st.avet.slice(b, b, PREFIX_COMPARATORS.avet), (ds) => {
+          for (const d of ds) out.push([d.e, d.a]);
+        });
+      }),
+      () => out,
+    );
   }
 
   /**
@@ -253,7 +263,8 @@ class Overlay {
             const old = m.get(valueKey(e));
             if (old !== undefined) this.retractDatom(src, a, old, m);
           });
-        }));
+        }),
+      );
     });
   }
 
@@ -263,8 +274,11 @@ class Overlay {
       if (!ok) {
         const found = [...m.values()].map((d) => d.v);
         const expected = old === null ? 'no value' : show(old);
-        throw new CairnError('transact/cas', `CAS failed on entity ${e} attribute ${a}: expected ${expected}, found ${found.length === 0 ? 'no value' : show(this.ps.many.has(a) ? found : found[0])}`,
-          { entity: e, attribute: a, expected: old === null ? null : show(old), found: found.map((x) => show(x)) });
+        throw new CairnError(
+          'transact/cas',
+          `CAS failed on entity ${e} attribute ${a}: expected ${expected}, found ${found.length === 0 ? 'no value' : show(this.ps.many.has(a) ? found : found[0])}`,
+          { entity: e, attribute: a, expected: old === null ? null : show(old), found: found.map((x) => show(x)) },
+        );
       }
       return this.assert(e, a, v);
     });
@@ -275,18 +289,26 @@ class Overlay {
     const work: [number, string][] = [];
     for (const [e, cs] of this.tupleDirty) for (const c of cs) work.push([e, c]);
     this.tupleDirty.clear();
-    return then(loop(work.length, (i) => {
-      const [e, c] = work[i]!;
-      const members = this.ps.attrs.get(c)?.tupleAttrs ?? [];
-      const values: (Value | null)[] = new Array(members.length).fill(null);
-      return then(loop(members.length, (j) => then(this.load(e, members[j]!), (m) => {
-        const first = m.values().next();
-        values[j] = first.done ? null : first.value.v;
-      })), () => {
-        if (values.every((x) => x === null)) return this.retract(e, c, undefined);
-        return this.assert(e, c, values as Value);
-      });
-    }), () => this.checkTupleClaims());
+    return then(
+      loop(work.length, (i) => {
+        const [e, c] = work[i]!;
+        const members = this.ps.attrs.get(c)?.tupleAttrs ?? [];
+        const values: (Value | null)[] = new Array(members.length).fill(null);
+        return then(
+          loop(members.length, (j) =>
+            then(this.load(e, members[j]!), (m) => {
+              const first = m.values().next();
+              values[j] = first.done ? null : first.value.v;
+            }),
+          ),
+          () => {
+            if (values.every((x) => x === null)) return this.retract(e, c, undefined);
+            return this.assert(e, c, values as Value);
+          },
+        );
+      }),
+      () => this.checkTupleClaims(),
+    );
   }
 
   private checkTupleClaims(): MaybePromise<void> {
@@ -295,13 +317,23 @@ class Overlay {
       return then(this.load(e, a), (m) => {
         if (m.has(valueKey(v))) return;
         const members = this.ps.attrs.get(a)?.tupleAttrs ?? [];
-        throw new CairnError('transact/tuple', `can't modify tuple attrs directly: ${a} ${show(v)} on entity ${e} differs from the value maintained from ${members.join(', ')}`, { attribute: a, entity: e, value: show(v) });
+        throw new CairnError(
+          'transact/tuple',
+          `can't modify tuple attrs directly: ${a} ${show(v)} on entity ${e} differs from the value maintained from ${members.join(', ')}`,
+          { attribute: a, entity: e, value: show(v) },
+        );
       });
     });
   }
 }
 
-export function computeEffects(db: DbValue, ps: Schema, ops: readonly ResolvedOp[], tx: number, tempidOf?: readonly (string | undefined)[]): MaybePromise<Effects> {
+export function computeEffects(
+  db: DbValue,
+  ps: Schema,
+  ops: readonly ResolvedOp[],
+  tx: number,
+  tempidOf?: readonly (string | undefined)[],
+): MaybePromise<Effects> {
   const o = new Overlay(db, ps, tx);
   const each = (i: number): MaybePromise<void> => {
     o.at = i;
@@ -320,10 +352,14 @@ function step(o: Overlay, op: ResolvedOp): MaybePromise<void> {
     case 'add':
       if (op.via !== undefined) return o.assertUpserted(op.e, op.a, op.v, op.via);
       return o.isComposite(op.a) ? o.claimTuple(op.e, op.a, op.v) : o.assert(op.e, op.a, op.v);
-    case 'retract': return o.retract(op.e, op.a, op.v);
-    case 'retractEntity': return o.retractEntity(op.e);
-    case 'retractAttribute': return o.retractAttribute(op.e, op.a, new Set());
-    case 'cas': return o.cas(op.e, op.a, op.old, op.v);
+    case 'retract':
+      return o.retract(op.e, op.a, op.v);
+    case 'retractEntity':
+      return o.retractEntity(op.e);
+    case 'retractAttribute':
+      return o.retractAttribute(op.e, op.a, new Set());
+    case 'cas':
+      return o.cas(op.e, op.a, op.old, op.v);
     default: {
       const never: never = op;
       throw new CairnError('transact/syntax', `bad op ${show(never)}`);

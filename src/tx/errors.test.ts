@@ -3,7 +3,10 @@ import type { Db } from '../db/types.js';
 import type { ErrorCode } from '../util/errors.js';
 import { dbWith, expectError, tx } from './test-util.js';
 
-const BASE = [{ 'person/name': 'Ann', 'person/email': 'ann@x', 'person/ssn': '1', 'person/age': 30 }, { 'person/name': 'Bob', 'person/email': 'bob@x' }];
+const BASE = [
+  { 'person/name': 'Ann', 'person/email': 'ann@x', 'person/ssn': '1', 'person/age': 30 },
+  { 'person/name': 'Bob', 'person/email': 'bob@x' },
+];
 
 async function snapshot(db: Db): Promise<unknown> {
   const all = await db.datoms('eavt');
@@ -24,11 +27,37 @@ const failures: [string, unknown, ErrorCode, RegExp][] = [
   ['bad EDN', '[[:db/add 1 :person/name', 'edn/parse', /./],
   ['unknown attribute after good ops', [{ 'person/name': 'Cy' }, { 'nope/x': 1 }], 'schema/unknown-attribute', /nope\/x/],
   ['type error after good ops', [{ 'person/name': 'Cy' }, ['db/add', 13, 'person/age', 'old']], 'schema/type', /value "old" of attribute person\/age/],
-  ['unique violation after good ops', [['db/add', 13, 'person/age', 31], { 'person/name': 'D', 'person/ssn': '1' }], 'transact/unique', /person\/ssn "1" already belongs to entity 13/],
-  ['cas failure after good ops', [['db/retractEntity', 14], ['db/cas', 13, 'person/age', 1, 2]], 'transact/cas', /expected 1, found 30/],
-  ['conflicting upsert', [{ 'db/id': 'a', 'person/email': 'ann@x' }, { 'db/id': 'a', 'person/email': 'bob@x' }], 'transact/upsert', /conflicting upsert/],
+  [
+    'unique violation after good ops',
+    [['db/add', 13, 'person/age', 31], { 'person/name': 'D', 'person/ssn': '1' }],
+    'transact/unique',
+    /person\/ssn "1" already belongs to entity 13/,
+  ],
+  [
+    'cas failure after good ops',
+    [
+      ['db/retractEntity', 14],
+      ['db/cas', 13, 'person/age', 1, 2],
+    ],
+    'transact/cas',
+    /expected 1, found 30/,
+  ],
+  [
+    'conflicting upsert',
+    [
+      { 'db/id': 'a', 'person/email': 'ann@x' },
+      { 'db/id': 'a', 'person/email': 'bob@x' },
+    ],
+    'transact/upsert',
+    /conflicting upsert/,
+  ],
   ['unresolvable lookup ref', [['db/add', ['person/email', 'q'], 'person/age', 1]], 'transact/lookup-ref', /\[person\/email "q"\] does not resolve/],
-  ['schema change refused after data ops', [['db/add', 13, 'person/age', 5], { 'db/ident': 'person/name', 'db/valueType': 'db.type/long' }], 'schema/change', /db\/valueType of person\/name/],
+  [
+    'schema change refused after data ops',
+    [['db/add', 13, 'person/age', 5], { 'db/ident': 'person/name', 'db/valueType': 'db.type/long' }],
+    'schema/change',
+    /db\/valueType of person\/name/,
+  ],
   ['tx-meta attribute undeclared', { txData: [], txMeta: { 'tx/who': 'me' } }, 'schema/unknown-attribute', /tx\/who/],
   ['transacting on a view', 'VIEW', 'config/invalid', /cannot transact against a history view/],
   ['an empty attribute name in a map', [{ 'person/name': 'Cy', '': 1 }], 'transact/syntax', /bad attribute ""/],

@@ -70,11 +70,16 @@ function expandFrom(dbAfter: DbAfter, done: unknown[], rest: readonly unknown[],
       done.push(rest[i]);
       continue;
     }
-    if (depth >= MAX_CALLS) throw new CairnError('transact/fn', `more than ${MAX_CALLS} transaction function calls in one transaction (does one call itself forever?)`, { calls: depth });
+    if (depth >= MAX_CALLS)
+      throw new CairnError('transact/fn', `more than ${MAX_CALLS} transaction function calls in one transaction (does one call itself forever?)`, {
+        calls: depth,
+      });
     const next = i + 1;
     // the returned data goes where the call was, ahead of the rest, and is expanded in turn
-    return then(then(dbAfter(done), (db) => invoke(db, call)), (data) =>
-      expandFrom(dbAfter, done, [...data, ...rest.slice(next)], 0, depth + 1));
+    return then(
+      then(dbAfter(done), (db) => invoke(db, call)),
+      (data) => expandFrom(dbAfter, done, [...data, ...rest.slice(next)], 0, depth + 1),
+    );
   }
   return done;
 }
@@ -86,7 +91,8 @@ function invoke(db: Db, call: { name: string; fn: TxFunction; args: unknown[] })
     throw new CairnError('transact/fn', `transaction function ${call.name} failed: ${message}`, { fn: call.name, message }, { cause: e });
   };
   const checked = (data: unknown): readonly unknown[] => {
-    if (!Array.isArray(data)) throw new CairnError('transact/fn', `transaction function ${call.name} must return tx data (an array), got ${show(data)}`, { fn: call.name });
+    if (!Array.isArray(data))
+      throw new CairnError('transact/fn', `transaction function ${call.name} must return tx data (an array), got ${show(data)}`, { fn: call.name });
     return data;
   };
   let r: unknown;

@@ -47,7 +47,7 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
   const { items: written, txMeta } = splitInput(input);
   // transaction functions run first: what they return is tx data like the rest
   const dbAfter = (prefix: readonly unknown[]): MaybePromise<Db> =>
-    (prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter));
+    prefix.length === 0 ? before : then(transactItems(db, before, prefix, {}, opts), (r) => r.dbAfter);
   return then(expandTxFunctions(dbAfter, written), (items) => {
     const { purges, rest } = splitPurges(items);
     if (isReplay(before, items)) return transactDatoms(db, before, items as Datom[]);
@@ -82,11 +82,13 @@ function isReplay(before: DbValue, items: readonly unknown[]): boolean {
 function transactDatoms(db: Db, before: DbValue, datoms: readonly Datom[]): MaybePromise<TxReport> {
   let maxTx = 0;
   for (const d of datoms) if (d.tx > maxTx) maxTx = d.tx;
-  return then(rawChanges(before, datoms), (r) => then(applyChanges(before, r.datoms, r.priors), (after): TxReport => {
-    const report: TxReport = { dbBefore: db, dbAfter: after, txData: r.datoms, tempids: { 'db/current-tx': maxTx }, txMeta: {} };
-    priorsByReport.set(report, r.priors);
-    return report;
-  }));
+  return then(rawChanges(before, datoms), (r) =>
+    then(applyChanges(before, r.datoms, r.priors), (after): TxReport => {
+      const report: TxReport = { dbBefore: db, dbAfter: after, txData: r.datoms, tempids: { 'db/current-tx': maxTx }, txMeta: {} };
+      priorsByReport.set(report, r.priors);
+      return report;
+    }),
+  );
 }
 
 // Reports of transactions that purged datoms, with how many: the connection folds their commit
@@ -109,26 +111,31 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
   const given = userTxInstant(norm.ops);
   const now = (opts.now ?? (() => new Date()))().getTime();
   const instant = given ?? new Date(Math.max(now, st.lastTxInstant + 1));
-  const ops: NormOp[] = given === undefined && keepHistory
-    ? [{ op: 'add', e: { kind: 'tx' }, a: 'db/txInstant', v: { kind: 'value', v: instant } }, ...norm.ops]
-    : [...norm.ops];
+  const ops: NormOp[] =
+    given === undefined && keepHistory ? [{ op: 'add', e: { kind: 'tx' }, a: 'db/txInstant', v: { kind: 'value', v: instant } }, ...norm.ops] : [...norm.ops];
   const reportMeta = { ...txMeta, 'db/txInstant': instant };
   const normalized = { ...norm, ops };
   const check = (cuts: Cuts): MaybePromise<{ resolved: Resolved; fx: Effects }> =>
     then(resolve(before, ps, normalized, tx, cuts), (resolved) =>
-      onRetry(() => then(computeEffects(before, ps, resolved.ops, tx, resolved.tempidOf), (fx) => ({ resolved, fx })), (retry) => {
-        // each retry adds a new cut, and there are finitely many: the guard keeps the loop finite
-        const known = cuts.get(retry.key) ?? [];
-        if (known.includes(retry.at)) throw new CairnError('transact/upsert', `upsert resolution did not settle at op ${retry.at}`);
-        return check(new Map(cuts).set(retry.key, [...known, retry.at]));
-      }));
+      onRetry(
+        () => then(computeEffects(before, ps, resolved.ops, tx, resolved.tempidOf), (fx) => ({ resolved, fx })),
+        (retry) => {
+          // each retry adds a new cut, and there are finitely many: the guard keeps the loop finite
+          const known = cuts.get(retry.key) ?? [];
+          if (known.includes(retry.at)) throw new CairnError('transact/upsert', `upsert resolution did not settle at op ${retry.at}`);
+          return check(new Map(cuts).set(retry.key, [...known, retry.at]));
+        },
+      ),
+    );
   return then(check(new Map()), ({ resolved, fx }) =>
     then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
       then(checkSchema(before, after), (): TxReport => {
         const report: TxReport = { dbBefore: db, dbAfter: after, txData: fx.datoms, tempids: resolved.tempids, txMeta: reportMeta };
         priorsByReport.set(report, fx.priors);
         return report;
-      })));
+      }),
+    ),
+  );
 }
 
 // The stored assertion each retraction of a report removed, kept beside the report (not in

@@ -12,14 +12,22 @@ describe('entity maps', () => {
     ]);
     expect(r.tempids).toEqual({ ann: 13, cy: 15, '-7': 16, 'db/current-tx': 536870914 });
     expect(await facts(r.dbAfter)).toEqual([
-      [13, 'person/friend', 14], [13, 'person/friend', 15], [13, 'person/name', 'Ann'],
-      [14, 'person/name', 'Bob'], [15, 'person/name', 'Cy'], [16, 'person/name', 'Dee'],
+      [13, 'person/friend', 14],
+      [13, 'person/friend', 15],
+      [13, 'person/name', 'Ann'],
+      [14, 'person/name', 'Bob'],
+      [15, 'person/name', 'Cy'],
+      [16, 'person/name', 'Dee'],
     ]);
     expect(r.dbAfter.maxEid).toBe(16);
   });
 
   it('first appearance may be in a ref value position', async () => {
-    const r = await tx(await dbWith(), [['db/add', -1, 'person/friend', -2], ['db/add', -2, 'person/name', 'B'], ['db/add', -1, 'person/name', 'A']]);
+    const r = await tx(await dbWith(), [
+      ['db/add', -1, 'person/friend', -2],
+      ['db/add', -2, 'person/name', 'B'],
+      ['db/add', -1, 'person/name', 'A'],
+    ]);
     expect(r.tempids['-1']).toBe(13);
     expect(r.tempids['-2']).toBe(14);
   });
@@ -55,12 +63,18 @@ describe('entity maps', () => {
   });
 
   it('EDN string tx data, keywords as colon-less attributes and keyword values', async () => {
-    const r = await tx(await dbWith(), `[{:db/id "a" :person/name "Ann" :person/status :status/active}
+    const r = await tx(
+      await dbWith(),
+      `[{:db/id "a" :person/name "Ann" :person/status :status/active}
                                          [:db/add "a" :person/nick "annie"]
-                                         {:person/name "Bob" :person/friend [[:person/name "nope"]]}]`.replace('[[:person/name "nope"]]', '"a"'));
+                                         {:person/name "Bob" :person/friend [[:person/name "nope"]]}]`.replace('[[:person/name "nope"]]', '"a"'),
+    );
     expect(await facts(r.dbAfter)).toEqual([
-      [13, 'person/name', 'Ann'], [13, 'person/nick', 'annie'], [13, 'person/status', ':status/active'],
-      [14, 'person/friend', 13], [14, 'person/name', 'Bob'],
+      [13, 'person/name', 'Ann'],
+      [13, 'person/nick', 'annie'],
+      [13, 'person/status', ':status/active'],
+      [14, 'person/friend', 13],
+      [14, 'person/name', 'Bob'],
     ]);
     expect(r.tempids.a).toBe(13);
   });
@@ -78,7 +92,10 @@ describe('entity maps', () => {
 function attr2(ident: string, extra: Record<string, unknown>): Record<string, unknown> {
   return { 'db/ident': ident, 'db/cardinality': 'db.cardinality/one', ...extra };
 }
-const PEOPLE_WITH_SOURCE = [{ 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }, { 'db/ident': 'tx/source', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }];
+const PEOPLE_WITH_SOURCE = [
+  { 'db/ident': 'person/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'tx/source', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+];
 
 describe('EDN tx strings', () => {
   it('tagged values, nested maps, reverse refs, lookup refs and list ops', async () => {
@@ -88,17 +105,25 @@ describe('EDN tx strings', () => {
       { 'db/ident': 'p/id', 'db/valueType': 'db.type/uuid', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
       { 'db/ident': 'p/kid', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many' },
     ]);
-    const r = await tx(db, `[{:db/id -1
+    const r = await tx(
+      db,
+      `[{:db/id -1
                               :person/name "Ann"
                               :p/born #inst "2000-01-02T03:04:05.000-00:00"
                               :p/id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
                               :p/kid [{:person/name "Kid"}]
                               :p/_kid {:person/name "Parent"}}
-                             [:db/add [:p/id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"] :person/name "Anna"]]`);
+                             [:db/add [:p/id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"] :person/name "Anna"]]`,
+    );
     expect(r.tempids['-1']).toBe(6);
     expect(await facts(r.dbAfter)).toEqual([
-      [6, 'p/born', new Date('2000-01-02T03:04:05.000Z')], [6, 'p/id', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
-      [6, 'p/kid', 7], [6, 'person/name', 'Anna'], [7, 'person/name', 'Kid'], [8, 'p/kid', 6], [8, 'person/name', 'Parent'],
+      [6, 'p/born', new Date('2000-01-02T03:04:05.000Z')],
+      [6, 'p/id', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
+      [6, 'p/kid', 7],
+      [6, 'person/name', 'Anna'],
+      [7, 'person/name', 'Kid'],
+      [8, 'p/kid', 6],
+      [8, 'person/name', 'Parent'],
     ]);
   });
 });

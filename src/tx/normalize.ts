@@ -24,8 +24,16 @@ export function strip(s: string): string {
 }
 
 export function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date) &&
-    !(x instanceof Uint8Array) && !(x instanceof Datom) && !(x instanceof Set) && !(x instanceof Map);
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    !(x instanceof Date) &&
+    !(x instanceof Uint8Array) &&
+    !(x instanceof Datom) &&
+    !(x instanceof Set) &&
+    !(x instanceof Map)
+  );
 }
 
 /** A JS Map has no own keys: read as an entity map it would silently assert nothing. */
@@ -41,11 +49,17 @@ function notAMap(x: unknown, where: string): void {
  */
 function checkAttrKey(a: string, context: unknown): void {
   if (a === '__proto__') {
-    throw new CairnError('transact/syntax', `${show(a)} cannot be an attribute name (it is not an ordinary key of a JS object), in ${show(context)}`, { attribute: a });
+    throw new CairnError('transact/syntax', `${show(a)} cannot be an attribute name (it is not an ordinary key of a JS object), in ${show(context)}`, {
+      attribute: a,
+    });
   }
   const at = loneSurrogateAt(a);
   if (at >= 0) {
-    throw new CairnError('transact/invalid-string', `attribute name ${show(a)} is not well-formed Unicode: a lone UTF-16 surrogate at index ${at} cannot be stored`, { attribute: show(a), index: at });
+    throw new CairnError(
+      'transact/invalid-string',
+      `attribute name ${show(a)} is not well-formed Unicode: a lone UTF-16 surrogate at index ${at} cannot be stored`,
+      { attribute: show(a), index: at },
+    );
   }
 }
 
@@ -84,7 +98,8 @@ function checkArity(item: readonly unknown[], name: string, min: number, max: nu
 }
 
 function checkNoTempid(e: EntityIn, item: readonly unknown[], name: string): EntityIn {
-  if (e.kind === 'tempid') throw new CairnError('transact/tempid', `tempid ${show(item[1])} can only be used in db/add, not in ${name}`, { op: name, tempid: show(item[1]) });
+  if (e.kind === 'tempid')
+    throw new CairnError('transact/tempid', `tempid ${show(item[1])} can only be used in db/add, not in ${name}`, { op: name, tempid: show(item[1]) });
   return e;
 }
 
@@ -161,7 +176,8 @@ class Normalizer {
   /** A ref attribute's value: entity reference or (in maps) a nested entity map. */
   refValue(x: unknown, a: string, context: unknown): ValueIn {
     if (isPlainMap(x)) return { kind: 'ref', ref: this.explode(x) };
-    if (x === null || x === undefined) throw new CairnError('transact/nil-value', `cannot store nil as the value of ${a} (in ${show(context)})`, { attribute: a });
+    if (x === null || x === undefined)
+      throw new CairnError('transact/nil-value', `cannot store nil as the value of ${a} (in ${show(context)})`, { attribute: a });
     const ref = this.entity(x, context);
     if (ref.kind === 'eid' && ref.id <= 0) throw new CairnError('transact/entity-id', `bad entity id ${show(x)} for ${a}`);
     this.noteTempid(ref);
@@ -228,9 +244,7 @@ class Normalizer {
   /** Explode an entity map; returns its entity. */
   explode(m: Record<string, unknown>): EntityIn {
     const idRaw = 'db/id' in m ? m['db/id'] : m[':db/id'];
-    const e: EntityIn = idRaw === undefined || idRaw === null
-      ? { kind: 'tempid', key: `\u0000auto${this.autoCount++}`, auto: true }
-      : this.entity(idRaw, m);
+    const e: EntityIn = idRaw === undefined || idRaw === null ? { kind: 'tempid', key: `\u0000auto${this.autoCount++}`, auto: true } : this.entity(idRaw, m);
     if (e.kind === 'eid' && e.id <= 0) throw new CairnError('transact/entity-id', `bad db/id ${show(idRaw)}`);
     this.noteTempid(e);
     // A cyclic JS object would nest forever; no sane tx data nests this deep. (No finally
@@ -246,7 +260,8 @@ class Normalizer {
         this.reverse(e, plan.a, x, m);
         continue;
       }
-      const k = plan.a, s = plan.s;
+      const k = plan.a,
+        s = plan.s;
       if (x === null || x === undefined) {
         throw new CairnError('transact/nil-value', `cannot store nil as the value of ${k} (in ${show(m)})`, { attribute: k });
       }
@@ -348,7 +363,12 @@ class Normalizer {
  * Normalize tx data. `txMeta` entries and `extra` ops (the automatic txInstant) are asserted on
  * the tx entity and come first, as in Datahike.
  */
-export function normalize(schema: Schema, items: readonly unknown[], txMeta: Record<string, unknown>, dbIdents: ReadonlyMap<string, number> = schema.identToEid): Normalized {
+export function normalize(
+  schema: Schema,
+  items: readonly unknown[],
+  txMeta: Record<string, unknown>,
+  dbIdents: ReadonlyMap<string, number> = schema.identToEid,
+): Normalized {
   const n = new Normalizer(schema, dbIdents);
   for (const k of Object.keys(txMeta)) {
     n.attrName(k, txMeta);

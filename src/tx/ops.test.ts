@@ -4,8 +4,15 @@ import { dbWith, expectError, facts, rows, tx } from './test-util.js';
 
 // Entities 13.. after the PEOPLE schema: 13 Ann, 14 Ann's address, 15/16 pets, 17 Bob.
 const BASE = [
-  { 'db/id': 'ann', 'person/name': 'Ann', 'person/email': 'ann@x', 'person/age': 30, 'person/nick': ['a', 'annie'],
-    'person/address': { 'address/city': 'Oslo' }, 'person/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }] },
+  {
+    'db/id': 'ann',
+    'person/name': 'Ann',
+    'person/email': 'ann@x',
+    'person/age': 30,
+    'person/nick': ['a', 'annie'],
+    'person/address': { 'address/city': 'Oslo' },
+    'person/pets': [{ 'pet/name': 'Rex' }, { 'pet/name': 'Tom' }],
+  },
   { 'db/id': 'bob', 'person/name': 'Bob', 'person/email': 'bob@x', 'person/friend': 'ann', 'person/parent': 'ann' },
 ];
 
@@ -17,23 +24,75 @@ describe('list ops', () => {
   });
 
   const table: [string, unknown[], [number, string, unknown, boolean][]][] = [
-    ['db/add a new value', [['db/add', 13, 'person/age', 31]], [[13, 'person/age', 30, false], [13, 'person/age', 31, true]]],
+    [
+      'db/add a new value',
+      [['db/add', 13, 'person/age', 31]],
+      [
+        [13, 'person/age', 30, false],
+        [13, 'person/age', 31, true],
+      ],
+    ],
     ['db/add re-asserting a present value is a no-op', [['db/add', 13, 'person/age', 30]], []],
     ['db/add card-many adds without retracting', [['db/add', 13, 'person/nick', 'zz']], [[13, 'person/nick', 'zz', true]]],
     ['db/add card-many re-assert no-op', [['db/add', 13, 'person/nick', 'a']], []],
     ['db/retract with value', [['db/retract', 13, 'person/nick', 'a']], [[13, 'person/nick', 'a', false]]],
     ['db/retract of an absent value is a no-op', [['db/retract', 13, 'person/nick', 'nope']], []],
-    ['db/retract without value retracts all', [['db/retract', 13, 'person/nick']], [[13, 'person/nick', 'a', false], [13, 'person/nick', 'annie', false]]],
+    [
+      'db/retract without value retracts all',
+      [['db/retract', 13, 'person/nick']],
+      [
+        [13, 'person/nick', 'a', false],
+        [13, 'person/nick', 'annie', false],
+      ],
+    ],
     ['db/retract by lookup ref', [['db/retract', ['person/email', 'ann@x'], 'person/age', 30]], [[13, 'person/age', 30, false]]],
-    ['db.fn/retractAttribute on a plain attribute', [['db.fn/retractAttribute', 13, 'person/nick']], [[13, 'person/nick', 'a', false], [13, 'person/nick', 'annie', false]]],
-    ['db.fn/retractAttribute on a component cascades', [['db.fn/retractAttribute', 13, 'person/address']], [[13, 'person/address', 14, false], [14, 'address/city', 'Oslo', false]]],
+    [
+      'db.fn/retractAttribute on a plain attribute',
+      [['db.fn/retractAttribute', 13, 'person/nick']],
+      [
+        [13, 'person/nick', 'a', false],
+        [13, 'person/nick', 'annie', false],
+      ],
+    ],
+    [
+      'db.fn/retractAttribute on a component cascades',
+      [['db.fn/retractAttribute', 13, 'person/address']],
+      [
+        [13, 'person/address', 14, false],
+        [14, 'address/city', 'Oslo', false],
+      ],
+    ],
     ['plain db/retract of a component ref does not cascade', [['db/retract', 13, 'person/address', 14]], [[13, 'person/address', 14, false]]],
-    ['db/cas matching', [['db/cas', 13, 'person/age', 30, 40]], [[13, 'person/age', 30, false], [13, 'person/age', 40, true]]],
-    ['db.fn/cas matching', [['db.fn/cas', 13, 'person/age', 30, 40]], [[13, 'person/age', 30, false], [13, 'person/age', 40, true]]],
+    [
+      'db/cas matching',
+      [['db/cas', 13, 'person/age', 30, 40]],
+      [
+        [13, 'person/age', 30, false],
+        [13, 'person/age', 40, true],
+      ],
+    ],
+    [
+      'db.fn/cas matching',
+      [['db.fn/cas', 13, 'person/age', 30, 40]],
+      [
+        [13, 'person/age', 30, false],
+        [13, 'person/age', 40, true],
+      ],
+    ],
     ['db/cas "must be absent" on a missing attribute', [['db/cas', 17, 'person/age', null, 5]], [[17, 'person/age', 5, true]]],
     ['db/cas card-many checks membership', [['db/cas', 13, 'person/nick', 'annie', 'ann2']], [[13, 'person/nick', 'ann2', true]]],
-    ['assert then retract in one tx keeps both', [['db/add', 13, 'person/age', 99], ['db/retract', 13, 'person/age', 99]],
-      [[13, 'person/age', 30, false], [13, 'person/age', 99, true], [13, 'person/age', 99, false]]],
+    [
+      'assert then retract in one tx keeps both',
+      [
+        ['db/add', 13, 'person/age', 99],
+        ['db/retract', 13, 'person/age', 99],
+      ],
+      [
+        [13, 'person/age', 30, false],
+        [13, 'person/age', 99, true],
+        [13, 'person/age', 99, false],
+      ],
+    ],
   ];
   for (const [name, data, want] of table) {
     it(name, async () => {
@@ -48,7 +107,10 @@ describe('list ops', () => {
     for (const op of ['db/retractEntity', 'db.fn/retractEntity', ':db/retractEntity']) {
       const r = await tx(db, [[op, ['person/email', 'ann@x']]]);
       const after = await facts(r.dbAfter);
-      expect(after).toEqual([[17, 'person/email', 'bob@x'], [17, 'person/name', 'Bob']]);
+      expect(after).toEqual([
+        [17, 'person/email', 'bob@x'],
+        [17, 'person/name', 'Bob'],
+      ]);
       const retracted = rows(r.txData).map(([e, a]) => `${e} ${a}`);
       expect(retracted).toContain('17 person/friend');
       expect(retracted).toContain('17 person/parent');
@@ -66,15 +128,24 @@ describe('list ops', () => {
 
   it('the tx entity: db/current-tx in e and ref positions', async () => {
     const db = await dbWith(undefined, BASE);
-    const r = await tx(db, [['db/add', 'db/current-tx', 'person/name', 'the tx'], ['db/add', 13, 'person/friend', 'datomic.tx']]);
+    const r = await tx(db, [
+      ['db/add', 'db/current-tx', 'person/name', 'the tx'],
+      ['db/add', 13, 'person/friend', 'datomic.tx'],
+    ]);
     const t = r.tempids['db/current-tx']!;
-    expect(rows(r.txData)).toEqual([[t, 'person/name', 'the tx', true], [13, 'person/friend', t, true]]);
+    expect(rows(r.txData)).toEqual([
+      [t, 'person/name', 'the tx', true],
+      [13, 'person/friend', t, true],
+    ]);
   });
 
   it('Datom objects in tx data are asserted or retracted (their tx is not reused)', async () => {
     const db = await dbWith(undefined, BASE);
     const r = await tx(db, [new Datom(13, 'person/nick', 'zz', 1, true), new Datom(13, 'person/nick', 'a', 1, false)]);
-    expect(rows(r.txData)).toEqual([[13, 'person/nick', 'zz', true], [13, 'person/nick', 'a', false]]);
+    expect(rows(r.txData)).toEqual([
+      [13, 'person/nick', 'zz', true],
+      [13, 'person/nick', 'a', false],
+    ]);
     expect(r.txData.every((d) => d.tx === r.tempids['db/current-tx'])).toBe(true);
   });
 
@@ -86,14 +157,23 @@ describe('list ops', () => {
   });
 
   it('arrays and bytes compare by content (re-assert no-op, cas)', async () => {
-    const db = await dbWith([
-      { 'db/ident': 'b/bytes', 'db/valueType': 'db.type/bytes', 'db/cardinality': 'db.cardinality/one' },
-      { 'db/ident': 'b/t', 'db/valueType': 'db.type/tuple', 'db/tupleType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
-    ], [{ 'db/id': 'x', 'b/bytes': new Uint8Array([1, 2]), 'b/t': [1, 2] }]);
-    const r = await tx(db, [['db/add', 3, 'b/bytes', new Uint8Array([1, 2])], ['db/add', 3, 'b/t', [1, 2]]]);
+    const db = await dbWith(
+      [
+        { 'db/ident': 'b/bytes', 'db/valueType': 'db.type/bytes', 'db/cardinality': 'db.cardinality/one' },
+        { 'db/ident': 'b/t', 'db/valueType': 'db.type/tuple', 'db/tupleType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+      ],
+      [{ 'db/id': 'x', 'b/bytes': new Uint8Array([1, 2]), 'b/t': [1, 2] }],
+    );
+    const r = await tx(db, [
+      ['db/add', 3, 'b/bytes', new Uint8Array([1, 2])],
+      ['db/add', 3, 'b/t', [1, 2]],
+    ]);
     expect(rows(r.txData)).toEqual([]);
     const r2 = await tx(db, [['db/cas', 3, 'b/t', [1, 2], [3, 4]]]);
-    expect(rows(r2.txData)).toEqual([[3, 'b/t', [1, 2], false], [3, 'b/t', [3, 4], true]]);
+    expect(rows(r2.txData)).toEqual([
+      [3, 'b/t', [1, 2], false],
+      [3, 'b/t', [3, 4], true],
+    ]);
   });
 
   it('entity ids stay out of the tx range: explicit ids past this tx and allocations reaching TX0 are rejected', async () => {
@@ -104,7 +184,10 @@ describe('list ops', () => {
       await expectError(tx(db, [['db/add', 13, 'person/parent', e]]), 'transact/entity-id', /out of range/);
     }
     // an existing tx entity and the current one may be annotated
-    const r = await tx(db, [['db/add', db.maxTx, 'person/name', 'old tx'], ['db/add', db.maxTx + 1, 'person/name', 'this tx']]);
+    const r = await tx(db, [
+      ['db/add', db.maxTx, 'person/name', 'old tx'],
+      ['db/add', db.maxTx + 1, 'person/name', 'this tx'],
+    ]);
     expect(r.txData.filter((d) => d.a === 'person/name').map((d) => d.e)).toEqual([db.maxTx, db.maxTx + 1]);
     const high = (await tx(db, [['db/add', TX0 - 1, 'person/name', 'last']])).dbAfter;
     expect(high.maxEid).toBe(TX0 - 1);
@@ -121,7 +204,11 @@ describe('list ops', () => {
     const db = await dbWith(chain, data);
     const r = await tx(db, [['db/retractEntity', 3]]);
     expect(rows(r.txData).length).toBe(2 * n - 1);
-    expect(rows(r.txData).slice(0, 3)).toEqual([[3, 'c/child', 4, false], [3, 'c/i', 0, false], [4, 'c/child', 5, false]]);
+    expect(rows(r.txData).slice(0, 3)).toEqual([
+      [3, 'c/child', 4, false],
+      [3, 'c/i', 0, false],
+      [4, 'c/child', 5, false],
+    ]);
     expect(await facts(r.dbAfter)).toEqual([]);
   });
 });

@@ -21,8 +21,14 @@ function declaresSchema(item: unknown): boolean {
     for (const k in item) if (isSchemaAttr(strip(k))) return true;
     return false;
   }
-  return Array.isArray(item) && item.length === 4 && typeof item[0] === 'string' && strip(item[0]) === 'db/add' &&
-    typeof item[2] === 'string' && isSchemaAttr(strip(item[2]));
+  return (
+    Array.isArray(item) &&
+    item.length === 4 &&
+    typeof item[0] === 'string' &&
+    strip(item[0]) === 'db/add' &&
+    typeof item[2] === 'string' &&
+    isSchemaAttr(strip(item[2]))
+  );
 }
 
 export function projectSchema(db: DbValue, items: readonly unknown[]): Schema {
@@ -64,11 +70,22 @@ export function projectSchema(db: DbValue, items: readonly unknown[]): Schema {
   for (const item of items) {
     if (isPlainMap(item)) {
       let has = false;
-      for (const k in item) if (isSchemaAttr(strip(k))) { has = true; break; }
+      for (const k in item)
+        if (isSchemaAttr(strip(k))) {
+          has = true;
+          break;
+        }
       if (!has) continue;
       const eid = target(item['db/id'] ?? item[':db/id'], item['db/ident'] ?? item[':db/ident']);
       for (const k in item) merge(eid, strip(k), item[k]);
-    } else if (Array.isArray(item) && item.length === 4 && typeof item[0] === 'string' && strip(item[0]) === 'db/add' && typeof item[2] === 'string' && isSchemaAttr(strip(item[2]))) {
+    } else if (
+      Array.isArray(item) &&
+      item.length === 4 &&
+      typeof item[0] === 'string' &&
+      strip(item[0]) === 'db/add' &&
+      typeof item[2] === 'string' &&
+      isSchemaAttr(strip(item[2]))
+    ) {
       merge(target(item[1], undefined), strip(item[2]), item[3]);
     }
   }

@@ -42,13 +42,20 @@ export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; res
     const it = item as unknown[];
     if (it.length !== arity) throw new CairnError('transact/syntax', `wrong number of arguments to ${name} in ${show(item)}`, { op: name });
     const attr = (x: unknown): string => {
-      if (typeof x !== 'string' || bare(x) === '') throw new CairnError('transact/syntax', `${name} needs an attribute, got ${show(x)} in ${show(item)}`, { op: name });
+      if (typeof x !== 'string' || bare(x) === '')
+        throw new CairnError('transact/syntax', `${name} needs an attribute, got ${show(x)} in ${show(item)}`, { op: name });
       return bare(x);
     };
     switch (name) {
-      case 'db/purge': purges.push({ op: 'datom', e: it[1], a: attr(it[2]), v: it[3] }); break;
-      case 'db.purge/attribute': purges.push({ op: 'attribute', e: it[1], a: attr(it[2]) }); break;
-      case 'db.purge/entity': purges.push({ op: 'entity', e: it[1] }); break;
+      case 'db/purge':
+        purges.push({ op: 'datom', e: it[1], a: attr(it[2]), v: it[3] });
+        break;
+      case 'db.purge/attribute':
+        purges.push({ op: 'attribute', e: it[1], a: attr(it[2]) });
+        break;
+      case 'db.purge/entity':
+        purges.push({ op: 'entity', e: it[1] });
+        break;
       default: {
         const d = it[1];
         if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new CairnError('transact/syntax', `${name} needs a Date, got ${show(d)}`, { op: name });
@@ -79,13 +86,22 @@ async function selected(db: DbValue, ops: readonly PurgeOp[]): Promise<Datom[]> 
         const e = await entityOf(db, op.e);
         const s = db.schema.attrs.get(op.a);
         const v = s?.valueType === 'db.type/ref' && typeof op.v !== 'number' ? await db.entid(op.v as EntityRef) : op.v;
-        out.push(...await h.search(e, op.a, v as Value));
+        out.push(...(await h.search(e, op.a, v as Value)));
         break;
       }
-      case 'attribute': out.push(...await h.search(await entityOf(db, op.e), op.a)); break;
-      case 'entity': out.push(...await h.search(await entityOf(db, op.e))); break;
-      case 'before': out.push(...await retractedBefore(db, op.date)); break;
-      default: { const never: never = op; throw new Error(`unreachable ${String(never)}`); }
+      case 'attribute':
+        out.push(...(await h.search(await entityOf(db, op.e), op.a)));
+        break;
+      case 'entity':
+        out.push(...(await h.search(await entityOf(db, op.e))));
+        break;
+      case 'before':
+        out.push(...(await retractedBefore(db, op.date)));
+        break;
+      default: {
+        const never: never = op;
+        throw new Error(`unreachable ${String(never)}`);
+      }
     }
   }
   return out;
@@ -103,9 +119,16 @@ async function retractedBefore(db: DbValue, date: Date): Promise<Datom[]> {
   const out: Datom[] = [];
   // in EAVT order the events of one e/a/v are adjacent and by tx: assertion, retraction, ...
   for (let i = 0; i + 1 < all.length; i++) {
-    const a = all[i]!, r = all[i + 1]!;
-    if (a.added && !r.added && a.e === r.e && a.a === r.a && PREFIX_COMPARATORS.avet(a, bound(undefined, a.a, r.v)) === 0
-      && (instants.get(r.tx) ?? Infinity) < date.getTime()) {
+    const a = all[i]!,
+      r = all[i + 1]!;
+    if (
+      a.added &&
+      !r.added &&
+      a.e === r.e &&
+      a.a === r.a &&
+      PREFIX_COMPARATORS.avet(a, bound(undefined, a.a, r.v)) === 0 &&
+      (instants.get(r.tx) ?? Infinity) < date.getTime()
+    ) {
       out.push(a, r);
       i++;
     }
@@ -119,7 +142,11 @@ async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: D
   let n = 0;
   for (const k of keys) {
     const found = await set.slice(k, k, cmp);
-    for (const f of found) if (f.added === k.added && f.tx === k.tx) { await t.remove(f); n++; }
+    for (const f of found)
+      if (f.added === k.added && f.tx === k.tx) {
+        await t.remove(f);
+        n++;
+      }
   }
   return n === 0 ? set : t.persistent();
 }
@@ -135,11 +162,14 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
     eavt: await without(st.eavt, cur, INDEX_COMPARATORS.eavt),
     aevt: await without(st.aevt, cur, INDEX_COMPARATORS.aevt),
     avet: await without(st.avet, cur, INDEX_COMPARATORS.avet),
-    temporal: st.temporal === null ? null : {
-      eavt: await without(st.temporal.eavt, keys, INDEX_COMPARATORS.teavt),
-      aevt: await without(st.temporal.aevt, keys, INDEX_COMPARATORS.taevt),
-      avet: await without(st.temporal.avet, keys, INDEX_COMPARATORS.tavet),
-    },
+    temporal:
+      st.temporal === null
+        ? null
+        : {
+            eavt: await without(st.temporal.eavt, keys, INDEX_COMPARATORS.teavt),
+            aevt: await without(st.temporal.aevt, keys, INDEX_COMPARATORS.taevt),
+            avet: await without(st.temporal.avet, keys, INDEX_COMPARATORS.tavet),
+          },
   };
   return { db: new DbValue(next), purged: new Set(keys.map((k) => `${k.e}|${k.a}|${k.tx}|${k.added}`)).size };
 }

@@ -51,7 +51,8 @@ class UnionFind {
     return r;
   }
   union(x: string, y: string): void {
-    const rx = this.find(x), ry = this.find(y);
+    const rx = this.find(x),
+      ry = this.find(y);
     if (rx !== ry) this.parent.set(ry, rx);
   }
 }
@@ -119,8 +120,16 @@ class Resolver {
     this.ownerKeys = [...this.keyOwner.keys()];
     if (this.ownerKeys.length === 0) return this.afterOwners();
     const claims = this.lookupClaims;
-    return then(loop(this.ownerKeys.length, (i) => this.lookupOwner(i)), () =>
-      claims.length === 0 ? this.afterOwners() : then(loop(claims.length, (i) => this.lookupClaim(claims[i]!)), () => this.afterOwners()));
+    return then(
+      loop(this.ownerKeys.length, (i) => this.lookupOwner(i)),
+      () =>
+        claims.length === 0
+          ? this.afterOwners()
+          : then(
+              loop(claims.length, (i) => this.lookupClaim(claims[i]!)),
+              () => this.afterOwners(),
+            ),
+    );
   }
 
   /**
@@ -181,8 +190,7 @@ class Resolver {
       else if (op.e.kind === 'lookup') {
         this.keyInfo.set(k, { a: op.a, v });
         this.lookupClaims.push({ ref: op.e, k });
-      }
-      else if (op.e.kind === 'eid') {
+      } else if (op.e.kind === 'eid') {
         this.keyInfo.set(k, { a: op.a, v });
         const prev = this.claims.get(k);
         if (prev !== undefined && prev !== op.e.id) {
@@ -208,7 +216,10 @@ class Resolver {
     if (this.fresh.has(k)) return undefined;
     const info = this.keyInfo.get(k)!;
     const e = lookupUnique(this.db, info.a, info.v);
-    if (isPromise(e)) return e.then((x) => { if (x !== undefined) this.dbOwner.set(k, x); });
+    if (isPromise(e))
+      return e.then((x) => {
+        if (x !== undefined) this.dbOwner.set(k, x);
+      });
     if (e !== undefined) this.dbOwner.set(k, e);
   }
 
@@ -236,9 +247,11 @@ class Resolver {
       const prev = this.groupEid.get(root);
       const info = this.keyInfo.get(k)!;
       if (prev !== undefined && prev !== target) {
-        throw new CairnError('transact/upsert',
+        throw new CairnError(
+          'transact/upsert',
           `conflicting upsert: [${info.a} ${show(info.v)}] resolves to ${target}, but the same entity already resolved to ${prev} via ${groupVia.get(root)}`,
-          { attribute: info.a, value: show(info.v), entities: [prev, target] });
+          { attribute: info.a, value: show(info.v), entities: [prev, target] },
+        );
       }
       this.groupEid.set(root, target);
       groupVia.set(root, `[${info.a} ${show(info.v)}]`);
@@ -266,7 +279,10 @@ class Resolver {
     }
     if (this.lookupKeys.size === 0) return this.finish();
     this.lookupList = [...this.lookupKeys.keys()];
-    return then(loop(this.lookupList.length, (i) => this.lookupRef(i)), () => this.finish());
+    return then(
+      loop(this.lookupList.length, (i) => this.lookupRef(i)),
+      () => this.finish(),
+    );
   }
 
   private tempidEid(key: string): number {
@@ -277,7 +293,10 @@ class Resolver {
     if (e.kind !== 'lookup') return;
     const s = this.ps.attrs.get(e.a);
     if (s === undefined || s.unique === undefined) {
-      throw new CairnError('transact/lookup-ref', `lookup ref attribute ${e.a} should be marked as db/unique (in [${e.a} ${show(e.v)}])`, { attribute: e.a, value: show(e.v) });
+      throw new CairnError('transact/lookup-ref', `lookup ref attribute ${e.a} should be marked as db/unique (in [${e.a} ${show(e.v)}])`, {
+        attribute: e.a,
+        value: show(e.v),
+      });
     }
     const v = s.valueType === 'db.type/ref' && typeof e.v === 'number' ? e.v : coerceValue(s, e.v, e.a);
     const k = idKey(e.a, v);
@@ -290,12 +309,24 @@ class Resolver {
     const k = this.lookupList[i]!;
     const info = this.lookupKeys.get(k)!;
     return then(lookupUnique(this.db, info.a, info.v), (e) => {
-      if (e !== undefined) { this.lookupEid.set(k, e); return; }
+      if (e !== undefined) {
+        this.lookupEid.set(k, e);
+        return;
+      }
       const owner = this.keyOwner.get(k);
-      if (owner !== undefined) { this.lookupEid.set(k, this.tempidEid(owner)); return; }
+      if (owner !== undefined) {
+        this.lookupEid.set(k, this.tempidEid(owner));
+        return;
+      }
       const claim = this.claims.get(k);
-      if (claim !== undefined) { this.lookupEid.set(k, claim); return; }
-      if (!this.strictKeys.has(k)) { this.lookupEid.set(k, NOTHING); return; }
+      if (claim !== undefined) {
+        this.lookupEid.set(k, claim);
+        return;
+      }
+      if (!this.strictKeys.has(k)) {
+        this.lookupEid.set(k, NOTHING);
+        return;
+      }
       const what = info.a === 'db/ident' ? `ident ${String(info.v)}` : `lookup ref [${info.a} ${show(info.v)}]`;
       throw new CairnError('transact/lookup-ref', `${what} does not resolve to an entity`, { attribute: info.a, value: show(info.v) });
     });
@@ -312,10 +343,14 @@ class Resolver {
 
   private eidOf(e: EntityIn): number {
     switch (e.kind) {
-      case 'eid': return this.checkedEid(e.id);
-      case 'tempid': return this.tempidEid(e.key);
-      case 'tx': return this.txId;
-      case 'lookup': return this.lookupEid.get(this.keyOfRef.get(e)!)!;
+      case 'eid':
+        return this.checkedEid(e.id);
+      case 'tempid':
+        return this.tempidEid(e.key);
+      case 'tx':
+        return this.txId;
+      case 'lookup':
+        return this.lookupEid.get(this.keyOfRef.get(e)!)!;
       default: {
         const never: never = e;
         throw new CairnError('transact/syntax', `bad entity ${show(never)}`);
@@ -330,7 +365,11 @@ class Resolver {
    */
   private checkedEid(id: number): number {
     if (id >= TX0 && id !== this.txId && (id === TX0 || id > this.db.state.maxTx)) {
-      throw new CairnError('transact/entity-id', `entity id ${id} is out of range: user entities are below ${TX0}, transaction entities ${TX0 + 1}..${this.txId}`, { entity: id });
+      throw new CairnError(
+        'transact/entity-id',
+        `entity id ${id} is out of range: user entities are below ${TX0}, transaction entities ${TX0 + 1}..${this.txId}`,
+        { entity: id },
+      );
     }
     return id;
   }
@@ -338,7 +377,9 @@ class Resolver {
   /** New entity ids must stay below the tx range. */
   private checkAllocated(): void {
     if (this.next >= TX0) {
-      throw new CairnError('transact/entity-id', `entity id space exhausted: new entity id ${this.next} would reach the transaction range (${TX0})`, { entity: this.next });
+      throw new CairnError('transact/entity-id', `entity id space exhausted: new entity id ${this.next} would reach the transaction range (${TX0})`, {
+        entity: this.next,
+      });
     }
   }
 
@@ -365,10 +406,18 @@ class Resolver {
           ops[i] = via === undefined ? { op: 'add', e: this.eid(op.e), a: op.a, v } : { op: 'add', e: this.eid(op.e), a: op.a, v, via };
           break;
         }
-        case 'retract': ops[i] = { op: 'retract', e: this.eid(op.e), a: op.a, v: op.v === undefined ? undefined : this.val(op.v) }; break;
-        case 'retractEntity': ops[i] = { op: 'retractEntity', e: this.eid(op.e) }; break;
-        case 'retractAttribute': ops[i] = { op: 'retractAttribute', e: this.eid(op.e), a: op.a }; break;
-        case 'cas': ops[i] = { op: 'cas', e: this.eid(op.e), a: op.a, old: op.old === null ? null : this.val(op.old), v: this.val(op.v) }; break;
+        case 'retract':
+          ops[i] = { op: 'retract', e: this.eid(op.e), a: op.a, v: op.v === undefined ? undefined : this.val(op.v) };
+          break;
+        case 'retractEntity':
+          ops[i] = { op: 'retractEntity', e: this.eid(op.e) };
+          break;
+        case 'retractAttribute':
+          ops[i] = { op: 'retractAttribute', e: this.eid(op.e), a: op.a };
+          break;
+        case 'cas':
+          ops[i] = { op: 'cas', e: this.eid(op.e), a: op.a, old: op.old === null ? null : this.val(op.old), v: this.val(op.v) };
+          break;
         default: {
           const never: never = op;
           throw new CairnError('transact/syntax', `bad op ${show(never)}`);

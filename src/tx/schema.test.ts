@@ -46,13 +46,31 @@ describe('value types (schemaFlexibility write)', () => {
   it('undeclared attributes are rejected under write, accepted under read', async () => {
     await expectError(tx(await dbWith([]), [{ 'foo/bar': 1 }]), 'schema/unknown-attribute', /attribute foo\/bar is not defined in the current schema/);
     const r = await tx(await dbWith([], undefined, { schemaFlexibility: 'read' }), [{ 'foo/bar': 1, 'foo/baz': [1, 'x'] }]);
-    expect(await facts(r.dbAfter)).toEqual([[1, 'foo/bar', 1], [1, 'foo/baz', [1, 'x']]]);
+    expect(await facts(r.dbAfter)).toEqual([
+      [1, 'foo/bar', 1],
+      [1, 'foo/baz', [1, 'x']],
+    ]);
   });
 
   it('schema-on-read still honours partial declarations (card-many, unique, ref)', async () => {
-    const db = await dbWith([{ 'db/ident': 'p/tags', 'db/cardinality': 'db.cardinality/many' }, { 'db/ident': 'p/id', 'db/unique': 'db.unique/identity' }], undefined, { schemaFlexibility: 'read' });
-    const r = await tx(db, [{ 'p/id': 1, 'p/tags': ['a', 'b'] }, { 'p/id': 1, 'p/tags': 'c' }]);
-    expect(await facts(r.dbAfter)).toEqual([[3, 'p/id', 1], [3, 'p/tags', 'a'], [3, 'p/tags', 'b'], [3, 'p/tags', 'c']]);
+    const db = await dbWith(
+      [
+        { 'db/ident': 'p/tags', 'db/cardinality': 'db.cardinality/many' },
+        { 'db/ident': 'p/id', 'db/unique': 'db.unique/identity' },
+      ],
+      undefined,
+      { schemaFlexibility: 'read' },
+    );
+    const r = await tx(db, [
+      { 'p/id': 1, 'p/tags': ['a', 'b'] },
+      { 'p/id': 1, 'p/tags': 'c' },
+    ]);
+    expect(await facts(r.dbAfter)).toEqual([
+      [3, 'p/id', 1],
+      [3, 'p/tags', 'a'],
+      [3, 'p/tags', 'b'],
+      [3, 'p/tags', 'c'],
+    ]);
   });
 });
 
@@ -68,7 +86,11 @@ describe('schema declaration', () => {
       'a/two': { 'db/ident': ':a/two', 'db/valueType': ':db.type/ref', 'db/cardinality': ':db.cardinality/many', 'db/isComponent': true },
     });
     expect(reverseSchemaOf(db)).toEqual({
-      'db/ident': ['a/one', 'a/two'], 'db.cardinality/many': ['a/two'], 'db.type/ref': ['a/two'], 'db/index': ['a/two'], 'db/isComponent': ['a/two'],
+      'db/ident': ['a/one', 'a/two'],
+      'db.cardinality/many': ['a/two'],
+      'db.type/ref': ['a/two'],
+      'db/index': ['a/two'],
+      'db/isComponent': ['a/two'],
     });
   });
 
@@ -79,7 +101,10 @@ describe('schema declaration', () => {
 
   it('schema and data in one tx', async () => {
     const r = await tx(await dbWith([]), [attr('n/x', 'long', { many: true }), { 'n/x': [1, 2] }]);
-    expect(await facts(r.dbAfter)).toEqual([[2, 'n/x', 1], [2, 'n/x', 2]]);
+    expect(await facts(r.dbAfter)).toEqual([
+      [2, 'n/x', 1],
+      [2, 'n/x', 2],
+    ]);
   });
 
   it('re-installing the same schema is a no-op', async () => {
@@ -91,7 +116,11 @@ describe('schema declaration', () => {
   const invalid: [string, unknown[], RegExp][] = [
     ['missing cardinality', [{ 'db/ident': 'x/a', 'db/valueType': 'db.type/string' }], /incomplete schema for x\/a/],
     ['missing valueType', [{ 'db/ident': 'x/a', 'db/cardinality': 'db.cardinality/one' }], /incomplete schema for x\/a/],
-    ['unknown valueType', [{ 'db/ident': 'x/a', 'db/valueType': 'db.type/nope', 'db/cardinality': 'db.cardinality/one' }], /"db.type\/nope" is not a valid value of db\/valueType/],
+    [
+      'unknown valueType',
+      [{ 'db/ident': 'x/a', 'db/valueType': 'db.type/nope', 'db/cardinality': 'db.cardinality/one' }],
+      /"db.type\/nope" is not a valid value of db\/valueType/,
+    ],
     ['isComponent on a non-ref', [attr('x/a', 'string', { isComponent: true })], /db\/isComponent on x\/a requires db.type\/ref/],
     ['reserved namespace', [attr('db/mine', 'string')], /ident db\/mine uses the reserved db namespace/],
     ['tuple without definition', [attr('x/t', 'tuple')], /needs exactly one of db\/tupleAttrs/],
@@ -105,13 +134,24 @@ describe('schema declaration', () => {
 });
 
 describe('schema changes (checked on the resulting state)', () => {
-  const data = [{ 'person/name': 'A', 'person/nick': ['x', 'y'], 'person/email': 'a@x' }, { 'person/name': 'B', 'person/nick': 'z' }];
+  const data = [
+    { 'person/name': 'A', 'person/nick': ['x', 'y'], 'person/email': 'a@x' },
+    { 'person/name': 'B', 'person/nick': 'z' },
+  ];
   const rowsTable: [string, unknown[], 'ok' | RegExp][] = [
     ['doc change', [{ 'db/ident': 'person/name', 'db/doc': 'Name' }], 'ok'],
     ['noHistory change', [{ 'db/ident': 'person/name', 'db/noHistory': true }], 'ok'],
     ['one -> many', [{ 'db/ident': 'person/name', 'db/cardinality': 'db.cardinality/many' }], 'ok'],
-    ['one -> many on a unique attribute', [{ 'db/ident': 'person/email', 'db/cardinality': 'db.cardinality/many' }], /person\/email cannot be unique and cardinality many/],
-    ['many -> one with several values', [{ 'db/ident': 'person/nick', 'db/cardinality': 'db.cardinality/one' }], /cannot change person\/nick to cardinality one/],
+    [
+      'one -> many on a unique attribute',
+      [{ 'db/ident': 'person/email', 'db/cardinality': 'db.cardinality/many' }],
+      /person\/email cannot be unique and cardinality many/,
+    ],
+    [
+      'many -> one with several values',
+      [{ 'db/ident': 'person/nick', 'db/cardinality': 'db.cardinality/one' }],
+      /cannot change person\/nick to cardinality one/,
+    ],
     ['valueType change on used attribute', [{ 'db/ident': 'person/name', 'db/valueType': 'db.type/long' }], /cannot change db\/valueType of person\/name/],
     ['valueType change on unused attribute', [{ 'db/ident': 'person/ssn', 'db/valueType': 'db.type/long' }], 'ok'],
     ['adding unique to a used attribute', [{ 'db/ident': 'person/name', 'db/unique': 'db.unique/value' }], /cannot make person\/name unique/],
@@ -120,7 +160,15 @@ describe('schema changes (checked on the resulting state)', () => {
     ['disabling index', [{ 'db/ident': 'person/age', 'db/index': false }], /disabling db\/index on person\/age/],
     ['removing a used attribute', [['db/retractEntity', ':person/name']], /cannot remove the schema of person\/name: it still has 2 datoms/],
     ['removing an unused attribute', [['db/retractEntity', ':pet/name']], 'ok'],
-    ['drop table: data and schema in one tx', [['db/retract', 13, 'person/name'], ['db/retract', 14, 'person/name'], ['db/retractEntity', ':person/name']], 'ok'],
+    [
+      'drop table: data and schema in one tx',
+      [
+        ['db/retract', 13, 'person/name'],
+        ['db/retract', 14, 'person/name'],
+        ['db/retractEntity', ':person/name'],
+      ],
+      'ok',
+    ],
     ['renaming a used ident', [['db/add', ':person/name', 'db/ident', 'person/fullName']], /cannot rename person\/name/],
     ['renaming an unused ident', [['db/add', ':pet/name', 'db/ident', 'pet/title']], 'ok'],
     // the entity named by its old, colon-less ident (not a tempid for a new enum entity)
@@ -155,21 +203,30 @@ describe('schema changes (checked on the resulting state)', () => {
 
 describe('the db owns its values', () => {
   it('mutating a Date, byte array or tuple after transacting it changes nothing stored (write and read schemas)', async () => {
-    const when = new Date(1000), bytes = new Uint8Array([1, 2]), pair = [new Date(5), 'x'];
-    const db = await dbWith([attr('o/at', 'instant', { index: true }), attr('o/b', 'bytes'), attr('o/t', 'tuple', { tupleTypes: ['db.type/instant', 'db.type/string'] })],
-      [{ 'o/at': when, 'o/b': bytes, 'o/t': pair }]);
+    const when = new Date(1000),
+      bytes = new Uint8Array([1, 2]),
+      pair = [new Date(5), 'x'];
+    const db = await dbWith(
+      [attr('o/at', 'instant', { index: true }), attr('o/b', 'bytes'), attr('o/t', 'tuple', { tupleTypes: ['db.type/instant', 'db.type/string'] })],
+      [{ 'o/at': when, 'o/b': bytes, 'o/t': pair }],
+    );
     const loose = (await tx(emptyDb({ schemaFlexibility: 'read' }), [{ 'x/at': when, 'x/b': bytes, 'x/t': pair }])).dbAfter;
     when.setTime(9999);
     bytes[0] = 7;
     (pair[0] as Date).setTime(9999);
-    expect(await facts(db)).toEqual([[4, 'o/at', new Date(1000)], [4, 'o/b', new Uint8Array([1, 2])], [4, 'o/t', [new Date(5), 'x']]]);
+    expect(await facts(db)).toEqual([
+      [4, 'o/at', new Date(1000)],
+      [4, 'o/b', new Uint8Array([1, 2])],
+      [4, 'o/t', [new Date(5), 'x']],
+    ]);
     expect((await loose.datoms('eavt', 1)).map((d) => d.v)).toEqual([new Date(1000), new Uint8Array([1, 2]), [new Date(5), 'x']]);
   });
 });
 
 describe('tuples', () => {
   const schema = [
-    attr('t/a', 'long'), attr('t/b', 'string'),
+    attr('t/a', 'long'),
+    attr('t/b', 'string'),
     attr('t/ab', 'tuple', { tupleAttrs: ['t/a', 't/b'], unique: 'identity' }),
     attr('t/homo', 'tuple', { tupleType: 'db.type/long' }),
     attr('t/het', 'tuple', { tupleTypes: ['db.type/string', 'db.type/long'] }),
@@ -177,10 +234,20 @@ describe('tuples', () => {
   it('composite tuples are maintained automatically', async () => {
     const db = await dbWith(schema);
     const r1 = await tx(db, [{ 'db/id': 'e', 't/a': 1 }]);
-    expect(rows(r1.txData)).toEqual([[6, 't/a', 1, true], [6, 't/ab', [1, null], true]]);
+    expect(rows(r1.txData)).toEqual([
+      [6, 't/a', 1, true],
+      [6, 't/ab', [1, null], true],
+    ]);
     const r2 = await tx(r1.dbAfter, [['db/add', 6, 't/b', 'x']]);
-    expect(rows(r2.txData)).toEqual([[6, 't/b', 'x', true], [6, 't/ab', [1, null], false], [6, 't/ab', [1, 'x'], true]]);
-    const r3 = await tx(r2.dbAfter, [['db/retract', 6, 't/a', 1], ['db/retract', 6, 't/b', 'x']]);
+    expect(rows(r2.txData)).toEqual([
+      [6, 't/b', 'x', true],
+      [6, 't/ab', [1, null], false],
+      [6, 't/ab', [1, 'x'], true],
+    ]);
+    const r3 = await tx(r2.dbAfter, [
+      ['db/retract', 6, 't/a', 1],
+      ['db/retract', 6, 't/b', 'x'],
+    ]);
     expect(await facts(r3.dbAfter)).toEqual([]);
   });
 
@@ -201,16 +268,27 @@ describe('tuples', () => {
     expect(r.tempids.k).toBe(6);
     expect(rows(r.txData)).toEqual([[6, 't/homo', [7], true]]);
     const r2 = await tx(db, [{ 't/a': 2, 't/b': 'y', 't/ab': [2, 'y'] }]);
-    expect(rows(r2.txData)).toEqual([[7, 't/a', 2, true], [7, 't/b', 'y', true], [7, 't/ab', [2, 'y'], true]]);
+    expect(rows(r2.txData)).toEqual([
+      [7, 't/a', 2, true],
+      [7, 't/b', 'y', true],
+      [7, 't/ab', [2, 'y'], true],
+    ]);
   });
 
   it("a composite given as input has each slot in its member's normal form (keyword colon, uuid case, long)", async () => {
-    const kschema = [attr('k/kind', 'keyword'), attr('k/id', 'uuid'), attr('k/n', 'long'),
-      attr('k/key', 'tuple', { tupleAttrs: ['k/kind', 'k/id', 'k/n'], unique: 'identity' })];
+    const kschema = [
+      attr('k/kind', 'keyword'),
+      attr('k/id', 'uuid'),
+      attr('k/n', 'long'),
+      attr('k/key', 'tuple', { tupleAttrs: ['k/kind', 'k/id', 'k/n'], unique: 'identity' }),
+    ];
     const db = await dbWith(kschema, [{ 'k/kind': 'a/b', 'k/id': UUID, 'k/n': 1 }]);
     expect(await db.entid(['k/key', ['a/b', UUID, 1n]])).toBe(5);
     const r = await tx(db, [['db/add', ['k/key', ['a/b', UUID, 1]], 'k/n', 2]]);
-    expect(rows(r.txData).slice(0, 2)).toEqual([[5, 'k/n', 1, false], [5, 'k/n', 2, true]]);
+    expect(rows(r.txData).slice(0, 2)).toEqual([
+      [5, 'k/n', 1, false],
+      [5, 'k/n', 2, true],
+    ]);
     const up = await tx(db, [{ 'db/id': 'u', 'k/key': [':a/b', UUID.toLowerCase(), 1] }]);
     expect(up.tempids.u).toBe(5);
     await expectError(tx(db, [['db/add', ['k/key', ['a/b', UUID]], 'k/n', 2]]), 'transact/tuple', /must have 3 elements/);
@@ -237,6 +315,9 @@ describe('tuples', () => {
   }
   it('accepts valid tuples with nil slots', async () => {
     const r = await tx(await dbWith(schema), [{ 't/homo': [1, null, 3], 't/het': ['a', 2] }]);
-    expect(await facts(r.dbAfter)).toEqual([[6, 't/het', ['a', 2]], [6, 't/homo', [1, null, 3]]]);
+    expect(await facts(r.dbAfter)).toEqual([
+      [6, 't/het', ['a', 2]],
+      [6, 't/homo', [1, null, 3]],
+    ]);
   });
 });

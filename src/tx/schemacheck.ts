@@ -95,39 +95,44 @@ function checkChange(before: DbValue, after: DbValue, eid: number): MaybePromise
   }
   const ident = oldIdent;
   const removed = newR === undefined || !isAttributeEntity(newR);
-  return then(usage(after, ident, false), (used) => then(usage(after, ident, true), (ever) => {
-    if (removed || newR.ident !== ident) {
-      if (used > 0) refuse(`cannot ${removed ? 'remove the schema of' : 'rename'} ${ident}: it still has ${used} datoms`, ident);
-      if (removed) return;
-    }
-    if (oldR.valueType !== newR.valueType && ever > 0) refuse(`cannot change db/valueType of ${ident} from ${oldR.valueType} to ${newR.valueType}: the attribute has data`, ident);
-    if ((oldR.tupleType !== newR.tupleType || !sameList(oldR.tupleAttrs, newR.tupleAttrs) || !sameList(oldR.tupleTypes, newR.tupleTypes)) && ever > 0) {
-      refuse(`cannot change the tuple definition of ${ident}: the attribute has data`, ident);
-    }
-    if (oldR.index === true && newR.index !== true) refuse(`disabling db/index on ${ident} is not allowed`, ident);
-    const card = newR.cardinality ?? 'db.cardinality/one';
-    if (newR.unique !== undefined && card === 'db.cardinality/many' && (oldR.unique === undefined || oldR.cardinality !== 'db.cardinality/many')) {
-      refuse(`${ident} cannot be unique and cardinality many`, ident);
-    }
-    if (oldR.unique === undefined && newR.unique !== undefined && used > 0) refuse(`cannot make ${ident} unique: it already has data (no index backfill)`, ident);
-    if (oldR.index !== true && newR.index === true && used > 0 && !before.state.schema.indexed.has(ident)) {
-      refuse(`cannot enable db/index on ${ident}: it already has data (no index backfill)`, ident);
-    }
-    if (oldR.unique !== undefined && newR.unique === undefined && used > 0 && !after.state.schema.indexed.has(ident)) {
-      refuse(`cannot drop db/unique from ${ident} while it has data, unless it stays indexed (db/index true)`, ident);
-    }
-    if (oldR.cardinality === 'db.cardinality/many' && card === 'db.cardinality/one' && used > 1) {
-      return then(hasMultiValues(after, ident), (multi) => {
-        if (multi) refuse(`cannot change ${ident} to cardinality one: an entity holds several values`, ident);
-      });
-    }
-    return undefined;
-  }));
+  return then(usage(after, ident, false), (used) =>
+    then(usage(after, ident, true), (ever) => {
+      if (removed || newR.ident !== ident) {
+        if (used > 0) refuse(`cannot ${removed ? 'remove the schema of' : 'rename'} ${ident}: it still has ${used} datoms`, ident);
+        if (removed) return;
+      }
+      if (oldR.valueType !== newR.valueType && ever > 0)
+        refuse(`cannot change db/valueType of ${ident} from ${oldR.valueType} to ${newR.valueType}: the attribute has data`, ident);
+      if ((oldR.tupleType !== newR.tupleType || !sameList(oldR.tupleAttrs, newR.tupleAttrs) || !sameList(oldR.tupleTypes, newR.tupleTypes)) && ever > 0) {
+        refuse(`cannot change the tuple definition of ${ident}: the attribute has data`, ident);
+      }
+      if (oldR.index === true && newR.index !== true) refuse(`disabling db/index on ${ident} is not allowed`, ident);
+      const card = newR.cardinality ?? 'db.cardinality/one';
+      if (newR.unique !== undefined && card === 'db.cardinality/many' && (oldR.unique === undefined || oldR.cardinality !== 'db.cardinality/many')) {
+        refuse(`${ident} cannot be unique and cardinality many`, ident);
+      }
+      if (oldR.unique === undefined && newR.unique !== undefined && used > 0)
+        refuse(`cannot make ${ident} unique: it already has data (no index backfill)`, ident);
+      if (oldR.index !== true && newR.index === true && used > 0 && !before.state.schema.indexed.has(ident)) {
+        refuse(`cannot enable db/index on ${ident}: it already has data (no index backfill)`, ident);
+      }
+      if (oldR.unique !== undefined && newR.unique === undefined && used > 0 && !after.state.schema.indexed.has(ident)) {
+        refuse(`cannot drop db/unique from ${ident} while it has data, unless it stays indexed (db/index true)`, ident);
+      }
+      if (oldR.cardinality === 'db.cardinality/many' && card === 'db.cardinality/one' && used > 1) {
+        return then(hasMultiValues(after, ident), (multi) => {
+          if (multi) refuse(`cannot change ${ident} to cardinality one: an entity holds several values`, ident);
+        });
+      }
+      return undefined;
+    }),
+  );
 }
 
 /** Validate every schema entity whose raw definition differs between before and after. */
 export function checkSchema(before: DbValue, after: DbValue): MaybePromise<void> {
-  const b = before.state.raw, a = after.state.raw;
+  const b = before.state.raw,
+    a = after.state.raw;
   if (a === b) return;
   const touched: number[] = [];
   for (const [eid, r] of a) if (b.get(eid) !== r) touched.push(eid);

@@ -34,7 +34,10 @@ describe('the transaction entity', () => {
     const at = new Date('2000-01-01T00:00:00Z');
     const r = await withDb(db, { txData: [{ 'p/n': 'x' }], txMeta: { 'tx/who': 'me', 'db/txInstant': at } });
     const t = r.tempids['db/current-tx']!;
-    expect(rows(r.txData)).toEqual([[t, 'tx/who', 'me', true], [3, 'p/n', 'x', true]]);
+    expect(rows(r.txData)).toEqual([
+      [t, 'tx/who', 'me', true],
+      [3, 'p/n', 'x', true],
+    ]);
     expect(r.txData.filter((d) => d.a === 'db/txInstant').map((d) => d.v)).toEqual([at]);
     expect(r.txMeta).toEqual({ 'tx/who': 'me', 'db/txInstant': at });
   });

@@ -17,9 +17,7 @@ export type EntityIn =
   | { readonly kind: 'tx' };
 
 /** A value after normalisation: a checked value, or an entity reference for a ref attribute. */
-export type ValueIn =
-  | { readonly kind: 'value'; readonly v: Value }
-  | { readonly kind: 'ref'; readonly ref: EntityIn };
+export type ValueIn = { readonly kind: 'value'; readonly v: Value } | { readonly kind: 'ref'; readonly ref: EntityIn };
 
 export type NormOp =
   | { readonly op: 'add'; readonly e: EntityIn; readonly a: string; readonly v: ValueIn }

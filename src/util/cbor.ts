@@ -9,11 +9,15 @@
 
 export class Keyword {
   readonly name: string;
-  constructor(name: string) { this.name = name; }
+  constructor(name: string) {
+    this.name = name;
+  }
 }
 export class CborUuid {
   readonly value: string;
-  constructor(value: string) { this.value = value; }
+  constructor(value: string) {
+    this.value = value;
+  }
 }
 
 /** Raised when the input ends inside an item: the caller feeds more bytes and retries. */
@@ -90,7 +94,9 @@ function uuidString(b: Uint8Array): string {
 }
 
 function half(bits: number): number {
-  const e = (bits >> 10) & 0x1f, f = bits & 0x3ff, s = bits & 0x8000 ? -1 : 1;
+  const e = (bits >> 10) & 0x1f,
+    f = bits & 0x3ff,
+    s = bits & 0x8000 ? -1 : 1;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f === 0 ? s * Infinity : NaN;
   return s * (1 + f / 1024) * 2 ** (e - 15);
@@ -98,33 +104,63 @@ function half(bits: number): number {
 
 /** Decode one item at `pos`; throws NeedMore if `b` ends inside it. */
 export function decodeAt(b: Uint8Array, pos: number): { value: unknown; end: number } {
-  const need = (n: number): void => { if (pos + n > b.length) throw new NeedMore(); };
+  const need = (n: number): void => {
+    if (pos + n > b.length) throw new NeedMore();
+  };
   need(1);
   const ib = b[pos++]!;
-  const major = ib >> 5, info = ib & 0x1f;
+  const major = ib >> 5,
+    info = ib & 0x1f;
   let n: number | bigint;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (major === 7) {
     switch (info) {
-      case 20: return { value: false, end: pos };
-      case 21: return { value: true, end: pos };
-      case 22: case 23: return { value: null, end: pos };
-      case 25: need(2); return { value: half(dv.getUint16(pos)), end: pos + 2 };
-      case 26: need(4); return { value: dv.getFloat32(pos), end: pos + 4 };
-      case 27: need(8); return { value: dv.getFloat64(pos), end: pos + 8 };
-      default: throw new CborError(`unsupported simple value ${info} at byte ${pos - 1}`);
+      case 20:
+        return { value: false, end: pos };
+      case 21:
+        return { value: true, end: pos };
+      case 22:
+      case 23:
+        return { value: null, end: pos };
+      case 25:
+        need(2);
+        return { value: half(dv.getUint16(pos)), end: pos + 2 };
+      case 26:
+        need(4);
+        return { value: dv.getFloat32(pos), end: pos + 4 };
+      case 27:
+        need(8);
+        return { value: dv.getFloat64(pos), end: pos + 8 };
+      default:
+        throw new CborError(`unsupported simple value ${info} at byte ${pos - 1}`);
     }
   }
   if (info < 24) n = info;
-  else if (info === 24) { need(1); n = b[pos]!; pos += 1; }
-  else if (info === 25) { need(2); n = dv.getUint16(pos); pos += 2; }
-  else if (info === 26) { need(4); n = dv.getUint32(pos); pos += 4; }
-  else if (info === 27) { need(8); n = dv.getBigUint64(pos); pos += 8; if (n <= BigInt(Number.MAX_SAFE_INTEGER)) n = Number(n); }
-  else throw new CborError(`indefinite-length items are not supported (byte ${pos - 1})`);
+  else if (info === 24) {
+    need(1);
+    n = b[pos]!;
+    pos += 1;
+  } else if (info === 25) {
+    need(2);
+    n = dv.getUint16(pos);
+    pos += 2;
+  } else if (info === 26) {
+    need(4);
+    n = dv.getUint32(pos);
+    pos += 4;
+  } else if (info === 27) {
+    need(8);
+    n = dv.getBigUint64(pos);
+    pos += 8;
+    if (n <= BigInt(Number.MAX_SAFE_INTEGER)) n = Number(n);
+  } else throw new CborError(`indefinite-length items are not supported (byte ${pos - 1})`);
   switch (major) {
-    case 0: return { value: n, end: pos };
-    case 1: return { value: typeof n === 'bigint' ? -1n - n : -1 - n, end: pos };
-    case 2: case 3: {
+    case 0:
+      return { value: n, end: pos };
+    case 1:
+      return { value: typeof n === 'bigint' ? -1n - n : -1 - n, end: pos };
+    case 2:
+    case 3: {
       const len = Number(n);
       need(len);
       const bytes = b.slice(pos, pos + len);
@@ -132,31 +168,53 @@ export function decodeAt(b: Uint8Array, pos: number): { value: unknown; end: num
     }
     case 4: {
       const out: unknown[] = [];
-      for (let i = 0; i < Number(n); i++) { const r = decodeAt(b, pos); out.push(r.value); pos = r.end; }
+      for (let i = 0; i < Number(n); i++) {
+        const r = decodeAt(b, pos);
+        out.push(r.value);
+        pos = r.end;
+      }
       return { value: out, end: pos };
     }
     case 5: {
       const m = new Map<unknown, unknown>();
-      for (let i = 0; i < Number(n); i++) { const k = decodeAt(b, pos); const v = decodeAt(b, k.end); m.set(k.value, v.value); pos = v.end; }
+      for (let i = 0; i < Number(n); i++) {
+        const k = decodeAt(b, pos);
+        const v = decodeAt(b, k.end);
+        m.set(k.value, v.value);
+        pos = v.end;
+      }
       return { value: m, end: pos };
     }
     case 6: {
       const inner = decodeAt(b, pos);
       const v = inner.value;
       switch (Number(n)) {
-        case 39: if (typeof v === 'string') return { value: new Keyword(v.startsWith(':') ? v.slice(1) : v), end: inner.end }; break;
-        case 1: if (typeof v === 'number') return { value: new Date(Math.round(v * 1000)), end: inner.end }; break;
-        case 0: if (typeof v === 'string') return { value: new Date(v), end: inner.end }; break;
-        case 37: if (v instanceof Uint8Array && v.length === 16) return { value: new CborUuid(uuidString(v)), end: inner.end }; break;
-        case 2: case 3: if (v instanceof Uint8Array) {
-          let x = 0n;
-          for (const c of v) x = (x << 8n) | BigInt(c);
-          return { value: Number(n) === 2 ? x : -1n - x, end: inner.end };
-        } break;
-        default: break;
+        case 39:
+          if (typeof v === 'string') return { value: new Keyword(v.startsWith(':') ? v.slice(1) : v), end: inner.end };
+          break;
+        case 1:
+          if (typeof v === 'number') return { value: new Date(Math.round(v * 1000)), end: inner.end };
+          break;
+        case 0:
+          if (typeof v === 'string') return { value: new Date(v), end: inner.end };
+          break;
+        case 37:
+          if (v instanceof Uint8Array && v.length === 16) return { value: new CborUuid(uuidString(v)), end: inner.end };
+          break;
+        case 2:
+        case 3:
+          if (v instanceof Uint8Array) {
+            let x = 0n;
+            for (const c of v) x = (x << 8n) | BigInt(c);
+            return { value: Number(n) === 2 ? x : -1n - x, end: inner.end };
+          }
+          break;
+        default:
+          break;
       }
       throw new CborError(`unsupported tag ${n} at byte ${pos}`);
     }
-    default: throw new CborError(`unsupported major type ${major}`);
+    default:
+      throw new CborError(`unsupported major type ${major}`);
   }
 }

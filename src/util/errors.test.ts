@@ -32,7 +32,14 @@ describe('show() never throws', () => {
     expect(show(new Date(NaN))).toBe('#inst "Invalid Date"');
     expect(show({ d: new Date(NaN) })).toBe('{"d":#inst "Invalid Date"}');
     expect(show(new Map([['k', 1]]))).toBe('#Map{"k" 1}');
-    const trap = new Proxy({}, { ownKeys() { throw new TypeError('trap'); } });
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new TypeError('trap');
+        },
+      },
+    );
     expect(() => show(trap)).not.toThrow();
   });
 });

@@ -109,8 +109,7 @@ export class CairnError extends Error {
  * handling must still recognise a store/conflict thrown by a backend from the other copy.
  */
 export function isCairnError(x: unknown, code?: ErrorCode): x is CairnError {
-  const branded = x instanceof CairnError ||
-    (x instanceof Error && x.name === 'CairnError' && typeof (x as { code?: unknown }).code === 'string');
+  const branded = x instanceof CairnError || (x instanceof Error && x.name === 'CairnError' && typeof (x as { code?: unknown }).code === 'string');
   return branded && (code === undefined || (x as CairnError).code === code);
 }
 
@@ -133,13 +132,20 @@ export function isoOrInvalid(d: Date): string {
 
 function scalarText(value: unknown): string | undefined {
   switch (typeof value) {
-    case 'string': return JSON.stringify(value);
-    case 'bigint': return `${value}N`;
-    case 'number': return String(value); // JSON would print NaN and Infinity as null
-    case 'boolean': return String(value);
-    case 'undefined': return 'undefined';
-    case 'symbol': return value.toString();
-    case 'function': return `#function ${JSON.stringify(value.name)}`;
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}N`;
+    case 'number':
+      return String(value); // JSON would print NaN and Infinity as null
+    case 'boolean':
+      return String(value);
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `#function ${JSON.stringify(value.name)}`;
     default:
       if (value === null) return 'null';
       if (value instanceof Date) return `#inst "${isoOrInvalid(value)}"`;
@@ -232,7 +238,12 @@ function safeInto(value: unknown, depth: number, seen: Set<object>): JsonValue {
     const o: Record<string, JsonValue> = {};
     for (const k of Object.keys(value).slice(0, SAFE_ITEMS)) {
       // defineProperty: a '__proto__' key must stay a key, not replace the prototype
-      Object.defineProperty(o, k, { value: safeInto((value as Record<string, unknown>)[k], depth - 1, seen), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(o, k, {
+        value: safeInto((value as Record<string, unknown>)[k], depth - 1, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     out = o;
   }

@@ -50,8 +50,13 @@ const SCHEMA = [
 ];
 
 const PEOPLE = ['Ivan', 'Petr', 'Oleg', 'Anna', 'Vera'].map((n, i) => ({
-  'person/name': n, 'person/email': `${n.toLowerCase()}@x.y`, 'person/age': 20 + i, 'person/tags': ['t/a', `t/${i}`],
-  'person/born': new Date(2000, i, 1), 'person/score': i / 3, 'person/pt': [n, i],
+  'person/name': n,
+  'person/email': `${n.toLowerCase()}@x.y`,
+  'person/age': 20 + i,
+  'person/tags': ['t/a', `t/${i}`],
+  'person/born': new Date(2000, i, 1),
+  'person/score': i / 3,
+  'person/pt': [n, i],
   ...(i > 0 ? { 'person/friend': ['person/name', 'Ivan'] } : {}),
 }));
 
@@ -72,14 +77,28 @@ function pick<T>(r: Random, valid: () => T, hostile: () => unknown, pValid = 0.6
 const someDb = (c: Ctx): Db => {
   const d = cairn.db(c.conn);
   switch (c.r.int(6)) {
-    case 0: return cairn.history(d);
-    case 1: return cairn.asOf(d, 536870914);
-    case 2: return anyValue(c.r) as Db;
-    default: return d;
+    case 0:
+      return cairn.history(d);
+    case 1:
+      return cairn.asOf(d, 536870914);
+    case 2:
+      return anyValue(c.r) as Db;
+    default:
+      return d;
   }
 };
-const eid = (c: Ctx): unknown => pick(c.r, () => c.r.pick<unknown>([1, 2, 3, ['person/name', 'Ivan'], ['person/email', 'anna@x.y'], 'person/name']), () => anyValue(c.r));
-const attrName = (c: Ctx): string => pick(c.r, () => c.r.pick(ATTRS), () => anyValue(c.r));
+const eid = (c: Ctx): unknown =>
+  pick(
+    c.r,
+    () => c.r.pick<unknown>([1, 2, 3, ['person/name', 'Ivan'], ['person/email', 'anna@x.y'], 'person/name']),
+    () => anyValue(c.r),
+  );
+const attrName = (c: Ctx): string =>
+  pick(
+    c.r,
+    () => c.r.pick(ATTRS),
+    () => anyValue(c.r),
+  );
 const hostileArgs = (c: Ctx): unknown[] => Array.from({ length: c.r.int(4) }, () => anyValue(c.r));
 
 /** Tx data: mutated entity maps and list forms, or anything at all. */
@@ -87,34 +106,61 @@ function txData(c: Ctx): unknown {
   const { r } = c;
   const op = (): unknown => {
     switch (r.int(8)) {
-      case 0: case 1: {
+      case 0:
+      case 1: {
         const m: Record<string, unknown> = {};
-        // biome-ignore lint/suspicious/noSparseArray: a sparse tuple is one of the fuzzed inputs
-        for (let i = 1 + r.int(3); i > 0; i--) m[r.pick(ATTRS)] = r.next() < 0.5 ? anyValue(r) : r.pick<unknown>(['Ivan', 'Zoe', 30, 'x\ud800', [, ], ['a', 1], new Date(NaN)]);
+        for (let i = 1 + r.int(3); i > 0; i--)
+          // biome-ignore lint/suspicious/noSparseArray: a sparse tuple is one of the fuzzed inputs
+          m[r.pick(ATTRS)] = r.next() < 0.5 ? anyValue(r) : r.pick<unknown>(['Ivan', 'Zoe', 30, 'x\ud800', [,], ['a', 1], new Date(NaN)]);
         return m;
       }
-      case 2: return [r.pick(['db/add', 'db/retract', 'db/retractEntity', 'db/cas', 'db.fn/cas', ':db/add', 'db/nope', anyValue(r)]), eid(c), attrName(c), anyValue(r), anyValue(r)];
-      case 3: return ['db/add', r.pick<unknown>([-1, 'new', 1, 2]), r.pick(ATTRS), anyValue(r)];
-      case 4: return r.pick<unknown>([new Map([['person/name', 'Map']]), Object.assign(Object.create(null), { 'person/name': 'NullProto' })]);
-      default: return anyValue(r);
+      case 2:
+        return [
+          r.pick(['db/add', 'db/retract', 'db/retractEntity', 'db/cas', 'db.fn/cas', ':db/add', 'db/nope', anyValue(r)]),
+          eid(c),
+          attrName(c),
+          anyValue(r),
+          anyValue(r),
+        ];
+      case 3:
+        return ['db/add', r.pick<unknown>([-1, 'new', 1, 2]), r.pick(ATTRS), anyValue(r)];
+      case 4:
+        return r.pick<unknown>([new Map([['person/name', 'Map']]), Object.assign(Object.create(null), { 'person/name': 'NullProto' })]);
+      default:
+        return anyValue(r);
     }
   };
   switch (r.int(6)) {
-    case 0: return anyValue(r);
-    case 1: return ednText(r);
-    case 2: return { txData: Array.from({ length: r.int(4) }, op), txMeta: anyValue(r) };
-    default: return Array.from({ length: 1 + r.int(4) }, op);
+    case 0:
+      return anyValue(r);
+    case 1:
+      return ednText(r);
+    case 2:
+      return { txData: Array.from({ length: r.int(4) }, op), txMeta: anyValue(r) };
+    default:
+      return Array.from({ length: 1 + r.int(4) }, op);
   }
 }
 
 function queryArg(c: Ctx): unknown {
   const { r } = c;
   switch (r.int(6)) {
-    case 0: return r.pick(QUERIES);
-    case 1: return ednText(r);
-    case 2: return anyValue(r);
-    case 3: return { query: r.pick<unknown>([...QUERIES, ednText(r), anyValue(r)]), args: r.next() < 0.5 ? [someDb(c), anyValue(r)] : anyValue(r), offset: atom(r), limit: atom(r), timeout: atom(r) };
-    default: return `[:find ?e :where ${ednText(r)}]`;
+    case 0:
+      return r.pick(QUERIES);
+    case 1:
+      return ednText(r);
+    case 2:
+      return anyValue(r);
+    case 3:
+      return {
+        query: r.pick<unknown>([...QUERIES, ednText(r), anyValue(r)]),
+        args: r.next() < 0.5 ? [someDb(c), anyValue(r)] : anyValue(r),
+        offset: atom(r),
+        limit: atom(r),
+        timeout: atom(r),
+      };
+    default:
+      return `[:find ?e :where ${ednText(r)}]`;
   }
 }
 
@@ -129,7 +175,10 @@ function patternArg(c: Ctx): unknown {
   const { r } = c;
   if (r.next() < 0.05) return deepPattern(r); // slow to build and parse: rarely
   return r.pick<() => unknown>([
-    () => '[*]', () => '[:person/name {:person/friend [:person/name]}]', () => ednText(r), () => anyValue(r),
+    () => '[*]',
+    () => '[:person/name {:person/friend [:person/name]}]',
+    () => ednText(r),
+    () => anyValue(r),
     () => [r.pick(ATTRS), { [r.pick(ATTRS)]: anyValue(r) }],
   ])();
 }
@@ -137,9 +186,13 @@ function patternArg(c: Ctx): unknown {
 function configArg(c: Ctx): unknown {
   const { r } = c;
   if (r.next() < 0.3) return anyValue(r);
-  const store = r.next() < 0.3 ? anyValue(r) : { backend: r.pick<unknown>(['memory', 'memory', 'nope', atom(r)]), id: r.pick<unknown>([`fuzz-${r.int(1e9)}`, c.config.store!.id, atom(r)]) };
+  const store =
+    r.next() < 0.3
+      ? anyValue(r)
+      : { backend: r.pick<unknown>(['memory', 'memory', 'nope', atom(r)]), id: r.pick<unknown>([`fuzz-${r.int(1e9)}`, c.config.store!.id, atom(r)]) };
   const o: Record<string, unknown> = { store };
-  for (const k of ['schemaFlexibility', 'keepHistory', 'index', 'branchingFactor', 'initialTx', 'name']) if (r.next() < 0.3) o[k] = k === 'initialTx' ? txData(c) : anyValue(r);
+  for (const k of ['schemaFlexibility', 'keepHistory', 'index', 'branchingFactor', 'initialTx', 'name'])
+    if (r.next() < 0.3) o[k] = k === 'initialTx' ? txData(c) : anyValue(r);
   return o;
 }
 
@@ -161,7 +214,14 @@ export const TARGETS: Record<string, Target> = {
   transact: async (c) => {
     const before = cairn.db(c.conn);
     try {
-      return await cairn.transact(pick(c.r, () => c.conn, () => anyValue(c.r)), txData(c) as cairn.TransactInput);
+      return await cairn.transact(
+        pick(
+          c.r,
+          () => c.conn,
+          () => anyValue(c.r),
+        ),
+        txData(c) as cairn.TransactInput,
+      );
     } catch (e) {
       const after = cairn.db(c.conn);
       if (after !== before) c.problems.push(`a failed transaction changed the db: basisT ${before.basisT} -> ${after.basisT}`);
@@ -174,34 +234,110 @@ export const TARGETS: Record<string, Target> = {
     return cairn.q(queryArg(c) as string, ...args);
   },
   pull: (c) => cairn.pull(someDb(c), patternArg(c) as string, eid(c) as number),
-  pullMany: (c) => cairn.pullMany(someDb(c), patternArg(c) as string, pick(c.r, () => [eid(c), eid(c)], () => anyValue(c.r)) as number[]),
+  pullMany: (c) =>
+    cairn.pullMany(
+      someDb(c),
+      patternArg(c) as string,
+      pick(
+        c.r,
+        () => [eid(c), eid(c)],
+        () => anyValue(c.r),
+      ) as number[],
+    ),
   entity: async (c) => {
     const e = await cairn.entity(someDb(c), eid(c) as number);
     return e === null ? null : (e as { get(a: string): unknown }).get(attrName(c));
   },
-  datoms: (c) => cairn.datoms(someDb(c), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4))),
-  seekDatoms: (c) => cairn.seekDatoms(someDb(c), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4))),
+  datoms: (c) =>
+    cairn.datoms(
+      someDb(c),
+      pick(
+        c.r,
+        () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
+        () => anyValue(c.r),
+      ),
+      ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
+    ),
+  seekDatoms: (c) =>
+    cairn.seekDatoms(
+      someDb(c),
+      pick(
+        c.r,
+        () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
+        () => anyValue(c.r),
+      ),
+      ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
+    ),
   indexRange: (c) => cairn.indexRange(someDb(c), attrName(c), anyValue(c.r) as cairn.Value, anyValue(c.r) as cairn.Value),
   history: (c) => cairn.history(anyValue(c.r) as Db),
   asOf: (c) => cairn.asOf(someDb(c), anyValue(c.r) as number),
   since: (c) => cairn.since(someDb(c), anyValue(c.r) as number),
   listen: (c) => {
-    const unlisten = cairn.listen(pick(c.r, () => c.conn, () => anyValue(c.r)), anyValue(c.r) as cairn.Listener);
+    const unlisten = cairn.listen(
+      pick(
+        c.r,
+        () => c.conn,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as cairn.Listener,
+    );
     unlisten();
   },
   schema: (c) => cairn.schema(someDb(c)),
   reverseSchema: (c) => cairn.reverseSchema(someDb(c)),
-  gcStorage: (c) => cairn.gcStorage(pick(c.r, () => c.conn, () => anyValue(c.r), 0.8), anyValue(c.r) as Date),
-  registerBackend: (c) => cairn.registerBackend(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.Backend),
-  registerIndex: (c) => cairn.registerIndex(pick(c.r, () => `fuzz-${c.r.int(4)}`, () => anyValue(c.r)), anyValue(c.r) as cairn.IndexFactory),
+  gcStorage: (c) =>
+    cairn.gcStorage(
+      pick(
+        c.r,
+        () => c.conn,
+        () => anyValue(c.r),
+        0.8,
+      ),
+      anyValue(c.r) as Date,
+    ),
+  registerBackend: (c) =>
+    cairn.registerBackend(
+      pick(
+        c.r,
+        () => `fuzz-${c.r.int(4)}`,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as cairn.Backend,
+    ),
+  registerIndex: (c) =>
+    cairn.registerIndex(
+      pick(
+        c.r,
+        () => `fuzz-${c.r.int(4)}`,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as cairn.IndexFactory,
+    ),
   kw: (c) => cairn.kw(anyValue(c.r) as string),
   // Live queries deliver their errors to the subscriber: the first result or error is judged.
   liveQuery: (c) => {
-    const conn = pick(c.r, () => c.conn, () => anyValue(c.r), 0.9);
+    const conn = pick(
+      c.r,
+      () => c.conn,
+      () => anyValue(c.r),
+      0.9,
+    );
     const inputs = c.r.next() < 0.3 ? [...hostileArgs(c), conn] : hostileArgs(c);
     return firstOf(cairn.liveQuery(conn, queryArg(c) as string, ...inputs));
   },
-  livePull: (c) => firstOf(cairn.livePull(pick(c.r, () => c.conn, () => anyValue(c.r), 0.9), patternArg(c) as string, eid(c) as number)),
+  livePull: (c) =>
+    firstOf(
+      cairn.livePull(
+        pick(
+          c.r,
+          () => c.conn,
+          () => anyValue(c.r),
+          0.9,
+        ),
+        patternArg(c) as string,
+        eid(c) as number,
+      ),
+    ),
   // Through the worker boundary: what postMessage cannot carry must fail as worker/protocol.
   'client.transact': async (c) => {
     const { client, conn } = await c.remote();
@@ -223,7 +359,15 @@ export const TARGETS: Record<string, Target> = {
   },
   'client.datoms': async (c) => {
     const { client, conn } = await c.remote();
-    return client.datoms(client.db(conn), pick(c.r, () => c.r.pick(['eavt', 'aevt', 'avet'] as const), () => anyValue(c.r)), ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)));
+    return client.datoms(
+      client.db(conn),
+      pick(
+        c.r,
+        () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
+        () => anyValue(c.r),
+      ),
+      ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
+    );
   },
 };
 
@@ -238,7 +382,10 @@ function firstOf(live: cairn.LiveQuery<unknown>): Promise<unknown> {
       stop?.();
       finish();
     };
-    stop = live.subscribe((v) => settle(() => resolve(v)), (e) => settle(() => reject(e)));
+    stop = live.subscribe(
+      (v) => settle(() => resolve(v)),
+      (e) => settle(() => reject(e)),
+    );
     if (settled) stop();
   });
 }
@@ -256,7 +403,14 @@ async function remoteOf(config: cairn.Config): Promise<{ client: ClientApi; conn
   };
   const client = openWorker(endpoint, { resyncOnVisible: false });
   const conn = await client.connect(config);
-  return { client, conn, close: () => { port1.close(); port2.close(); } };
+  return {
+    client,
+    conn,
+    close: () => {
+      port1.close();
+      port2.close();
+    },
+  };
 }
 
 /** Why `e` breaks the promise (a plain error, an unknown code), or null if it keeps it. */
@@ -264,7 +418,14 @@ function badError(e: unknown): string | null {
   if (!(e instanceof CairnError)) {
     const name = e instanceof Error ? e.name : typeof e;
     const msg = e instanceof Error ? e.message : '';
-    const where = e instanceof Error && e.stack ? e.stack.split('\n').filter((l) => l.includes('/src/')).slice(0, 3).join('\n') : '';
+    const where =
+      e instanceof Error && e.stack
+        ? e.stack
+            .split('\n')
+            .filter((l) => l.includes('/src/'))
+            .slice(0, 3)
+            .join('\n')
+        : '';
     return `threw a plain ${name}: ${msg.slice(0, 200)}\n${where}`;
   }
   if (!(ErrorCodes as readonly string[]).includes(e.code)) return `CairnError with unknown code ${String(e.code)}`;

@@ -6,9 +6,25 @@
 import type { Random } from '../../src/util/random.js';
 
 export const ATTRS = [
-  'person/name', 'person/email', 'person/age', 'person/friend', 'person/tags', 'person/born',
-  'person/score', 'person/id', 'person/bytes', 'person/big', 'person/pt', 'person/nick',
-  'db/id', 'db/ident', 'db/txInstant', 'db/valueType', 'db/cardinality', 'person/_friend', 'no/such',
+  'person/name',
+  'person/email',
+  'person/age',
+  'person/friend',
+  'person/tags',
+  'person/born',
+  'person/score',
+  'person/id',
+  'person/bytes',
+  'person/big',
+  'person/pt',
+  'person/nick',
+  'db/id',
+  'db/ident',
+  'db/txInstant',
+  'db/valueType',
+  'db/cardinality',
+  'person/_friend',
+  'no/such',
 ] as const;
 
 function deepArray(depth: number): unknown {
@@ -36,37 +52,95 @@ function protoKeyed(v: unknown): Record<string, unknown> {
 }
 
 const STRINGS = [
-  '', 'a', ' ', ':', '::', ':person/name', 'person/name', '?x', '_', '$', '%', '...', 'x\ud800y', '\udc00',
-  '\u{1F600}', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '[', ']', '{', '}', '(', ')', '#',
-  '#inst "nope"', '#uuid "x"', '"', '\\', 'nil', 'true', '##NaN', '1N', '1M', 'a'.repeat(10_000),
-  '[:find ?e :where [?e :person/name]]', '[*]', '[:person/name]', 'db.type/string',
+  '',
+  'a',
+  ' ',
+  ':',
+  '::',
+  ':person/name',
+  'person/name',
+  '?x',
+  '_',
+  '$',
+  '%',
+  '...',
+  'x\ud800y',
+  '\udc00',
+  '\u{1F600}',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ')',
+  '#',
+  '#inst "nope"',
+  '#uuid "x"',
+  '"',
+  '\\',
+  'nil',
+  'true',
+  '##NaN',
+  '1N',
+  '1M',
+  'a'.repeat(10_000),
+  '[:find ?e :where [?e :person/name]]',
+  '[*]',
+  '[:person/name]',
+  'db.type/string',
 ];
 
 /** A scalar-ish hostile value. */
 export function atom(r: Random): unknown {
   switch (r.int(22)) {
-    case 0: return undefined;
-    case 1: return null;
-    case 2: return r.next() < 0.5;
-    case 3: return r.pick([0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), 1e308, 5e-324]);
-    case 4: return r.int(40);
-    case 5: return 536870913 + r.int(8);
-    case 6: return r.pick([0n, 1n, -1n, 2n ** 64n, -(2n ** 70n)]);
-    case 7: case 8: return r.pick(STRINGS);
-    case 9: return r.pick(ATTRS);
-    case 10: return Symbol('fuzz');
-    case 11: return () => 1;
-    case 12: return r.next() < 0.5 ? new Date(NaN) : new Date(r.int(2_000_000_000_000));
-    case 13: return new Uint8Array(r.int(4));
-    case 14: return Object.create(null);
-    case 15: return new Map([['person/name', 'm']]);
-    case 16: return new Set([1]);
-    case 17: return cyclic();
-    case 18: return r.next() < 0.5 ? deepArray(2_000 + r.int(20_000)) : deepObject(2_000 + r.int(20_000));
-    // biome-ignore lint/suspicious/noSparseArray: a sparse tuple is one of the fuzzed inputs
-    case 19: return [, ];
-    case 20: return protoKeyed(r.pick(['x', 1, null, {}]));
-    default: return `:${r.pick(ATTRS)}`;
+    case 0:
+      return undefined;
+    case 1:
+      return null;
+    case 2:
+      return r.next() < 0.5;
+    case 3:
+      return r.pick([0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), 1e308, 5e-324]);
+    case 4:
+      return r.int(40);
+    case 5:
+      return 536870913 + r.int(8);
+    case 6:
+      return r.pick([0n, 1n, -1n, 2n ** 64n, -(2n ** 70n)]);
+    case 7:
+    case 8:
+      return r.pick(STRINGS);
+    case 9:
+      return r.pick(ATTRS);
+    case 10:
+      return Symbol('fuzz');
+    case 11:
+      return () => 1;
+    case 12:
+      return r.next() < 0.5 ? new Date(NaN) : new Date(r.int(2_000_000_000_000));
+    case 13:
+      return new Uint8Array(r.int(4));
+    case 14:
+      return Object.create(null);
+    case 15:
+      return new Map([['person/name', 'm']]);
+    case 16:
+      return new Set([1]);
+    case 17:
+      return cyclic();
+    case 18:
+      return r.next() < 0.5 ? deepArray(2_000 + r.int(20_000)) : deepObject(2_000 + r.int(20_000));
+    case 19:
+      // biome-ignore lint/suspicious/noSparseArray: a sparse tuple is one of the fuzzed inputs
+      return [,];
+    case 20:
+      return protoKeyed(r.pick(['x', 1, null, {}]));
+    default:
+      return `:${r.pick(ATTRS)}`;
   }
 }
 
@@ -84,12 +158,79 @@ export function anyValue(r: Random, depth = 0): unknown {
 /** EDN-ish text: a random walk over tokens that appear in queries, pull patterns and tx data. */
 export function ednText(r: Random): string {
   const tokens = [
-    '[', ']', '(', ')', '{', '}', ':find', ':where', ':in', ':keys', ':strs', ':syms', ':with', '?e', '?x', '?n',
-    '$', '%', '_', '...', '.', ':person/name', ':person/age', ':person/friend', ':person/_friend', ':db/id',
-    '"Ivan"', '"x\\ud800"', '1', '-1', '1.5', '1N', '##NaN', '#inst "2020-01-01"', '#inst "nope"', '#uuid "x"',
-    'nil', 'true', '*', 'pull', 'count', 'sum', 'max', 'not', 'or', 'and', 'not-join', 'or-join', 're-find',
-    're-pattern', '"^(a+)+$"', 'ground', 'get-else', 'missing?', '<', '=', 'str', 'tuple', 'untuple', '#{', '#_',
-    ':limit', ':default', ':as', '\\', ';', ',', '#', '^', '@', '~', '`', "'",
+    '[',
+    ']',
+    '(',
+    ')',
+    '{',
+    '}',
+    ':find',
+    ':where',
+    ':in',
+    ':keys',
+    ':strs',
+    ':syms',
+    ':with',
+    '?e',
+    '?x',
+    '?n',
+    '$',
+    '%',
+    '_',
+    '...',
+    '.',
+    ':person/name',
+    ':person/age',
+    ':person/friend',
+    ':person/_friend',
+    ':db/id',
+    '"Ivan"',
+    '"x\\ud800"',
+    '1',
+    '-1',
+    '1.5',
+    '1N',
+    '##NaN',
+    '#inst "2020-01-01"',
+    '#inst "nope"',
+    '#uuid "x"',
+    'nil',
+    'true',
+    '*',
+    'pull',
+    'count',
+    'sum',
+    'max',
+    'not',
+    'or',
+    'and',
+    'not-join',
+    'or-join',
+    're-find',
+    're-pattern',
+    '"^(a+)+$"',
+    'ground',
+    'get-else',
+    'missing?',
+    '<',
+    '=',
+    'str',
+    'tuple',
+    'untuple',
+    '#{',
+    '#_',
+    ':limit',
+    ':default',
+    ':as',
+    '\\',
+    ';',
+    ',',
+    '#',
+    '^',
+    '@',
+    '~',
+    '`',
+    "'",
   ];
   const n = 1 + r.int(24);
   const out: string[] = [];

@@ -29,7 +29,9 @@ export interface Gate {
 /** Run `f` against gated reads; returns its result and how many round trips it took. */
 export async function roundTrips<T>(gate: Gate, f: () => Promise<T>): Promise<{ result: T; trips: number }> {
   let done = false;
-  const p = f().finally(() => { done = true; });
+  const p = f().finally(() => {
+    done = true;
+  });
   let trips = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 0));
@@ -47,8 +49,7 @@ export interface FixtureDb extends Db {
   readonly all: readonly Datom[];
 }
 
-const eq = (a: unknown, b: unknown): boolean =>
-  a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+const eq = (a: unknown, b: unknown): boolean => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
 
 function cmp(a: unknown, b: unknown): number {
   if (typeof a === typeof b) return a! < b! ? -1 : a! > b! ? 1 : 0;
@@ -62,13 +63,22 @@ export function fixtureDb(
 ): FixtureDb {
   const attrs = new Map<string, AttrSchema>();
   const sets = {
-    refs: new Set<string>(), many: new Set<string>(), components: new Set<string>(),
-    uniqueIdentity: new Set<string>(), uniqueValue: new Set<string>(), indexed: new Set<string>(),
+    refs: new Set<string>(),
+    many: new Set<string>(),
+    components: new Set<string>(),
+    uniqueIdentity: new Set<string>(),
+    uniqueValue: new Set<string>(),
+    indexed: new Set<string>(),
   };
   for (const [ident, a] of Object.entries(schemaDef)) {
     attrs.set(ident, {
-      ident, valueType: a.ref ? 'db.type/ref' : 'db.type/string', cardinality: a.many ? 'many' : 'one',
-      ...(a.unique ? { unique: a.unique } : {}), index: !!a.index, isComponent: !!a.component, noHistory: false,
+      ident,
+      valueType: a.ref ? 'db.type/ref' : 'db.type/string',
+      cardinality: a.many ? 'many' : 'one',
+      ...(a.unique ? { unique: a.unique } : {}),
+      index: !!a.index,
+      isComponent: !!a.component,
+      noHistory: false,
     });
     if (a.ref) sets.refs.add(ident);
     if (a.many) sets.many.add(ident);
@@ -89,16 +99,21 @@ export function fixtureDb(
   const identToEid = new Map<string, number>();
   for (const d of datoms) if (d.a === 'db/ident') identToEid.set(String(d.v).replace(/^:/, ''), d.e);
   const schema: Schema = {
-    flexibility: 'write', attrs, identToEid, eidToIdent: new Map([...identToEid].map(([k, v]) => [v, k])),
-    noHistory: new Set(), tupleAttrsOf: new Map(), ...sets,
+    flexibility: 'write',
+    attrs,
+    identToEid,
+    eidToIdent: new Map([...identToEid].map(([k, v]) => [v, k])),
+    noHistory: new Set(),
+    tupleAttrsOf: new Map(),
+    ...sets,
   };
   const gate = opts.gate;
   const wrap = <T>(x: T): T | Promise<T> =>
-    gate !== undefined ? new Promise<T>((resolve) => gate.pending.push(() => resolve(x)))
-      : opts.async ? Promise.resolve().then(() => x) : x;
+    gate !== undefined ? new Promise<T>((resolve) => gate.pending.push(() => resolve(x))) : opts.async ? Promise.resolve().then(() => x) : x;
   const match = (e?: number, a?: string, v?: Value, tx?: number): Datom[] =>
-    (e === undefined ? datoms : byE.get(e) ?? [])
-      .filter((d) => (a === undefined || d.a === a) && (v === undefined || eq(d.v, v)) && (tx === undefined || d.tx === tx));
+    (e === undefined ? datoms : (byE.get(e) ?? [])).filter(
+      (d) => (a === undefined || d.a === a) && (v === undefined || eq(d.v, v)) && (tx === undefined || d.tx === tx),
+    );
   const db: FixtureDb = {
     reads: 0,
     all: datoms,

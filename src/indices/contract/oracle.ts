@@ -69,7 +69,6 @@ const fanouts = [
   { bf: 512, keyspace: 40000 },
 ] as const;
 
-
 /** The set against a sorted-array oracle under seeded random edits and reads. */
 export function oracleSuite(name: string, factory: IndexFactory): void {
   describe(`${name} against a sorted-array oracle`, () => {

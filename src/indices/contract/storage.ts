@@ -35,7 +35,6 @@ async function expectCode(p: MaybePromise<unknown> | (() => MaybePromise<unknown
   throw new Error(`expected ${code}`);
 }
 
-
 /** Flush, lazy restore, structural sharing and transients over unloaded nodes. */
 export function storageSuite(name: string, factory: IndexFactory): void {
   describe(`${name}: flush`, () => {

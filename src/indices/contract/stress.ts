@@ -15,7 +15,6 @@ interface Version {
   keys: number[];
 }
 
-
 /** Many versions through flush/restore cycles over a storage that is sometimes async. */
 export function stressSuite(name: string, factory: IndexFactory): void {
   describe(`${name} stress over storage`, () => {

@@ -52,12 +52,7 @@ export function applyToKeys<K>(keys: readonly K[], adds: readonly K[], removes: 
 }
 
 /** Split sorted messages by the child each routes to: [childIndex, adds, removes] per child hit. */
-export function groupByChild<K>(
-  seps: readonly K[],
-  adds: readonly K[],
-  removes: readonly K[],
-  cmp: Comparator<K>,
-): Map<number, { adds: K[]; removes: K[] }> {
+export function groupByChild<K>(seps: readonly K[], adds: readonly K[], removes: readonly K[], cmp: Comparator<K>): Map<number, { adds: K[]; removes: K[] }> {
   const groups = new Map<number, { adds: K[]; removes: K[] }>();
   const place = (keys: readonly K[], kind: 'adds' | 'removes'): void => {
     let child = 0;

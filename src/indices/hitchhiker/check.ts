@@ -53,7 +53,8 @@ function checkNode<K>(node: Node<K>, walk: Walk<K>, isRoot: boolean, level: numb
   const n = node.children.length;
   if (n < 1 || n > bf) invalid(`branch has ${n} children, outside 1..${bf}`, where);
   if (node.keys.length !== n || node.counts.length !== n) invalid('branch keys, children and counts differ in length', where);
-  if (node.adds.length + node.removes.length > bufferCapacity(bf)) invalid(`buffer holds ${node.adds.length + node.removes.length} messages, over ${bufferCapacity(bf)}`, where);
+  if (node.adds.length + node.removes.length > bufferCapacity(bf))
+    invalid(`buffer holds ${node.adds.length + node.removes.length} messages, over ${bufferCapacity(bf)}`, where);
   ascending(node.keys.slice(0, -1), 'separators');
   ascending(node.adds, 'buffered adds');
   ascending(node.removes, 'buffered removes');

@@ -102,7 +102,14 @@ describe('hitchhiker-tree checkValid', () => {
   }
   const a: StoredNode<number> = { kind: 'leaf', keys: [1, 2, 3] };
   const b: StoredNode<number> = { kind: 'leaf', keys: [5, 6] };
-  const root = (extra: Partial<Branch>): StoredNode<number> => ({ kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2], ...extra });
+  const root = (extra: Partial<Branch>): StoredNode<number> => ({
+    kind: 'branch',
+    level: 1,
+    keys: [3, 6],
+    children: ['a', 'b'] as NodeAddress[],
+    counts: [3, 2],
+    ...extra,
+  });
 
   const corrupt: { name: string; root: StoredNode<number>; size: number }[] = [
     { name: 'an add of a key already below', root: root({ adds: [2] }), size: 6 },

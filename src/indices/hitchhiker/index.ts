@@ -98,7 +98,15 @@ function buildSorted<K>(keys: readonly K[], cmp: Comparator<K>, bf: number): Nod
     const below = level;
     level = chunks(below.length, bf).map(([a, b]) => {
       const children = below.slice(a, b);
-      return new Branch(height, children.map((c) => c.keys[c.keys.length - 1] as K), children, children.map(nodeSize), [], [], null);
+      return new Branch(
+        height,
+        children.map((c) => c.keys[c.keys.length - 1] as K),
+        children,
+        children.map(nodeSize),
+        [],
+        [],
+        null,
+      );
     });
   }
   return level[0] as Node<K>;

@@ -49,7 +49,16 @@ export class Branch<K> {
   /** The transient that may edit this node's buffer in place (only ever the root's). */
   edit: Edit | null;
   address: NodeAddress | undefined;
-  constructor(level: number, keys: readonly K[], children: readonly Ref<K>[], counts: readonly number[], adds: K[], removes: K[], edit: Edit | null, address?: NodeAddress) {
+  constructor(
+    level: number,
+    keys: readonly K[],
+    children: readonly Ref<K>[],
+    counts: readonly number[],
+    adds: K[],
+    removes: K[],
+    edit: Edit | null,
+    address?: NodeAddress,
+  ) {
     this.level = level;
     this.keys = keys;
     this.children = children;

@@ -81,12 +81,29 @@ export function scan<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, s
   return andThen(attempt(range.limit !== Infinity), (found) => (found.short ? andThen(attempt(false), (f) => f.keys) : found.keys));
 }
 
-function scanLevel<K>(visits: Visit<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>, storage: NodeStorage<K> | undefined): MaybePromise<Found<K>> {
+function scanLevel<K>(
+  visits: Visit<K>[],
+  range: Range<K>,
+  treeCmp: Comparator<K>,
+  state: ScanState<K>,
+  storage: NodeStorage<K> | undefined,
+): MaybePromise<Found<K>> {
   for (;;) {
-    const resolved = resolveAll(visits.map((v) => v.ref), storage);
+    const resolved = resolveAll(
+      visits.map((v) => v.ref),
+      storage,
+    );
     if (isPromise(resolved)) {
       const at = visits;
-      return resolved.then((nodes) => scanLevel(nodes.map((ref, i) => ({ ref, bound: at[i]!.bound })), range, treeCmp, state, storage));
+      return resolved.then((nodes) =>
+        scanLevel(
+          nodes.map((ref, i) => ({ ref, bound: at[i]!.bound })),
+          range,
+          treeCmp,
+          state,
+          storage,
+        ),
+      );
     }
     if (resolved.length === 0) return { keys: [], short: false };
     if (resolved[0]!.kind === 'leaf') return finish(resolved, range, treeCmp, state);
@@ -197,7 +214,15 @@ export function count<K>(root: Ref<K>, from: K | undefined, to: K | undefined, c
   return countRef(root, from, to, cmp, storage, undefined, undefined);
 }
 
-function countRef<K>(ref: Ref<K>, from: K | undefined, to: K | undefined, cmp: Comparator<K>, storage: NodeStorage<K> | undefined, lower: K | undefined, upper: K | undefined): MaybePromise<number> {
+function countRef<K>(
+  ref: Ref<K>,
+  from: K | undefined,
+  to: K | undefined,
+  cmp: Comparator<K>,
+  storage: NodeStorage<K> | undefined,
+  lower: K | undefined,
+  upper: K | undefined,
+): MaybePromise<number> {
   return andThen(resolve(ref, storage), (node) => {
     if (node.kind === 'leaf') {
       const start = from === undefined ? 0 : lowerBound(node.keys, from, cmp);

@@ -110,7 +110,6 @@ export class Transient<K> implements TransientSet<K> {
   }
 }
 
-
 /** Upper bound of a node's keys as its parent's separator: exact for leaves and split pieces. */
 function lastKey<K>(node: Node<K>): K {
   return node.keys[node.keys.length - 1] as K;
@@ -132,17 +131,23 @@ export function carryDown<K>(branch: Branch<K>, adds: readonly K[], removes: rea
   const { cmp } = shape;
   const groups = groupByChild(branch.keys, adds, removes, cmp);
   const targets = [...groups.keys()];
-  return andThen(resolveAll(targets.map((i) => branch.children[i] as Ref<K>), shape.storage), (nodes) => {
-    const rewritten = nodes.map((child, t) => {
-      const g = groups.get(targets[t] as number)!;
-      return receive(child, g.adds, g.removes, shape);
-    });
-    return andThen(all(rewritten), (replacements) => {
-      const byChild = new Map<number, Node<K>[]>();
-      targets.forEach((i, t) => byChild.set(i, replacements[t] as Node<K>[]));
-      return rebuild(branch, byChild, shape);
-    });
-  });
+  return andThen(
+    resolveAll(
+      targets.map((i) => branch.children[i] as Ref<K>),
+      shape.storage,
+    ),
+    (nodes) => {
+      const rewritten = nodes.map((child, t) => {
+        const g = groups.get(targets[t] as number)!;
+        return receive(child, g.adds, g.removes, shape);
+      });
+      return andThen(all(rewritten), (replacements) => {
+        const byChild = new Map<number, Node<K>[]>();
+        targets.forEach((i, t) => byChild.set(i, replacements[t] as Node<K>[]));
+        return rebuild(branch, byChild, shape);
+      });
+    },
+  );
 }
 
 /** A child's replacement after it receives messages from its parent's buffer. */
@@ -185,7 +190,15 @@ function rebuild<K>(branch: Branch<K>, byChild: Map<number, Node<K>[]>, shape: S
   if (list.length === 0) return [];
   return chunks(list.length, bf).map(([a, b]) => {
     const part = list.slice(a, b);
-    return new Branch(branch.level, part.map((e) => e.sep), part.map((e) => e.ref), part.map((e) => e.count), [], [], null);
+    return new Branch(
+      branch.level,
+      part.map((e) => e.sep),
+      part.map((e) => e.ref),
+      part.map((e) => e.count),
+      [],
+      [],
+      null,
+    );
   });
 }
 

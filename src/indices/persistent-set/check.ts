@@ -84,4 +84,3 @@ function checkNode<K>(node: Node<K>, walk: Walk<K>, isRoot: boolean, level: numb
 function invalid(message: string, data: Record<string, string | number | null>): never {
   throw new CairnError('index/invalid', `invalid index: ${message}`, data);
 }
-

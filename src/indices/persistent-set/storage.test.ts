@@ -57,14 +57,54 @@ describe('persistent-set checkValid', () => {
   const leafB: StoredNode<number> = { kind: 'leaf', keys: [5, 6] };
 
   const corrupt: { name: string; nodes: Record<string, StoredNode<number>>; size: number }[] = [
-    { name: 'wrong subtree count', nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 3] } }, size: 6 },
-    { name: 'wrong max key', nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [4, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 5 },
-    { name: 'keys out of order', nodes: { a: { kind: 'leaf', keys: [1, 3, 2] }, b: leafB, r: { kind: 'branch', level: 1, keys: [2, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 5 },
-    { name: 'overlapping children', nodes: { a: leafA, b: { kind: 'leaf', keys: [3, 6] }, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 5 },
-    { name: 'underfull non-root leaf', nodes: { a: leafA, b: { kind: 'leaf', keys: [6] }, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 1] } }, size: 4 },
-    { name: 'root branch with one child', nodes: { a: leafA, r: { kind: 'branch', level: 1, keys: [3], children: ['a'] as NodeAddress[], counts: [3] } }, size: 3 },
-    { name: 'wrong level', nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 2, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 5 },
-    { name: 'size differs from meta', nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } }, size: 9 },
+    {
+      name: 'wrong subtree count',
+      nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 3] } },
+      size: 6,
+    },
+    {
+      name: 'wrong max key',
+      nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [4, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } },
+      size: 5,
+    },
+    {
+      name: 'keys out of order',
+      nodes: {
+        a: { kind: 'leaf', keys: [1, 3, 2] },
+        b: leafB,
+        r: { kind: 'branch', level: 1, keys: [2, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] },
+      },
+      size: 5,
+    },
+    {
+      name: 'overlapping children',
+      nodes: {
+        a: leafA,
+        b: { kind: 'leaf', keys: [3, 6] },
+        r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] },
+      },
+      size: 5,
+    },
+    {
+      name: 'underfull non-root leaf',
+      nodes: { a: leafA, b: { kind: 'leaf', keys: [6] }, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 1] } },
+      size: 4,
+    },
+    {
+      name: 'root branch with one child',
+      nodes: { a: leafA, r: { kind: 'branch', level: 1, keys: [3], children: ['a'] as NodeAddress[], counts: [3] } },
+      size: 3,
+    },
+    {
+      name: 'wrong level',
+      nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 2, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } },
+      size: 5,
+    },
+    {
+      name: 'size differs from meta',
+      nodes: { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } },
+      size: 9,
+    },
   ];
   for (const c of corrupt) {
     it(`reports index/invalid: ${c.name}`, async () => {
@@ -73,7 +113,11 @@ describe('persistent-set checkValid', () => {
   }
 
   it('accepts the well-formed version of the same tree', () => {
-    const nodes = { a: leafA, b: leafB, r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } as StoredNode<number> };
+    const nodes = {
+      a: leafA,
+      b: leafB,
+      r: { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2] } as StoredNode<number>,
+    };
     sync(restoreFrom(nodes, 'r', 5).checkValid());
   });
 });

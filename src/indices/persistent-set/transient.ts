@@ -244,7 +244,6 @@ export class Transient<K> implements TransientSet<K> {
   }
 }
 
-
 /** Move one entry across the boundary between adjacent owned siblings: leftward or rightward. */
 function borrow<K>(left: Node<K>, right: Node<K>, fromLeft: boolean): void {
   if (fromLeft) {
