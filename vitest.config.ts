@@ -35,6 +35,24 @@ export default defineConfig({
       },
       {
         test: {
+          // the same scenarios over databases created with attributeRefs: true (test/conformance-helpers.ts)
+          name: 'node (attribute refs)',
+          include: [
+            'test/conformance-read.test.ts',
+            'test/conformance-values.test.ts',
+            'test/parity-*.test.ts',
+            'test/proto-and-map.test.ts',
+            'test/reopen-values.test.ts',
+          ],
+          exclude: ['test/parity-config.test.ts', 'test/parity-migrate.test.ts'], // config honesty and a fixture with ids 1..n: test/attribute-refs.test.ts
+          env: { CAIRNDB_TEST_ATTRIBUTE_REFS: '1' },
+          setupFiles: ['test/node-setup.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts', 'worker/**/*.browser.test.ts', 'test/**/*.browser.test.ts'],
           exclude: ['**/node_modules/**', 'test/consumers/**'],

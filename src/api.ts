@@ -65,7 +65,7 @@ function resolveConfig(config: Config | undefined): ResolvedConfig {
   if (!Number.isInteger(bf) || bf < 4) fail('config/invalid', `branchingFactor must be an integer >= 4, got ${show(bf)}`);
   const attributeRefs = c.attributeRefs ?? false;
   if (typeof attributeRefs !== 'boolean') fail('config/invalid', `attributeRefs must be a boolean, got ${show(attributeRefs)}`);
-  if (attributeRefs) fail('config/invalid', 'attributeRefs true (attributes stored as entity ids) is not supported yet; leave it out or false');
+  if (attributeRefs && flex === 'read') fail('config/invalid', "attributeRefs true cannot be combined with schemaFlexibility 'read' (as in Datahike)");
   return {
     store,
     schemaFlexibility: flex,
@@ -134,7 +134,10 @@ export async function createDatabase(config?: Config): Promise<void> {
     throw new CairnError('db/exists', `database ${show(c.store.id)} already exists in ${c.store.backend}`, { backend: c.store.backend, id: c.store.id });
   }
   const factory = getIndex(c.index);
-  const empty = emptyDb({ schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index }, { branchingFactor: c.branchingFactor });
+  const empty = emptyDb(
+    { schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index, attributeRefs: c.attributeRefs },
+    { branchingFactor: c.branchingFactor },
+  );
   // a bad initialTx fails here, before anything is stored: a failed create leaves no database
   if (c.initialTx !== undefined) await withDbImpl(empty, c.initialTx);
   const opened = await defaultRegistry.create(c.store);
@@ -221,7 +224,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
     const nodes = new StoreNodeStorage(opened.store, opened.codec, options.cacheSize);
     const restored = await restore(opened.store, opened.codec, nodes, getIndex(c.index));
     const stored = restored.persisted.commit.config;
-    checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: false }, show(c.store.id));
+    checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: stored.attributeRefs === true }, show(c.store.id));
     const factory = getIndex(restored.persisted.commit.config.index);
     const conn = new Conn({
       key,
@@ -244,7 +247,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
 
 /** An already open connection: the settings given must match the database's too. */
 function checkAgainst(c: ResolvedConfig, conn: Conn): void {
-  checkStoredConfig(c, c.explicit, { ...conn.db.config, attributeRefs: false }, show(c.store.id));
+  checkStoredConfig(c, c.explicit, conn.db.config, show(c.store.id));
 }
 
 /** A resolved config as a plain Config again (every setting explicit). */

@@ -23,12 +23,13 @@ import {
   type Connection,
   type Datom,
 } from '../src/index.js';
-import { attr as one, caught, fresh } from './conformance-helpers.js';
+import { attr as one, byName, caught, eid, fresh } from './conformance-helpers.js';
 
-/** [e, a, v] of the user datoms (no tx entity, no schema) in EAVT order. */
+/** [e, a, v] of the user datoms (no tx entity, no schema) in EAVT order (by name within an entity). */
 async function userFacts(c: Connection): Promise<[number, string, unknown][]> {
   const ds = await datoms(db(c), 'eavt');
-  return ds.filter((d) => d.e < 536870913 && !d.a.startsWith('db/')).map((d) => [d.e, d.a, d.v]);
+  const rows = ds.filter((d) => d.e < 536870913 && !d.a.startsWith('db/')).map((d): [number, string, unknown] => [d.e, d.a, d.v]);
+  return byName(rows, (r) => `${String(r[0]).padStart(12)} ${r[1]}`);
 }
 
 const STATUS = [
@@ -55,11 +56,11 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
       const r = await transact(c, tx);
       for (const d of r.txData) expect(d.a.startsWith(':')).toBe(false);
       expect(await userFacts(c)).toEqual([
-        [4, 'person/email', 'a@x'],
-        [4, 'person/status', ':status/on'],
+        [eid(4), 'person/email', 'a@x'],
+        [eid(4), 'person/status', ':status/on'],
       ]);
-      expect(await pull(db(c), '[*]', [':person/email', 'a@x'])).toEqual({ 'db/id': 4, 'person/email': 'a@x', 'person/status': ':status/on' });
-      expect(await pull(db(c), [':person/status', 'db/id'], ['person/email', 'a@x'])).toEqual({ 'db/id': 4, 'person/status': ':status/on' });
+      expect(await pull(db(c), '[*]', [':person/email', 'a@x'])).toEqual({ 'db/id': eid(4), 'person/email': 'a@x', 'person/status': ':status/on' });
+      expect(await pull(db(c), [':person/status', 'db/id'], ['person/email', 'a@x'])).toEqual({ 'db/id': eid(4), 'person/status': ':status/on' });
       expect((await datoms(db(c), 'aevt', ':person/email')).map((d) => d.a)).toEqual(['person/email']);
     });
   }
@@ -76,8 +77,8 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
         'db/unique': ':db.unique/identity',
       },
     });
-    const schemaDatoms = (await datoms(db(c), 'eavt', 1)).map((d) => [d.a, d.v]);
-    expect(schemaDatoms).toEqual([
+    const schemaDatoms = (await datoms(db(c), 'eavt', eid(1))).map((d) => [d.a, d.v]);
+    expect(byName(schemaDatoms)).toEqual([
       ['db/cardinality', ':db.cardinality/one'],
       ['db/ident', ':person/email'],
       ['db/unique', ':db.unique/identity'],
@@ -98,7 +99,7 @@ describe('attributes are colon-less on output, a leading colon is accepted on in
     const c = await fresh([STATUS]);
     await transact(c, '[{:person/email "a@x" :person/status :status/on}]');
     expect(await q('[:find ?s . :where [?e :person/email "a@x"] [?e :person/status ?s]]', db(c))).toBe(':status/on');
-    expect(await pull(db(c), '[:person/email :person/status]', 4)).toEqual({ 'person/email': 'a@x', 'person/status': ':status/on' });
+    expect(await pull(db(c), '[:person/email :person/status]', eid(4))).toEqual({ 'person/email': 'a@x', 'person/status': ':status/on' });
   });
 });
 

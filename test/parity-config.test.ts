@@ -32,6 +32,9 @@ describe.each([
     ],
     ['index', {}, { index: 'my-index' }, /created with index "persistent-set", but connect was given "my-index"/],
     ['a Datahike alias', { 'keep-history?': false }, { 'keep-history?': true }, /keepHistory false, but connect was given true/],
+    ['attributeRefs', { attributeRefs: true }, { attributeRefs: false }, /created with attributeRefs true, but connect was given false/],
+    ['attributeRefs (not stored)', {}, { attributeRefs: true }, /created with attributeRefs false, but connect was given true/],
+    ['attribute-refs? (alias)', { 'attribute-refs?': true }, { 'attribute-refs?': false }, /created with attributeRefs true, but connect was given false/],
   ] as const)('%s mismatch is config/mismatch, fresh and while open', async (_t, created, given, message) => {
     const cfg = base();
     await createDatabase({ ...cfg, ...created } as Config);
@@ -52,7 +55,16 @@ describe.each([
     await createDatabase({ ...cfg, schemaFlexibility: 'read', keepHistory: false });
     const conn = await connect(cfg);
     await transact(conn, [{ 'undeclared/attr': 1 }]); // read flexibility: no schema needed
-    expect(db(conn).config).toEqual({ schemaFlexibility: 'read', keepHistory: false, index: 'persistent-set' });
+    expect(db(conn).config).toEqual({ schemaFlexibility: 'read', keepHistory: false, index: 'persistent-set', attributeRefs: false });
+    await release(conn);
+    await deleteDatabase(cfg);
+  });
+
+  it('attribute refs are stored: a connection without settings gets them back', async () => {
+    const cfg = base();
+    await createDatabase({ ...cfg, 'attribute-refs?': true } as Config);
+    const conn = await connect(cfg);
+    expect(db(conn).config.attributeRefs).toBe(true);
     await release(conn);
     await deleteDatabase(cfg);
   });
@@ -71,7 +83,7 @@ describe('Datahike spellings and unknown keys', () => {
     } as unknown as Config;
     await createDatabase(cfg);
     const conn = await connect(cfg);
-    expect(db(conn).config).toEqual({ schemaFlexibility: 'read', keepHistory: false, index: 'persistent-set' });
+    expect(db(conn).config).toEqual({ schemaFlexibility: 'read', keepHistory: false, index: 'persistent-set', attributeRefs: false });
     expect(conn.config.store).toEqual({ backend: 'memory', id });
     expect(await q('[:find ?i . :where [?e :db/ident :p/name] [?e :db/ident ?i]]', db(conn))).toBe(':p/name');
     await release(conn);
@@ -82,7 +94,12 @@ describe('Datahike spellings and unknown keys', () => {
     ['an unknown key', { keepHistroy: false }, /unknown config key "keepHistroy"/],
     ['a Datahike key CairnDB does not have', { 'search-cache-size': 10 }, /unknown config key "search-cache-size"/],
     ['a key given twice', { keepHistory: true, 'keep-history?': true }, /given twice/],
-    ['attributeRefs true (not supported yet)', { attributeRefs: true }, /attributeRefs true .* is not supported yet/],
+    [
+      'attributeRefs true with schemaFlexibility read',
+      { attributeRefs: true, schemaFlexibility: 'read' },
+      /attributeRefs true cannot be combined with schemaFlexibility 'read'/,
+    ],
+    ['attributeRefs not a boolean', { 'attribute-refs?': 'yes' }, /attributeRefs must be a boolean, got "yes"/],
     ['a bad value through an alias', { 'schema-flexibility': ':sometimes' }, /schemaFlexibility must be 'write' or 'read', got "sometimes"/],
   ] as const)('%s is config/invalid', async (_t, extra, message) => {
     const cfg = { ...memory(), ...extra } as Config;

@@ -51,7 +51,14 @@ export interface CommitRecord {
   readonly id: string;
   readonly parent: string | null;
   readonly time: number;
-  readonly config: { readonly schemaFlexibility: 'write' | 'read'; readonly keepHistory: boolean; readonly index: string; readonly branchingFactor: number };
+  readonly config: {
+    readonly schemaFlexibility: 'write' | 'read';
+    readonly keepHistory: boolean;
+    readonly index: string;
+    readonly branchingFactor: number;
+    /** Absent in databases written before attribute refs existed (= false). */
+    readonly attributeRefs?: boolean;
+  };
   readonly maxEid: number;
   readonly maxTx: number;
   readonly lastTxInstant: number;
@@ -214,7 +221,13 @@ export function initialRecords(
     id: newId(),
     parent: null,
     time: Date.now(),
-    config: { schemaFlexibility: db.config.schemaFlexibility, keepHistory: db.config.keepHistory, index, branchingFactor },
+    config: {
+      schemaFlexibility: db.config.schemaFlexibility,
+      keepHistory: db.config.keepHistory,
+      index,
+      branchingFactor,
+      ...(db.config.attributeRefs ? { attributeRefs: true } : {}),
+    },
     maxEid: db.maxEid,
     maxTx: db.maxTx,
     lastTxInstant: db.state.lastTxInstant,
@@ -362,7 +375,7 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
     return NoveltySet.over(base, factory, cmp, SAME_COMPARATORS[name]);
   };
   const state: DbState = {
-    config: { schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index },
+    config: { schemaFlexibility: c.schemaFlexibility, keepHistory: c.keepHistory, index: c.index, attributeRefs: c.attributeRefs === true },
     raw,
     schema: buildSchema(c.schemaFlexibility, raw),
     eavt: tree('eavt'),

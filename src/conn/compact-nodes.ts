@@ -4,8 +4,10 @@
 //
 // Node layout (after the codec's header and handler-type bytes):
 //   byte   layout: 1 leaf, 2 branch, 3 branch with a write buffer (hitchhiker-tree)
-//   byte   flags: bit 0 ids as float64 (some e/tx/count is not a small non-negative integer)
-//   uint   attribute count, then each attribute string (the node's attribute dictionary)
+//   byte   flags: bit 0 ids as float64 (some e/tx/count is not a small non-negative integer);
+//          bit 1 attributes are entity ids (an attribute-refs database, src/db/attr-refs.ts)
+//   uint   attribute count, then each attribute string, or each id as a uint with bit 1 (the
+//          node's attribute dictionary)
 //   datoms the keys, as a datom list:
 //            uint n; byte added: 0 all true, 1 all false, 2 mixed (a bitmap of n bits follows);
 //            n rows of: e as a zigzag delta from the previous e, attribute index, value
@@ -35,6 +37,7 @@ const LEAF = 1;
 const BRANCH = 2;
 const BUFFERED_BRANCH = 3; // a write-buffered index's branch: pending adds and removes follow
 const F64_IDS = 1;
+const ATTR_IDS = 2;
 const ADDED_ALL = 0;
 const ADDED_NONE = 1;
 const ADDED_MIXED = 2;
@@ -105,11 +108,13 @@ function writeNode(node: StoredNode<Datom>): Uint8Array {
     scan(buffers.removes ?? []);
   }
   if (node.kind === 'branch' && node.counts?.some((c) => !isId(c))) f64 = true;
+  // attribute refs: every attribute of the database is a number (one kind per node, never mixed)
+  const ids = attrs.size > 0 && typeof attrs.keys().next().value === 'number';
   const w = new ByteWriter(size * 8 + 64);
   w.byte(node.kind === 'leaf' ? LEAF : buffered ? BUFFERED_BRANCH : BRANCH);
-  w.byte(f64 ? F64_IDS : 0);
+  w.byte((f64 ? F64_IDS : 0) | (ids ? ATTR_IDS : 0));
   w.uint(attrs.size);
-  for (const a of attrs.keys()) w.str(a);
+  for (const a of attrs.keys()) ids ? w.uint(a as unknown as number) : w.str(a);
   writeDatoms(w, node.keys, attrs, f64);
   if (node.kind === 'branch') {
     w.uint(node.level);
@@ -210,12 +215,13 @@ function readNode(bytes: Uint8Array): StoredNode<Datom> {
   const layout = r.byte();
   if (layout !== LEAF && layout !== BRANCH && layout !== BUFFERED_BRANCH) throw new Error(`unknown node layout ${layout}`);
   const flags = r.byte();
-  if (flags > F64_IDS) throw new Error('bad node flags');
-  const f64 = flags === F64_IDS;
+  if (flags > (F64_IDS | ATTR_IDS)) throw new Error('bad node flags');
+  const f64 = (flags & F64_IDS) !== 0;
+  const ids = (flags & ATTR_IDS) !== 0;
   const attrCount = r.uint();
   if (attrCount > bytes.length) throw new Error('attribute count larger than the node');
   const attrs: string[] = new Array(attrCount);
-  for (let i = 0; i < attrCount; i++) attrs[i] = r.str();
+  for (let i = 0; i < attrCount; i++) attrs[i] = ids ? (r.uint() as unknown as string) : r.str();
   const keys = readDatoms(r, attrs, f64);
   if (layout === LEAF) {
     r.end();

@@ -18,6 +18,7 @@ import { Datom, TX0, type Db, type Value } from '../db/types.js';
 import { CborError, CborUuid, decodeAt, encodeInto, Keyword, NeedMore } from '../util/cbor.js';
 import { CairnError, fail, show } from '../util/errors.js';
 import type { Conn } from './connection.js';
+import { isSystemEntity, SYSTEM_MAX_EID } from '../db/attr-refs.js';
 
 export interface Progress {
   /** Datoms exported or imported so far. */
@@ -60,8 +61,10 @@ function dumpValue(db: Db, a: string, v: Value): unknown {
 /** Write every datom of `db`'s history (its current datoms without keepHistory) to `sink`. */
 export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}): Promise<Progress> {
   const source = db.config.keepHistory ? (history(db) as DbValue) : db;
-  const all = (await source.datoms('eavt')).filter((d) => d.e !== 0);
-  all.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1));
+  // an attribute-refs database's system schema (tx TX0) is not data: every database has its own (as Datahike)
+  const all = (await source.datoms('eavt')).filter((d) => d.e !== 0 && d.tx !== TX0);
+  // then EAVT by attribute name, as a database without attribute refs holds them (which order by id): one dump either way
+  all.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1) || x.e - y.e || (x.a < y.a ? -1 : x.a > y.a ? 1 : 0));
   const writer = typeof sink === 'function' ? null : sink.getWriter();
   const write = async (chunk: Uint8Array): Promise<void> => {
     if (writer === null) await (sink as (c: Uint8Array) => void | Promise<void>)(chunk);
@@ -153,16 +156,32 @@ async function decodeDump(source: Source, o: MigrateOptions): Promise<Datom[]> {
 }
 
 /**
+ * Import keeps entity ids, and an attribute-refs database holds its system schema at ids
+ * 1..SYSTEM_MAX_EID: a dump using those ids (any dump of a database without attribute refs) would
+ * overwrite it. Refused before anything is written.
+ */
+function refuseSystemIds(datoms: readonly Datom[], key: string): void {
+  const clash = datoms.find((d) => isSystemEntity(d.e));
+  if (clash === undefined) return;
+  fail(
+    'migrate/format',
+    `the dump uses entity id ${clash.e}, which ${key} (attributeRefs true) reserves for its system schema (ids 1-${SYSTEM_MAX_EID}); import it into a database without attributeRefs`,
+    { entity: clash.e },
+  );
+}
+
+/**
  * Import a dump into an empty database: records replayed with their entity ids, tx ids and
  * db/txInstant, in tx order, whole transactions per commit. Aborting stops between commits; the
  * transactions imported so far stay.
  */
 export async function importDb(conn: Conn, source: Source, o: MigrateOptions = {}): Promise<Progress> {
   const db = conn.db;
-  if (db.maxTx > TX0 || (await db.datoms('eavt')).length > 0) {
+  if (db.maxTx > TX0 || (await db.datoms('eavt')).some((d) => d.tx !== TX0)) {
     fail('migrate/not-empty', `importDb needs an empty database; ${conn.key} already holds transactions up to ${db.maxTx}`, { basisT: db.maxTx });
   }
   const datoms = await decodeDump(source, o);
+  if (db.config.attributeRefs) refuseSystemIds(datoms, conn.key);
   datoms.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1));
   const total = datoms.length;
   let done = 0;

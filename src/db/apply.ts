@@ -18,10 +18,10 @@
 import { loop, andThen as then, type MaybePromise } from '../util/maybe.js';
 import type { SortedSet, TransientSet } from '../indices/types.js';
 import { bound, DbValue, type DbState } from './db.js';
-import { PREFIX_COMPARATORS } from './compare.js';
 import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
 import { valueKey } from './values.js';
+import { AttrIds } from './attr-refs.js';
 
 interface AttrFacts {
   readonly indexedAdd: boolean; // in avet under the new schema
@@ -84,8 +84,13 @@ export function applyChanges(
     lastTxInstant = Math.max(lastTxInstant, txInfo.instant);
   }
 
+  // with attribute refs the sets receive datoms whose attribute is its entity id (attr-refs.ts)
+  const ids = st.config.attributeRefs ? new AttrIds(st.schema) : null;
+  const put = (x: Datom): Datom => (ids === null ? x : ids.stored(x));
+
   for (let i = 0; i < datoms.length; i++) {
     const d = datoms[i]!;
+    ids?.note(d);
     const f = factsFor(facts, d.a, st.schema, schema, keepHistory);
     if (d.tx > maxTx) maxTx = d.tx;
     if (d.added) {
@@ -98,17 +103,19 @@ export function applyChanges(
           if (pos[1] >= 0) tavetKeys[pos[1]] = tavetKeys[pos[1] + 1] = null;
         }
       }
+      const k = put(d);
       curOps.push('add');
-      curKeys.push(d);
+      curKeys.push(k);
       if (f.indexedAdd) {
         avetOps.push('add');
-        avetKeys.push(d);
+        avetKeys.push(k);
       }
       if (d.e > maxEid && d.e < TX0) maxEid = d.e;
       if (d.a === 'db/txInstant' && d.v instanceof Date && d.v.getTime() > lastTxInstant) lastTxInstant = d.v.getTime();
     } else {
-      const prior = priors[i];
-      if (prior === undefined) continue;
+      const p = priors[i];
+      if (p === undefined) continue;
+      const prior = put(p);
       curOps.push('remove');
       curKeys.push(prior);
       if (f.indexedRemove) {
@@ -117,8 +124,9 @@ export function applyChanges(
       }
       if (f.history) {
         if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.e}|${d.a}|${valueKey(d.v)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
-        tKeys.push(prior, d);
-        if (f.indexedRemove) tavetKeys.push(prior, d);
+        const r = put(d);
+        tKeys.push(prior, r);
+        if (f.indexedRemove) tavetKeys.push(prior, r);
       }
     }
   }
@@ -170,7 +178,6 @@ export function applyDatoms(db: Db, datoms: readonly Datom[]): MaybePromise<Db> 
 /** The change list applyDatoms applies: the datoms that change something, with their priors. */
 export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ datoms: Datom[]; priors: (Datom | undefined)[] }> {
   const base = db as DbValue;
-  const st = base.state;
   const batch = new Map<string, Datom>(); // e|a|v -> assertion made earlier in this batch
   const removed = new Set<string>(); // keys of base datoms retracted earlier in this batch
   const outD: Datom[] = [];
@@ -197,7 +204,7 @@ export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ dat
       return;
     }
     const b = bound(d.e, d.a, d.v);
-    return then(st.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (found) => {
+    return then(base.scan('eavt', b, b), (found) => {
       const prior = found[0];
       if (d.added) {
         if (prior === undefined) {

@@ -26,6 +26,7 @@ import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare.js';
 import type { RawSchema } from './schema.js';
 import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type IndexName, type Schema, type Value } from './types.js';
 import { compareValues } from './values.js';
+import { attrId, identDatoms, identOfId, storedBound } from './attr-refs.js';
 import { coerceValue } from './valuetypes.js';
 
 export interface DbState {
@@ -147,7 +148,8 @@ export class DbValue implements Db {
     if (p === undefined || typeof p === 'number') return p;
     const ms = p.getTime();
     // txInstant datoms are indexed (AVET) and never retracted: the last one <= date names t
-    const r = this.state.avet.slice(bound(undefined, 'db/txInstant'), bound(undefined, 'db/txInstant', p), PREFIX_COMPARATORS.avet);
+    const a = this.storedAttr('db/txInstant');
+    const r = this.state.avet.slice(bound(undefined, a), bound(undefined, a, p), PREFIX_COMPARATORS.avet);
     return then(r, (ds) => {
       let t = TX0;
       for (const d of ds) if ((d.v as Date).getTime() <= ms && d.e > t) t = d.e;
@@ -169,7 +171,45 @@ export class DbValue implements Db {
     return this.filter.preds !== undefined;
   }
 
+  /** @internal an attribute as the indices hold it: its entity id with attribute refs, else the ident. */
+  storedAttr(a: string): string {
+    return this.state.config.attributeRefs ? ((attrId(this.state.schema, a) ?? a) as unknown as string) : a;
+  }
+
+  /** @internal datoms read from the index sets themselves, in the ident form the engine uses. */
+  identForm(ds: Datom[]): Datom[] {
+    return this.state.config.attributeRefs ? identDatoms(this.state.schema, ds) : ds;
+  }
+
+  /** @internal an attribute given as an entity id (attribute refs) as its ident; other values unchanged. */
+  attrIdent<A extends string | undefined>(a: A): A {
+    if (typeof a !== 'number' || !this.state.config.attributeRefs) return a;
+    return (identOfId(this.state.schema, a) ?? String(a)) as A;
+  }
+
+  /** @internal how many current (and with `temporal`, temporal) datoms lie in the prefix `b`. */
+  countPrefix(idx: IndexName, b: Datom | undefined, temporal: boolean): MaybePromise<number> {
+    const st = this.state;
+    const sb = st.config.attributeRefs ? storedBound(st.schema, b) : b;
+    if (sb === null) return 0;
+    const prefix = PREFIX_COMPARATORS[idx];
+    const cur = st[idx].count(sb, sb, prefix);
+    if (!temporal || st.temporal === null) return cur;
+    const tmp = st.temporal[idx].count(sb, sb, prefix);
+    return then(cur, (c) => then(tmp, (t) => c + t));
+  }
+
+  /** With attribute refs, bounds go to the indices as ids and datoms come back as idents. */
   private scanTime(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
+    const st = this.state;
+    if (!st.config.attributeRefs) return this.scanStored(idx, lo, hi);
+    const slo = storedBound(st.schema, lo);
+    const shi = hi === lo ? slo : storedBound(st.schema, hi);
+    if (slo === null || shi === null) return [];
+    return then(this.scanStored(idx, slo, shi), (ds) => identDatoms(st.schema, ds));
+  }
+
+  private scanStored(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): MaybePromise<Datom[]> {
     const f = this.filter;
     const st = this.state;
     const prefix = PREFIX_COMPARATORS[idx];
@@ -207,7 +247,8 @@ export class DbValue implements Db {
   private isUniqueLookup(idx: IndexName, lo: Datom | undefined, hi: Datom | undefined): boolean {
     if (idx !== 'avet' || lo === undefined || lo !== hi || lo.e !== undefined || lo.v === undefined || lo.a === undefined) return false;
     const s = this.state.schema;
-    return s.uniqueIdentity.has(lo.a) || s.uniqueValue.has(lo.a);
+    const a = typeof lo.a === 'number' ? (identOfId(s, lo.a) ?? '') : lo.a; // a stored id (attribute refs)
+    return s.uniqueIdentity.has(a) || s.uniqueValue.has(a);
   }
 
   private seekOne(b: Datom): MaybePromise<Datom[]> {
@@ -215,6 +256,7 @@ export class DbValue implements Db {
   }
 
   search(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<Datom[]> {
+    a = this.attrIdent(a);
     let r: MaybePromise<Datom[]>;
     let filterV = false;
     if (e !== undefined) {
@@ -245,7 +287,7 @@ export class DbValue implements Db {
       const c = components[i];
       if (c === undefined || c === null) break; // a prefix stops at the first missing component
       const k = order[i]!;
-      if (k === 'a') got.a = attrName(c, 'datoms');
+      if (k === 'a') got.a = this.attrIdent(attrName(c, 'datoms', this.state.config.attributeRefs));
       else if (k === 'tx') got.tx = c as number;
       else (got as Record<string, unknown>)[k] = c;
     }
@@ -282,7 +324,7 @@ export class DbValue implements Db {
   }
 
   indexRange(attr: string, start?: Value, end?: Value): MaybePromise<Datom[]> {
-    const a = this.requireAvet(attrName(attr, 'indexRange'), 'indexRange')!; // a missing attribute is an error here, not a full scan
+    const a = this.requireAvet(attrName(attr, 'indexRange', this.state.config.attributeRefs), 'indexRange')!; // a missing attribute is an error here, not a full scan
     const s = this.state.schema.attrs.get(a);
     const norm = (v: Value | undefined): Value | undefined => {
       if (v === undefined || v === null || s === undefined) return v;
@@ -302,7 +344,7 @@ export class DbValue implements Db {
    */
   private requireAvet(attr: unknown, fn: string): string | undefined {
     if (attr === undefined || attr === null) return undefined;
-    const a = attrName(attr, fn);
+    const a = this.attrIdent(attrName(attr, fn, this.state.config.attributeRefs));
     if (!this.state.schema.indexed.has(a)) {
       throw new CairnError('schema/invalid', `attribute ${a} is not in AVET: declare it with db/index true (or unique) to use ${fn}`, { attribute: a });
     }
@@ -330,6 +372,7 @@ export class DbValue implements Db {
   }
 
   estimate(e?: number, a?: string, v?: Value): MaybePromise<number> {
+    a = this.attrIdent(a);
     let idx: IndexName;
     let b: Datom | undefined;
     if (e !== undefined) {
@@ -345,19 +388,17 @@ export class DbValue implements Db {
       idx = 'eavt';
       b = undefined;
     }
-    const st = this.state;
-    const prefix = PREFIX_COMPARATORS[idx];
-    const cur = st[idx].count(b, b, prefix);
-    if ((!this.filter.history && this.filter.asOf === undefined) || st.temporal === null) return cur;
-    const tmp = st.temporal[idx].count(b, b, prefix);
-    return then(cur, (c) => then(tmp, (t) => c + t));
+    return this.countPrefix(idx, b, this.filter.history || this.filter.asOf !== undefined);
   }
 }
 
-/** An attribute given by a caller, colon dropped; numbers are accepted as before (they match nothing). */
-function attrName(c: unknown, fn: string): string {
+/**
+ * An attribute given by a caller, colon dropped. A number is an attribute's entity id with
+ * attribute refs (kept, for attrIdent); without, it is accepted as before and matches nothing.
+ */
+function attrName(c: unknown, fn: string, refs = false): string {
   if (typeof c === 'string') return c.charCodeAt(0) === 58 ? c.slice(1) : c;
-  if (typeof c === 'number') return String(c);
+  if (typeof c === 'number') return refs ? (c as unknown as string) : String(c);
   throw new CairnError('schema/unknown-attribute', `${fn}: an attribute must be a string like 'person/name', got ${show(c)}`, { attribute: show(c) });
 }
 

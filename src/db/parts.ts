@@ -9,6 +9,9 @@ import type { IndexFactory, SortedSet } from '../indices/types.js';
 import { getIndex } from '../indices/registry.js';
 import { INDEX_COMPARATORS, type StoredIndexName } from './compare.js';
 import { DbValue, asDbValue } from './db.js';
+import { applyChanges } from './apply.js';
+import { systemDatoms } from './attr-refs.js';
+import { isPromise } from '../util/maybe.js';
 import { buildSchema, schemaFromJson, schemaToJson, type SchemaJson } from './schema.js';
 import { E0, TX0, type Datom, type Db, type DbConfig } from './types.js';
 
@@ -29,7 +32,14 @@ export function dbConfig(c: Partial<DbConfig> = {}): DbConfig {
       schemaFlexibility: String(schemaFlexibility),
     });
   }
-  return { schemaFlexibility, keepHistory: c.keepHistory ?? true, index: c.index ?? 'persistent-set' };
+  const attributeRefs = c.attributeRefs ?? false;
+  if (attributeRefs && schemaFlexibility === 'read') {
+    throw new CairnError('config/invalid', "attributeRefs true cannot be combined with schemaFlexibility 'read' (every attribute needs a schema entity)", {
+      attributeRefs,
+      schemaFlexibility,
+    });
+  }
+  return { schemaFlexibility, keepHistory: c.keepHistory ?? true, index: c.index ?? 'persistent-set', attributeRefs };
 }
 
 export function emptyDb(config: Partial<DbConfig> = {}, opts: { branchingFactor?: number; factory?: IndexFactory } = {}): Db {
@@ -38,7 +48,7 @@ export function emptyDb(config: Partial<DbConfig> = {}, opts: { branchingFactor?
   const o = opts.branchingFactor === undefined ? {} : { branchingFactor: opts.branchingFactor };
   const mk = (n: StoredIndexName): SortedSet<Datom> => factory.empty(INDEX_COMPARATORS[n], o);
   const raw = new Map();
-  return new DbValue({
+  const db = new DbValue({
     config: cfg,
     raw,
     schema: buildSchema(cfg.schemaFlexibility, raw),
@@ -50,6 +60,11 @@ export function emptyDb(config: Partial<DbConfig> = {}, opts: { branchingFactor?
     maxTx: TX0,
     lastTxInstant: 0,
   });
+  if (!cfg.attributeRefs) return db;
+  // the system schema as datoms (src/db/attr-refs.ts); empty in-memory sets never need a read
+  const seeded = applyChanges(db, systemDatoms(), []);
+  if (isPromise(seeded)) throw new CairnError('store/io', 'seeding the system schema needed an index read');
+  return seeded;
 }
 
 export function dbParts(db: Db): DbParts {

@@ -141,7 +141,8 @@ export function buildSchema(flexibility: 'write' | 'read', raw: RawSchema): Sche
     if (r.ident === undefined) continue;
     identToEid.set(r.ident, eid);
     eidToIdent.set(eid, r.ident);
-    if (isAttributeEntity(r)) attrs.set(r.ident, toAttrSchema(r, r.ident));
+    // an attribute-refs database holds the system attributes as entities too: their built-in schema stays
+    if (isAttributeEntity(r) && !SYSTEM_ATTRS.has(r.ident)) attrs.set(r.ident, toAttrSchema(r, r.ident));
   }
   // composite tuples learn their members' types once every attribute is known
   for (const [ident, s] of attrs) {
@@ -238,7 +239,7 @@ export function schemaFromJson(json: SchemaJson): RawSchema {
 export function schemaEntries(schema: Schema, raw: RawSchema): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [, r] of raw) {
-    if (r.ident === undefined || !schema.attrs.has(r.ident)) continue;
+    if (r.ident === undefined || !schema.attrs.has(r.ident) || isSystemAttr(r.ident)) continue;
     const m: Record<string, unknown> = { 'db/ident': `:${r.ident}` };
     if (r.valueType !== undefined) m['db/valueType'] = `:${r.valueType}`;
     if (r.cardinality !== undefined) m['db/cardinality'] = `:${r.cardinality}`;

@@ -90,6 +90,8 @@ export interface DbConfig {
   readonly schemaFlexibility: 'write' | 'read';
   readonly keepHistory: boolean;
   readonly index: string;
+  /** Datoms store attributes as the entity ids of their schema entities (src/db/attr-refs.ts). */
+  readonly attributeRefs: boolean;
 }
 
 /**

@@ -49,6 +49,8 @@ export function constAttr(p: Pattern, src: Source): string | undefined {
   if (t === undefined || t.kind !== 'const') return undefined;
   if (src.db === null) return t.value as string;
   if (t.keyword !== undefined) return t.keyword;
+  // attribute refs: an attribute may be named by its entity id (a number naming no attribute matches nothing)
+  if (typeof t.value === 'number' && src.db.config.attributeRefs) return src.db.schema.eidToIdent.get(t.value) ?? String(t.value);
   return typeof t.value === 'string' ? stripColon(t.value) : (t.value as string);
 }
 

@@ -10,7 +10,6 @@
 // (db/tupleAttrs) are recomputed at the end for every entity whose members changed.
 
 import { bound, type DbValue } from '../db/db.js';
-import { PREFIX_COMPARATORS } from '../db/compare.js';
 import { loop } from '../util/maybe.js';
 import { Datom, TX0, type Schema, type Value } from '../db/types.js';
 import { valueKey } from '../db/values.js';
@@ -67,7 +66,7 @@ class Overlay {
       return fresh;
     }
     const b = bound(e, a);
-    return then(this.db.state.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (ds) => {
+    return then(this.db.scan('eavt', b, b), (ds) => {
       let m2 = em.get(a);
       if (m2 === undefined) {
         m2 = new Map();
@@ -82,7 +81,7 @@ class Overlay {
     const em = this.entityVals(e);
     if (this.isNew(e) || this.whole.has(e)) return em;
     const b = bound(e);
-    return then(this.db.state.eavt.slice(b, b, PREFIX_COMPARATORS.eavt), (ds) => {
+    return then(this.db.scan('eavt', b, b), (ds) => {
       const loaded = new Map<string, Vals>();
       for (const d of ds) {
         let m = loaded.get(d.a);
@@ -218,7 +217,7 @@ class Overlay {
     return then(
       loop(refs.length, (i) => {
         const b = bound(undefined, refs[i]!, e);
-        return then(st.avet.slice(b, b, PREFIX_COMPARATORS.avet), (ds) => {
+        return then(this.db.scan('avet', b, b), (ds) => {
           for (const d of ds) out.push([d.e, d.a]);
         });
       }),

@@ -7,6 +7,7 @@
 import type { TransactInput } from '../db/inputs.js';
 import { applyChanges, rawChanges } from '../db/apply.js';
 import { asDbValue, type DbValue } from '../db/db.js';
+import { refuseSystemChanges } from '../db/attr-refs.js';
 import { Datom, type Db, TX0, type TxReport } from '../db/types.js';
 import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
@@ -127,15 +128,16 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
         },
       ),
     );
-  return then(check(new Map()), ({ resolved, fx }) =>
-    then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
+  return then(check(new Map()), ({ resolved, fx }) => {
+    if (st.config.attributeRefs) refuseSystemChanges(fx.datoms);
+    return then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
       then(checkSchema(before, after), (): TxReport => {
         const report: TxReport = { dbBefore: db, dbAfter: after, txData: fx.datoms, tempids: resolved.tempids, txMeta: reportMeta };
         priorsByReport.set(report, fx.priors);
         return report;
       }),
-    ),
-  );
+    );
+  });
 }
 
 // The stored assertion each retraction of a report removed, kept beside the report (not in

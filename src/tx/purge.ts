@@ -15,7 +15,7 @@
 
 import { bound, type DbState, DbValue } from '../db/db.js';
 import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from '../db/compare.js';
-import type { Datom, EntityRef, Value } from '../db/types.js';
+import { Datom, type EntityRef, type Value } from '../db/types.js';
 import type { SortedSet } from '../indices/types.js';
 import { CairnError, show } from '../util/errors.js';
 
@@ -112,10 +112,11 @@ async function retractedBefore(db: DbValue, date: Date): Promise<Datom[]> {
   const st = db.state;
   if (st.temporal === null) return [];
   const instants = new Map<number, number>();
-  for (const d of await st.avet.slice(bound(undefined, 'db/txInstant'), bound(undefined, 'db/txInstant'), PREFIX_COMPARATORS.avet)) {
+  const ti = bound(undefined, 'db/txInstant');
+  for (const d of await db.scan('avet', ti, ti)) {
     instants.set(d.e, (d.v as Date).getTime());
   }
-  const all = await st.temporal.eavt.slice(undefined, undefined);
+  const all = db.identForm(await st.temporal.eavt.slice(undefined, undefined));
   const out: Datom[] = [];
   // in EAVT order the events of one e/a/v are adjacent and by tx: assertion, retraction, ...
   for (let i = 0; i + 1 < all.length; i++) {
@@ -153,9 +154,11 @@ async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: D
 
 /** `db` with the datoms the purge ops select removed from every index; and how many. */
 export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: number }> {
-  const keys = await selected(db, ops);
-  if (keys.length === 0) return { db, purged: 0 };
+  const found = await selected(db, ops);
+  if (found.length === 0) return { db, purged: 0 };
   const st = db.state;
+  // the sets hold attribute ids with attribute refs (src/db/attr-refs.ts)
+  const keys = st.config.attributeRefs ? found.map((k) => new Datom(k.e, db.storedAttr(k.a), k.v, k.tx, k.added)) : found;
   const cur = keys.filter((k) => k.added);
   const next: DbState = {
     ...st,

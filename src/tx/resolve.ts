@@ -20,7 +20,6 @@
 // Database reads are MaybePromise and batched per phase, so a warm db resolves synchronously.
 
 import { bound, type DbValue } from '../db/db.js';
-import { PREFIX_COMPARATORS } from '../db/compare.js';
 import { TX0, type Schema, type Value } from '../db/types.js';
 import { valueKey } from '../db/values.js';
 import { coerceValue } from '../db/valuetypes.js';
@@ -39,7 +38,7 @@ export function lookupUnique(db: DbValue, a: string, v: Value): MaybePromise<num
   if (a === 'db/ident' && typeof v === 'string') return st.schema.identToEid.get(v.charCodeAt(0) === 58 ? v.slice(1) : v);
   if (!st.schema.indexed.has(a)) return undefined; // not unique in the db: no datom can own it yet
   const b = bound(undefined, a, v);
-  return then(st.avet.slice(b, b, PREFIX_COMPARATORS.avet), (ds) => ds[0]?.e);
+  return then(db.scan('avet', b, b), (ds) => ds[0]?.e);
 }
 
 class UnionFind {

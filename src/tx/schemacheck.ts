@@ -11,7 +11,6 @@
 // Errors: 'schema/invalid' for an unsound definition, 'schema/change' for a refused change.
 
 import { bound, type DbValue } from '../db/db.js';
-import { PREFIX_COMPARATORS } from '../db/compare.js';
 import { loop } from '../util/maybe.js';
 import { isAttributeEntity, type RawAttr } from '../db/schema.js';
 import { CairnError } from '../util/errors.js';
@@ -64,17 +63,13 @@ function checkDefinition(after: DbValue, eid: number, r: Readonly<RawAttr>, isNe
 
 /** Count of current datoms of attribute a; with `history`, temporal ones too. */
 function usage(db: DbValue, a: string, history: boolean): MaybePromise<number> {
-  const st = db.state;
-  const b = bound(undefined, a);
-  const cur = st.aevt.count(b, b, PREFIX_COMPARATORS.aevt);
-  if (!history || st.temporal === null) return cur;
-  return then(cur, (c) => then(st.temporal!.aevt.count(b, b, PREFIX_COMPARATORS.aevt), (t) => c + t));
+  return db.countPrefix('aevt', bound(undefined, a), history);
 }
 
 /** Does some entity hold two values of a (blocks many -> one)? */
 function hasMultiValues(db: DbValue, a: string): MaybePromise<boolean> {
   const b = bound(undefined, a);
-  return then(db.state.aevt.slice(b, b, PREFIX_COMPARATORS.aevt), (ds) => {
+  return then(db.scan('aevt', b, b), (ds) => {
     for (let i = 1; i < ds.length; i++) if (ds[i]!.e === ds[i - 1]!.e) return true;
     return false;
   });

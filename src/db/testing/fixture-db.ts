@@ -119,7 +119,7 @@ export function fixtureDb(
     all: datoms,
     schema,
     view: { kind: 'current' },
-    config: { schemaFlexibility: 'write', keepHistory: true, index: 'fixture' },
+    config: { schemaFlexibility: 'write', keepHistory: true, index: 'fixture', attributeRefs: false },
     maxEid: datoms.reduce((m, d) => Math.max(m, d.e), 0),
     maxTx: TX0 + 1,
     basisT: TX0 + 1,
