@@ -4,6 +4,9 @@
 // from the store), the fixed system entities, naming an attribute by its id, a rename, restore
 // from the transaction tail, import/export, and the errors.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   connect,
@@ -101,6 +104,22 @@ describe('what is stored', () => {
       ]),
     );
     await release(cold);
+  });
+
+  it('LMDB (its compact node encoding) stores and reads back the ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-attr-refs-'));
+    try {
+      const cfg = config({ store: { backend: 'lmdb', id: `attr-refs-lmdb-${n++}`, path: dir } });
+      const conn = await open(cfg, [SCHEMA, PEOPLE], { tailDatoms: 0 });
+      await release(conn);
+      const cold = await connect(cfg, { shared: false });
+      const age = await idOf(cold, 'p/age');
+      expect((await raw(cold, 'avet')).filter((d) => d.v === 42).map((d) => d.a)).toEqual([age]);
+      expect(await q('[:find ?n . :where [?e :p/age 42] [?e :p/name ?n]]', db(cold))).toBe('Bob');
+      await release(cold);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a reconnect replays the transaction tail (schema and data in it) with the right ids', async () => {

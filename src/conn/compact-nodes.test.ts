@@ -97,6 +97,20 @@ describe('compact node encoding', () => {
     for (const node of cases) expect(roundTrip(compactNodeHandler, node)).toStrictEqual(node);
   });
 
+  it('round-trips nodes whose attributes are entity ids (attributeRefs), keeping them numbers', () => {
+    const r = seededRandom(5);
+    // the attribute-refs form: each attribute name replaced by a small or large id
+    const ids = new Map(attrNames.map((a, i) => [a, i % 2 === 0 ? 55 + i : 2 ** 20 + i]));
+    const datoms = randomDatoms(r, 900, 0).map((d) => new Datom(d.e, ids.get(d.a) as unknown as string, d.v, d.tx, d.added));
+    const nodes = (['eavt', 'aevt', 'avet'] as const).flatMap((index) => nodesOf(datoms, index, 16));
+    expect(nodes.some((n) => n.kind === 'branch')).toBe(true);
+    for (const node of nodes) {
+      const back = roundTrip(compactNodeHandler, node);
+      expect(back).toStrictEqual(node);
+      for (const k of back.keys) expect(typeof k.a).toBe('number');
+    }
+  });
+
   it("keeps a write-buffered branch's pending adds and removes (the hitchhiker-tree index writes them)", () => {
     const r = seededRandom(21);
     const [keys, adds, removes] = [randomDatoms(r, 12, 0), randomDatoms(r, 30, 1), randomDatoms(r, 7, 0)];
