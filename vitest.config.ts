@@ -39,6 +39,7 @@ export default defineConfig({
           name: 'node (attribute refs)',
           include: [
             'test/conformance-read.test.ts',
+            'test/conformance-tx.test.ts',
             'test/conformance-values.test.ts',
             'test/parity-*.test.ts',
             'test/proto-and-map.test.ts',

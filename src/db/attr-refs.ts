@@ -93,8 +93,9 @@ export function isSystemEntity(e: number): boolean {
 
 /**
  * The datoms an attribute-refs database starts with (ident form, tx TX0): every system entity's
- * db/ident, each system attribute CairnDB knows with its properties, and the TX0 entity's
- * db/txInstant at the epoch, as Datahike's `ref-datoms`.
+ * db/ident and each system attribute CairnDB knows with its properties, as Datahike's
+ * `ref-datoms`. Datahike also gives the TX0 entity a db/txInstant at the epoch; CairnDB does not,
+ * so transaction listings (`[?tx :db/txInstant]`) answer the same with and without attribute refs.
  */
 export function systemDatoms(): Datom[] {
   // every ident first, so each property datom's attribute already has its id when it is stored
@@ -109,7 +110,6 @@ export function systemDatoms(): Datom[] {
     if (s.index) out.push(new Datom(e, 'db/index', true, TX0));
     if (s.noHistory) out.push(new Datom(e, 'db/noHistory', true, TX0));
   });
-  out.push(new Datom(TX0, 'db/txInstant', new Date(0), TX0));
   return out;
 }
 
@@ -119,9 +119,12 @@ function withAttr(d: Datom, a: string | number): Datom {
   return new Datom(d.e, a as string, d.v, d.tx, d.added);
 }
 
-/** The stored id of an attribute given as ident or id; undefined when it names no attribute entity. */
+/**
+ * The stored id of an attribute given as ident or id (an id is taken as is: only attribute ids
+ * occur in the sets, so one naming no attribute matches nothing); undefined for an unknown ident.
+ */
 export function attrId(schema: Schema, a: string | number | undefined): number | undefined {
-  if (typeof a === 'number') return schema.eidToIdent.has(a) ? a : undefined;
+  if (typeof a === 'number') return a;
   if (a === undefined) return undefined;
   return schema.identToEid.get(a);
 }
