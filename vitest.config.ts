@@ -40,6 +40,7 @@ export default defineConfig({
           include: [
             'test/conformance-read.test.ts',
             'test/conformance-tx.test.ts',
+            'test/conformance-upsert.test.ts',
             'test/conformance-values.test.ts',
             'test/parity-*.test.ts',
             'test/proto-and-map.test.ts',

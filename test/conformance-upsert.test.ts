@@ -13,6 +13,7 @@
 import ds from 'datascript';
 import { describe, expect, it } from 'vitest';
 import { connect, createDatabase, datoms, db, transact, type Connection } from '../src/index.js';
+import { ATTRIBUTE_REFS } from './conformance-helpers.js';
 
 const attr = (ident: string, type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({
   'db/ident': ident,
@@ -137,7 +138,7 @@ describe('upserts agree with DataScript on random transactions', () => {
   for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
     it(`seed ${seed}`, async () => {
       const r = rng(seed);
-      const config = { store: { backend: 'memory', id: `conformance-upsert-${dbCount++}` } };
+      const config = { store: { backend: 'memory', id: `conformance-upsert-${dbCount++}` }, attributeRefs: ATTRIBUTE_REFS };
       await createDatabase(config);
       const c = await connect(config);
       await transact(c, SCHEMA);
