@@ -144,15 +144,27 @@ export function storedBound(schema: Schema, b: Datom | undefined): Datom | undef
   return id === undefined ? null : withAttr(b, id);
 }
 
+// Per schema value, ident by entity id as a dense array: the read path's lookup, once per datom.
+const identArrays = new WeakMap<Schema, string[]>();
+function identArray(schema: Schema): string[] {
+  let a = identArrays.get(schema);
+  if (a === undefined) {
+    a = [];
+    for (const [id, ident] of schema.eidToIdent) if (id < TX0) a[id] = ident;
+    identArrays.set(schema, a);
+  }
+  return a;
+}
+
 /** Stored datoms back in ident form. */
 export function identDatoms(schema: Schema, ds: readonly Datom[]): Datom[] {
-  const map = schema.eidToIdent;
+  const names = identArray(schema);
   const out: Datom[] = new Array(ds.length);
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i]!;
-    const ident = map.get(d.a as unknown as number);
+    const id = d.a as unknown as number;
     // an id whose entity lost its db/ident still names the attribute: show the id, as Datahike
-    out[i] = withAttr(d, ident ?? String(d.a));
+    out[i] = new Datom(d.e, names[id] ?? String(id), d.v, d.tx, d.added);
   }
   return out;
 }
