@@ -188,6 +188,8 @@ describe('naming an attribute by its entity id', () => {
     const age = await idOf(conn, 'p/age');
     expect(((await q(`[:find ?n :where [?e ${name} ?n]]`, d)) as string[][]).sort()).toEqual([['Ann'], ['Bob']]);
     expect(await q('[:find ?n . :in $ ?a :where [?e ?a ?n] [?e :p/email "bob@x"]]', d, 'p/name')).toBe('Bob');
+    expect(await q('[:find ?n . :in $ ?a :where [?e ?a ?n] [?e :p/email "bob@x"]]', d, name)).toBe('Bob'); // an id bound from :in
+    expect(await q('[:find ?n . :in $ ?a :where [?e ?a ?n]]', d, 99999)).toBeNull();
     expect((await datoms(d, 'aevt', name)).map((x) => [x.a, x.v])).toEqual([
       ['p/name', 'Ann'],
       ['p/name', 'Bob'],

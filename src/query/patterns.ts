@@ -169,11 +169,14 @@ function seekable(pos: number, src: Source, attr: string | undefined, bound: rea
 /**
  * Bound values a Db cannot match as given are normalised in the context first: an entity
  * position holding lookup refs or idents (e.g. from :in) gets their entity ids, an attribute
- * position holding ':ns/name' gets the colon-less name the Db stores.
+ * position holding ':ns/name' gets the colon-less name the Db stores, and with attribute refs
+ * one holding an attribute's entity id gets its ident (an id naming no attribute matches nothing).
  */
 function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
   const db = src.db;
   if (db === null) return ctx;
+  const refs = db.config.attributeRefs;
+  const attrOf = (x: unknown): unknown => (typeof x === 'string' ? stripColon(x) : typeof x === 'number' && refs ? db.schema.eidToIdent.get(x) : x);
   for (const pos of [0, 1]) {
     const t = p.terms[pos];
     if (t === undefined || t.kind !== 'var') continue;
@@ -182,12 +185,11 @@ function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
     const rel = ctx.rels[i]!;
     const col = rel.vars.indexOf(t.name);
     const odd =
-      pos === 0 ? rel.rows.some((r) => typeof r[col] !== 'number') : rel.rows.some((r) => typeof r[col] === 'string' && (r[col] as string).startsWith(':'));
-    if (!odd) continue;
-    const fixed =
       pos === 0
-        ? yield* wait(all(rel.rows.map((r) => resolveEntity(db, r[col]))))
-        : rel.rows.map((r) => (typeof r[col] === 'string' ? stripColon(r[col] as string) : r[col]));
+        ? rel.rows.some((r) => typeof r[col] !== 'number')
+        : rel.rows.some((r) => (typeof r[col] === 'string' && (r[col] as string).startsWith(':')) || (refs && typeof r[col] === 'number'));
+    if (!odd) continue;
+    const fixed = pos === 0 ? yield* wait(all(rel.rows.map((r) => resolveEntity(db, r[col])))) : rel.rows.map((r) => attrOf(r[col]));
     const rows: unknown[][] = [];
     rel.rows.forEach((r, j) => {
       if (fixed[j] === null || fixed[j] === undefined) return;
