@@ -593,7 +593,8 @@ describe('failed transactions change nothing and name the input', () => {
     ['removing the schema of an attribute that has data', [['db/retractEntity', 'p/name']], 'schema/change', /cannot remove the schema of p\/name/],
   ];
   // with attribute refs the datoms follow a rename (allowed, as in Datahike): test/attribute-refs.test.ts
-  if (!ATTRIBUTE_REFS) bad.push(['renaming an attribute that has data', [{ 'db/id': 'p/name', 'db/ident': 'p/fullName' }], 'schema/change', /cannot rename p\/name/]);
+  if (!ATTRIBUTE_REFS)
+    bad.push(['renaming an attribute that has data', [{ 'db/id': 'p/name', 'db/ident': 'p/fullName' }], 'schema/change', /cannot rename p\/name/]);
   for (const [name, tx, code, msg] of bad) {
     it(name, async () => {
       const c = await fresh([SCHEMA, [{ 'p/email': 'x@x', 'p/name': 'X' }]]);

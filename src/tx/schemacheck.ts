@@ -93,7 +93,8 @@ function checkChange(before: DbValue, after: DbValue, eid: number): MaybePromise
   // attribute refs: the datoms hold the attribute's id, so they are counted by it (its ident may be
   // what this tx changes) and a rename carries them along (allowed, as in Datahike)
   const refs = after.state.config.attributeRefs;
-  const count = (history: boolean): MaybePromise<number> => (refs ? after.countPrefix('aevt', bound(undefined, eid as unknown as string), history) : usage(after, ident, history));
+  const count = (history: boolean): MaybePromise<number> =>
+    refs ? after.countPrefix('aevt', bound(undefined, eid as unknown as string), history) : usage(after, ident, history);
   return then(count(false), (used) =>
     then(count(true), (ever) => {
       if (removed || (newR.ident !== ident && !refs)) {
