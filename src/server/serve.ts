@@ -3,15 +3,16 @@
 // The server is the transactor: every pushed transaction goes through the normal connection
 // pipeline (src/conn) of the database it names, with `authorize` run inside that pipeline on the
 // report it is about to commit. Heads are announced to every socket of a database from the
-// connection's own listeners, so commits by this process and those another process made (seen
-// through the coordinator, polling by default) reach devices the same way.
+// connection's own listeners, so commits by this process and those another process made (heard
+// through the store's LISTEN/NOTIFY on PostgreSQL, by polling the head on other backends) reach
+// devices the same way.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
-import { pollingCoordinator, type Coordinator } from '../conn/coordinator.js';
+import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { createCodec } from '../store/codec.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
@@ -63,9 +64,12 @@ export interface ServeOptions {
   /** Allowed browser origins (HTTP CORS and WebSocket upgrades); '*' for any. Default: none. */
   readonly cors?: readonly string[] | '*';
   readonly limits?: Partial<Limits>;
-  /** How a served connection hears of commits by other processes (default: poll the head). */
+  /**
+   * How a served connection hears of commits by other processes. Default: the store's own
+   * notifications when it has them (PostgreSQL LISTEN/NOTIFY), else a poll of the head.
+   */
   readonly coordinatorFor?: (name: string, config: Config) => Coordinator;
-  /** Poll interval of the default coordinator (default 250 ms). */
+  /** Poll interval of the default coordinator for stores without notifications (default 250 ms). */
   readonly pollMs?: number;
 }
 
@@ -337,7 +341,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 async function openServed(name: string, config: Config, options: ServeOptions): Promise<Served> {
   if (config.keepHistory === false)
     fail('config/invalid', `database ${show(name)} has keepHistory: false; synced databases keep history (client transaction ids are tx metadata)`);
-  const coordinator = options.coordinatorFor?.(name, config) ?? pollingCoordinator(options.pollMs ?? 250);
+  const coordinator = options.coordinatorFor?.(name, config) ?? sharedStoreCoordinator(options.pollMs ?? 250);
   const conn = (await connect(config, { coordinator, shared: false })) as ConnectionHandle;
   try {
     if (!conn.conn.db.config.keepHistory) fail('config/invalid', `database ${show(name)} does not keep history; synced databases must`);
