@@ -56,13 +56,12 @@ export class Outbox {
     return this.#codec.encode(entry, 'value');
   }
 
-  async add(entry: PushTx, bytes: Uint8Array, datoms?: readonly Datom[]): Promise<void> {
-    const ids = [...this.#entries.map((e) => e.id), entry.id];
-    await this.#store.putBatch([
-      [`o:${entry.id}`, bytes],
-      [OUTBOX_KEY, this.#codec.encode(ids, 'meta')],
-    ]);
-    this.#entries.push({ ...entry, ...(datoms ? { datoms } : {}) });
+  /** Append entries (each encoded by `encode`) in one atomic batch: a burst costs one write. */
+  async add(added: readonly { readonly entry: PushTx; readonly bytes: Uint8Array; readonly datoms?: readonly Datom[] }[]): Promise<void> {
+    if (added.length === 0) return;
+    const ids = [...this.#entries.map((e) => e.id), ...added.map((a) => a.entry.id)];
+    await this.#store.putBatch([...added.map((a): [string, Uint8Array] => [`o:${a.entry.id}`, a.bytes]), [OUTBOX_KEY, this.#codec.encode(ids, 'meta')]]);
+    for (const a of added) this.#entries.push({ ...a.entry, ...(a.datoms ? { datoms: a.datoms } : {}) });
   }
 
   /** Remove entries, writing `also` (the new local head) in the same atomic batch. */

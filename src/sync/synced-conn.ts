@@ -24,6 +24,11 @@ import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } fro
 /** The tx metadata attribute the server records client transaction ids under. */
 export const SYNC_TX = 'sync/tx';
 const PUSH_BATCH = 500;
+/** Local transactions applied (and written to the outbox) per step of a burst. */
+const APPLY_CHUNK = 100;
+
+/** After pending I/O callbacks (a received answer, a socket write) had their turn. */
+const macrotask = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export interface SyncStatus {
   readonly online: boolean;
@@ -53,6 +58,13 @@ export interface SyncedParts extends ConnectionParts {
   readonly unlock: () => void;
 }
 
+interface QueuedTx {
+  readonly input: TransactInput;
+  readonly check: CommitCheck | undefined;
+  readonly resolve: (r: TxReport) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 let txCounter = 0;
 const devicePrefix = (() => {
   const b = new Uint8Array(8);
@@ -69,6 +81,8 @@ export class SyncedConn extends Conn {
   #server: { db: DbValue; persisted: Persisted };
   #view: DbValue;
   #lock: Promise<unknown> = Promise.resolve();
+  #queued: QueuedTx[] = []; // local transactions waiting for the next #applyQueued
+  #nextChunk: Promise<void> | null = null; // #applyQueued of the rest of a burst, after I/O ran
   #target: HeadInfo | null = null;
   #catching = false;
   #pushing = false;
@@ -129,17 +143,51 @@ export class SyncedConn extends Conn {
 
   override transact(input: TransactInput, check?: CommitCheck): Promise<TxReport> {
     if (this.released) return Promise.reject(new CairnError('db/released', `connection to ${this.key} was released`, { store: this.key }));
-    return this.#locked(async () => {
-      const report = await withDb(this.#view, input);
-      if (check !== undefined) await check(report);
-      const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(input) };
-      await this.#outbox.add(entry, this.#outbox.encode(entry), report.txData);
-      this.#view = report.dbAfter as DbValue;
-      this.fireListeners(report);
-      this.#emitStatus();
-      void this.#pushLoop();
-      return report;
+    return new Promise<TxReport>((resolve, reject) => {
+      this.#queued.push({ input, check, resolve, reject });
+      // The first of a burst schedules the step that applies all those queued meanwhile.
+      if (this.#queued.length === 1) void this.#locked(() => this.#applyQueued());
     });
+  }
+
+  /**
+   * Apply queued transactions to the view one after another (each its own report), then write
+   * their outbox entries in one batch: a burst of local writes costs one outbox write per
+   * APPLY_CHUNK (the outbox's id list is rewritten once, not once per transaction). Between
+   * chunks the event loop runs, so each chunk is pushed while the next is applied: the server
+   * commits one while the device works on the next.
+   */
+  async #applyQueued(): Promise<void> {
+    const batch = this.#queued.splice(0, APPLY_CHUNK);
+    if (this.#queued.length > 0) this.#nextChunk = macrotask().then(() => this.#locked(() => this.#applyQueued()).catch(() => {}));
+    else this.#nextChunk = null;
+    let view = this.#view;
+    const done: { p: QueuedTx; report: TxReport; entry: PushTx; bytes: Uint8Array }[] = [];
+    for (const p of batch) {
+      try {
+        const report = await withDb(view, p.input);
+        if (p.check !== undefined) await p.check(report);
+        const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(p.input) };
+        done.push({ p, report, entry, bytes: this.#outbox.encode(entry) }); // a value the codec cannot carry fails here
+        view = report.dbAfter as DbValue;
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+    if (done.length === 0) return;
+    try {
+      await this.#outbox.add(done.map(({ report, entry, bytes }) => ({ entry, bytes, datoms: report.txData })));
+    } catch (e) {
+      for (const { p } of done) p.reject(e);
+      return;
+    }
+    this.#view = view;
+    for (const { p, report } of done) {
+      p.resolve(report);
+      this.fireListeners(report);
+    }
+    this.#emitStatus();
+    void this.#pushLoop();
   }
 
   override refresh(): Promise<void> {
@@ -149,9 +197,10 @@ export class SyncedConn extends Conn {
   override async reloadIfMoved(): Promise<void> {}
 
   override async settled(): Promise<void> {
-    for (let seen: Promise<unknown> | null = null; seen !== this.#lock; ) {
+    for (let seen: Promise<unknown> | null = null; seen !== this.#lock || this.#nextChunk !== null; ) {
       seen = this.#lock;
       await seen;
+      await this.#nextChunk;
     }
   }
 
