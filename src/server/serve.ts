@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
-import { createCodec } from '../store/codec.js';
+import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
   checkClientMessage,
@@ -106,8 +106,6 @@ interface Session {
   served: Served | null;
 }
 
-const plain = createCodec();
-
 export async function serve(options: ServeOptions): Promise<SyncServer> {
   const databases = options.databases ?? (options.config ? { [options.config.store?.id ?? '']: options.config } : undefined);
   if (databases === undefined || Object.keys(databases).length === 0) fail('config/invalid', 'serve needs `databases` (name -> config) or `config`');
@@ -144,7 +142,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       const head = headOf(s.conn);
       if (head.commit === s.head.commit) return;
       s.head = head;
-      const record = plain.encode(s.conn.conn.persisted.commit, 'commit');
+      const record = encodePlain(plainCommit(s.conn.conn.opened.codec, s.conn.conn.persisted.commit), 'commit');
       const message: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
       for (const session of s.sessions) send(session, message);
     });
@@ -250,7 +248,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       case 'get': {
         const { store, codec } = s.conn.conn.opened;
         const values = await store.getMany(m.keys);
-        const out = values.map((b, i) => (b === undefined ? null : transcode(codec, b, m.keys[i]!)));
+        const out = values.map((b, i) => (b === undefined ? null : plainRecord(codec, b, m.keys[i]!)));
         return send(session, { type: 'records', id: m.id, values: out });
       }
       case 'commits': {
@@ -260,7 +258,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         for (let id: string | null = m.from; id !== null && id !== m.to && values.length < MAX_COMMITS_PER_ANSWER; ) {
           const bytes = await store.get(`c:${id}`);
           if (bytes === undefined) break;
-          values.push(transcode(codec, bytes, `c:${id}`));
+          values.push(plainRecord(codec, bytes, `c:${id}`));
           id = (codec.decode(bytes, { key: `c:${id}`, kind: 'commit' }) as { parent: string | null }).parent;
         }
         return send(session, { type: 'records', id: m.id, values });
@@ -367,11 +365,4 @@ function headOf(conn: ConnectionHandle): HeadInfo {
 async function committedIn(s: Served, id: string): Promise<number | null> {
   const found = await datoms(dbOf(s.conn), 'avet', SYNC_TX_ATTR, id);
   return found.length > 0 ? found[0]!.e : null;
-}
-
-/** Records leave in the plain codec, whatever serialization handlers the server's backend uses. */
-function transcode(codec: ReturnType<typeof createCodec>, bytes: Uint8Array, key: string): Uint8Array {
-  const { kind, tagged } = codec.header(bytes, key);
-  if (!tagged) return bytes; // no tag markers: plain msgpack, the same bytes in any codec
-  return plain.encode(codec.decode(bytes, { key, kind }), kind);
 }
