@@ -19,11 +19,13 @@ import type { Outbox, OutboxEntry } from './outbox.js';
 import type { ReplicaStore } from './replica-store.js';
 import { replicateTrees } from './replicate.js';
 import type { SyncSocket } from './socket.js';
-import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } from './wire.js';
+import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushResult, type PushTx } from './wire.js';
 
 /** The tx metadata attribute the server records client transaction ids under. */
 export const SYNC_TX = 'sync/tx';
 const PUSH_BATCH = 500;
+/** Pushes a device has unanswered at once (the server applies them in arrival order). */
+const MAX_PUSHES_IN_FLIGHT = 4;
 /** Local transactions applied (and written to the outbox) per step of a burst. */
 const APPLY_CHUNK = 100;
 
@@ -85,8 +87,9 @@ export class SyncedConn extends Conn {
   #nextChunk: Promise<void> | null = null; // #applyQueued of the rest of a burst, after I/O ran
   #target: HeadInfo | null = null;
   #catching = false;
-  #pushing = false;
-  #inFlight = false;
+  #pushes = 0; // pushes sent and not answered yet
+  #sending = new Set<string>(); // the outbox entries they carry
+  #pushSize = PUSH_BATCH; // 1 after a push was refused as a whole: find the culprit
   #undone: Datom[] = []; // datoms the last replays took out of the view, for the next report
   #viewHasAll = true; // every outbox entry applied in the view (none failed at the last replay)
   #fetching: Promise<void> | null = null;
@@ -125,7 +128,7 @@ export class SyncedConn extends Conn {
 
   onWelcome(head: HeadInfo): void {
     this.#onHead(head);
-    void this.#pushLoop();
+    this.#pushLoop();
   }
 
   onHead(head: HeadInfo): void {
@@ -187,7 +190,7 @@ export class SyncedConn extends Conn {
       this.fireListeners(report);
     }
     this.#emitStatus();
-    void this.#pushLoop();
+    this.#pushLoop();
   }
 
   override refresh(): Promise<void> {
@@ -286,7 +289,7 @@ export class SyncedConn extends Conn {
   #onHead(head: HeadInfo): void {
     if (this.#target === null || head.t >= this.#target.t) this.#target = head;
     // While a push is in flight its answer follows soon: catch up once after it, not per head.
-    if (!this.#inFlight) void this.#catchUpLoop();
+    if (this.#pushes === 0) void this.#catchUpLoop();
   }
 
   async #catchUpLoop(): Promise<void> {
@@ -304,7 +307,7 @@ export class SyncedConn extends Conn {
       this.#catching = false;
     }
     if (this.released) return;
-    void this.#pushLoop();
+    this.#pushLoop();
     void this.#fetchAll();
   }
 
@@ -384,56 +387,67 @@ export class SyncedConn extends Conn {
     return { db, persisted: { commit: head, headBytes, foldedRaw: prev.foldedRaw, encodings: prev.encodings } };
   }
 
-  /** Push the outbox, oldest first, one request in flight; record acks, report rejections. */
-  async #pushLoop(): Promise<void> {
-    if (this.#pushing) return;
-    this.#pushing = true;
-    let size = PUSH_BATCH;
-    try {
-      while (this.#socket.online && !this.released) {
-        const max = Math.min(size, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH);
-        const batch = this.#nextBatch(max);
-        if (batch.length === 0) break;
-        const tooLarge = batch[0]!.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity);
-        if (tooLarge) {
-          // The server would refuse it (or drop the socket): refuse it here, with the same code.
-          const limit = this.#socket.limits!.maxTxBytes;
-          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, {
-            tx: batch[0]!.entry.id,
-            bytes: batch[0]!.bytes,
-            limit,
-          });
-          await this.#locked(() => this.#settle([{ entry: batch[0]!.entry, error }]));
-          continue;
-        }
-        let results: readonly import('./wire.js').PushResult[];
-        try {
-          this.#inFlight = true;
-          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) }).finally(() => (this.#inFlight = false));
-          if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
-          results = m.results;
-          void this.#catchUpLoop();
-        } catch (e) {
-          if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') break;
-          // The push was refused as a whole (too large, malformed): find the culprit one by one.
-          if (batch.length > 1) {
-            size = 1;
-            continue;
-          }
-          results = [{ id: batch[0]!.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
-        }
-        const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
-        for (const r of results) {
-          const entry = this.#outbox.entries.find((e) => e.id === r.id);
-          if (entry === undefined) continue;
-          if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
-          else entry.acked = r.t;
-        }
-        await this.#locked(() => this.#settle(rejected));
+  /**
+   * Push the outbox, oldest first, with up to MAX_PUSHES_IN_FLIGHT pushes unanswered: the server
+   * applies one socket's pushes in arrival order, so a burst goes out chunk by chunk while the
+   * server commits the earlier ones. Called whenever there may be something to send.
+   */
+  #pushLoop(): void {
+    while (this.#socket.online && !this.released && this.#pushes < MAX_PUSHES_IN_FLIGHT) {
+      const batch = this.#nextBatch(Math.min(this.#pushSize, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH));
+      if (batch.length === 0) {
+        if (this.#pushes === 0) this.#pushSize = PUSH_BATCH; // all sent and answered: back to full pushes
+        return;
       }
-    } finally {
-      this.#pushing = false;
+      for (const { entry } of batch) this.#sending.add(entry.id);
+      this.#pushes++;
+      void this.#push(batch).then((more) => {
+        this.#pushes--;
+        for (const { entry } of batch) this.#sending.delete(entry.id);
+        if (more) this.#pushLoop();
+      });
     }
+  }
+
+  /** One push and what its answer says: acks recorded, rejections reported. False: stop pushing for now. */
+  async #push(batch: readonly { entry: OutboxEntry; bytes: number }[]): Promise<boolean> {
+    const first = batch[0]!;
+    if (first.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity)) {
+      // The server would refuse it (or drop the socket): refuse it here, with the same code.
+      const limit = this.#socket.limits!.maxTxBytes;
+      const error = new CairnError('sync/too-large', `transaction ${first.entry.id} is ${first.bytes} bytes; the server's limit is ${limit}`, {
+        tx: first.entry.id,
+        bytes: first.bytes,
+        limit,
+      });
+      await this.#locked(() => this.#settle([{ entry: first.entry, error }]));
+      return true;
+    }
+    let results: readonly PushResult[];
+    try {
+      const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) });
+      if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
+      results = m.results;
+    } catch (e) {
+      // Offline: everything unanswered is pushed again after the next welcome (ids make it idempotent).
+      if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') return false;
+      // The push was refused as a whole (too large, malformed): find the culprit one by one.
+      if (batch.length > 1) {
+        this.#pushSize = 1;
+        return true;
+      }
+      results = [{ id: first.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
+    }
+    const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
+    for (const r of results) {
+      const entry = this.#outbox.entries.find((e) => e.id === r.id);
+      if (entry === undefined) continue;
+      if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
+      else entry.acked = r.t;
+    }
+    await this.#locked(() => this.#settle(rejected));
+    void this.#catchUpLoop();
+    return true;
   }
 
   /** The oldest unacknowledged entries, at most `max` and within the server's message size. */
@@ -442,7 +456,7 @@ export class SyncedConn extends Conn {
     const out: { entry: OutboxEntry; bytes: number }[] = [];
     let total = 0;
     for (const entry of this.#outbox.entries) {
-      if (entry.acked !== undefined) continue;
+      if (entry.acked !== undefined || this.#sending.has(entry.id)) continue;
       const bytes = this.#outbox.encode(pushed(entry)).length;
       if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
       out.push({ entry, bytes });
