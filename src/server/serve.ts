@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
+import type { CommitRecord } from '../conn/commit.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
@@ -23,6 +24,7 @@ import {
   MAX_HEAD_RECORD_BYTES,
   encodeMessage,
   SYNC_PROTOCOL,
+  SYNC_PROTOCOLS,
   toWireError,
   type ClientMessage,
   type HeadInfo,
@@ -97,6 +99,8 @@ interface Served {
   readonly conn: ConnectionHandle;
   readonly sessions: Set<Session>;
   head: HeadInfo;
+  commit: CommitRecord; // the head's, as last announced
+  announcing: Promise<void>;
   unlisten: () => void;
 }
 
@@ -104,6 +108,7 @@ interface Session {
   readonly socket: WebSocket;
   principal: unknown;
   served: Served | null;
+  protocol: number; // the client's, from its hello
 }
 
 export async function serve(options: ServeOptions): Promise<SyncServer> {
@@ -139,13 +144,31 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 
   for (const s of served.values()) {
     s.unlisten = listen(s.conn, () => {
-      const head = headOf(s.conn);
-      if (head.commit === s.head.commit) return;
-      s.head = head;
-      const record = encodePlain(plainCommit(s.conn.conn.opened.codec, s.conn.conn.persisted.commit), 'commit');
-      const message: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
-      for (const session of s.sessions) send(session, message);
+      const commit = s.conn.conn.persisted.commit;
+      if (commit.id === s.head.commit) return; // one head per commit, however many transactions it holds
+      const previous = s.commit;
+      s.commit = commit;
+      s.head = headOf(s.conn);
+      const head = s.head;
+      // In commit order, each head once its new records are read.
+      s.announcing = s.announcing.then(() => announce(s, head, commit, previous)).catch(() => {});
     });
+  }
+
+  /** Send `head` to every socket of the db, with the commit record and (protocol 2) the records it added. */
+  async function announce(s: Served, head: HeadInfo, commit: CommitRecord, previous: CommitRecord): Promise<void> {
+    const { store, codec } = s.conn.conn.opened;
+    const record = encodePlain(plainCommit(codec, commit), 'commit');
+    const v1: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
+    let v2 = v1;
+    const fresh = record.length <= MAX_HEAD_RECORD_BYTES ? addedRecordKeys(commit, previous) : [];
+    if (fresh.length > 0 && [...s.sessions].some((session) => session.protocol >= 2)) {
+      const values = await store.getMany(fresh);
+      const records: [string, Uint8Array][] = [];
+      values.forEach((v, i) => v !== undefined && records.push([fresh[i]!, plainRecord(codec, v, fresh[i]!)]));
+      if (records.reduce((n, [, v]) => n + v.length, record.length) <= MAX_HEAD_RECORD_BYTES) v2 = { ...v1, records };
+    }
+    for (const session of s.sessions) send(session, session.protocol >= 2 ? v2 : v1);
   }
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -157,7 +180,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       res.setHeader('access-control-allow-headers', 'authorization, content-type');
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ cairndb: 'sync', protocol: SYNC_PROTOCOL }));
+    res.end(JSON.stringify({ cairndb: 'sync', protocol: SYNC_PROTOCOL, protocols: SYNC_PROTOCOLS }));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -170,7 +193,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   });
 
   function accept(ws: WebSocket, req: IncomingMessage): void {
-    const session: Session = { socket: ws, principal: undefined, served: null };
+    const session: Session = { socket: ws, principal: undefined, served: null, protocol: SYNC_PROTOCOL };
     const helloTimer = setTimeout(() => ws.close(1008, 'no hello'), HELLO_TIMEOUT_MS);
     let greeting: Promise<void> | null = null;
     ws.on('error', () => ws.terminate());
@@ -215,8 +238,11 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   }
 
   async function hello(session: Session, m: Extract<ClientMessage, { type: 'hello' }>, req: IncomingMessage): Promise<void> {
-    if (m.protocol !== SYNC_PROTOCOL)
-      fail('sync/protocol', `this server speaks sync protocol ${SYNC_PROTOCOL}, the client ${m.protocol}`, { server: [SYNC_PROTOCOL], client: m.protocol });
+    if (!SYNC_PROTOCOLS.includes(m.protocol))
+      fail('sync/protocol', `this server speaks sync protocols ${SYNC_PROTOCOLS.join(', ')}, the client ${m.protocol}`, {
+        server: [...SYNC_PROTOCOLS],
+        client: m.protocol,
+      });
     const request: SyncRequest = {
       token: m.token,
       db: m.db,
@@ -236,9 +262,10 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     if (s === undefined) fail('sync/unknown-db', `this server does not serve a database named ${show(m.db)}`, { db: m.db });
     if (!(await authorize(principal, 'read', { db: m.db }))) fail('sync/forbidden', `not allowed to read database ${show(m.db)}`, { db: m.db });
     session.principal = principal;
+    session.protocol = m.protocol;
     session.served = s;
     s.sessions.add(session);
-    send(session, { type: 'welcome', protocol: SYNC_PROTOCOL, db: m.db, head: s.head, limits });
+    send(session, { type: 'welcome', protocol: m.protocol, db: m.db, head: s.head, limits });
   }
 
   async function handle(session: Session, s: Served, m: Exclude<ClientMessage, { type: 'hello' }>): Promise<void> {
@@ -348,13 +375,19 @@ async function openServed(name: string, config: Config, options: ServeOptions): 
     await release(conn);
     throw e;
   }
-  return { name, conn, sessions: new Set(), head: headOf(conn), unlisten: () => {} };
+  return { name, conn, sessions: new Set(), head: headOf(conn), commit: conn.conn.persisted.commit, announcing: Promise.resolve(), unlisten: () => {} };
 }
 
 async function closeServed(s: Served): Promise<void> {
   s.unlisten();
   for (const session of s.sessions) session.socket.terminate();
   await release(s.conn);
+}
+
+/** Records `commit` names for a restore (schema, sealed tail chunks) that `previous` did not. */
+function addedRecordKeys(commit: CommitRecord, previous: CommitRecord): string[] {
+  const known = new Set([previous.schema, ...previous.tail.sealed]);
+  return [commit.schema, ...commit.tail.sealed].filter((k) => !known.has(k));
 }
 
 function headOf(conn: ConnectionHandle): HeadInfo {

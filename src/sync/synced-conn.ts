@@ -319,18 +319,26 @@ export class SyncedConn extends Conn {
     // The new commits, newest first (their reports are what listeners hear, and name our txs).
     const chain: { record: CommitRecord; bytes: Uint8Array }[] = [];
     const sent = target.record === undefined ? undefined : (codec.decode(target.record, { kind: 'commit' }) as CommitRecord);
-    if (sent !== undefined && sent.id === target.commit && sent.parent === known) chain.push({ record: sent, bytes: target.record! });
+    if (sent !== undefined && sent.id === target.commit && sent.parent === known) {
+      chain.push({ record: sent, bytes: target.record! });
+      this.replica.received([[`c:${sent.id}`, target.record!]]);
+    }
     for (let from: string | null = chain.length > 0 ? null : target.commit; from !== null; ) {
       const m = await this.#socket.request({ type: 'commits', from, to: known });
       if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
+      this.replica.received(m.values.flatMap((v) => (v === null ? [] : [['c:', v] as const])));
       for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
       const last = chain.at(-1)?.record;
       from = m.values.length < MAX_COMMITS_PER_ANSWER || last === undefined || last.parent === known ? null : last.parent;
     }
     const head = chain[0];
     if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
-    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes]]);
-    await this.replica.ensure([head.record.schema, ...head.record.tail.sealed]);
+    // The records the head needs that the server sent along with it (protocol 2) are local now.
+    const named = new Set([head.record.schema, ...head.record.tail.sealed]);
+    const along = head.record.id === target.commit ? (target.records ?? []).filter(([k]) => named.has(k)) : [];
+    this.replica.received(along);
+    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes], ...along]);
+    await this.replica.ensure([...named]);
     const headBytes = codec.encode({ commit: head.record.id }, 'ref');
     // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
     const confirmed = new Set<string>();
