@@ -465,7 +465,7 @@ export class SyncedConn extends Conn {
     let total = 0;
     for (const entry of this.#outbox.entries) {
       if (entry.acked !== undefined || this.#sending.has(entry.id)) continue;
-      const bytes = this.#outbox.encode(pushed(entry)).length;
+      const bytes = entry.size ?? this.#outbox.encode(pushed(entry)).length;
       if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
       out.push({ entry, bytes });
       total += bytes;
