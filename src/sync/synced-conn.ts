@@ -454,9 +454,7 @@ export class SyncedConn extends Conn {
       else entry.acked = r.t;
     }
     await this.#locked(() => this.#settle(rejected));
-    // Catch up once the burst is out: the last answer of a run of pushes does it (heads wait too),
-    // so a burst costs one catch-up instead of one per push while the device still works on it.
-    if (this.#pushes <= 1 && this.#queued.length === 0) void this.#catchUpLoop();
+    void this.#catchUpLoop();
     return true;
   }
 
