@@ -1,7 +1,9 @@
 // A sync server process for tests, the demo and benchmarks:
 //   node --import tsx scripts/sync-server.ts --path DIR [--db NAME]... [--token T] [--port P]
-//        [--host H] [--cors ORIGIN]... [--poll MS] [--create]
-// Serves each NAME from the file backend under DIR (created with --create when absent), with
+//        [--host H] [--cors ORIGIN]... [--poll MS] [--create] [--pg URL [--table T]]
+// Serves each NAME from the file backend under DIR — or, with --pg, from the postgresql backend
+// at URL (table T), where several such processes share one database and hear each other's
+// commits through LISTEN/NOTIFY — (created with --create when absent), with
 // bearer token T (principal { token: T }). Prints one JSON line {"url","port","pid"} once listening;
 // stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
@@ -19,11 +21,17 @@ const { values } = parseArgs({
     poll: { type: 'string', default: '250' },
     create: { type: 'boolean', default: false },
     'forbid-attr': { type: 'string' },
+    pg: { type: 'string' },
+    table: { type: 'string' },
   },
 });
-if (!values.path) throw new Error('--path DIR is required');
+if (!values.path && !values.pg) throw new Error('--path DIR or --pg URL is required');
 const names = values.db ?? ['tasks'];
-const databases = Object.fromEntries(names.map((n) => [n, { store: { backend: 'file', id: n, path: values.path! } }]));
+const storeOf = (id: string) =>
+  values.pg
+    ? { backend: 'postgresql', id, connection: values.pg, ...(values.table ? { table: values.table } : {}) }
+    : { backend: 'file', id, path: values.path! };
+const databases = Object.fromEntries(names.map((n) => [n, { store: storeOf(n) }]));
 if (values.create) {
   for (const config of Object.values(databases)) {
     // Two processes may race to create: the loser sees db/exists, which is what it wanted.

@@ -79,7 +79,7 @@ export class Conn {
     this.#db = parts.db;
     this.#persisted = parts.persisted;
     this.coordinator = parts.coordinator ?? localCoordinator();
-    this.#unsubscribe = this.coordinator.onRemoteCommit(() => void this.refresh().catch(() => {}));
+    this.#unsubscribe = this.coordinator.onRemoteCommit(() => void this.refresh().catch(() => {}), this.opened.store);
     // A store that hears other writers itself (PostgreSQL LISTEN/NOTIFY) reloads us the same way.
     this.#unwatch = this.opened.store.watch?.(() => void this.refresh().catch(() => {})) ?? (() => {});
   }

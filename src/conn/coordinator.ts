@@ -7,9 +7,13 @@
 //   so a coordinator may run `fn` unlocked when waiting times out — unless `opts.required`
 //   (GC): then it rejects with `store/busy` instead.
 // - announce(head): after a durable commit, tell the other connections.
-// - onRemoteCommit(cb): another connection committed (or the page became visible: null);
-//   the connection re-reads the head and fires its listeners. Returns unsubscribe.
+// - onRemoteCommit(cb, store?): another connection committed (or the page became visible:
+//   null); the connection re-reads the head and fires its listeners. Returns unsubscribe.
+//   `store` is the connection's store, so a coordinator can tell whether the store hears other
+//   writers itself (`Store.watch`, which the connection subscribes to on its own).
 // - close(): on release.
+
+import type { Store } from '../store/types.js';
 
 export interface HeadAnnouncement {
   readonly basisT: number;
@@ -24,7 +28,7 @@ export interface WriteLockOptions {
 export interface Coordinator {
   withWriteLock<T>(fn: () => Promise<T>, opts?: WriteLockOptions): Promise<T>;
   announce(head: HeadAnnouncement): void;
-  onRemoteCommit(cb: (head: HeadAnnouncement | null) => void): () => void;
+  onRemoteCommit(cb: (head: HeadAnnouncement | null) => void, store?: Pick<Store, 'watch'>): () => void;
   close(): void;
 }
 
@@ -49,8 +53,7 @@ export function localCoordinator(): Coordinator {
 /**
  * For a process sharing its store with other processes that cannot signal it (two servers over
  * one file store, or any shared store): an in-process write lock, and a poll of the head every
- * `intervalMs` standing in for announcements. A store with real notifications (PostgreSQL
- * LISTEN/NOTIFY) implements the same interface and calls `onRemoteCommit` callbacks itself.
+ * `intervalMs` standing in for announcements.
  */
 export function pollingCoordinator(intervalMs: number): Coordinator {
   const local = localCoordinator();
@@ -71,5 +74,22 @@ export function pollingCoordinator(intervalMs: number): Coordinator {
       for (const t of timers) clearInterval(t);
       timers.clear();
     },
+  };
+}
+
+/**
+ * For a process sharing its store with other processes (several sync servers over one store):
+ * an in-process write lock, and whatever hears their commits soonest. A store with `watch`
+ * (PostgreSQL: LISTEN/NOTIFY, delivered once the other commit is durable) already wakes the
+ * connection by itself, within a notification's latency and at no cost while nothing changes,
+ * so this adds no timer; any other store (file, LMDB) is polled every `pollMs`.
+ */
+export function sharedStoreCoordinator(pollMs: number): Coordinator {
+  const polling = pollingCoordinator(pollMs);
+  return {
+    withWriteLock: polling.withWriteLock,
+    announce: () => {},
+    onRemoteCommit: (cb, store) => (typeof store?.watch === 'function' ? () => {} : polling.onRemoteCommit(cb)),
+    close: polling.close,
   };
 }

@@ -5,7 +5,7 @@ import '../node.js';
 
 export { serve, SYNC_TX_ATTR } from './serve.js';
 export type { AuthorizeContext, ServeOptions, SyncAction, SyncRequest, SyncServer } from './serve.js';
-export { pollingCoordinator } from '../conn/coordinator.js';
+export { pollingCoordinator, sharedStoreCoordinator } from '../conn/coordinator.js';
 export type { Coordinator, HeadAnnouncement } from '../conn/coordinator.js';
 export { SYNC_PROTOCOL, DEFAULT_LIMITS } from '../sync/wire.js';
 export type { Limits } from '../sync/wire.js';

@@ -3,16 +3,18 @@
 // The server is the transactor: every pushed transaction goes through the normal connection
 // pipeline (src/conn) of the database it names, with `authorize` run inside that pipeline on the
 // report it is about to commit. Heads are announced to every socket of a database from the
-// connection's own listeners, so commits by this process and those another process made (seen
-// through the coordinator, polling by default) reach devices the same way.
+// connection's own listeners, so commits by this process and those another process made (heard
+// through the store's LISTEN/NOTIFY on PostgreSQL, by polling the head on other backends) reach
+// devices the same way.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
-import { pollingCoordinator, type Coordinator } from '../conn/coordinator.js';
-import { createCodec } from '../store/codec.js';
+import type { CommitRecord } from '../conn/commit.js';
+import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
+import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
   checkClientMessage,
@@ -22,6 +24,7 @@ import {
   MAX_HEAD_RECORD_BYTES,
   encodeMessage,
   SYNC_PROTOCOL,
+  SYNC_PROTOCOLS,
   toWireError,
   type ClientMessage,
   type HeadInfo,
@@ -63,9 +66,12 @@ export interface ServeOptions {
   /** Allowed browser origins (HTTP CORS and WebSocket upgrades); '*' for any. Default: none. */
   readonly cors?: readonly string[] | '*';
   readonly limits?: Partial<Limits>;
-  /** How a served connection hears of commits by other processes (default: poll the head). */
+  /**
+   * How a served connection hears of commits by other processes. Default: the store's own
+   * notifications when it has them (PostgreSQL LISTEN/NOTIFY), else a poll of the head.
+   */
   readonly coordinatorFor?: (name: string, config: Config) => Coordinator;
-  /** Poll interval of the default coordinator (default 250 ms). */
+  /** Poll interval of the default coordinator for stores without notifications (default 250 ms). */
   readonly pollMs?: number;
 }
 
@@ -93,6 +99,8 @@ interface Served {
   readonly conn: ConnectionHandle;
   readonly sessions: Set<Session>;
   head: HeadInfo;
+  commit: CommitRecord; // the head's, as last announced
+  announcing: Promise<void>;
   unlisten: () => void;
 }
 
@@ -100,9 +108,8 @@ interface Session {
   readonly socket: WebSocket;
   principal: unknown;
   served: Served | null;
+  protocol: number; // the client's, from its hello
 }
-
-const plain = createCodec();
 
 export async function serve(options: ServeOptions): Promise<SyncServer> {
   const databases = options.databases ?? (options.config ? { [options.config.store?.id ?? '']: options.config } : undefined);
@@ -137,13 +144,31 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 
   for (const s of served.values()) {
     s.unlisten = listen(s.conn, () => {
-      const head = headOf(s.conn);
-      if (head.commit === s.head.commit) return;
-      s.head = head;
-      const record = plain.encode(s.conn.conn.persisted.commit, 'commit');
-      const message: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
-      for (const session of s.sessions) send(session, message);
+      const commit = s.conn.conn.persisted.commit;
+      if (commit.id === s.head.commit) return; // one head per commit, however many transactions it holds
+      const previous = s.commit;
+      s.commit = commit;
+      s.head = headOf(s.conn);
+      const head = s.head;
+      // In commit order, each head once its new records are read.
+      s.announcing = s.announcing.then(() => announce(s, head, commit, previous)).catch(() => {});
     });
+  }
+
+  /** Send `head` to every socket of the db, with the commit record and (protocol 2) the records it added. */
+  async function announce(s: Served, head: HeadInfo, commit: CommitRecord, previous: CommitRecord): Promise<void> {
+    const { store, codec } = s.conn.conn.opened;
+    const record = encodePlain(plainCommit(codec, commit), 'commit');
+    const v1: ServerMessage = { type: 'head', ...head, ...(record.length <= MAX_HEAD_RECORD_BYTES ? { record } : {}) };
+    let v2 = v1;
+    const fresh = record.length <= MAX_HEAD_RECORD_BYTES ? addedRecordKeys(commit, previous) : [];
+    if (fresh.length > 0 && [...s.sessions].some((session) => session.protocol >= 2)) {
+      const values = await store.getMany(fresh);
+      const records: [string, Uint8Array][] = [];
+      values.forEach((v, i) => v !== undefined && records.push([fresh[i]!, plainRecord(codec, v, fresh[i]!)]));
+      if (records.reduce((n, [, v]) => n + v.length, record.length) <= MAX_HEAD_RECORD_BYTES) v2 = { ...v1, records };
+    }
+    for (const session of s.sessions) send(session, session.protocol >= 2 ? v2 : v1);
   }
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -155,7 +180,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       res.setHeader('access-control-allow-headers', 'authorization, content-type');
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ cairndb: 'sync', protocol: SYNC_PROTOCOL }));
+    res.end(JSON.stringify({ cairndb: 'sync', protocol: SYNC_PROTOCOL, protocols: SYNC_PROTOCOLS }));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -168,7 +193,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   });
 
   function accept(ws: WebSocket, req: IncomingMessage): void {
-    const session: Session = { socket: ws, principal: undefined, served: null };
+    const session: Session = { socket: ws, principal: undefined, served: null, protocol: SYNC_PROTOCOL };
     const helloTimer = setTimeout(() => ws.close(1008, 'no hello'), HELLO_TIMEOUT_MS);
     let greeting: Promise<void> | null = null;
     ws.on('error', () => ws.terminate());
@@ -179,9 +204,11 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     ws.on('message', (data, isBinary) => {
       let m: ClientMessage;
       let raw: Record<string, unknown> | null = null;
+      let frameBytes = 0;
       try {
         if (!isBinary) fail('sync/protocol', 'sync messages are binary frames');
         const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        frameBytes = bytes.byteLength;
         raw = decodeFrame(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         m = checkClientMessage(raw as Record<string, unknown> & { type: string }, limits);
       } catch (e) {
@@ -208,13 +235,16 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         ws.close(1008, 'no hello');
         return;
       }
-      void handle(session, session.served, m).catch((e: unknown) => sendError(session, m.id, e));
+      void handle(session, session.served, m, frameBytes).catch((e: unknown) => sendError(session, m.id, e));
     });
   }
 
   async function hello(session: Session, m: Extract<ClientMessage, { type: 'hello' }>, req: IncomingMessage): Promise<void> {
-    if (m.protocol !== SYNC_PROTOCOL)
-      fail('sync/protocol', `this server speaks sync protocol ${SYNC_PROTOCOL}, the client ${m.protocol}`, { server: [SYNC_PROTOCOL], client: m.protocol });
+    if (!SYNC_PROTOCOLS.includes(m.protocol))
+      fail('sync/protocol', `this server speaks sync protocols ${SYNC_PROTOCOLS.join(', ')}, the client ${m.protocol}`, {
+        server: [...SYNC_PROTOCOLS],
+        client: m.protocol,
+      });
     const request: SyncRequest = {
       token: m.token,
       db: m.db,
@@ -234,19 +264,20 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     if (s === undefined) fail('sync/unknown-db', `this server does not serve a database named ${show(m.db)}`, { db: m.db });
     if (!(await authorize(principal, 'read', { db: m.db }))) fail('sync/forbidden', `not allowed to read database ${show(m.db)}`, { db: m.db });
     session.principal = principal;
+    session.protocol = m.protocol;
     session.served = s;
     s.sessions.add(session);
-    send(session, { type: 'welcome', protocol: SYNC_PROTOCOL, db: m.db, head: s.head, limits });
+    send(session, { type: 'welcome', protocol: m.protocol, db: m.db, head: s.head, limits });
   }
 
-  async function handle(session: Session, s: Served, m: Exclude<ClientMessage, { type: 'hello' }>): Promise<void> {
+  async function handle(session: Session, s: Served, m: Exclude<ClientMessage, { type: 'hello' }>, frameBytes: number): Promise<void> {
     switch (m.type) {
       case 'ping':
         return send(session, { type: 'pong', id: m.id });
       case 'get': {
         const { store, codec } = s.conn.conn.opened;
         const values = await store.getMany(m.keys);
-        const out = values.map((b, i) => (b === undefined ? null : transcode(codec, b, m.keys[i]!)));
+        const out = values.map((b, i) => (b === undefined ? null : plainRecord(codec, b, m.keys[i]!)));
         return send(session, { type: 'records', id: m.id, values: out });
       }
       case 'commits': {
@@ -256,13 +287,15 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         for (let id: string | null = m.from; id !== null && id !== m.to && values.length < MAX_COMMITS_PER_ANSWER; ) {
           const bytes = await store.get(`c:${id}`);
           if (bytes === undefined) break;
-          values.push(transcode(codec, bytes, `c:${id}`));
+          values.push(plainRecord(codec, bytes, `c:${id}`));
           id = (codec.decode(bytes, { key: `c:${id}`, kind: 'commit' }) as { parent: string | null }).parent;
         }
         return send(session, { type: 'records', id: m.id, values });
       }
       case 'push': {
-        const results = await Promise.all(m.txs.map((tx) => push(session, s, tx)));
+        // A frame within the per-transaction limit holds no transaction over it: no need to measure each.
+        const measure = frameBytes > limits.maxTxBytes;
+        const results = await Promise.all(m.txs.map((tx) => push(session, s, tx, measure)));
         return send(session, { type: 'pushed', id: m.id, results });
       }
       default: {
@@ -273,8 +306,8 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   }
 
   /** Submit one transaction; all of a push are submitted in the same tick, so they group-commit in order. */
-  function push(session: Session, s: Served, tx: PushTx): Promise<PushResult> {
-    const size = encodeMessage({ type: 'push', id: 1, txs: [tx] }).length;
+  function push(session: Session, s: Served, tx: PushTx, measure: boolean): Promise<PushResult> {
+    const size = measure ? encodeMessage({ type: 'push', id: 1, txs: [tx] }).length : 0;
     if (size > limits.maxTxBytes) {
       return Promise.resolve({
         id: tx.id,
@@ -337,7 +370,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 async function openServed(name: string, config: Config, options: ServeOptions): Promise<Served> {
   if (config.keepHistory === false)
     fail('config/invalid', `database ${show(name)} has keepHistory: false; synced databases keep history (client transaction ids are tx metadata)`);
-  const coordinator = options.coordinatorFor?.(name, config) ?? pollingCoordinator(options.pollMs ?? 250);
+  const coordinator = options.coordinatorFor?.(name, config) ?? sharedStoreCoordinator(options.pollMs ?? 250);
   const conn = (await connect(config, { coordinator, shared: false })) as ConnectionHandle;
   try {
     if (!conn.conn.db.config.keepHistory) fail('config/invalid', `database ${show(name)} does not keep history; synced databases must`);
@@ -346,13 +379,19 @@ async function openServed(name: string, config: Config, options: ServeOptions): 
     await release(conn);
     throw e;
   }
-  return { name, conn, sessions: new Set(), head: headOf(conn), unlisten: () => {} };
+  return { name, conn, sessions: new Set(), head: headOf(conn), commit: conn.conn.persisted.commit, announcing: Promise.resolve(), unlisten: () => {} };
 }
 
 async function closeServed(s: Served): Promise<void> {
   s.unlisten();
   for (const session of s.sessions) session.socket.terminate();
   await release(s.conn);
+}
+
+/** Records `commit` names for a restore (schema, sealed tail chunks) that `previous` did not. */
+function addedRecordKeys(commit: CommitRecord, previous: CommitRecord): string[] {
+  const known = new Set([previous.schema, ...previous.tail.sealed]);
+  return [commit.schema, ...commit.tail.sealed].filter((k) => !known.has(k));
 }
 
 function headOf(conn: ConnectionHandle): HeadInfo {
@@ -363,11 +402,4 @@ function headOf(conn: ConnectionHandle): HeadInfo {
 async function committedIn(s: Served, id: string): Promise<number | null> {
   const found = await datoms(dbOf(s.conn), 'avet', SYNC_TX_ATTR, id);
   return found.length > 0 ? found[0]!.e : null;
-}
-
-/** Records leave in the plain codec, whatever serialization handlers the server's backend uses. */
-function transcode(codec: ReturnType<typeof createCodec>, bytes: Uint8Array, key: string): Uint8Array {
-  const { kind, tagged } = codec.header(bytes, key);
-  if (!tagged) return bytes; // no tag markers: plain msgpack, the same bytes in any codec
-  return plain.encode(codec.decode(bytes, { key, kind }), kind);
 }

@@ -106,6 +106,36 @@ describe('sync server', { timeout: 180_000 }, () => {
     b.socket.close();
   });
 
+  it('protocol 2: a head carries the records its commit added (a sealed tail chunk); a protocol 1 client still gets plain heads', async () => {
+    const s = await server();
+    const a = device(s.url);
+    await online(a);
+    const old = await raw(s.url);
+    old.ws.send(encodeMessage({ type: 'hello', protocol: 1, db: 'tasks', token: 'test-token' }));
+    await vi.waitFor(() => expect(old.frames[0]).toMatchObject({ type: 'welcome', protocol: 1 }), { timeout: 20_000 });
+    await push(a, [{ id: 'p2-schema', txData: SCHEMA }]);
+    // One transaction per commit until a commit seals a tail chunk (a few datoms each).
+    let sealedBy: HeadInfo | undefined;
+    for (let i = 0; i < 100 && sealedBy === undefined; i++) {
+      const [r] = await push(a, [{ id: `p2-${i}`, txData: [{ 'task/id': `p2-${i}`, 'task/title': `title ${i}` }] }]);
+      const t = (r as { t: number }).t;
+      await vi.waitFor(() => expect(a.heads.at(-1)?.t).toBe(t), { timeout: 20_000 });
+      const h = a.heads.at(-1)!;
+      if (h.records?.some(([k]) => k.startsWith('t:'))) sealedBy = h;
+    }
+    expect(sealedBy).toBeDefined();
+    const commit = codec.decode(sealedBy!.record!, { kind: 'commit' }) as { tail: { sealed: string[] } };
+    const [key, bytes] = sealedBy!.records!.find(([k]) => k.startsWith('t:'))!;
+    expect(commit.tail.sealed).toContain(key);
+    const fetched = await a.socket.request({ type: 'get', keys: [key] });
+    expect(fetched.type === 'records' && fetched.values[0]).toEqual(bytes);
+    // Every head reached the protocol 1 client too, none with records.
+    await vi.waitFor(() => expect(old.frames.filter((f) => f.type === 'head').at(-1)?.t).toBe(a.heads.at(-1)!.t), { timeout: 20_000 });
+    expect(old.frames.filter((f) => f.type === 'head' && 'records' in f)).toEqual([]);
+    old.ws.close();
+    a.socket.close();
+  });
+
   it('serves immutable records by key and the commit chain, and refuses other keys', async () => {
     const s = await server();
     const a = device(s.url);
@@ -175,7 +205,7 @@ describe('sync server', { timeout: 180_000 }, () => {
     ok.ws.close();
     const res = await fetch(`http://127.0.0.1:${s.port}/`, { headers: { origin: 'http://app.test' } });
     expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test');
-    expect(await res.json()).toEqual({ cairndb: 'sync', protocol: 1 });
+    expect(await res.json()).toEqual({ cairndb: 'sync', protocol: 2, protocols: [1, 2] });
     const evil = await fetch(`http://127.0.0.1:${s.port}/`, { headers: { origin: 'http://evil.test' } });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -1,5 +1,5 @@
 // Test helper: a real sync server process (scripts/sync-server.ts) on 127.0.0.1 over the file
-// backend, started, killed and restarted the way a deployment would be.
+// backend (or PostgreSQL with `pg`), started, killed and restarted the way a deployment would be.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,9 @@ export interface ServerProcessOptions {
   readonly cors?: readonly string[];
   readonly pollMs?: number;
   readonly forbidAttr?: string;
+  /** Serve from the postgresql backend at this URL (and `table`) instead of files under `path`. */
+  readonly pg?: string;
+  readonly table?: string;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,13 +38,12 @@ export function tempDir(prefix = 'cairn-sync-'): string {
 }
 
 export async function startServer(o: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const path = o.path ?? tempDir();
+  const path = o.path ?? (o.pg ? '' : tempDir());
   const args = [
     '--import',
     'tsx',
     join(ROOT, 'scripts/sync-server.ts'),
-    '--path',
-    path,
+    ...(path ? ['--path', path] : []),
     '--create',
     '--token',
     o.token ?? 'test-token',
@@ -53,6 +55,8 @@ export async function startServer(o: ServerProcessOptions = {}): Promise<ServerP
   for (const d of o.dbs ?? ['tasks']) args.push('--db', d);
   for (const c of o.cors ?? []) args.push('--cors', c);
   if (o.forbidAttr) args.push('--forbid-attr', o.forbidAttr);
+  if (o.pg) args.push('--pg', o.pg);
+  if (o.table) args.push('--table', o.table);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));

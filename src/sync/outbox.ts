@@ -18,6 +18,8 @@ export interface OutboxEntry extends PushTx {
   acked?: number;
   /** What it did to the local view when it was transacted (memory only; for rejection reports). */
   datoms?: readonly Datom[];
+  /** Its encoded size, as pushed (memory only: the push budget needs no second encoding). */
+  size?: number;
 }
 
 export class Outbox {
@@ -38,7 +40,7 @@ export class Outbox {
     const values = await store.getMany(ids.map((id) => `o:${id}`));
     values.forEach((v, i) => {
       if (v === undefined) fail('store/missing-node', `outbox entry o:${ids[i]} is missing from the store`, { key: `o:${ids[i]}` });
-      box.#entries.push(codec.decode(v, { key: `o:${ids[i]}`, kind: 'value' }) as OutboxEntry);
+      box.#entries.push({ ...(codec.decode(v, { key: `o:${ids[i]}`, kind: 'value' }) as PushTx), size: v.length });
     });
     return box;
   }
@@ -56,13 +58,12 @@ export class Outbox {
     return this.#codec.encode(entry, 'value');
   }
 
-  async add(entry: PushTx, bytes: Uint8Array, datoms?: readonly Datom[]): Promise<void> {
-    const ids = [...this.#entries.map((e) => e.id), entry.id];
-    await this.#store.putBatch([
-      [`o:${entry.id}`, bytes],
-      [OUTBOX_KEY, this.#codec.encode(ids, 'meta')],
-    ]);
-    this.#entries.push({ ...entry, ...(datoms ? { datoms } : {}) });
+  /** Append entries (each encoded by `encode`) in one atomic batch: a burst costs one write. */
+  async add(added: readonly { readonly entry: PushTx; readonly bytes: Uint8Array; readonly datoms?: readonly Datom[] }[]): Promise<void> {
+    if (added.length === 0) return;
+    const ids = [...this.#entries.map((e) => e.id), ...added.map((a) => a.entry.id)];
+    await this.#store.putBatch([...added.map((a): [string, Uint8Array] => [`o:${a.entry.id}`, a.bytes]), [OUTBOX_KEY, this.#codec.encode(ids, 'meta')]]);
+    for (const a of added) this.#entries.push({ ...a.entry, size: a.bytes.length, ...(a.datoms ? { datoms: a.datoms } : {}) });
   }
 
   /** Remove entries, writing `also` (the new local head) in the same atomic batch. */

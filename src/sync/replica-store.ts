@@ -7,7 +7,7 @@ import type { PutOptions, Store } from '../store/types.js';
 import { isRecordKey } from './wire.js';
 
 export interface FetchStats {
-  records: number; // records fetched from the server
+  records: number; // records received from the server (fetched, commit records, sent along with heads)
   bytes: number; // their encoded size
   requests: number;
   nodeKeys: Set<string>; // the index nodes among them (n: keys), to prove catch-up reads only new ones
@@ -56,6 +56,14 @@ export class ReplicaStore implements Store {
     }
     await Promise.all(waits);
     return out;
+  }
+
+  /** Count records the server sent otherwise than in answer to a read (commit records, records along with a head). */
+  received(records: readonly (readonly [string, Uint8Array])[]): void {
+    for (const [, v] of records) {
+      this.stats.records++;
+      this.stats.bytes += v.length;
+    }
   }
 
   /** Make sure the records are local; reads nothing it already has (for the background fetch). */

@@ -14,6 +14,7 @@ import {
   decodeFrame,
   encodeMessage,
   fromWireError,
+  isRecordKey,
   SYNC_PROTOCOL,
   type ClientMessage,
   type HeadInfo,
@@ -167,7 +168,13 @@ export class SyncSocket {
         this.#events.welcome(m);
         return;
       case 'head':
-        if (this.#welcome !== null) this.#events.head({ commit: m.commit, t: m.t, ...(m.record instanceof Uint8Array ? { record: m.record } : {}) });
+        if (this.#welcome !== null)
+          this.#events.head({
+            commit: m.commit,
+            t: m.t,
+            ...(m.record instanceof Uint8Array ? { record: m.record } : {}),
+            ...(Array.isArray(m.records) ? { records: m.records.filter((r) => Array.isArray(r) && isRecordKey(r[0]) && r[1] instanceof Uint8Array) } : {}),
+          });
         return;
       case 'error':
         if (m.id === 0) {

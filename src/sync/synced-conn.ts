@@ -19,11 +19,18 @@ import type { Outbox, OutboxEntry } from './outbox.js';
 import type { ReplicaStore } from './replica-store.js';
 import { replicateTrees } from './replicate.js';
 import type { SyncSocket } from './socket.js';
-import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushTx } from './wire.js';
+import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushResult, type PushTx } from './wire.js';
 
 /** The tx metadata attribute the server records client transaction ids under. */
 export const SYNC_TX = 'sync/tx';
 const PUSH_BATCH = 500;
+/** Pushes a device has unanswered at once (the server applies them in arrival order). */
+const MAX_PUSHES_IN_FLIGHT = 4;
+/** Local transactions applied (and written to the outbox) per step of a burst. */
+const APPLY_CHUNK = 100;
+
+/** After pending I/O callbacks (a received answer, a socket write) had their turn. */
+const macrotask = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export interface SyncStatus {
   readonly online: boolean;
@@ -53,6 +60,13 @@ export interface SyncedParts extends ConnectionParts {
   readonly unlock: () => void;
 }
 
+interface QueuedTx {
+  readonly input: TransactInput;
+  readonly check: CommitCheck | undefined;
+  readonly resolve: (r: TxReport) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 let txCounter = 0;
 const devicePrefix = (() => {
   const b = new Uint8Array(8);
@@ -69,10 +83,13 @@ export class SyncedConn extends Conn {
   #server: { db: DbValue; persisted: Persisted };
   #view: DbValue;
   #lock: Promise<unknown> = Promise.resolve();
+  #queued: QueuedTx[] = []; // local transactions waiting for the next #applyQueued
+  #nextChunk: Promise<void> | null = null; // #applyQueued of the rest of a burst, after I/O ran
   #target: HeadInfo | null = null;
   #catching = false;
-  #pushing = false;
-  #inFlight = false;
+  #pushes = 0; // pushes sent and not answered yet
+  #sending = new Set<string>(); // the outbox entries they carry
+  #pushSize = PUSH_BATCH; // 1 after a push was refused as a whole: find the culprit
   #undone: Datom[] = []; // datoms the last replays took out of the view, for the next report
   #viewHasAll = true; // every outbox entry applied in the view (none failed at the last replay)
   #fetching: Promise<void> | null = null;
@@ -111,7 +128,7 @@ export class SyncedConn extends Conn {
 
   onWelcome(head: HeadInfo): void {
     this.#onHead(head);
-    void this.#pushLoop();
+    this.#pushLoop();
   }
 
   onHead(head: HeadInfo): void {
@@ -129,17 +146,51 @@ export class SyncedConn extends Conn {
 
   override transact(input: TransactInput, check?: CommitCheck): Promise<TxReport> {
     if (this.released) return Promise.reject(new CairnError('db/released', `connection to ${this.key} was released`, { store: this.key }));
-    return this.#locked(async () => {
-      const report = await withDb(this.#view, input);
-      if (check !== undefined) await check(report);
-      const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(input) };
-      await this.#outbox.add(entry, this.#outbox.encode(entry), report.txData);
-      this.#view = report.dbAfter as DbValue;
-      this.fireListeners(report);
-      this.#emitStatus();
-      void this.#pushLoop();
-      return report;
+    return new Promise<TxReport>((resolve, reject) => {
+      this.#queued.push({ input, check, resolve, reject });
+      // The first of a burst schedules the step that applies all those queued meanwhile.
+      if (this.#queued.length === 1) void this.#locked(() => this.#applyQueued());
     });
+  }
+
+  /**
+   * Apply queued transactions to the view one after another (each its own report), then write
+   * their outbox entries in one batch: a burst of local writes costs one outbox write per
+   * APPLY_CHUNK (the outbox's id list is rewritten once, not once per transaction). Between
+   * chunks the event loop runs, so each chunk is pushed while the next is applied: the server
+   * commits one while the device works on the next.
+   */
+  async #applyQueued(): Promise<void> {
+    const batch = this.#queued.splice(0, APPLY_CHUNK);
+    if (this.#queued.length > 0) this.#nextChunk = macrotask().then(() => this.#locked(() => this.#applyQueued()).catch(() => {}));
+    else this.#nextChunk = null;
+    let view = this.#view;
+    const done: { p: QueuedTx; report: TxReport; entry: PushTx; bytes: Uint8Array }[] = [];
+    for (const p of batch) {
+      try {
+        const report = await withDb(view, p.input);
+        if (p.check !== undefined) await p.check(report);
+        const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(p.input) };
+        done.push({ p, report, entry, bytes: this.#outbox.encode(entry) }); // a value the codec cannot carry fails here
+        view = report.dbAfter as DbValue;
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+    if (done.length === 0) return;
+    try {
+      await this.#outbox.add(done.map(({ report, entry, bytes }) => ({ entry, bytes, datoms: report.txData })));
+    } catch (e) {
+      for (const { p } of done) p.reject(e);
+      return;
+    }
+    this.#view = view;
+    for (const { p, report } of done) {
+      p.resolve(report);
+      this.fireListeners(report);
+    }
+    this.#emitStatus();
+    this.#pushLoop();
   }
 
   override refresh(): Promise<void> {
@@ -149,9 +200,10 @@ export class SyncedConn extends Conn {
   override async reloadIfMoved(): Promise<void> {}
 
   override async settled(): Promise<void> {
-    for (let seen: Promise<unknown> | null = null; seen !== this.#lock; ) {
+    for (let seen: Promise<unknown> | null = null; seen !== this.#lock || this.#nextChunk !== null; ) {
       seen = this.#lock;
       await seen;
+      await this.#nextChunk;
     }
   }
 
@@ -237,7 +289,7 @@ export class SyncedConn extends Conn {
   #onHead(head: HeadInfo): void {
     if (this.#target === null || head.t >= this.#target.t) this.#target = head;
     // While a push is in flight its answer follows soon: catch up once after it, not per head.
-    if (!this.#inFlight) void this.#catchUpLoop();
+    if (this.#pushes === 0) void this.#catchUpLoop();
   }
 
   async #catchUpLoop(): Promise<void> {
@@ -255,7 +307,7 @@ export class SyncedConn extends Conn {
       this.#catching = false;
     }
     if (this.released) return;
-    void this.#pushLoop();
+    this.#pushLoop();
     void this.#fetchAll();
   }
 
@@ -267,18 +319,26 @@ export class SyncedConn extends Conn {
     // The new commits, newest first (their reports are what listeners hear, and name our txs).
     const chain: { record: CommitRecord; bytes: Uint8Array }[] = [];
     const sent = target.record === undefined ? undefined : (codec.decode(target.record, { kind: 'commit' }) as CommitRecord);
-    if (sent !== undefined && sent.id === target.commit && sent.parent === known) chain.push({ record: sent, bytes: target.record! });
+    if (sent !== undefined && sent.id === target.commit && sent.parent === known) {
+      chain.push({ record: sent, bytes: target.record! });
+      this.replica.received([[`c:${sent.id}`, target.record!]]);
+    }
     for (let from: string | null = chain.length > 0 ? null : target.commit; from !== null; ) {
       const m = await this.#socket.request({ type: 'commits', from, to: known });
       if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
+      this.replica.received(m.values.flatMap((v) => (v === null ? [] : [['c:', v] as const])));
       for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
       const last = chain.at(-1)?.record;
       from = m.values.length < MAX_COMMITS_PER_ANSWER || last === undefined || last.parent === known ? null : last.parent;
     }
     const head = chain[0];
     if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
-    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes]]);
-    await this.replica.ensure([head.record.schema, ...head.record.tail.sealed]);
+    // The records the head needs that the server sent along with it (protocol 2) are local now.
+    const named = new Set([head.record.schema, ...head.record.tail.sealed]);
+    const along = head.record.id === target.commit ? (target.records ?? []).filter(([k]) => named.has(k)) : [];
+    this.replica.received(along);
+    await this.replica.local.putBatch([[`c:${head.record.id}`, head.bytes], ...along]);
+    await this.replica.ensure([...named]);
     const headBytes = codec.encode({ commit: head.record.id }, 'ref');
     // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
     const confirmed = new Set<string>();
@@ -335,56 +395,67 @@ export class SyncedConn extends Conn {
     return { db, persisted: { commit: head, headBytes, foldedRaw: prev.foldedRaw, encodings: prev.encodings } };
   }
 
-  /** Push the outbox, oldest first, one request in flight; record acks, report rejections. */
-  async #pushLoop(): Promise<void> {
-    if (this.#pushing) return;
-    this.#pushing = true;
-    let size = PUSH_BATCH;
-    try {
-      while (this.#socket.online && !this.released) {
-        const max = Math.min(size, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH);
-        const batch = this.#nextBatch(max);
-        if (batch.length === 0) break;
-        const tooLarge = batch[0]!.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity);
-        if (tooLarge) {
-          // The server would refuse it (or drop the socket): refuse it here, with the same code.
-          const limit = this.#socket.limits!.maxTxBytes;
-          const error = new CairnError('sync/too-large', `transaction ${batch[0]!.entry.id} is ${batch[0]!.bytes} bytes; the server's limit is ${limit}`, {
-            tx: batch[0]!.entry.id,
-            bytes: batch[0]!.bytes,
-            limit,
-          });
-          await this.#locked(() => this.#settle([{ entry: batch[0]!.entry, error }]));
-          continue;
-        }
-        let results: readonly import('./wire.js').PushResult[];
-        try {
-          this.#inFlight = true;
-          const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) }).finally(() => (this.#inFlight = false));
-          if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
-          results = m.results;
-          void this.#catchUpLoop();
-        } catch (e) {
-          if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') break;
-          // The push was refused as a whole (too large, malformed): find the culprit one by one.
-          if (batch.length > 1) {
-            size = 1;
-            continue;
-          }
-          results = [{ id: batch[0]!.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
-        }
-        const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
-        for (const r of results) {
-          const entry = this.#outbox.entries.find((e) => e.id === r.id);
-          if (entry === undefined) continue;
-          if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
-          else entry.acked = r.t;
-        }
-        await this.#locked(() => this.#settle(rejected));
+  /**
+   * Push the outbox, oldest first, with up to MAX_PUSHES_IN_FLIGHT pushes unanswered: the server
+   * applies one socket's pushes in arrival order, so a burst goes out chunk by chunk while the
+   * server commits the earlier ones. Called whenever there may be something to send.
+   */
+  #pushLoop(): void {
+    while (this.#socket.online && !this.released && this.#pushes < MAX_PUSHES_IN_FLIGHT) {
+      const batch = this.#nextBatch(Math.min(this.#pushSize, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH));
+      if (batch.length === 0) {
+        if (this.#pushes === 0) this.#pushSize = PUSH_BATCH; // all sent and answered: back to full pushes
+        return;
       }
-    } finally {
-      this.#pushing = false;
+      for (const { entry } of batch) this.#sending.add(entry.id);
+      this.#pushes++;
+      void this.#push(batch).then((more) => {
+        this.#pushes--;
+        for (const { entry } of batch) this.#sending.delete(entry.id);
+        if (more) this.#pushLoop();
+      });
     }
+  }
+
+  /** One push and what its answer says: acks recorded, rejections reported. False: stop pushing for now. */
+  async #push(batch: readonly { entry: OutboxEntry; bytes: number }[]): Promise<boolean> {
+    const first = batch[0]!;
+    if (first.bytes > (this.#socket.limits?.maxTxBytes ?? Infinity)) {
+      // The server would refuse it (or drop the socket): refuse it here, with the same code.
+      const limit = this.#socket.limits!.maxTxBytes;
+      const error = new CairnError('sync/too-large', `transaction ${first.entry.id} is ${first.bytes} bytes; the server's limit is ${limit}`, {
+        tx: first.entry.id,
+        bytes: first.bytes,
+        limit,
+      });
+      await this.#locked(() => this.#settle([{ entry: first.entry, error }]));
+      return true;
+    }
+    let results: readonly PushResult[];
+    try {
+      const m = await this.#socket.request({ type: 'push', txs: batch.map(({ entry }) => pushed(entry)) });
+      if (m.type !== 'pushed') throw new CairnError('sync/protocol', `expected pushed, got ${m.type}`);
+      results = m.results;
+    } catch (e) {
+      // Offline: everything unanswered is pushed again after the next welcome (ids make it idempotent).
+      if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') return false;
+      // The push was refused as a whole (too large, malformed): find the culprit one by one.
+      if (batch.length > 1) {
+        this.#pushSize = 1;
+        return true;
+      }
+      results = [{ id: first.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
+    }
+    const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
+    for (const r of results) {
+      const entry = this.#outbox.entries.find((e) => e.id === r.id);
+      if (entry === undefined) continue;
+      if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
+      else entry.acked = r.t;
+    }
+    await this.#locked(() => this.#settle(rejected));
+    void this.#catchUpLoop();
+    return true;
   }
 
   /** The oldest unacknowledged entries, at most `max` and within the server's message size. */
@@ -393,8 +464,8 @@ export class SyncedConn extends Conn {
     const out: { entry: OutboxEntry; bytes: number }[] = [];
     let total = 0;
     for (const entry of this.#outbox.entries) {
-      if (entry.acked !== undefined) continue;
-      const bytes = this.#outbox.encode(pushed(entry)).length;
+      if (entry.acked !== undefined || this.#sending.has(entry.id)) continue;
+      const bytes = entry.size ?? this.#outbox.encode(pushed(entry)).length;
       if (out.length >= max || (out.length > 0 && total + bytes > budget)) break;
       out.push({ entry, bytes });
       total += bytes;

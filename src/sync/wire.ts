@@ -5,7 +5,10 @@
 import { createCodec } from '../store/codec.js';
 import { CairnError, ErrorCodes, fail, isCairnError, jsonSafe, show, type ErrorCode, type ErrorData } from '../util/errors.js';
 
-export const SYNC_PROTOCOL = 1;
+/** The protocol this code speaks (a client sends it in hello). 2: `head` carries new records. */
+export const SYNC_PROTOCOL = 2;
+/** The versions a server accepts in hello (it answers each client in the client's version). */
+export const SYNC_PROTOCOLS: readonly number[] = [1, 2];
 
 export interface Limits {
   readonly maxMessageBytes: number;
@@ -40,10 +43,15 @@ export interface HeadInfo {
   readonly t: number;
   /** The head's commit record (codec bytes), sent with `head` when small: saves a round trip. */
   readonly record?: Uint8Array;
+  /**
+   * Protocol 2: the other records a device needs to read this head that its parent did not name
+   * (a newly sealed tail chunk, a new schema record), keys and codec bytes: saves another.
+   */
+  readonly records?: readonly (readonly [string, Uint8Array])[];
 }
 
-/** Commit records above this size are not sent along with `head`. */
-export const MAX_HEAD_RECORD_BYTES = 64 * 1024;
+/** Commit records (and new records) above this size are not sent along with `head`. */
+export const MAX_HEAD_RECORD_BYTES = 1024 * 1024;
 
 export type ClientMessage =
   | { readonly type: 'hello'; readonly protocol: number; readonly db: string; readonly token: string | null }
@@ -54,7 +62,13 @@ export type ClientMessage =
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly protocol: number; readonly db: string; readonly head: HeadInfo; readonly limits: Limits }
-  | { readonly type: 'head'; readonly commit: string; readonly t: number; readonly record?: Uint8Array }
+  | {
+      readonly type: 'head';
+      readonly commit: string;
+      readonly t: number;
+      readonly record?: Uint8Array;
+      readonly records?: readonly (readonly [string, Uint8Array])[];
+    }
   | { readonly type: 'records'; readonly id: number; readonly values: readonly (Uint8Array | null)[] }
   | { readonly type: 'pushed'; readonly id: number; readonly results: readonly PushResult[] }
   | { readonly type: 'pong'; readonly id: number }
