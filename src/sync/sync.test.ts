@@ -128,6 +128,28 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await release(b);
   });
 
+  it("a device's own transaction reaches its listeners twice: applied locally, then confirmed by the server with sync/tx", async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    const heard: { titles: unknown[]; syncTx: unknown; tempids: Record<string, number> }[] = [];
+    listen(a, (r) => {
+      const titles = r.txData.filter((d) => d.a === 'task/title').map((d) => d.v);
+      if (titles.length > 0) heard.push({ titles, syncTx: r.txMeta['sync/tx'], tempids: r.tempids });
+    });
+    const local = await transact(a, [{ 'db/id': 'x', 'task/id': 'own', 'task/title': 'mine' }]);
+    await settledWith(a);
+    await wait(() => expect(heard).toHaveLength(2));
+    expect(heard[0]!.titles).toEqual(['mine']);
+    expect(heard[0]!.syncTx).toBeUndefined(); // the local apply
+    expect(heard[1]!.titles).toEqual(['mine']);
+    expect(typeof heard[1]!.syncTx).toBe('string'); // the server's report names the client transaction
+    expect(heard[1]!.tempids['x']).toBe(await q('[:find ?e . :where [?e :task/id "own"]]', db(a)));
+    expect(local.tempids['x']).toBeTypeOf('number');
+    await release(a);
+  });
+
   it('three devices × 100 concurrent transactions: the server has 300, each once, and every replica equals it', async () => {
     const s = await server();
     const devices = [await device(s.url), await device(s.url), await device(s.url)];
