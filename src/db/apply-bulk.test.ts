@@ -69,3 +69,15 @@ describe('applying a large batch of additions', () => {
     expect(past.filter((d) => !d.added)).toHaveLength(100);
   });
 });
+
+describe('a large batch over many attributes', () => {
+  it('orders AEVT right past the attribute count where grouping switches to a map', async () => {
+    const attrs = Array.from({ length: 40 }, (_, i) => `x/a${(i * 7) % 40}`);
+    const schema = attrs.map((a) => ({ 'db/ident': a, 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }));
+    const data = Array.from({ length: 30 }, (_, e) => Object.fromEntries(attrs.map((a, i) => [a, e * i])));
+    const db = (await tx(await dbWith(schema), data)).dbAfter;
+    const b = await indexes(db);
+    expect(b.eavt!.length).toBeGreaterThan(1200);
+    expect(b.aevt).toEqual(b.eavt!.slice().sort(cmpAEVT));
+  });
+});

@@ -54,15 +54,29 @@ function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[],
 
 /** keys (only additions) in AEVT order, from the same keys in EAVT order: a stable partition by attribute. */
 function aevtFromEavt(eavt: readonly Datom[]): Datom[] {
-  const groups = new Map<string, Datom[]>();
-  for (const d of eavt) {
-    const g = groups.get(d.a);
-    if (g === undefined) groups.set(d.a, [d]);
-    else g.push(d);
+  // Usually few attributes per batch: a linear scan of the ones seen beats a Map lookup per
+  // datom; past 16 of them, a Map.
+  const attrs: string[] = [];
+  const groups: Datom[][] = [];
+  let byName: Map<string, number> | undefined;
+  for (let i = 0; i < eavt.length; i++) {
+    const d = eavt[i]!;
+    let g: number;
+    if (byName === undefined) {
+      g = 0;
+      while (g < attrs.length && attrs[g] !== d.a) g++;
+    } else g = byName.get(d.a) ?? attrs.length;
+    if (g === attrs.length) {
+      attrs.push(d.a);
+      groups.push([]);
+      byName?.set(d.a, g);
+      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((a, j) => [a, j]));
+    }
+    groups[g]!.push(d);
   }
-  const attrs = [...groups.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const order = attrs.map((_, g) => g).sort((x, y) => (attrs[x]! < attrs[y]! ? -1 : attrs[x]! > attrs[y]! ? 1 : 0));
   const out: Datom[] = [];
-  for (const a of attrs) for (const d of groups.get(a)!) out.push(d);
+  for (const g of order) for (const d of groups[g]!) out.push(d);
   return out;
 }
 

@@ -11,7 +11,7 @@
 // at a time would leave each split leaf half full.
 
 import { andThen, isPromise, type MaybePromise } from '../../util/maybe.js';
-import { checkSortedDistinct, chunks, upperBound } from '../node-kit.js';
+import { checkSortedDistinct, chunks, lowerBound, upperBound } from '../node-kit.js';
 import { Branch, Leaf, maxKey, nodeSize, resolve, resolveAll, type Node, type Ref } from './node.js';
 import type { Comparator, NodeStorage } from '../types.js';
 
@@ -128,21 +128,21 @@ function mergeLeaf<K>(leaf: Leaf<K>, lo: number, hi: number, ctx: Ctx<K>): Node<
   return chunks(out.length, ctx.bf).map(([a, b]) => new Leaf(out.slice(a, b), undefined, null));
 }
 
-/** old and run[lo, hi) merged in order; a key of the run equal to one of old is dropped. */
+/**
+ * old and run[lo, hi) merged in order; a key of the run equal to one of old is dropped. The run
+ * is usually much longer than the leaf, so each old key finds its place in the run by binary
+ * search and the run keys before it are copied without comparisons.
+ */
 function mergeRuns<K>(old: readonly K[], run: readonly K[], lo: number, hi: number, cmp: Comparator<K>): K[] {
   const out: K[] = [];
-  let i = 0;
   let j = lo;
-  while (i < old.length && j < hi) {
-    const c = cmp(old[i] as K, run[j] as K);
-    if (c < 0) out.push(old[i++] as K);
-    else if (c > 0) out.push(run[j++] as K);
-    else {
-      out.push(old[i++] as K); // already present: the stored key stays
-      j++;
-    }
+  for (let i = 0; i < old.length; i++) {
+    const k = old[i] as K;
+    const p = j < hi ? lowerBound(run, k, cmp, j, hi) : hi;
+    for (; j < p; j++) out.push(run[j] as K);
+    if (j < hi && cmp(run[j] as K, k) === 0) j++; // already present: the stored key stays
+    out.push(k);
   }
-  while (i < old.length) out.push(old[i++] as K);
-  while (j < hi) out.push(run[j++] as K);
+  for (; j < hi; j++) out.push(run[j] as K);
   return out;
 }
