@@ -4,7 +4,8 @@
 //
 // Flags: --quick (small sizes, a smoke run), --profile=<kind>[,<kind>] (after the run, run those
 // workloads on the page's main thread under Chrome's CPU profiler and write a self-time summary
-// to bench/results/browser-profile-<kind>.json).
+// to bench/results/browser-profile-<kind>.json), --only=import (workload 3 alone, printed, not
+// written: before/after runs of the import path).
 //
 // A persistent profile on disk, not Playwright's default off-the-record context: Chromium keeps
 // IndexedDB of off-the-record contexts in memory, which would make every floor meaningless.
@@ -25,6 +26,8 @@ import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloa
 import { liveRows, type LiveFigures } from '../live.js';
 
 const args = process.argv.slice(2);
+/** Thrown past the other workloads by --only=import, which ends the run early (cleanly). */
+const ONLY_DONE = Symbol('only-import');
 const quick = args.includes('--quick');
 const profileKinds = (
   args
@@ -71,6 +74,14 @@ try {
   const userAgent = await call<string>('userAgent', undefined);
   console.log(`bench:browser on ${userAgent}${quick ? ' (quick)' : ''}`);
 
+  if (args.includes('--only=import')) {
+    // The import workload alone (3.), printed and not written: for before/after runs of the import path.
+    const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
+    const large = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.large, chunk: SIZES.chunk, keep: false })).result;
+    printRows([...importRows(small), ...importRows(large)]);
+    console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
+    throw ONLY_DONE;
+  }
   const commit = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
   const group = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
   const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
@@ -199,8 +210,10 @@ try {
     return out;
   }
 } catch (e) {
-  console.error(e);
-  exitCode = 1;
+  if (e !== ONLY_DONE) {
+    console.error(e);
+    exitCode = 1;
+  }
 } finally {
   await context.close();
   rmSync(profileDir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import type { DbValue } from '../db/db.js';
 import { Datom, TX0, type Db, type Value } from '../db/types.js';
 import { CborError, CborUuid, decodeAt, encodeInto, Keyword, NeedMore } from '../util/cbor.js';
 import { CairnError, fail, show } from '../util/errors.js';
+import { nextTask } from '../util/yield.js';
 import type { Conn } from './connection.js';
 import { isSystemEntity, SYSTEM_MAX_EID } from '../db/attr-refs.js';
 
@@ -28,7 +29,8 @@ export interface Progress {
 }
 
 export interface MigrateOptions {
-  readonly onProgress?: (p: Progress) => void;
+  /** Called after each chunk (export) or committed batch (import); a returned Promise is awaited before the next one. */
+  readonly onProgress?: (p: Progress) => unknown;
   readonly signal?: AbortSignal;
   /** Also asked between chunks (the worker client passes the page's signal this way). */
   readonly aborted?: () => boolean | Promise<boolean>;
@@ -39,8 +41,16 @@ export type Source = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array
 
 const RECORDS_PER_CHUNK = 1000;
 const DATOMS_PER_TX_BATCH = 5000;
+/** Decoded records between two turns given to the event loop. */
+const DECODE_YIELD = 10_000;
 /** Schema attributes whose values are keywords (a Datahike dump tags them as keywords). */
 const KEYWORD_SCHEMA_ATTRS = new Set(['db/ident', 'db/valueType', 'db/cardinality', 'db/unique']);
+
+/** Report progress; a handler returning a Promise (a query of the partial database, say) holds the next step until it settles. */
+async function report(o: MigrateOptions, p: Progress): Promise<void> {
+  const r: unknown = o.onProgress?.(p);
+  if (r instanceof Promise) await r;
+}
 
 async function checkAbort(o: MigrateOptions, what: string): Promise<void> {
   if (o.signal?.aborted === true || (o.aborted !== undefined && (await o.aborted()))) {
@@ -84,9 +94,9 @@ export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}):
         encodeInto(bytes, d.added);
       }
       await write(new Uint8Array(bytes));
-      o.onProgress?.({ datoms: Math.min(i + RECORDS_PER_CHUNK, all.length), total: all.length });
+      await report(o, { datoms: Math.min(i + RECORDS_PER_CHUNK, all.length), total: all.length });
     }
-    if (all.length === 0) o.onProgress?.({ datoms: 0, total: 0 });
+    if (all.length === 0) await report(o, { datoms: 0, total: 0 });
     if (writer !== null) await writer.close();
   } finally {
     writer?.releaseLock();
@@ -148,6 +158,7 @@ async function decodeDump(source: Source, o: MigrateOptions): Promise<Datom[]> {
       }
       out.push(toDatom(item.value, out.length));
       pos = item.end;
+      if (out.length % DECODE_YIELD === 0) await nextTask(); // one large chunk must not hold the thread
     }
     buf = joined.slice(pos);
   }
@@ -191,8 +202,11 @@ export async function importDb(conn: Conn, source: Source, o: MigrateOptions = {
     while (end < total && datoms[end]!.tx === datoms[end - 1]!.tx) end++; // whole transactions only
     await conn.transact(datoms.slice(done, end));
     done = end;
-    o.onProgress?.({ datoms: done, total });
+    await report(o, { datoms: done, total });
+    // Other calls on this thread (queries in the worker) run between batches, even over a
+    // store whose writes settle without a macrotask (memory).
+    await nextTask();
   }
-  if (total === 0) o.onProgress?.({ datoms: 0, total: 0 });
+  if (total === 0) await report(o, { datoms: 0, total: 0 });
   return { datoms: total, total };
 }

@@ -9,9 +9,11 @@
 // Invariants: every key in `removes` hides exactly one base key; `adds` and the visible base
 // keys are disjoint; size = base.size + adds.size - removes.size.
 // Reads merge the three; with no novelty they are the base's own reads (no overhead).
-// `fold` applies the novelty to the base (the only time base paths are rewritten).
+// `fold` applies the novelty to the base (the only time base paths are rewritten): removals one
+// at a time, additions as one sorted run merged leaf by leaf (indices/bulk.ts).
 
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../indices/types.js';
+import { addSorted } from '../indices/bulk.js';
 import { isPromise, type MaybePromise } from '../util/maybe.js';
 
 function lift<T, U>(x: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
@@ -119,6 +121,13 @@ export class NoveltySet<K> implements SortedSet<K> {
     return new NoveltyTransient(this);
   }
 
+  /** Bulk form of the transient's add: the run goes into `adds` in one merge. */
+  addSorted(keys: readonly K[]): MaybePromise<SortedSet<K>> {
+    return lift(addSorted(this.adds, keys, this.cmp), (adds) =>
+      adds === this.adds ? this : new NoveltySet(this.base, adds, this.removes, this.cmp, this.same, this.factory),
+    );
+  }
+
   /** A set with the novelty applied to the base; only the touched base paths become dirty. */
   async fold(): Promise<NoveltySet<K>> {
     if (this.noveltySize === 0) return this;
@@ -131,8 +140,7 @@ export class NoveltySet<K> implements SortedSet<K> {
       for (const r of await this.removes.slice(undefined, undefined)) {
         for (const k of await this.base.slice(r, r, this.same)) await t.remove(k);
       }
-      for (const k of await this.adds.slice(undefined, undefined)) await t.add(k);
-      base = t.persistent();
+      base = await addSorted(t.persistent(), await this.adds.slice(undefined, undefined), this.cmp);
     }
     return NoveltySet.over(base, this.factory, this.cmp, this.same);
   }

@@ -4,7 +4,8 @@
 //
 // Per call: one transient per index (current eavt/aevt/avet and, with keepHistory, the three
 // temporal ones), each filled by a synchronous loop that only awaits when a tree operation
-// actually returned a Promise (an unloaded node). Per-attribute facts (indexed? history?) are
+// actually returned a Promise (an unloaded node). A large batch of only additions (an import,
+// a bulk transaction) is instead sorted under the index's order and merged in one pass. Per-attribute facts (indexed? history?) are
 // computed once per attribute per call, not per datom.
 //
 // Semantics of a change list (in order):
@@ -16,8 +17,10 @@
 //   - maxEid/maxTx/lastTxInstant grow to cover the datoms.
 
 import { loop, andThen as then, type MaybePromise } from '../util/maybe.js';
-import type { SortedSet, TransientSet } from '../indices/types.js';
+import { addSorted } from '../indices/bulk.js';
+import type { Comparator, SortedSet, TransientSet } from '../indices/types.js';
 import { bound, DbValue, type DbState } from './db.js';
+import { cmpAEVT, cmpAVET, cmpEAVT } from './compare.js';
 import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
 import { valueKey } from './values.js';
@@ -40,12 +43,65 @@ function factsFor(cache: Map<string, AttrFacts>, a: string, before: Schema, afte
 }
 
 type Op = 'add' | 'remove';
+/** From this many keys on, a batch of only additions is sorted and merged in one pass (indices/bulk.ts). */
+const BULK_MIN = 64;
+
 /** The operations one index receives, precomputed so each index is filled by one tight loop. */
-function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[]): MaybePromise<SortedSet<Datom>> {
+function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[], cmp: Comparator<Datom>): MaybePromise<SortedSet<Datom>> {
   if (keys.length === 0) return set;
+  if (keys.length >= BULK_MIN && !ops.includes('remove')) return addSorted(set, sortedDistinct(keys, cmp), cmp);
+  return fillOneByOne(set, ops, keys);
+}
+
+/** keys (only additions) in AEVT order, from the same keys in EAVT order: a stable partition by attribute. */
+function aevtFromEavt(eavt: readonly Datom[]): Datom[] {
+  // Usually few attributes per batch: a linear scan of the ones seen beats a Map lookup per
+  // datom; past 16 of them, a Map.
+  const attrs: string[] = [];
+  const groups: Datom[][] = [];
+  let byName: Map<string, number> | undefined;
+  for (let i = 0; i < eavt.length; i++) {
+    const d = eavt[i]!;
+    let g: number;
+    if (byName === undefined) {
+      g = 0;
+      while (g < attrs.length && attrs[g] !== d.a) g++;
+    } else g = byName.get(d.a) ?? attrs.length;
+    if (g === attrs.length) {
+      attrs.push(d.a);
+      groups.push([]);
+      byName?.set(d.a, g);
+      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((a, j) => [a, j]));
+    }
+    groups[g]!.push(d);
+  }
+  const order = attrs.map((_, g) => g).sort((x, y) => (attrs[x]! < attrs[y]! ? -1 : attrs[x]! > attrs[y]! ? 1 : 0));
+  const out: Datom[] = [];
+  for (const g of order) for (const d of groups[g]!) out.push(d);
+  return out;
+}
+
+function fillOneByOne(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[]): MaybePromise<SortedSet<Datom>> {
   const t: TransientSet<Datom> = set.transient();
   const done = loop(keys.length, (i) => (ops[i] === 'add' ? t.add(keys[i]!) : t.remove(keys[i]!)));
   return then(done, () => t.persistent());
+}
+
+/** The keys sorted under cmp without duplicates (in place when they are already in order). */
+function sortedDistinct(keys: readonly Datom[], cmp: Comparator<Datom>): Datom[] {
+  let ordered = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (cmp(keys[i - 1]!, keys[i]!) >= 0) {
+      ordered = false;
+      break;
+    }
+  }
+  if (ordered) return keys as Datom[];
+  const sorted = keys.slice().sort(cmp);
+  let n = 1;
+  for (let i = 1; i < sorted.length; i++) if (cmp(sorted[n - 1]!, sorted[i]!) !== 0) sorted[n++] = sorted[i]!;
+  sorted.length = n;
+  return sorted;
 }
 
 /**
@@ -135,16 +191,21 @@ export function applyChanges(
   const tavetK: Datom[] = sameTx === undefined ? (tavetKeys as Datom[]) : tavetKeys.filter((x): x is Datom => x !== null);
   const tAdds: Op[] = tK.map(() => 'add');
   const tavetAdds: Op[] = tavetK.map(() => 'add');
-  const eavt = fill(st.eavt, curOps, curKeys);
+  // A bulk of additions is sorted once for EAVT; AEVT order follows from it without comparisons.
+  const bulk = curKeys.length >= BULK_MIN && !curOps.includes('remove');
+  const eavtKeys = bulk ? sortedDistinct(curKeys, cmpEAVT) : curKeys;
+  const eavt = fill(st.eavt, curOps, eavtKeys, cmpEAVT);
   return then(eavt, (eavt) =>
-    then(fill(st.aevt, curOps, curKeys), (aevt) =>
-      then(fill(st.avet, avetOps, avetKeys), (avet) => {
+    then(fill(st.aevt, curOps, bulk ? aevtFromEavt(eavtKeys) : curKeys, cmpAEVT), (aevt) =>
+      then(fill(st.avet, avetOps, avetKeys, cmpAVET), (avet) => {
         const temporal = st.temporal;
         const tR: MaybePromise<DbState['temporal']> =
           temporal === null
             ? null
-            : then(fill(temporal.eavt, tAdds, tK), (te) =>
-                then(fill(temporal.aevt, tAdds, tK), (ta) => then(fill(temporal.avet, tavetAdds, tavetK), (tv) => ({ eavt: te, aevt: ta, avet: tv }))),
+            : then(fill(temporal.eavt, tAdds, tK, cmpEAVT), (te) =>
+                then(fill(temporal.aevt, tAdds, tK, cmpAEVT), (ta) =>
+                  then(fill(temporal.avet, tavetAdds, tavetK, cmpAVET), (tv) => ({ eavt: te, aevt: ta, avet: tv })),
+                ),
               );
         return then(
           tR,

@@ -4,10 +4,11 @@
 // every batch), range reads with partial-key comparators, flush of only dirty nodes, lazy restore
 // (a cold point read loads at most one node per level, a range one loadMany per level), structural
 // sharing between versions, transients over unloaded nodes (queued operations, a failed load
-// changes nothing), and many versions through flush/restore cycles. Built-in indices run it in
-// this repository; a third-party index runs it in its own.
+// changes nothing), many versions through flush/restore cycles, and sorted runs added in bulk
+// (`addSorted`). Built-in indices run it in this repository; a third-party index runs it in its own.
 
 import type { IndexFactory } from './types.js';
+import { bulkSuite } from './contract/bulk.js';
 import { oracleSuite } from './contract/oracle.js';
 import { storageSuite } from './contract/storage.js';
 import { stressSuite } from './contract/stress.js';
@@ -16,4 +17,5 @@ export function runIndexContract(name: string, factory: IndexFactory): void {
   oracleSuite(name, factory);
   storageSuite(name, factory);
   stressSuite(name, factory);
+  bulkSuite(name, factory);
 }

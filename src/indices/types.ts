@@ -67,6 +67,12 @@ export interface SortedSet<K> {
   count(from?: K, to?: K, cmp?: Comparator<K>): MaybePromise<number>;
   has(key: K): MaybePromise<boolean>;
   transient(): TransientSet<K>;
+  /**
+   * Optional bulk path: a new set with `keys` (sorted and distinct under the set's comparator)
+   * added; keys already present are skipped. An implementation without it gets the same result
+   * from `addSorted` in bulk.ts, one transient add at a time.
+   */
+  addSorted?(keys: readonly K[]): MaybePromise<SortedSet<K>>;
   /** Write every dirty node through `storage`; returns the root address. Clean trees write nothing. */
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress>;
   /** Check every structural invariant; throws `index/invalid` describing the first violation. */

@@ -18,6 +18,8 @@ import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
 import { checkSchema } from './schemacheck.js';
+import { simpleTx, type SimpleTx } from './simple.js';
+import { setOwn } from '../util/objects.js';
 import type { Effects, NormOp, Resolved } from './types.js';
 
 export interface WithDbOptions {
@@ -107,8 +109,11 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
   const keepHistory = st.config.keepHistory;
   // without history, tx-meta is validated and reported but not written (Datahike)
   if (!keepHistory) normalize(ps, [], txMeta);
-  const norm = normalize(ps, items, keepHistory ? txMeta : {}, st.schema.identToEid);
   const tx = st.maxTx + 1;
+  // Entity maps of new entities with plain values skip the general stages (simple.ts); the
+  // tx entity's own datoms (txInstant, tx-meta) still go through them.
+  const simple = simpleTx(ps, items, tx, st.maxEid);
+  const norm = normalize(ps, simple === undefined ? items : [], keepHistory ? txMeta : {}, st.schema.identToEid);
   const given = userTxInstant(norm.ops);
   const now = (opts.now ?? (() => new Date()))().getTime();
   const instant = given ?? new Date(Math.max(now, st.lastTxInstant + 1));
@@ -128,7 +133,8 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
         },
       ),
     );
-  return then(check(new Map()), ({ resolved, fx }) => {
+  return then(check(new Map()), ({ resolved, fx: general }) => {
+    const fx = simple === undefined ? general : withSimple(general, resolved.tempids, simple);
     if (st.config.attributeRefs) refuseSystemChanges(fx.datoms);
     return then(applyChanges(before, fx.datoms, fx.priors, { tx, instant: instant.getTime() }), (after) =>
       then(checkSchema(before, after), (): TxReport => {
@@ -138,6 +144,13 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
       }),
     );
   });
+}
+
+/** The general stages' effects followed by the simple path's assertions; their tempids join the report's. */
+function withSimple(fx: Effects, tempids: Record<string, number>, simple: SimpleTx): Effects {
+  for (const [t, e] of simple.tempids) setOwn(tempids, t, e);
+  const priors = fx.priors.concat(new Array<undefined>(simple.datoms.length).fill(undefined));
+  return { datoms: fx.datoms.concat(simple.datoms), priors };
 }
 
 // The stored assertion each retraction of a report removed, kept beside the report (not in

@@ -9,10 +9,11 @@
 // Size accounting: branches keep subtree counts, so `size` is exact and `count(from, to)`
 // costs two root-to-leaf paths, which the query planner uses for estimates.
 
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { andThen, isPromise, type MaybePromise } from '../../util/maybe.js';
 import { buildSorted } from './build.js';
 import { checkTree } from './check.js';
 import { flushRef } from './flush.js';
+import { mergeSorted } from './merge.js';
 import { checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node.js';
 import { has, rank, scan } from './read.js';
 import { Transient } from './transient.js';
@@ -61,6 +62,13 @@ export class PersistentSet<K> implements SortedSet<K> {
   transient(): TransientSet<K> {
     return new Transient(this.root, this.size, this.cmp, this.branchingFactor, this.storage, (root, size) =>
       root === this.root ? this : new PersistentSet(root, size, this.cmp, this.branchingFactor, this.storage),
+    );
+  }
+
+  addSorted(keys: readonly K[]): MaybePromise<SortedSet<K>> {
+    const merged = mergeSorted(this.root, keys, this.cmp, this.branchingFactor, this.storage);
+    return andThen(merged, ({ root, added }) =>
+      added === 0 ? this : new PersistentSet(root, this.size + added, this.cmp, this.branchingFactor, this.storage),
     );
   }
 
