@@ -154,59 +154,64 @@ function collect<K>(keys: readonly K[], add: boolean, level: number, range: Rang
   if (!add) state.removes += end - start;
 }
 
-/** Merge the leaves' keys in range with the deciding message of each key, then apply cut and limit. */
+/**
+ * The leaves' keys in range merged with the deciding message of each buffered key, in one pass
+ * into one array allocated once: runs of leaf keys between two messages are copied without
+ * comparing them, each message finding its place by a binary search. Keys past the cut (not
+ * visited) and past the limit are never copied.
+ */
 function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Found<K> {
   const { from, to, cmp, limit } = range;
-  // Bounds apply in the first and last leaf only; the size is known before copying.
-  const last = leaves.length - 1;
-  const starts = new Array<number>(leaves.length);
-  const ends = new Array<number>(leaves.length);
-  let total = 0;
-  for (let n = 0; n <= last; n++) {
-    const keys = leaves[n]!.keys;
-    starts[n] = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
-    ends[n] = n === last && to !== undefined ? upperBound(keys, to, cmp, starts[n]) : keys.length;
-    total += Math.max(0, ends[n]! - starts[n]!);
-  }
-  const found = new Array<K>(total);
-  let o = 0;
-  for (let n = 0; n <= last; n++) {
-    const keys = leaves[n]!.keys;
-    for (let i = starts[n]!; i < ends[n]!; i++) found[o++] = keys[i] as K;
-  }
-  const out = state.msgs.length === 0 ? found : applyMessages(found, state.msgs, treeCmp);
   const cut = state.cut;
-  if (cut !== undefined) {
-    let end = out.length;
-    while (end > 0 && treeCmp(out[end - 1] as K, cut) > 0) end--;
-    out.length = end;
-    if (end < limit && state.optimistic) return { keys: out, short: true };
+  const msgs = state.msgs.length === 0 ? state.msgs : deciding(state.msgs, treeCmp, cut);
+  // Bounds apply in the first and last leaf only (and the cut, in whichever leaves pass it).
+  const last = leaves.length - 1;
+  const start = from !== undefined ? lowerBound(leaves[0]!.keys, from, cmp) : 0;
+  const lastKeys = leaves[last]!.keys;
+  const end = to !== undefined ? upperBound(lastKeys, to, cmp, last === 0 ? start : 0) : lastKeys.length;
+  let adds = 0;
+  for (const m of msgs) if (m.add) adds++;
+  let total = last === 0 ? end - start : leaves[0]!.keys.length - start + end;
+  for (let n = 1; n < last; n++) total += leaves[n]!.keys.length;
+  const cap = Math.min(limit, Math.max(0, total) + adds);
+  const out = new Array<K>(cap);
+  let o = 0;
+  let m = 0;
+  for (let n = 0; n <= last && o < cap; n++) {
+    const keys = leaves[n]!.keys;
+    let s = n === 0 ? start : 0;
+    let e = n === last ? end : keys.length;
+    if (cut !== undefined && e > s && treeCmp(keys[e - 1] as K, cut) > 0) e = upperBound(keys, cut, treeCmp, s, e);
+    while (s < e && o < cap) {
+      // Leaf keys up to the next message (or the leaf's end), then the message itself.
+      const at = m < msgs.length ? lowerBound(keys, msgs[m]!.key, treeCmp, s, e) : e;
+      const stop = Math.min(at, s + (cap - o));
+      for (let i = s; i < stop; i++) out[o++] = keys[i] as K;
+      s = at;
+      if (at === e || o === cap) break;
+      const msg = msgs[m++]!;
+      if (msg.add) out[o++] = msg.key;
+      if (treeCmp(keys[s] as K, msg.key) === 0) s++;
+    }
   }
-  if (out.length > limit) out.length = limit;
-  return { keys: out, short: false };
+  // Messages above every leaf key in range (added past the last leaf's keys).
+  for (; m < msgs.length && o < cap; m++) if (msgs[m]!.add) out[o++] = msgs[m]!.key;
+  out.length = o;
+  return { keys: out, short: cut !== undefined && state.optimistic && o < limit };
 }
 
-/**
- * The leaves' keys with the deciding message of each buffered key applied. Messages are few and
- * leaf keys many: each message finds its place by binary search, and the keys between are
- * copied without comparing them.
- */
-function applyMessages<K>(found: readonly K[], msgs: Msg<K>[], treeCmp: Comparator<K>): K[] {
+/** The messages sorted by key, only the deciding (highest) one per key, none past the cut. */
+function deciding<K>(msgs: Msg<K>[], treeCmp: Comparator<K>, cut: K | undefined): Msg<K>[] {
   msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
-  const out: K[] = [];
-  let f = 0;
-  for (let m = 0; m < msgs.length; ) {
-    const msg = msgs[m]!;
-    const at = lowerBound(found, msg.key, treeCmp, f);
-    for (let i = f; i < at; i++) out.push(found[i] as K);
-    f = at;
-    // The first (highest) message on this key decides; older ones below it are skipped.
-    if (msg.add) out.push(msg.key);
-    if (f < found.length && treeCmp(found[f] as K, msg.key) === 0) f++;
-    for (m++; m < msgs.length && treeCmp(msgs[m]!.key, msg.key) === 0; m++);
+  let o = 0;
+  for (let i = 0; i < msgs.length; i++) {
+    const msg = msgs[i]!;
+    if (cut !== undefined && treeCmp(msg.key, cut) > 0) break;
+    if (o > 0 && treeCmp(msgs[o - 1]!.key, msg.key) === 0) continue;
+    msgs[o++] = msg;
   }
-  for (let i = f; i < found.length; i++) out.push(found[i] as K);
-  return out;
+  msgs.length = o;
+  return msgs;
 }
 
 /** Number of keys in [from, to] under cmp: subtree counts for children wholly inside, two paths down. */
