@@ -28,6 +28,8 @@ export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeSto
 }
 
 function contains<K>(keys: readonly K[], key: K, cmp: Comparator<K>): boolean {
+  const n = keys.length;
+  if (n === 0 || cmp(keys[0] as K, key) > 0 || cmp(keys[n - 1] as K, key) < 0) return false;
   const i = lowerBound(keys, key, cmp);
   return i < keys.length && cmp(keys[i] as K, key) === 0;
 }
@@ -47,10 +49,13 @@ interface Msg<K> {
   readonly level: number;
 }
 
-/** A node to visit with the inclusive upper bound of its keys (undefined: unbounded). */
-interface Visit<K> {
-  readonly ref: Ref<K>;
-  readonly bound: K | undefined;
+/**
+ * The nodes of one level a scan visits, in key order, each with the inclusive upper bound of
+ * its keys (undefined: unbounded). Two parallel arrays rather than an object per node.
+ */
+interface Level<K> {
+  readonly refs: Ref<K>[];
+  readonly bounds: (K | undefined)[];
 }
 
 /** Scan state across levels: messages collected so far and the key past which results are incomplete. */
@@ -76,38 +81,35 @@ interface Found<K> {
  */
 export function scan<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
   if (range.limit <= 0) return [];
-  const attempt = (optimistic: boolean): MaybePromise<Found<K>> =>
-    scanLevel([{ ref: root, bound: undefined }], range, treeCmp, { msgs: [], removes: 0, cut: undefined, optimistic }, storage);
-  return andThen(attempt(range.limit !== Infinity), (found) => (found.short ? andThen(attempt(false), (f) => f.keys) : found.keys));
+  const found = attempt(root, range, treeCmp, storage, range.limit !== Infinity);
+  if (isPromise(found)) return found.then((f) => (f.short ? andThen(attempt(root, range, treeCmp, storage, false), keysOf) : f.keys));
+  return found.short ? andThen(attempt(root, range, treeCmp, storage, false), keysOf) : found.keys;
+}
+
+function keysOf<K>(found: Found<K>): K[] {
+  return found.keys;
+}
+
+function attempt<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, storage: NodeStorage<K> | undefined, optimistic: boolean): MaybePromise<Found<K>> {
+  return scanLevel({ refs: [root], bounds: [undefined] }, range, treeCmp, { msgs: [], removes: 0, cut: undefined, optimistic }, storage);
 }
 
 function scanLevel<K>(
-  visits: Visit<K>[],
+  level: Level<K>,
   range: Range<K>,
   treeCmp: Comparator<K>,
   state: ScanState<K>,
   storage: NodeStorage<K> | undefined,
 ): MaybePromise<Found<K>> {
   for (;;) {
-    const resolved = resolveAll(
-      visits.map((v) => v.ref),
-      storage,
-    );
+    const resolved = resolveAll(level.refs, storage);
     if (isPromise(resolved)) {
-      const at = visits;
-      return resolved.then((nodes) =>
-        scanLevel(
-          nodes.map((ref, i) => ({ ref, bound: at[i]!.bound })),
-          range,
-          treeCmp,
-          state,
-          storage,
-        ),
-      );
+      const bounds = level.bounds;
+      return resolved.then((nodes) => scanLevel({ refs: nodes, bounds }, range, treeCmp, state, storage));
     }
     if (resolved.length === 0) return { keys: [], short: false };
     if (resolved[0]!.kind === 'leaf') return finish(resolved, range, treeCmp, state);
-    visits = overlapping(resolved as Branch<K>[], visits, range, treeCmp, state);
+    level = overlapping(resolved as Branch<K>[], level.bounds, range, treeCmp, state);
   }
 }
 
@@ -117,9 +119,11 @@ function scanLevel<K>(
  * remove message met so far deletes one of them, and remember the bound of the last chosen
  * child: keys beyond it were not visited.
  */
-function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Visit<K>[] {
+function overlapping<K>(nodes: Branch<K>[], nodeBounds: (K | undefined)[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Level<K> {
   const { from, to, cmp, limit } = range;
-  const out: Visit<K>[] = [];
+  const refs: Ref<K>[] = [];
+  const bounds: (K | undefined)[] = [];
+  const out = { refs, bounds };
   let atLeast = 0;
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
@@ -127,15 +131,16 @@ function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>,
     collect(node.removes, false, node.level, range, state);
     const keys = node.keys;
     const last = keys.length - 1;
-    const nodeBound = visits[n]!.bound;
+    const nodeBound = nodeBounds[n];
     // Children before the first whose separator reaches `from` hold nothing in range (binary
     // search over the trusted separators: every one but the last).
     const first = from === undefined ? 0 : lowerBound(keys, from, cmp, 0, last);
     for (let i = first; i <= last; i++) {
       if (to !== undefined && i > 0 && cmp(keys[i - 1] as K, to) > 0) break; // wholly above it
       const bound = i < last ? (keys[i] as K) : nodeBound;
-      out.push({ ref: node.children[i] as Ref<K>, bound });
-      if (out.length > 1) atLeast += node.counts[i] as number;
+      refs.push(node.children[i] as Ref<K>);
+      bounds.push(bound);
+      if (refs.length > 1) atLeast += node.counts[i] as number;
       else if (state.optimistic) atLeast += 1;
       if (limit !== Infinity && atLeast >= limit + state.removes) {
         if (bound !== undefined && (state.cut === undefined || treeCmp(bound, state.cut) < 0)) state.cut = bound;
@@ -146,10 +151,18 @@ function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>,
   return out;
 }
 
+/**
+ * Add a buffer's messages in range to the state. Most buffers hold nothing in a narrow range:
+ * a range wholly past either end of the buffer costs one comparison, else one binary search.
+ */
 function collect<K>(keys: readonly K[], add: boolean, level: number, range: Range<K>, state: ScanState<K>): void {
+  const n = keys.length;
+  if (n === 0) return;
   const { from, to, cmp } = range;
+  if ((to !== undefined && cmp(keys[0] as K, to) > 0) || (from !== undefined && cmp(keys[n - 1] as K, from) < 0)) return;
   const start = from === undefined ? 0 : lowerBound(keys, from, cmp);
-  const end = to === undefined ? keys.length : upperBound(keys, to, cmp, start);
+  if (start === n || (to !== undefined && cmp(keys[start] as K, to) > 0)) return;
+  const end = to === undefined ? n : upperBound(keys, to, cmp, start + 1);
   for (let i = start; i < end; i++) state.msgs.push({ key: keys[i] as K, add, level });
   if (!add) state.removes += end - start;
 }
