@@ -197,7 +197,7 @@ function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, s
     if (cut !== undefined && e > s && treeCmp(keys[e - 1] as K, cut) > 0) e = upperBound(keys, cut, treeCmp, s, e);
     while (s < e && o < cap) {
       // Leaf keys up to the next message (or the leaf's end), then the message itself.
-      const at = m < msgs.length ? lowerBound(keys, msgs[m]!.key, treeCmp, s, e) : e;
+      const at = m < msgs.length ? gallop(keys, msgs[m]!.key, treeCmp, s, e) : e;
       const stop = Math.min(at, s + (cap - o));
       for (let i = s; i < stop; i++) out[o++] = keys[i] as K;
       s = at;
@@ -211,6 +211,21 @@ function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, s
   for (; m < msgs.length && o < cap; m++) if (msgs[m]!.add) out[o++] = msgs[m]!.key;
   out.length = o;
   return { keys: out, short: cut !== undefined && state.optimistic && o < limit };
+}
+
+/**
+ * First i in [lo, hi) with keys[i] >= key, or hi: probes lo, lo+2, lo+5, ... before a binary
+ * search, so a message close after the previous one (buffers dense in the range) costs a few
+ * comparisons rather than a search over the whole leaf.
+ */
+function gallop<K>(keys: readonly K[], key: K, cmp: Comparator<K>, lo: number, hi: number): number {
+  let below = lo; // every key before `below` is < key
+  let probe = lo;
+  for (let step = 1; probe < hi && cmp(keys[probe] as K, key) < 0; step *= 2) {
+    below = probe + 1;
+    probe = below + step;
+  }
+  return lowerBound(keys, key, cmp, below, Math.min(probe, hi));
 }
 
 /** The messages sorted by key, only the deciding (highest) one per key, none past the cut. */
