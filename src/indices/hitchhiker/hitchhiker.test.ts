@@ -137,4 +137,35 @@ describe('hitchhiker-tree checkValid', () => {
     expect(sync(set.has(6))).toBe(false);
     expect(sync(set.has(4))).toBe(true);
   });
+
+  it('reads merge messages from two levels: the higher decides, between leaves, past the last leaf, under a limit', () => {
+    // The root adds 2 over x's remove of 2 (the leaf still holds it), adds 7 between x and y and
+    // 11 past every leaf key, and removes 9; x adds 4 between its leaves.
+    const x: StoredNode<number> = { kind: 'branch', level: 1, keys: [3, 6], children: ['a', 'b'] as NodeAddress[], counts: [3, 2], adds: [4], removes: [2] };
+    const y: StoredNode<number> = { kind: 'branch', level: 1, keys: [9], children: ['c'] as NodeAddress[], counts: [2], adds: [10] };
+    const top: StoredNode<number> = {
+      kind: 'branch',
+      level: 2,
+      keys: [6, 10],
+      children: ['x', 'y'] as NodeAddress[],
+      counts: [5, 3],
+      adds: [2, 7, 11],
+      removes: [9],
+    };
+    const expected = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11];
+    const set = restoreFrom({ a, b, c: { kind: 'leaf', keys: [8, 9] }, x, y, r: top }, expected.length);
+    sync(set.checkValid());
+    for (let from = 0; from <= 12; from++) {
+      for (let to = from - 1; to <= 12; to++) {
+        const inRange = expected.filter((k) => k >= from && k <= to);
+        expect(sync(set.slice(from, to))).toEqual(inRange);
+        expect(sync(set.count(from, to))).toBe(inRange.length);
+      }
+      const rest = expected.filter((k) => k >= from);
+      expect(sync(set.slice(from, undefined))).toEqual(rest);
+      expect(sync(set.slice(undefined, from))).toEqual(expected.filter((k) => k <= from));
+      for (let limit = 1; limit <= 12; limit++) expect(sync(set.seek(from, limit))).toEqual(rest.slice(0, limit));
+      expect(sync(set.has(from))).toBe(expected.includes(from));
+    }
+  });
 });

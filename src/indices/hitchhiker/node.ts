@@ -103,6 +103,8 @@ export function route<K>(keys: readonly K[], key: K, cmp: (a: K, b: K) => number
   return lo;
 }
 
+const NO_MESSAGES: never[] = Object.freeze([]) as never[];
+
 export function fromStored<K>(stored: StoredNode<K>, address: NodeAddress): Node<K> {
   const s = stored as Partial<{ kind: unknown; keys: unknown; children: unknown; counts: unknown; level: unknown; adds: unknown; removes: unknown }>;
   if (s === null || typeof s !== 'object') corruptNode(address, 'not an object');
@@ -112,8 +114,10 @@ export function fromStored<K>(stored: StoredNode<K>, address: NodeAddress): Node
   }
   if (s.kind !== 'branch') corruptNode(address, `unknown node kind ${show(s.kind)}`);
   const { keys, children, counts, level } = s;
-  const adds = s.adds ?? [];
-  const removes = s.removes ?? [];
+  // A stored branch without a buffer shares one frozen empty array: nodes loaded from storage
+  // are never edited in place (a transient copies the root before editing its buffer).
+  const adds = s.adds ?? NO_MESSAGES;
+  const removes = s.removes ?? NO_MESSAGES;
   if (!Array.isArray(keys) || !Array.isArray(children) || !Array.isArray(counts) || !Array.isArray(adds) || !Array.isArray(removes)) {
     corruptNode(address, 'branch needs keys, children, counts and buffer arrays');
   }

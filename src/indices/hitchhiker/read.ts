@@ -28,6 +28,8 @@ export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeSto
 }
 
 function contains<K>(keys: readonly K[], key: K, cmp: Comparator<K>): boolean {
+  const n = keys.length;
+  if (n === 0 || cmp(keys[0] as K, key) > 0 || cmp(keys[n - 1] as K, key) < 0) return false;
   const i = lowerBound(keys, key, cmp);
   return i < keys.length && cmp(keys[i] as K, key) === 0;
 }
@@ -47,10 +49,13 @@ interface Msg<K> {
   readonly level: number;
 }
 
-/** A node to visit with the inclusive upper bound of its keys (undefined: unbounded). */
-interface Visit<K> {
-  readonly ref: Ref<K>;
-  readonly bound: K | undefined;
+/**
+ * The nodes of one level a scan visits, in key order, each with the inclusive upper bound of
+ * its keys (undefined: unbounded). Two parallel arrays rather than an object per node.
+ */
+interface Level<K> {
+  readonly refs: Ref<K>[];
+  readonly bounds: (K | undefined)[];
 }
 
 /** Scan state across levels: messages collected so far and the key past which results are incomplete. */
@@ -76,38 +81,35 @@ interface Found<K> {
  */
 export function scan<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
   if (range.limit <= 0) return [];
-  const attempt = (optimistic: boolean): MaybePromise<Found<K>> =>
-    scanLevel([{ ref: root, bound: undefined }], range, treeCmp, { msgs: [], removes: 0, cut: undefined, optimistic }, storage);
-  return andThen(attempt(range.limit !== Infinity), (found) => (found.short ? andThen(attempt(false), (f) => f.keys) : found.keys));
+  const found = attempt(root, range, treeCmp, storage, range.limit !== Infinity);
+  if (isPromise(found)) return found.then((f) => (f.short ? andThen(attempt(root, range, treeCmp, storage, false), keysOf) : f.keys));
+  return found.short ? andThen(attempt(root, range, treeCmp, storage, false), keysOf) : found.keys;
+}
+
+function keysOf<K>(found: Found<K>): K[] {
+  return found.keys;
+}
+
+function attempt<K>(root: Ref<K>, range: Range<K>, treeCmp: Comparator<K>, storage: NodeStorage<K> | undefined, optimistic: boolean): MaybePromise<Found<K>> {
+  return scanLevel({ refs: [root], bounds: [undefined] }, range, treeCmp, { msgs: [], removes: 0, cut: undefined, optimistic }, storage);
 }
 
 function scanLevel<K>(
-  visits: Visit<K>[],
+  level: Level<K>,
   range: Range<K>,
   treeCmp: Comparator<K>,
   state: ScanState<K>,
   storage: NodeStorage<K> | undefined,
 ): MaybePromise<Found<K>> {
   for (;;) {
-    const resolved = resolveAll(
-      visits.map((v) => v.ref),
-      storage,
-    );
+    const resolved = resolveAll(level.refs, storage);
     if (isPromise(resolved)) {
-      const at = visits;
-      return resolved.then((nodes) =>
-        scanLevel(
-          nodes.map((ref, i) => ({ ref, bound: at[i]!.bound })),
-          range,
-          treeCmp,
-          state,
-          storage,
-        ),
-      );
+      const bounds = level.bounds;
+      return resolved.then((nodes) => scanLevel({ refs: nodes, bounds }, range, treeCmp, state, storage));
     }
     if (resolved.length === 0) return { keys: [], short: false };
     if (resolved[0]!.kind === 'leaf') return finish(resolved, range, treeCmp, state);
-    visits = overlapping(resolved as Branch<K>[], visits, range, treeCmp, state);
+    level = overlapping(resolved as Branch<K>[], level.bounds, range, treeCmp, state);
   }
 }
 
@@ -117,9 +119,11 @@ function scanLevel<K>(
  * remove message met so far deletes one of them, and remember the bound of the last chosen
  * child: keys beyond it were not visited.
  */
-function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Visit<K>[] {
+function overlapping<K>(nodes: Branch<K>[], nodeBounds: (K | undefined)[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Level<K> {
   const { from, to, cmp, limit } = range;
-  const out: Visit<K>[] = [];
+  const refs: Ref<K>[] = [];
+  const bounds: (K | undefined)[] = [];
+  const out = { refs, bounds };
   let atLeast = 0;
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
@@ -127,15 +131,16 @@ function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>,
     collect(node.removes, false, node.level, range, state);
     const keys = node.keys;
     const last = keys.length - 1;
-    const nodeBound = visits[n]!.bound;
+    const nodeBound = nodeBounds[n];
     // Children before the first whose separator reaches `from` hold nothing in range (binary
     // search over the trusted separators: every one but the last).
     const first = from === undefined ? 0 : lowerBound(keys, from, cmp, 0, last);
     for (let i = first; i <= last; i++) {
       if (to !== undefined && i > 0 && cmp(keys[i - 1] as K, to) > 0) break; // wholly above it
       const bound = i < last ? (keys[i] as K) : nodeBound;
-      out.push({ ref: node.children[i] as Ref<K>, bound });
-      if (out.length > 1) atLeast += node.counts[i] as number;
+      refs.push(node.children[i] as Ref<K>);
+      bounds.push(bound);
+      if (refs.length > 1) atLeast += node.counts[i] as number;
       else if (state.optimistic) atLeast += 1;
       if (limit !== Infinity && atLeast >= limit + state.removes) {
         if (bound !== undefined && (state.cut === undefined || treeCmp(bound, state.cut) < 0)) state.cut = bound;
@@ -146,67 +151,95 @@ function overlapping<K>(nodes: Branch<K>[], visits: Visit<K>[], range: Range<K>,
   return out;
 }
 
+/**
+ * Add a buffer's messages in range to the state. Most buffers hold nothing in a narrow range:
+ * a range wholly past either end of the buffer costs one comparison, else one binary search.
+ */
 function collect<K>(keys: readonly K[], add: boolean, level: number, range: Range<K>, state: ScanState<K>): void {
+  const n = keys.length;
+  if (n === 0) return;
   const { from, to, cmp } = range;
+  if ((to !== undefined && cmp(keys[0] as K, to) > 0) || (from !== undefined && cmp(keys[n - 1] as K, from) < 0)) return;
   const start = from === undefined ? 0 : lowerBound(keys, from, cmp);
-  const end = to === undefined ? keys.length : upperBound(keys, to, cmp, start);
+  if (start === n || (to !== undefined && cmp(keys[start] as K, to) > 0)) return;
+  const end = to === undefined ? n : upperBound(keys, to, cmp, start + 1);
   for (let i = start; i < end; i++) state.msgs.push({ key: keys[i] as K, add, level });
   if (!add) state.removes += end - start;
 }
 
-/** Merge the leaves' keys in range with the deciding message of each key, then apply cut and limit. */
+/**
+ * The leaves' keys in range merged with the deciding message of each buffered key, in one pass
+ * into one array allocated once: runs of leaf keys between two messages are copied without
+ * comparing them, each message finding its place by a binary search. Keys past the cut (not
+ * visited) and past the limit are never copied.
+ */
 function finish<K>(leaves: Node<K>[], range: Range<K>, treeCmp: Comparator<K>, state: ScanState<K>): Found<K> {
   const { from, to, cmp, limit } = range;
-  // Bounds apply in the first and last leaf only; the size is known before copying.
-  const last = leaves.length - 1;
-  const starts = new Array<number>(leaves.length);
-  const ends = new Array<number>(leaves.length);
-  let total = 0;
-  for (let n = 0; n <= last; n++) {
-    const keys = leaves[n]!.keys;
-    starts[n] = n === 0 && from !== undefined ? lowerBound(keys, from, cmp) : 0;
-    ends[n] = n === last && to !== undefined ? upperBound(keys, to, cmp, starts[n]) : keys.length;
-    total += Math.max(0, ends[n]! - starts[n]!);
-  }
-  const found = new Array<K>(total);
-  let o = 0;
-  for (let n = 0; n <= last; n++) {
-    const keys = leaves[n]!.keys;
-    for (let i = starts[n]!; i < ends[n]!; i++) found[o++] = keys[i] as K;
-  }
-  const out = state.msgs.length === 0 ? found : applyMessages(found, state.msgs, treeCmp);
   const cut = state.cut;
-  if (cut !== undefined) {
-    let end = out.length;
-    while (end > 0 && treeCmp(out[end - 1] as K, cut) > 0) end--;
-    out.length = end;
-    if (end < limit && state.optimistic) return { keys: out, short: true };
+  const msgs = state.msgs.length === 0 ? state.msgs : deciding(state.msgs, treeCmp, cut);
+  // Bounds apply in the first and last leaf only (and the cut, in whichever leaves pass it).
+  const last = leaves.length - 1;
+  const start = from !== undefined ? lowerBound(leaves[0]!.keys, from, cmp) : 0;
+  const lastKeys = leaves[last]!.keys;
+  const end = to !== undefined ? upperBound(lastKeys, to, cmp, last === 0 ? start : 0) : lastKeys.length;
+  let adds = 0;
+  for (const m of msgs) if (m.add) adds++;
+  let total = last === 0 ? end - start : leaves[0]!.keys.length - start + end;
+  for (let n = 1; n < last; n++) total += leaves[n]!.keys.length;
+  const cap = Math.min(limit, Math.max(0, total) + adds);
+  const out = new Array<K>(cap);
+  let o = 0;
+  let m = 0;
+  for (let n = 0; n <= last && o < cap; n++) {
+    const keys = leaves[n]!.keys;
+    let s = n === 0 ? start : 0;
+    let e = n === last ? end : keys.length;
+    if (cut !== undefined && e > s && treeCmp(keys[e - 1] as K, cut) > 0) e = upperBound(keys, cut, treeCmp, s, e);
+    while (s < e && o < cap) {
+      // Leaf keys up to the next message (or the leaf's end), then the message itself.
+      const at = m < msgs.length ? gallop(keys, msgs[m]!.key, treeCmp, s, e) : e;
+      const stop = Math.min(at, s + (cap - o));
+      for (let i = s; i < stop; i++) out[o++] = keys[i] as K;
+      s = at;
+      if (at === e || o === cap) break;
+      const msg = msgs[m++]!;
+      if (msg.add) out[o++] = msg.key;
+      if (treeCmp(keys[s] as K, msg.key) === 0) s++;
+    }
   }
-  if (out.length > limit) out.length = limit;
-  return { keys: out, short: false };
+  // Messages above every leaf key in range (added past the last leaf's keys).
+  for (; m < msgs.length && o < cap; m++) if (msgs[m]!.add) out[o++] = msgs[m]!.key;
+  out.length = o;
+  return { keys: out, short: cut !== undefined && state.optimistic && o < limit };
 }
 
 /**
- * The leaves' keys with the deciding message of each buffered key applied. Messages are few and
- * leaf keys many: each message finds its place by binary search, and the keys between are
- * copied without comparing them.
+ * First i in [lo, hi) with keys[i] >= key, or hi: probes lo, lo+2, lo+5, ... before a binary
+ * search, so a message close after the previous one (buffers dense in the range) costs a few
+ * comparisons rather than a search over the whole leaf.
  */
-function applyMessages<K>(found: readonly K[], msgs: Msg<K>[], treeCmp: Comparator<K>): K[] {
-  msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
-  const out: K[] = [];
-  let f = 0;
-  for (let m = 0; m < msgs.length; ) {
-    const msg = msgs[m]!;
-    const at = lowerBound(found, msg.key, treeCmp, f);
-    for (let i = f; i < at; i++) out.push(found[i] as K);
-    f = at;
-    // The first (highest) message on this key decides; older ones below it are skipped.
-    if (msg.add) out.push(msg.key);
-    if (f < found.length && treeCmp(found[f] as K, msg.key) === 0) f++;
-    for (m++; m < msgs.length && treeCmp(msgs[m]!.key, msg.key) === 0; m++);
+function gallop<K>(keys: readonly K[], key: K, cmp: Comparator<K>, lo: number, hi: number): number {
+  let below = lo; // every key before `below` is < key
+  let probe = lo;
+  for (let step = 1; probe < hi && cmp(keys[probe] as K, key) < 0; step *= 2) {
+    below = probe + 1;
+    probe = below + step;
   }
-  for (let i = f; i < found.length; i++) out.push(found[i] as K);
-  return out;
+  return lowerBound(keys, key, cmp, below, Math.min(probe, hi));
+}
+
+/** The messages sorted by key, only the deciding (highest) one per key, none past the cut. */
+function deciding<K>(msgs: Msg<K>[], treeCmp: Comparator<K>, cut: K | undefined): Msg<K>[] {
+  msgs.sort((a, b) => treeCmp(a.key, b.key) || b.level - a.level);
+  let o = 0;
+  for (let i = 0; i < msgs.length; i++) {
+    const msg = msgs[i]!;
+    if (cut !== undefined && treeCmp(msg.key, cut) > 0) break;
+    if (o > 0 && treeCmp(msgs[o - 1]!.key, msg.key) === 0) continue;
+    msgs[o++] = msg;
+  }
+  msgs.length = o;
+  return msgs;
 }
 
 /** Number of keys in [from, to] under cmp: subtree counts for children wholly inside, two paths down. */
