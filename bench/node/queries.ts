@@ -4,7 +4,7 @@
 
 import ds from 'datascript';
 import { connect, createDatabase, db, pullMany, q, transact, type Db } from '../../src/index.js';
-import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people.js';
+import { cairnEntity, cairnSchema, dsEntity, dsSchema, people, type Person } from '../people.js';
 import { compare, type Comparison } from '../harness.js';
 import { seededRandom } from '../../src/util/random.js';
 
@@ -127,16 +127,23 @@ function dsEmpty() {
   );
 }
 
-export async function queryBenchmarks(): Promise<Comparison[]> {
+const eid = (id: number) => SCHEMA_IDS + id;
+
+/** The people database of the query workloads in both engines (same entity ids). */
+export async function peopleDbs(): Promise<{ ps: Person[]; cdb: Db; dsdb: ReturnType<typeof ds.db_with> }> {
   const ps = people(PERSONS);
   const rnd = seededRandom(7);
-  const eid = (id: number) => SCHEMA_IDS + id;
   const follow = ps.slice(0, 1000).map((p) => ({ from: eid(p.id), to: eid(1 + rnd.int(PERSONS)) }));
   const cdb = await cairnDb([ps.map(cairnEntity), follow.map((f) => ['db/add', f.from, 'follows', f.to])]);
   const dsdb = ds.db_with(
     ds.db_with(dsEmpty(), ps.map(dsEntity)),
     follow.map((f) => [':db/add', f.from, 'follows', f.to]),
   );
+  return { ps, cdb, dsdb };
+}
+
+export async function queryBenchmarks(): Promise<Comparison[]> {
+  const { ps, cdb, dsdb } = await peopleDbs();
   if ((await q('[:find ?e . :where [?e :name]]', cdb)) === undefined) throw new Error('no persons loaded');
   const rows: Comparison[] = [];
 

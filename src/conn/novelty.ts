@@ -11,7 +11,17 @@
 // Reads merge the three; with no novelty they are the base's own reads (no overhead).
 // `fold` applies the novelty to the base (the only time base paths are rewritten).
 
-import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../indices/types.js';
+import {
+  type Comparator,
+  type IndexFactory,
+  type IndexMeta,
+  type KeyRuns,
+  type NodeAddress,
+  type NodeStorage,
+  runsOf,
+  type SortedSet,
+  type TransientSet,
+} from '../indices/types.js';
 import { isPromise, type MaybePromise } from '../util/maybe.js';
 
 function lift<T, U>(x: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
@@ -89,6 +99,14 @@ export class NoveltySet<K> implements SortedSet<K> {
 
   slice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]> {
     return this.#read((s) => s.slice(from, to, cmp), false);
+  }
+
+  /** The base's own leaves when the range holds no novelty (the usual case), else the merged slice. */
+  runs(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<KeyRuns<K>> {
+    const base = this.base;
+    const clean = this.noveltySize === 0 || (this.adds.count(from, to, cmp) === 0 && this.removes.count(from, to, cmp) === 0); // in memory: sync
+    if (clean && base.runs !== undefined) return base.runs(from, to, cmp);
+    return lift(this.slice(from, to, cmp), runsOf);
   }
 
   rslice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]> {
