@@ -57,3 +57,40 @@ export function printTable(title: string, rows: readonly Comparison[]): void {
     );
   }
 }
+
+/**
+ * Like `compare`, but the two sides alternate call by call (CairnDB first on even rounds,
+ * DataScript first on odd ones), so both sample the same moments of a loaded machine; medians
+ * of `iterations` rounds after `warmup`. Async results are awaited.
+ */
+export async function compareAlternating(workload: string, cairn: () => unknown, datascript: () => unknown, opts: CompareOptions = {}): Promise<Comparison> {
+  const iterations = opts.iterations ?? 20;
+  const warmup = opts.warmup ?? 3;
+  const a: number[] = [],
+    b: number[] = [];
+  const time = async (f: () => unknown, into: number[] | null): Promise<void> => {
+    const t0 = performance.now();
+    await f();
+    into?.push(performance.now() - t0);
+  };
+  for (let i = 0; i < warmup + iterations; i++) {
+    const [x, y] = i % 2 === 0 ? [cairn, datascript] : [datascript, cairn];
+    await time(x, i < warmup ? null : x === cairn ? a : b);
+    await time(y, i < warmup ? null : y === cairn ? a : b);
+  }
+  const median = (xs: number[]): number => {
+    const s = xs.slice().sort((p, q) => p - q);
+    const m = s.length >> 1;
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  const cairnMs = median(a);
+  const datascriptMs = median(b);
+  return {
+    workload,
+    cairnMs,
+    datascriptMs,
+    ratio: datascriptMs / cairnMs,
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.note !== undefined ? { note: opts.note } : {}),
+  };
+}
