@@ -9,10 +9,11 @@ import { type KeyRuns, runsOf } from '../indices/types.js';
 import type { MaybePromise } from '../util/maybe.js';
 import type { Clause, Term } from './ast.js';
 import { addRelation, type Ctx } from './context.js';
-import { project, type Relation } from './relation.js';
+import { joinTable, Multi, project, type Relation } from './relation.js';
 import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
+import { leafValueLists } from './leaf-values.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 
@@ -98,6 +99,7 @@ function toRelation(
   datoms: boolean,
   keep?: { pos: number; values: Set<Key> },
   vEquals?: unknown,
+  attrRun?: string,
 ): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
@@ -108,7 +110,7 @@ function toRelation(
   if (shape !== undefined) {
     const keepE = keep !== undefined && keep.pos === 0 ? keep.values : null;
     const other = keep !== undefined && keep.pos !== 0 ? rowFilter(datoms, keep, undefined, []) : null;
-    for (const r of runs) rowsOfDatoms(r as KeyRuns<Datom>, shape, vEquals, keepE, other, rows);
+    for (const r of runs) rowsOfDatoms(r as KeyRuns<Datom>, shape, vEquals, keepE, other, rows, attrRun);
   } else {
     const pass = rowFilter(datoms, keep, vEquals, repeats);
     const gets = positions.map((p) => getter(p, datoms));
@@ -135,6 +137,8 @@ function toRelation(
  * The hot loop of toRelation: rows [e], [v], [e v] or [v e] (`shape` 0-3) of the datoms in `r`
  * that have value `vEquals` (when defined), an entity in `keepE` (when given) and pass `other`.
  * Straight over the leaf arrays, with every test inline, so a scan allocates only its rows.
+ * `attrRun`: `r` holds exactly the datoms of this attribute in its arrays (an AEVT attribute
+ * scan), so a leaf's value lists (leaf-values.ts) can stand for the leaf.
  */
 function rowsOfDatoms(
   r: KeyRuns<Datom>,
@@ -143,14 +147,25 @@ function rowsOfDatoms(
   keepE: Set<Key> | null,
   other: ((t: Tuple) => boolean) | null,
   rows: unknown[][],
+  attrRun: string | undefined,
 ): void {
   const byV = vEquals !== undefined;
   const last = r.arrays.length - 1;
   for (let n = 0; n <= last; n++) {
     const a = r.arrays[n]!;
-    const end = n === last ? r.end : a.length;
-    for (let i = n === 0 ? r.start : 0; i < end; i++) {
-      const d = a[i]!;
+    let from = n === 0 ? r.start : 0;
+    let end = n === last ? r.end : a.length;
+    let src = a;
+    if (byV && attrRun !== undefined) {
+      const lists = leafValueLists(a, attrRun);
+      if (lists !== undefined) {
+        src = lists.get(vEquals) ?? NONE;
+        from = 0;
+        end = src.length;
+      }
+    }
+    for (let i = from; i < end; i++) {
+      const d = src[i]!;
       if (byV && d.v !== vEquals) continue;
       if (keepE !== null && !keepE.has(d.e)) continue;
       if (other !== null && !other(d)) continue;
@@ -158,6 +173,8 @@ function rowsOfDatoms(
     }
   }
 }
+
+const NONE: readonly Datom[] = [];
 
 /** The row filter of toRelation: own value equality, semi-join membership, repeated variables. */
 function rowFilter(
@@ -250,8 +267,12 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     // Keys come from the one relation holding the seek variable; the other bound variables
     // of the pattern are matched by the hash joins in addRelation.
     const holder = ctx.rels.find((r) => r.vars.includes(seekVar))!;
-    const keys = project(holder, [seekVar]).rows;
     const pos = vp.get(seekVar)![0]!;
+    const fresh = [...vp.keys()].filter((v) => v !== seekVar);
+    if (!dedupe && [...vp.values()].every((ps) => ps.length === 1) && fresh.every((v) => !ctx.rels.some((r) => r.vars.includes(v)))) {
+      return yield* probeJoin(p, src, ctx, holder, seekVar, pos, fresh, vp, consts, scanBound, estimate, vEq, attr);
+    }
+    const keys = project(holder, [seekVar]).rows;
     if (keys.length * SEEK_COST < estimate || keys.length <= 1) {
       const searches = keys.map((k) => seekOne(src, consts, pos, k[0]));
       const results = yield* wait(all(searches));
@@ -261,10 +282,85 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     // (a semi-join), so a large scan does not materialise rows the join would drop.
     const runs = yield* wait(src.searchRuns(scanBound));
     const values = new Set<Key>(keys.map((k) => valueKey(k[0])));
-    return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, { pos, values }, vEq));
+    return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, { pos, values }, vEq, vEq === undefined ? undefined : attr));
   }
   const runs = yield* wait(src.searchRuns(scanBound));
-  return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, undefined, vEq));
+  return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, undefined, vEq, vEq === undefined ? undefined : attr));
+}
+
+/**
+ * The pattern joined straight into the relation holding its one bound variable, when its other
+ * variables are new: a hash table of that relation's rows by the variable, probed with each
+ * matching datom (from seeks or one scan, as evalPattern decides), emitting the joined rows.
+ * The pattern's own rows, the semi-join's key set and the join's second table are never built.
+ * Same rows as toRelation + addRelation (current-view datoms are distinct, so no duplicates).
+ */
+function* probeJoin(
+  p: Pattern,
+  src: Source,
+  ctx: Ctx,
+  holder: Relation,
+  seekVar: string,
+  pos: number,
+  fresh: readonly string[],
+  vp: ReadonlyMap<string, number[]>,
+  consts: readonly unknown[],
+  scanBound: readonly unknown[],
+  estimate: number,
+  vEq: unknown,
+  attr: string | undefined,
+): Step<Ctx> {
+  const table = joinTable(holder.rows, [holder.vars.indexOf(seekVar)]);
+  let runs: Runs;
+  if (table.size * SEEK_COST < estimate || table.size <= 1) {
+    const col = holder.vars.indexOf(seekVar);
+    const searches: MaybePromise<KeyRuns<Tuple>>[] = [];
+    for (const g of table.values()) searches.push(seekOne(src, consts, pos, (g instanceof Multi ? g.rows[0]! : g)[col]));
+    runs = yield* wait(all(searches));
+    vEq = undefined; // the seeks matched the constant value themselves
+  } else runs = [yield* wait(src.searchRuns(scanBound))];
+  const freshPos = fresh.map((v) => vp.get(v)![0]!);
+  const out: unknown[][] = [];
+  const emit = (t: Tuple, key: Key): void => {
+    const h = table.get(key);
+    if (h === undefined) return;
+    if (h instanceof Multi) for (const r of h.rows) out.push(extendWith(r, t, freshPos));
+    else out.push(extendWith(h, t, freshPos));
+  };
+  const byV = vEq !== undefined;
+  for (const r of runs as readonly KeyRuns<Datom>[]) {
+    const last = r.arrays.length - 1;
+    for (let n = 0; n <= last; n++) {
+      const a = r.arrays[n]!;
+      let from = n === 0 ? r.start : 0;
+      let end = n === last ? r.end : a.length;
+      let ds = a;
+      if (byV && attr !== undefined) {
+        const lists = leafValueLists(a, attr);
+        if (lists !== undefined) {
+          ds = lists.get(vEq) ?? NONE;
+          from = 0;
+          end = ds.length;
+        }
+      }
+      for (let i = from; i < end; i++) {
+        const d = ds[i]!;
+        if (byV && d.v !== vEq) continue;
+        emit(d, pos === 0 ? d.e : valueKey(pos === 2 ? d.v : DATOM_GETTERS[pos]!(d)));
+      }
+    }
+  }
+  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
+  const rel: Relation = { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole };
+  return { rels: [...ctx.rels.filter((r) => r !== holder), rel] };
+}
+
+/** A holder row extended with a datom's values at `positions`. */
+function extendWith(row: unknown[], d: Tuple, positions: readonly number[]): unknown[] {
+  if (positions.length === 0) return row; // a pure filter: rows are never mutated, so shared
+  const out = row.slice();
+  for (const q of positions) out.push(q === 2 ? (d as Datom).v : DATOM_GETTERS[q]!(d));
+  return out;
 }
 
 const PLAIN_TYPES: ReadonlySet<string> = new Set(['db.type/string', 'db.type/keyword', 'db.type/boolean', 'db.type/long', 'db.type/double', 'db.type/number']);
