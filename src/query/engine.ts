@@ -19,7 +19,7 @@ import { constAttr, estimatePattern, evalPattern } from './patterns.js';
 import { printClause } from './print.js';
 import { emptyOf, type Relation } from './relation.js';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules.js';
-import { allOf as all, run, wait, type Step } from './run.js';
+import { allOf as all, isPromise, run, wait, type Step } from './run.js';
 import type { Source } from './source.js';
 import { valuesEqual } from './values.js';
 
@@ -244,20 +244,47 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
   const { merged, rest } = mergeFor(ctx, needed);
   const cols = new Map(merged.vars.map((v, i) => [v, i]));
   const budget = env.budget;
-  const results: MaybePromise<unknown>[] = merged.rows.map((row, i) => {
+  // Each argument once as a column to read or a value to pass (a constant, a scalar, a source).
+  const argCols = c.args.map((a) => (a.kind === 'var' && cols.has(a.name) ? cols.get(a.name)! : -1));
+  const argFixed = c.args.map((a) => (a.kind === 'var' ? (cols.has(a.name) ? undefined : scalars.get(a.name)) : argValue(a, [], cols, env)));
+  const call = (row: readonly unknown[], i: number): MaybePromise<unknown> => {
     if (budget && (i & 63) === 0) budget.check();
+    const args = new Array<unknown>(argCols.length);
+    for (let k = 0; k < argCols.length; k++) args[k] = argCols[k]! >= 0 ? row[argCols[k]!] : argFixed[k];
     try {
-      return fn(c.args.map((a) => (a.kind === 'var' && !cols.has(a.name) ? scalars.get(a.name) : argValue(a, row, cols, env))));
+      return fn(args);
     } catch (err) {
       if (err instanceof Error && err.name === 'CairnError') throw err;
       return fail('query/execution', `${printClause(c)} threw: ${err instanceof Error ? err.message : String(err)}`, { clause: printClause(c) });
     }
-  });
-  const values = yield* wait(all(results));
+  };
+  const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false;
   if (binding === null) {
-    const rows = merged.rows.filter((_, i) => values[i] !== null && values[i] !== undefined && values[i] !== false);
+    // A predicate keeps rows as it goes; only answers that are Promises wait, all together.
+    const rows: unknown[][] = [];
+    let pending: { at: number; row: unknown[]; answer: Promise<unknown> }[] | null = null;
+    const mrows = merged.rows;
+    for (let i = 0; i < mrows.length; i++) {
+      const row = mrows[i]!;
+      const v = call(row, i);
+      if (isPromise(v)) (pending ??= []).push({ at: rows.length, row, answer: v });
+      else if (truthy(v)) rows.push(row);
+    }
+    if (pending !== null) {
+      const answers = yield* wait(all(pending.map((x) => x.answer)));
+      // put the rows whose answer waited back where they stood among the others
+      const merged2: unknown[][] = [];
+      let j = 0;
+      pending.forEach((x, k) => {
+        while (j < x.at) merged2.push(rows[j++]!);
+        if (truthy(answers[k])) merged2.push(x.row);
+      });
+      while (j < rows.length) merged2.push(rows[j++]!);
+      return { rels: [...rest, { vars: merged.vars, rows: merged2, distinct: merged.distinct }] };
+    }
     return { rels: [...rest, { vars: merged.vars, rows, distinct: merged.distinct }] };
   }
+  const values = yield* wait(all(merged.rows.map(call)));
   const newVars = outVars.filter((v) => !cols.has(v) && !scalars.has(v));
   const vars = [...merged.vars, ...newVars];
   const rows: unknown[][] = [];
