@@ -310,23 +310,36 @@ function* probeJoin(
   vEq: unknown,
   attr: string | undefined,
 ): Step<Ctx> {
-  const table = joinTable(holder.rows, [holder.vars.indexOf(seekVar)]);
+  const col = holder.vars.indexOf(seekVar);
+  const rows = holder.rows;
+  // Entity ids key a dense array (row index + 1 per id) rather than a Map when they are
+  // distinct and not too sparse; other keys, and repeated ones, key a hash table.
+  const dense = pos === 0 ? denseIndex(rows, col) : null;
+  const table = dense === null ? joinTable(rows, [col]) : null;
+  const size = table === null ? rows.length : table.size;
   let runs: Runs;
-  if (table.size * SEEK_COST < estimate || table.size <= 1) {
-    const col = holder.vars.indexOf(seekVar);
+  if (size * SEEK_COST < estimate || size <= 1) {
     const searches: MaybePromise<KeyRuns<Tuple>>[] = [];
-    for (const g of table.values()) searches.push(seekOne(src, consts, pos, (g instanceof Multi ? g.rows[0]! : g)[col]));
+    if (table === null) for (const r of rows) searches.push(seekOne(src, consts, pos, r[col]));
+    else for (const g of table.values()) searches.push(seekOne(src, consts, pos, (g instanceof Multi ? g.rows[0]! : g)[col]));
     runs = yield* wait(all(searches));
     vEq = undefined; // the seeks matched the constant value themselves
   } else runs = [yield* wait(src.searchRuns(scanBound))];
   const freshPos = fresh.map((v) => vp.get(v)![0]!);
   const out: unknown[][] = [];
-  const emit = (t: Tuple, key: Key): void => {
-    const h = table.get(key);
-    if (h === undefined) return;
-    if (h instanceof Multi) for (const r of h.rows) out.push(extendWith(r, t, freshPos));
-    else out.push(extendWith(h, t, freshPos));
-  };
+  const emit =
+    dense !== null
+      ? (t: Tuple): void => {
+          const e = (t as Datom).e;
+          const j = e < dense.length ? dense[e]! : 0;
+          if (j > 0) out.push(extendWith(rows[j - 1]!, t, freshPos));
+        }
+      : (t: Tuple): void => {
+          const h = table!.get(pos === 0 ? (t as Datom).e : valueKey(pos === 2 ? (t as Datom).v : DATOM_GETTERS[pos]!(t)));
+          if (h === undefined) return;
+          if (h instanceof Multi) for (const r of h.rows) out.push(extendWith(r, t, freshPos));
+          else out.push(extendWith(h, t, freshPos));
+        };
   const byV = vEq !== undefined;
   for (const r of runs as readonly KeyRuns<Datom>[]) {
     const last = r.arrays.length - 1;
@@ -346,13 +359,31 @@ function* probeJoin(
       for (let i = from; i < end; i++) {
         const d = ds[i]!;
         if (byV && d.v !== vEq) continue;
-        emit(d, pos === 0 ? d.e : valueKey(pos === 2 ? d.v : DATOM_GETTERS[pos]!(d)));
+        emit(d);
       }
     }
   }
   const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
   const rel: Relation = { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole };
   return { rels: [...ctx.rels.filter((r) => r !== holder), rel] };
+}
+
+/** Row index + 1 of each entity id in column `col`, or null when they are not distinct small non-negative integers. */
+function denseIndex(rows: readonly unknown[][], col: number): Int32Array | null {
+  let max = 0;
+  for (const r of rows) {
+    const x = r[col];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) return null;
+    if (x > max) max = x;
+  }
+  if (max > 8 * rows.length + 4096 || rows.length >= 2 ** 31 - 1) return null; // too sparse for an array
+  const ix = new Int32Array(max + 1);
+  for (let i = 0; i < rows.length; i++) {
+    const x = rows[i]![col] as number;
+    if (ix[x] !== 0) return null; // repeated: the hash table handles several rows per key
+    ix[x] = i + 1;
+  }
+  return ix;
 }
 
 /** A holder row extended with a datom's values at `positions`. */
