@@ -76,6 +76,8 @@ const DATOM_GETTERS: readonly Getter[] = [
   (t) => (t as Datom).added,
 ];
 const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS[pos]! : (t) => (t as readonly unknown[])[pos]);
+/** How to read position `pos` of a tuple of this source (a datom, or a collection's array). */
+export const tupleGetter = getter;
 
 /** Matching tuples as runs of the source's own arrays (see KeyRuns): one per scan or seek. */
 type Runs = readonly KeyRuns<Tuple>[];
@@ -100,6 +102,7 @@ function toRelation(
   keep?: { pos: number; values: Set<Key> },
   vEquals?: unknown,
   attrRun?: string,
+  test?: ((t: Tuple) => boolean) | null,
 ): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
@@ -109,10 +112,12 @@ function toRelation(
   const shape = datoms && repeats.length === 0 ? DATOM_SHAPES.get(positions.join(',')) : undefined;
   if (shape !== undefined) {
     const keepE = keep !== undefined && keep.pos === 0 ? keep.values : null;
-    const other = keep !== undefined && keep.pos !== 0 ? rowFilter(datoms, keep, undefined, []) : null;
+    const semi = keep !== undefined && keep.pos !== 0 ? rowFilter(datoms, keep, undefined, []) : null;
+    const other = semi === null ? (test ?? null) : test == null ? semi : (t: Tuple) => semi(t) && test(t);
     for (const r of runs) rowsOfDatoms(r as KeyRuns<Datom>, shape, vEquals, keepE, other, rows, attrRun);
   } else {
-    const pass = rowFilter(datoms, keep, vEquals, repeats);
+    const filter = rowFilter(datoms, keep, vEquals, repeats);
+    const pass = filter === null ? (test ?? null) : test == null ? filter : (t: Tuple) => filter(t) && test(t);
     const gets = positions.map((p) => getter(p, datoms));
     for (const r of runs) {
       const last = r.arrays.length - 1;
@@ -252,7 +257,8 @@ function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
   return ctx;
 }
 
-export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: number): Step<Ctx> {
+/** `test`: predicates fused into the pattern (engine.ts), when it binds every variable afresh. */
+export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: number, test: ((t: Tuple) => boolean) | null = null): Step<Ctx> {
   const ctx = yield* normalizeBound(p, src, ctx0);
   const consts = yield* resolveConstants(p, src);
   const vp = varPositions(p.terms);
@@ -285,7 +291,7 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, { pos, values }, vEq, vEq === undefined ? undefined : attr));
   }
   const runs = yield* wait(src.searchRuns(scanBound));
-  return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, undefined, vEq, vEq === undefined ? undefined : attr));
+  return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, undefined, vEq, vEq === undefined ? undefined : attr, test));
 }
 
 /**
