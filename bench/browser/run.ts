@@ -37,6 +37,9 @@ const SIZES = quick
   ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
   : { commits: 1_000, group: 1_000, small: 20_000, large: 200_000, chunk: 20_000, queries: 20_000, qIter: 20, boundary: 10_000, bIter: 20, coldRuns: 5 };
 
+/** Thrown after `--only=queries` has printed its table, to leave the full run's sequence. */
+const ONLY_QUERIES_DONE = Symbol('only-queries');
+
 // The whole run must stop by itself, whatever happens in the browser.
 const WATCHDOG_MS = 20 * 60_000;
 const watchdog = setTimeout(() => {
@@ -71,6 +74,13 @@ try {
   const userAgent = await call<string>('userAgent', undefined);
   console.log(`bench:browser on ${userAgent}${quick ? ' (quick)' : ''}`);
 
+  if (args.includes('--only=queries')) {
+    // Workload 5 alone (the query workloads): its table, no JSON; the run then ends as a full one does.
+    const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
+    printRows(queryRows(queries));
+    console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
+    throw ONLY_QUERIES_DONE;
+  }
   const commit = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
   const group = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
   const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
@@ -199,8 +209,10 @@ try {
     return out;
   }
 } catch (e) {
-  console.error(e);
-  exitCode = 1;
+  if (e !== ONLY_QUERIES_DONE) {
+    console.error(e);
+    exitCode = 1;
+  }
 } finally {
   await context.close();
   rmSync(profileDir, { recursive: true, force: true });
