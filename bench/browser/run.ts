@@ -58,7 +58,7 @@ try {
     if (m.type() === 'error') console.error(`[page] ${m.text()}`);
   });
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-  await page.goto('http://127.0.0.1:5175/bench/browser/index.html');
+  await page.goto(`http://127.0.0.1:${process.env.CAIRNDB_BENCH_PORT ?? 5175}/bench/browser/index.html`);
   await page.waitForFunction(() => 'bench' in globalThis);
   const call = <T>(fn: string, arg: unknown): Promise<T> =>
     page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => unknown>>)['bench']![f]!(a), [
