@@ -3,7 +3,7 @@
 // unpacked with `git archive <commit> src | tar -x -C <dir>`), builds the people database of
 // the query workloads in both copies and in DataScript, checks the three agree, and times each
 // workload with the three alternating call by call (medians). Prints before, after and
-// DataScript ms, and the DataScript / engine ratio of each copy.
+// DataScript ms (CPU time per call unless told `wall`), and the DataScript / engine ratio of each copy.
 
 import ds from 'datascript';
 import { resolve } from 'node:path';
@@ -17,6 +17,9 @@ const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: before-after.ts <checkout with the other src/>');
 const before = (await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as Engine;
 const rounds = Number(process.argv[3] ?? 31);
+// CPU time of the process per call by default (on a shared machine wall time is mostly waiting); `wall` as 4th argument.
+const clock = process.argv[4] === 'wall' ? 'wall' : 'cpu';
+console.log(`medians of ${rounds} rounds, ${clock} time, ms`);
 
 const { ps, cdb, dsdb } = await peopleDbs();
 // The same transactions in the other copy: schema, persons, then the follows of peopleDbs.
@@ -48,15 +51,21 @@ for (const w of WORKLOADS) {
   const answers = await Promise.all(fns.map((f) => f()));
   if (new Set(answers.map(canon)).size !== 1) throw new Error(`${w.name}: the engines disagree`);
   const times: number[][] = [[], [], []];
+  const cpus: number[][] = [[], [], []];
   for (let r = 0; r < rounds + 3; r++) {
     for (let k = 0; k < 3; k++) {
       const i = (k + r) % 3; // rotate who goes first
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fns[i]!();
-      if (r >= 3) times[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      if (r >= 3) {
+        times[i]!.push(performance.now() - t0);
+        cpus[i]!.push((c.user + c.system) / 1000);
+      }
     }
   }
-  const [b, a, d] = times.map(median) as [number, number, number];
+  const [b, a, d] = (clock === 'cpu' ? cpus : times).map(median) as [number, number, number];
   console.log(
     `${w.name.padEnd(32)} ${b.toFixed(3).padStart(9)} ${a.toFixed(3).padStart(9)} ${d.toFixed(3).padStart(11)} ${`${(d / b).toFixed(2)}x`.padStart(10)} ${`${(d / a).toFixed(2)}x`.padStart(9)}`,
   );
