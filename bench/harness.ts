@@ -88,7 +88,11 @@ export async function compareAlternating(workload: string, cairn: () => unknown,
   // process.cpuUsage where there is one (Node): on a shared machine a call's wall time mostly
   // measures how long the scheduler kept it waiting; its CPU time does not.
   const cpu = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? () => process.cpuUsage() : null;
+  // A young-generation collection before each call (untimed, where gc is exposed) so neither
+  // side is charged for collecting the other's garbage.
+  const gc = (globalThis as { gc?: (o?: unknown) => void }).gc;
   const time = async (f: () => unknown, into: number[] | null, cpuInto: number[] | null): Promise<void> => {
+    gc?.({ type: 'minor' });
     const c0 = cpu?.();
     const t0 = performance.now();
     await f();

@@ -1,4 +1,4 @@
-// Before and after in one run: `node --import tsx bench/node/before-after.ts <other checkout>`
+// Before and after in one run: `node --expose-gc --import tsx bench/node/before-after.ts <other checkout>`
 // loads a second copy of the engine from another checkout's src/ (say, main before a change,
 // unpacked with `git archive <commit> src | tar -x -C <dir>`), builds the people database of
 // the query workloads in both copies and in DataScript, checks the three agree, and times each
@@ -55,6 +55,7 @@ for (const w of WORKLOADS) {
   for (let r = 0; r < rounds + 3; r++) {
     for (let k = 0; k < 3; k++) {
       const i = (k + r) % 3; // rotate who goes first
+      (globalThis as { gc?: (o?: unknown) => void }).gc?.({ type: 'minor' }); // untimed: nobody pays for the other's garbage
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fns[i]!();
