@@ -4,7 +4,8 @@
 
 import ds from 'datascript';
 import { connect, datoms, db, deleteDatabase, pullMany, q, release, transact, type Db } from '../../src/index.js';
-import { compare, type Comparison } from '../harness.js';
+import { compare, compareAlternating, type Comparison } from '../harness.js';
+import { WORKLOADS } from '../query-workloads.js';
 import { people } from '../people.js';
 import { openDB } from 'idb';
 import { idbName } from '../../src/store/indexeddb.js';
@@ -148,16 +149,17 @@ export async function workerQueries(persons: number, iterations: number): Promis
   const cdb = db(conn);
   const dsdb = dsDbOf(ps);
   const rows: Comparison[] = [];
-  for (const w of QUERIES) {
-    const [a, b] = [canon(await q(w.cairn, cdb)), canon(ds.q(w.ds, dsdb))];
+  for (const w of WORKLOADS) {
+    const inputs = w.inputs ?? [];
+    const [a, b] = [canon(await q(w.cairn, cdb, ...inputs)), canon(ds.q(w.ds, dsdb, ...inputs))];
     if (a !== b) throw new Error(`${w.name}: CairnDB and DataScript disagree`);
     const n = (JSON.parse(a) as unknown[]).length;
     rows.push(
-      await compare(
+      await compareAlternating(
         `${w.name} (${n} rows)`,
-        () => q(w.cairn, cdb),
-        () => ds.q(w.ds, dsdb),
-        { target: 3, iterations },
+        () => q(w.cairn, cdb, ...inputs),
+        () => ds.q(w.ds, dsdb, ...inputs),
+        { target: w.target, iterations },
       ),
     );
   }

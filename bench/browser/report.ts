@@ -225,7 +225,7 @@ export function queryRows(cs: readonly Comparison[]): Row[] {
     unit: 'ms',
     ratioOf: 'ds / cairn',
     ratio: c.ratio,
-    target: { atLeast: 3 },
+    target: { atLeast: c.target ?? 3 },
   }));
 }
 

@@ -26,8 +26,8 @@ import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloa
 import { liveRows, type LiveFigures } from '../live.js';
 
 const args = process.argv.slice(2);
-/** Thrown past the other workloads by --only=import, which ends the run early (cleanly). */
-const ONLY_DONE = Symbol('only-import');
+/** Thrown past the other workloads by --only=import / --only=queries, which end the run early (cleanly). */
+const ONLY_DONE = Symbol('only');
 const quick = args.includes('--quick');
 const profileKinds = (
   args
@@ -58,7 +58,7 @@ try {
     if (m.type() === 'error') console.error(`[page] ${m.text()}`);
   });
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-  await page.goto('http://127.0.0.1:5175/bench/browser/index.html');
+  await page.goto(`http://127.0.0.1:${process.env.CAIRNDB_BENCH_PORT ?? 5175}/bench/browser/index.html`);
   await page.waitForFunction(() => 'bench' in globalThis);
   const call = <T>(fn: string, arg: unknown): Promise<T> =>
     page.evaluate(([f, a]) => (globalThis as unknown as Record<string, Record<string, (x: unknown) => unknown>>)['bench']![f]!(a), [
@@ -79,6 +79,13 @@ try {
     const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
     const large = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.large, chunk: SIZES.chunk, keep: false })).result;
     printRows([...importRows(small), ...importRows(large)]);
+    console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
+    throw ONLY_DONE;
+  }
+  if (args.includes('--only=queries')) {
+    // Workload 5 alone (the query workloads): its table, no JSON; the run then ends as a full one does.
+    const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
+    printRows(queryRows(queries));
     console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
     throw ONLY_DONE;
   }

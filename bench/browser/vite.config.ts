@@ -11,7 +11,7 @@ export default defineConfig({
   cacheDir: 'node_modules/.vite-bench',
   server: {
     host: '127.0.0.1',
-    port: 5175,
+    port: Number(process.env.CAIRNDB_BENCH_PORT ?? 5175), // another port when two worktrees benchmark at once
     strictPort: true,
     hmr: false,
     // Cross-origin isolation: without it Chromium coarsens performance.now() to 100 us, too coarse

@@ -4,82 +4,14 @@
 
 import ds from 'datascript';
 import { connect, createDatabase, db, pullMany, q, transact, type Db } from '../../src/index.js';
-import { cairnEntity, cairnSchema, dsEntity, dsSchema, people } from '../people.js';
-import { compare, type Comparison } from '../harness.js';
+import { cairnEntity, cairnSchema, dsEntity, dsSchema, people, type Person } from '../people.js';
+import { compareAlternating as compare, type Comparison } from '../harness.js';
 import { seededRandom } from '../../src/util/random.js';
 
 const PERSONS = 20_000;
 
-interface Workload {
-  readonly name: string;
-  readonly cairn: string; // EDN for CairnDB
-  readonly ds: string; // the same query in DataScript's JS dialect (attributes are strings)
-  readonly inputs?: readonly unknown[];
-  readonly target: number;
-}
-
-const FOLLOWS_RULES_CAIRN = '[[(follows ?x ?y) [?x :follows ?y]] [(follows ?x ?y) [?x :follows ?t] (follows ?t ?y)]]';
-const FOLLOWS_RULES_DS = '[[(follows ?x ?y) [?x "follows" ?y]] [(follows ?x ?y) [?x "follows" ?t] (follows ?t ?y)]]';
-
-export const WORKLOADS: readonly Workload[] = [
-  { name: 'q1', cairn: '[:find ?e :where [?e :name "Ivan"]]', ds: '[:find ?e :where [?e "name" "Ivan"]]', target: 3 },
-  { name: 'q2', cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a]]', ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a]]', target: 3 },
-  {
-    name: 'q2 swapped clauses',
-    cairn: '[:find ?e ?a :where [?e :age ?a] [?e :name "Ivan"]]',
-    ds: '[:find ?e ?a :where [?e "age" ?a] [?e "name" "Ivan"]]',
-    target: 10,
-  },
-  {
-    name: 'q3',
-    cairn: '[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :sex :male]]',
-    ds: '[:find ?e ?a :where [?e "name" "Ivan"] [?e "age" ?a] [?e "sex" ":male"]]',
-    target: 3,
-  },
-  {
-    name: 'q4',
-    cairn: '[:find ?e ?l ?a :where [?e :name "Ivan"] [?e :last-name ?l] [?e :age ?a] [?e :sex :male]]',
-    ds: '[:find ?e ?l ?a :where [?e "name" "Ivan"] [?e "last-name" ?l] [?e "age" ?a] [?e "sex" ":male"]]',
-    target: 3,
-  },
-  {
-    name: 'value join on age',
-    cairn: '[:find ?e1 ?e2 :where [?e1 :name "Ivan"] [?e1 :last-name "Ivanov"] [?e1 :age ?a] [?e2 :age ?a] [?e2 :name "Oleg"] [?e2 :last-name "Petrov"]]',
-    ds: '[:find ?e1 ?e2 :where [?e1 "name" "Ivan"] [?e1 "last-name" "Ivanov"] [?e1 "age" ?a] [?e2 "age" ?a] [?e2 "name" "Oleg"] [?e2 "last-name" "Petrov"]]',
-    target: 10,
-  },
-  {
-    name: 'qpred1 salary > 50000',
-    cairn: '[:find ?e ?s :where [?e :salary ?s] [(> ?s 50000)]]',
-    ds: '[:find ?e ?s :where [?e "salary" ?s] [(> ?s 50000)]]',
-    target: 3,
-  },
-  {
-    name: 'qpred2 salary > ?min (:in)',
-    cairn: '[:find ?e ?s :in $ ?min :where [?e :salary ?s] [(> ?s ?min)]]',
-    ds: '[:find ?e ?s :in $ ?min :where [?e "salary" ?s] [(> ?s ?min)]]',
-    inputs: [50000],
-    target: 3,
-  },
-  {
-    name: 'or',
-    cairn: '[:find ?e :where (or [?e :name "Ivan"] [?e :name "Oleg"])]',
-    ds: '[:find ?e :where (or [?e "name" "Ivan"] [?e "name" "Oleg"])]',
-    target: 3,
-  },
-  {
-    name: 'not',
-    cairn: '[:find ?e :where [?e :name "Ivan"] (not [?e :sex :male])]',
-    ds: '[:find ?e :where [?e "name" "Ivan"] (not [?e "sex" ":male"])]',
-    target: 3,
-  },
-  {
-    name: 'aggregate by sex',
-    cairn: '[:find ?s (count ?e) (avg ?sal) :where [?e :sex ?s] [?e :salary ?sal]]',
-    ds: '[:find ?s (count ?e) (avg ?sal) :where [?e "sex" ?s] [?e "salary" ?sal]]',
-    target: 3,
-  },
-];
+export { WORKLOADS, type Workload } from '../query-workloads.js';
+import { FOLLOWS_RULES_CAIRN, FOLLOWS_RULES_DS, WORKLOADS } from '../query-workloads.js';
 
 /** Canonical form of a relation for comparing engines: sorted rows of JSON. */
 function canon(rows: unknown): string[] {
@@ -127,16 +59,23 @@ function dsEmpty() {
   );
 }
 
-export async function queryBenchmarks(): Promise<Comparison[]> {
+const eid = (id: number) => SCHEMA_IDS + id;
+
+/** The people database of the query workloads in both engines (same entity ids). */
+export async function peopleDbs(): Promise<{ ps: Person[]; cdb: Db; dsdb: ReturnType<typeof ds.db_with> }> {
   const ps = people(PERSONS);
   const rnd = seededRandom(7);
-  const eid = (id: number) => SCHEMA_IDS + id;
   const follow = ps.slice(0, 1000).map((p) => ({ from: eid(p.id), to: eid(1 + rnd.int(PERSONS)) }));
   const cdb = await cairnDb([ps.map(cairnEntity), follow.map((f) => ['db/add', f.from, 'follows', f.to])]);
   const dsdb = ds.db_with(
     ds.db_with(dsEmpty(), ps.map(dsEntity)),
     follow.map((f) => [':db/add', f.from, 'follows', f.to]),
   );
+  return { ps, cdb, dsdb };
+}
+
+export async function queryBenchmarks(): Promise<Comparison[]> {
+  const { ps, cdb, dsdb } = await peopleDbs();
   if ((await q('[:find ?e . :where [?e :name]]', cdb)) === undefined) throw new Error('no persons loaded');
   const rows: Comparison[] = [];
 
@@ -172,7 +111,7 @@ export async function queryBenchmarks(): Promise<Comparison[]> {
         `recursive rule follows ${k}x${depth} (${tree.pairs} rows)`,
         () => q(cq, ctree, FOLLOWS_RULES_CAIRN),
         () => ds.q(cq, dtree, FOLLOWS_RULES_DS),
-        { target: 10, iterations: depth > 5 ? 5 : 30, warmup: depth > 5 ? 1 : 3 },
+        { target: 20, iterations: depth > 5 ? 9 : 30, warmup: depth > 5 ? 1 : 3 },
       ),
     );
   }

@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { printTable, type Comparison } from '../harness.js';
 import { loadBenchmarks } from './load.js';
-import { queryBenchmarks } from './queries.js';
+import { peopleDbs, queryBenchmarks } from './queries.js';
+import { type FloorRow, floorBenchmarks, printFloor } from './floor.js';
 import { INDEXES, indexBenchmark, printIndexes, type IndexFigures } from './indexes.js';
 import { printStorage, storageBenchmark, type StorageFigures } from './storage.js';
 import { encodingBenchmark, printEncoding, type EncodingFigures } from './encoding.js';
@@ -24,6 +25,13 @@ for (const [name, run] of sections) {
   if (only.length > 0 && !only.includes(name)) continue;
   results[name] = await run();
   printTable(`== ${name} ==`, results[name]);
+}
+
+let floor: FloorRow[] | undefined;
+if (only.length === 0 || only.includes('floor') || only.includes('queries')) {
+  const { cdb, ps } = await peopleDbs();
+  floor = await floorBenchmarks(cdb, ps);
+  printFloor(floor);
 }
 
 let storage: StorageFigures | undefined;
@@ -64,5 +72,5 @@ if (only.length === 0 || only.includes('live')) live = await liveSection();
 
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, storage, indexes, encoding, lmdb, backends, live }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, floor, storage, indexes, encoding, lmdb, backends, live }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

@@ -12,7 +12,17 @@
 // `fold` applies the novelty to the base (the only time base paths are rewritten): removals one
 // at a time, additions as one sorted run merged leaf by leaf (indices/bulk.ts).
 
-import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../indices/types.js';
+import {
+  type Comparator,
+  type IndexFactory,
+  type IndexMeta,
+  type KeyRuns,
+  type NodeAddress,
+  type NodeStorage,
+  runsOf,
+  type SortedSet,
+  type TransientSet,
+} from '../indices/types.js';
 import { addSorted } from '../indices/bulk.js';
 import { isPromise, type MaybePromise } from '../util/maybe.js';
 
@@ -91,6 +101,14 @@ export class NoveltySet<K> implements SortedSet<K> {
 
   slice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]> {
     return this.#read((s) => s.slice(from, to, cmp), false);
+  }
+
+  /** The base's own leaves when the range holds no novelty (the usual case), else the merged slice. */
+  runs(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<KeyRuns<K>> {
+    const base = this.base;
+    const clean = this.noveltySize === 0 || (this.adds.count(from, to, cmp) === 0 && this.removes.count(from, to, cmp) === 0); // in memory: sync
+    if (clean && base.runs !== undefined) return base.runs(from, to, cmp);
+    return lift(this.slice(from, to, cmp), runsOf);
   }
 
   rslice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]> {

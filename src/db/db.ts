@@ -21,7 +21,7 @@
 
 import { CairnError, show } from '../util/errors.js';
 import { andThen as then, type MaybePromise } from '../util/maybe.js';
-import type { Comparator, SortedSet } from '../indices/types.js';
+import { type Comparator, type KeyRuns, runsOf, type SortedSet } from '../indices/types.js';
 import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare.js';
 import type { RawSchema } from './schema.js';
 import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type IndexName, type Schema, type Value } from './types.js';
@@ -277,6 +277,30 @@ export class DbValue implements Db {
     if (!filterV && tx === undefined) return r;
     const vb = filterV ? bound(undefined, undefined, v) : undefined;
     return then(r, (ds) => ds.filter((d) => (vb === undefined || PREFIX_COMPARATORS.avet(d, vb) === 0) && (tx === undefined || d.tx === tx)));
+  }
+
+  searchRuns(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<KeyRuns<Datom>> {
+    const f = this.filter;
+    const plain = !this.state.config.attributeRefs && (f === CURRENT || (!f.history && f.asOf === undefined && f.since === undefined && f.preds === undefined));
+    // The current view reads one index range as the leaves hold it; everything else (time views,
+    // filters, a value filtered in EAVT/AEVT, a tx, leaves holding attribute ids) is search's array.
+    if (plain && tx === undefined && (e !== undefined ? a !== undefined || v === undefined : a !== undefined)) {
+      let idx: IndexName;
+      let b: Datom | undefined;
+      if (e !== undefined) {
+        idx = 'eavt';
+        b = bound(e, a, v);
+      } else if (v !== undefined && this.state.schema.indexed.has(a!)) {
+        idx = 'avet';
+        b = bound(undefined, a, v);
+      } else if (v === undefined) {
+        idx = 'aevt';
+        b = bound(undefined, a);
+      } else return then(this.search(e, a, v, tx), runsOf);
+      const set = this.state[idx];
+      if (set.runs !== undefined && !this.isUniqueLookup(idx, b, b)) return set.runs(b, b, PREFIX_COMPARATORS[idx]);
+    }
+    return then(this.search(e, a, v, tx), runsOf);
   }
 
   /** Turn user components (index order) into a prefix bound, resolving entity refs and idents. */

@@ -4,6 +4,7 @@ import { applyDatoms } from './apply.js';
 import { asOf, history } from './db.js';
 import { dbFromParts, dbParts, emptyDb } from './parts.js';
 import type { Datom, Db } from './types.js';
+import { flattenRuns } from '../indices/types.js';
 
 // after PEOPLE (1..12): Ann 13, Bob 14, Cy 15
 const DATA = [
@@ -61,6 +62,11 @@ describe('search picks an index and filters the rest', () => {
     it(name, async () => {
       const db = await dbWith(undefined, DATA);
       expect(eav(await db.search(e, a, v as never))).toEqual(want);
+      // the query engine's uncopied form reads the same datoms, in every view
+      expect(eav(flattenRuns(await db.searchRuns!(e, a, v as never)))).toEqual(want);
+      const later = (await tx(db, [['db/retract', 14, 'person/age', 40]])).dbAfter;
+      for (const view of [later, history(later), asOf(later, db.maxTx)])
+        expect(eav(flattenRuns(await view.searchRuns!(e, a, v as never)))).toEqual(eav(await view.search(e, a, v as never)));
     });
   }
   it('tx filter', async () => {

@@ -7,6 +7,7 @@
 // (docs/architecture.md, decision 1); callers use `andThen`/`all` from src/util/maybe.ts or `await`.
 
 import type { MaybePromise } from '../util/maybe.js';
+import type { KeyRuns } from '../indices/types.js';
 
 /**
  * Every value a datom can hold. Keywords are ':ns/name' strings; refs are entity-id numbers.
@@ -113,6 +114,11 @@ export interface Db {
    * In the history view both assertions and retractions are returned (`added` false for the latter).
    */
   search(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<Datom[]>;
+  /**
+   * The datoms of `search` as runs of the index's own leaf arrays, not copied into one array
+   * (the query engine's scans). Optional: callers fall back to `search`.
+   */
+  searchRuns?(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<KeyRuns<Datom>>;
 
   /** Index access in index order, components given in that index's order (`datoms` in Datahike). */
   datoms(index: IndexName, ...components: unknown[]): MaybePromise<Datom[]>;

@@ -61,6 +61,13 @@ export interface SortedSet<K> {
   slice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
   /** Same keys, descending. */
   rslice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
+  /**
+   * The keys of `slice`, without copying them into one array: the arrays the set already holds
+   * (its leaves), of which the range covers `arrays[0]` from `start`, the last one up to `end`
+   * (exclusive) and every one between whole. Optional: readers fall back to `slice`.
+   * The arrays are the set's own and must not be mutated.
+   */
+  runs?(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<KeyRuns<K>>;
   /** Keys >= from to the end of the set (at most `limit`). */
   seek(from: K, limit?: number, cmp?: Comparator<K>): MaybePromise<K[]>;
   /** Number of keys in [from, to] (exact, O(log n) nodes through subtree counts). */
@@ -79,6 +86,30 @@ export interface SortedSet<K> {
   checkValid(): MaybePromise<void>;
   /** What `restore` needs besides the root address (kept in the commit record). */
   meta(): IndexMeta;
+}
+
+/** A range of keys as a run of arrays (see `SortedSet.runs`); empty when `arrays` is. */
+export interface KeyRuns<K> {
+  readonly arrays: readonly (readonly K[])[];
+  /** Index of the first key in `arrays[0]`. */
+  readonly start: number;
+  /** One past the last key in the last array. */
+  readonly end: number;
+}
+
+/** One array as runs. */
+export const runsOf = <K>(keys: readonly K[]): KeyRuns<K> => ({ arrays: keys.length === 0 ? [] : [keys], start: 0, end: keys.length });
+
+/** The keys of runs in one new array (tests, and readers that need one array after all). */
+export function flattenRuns<K>(r: KeyRuns<K>): K[] {
+  const out: K[] = [];
+  const last = r.arrays.length - 1;
+  for (let n = 0; n <= last; n++) {
+    const a = r.arrays[n]!;
+    const end = n === last ? r.end : a.length;
+    for (let i = n === 0 ? r.start : 0; i < end; i++) out.push(a[i]!);
+  }
+  return out;
 }
 
 /**

@@ -15,12 +15,12 @@ import { addRelation, boundVars, type Ctx, isEmpty, mergeFor, rowsFor } from './
 import type { Env } from './env.js';
 import { beginStep, endStep } from './explain.js';
 import { evalNot, evalOr, orVars } from './logic.js';
-import { constAttr, estimatePattern, evalPattern } from './patterns.js';
+import { constAttr, estimatePattern, evalPattern, tupleGetter } from './patterns.js';
 import { printClause } from './print.js';
 import { emptyOf, type Relation } from './relation.js';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules.js';
-import { allOf as all, run, wait, type Step } from './run.js';
-import type { Source } from './source.js';
+import { allOf as all, isPromise, run, wait, type Step } from './run.js';
+import type { Source, Tuple } from './source.js';
 import { valuesEqual } from './values.js';
 
 export function sourceOf(env: Env, name: string | null): Source {
@@ -147,7 +147,11 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     const i = remaining.splice(best, 1)[0]!;
     env.budget?.check();
     const estimate = estimates.get(clauses[i]!) ?? UNKNOWN;
-    if (env.trace === undefined) {
+    const ci = clauses[i]!;
+    const fused = ci.kind === 'pattern' && env.trace === undefined ? fusablePredicates(ci, clauses, remaining, ctx, env, bound) : null;
+    if (fused !== null && ci.kind === 'pattern') {
+      ctx = yield* evalPattern(ci, sourceOf(env, ci.src), ctx, estimate, fused);
+    } else if (env.trace === undefined) {
       ctx = yield* evalClause(clauses[i]!, env, ctx, estimate);
     } else {
       const before = ctx;
@@ -157,6 +161,62 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     }
   }
   return ctx;
+}
+
+// Built-in predicates that are pure, synchronous and total (they answer false rather than throw).
+const FUSABLE: ReadonlySet<string> = new Set(['=', '==', 'not=', '!=', '<', '>', '<=', '>=']);
+
+/**
+ * Comparison predicates over a pattern's own variables (and constants, and one-row :in
+ * scalars), when the pattern binds all its variables afresh: they are tested on each datom
+ * during the scan (removed from `remaining`), so rows they reject are never built. The pattern's
+ * relation joins nothing, so the predicate sees exactly the rows it would see after it.
+ */
+function fusablePredicates(
+  p: Extract<Clause, { kind: 'pattern' }>,
+  clauses: readonly Clause[],
+  remaining: number[],
+  ctx: Ctx,
+  env: Env,
+  bound: Set<string>,
+): ((t: Tuple) => boolean) | null {
+  const pv = varPositionsOf(p);
+  if (pv.size === 0 || [...pv.keys()].some((v) => bound.has(v))) return null;
+  const scalars = new Map<string, unknown>();
+  for (const r of ctx.rels) if (r.rows.length === 1) r.vars.forEach((v, i) => scalars.set(v, r.rows[0]![i]));
+  const datoms = sourceOf(env, p.src).db !== null;
+  const tests: ((t: Tuple) => boolean)[] = [];
+  for (let k = remaining.length - 1; k >= 0; k--) {
+    const c = clauses[remaining[k]!]!;
+    if (c.kind !== 'pred' || !FUSABLE.has(c.fn) || c.args.some((a) => a.kind === 'src')) continue;
+    if (!c.args.some((a) => a.kind === 'var' && pv.has(a.name))) continue;
+    if (!c.args.every((a) => a.kind !== 'var' || pv.has(a.name) || scalars.has(a.name))) continue;
+    const b = builtin(c.fn)!;
+    const getters = c.args.map((a): ((t: Tuple) => unknown) => {
+      if (a.kind === 'var' && pv.has(a.name)) return tupleGetter(pv.get(a.name)!, datoms);
+      const x = a.kind === 'var' ? scalars.get(a.name) : (a as { value: unknown }).value;
+      return () => x;
+    });
+    tests.push((t) => {
+      const v = b.fn(
+        getters.map((g) => g(t)),
+        env.builtinEnv,
+      );
+      return v !== null && v !== undefined && v !== false;
+    });
+    remaining.splice(k, 1);
+  }
+  if (tests.length === 0) return null;
+  return tests.length === 1 ? tests[0]! : (t) => tests.every((f) => f(t));
+}
+
+/** First position of each variable of a pattern. */
+function varPositionsOf(p: Extract<Clause, { kind: 'pattern' }>): Map<string, number> {
+  const m = new Map<string, number>();
+  p.terms.forEach((t, i) => {
+    if (t.kind === 'var' && !m.has(t.name)) m.set(t.name, i);
+  });
+  return m;
 }
 
 /** Once the context is empty nothing can match: record the remaining clauses' variables as empty columns. */
@@ -244,20 +304,47 @@ function* evalCall(c: Extract<Clause, { kind: 'pred' | 'fn' }>, binding: Binding
   const { merged, rest } = mergeFor(ctx, needed);
   const cols = new Map(merged.vars.map((v, i) => [v, i]));
   const budget = env.budget;
-  const results: MaybePromise<unknown>[] = merged.rows.map((row, i) => {
+  // Each argument once as a column to read or a value to pass (a constant, a scalar, a source).
+  const argCols = c.args.map((a) => (a.kind === 'var' && cols.has(a.name) ? cols.get(a.name)! : -1));
+  const argFixed = c.args.map((a) => (a.kind === 'var' ? (cols.has(a.name) ? undefined : scalars.get(a.name)) : argValue(a, [], cols, env)));
+  const call = (row: readonly unknown[], i: number): MaybePromise<unknown> => {
     if (budget && (i & 63) === 0) budget.check();
+    const args = new Array<unknown>(argCols.length);
+    for (let k = 0; k < argCols.length; k++) args[k] = argCols[k]! >= 0 ? row[argCols[k]!] : argFixed[k];
     try {
-      return fn(c.args.map((a) => (a.kind === 'var' && !cols.has(a.name) ? scalars.get(a.name) : argValue(a, row, cols, env))));
+      return fn(args);
     } catch (err) {
       if (err instanceof Error && err.name === 'CairnError') throw err;
       return fail('query/execution', `${printClause(c)} threw: ${err instanceof Error ? err.message : String(err)}`, { clause: printClause(c) });
     }
-  });
-  const values = yield* wait(all(results));
+  };
+  const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false;
   if (binding === null) {
-    const rows = merged.rows.filter((_, i) => values[i] !== null && values[i] !== undefined && values[i] !== false);
+    // A predicate keeps rows as it goes; only answers that are Promises wait, all together.
+    const rows: unknown[][] = [];
+    let pending: { at: number; row: unknown[]; answer: Promise<unknown> }[] | null = null;
+    const mrows = merged.rows;
+    for (let i = 0; i < mrows.length; i++) {
+      const row = mrows[i]!;
+      const v = call(row, i);
+      if (isPromise(v)) (pending ??= []).push({ at: rows.length, row, answer: v });
+      else if (truthy(v)) rows.push(row);
+    }
+    if (pending !== null) {
+      const answers = yield* wait(all(pending.map((x) => x.answer)));
+      // put the rows whose answer waited back where they stood among the others
+      const merged2: unknown[][] = [];
+      let j = 0;
+      pending.forEach((x, k) => {
+        while (j < x.at) merged2.push(rows[j++]!);
+        if (truthy(answers[k])) merged2.push(x.row);
+      });
+      while (j < rows.length) merged2.push(rows[j++]!);
+      return { rels: [...rest, { vars: merged.vars, rows: merged2, distinct: merged.distinct }] };
+    }
     return { rels: [...rest, { vars: merged.vars, rows, distinct: merged.distinct }] };
   }
+  const values = yield* wait(all(merged.rows.map(call)));
   const newVars = outVars.filter((v) => !cols.has(v) && !scalars.has(v));
   const vars = [...merged.vars, ...newVars];
   const rows: unknown[][] = [];

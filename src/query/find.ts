@@ -41,10 +41,13 @@ export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<
   const elems = findElems(q.find);
   const vars = [...new Set([...elems.flatMap(findElemVars), ...q.with])];
   const { merged } = mergeFor(ctx, vars);
-  const rel = isEmpty(ctx) ? { vars, rows: [] as unknown[][] } : project(merged, vars);
+  const aggs = elems.some((e) => e.kind === 'find-agg');
+  // Grouping reads columns by name: a distinct relation over exactly these variables needs no
+  // reordered copy of its rows.
+  const asIs = aggs && merged.distinct === true && merged.vars.length === vars.length && vars.every((v) => merged.vars.includes(v));
+  const rel = isEmpty(ctx) ? { vars, rows: [] as unknown[][] } : asIs ? merged : project(merged, vars);
   const col = (v: string): number => rel.vars.indexOf(v);
   let tuples: unknown[][];
-  const aggs = elems.some((e) => e.kind === 'find-agg');
   if (!aggs && elems.length === vars.length && elems.every((e, i) => e.kind === 'find-var' && e.name === vars[i])) {
     tuples = rel.rows as unknown[][]; // rows are built per execution: safe to hand out as they are
   } else if (!aggs) {

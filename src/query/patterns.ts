@@ -5,12 +5,15 @@
 // trip per clause.
 
 import type { Datom, Db } from '../db/types.js';
+import { type KeyRuns, runsOf } from '../indices/types.js';
+import type { MaybePromise } from '../util/maybe.js';
 import type { Clause, Term } from './ast.js';
 import { addRelation, type Ctx } from './context.js';
-import { project, type Relation } from './relation.js';
+import { joinTable, Multi, project, type Relation } from './relation.js';
 import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
+import { leafValueLists } from './leaf-values.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 
@@ -75,50 +78,60 @@ const DATOM_GETTERS: readonly Getter[] = [
   (t) => (t as Datom).added,
 ];
 const getter = (pos: number, datoms: boolean): Getter => (datoms ? DATOM_GETTERS[pos]! : (t) => (t as readonly unknown[])[pos]);
+/** How to read position `pos` of a tuple of this source (a datom, or a collection's array). */
+export const tupleGetter = getter;
+
+/** Matching tuples as runs of the source's own arrays (see KeyRuns): one per scan or seek. */
+type Runs = readonly KeyRuns<Tuple>[];
+
+/** Row shapes of the usual datom patterns, built by one specialised loop (rowsOfDatoms). */
+const DATOM_SHAPES: ReadonlyMap<string, number> = new Map([
+  ['0', 0],
+  ['2', 1],
+  ['0,2', 2],
+  ['2,0', 3],
+]);
 
 /**
  * Turn matching tuples into a relation over the pattern's variables. `keep`, when given, is a
  * semi-join filter: only tuples whose value at `keep.pos` is in `keep.values` become rows.
  */
 function toRelation(
-  tuples: readonly Tuple[],
+  runs: Runs,
   terms: readonly Term[],
   dedupe: boolean,
   datoms: boolean,
   keep?: { pos: number; values: Set<Key> },
   vEquals?: unknown,
+  attrRun?: string,
+  test?: ((t: Tuple) => boolean) | null,
 ): Relation {
   const vp = varPositions(terms);
   const vars = [...vp.keys()];
   const positions = vars.map((v) => vp.get(v)![0]!);
   const repeats = [...vp.values()].filter((ps) => ps.length > 1).map((ps) => ps.map((p) => getter(p, datoms)));
-  const pass = rowFilter(datoms, keep, vEquals, repeats);
   const rows: unknown[][] = [];
-  const sig = datoms ? positions.join(',') : '';
-  // Hot loops specialised for the usual datom shapes, so each stays monomorphic.
-  if (sig === '0,2')
-    for (const t of tuples) {
-      const d = t as Datom;
-      if (pass === null || pass(d)) rows.push([d.e, d.v]);
-    }
-  else if (sig === '0')
-    for (const t of tuples) {
-      const d = t as Datom;
-      if (pass === null || pass(d)) rows.push([d.e]);
-    }
-  else if (sig === '2')
-    for (const t of tuples) {
-      const d = t as Datom;
-      if (pass === null || pass(d)) rows.push([d.v]);
-    }
-  else if (sig === '2,0')
-    for (const t of tuples) {
-      const d = t as Datom;
-      if (pass === null || pass(d)) rows.push([d.v, d.e]);
-    }
-  else {
+  const shape = datoms && repeats.length === 0 ? DATOM_SHAPES.get(positions.join(',')) : undefined;
+  if (shape !== undefined) {
+    const keepE = keep !== undefined && keep.pos === 0 ? keep.values : null;
+    const semi = keep !== undefined && keep.pos !== 0 ? rowFilter(datoms, keep, undefined, []) : null;
+    const other = semi === null ? (test ?? null) : test == null ? semi : (t: Tuple) => semi(t) && test(t);
+    for (const r of runs) rowsOfDatoms(r as KeyRuns<Datom>, shape, vEquals, keepE, other, rows, attrRun);
+  } else {
+    const filter = rowFilter(datoms, keep, vEquals, repeats);
+    const pass = filter === null ? (test ?? null) : test == null ? filter : (t: Tuple) => filter(t) && test(t);
     const gets = positions.map((p) => getter(p, datoms));
-    for (const t of tuples) if (pass === null || pass(t)) rows.push(gets.map((g) => g(t)));
+    for (const r of runs) {
+      const last = r.arrays.length - 1;
+      for (let n = 0; n <= last; n++) {
+        const a = r.arrays[n]!;
+        const end = n === last ? r.end : a.length;
+        for (let i = n === 0 ? r.start : 0; i < end; i++) {
+          const t = a[i]!;
+          if (pass === null || pass(t)) rows.push(gets.map((g) => g(t)));
+        }
+      }
+    }
   }
   // Current-view datoms differ in (e, a, v): rows capturing all three (as variables or
   // constants) are distinct without a hash set.
@@ -126,6 +139,49 @@ function toRelation(
   const rel: Relation = { vars, rows, distinct: datoms && whole && !dedupe };
   return dedupe ? project(rel, vars) : rel;
 }
+
+/**
+ * The hot loop of toRelation: rows [e], [v], [e v] or [v e] (`shape` 0-3) of the datoms in `r`
+ * that have value `vEquals` (when defined), an entity in `keepE` (when given) and pass `other`.
+ * Straight over the leaf arrays, with every test inline, so a scan allocates only its rows.
+ * `attrRun`: `r` holds exactly the datoms of this attribute in its arrays (an AEVT attribute
+ * scan), so a leaf's value lists (leaf-values.ts) can stand for the leaf.
+ */
+function rowsOfDatoms(
+  r: KeyRuns<Datom>,
+  shape: number,
+  vEquals: unknown,
+  keepE: Set<Key> | null,
+  other: ((t: Tuple) => boolean) | null,
+  rows: unknown[][],
+  attrRun: string | undefined,
+): void {
+  const byV = vEquals !== undefined;
+  const last = r.arrays.length - 1;
+  for (let n = 0; n <= last; n++) {
+    const a = r.arrays[n]!;
+    let from = n === 0 ? r.start : 0;
+    let end = n === last ? r.end : a.length;
+    let src = a;
+    if (byV && attrRun !== undefined) {
+      const lists = leafValueLists(a, attrRun);
+      if (lists !== undefined) {
+        src = lists.get(vEquals) ?? NONE;
+        from = 0;
+        end = src.length;
+      }
+    }
+    for (let i = from; i < end; i++) {
+      const d = src[i]!;
+      if (byV && d.v !== vEquals) continue;
+      if (keepE !== null && !keepE.has(d.e)) continue;
+      if (other !== null && !other(d)) continue;
+      rows.push(shape === 0 ? [d.e] : shape === 1 ? [d.v] : shape === 2 ? [d.e, d.v] : [d.v, d.e]);
+    }
+  }
+}
+
+const NONE: readonly Datom[] = [];
 
 /** The row filter of toRelation: own value equality, semi-join membership, repeated variables. */
 function rowFilter(
@@ -155,8 +211,9 @@ function rowFilter(
 }
 
 // Seek instead of scanning when distinct bindings * this factor stay under the scan estimate:
-// a seek is a tree descent, worth about this many scanned datoms.
-const SEEK_COST = 16;
+// a seek is a tree descent (a node lookup in the cache and two binary searches per level),
+// worth about this many datoms of a scan over the leaf arrays (measured: 60-80 in Node).
+const SEEK_COST = 64;
 
 /** Positions at which a bound variable can drive an index seek on this source. */
 function seekable(pos: number, src: Source, attr: string | undefined, bound: readonly unknown[]): boolean {
@@ -204,7 +261,8 @@ function* normalizeBound(p: Pattern, src: Source, ctx: Ctx): Step<Ctx> {
   return ctx;
 }
 
-export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: number): Step<Ctx> {
+/** `test`: predicates fused into the pattern (engine.ts), when it binds every variable afresh. */
+export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: number, test: ((t: Tuple) => boolean) | null = null): Step<Ctx> {
   const ctx = yield* normalizeBound(p, src, ctx0);
   const consts = yield* resolveConstants(p, src);
   const vp = varPositions(p.terms);
@@ -219,23 +277,131 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     // Keys come from the one relation holding the seek variable; the other bound variables
     // of the pattern are matched by the hash joins in addRelation.
     const holder = ctx.rels.find((r) => r.vars.includes(seekVar))!;
-    const keys = project(holder, [seekVar]).rows;
     const pos = vp.get(seekVar)![0]!;
+    const fresh = [...vp.keys()].filter((v) => v !== seekVar);
+    if (!dedupe && [...vp.values()].every((ps) => ps.length === 1) && fresh.every((v) => !ctx.rels.some((r) => r.vars.includes(v)))) {
+      return yield* probeJoin(p, src, ctx, holder, seekVar, pos, fresh, vp, consts, scanBound, estimate, vEq, attr);
+    }
+    const keys = project(holder, [seekVar]).rows;
     if (keys.length * SEEK_COST < estimate || keys.length <= 1) {
       const searches = keys.map((k) => seekOne(src, consts, pos, k[0]));
       const results = yield* wait(all(searches));
-      const tuples: Tuple[] = [];
-      for (const r of results) for (const t of r) tuples.push(t);
-      return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms));
+      return addRelation(ctx, toRelation(results, p.terms, dedupe, datoms));
     }
     // Scanning is cheaper than seeking each key; still keep only rows whose key is wanted
     // (a semi-join), so a large scan does not materialise rows the join would drop.
-    const tuples = yield* wait(src.search(scanBound));
+    const runs = yield* wait(src.searchRuns(scanBound));
     const values = new Set<Key>(keys.map((k) => valueKey(k[0])));
-    return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, { pos, values }, vEq));
+    return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, { pos, values }, vEq, vEq === undefined ? undefined : attr));
   }
-  const tuples = yield* wait(src.search(scanBound));
-  return addRelation(ctx, toRelation(tuples, p.terms, dedupe, datoms, undefined, vEq));
+  const runs = yield* wait(src.searchRuns(scanBound));
+  return addRelation(ctx, toRelation([runs], p.terms, dedupe, datoms, undefined, vEq, vEq === undefined ? undefined : attr, test));
+}
+
+/**
+ * The pattern joined straight into the relation holding its one bound variable, when its other
+ * variables are new: a hash table of that relation's rows by the variable, probed with each
+ * matching datom (from seeks or one scan, as evalPattern decides), emitting the joined rows.
+ * The pattern's own rows, the semi-join's key set and the join's second table are never built.
+ * Same rows as toRelation + addRelation (current-view datoms are distinct, so no duplicates).
+ */
+function* probeJoin(
+  p: Pattern,
+  src: Source,
+  ctx: Ctx,
+  holder: Relation,
+  seekVar: string,
+  pos: number,
+  fresh: readonly string[],
+  vp: ReadonlyMap<string, number[]>,
+  consts: readonly unknown[],
+  scanBound: readonly unknown[],
+  estimate: number,
+  vEq: unknown,
+  attr: string | undefined,
+): Step<Ctx> {
+  const col = holder.vars.indexOf(seekVar);
+  const rows = holder.rows;
+  // Entity ids key a dense array (row index + 1 per id) rather than a Map when they are
+  // distinct and not too sparse; other keys, and repeated ones, key a hash table.
+  const dense = pos === 0 ? denseIndex(rows, col) : null;
+  const table = dense === null ? joinTable(rows, [col]) : null;
+  const size = table === null ? rows.length : table.size;
+  let runs: Runs;
+  if (size * SEEK_COST < estimate || size <= 1) {
+    const searches: MaybePromise<KeyRuns<Tuple>>[] = [];
+    if (table === null) for (const r of rows) searches.push(seekOne(src, consts, pos, r[col]));
+    else for (const g of table.values()) searches.push(seekOne(src, consts, pos, (g instanceof Multi ? g.rows[0]! : g)[col]));
+    runs = yield* wait(all(searches));
+    vEq = undefined; // the seeks matched the constant value themselves
+  } else runs = [yield* wait(src.searchRuns(scanBound))];
+  const freshPos = fresh.map((v) => vp.get(v)![0]!);
+  const out: unknown[][] = [];
+  const emit =
+    dense !== null
+      ? (t: Tuple): void => {
+          const e = (t as Datom).e;
+          const j = e < dense.length ? dense[e]! : 0;
+          if (j > 0) out.push(extendWith(rows[j - 1]!, t, freshPos));
+        }
+      : (t: Tuple): void => {
+          const h = table!.get(pos === 0 ? (t as Datom).e : valueKey(pos === 2 ? (t as Datom).v : DATOM_GETTERS[pos]!(t)));
+          if (h === undefined) return;
+          if (h instanceof Multi) for (const r of h.rows) out.push(extendWith(r, t, freshPos));
+          else out.push(extendWith(h, t, freshPos));
+        };
+  const byV = vEq !== undefined;
+  for (const r of runs as readonly KeyRuns<Datom>[]) {
+    const last = r.arrays.length - 1;
+    for (let n = 0; n <= last; n++) {
+      const a = r.arrays[n]!;
+      let from = n === 0 ? r.start : 0;
+      let end = n === last ? r.end : a.length;
+      let ds = a;
+      if (byV && attr !== undefined) {
+        const lists = leafValueLists(a, attr);
+        if (lists !== undefined) {
+          ds = lists.get(vEq) ?? NONE;
+          from = 0;
+          end = ds.length;
+        }
+      }
+      for (let i = from; i < end; i++) {
+        const d = ds[i]!;
+        if (byV && d.v !== vEq) continue;
+        emit(d);
+      }
+    }
+  }
+  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
+  const rel: Relation = { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole };
+  return { rels: [...ctx.rels.filter((r) => r !== holder), rel] };
+}
+
+/** Row index + 1 of each entity id in column `col`, or null when they are not distinct small non-negative integers. */
+function denseIndex(rows: readonly unknown[][], col: number): Int32Array | null {
+  let max = 0;
+  for (const r of rows) {
+    const x = r[col];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) return null;
+    if (x > max) max = x;
+  }
+  if (max > 8 * rows.length + 4096 || rows.length >= 2 ** 31 - 1) return null; // too sparse for an array
+  const ix = new Int32Array(max + 1);
+  for (let i = 0; i < rows.length; i++) {
+    const x = rows[i]![col] as number;
+    if (ix[x] !== 0) return null; // repeated: the hash table handles several rows per key
+    ix[x] = i + 1;
+  }
+  return ix;
+}
+
+/** A holder row extended with a datom's values at `positions`. */
+function extendWith(row: unknown[], d: Tuple, positions: readonly number[]): unknown[] {
+  if (positions.length === 0) return row; // a pure filter: rows are never mutated, so shared
+  const out = row.slice();
+  for (const q of positions) out.push(q === 2 ? (d as Datom).v : DATOM_GETTERS[q]!(d));
+  return out;
 }
 
 const PLAIN_TYPES: ReadonlySet<string> = new Set(['db.type/string', 'db.type/keyword', 'db.type/boolean', 'db.type/long', 'db.type/double', 'db.type/number']);
@@ -271,12 +437,14 @@ function chooseSeekVar(p: Pattern, src: Source, attr: string | undefined, consts
   return null;
 }
 
-function seekOne(src: Source, consts: readonly unknown[], pos: number, value: unknown) {
+const NOTHING: KeyRuns<Tuple> = runsOf([]);
+
+function seekOne(src: Source, consts: readonly unknown[], pos: number, value: unknown): MaybePromise<KeyRuns<Tuple>> {
   const bound = consts.slice();
   const db: Db | null = src.db;
-  if (db !== null && pos === 0 && typeof value !== 'number') return [] as Tuple[]; // not an entity id: nothing matches
+  if (db !== null && pos === 0 && typeof value !== 'number') return NOTHING; // not an entity id: nothing matches
   bound[pos] = value;
-  return src.search(bound);
+  return src.searchRuns(bound);
 }
 
 /** Scan estimate for the planner: how many tuples the pattern's constants select. */

@@ -202,6 +202,18 @@ describe('predicates and functions', () => {
     ['function output unified with an :in scalar', '[:find ?e :in $ ?t :where [?e :age ?a] [(* ?a 2) ?t]]', ['$db', 30], [[1]]],
     ['predicate on :in scalars only', '[:find ?e :in $ ?x :where [?e :age 15] [(> ?x 1)]]', ['$db', 0], []],
     ['nested q', '[:find ?c . :in $ :where [(q "[:find (count ?e) . :where [?e :age 37]]" $) ?c]]', ['$db'], 2],
+    [
+      'predicate from :in answering some rows with a Promise',
+      '[:find ?e :in $ ?f :where [?e :age ?a] [(?f ?a)]]',
+      ['$db', (a: number) => (a > 30 ? Promise.resolve(true) : a > 20)],
+      [[2], [3], [4]],
+    ],
+    [
+      'predicate from :in whose Promises answer false',
+      '[:find ?e :in $ ?f :where [?e :age ?a] [(?f ?a)]]',
+      ['$db', (a: number) => (a === 37 ? Promise.resolve(false) : true)],
+      [[1], [4]],
+    ],
   ]);
 });
 

@@ -56,14 +56,15 @@ export function groupBy(rows: readonly unknown[][], cols: readonly number[]): Ma
 }
 
 /** Several rows under one key of a join table (a single row is stored bare). */
-class Multi {
+export class Multi {
   readonly rows: unknown[][];
   constructor(rows: unknown[][]) {
     this.rows = rows;
   }
 }
 
-function joinTable(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[] | Multi> {
+/** Rows by their values in `cols` (a hash join's table). */
+export function joinTable(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[] | Multi> {
   const m = new Map<Key, unknown[] | Multi>();
   for (const row of rows) {
     const k = keyAt(row, cols);

@@ -8,6 +8,7 @@
 
 import { entidAs } from '../db/entid.js';
 import type { Datom, Db, EntityRef } from '../db/types.js';
+import { type KeyRuns, runsOf } from '../indices/types.js';
 import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { andThen as then } from './run.js';
@@ -20,6 +21,8 @@ export interface Source {
   readonly db: Db | null;
   /** Tuples equal to `bound` at every defined position (undefined = any). */
   search(bound: readonly unknown[]): MaybePromise<readonly Tuple[]>;
+  /** The tuples of `search` as runs of arrays the source already holds (a Db's leaves), not copied. */
+  searchRuns(bound: readonly unknown[]): MaybePromise<KeyRuns<Tuple>>;
   /** Cheap guess of how many tuples `search` would return. */
   estimate(bound: readonly unknown[]): MaybePromise<number>;
 }
@@ -43,6 +46,11 @@ function dbSource(name: string, db: Db): Source {
       const r = db.search(e as number | undefined, a as string | undefined, v as never, tx as number | undefined);
       if (added === undefined) return r;
       return then(r, (ds) => ds.filter((d) => d.added === added));
+    },
+    searchRuns(bound) {
+      const [e, a, v, tx, added] = bound;
+      if (added !== undefined || db.searchRuns === undefined) return then(this.search(bound), runsOf);
+      return db.searchRuns(e as number | undefined, a as string | undefined, v as never, tx as number | undefined);
     },
     estimate(bound) {
       const [e, a, v] = bound;
@@ -90,6 +98,9 @@ function collSource(name: string, rows: readonly unknown[]): Source {
       if (first < 0) return tuples;
       const candidates = indexOn(first).get(keyAt(first, bound[first])) ?? [];
       return candidates.filter((t) => bound.every((b, i) => b === undefined || (i === ATTR ? attrEqual(t[i], b) : valuesEqual(t[i], b))));
+    },
+    searchRuns(bound) {
+      return then(this.search(bound), runsOf);
     },
     estimate(bound) {
       let first = -1;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
 import { seededRandom, type Random } from '../../util/random.js';
-import type { SortedSet } from '../types.js';
+import { flattenRuns, type SortedSet } from '../types.js';
 import type { IndexFactory } from '../types.js';
 
 const numCmp = (a: number, b: number): number => a - b;
@@ -52,6 +52,7 @@ function checkReads(set: SortedSet<number>, oracle: readonly number[], rnd: Rand
     const to = bound(rnd, keyspace);
     const expected = oracle.filter((k) => (from === undefined || k >= from) && (to === undefined || k <= to));
     expect(sync(set.slice(from, to))).toEqual(expected);
+    if (set.runs !== undefined) expect(flattenRuns(sync(set.runs(from, to)))).toEqual(expected);
     expect(sync(set.rslice(from, to))).toEqual(expected.slice().reverse());
     expect(sync(set.count(from, to))).toBe(expected.length);
     const start = rnd.int(keyspace);
@@ -176,6 +177,7 @@ export function oracleSuite(name: string, factory: IndexFactory): void {
       it(`slice, rslice and count: ${c.name}`, () => {
         const expected = keys.filter(c.expect);
         expect(sync(set.slice(c.from, c.to, partial))).toEqual(expected);
+        if (set.runs !== undefined) expect(flattenRuns(sync(set.runs(c.from, c.to, partial)))).toEqual(expected);
         expect(sync(set.rslice(c.from, c.to, partial))).toEqual(expected.slice().reverse());
         expect(sync(set.count(c.from, c.to, partial))).toBe(expected.length);
       });

@@ -7,7 +7,7 @@ import { isCairnError } from '../../util/errors.js';
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
 import { seededRandom } from '../../util/random.js';
 import { CountingNodeStorage } from '../test-storage.js';
-import type { NodeAddress, SortedSet, StoredNode } from '../types.js';
+import { flattenRuns, type NodeAddress, type SortedSet, type StoredNode } from '../types.js';
 import type { IndexFactory } from '../types.js';
 
 const numCmp = (a: number, b: number): number => a - b;
@@ -145,6 +145,18 @@ export function storageSuite(name: string, factory: IndexFactory): void {
       expect(storage.loads).toBe(0);
       expect(storage.loadManys).toBe(height);
       expect(storage.nodesLoaded).toBeLessThan(levelSizes(n, bf)[0] as number); // not the whole index
+    });
+
+    it('runs of a range read what slice reads, and hand out the leaves uncopied', async () => {
+      const { storage, restored } = stored('async');
+      if (restored.runs === undefined) return; // optional in the contract
+      const r = restored.runs(3000, 45_000);
+      expect(isPromise(r)).toBe(true);
+      const runs = await r;
+      expect(flattenRuns(runs)).toEqual(keys.filter((k) => k >= 3000 && k <= 45_000));
+      expect(runs.arrays.length).toBeGreaterThan(1);
+      expect(storage.loadManys).toBe(height);
+      expect(flattenRuns(await restored.runs(-5, -1))).toEqual([]); // before the first key: empty
     });
 
     it('seek with a limit loads only the leaves it needs', async () => {

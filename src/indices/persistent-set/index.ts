@@ -15,9 +15,9 @@ import { checkTree } from './check.js';
 import { flushRef } from './flush.js';
 import { mergeSorted } from './merge.js';
 import { checkBranchingFactor, DEFAULT_BRANCHING_FACTOR, Leaf, type Ref } from './node.js';
-import { has, rank, scan } from './read.js';
+import { has, rank, scan, scanRuns } from './read.js';
 import { Transient } from './transient.js';
-import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
+import type { Comparator, IndexFactory, IndexMeta, KeyRuns, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 
 export class PersistentSet<K> implements SortedSet<K> {
   readonly size: number;
@@ -36,6 +36,10 @@ export class PersistentSet<K> implements SortedSet<K> {
 
   slice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
     return scan(this.root, { from, to, cmp, limit: Infinity }, this.storage);
+  }
+
+  runs(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<KeyRuns<K>> {
+    return scanRuns(this.root, { from, to, cmp, limit: Infinity }, this.storage);
   }
 
   rslice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {

@@ -9,7 +9,7 @@
 
 import { isPromise, type MaybePromise } from '../../util/maybe.js';
 import { lowerBound, resolve, resolveAll, upperBound, type Node, type Ref } from './node.js';
-import type { Comparator, NodeStorage } from '../types.js';
+import type { Comparator, KeyRuns, NodeStorage } from '../types.js';
 
 /** Whether `key` is in the tree. */
 export function has<K>(ref: Ref<K>, key: K, cmp: Comparator<K>, storage: NodeStorage<K> | undefined): MaybePromise<boolean> {
@@ -36,18 +36,42 @@ export interface Range<K> {
 /** Keys within the range, ascending, in one array. */
 export function scan<K>(root: Ref<K>, range: Range<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
   if (range.limit <= 0) return [];
-  return scanLevel([root], range, storage);
+  return scanLevel([root], range, storage, collectLeaves, []);
 }
 
-function scanLevel<K>(refs: Ref<K>[], range: Range<K>, storage: NodeStorage<K> | undefined): MaybePromise<K[]> {
+/** Keys within the range (no limit) as the leaves hold them, not copied (SortedSet.runs). */
+export function scanRuns<K>(root: Ref<K>, range: Range<K>, storage: NodeStorage<K> | undefined): MaybePromise<KeyRuns<K>> {
+  return scanLevel([root], range, storage, leafRuns, NO_RUNS as KeyRuns<K>);
+}
+
+const NO_RUNS: KeyRuns<unknown> = { arrays: [], start: 0, end: 0 };
+
+function scanLevel<K, R>(
+  refs: Ref<K>[],
+  range: Range<K>,
+  storage: NodeStorage<K> | undefined,
+  finish: (leaves: Node<K>[], range: Range<K>) => R,
+  none: R,
+): MaybePromise<R> {
   for (;;) {
     const resolved = resolveAll(refs, storage);
-    if (isPromise(resolved)) return resolved.then((nodes) => scanLevel(nodes, range, storage));
+    if (isPromise(resolved)) return resolved.then((nodes) => scanLevel(nodes, range, storage, finish, none));
     const nodes = resolved;
-    if (nodes.length === 0) return [];
-    if ((nodes[0] as Node<K>).kind === 'leaf') return collectLeaves(nodes, range);
+    if (nodes.length === 0) return none;
+    if ((nodes[0] as Node<K>).kind === 'leaf') return finish(nodes, range);
     refs = overlappingChildren(nodes, range);
   }
+}
+
+/** The range within the leaves: bounds apply in the first and last leaf only. */
+function leafRuns<K>(leaves: Node<K>[], range: Range<K>): KeyRuns<K> {
+  const { from, to, cmp } = range;
+  const last = leaves.length - 1;
+  const start = from !== undefined ? lowerBound(leaves[0]!.keys, from, cmp) : 0;
+  const lastKeys = leaves[last]!.keys;
+  const end = to !== undefined ? upperBound(lastKeys, to, cmp, last === 0 ? start : 0) : lastKeys.length;
+  if (last === 0 && end <= start) return NO_RUNS as KeyRuns<K>;
+  return { arrays: leaves.map((l) => l.keys), start, end };
 }
 
 /**

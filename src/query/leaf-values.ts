@@ -1,0 +1,43 @@
+// Value lists per index leaf, for patterns with a constant value on an attribute without AVET
+// (`[?e :name "Ivan"]` with `:name` not indexed). Such a pattern scans the attribute's AEVT
+// range and keeps the datoms whose value matches; this module lets the scan read, per leaf, only
+// the datoms with that value.
+//
+// A leaf's key array is immutable once a persistent set hands it out (the tree copies a node
+// before editing it), so what is derived from it stays true for as long as the array lives: the
+// lists are kept in a WeakMap keyed by the array, and go when the node cache lets the leaf go.
+// A leaf gets its lists the second time a constant-value scan reads it; arrays seen once (the
+// merged copies a range with novelty reads, a view's filtered result) never pay for them.
+
+import type { Datom } from '../db/types.js';
+
+/** The datoms of one attribute in a leaf, grouped by value (Map keys: SameValueZero, like `===` for the values used). */
+type ValueLists = Map<unknown, Datom[]>;
+
+const lists = new WeakMap<readonly Datom[], Map<string, ValueLists> | true>();
+
+/** The leaf's datoms of `attr` grouped by value, or undefined the first time the leaf is asked. */
+export function leafValueLists(leaf: readonly Datom[], attr: string): ValueLists | undefined {
+  const got = lists.get(leaf);
+  if (got === undefined) {
+    lists.set(leaf, true);
+    return undefined;
+  }
+  let byAttr = got === true ? undefined : got;
+  if (byAttr === undefined) {
+    byAttr = new Map();
+    lists.set(leaf, byAttr);
+  }
+  let m = byAttr.get(attr);
+  if (m === undefined) {
+    m = new Map();
+    for (const d of leaf) {
+      if (d.a !== attr) continue;
+      const l = m.get(d.v);
+      if (l === undefined) m.set(d.v, [d]);
+      else l.push(d);
+    }
+    byAttr.set(attr, m);
+  }
+  return m;
+}
