@@ -18,7 +18,8 @@ import {
 import type { ConnectionHandle } from '../api.js';
 import { createMemoryBackend } from '../store/memory.js';
 import { countingBackend, newCounts } from './counting-backend.js';
-import { TAIL_CHUNK } from './commit.js';
+import { decodeSegment, HEAD_KEY, readCommitBytes, TAIL_CHUNK, type CommitRecord } from './commit.js';
+import { FORMAT_VERSION, READ_VERSION } from '../store/codec.js';
 import { CairnError } from '../util/errors.js';
 import type { Backend } from '../store/types.js';
 
@@ -149,15 +150,64 @@ describe('persistence', () => {
     await release(cold);
   });
 
-  it('a one-entity transaction that does not fold writes at most 3 records', async () => {
+  it('a one-entity transaction that neither folds nor seals writes one record, the head; a seal or fold writes out what the head carried', async () => {
     const cfg = { ...config('counting', 512) };
     const conn = await withPeople(cfg, 10, 1);
-    for (let i = 0; i < 20; i++) {
+    const ids: string[] = [];
+    let small = 0;
+    let seals = 0;
+    for (let i = 0; i < 3 * TAIL_CHUNK; i++) {
       await transact(conn, [{ 'person/name': `q${i}`, 'person/email': `q${i}@x.org` }]);
-      expect(counts.lastBatchKeys.length).toBeLessThanOrEqual(3);
-      expect(counts.lastBatchKeys.filter((k) => k.startsWith('n:'))).toEqual([]);
+      ids.push(internals(conn).persisted.commit.id);
+      const keys = counts.lastBatchKeys;
+      expect(keys.at(-1)).toBe(HEAD_KEY);
+      if (keys.length === 1) {
+        small++;
+        expect(internals(conn).persisted.carried).toBeDefined();
+      } else {
+        // A seal (or a fold): the chunk (or nodes), every commit the head carried since the
+        // last one, this commit, the head.
+        seals++;
+        expect(keys.some((k) => k.startsWith('t:') || k.startsWith('n:'))).toBe(true);
+        const written = keys.filter((k) => k.startsWith('c:'));
+        expect(written.at(-1)).toBe(`c:${ids.at(-1)}`);
+        expect(written.length).toBeGreaterThan(1);
+        expect(internals(conn).persisted.carried).toBeUndefined();
+      }
     }
+    expect(seals).toBeGreaterThanOrEqual(2);
+    expect(small).toBeGreaterThan(seals * 5);
+    // Every commit is readable as a c: record, stored or carried, with its parent chain intact.
+    const { store, codec } = internals(conn).opened;
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = await readCommitBytes(store, codec, ids[i]!);
+      const c = codec.decode(bytes!, { kind: 'commit' }) as CommitRecord;
+      expect(c.id).toBe(ids[i]);
+      if (i > 0) expect(c.parent).toBe(ids[i - 1]);
+      expect(c.reports).toHaveLength(1);
+      expect(decodeSegment(codec, c.reports![0]!.segment!).some((t) => t[2] === `q${i}`)).toBe(true);
+    }
+    // A head that carries commits is a newer value format than a reader of version 1 knows.
+    expect(codec.header((await store.get(HEAD_KEY))!).version).toBe(internals(conn).persisted.carried ? READ_VERSION : FORMAT_VERSION);
+    const before = plain(await datoms(db(conn), 'eavt'));
     await release(conn);
+    const again = await connect(cfg);
+    expect(plain(await datoms(db(again), 'eavt'))).toEqual(before);
+    await release(again);
+  });
+
+  it('another connection hears every small commit the head carried, in order, with its datoms', async () => {
+    const cfg = { ...config('counting', 512) };
+    const a = await withPeople(cfg, 3, 1);
+    const b = await connect(cfg);
+    const heard: unknown[] = [];
+    listen(b, (r) => heard.push(r.txData.filter((d) => d.a === 'person/name').map((d) => d.v)));
+    for (let i = 0; i < 5; i++) await transact(a, [{ 'person/name': `h${i}`, 'person/email': `h${i}@x.org` }]);
+    await internals(b).refresh();
+    expect(heard).toEqual([['h0'], ['h1'], ['h2'], ['h3'], ['h4']]);
+    expect(await q('[:find ?n :where [?e :person/name ?n]]', db(b))).toHaveLength(8);
+    await release(a);
+    await release(b);
   });
 
   it('keeps the commit record of a bulk import small (no per-entity tempids or datoms in it)', async () => {

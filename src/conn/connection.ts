@@ -14,7 +14,18 @@ import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
 import { purgedBy, withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
-import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
+import {
+  carriedCommits,
+  commitRecords,
+  decodeSegment,
+  HEAD_KEY,
+  readHead,
+  restore,
+  tailEntries,
+  type CommitRecord,
+  type Persisted,
+  type TailEntry,
+} from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
 import type { StoreNodeStorage } from './node-storage.js';
 
@@ -223,7 +234,7 @@ export class Conn {
     const before = this.#db;
     const known = this.#persisted.commit.id;
     const { db, persisted } = await this.#restoreHead();
-    const missed = await this.#commitsSince(persisted.commit, known);
+    const missed = await this.#commitsSince(persisted, known);
     this.#db = db;
     this.#persisted = persisted;
     for (const c of missed) {
@@ -245,15 +256,19 @@ export class Conn {
     }
   }
 
-  /** Commits after `known` up to `head`, oldest first (bounded walk of the parent chain). */
-  async #commitsSince(head: CommitRecord, known: string): Promise<CommitRecord[]> {
+  /** Commits after `known` up to the head, oldest first (bounded walk of the parent chain; the head's carried ones first). */
+  async #commitsSince(head: Persisted, known: string): Promise<CommitRecord[]> {
+    const carried = new Map(carriedCommits(this.opened.codec, head.carried).map((c) => [c.id, c]));
     const out: CommitRecord[] = [];
-    let c: CommitRecord | undefined = head;
+    let c: CommitRecord | undefined = head.commit;
     for (let i = 0; c !== undefined && c.id !== known && i < 1000; i++) {
       out.push(c);
       if (c.parent === null || c.parent === known) break;
-      const bytes = await this.opened.store.get(`c:${c.parent}`);
-      c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
+      c = carried.get(c.parent);
+      if (c === undefined) {
+        const bytes = await this.opened.store.get(`c:${out.at(-1)!.parent}`);
+        c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
+      }
     }
     return out.reverse();
   }
