@@ -36,7 +36,7 @@ export function commitRows(c: CommitFigures): Row[] {
       unit: 'ms',
       ratioOf: 'cairn / floor',
       ratio: c.cairn.median / c.floorSinglePut.median,
-      target: { atMost: 1.5 },
+      target: { atMost: 1.3 },
       note: `${c.bytesPerCommit.median} B, ${c.recordsPerCommit.median} records per commit`,
     },
     {

@@ -33,6 +33,13 @@ const profileKinds = (
     .split(',') ?? []
 ).filter(Boolean);
 
+// --commit-only[=N]: workloads 1 and 2 alone at full size, N times in one browser (default 3), no
+// JSON: the commit path's runs (docs/PERFORMANCE.md, section 1 of the analysis).
+const commitOnly = args.find((a) => a.startsWith('--commit-only'));
+const commitRuns = Number(commitOnly?.split('=')[1] ?? 3);
+/** Thrown to end a --commit-only run through the normal cleanup. */
+const COMMIT_ONLY_DONE = new Error('commit-only run done');
+
 const SIZES = quick
   ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
   : { commits: 1_000, group: 1_000, small: 20_000, large: 200_000, chunk: 20_000, queries: 20_000, qIter: 20, boundary: 10_000, bIter: 20, coldRuns: 5 };
@@ -71,6 +78,16 @@ try {
   const userAgent = await call<string>('userAgent', undefined);
   console.log(`bench:browser on ${userAgent}${quick ? ' (quick)' : ''}`);
 
+  if (commitOnly !== undefined) {
+    for (let r = 1; r <= commitRuns; r++) {
+      const c = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
+      const g = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
+      console.log(`\nrun ${r} of ${commitRuns}`);
+      printRows([...commitRows(c), ...groupRows(g, c)]);
+    }
+    await call('cleanup', undefined);
+    throw COMMIT_ONLY_DONE;
+  }
   const commit = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
   const group = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
   const small = (await inWorker<ImportFigures>({ kind: 'import', persons: SIZES.small, chunk: SIZES.chunk, keep: false })).result;
@@ -199,8 +216,10 @@ try {
     return out;
   }
 } catch (e) {
-  console.error(e);
-  exitCode = 1;
+  if (e !== COMMIT_ONLY_DONE) {
+    console.error(e);
+    exitCode = 1;
+  }
 } finally {
   await context.close();
   rmSync(profileDir, { recursive: true, force: true });

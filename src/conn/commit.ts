@@ -108,14 +108,15 @@ export interface EarlierCommit {
 
 export interface Carried {
   readonly record: Uint8Array; // the head commit's record, as c:<id> would hold it
-  readonly earlier: readonly EarlierCommit[]; // oldest first, after the newest commit stored as c:
+  /** Oldest first, after the newest commit stored as c:; each an encoded EarlierCommit, encoded once. */
+  readonly earlier: readonly Uint8Array[];
 }
 
 interface Head {
   readonly commit: string;
   readonly encodings?: readonly string[];
   readonly record?: Uint8Array;
-  readonly earlier?: readonly EarlierCommit[];
+  readonly earlier?: readonly Uint8Array[];
 }
 
 /** Commits a head carries at most: a commit adds at least its tx datom, so a seal comes first. */
@@ -143,6 +144,13 @@ function compactOf(c: CommitRecord): EarlierCommit {
   };
 }
 
+function decodeEarlier(codec: Codec, bytes: Uint8Array): EarlierCommit {
+  const e = codec.decode(bytes, { key: HEAD_KEY, kind: 'meta' }) as EarlierCommit;
+  if (e === null || typeof e !== 'object' || typeof e.id !== 'string' || !Array.isArray(e.reports) || typeof e.segments !== 'number')
+    fail('store/corrupt', `the database head carries a malformed commit ${show(e)}`, { key: HEAD_KEY });
+  return e;
+}
+
 /** The full record of a carried earlier commit, rebuilt from the head record it shares its trees with. */
 function expand(e: EarlierCommit, head: CommitRecord): CommitRecord {
   const open = head.tail.open.slice(0, e.segments);
@@ -166,12 +174,15 @@ function expand(e: EarlierCommit, head: CommitRecord): CommitRecord {
 export function carriedCommits(codec: Codec, carried: Carried | undefined): CommitRecord[] {
   if (carried === undefined) return [];
   const head = codec.decode(carried.record, { key: HEAD_KEY, kind: 'commit' }) as CommitRecord;
-  return [...carried.earlier.map((e) => expand(e, head)), head];
+  return [...carried.earlier.map((e) => expand(decodeEarlier(codec, e), head)), head];
 }
 
 /** The c: records of the commits `carried` holds, for a batch that writes them out. */
 function materialize(codec: Codec, carried: Carried, head: CommitRecord): [string, Uint8Array][] {
-  const out: [string, Uint8Array][] = carried.earlier.map((e) => [`c:${e.id}`, codec.encode(expand(e, head), 'commit')]);
+  const out: [string, Uint8Array][] = carried.earlier.map((bytes) => {
+    const e = decodeEarlier(codec, bytes);
+    return [`c:${e.id}`, codec.encode(expand(e, head), 'commit')];
+  });
   out.push([`c:${head.id}`, carried.record]);
   return out;
 }
@@ -181,7 +192,10 @@ function decodeHead(codec: Codec, bytes: Uint8Array): Head {
   const head = codec.decode(bytes, { key: HEAD_KEY, kind: 'ref' }) as Head;
   if (head === null || typeof head !== 'object' || typeof head.commit !== 'string')
     fail('store/corrupt', `the database head is not a head record: ${show(head)}`, { key: HEAD_KEY });
-  if (head.record !== undefined && (!(head.record instanceof Uint8Array) || !Array.isArray(head.earlier)))
+  if (
+    head.record !== undefined &&
+    (!(head.record instanceof Uint8Array) || !Array.isArray(head.earlier) || !head.earlier.every((e) => e instanceof Uint8Array))
+  )
     fail('store/corrupt', 'the database head carries a malformed commit', { key: HEAD_KEY });
   return head;
 }
@@ -209,7 +223,7 @@ export async function readCommitBytes(store: Store, codec: Codec, id: string): P
     if (carried !== undefined) {
       const head = codec.decode(carried.record, { key: HEAD_KEY, kind: 'commit' }) as CommitRecord;
       if (head.id === id) return carried.record;
-      const e = carried.earlier.find((x) => x.id === id);
+      const e = carried.earlier.map((x) => decodeEarlier(codec, x)).find((x) => x.id === id);
       if (e !== undefined) return codec.encode(expand(e, head), 'commit');
     }
   }
@@ -443,7 +457,8 @@ export async function commitRecords(
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
   const record = codec.encode(commit, 'commit');
   if (small) {
-    const carried: Carried = { record, earlier: prev.carried === undefined ? [] : [...prev.carried.earlier, compactOf(p)] };
+    // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
+    const carried: Carried = { record, earlier: prev.carried === undefined ? [] : [...prev.carried.earlier, codec.encode(compactOf(p), 'meta')] };
     const head = encodeHead(codec, commit.id, encodings, carried);
     entries.push([HEAD_KEY, head]);
     return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings, carried }, db };

@@ -252,8 +252,12 @@ class IdbStore implements Store {
     // Exact-length values (IDB clones a view's whole buffer); a copy also frees the caller's array.
     const rows = entries.map(([k, v]) => [k, isExact(v) ? v : exactCopy(v)] as const);
     const cas = opts?.cas;
+    // Only the object stores the batch touches: a small commit (the head alone) opens `refs`
+    // only. Writers and GC still serialise, since each of their transactions includes `refs`.
+    const touched = STORES.filter((s) => rows.some(([k]) => section(k) === s) || (cas !== undefined && section(cas.key) === s));
+    const scope = touched.length === 0 ? [...STORES] : touched;
     await this.#run(`writing a batch of ${entries.length} entries`, cas?.key, async (db) => {
-      const tx = db.transaction(STORES, 'readwrite', { durability: this.#durability });
+      const tx = db.transaction(scope, 'readwrite', { durability: this.#durability });
       const done = tx.done;
       const puts: Promise<unknown>[] = [];
       try {
