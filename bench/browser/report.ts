@@ -50,6 +50,15 @@ export function commitRows(c: CommitFigures): Row[] {
       target: { atMost: 1.5 },
     },
     {
+      workload: '1. commit latency, median (put + commit())',
+      cairn: c.cairn.median,
+      peer: c.floorSinglePutCommit.median,
+      peerName: 'raw idb put, own tx, explicit commit()',
+      unit: 'ms',
+      ratioOf: 'cairn / floor',
+      ratio: c.cairn.median / c.floorSinglePutCommit.median,
+    },
+    {
       workload: '1. commit latency, median (same records)',
       cairn: c.cairn.median,
       peer: c.floorSameBatch.median,
