@@ -2,7 +2,7 @@
 // awaited one by one and submitted at once (group commit), against DataScript's `transact` of the
 // same persons in memory. Durability `relaxed` (no fsync: what a killed process cannot break) for
 // the 20,000; `strict` (fsync on every commit) for 1,000 awaited ones, whose floor is the disk.
-// Also runs alone: `node --expose-gc --import tsx bench/node/commit.ts`.
+// Also runs alone: `node --expose-gc --import tsx bench/node/commit.ts [persons] [iterations]`.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ async function fileConn(dir: string, durability: 'strict' | 'relaxed'): Promise<
   return { conn, config };
 }
 
-export async function commitBenchmarks(persons = 20_000, strictPersons = 1_000): Promise<Comparison[]> {
+export async function commitBenchmarks(persons = 20_000, strictPersons = 1_000, iterations = 3): Promise<Comparison[]> {
   const ps = people(persons);
   const cairnTx = ps.map(cairnEntity);
   const dsTx = ps.map(dsEntity);
@@ -46,20 +46,20 @@ export async function commitBenchmarks(persons = 20_000, strictPersons = 1_000):
     const k = `${Math.round(persons / 1000)}k`;
     rows.push(
       await compare(`file relaxed: ${k} one-person txs (awaited)`, run('relaxed', awaited(persons)), dsOnePerTx(persons), {
-        iterations: 5,
+        iterations,
         warmup: 1,
         target: 2,
       }),
     );
     rows.push(
-      await compare(`file relaxed: ${k} one-person txs (concurrent)`, run('relaxed', concurrent), dsOnePerTx(persons), { iterations: 5, warmup: 1, target: 3 }),
+      await compare(`file relaxed: ${k} one-person txs (concurrent)`, run('relaxed', concurrent), dsOnePerTx(persons), { iterations, warmup: 1, target: 3 }),
     );
     rows.push(
-      await compare(`file strict: ${k} one-person txs (concurrent)`, run('strict', concurrent), dsOnePerTx(persons), { iterations: 3, warmup: 1, target: 3 }),
+      await compare(`file strict: ${k} one-person txs (concurrent)`, run('strict', concurrent), dsOnePerTx(persons), { iterations, warmup: 1, target: 3 }),
     );
     rows.push(
       await compare(`file strict: ${strictPersons} one-person txs (awaited)`, run('strict', awaited(strictPersons)), dsOnePerTx(strictPersons), {
-        iterations: 3,
+        iterations,
         warmup: 1,
         note: 'one fsynced commit each',
       }),
@@ -72,5 +72,5 @@ export async function commitBenchmarks(persons = 20_000, strictPersons = 1_000):
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const persons = Number(process.argv[2] ?? 20_000);
-  printTable('== commit (file backend) ==', await commitBenchmarks(persons, Math.min(persons, 1_000)));
+  printTable('== commit (file backend) ==', await commitBenchmarks(persons, Math.min(persons, 1_000), Number(process.argv[3] ?? 3)));
 }

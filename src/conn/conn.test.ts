@@ -13,6 +13,8 @@ import {
   release,
   registerBackend,
   transact,
+  withDb,
+  asOf,
   type Connection,
 } from '../index.js';
 import type { ConnectionHandle } from '../api.js';
@@ -261,6 +263,44 @@ describe('transactions through the connection', () => {
     const age = await datoms(db(conn), 'avet', 'person/email', 'same@x.org');
     const e = age[0]!.e;
     expect((await datoms(db(conn), 'eavt', e, 'person/age')).map((d) => d.v)).toEqual([99]);
+    await release(conn);
+  });
+
+  it("a group commit's reports carry each transaction's own Db values, read in any order", async () => {
+    const cfg = config('counting', 64);
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    const start = db(conn);
+    const txs = Array.from({ length: 40 }, (_, i) => [
+      { 'person/email': `g${i % 7}@x.org`, 'person/name': `g${i}`, 'person/age': i },
+      ...(i % 5 === 4 ? [['db/retract', ['person/email', `g${(i + 1) % 7}@x.org`], 'person/age', i - 3]] : []),
+    ]);
+    const reports = await Promise.all(txs.map((t) => transact(conn, t as never)));
+    // What every report must show: the database as of its transaction, and as of the one before.
+    const final = db(conn);
+    const asOfT = async (t: number) => plain(await datoms(asOf(final, t), 'eavt'));
+    const ts = reports.map((r) => r.dbAfter.basisT);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    const expected: { before: unknown; after: unknown; t: number }[] = [];
+    for (let i = 0; i < ts.length; i++)
+      expected.push({ before: i === 0 ? plain(await datoms(start, 'eavt')) : await asOfT(ts[i - 1]!), after: await asOfT(ts[i]!), t: ts[i]! });
+    // and the same transactions applied in memory give the same datoms but for the tx instants.
+    let d = start;
+    for (const t of txs) d = (await withDb(d, t as never)).dbAfter;
+    const noInstants = (xs: unknown[][]) => xs.filter((x) => x[1] !== 'db/txInstant');
+    expect(noInstants(plain(await datoms(d, 'eavt')))).toEqual(noInstants(plain(await datoms(final, 'eavt'))));
+    // Backwards first (each rebuild starts over), then forwards.
+    for (const i of [...reports.keys()].reverse().concat([...reports.keys()])) {
+      const r = reports[i]!;
+      expect(plain(await datoms(r.dbAfter, 'eavt'))).toEqual(expected[i]!.after);
+      expect(plain(await datoms(r.dbBefore, 'eavt'))).toEqual(expected[i]!.before);
+      expect(r.dbAfter.basisT).toBe(expected[i]!.t);
+    }
+    expect(plain(await datoms(reports.at(-1)!.dbAfter, 'eavt'))).toEqual(plain(await datoms(db(conn), 'eavt')));
+    expect(plain(await datoms(history(reports[10]!.dbAfter), 'eavt'))).toEqual(
+      plain(await datoms(history(final), 'eavt')).filter((x) => (x[3] as number) <= reports[10]!.dbAfter.basisT),
+    );
     await release(conn);
   });
 

@@ -27,6 +27,7 @@ import {
   type TailEntry,
 } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
+import { DeferredReports } from './deferred-reports.js';
 import type { StoreNodeStorage } from './node-storage.js';
 
 export type Listener = (report: TxReport) => void;
@@ -144,14 +145,19 @@ export class Conn {
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      const reports = new DeferredReports(db);
+      let purge = false;
       let stale = false;
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
           if (p.check !== undefined) await p.check(report);
-          txs.push({ entries: tailEntries(report), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          const entries = tailEntries(report);
+          const purged = purgedBy(report) > 0;
+          purge ||= purged;
+          txs.push({ entries, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report });
+          ok.push({ p, report: reports.add(report, entries, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;
@@ -165,7 +171,6 @@ export class Conn {
       if (ok.length === 0) return;
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
-        const purge = ok.some(({ report }) => purgedBy(report) > 0);
         result = await commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
