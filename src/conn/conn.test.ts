@@ -109,6 +109,25 @@ describe('persistence', () => {
     await release(again);
   });
 
+  it('cacheSize bounds the decoded nodes a connection keeps, however much a sweep reads', async () => {
+    const cfg = config();
+    const conn = await withPeople(cfg, 600, 50);
+    await release(conn);
+    const small = await connect(cfg, { cacheSize: 8, shared: false });
+    const nodes = internals(small).nodes;
+    let seen = 0;
+    for (const a of ['person/name', 'person/email', 'person/age']) {
+      seen += (await datoms(db(small), 'aevt', a)).length;
+      expect(nodes.cachedCount).toBeLessThanOrEqual(8);
+    }
+    expect(seen).toBe(1800);
+    expect(nodes.stats.reads).toBeGreaterThan(8 * 3); // it read far more than it kept
+    // and answers stay right after eviction: the same sweep again re-reads what it dropped
+    expect((await datoms(db(small), 'aevt', 'person/age')).length).toBe(600);
+    expect(nodes.cachedCount).toBeLessThanOrEqual(8);
+    await release(small);
+  });
+
   it('a cold point query reads at most one node per level of the index it touches', async () => {
     const cfg = config();
     const conn = await withPeople(cfg, 2000, 50);
