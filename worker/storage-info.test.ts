@@ -28,6 +28,11 @@ it("storageInfo(conn) reports the keys and bytes of that connection's store", as
   const before = await cairn.storageInfo(conn);
   expect(before.store).toMatchObject({ keys: expect.any(Number), bytes: expect.any(Number) });
   await cairn.transact(conn, [{ 'db/ident': 'note/text', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }]);
+  // A small commit rewrites only the head; one that outgrows a tail chunk adds records.
+  await cairn.transact(
+    conn,
+    Array.from({ length: 100 }, (_, i) => ({ 'note/text': `n${i}` })),
+  );
   const after = await cairn.storageInfo(conn);
   expect(after.store!.keys).toBeGreaterThan(before.store!.keys);
   expect(after.store!.bytes).toBeGreaterThan(before.store!.bytes);

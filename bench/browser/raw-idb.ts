@@ -23,6 +23,14 @@ export async function rawPut(db: RawDb, key: string, value: Uint8Array | string,
   await tx.done;
 }
 
+/** The same with an explicit `commit()` once the put is queued (what CairnDB's backend does). */
+export async function rawPutCommit(db: RawDb, key: string, value: Uint8Array | string, durability: Durability): Promise<void> {
+  const tx = db.transaction('kv', 'readwrite', { durability });
+  void tx.store.put(value, key);
+  tx.commit();
+  await tx.done;
+}
+
 /** Many puts in one readwrite transaction. */
 export async function rawBatch(db: RawDb, entries: readonly Entry[], durability: Durability): Promise<void> {
   const tx = db.transaction('kv', 'readwrite', { durability });

@@ -26,7 +26,7 @@ import type { CommitFigures, GroupFigures, ImportFigures } from './write-workloa
 import { liveRows, type LiveFigures } from '../live.js';
 
 const args = process.argv.slice(2);
-/** Thrown past the other workloads by --only=import / --only=queries, which end the run early (cleanly). */
+/** Thrown past the other workloads by --only=import, --only=queries and --commit-only, which end the run early (cleanly). */
 const ONLY_DONE = Symbol('only');
 const quick = args.includes('--quick');
 const profileKinds = (
@@ -35,6 +35,11 @@ const profileKinds = (
     ?.slice('--profile='.length)
     .split(',') ?? []
 ).filter(Boolean);
+
+// --commit-only[=N]: workloads 1 and 2 alone at full size, N times in one browser (default 3), no
+// JSON: the commit path's runs (docs/PERFORMANCE.md, section 1 of the analysis).
+const commitOnly = args.find((a) => a.startsWith('--commit-only'));
+const commitRuns = Number(commitOnly?.split('=')[1] ?? 3);
 
 const SIZES = quick
   ? { commits: 100, group: 100, small: 2_000, large: 10_000, chunk: 2_000, queries: 2_000, qIter: 5, boundary: 1_000, bIter: 5, coldRuns: 1 }
@@ -87,6 +92,16 @@ try {
     const queries = (await inWorker<Comparison[]>({ kind: 'queries', persons: SIZES.queries, iterations: SIZES.qIter })).result;
     printRows(queryRows(queries));
     console.log(`deleted IndexedDB databases: ${(await call<string[]>('cleanup', undefined)).join(', ') || '(none)'}`);
+    throw ONLY_DONE;
+  }
+  if (commitOnly !== undefined) {
+    for (let r = 1; r <= commitRuns; r++) {
+      const c = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;
+      const g = (await inWorker<GroupFigures>({ kind: 'group', n: SIZES.group })).result;
+      console.log(`\nrun ${r} of ${commitRuns}`);
+      printRows([...commitRows(c), ...groupRows(g, c)]);
+    }
+    await call('cleanup', undefined);
     throw ONLY_DONE;
   }
   const commit = (await inWorker<CommitFigures>({ kind: 'commit', n: SIZES.commits })).result;

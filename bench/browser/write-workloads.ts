@@ -7,7 +7,7 @@ import Dexie from 'dexie';
 import { deleteDB } from 'idb';
 import { db, deleteDatabase, q, release, transact } from '../../src/index.js';
 import { cairnEntity, people } from '../people.js';
-import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, type Entry } from './raw-idb.js';
+import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, rawPutCommit, type Entry } from './raw-idb.js';
 import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb, profiled } from './setup.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -17,6 +17,8 @@ export interface CommitFigures {
   readonly cairn: Summary;
   /** One raw put of the commit's bytes (concatenated) in its own readwrite transaction. */
   readonly floorSinglePut: Summary;
+  /** The same put with an explicit commit() (the engine's backend commits explicitly). */
+  readonly floorSinglePutCommit: Summary;
   /** The commit's exact entries (same keys, same bytes) in one raw readwrite transaction. */
   readonly floorSameBatch: Summary;
   /** The same, after a read of the head inside the transaction: CairnDB's CAS protocol on bare IDB. */
@@ -36,6 +38,7 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
   const ps = people(n + warmup, 11);
   const cairn: number[] = [],
     single: number[] = [],
+    singleCommit: number[] = [],
     same: number[] = [],
     cas: number[] = [],
     bytes: number[] = [],
@@ -63,11 +66,14 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
     const t4 = now();
     await rawCasBatch(raw, 'head', [...entries.map(([k, v]) => [`x${i}:${k}`, v] as const), ['head', entries[entries.length - 1]![1]]], DURABILITY);
     const t5 = now();
+    await rawPutCommit(raw, `k${i}`, blob, DURABILITY);
+    const t6 = now();
     if (i < warmup) continue;
     cairn.push(t1 - t0);
     single.push(t3 - t2);
     same.push(t4 - t3);
     cas.push(t5 - t4);
+    singleCommit.push(t6 - t5);
     bytes.push(blob.length);
     records.push(entries.length);
   }
@@ -78,6 +84,7 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
   return {
     cairn: summarize(cairn),
     floorSinglePut: summarize(single),
+    floorSinglePutCommit: summarize(singleCommit),
     floorSameBatch: summarize(same),
     floorCasBatch: summarize(cas),
     bytesPerCommit: summarize(bytes),

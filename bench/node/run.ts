@@ -13,11 +13,14 @@ import { encodingBenchmark, printEncoding, type EncodingFigures } from './encodi
 import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
 import { backendBenchmarks, printBackends, type BackendFigures } from './backends.js';
 import { liveSection } from './live.js';
+import { commitBenchmarks } from './commit.js';
+import { memoryBenchmark, printMemory, type MemoryFigures } from './memory.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
   ['load', loadBenchmarks],
   ['queries', queryBenchmarks],
+  ['commit', () => commitBenchmarks()],
 ];
 
 const results: Record<string, Comparison[]> = {};
@@ -70,7 +73,13 @@ if (only.length === 0 || only.includes('backends')) {
 let live: Awaited<ReturnType<typeof liveSection>> | undefined;
 if (only.length === 0 || only.includes('live')) live = await liveSection();
 
+let memory: MemoryFigures | undefined;
+if (only.length === 0 || only.includes('memory')) {
+  memory = await memoryBenchmark();
+  printMemory(memory);
+}
+
 mkdirSync('bench/results', { recursive: true });
 const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString() };
-writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, floor, storage, indexes, encoding, lmdb, backends, live }, null, 2));
+writeFileSync('bench/results/node.json', JSON.stringify({ machine, results, floor, storage, indexes, encoding, lmdb, backends, live, memory }, null, 2));
 console.log(`\nwrote bench/results/node.json (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`);

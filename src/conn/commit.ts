@@ -1,17 +1,24 @@
 // The persisted layout and the commit/restore protocol (docs/architecture.md, decision 5).
 //
-// Keys:  ref:head/main  -> { commit, encodings? }          the branch head (CAS-guarded, written last)
+// Keys:  ref:head/main  -> { commit, encodings?, record?, earlier? }   the branch head (CAS-guarded, written last)
 //        c:<id>         -> CommitRecord                     immutable, one per commit
 //        s:<id>         -> raw schema as of the last fold   written only when it changed
 //        t:<id>         -> a sealed chunk of the tail       immutable (kind 'chunk'; 'tail' before)
 //        n:<id>         -> an index node                    immutable (src/conn/node-storage.ts)
 //
 // A commit writes, in one atomic batch: new nodes (only when the tail folds), a new sealed tail
-// chunk (every TAIL_CHUNK datoms), the commit record, and the head last. A small transaction
-// that does not fold writes the commit record and the head: its datoms ride in the commit's
-// open tail chunk. Restoring reads the head, the commit, the schema and the sealed chunks
-// (one getMany) and replays the tail into the novelty of each index — no node is read until a
-// query needs one.
+// chunk (every TAIL_CHUNK datoms), the commit record, and the head last. A *small* commit (no
+// fold, no seal) writes one record, the head: it carries the commit's record (`record`, the
+// bytes c:<id> will hold) and compact forms of the small commits before it that are not stored
+// on their own yet (`earlier`: ids, counters, reports; their trees, schema and sealed chunks
+// are the head record's, and their open tail a prefix of its). The next commit that writes
+// anything else (a seal or a fold) also writes those commits as c: records, in the same batch,
+// so every commit not in the head is a c: record, and a head carries at most one tail chunk's
+// worth of commits. Such a head is written at value format version 2, which older readers
+// refuse ('store/format-version'); a head without `record` (version 1) still opens.
+// Restoring reads the head, the commit (from the head when it carries it), the schema and the
+// sealed chunks (one getMany) and replays the tail into the novelty of each index — no node is
+// read until a query needs one.
 //
 // The tail is the datoms since the last fold, in order; a retraction also carries the tx of the
 // assertion it removes (its prior), so replay needs no index read. Each transaction's entries
@@ -29,7 +36,7 @@ import { applyChanges } from '../db/apply.js';
 import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema.js';
 import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare.js';
 import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices/types.js';
-import type { Codec } from '../store/codec.js';
+import { READ_VERSION, type Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
 import { fail, show } from '../util/errors.js';
@@ -86,17 +93,149 @@ export interface Persisted {
   readonly headBytes: Uint8Array;
   readonly foldedRaw: RawSchema; // schema as of the last fold (what `commit.schema` holds)
   readonly encodings: readonly string[]; // structure handlers the database's values need
+  /** Present when the head carries `commit` (and `earlier` commits) instead of c: records. */
+  readonly carried?: Carried;
+}
+
+/** A small commit the head carries in compact form: what its record holds beyond the head record's. */
+export interface EarlierCommit {
+  readonly id: string;
+  readonly parent: string | null;
+  readonly time: number;
+  readonly maxEid: number;
+  readonly maxTx: number;
+  readonly lastTxInstant: number;
+  /** Its open tail: this many segments from the start of the head record's. */
+  readonly segments: number;
+  readonly openCount: number;
+  readonly count: number;
+  /** Per transaction; the segments are the last `reports.length` of its open tail. */
+  readonly reports: readonly { readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+}
+
+export interface Carried {
+  readonly record: Uint8Array; // the head commit's record, as c:<id> would hold it
+  /** Oldest first, after the newest commit stored as c:; each an encoded EarlierCommit, encoded once. */
+  readonly earlier: readonly Uint8Array[];
 }
 
 interface Head {
   readonly commit: string;
   readonly encodings?: readonly string[];
+  readonly record?: Uint8Array;
+  readonly earlier?: readonly Uint8Array[];
 }
 
+/** Commits a head carries at most: a commit adds at least its tx datom, so a seal comes first. */
+const MAX_CARRIED = TAIL_CHUNK;
+
 /** The head record; `encodings` only when some structure handler wrote into the database. */
-function encodeHead(codec: Codec, commit: string, encodings: readonly string[]): Uint8Array {
+function encodeHead(codec: Codec, commit: string, encodings: readonly string[], carried?: Carried): Uint8Array {
   const head: Head = encodings.length === 0 ? { commit } : { commit, encodings };
-  return codec.encode(head, 'ref');
+  if (carried === undefined) return codec.encode(head, 'ref');
+  return codec.encode({ ...head, record: carried.record, earlier: carried.earlier }, 'ref', READ_VERSION);
+}
+
+function compactOf(c: CommitRecord): EarlierCommit {
+  return {
+    id: c.id,
+    parent: c.parent,
+    time: c.time,
+    maxEid: c.maxEid,
+    maxTx: c.maxTx,
+    lastTxInstant: c.lastTxInstant,
+    segments: c.tail.open.length,
+    openCount: c.tail.openCount,
+    count: c.tail.count,
+    reports: (c.reports ?? []).map((r) => ({ tempids: r.tempids, txMeta: r.txMeta })),
+  };
+}
+
+function decodeEarlier(codec: Codec, bytes: Uint8Array): EarlierCommit {
+  const e = codec.decode(bytes, { key: HEAD_KEY, kind: 'meta' }) as EarlierCommit;
+  if (e === null || typeof e !== 'object' || typeof e.id !== 'string' || !Array.isArray(e.reports) || typeof e.segments !== 'number')
+    fail('store/corrupt', `the database head carries a malformed commit ${show(e)}`, { key: HEAD_KEY });
+  return e;
+}
+
+/** The full record of a carried earlier commit, rebuilt from the head record it shares its trees with. */
+function expand(e: EarlierCommit, head: CommitRecord): CommitRecord {
+  const open = head.tail.open.slice(0, e.segments);
+  const first = e.segments - e.reports.length;
+  return {
+    id: e.id,
+    parent: e.parent,
+    time: e.time,
+    config: head.config,
+    maxEid: e.maxEid,
+    maxTx: e.maxTx,
+    lastTxInstant: e.lastTxInstant,
+    schema: head.schema,
+    roots: head.roots,
+    tail: { sealed: head.tail.sealed, open, openCount: e.openCount, count: e.count },
+    reports: e.reports.map((r, i) => ({ segment: open[first + i] ?? null, tempids: r.tempids, txMeta: r.txMeta })),
+  };
+}
+
+/** Every commit a head carries, oldest first (the head's own last); none for a version-1 head. */
+export function carriedCommits(codec: Codec, carried: Carried | undefined): CommitRecord[] {
+  if (carried === undefined) return [];
+  const head = codec.decode(carried.record, { key: HEAD_KEY, kind: 'commit' }) as CommitRecord;
+  return [...carried.earlier.map((e) => expand(decodeEarlier(codec, e), head)), head];
+}
+
+/** The c: records of the commits `carried` holds, for a batch that writes them out. */
+function materialize(codec: Codec, carried: Carried, head: CommitRecord): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = carried.earlier.map((bytes) => {
+    const e = decodeEarlier(codec, bytes);
+    return [`c:${e.id}`, codec.encode(expand(e, head), 'commit')];
+  });
+  out.push([`c:${head.id}`, carried.record]);
+  return out;
+}
+
+/** Decode a head record, checking the shape of what it carries. */
+function decodeHead(codec: Codec, bytes: Uint8Array): Head {
+  const head = codec.decode(bytes, { key: HEAD_KEY, kind: 'ref' }) as Head;
+  if (head === null || typeof head !== 'object' || typeof head.commit !== 'string')
+    fail('store/corrupt', `the database head is not a head record: ${show(head)}`, { key: HEAD_KEY });
+  if (
+    head.record !== undefined &&
+    (!(head.record instanceof Uint8Array) || !Array.isArray(head.earlier) || !head.earlier.every((e) => e instanceof Uint8Array))
+  )
+    fail('store/corrupt', 'the database head carries a malformed commit', { key: HEAD_KEY });
+  return head;
+}
+
+/** The commit a head names and what it carries (for GC's mark, which reads the head itself). */
+export function headCarried(codec: Codec, bytes: Uint8Array): { readonly commit: string; readonly carried: Carried | undefined } {
+  const head = decodeHead(codec, bytes);
+  return { commit: head.commit, carried: carriedOf(head) };
+}
+
+function carriedOf(head: Head): Carried | undefined {
+  return head.record === undefined ? undefined : { record: head.record, earlier: head.earlier ?? [] };
+}
+
+/**
+ * The bytes of commit `id` as its c: record holds them — also while the head still carries it
+ * (then the bytes are rebuilt). Undefined when no such commit is stored (or GC collected it).
+ */
+export async function readCommitBytes(store: Store, codec: Codec, id: string): Promise<Uint8Array | undefined> {
+  const stored = await store.get(`c:${id}`);
+  if (stored !== undefined) return stored;
+  const headBytes = await store.get(HEAD_KEY);
+  if (headBytes !== undefined) {
+    const carried = carriedOf(decodeHead(codec, headBytes));
+    if (carried !== undefined) {
+      const head = codec.decode(carried.record, { key: HEAD_KEY, kind: 'commit' }) as CommitRecord;
+      if (head.id === id) return carried.record;
+      const e = carried.earlier.map((x) => decodeEarlier(codec, x)).find((x) => x.id === id);
+      if (e !== undefined) return codec.encode(expand(e, head), 'commit');
+    }
+  }
+  // The head moved on between the two reads: the commit that moved it wrote c:<id>.
+  return store.get(`c:${id}`);
 }
 
 function mergeEncodings(a: readonly string[], b: readonly string[]): readonly string[] {
@@ -264,6 +403,7 @@ export async function commitRecords(
   let foldedRaw = prev.foldedRaw;
   let roots = p.roots;
   let tail: CommitRecord['tail'];
+  let small = false; // no fold, no seal: the head alone carries this commit
   let added = 0;
   for (const t of input.txs) added += t.entries.length;
   const count = p.tail.count + added;
@@ -301,7 +441,7 @@ export async function commitRecords(
       sealed = sealed.concat(key);
       open = [];
       openCount = 0;
-    }
+    } else small = (prev.carried?.earlier.length ?? 0) < MAX_CARRIED - 1;
     tail = { sealed, open, openCount, count };
   }
 
@@ -328,8 +468,18 @@ export async function commitRecords(
     reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
+  const record = codec.encode(commit, 'commit');
+  if (small) {
+    // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
+    const carried: Carried = { record, earlier: prev.carried === undefined ? [] : [...prev.carried.earlier, codec.encode(compactOf(p), 'meta')] };
+    const head = encodeHead(codec, commit.id, encodings, carried);
+    entries.push([HEAD_KEY, head]);
+    return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings, carried }, db };
+  }
+  // A batch of several records anyway: write out the commits the head carried, then this one.
+  if (prev.carried !== undefined) for (const e of materialize(codec, prev.carried, p)) entries.push(e);
   const head = encodeHead(codec, commit.id, encodings);
-  entries.push([`c:${commit.id}`, codec.encode(commit, 'commit')], [HEAD_KEY, head]);
+  entries.push([`c:${commit.id}`, record], [HEAD_KEY, head]);
   return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings }, db };
 }
 
@@ -351,9 +501,14 @@ export async function readHead(store: Store): Promise<Uint8Array | undefined> {
 export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorage, factory: IndexFactory): Promise<{ db: DbValue; persisted: Persisted }> {
   const headBytes = await store.get(HEAD_KEY);
   if (headBytes === undefined) fail('db/missing', 'the store has no database head (was it created?)', { key: HEAD_KEY });
-  const head = codec.decode(headBytes, { key: HEAD_KEY, kind: 'ref' }) as Head;
+  const head = decodeHead(codec, headBytes);
   const encodings = checkEncodings(head, codec);
-  const commit = (await getRecord(store, codec, `c:${head.commit}`, 'commit')) as CommitRecord;
+  const carried = carriedOf(head);
+  const commit =
+    carried === undefined
+      ? ((await getRecord(store, codec, `c:${head.commit}`, 'commit')) as CommitRecord)
+      : (codec.decode(carried.record, { key: HEAD_KEY, kind: 'commit' }) as CommitRecord);
+  if (commit.id !== head.commit) fail('store/corrupt', `the database head names commit ${show(head.commit)} but carries ${show(commit.id)}`, { key: HEAD_KEY });
   const keys = [commit.schema, ...commit.tail.sealed];
   const values = await store.getMany(keys);
   values.forEach((b, i) => {
@@ -389,5 +544,5 @@ export async function restore(store: Store, codec: Codec, nodes: StoreNodeStorag
   const replayed = replayTail(new DbValue(state), tail);
   // Counters as of this commit (a tail without tx datoms would not grow them on replay).
   const db = new DbValue({ ...replayed.state, maxEid: commit.maxEid, maxTx: commit.maxTx, lastTxInstant: commit.lastTxInstant });
-  return { db, persisted: { commit, headBytes, foldedRaw: raw, encodings } };
+  return { db, persisted: { commit, headBytes, foldedRaw: raw, encodings, ...(carried !== undefined ? { carried } : {}) } };
 }

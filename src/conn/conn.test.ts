@@ -13,12 +13,15 @@ import {
   release,
   registerBackend,
   transact,
+  withDb,
+  asOf,
   type Connection,
 } from '../index.js';
 import type { ConnectionHandle } from '../api.js';
 import { createMemoryBackend } from '../store/memory.js';
 import { countingBackend, newCounts } from './counting-backend.js';
-import { TAIL_CHUNK } from './commit.js';
+import { decodeSegment, HEAD_KEY, readCommitBytes, TAIL_CHUNK, type CommitRecord } from './commit.js';
+import { FORMAT_VERSION, READ_VERSION } from '../store/codec.js';
 import { CairnError } from '../util/errors.js';
 import type { Backend } from '../store/types.js';
 
@@ -106,6 +109,25 @@ describe('persistence', () => {
     await release(again);
   });
 
+  it('cacheSize bounds the decoded nodes a connection keeps, however much a sweep reads', async () => {
+    const cfg = config();
+    const conn = await withPeople(cfg, 600, 50);
+    await release(conn);
+    const small = await connect(cfg, { cacheSize: 8, shared: false });
+    const nodes = internals(small).nodes;
+    let seen = 0;
+    for (const a of ['person/name', 'person/email', 'person/age']) {
+      seen += (await datoms(db(small), 'aevt', a)).length;
+      expect(nodes.cachedCount).toBeLessThanOrEqual(8);
+    }
+    expect(seen).toBe(1800);
+    expect(nodes.stats.reads).toBeGreaterThan(8 * 3); // it read far more than it kept
+    // and answers stay right after eviction: the same sweep again re-reads what it dropped
+    expect((await datoms(db(small), 'aevt', 'person/age')).length).toBe(600);
+    expect(nodes.cachedCount).toBeLessThanOrEqual(8);
+    await release(small);
+  });
+
   it('a cold point query reads at most one node per level of the index it touches', async () => {
     const cfg = config();
     const conn = await withPeople(cfg, 2000, 50);
@@ -149,15 +171,64 @@ describe('persistence', () => {
     await release(cold);
   });
 
-  it('a one-entity transaction that does not fold writes at most 3 records', async () => {
+  it('a one-entity transaction that neither folds nor seals writes one record, the head; a seal or fold writes out what the head carried', async () => {
     const cfg = { ...config('counting', 512) };
     const conn = await withPeople(cfg, 10, 1);
-    for (let i = 0; i < 20; i++) {
+    const ids: string[] = [];
+    let small = 0;
+    let seals = 0;
+    for (let i = 0; i < 3 * TAIL_CHUNK; i++) {
       await transact(conn, [{ 'person/name': `q${i}`, 'person/email': `q${i}@x.org` }]);
-      expect(counts.lastBatchKeys.length).toBeLessThanOrEqual(3);
-      expect(counts.lastBatchKeys.filter((k) => k.startsWith('n:'))).toEqual([]);
+      ids.push(internals(conn).persisted.commit.id);
+      const keys = counts.lastBatchKeys;
+      expect(keys.at(-1)).toBe(HEAD_KEY);
+      if (keys.length === 1) {
+        small++;
+        expect(internals(conn).persisted.carried).toBeDefined();
+      } else {
+        // A seal (or a fold): the chunk (or nodes), every commit the head carried since the
+        // last one, this commit, the head.
+        seals++;
+        expect(keys.some((k) => k.startsWith('t:') || k.startsWith('n:'))).toBe(true);
+        const written = keys.filter((k) => k.startsWith('c:'));
+        expect(written.at(-1)).toBe(`c:${ids.at(-1)}`);
+        expect(written.length).toBeGreaterThan(1);
+        expect(internals(conn).persisted.carried).toBeUndefined();
+      }
     }
+    expect(seals).toBeGreaterThanOrEqual(2);
+    expect(small).toBeGreaterThan(seals * 5);
+    // Every commit is readable as a c: record, stored or carried, with its parent chain intact.
+    const { store, codec } = internals(conn).opened;
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = await readCommitBytes(store, codec, ids[i]!);
+      const c = codec.decode(bytes!, { kind: 'commit' }) as CommitRecord;
+      expect(c.id).toBe(ids[i]);
+      if (i > 0) expect(c.parent).toBe(ids[i - 1]);
+      expect(c.reports).toHaveLength(1);
+      expect(decodeSegment(codec, c.reports![0]!.segment!).some((t) => t[2] === `q${i}`)).toBe(true);
+    }
+    // A head that carries commits is a newer value format than a reader of version 1 knows.
+    expect(codec.header((await store.get(HEAD_KEY))!).version).toBe(internals(conn).persisted.carried ? READ_VERSION : FORMAT_VERSION);
+    const before = plain(await datoms(db(conn), 'eavt'));
     await release(conn);
+    const again = await connect(cfg);
+    expect(plain(await datoms(db(again), 'eavt'))).toEqual(before);
+    await release(again);
+  });
+
+  it('another connection hears every small commit the head carried, in order, with its datoms', async () => {
+    const cfg = { ...config('counting', 512) };
+    const a = await withPeople(cfg, 3, 1);
+    const b = await connect(cfg);
+    const heard: unknown[] = [];
+    listen(b, (r) => heard.push(r.txData.filter((d) => d.a === 'person/name').map((d) => d.v)));
+    for (let i = 0; i < 5; i++) await transact(a, [{ 'person/name': `h${i}`, 'person/email': `h${i}@x.org` }]);
+    await internals(b).refresh();
+    expect(heard).toEqual([['h0'], ['h1'], ['h2'], ['h3'], ['h4']]);
+    expect(await q('[:find ?n :where [?e :person/name ?n]]', db(b))).toHaveLength(8);
+    await release(a);
+    await release(b);
   });
 
   it('keeps the commit record of a bulk import small (no per-entity tempids or datoms in it)', async () => {
@@ -211,6 +282,44 @@ describe('transactions through the connection', () => {
     const age = await datoms(db(conn), 'avet', 'person/email', 'same@x.org');
     const e = age[0]!.e;
     expect((await datoms(db(conn), 'eavt', e, 'person/age')).map((d) => d.v)).toEqual([99]);
+    await release(conn);
+  });
+
+  it("a group commit's reports carry each transaction's own Db values, read in any order", async () => {
+    const cfg = config('counting', 64);
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    const start = db(conn);
+    const txs = Array.from({ length: 40 }, (_, i) => [
+      { 'person/email': `g${i % 7}@x.org`, 'person/name': `g${i}`, 'person/age': i },
+      ...(i % 5 === 4 ? [['db/retract', ['person/email', `g${(i + 1) % 7}@x.org`], 'person/age', i - 3]] : []),
+    ]);
+    const reports = await Promise.all(txs.map((t) => transact(conn, t as never)));
+    // What every report must show: the database as of its transaction, and as of the one before.
+    const final = db(conn);
+    const asOfT = async (t: number) => plain(await datoms(asOf(final, t), 'eavt'));
+    const ts = reports.map((r) => r.dbAfter.basisT);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    const expected: { before: unknown; after: unknown; t: number }[] = [];
+    for (let i = 0; i < ts.length; i++)
+      expected.push({ before: i === 0 ? plain(await datoms(start, 'eavt')) : await asOfT(ts[i - 1]!), after: await asOfT(ts[i]!), t: ts[i]! });
+    // and the same transactions applied in memory give the same datoms but for the tx instants.
+    let d = start;
+    for (const t of txs) d = (await withDb(d, t as never)).dbAfter;
+    const noInstants = (xs: unknown[][]) => xs.filter((x) => x[1] !== 'db/txInstant');
+    expect(noInstants(plain(await datoms(d, 'eavt')))).toEqual(noInstants(plain(await datoms(final, 'eavt'))));
+    // Backwards first (each rebuild starts over), then forwards.
+    for (const i of [...reports.keys()].reverse().concat([...reports.keys()])) {
+      const r = reports[i]!;
+      expect(plain(await datoms(r.dbAfter, 'eavt'))).toEqual(expected[i]!.after);
+      expect(plain(await datoms(r.dbBefore, 'eavt'))).toEqual(expected[i]!.before);
+      expect(r.dbAfter.basisT).toBe(expected[i]!.t);
+    }
+    expect(plain(await datoms(reports.at(-1)!.dbAfter, 'eavt'))).toEqual(plain(await datoms(db(conn), 'eavt')));
+    expect(plain(await datoms(history(reports[10]!.dbAfter), 'eavt'))).toEqual(
+      plain(await datoms(history(final), 'eavt')).filter((x) => (x[3] as number) <= reports[10]!.dbAfter.basisT),
+    );
     await release(conn);
   });
 

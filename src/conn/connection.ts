@@ -14,8 +14,20 @@ import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
 import { purgedBy, withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
-import { commitRecords, decodeSegment, HEAD_KEY, readHead, restore, tailEntries, type CommitRecord, type Persisted, type TailEntry } from './commit.js';
+import {
+  carriedCommits,
+  commitRecords,
+  decodeSegment,
+  HEAD_KEY,
+  readHead,
+  restore,
+  tailEntries,
+  type CommitRecord,
+  type Persisted,
+  type TailEntry,
+} from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
+import { DeferredReports } from './deferred-reports.js';
 import type { StoreNodeStorage } from './node-storage.js';
 
 export type Listener = (report: TxReport) => void;
@@ -133,14 +145,19 @@ export class Conn {
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      const reports = new DeferredReports(db);
+      let purge = false;
       let stale = false;
       for (const p of batch) {
         try {
           const report = await withDb(db, p.input);
           if (p.check !== undefined) await p.check(report);
-          txs.push({ entries: tailEntries(report), tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          const entries = tailEntries(report);
+          const purged = purgedBy(report) > 0;
+          purge ||= purged;
+          txs.push({ entries, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report });
+          ok.push({ p, report: reports.add(report, entries, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;
@@ -154,7 +171,6 @@ export class Conn {
       if (ok.length === 0) return;
       let result: Awaited<ReturnType<typeof commitRecords>>;
       try {
-        const purge = ok.some(({ report }) => purgedBy(report) > 0);
         result = await commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
@@ -223,7 +239,7 @@ export class Conn {
     const before = this.#db;
     const known = this.#persisted.commit.id;
     const { db, persisted } = await this.#restoreHead();
-    const missed = await this.#commitsSince(persisted.commit, known);
+    const missed = await this.#commitsSince(persisted, known);
     this.#db = db;
     this.#persisted = persisted;
     for (const c of missed) {
@@ -245,15 +261,19 @@ export class Conn {
     }
   }
 
-  /** Commits after `known` up to `head`, oldest first (bounded walk of the parent chain). */
-  async #commitsSince(head: CommitRecord, known: string): Promise<CommitRecord[]> {
+  /** Commits after `known` up to the head, oldest first (bounded walk of the parent chain; the head's carried ones first). */
+  async #commitsSince(head: Persisted, known: string): Promise<CommitRecord[]> {
+    const carried = new Map(carriedCommits(this.opened.codec, head.carried).map((c) => [c.id, c]));
     const out: CommitRecord[] = [];
-    let c: CommitRecord | undefined = head;
+    let c: CommitRecord | undefined = head.commit;
     for (let i = 0; c !== undefined && c.id !== known && i < 1000; i++) {
       out.push(c);
       if (c.parent === null || c.parent === known) break;
-      const bytes = await this.opened.store.get(`c:${c.parent}`);
-      c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
+      c = carried.get(c.parent);
+      if (c === undefined) {
+        const bytes = await this.opened.store.get(`c:${out.at(-1)!.parent}`);
+        c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
+      }
     }
     return out.reverse();
   }

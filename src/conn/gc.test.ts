@@ -7,6 +7,8 @@ import { createMemoryBackend } from '../store/memory.js';
 import type { Backend, Store, StoreConfig } from '../store/types.js';
 import { CairnError } from '../util/errors.js';
 import type { Coordinator } from './coordinator.js';
+import type { ConnectionHandle } from '../api.js';
+import { carriedCommits, readCommitBytes } from './commit.js';
 
 type Hook = () => Promise<void>;
 const hooks: { keys?: Hook; del?: Hook } = {};
@@ -104,6 +106,30 @@ describe('gcStorage beside a writer on another connection', () => {
     // and the writer keeps committing on top of what GC left
     await transact(writer, items(3000, 20));
     expect((await freshRead(cfg)).length).toBe(140);
+    await release(writer);
+    await release(gcConn);
+  });
+
+  it('keeps what a head carrying small commits reaches, and a small commit landing mid-GC', async () => {
+    const { cfg, gcConn, writer } = await setup();
+    await transact(writer, items(4000, 1)); // small: the head carries it
+    const w = (writer as ConnectionHandle).conn;
+    expect(w.persisted.carried).toBeDefined();
+    hooks.keys = async () => void (await transact(writer, items(4001, 1)));
+    await gcStorage(gcConn, new Date(0));
+    expect(hooks.keys).toBeUndefined();
+    expect(w.persisted.carried?.earlier.length).toBeGreaterThanOrEqual(1);
+    expect(await freshRead(cfg)).toEqual([...Array.from({ length: 100 }, (_, i) => i), 4000, 4001]);
+    // Every commit the head carries still reads as a record, with its parent chain.
+    const { store, codec } = w.opened;
+    for (const c of carriedCommits(codec, w.persisted.carried)) {
+      const bytes = await readCommitBytes(store, codec, c.id);
+      expect((codec.decode(bytes!, { kind: 'commit' }) as { parent: string | null }).parent).toBe(c.parent);
+    }
+    // GC again with nothing moving: nothing the head reaches goes, the next commits still land.
+    await gcStorage(gcConn);
+    for (let i = 0; i < 6; i++) await transact(writer, items(5000 + i, 1)); // through a fold
+    expect((await freshRead(cfg)).length).toBe(108);
     await release(writer);
     await release(gcConn);
   });

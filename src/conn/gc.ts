@@ -17,7 +17,7 @@ import { bytesEqual } from '../store/guard.js';
 import type { Store } from '../store/types.js';
 import { CairnError, isCairnError } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
-import { HEAD_KEY, type CommitRecord } from './commit.js';
+import { carriedCommits, HEAD_KEY, headCarried, type CommitRecord } from './commit.js';
 import type { Conn } from './connection.js';
 
 const SWEEP_BATCH = 1000;
@@ -108,10 +108,15 @@ class Marker {
     const { store, codec } = this.#conn.opened;
     const headBytes = await store.get(HEAD_KEY);
     if (headBytes === undefined) return undefined;
-    const { commit: id } = codec.decode(headBytes, { key: HEAD_KEY, kind: 'ref' }) as { commit: string };
-    // The head, then its ancestors while they are inside the grace window, stopping at a
-    // commit marked by an earlier pass (its ancestors were handled then).
-    for (let key: string | null = `c:${id}`, first = true; key !== null && !this.live.has(key); first = false) {
+    const { commit: id, carried } = headCarried(codec, headBytes);
+    // The commits the head carries (no c: records of their own; they share the head's trees)...
+    const inHead = carriedCommits(codec, carried);
+    for (const c of inHead) await this.#markCommit(c);
+    // ...then the head's stored commit or, past the carried ones, their stored parent, then its
+    // ancestors while they are inside the grace window, stopping at a commit marked by an
+    // earlier pass (its ancestors were handled then).
+    const from = inHead.length === 0 ? id : inHead[0]!.parent;
+    for (let key: string | null = from === null ? null : `c:${from}`, first = inHead.length === 0; key !== null && !this.live.has(key); first = false) {
       const bytes = await store.get(key);
       if (bytes === undefined) {
         if (first) throw new CairnError('store/missing-node', `record ${key} is missing from the store`, { key });

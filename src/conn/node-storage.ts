@@ -46,6 +46,11 @@ export class StoreNodeStorage implements NodeStorage<Datom> {
     this.#cache = new LRU(cacheSize);
   }
 
+  /** Decoded nodes held now (at most the cache size). */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
   store(node: StoredNode<Datom>): NodeAddress {
     const address = (this.#prefix + (this.#counter++).toString(36)) as NodeAddress;
     this.#pending.push([address, encodeNode(this.#codec, node)]);

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
-import type { CommitRecord } from '../conn/commit.js';
+import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
@@ -277,6 +277,9 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       case 'get': {
         const { store, codec } = s.conn.conn.opened;
         const values = await store.getMany(m.keys);
+        // A small commit's record lives in the head until a later commit writes it out.
+        for (let i = 0; i < values.length; i++)
+          if (values[i] === undefined && m.keys[i]!.startsWith('c:')) values[i] = await readCommitBytes(store, codec, m.keys[i]!.slice(2));
         const out = values.map((b, i) => (b === undefined ? null : plainRecord(codec, b, m.keys[i]!)));
         return send(session, { type: 'records', id: m.id, values: out });
       }
@@ -285,7 +288,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         const { store, codec } = s.conn.conn.opened;
         const values: Uint8Array[] = [];
         for (let id: string | null = m.from; id !== null && id !== m.to && values.length < MAX_COMMITS_PER_ANSWER; ) {
-          const bytes = await store.get(`c:${id}`);
+          const bytes = await readCommitBytes(store, codec, id);
           if (bytes === undefined) break;
           values.push(plainRecord(codec, bytes, `c:${id}`));
           id = (codec.decode(bytes, { key: `c:${id}`, kind: 'commit' }) as { parent: string | null }).parent;

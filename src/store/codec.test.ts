@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors.js';
-import { createCodec, FORMAT_VERSION, ValueKinds, type CodecHandler, type StructureHandler } from './codec.js';
+import { createCodec, FORMAT_VERSION, READ_VERSION, ValueKinds, type CodecHandler, type StructureHandler } from './codec.js';
 import { roundTripCases } from './codec-cases.js';
 import { isExact } from './guard.js';
 
@@ -84,6 +84,13 @@ describe('codec header', () => {
       expect(isCairnError(e, 'store/corrupt')).toBe(true);
       expect((e as Error).message).toContain('"n/1"');
     }
+  });
+
+  it('writes a value at a later version it reads, and refuses versions it does not know', () => {
+    const bytes = codec.encode({ commit: 'x' }, 'ref', READ_VERSION);
+    expect(codec.header(bytes).version).toBe(READ_VERSION);
+    expect(codec.decode(bytes, { kind: 'ref' })).toEqual({ commit: 'x' });
+    for (const v of [0, READ_VERSION + 1, 1.5]) expect(() => codec.encode(1, 'ref', v)).toThrow(expect.objectContaining({ code: 'store/invalid' }));
   });
 
   it('rejects a newer format version, naming it', () => {

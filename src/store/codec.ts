@@ -29,6 +29,13 @@ import { Packr } from 'msgpackr';
 import { CairnError, fail, show } from '../util/errors.js';
 
 export const FORMAT_VERSION = 1;
+/**
+ * The newest value format this codec reads. Values are written at FORMAT_VERSION (which also
+ * names stores and their layout markers) unless `encode` is asked for another: version 2 marks a
+ * database head that carries its commit records (src/conn/commit.ts), which a reader of version 1
+ * must refuse with 'store/format-version' rather than misread.
+ */
+export const READ_VERSION = 2;
 
 /** What a stored value is; the kind travels in the header so a reader can check it. */
 export const ValueKinds = ['value', 'node', 'commit', 'ref', 'tail', 'meta', 'chunk'] as const;
@@ -80,7 +87,7 @@ export interface Codec {
   /** Whether a structure handler takes over values of `kind`. */
   handles(kind: StructureKind): boolean;
   /** Encode into a fresh exact-length Uint8Array. Throws 'store/invalid' if `value` cannot be encoded. */
-  encode(value: unknown, kind?: ValueKind): Uint8Array;
+  encode(value: unknown, kind?: ValueKind, version?: number): Uint8Array;
   /**
    * Decode bytes produced by `encode`. `key` (when known) is named in errors; `kind`, when
    * given, must match the header. Throws 'store/format-version' for a newer format and
@@ -121,11 +128,12 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     copyBuffers: true,
   });
 
-  function encode(value: unknown, kind: ValueKind = 'value'): Uint8Array {
+  function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
     if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
+    if (!Number.isInteger(version) || version < 1 || version > READ_VERSION) fail('store/invalid', `unknown format version ${show(version)}`);
     const structure = structureByKind.get(kind as StructureKind);
-    if (structure !== undefined) return encodeStructure(structure, value, kindCode);
+    if (structure !== undefined) return encodeStructure(structure, value, kindCode, version);
     const state = { tagged: false };
     let body: Uint8Array;
     try {
@@ -135,12 +143,12 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
       throw new CairnError('store/invalid', `cannot encode ${show(value)}: ${(e as Error).message}`, {}, { cause: e });
     }
     const out = new Uint8Array(body.length + 1);
-    out[0] = (FORMAT_VERSION << 5) | (state.tagged ? TAGGED_BIT : 0) | kindCode;
+    out[0] = (version << 5) | (state.tagged ? TAGGED_BIT : 0) | kindCode;
     out.set(body, 1);
     return out;
   }
 
-  function encodeStructure(h: StructureHandler, value: unknown, kindCode: number): Uint8Array {
+  function encodeStructure(h: StructureHandler, value: unknown, kindCode: number, version: number): Uint8Array {
     let body: unknown;
     try {
       body = h.write(value);
@@ -156,7 +164,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     if (!(body instanceof Uint8Array))
       fail('store/invalid', `structure handler ${show(h.name)} must return a Uint8Array, got ${show(body)}`, { handler: h.name });
     const out = new Uint8Array(body.length + 2);
-    out[0] = (FORMAT_VERSION << 5) | STRUCTURED_BIT | kindCode;
+    out[0] = (version << 5) | STRUCTURED_BIT | kindCode;
     out[1] = h.type;
     out.set(body, 2);
     return out;
@@ -169,11 +177,11 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     }
     const h = bytes[0]!;
     const version = h >>> 5;
-    if (version > FORMAT_VERSION) {
-      fail('store/format-version', `value${where} was written by format version ${version}; this CairnDB reads up to version ${FORMAT_VERSION}`, {
+    if (version > READ_VERSION) {
+      fail('store/format-version', `value${where} was written by format version ${version}; this CairnDB reads up to version ${READ_VERSION}`, {
         key: key ?? null,
         version,
-        supported: FORMAT_VERSION,
+        supported: READ_VERSION,
       });
     }
     const kind = ValueKinds[h & KIND_MASK];

@@ -8,8 +8,9 @@
 // - `globalThis.indexedDB` (or an injected factory), never `window`: it runs in workers.
 // - A transaction auto-commits once control returns to the event loop with no request pending,
 //   so inside one we await only IDB requests (the CAS read), never anything else.
-// - putBatch is ONE readwrite transaction over both stores, the CAS read inside it (pipelined:
-//   a mismatch aborts the transaction, rolling the puts back).
+// - putBatch is ONE readwrite transaction over the stores it touches, the CAS read inside it
+//   (pipelined: a mismatch aborts the transaction, rolling the puts back), committed explicitly
+//   once everything is queued and checked.
 // - Values are stored as exact-length Uint8Arrays (a view would clone its whole buffer).
 // - `versionchange` (the database deleted or upgraded elsewhere) closes the handle for good;
 //   a connection the browser drops is reopened and the operation retried once.
@@ -32,6 +33,15 @@ type Durability = 'relaxed' | 'strict';
 
 const STORES = ['nodes', 'refs'] as const;
 const section = (key: string): 'nodes' | 'refs' => (isRefKey(key) ? 'refs' : 'nodes');
+
+/** IDBTransaction.commit() where the browser has it (it only saves time: auto-commit follows anyway). */
+function commitNow(tx: { commit?: () => void }): void {
+  try {
+    tx.commit?.();
+  } catch {
+    // not active any more: it auto-commits
+  }
+}
 
 export function idbName(id: string): string {
   return `cairn:v${FORMAT_VERSION}:${id}`;
@@ -252,8 +262,12 @@ class IdbStore implements Store {
     // Exact-length values (IDB clones a view's whole buffer); a copy also frees the caller's array.
     const rows = entries.map(([k, v]) => [k, isExact(v) ? v : exactCopy(v)] as const);
     const cas = opts?.cas;
+    // Only the object stores the batch touches: a small commit (the head alone) opens `refs`
+    // only. Writers and GC still serialise, since each of their transactions includes `refs`.
+    const touched = STORES.filter((s) => rows.some(([k]) => section(k) === s) || (cas !== undefined && section(cas.key) === s));
+    const scope = touched.length === 0 ? [...STORES] : touched;
     await this.#run(`writing a batch of ${entries.length} entries`, cas?.key, async (db) => {
-      const tx = db.transaction(STORES, 'readwrite', { durability: this.#durability });
+      const tx = db.transaction(scope, 'readwrite', { durability: this.#durability });
       const done = tx.done;
       const puts: Promise<unknown>[] = [];
       try {
@@ -269,6 +283,9 @@ class IdbStore implements Store {
           const current = await head;
           if (!bytesEqual(current as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
         }
+        // Everything is queued (and the head checked): commit as soon as the puts are done, rather
+        // than once their results have travelled back to this realm, a round trip per commit.
+        commitNow(tx);
         await Promise.all([...puts, done]);
       } catch (e) {
         // Abort whatever this transaction queued, so nothing of the batch lands.
