@@ -26,7 +26,7 @@ it('SIGKILL mid-putBatch keeps the last good head and its nodes', async () => {
   await store.close();
 
   const count = 20_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'file-kill-child.ts'), root, 'killed', String(count)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'kill-child.ts'), 'file', root, 'killed', String(count)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
