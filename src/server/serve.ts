@@ -102,7 +102,7 @@ interface Session {
   served: Served | null;
 }
 
-const plain = createCodec();
+const plain = /* @__PURE__ */ createCodec();
 
 export async function serve(options: ServeOptions): Promise<SyncServer> {
   const databases = options.databases ?? (options.config ? { [options.config.store?.id ?? '']: options.config } : undefined);

@@ -19,8 +19,8 @@ import type { StoreConfig } from './types.js';
 
 export const SEGMENT = 200;
 const SAFE = /^[a-z0-9_-]$/;
-const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const enc = /* @__PURE__ */ new TextEncoder();
+const dec = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 /** The file name of a key, before splitting. */
 export function encodeName(key: string): string {

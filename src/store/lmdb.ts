@@ -36,7 +36,7 @@ import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 /** LMDB's largest key with the default page size (lmdb-js builds with 1978). */
 export const MAX_KEY_BYTES = 1978;
-const FORMAT_KEY = Buffer.from('format');
+const FORMAT_KEY = /* @__PURE__ */ Buffer.from('format');
 
 // The suffix keeps an lmdb store apart from a file store of the same id under the same path.
 function layoutOf(config: StoreConfig): Layout {

@@ -54,7 +54,7 @@ export interface SyncedParts extends ConnectionParts {
 }
 
 let txCounter = 0;
-const devicePrefix = (() => {
+const devicePrefix = /* @__PURE__ */ (() => {
   const b = new Uint8Array(8);
   crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');
