@@ -175,7 +175,7 @@ function missing(args: readonly unknown[]): MaybePromise<boolean> {
   const forward = reverseOf(a);
   if (forward !== null && !db.schema.attrs.has(a)) {
     // :ns/_attr asks whether no entity points here through :ns/attr (DataScript accepts it too)
-    return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(undefined, forward, eid as never), (ds) => ds.length === 0)));
+    return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(undefined, forward, eid), (ds) => ds.length === 0)));
   }
   return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(eid, a), (ds) => ds.length === 0)));
 }
