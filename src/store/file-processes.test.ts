@@ -35,4 +35,4 @@ it('four processes CAS the same head: exactly one commits', async () => {
   expect(keys).toHaveLength(50);
   expect(await readdir(join(root, encodeName('shared')))).not.toContain('lock');
   await s.close();
-}, 60_000);
+}, 120_000);
