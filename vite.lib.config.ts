@@ -39,6 +39,22 @@ function keepDefaultWorker(): Plugin {
   };
 }
 
+/**
+ * The sources whose side effect is their purpose: src/node.ts registers the Node-only backends
+ * (cairndb/server imports it for that), worker/worker.ts serves. package.json "sideEffects"
+ * names only built files, so without this the build would take these sources for pure and drop
+ * the bare `import '../node.js'` from cairndb/server.
+ */
+function keepSideEffects(): Plugin {
+  const sources = [here('./src/node.ts'), here('./worker/worker.ts')];
+  return {
+    name: 'cairndb:keep-side-effects',
+    transform(code, id) {
+      return sources.includes(id) ? { code, map: null, moduleSideEffects: true } : null;
+    },
+  };
+}
+
 function entryDeclarations(): Plugin {
   const entries = {
     index: 'src/index',
@@ -83,7 +99,7 @@ const isExternal = (id: string): boolean => id.startsWith('node:') || external.s
 
 export default defineConfig({
   publicDir: false,
-  plugins: [cleanLibOutputs(), keepDefaultWorker(), entryDeclarations()],
+  plugins: [cleanLibOutputs(), keepDefaultWorker(), keepSideEffects(), entryDeclarations()],
   build: {
     outDir: here('./dist'),
     emptyOutDir: false, // dist/ also holds the demo build and the declarations (dist/types/)

@@ -5,48 +5,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../src/util/errors.js';
 import { Datom } from '../src/db/types.js';
-import { openWorker, type WorkerEndpoint } from './client.js';
+import { openWorker } from './client.js';
 import { fakeEngine, type FakeEngine } from './fake-engine.test-double.js';
 import { serveEngine, failStart } from './serve.js';
 import type { HostOptions } from './host.js';
 import type { ClientApi } from './protocol.js';
+import { channel, channelClient, closeChannels, rejection } from './testing/channel.js';
 
 const mem = { store: { backend: 'memory', id: 'm1' } } as const;
-const open: MessagePort[] = [];
-
-/** A Worker-like endpoint over a MessageChannel: terminate() closes the port. */
-function channel(): { client: WorkerEndpoint; server: MessagePort } {
-  const { port1, port2 } = new MessageChannel();
-  open.push(port1, port2);
-  const client: WorkerEndpoint = {
-    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
-    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
-    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
-    start: () => port1.start(),
-    terminate: () => port1.close(),
-  };
-  return { client, server: port2 };
-}
-
 function setup(hostOpts: HostOptions = {}): { api: ClientApi; engine: FakeEngine } {
   const engine = fakeEngine();
-  const { client, server } = channel();
-  serveEngine(engine, server, { probeIndexedDb: async () => 'no IndexedDB in Node', ...hostOpts });
-  return { api: openWorker(client, { resyncOnVisible: false }), engine };
+  return { api: channelClient(engine, {}, hostOpts), engine };
 }
 
-afterEach(() => {
-  for (const p of open.splice(0)) p.close();
-});
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+afterEach(closeChannels);
 
 describe('worker boundary (fake engine over a MessageChannel)', () => {
   it('forwards create/connect/transact/pull/datoms and revives datoms', async () => {

@@ -5,40 +5,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { api as engine } from '../src/api.js';
 import type { EngineApi } from '../src/engine.js';
-import { CairnError } from '../src/util/errors.js';
-import { openWorker, type WorkerEndpoint } from './client.js';
-import { serveEngine } from './serve.js';
 
-const ports: MessagePort[] = [];
-afterEach(() => {
-  for (const p of ports.splice(0)) p.close();
-});
+import { channelClient, closeChannels, rejection } from './testing/channel.js';
 
-function client(e: EngineApi, callTimeoutMs?: number) {
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
-  serveEngine(e, port2, { probeIndexedDb: async () => 'no IndexedDB in Node' });
-  const endpoint: WorkerEndpoint = {
-    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
-    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
-    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
-    start: () => port1.start(),
-    terminate: () => port1.close(),
-  };
-  return openWorker(endpoint, { resyncOnVisible: false, ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}) });
-}
+afterEach(closeChannels);
+
+const client = (e: EngineApi, callTimeoutMs?: number) => channelClient(e, callTimeoutMs !== undefined ? { callTimeoutMs } : {});
 
 const hangingQ: EngineApi = { ...engine, q: () => new Promise<never>(() => {}) };
-
-async function rejection(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
 
 describe('per-call limits on the worker client', () => {
   it('withCallOptions({ timeoutMs }) rejects an unanswered call with worker/timeout; the client stays usable', async () => {

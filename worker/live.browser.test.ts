@@ -3,7 +3,8 @@
 // BroadcastChannel, and its live queries re-run from there.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { openWorker, type ClientApi, type ConnHandle, type LiveQuery } from './client.js';
+import { openWorker, type ClientApi, type ConnHandle } from './client.js';
+import { watch } from './testing/channel.js';
 
 const clients: ClientApi[] = [];
 function client(): ClientApi {
@@ -30,26 +31,6 @@ async function create(api: ClientApi, cfg: ReturnType<typeof config>): Promise<C
   for (let i = 0; i < ATTRS; i++) data.push({ [`attr/a${i}`]: i });
   await api.transact(conn, data);
   return conn;
-}
-
-function watch<T>(live: LiveQuery<T>) {
-  const values: T[] = [];
-  const errors: unknown[] = [];
-  let wake: (() => void) | null = null;
-  const stop = live.subscribe(
-    (v) => {
-      values.push(v);
-      wake?.();
-    },
-    (e) => {
-      errors.push(e);
-      wake?.();
-    },
-  );
-  const until = async (ok: () => boolean): Promise<void> => {
-    while (!ok()) await new Promise<void>((r) => (wake = r));
-  };
-  return { values, errors, stop, until };
 }
 
 describe('live queries through the worker (Chromium, IndexedDB)', () => {

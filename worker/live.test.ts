@@ -7,30 +7,13 @@ import { connect as connectInProcess, release as releaseInProcess } from '../src
 import { api as engine, type ConnectionHandle } from '../src/api.js';
 import { liveCount } from '../src/live/index.js';
 import { CairnError } from '../src/util/errors.js';
-import { openWorker, type LiveQuery, type WorkerEndpoint } from './client.js';
-import { serveEngine } from './serve.js';
+import { channelClient, closeChannels, watch } from './testing/channel.js';
 import type { ClientApi, ConnHandle } from './protocol.js';
 
-const open: MessagePort[] = [];
 let seq = 0;
+const client = (): ClientApi => channelClient(engine);
 
-function client(): ClientApi {
-  const { port1, port2 } = new MessageChannel();
-  open.push(port1, port2);
-  const endpoint: WorkerEndpoint = {
-    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
-    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
-    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
-    start: () => port1.start(),
-    terminate: () => port1.close(),
-  };
-  serveEngine(engine, port2, { probeIndexedDb: async () => 'no IndexedDB in Node' });
-  return openWorker(endpoint, { resyncOnVisible: false });
-}
-
-afterEach(() => {
-  for (const p of open.splice(0)) p.close();
-});
+afterEach(closeChannels);
 
 async function setup(): Promise<{ api: ClientApi; conn: ConnHandle; config: { store: { backend: string; id: string } } }> {
   const api = client();
@@ -43,26 +26,6 @@ async function setup(): Promise<{ api: ClientApi; conn: ConnHandle; config: { st
   await api.transact(conn, schema);
   await api.transact(conn, [{ 'person/name': 'Ada', 'attr/a0': 0 }]);
   return { api, conn, config };
-}
-
-function watch<T>(live: LiveQuery<T>) {
-  const values: T[] = [];
-  const errors: unknown[] = [];
-  let wake: (() => void) | null = null;
-  const stop = live.subscribe(
-    (v) => {
-      values.push(v);
-      wake?.();
-    },
-    (e) => {
-      errors.push(e);
-      wake?.();
-    },
-  );
-  const until = async (ok: () => boolean): Promise<void> => {
-    while (!ok()) await new Promise<void>((r) => (wake = r));
-  };
-  return { values, errors, stop, until };
 }
 
 /** The in-process connection the worker-side engine shares for this store. */

@@ -2,21 +2,11 @@
 // (no event reaches the page) fails pending and later calls with 'worker/terminated' instead of
 // leaving them pending forever.
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../src/util/errors.js';
 import { openWorker } from './client.js';
+import { rejection } from './testing/channel.js';
 
 function spawn(): Worker {
   return new Worker(new URL('./self-closing-worker.test-double.ts', import.meta.url), { type: 'module' });
-}
-
-async function rejection(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
 }
 
 describe('a worker that closes itself', () => {

@@ -2,26 +2,13 @@
 // engine (memory store): the size of the connection's store crosses the boundary.
 import { afterEach, expect, it } from 'vitest';
 import { api as engine } from '../src/api.js';
-import { openWorker, type WorkerEndpoint } from './client.js';
-import { serveEngine } from './serve.js';
 
-const ports: MessagePort[] = [];
-afterEach(() => {
-  for (const p of ports.splice(0)) p.close();
-});
+import { channelClient, closeChannels } from './testing/channel.js';
+
+afterEach(closeChannels);
 
 it("storageInfo(conn) reports the keys and bytes of that connection's store", async () => {
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
-  const client: WorkerEndpoint = {
-    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t ?? []),
-    addEventListener: port1.addEventListener.bind(port1) as WorkerEndpoint['addEventListener'],
-    removeEventListener: port1.removeEventListener.bind(port1) as WorkerEndpoint['removeEventListener'],
-    start: () => port1.start(),
-    terminate: () => port1.close(),
-  };
-  serveEngine(engine, port2, { probeIndexedDb: async () => 'no IndexedDB in Node' });
-  const cairn = openWorker(client, { resyncOnVisible: false });
+  const cairn = channelClient(engine);
   const config = { store: { backend: 'memory', id: 'storage-info' } };
   await cairn.createDatabase(config);
   const conn = await cairn.connect(config);

@@ -45,7 +45,7 @@ import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
 import { SAME_COMPARATORS } from './same.js';
 
-export const HEAD_KEY = refKey('head/main');
+export const HEAD_KEY = /* @__PURE__ */ refKey('head/main');
 /** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */
 export const TAIL_CHUNK = 64;
 /** Above this many datoms in one commit, other tabs get reports without txData. */
@@ -280,7 +280,7 @@ export function decodeSegment(codec: Codec, bytes: Uint8Array, key?: string): Ta
 }
 
 let idCounter = 0;
-const idPrefix = (() => {
+const idPrefix = /* @__PURE__ */ (() => {
   const b = new Uint8Array(6);
   crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');

@@ -105,8 +105,8 @@ export function checkStoredConfig(given: StoredConfig, explicit: ReadonlySet<Sto
       `database ${store} was created with ${k} ${show(stored[k])}, but connect was given ${show(given[k])}; leave ${k} out to use the stored value`,
       {
         key: k,
-        stored: stored[k] as never,
-        given: given[k] as never,
+        stored: stored[k],
+        given: given[k],
       },
     );
   }

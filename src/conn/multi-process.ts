@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, createDatabase, datoms, db, deleteDatabase, gcStorage, release } from '../index.js';
-import type { Config } from '../engine.js';
+import type { Config } from '../db/inputs.js';
 import type { StoreConfig } from '../store/types.js';
 
 export interface RaceTarget {

@@ -78,22 +78,28 @@ function sys(ident: string, valueType: ValueType, extra: Partial<AttrSchema> = {
 }
 
 /** Attributes every database knows without declaring them. */
-export const SYSTEM_ATTRS: ReadonlyMap<string, AttrSchema> = new Map(
-  [
-    sys('db/ident', 'db.type/keyword', { unique: 'identity' }),
-    sys('db/valueType', 'db.type/valueType'),
-    sys('db/cardinality', 'db.type/cardinality'),
-    sys('db/unique', 'db.type/unique'),
-    sys('db/index', 'db.type/boolean'),
-    sys('db/isComponent', 'db.type/boolean'),
-    sys('db/noHistory', 'db.type/boolean'),
-    sys('db/doc', 'db.type/string'),
-    sys('db/tupleAttrs', 'db.type/tuple', { tupleType: 'db.type/keyword' }),
-    sys('db/tupleType', 'db.type/valueType'),
-    sys('db/tupleTypes', 'db.type/tuple', { tupleType: 'db.type/valueType' }),
-    sys('db/txInstant', 'db.type/instant', { index: true, noHistory: true }),
-  ].map((a) => [a.ident, a] as const),
-);
+export const SYSTEM_ATTRS: ReadonlyMap<string, AttrSchema> = systemAttrs();
+
+/** The SYSTEM_ATTRS table; free of side effects, so a bundle that never uses it drops it. */
+/* @__NO_SIDE_EFFECTS__ */
+function systemAttrs(): ReadonlyMap<string, AttrSchema> {
+  return new Map(
+    [
+      sys('db/ident', 'db.type/keyword', { unique: 'identity' }),
+      sys('db/valueType', 'db.type/valueType'),
+      sys('db/cardinality', 'db.type/cardinality'),
+      sys('db/unique', 'db.type/unique'),
+      sys('db/index', 'db.type/boolean'),
+      sys('db/isComponent', 'db.type/boolean'),
+      sys('db/noHistory', 'db.type/boolean'),
+      sys('db/doc', 'db.type/string'),
+      sys('db/tupleAttrs', 'db.type/tuple', { tupleType: 'db.type/keyword' }),
+      sys('db/tupleType', 'db.type/valueType'),
+      sys('db/tupleTypes', 'db.type/tuple', { tupleType: 'db.type/valueType' }),
+      sys('db/txInstant', 'db.type/instant', { index: true, noHistory: true }),
+    ].map((a) => [a.ident, a] as const),
+  );
+}
 
 export function isSystemAttr(a: string): boolean {
   return SYSTEM_ATTRS.has(a);

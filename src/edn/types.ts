@@ -53,28 +53,37 @@ function splitName(name: string): { ns: string | null; local: string } {
 const keywords = new Map<string, Keyword>();
 const symbols = new Map<string, Sym>();
 
-/** An EDN keyword. Construct only through `keyword()`, which interns. */
-export class Keyword {
-  /** Full name without the colon: 'person/name', or 'name' when unqualified. */
+/** The one instance per name in `table`, made by `make` the first time the name is asked for. */
+function intern<T>(table: Map<string, T>, name: string, make: (name: string) => T): T {
+  let x = table.get(name);
+  if (x === undefined) {
+    x = make(name);
+    table.set(name, x);
+  }
+  return x;
+}
+
+/** What keywords and symbols share: the full name and its namespace and local parts. */
+abstract class Named {
+  /** Full name (for keywords without the colon): 'person/name', or 'name' when unqualified. */
   readonly name: string;
   readonly ns: string | null;
   readonly local: string;
-  private constructor(name: string) {
+  protected constructor(name: string) {
     this.name = name;
     const parts = splitName(name);
     this.ns = parts.ns;
     this.local = parts.local;
   }
+}
+
+/** An EDN keyword. Construct only through `keyword()`, which interns. */
+export class Keyword extends Named {
   /** @internal used by `keyword()` only */
   static intern(name: string): Keyword {
-    let k = keywords.get(name);
-    if (k === undefined) {
-      k = new Keyword(name);
-      keywords.set(name, k);
-    }
-    return k;
+    return intern(keywords, name, (n) => new Keyword(n));
   }
-  toString(): string {
+  override toString(): string {
     return `:${this.name}`;
   }
   toJSON(): string {
@@ -83,26 +92,12 @@ export class Keyword {
 }
 
 /** An EDN symbol (`?x`, `pull`, `clojure.string/blank?`). Construct only through `symbol()`. */
-export class Sym {
-  readonly name: string;
-  readonly ns: string | null;
-  readonly local: string;
-  private constructor(name: string) {
-    this.name = name;
-    const parts = splitName(name);
-    this.ns = parts.ns;
-    this.local = parts.local;
-  }
+export class Sym extends Named {
   /** @internal used by `symbol()` only */
   static intern(name: string): Sym {
-    let s = symbols.get(name);
-    if (s === undefined) {
-      s = new Sym(name);
-      symbols.set(name, s);
-    }
-    return s;
+    return intern(symbols, name, (n) => new Sym(n));
   }
-  toString(): string {
+  override toString(): string {
     return this.name;
   }
   toJSON(): string {

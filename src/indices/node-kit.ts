@@ -4,7 +4,7 @@
 
 import { CairnError, show } from '../util/errors.js';
 import { isPromise, type MaybePromise } from '../util/maybe.js';
-import type { Comparator, NodeAddress, NodeStorage, StoredNode } from './types.js';
+import type { Comparator, IndexMeta, NodeAddress, NodeStorage, StoredNode } from './types.js';
 
 /** Owner token of one transient; `alive` turns false when the transient is frozen. */
 export interface Edit {
@@ -161,4 +161,36 @@ export function resolveRefs<K, N>(refs: readonly (N | NodeAddress)[], storage: N
   };
   const loaded = storage.loadMany(addresses);
   return isPromise(loaded) ? loaded.then(fill) : fill(loaded);
+}
+
+/**
+ * What the set values of both trees share: an immutable root reference `R` (a node or only its
+ * address), the key count, comparator, branching factor and the storage unloaded nodes load
+ * from; `rslice` from `slice`, and `meta`.
+ */
+export abstract class TreeSet<K, R> {
+  readonly size: number;
+  readonly branchingFactor: number;
+  protected readonly root: R;
+  protected readonly cmp: Comparator<K>;
+  protected readonly storage: NodeStorage<K> | undefined;
+
+  constructor(root: R, size: number, cmp: Comparator<K>, branchingFactor: number, storage: NodeStorage<K> | undefined) {
+    this.root = root;
+    this.size = size;
+    this.cmp = cmp;
+    this.branchingFactor = branchingFactor;
+    this.storage = storage;
+  }
+
+  abstract slice(from: K | undefined, to: K | undefined, cmp?: Comparator<K>): MaybePromise<K[]>;
+
+  rslice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
+    const keys = this.slice(from, to, cmp);
+    return isPromise(keys) ? keys.then((ks) => ks.reverse()) : keys.reverse();
+  }
+
+  meta(): IndexMeta {
+    return { size: this.size, branchingFactor: this.branchingFactor };
+  }
 }

@@ -36,7 +36,7 @@ export type Deps =
       readonly entities: ReadonlySet<number>;
     };
 
-export const ALL: Deps = Object.freeze({ all: true });
+export const ALL: Deps = /* @__PURE__ */ Object.freeze({ all: true });
 
 /** Inputs bound to variables: name -> the values it may take (a scalar, or a collection). */
 export type Bound = ReadonlyMap<string, readonly unknown[]>;

@@ -171,7 +171,7 @@ export function livePullOf<T>(conn: Conn, pattern: unknown, eid: EntityRef): Liv
         return out.deps();
       },
       run(db) {
-        return pullImpl(db, pattern as never, eid) as MaybePromise<T>;
+        return pullImpl(db, pattern, eid) as MaybePromise<T>;
       },
     }),
   );

@@ -57,23 +57,23 @@ export class Registry {
   }
 
   #index(w: Watch): void {
-    const d = w.deps;
-    if (d.all) {
-      this.#always.add(w);
-      return;
-    }
-    for (const a of d.attrs.keys()) put(this.#byAttr, a, w);
-    for (const e of d.entities) put(this.#byEntity, e, w);
+    this.#file(w, put);
   }
 
   #unindex(w: Watch): void {
+    this.#file(w, take);
+  }
+
+  /** File `w` (put) or take it out (take) under what it depends on. */
+  #file(w: Watch, step: typeof put): void {
     const d = w.deps;
     if (d.all) {
-      this.#always.delete(w);
+      if (step === put) this.#always.add(w);
+      else this.#always.delete(w);
       return;
     }
-    for (const a of d.attrs.keys()) take(this.#byAttr, a, w);
-    for (const e of d.entities) take(this.#byEntity, e, w);
+    for (const a of d.attrs.keys()) step(this.#byAttr, a, w);
+    for (const e of d.entities) step(this.#byEntity, e, w);
   }
 
   #onReport(r: TxReport): void {

@@ -58,7 +58,7 @@ export interface PullPattern {
 }
 
 /** `[*]`: what component expansion pulls. */
-export const WILDCARD: PullPattern = Object.freeze({
+export const WILDCARD: PullPattern = /* @__PURE__ */ Object.freeze({
   wildcard: true,
   idKeys: ['db/id'],
   attrs: [],

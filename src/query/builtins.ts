@@ -175,7 +175,7 @@ function missing(args: readonly unknown[]): MaybePromise<boolean> {
   const forward = reverseOf(a);
   if (forward !== null && !db.schema.attrs.has(a)) {
     // :ns/_attr asks whether no entity points here through :ns/attr (DataScript accepts it too)
-    return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(undefined, forward, eid as never), (ds) => ds.length === 0)));
+    return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(undefined, forward, eid), (ds) => ds.length === 0)));
   }
   return then(entityOf(db, e), (eid) => (eid === null ? true : then(db.search(eid, a), (ds) => ds.length === 0)));
 }
@@ -414,11 +414,15 @@ const core: Record<string, Builtin> = {
   q: f(1, V, ([query, ...inputs], env) => env.q(query, inputs)),
 };
 
-const builtins = new Map<string, Builtin>(Object.entries(core));
-for (const [k, v] of Object.entries(strFns)) {
-  builtins.set(`clojure.string/${k}`, v);
-  builtins.set(`str/${k}`, v);
-}
+// Built at first evaluation but marked pure, so a bundle that never queries drops the table.
+const builtins = /* @__PURE__ */ (() => {
+  const table = new Map<string, Builtin>(Object.entries(core));
+  for (const [k, v] of Object.entries(strFns)) {
+    table.set(`clojure.string/${k}`, v);
+    table.set(`str/${k}`, v);
+  }
+  return table;
+})();
 
 /** The built-in named `name`, or undefined. */
 export function builtin(name: string): Builtin | undefined {

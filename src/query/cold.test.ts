@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { q } from './index.js';
-import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db.js';
+import { fixtureDb, type Gate, roundTrips } from '../db/testing/fixture-db.js';
 
 const schema = { name: { index: true }, age: {}, friend: { ref: true, many: true }, email: { unique: 'identity' as const } };
 const facts = [

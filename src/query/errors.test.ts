@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../util/errors.js';
 import { q } from './index.js';
-import { fixtureDb } from './testing/fixture-db.js';
+import { fixtureDb } from '../db/testing/fixture-db.js';
 
 const db = fixtureDb({ name: {}, age: {}, friend: { ref: true, many: true } }, [
   [1, 'name', 'Ivan'],

@@ -7,7 +7,7 @@
 // A value that does not fit stays as given (it then matches nothing, as in Datahike).
 
 import { entidAs } from '../db/entid.js';
-import type { Db } from '../db/types.js';
+import type { Db, EntityRef } from '../db/types.js';
 import { coerceValue } from '../db/valuetypes.js';
 import type { Clause } from './ast.js';
 import type { Ctx } from './context.js';
@@ -40,7 +40,7 @@ function* normalize(value: unknown, role: NonNullable<Role>): Step<unknown> {
   if (role.attr === null) {
     if (typeof value === 'number' || value === null || value === undefined) return value;
     if (typeof value !== 'string' && !Array.isArray(value)) return value;
-    const e = yield* wait(entidAs(role.db, value as never, 'query/lookup-ref'));
+    const e = yield* wait(entidAs(role.db, value as EntityRef, 'query/lookup-ref'));
     return e ?? value;
   }
   const schema = role.db.schema.attrs.get(role.attr);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyDb } from '../db/parts.js';
 import { withDb } from '../tx/index.js';
 import { q } from './index.js';
-import { fixtureDb } from './testing/fixture-db.js';
+import { fixtureDb } from '../db/testing/fixture-db.js';
 
 describe('query in the browser', () => {
   it('joins, rules and aggregates over a real Db', async () => {

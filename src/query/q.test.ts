@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { q } from './index.js';
-import { fixtureDb } from './testing/fixture-db.js';
+import { fixtureDb } from '../db/testing/fixture-db.js';
 
 const schema = {
   name: { index: true },

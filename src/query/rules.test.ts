@@ -10,7 +10,7 @@ import { closureShape } from './closure.js';
 import { linearShape } from './linear.js';
 import { q } from './index.js';
 import { parseRules } from './parser.js';
-import { fixtureDb, type Gate, roundTrips } from './testing/fixture-db.js';
+import { fixtureDb, type Gate, roundTrips } from '../db/testing/fixture-db.js';
 
 const VARIANTS: [string, string][] = [
   ['right-linear forward', '[[(r ?a ?b) [?a :next ?b]] [(r ?a ?b) [?a :next ?t] (r ?t ?b)]]'],

@@ -7,7 +7,7 @@
 // looked up, so a value join against a large collection costs one pass, not one per binding.
 
 import { entidAs } from '../db/entid.js';
-import type { Datom, Db, EntityRef } from '../db/types.js';
+import type { Datom, Db, EntityRef, Value } from '../db/types.js';
 import { type KeyRuns, runsOf } from '../indices/types.js';
 import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
@@ -43,18 +43,18 @@ function dbSource(name: string, db: Db): Source {
     db,
     search(bound) {
       const [e, a, v, tx, added] = bound;
-      const r = db.search(e as number | undefined, a as string | undefined, v as never, tx as number | undefined);
+      const r = db.search(e as number | undefined, a as string | undefined, v as Value | undefined, tx as number | undefined);
       if (added === undefined) return r;
       return then(r, (ds) => ds.filter((d) => d.added === added));
     },
     searchRuns(bound) {
       const [e, a, v, tx, added] = bound;
       if (added !== undefined || db.searchRuns === undefined) return then(this.search(bound), runsOf);
-      return db.searchRuns(e as number | undefined, a as string | undefined, v as never, tx as number | undefined);
+      return db.searchRuns(e as number | undefined, a as string | undefined, v as Value | undefined, tx as number | undefined);
     },
     estimate(bound) {
       const [e, a, v] = bound;
-      return db.estimate(e as number | undefined, a as string | undefined, v as never);
+      return db.estimate(e as number | undefined, a as string | undefined, v as Value | undefined);
     },
   };
 }

@@ -25,7 +25,7 @@ export interface LiveResult<T> {
   readonly loading: boolean;
 }
 
-const IDLE: LiveState<never> = Object.freeze({ value: undefined, error: undefined, loading: true });
+const IDLE: LiveState<never> = /* @__PURE__ */ Object.freeze({ value: undefined, error: undefined, loading: true });
 const noop = (): void => {};
 
 /** Subscribe a component to a live query (or nothing, while `live` is null). */

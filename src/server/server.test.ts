@@ -7,18 +7,10 @@ import { SyncSocket } from '../sync/socket.js';
 import { decodeFrame, encodeMessage, type HeadInfo, type ServerMessage } from '../sync/wire.js';
 import { createCodec } from '../store/codec.js';
 import type { CairnError } from '../util/errors.js';
-import { startServer, tempDir, type ServerProcess } from './test-server.js';
+import { serverStarter, tempDir } from './test-server.js';
 
 const codec = createCodec();
-const running: ServerProcess[] = [];
-afterAll(async () => {
-  for (const s of running) await s.stop().catch(() => {});
-});
-async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
-  const s = await startServer(o);
-  running.push(s);
-  return s;
-}
+const server = serverStarter(afterAll);
 
 interface Device {
   readonly socket: SyncSocket;

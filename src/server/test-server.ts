@@ -37,6 +37,22 @@ export function tempDir(prefix = 'cairn-sync-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * A `server(options)` for one test file: it starts servers like `startServer`, and registers
+ * with `after` (the test runner's afterAll) stopping every one it started.
+ */
+export function serverStarter(after: (fn: () => Promise<void>) => void): (o?: ServerProcessOptions) => Promise<ServerProcess> {
+  const running: ServerProcess[] = [];
+  after(async () => {
+    for (const s of running) await s.stop().catch(() => {});
+  });
+  return async (o = {}) => {
+    const s = await startServer(o);
+    running.push(s);
+    return s;
+  };
+}
+
 export async function startServer(o: ServerProcessOptions = {}): Promise<ServerProcess> {
   const path = o.path ?? (o.pg ? '' : tempDir());
   const args = [

@@ -7,7 +7,7 @@ import type { CommitRecord } from '../conn/commit.js';
 import { decodeNode, encodeNode } from '../conn/node-codec.js';
 import { createCodec, type Codec } from '../store/codec.js';
 
-const plain = createCodec();
+const plain = /* @__PURE__ */ createCodec();
 
 /** A stored record's bytes as the plain codec would have written them. */
 export function plainRecord(codec: Codec, bytes: Uint8Array, key: string): Uint8Array {

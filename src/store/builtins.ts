@@ -33,7 +33,7 @@ export function withBuiltins(registry: BackendRegistry): BackendRegistry {
 }
 
 /** The registry the connection and the public `registerBackend` use. */
-export const defaultRegistry: BackendRegistry = withBuiltins(new BackendRegistry());
+export const defaultRegistry: BackendRegistry = /* @__PURE__ */ withBuiltins(/* @__PURE__ */ new BackendRegistry());
 
 /** Plug in a konserve-style backend under `name` (the public API function). */
 export function registerBackend(name: string, backend: Backend, registry: BackendRegistry = defaultRegistry): void {

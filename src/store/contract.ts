@@ -18,9 +18,9 @@ export interface ContractTarget {
   config(id: string): StoreConfig;
 }
 
-const enc = new TextEncoder();
+const enc = /* @__PURE__ */ new TextEncoder();
 const bytes = (s: string): Uint8Array => enc.encode(s);
-const HEAD = refKey('head');
+const HEAD = /* @__PURE__ */ refKey('head');
 export { seededBytes };
 
 export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {

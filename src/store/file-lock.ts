@@ -16,19 +16,20 @@ import { threadId } from 'node:worker_threads';
 
 // Realm-wide by nature: a lock must be shared by every handle on a directory in this thread,
 // whichever backend instance — or copy of this module (a bundle may hold two) — made it. So the
-// queues and the tokens held live on the global object. Only touched on writes, not on reads.
+// queues and the tokens held live on the global object, installed on first use (importing the
+// module changes nothing). Only touched on writes, not on reads.
 interface Shared {
   readonly queues: Map<string, Promise<void>>;
   readonly held: Set<string>;
 }
-const shared: Shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('cairndb.file-locks')] ??= { queues: new Map(), held: new Set() }) as Shared;
-const { queues, held: heldTokens } = shared;
+const shared = (): Shared => ((globalThis as Record<symbol, unknown>)[Symbol.for('cairndb.file-locks')] ??= { queues: new Map(), held: new Set() }) as Shared;
 let tokens = 0;
 
 /** Observable for tests: how often a writer had to wait for a lock held by a live owner. */
 export const lockStats = { waits: 0, broken: 0 };
 
 export async function withDirLock<T>(dir: string, lockFile: string, body: () => Promise<T>): Promise<T> {
+  const { queues, held: heldTokens } = shared();
   const prev = queues.get(dir) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((r) => (release = r));
@@ -123,7 +124,7 @@ function isStale(token: string): boolean {
   const [pidText, thread] = text.split(':');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return thread === undefined || (Number(thread) === threadId && !heldTokens.has(text));
+  if (pid === process.pid) return thread === undefined || (Number(thread) === threadId && !shared().held.has(text));
   return !pidAlive(pid);
 }
 

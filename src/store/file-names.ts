@@ -9,16 +9,18 @@
 // decoding is just joining the pieces.
 //
 // Also the directory layout the on-disk backends share (`file`, `lmdb`): one directory per
-// store under `config.store.path`, named by the encoded store id.
+// store under `config.store.path`, named by the encoded store id, and the format marker each
+// writes last when creating a store (a store without one was never finished).
 
 import { resolve } from 'node:path';
-import { fail, show } from '../util/errors.js';
+import { CairnError, fail, show } from '../util/errors.js';
+import { FORMAT_VERSION } from './codec.js';
 import type { StoreConfig } from './types.js';
 
 export const SEGMENT = 200;
 const SAFE = /^[a-z0-9_-]$/;
-const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const enc = /* @__PURE__ */ new TextEncoder();
+const dec = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 /** The file name of a key, before splitting. */
 export function encodeName(key: string): string {
@@ -99,4 +101,40 @@ export function storeLayout(config: StoreConfig, backend: string, suffix = ''): 
   const name = encodeName(config.id);
   if (name.length > SEGMENT) fail('config/invalid', `store.id ${show(config.id)} is too long for a directory name`);
   return { dir: resolve(path, `${name}${suffix}`), id: config.id, strict: durability === 'strict' };
+}
+
+/** What a store's format marker says: the format version that wrote the store. */
+export interface Marker {
+  readonly version: number;
+}
+
+/** The marker's text for a store this version creates. */
+export function markerText(): string {
+  return JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION });
+}
+
+/** Parse a marker's text; anything else is `store/corrupt`, naming `where` it was read. */
+export function parseMarker(text: string, l: Layout, where: string): Marker {
+  try {
+    const m = JSON.parse(text) as { format?: unknown; version?: unknown };
+    if (m.format !== 'cairndb-store' || typeof m.version !== 'number') throw new Error('not a CairnDB marker');
+    return { version: m.version };
+  } catch (e) {
+    throw new CairnError('store/corrupt', `${where} is not a valid CairnDB store marker`, { id: l.id }, { cause: e });
+  }
+}
+
+/** The marker `connect` found, checked: none is `db/missing`, a newer format `store/format-version`. */
+export function checkMarker(marker: Marker | undefined, l: Layout, backend: string): Marker {
+  if (marker === undefined) {
+    throw new CairnError('db/missing', `${backend} store ${show(l.id)} does not exist at ${show(l.dir)}`, { backend, id: l.id });
+  }
+  if (marker.version > FORMAT_VERSION) {
+    throw new CairnError(
+      'store/format-version',
+      `${backend} store ${show(l.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
+      { id: l.id, version: marker.version },
+    );
+  }
+  return marker;
 }

@@ -22,7 +22,9 @@ it('four processes CAS the same head: exactly one commits', async () => {
   await s.putBatch([['ref:head', new TextEncoder().encode('base')]]);
   const names = ['p1', 'p2', 'p3', 'p4'];
   const outs = await Promise.all(
-    names.map((n) => run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'file-cas-child.ts'), root, 'shared', n]).then((r) => r.stdout.trim())),
+    names.map((n) =>
+      run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'cas-child.ts'), 'file', root, 'shared', n]).then((r) => r.stdout.trim()),
+    ),
   );
   expect(outs.filter((o) => o === 'ok')).toHaveLength(1);
   expect(outs.filter((o) => o === 'conflict')).toHaveLength(3);
@@ -33,4 +35,4 @@ it('four processes CAS the same head: exactly one commits', async () => {
   expect(keys).toHaveLength(50);
   expect(await readdir(join(root, encodeName('shared')))).not.toContain('lock');
   await s.close();
-}, 60_000);
+}, 120_000);

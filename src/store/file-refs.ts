@@ -7,8 +7,8 @@
 import { fail, show } from '../util/errors.js';
 
 const MAGIC = [0x43, 0x52, 0x46, 0x31];
-const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const enc = /* @__PURE__ */ new TextEncoder();
+const dec = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 export function encodeRefs(refs: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];

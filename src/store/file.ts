@@ -18,8 +18,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
-import { FORMAT_VERSION } from './codec.js';
-import { keyToPath, pathToKey, storeLayout, type Layout } from './file-names.js';
+import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { withDirLock } from './file-lock.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
@@ -298,16 +297,9 @@ export function createFileBackend(): Backend {
     return set;
   };
 
-  async function readMarker(l: Layout): Promise<{ version: number } | undefined> {
+  async function readMarker(l: Layout): Promise<Marker | undefined> {
     const bytes = await readIfExists(join(l.dir, MARKER));
-    if (bytes === undefined) return undefined;
-    try {
-      const m = JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown; version?: unknown };
-      if (m.format !== 'cairndb-store' || typeof m.version !== 'number') throw new Error('not a CairnDB marker');
-      return { version: m.version };
-    } catch (e) {
-      throw new CairnError('store/corrupt', `${show(join(l.dir, MARKER))} is not a CairnDB store marker`, { id: l.id }, { cause: e });
-    }
+    return bytes === undefined ? undefined : parseMarker(new TextDecoder().decode(bytes), l, show(join(l.dir, MARKER)));
   }
 
   return {
@@ -327,7 +319,7 @@ export function createFileBackend(): Backend {
         // The marker last, via temp + rename: a crashed create leaves no half-made store.
         const tmp = join(l.dir, 'tmp', `marker-${process.pid}-${tempCounter++}`);
         const fh = await open(tmp, 'wx');
-        await fh.writeFile(JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION }));
+        await fh.writeFile(markerText());
         if (l.strict) await fh.sync();
         await fh.close();
         await rename(tmp, join(l.dir, MARKER));
@@ -342,16 +334,7 @@ export function createFileBackend(): Backend {
       const marker = await readMarker(l).catch((e) => {
         throw ioError(e, `opening store ${show(config.id)}`);
       });
-      if (marker === undefined) {
-        throw new CairnError('db/missing', `file store ${show(config.id)} does not exist at ${show(l.dir)}`, { backend: 'file', id: config.id });
-      }
-      if (marker.version > FORMAT_VERSION) {
-        throw new CairnError(
-          'store/format-version',
-          `file store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
-          { id: config.id, version: marker.version },
-        );
-      }
+      checkMarker(marker, l, 'file');
       // Litter of writers killed since the store was last opened (dead pids only: safe unlocked).
       await removeOrphans(l.dir).catch((e) => {
         throw ioError(e, `opening store ${show(config.id)}`);

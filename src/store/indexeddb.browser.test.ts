@@ -144,67 +144,60 @@ describe('indexeddb backend specifics', () => {
     await again.close();
   });
 
-  it('maps a QuotaExceededError to store/quota and writes nothing', async () => {
-    const c = fresh();
-    const s = await backend.create(c);
-    await s.putBatch([
-      ['ref:head', bytes('h1')],
-      ['old', bytes('o')],
-    ]);
-    let calls = 0;
-    patch(
-      IDBObjectStore.prototype,
-      'put',
-      (put) =>
-        function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-          if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-          return put.apply(this, args);
-        },
-    );
-    const batch: [string, Uint8Array][] = [
-      ['a', bytes('A')],
-      ['b', bytes('B')],
-      ['c', bytes('C')],
-      ['ref:head', bytes('h2')],
-    ];
-    await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
-    for (const r of restores.splice(0)) r();
-    expect((await s.keys()).sort()).toEqual(['old', 'ref:head']);
-    expect(text(await s.get('ref:head'))).toBe('h1');
-    // and the store keeps working afterwards (a fresh connection)
-    await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } });
-    expect(text(await s.get('ref:head'))).toBe('h2');
-    await s.close();
-  });
-
-  it("maps Chrome's bare AbortError near quota to store/quota and writes nothing", async () => {
-    const c = fresh();
-    const s = await backend.create(c);
-    await s.putBatch([['ref:head', bytes('h1')]]);
-    let calls = 0;
-    patch(
-      IDBObjectStore.prototype,
-      'put',
-      (put) =>
-        function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-          const req = put.apply(this, args);
-          if (++calls === 3) this.transaction.abort(); // the browser aborting the commit
-          return req;
-        },
-    );
-    await expectCode(
-      s.putBatch([
+  // Two ways a write fails for lack of space: a put throws QuotaExceededError, or (Chrome near
+  // its quota) the browser aborts the transaction at commit, after the last put, with a bare
+  // AbortError. `at` is the put of the batch (a, b, c, then the head) that fails.
+  const quotaFailures: { name: string; at: number; fail: (store: IDBObjectStore, put: () => IDBRequest) => IDBRequest }[] = [
+    {
+      name: 'a QuotaExceededError',
+      at: 3,
+      fail: () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+    },
+    {
+      name: "Chrome's bare AbortError near quota",
+      at: 4,
+      fail: (store, put) => {
+        const req = put();
+        store.transaction.abort(); // the browser aborting the commit
+        return req;
+      },
+    },
+  ];
+  for (const failure of quotaFailures) {
+    it(`maps ${failure.name} to store/quota, writes nothing and keeps working`, async () => {
+      const c = fresh();
+      const s = await backend.create(c);
+      await s.putBatch([
+        ['ref:head', bytes('h1')],
+        ['old', bytes('o')],
+      ]);
+      let calls = 0;
+      patch(
+        IDBObjectStore.prototype,
+        'put',
+        (put) =>
+          function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+            return ++calls === failure.at ? failure.fail(this, () => put.apply(this, args)) : put.apply(this, args);
+          },
+      );
+      const batch: [string, Uint8Array][] = [
         ['a', bytes('A')],
         ['b', bytes('B')],
+        ['c', bytes('C')],
         ['ref:head', bytes('h2')],
-      ]),
-      'store/quota',
-    );
-    for (const r of restores.splice(0)) r();
-    expect(await s.keys()).toEqual(['ref:head']);
-    expect(text(await s.get('ref:head'))).toBe('h1');
-    await s.close();
-  });
+      ];
+      await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
+      for (const r of restores.splice(0)) r();
+      expect((await s.keys()).sort()).toEqual(['old', 'ref:head']);
+      expect(text(await s.get('ref:head'))).toBe('h1');
+      // and the store keeps working afterwards
+      await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } });
+      expect(text(await s.get('ref:head'))).toBe('h2');
+      await s.close();
+    });
+  }
 
   it('reopens and retries once when the connection is closing', async () => {
     const c = fresh();

@@ -28,7 +28,7 @@ it('SIGKILL inside the commit transaction keeps the last good head and writes no
   for (let i = 0; i < 100; i++) old.push([`old-${i}`, seededBytes(1000 + i, 2048)]);
   await store.putBatch([...old, ['ref:head', enc.encode('old-head')]], { cas: { key: 'ref:head', expected: undefined } });
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'lmdb-kill-child.ts'), root, 'killed', '2000', '1500'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'kill-child.ts'), 'lmdb', root, 'killed', '2000', '1500'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -75,7 +75,9 @@ it('four processes CAS the same head: exactly one commits', async () => {
   await s.putBatch([['ref:head', enc.encode('base')]]);
   const names = ['p1', 'p2', 'p3', 'p4'];
   const outs = await Promise.all(
-    names.map((n) => run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'lmdb-cas-child.ts'), root, 'shared', n]).then((r) => r.stdout.trim())),
+    names.map((n) =>
+      run(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'cas-child.ts'), 'lmdb', root, 'shared', n]).then((r) => r.stdout.trim()),
+    ),
   );
   expect(outs.filter((o) => o === 'ok')).toHaveLength(1);
   expect(outs.filter((o) => o === 'conflict')).toHaveLength(3);

@@ -29,15 +29,14 @@ import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open as openEnv, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { CairnError, fail, show } from '../util/errors.js';
-import { FORMAT_VERSION } from './codec.js';
-import { storeLayout, type Layout } from './file-names.js';
+import { checkMarker, markerText, parseMarker, storeLayout, type Layout, type Marker } from './file-names.js';
 import { bytesEqual, checkBatch, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
 /** LMDB's largest key with the default page size (lmdb-js builds with 1978). */
 export const MAX_KEY_BYTES = 1978;
-const FORMAT_KEY = Buffer.from('format');
+const FORMAT_KEY = /* @__PURE__ */ Buffer.from('format');
 
 // The suffix keeps an lmdb store apart from a file store of the same id under the same path.
 function layoutOf(config: StoreConfig): Layout {
@@ -249,20 +248,13 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
       if (env.handles.size === 0) await closeEnv(dir);
     };
 
-  function readMarker(env: Env, l: Layout): { version: number } | undefined {
+  function readMarker(env: Env, l: Layout): Marker | undefined {
     const bytes = env.meta.getBinary(FORMAT_KEY);
-    if (bytes === undefined) return undefined;
-    try {
-      const m = JSON.parse(bytes.toString('utf8')) as { format?: unknown; version?: unknown };
-      if (m.format !== 'cairndb-store' || typeof m.version !== 'number') throw new Error('not a CairnDB marker');
-      return { version: m.version };
-    } catch (e) {
-      throw new CairnError('store/corrupt', `lmdb store ${show(l.id)} at ${show(l.dir)} has no valid CairnDB marker`, { id: l.id }, { cause: e });
-    }
+    return bytes === undefined ? undefined : parseMarker(bytes.toString('utf8'), l, `lmdb store ${show(l.id)} at ${show(l.dir)}`);
   }
 
   /** Whether a marked store is at `l` (opens the environment only if its file is there). */
-  async function markerAt(l: Layout): Promise<{ version: number } | undefined> {
+  async function markerAt(l: Layout): Promise<Marker | undefined> {
     if (!envs.has(l.dir) && !existsSync(resolve(l.dir, 'data.mdb'))) return undefined;
     const env = envOf(l);
     try {
@@ -282,7 +274,7 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
           if (readMarker(env, l) !== undefined) return false;
           // No marker: nothing is there, or a create/delete was cut short. Start empty.
           for (const db of [env.nodes, env.refs, env.meta]) for (const k of [...db.getKeys()]) db.removeSync(k as Buffer);
-          env.meta.putSync(FORMAT_KEY, Buffer.from(JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION })));
+          env.meta.putSync(FORMAT_KEY, Buffer.from(markerText()));
           return true;
         });
         if (!made) {
@@ -296,22 +288,13 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
     },
     async connect(config) {
       const l = layoutOf(config);
-      let marker: { version: number } | undefined;
+      let marker: Marker | undefined;
       try {
         marker = await markerAt(l);
       } catch (e) {
         throw ioError(e, `opening store ${show(config.id)}`);
       }
-      if (marker === undefined) {
-        throw new CairnError('db/missing', `lmdb store ${show(config.id)} does not exist at ${show(l.dir)}`, { backend: 'lmdb', id: config.id });
-      }
-      if (marker.version > FORMAT_VERSION) {
-        throw new CairnError(
-          'store/format-version',
-          `lmdb store ${show(config.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
-          { id: config.id, version: marker.version },
-        );
-      }
+      checkMarker(marker, l, 'lmdb');
       return new LmdbStore(envOf(l), l, releaser(l.dir));
     },
     async exists(config) {

@@ -32,7 +32,7 @@ import { pgError } from './pg-errors.js';
 import { CHANNEL, NotifyHub } from './pg-notify.js';
 import type { Backend, PutOptions, Store, StoreConfig } from './types.js';
 
-const MARKER_KEY = Buffer.alloc(0);
+const MARKER_KEY = /* @__PURE__ */ Buffer.alloc(0);
 const UNDEFINED_TABLE = '42P01';
 
 /** A pool and its notification hub, shared by every store that connects the same way. */

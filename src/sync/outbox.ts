@@ -11,7 +11,7 @@ import { fail } from '../util/errors.js';
 import type { Datom } from '../db/types.js';
 import type { PushTx } from './wire.js';
 
-export const OUTBOX_KEY = refKey('sync/outbox');
+export const OUTBOX_KEY = /* @__PURE__ */ refKey('sync/outbox');
 
 export interface OutboxEntry extends PushTx {
   /** The server tx it was committed in, once a push answer said so (memory only). */

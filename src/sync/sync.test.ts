@@ -4,17 +4,9 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WS } from 'ws';
 import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
-import { startServer, tempDir, type ServerProcess } from '../server/test-server.js';
+import { serverStarter, tempDir } from '../server/test-server.js';
 
-const running: ServerProcess[] = [];
-afterAll(async () => {
-  for (const s of running) await s.stop().catch(() => {});
-});
-async function server(o: Parameters<typeof startServer>[0] = {}): Promise<ServerProcess> {
-  const s = await startServer(o);
-  running.push(s);
-  return s;
-}
+const server = serverStarter(afterAll);
 
 const SCHEMA = [
   { 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },

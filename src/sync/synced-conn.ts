@@ -11,7 +11,7 @@
 import { Datom, type TxReport } from '../db/types.js';
 import { DbValue } from '../db/db.js';
 import { withDb } from '../tx/index.js';
-import type { TransactInput } from '../engine.js';
+import type { TransactInput } from '../db/inputs.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
 import { decodeSegment, HEAD_KEY, replayTail, restore, type CommitRecord, type Persisted, type TailEntry } from '../conn/commit.js';
 import { CairnError, isCairnError } from '../util/errors.js';
@@ -68,7 +68,7 @@ interface QueuedTx {
 }
 
 let txCounter = 0;
-const devicePrefix = (() => {
+const devicePrefix = /* @__PURE__ */ (() => {
   const b = new Uint8Array(8);
   crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(36).padStart(2, '0')).join('');

@@ -74,7 +74,7 @@ export type ServerMessage =
   | { readonly type: 'pong'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };
 
-const codec = createCodec();
+const codec = /* @__PURE__ */ createCodec();
 
 export function encodeMessage(m: ClientMessage | ServerMessage): Uint8Array<ArrayBuffer> {
   return codec.encode(m, 'value') as Uint8Array<ArrayBuffer>; // always a fresh, exact-length buffer

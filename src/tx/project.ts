@@ -68,25 +68,13 @@ export function projectSchema(db: DbValue, items: readonly unknown[]): Schema {
     entries.set(eid, entry);
   };
   for (const item of items) {
+    if (!declaresSchema(item)) continue;
     if (isPlainMap(item)) {
-      let has = false;
-      for (const k in item)
-        if (isSchemaAttr(strip(k))) {
-          has = true;
-          break;
-        }
-      if (!has) continue;
       const eid = target(item['db/id'] ?? item[':db/id'], item['db/ident'] ?? item[':db/ident']);
       for (const k in item) merge(eid, strip(k), item[k]);
-    } else if (
-      Array.isArray(item) &&
-      item.length === 4 &&
-      typeof item[0] === 'string' &&
-      strip(item[0]) === 'db/add' &&
-      typeof item[2] === 'string' &&
-      isSchemaAttr(strip(item[2]))
-    ) {
-      merge(target(item[1], undefined), strip(item[2]), item[3]);
+    } else {
+      const [, e, a, v] = item as [string, unknown, string, unknown]; // a [:db/add e a v] of a schema attribute
+      merge(target(e, undefined), strip(a), v);
     }
   }
   if (entries === null) return st.schema;

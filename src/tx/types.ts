@@ -19,12 +19,15 @@ export type EntityIn =
 /** A value after normalisation: a checked value, or an entity reference for a ref attribute. */
 export type ValueIn = { readonly kind: 'value'; readonly v: Value } | { readonly kind: 'ref'; readonly ref: EntityIn };
 
-export type NormOp =
-  | { readonly op: 'add'; readonly e: EntityIn; readonly a: string; readonly v: ValueIn }
-  | { readonly op: 'retract'; readonly e: EntityIn; readonly a: string; readonly v: ValueIn | undefined }
-  | { readonly op: 'retractEntity'; readonly e: EntityIn }
-  | { readonly op: 'retractAttribute'; readonly e: EntityIn; readonly a: string }
-  | { readonly op: 'cas'; readonly e: EntityIn; readonly a: string; readonly old: ValueIn | null; readonly v: ValueIn };
+/** The five operations, over entities `E` and values `V`; `Add` is extra fields of an add. */
+type Op<E, V, Add = unknown> =
+  | ({ readonly op: 'add'; readonly e: E; readonly a: string; readonly v: V } & Add)
+  | { readonly op: 'retract'; readonly e: E; readonly a: string; readonly v: V | undefined }
+  | { readonly op: 'retractEntity'; readonly e: E }
+  | { readonly op: 'retractAttribute'; readonly e: E; readonly a: string }
+  | { readonly op: 'cas'; readonly e: E; readonly a: string; readonly old: V | null; readonly v: V };
+
+export type NormOp = Op<EntityIn, ValueIn>;
 
 export interface Normalized {
   readonly ops: readonly NormOp[];
@@ -34,14 +37,9 @@ export interface Normalized {
   readonly txMeta: Record<string, unknown>;
 }
 
-export type ResolvedOp =
-  // via: set when e is a tempid upserted to an existing entity through this very identity
-  // value (its key); the check stage asks for a re-resolution if the tx freed it earlier
-  | { readonly op: 'add'; readonly e: number; readonly a: string; readonly v: Value; readonly via?: string }
-  | { readonly op: 'retract'; readonly e: number; readonly a: string; readonly v: Value | undefined }
-  | { readonly op: 'retractEntity'; readonly e: number }
-  | { readonly op: 'retractAttribute'; readonly e: number; readonly a: string }
-  | { readonly op: 'cas'; readonly e: number; readonly a: string; readonly old: Value | null; readonly v: Value };
+// via (on an add): set when e is a tempid upserted to an existing entity through this very
+// identity value (its key); the check stage asks for a re-resolution if the tx freed it earlier
+export type ResolvedOp = Op<number, Value, { readonly via?: string }>;
 
 export interface Resolved {
   readonly ops: readonly ResolvedOp[];

@@ -25,8 +25,8 @@ export class NeedMore extends Error {}
 
 export class CborError extends Error {}
 
-const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const enc = /* @__PURE__ */ new TextEncoder();
+const dec = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 function head(out: number[], major: number, n: number | bigint): void {
   const m = major << 5;

@@ -2,17 +2,10 @@
 // and 512: every add/remove result, every read, and the structural invariants after each batch.
 
 import { describe, expect, it } from 'vitest';
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { numCmp, sync } from './kit.js';
 import { seededRandom, type Random } from '../../util/random.js';
 import { flattenRuns, type SortedSet } from '../types.js';
 import type { IndexFactory } from '../types.js';
-
-const numCmp = (a: number, b: number): number => a - b;
-
-function sync<T>(x: MaybePromise<T>): T {
-  if (isPromise(x)) throw new Error('expected a synchronous result from an in-memory tree');
-  return x;
-}
 
 /** Index of the first element >= key. */
 function lb(xs: readonly number[], key: number): number {

@@ -3,36 +3,18 @@
 // MaybePromise shape follows what is loaded, and a failed load changes nothing.
 
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../../util/errors.js';
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { isPromise } from '../../util/maybe.js';
+import { expectCode, numCmp, range, sync } from './kit.js';
 import { seededRandom } from '../../util/random.js';
 import { CountingNodeStorage } from '../test-storage.js';
 import { flattenRuns, type NodeAddress, type SortedSet, type StoredNode } from '../types.js';
 import type { IndexFactory } from '../types.js';
-
-const numCmp = (a: number, b: number): number => a - b;
-const range = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
-
-function sync<T>(x: MaybePromise<T>): T {
-  if (isPromise(x)) throw new Error('expected a synchronous result');
-  return x;
-}
 
 /** Nodes per level of a tree built by fromSorted (n keys, branching factor bf): leaves first. */
 function levelSizes(n: number, bf: number): number[] {
   const sizes = [Math.max(1, Math.ceil(n / bf))];
   while ((sizes[sizes.length - 1] as number) > 1) sizes.push(Math.ceil((sizes[sizes.length - 1] as number) / bf));
   return sizes;
-}
-
-async function expectCode(p: MaybePromise<unknown> | (() => MaybePromise<unknown>), code: string): Promise<void> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(isCairnError(e) ? e.code : e).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 /** Flush, lazy restore, structural sharing and transients over unloaded nodes. */

@@ -3,12 +3,11 @@
 // Every version must keep reading exactly its own keys (checked against per-version oracles).
 
 import { describe, expect, it } from 'vitest';
+import { numCmp } from './kit.js';
 import { seededRandom } from '../../util/random.js';
 import { CountingNodeStorage } from '../test-storage.js';
 import type { SortedSet } from '../types.js';
 import type { IndexFactory } from '../types.js';
-
-const numCmp = (a: number, b: number): number => a - b;
 
 interface Version {
   set: SortedSet<number>;

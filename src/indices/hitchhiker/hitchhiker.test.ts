@@ -3,30 +3,11 @@
 // catches every corruption of the buffered layout.
 
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../../util/errors.js';
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { expectCode, numCmp, range, sync } from '../contract/kit.js';
 import { seededRandom } from '../../util/random.js';
 import { CountingNodeStorage } from '../test-storage.js';
 import type { NodeAddress, SortedSet, StoredNode } from '../types.js';
 import { hitchhikerTree } from './index.js';
-
-const numCmp = (a: number, b: number): number => a - b;
-const range = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
-
-function sync<T>(x: MaybePromise<T>): T {
-  if (isPromise(x)) throw new Error('expected a synchronous result');
-  return x;
-}
-
-async function expectCode(p: () => MaybePromise<unknown>, code: string): Promise<void> {
-  try {
-    await p();
-  } catch (e) {
-    expect(isCairnError(e) ? e.code : e).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 type Branch = Extract<StoredNode<number>, { kind: 'branch' }>;
 const buffered = (storage: CountingNodeStorage<number>): number =>

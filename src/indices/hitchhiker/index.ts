@@ -7,8 +7,8 @@
 // the persistent set's. Values are immutable, edits go through `transient()`, flushes write only
 // dirty nodes, and stored nodes load lazily through NodeStorage, as for the persistent set.
 
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
-import { checkBranchingFactor, checkSortedDistinct, chunks } from '../node-kit.js';
+import type { MaybePromise } from '../../util/maybe.js';
+import { checkBranchingFactor, checkSortedDistinct, chunks, TreeSet } from '../node-kit.js';
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 import { checkTree } from './check.js';
 import { Branch, Leaf, nodeSize, type Node, type Ref } from './node.js';
@@ -17,28 +17,9 @@ import { Transient } from './write.js';
 
 export const DEFAULT_HITCHHIKER_BRANCHING_FACTOR = 512;
 
-export class HitchhikerSet<K> implements SortedSet<K> {
-  readonly size: number;
-  readonly branchingFactor: number;
-  private readonly root: Ref<K>;
-  private readonly cmp: Comparator<K>;
-  private readonly storage: NodeStorage<K> | undefined;
-
-  constructor(root: Ref<K>, size: number, cmp: Comparator<K>, branchingFactor: number, storage: NodeStorage<K> | undefined) {
-    this.root = root;
-    this.size = size;
-    this.cmp = cmp;
-    this.branchingFactor = branchingFactor;
-    this.storage = storage;
-  }
-
+export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K> {
   slice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
     return scan(this.root, { from, to, cmp, limit: Infinity }, this.cmp, this.storage);
-  }
-
-  rslice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
-    const keys = this.slice(from, to, cmp);
-    return isPromise(keys) ? keys.then((ks) => ks.reverse()) : keys.reverse();
   }
 
   seek(from: K, limit = Infinity, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
@@ -67,10 +48,6 @@ export class HitchhikerSet<K> implements SortedSet<K> {
 
   checkValid(): MaybePromise<void> {
     return checkTree(this.root, this.size, this.cmp, this.branchingFactor, this.storage);
-  }
-
-  meta(): IndexMeta {
-    return { size: this.size, branchingFactor: this.branchingFactor };
   }
 }
 

@@ -11,6 +11,7 @@
 
 import { andThen, isPromise, type MaybePromise } from '../../util/maybe.js';
 import { buildSorted } from './build.js';
+import { TreeSet } from '../node-kit.js';
 import { checkTree } from './check.js';
 import { flushRef } from './flush.js';
 import { mergeSorted } from './merge.js';
@@ -19,32 +20,13 @@ import { has, rank, scan, scanRuns } from './read.js';
 import { Transient } from './transient.js';
 import type { Comparator, IndexFactory, IndexMeta, KeyRuns, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 
-export class PersistentSet<K> implements SortedSet<K> {
-  readonly size: number;
-  readonly branchingFactor: number;
-  private readonly root: Ref<K>;
-  private readonly cmp: Comparator<K>;
-  private readonly storage: NodeStorage<K> | undefined;
-
-  constructor(root: Ref<K>, size: number, cmp: Comparator<K>, branchingFactor: number, storage: NodeStorage<K> | undefined) {
-    this.root = root;
-    this.size = size;
-    this.cmp = cmp;
-    this.branchingFactor = branchingFactor;
-    this.storage = storage;
-  }
-
+export class PersistentSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K> {
   slice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
     return scan(this.root, { from, to, cmp, limit: Infinity }, this.storage);
   }
 
   runs(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<KeyRuns<K>> {
     return scanRuns(this.root, { from, to, cmp, limit: Infinity }, this.storage);
-  }
-
-  rslice(from: K | undefined, to: K | undefined, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
-    const keys = this.slice(from, to, cmp);
-    return isPromise(keys) ? keys.then((ks) => ks.reverse()) : keys.reverse();
   }
 
   seek(from: K, limit = Infinity, cmp: Comparator<K> = this.cmp): MaybePromise<K[]> {
@@ -82,10 +64,6 @@ export class PersistentSet<K> implements SortedSet<K> {
 
   checkValid(): MaybePromise<void> {
     return checkTree(this.root, this.size, this.cmp, this.branchingFactor, this.storage);
-  }
-
-  meta(): IndexMeta {
-    return { size: this.size, branchingFactor: this.branchingFactor };
   }
 }
 

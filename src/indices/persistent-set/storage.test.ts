@@ -3,29 +3,10 @@
 // B+-tree layout (exact maxima, minimum fill, a root branch with at least two children).
 
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../../util/errors.js';
-import { isPromise, type MaybePromise } from '../../util/maybe.js';
+import { expectCode, numCmp, range, sync } from '../contract/kit.js';
 import { CountingNodeStorage } from '../test-storage.js';
 import type { NodeAddress, SortedSet, StoredNode } from '../types.js';
 import { persistentSet } from './index.js';
-
-const numCmp = (a: number, b: number): number => a - b;
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-function sync<T>(x: MaybePromise<T>): T {
-  if (isPromise(x)) throw new Error('expected a synchronous result');
-  return x;
-}
-
-async function expectCode(p: () => MaybePromise<unknown>, code: string): Promise<void> {
-  try {
-    await p();
-  } catch (e) {
-    expect(isCairnError(e) ? e.code : e).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe('persistent-set path copying', () => {
   it('an edit under one full leaf rewrites exactly one root-to-leaf path, however many keys it touches', () => {
