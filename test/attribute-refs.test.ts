@@ -29,7 +29,7 @@ import {
   type Datom,
 } from '../src/index.js';
 import type { DbValue } from '../src/db/db.js';
-import { SYSTEM_MAX_EID } from '../src/db/attr-refs.js';
+import { SYSTEM_IDENTS, SYSTEM_MAX_EID } from '../src/db/attr-refs.js';
 import { attr, caught, MANY } from './conformance-helpers.js';
 import { DATAHIKE_DUMP } from './fixtures/datahike-dump.js';
 
@@ -63,6 +63,10 @@ async function raw(conn: Connection, index: 'eavt' | 'aevt' | 'avet' = 'eavt'): 
 const idOf = async (conn: Connection, ident: string): Promise<number> => (await q(`[:find ?e . :where [?e :db/ident :${ident}]]`, db(conn))) as number;
 
 describe('what is stored', () => {
+  it('SYSTEM_MAX_EID is the number of system idents', () => {
+    expect(SYSTEM_MAX_EID).toBe(SYSTEM_IDENTS.length);
+  });
+
   it('every index holds attribute entity ids, never idents', async () => {
     const conn = await open(config());
     const email = await idOf(conn, 'p/email');

@@ -21,7 +21,7 @@ import { SYSTEM_ATTRS } from './schema.js';
 import { Datom, TX0, type Schema } from './types.js';
 
 /** Datahike's system entity ids (datahike.constants/system-schema); the ids are stable on disk. */
-const SYSTEM_IDENTS: readonly string[] = [
+export const SYSTEM_IDENTS: readonly string[] = [
   'db/ident',
   'db/valueType',
   'db/cardinality',
@@ -78,8 +78,12 @@ const SYSTEM_IDENTS: readonly string[] = [
   'db.attr/preds',
 ];
 
-/** The highest system entity id; user entities of an attribute-refs database start after it. */
-export const SYSTEM_MAX_EID = SYSTEM_IDENTS.length;
+/**
+ * The highest system entity id; user entities of an attribute-refs database start after it.
+ * A literal, not `SYSTEM_IDENTS.length`: a top-level property read would give the module a side
+ * effect for bundlers (package.json sideEffects); a test keeps the two equal.
+ */
+export const SYSTEM_MAX_EID = 54;
 
 /** Entity id of a system ident (1-based, in Datahike's order). */
 export function systemEid(ident: string): number | undefined {

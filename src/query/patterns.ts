@@ -437,7 +437,7 @@ function chooseSeekVar(p: Pattern, src: Source, attr: string | undefined, consts
   return null;
 }
 
-const NOTHING: KeyRuns<Tuple> = runsOf([]);
+const NOTHING: KeyRuns<Tuple> = /* @__PURE__ */ runsOf([]);
 
 function seekOne(src: Source, consts: readonly unknown[], pos: number, value: unknown): MaybePromise<KeyRuns<Tuple>> {
   const bound = consts.slice();

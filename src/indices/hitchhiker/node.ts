@@ -103,7 +103,7 @@ export function route<K>(keys: readonly K[], key: K, cmp: (a: K, b: K) => number
   return lo;
 }
 
-const NO_MESSAGES: never[] = Object.freeze([]) as never[];
+const NO_MESSAGES: never[] = /* @__PURE__ */ Object.freeze([]) as never[];
 
 export function fromStored<K>(stored: StoredNode<K>, address: NodeAddress): Node<K> {
   const s = stored as Partial<{ kind: unknown; keys: unknown; children: unknown; counts: unknown; level: unknown; adds: unknown; removes: unknown }>;
