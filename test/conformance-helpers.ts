@@ -1,6 +1,6 @@
 // Shared fixtures of the conformance suites: a fresh memory database per test, schema
 // shorthands, and catching the CairnError a call must fail with.
-import { CairnError, connect, createDatabase, transact, type Connection } from '../src/index.js';
+import { connect, createDatabase, transact, type Connection } from '../src/index.js';
 import { SYSTEM_MAX_EID } from '../src/db/attr-refs.js';
 
 let dbCount = 0;
@@ -43,15 +43,6 @@ export const attr = (ident: string, type: string, more: Record<string, unknown> 
   ...more,
 });
 
-export const MANY = { 'db/cardinality': 'db.cardinality/many' };
+export { caught } from './caught.js';
 
-/** The CairnError `p` rejects with (fails the test if it resolves or throws something else). */
-export async function caught(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
+export const MANY = { 'db/cardinality': 'db.cardinality/many' };

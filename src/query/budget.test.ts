@@ -3,18 +3,8 @@
 // made slow on purpose (a function that waits for the clock, a promise that never settles).
 
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../util/errors.js';
 import { q } from './index.js';
-
-async function caught(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
-}
+import { caught } from '../../test/caught.js';
 
 /** A query function that holds the thread until the clock moved `ms` (a slow user function). */
 const slow =

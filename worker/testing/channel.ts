@@ -2,9 +2,9 @@
 // page), watching a live query's pushes, and catching a CairnError. Not part of the package.
 
 import type { EngineApi } from '../../src/engine.js';
-import { CairnError } from '../../src/util/errors.js';
 import { openWorker, type LiveQuery, type OpenWorkerOptions, type WorkerEndpoint } from '../client.js';
 import type { HostOptions } from '../host.js';
+export { caught as rejection } from '../../test/caught.js';
 import type { ClientApi } from '../protocol.js';
 import { serveEngine } from '../serve.js';
 
@@ -55,15 +55,4 @@ export function watch<T>(live: LiveQuery<T>) {
     while (!ok()) await new Promise<void>((r) => (wake = r));
   };
   return { values, errors, stop, until };
-}
-
-/** The CairnError `p` rejects with (anything else fails the test). */
-export async function rejection(p: Promise<unknown>): Promise<CairnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CairnError) return e;
-    throw e;
-  }
-  throw new Error('expected a CairnError');
 }
