@@ -25,6 +25,18 @@ export interface CompareOptions {
   readonly note?: string;
 }
 
+/** One workload's figures: the medians, their ratio and the options worth reporting. */
+function comparison(workload: string, cairnMs: number, datascriptMs: number, opts: CompareOptions): Comparison {
+  return {
+    workload,
+    cairnMs,
+    datascriptMs,
+    ratio: datascriptMs / cairnMs,
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.note !== undefined ? { note: opts.note } : {}),
+  };
+}
+
 export async function compare(workload: string, cairn: () => unknown, datascript: () => unknown, opts: CompareOptions = {}): Promise<Comparison> {
   const bench = new Bench({
     name: workload,
@@ -40,16 +52,7 @@ export async function compare(workload: string, cairn: () => unknown, datascript
     if (r?.state === 'errored' || r?.latency === undefined) throw new Error(`${workload} / ${name} failed: ${String(r?.error ?? r?.state)}`);
     return r.latency.p50;
   };
-  const cairnMs = median('cairndb');
-  const datascriptMs = median('datascript');
-  return {
-    workload,
-    cairnMs,
-    datascriptMs,
-    ratio: datascriptMs / cairnMs,
-    ...(opts.target !== undefined ? { target: opts.target } : {}),
-    ...(opts.note !== undefined ? { note: opts.note } : {}),
-  };
+  return comparison(workload, median('cairndb'), median('datascript'), opts);
 }
 
 export function printTable(title: string, rows: readonly Comparison[]): void {
@@ -112,15 +115,6 @@ export async function compareAlternating(workload: string, cairn: () => unknown,
     const m = s.length >> 1;
     return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   };
-  const cairnMs = median(a);
-  const datascriptMs = median(b);
-  return {
-    workload,
-    cairnMs,
-    datascriptMs,
-    ratio: datascriptMs / cairnMs,
-    ...(opts.target !== undefined ? { target: opts.target } : {}),
-    ...(opts.note !== undefined ? { note: opts.note } : {}),
-    ...(ac.length > 0 ? { cairnCpuMs: median(ac), datascriptCpuMs: median(bc), cpuRatio: median(bc) / median(ac) } : {}),
-  };
+  const cpuTimes = ac.length > 0 ? { cairnCpuMs: median(ac), datascriptCpuMs: median(bc), cpuRatio: median(bc) / median(ac) } : {};
+  return { ...comparison(workload, median(a), median(b), opts), ...cpuTimes };
 }
