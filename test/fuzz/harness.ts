@@ -99,6 +99,16 @@ const attrName = (c: Ctx): string =>
     () => c.r.pick(ATTRS),
     () => anyValue(c.r),
   );
+/** datoms/seekDatoms arguments: a db, an index name (or hostile value) and up to three components. */
+const indexArgs = (c: Ctx): [Db, 'eavt' | 'aevt' | 'avet', ...unknown[]] => [
+  someDb(c),
+  pick(
+    c.r,
+    () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
+    () => anyValue(c.r),
+  ),
+  ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
+];
 const hostileArgs = (c: Ctx): unknown[] => Array.from({ length: c.r.int(4) }, () => anyValue(c.r));
 
 /** Tx data: mutated entity maps and list forms, or anything at all. */
@@ -248,26 +258,8 @@ export const TARGETS: Record<string, Target> = {
     const e = await cairn.entity(someDb(c), eid(c) as number);
     return e === null ? null : (e as { get(a: string): unknown }).get(attrName(c));
   },
-  datoms: (c) =>
-    cairn.datoms(
-      someDb(c),
-      pick(
-        c.r,
-        () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
-        () => anyValue(c.r),
-      ),
-      ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
-    ),
-  seekDatoms: (c) =>
-    cairn.seekDatoms(
-      someDb(c),
-      pick(
-        c.r,
-        () => c.r.pick(['eavt', 'aevt', 'avet'] as const),
-        () => anyValue(c.r),
-      ),
-      ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
-    ),
+  datoms: (c) => cairn.datoms(...indexArgs(c)),
+  seekDatoms: (c) => cairn.seekDatoms(...indexArgs(c)),
   indexRange: (c) => cairn.indexRange(someDb(c), attrName(c), anyValue(c.r) as cairn.Value, anyValue(c.r) as cairn.Value),
   history: (c) => cairn.history(anyValue(c.r) as Db),
   asOf: (c) => cairn.asOf(someDb(c), anyValue(c.r) as number),
