@@ -8,10 +8,14 @@
 // 2. push throughput: a burst of 1,000 transactions on one device until the server confirmed all
 //    (target >= 1,000 tx/s), beside the same 1,000 transactions committed in process;
 // 3. catch-up bytes per remote commit: a device away for N commits, bytes fetched / N.
+// Under the latency, the platform's own floor: a durable write of a head's bytes with no engine
+// (file: write a temp file, fdatasync, rename, fsync the directory; PostgreSQL: one upsert).
 // The server is warmed up first (a long-running server has its code compiled). Prints a table per
 // backend (median of the runs, and min-max) and writes bench/results/sync.json.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { parseArgs } from 'node:util';
 import { WebSocket as WS } from 'ws';
 import { connect, createDatabase, deleteDatabase, listen, release, syncStatus, transact, type Connection } from '../../src/node.js';
@@ -68,6 +72,46 @@ async function floor(backend: Backend) {
     await release(conn);
     await deleteDatabase(config);
   }
+}
+
+/** The platform's floor under any durable commit: the same bytes made durable with no engine at all. */
+async function rawDurableWrite(backend: Backend): Promise<number> {
+  const bytes = Buffer.alloc(3_000, 7); // about a small commit's head
+  const times: number[] = [];
+  if (backend === 'file') {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-raw-'));
+    try {
+      for (let i = 0; i < 200; i++) {
+        const t0 = performance.now();
+        const fd = openSync(join(dir, 'head.tmp'), 'w');
+        writeSync(fd, bytes);
+        fdatasyncSync(fd);
+        closeSync(fd);
+        renameSync(join(dir, 'head.tmp'), join(dir, 'head'));
+        const d = openSync(dir, 'r');
+        fsyncSync(d);
+        closeSync(d);
+        times.push(performance.now() - t0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const client = new pg.Client({ connectionString: PG });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS cairndb_bench_raw (k bytea PRIMARY KEY, v bytea)');
+      for (let i = 0; i < 200; i++) {
+        const t0 = performance.now();
+        await client.query('INSERT INTO cairndb_bench_raw VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v', [Buffer.from('head'), bytes]);
+        times.push(performance.now() - t0);
+      }
+      await client.query('DROP TABLE cairndb_bench_raw');
+    } finally {
+      await client.end();
+    }
+  }
+  return pct(times, 0.5);
 }
 
 async function run(backend: Backend, r: number) {
@@ -166,9 +210,9 @@ if (!PG) console.log('CAIRNDB_PG_URL is not set: the postgresql server is not me
 const results: Record<string, unknown> = { date: new Date().toISOString(), runs: RUNS };
 for (const backend of backends) {
   const runs: Awaited<ReturnType<typeof run>>[] = [];
-  const floors: Awaited<ReturnType<typeof floor>>[] = [];
+  const floors: (Awaited<ReturnType<typeof floor>> & { rawDurableWriteMs: number })[] = [];
   for (let r = 0; r < RUNS; r++) {
-    floors.push(await floor(backend));
+    floors.push({ ...(await floor(backend)), rawDurableWriteMs: await rawDurableWrite(backend) });
     runs.push(await run(backend, r));
   }
   const rtt = runs.map((x) => x.roundTripMs.median);
@@ -191,6 +235,14 @@ for (const backend of backends) {
     'latency above that floor, median ms': spread(
       lat.map((l, i) => l - floorCommit[i]!),
       2,
+    ),
+    'platform floor: a raw durable write of 3 KB, no engine, median ms': spread(
+      floors.map((f) => f.rawDurableWriteMs),
+      2,
+    ),
+    'ratio to round trip + raw durable write (what any durable sync costs)': spread(
+      lat.map((l, i) => l / (rtt[i]! + floors[i]!.rawDurableWriteMs)),
+      1,
     ),
     'burst of 1,000 txs until confirmed, tx/s (target >= 1000)': spread(
       runs.map((x) => x.burst1000.txPerSecond),
