@@ -15,7 +15,7 @@ import { withDb as withDbImpl } from './tx/index.js';
 import { CairnError, fail, show } from './util/errors.js';
 import { defaultRegistry } from './store/builtins.js';
 import { Conn } from './conn/connection.js';
-import { initialRecords, restore, withNovelty } from './conn/commit.js';
+import { initialRecords, restoreCreated, withNovelty } from './conn/commit.js';
 import type { Coordinator } from './conn/coordinator.js';
 import { StoreNodeStorage } from './conn/node-storage.js';
 import { collectGarbage } from './conn/gc.js';
@@ -222,7 +222,7 @@ async function openConn(c: ResolvedConfig, key: string, options: ConnectOptions)
   const opened = await defaultRegistry.open(c.store);
   try {
     const nodes = new StoreNodeStorage(opened.store, opened.codec, options.cacheSize);
-    const restored = await restore(opened.store, opened.codec, nodes, getIndex(c.index));
+    const restored = await restoreCreated(opened.store, opened.codec, nodes, getIndex(c.index));
     const stored = restored.persisted.commit.config;
     checkStoredConfig(c, c.explicit, { ...stored, attributeRefs: stored.attributeRefs === true }, show(c.store.id));
     const factory = getIndex(restored.persisted.commit.config.index);

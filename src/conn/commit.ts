@@ -39,7 +39,7 @@ import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices
 import { READ_VERSION, type Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
-import { fail, show } from '../util/errors.js';
+import { CairnError, fail, show } from '../util/errors.js';
 import { isPromise } from '../util/maybe.js';
 import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
@@ -492,6 +492,28 @@ async function getRecord(store: Store, codec: Codec, key: string, kind: 'commit'
 /** Read the head only (cheap check whether another writer moved it). */
 export async function readHead(store: Store): Promise<Uint8Array | undefined> {
   return store.get(HEAD_KEY);
+}
+
+/**
+ * restore() for a connect. A database another process is creating exists (its store) a moment
+ * before its first head does: a missing head is read again, for up to `waitMs`, before it means
+ * `db/missing` (two servers starting at once would otherwise see `db/exists`, then this).
+ */
+export async function restoreCreated(
+  store: Store,
+  codec: Codec,
+  nodes: StoreNodeStorage,
+  factory: IndexFactory,
+  waitMs = 2_000,
+): Promise<{ db: DbValue; persisted: Persisted }> {
+  for (let waited = 0, pause = 5; ; waited += pause, pause *= 2) {
+    try {
+      return await restore(store, codec, nodes, factory);
+    } catch (e) {
+      if (!(e instanceof CairnError && e.code === 'db/missing') || waited >= waitMs) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 /**

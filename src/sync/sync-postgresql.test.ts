@@ -43,10 +43,9 @@ let seq = 0;
 async function twoServers(): Promise<{ name: string; a: ServerProcess; b: ServerProcess }> {
   const name = `sync2-${Date.now().toString(36)}-${seq++}`;
   made.push(name);
-  // One after the other: the first creates the database (a creator racing another may open the
-  // store before its first head is written, and fail with db/missing).
-  const a = await server(name);
-  const b = await server(name);
+  // Both at once, as a deployment starts them: one creates the database, the other sees
+  // db/exists and opens it (waiting for the creator's first head).
+  const [a, b] = await Promise.all([server(name), server(name)]);
   return { name, a, b };
 }
 
