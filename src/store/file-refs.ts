@@ -1,8 +1,10 @@
 // The refs file of the `file` backend: every ref (small mutable key) of a store in one file,
-// replaced as a whole by write-temp + fsync + rename, so a batch's refs change together.
+// so a batch's refs change together.
 //
-// Layout: magic "CRF1", u32 count, then per entry u32 key length, key UTF-8, u32 value length,
-// value bytes (all big-endian). Decoding checks every length against the buffer.
+// A snapshot of the refs: magic "CRF1", u32 count, then per entry u32 key length, key UTF-8,
+// u32 value length, value bytes (all big-endian). Decoding checks every length against the
+// buffer. Version 1 of the file was one snapshot, replaced as a whole by write-temp + fsync +
+// rename; version 2, below, is a log of them.
 
 import { fail, show } from '../util/errors.js';
 

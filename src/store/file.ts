@@ -1,17 +1,19 @@
 // The `file` backend (Node): one directory per store under `config.store.path`.
 //
 //   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":1}, written last on create
-//   <path>/<encoded id>/refs                every ref key (see ./keys.ts) in one file (./file-refs.ts)
+//   <path>/<encoded id>/refs                every ref key (see ./keys.ts): a log of whole snapshots (./file-refs.ts)
 //   <path>/<encoded id>/nodes/…             one file per node key, named by ./file-names.ts
 //   <path>/<encoded id>/tmp/                temp files, renamed into place (a dead writer's are removed
 //                                           on open and on every GC sweep, ./file-orphans.ts)
-//   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts)
+//   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts); lock.wait: a waiting writer
 //
 // Invariants: a node file, once under its real name, is complete (written to tmp/, fsynced,
 // then renamed) and never rewritten (node keys are write-once, so an existing file is kept).
-// The refs file is replaced as a whole by write-temp + fsync + rename, after every node of the
-// batch is durable. So a process killed mid-putBatch leaves the previous refs — the last good
-// head — and every node they reach; at worst some unreferenced node files (garbage for GC).
+// A batch's refs become visible in one step, after every node of the batch is durable: one
+// checksummed frame appended to the refs log (./file-refs-log.ts), or, every 64 KB, a fresh
+// log renamed into place. So a process killed mid-putBatch leaves the previous refs — the last
+// good head — and every node they reach; at worst some unreferenced node files (garbage for GC)
+// and a torn last frame that readers ignore and the next writer cuts off.
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
