@@ -114,6 +114,20 @@ describe('refs log', () => {
     await s.close();
     expect(await (await createFileBackend().connect(c)).get('ref:head')).toBeUndefined();
   });
+  it('a GC sweep (deleteManyIf) leaves the current refs only: older heads are not kept on disk', async () => {
+    const c = cfg();
+    await heads(c, ['secret-1', 'secret-2', 'h3']);
+    const has = async (needle: string) => Buffer.from(await readFile(refsPath(c))).includes(needle);
+    expect(await has('secret-1')).toBe(true);
+    const s = await createFileBackend().connect(c);
+    await s.putBatch([['n1', enc('node')]]);
+    await s.deleteManyIf!(['n1'], { key: 'ref:head', expected: enc('h3') });
+    expect(await has('secret-1')).toBe(false);
+    expect(await has('secret-2')).toBe(false);
+    expect(decodeRefsFile(new Uint8Array(await readFile(refsPath(c))), 'refs').frames).toBe(1);
+    expect(text(await s.get('ref:head'))).toBe('h3');
+    await s.close();
+  });
 });
 
 describe('lock lease', () => {

@@ -43,6 +43,7 @@ export class RefsLog {
   #fd: number | undefined; // open on the current log; undefined: not a log yet, the next write replaces the file
   #ino = -1;
   #end = 0;
+  #frames = 0;
   #refs: ReadonlyMap<string, Uint8Array>;
 
   private constructor(path: string, refs: ReadonlyMap<string, Uint8Array>) {
@@ -78,6 +79,7 @@ export class RefsLog {
       log.#fd = fd;
       log.#ino = st.ino;
       log.#end = file.end;
+      log.#frames = file.frames;
       return log;
     } catch (e) {
       closeSync(fd);
@@ -89,6 +91,11 @@ export class RefsLog {
     return this.#refs;
   }
 
+  /** Whether the file holds nothing but the current refs (a one-frame log). */
+  get single(): boolean {
+    return this.#fd !== undefined && this.#frames === 1;
+  }
+
   /** Whether the file on disk is still exactly what this log wrote (no other writer since). */
   current(): boolean {
     const st = statSync(this.#path, { throwIfNoEntry: false });
@@ -97,12 +104,14 @@ export class RefsLog {
   }
 
   /**
-   * Make `refs` the store's refs: append a frame, or write a fresh log if this is not one yet or
-   * it would outgrow COMPACT_BYTES. On failure the log is unusable (close it and open again).
+   * Make `refs` the store's refs: append a frame, or write a fresh log if this is not one yet, it
+   * would outgrow COMPACT_BYTES, or `fresh` asks for one (a GC sweep: the older frames hold old
+   * heads, and with them whatever a purge has since removed). On failure the log is unusable
+   * (close it and open again).
    */
-  async write(refs: ReadonlyMap<string, Uint8Array>, strict: boolean, tmp: string): Promise<void> {
+  async write(refs: ReadonlyMap<string, Uint8Array>, strict: boolean, tmp: string, fresh = false): Promise<void> {
     const frame = encodeRefsFrame(refs, false);
-    if (this.#fd !== undefined && this.#end + frame.length <= COMPACT_BYTES) {
+    if (!fresh && this.#fd !== undefined && this.#end + frame.length <= COMPACT_BYTES) {
       try {
         writeAll(this.#fd, frame, this.#end);
         if (strict) await fdatasyncAsync(this.#fd);
@@ -118,6 +127,7 @@ export class RefsLog {
         throw e;
       }
       this.#end += frame.length;
+      this.#frames++;
       this.#refs = refs;
       return;
     }
@@ -142,6 +152,7 @@ export class RefsLog {
     this.#fd = fd; // now the descriptor of the new log
     this.#ino = fstatSync(fd).ino;
     this.#end = whole.length;
+    this.#frames = 1;
     this.#refs = refs;
     if (strict) await fsyncDir(join(this.#path, '..'));
   }

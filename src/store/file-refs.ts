@@ -110,21 +110,25 @@ export interface RefsFile {
   readonly refs: Map<string, Uint8Array>;
   readonly log: boolean;
   readonly end: number;
+  /** Whole frames (a log). */
+  readonly frames: number;
 }
 
 /** Decode either version of the refs file. */
 export function decodeRefsFile(bytes: Uint8Array, file: string): RefsFile {
-  if (bytes.length < LOG_HEADER || LOG_MAGIC.some((b, i) => bytes[i] !== b)) return { refs: decodeRefs(bytes, file), log: false, end: bytes.length };
+  if (bytes.length < LOG_HEADER || LOG_MAGIC.some((b, i) => bytes[i] !== b)) return { refs: decodeRefs(bytes, file), log: false, end: bytes.length, frames: 0 };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = LOG_HEADER;
   let last: [number, number] | undefined;
+  let frames = 0;
   while (pos + FRAME_HEADER <= bytes.length) {
     const len = view.getUint32(pos);
     const start = pos + FRAME_HEADER;
     if (start + len > bytes.length || crc32(bytes, start, start + len) !== view.getUint32(pos + 4)) break; // a torn tail
     last = [start, start + len];
+    frames++;
     pos = start + len;
   }
   const refs = last === undefined ? new Map<string, Uint8Array>() : decodeRefs(bytes.subarray(last[0], last[1]), file);
-  return { refs, log: true, end: pos };
+  return { refs, log: true, end: pos, frames };
 }

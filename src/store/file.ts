@@ -137,11 +137,11 @@ class FileStore implements Store {
     return hold.refs.refs;
   }
 
-  /** Make `refs` the store's refs: one frame appended to the refs log (./file-refs-log.ts). */
-  async #writeRefs(hold: LockHold, refs: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  /** Make `refs` the store's refs: one frame appended to the refs log (./file-refs-log.ts), or a fresh log. */
+  async #writeRefs(hold: LockHold, refs: ReadonlyMap<string, Uint8Array>, fresh = false): Promise<void> {
     const log = hold.refs ?? RefsLog.open(this.#l.dir);
     hold.refs = undefined; // unusable if the write fails
-    await log.write(refs, this.#l.strict, join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`));
+    await log.write(refs, this.#l.strict, join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`), fresh);
     hold.refs = log;
   }
 
@@ -301,11 +301,14 @@ class FileStore implements Store {
           await removeOrphans(dir); // a GC sweep: also the temp files of killed writers
         }
         const refKeys = keys.filter(isRefKey);
-        if (refKeys.length > 0) {
+        if (refKeys.length > 0 || cas !== undefined) {
           const refs = new Map(this.#lockedRefs(hold));
           let changed = false;
           for (const k of refKeys) changed = refs.delete(k) || changed;
-          if (changed) await this.#writeRefs(hold, refs);
+          // A GC sweep also drops the refs log's older frames: they hold old heads, and with
+          // them the datoms of small commits, purged ones included.
+          const sweep = cas !== undefined && !hold.refs!.single;
+          if (changed || sweep) await this.#writeRefs(hold, refs, sweep);
         }
         await inBatches(
           keys.filter((k) => !isRefKey(k)),
