@@ -24,8 +24,9 @@ const fsyncAsync = promisify(fsync);
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
-function writeAll(fd: number, bytes: Uint8Array, position: number | null): void {
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off, position === null ? null : position + off);
+/** Write all of `bytes` at `position` (a write may take only part of them). */
+export function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off, position + off);
 }
 
 /** fsync the directory `dir` (makes a rename in it durable). */

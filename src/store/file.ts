@@ -17,7 +17,7 @@
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
@@ -25,7 +25,7 @@ import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
-import { RefsLog } from './file-refs-log.js';
+import { RefsLog, writeAll } from './file-refs-log.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
@@ -141,7 +141,7 @@ class FileStore implements Store {
   async #writeRefs(hold: LockHold, refs: ReadonlyMap<string, Uint8Array>, fresh = false): Promise<void> {
     const log = hold.refs ?? RefsLog.open(this.#l.dir);
     hold.refs = undefined; // unusable if the write fails
-    await log.write(refs, this.#l.strict, join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`), fresh);
+    await log.write(refs, this.#l.strict, this.#tempPath(), fresh);
     hold.refs = log;
   }
 
@@ -150,11 +150,11 @@ class FileStore implements Store {
     if (existsSync(path)) return false;
     const pieces = keyToPath(key);
     if (pieces.length > 1) mkdirSync(join(this.#l.dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
-    const tmp = join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    const tmp = this.#tempPath();
     try {
       const fd = openSync(tmp, 'w');
       try {
-        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+        writeAll(fd, bytes, 0);
       } finally {
         closeSync(fd);
       }
@@ -170,9 +170,14 @@ class FileStore implements Store {
     return true;
   }
 
+  /** A fresh temp file name, carrying this process's pid (./file-orphans.ts). */
+  #tempPath(): string {
+    return join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+  }
+
   /** Write `bytes` to `dest` through a temp file: `dest` is either absent or complete. */
   async #writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
-    const tmp = join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    const tmp = this.#tempPath();
     const fh = await open(tmp, 'w');
     try {
       try {
@@ -262,7 +267,7 @@ class FileStore implements Store {
             }
             await inBatches([...dirs], fsyncPath);
           }
-          // 2. Refs last: one rename switches every ref of the batch at once.
+          // 2. Refs last: one frame appended to the refs log switches every ref of the batch at once.
           if (refUpdates.size > 0) {
             const next = new Map(refs);
             for (const [k, v] of refUpdates) next.set(k, v);
