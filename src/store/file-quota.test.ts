@@ -1,5 +1,5 @@
 // A full disk during a file-store putBatch: 'store/quota', and nothing of the batch stays
-// visible (node files it already placed are removed; the refs file is untouched).
+// visible (node files it already placed are removed; the refs log keeps its last whole frame).
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +8,20 @@ import { expectCode } from './contract.js';
 import { createFileBackend } from './file.js';
 import { encodeName } from './file-names.js';
 
-const fault = vi.hoisted(() => ({ failOnOpen: -1, opens: 0, inWrite: false }));
+const fault = vi.hoisted(() => ({
+  failOnOpen: -1,
+  opens: 0,
+  inWrite: false,
+  /** The refs log's synchronous calls: fail the next temp-file open, or cut the next write short and fail the one after. */
+  syncOpen: false,
+  syncWrite: 'off' as 'off' | 'short' | 'fail',
+}));
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
   return {
     ...fs,
     open: (async (...args: Parameters<typeof fs.open>) => {
-      const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       if (String(args[1]) === 'w' && ++fault.opens === fault.failOnOpen) {
         if (!fault.inWrite) throw enospc();
         // the file gets created, then the write runs out of space
@@ -28,34 +35,62 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     }) as typeof fs.open,
   };
 });
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...fs,
+    openSync: ((...args: Parameters<typeof fs.openSync>) => {
+      if (fault.syncOpen && String(args[1]) === 'w') {
+        fault.syncOpen = false;
+        throw enospc();
+      }
+      return fs.openSync(...args);
+    }) as typeof fs.openSync,
+    writeSync: ((fd: number, buf: Uint8Array, offset: number, length: number, position: number | null) => {
+      if (fault.syncWrite === 'fail') {
+        fault.syncWrite = 'off';
+        throw enospc();
+      }
+      if (fault.syncWrite === 'short') {
+        fault.syncWrite = 'fail'; // half of the bytes land, then the disk is full
+        return fs.writeSync(fd, buf, offset, Math.max(1, length >> 1), position);
+      }
+      return fs.writeSync(fd, buf, offset, length, position);
+    }) as typeof fs.writeSync,
+  };
+});
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-quota-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
+// A refs log holding a 40 KB ref is rewritten whole on every commit (past COMPACT_BYTES):
+// that is the temp-file path; with small refs a commit appends one frame.
 it.each([
-  ['opening a node file', 3, false],
-  ['writing a node file', 4, true],
-  ['opening the refs file', 6, false],
-  ['writing the refs file', 6, true],
-])('ENOSPC %s -> store/quota, nothing lost', async (_what, failAt, inWrite) => {
+  ['opening a node file', 3, false, 'off', false],
+  ['writing a node file', 4, true, 'off', false],
+  ['appending to the refs log (half a frame lands)', -1, false, 'short', false],
+  ['opening a fresh refs log', -1, false, 'open', true],
+  ['writing a fresh refs log', -1, false, 'short', true],
+] as const)('ENOSPC %s -> store/quota, nothing lost', async (_what, failAt, inWrite, refsFault, bigRefs) => {
   const backend = createFileBackend();
-  const cfg = { backend: 'file', id: `quota-${failAt}-${inWrite}`, path: root };
+  const cfg = { backend: 'file', id: `quota-${failAt}-${inWrite}-${refsFault}-${bigRefs}`, path: root };
   const s = await backend.create(cfg);
-  await s.putBatch([
-    ['old', bytes('o')],
-    ['ref:head', bytes('h1')],
-  ]);
+  await s.putBatch([['old', bytes('o')], ['ref:head', bytes('h1')], ...(bigRefs ? [['ref:big', new Uint8Array(40_000).fill(7)] as [string, Uint8Array]] : [])]);
   const before = (await s.keys()).sort();
 
   fault.opens = 0;
   fault.inWrite = inWrite;
-  fault.failOnOpen = failAt; // opens 1..5 are the five node temp files, 6 the refs temp file
+  fault.failOnOpen = failAt; // opens 1..5 are the five node temp files (a strict batch writes them asynchronously)
+  fault.syncOpen = refsFault === 'open';
+  fault.syncWrite = refsFault === 'short' ? 'short' : 'off';
   const batch: [string, Uint8Array][] = [1, 2, 3, 4, 5].map((i) => [`n${i}`, bytes(`node ${i}`)]);
   batch.push(['ref:head', bytes('h2')]);
   await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
   fault.failOnOpen = -1;
+  expect(fault.syncOpen).toBe(false); // the fault was hit
+  expect(fault.syncWrite).toBe('off');
 
   expect((await s.keys()).sort()).toEqual(before);
   expect(await readdir(join(root, encodeName(cfg.id), 'tmp'))).toEqual([]);
@@ -63,5 +98,6 @@ it.each([
   // space freed: the same batch now goes through
   await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } });
   expect(new TextDecoder().decode(await s.get('ref:head'))).toBe('h2');
+  if (bigRefs) expect(await s.get('ref:big')).toEqual(new Uint8Array(40_000).fill(7));
   await s.close();
 });

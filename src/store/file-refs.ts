@@ -1,8 +1,10 @@
 // The refs file of the `file` backend: every ref (small mutable key) of a store in one file,
-// replaced as a whole by write-temp + fsync + rename, so a batch's refs change together.
+// so a batch's refs change together.
 //
-// Layout: magic "CRF1", u32 count, then per entry u32 key length, key UTF-8, u32 value length,
-// value bytes (all big-endian). Decoding checks every length against the buffer.
+// A snapshot of the refs: magic "CRF1", u32 count, then per entry u32 key length, key UTF-8,
+// u32 value length, value bytes (all big-endian). Decoding checks every length against the
+// buffer. Version 1 of the file was one snapshot, replaced as a whole by write-temp + fsync +
+// rename; version 2, below, is a log of them.
 
 import { fail, show } from '../util/errors.js';
 
@@ -59,4 +61,74 @@ export function decodeRefs(bytes: Uint8Array, file: string): Map<string, Uint8Ar
   }
   if (pos !== bytes.length) bad('trailing bytes');
   return refs;
+}
+
+// Version 2, the refs log: magic "CRL1", then frames, each u32 payload length, u32 CRC-32 of
+// the payload, and the payload: a whole snapshot as above. A commit appends one frame (one
+// write, one fdatasync when strict) instead of replacing the file; the current refs are the
+// last frame whose length and checksum hold. A frame can only be torn at the end (a writer
+// killed mid-append, or power loss in `relaxed` mode): it is ignored on read and cut off by the
+// next writer before it appends. When the log grows past a bound the writer replaces it by a
+// fresh one-frame log (write-temp + rename, as version 1 always did). ./file-refs-log.ts writes it.
+
+const LOG_MAGIC = [0x43, 0x52, 0x4c, 0x31];
+export const LOG_HEADER = 4;
+const FRAME_HEADER = 8;
+
+/** CRC-32 (IEEE), table-driven: `zlib.crc32` is missing from the Node 20 releases before 20.15. */
+const CRC_TABLE = /* @__PURE__ */ (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** One frame holding `refs`; with `header`, a whole one-frame log. */
+export function encodeRefsFrame(refs: ReadonlyMap<string, Uint8Array>, header: boolean): Uint8Array {
+  const payload = encodeRefs(refs);
+  const at = header ? LOG_HEADER : 0;
+  const out = new Uint8Array(at + FRAME_HEADER + payload.length);
+  if (header) out.set(LOG_MAGIC, 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(at, payload.length);
+  view.setUint32(at + 4, crc32(payload));
+  out.set(payload, at + FRAME_HEADER);
+  return out;
+}
+
+/** What a refs file holds: the refs, its format, and (a log) where its last whole frame ends. */
+export interface RefsFile {
+  readonly refs: Map<string, Uint8Array>;
+  readonly log: boolean;
+  readonly end: number;
+  /** Whole frames (a log). */
+  readonly frames: number;
+}
+
+/** Decode either version of the refs file. */
+export function decodeRefsFile(bytes: Uint8Array, file: string): RefsFile {
+  if (bytes.length < LOG_HEADER || LOG_MAGIC.some((b, i) => bytes[i] !== b)) return { refs: decodeRefs(bytes, file), log: false, end: bytes.length, frames: 0 };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = LOG_HEADER;
+  let last: [number, number] | undefined;
+  let frames = 0;
+  while (pos + FRAME_HEADER <= bytes.length) {
+    const len = view.getUint32(pos);
+    const start = pos + FRAME_HEADER;
+    if (start + len > bytes.length || crc32(bytes, start, start + len) !== view.getUint32(pos + 4)) break; // a torn tail
+    last = [start, start + len];
+    frames++;
+    pos = start + len;
+  }
+  const refs = last === undefined ? new Map<string, Uint8Array>() : decodeRefs(bytes.subarray(last[0], last[1]), file);
+  return { refs, log: true, end: pos, frames };
 }

@@ -1,33 +1,46 @@
 // The `file` backend (Node): one directory per store under `config.store.path`.
 //
 //   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":1}, written last on create
-//   <path>/<encoded id>/refs                every ref key (see ./keys.ts) in one file (./file-refs.ts)
+//   <path>/<encoded id>/refs                every ref key (see ./keys.ts): a log of whole snapshots (./file-refs.ts)
 //   <path>/<encoded id>/nodes/…             one file per node key, named by ./file-names.ts
 //   <path>/<encoded id>/tmp/                temp files, renamed into place (a dead writer's are removed
 //                                           on open and on every GC sweep, ./file-orphans.ts)
-//   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts)
+//   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts); lock.wait: a waiting writer
 //
 // Invariants: a node file, once under its real name, is complete (written to tmp/, fsynced,
 // then renamed) and never rewritten (node keys are write-once, so an existing file is kept).
-// The refs file is replaced as a whole by write-temp + fsync + rename, after every node of the
-// batch is durable. So a process killed mid-putBatch leaves the previous refs — the last good
-// head — and every node they reach; at worst some unreferenced node files (garbage for GC).
+// A batch's refs become visible in one step, after every node of the batch is durable: one
+// checksummed frame appended to the refs log (./file-refs-log.ts), or, every 64 KB, a fresh
+// log renamed into place. So a process killed mid-putBatch leaves the previous refs — the last
+// good head — and every node they reach; at worst some unreferenced node files (garbage for GC)
+// and a torn last frame that readers ignore and the next writer cuts off.
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
-import { withDirLock } from './file-lock.js';
+import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
-import { decodeRefs, encodeRefs } from './file-refs.js';
+import { decodeRefsFile } from './file-refs.js';
+import { RefsLog, writeAll } from './file-refs-log.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 
 const MARKER = 'cairn-store.json';
 const WRITE_PARALLELISM = 8;
+/**
+ * A `relaxed` batch of at most this many nodes is written with synchronous calls: a small file
+ * costs a few microseconds of system calls, while each asynchronous call is a round trip through
+ * libuv's thread pool that costs more than the call itself (a dozen of them made a small commit).
+ * Larger batches, and every `strict` one (fsync per node), keep the parallel asynchronous writes.
+ */
+const SYNC_NODES = 64;
+/** How long a writer keeps the store's lock after a batch, for its next one (file-lock.ts, "lease"). */
+const LEASE_LINGER_MS = 5;
 let tempCounter = 0;
 
 function layoutOf(config: StoreConfig): Layout {
@@ -108,12 +121,63 @@ class FileStore implements Store {
   async #readRefs(): Promise<Map<string, Uint8Array>> {
     const file = join(this.#l.dir, 'refs');
     const bytes = await readIfExists(file);
-    return bytes === undefined ? new Map() : decodeRefs(bytes, file);
+    return bytes === undefined ? new Map() : decodeRefsFile(bytes, file).refs;
+  }
+
+  /**
+   * The refs under the lock: the log this thread kept open while it held the lock (a lease) if
+   * the file is still the one it wrote, else read afresh (which also cuts a torn last frame).
+   */
+  #lockedRefs(hold: LockHold): ReadonlyMap<string, Uint8Array> {
+    if (hold.refs === undefined || !hold.refs.current()) {
+      hold.refs?.close();
+      hold.refs = undefined;
+      hold.refs = RefsLog.open(this.#l.dir);
+    }
+    return hold.refs.refs;
+  }
+
+  /** Make `refs` the store's refs: one frame appended to the refs log (./file-refs-log.ts), or a fresh log. */
+  async #writeRefs(hold: LockHold, refs: ReadonlyMap<string, Uint8Array>, fresh = false): Promise<void> {
+    const log = hold.refs ?? RefsLog.open(this.#l.dir);
+    hold.refs = undefined; // unusable if the write fails
+    await log.write(refs, this.#l.strict, this.#tempPath(), fresh);
+    hold.refs = log;
+  }
+
+  /** A node file written with synchronous calls (small `relaxed` batches, see SYNC_NODES); whether it was new. */
+  #writeNodeSync(key: string, path: string, bytes: Uint8Array): boolean {
+    if (existsSync(path)) return false;
+    const pieces = keyToPath(key);
+    if (pieces.length > 1) mkdirSync(join(this.#l.dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
+    const tmp = this.#tempPath();
+    try {
+      const fd = openSync(tmp, 'w');
+      try {
+        writeAll(fd, bytes, 0);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+      throw e;
+    }
+    return true;
+  }
+
+  /** A fresh temp file name, carrying this process's pid (./file-orphans.ts). */
+  #tempPath(): string {
+    return join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
   }
 
   /** Write `bytes` to `dest` through a temp file: `dest` is either absent or complete. */
   async #writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
-    const tmp = join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    const tmp = this.#tempPath();
     const fh = await open(tmp, 'w');
     try {
       try {
@@ -166,46 +230,57 @@ class FileStore implements Store {
     const refUpdates = new Map<string, Uint8Array>();
     for (const [k, v] of entries) (isRefKey(k) ? refUpdates : nodes).set(k, v.slice());
     const { dir } = this.#l;
-    await withDirLock(dir, join(dir, 'lock'), async () => {
-      this.#check();
-      const written: string[] = [];
-      try {
-        const refs = await this.#readRefs();
-        if (opts?.cas !== undefined) {
-          const k = opts.cas.key;
-          const current = isRefKey(k) ? refs.get(k) : await readIfExists(this.#nodePath(k));
-          if (!bytesEqual(current, opts.cas.expected)) throw conflictError(k);
-        }
-        // 1. Nodes: write-once, each complete before it gets its name.
-        await inBatches([...nodes], async ([k, v]) => {
-          const path = this.#nodePath(k);
-          if (await pathExists(path)) return;
-          const pieces = keyToPath(k);
-          if (pieces.length > 1) await mkdir(join(dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
-          await this.#writeAtomic(path, v);
-          written.push(path);
-        });
-        if (this.#l.strict && written.length > 0) {
-          // Make the new names durable: every directory that gained an entry (long keys
-          // live in `…+` subdirectories, each new one an entry of its parent).
-          const dirs = new Set<string>();
-          for (const p of written) {
-            for (let d = dirname(p); d.length > dir.length; d = dirname(d)) dirs.add(d);
+    await withDirLock(
+      dir,
+      join(dir, 'lock'),
+      async (hold) => {
+        this.#check();
+        const written: string[] = [];
+        try {
+          const refs = this.#lockedRefs(hold);
+          if (opts?.cas !== undefined) {
+            const k = opts.cas.key;
+            const current = isRefKey(k) ? refs.get(k) : await readIfExists(this.#nodePath(k));
+            if (!bytesEqual(current, opts.cas.expected)) throw conflictError(k);
           }
-          await inBatches([...dirs], fsyncPath);
+          // 1. Nodes: write-once, each complete before it gets its name.
+          if (!this.#l.strict && nodes.size <= SYNC_NODES) {
+            for (const [k, v] of nodes) {
+              const path = this.#nodePath(k);
+              if (this.#writeNodeSync(k, path, v)) written.push(path);
+            }
+          } else
+            await inBatches([...nodes], async ([k, v]) => {
+              const path = this.#nodePath(k);
+              if (await pathExists(path)) return;
+              const pieces = keyToPath(k);
+              if (pieces.length > 1) await mkdir(join(dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
+              await this.#writeAtomic(path, v);
+              written.push(path);
+            });
+          if (this.#l.strict && written.length > 0) {
+            // Make the new names durable: every directory that gained an entry (long keys
+            // live in `…+` subdirectories, each new one an entry of its parent).
+            const dirs = new Set<string>();
+            for (const p of written) {
+              for (let d = dirname(p); d.length > dir.length; d = dirname(d)) dirs.add(d);
+            }
+            await inBatches([...dirs], fsyncPath);
+          }
+          // 2. Refs last: one frame appended to the refs log switches every ref of the batch at once.
+          if (refUpdates.size > 0) {
+            const next = new Map(refs);
+            for (const [k, v] of refUpdates) next.set(k, v);
+            await this.#writeRefs(hold, next);
+          }
+        } catch (e) {
+          // Nothing of a failed batch may stay visible: drop the node files it created.
+          await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
+          throw ioError(e, `writing a batch of ${entries.length} entries`);
         }
-        // 2. Refs last: one rename switches every ref of the batch at once.
-        if (refUpdates.size > 0) {
-          for (const [k, v] of refUpdates) refs.set(k, v);
-          await this.#writeAtomic(join(dir, 'refs'), encodeRefs(refs));
-          if (this.#l.strict) await fsyncPath(dir);
-        }
-      } catch (e) {
-        // Nothing of a failed batch may stay visible: drop the node files it created.
-        await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
-        throw ioError(e, `writing a batch of ${entries.length} entries`);
-      }
-    });
+      },
+      { linger: LEASE_LINGER_MS },
+    );
   }
 
   deleteMany(keys: readonly string[]): Promise<void> {
@@ -222,20 +297,23 @@ class FileStore implements Store {
     checkKeys(keys);
     if (cas !== undefined) checkCas(cas);
     const { dir } = this.#l;
-    await withDirLock(dir, join(dir, 'lock'), async () => {
+    await withDirLock(dir, join(dir, 'lock'), async (hold) => {
       this.#check();
       try {
         if (cas !== undefined) {
-          const current = isRefKey(cas.key) ? (await this.#readRefs()).get(cas.key) : await readIfExists(this.#nodePath(cas.key));
+          const current = isRefKey(cas.key) ? this.#lockedRefs(hold).get(cas.key) : await readIfExists(this.#nodePath(cas.key));
           if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
           await removeOrphans(dir); // a GC sweep: also the temp files of killed writers
         }
         const refKeys = keys.filter(isRefKey);
-        if (refKeys.length > 0) {
-          const refs = await this.#readRefs();
+        if (refKeys.length > 0 || cas !== undefined) {
+          const refs = new Map(this.#lockedRefs(hold));
           let changed = false;
           for (const k of refKeys) changed = refs.delete(k) || changed;
-          if (changed) await this.#writeAtomic(join(dir, 'refs'), encodeRefs(refs));
+          // A GC sweep also drops the refs log's older frames: they hold old heads, and with
+          // them the datoms of small commits, purged ones included.
+          const sweep = cas !== undefined && !hold.refs!.single;
+          if (changed || sweep) await this.#writeRefs(hold, refs, sweep);
         }
         await inBatches(
           keys.filter((k) => !isRefKey(k)),
@@ -285,6 +363,7 @@ class FileStore implements Store {
   async close(): Promise<void> {
     this.#closed = true;
     this.#handles.delete(this);
+    releaseLease(this.#l.dir); // a closed store leaves no lock behind
   }
 }
 
