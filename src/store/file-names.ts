@@ -108,9 +108,9 @@ export interface Marker {
   readonly version: number;
 }
 
-/** The marker's text for a store this version creates. */
-export function markerText(): string {
-  return JSON.stringify({ format: 'cairndb-store', version: FORMAT_VERSION });
+/** The marker's text for a store this version creates (`version`: the backend's layout, by default the value format's). */
+export function markerText(version: number = FORMAT_VERSION): string {
+  return JSON.stringify({ format: 'cairndb-store', version });
 }
 
 /** Parse a marker's text; anything else is `store/corrupt`, naming `where` it was read. */
@@ -125,14 +125,14 @@ export function parseMarker(text: string, l: Layout, where: string): Marker {
 }
 
 /** The marker `connect` found, checked: none is `db/missing`, a newer format `store/format-version`. */
-export function checkMarker(marker: Marker | undefined, l: Layout, backend: string): Marker {
+export function checkMarker(marker: Marker | undefined, l: Layout, backend: string, newest: number = FORMAT_VERSION): Marker {
   if (marker === undefined) {
     throw new CairnError('db/missing', `${backend} store ${show(l.id)} does not exist at ${show(l.dir)}`, { backend, id: l.id });
   }
-  if (marker.version > FORMAT_VERSION) {
+  if (marker.version > newest) {
     throw new CairnError(
       'store/format-version',
-      `${backend} store ${show(l.id)} was written by format version ${marker.version}; this CairnDB reads up to ${FORMAT_VERSION}`,
+      `${backend} store ${show(l.id)} was written by format version ${marker.version}; this CairnDB reads up to ${newest}`,
       { id: l.id, version: marker.version },
     );
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,20 @@ describe('file backend specifics', () => {
     await writeFile(join(root, encodeName('newer'), 'cairn-store.json'), JSON.stringify({ format: 'cairndb-store', version: 99 }));
     await expectCode(backend.connect(cfg('newer')), 'store/format-version');
     await backend.delete(cfg('newer'));
+  });
+
+  it("opens an older CairnDB's store (marker 1, one-snapshot refs) and marks it 2 before the refs become a log", async () => {
+    const dir = join(root, encodeName('older'));
+    await (await backend.create(cfg('older'))).close();
+    await writeFile(join(dir, 'cairn-store.json'), JSON.stringify({ format: 'cairndb-store', version: 1 }));
+    await writeFile(join(dir, 'refs'), encodeRefs(new Map([['ref:head', new Uint8Array([7])]])));
+    const s = await backend.connect(cfg('older'));
+    expect(JSON.parse(await readFile(join(dir, 'cairn-store.json'), 'utf8'))).toEqual({ format: 'cairndb-store', version: 2 });
+    expect(await s.get('ref:head')).toEqual(new Uint8Array([7]));
+    await s.putBatch([['ref:head', new Uint8Array([8])]], { cas: { key: 'ref:head', expected: new Uint8Array([7]) } });
+    expect(await s.get('ref:head')).toEqual(new Uint8Array([8]));
+    await s.close();
+    await backend.delete(cfg('older'));
   });
 
   it('leaves no temp or lock files behind after writes', async () => {

@@ -1,6 +1,6 @@
 // The `file` backend (Node): one directory per store under `config.store.path`.
 //
-//   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":1}, written last on create
+//   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":2}, written last on create
 //   <path>/<encoded id>/refs                every ref key (see ./keys.ts): a log of whole snapshots (./file-refs.ts)
 //   <path>/<encoded id>/nodes/…             one file per node key, named by ./file-names.ts
 //   <path>/<encoded id>/tmp/                temp files, renamed into place (a dead writer's are removed
@@ -31,6 +31,12 @@ import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
 
 const MARKER = 'cairn-store.json';
+/**
+ * The layout this code writes, in the marker: 2 since the refs file is a log (./file-refs.ts).
+ * A store marked 1 (an older CairnDB's, whose refs file this code reads) is marked 2 when it is
+ * opened, so an older CairnDB refuses it with store/format-version instead of misreading the log.
+ */
+const LAYOUT_VERSION = 2;
 const WRITE_PARALLELISM = 8;
 /**
  * A `relaxed` batch of at most this many nodes is written with synchronous calls: a small file
@@ -65,6 +71,20 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Write the store's marker via temp + rename (a reader sees the old one or the new one, whole). */
+async function writeMarker(l: Layout): Promise<void> {
+  const tmp = join(l.dir, 'tmp', `marker-${process.pid}-${tempCounter++}`);
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(markerText(LAYOUT_VERSION));
+    if (l.strict) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(l.dir, MARKER));
+  if (l.strict) await fsyncPath(l.dir);
 }
 
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
@@ -395,14 +415,7 @@ export function createFileBackend(): Backend {
         await mkdir(join(l.dir, 'nodes'), { recursive: true });
         await mkdir(join(l.dir, 'tmp'), { recursive: true });
         const store = new FileStore(l, handlesOf(l.dir));
-        // The marker last, via temp + rename: a crashed create leaves no half-made store.
-        const tmp = join(l.dir, 'tmp', `marker-${process.pid}-${tempCounter++}`);
-        const fh = await open(tmp, 'wx');
-        await fh.writeFile(markerText());
-        if (l.strict) await fh.sync();
-        await fh.close();
-        await rename(tmp, join(l.dir, MARKER));
-        if (l.strict) await fsyncPath(l.dir);
+        await writeMarker(l); // last: a crashed create leaves no half-made store
         return store;
       } catch (e) {
         throw ioError(e, `creating store ${show(config.id)}`);
@@ -413,7 +426,11 @@ export function createFileBackend(): Backend {
       const marker = await readMarker(l).catch((e) => {
         throw ioError(e, `opening store ${show(config.id)}`);
       });
-      checkMarker(marker, l, 'file');
+      const { version } = checkMarker(marker, l, 'file', LAYOUT_VERSION);
+      if (version < LAYOUT_VERSION)
+        await writeMarker(l).catch((e) => {
+          throw ioError(e, `opening store ${show(config.id)}`);
+        });
       // Litter of writers killed since the store was last opened (dead pids only: safe unlocked).
       await removeOrphans(l.dir).catch((e) => {
         throw ioError(e, `opening store ${show(config.id)}`);
