@@ -41,3 +41,20 @@ export function leafValueLists(leaf: readonly Datom[], attr: string): ValueLists
   }
   return m;
 }
+
+const ids = new WeakMap<readonly Datom[], Float64Array>();
+
+/**
+ * The entity ids of an immutable datom array (a leaf, or one of its value lists) as one packed
+ * column, cached like the value lists: a merge join (merge-join.ts) searches this column and
+ * touches a datom object only when its entity matches, instead of one scattered object per probe.
+ */
+export function entityIds(datoms: readonly Datom[]): Float64Array {
+  let col = ids.get(datoms);
+  if (col === undefined) {
+    col = new Float64Array(datoms.length);
+    for (let i = 0; i < datoms.length; i++) col[i] = datoms[i]!.e;
+    ids.set(datoms, col);
+  }
+  return col;
+}

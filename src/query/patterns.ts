@@ -14,6 +14,7 @@ import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
 import { leafValueLists } from './leaf-values.js';
+import { ascendingIds, mergeByEntity } from './merge-join.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 
@@ -322,6 +323,18 @@ function* probeJoin(
 ): Step<Ctx> {
   const col = holder.vars.indexOf(seekVar);
   const rows = holder.rows;
+  const freshPos = fresh.map((v) => vp.get(v)![0]!);
+  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
+  const joined = (out: unknown[][]): Ctx => ({
+    rels: [...ctx.rels.filter((r) => r !== holder), { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole }],
+  });
+  // Rows ascending by entity meet a Db's scan, ascending by entity too, in a merge (merge-join.ts).
+  const keys = pos === 0 && src.db !== null ? ascendingIds(rows, col) : -1;
+  if (keys > 1 && keys * SEEK_COST >= estimate) {
+    const scan = (yield* wait(src.searchRuns(scanBound))) as KeyRuns<Datom>;
+    const out: unknown[][] = [];
+    if (mergeByEntity(scan, rows, col, vEq, attr, (i, d) => out.push(extendWith(rows[i]!, d, freshPos)))) return joined(out);
+  }
   // Entity ids key a dense array (row index + 1 per id) rather than a Map when they are
   // distinct and not too sparse; other keys, and repeated ones, key a hash table.
   const dense = pos === 0 ? denseIndex(rows, col) : null;
@@ -335,7 +348,6 @@ function* probeJoin(
     runs = yield* wait(all(searches));
     vEq = undefined; // the seeks matched the constant value themselves
   } else runs = [yield* wait(src.searchRuns(scanBound))];
-  const freshPos = fresh.map((v) => vp.get(v)![0]!);
   const out: unknown[][] = [];
   const emit =
     dense !== null
@@ -373,9 +385,7 @@ function* probeJoin(
       }
     }
   }
-  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
-  const rel: Relation = { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole };
-  return { rels: [...ctx.rels.filter((r) => r !== holder), rel] };
+  return joined(out);
 }
 
 /** Row index + 1 of each entity id in column `col`, or null when they are not distinct small non-negative integers. */
