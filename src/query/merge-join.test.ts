@@ -13,6 +13,7 @@ import { withDb } from '../tx/index.js';
 import { seededRandom } from '../util/random.js';
 import { q } from './index.js';
 import { ascendingIds, mergeByEntity } from './merge-join.js';
+import { union } from './relation.js';
 
 const datom = (e: number, v: unknown): Datom => ({ e, a: 'x', v, tx: 1, added: true }) as unknown as Datom;
 
@@ -227,5 +228,40 @@ describe('joins on the entity, merged or hashed', () => {
     for (const d of await h.search(undefined, 'name', 'Ivan')) for (const a of await h.search(d.e, 'age')) want.add(JSON.stringify([d.e, a.v, a.added]));
     const got = (await q('[:find ?e ?a ?added :where [?e :name "Ivan"] [?e :age ?a _ ?added]]', h)) as unknown[][];
     expect(got.map((r) => JSON.stringify(r)).sort()).toEqual([...want].sort());
+  });
+});
+
+describe('union of ascending one-column relations (or over entities)', () => {
+  it('merges them distinct and ascending, as the hash set would, and falls back for other rows', () => {
+    const rel = (rows: unknown[][], vars = ['?x']) => ({ vars, rows });
+    const setOf = (rows: readonly unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+    const a = rel([[1], [3], [3], [7], [Infinity]]);
+    const b = rel(
+      [
+        [9, 2],
+        [9, 3],
+        [9, 8],
+        [9, Infinity],
+      ],
+      ['?y', '?x'],
+    );
+    const u = union(['?x'], [a, b]);
+    expect(u.rows).toEqual([[1], [2], [3], [7], [8], [Infinity]]);
+    expect(union(['?x'], [b, a]).rows).toEqual(u.rows);
+    const mixed = union(['?x'], [a, rel([['s'], [3]])]);
+    expect(setOf(mixed.rows)).toEqual(setOf([[1], [3], [7], [Infinity], ['s']]));
+    const unsorted = union(['?x'], [rel([[5], [2]]), rel([[2], [1]])]);
+    expect(setOf(unsorted.rows)).toEqual(setOf([[5], [2], [1]]));
+    expect(union(['?x'], []).rows).toEqual([]);
+  });
+
+  it('answers or queries over one attribute as the Db search does', async () => {
+    const want = new Set<number>();
+    for (const n of ['Ivan', 'Oleg']) for (const d of await db2.search(undefined, 'name', n)) want.add(d.e);
+    for (let round = 0; round < 3; round++) {
+      const got = (await q('[:find ?e :where (or [?e :name "Ivan"] [?e :name "Oleg"])]', db2)) as number[][];
+      expect(got.map((r) => r[0]).sort((x, y) => x! - y!)).toEqual([...want].sort((x, y) => x - y));
+      expect(new Set(got.map((r) => r[0])).size).toBe(got.length);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { joinTable, Multi, project, type Relation } from './relation.js';
 import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
-import { leafValueLists } from './leaf-values.js';
+import { entityIds, leafValueLists } from './leaf-values.js';
 import { ascendingIds, mergeByEntity } from './merge-join.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
@@ -168,6 +168,12 @@ function rowsOfDatoms(
       const lists = leafValueLists(a, attrRun);
       if (lists !== undefined) {
         src = lists.get(vEquals) ?? NONE;
+        if (shape === 0 && keepE === null && other === null) {
+          // entities only: read them from the list's packed column, no datom object touched
+          const ids = entityIds(src);
+          for (let i = 0; i < ids.length; i++) rows.push([ids[i]]);
+          continue;
+        }
         from = 0;
         end = src.length;
       }
