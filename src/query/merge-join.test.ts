@@ -34,7 +34,18 @@ function nested(runs: KeyRuns<Datom>, rows: number[][], v?: unknown): [number, D
 
 function merged(runs: KeyRuns<Datom>, rows: number[][], v?: unknown): [number, Datom][] | false {
   const out: [number, Datom][] = [];
-  return mergeByEntity(runs, rows, 0, v, undefined, (i, d) => out.push([i, d])) ? out : false;
+  if (!mergeByEntity(runs, rows, 0, v, undefined, 'datom', (i, d) => out.push([i, d as Datom]))) return false;
+  // the other two forms hand out the same matches: no datom, or its value
+  const rowsOnly: number[] = [];
+  const values: unknown[] = [];
+  mergeByEntity(runs, rows, 0, v, undefined, 'row', (i, x) => {
+    expect(x).toBeUndefined();
+    rowsOnly.push(i);
+  });
+  mergeByEntity(runs, rows, 0, v, undefined, 'value', (_, x) => values.push(x));
+  expect(rowsOnly).toEqual(out.map(([i]) => i));
+  expect(values).toEqual(out.map(([, d]) => d.v));
+  return out;
 }
 
 describe('mergeByEntity', () => {

@@ -7,12 +7,14 @@
 
 import type { Datom } from '../db/types.js';
 import type { KeyRuns } from '../indices/types.js';
-import { entityIds, leafValueLists } from './leaf-values.js';
+import { entityIds, leafValueLists, valueColumn } from './leaf-values.js';
 
 /** One leaf's part of a scan: datoms `a[from..end)` with their entity ids `ids`, ascending. */
 interface Segment {
   readonly a: readonly Datom[];
-  readonly ids: Float64Array;
+  readonly ids: Int32Array | Float64Array;
+  /** The datoms' values (valueColumn), when the join reads values. */
+  readonly vals: readonly unknown[] | null;
   readonly from: number;
   readonly end: number;
   /** Every datom has the value asked for (a value list), or no value was asked for. */
@@ -41,7 +43,7 @@ export function ascendingIds(rows: readonly unknown[][], col: number): number {
  * hold, a leaf with value lists (leaf-values.ts) stands as the list of datoms with that value.
  * Null when the leaves are not in entity order.
  */
-function segmentsOf(runs: KeyRuns<Datom>, vEq: unknown, attr: string | undefined): Segment[] | null {
+function segmentsOf(runs: KeyRuns<Datom>, vEq: unknown, attr: string | undefined, withValues: boolean): Segment[] | null {
   const segs: Segment[] = [];
   let prev = -Infinity;
   const push = (a: readonly Datom[], from: number, end: number, exact: boolean): boolean => {
@@ -49,7 +51,7 @@ function segmentsOf(runs: KeyRuns<Datom>, vEq: unknown, attr: string | undefined
     const ids = entityIds(a);
     if (!(ids[from]! >= prev)) return false;
     prev = ids[end - 1]!;
-    segs.push({ a, ids, from, end, exact });
+    segs.push({ a, ids, vals: withValues || !exact ? valueColumn(a) : null, from, end, exact });
     return true;
   };
   const last = runs.arrays.length - 1;
@@ -66,12 +68,16 @@ function segmentsOf(runs: KeyRuns<Datom>, vEq: unknown, attr: string | undefined
   return segs;
 }
 
+/** What a merge hands to its emit callback for each match: nothing, the datom's value, or the datom. */
+export type MergeEmits = 'row' | 'value' | 'datom';
+
 /**
- * For each row `i` of `rows` (ascending by the entity in column `col`), `emit(i, d)` for each
- * datom `d` of `runs` with that entity (and value `vEq` when defined), in row order then datom
- * order. `runs` must be ascending by entity (the Db contract for a search without an entity,
- * src/db/types.ts); leaves out of that order are caught (false returned, nothing emitted).
- * Only the packed id columns are searched; `emit` gets datoms whose entity matched.
+ * For each row `i` of `rows` (ascending by the entity in column `col`), `emit(i, x)` for each
+ * datom of `runs` with that entity (and value `vEq` when defined), in row order then datom
+ * order; `x` is what `emits` asks for (undefined, the datom's value, the datom). `runs` must be
+ * ascending by entity (the Db contract for a search without an entity, src/db/types.ts); leaves
+ * out of that order are caught (false returned, nothing emitted). Only the packed columns are
+ * read unless `emits` is 'datom'.
  */
 export function mergeByEntity(
   runs: KeyRuns<Datom>,
@@ -79,9 +85,10 @@ export function mergeByEntity(
   col: number,
   vEq: unknown,
   attr: string | undefined,
-  emit: (i: number, d: Datom) => void,
+  emits: MergeEmits,
+  emit: (i: number, x: unknown) => void,
 ): boolean {
-  const segs = segmentsOf(runs, vEq, attr);
+  const segs = segmentsOf(runs, vEq, attr, emits === 'value');
   if (segs === null) return false;
   const nSegs = segs.length;
   if (nSegs === 0) return true;
@@ -120,8 +127,7 @@ export function mergeByEntity(
     let cur = seg;
     let j = p;
     while (cur.ids[j] === e) {
-      const d = cur.a[j]!;
-      if (cur.exact || d.v === vEq) emit(i, d);
+      if (cur.exact || cur.vals![j] === vEq) emit(i, emits === 'row' ? undefined : emits === 'value' ? cur.vals![j] : cur.a[j]);
       if (++j === cur.end) {
         if (++t === nSegs) break;
         cur = segs[t]!;

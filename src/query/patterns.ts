@@ -339,7 +339,22 @@ function* probeJoin(
   if (keys > 1 && keys * SEEK_COST >= estimate) {
     const scan = (yield* wait(src.searchRuns(scanBound))) as KeyRuns<Datom>;
     const out: unknown[][] = [];
-    if (mergeByEntity(scan, rows, col, vEq, attr, (i, d) => out.push(extendWith(rows[i]!, d, freshPos)))) return joined(out);
+    const emits = freshPos.length === 0 ? 'row' : freshPos.length === 1 && freshPos[0] === 2 ? 'value' : 'datom';
+    const emit =
+      emits === 'row'
+        ? (i: number): void => {
+            out.push(rows[i]!); // a pure filter: rows are never mutated, so shared
+          }
+        : emits === 'value'
+          ? (i: number, v: unknown): void => {
+              const row = rows[i]!.slice();
+              row.push(v);
+              out.push(row);
+            }
+          : (i: number, d: unknown): void => {
+              out.push(extendWith(rows[i]!, d as Datom, freshPos));
+            };
+    if (mergeByEntity(scan, rows, col, vEq, attr, emits, emit)) return joined(out);
   }
   // Entity ids key a dense array (row index + 1 per id) rather than a Map when they are
   // distinct and not too sparse; other keys, and repeated ones, key a hash table.
