@@ -226,6 +226,21 @@ describe('joins on the entity, merged or hashed', () => {
     expect(sorted(await q('[:find ?e ?a :where [?e :city "Oslo"] [?e :age ?a]]', db2))).toEqual(sorted(want));
   });
 
+  it('a database with attribute refs (datoms renamed per read) answers as the plain one', async () => {
+    const refs = (await withDb(emptyDb({ attributeRefs: true }, { branchingFactor: 8 }), SCHEMA)).dbAfter;
+    const plain = (await withDb(emptyDb({}, { branchingFactor: 8 }), SCHEMA)).dbAfter;
+    const rnd = seededRandom(13);
+    const persons = Array.from({ length: 300 }, () => ({ name: rnd.pick(NAMES), sex: rnd.pick([':male', ':female']), age: rnd.int(60), tag: ['a', 'b'] }));
+    const [r, p] = [(await withDb(refs, persons)).dbAfter, (await withDb(plain, persons)).dbAfter];
+    const byName = async (d: Db): Promise<string[]> => {
+      const rows = (await q('[:find ?n ?a ?t :where [?e :name "Ivan"] [?e :sex :male] [?e :age ?a] [?e :tag ?t] [?e :name ?n]]', d)) as unknown[][];
+      return sorted(rows);
+    };
+    const [gotRefs, gotPlain] = [await byName(r), await byName(p)];
+    expect(gotRefs.length).toBeGreaterThan(0);
+    expect(gotRefs).toEqual(gotPlain);
+  });
+
   it('as-of, since and history views answer from their own datoms', async () => {
     const old = asOf(db2, tx1);
     expect(sorted(await q('[:find ?e ?a :where [?e :name "Oleg"] [?e :age ?a]]', old))).toEqual(sorted(await expectedPairs(db1, 'Oleg', 'age')));
