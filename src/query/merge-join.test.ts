@@ -184,6 +184,27 @@ describe('joins on the entity, merged or hashed', () => {
     expect(sorted(got)).toEqual(sorted(late));
   });
 
+  it('a pattern with blanks keeps each bound row once (a semi-join), merged or hashed', async () => {
+    const ivans = (await db2.search(undefined, 'name', 'Ivan')).map((d) => d.e);
+    const having = async (attr: string, v?: string): Promise<number[]> => {
+      const out: number[] = [];
+      for (const e of ivans) if ((await db2.search(e, attr, v)).length > 0) out.push(e);
+      return out.sort((a, b) => a - b);
+    };
+    const ids = (rows: unknown): number[] => (rows as number[][]).map((r) => r[0]!).sort((a, b) => a - b);
+    for (let round = 0; round < 2; round++) {
+      expect(ids(await q('[:find ?e :where [?e :name "Ivan"] [?e :tag _]]', db2))).toEqual(await having('tag'));
+      expect(ids(await q('[:find ?e :where [?e :name "Ivan"] [?e :age _]]', db2))).toEqual(await having('age'));
+      expect(ids(await q('[:find ?e :where [?e :name "Ivan"] [?e :tag "t3" _]]', db2))).toEqual(await having('tag', 't3'));
+      // after a join that binds ?a too: each Ivan with an age and a tag, once
+      const tagged = new Set(await having('tag'));
+      const want = (await having('age')).filter((e) => tagged.has(e));
+      expect(ids(await q('[:find ?e ?a :where [?e :name "Ivan"] [?e :age ?a] [?e :tag _]]', db2))).toEqual(want);
+    }
+    const shuffled = ivans.slice().reverse();
+    expect(ids(await q('[:find ?e :in $ [?e ...] :where [?e :tag _]]', db2, shuffled))).toEqual(await having('tag'));
+  });
+
   it('empty ranges: an attribute nobody has, a value nobody has', async () => {
     expect(await q('[:find ?e ?n :where [?e :name "Ivan"] [?e :nick ?n]]', db2)).toEqual([]);
     expect(await q('[:find ?e :where [?e :name "Ivan"] [?e :tag "none"]]', db2)).toEqual([]);

@@ -289,6 +289,11 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     if (!dedupe && [...vp.values()].every((ps) => ps.length === 1) && fresh.every((v) => !ctx.rels.some((r) => r.vars.includes(v)))) {
       return yield* probeJoin(p, src, ctx, holder, seekVar, pos, fresh, vp, consts, scanBound, estimate, vEq, attr);
     }
+    if (pos === 0 && fresh.length === 0 && datoms && src.db!.view.kind !== 'history' && vp.get(seekVar)!.length === 1) {
+      // [?e :attr _]: a semi-join, each holder row kept once if its entity has a datom
+      const kept = yield* semiMerge(src, holder, seekVar, scanBound, estimate, vEq, attr);
+      if (kept !== null) return { rels: [...ctx.rels.filter((r) => r !== holder), kept] };
+    }
     const keys = project(holder, [seekVar]).rows;
     if (keys.length * SEEK_COST < estimate || keys.length <= 1) {
       const searches = keys.map((k) => seekOne(src, consts, pos, k[0]));
@@ -407,6 +412,34 @@ function* probeJoin(
     }
   }
   return joined(out);
+}
+
+/**
+ * The holder's rows whose entity (`seekVar`) has a datom in the scan, each once, by a merge
+ * (merge-join.ts); null when the rows are not ascending by entity or seeks are cheaper, for the
+ * general path to answer.
+ */
+function* semiMerge(
+  src: Source,
+  holder: Relation,
+  seekVar: string,
+  scanBound: readonly unknown[],
+  estimate: number,
+  vEq: unknown,
+  attr: string | undefined,
+): Step<Relation | null> {
+  const col = holder.vars.indexOf(seekVar);
+  const rows = holder.rows;
+  const keys = ascendingIds(rows, col);
+  if (keys <= 1 || keys * SEEK_COST < estimate) return null;
+  const scan = (yield* wait(src.searchRuns(scanBound))) as KeyRuns<Datom>;
+  const out: unknown[][] = [];
+  let last = -1;
+  const merged = mergeByEntity(scan, rows, col, vEq, attr, 'row', (i) => {
+    if (i !== last) out.push(rows[i]!);
+    last = i;
+  });
+  return merged ? { vars: holder.vars, rows: out, distinct: holder.distinct } : null;
 }
 
 /** Row index + 1 of each entity id in column `col`, or null when they are not distinct small non-negative integers. */
