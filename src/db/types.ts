@@ -116,7 +116,9 @@ export interface Db {
   search(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<Datom[]>;
   /**
    * The datoms of `search` as runs of the index's own leaf arrays, not copied into one array
-   * (the query engine's scans). Optional: callers fall back to `search`.
+   * (the query engine's scans). Optional: callers fall back to `search`. Without `e`, both
+   * answer in ascending entity order (AEVT, AVET with a fixed value, EAVT): the query engine's
+   * merge joins rely on it (and check it leaf by leaf).
    */
   searchRuns?(e?: number, a?: string, v?: Value, tx?: number): MaybePromise<KeyRuns<Datom>>;
 

@@ -121,7 +121,7 @@ function shape(q: Query, tuples: unknown[][]): unknown {
   };
   switch (q.find.kind) {
     case 'rel':
-      return tuples.map(asMap);
+      return rm === null ? tuples : tuples.map(asMap);
     case 'coll':
       return tuples.map((t) => t[0]);
     case 'scalar':

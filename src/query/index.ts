@@ -12,7 +12,7 @@ import { aggregateFn, isBuiltInAggregate } from './aggregates.js';
 import { builtin } from './builtins.js';
 import type { Ctx } from './context.js';
 import { clauseBinds, destructure, evalClauses } from './engine.js';
-import type { Env } from './env.js';
+import type { Env, RuleInfo } from './env.js';
 import { findElemVars, findResult, type Paging } from './find.js';
 import { normalizeInputs } from './inputs.js';
 import { type PlanStep, type Trace } from './explain.js';
@@ -236,6 +236,25 @@ export async function explain(query: unknown, ...inputs: unknown[]): Promise<{ r
   }
 }
 
+// Rules are immutable once parsed (and cached by text): their checks and analysis run once per rule set.
+const ruleInfos = /* @__PURE__ */ new WeakMap<Rules, RuleInfo>();
+const NO_RULES: Rules = /* @__PURE__ */ new Map();
+
+function ruleInfoOf(rules: Rules): RuleInfo {
+  let info = ruleInfos.get(rules);
+  if (info === undefined) {
+    for (const branches of rules.values())
+      for (const br of branches) {
+        checkCalls(br.body);
+        checkOrs(br.body);
+        checkRuleCalls(br.body, rules);
+      }
+    info = analyzeRules(rules);
+    ruleInfos.set(rules, info);
+  }
+  return info;
+}
+
 function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null, trace?: Trace): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
@@ -246,7 +265,7 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
   }
   const sources = new Map<string, Source>();
   const scalars = new Map<string, unknown>();
-  let rules: Rules = new Map();
+  let rules: Rules = NO_RULES;
   let ctx: Ctx = { rels: [] };
   query.in.forEach((b, i) => {
     if (implicitDb) return;
@@ -279,17 +298,11 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
   });
   ctx = yield* normalizeInputs(query.where, sources, ctx);
   checkRuleCalls(query.where, rules);
-  for (const branches of rules.values())
-    for (const br of branches) {
-      checkCalls(br.body);
-      checkOrs(br.body);
-      checkRuleCalls(br.body, rules);
-    }
   const env: Env = {
     sources,
     defaultSrc: '$',
     rules,
-    ruleInfo: analyzeRules(rules),
+    ruleInfo: ruleInfoOf(rules),
     scalars,
     builtinEnv: { q: (inner, args) => q(inner, ...args) },
     fresh: { n: 0 },

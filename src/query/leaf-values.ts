@@ -41,3 +41,34 @@ export function leafValueLists(leaf: readonly Datom[], attr: string): ValueLists
   }
   return m;
 }
+
+const ids = new WeakMap<readonly Datom[], Int32Array | Float64Array>();
+const values = new WeakMap<readonly Datom[], unknown[]>();
+
+/**
+ * The entity ids of an immutable datom array (a leaf, or one of its value lists) as one packed
+ * column, cached like the value lists (32-bit when every id fits): a merge join
+ * (merge-join.ts) searches this column instead of one scattered datom object per probe.
+ */
+export function entityIds(datoms: readonly Datom[]): Int32Array | Float64Array {
+  let col = ids.get(datoms);
+  if (col === undefined) {
+    let small = true;
+    for (let i = 0; i < datoms.length && small; i++) small = datoms[i]!.e <= 0x7fffffff;
+    col = small ? new Int32Array(datoms.length) : new Float64Array(datoms.length);
+    for (let i = 0; i < datoms.length; i++) col[i] = datoms[i]!.e;
+    ids.set(datoms, col);
+  }
+  return col;
+}
+
+/** The values of an immutable datom array as one array (cached like entityIds): a join reads a matched datom's value without touching the datom. */
+export function valueColumn(datoms: readonly Datom[]): unknown[] {
+  let col = values.get(datoms);
+  if (col === undefined) {
+    col = new Array<unknown>(datoms.length);
+    for (let i = 0; i < datoms.length; i++) col[i] = datoms[i]!.v;
+    values.set(datoms, col);
+  }
+  return col;
+}

@@ -13,7 +13,8 @@ import { joinTable, Multi, project, type Relation } from './relation.js';
 import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
-import { leafValueLists } from './leaf-values.js';
+import { entityIds, leafValueLists } from './leaf-values.js';
+import { ascendingIds, mergeByEntity } from './merge-join.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
 
@@ -167,6 +168,12 @@ function rowsOfDatoms(
       const lists = leafValueLists(a, attrRun);
       if (lists !== undefined) {
         src = lists.get(vEquals) ?? NONE;
+        if (shape === 0 && keepE === null && other === null) {
+          // entities only: read them from the list's packed column, no datom object touched
+          const ids = entityIds(src);
+          for (let i = 0; i < ids.length; i++) rows.push([ids[i]]);
+          continue;
+        }
         from = 0;
         end = src.length;
       }
@@ -282,6 +289,11 @@ export function* evalPattern(p: Pattern, src: Source, ctx0: Ctx, estimate: numbe
     if (!dedupe && [...vp.values()].every((ps) => ps.length === 1) && fresh.every((v) => !ctx.rels.some((r) => r.vars.includes(v)))) {
       return yield* probeJoin(p, src, ctx, holder, seekVar, pos, fresh, vp, consts, scanBound, estimate, vEq, attr);
     }
+    if (pos === 0 && fresh.length === 0 && datoms && src.db!.view.kind !== 'history' && vp.get(seekVar)!.length === 1) {
+      // [?e :attr _]: a semi-join, each holder row kept once if its entity has a datom
+      const kept = yield* semiMerge(src, holder, seekVar, scanBound, estimate, vEq, attr);
+      if (kept !== null) return { rels: [...ctx.rels.filter((r) => r !== holder), kept] };
+    }
     const keys = project(holder, [seekVar]).rows;
     if (keys.length * SEEK_COST < estimate || keys.length <= 1) {
       const searches = keys.map((k) => seekOne(src, consts, pos, k[0]));
@@ -322,6 +334,33 @@ function* probeJoin(
 ): Step<Ctx> {
   const col = holder.vars.indexOf(seekVar);
   const rows = holder.rows;
+  const freshPos = fresh.map((v) => vp.get(v)![0]!);
+  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
+  const joined = (out: unknown[][]): Ctx => ({
+    rels: [...ctx.rels.filter((r) => r !== holder), { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole }],
+  });
+  // Rows ascending by entity meet a Db's scan, ascending by entity too, in a merge (merge-join.ts).
+  const keys = pos === 0 && src.db !== null ? ascendingIds(rows, col) : -1;
+  if (keys > 1 && keys * SEEK_COST >= estimate) {
+    const scan = (yield* wait(src.searchRuns(scanBound))) as KeyRuns<Datom>;
+    const out: unknown[][] = [];
+    const emits = freshPos.length === 0 ? 'row' : freshPos.length === 1 && freshPos[0] === 2 ? 'value' : 'datom';
+    const emit =
+      emits === 'row'
+        ? (i: number): void => {
+            out.push(rows[i]!); // a pure filter: rows are never mutated, so shared
+          }
+        : emits === 'value'
+          ? (i: number, v: unknown): void => {
+              const row = rows[i]!.slice();
+              row.push(v);
+              out.push(row);
+            }
+          : (i: number, d: unknown): void => {
+              out.push(extendWith(rows[i]!, d as Datom, freshPos));
+            };
+    if (mergeByEntity(scan, rows, col, vEq, attr, emits, emit)) return joined(out);
+  }
   // Entity ids key a dense array (row index + 1 per id) rather than a Map when they are
   // distinct and not too sparse; other keys, and repeated ones, key a hash table.
   const dense = pos === 0 ? denseIndex(rows, col) : null;
@@ -335,7 +374,6 @@ function* probeJoin(
     runs = yield* wait(all(searches));
     vEq = undefined; // the seeks matched the constant value themselves
   } else runs = [yield* wait(src.searchRuns(scanBound))];
-  const freshPos = fresh.map((v) => vp.get(v)![0]!);
   const out: unknown[][] = [];
   const emit =
     dense !== null
@@ -373,9 +411,35 @@ function* probeJoin(
       }
     }
   }
-  const whole = p.terms.length >= 3 && p.terms.slice(0, 3).every((t) => t.kind !== 'blank');
-  const rel: Relation = { vars: [...holder.vars, ...fresh], rows: out, distinct: holder.distinct === true && whole };
-  return { rels: [...ctx.rels.filter((r) => r !== holder), rel] };
+  return joined(out);
+}
+
+/**
+ * The holder's rows whose entity (`seekVar`) has a datom in the scan, each once, by a merge
+ * (merge-join.ts); null when the rows are not ascending by entity or seeks are cheaper, for the
+ * general path to answer.
+ */
+function* semiMerge(
+  src: Source,
+  holder: Relation,
+  seekVar: string,
+  scanBound: readonly unknown[],
+  estimate: number,
+  vEq: unknown,
+  attr: string | undefined,
+): Step<Relation | null> {
+  const col = holder.vars.indexOf(seekVar);
+  const rows = holder.rows;
+  const keys = ascendingIds(rows, col);
+  if (keys <= 1 || keys * SEEK_COST < estimate) return null;
+  const scan = (yield* wait(src.searchRuns(scanBound))) as KeyRuns<Datom>;
+  const out: unknown[][] = [];
+  let last = -1;
+  const merged = mergeByEntity(scan, rows, col, vEq, attr, 'row', (i) => {
+    if (i !== last) out.push(rows[i]!);
+    last = i;
+  });
+  return merged ? { vars: holder.vars, rows: out, distinct: holder.distinct } : null;
 }
 
 /** Row index + 1 of each entity id in column `col`, or null when they are not distinct small non-negative integers. */

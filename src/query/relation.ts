@@ -154,6 +154,11 @@ export function project(r: Relation, vars: readonly string[]): Relation {
 
 /** Union of relations over the same variables (columns matched by name), distinct. */
 export function union(vars: readonly string[], rels: readonly Relation[]): Relation {
+  if (rels.length === 1 && rels[0]!.distinct === true && columnsOf(rels[0]!, vars).every((c, i) => c === i)) return rels[0]!;
+  if (vars.length === 1) {
+    const merged = mergeAscending(rels.map((r) => ({ rows: r.rows, col: columnsOf(r, vars)[0]! })));
+    if (merged !== null) return { vars, rows: merged, distinct: true };
+  }
   const seen = new Set<Key>();
   const rows: unknown[][] = [];
   const all = vars.map((_, i) => i);
@@ -168,4 +173,43 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
     }
   }
   return { vars, rows, distinct: true };
+}
+
+/**
+ * One-column rows of several lists, each ascending by a number in its column `col` (an `or`
+ * of patterns over entities: AEVT/AVET order), merged into one ascending distinct list without
+ * a hash set; rows whose column is their only value are shared, not copied. Null when a list
+ * is not ascending numbers.
+ */
+function mergeAscending(lists: readonly { rows: readonly unknown[][]; col: number }[]): unknown[][] | null {
+  for (const { rows, col } of lists) {
+    let prev = -Infinity;
+    for (const r of rows) {
+      const x = r[col];
+      if (typeof x !== 'number' || !(x >= prev)) return null;
+      prev = x;
+    }
+  }
+  let acc: unknown[][] = [];
+  for (const { rows, col } of lists) {
+    const out: unknown[][] = [];
+    let i = 0;
+    let j = 0;
+    let last = Number.NaN;
+    const push = (x: number, row: unknown[] | null): void => {
+      if (x === last) return;
+      last = x;
+      out.push(row ?? [x]);
+    };
+    while (i < acc.length || j < rows.length) {
+      if (j === rows.length || (i < acc.length && (acc[i]![0] as number) <= (rows[j]![col] as number))) push(acc[i]![0] as number, acc[i++]!);
+      else {
+        const b = rows[j]![col] as number;
+        const r = rows[j++]!;
+        push(b, r.length === 1 ? r : null);
+      }
+    }
+    acc = out;
+  }
+  return acc;
 }
