@@ -5,13 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { connect, createDatabase, registerBackend, release, transact } from '../../src/index.js';
+import * as engine from '../../src/index.js';
 import { createFileBackend } from '../../src/store/file.js';
 import { cairnEntity, cairnSchema, people } from '../people.js';
 
+/** The engine functions the import needs (another checkout's copy for before/after runs). */
+export type ImportEngine = Pick<typeof engine, 'connect' | 'createDatabase' | 'registerBackend' | 'release' | 'transact'> & {
+  readonly createFileBackend: typeof createFileBackend;
+};
+
 /** Milliseconds to import `persons` people (5 datoms each) into a fresh file-backend database. */
-export async function importFile(persons = 200_000, chunk = 20_000, profile?: string): Promise<number> {
-  registerBackend('import-file', createFileBackend());
+export async function importFile(persons = 200_000, chunk = 20_000, profile?: string, e: ImportEngine = { ...engine, createFileBackend }): Promise<number> {
+  const { connect, createDatabase, registerBackend, release, transact } = e;
+  registerBackend('import-file', e.createFileBackend());
   const dir = mkdtempSync(join(tmpdir(), 'cairn-import-'));
   const config = { store: { backend: 'import-file', id: 'people', path: dir } };
   try {

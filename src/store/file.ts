@@ -15,11 +15,12 @@
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { withDirLock } from './file-lock.js';
+import { writeNodeFiles } from './file-nodes.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
@@ -64,16 +65,6 @@ async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return false;
-    throw e;
-  }
-}
-
 /**
  * Run `f` over `items`, WRITE_PARALLELISM at a time. Waits for every started call to settle
  * before throwing the first failure: a failed batch's cleanup must not race a write still in
@@ -111,9 +102,13 @@ class FileStore implements Store {
     return bytes === undefined ? new Map() : decodeRefs(bytes, file);
   }
 
+  #tempPath(): string {
+    return join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+  }
+
   /** Write `bytes` to `dest` through a temp file: `dest` is either absent or complete. */
   async #writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
-    const tmp = join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
+    const tmp = this.#tempPath();
     const fh = await open(tmp, 'w');
     try {
       try {
@@ -176,15 +171,8 @@ class FileStore implements Store {
           const current = isRefKey(k) ? refs.get(k) : await readIfExists(this.#nodePath(k));
           if (!bytesEqual(current, opts.cas.expected)) throw conflictError(k);
         }
-        // 1. Nodes: write-once, each complete before it gets its name.
-        await inBatches([...nodes], async ([k, v]) => {
-          const path = this.#nodePath(k);
-          if (await pathExists(path)) return;
-          const pieces = keyToPath(k);
-          if (pieces.length > 1) await mkdir(join(dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
-          await this.#writeAtomic(path, v);
-          written.push(path);
-        });
+        // 1. Nodes: write-once, each complete before it gets its name (./file-nodes.ts).
+        await writeNodeFiles([...nodes], { dir, strict: this.#l.strict, tempPath: () => this.#tempPath(), written });
         if (this.#l.strict && written.length > 0) {
           // Make the new names durable: every directory that gained an entry (long keys
           // live in `…+` subdirectories, each new one an entry of its parent).
