@@ -104,6 +104,59 @@ function sortedDistinct(keys: readonly Datom[], cmp: Comparator<Datom>): Datom[]
   return sorted;
 }
 
+/** Past this many runs of ascending entity ids, sortedEavt leaves the batch to a full sort. */
+const EAVT_RUNS_MAX = 8;
+
+/**
+ * sortedDistinct under EAVT, without a full sort for the usual bulk shape: entity ids ascending
+ * in a few runs (new entities in id order, after the tx entity's datoms), each entity's datoms
+ * in the order of its map's keys. Each entity's datoms are sorted alone (a handful, by
+ * insertion), then the runs are merged: about two comparisons a datom instead of log2(n).
+ */
+function sortedEavt(keys: readonly Datom[]): Datom[] {
+  const starts = [0];
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i]!.e < keys[i - 1]!.e) {
+      if (starts.length === EAVT_RUNS_MAX) return sortedDistinct(keys, cmpEAVT);
+      starts.push(i);
+    }
+  }
+  const out = keys.slice();
+  for (let a = 0, b = 1; a < out.length; a = b++) {
+    while (b < out.length && out[b]!.e === out[a]!.e) b++;
+    if (b - a > 16) {
+      // Many datoms of one entity (a card-many attribute): not by insertion.
+      const group = out.slice(a, b).sort(cmpEAVT);
+      for (let i = 0; i < group.length; i++) out[a + i] = group[i]!;
+      continue;
+    }
+    for (let i = a + 1; i < b; i++) {
+      const d = out[i]!;
+      let j = i;
+      for (; j > a && cmpEAVT(out[j - 1]!, d) > 0; j--) out[j] = out[j - 1]!;
+      out[j] = d;
+    }
+  }
+  let runs: Datom[][] = starts.map((s, r) => out.slice(s, starts[r + 1] ?? out.length));
+  while (runs.length > 1) {
+    const next: Datom[][] = [];
+    for (let r = 0; r < runs.length; r += 2) next.push(r + 1 < runs.length ? mergeTwo(runs[r]!, runs[r + 1]!) : runs[r]!);
+    runs = next;
+  }
+  return sortedDistinct(runs[0]!, cmpEAVT); // now in order: a linear check (duplicates, if any, dropped)
+}
+
+function mergeTwo(x: readonly Datom[], y: readonly Datom[]): Datom[] {
+  const out: Datom[] = new Array(x.length + y.length);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < x.length && j < y.length) out[k++] = cmpEAVT(x[i]!, y[j]!) <= 0 ? x[i++]! : y[j++]!;
+  while (i < x.length) out[k++] = x[i++]!;
+  while (j < y.length) out[k++] = y[j++]!;
+  return out;
+}
+
 /**
  * Apply a change list. `priors[i]` must be the stored assertion that retraction `datoms[i]`
  * removes (undefined for assertions). Assertions must not be present already. `txInfo` is the
@@ -193,7 +246,7 @@ export function applyChanges(
   const tavetAdds: Op[] = tavetK.map(() => 'add');
   // A bulk of additions is sorted once for EAVT; AEVT order follows from it without comparisons.
   const bulk = curKeys.length >= BULK_MIN && !curOps.includes('remove');
-  const eavtKeys = bulk ? sortedDistinct(curKeys, cmpEAVT) : curKeys;
+  const eavtKeys = bulk ? sortedEavt(curKeys) : curKeys;
   const eavt = fill(st.eavt, curOps, eavtKeys, cmpEAVT);
   return then(eavt, (eavt) =>
     then(fill(st.aevt, curOps, bulk ? aevtFromEavt(eavtKeys) : curKeys, cmpAEVT), (aevt) =>
