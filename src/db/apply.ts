@@ -55,29 +55,39 @@ function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[],
 
 /** keys (only additions) in AEVT order, from the same keys in EAVT order: a stable partition by attribute. */
 function aevtFromEavt(eavt: readonly Datom[]): Datom[] {
-  // Usually few attributes per batch: a linear scan of the ones seen beats a Map lookup per
-  // datom; past 16 of them, a Map.
+  // Two passes, no growing arrays: each key's attribute number and the count per attribute,
+  // then each key straight to its place. Usually few attributes per batch: a linear scan of
+  // the ones seen beats a Map lookup per datom; past 16 of them, a Map.
+  const n = eavt.length;
   const attrs: string[] = [];
-  const groups: Datom[][] = [];
+  const counts: number[] = [];
+  const of = new Uint32Array(n);
   let byName: Map<string, number> | undefined;
-  for (let i = 0; i < eavt.length; i++) {
-    const d = eavt[i]!;
+  for (let i = 0; i < n; i++) {
+    const a = eavt[i]!.a;
     let g: number;
     if (byName === undefined) {
       g = 0;
-      while (g < attrs.length && attrs[g] !== d.a) g++;
-    } else g = byName.get(d.a) ?? attrs.length;
+      while (g < attrs.length && attrs[g] !== a) g++;
+    } else g = byName.get(a) ?? attrs.length;
     if (g === attrs.length) {
-      attrs.push(d.a);
-      groups.push([]);
-      byName?.set(d.a, g);
-      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((a, j) => [a, j]));
+      attrs.push(a);
+      counts.push(0);
+      byName?.set(a, g);
+      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((x, j) => [x, j]));
     }
-    groups[g]!.push(d);
+    of[i] = g;
+    counts[g]!++;
   }
   const order = attrs.map((_, g) => g).sort((x, y) => (attrs[x]! < attrs[y]! ? -1 : attrs[x]! > attrs[y]! ? 1 : 0));
-  const out: Datom[] = [];
-  for (const g of order) for (const d of groups[g]!) out.push(d);
+  const at: number[] = new Array(attrs.length);
+  let pos = 0;
+  for (const g of order) {
+    at[g] = pos;
+    pos += counts[g]!;
+  }
+  const out: Datom[] = new Array(n);
+  for (let i = 0; i < n; i++) out[at[of[i]!]!++] = eavt[i]!;
   return out;
 }
 
