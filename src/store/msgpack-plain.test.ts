@@ -5,6 +5,7 @@ import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createCodec, PACKR_OPTIONS } from './codec.js';
 import { packPlain } from './msgpack-plain.js';
+import { loneSurrogateAt } from '../util/unicode.js';
 
 const packr = new Packr(PACKR_OPTIONS);
 const general = (header: number, v: unknown): Uint8Array => {
@@ -99,7 +100,7 @@ describe('packPlain', () => {
 
   it('through the codec: plain arrays and the rest decode to what was encoded', () => {
     const codec = createCodec();
-    const wellFormed = strings.filter((x) => x.isWellFormed()); // a lone surrogate is written as U+FFFD
+    const wellFormed = strings.filter((x) => loneSurrogateAt(x) < 0); // a lone surrogate is written as U+FFFD
     for (const v of [['l', ['a'], [1, 0, 'x', 2, 1]], [1, -0, 'x'], [new Date(5), 'x'], wellFormed, numbers]) {
       expect(codec.decode(codec.encode(v, 'node'), { kind: 'node' })).toEqual(v);
     }
