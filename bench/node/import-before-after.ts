@@ -1,5 +1,5 @@
 // Bulk import before and after, alternating in one process:
-//   node --import tsx bench/node/import-before-after.ts <other checkout> [persons] [rounds]
+//   node --import tsx bench/node/import-before-after.ts <other checkout> [persons] [rounds] [memory]
 // loads a second copy of the engine (and its file backend) from another checkout's src/ (say,
 // main, unpacked with `git archive main src | tar -x -C <dir>`), then imports the people set
 // (5 datoms a person, 20,000-person transactions, strict file backend) with each copy in turn,
@@ -13,9 +13,10 @@ import { createFileBackend as afterFile } from '../../src/store/file.js';
 import { importFile, type ImportEngine } from './import.js';
 
 const dir = process.argv[2];
-if (dir === undefined) throw new Error('usage: import-before-after.ts <checkout with the other src/> [persons] [rounds]');
+if (dir === undefined) throw new Error('usage: import-before-after.ts <checkout with the other src/> [persons] [rounds] [memory]');
 const persons = Number(process.argv[3] ?? 200_000);
 const rounds = Number(process.argv[4] ?? 3);
+const memory = process.argv[5] === 'memory'; // the memory backend: the engine's CPU alone
 const load = async (path: string) => (await import(pathToFileURL(resolve(dir, path)).href)) as Record<string, unknown>;
 const before: ImportEngine = {
   ...(await load('src/index.ts')),
@@ -28,7 +29,7 @@ const runs: Record<'before' | 'after', { wall: number[]; cpu: number[] }> = { be
 for (let r = 0; r < rounds; r++) {
   for (const name of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
     const c0 = process.cpuUsage();
-    const ms = await importFile(persons, 20_000, undefined, name === 'before' ? before : after);
+    const ms = await importFile(persons, 20_000, undefined, name === 'before' ? before : after, memory);
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1000;
     runs[name].wall.push(ms);
