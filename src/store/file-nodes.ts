@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { keyToPath } from './file-names.js';
 
 /** Concurrent opens/writes/renames. */
-export const WRITE_PARALLELISM = 16;
+const WRITE_PARALLELISM = 16;
 /** Concurrent fsyncs: more than libuv's threads, so a thread never waits for the JS side. */
 const SYNC_PARALLELISM = 32;
 /** Nodes whose temp files are open at once (bounds the file descriptors a batch holds). */
@@ -27,7 +27,7 @@ const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.
  * frees. On a failure no new call starts; the ones running are awaited, then the first failure
  * is thrown (cleanup must not race a write still in flight).
  */
-export async function inPool<T>(items: readonly T[], parallel: number, f: (item: T) => Promise<void>): Promise<void> {
+async function inPool<T>(items: readonly T[], parallel: number, f: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: { e: unknown } | undefined;
   const worker = async (): Promise<void> => {
