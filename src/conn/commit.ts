@@ -260,8 +260,8 @@ function checkEncodings(head: Head, codec: Codec): readonly string[] {
 
 export interface CommitInput {
   readonly db: DbValue; // the Db after every transaction of this commit
-  /** Per transaction, in order: its tail entries (datoms with priors) and what it reported. */
-  readonly txs: readonly { readonly entries: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+  /** Per transaction, in order: its tail (datoms with priors) and what it reported. */
+  readonly txs: readonly { readonly tail: TxTail; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
   /**
    * A transaction purged datoms: fold whatever the tail holds, so the trees written no longer
    * hold them, and keep every transaction's datoms out of this commit's reports (an earlier
@@ -317,10 +317,27 @@ export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
   return new DbValue(withIndexes(db.state, ix));
 }
 
-/** Tail entries for a transaction's report: its datoms, each retraction with its prior's tx. */
-export function tailEntries(report: TxReport): TailEntry[] {
+/** Tail entries of a transaction: its datoms, each retraction with its prior's tx. */
+function entriesOf(txData: readonly Datom[], priors: readonly (Datom | undefined)[]): TailEntry[] {
+  return txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
+}
+
+/** A transaction's tail: its size now, its entries (one array per datom) only when read. */
+export interface TxTail {
+  readonly count: number;
+  entries(): readonly TailEntry[];
+}
+
+/**
+ * The tail of `report`, its entries built on first read: a bulk commit that folds encodes no
+ * segment, so its entries are only built if a deferred report's Db is rebuilt from them.
+ */
+export function txTail(report: TxReport): TxTail {
+  // Holds the datoms and priors, not the report: a deferred report gives its Db values up.
+  const { txData } = report;
   const priors = priorsOf(report);
-  return report.txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
+  let entries: TailEntry[] | undefined;
+  return { count: txData.length, entries: () => (entries ??= entriesOf(txData, priors)) };
 }
 
 export function entryDatom(t: TailEntry): Datom {
@@ -405,9 +422,11 @@ export async function commitRecords(
   let tail: CommitRecord['tail'];
   let small = false; // no fold, no seal: the head alone carries this commit
   let added = 0;
-  for (const t of input.txs) added += t.entries.length;
+  for (const t of input.txs) added += t.tail.count;
   const count = p.tail.count + added;
-  const segments = input.txs.map((t) => ((count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.entries)));
+  const segments = input.txs.map((t) =>
+    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.tail.entries()),
+  );
 
   if (count > foldAt || input.purge === true) {
     const ix = indexesOf(db.state);

@@ -21,10 +21,11 @@ import {
   HEAD_KEY,
   readHead,
   restore,
-  tailEntries,
+  txTail,
   type CommitRecord,
   type Persisted,
   type TailEntry,
+  type TxTail,
 } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
 import { DeferredReports } from './deferred-reports.js';
@@ -144,7 +145,7 @@ export class Conn {
       if (attempt > 0) await this.#reload();
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
-      const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      const txs: { tail: TxTail; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
       const reports = new DeferredReports(db);
       let purge = false;
       let stale = false;
@@ -152,12 +153,12 @@ export class Conn {
         try {
           const report = await withDb(db, p.input);
           if (p.check !== undefined) await p.check(report);
-          const entries = tailEntries(report);
+          const tail = txTail(report);
           const purged = purgedBy(report) > 0;
           purge ||= purged;
-          txs.push({ entries, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          txs.push({ tail, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report: reports.add(report, entries, purged) });
+          ok.push({ p, report: reports.add(report, tail, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;

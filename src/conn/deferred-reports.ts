@@ -12,10 +12,10 @@
 import type { DbValue } from '../db/db.js';
 import { DbValue as Db } from '../db/db.js';
 import type { TxReport } from '../db/types.js';
-import { replayTail, type TailEntry } from './commit.js';
+import { replayTail, type TxTail } from './commit.js';
 
 interface Step {
-  readonly entries: readonly TailEntry[];
+  readonly tail: TxTail;
   readonly maxEid: number;
   readonly maxTx: number;
   readonly lastTxInstant: number;
@@ -33,15 +33,15 @@ export class DeferredReports {
     this.#memo = { index: -1, db: base };
   }
 
-  /** The report to keep for `report` (applied on top of the previous one, entries its tail entries). */
-  add(report: TxReport, entries: readonly TailEntry[], purged: boolean): TxReport {
+  /** The report to keep for `report` (applied on top of the previous one, `tail` its tail). */
+  add(report: TxReport, tail: TxTail, purged: boolean): TxReport {
     if (!this.#open || purged) {
       this.#open = false;
       return report;
     }
     const after = report.dbAfter as DbValue;
     const i = this.#steps.length;
-    this.#steps.push({ entries, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
+    this.#steps.push({ tail, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
     this.#memo = { index: i, db: after };
     const dbAt = (j: number): DbValue => this.#dbAt(j);
     let before: DbValue | undefined;
@@ -66,7 +66,7 @@ export class DeferredReports {
     let db = memo.index < index ? memo.db : this.#base;
     for (let j = memo.index < index ? memo.index + 1 : 0; j <= index; j++) {
       const s = this.#steps[j]!;
-      const replayed = replayTail(db, s.entries);
+      const replayed = replayTail(db, s.tail.entries());
       db = new Db({ ...replayed.state, maxEid: s.maxEid, maxTx: s.maxTx, lastTxInstant: s.lastTxInstant });
     }
     this.#memo = { index, db };

@@ -81,3 +81,38 @@ describe('a large batch over many attributes', () => {
     expect(b.aevt).toEqual(b.eavt!.slice().sort(cmpAEVT));
   });
 });
+
+describe('the EAVT order of a large batch', () => {
+  // Entity ids in a few ascending runs are sorted run by run and merged; too many runs, or an
+  // entity with many datoms, take other paths: each must give the same index.
+  const many = Array.from({ length: 40 }, (_, i) => `v${(i * 13) % 40}`);
+  const cases: [string, (ids: number[]) => number[]][] = [
+    ['ascending ids', (ids) => ids],
+    ['three ascending runs', (ids) => [...ids.slice(60), ...ids.slice(0, 30), ...ids.slice(30, 60)]],
+    ['descending ids (more runs than are merged)', (ids) => ids.slice().reverse()],
+  ];
+  it.each(cases)('%s', async (_name, order) => {
+    const created = await tx(await dbWith(), people(0, 90));
+    const ids = [...new Set((await asDbValue(created.dbAfter).datoms('aevt', 'person/email')).map((d) => d.e))].sort((a, b) => a - b);
+    // Keys in an order that is not EAVT within each entity; the first entity also gets 40 nicks.
+    const ops = order(ids).flatMap((e, i) => [
+      ['db/add', e, 'person/email', `new${e}@x`],
+      ['db/add', e, 'person/name', `renamed ${i % 7}`],
+      ...(e === ids[0] ? many.map((v) => ['db/add', e, 'person/nick', v]) : []),
+    ]);
+    const report = await tx(created.dbAfter, ops);
+    expect(report.txData.filter((d) => !d.added).length).toBeGreaterThan(0); // card one: retractions
+    const withNicks = await tx(
+      created.dbAfter,
+      order(ids).flatMap((e) => [['db/add', e, 'person/nick', `z${e}`], ...(e === ids[0] ? many.map((v) => ['db/add', e, 'person/nick', v]) : [])]),
+    );
+    expect(withNicks.txData.every((d) => d.added)).toBe(true); // only additions: the bulk path
+    for (const db of [report.dbAfter, withNicks.dbAfter]) {
+      const b = await indexes(db);
+      expect(b.eavt).toEqual(b.eavt!.slice().sort(cmpEAVT));
+      expect(b.aevt).toEqual(b.eavt!.slice().sort(cmpAEVT));
+    }
+    const nicks = await asDbValue(withNicks.dbAfter).datoms('eavt', ids[0], 'person/nick');
+    expect(nicks.map((d) => d.v).sort()).toEqual([...new Set([...many, `z${ids[0]}`, 'n0', 'm0'])].sort());
+  });
+});

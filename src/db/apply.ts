@@ -55,29 +55,39 @@ function fill(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly Datom[],
 
 /** keys (only additions) in AEVT order, from the same keys in EAVT order: a stable partition by attribute. */
 function aevtFromEavt(eavt: readonly Datom[]): Datom[] {
-  // Usually few attributes per batch: a linear scan of the ones seen beats a Map lookup per
-  // datom; past 16 of them, a Map.
+  // Two passes, no growing arrays: each key's attribute number and the count per attribute,
+  // then each key straight to its place. Usually few attributes per batch: a linear scan of
+  // the ones seen beats a Map lookup per datom; past 16 of them, a Map.
+  const n = eavt.length;
   const attrs: string[] = [];
-  const groups: Datom[][] = [];
+  const counts: number[] = [];
+  const of = new Uint32Array(n);
   let byName: Map<string, number> | undefined;
-  for (let i = 0; i < eavt.length; i++) {
-    const d = eavt[i]!;
+  for (let i = 0; i < n; i++) {
+    const a = eavt[i]!.a;
     let g: number;
     if (byName === undefined) {
       g = 0;
-      while (g < attrs.length && attrs[g] !== d.a) g++;
-    } else g = byName.get(d.a) ?? attrs.length;
+      while (g < attrs.length && attrs[g] !== a) g++;
+    } else g = byName.get(a) ?? attrs.length;
     if (g === attrs.length) {
-      attrs.push(d.a);
-      groups.push([]);
-      byName?.set(d.a, g);
-      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((a, j) => [a, j]));
+      attrs.push(a);
+      counts.push(0);
+      byName?.set(a, g);
+      if (byName === undefined && attrs.length > 16) byName = new Map(attrs.map((x, j) => [x, j]));
     }
-    groups[g]!.push(d);
+    of[i] = g;
+    counts[g]!++;
   }
   const order = attrs.map((_, g) => g).sort((x, y) => (attrs[x]! < attrs[y]! ? -1 : attrs[x]! > attrs[y]! ? 1 : 0));
-  const out: Datom[] = [];
-  for (const g of order) for (const d of groups[g]!) out.push(d);
+  const at: number[] = new Array(attrs.length);
+  let pos = 0;
+  for (const g of order) {
+    at[g] = pos;
+    pos += counts[g]!;
+  }
+  const out: Datom[] = new Array(n);
+  for (let i = 0; i < n; i++) out[at[of[i]!]!++] = eavt[i]!;
   return out;
 }
 
@@ -102,6 +112,59 @@ function sortedDistinct(keys: readonly Datom[], cmp: Comparator<Datom>): Datom[]
   for (let i = 1; i < sorted.length; i++) if (cmp(sorted[n - 1]!, sorted[i]!) !== 0) sorted[n++] = sorted[i]!;
   sorted.length = n;
   return sorted;
+}
+
+/** Past this many runs of ascending entity ids, sortedEavt leaves the batch to a full sort. */
+const EAVT_RUNS_MAX = 8;
+
+/**
+ * sortedDistinct under EAVT, without a full sort for the usual bulk shape: entity ids ascending
+ * in a few runs (new entities in id order, after the tx entity's datoms), each entity's datoms
+ * in the order of its map's keys. Each entity's datoms are sorted alone (a handful, by
+ * insertion), then the runs are merged: about two comparisons a datom instead of log2(n).
+ */
+function sortedEavt(keys: readonly Datom[]): Datom[] {
+  const starts = [0];
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i]!.e < keys[i - 1]!.e) {
+      if (starts.length === EAVT_RUNS_MAX) return sortedDistinct(keys, cmpEAVT);
+      starts.push(i);
+    }
+  }
+  const out = keys.slice();
+  for (let a = 0, b = 1; a < out.length; a = b++) {
+    while (b < out.length && out[b]!.e === out[a]!.e) b++;
+    if (b - a > 16) {
+      // Many datoms of one entity (a card-many attribute): not by insertion.
+      const group = out.slice(a, b).sort(cmpEAVT);
+      for (let i = 0; i < group.length; i++) out[a + i] = group[i]!;
+      continue;
+    }
+    for (let i = a + 1; i < b; i++) {
+      const d = out[i]!;
+      let j = i;
+      for (; j > a && cmpEAVT(out[j - 1]!, d) > 0; j--) out[j] = out[j - 1]!;
+      out[j] = d;
+    }
+  }
+  let runs: Datom[][] = starts.map((s, r) => out.slice(s, starts[r + 1] ?? out.length));
+  while (runs.length > 1) {
+    const next: Datom[][] = [];
+    for (let r = 0; r < runs.length; r += 2) next.push(r + 1 < runs.length ? mergeTwo(runs[r]!, runs[r + 1]!) : runs[r]!);
+    runs = next;
+  }
+  return sortedDistinct(runs[0]!, cmpEAVT); // now in order: a linear check (duplicates, if any, dropped)
+}
+
+function mergeTwo(x: readonly Datom[], y: readonly Datom[]): Datom[] {
+  const out: Datom[] = new Array(x.length + y.length);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < x.length && j < y.length) out[k++] = cmpEAVT(x[i]!, y[j]!) <= 0 ? x[i++]! : y[j++]!;
+  while (i < x.length) out[k++] = x[i++]!;
+  while (j < y.length) out[k++] = y[j++]!;
+  return out;
 }
 
 /**
@@ -193,7 +256,7 @@ export function applyChanges(
   const tavetAdds: Op[] = tavetK.map(() => 'add');
   // A bulk of additions is sorted once for EAVT; AEVT order follows from it without comparisons.
   const bulk = curKeys.length >= BULK_MIN && !curOps.includes('remove');
-  const eavtKeys = bulk ? sortedDistinct(curKeys, cmpEAVT) : curKeys;
+  const eavtKeys = bulk ? sortedEavt(curKeys) : curKeys;
   const eavt = fill(st.eavt, curOps, eavtKeys, cmpEAVT);
   return then(eavt, (eavt) =>
     then(fill(st.aevt, curOps, bulk ? aevtFromEavt(eavtKeys) : curKeys, cmpAEVT), (aevt) =>

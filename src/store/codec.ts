@@ -27,6 +27,7 @@
 
 import { Packr } from 'msgpackr';
 import { CairnError, fail, show } from '../util/errors.js';
+import { packPlain } from './msgpack-plain.js';
 
 export const FORMAT_VERSION = 1;
 /**
@@ -109,6 +110,18 @@ const KIND_MASK = 0x07;
 
 const isStructure = (h: AnyCodecHandler): h is StructureHandler => 'kind' in h;
 
+/** msgpackr's configuration (exported for msgpack-plain.test.ts, which checks it writes the same bytes). */
+export const PACKR_OPTIONS = {
+  useRecords: false,
+  maxSharedStructures: 0,
+  moreTypes: false,
+  structuredClone: false,
+  mapsAsObjects: true,
+  useBigIntExtension: true,
+  int64AsType: 'bigint',
+  copyBuffers: true,
+} as const;
+
 export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler[] } = {}): Codec {
   const all = checkHandlers(opts.handlers ?? []);
   const handlers = all.filter((h): h is CodecHandler => !isStructure(h));
@@ -117,16 +130,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   const structureByType = new Map(structures.map((h) => [h.type, h]));
   const structureByKind = new Map(structures.map((h) => [h.kind, h]));
   // One Packr per codec: its scratch buffer is reused between calls, which is why encode copies.
-  const packr = new Packr({
-    useRecords: false,
-    maxSharedStructures: 0,
-    moreTypes: false,
-    structuredClone: false,
-    mapsAsObjects: true,
-    useBigIntExtension: true,
-    int64AsType: 'bigint',
-    copyBuffers: true,
-  });
+  const packr = new Packr(PACKR_OPTIONS);
 
   function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
@@ -134,6 +138,9 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     if (!Number.isInteger(version) || version < 1 || version > READ_VERSION) fail('store/invalid', `unknown format version ${show(version)}`);
     const structure = structureByKind.get(kind as StructureKind);
     if (structure !== undefined) return encodeStructure(structure, value, kindCode, version);
+    // Arrays of plain scalars (index nodes in positional form): the same bytes, written directly.
+    const plain = packPlain((version << 5) | kindCode, value);
+    if (plain !== undefined) return plain;
     const state = { tagged: false };
     let body: Uint8Array;
     try {

@@ -18,11 +18,12 @@
 // power loss); the default is 'strict'.
 
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
+import { writeNodeFiles } from './file-nodes.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
 import { RefsLog, writeAll } from './file-refs-log.js';
@@ -93,16 +94,6 @@ async function readIfExists(path: string): Promise<Uint8Array | undefined> {
     return new Uint8Array(buf); // a plain, exact-length copy (never a pooled Buffer view)
   } catch (e) {
     if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
-    throw e;
-  }
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return false;
     throw e;
   }
 }
@@ -195,24 +186,6 @@ class FileStore implements Store {
     return join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
   }
 
-  /** Write `bytes` to `dest` through a temp file: `dest` is either absent or complete. */
-  async #writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
-    const tmp = this.#tempPath();
-    const fh = await open(tmp, 'w');
-    try {
-      try {
-        await fh.writeFile(bytes);
-        if (this.#l.strict) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, dest);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined); // a half-written temp file is just litter
-      throw e;
-    }
-  }
-
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check();
     checkKey(key);
@@ -269,15 +242,7 @@ class FileStore implements Store {
               const path = this.#nodePath(k);
               if (this.#writeNodeSync(k, path, v)) written.push(path);
             }
-          } else
-            await inBatches([...nodes], async ([k, v]) => {
-              const path = this.#nodePath(k);
-              if (await pathExists(path)) return;
-              const pieces = keyToPath(k);
-              if (pieces.length > 1) await mkdir(join(dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
-              await this.#writeAtomic(path, v);
-              written.push(path);
-            });
+          } else await writeNodeFiles([...nodes], { dir, strict: this.#l.strict, tempPath: () => this.#tempPath(), written });
           if (this.#l.strict && written.length > 0) {
             // Make the new names durable: every directory that gained an entry (long keys
             // live in `…+` subdirectories, each new one an entry of its parent).

@@ -33,7 +33,11 @@ export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; res
   const purges: PurgeOp[] = [];
   const rest: unknown[] = [];
   for (const item of items) {
-    const name = Array.isArray(item) && typeof item[0] === 'string' ? bare(item[0]) : '';
+    if (!Array.isArray(item)) {
+      rest.push(item); // an entity map (a bulk import: every item), never a purge
+      continue;
+    }
+    const name = typeof item[0] === 'string' ? bare(item[0]) : '';
     const arity = ARITY[name];
     if (arity === undefined) {
       rest.push(item);

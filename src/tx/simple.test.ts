@@ -84,4 +84,30 @@ describe('the simple path for new entity maps', () => {
       await expectSame(db, data);
     }
   });
+
+  it('tells numeric tempids apart in any order, and leaves a repeated one to the general stages', async () => {
+    const db = await dbWith(SCHEMA);
+    const maps = (ids: unknown[]) => ids.map((id, i) => ({ 'db/id': id, 'person/age': i }));
+    const simple: unknown[][] = [
+      [-1, -2, -3, -4], // the usual run
+      [-4, -3, -2, -1], // ascending
+      [-1, -5, -2, -4, -3], // turning: distinct all the same
+      [-1, 'a', -2, 'b'], // numbers beside names
+    ];
+    for (const ids of simple) {
+      expect(simpleTx(asDbValue(db).schema, maps(ids), 1, 100)).toBeDefined();
+      await expectSame(db, maps(ids));
+    }
+    const general: unknown[][] = [
+      [-1, -2, -1], // repeated after the run turned
+      [-3, -2, -1, -2, -3],
+      [-1, -2, -2], // repeated at once
+      [-1, '-1'], // one tempid spelled two ways
+      ['a', 'b', 'a'],
+    ];
+    for (const ids of general) {
+      expect(simpleTx(asDbValue(db).schema, maps(ids), 1, 100)).toBeUndefined();
+      await expectSame(db, maps(ids));
+    }
+  });
 });

@@ -24,15 +24,49 @@ export interface SimpleTx {
   readonly maxEid: number;
 }
 
-/** Tempid key of a map's db/id, '' for none, or undefined when the id is not a plain tempid. */
-function tempidKey(m: Record<string, unknown>): string | undefined {
+/** A map's db/id when it is a plain tempid (a negative integer or a name), null for none, undefined otherwise. */
+function tempidOf(m: Record<string, unknown>): string | number | null | undefined {
   const id = 'db/id' in m ? m['db/id'] : m[':db/id'];
-  if (id === undefined || id === null) return '';
-  if (typeof id === 'number') return Number.isInteger(id) && id < 0 ? String(id) : undefined;
+  if (id === undefined || id === null) return null;
+  if (typeof id === 'number') return Number.isInteger(id) && id < 0 ? id : undefined;
   // ':x' and known idents are lookups, 'x/y' may be one: leave them to the general path.
   if (typeof id !== 'string' || id.length === 0 || id.charCodeAt(0) === 58 || id.charCodeAt(0) === 0 || id.includes('/') || TX_ENTITY_NAMES.has(id))
     return undefined;
   return id;
+}
+
+/**
+ * Whether each tempid is new in this tx. Numeric ones usually run -1, -2, -3, …: while they go
+ * strictly one way no two can be equal, so no set (hashing each) is kept until they turn.
+ */
+class TempidsSeen {
+  readonly #names = new Set<string>();
+  #nums: Set<number> | undefined;
+  readonly #order: number[] = [];
+  #dir = 0;
+
+  fresh(id: string | number): boolean {
+    if (typeof id === 'string') {
+      // "-1" may be the tempid -1 spelled as a string: the general path decides about those.
+      if (id.charCodeAt(0) === 45 || this.#names.has(id)) return false;
+      this.#names.add(id);
+      return true;
+    }
+    if (this.#nums === undefined) {
+      const last = this.#order.at(-1);
+      const d = last === undefined ? 0 : Math.sign(id - last);
+      if (last === undefined || (d !== 0 && (this.#dir === 0 || d === this.#dir))) {
+        this.#dir = d;
+        this.#order.push(id);
+        return true;
+      }
+      this.#nums = new Set(this.#order);
+    }
+    if (this.#nums.has(id)) return false;
+    this.#nums.add(id);
+    this.#order.push(id);
+    return true;
+  }
 }
 
 /** The schema of a map key when it is a plain attribute this path handles, else undefined. */
@@ -51,7 +85,7 @@ function simpleAttr(schema: Schema, a: string): AttrSchema | undefined {
 export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, maxEid: number): SimpleTx | undefined {
   if (schema.flexibility !== 'write' || items.length === 0) return undefined;
   const attrs = new Map<string, AttrSchema | null>(); // map key -> its schema, null: not simple
-  const seen = new Set<string>();
+  const seen = new TempidsSeen();
   const datoms: Datom[] = [];
   const tempids: [string, number][] = [];
   let e = maxEid;
@@ -59,13 +93,12 @@ export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, 
     for (let i = 0; i < items.length; i++) {
       const m = items[i];
       if (!isPlainMap(m)) return undefined;
-      const key = tempidKey(m);
-      if (key === undefined) return undefined;
+      const id = tempidOf(m);
+      if (id === undefined) return undefined;
       if (++e >= TX0) return undefined; // the general path reports the exhausted id space
-      if (key !== '') {
-        if (seen.has(key)) return undefined; // one entity in two maps: the general path merges them
-        seen.add(key);
-        tempids.push([key, e]);
+      if (id !== null) {
+        if (!seen.fresh(id)) return undefined; // one entity in two maps: the general path merges them
+        tempids.push([typeof id === 'number' ? String(id) : id, e]);
       }
       const start = datoms.length;
       for (const k in m) {

@@ -114,13 +114,19 @@ function rebuildBranch<K>(node: Branch<K>, shares: readonly [number, number, num
 function mergeLeaf<K>(leaf: Leaf<K>, lo: number, hi: number, ctx: Ctx<K>): Node<K>[] | null {
   const { keys: run, cmp } = ctx;
   const old = leaf.keys;
-  let out: K[];
   if (old.length === 0 || cmp(old[old.length - 1] as K, run[lo] as K) < 0) {
-    // The whole share goes after the leaf's keys (appending, or an empty tree): no comparisons.
-    out = old.concat(run.slice(lo, hi));
-  } else {
-    out = mergeRuns(old, run, lo, hi, cmp);
+    // The whole share goes after the leaf's keys (appending, or an empty tree): no comparisons,
+    // and each new leaf is filled straight from the two arrays (no concatenation first).
+    ctx.added += hi - lo;
+    const n = old.length + hi - lo;
+    if (n <= ctx.bf) return [new Leaf(old.concat(run.slice(lo, hi)), undefined, null)];
+    return chunks(n, ctx.bf).map(([a, b]) => {
+      const keys: K[] = new Array(b - a);
+      for (let i = a; i < b; i++) keys[i - a] = (i < old.length ? old[i] : run[lo + i - old.length]) as K;
+      return new Leaf(keys, undefined, null);
+    });
   }
+  const out = mergeRuns(old, run, lo, hi, cmp);
   const added = out.length - old.length;
   if (added === 0) return null;
   ctx.added += added;
@@ -134,15 +140,17 @@ function mergeLeaf<K>(leaf: Leaf<K>, lo: number, hi: number, ctx: Ctx<K>): Node<
  * search and the run keys before it are copied without comparisons.
  */
 function mergeRuns<K>(old: readonly K[], run: readonly K[], lo: number, hi: number, cmp: Comparator<K>): K[] {
-  const out: K[] = [];
+  const out: K[] = new Array(old.length + hi - lo); // trimmed below when keys were present
+  let n = 0;
   let j = lo;
   for (let i = 0; i < old.length; i++) {
     const k = old[i] as K;
     const p = j < hi ? lowerBound(run, k, cmp, j, hi) : hi;
-    for (; j < p; j++) out.push(run[j] as K);
+    for (; j < p; j++) out[n++] = run[j] as K;
     if (j < hi && cmp(run[j] as K, k) === 0) j++; // already present: the stored key stays
-    out.push(k);
+    out[n++] = k;
   }
-  for (; j < hi; j++) out.push(run[j] as K);
+  for (; j < hi; j++) out[n++] = run[j] as K;
+  out.length = n;
   return out;
 }

@@ -1,0 +1,109 @@
+// The direct writer must be invisible: for every value it takes, the very bytes the codec's
+// msgpackr writes (so stores written before and after it are one format), and for every value
+// it refuses, the general path.
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { createCodec, PACKR_OPTIONS } from './codec.js';
+import { packPlain } from './msgpack-plain.js';
+import { loneSurrogateAt } from '../util/unicode.js';
+
+const packr = new Packr(PACKR_OPTIONS);
+const general = (header: number, v: unknown): Uint8Array => {
+  const body = packr.pack(v);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = header;
+  out.set(body, 1);
+  return out;
+};
+
+/** Byte equality without a deep-equal walk over 100 kB arrays. */
+const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+const strings = [
+  '',
+  'a',
+  'x'.repeat(31),
+  'x'.repeat(32),
+  'x'.repeat(255),
+  'x'.repeat(256),
+  'x'.repeat(65535),
+  'x'.repeat(65536),
+  'é'.repeat(20), // 20 characters, 40 bytes: the header grows past the estimate
+  'é'.repeat(200),
+  '€'.repeat(30000), // 90,000 bytes: str32
+  '😀 emoji pair',
+  'lone \ud800 surrogate',
+  'lone low \udc00',
+  `${'€'.repeat(100)}\ud83d`,
+  ':keyword/name',
+];
+const numbers = [
+  0,
+  1,
+  31,
+  32,
+  127,
+  128,
+  255,
+  256,
+  65535,
+  65536,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53,
+  -1,
+  -32,
+  -33,
+  -128,
+  -129,
+  -32768,
+  -32769,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  1.5,
+  -2.25,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  0x20000001,
+];
+
+describe('packPlain', () => {
+  it.each([
+    ['strings', strings],
+    ['numbers', numbers],
+    ['booleans and null', [true, false, null]],
+    ['array lengths', [Array(15).fill(1), Array(16).fill('a'), Array(65536).fill(2), []]],
+    ['nested, like a node', ['l', ['name', 'age'], [1, 0, 'Ivan', 0x20000001, 1, 1, 1, 42, 0x20000001, 1]]],
+    ['a branch', ['b', 2, ['a'], [5, 0, 'v', 7, 1], ['n:abc:1', 'n:abc:2'], null]],
+  ])('writes the bytes msgpackr writes: %s', (_what, values) => {
+    for (const header of [0x21, 0x45]) {
+      const v = values as unknown[];
+      expect(same(packPlain(header, v), general(header, v))).toBe(true);
+      for (const x of v) expect(same(packPlain(header, [x]), general(header, [x])), String(x).slice(0, 40)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['-0', [1, -0]],
+    ['a bigint', [1n]],
+    ['a Date', [new Date(0)]],
+    ['bytes', [new Uint8Array(2)]],
+    ['undefined', [undefined]],
+    ['an object', [{ a: 1 }]],
+    ['not an array', 'x'],
+  ])('gives up on %s', (_what, v) => {
+    expect(packPlain(0x21, v)).toBeUndefined();
+  });
+
+  it('through the codec: plain arrays and the rest decode to what was encoded', () => {
+    const codec = createCodec();
+    const wellFormed = strings.filter((x) => loneSurrogateAt(x) < 0); // a lone surrogate is written as U+FFFD
+    for (const v of [['l', ['a'], [1, 0, 'x', 2, 1]], [1, -0, 'x'], [new Date(5), 'x'], wellFormed, numbers]) {
+      expect(codec.decode(codec.encode(v, 'node'), { kind: 'node' })).toEqual(v);
+    }
+    expect(Object.is((codec.decode(codec.encode([-0])) as number[])[0], -0)).toBe(true);
+  });
+});
