@@ -44,6 +44,7 @@ import { isPromise } from '../util/maybe.js';
 import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
 import { SAME_COMPARATORS } from './same.js';
+import { encodeRecord } from './commit-bytes.js';
 
 export const HEAD_KEY = /* @__PURE__ */ refKey('head/main');
 /** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */
@@ -117,6 +118,12 @@ export interface Carried {
   readonly record: Uint8Array; // the head commit's record, as c:<id> would hold it
   /** Oldest first, after the newest commit stored as c:; each an encoded EarlierCommit, encoded once. */
   readonly earlier: readonly Uint8Array[];
+  /**
+   * In memory only (never in the head): the c: record of each `earlier` commit, kept from when it
+   * was the head's own, so the commit that writes them out copies bytes instead of decoding and
+   * re-encoding each. Absent for a head read from the store.
+   */
+  readonly records?: readonly (readonly [string, Uint8Array])[];
 }
 
 interface Head {
@@ -132,8 +139,8 @@ const MAX_CARRIED = TAIL_CHUNK;
 /** The head record; `encodings` only when some structure handler wrote into the database. */
 function encodeHead(codec: Codec, commit: string, encodings: readonly string[], carried?: Carried): Uint8Array {
   const head: Head = encodings.length === 0 ? { commit } : { commit, encodings };
-  if (carried === undefined) return codec.encode(head, 'ref');
-  return codec.encode({ ...head, record: carried.record, earlier: carried.earlier }, 'ref', READ_VERSION);
+  if (carried === undefined) return encodeRecord(codec, head, 'ref');
+  return encodeRecord(codec, { ...head, record: carried.record, earlier: carried.earlier }, 'ref', READ_VERSION);
 }
 
 function compactOf(c: CommitRecord): EarlierCommit {
@@ -186,6 +193,8 @@ export function carriedCommits(codec: Codec, carried: Carried | undefined): Comm
 
 /** The c: records of the commits `carried` holds, for a batch that writes them out. */
 function materialize(codec: Codec, carried: Carried, head: CommitRecord): [string, Uint8Array][] {
+  if (carried.records !== undefined)
+    return [...carried.records.map(([id, bytes]): [string, Uint8Array] => [`c:${id}`, bytes]), [`c:${head.id}`, carried.record]];
   const out: [string, Uint8Array][] = carried.earlier.map((bytes) => {
     const e = decodeEarlier(codec, bytes);
     return [`c:${e.id}`, codec.encode(expand(e, head), 'commit')];
@@ -468,10 +477,18 @@ export async function commitRecords(
     reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
-  const record = codec.encode(commit, 'commit');
+  const record = encodeRecord(codec, commit, 'commit');
   if (small) {
     // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
-    const carried: Carried = { record, earlier: prev.carried === undefined ? [] : [...prev.carried.earlier, codec.encode(compactOf(p), 'meta')] };
+    const was = prev.carried;
+    const carried: Carried =
+      was === undefined
+        ? { record, earlier: [], records: [] }
+        : {
+            record,
+            earlier: [...was.earlier, encodeRecord(codec, compactOf(p), 'meta')],
+            ...(was.records === undefined ? {} : { records: [...was.records, [p.id, was.record] as const] }),
+          };
     const head = encodeHead(codec, commit.id, encodings, carried);
     entries.push([HEAD_KEY, head]);
     return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings, carried }, db };

@@ -99,6 +99,8 @@ export interface Codec {
 }
 
 const TAG_KEY = '\u0000~';
+/** The encoder's scratch buffer; a larger value makes msgpackr allocate one of its own for that call. */
+const SCRATCH_BYTES = 64 * 1024;
 const TYPE_ESCAPED_OBJECT = 0;
 const TYPE_NEGATIVE_ZERO = 1;
 const FIRST_HANDLER_TYPE = 16;
@@ -128,6 +130,10 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     copyBuffers: true,
   });
 
+  // In Node msgpackr writes long strings through Buffer's utf8Write: its buffer must be a Buffer there.
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  const scratch = NodeBuffer === undefined ? new Uint8Array(SCRATCH_BYTES) : NodeBuffer.allocUnsafeSlow(SCRATCH_BYTES);
+
   function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
     if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
@@ -137,7 +143,11 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     const state = { tagged: false };
     let body: Uint8Array;
     try {
-      body = packr.pack(prepare(value, handlers, state, 0));
+      const prepared = prepare(value, handlers, state, 0);
+      // Pack into the same scratch buffer every time: the body is copied out below, and
+      // otherwise msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own.
+      packr.useBuffer(scratch);
+      body = packr.pack(prepared);
     } catch (e) {
       if (e instanceof CairnError) throw e;
       throw new CairnError('store/invalid', `cannot encode ${show(value)}: ${(e as Error).message}`, {}, { cause: e });
