@@ -156,9 +156,11 @@ function date(d: Date): void {
 function value(x: unknown, depth: number): void {
   switch (typeof x) {
     case 'string':
-      return str(x);
+      str(x);
+      return;
     case 'number':
-      return num(x);
+      num(x);
+      return;
     case 'boolean':
       room(1);
       buf[pos++] = x ? 0xc3 : 0xc2;
@@ -175,7 +177,10 @@ function value(x: unknown, depth: number): void {
   }
   if (depth > 32) throw UNSUPPORTED;
   const c = (x as object).constructor;
-  if (c === Uint8Array) return bin(x as Uint8Array);
+  if (c === Uint8Array) {
+    bin(x as Uint8Array);
+    return;
+  }
   if (c === Array) {
     const a = x as unknown[];
     const n = a.length;
@@ -193,7 +198,10 @@ function value(x: unknown, depth: number): void {
     for (let i = 0; i < n; i++) value(a[i], depth + 1);
     return;
   }
-  if (c === Date) return date(x as Date);
+  if (c === Date) {
+    date(x as Date);
+    return;
+  }
   if (c !== Object || Object.getPrototypeOf(x) !== Object.prototype) throw UNSUPPORTED;
   const o = x as Record<string, unknown>;
   room(3);
