@@ -134,6 +134,13 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
   const scratch = NodeBuffer === undefined ? new Uint8Array(SCRATCH_BYTES) : NodeBuffer.allocUnsafeSlow(SCRATCH_BYTES);
 
+  // Pack into the same scratch buffer every time: `encode` copies the body out, and otherwise
+  // msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own.
+  function packScratch(value: unknown): Uint8Array {
+    packr.useBuffer(scratch);
+    return packr.pack(value);
+  }
+
   function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
     if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
@@ -143,11 +150,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     const state = { tagged: false };
     let body: Uint8Array;
     try {
-      const prepared = prepare(value, handlers, state, 0);
-      // Pack into the same scratch buffer every time: the body is copied out below, and
-      // otherwise msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own.
-      packr.useBuffer(scratch);
-      body = packr.pack(prepared);
+      body = packScratch(prepare(value, handlers, state, 0));
     } catch (e) {
       if (e instanceof CairnError) throw e;
       throw new CairnError('store/invalid', `cannot encode ${show(value)}: ${(e as Error).message}`, {}, { cause: e });
