@@ -137,6 +137,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   // Pack into the same scratch buffer every time: `encode` copies the body out, and otherwise
   // msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own.
   function packScratch(value: unknown): Uint8Array {
+    // biome-ignore lint/correctness/useHookAtTopLevel: msgpackr's method, not a React hook
     packr.useBuffer(scratch);
     return packr.pack(value);
   }
