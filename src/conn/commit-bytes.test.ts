@@ -41,6 +41,13 @@ describe('hand-written commit records', () => {
     same({ 2: 'b', 1: 'a', z: 'z', 'with/slash': { nested: [new Date(5), 'x'] } }, 'meta');
   });
 
+  it('copy the bytes of the shared parts they were told about, written once', () => {
+    const shared = { a: [1, 'x'], b: { c: new Date(5) } };
+    const rec = { id: 'x', s: shared, t: [shared.a], u: { d: shared.b } };
+    for (let i = 0; i < 3; i++)
+      expect([...encodeRecord(codec, { ...rec, i }, 'commit', 1, [shared, shared.a, shared.b])]).toEqual([...codec.encode({ ...rec, i }, 'commit')]);
+  });
+
   it('leave everything outside the subset to the codec', () => {
     const outside = [
       -0,

@@ -15,6 +15,12 @@ import { FORMAT_VERSION, ValueKinds, type Codec, type ValueKind } from '../store
 
 const TAG_KEY = '\u0000~'; // the codec's marker key (src/store/codec.ts): values holding it are escaped there
 
+// Parts of a record that many records share unchanged (a commit's config, roots and sealed
+// chunk keys, the same objects until the next fold or seal), written once each.
+const bodies = new WeakMap<object, Uint8Array>();
+const NONE: readonly object[] = [];
+let stable: readonly object[] | undefined = NONE;
+
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported('not in the hand-written subset');
 
@@ -176,6 +182,25 @@ function value(x: unknown, depth: number): void {
     return;
   }
   if (depth > 32) throw UNSUPPORTED;
+  if (stable !== undefined && stable.includes(x)) {
+    const done = bodies.get(x);
+    if (done !== undefined) {
+      room(done.length);
+      buf.set(done, pos);
+      pos += done.length;
+      return;
+    }
+    const from = pos;
+    const outer = stable;
+    stable = undefined; // what it holds is written fresh (and is not looked up again)
+    try {
+      value(x, depth);
+    } finally {
+      stable = outer;
+    }
+    bodies.set(x, buf.slice(from, pos));
+    return;
+  }
   const c = (x as object).constructor;
   if (c === Uint8Array) {
     bin(x as Uint8Array);
@@ -225,19 +250,28 @@ function value(x: unknown, depth: number): void {
  * `value` as `codec.encode(value, kind, version)` encodes it, or undefined when the value is
  * outside the subset above or the codec has a structure handler of its own for `kind`.
  */
-export function encodeFast(codec: Codec, x: unknown, kind: ValueKind, version: number = FORMAT_VERSION): Uint8Array | undefined {
+export function encodeFast(
+  codec: Codec,
+  x: unknown,
+  kind: ValueKind,
+  version: number = FORMAT_VERSION,
+  shared: readonly object[] = NONE,
+): Uint8Array | undefined {
   if ((kind === 'commit' || kind === 'tail' || kind === 'node') && codec.handles(kind)) return undefined;
   if (!agrees(codec)) return undefined;
-  return write(x, kind, version);
+  return write(x, kind, version, shared);
 }
 
-function write(x: unknown, kind: ValueKind, version: number): Uint8Array | undefined {
+function write(x: unknown, kind: ValueKind, version: number, shared: readonly object[] = NONE): Uint8Array | undefined {
   pos = 1;
+  stable = shared;
   try {
     value(x, 0);
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;
+  } finally {
+    stable = NONE;
   }
   buf[0] = (version << 5) | ValueKinds.indexOf(kind);
   return buf.slice(0, pos);
@@ -259,7 +293,10 @@ function agrees(codec: Codec): boolean {
   return ok;
 }
 
-/** `encodeFast`, else the codec's own encoding. */
-export function encodeRecord(codec: Codec, x: unknown, kind: ValueKind, version: number = FORMAT_VERSION): Uint8Array {
-  return encodeFast(codec, x, kind, version) ?? codec.encode(x, kind, version);
+/**
+ * `encodeFast`, else the codec's own encoding. `shared`: objects inside `x` that never change
+ * and recur in later records (their bytes are kept, in a WeakMap, and copied next time).
+ */
+export function encodeRecord(codec: Codec, x: unknown, kind: ValueKind, version: number = FORMAT_VERSION, shared: readonly object[] = NONE): Uint8Array {
+  return encodeFast(codec, x, kind, version, shared) ?? codec.encode(x, kind, version);
 }

@@ -36,7 +36,7 @@ import { applyChanges } from '../db/apply.js';
 import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema.js';
 import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare.js';
 import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices/types.js';
-import { READ_VERSION, type Codec } from '../store/codec.js';
+import { FORMAT_VERSION, READ_VERSION, type Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
 import { fail, show } from '../util/errors.js';
@@ -281,7 +281,7 @@ export interface CommitInput {
 
 /** Encode one transaction's tail entries (a segment). */
 export function encodeSegment(codec: Codec, entries: readonly TailEntry[]): Uint8Array {
-  return codec.encode(entries, 'tail');
+  return encodeRecord(codec, entries, 'tail');
 }
 
 export function decodeSegment(codec: Codec, bytes: Uint8Array, key?: string): TailEntry[] {
@@ -477,7 +477,7 @@ export async function commitRecords(
     reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
-  const record = encodeRecord(codec, commit, 'commit');
+  const record = encodeRecord(codec, commit, 'commit', FORMAT_VERSION, [commit.config, commit.roots, commit.tail.sealed]);
   if (small) {
     // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
     const was = prev.carried;
