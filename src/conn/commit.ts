@@ -40,7 +40,7 @@ import { FORMAT_VERSION, READ_VERSION, type Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
 import { fail, show } from '../util/errors.js';
-import { isPromise } from '../util/maybe.js';
+import { isPromise, type MaybePromise } from '../util/maybe.js';
 import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
 import { SAME_COMPARATORS } from './same.js';
@@ -394,66 +394,93 @@ export function initialRecords(
   return { entries, persisted: { commit, headBytes: head, foldedRaw: db.state.raw, encodings: codec.encodings } };
 }
 
+/** What `commitRecords` returns: the batch to write, and what the connection continues from. */
+export interface CommitOut {
+  readonly entries: [string, Uint8Array][];
+  readonly persisted: Persisted;
+  readonly db: DbValue;
+}
+
+/** Where a commit's trees and tail stand once it has folded (or not). */
+interface Folded {
+  readonly db: DbValue;
+  readonly schemaKey: string;
+  readonly foldedRaw: RawSchema;
+  readonly roots: CommitRecord['roots'];
+  readonly tail: CommitRecord['tail'];
+  /** No fold, no seal: the head alone carries this commit. */
+  readonly small: boolean;
+}
+
 /**
  * The records of one commit on top of `prev`. Folds the tail into the trees when it would
  * outgrow `foldAt` datoms; returns the Db to continue from (folded or not) and the batch.
+ * Synchronous unless it folds (a small commit costs no microtask here).
  */
-export async function commitRecords(
-  prev: Persisted,
-  input: CommitInput,
-  nodes: StoreNodeStorage,
-  codec: Codec,
-  foldAt: number,
-): Promise<{ entries: [string, Uint8Array][]; persisted: Persisted; db: DbValue }> {
+export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreNodeStorage, codec: Codec, foldAt: number): MaybePromise<CommitOut> {
   const p = prev.commit;
   const entries: [string, Uint8Array][] = [];
-  let db = input.db;
-  let schemaKey = p.schema;
-  let foldedRaw = prev.foldedRaw;
-  let roots = p.roots;
-  let tail: CommitRecord['tail'];
-  let small = false; // no fold, no seal: the head alone carries this commit
   let added = 0;
   for (const t of input.txs) added += t.entries.length;
   const count = p.tail.count + added;
   const segments = input.txs.map((t) => ((count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.entries)));
-
   if (count > foldAt || input.purge === true) {
-    const ix = indexesOf(db.state);
-    const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
-    for (const name of INDEX_NAMES) {
-      const s = ix[name];
-      if (s === undefined) continue;
-      const folded = s instanceof NoveltySet ? await s.fold() : s;
-      ix[name] = folded;
-      const base = folded instanceof NoveltySet ? folded.base : folded;
-      const address = base.flush(nodes);
-      newRoots[name] = { address: isPromise(address) ? await address : address, meta: base.meta() };
-    }
-    db = new DbValue(withIndexes(db.state, ix));
-    roots = newRoots;
-    tail = { sealed: [], open: [], openCount: 0, count: 0 };
-    for (const e of nodes.takePending()) entries.push(e);
-    if (db.state.raw !== prev.foldedRaw) {
-      schemaKey = `s:${newId()}`;
-      foldedRaw = db.state.raw;
-      entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
-    }
-  } else {
-    let sealed = p.tail.sealed;
-    let open = p.tail.open.concat(segments as Uint8Array[]);
-    let openCount = p.tail.openCount + added;
-    if (openCount >= TAIL_CHUNK) {
-      // Seal the open segments into their own record; the commit keeps only its key.
-      const key = `t:${newId()}`;
-      entries.push([key, codec.encode(open, 'chunk')]);
-      sealed = sealed.concat(key);
-      open = [];
-      openCount = 0;
-    } else small = (prev.carried?.earlier.length ?? 0) < MAX_CARRIED - 1;
-    tail = { sealed, open, openCount, count };
+    return foldTail(prev, input.db, entries, nodes, codec).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
   }
+  let sealed = p.tail.sealed;
+  let open = p.tail.open.concat(segments as Uint8Array[]);
+  let openCount = p.tail.openCount + added;
+  let small = false;
+  if (openCount >= TAIL_CHUNK) {
+    // Seal the open segments into their own record; the commit keeps only its key.
+    const key = `t:${newId()}`;
+    entries.push([key, codec.encode(open, 'chunk')]);
+    sealed = sealed.concat(key);
+    open = [];
+    openCount = 0;
+  } else small = (prev.carried?.earlier.length ?? 0) < MAX_CARRIED - 1;
+  const tail = { sealed, open, openCount, count };
+  return recordsOf(prev, input, codec, entries, segments, added, { db: input.db, schemaKey: p.schema, foldedRaw: prev.foldedRaw, roots: p.roots, tail, small });
+}
 
+/** Fold the tail into the trees: their new nodes (and the schema, if it changed) join `entries`. */
+async function foldTail(prev: Persisted, input: DbValue, entries: [string, Uint8Array][], nodes: StoreNodeStorage, codec: Codec): Promise<Folded> {
+  let db = input;
+  const ix = indexesOf(db.state);
+  const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
+  for (const name of INDEX_NAMES) {
+    const s = ix[name];
+    if (s === undefined) continue;
+    const folded = s instanceof NoveltySet ? await s.fold() : s;
+    ix[name] = folded;
+    const base = folded instanceof NoveltySet ? folded.base : folded;
+    const address = base.flush(nodes);
+    newRoots[name] = { address: isPromise(address) ? await address : address, meta: base.meta() };
+  }
+  db = new DbValue(withIndexes(db.state, ix));
+  for (const e of nodes.takePending()) entries.push(e);
+  let schemaKey = prev.commit.schema;
+  let foldedRaw = prev.foldedRaw;
+  if (db.state.raw !== prev.foldedRaw) {
+    schemaKey = `s:${newId()}`;
+    foldedRaw = db.state.raw;
+    entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
+  }
+  return { db, schemaKey, foldedRaw, roots: newRoots, tail: { sealed: [], open: [], openCount: 0, count: 0 }, small: false };
+}
+
+/** The commit record and the head (and the carried commits a larger batch writes out). */
+function recordsOf(
+  prev: Persisted,
+  input: CommitInput,
+  codec: Codec,
+  entries: [string, Uint8Array][],
+  segments: readonly (Uint8Array | null)[],
+  added: number,
+  f: Folded,
+): CommitOut {
+  const p = prev.commit;
+  const { db, foldedRaw } = f;
   // A bulk commit's reports stay small: no segment, and only the tx id of its tempids (an import
   // of 20,000 entities with tempids would otherwise put 20,000 entries in the commit record,
   // which every reconnect decodes).
@@ -471,14 +498,14 @@ export async function commitRecords(
     maxEid: db.maxEid,
     maxTx: db.maxTx,
     lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey,
-    roots,
-    tail,
+    schema: f.schemaKey,
+    roots: f.roots,
+    tail: f.tail,
     reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
   const record = encodeRecord(codec, commit, 'commit', FORMAT_VERSION, [commit.config, commit.roots, commit.tail.sealed]);
-  if (small) {
+  if (f.small) {
     // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
     const was = prev.carried;
     const carried: Carried =

@@ -12,7 +12,8 @@ import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
-import { purgedBy, withDb } from '../tx/index.js';
+import { purgedBy, transactDb } from '../tx/index.js';
+import { isPromise } from '../util/maybe.js';
 import type { TransactInput } from '../db/inputs.js';
 import {
   carriedCommits,
@@ -22,6 +23,7 @@ import {
   readHead,
   restore,
   tailEntries,
+  type CommitOut,
   type CommitRecord,
   type Persisted,
   type TailEntry,
@@ -150,7 +152,9 @@ export class Conn {
       let stale = false;
       for (const p of batch) {
         try {
-          const report = await withDb(db, p.input);
+          // transactDb, not withDb: a transaction that reads no unloaded node costs no microtask
+          const r = transactDb(db, p.input);
+          const report = isPromise(r) ? await r : r;
           if (p.check !== undefined) await p.check(report);
           const entries = tailEntries(report);
           const purged = purgedBy(report) > 0;
@@ -169,9 +173,10 @@ export class Conn {
       }
       if (stale) continue; // rebase: reload the head and re-apply the whole batch
       if (ok.length === 0) return;
-      let result: Awaited<ReturnType<typeof commitRecords>>;
+      let result: CommitOut;
       try {
-        result = await commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
+        const r = commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
+        result = isPromise(r) ? await r : r;
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
