@@ -267,10 +267,20 @@ function checkEncodings(head: Head, codec: Codec): readonly string[] {
   return needed;
 }
 
+export interface CommitTx {
+  readonly datoms: readonly Datom[];
+  readonly priors: readonly (Datom | undefined)[];
+  readonly tempids: Record<string, number>;
+  readonly txMeta: Record<string, unknown>;
+}
+
 export interface CommitInput {
   readonly db: DbValue; // the Db after every transaction of this commit
-  /** Per transaction, in order: its tail entries (datoms with priors) and what it reported. */
-  readonly txs: readonly { readonly entries: readonly TailEntry[]; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+  /**
+   * Per transaction, in order: its datoms with their priors (what its report's txData and
+   * priorsOf hold; made tail entries only when encoded) and what it reported.
+   */
+  readonly txs: readonly CommitTx[];
   /**
    * A transaction purged datoms: fold whatever the tail holds, so the trees written no longer
    * hold them, and keep every transaction's datoms out of this commit's reports (an earlier
@@ -328,8 +338,11 @@ export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
 
 /** Tail entries for a transaction's report: its datoms, each retraction with its prior's tx. */
 export function tailEntries(report: TxReport): TailEntry[] {
-  const priors = priorsOf(report);
-  return report.txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
+  return entriesOf(report.txData, priorsOf(report));
+}
+
+function entriesOf(datoms: readonly Datom[], priors: readonly (Datom | undefined)[]): TailEntry[] {
+  return datoms.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
 }
 
 export function entryDatom(t: TailEntry): Datom {
@@ -421,9 +434,11 @@ export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreN
   const p = prev.commit;
   const entries: [string, Uint8Array][] = [];
   let added = 0;
-  for (const t of input.txs) added += t.entries.length;
+  for (const t of input.txs) added += t.datoms.length;
   const count = p.tail.count + added;
-  const segments = input.txs.map((t) => ((count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.entries)));
+  const segments = input.txs.map((t) =>
+    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, entriesOf(t.datoms, t.priors)),
+  );
   if (count > foldAt || input.purge === true) {
     return foldTail(prev, input.db, entries, nodes, codec).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
   }

@@ -12,7 +12,7 @@ import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
-import { purgedBy, transactDb } from '../tx/index.js';
+import { priorsOf, purgedBy, transactDb } from '../tx/index.js';
 import { isPromise } from '../util/maybe.js';
 import type { TransactInput } from '../db/inputs.js';
 import {
@@ -22,9 +22,9 @@ import {
   HEAD_KEY,
   readHead,
   restore,
-  tailEntries,
   type CommitOut,
   type CommitRecord,
+  type CommitTx,
   type Persisted,
   type TailEntry,
 } from './commit.js';
@@ -146,7 +146,7 @@ export class Conn {
       if (attempt > 0) await this.#reload();
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
-      const txs: { entries: TailEntry[]; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      const txs: CommitTx[] = [];
       const reports = new DeferredReports(db);
       let purge = false;
       let stale = false;
@@ -156,12 +156,12 @@ export class Conn {
           const r = transactDb(db, p.input);
           const report = isPromise(r) ? await r : r;
           if (p.check !== undefined) await p.check(report);
-          const entries = tailEntries(report);
+          const priors = priorsOf(report);
           const purged = purgedBy(report) > 0;
           purge ||= purged;
-          txs.push({ entries, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          txs.push({ datoms: report.txData, priors, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report: reports.add(report, entries, purged) });
+          ok.push({ p, report: reports.add(report, priors, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;

@@ -4,18 +4,21 @@
 // before and after it. Kept as they are, a batch of 20,000 transactions keeps 20,000 Db values,
 // each with its own path copies of the novelty trees, alive until the commit lands: the GC then
 // spends more time than the transactions. Here each report, once the next transaction has been
-// applied on top of it, gives its Db values up: they are rebuilt when read, by replaying the
-// batch's tail entries from its first Db (readers go in order, so each rebuild replays from the
-// one before it). A batch with a purge keeps its Db values from there on (a purge is not a
-// replayable tail entry).
+// applied on top of it, gives its Db values up: they are rebuilt when read, by applying the
+// batch's change lists again (each transaction's datoms and priors, which its report holds
+// anyway) from its first Db (readers go in order, so each rebuild replays from the one before
+// it). A batch with a purge keeps its Db values from there on (a purge is not a change list).
 
 import type { DbValue } from '../db/db.js';
 import { DbValue as Db } from '../db/db.js';
-import type { TxReport } from '../db/types.js';
-import { replayTail, type TailEntry } from './commit.js';
+import { applyChanges } from '../db/apply.js';
+import type { Datom, TxReport } from '../db/types.js';
+import { fail } from '../util/errors.js';
+import { isPromise } from '../util/maybe.js';
 
 interface Step {
-  readonly entries: readonly TailEntry[];
+  readonly datoms: readonly Datom[];
+  readonly priors: readonly (Datom | undefined)[];
   readonly maxEid: number;
   readonly maxTx: number;
   readonly lastTxInstant: number;
@@ -33,15 +36,15 @@ export class DeferredReports {
     this.#memo = { index: -1, db: base };
   }
 
-  /** The report to keep for `report` (applied on top of the previous one, entries its tail entries). */
-  add(report: TxReport, entries: readonly TailEntry[], purged: boolean): TxReport {
+  /** The report to keep for `report` (applied on top of the previous one; priors: priorsOf(report)). */
+  add(report: TxReport, priors: readonly (Datom | undefined)[], purged: boolean): TxReport {
     if (!this.#open || purged) {
       this.#open = false;
       return report;
     }
     const after = report.dbAfter as DbValue;
     const i = this.#steps.length;
-    this.#steps.push({ entries, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
+    this.#steps.push({ datoms: report.txData, priors, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
     this.#memo = { index: i, db: after };
     const dbAt = (j: number): DbValue => this.#dbAt(j);
     let before: DbValue | undefined;
@@ -66,7 +69,9 @@ export class DeferredReports {
     let db = memo.index < index ? memo.db : this.#base;
     for (let j = memo.index < index ? memo.index + 1 : 0; j <= index; j++) {
       const s = this.#steps[j]!;
-      const replayed = replayTail(db, s.entries);
+      // the transaction's own change list again: the novelty is in memory, so no read waits
+      const replayed = applyChanges(db, s.datoms, s.priors);
+      if (isPromise(replayed)) fail('store/corrupt', 'rebuilding a report needed an index read');
       db = new Db({ ...replayed.state, maxEid: s.maxEid, maxTx: s.maxTx, lastTxInstant: s.lastTxInstant });
     }
     this.#memo = { index, db };
