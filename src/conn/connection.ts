@@ -12,7 +12,8 @@ import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
-import { priorsOf, purgedBy, transactDb } from '../tx/index.js';
+import { priorsOf, purgedBy, simpleChanges, transactDb, type TxClock } from '../tx/index.js';
+import { applyChanges } from '../db/apply.js';
 import { isPromise } from '../util/maybe.js';
 import type { TransactInput } from '../db/inputs.js';
 import {
@@ -150,7 +151,32 @@ export class Conn {
       const reports = new DeferredReports(db);
       let purge = false;
       let stale = false;
+      // Consecutive transactions of new entities only (tx/index.ts, simpleChanges) are applied
+      // together, in one bulk step, when the next one is not of that kind or the batch ends.
+      let run: Datom[] | null = null;
+      let clock: TxClock | null = null;
+      const applyRun = async (): Promise<void> => {
+        if (run === null || clock === null) return;
+        const applied = applyChanges(db, run, NO_PRIORS, { tx: clock.maxTx, instant: clock.lastTxInstant });
+        db = isPromise(applied) ? await applied : applied;
+        reports.reached(db);
+        run = null;
+      };
       for (const p of batch) {
+        if (batch.length > 1 && p.check === undefined && !purge && reports.open) {
+          clock ??= { maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant };
+          const c = simpleChanges(db, clock, p.input);
+          if (c !== undefined) {
+            run ??= [];
+            for (const d of c.datoms) run.push(d);
+            clock = c.clock;
+            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tempids: c.tempids, txMeta: jsonMeta(c.txMeta) });
+            ok.push({ p, report: reports.addChanges(c.datoms, c.tempids, c.txMeta, c.clock) });
+            continue;
+          }
+        }
+        await applyRun();
+        clock = null;
         try {
           // transactDb, not withDb: a transaction that reads no unloaded node costs no microtask
           const r = transactDb(db, p.input);
@@ -172,6 +198,7 @@ export class Conn {
         }
       }
       if (stale) continue; // rebase: reload the head and re-apply the whole batch
+      await applyRun();
       if (ok.length === 0) return;
       let result: CommitOut;
       try {
@@ -315,6 +342,8 @@ export class Conn {
     await this.opened.store.close();
   }
 }
+
+const NO_PRIORS: readonly (Datom | undefined)[] = [];
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -24,6 +24,8 @@ interface Step {
   readonly lastTxInstant: number;
 }
 
+const NO_PRIORS: readonly (Datom | undefined)[] = [];
+
 export class DeferredReports {
   readonly #base: DbValue;
   readonly #steps: Step[] = [];
@@ -36,6 +38,11 @@ export class DeferredReports {
     this.#memo = { index: -1, db: base };
   }
 
+  /** False once a purge joined the batch: reports from there on keep their Db values. */
+  get open(): boolean {
+    return this.#open;
+  }
+
   /** The report to keep for `report` (applied on top of the previous one; priors: priorsOf(report)). */
   add(report: TxReport, priors: readonly (Datom | undefined)[], purged: boolean): TxReport {
     if (!this.#open || purged) {
@@ -46,6 +53,25 @@ export class DeferredReports {
     const i = this.#steps.length;
     this.#steps.push({ datoms: report.txData, priors, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
     this.#memo = { index: i, db: after };
+    return this.#report(i, report.txData, report.tempids, report.txMeta);
+  }
+
+  /**
+   * The report of a transaction of assertions only that was not applied on its own: the batch
+   * applies a run of them in one step, then tells the Db it reached (`reached`). Only while open.
+   */
+  addChanges(txData: readonly Datom[], tempids: Record<string, number>, txMeta: Record<string, unknown>, clock: Omit<Step, 'datoms' | 'priors'>): TxReport {
+    const i = this.#steps.length;
+    this.#steps.push({ datoms: txData, priors: NO_PRIORS, maxEid: clock.maxEid, maxTx: clock.maxTx, lastTxInstant: clock.lastTxInstant });
+    return this.#report(i, txData, tempids, txMeta);
+  }
+
+  /** The Db after every transaction added so far (applied together). */
+  reached(db: DbValue): void {
+    this.#memo = { index: this.#steps.length - 1, db };
+  }
+
+  #report(i: number, txData: readonly Datom[], tempids: Record<string, number>, txMeta: Record<string, unknown>): TxReport {
     const dbAt = (j: number): DbValue => this.#dbAt(j);
     let before: DbValue | undefined;
     let afterDb: DbValue | undefined;
@@ -56,9 +82,9 @@ export class DeferredReports {
       get dbAfter() {
         return (afterDb ??= dbAt(i));
       },
-      txData: report.txData,
-      tempids: report.tempids,
-      txMeta: report.txMeta,
+      txData: txData as Datom[],
+      tempids,
+      txMeta,
     };
   }
 
