@@ -187,7 +187,8 @@ export class Conn {
           purge ||= purged;
           txs.push({ datoms: report.txData, priors, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report: reports.add(report, priors, purged) });
+          // alone in its batch, a report keeps its own Db values: nothing is applied on top of it
+          ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;
