@@ -135,11 +135,19 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   const scratch = NodeBuffer === undefined ? new Uint8Array(SCRATCH_BYTES) : NodeBuffer.allocUnsafeSlow(SCRATCH_BYTES);
 
   // Pack into the same scratch buffer every time: `encode` copies the body out, and otherwise
-  // msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own.
+  // msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own. Not when called
+  // from inside a pack (a value's toJSON encoding something): msgpackr saves its own state then.
+  let packing = false;
   function packScratch(value: unknown): Uint8Array {
-    // biome-ignore lint/correctness/useHookAtTopLevel: msgpackr's method, not a React hook
-    packr.useBuffer(scratch);
-    return packr.pack(value);
+    if (packing) return packr.pack(value);
+    packing = true;
+    try {
+      // biome-ignore lint/correctness/useHookAtTopLevel: msgpackr's method, not a React hook
+      packr.useBuffer(scratch);
+      return packr.pack(value);
+    } finally {
+      packing = false;
+    }
   }
 
   function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
