@@ -17,8 +17,8 @@ const schema = [
 const rows = async (d: Db): Promise<unknown[][]> => (await datoms(d, 'eavt')).map((x) => [x.e, x.a, x.v instanceof Date ? 'instant' : x.v, x.tx, x.added]);
 
 describe('a group commit of new-entity transactions', () => {
-  it('reports and stores what applying them one by one gives, mixed with other transactions', async () => {
-    const config = { store: { backend: 'memory', id: `group-run-${Date.now()}` } };
+  it.each([true, false])('reports and stores what applying them one by one gives, mixed with other transactions (keepHistory %s)', async (keepHistory) => {
+    const config = { store: { backend: 'memory', id: `group-run-${keepHistory}-${Date.now()}` }, keepHistory };
     await createDatabase(config);
     const conn = await connect(config);
     try {
@@ -64,6 +64,7 @@ describe('a group commit of new-entity transactions', () => {
       const instants = (await datoms(db(conn), 'aevt', 'db/txInstant')).map((x) => (x.v as Date).getTime());
       expect(instants).toEqual([...instants].sort((a, b) => a - b));
       expect(new Set(instants).size).toBe(instants.length);
+      expect(instants.length > 0).toBe(keepHistory);
       // and a fresh connection reads the same database back
       const again = await connect(config, { shared: false });
       expect(await rows(db(again))).toEqual(await rows(d));
