@@ -29,21 +29,21 @@
 // database holds — every one any writer used, so it only grows. A codec missing one of them
 // refuses to open the database ('store/encoding') before reading anything it cannot decode.
 
-import { Datom, type TxReport, type Value } from '../db/types.js';
-import { priorsOf } from '../tx/index.js';
+import { Datom, type Value } from '../db/types.js';
 import { DbValue, type DbState } from '../db/db.js';
 import { applyChanges } from '../db/apply.js';
 import { buildSchema, schemaFromJson, schemaToJson, type RawSchema, type SchemaJson } from '../db/schema.js';
 import { INDEX_COMPARATORS, type StoredIndexName } from '../db/compare.js';
 import type { IndexFactory, IndexMeta, NodeAddress, SortedSet } from '../indices/types.js';
-import { READ_VERSION, type Codec } from '../store/codec.js';
+import { FORMAT_VERSION, READ_VERSION, type Codec } from '../store/codec.js';
 import type { Store } from '../store/types.js';
 import { refKey } from '../store/keys.js';
 import { CairnError, fail, show } from '../util/errors.js';
-import { isPromise } from '../util/maybe.js';
+import { isPromise, type MaybePromise } from '../util/maybe.js';
 import { NoveltySet } from './novelty.js';
 import type { StoreNodeStorage } from './node-storage.js';
 import { SAME_COMPARATORS } from './same.js';
+import { encodeRecord } from './commit-bytes.js';
 
 export const HEAD_KEY = /* @__PURE__ */ refKey('head/main');
 /** Datoms per sealed tail chunk: bounds both a commit's size and the records a restore reads. */
@@ -117,6 +117,12 @@ export interface Carried {
   readonly record: Uint8Array; // the head commit's record, as c:<id> would hold it
   /** Oldest first, after the newest commit stored as c:; each an encoded EarlierCommit, encoded once. */
   readonly earlier: readonly Uint8Array[];
+  /**
+   * In memory only (never in the head): the c: record of each `earlier` commit, kept from when it
+   * was the head's own, so the commit that writes them out copies bytes instead of decoding and
+   * re-encoding each. Absent for a head read from the store.
+   */
+  readonly records?: readonly (readonly [string, Uint8Array])[];
 }
 
 interface Head {
@@ -132,8 +138,8 @@ const MAX_CARRIED = TAIL_CHUNK;
 /** The head record; `encodings` only when some structure handler wrote into the database. */
 function encodeHead(codec: Codec, commit: string, encodings: readonly string[], carried?: Carried): Uint8Array {
   const head: Head = encodings.length === 0 ? { commit } : { commit, encodings };
-  if (carried === undefined) return codec.encode(head, 'ref');
-  return codec.encode({ ...head, record: carried.record, earlier: carried.earlier }, 'ref', READ_VERSION);
+  if (carried === undefined) return encodeRecord(codec, head, 'ref');
+  return encodeRecord(codec, { ...head, record: carried.record, earlier: carried.earlier }, 'ref', READ_VERSION);
 }
 
 function compactOf(c: CommitRecord): EarlierCommit {
@@ -186,6 +192,8 @@ export function carriedCommits(codec: Codec, carried: Carried | undefined): Comm
 
 /** The c: records of the commits `carried` holds, for a batch that writes them out. */
 function materialize(codec: Codec, carried: Carried, head: CommitRecord): [string, Uint8Array][] {
+  if (carried.records !== undefined)
+    return [...carried.records.map(([id, bytes]): [string, Uint8Array] => [`c:${id}`, bytes]), [`c:${head.id}`, carried.record]];
   const out: [string, Uint8Array][] = carried.earlier.map((bytes) => {
     const e = decodeEarlier(codec, bytes);
     return [`c:${e.id}`, codec.encode(expand(e, head), 'commit')];
@@ -258,10 +266,20 @@ function checkEncodings(head: Head, codec: Codec): readonly string[] {
   return needed;
 }
 
+export interface CommitTx {
+  readonly datoms: readonly Datom[];
+  readonly priors: readonly (Datom | undefined)[];
+  readonly tempids: Record<string, number>;
+  readonly txMeta: Record<string, unknown>;
+}
+
 export interface CommitInput {
   readonly db: DbValue; // the Db after every transaction of this commit
-  /** Per transaction, in order: its tail (datoms with priors) and what it reported. */
-  readonly txs: readonly { readonly tail: TxTail; readonly tempids: Record<string, number>; readonly txMeta: Record<string, unknown> }[];
+  /**
+   * Per transaction, in order: its datoms with their priors (what its report's txData and
+   * priorsOf hold; made tail entries only when encoded) and what it reported.
+   */
+  readonly txs: readonly CommitTx[];
   /**
    * A transaction purged datoms: fold whatever the tail holds, so the trees written no longer
    * hold them, and keep every transaction's datoms out of this commit's reports (an earlier
@@ -272,7 +290,7 @@ export interface CommitInput {
 
 /** Encode one transaction's tail entries (a segment). */
 export function encodeSegment(codec: Codec, entries: readonly TailEntry[]): Uint8Array {
-  return codec.encode(entries, 'tail');
+  return encodeRecord(codec, entries, 'tail');
 }
 
 export function decodeSegment(codec: Codec, bytes: Uint8Array, key?: string): TailEntry[] {
@@ -318,26 +336,8 @@ export function withNovelty(db: DbValue, factory: IndexFactory): DbValue {
 }
 
 /** Tail entries of a transaction: its datoms, each retraction with its prior's tx. */
-function entriesOf(txData: readonly Datom[], priors: readonly (Datom | undefined)[]): TailEntry[] {
-  return txData.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
-}
-
-/** A transaction's tail: its size now, its entries (one array per datom) only when read. */
-export interface TxTail {
-  readonly count: number;
-  entries(): readonly TailEntry[];
-}
-
-/**
- * The tail of `report`, its entries built on first read: a bulk commit that folds encodes no
- * segment, so its entries are only built if a deferred report's Db is rebuilt from them.
- */
-export function txTail(report: TxReport): TxTail {
-  // Holds the datoms and priors, not the report: a deferred report gives its Db values up.
-  const { txData } = report;
-  const priors = priorsOf(report);
-  let entries: TailEntry[] | undefined;
-  return { count: txData.length, entries: () => (entries ??= entriesOf(txData, priors)) };
+function entriesOf(datoms: readonly Datom[], priors: readonly (Datom | undefined)[]): TailEntry[] {
+  return datoms.map((d, i) => (d.added ? [d.e, d.a, d.v, d.tx, 1] : [d.e, d.a, d.v, d.tx, 0, priors[i]?.tx]));
 }
 
 export function entryDatom(t: TailEntry): Datom {
@@ -402,68 +402,95 @@ export function initialRecords(
   return { entries, persisted: { commit, headBytes: head, foldedRaw: db.state.raw, encodings: codec.encodings } };
 }
 
+/** What `commitRecords` returns: the batch to write, and what the connection continues from. */
+export interface CommitOut {
+  readonly entries: [string, Uint8Array][];
+  readonly persisted: Persisted;
+  readonly db: DbValue;
+}
+
+/** Where a commit's trees and tail stand once it has folded (or not). */
+interface Folded {
+  readonly db: DbValue;
+  readonly schemaKey: string;
+  readonly foldedRaw: RawSchema;
+  readonly roots: CommitRecord['roots'];
+  readonly tail: CommitRecord['tail'];
+  /** No fold, no seal: the head alone carries this commit. */
+  readonly small: boolean;
+}
+
 /**
  * The records of one commit on top of `prev`. Folds the tail into the trees when it would
  * outgrow `foldAt` datoms; returns the Db to continue from (folded or not) and the batch.
+ * Synchronous unless it folds (a small commit costs no microtask here).
  */
-export async function commitRecords(
-  prev: Persisted,
-  input: CommitInput,
-  nodes: StoreNodeStorage,
-  codec: Codec,
-  foldAt: number,
-): Promise<{ entries: [string, Uint8Array][]; persisted: Persisted; db: DbValue }> {
+export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreNodeStorage, codec: Codec, foldAt: number): MaybePromise<CommitOut> {
   const p = prev.commit;
   const entries: [string, Uint8Array][] = [];
-  let db = input.db;
-  let schemaKey = p.schema;
-  let foldedRaw = prev.foldedRaw;
-  let roots = p.roots;
-  let tail: CommitRecord['tail'];
-  let small = false; // no fold, no seal: the head alone carries this commit
   let added = 0;
-  for (const t of input.txs) added += t.tail.count;
+  for (const t of input.txs) added += t.datoms.length;
   const count = p.tail.count + added;
   const segments = input.txs.map((t) =>
-    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, t.tail.entries()),
+    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, entriesOf(t.datoms, t.priors)),
   );
-
   if (count > foldAt || input.purge === true) {
-    const ix = indexesOf(db.state);
-    const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
-    for (const name of INDEX_NAMES) {
-      const s = ix[name];
-      if (s === undefined) continue;
-      const folded = s instanceof NoveltySet ? await s.fold() : s;
-      ix[name] = folded;
-      const base = folded instanceof NoveltySet ? folded.base : folded;
-      const address = base.flush(nodes);
-      newRoots[name] = { address: isPromise(address) ? await address : address, meta: base.meta() };
-    }
-    db = new DbValue(withIndexes(db.state, ix));
-    roots = newRoots;
-    tail = { sealed: [], open: [], openCount: 0, count: 0 };
-    for (const e of nodes.takePending()) entries.push(e);
-    if (db.state.raw !== prev.foldedRaw) {
-      schemaKey = `s:${newId()}`;
-      foldedRaw = db.state.raw;
-      entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
-    }
-  } else {
-    let sealed = p.tail.sealed;
-    let open = p.tail.open.concat(segments as Uint8Array[]);
-    let openCount = p.tail.openCount + added;
-    if (openCount >= TAIL_CHUNK) {
-      // Seal the open segments into their own record; the commit keeps only its key.
-      const key = `t:${newId()}`;
-      entries.push([key, codec.encode(open, 'chunk')]);
-      sealed = sealed.concat(key);
-      open = [];
-      openCount = 0;
-    } else small = (prev.carried?.earlier.length ?? 0) < MAX_CARRIED - 1;
-    tail = { sealed, open, openCount, count };
+    return foldTail(prev, input.db, entries, nodes, codec).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
   }
+  let sealed = p.tail.sealed;
+  let open = p.tail.open.concat(segments as Uint8Array[]);
+  let openCount = p.tail.openCount + added;
+  let small = false;
+  if (openCount >= TAIL_CHUNK) {
+    // Seal the open segments into their own record; the commit keeps only its key.
+    const key = `t:${newId()}`;
+    entries.push([key, codec.encode(open, 'chunk')]);
+    sealed = sealed.concat(key);
+    open = [];
+    openCount = 0;
+  } else small = (prev.carried?.earlier.length ?? 0) < MAX_CARRIED - 1;
+  const tail = { sealed, open, openCount, count };
+  return recordsOf(prev, input, codec, entries, segments, added, { db: input.db, schemaKey: p.schema, foldedRaw: prev.foldedRaw, roots: p.roots, tail, small });
+}
 
+/** Fold the tail into the trees: their new nodes (and the schema, if it changed) join `entries`. */
+async function foldTail(prev: Persisted, input: DbValue, entries: [string, Uint8Array][], nodes: StoreNodeStorage, codec: Codec): Promise<Folded> {
+  let db = input;
+  const ix = indexesOf(db.state);
+  const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
+  for (const name of INDEX_NAMES) {
+    const s = ix[name];
+    if (s === undefined) continue;
+    const folded = s instanceof NoveltySet ? await s.fold() : s;
+    ix[name] = folded;
+    const base = folded instanceof NoveltySet ? folded.base : folded;
+    const address = base.flush(nodes);
+    newRoots[name] = { address: isPromise(address) ? await address : address, meta: base.meta() };
+  }
+  db = new DbValue(withIndexes(db.state, ix));
+  for (const e of nodes.takePending()) entries.push(e);
+  let schemaKey = prev.commit.schema;
+  let foldedRaw = prev.foldedRaw;
+  if (db.state.raw !== prev.foldedRaw) {
+    schemaKey = `s:${newId()}`;
+    foldedRaw = db.state.raw;
+    entries.push([schemaKey, codec.encode(schemaToJson(foldedRaw), 'meta')]);
+  }
+  return { db, schemaKey, foldedRaw, roots: newRoots, tail: { sealed: [], open: [], openCount: 0, count: 0 }, small: false };
+}
+
+/** The commit record and the head (and the carried commits a larger batch writes out). */
+function recordsOf(
+  prev: Persisted,
+  input: CommitInput,
+  codec: Codec,
+  entries: [string, Uint8Array][],
+  segments: readonly (Uint8Array | null)[],
+  added: number,
+  f: Folded,
+): CommitOut {
+  const p = prev.commit;
+  const { db, foldedRaw } = f;
   // A bulk commit's reports stay small: no segment, and only the tx id of its tempids (an import
   // of 20,000 entities with tempids would otherwise put 20,000 entries in the commit record,
   // which every reconnect decodes).
@@ -481,16 +508,24 @@ export async function commitRecords(
     maxEid: db.maxEid,
     maxTx: db.maxTx,
     lastTxInstant: db.state.lastTxInstant,
-    schema: schemaKey,
-    roots,
-    tail,
+    schema: f.schemaKey,
+    roots: f.roots,
+    tail: f.tail,
     reports,
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
-  const record = codec.encode(commit, 'commit');
-  if (small) {
+  const record = encodeRecord(codec, commit, 'commit', FORMAT_VERSION, [commit.config, commit.roots, commit.tail.sealed]);
+  if (f.small) {
     // The previous commit joins the carried ones, encoded once here (a head re-encodes only bytes).
-    const carried: Carried = { record, earlier: prev.carried === undefined ? [] : [...prev.carried.earlier, codec.encode(compactOf(p), 'meta')] };
+    const was = prev.carried;
+    const carried: Carried =
+      was === undefined
+        ? { record, earlier: [], records: [] }
+        : {
+            record,
+            earlier: [...was.earlier, encodeRecord(codec, compactOf(p), 'meta')],
+            ...(was.records === undefined ? {} : { records: [...was.records, [p.id, was.record] as const] }),
+          };
     const head = encodeHead(codec, commit.id, encodings, carried);
     entries.push([HEAD_KEY, head]);
     return { entries, persisted: { commit, headBytes: head, foldedRaw, encodings, carried }, db };

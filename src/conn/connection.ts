@@ -12,7 +12,9 @@ import type { DbValue } from '../db/db.js';
 import type { IndexFactory } from '../indices/types.js';
 import type { OpenedStore } from '../store/registry.js';
 import { isCairnError, CairnError } from '../util/errors.js';
-import { purgedBy, withDb } from '../tx/index.js';
+import { priorsOf, purgedBy, simpleChanges, transactDb, type TxClock } from '../tx/index.js';
+import { applyChanges } from '../db/apply.js';
+import { isPromise } from '../util/maybe.js';
 import type { TransactInput } from '../db/inputs.js';
 import {
   carriedCommits,
@@ -21,11 +23,11 @@ import {
   HEAD_KEY,
   readHead,
   restore,
-  txTail,
+  type CommitOut,
   type CommitRecord,
+  type CommitTx,
   type Persisted,
   type TailEntry,
-  type TxTail,
 } from './commit.js';
 import { localCoordinator, type Coordinator } from './coordinator.js';
 import { DeferredReports } from './deferred-reports.js';
@@ -145,20 +147,48 @@ export class Conn {
       if (attempt > 0) await this.#reload();
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
-      const txs: { tail: TxTail; tempids: Record<string, number>; txMeta: Record<string, unknown> }[] = [];
+      const txs: CommitTx[] = [];
       const reports = new DeferredReports(db);
       let purge = false;
       let stale = false;
+      // Consecutive transactions of new entities only (tx/index.ts, simpleChanges) are applied
+      // together, in one bulk step, when the next one is not of that kind or the batch ends.
+      let run: Datom[] | null = null;
+      let clock: TxClock | null = null;
+      const applyRun = async (): Promise<void> => {
+        if (run === null || clock === null) return;
+        const applied = applyChanges(db, run, NO_PRIORS, { tx: clock.maxTx, instant: clock.lastTxInstant });
+        db = isPromise(applied) ? await applied : applied;
+        reports.reached(db);
+        run = null;
+      };
       for (const p of batch) {
+        if (batch.length > 1 && p.check === undefined && !purge && reports.open) {
+          clock ??= { maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant };
+          const c = simpleChanges(db, clock, p.input);
+          if (c !== undefined) {
+            run ??= [];
+            for (const d of c.datoms) run.push(d);
+            clock = c.clock;
+            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tempids: c.tempids, txMeta: jsonMeta(c.txMeta) });
+            ok.push({ p, report: reports.addChanges(c.datoms, c.tempids, c.txMeta, c.clock) });
+            continue;
+          }
+        }
+        await applyRun();
+        clock = null;
         try {
-          const report = await withDb(db, p.input);
+          // transactDb, not withDb: a transaction that reads no unloaded node costs no microtask
+          const r = transactDb(db, p.input);
+          const report = isPromise(r) ? await r : r;
           if (p.check !== undefined) await p.check(report);
-          const tail = txTail(report);
+          const priors = priorsOf(report);
           const purged = purgedBy(report) > 0;
           purge ||= purged;
-          txs.push({ tail, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
+          txs.push({ datoms: report.txData, priors, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
-          ok.push({ p, report: reports.add(report, tail, purged) });
+          // alone in its batch, a report keeps its own Db values: nothing is applied on top of it
+          ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, purged) });
         } catch (e) {
           if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
             stale = true;
@@ -169,10 +199,12 @@ export class Conn {
         }
       }
       if (stale) continue; // rebase: reload the head and re-apply the whole batch
+      await applyRun();
       if (ok.length === 0) return;
-      let result: Awaited<ReturnType<typeof commitRecords>>;
+      let result: CommitOut;
       try {
-        result = await commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
+        const r = commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
+        result = isPromise(r) ? await r : r;
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {
         this.nodes.dropPending();
@@ -311,6 +343,8 @@ export class Conn {
     await this.opened.store.close();
   }
 }
+
+const NO_PRIORS: readonly (Datom | undefined)[] = [];
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

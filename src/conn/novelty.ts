@@ -184,13 +184,13 @@ export class NoveltySet<K> implements SortedSet<K> {
 class NoveltyTransient<K> implements TransientSet<K> {
   readonly #from: NoveltySet<K>;
   readonly #adds: TransientSet<K>;
-  readonly #removes: TransientSet<K>;
+  /** Made on the first removal of a base key: most transactions only add. */
+  #removes: TransientSet<K> | undefined;
   #size: number;
 
   constructor(from: NoveltySet<K>) {
     this.#from = from;
     this.#adds = from.adds.transient();
-    this.#removes = from.removes.transient();
     this.#size = from.size;
   }
 
@@ -220,7 +220,7 @@ class NoveltyTransient<K> implements TransientSet<K> {
       return true;
     }
     // Callers remove only keys they read from this set: record the removal of the base key.
-    const recorded = this.#removes.add(key);
+    const recorded = (this.#removes ??= this.#from.removes.transient()).add(key);
     return isPromise(recorded) ? recorded.then((r) => this.#recorded(r)) : this.#recorded(recorded);
   }
 
@@ -231,6 +231,6 @@ class NoveltyTransient<K> implements TransientSet<K> {
 
   persistent(): SortedSet<K> {
     const f = this.#from;
-    return new NoveltySet(f.base, this.#adds.persistent(), this.#removes.persistent(), f.cmp, f.same, f.factory);
+    return new NoveltySet(f.base, this.#adds.persistent(), this.#removes === undefined ? f.removes : this.#removes.persistent(), f.cmp, f.same, f.factory);
   }
 }

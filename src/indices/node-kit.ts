@@ -42,6 +42,11 @@ export class TransientGate {
     return result;
   }
 
+  /** Alive with no operation in flight: an operation may run at once, without `run`. */
+  get idle(): boolean {
+    return this.edit.alive && this.#pending === undefined;
+  }
+
   close(): void {
     this.#assertAlive();
     if (this.#pending !== undefined) {

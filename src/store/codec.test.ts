@@ -20,6 +20,17 @@ function codeOf(f: () => unknown): string | undefined {
 }
 
 describe('codec round trips', () => {
+  it('encodes a value whose toJSON encodes another value with the same codec while it is packed', () => {
+    const c = createCodec();
+    class Inner {
+      toJSON(): unknown {
+        return { nested: c.decode(c.encode({ s: 'x'.repeat(5000) })) };
+      }
+    }
+    const v = { a: 'y'.repeat(3000), b: new Inner(), c: 'z'.repeat(3000) };
+    expect(c.decode(c.encode(v))).toEqual({ a: v.a, b: { nested: { s: 'x'.repeat(5000) } }, c: v.c });
+  });
+
   const cases = roundTripCases();
   it.each(cases)('%s', (_name, value) => {
     const back = roundTrip(value);

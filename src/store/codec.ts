@@ -100,6 +100,8 @@ export interface Codec {
 }
 
 const TAG_KEY = '\u0000~';
+/** The encoder's scratch buffer; a larger value makes msgpackr allocate one of its own for that call. */
+const SCRATCH_BYTES = 64 * 1024;
 const TYPE_ESCAPED_OBJECT = 0;
 const TYPE_NEGATIVE_ZERO = 1;
 const FIRST_HANDLER_TYPE = 16;
@@ -132,6 +134,26 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   // One Packr per codec: its scratch buffer is reused between calls, which is why encode copies.
   const packr = new Packr(PACKR_OPTIONS);
 
+  // In Node msgpackr writes long strings through Buffer's utf8Write: its buffer must be a Buffer there.
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  const scratch = NodeBuffer === undefined ? new Uint8Array(SCRATCH_BYTES) : NodeBuffer.allocUnsafeSlow(SCRATCH_BYTES);
+
+  // Pack into the same scratch buffer every time: `encode` copies the body out, and otherwise
+  // msgpackr moves on to a fresh 8 KB buffer whenever 2 KB are left in its own. Not when called
+  // from inside a pack (a value's toJSON encoding something): msgpackr saves its own state then.
+  let packing = false;
+  function packScratch(value: unknown): Uint8Array {
+    if (packing) return packr.pack(value);
+    packing = true;
+    try {
+      // biome-ignore lint/correctness/useHookAtTopLevel: msgpackr's method, not a React hook
+      packr.useBuffer(scratch);
+      return packr.pack(value);
+    } finally {
+      packing = false;
+    }
+  }
+
   function encode(value: unknown, kind: ValueKind = 'value', version: number = FORMAT_VERSION): Uint8Array {
     const kindCode = ValueKinds.indexOf(kind);
     if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
@@ -144,7 +166,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     const state = { tagged: false };
     let body: Uint8Array;
     try {
-      body = packr.pack(prepare(value, handlers, state, 0));
+      body = packScratch(prepare(value, handlers, state, 0));
     } catch (e) {
       if (e instanceof CairnError) throw e;
       throw new CairnError('store/invalid', `cannot encode ${show(value)}: ${(e as Error).message}`, {}, { cause: e });

@@ -113,6 +113,7 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
   // Entity maps of new entities with plain values skip the general stages (simple.ts); the
   // tx entity's own datoms (txInstant, tx-meta) still go through them.
   const simple = simpleTx(ps, items, tx, st.maxEid);
+  if (simple !== undefined && isEmpty(txMeta)) return transactSimple(db, before, simple, tx, opts);
   const norm = normalize(ps, simple === undefined ? items : [], keepHistory ? txMeta : {}, st.schema.identToEid);
   const given = userTxInstant(norm.ops);
   const now = (opts.now ?? (() => new Date()))().getTime();
@@ -144,6 +145,80 @@ function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMet
       }),
     );
   });
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/**
+ * A transaction the simple path covers whole, without tx-meta: the general stages would only
+ * add the tx entity's db/txInstant (with history), so its datom is written here directly and
+ * resolve and check do not run. Datoms, tempids and their order are those of the general path
+ * followed by the simple one (transactItems, withSimple); the differential tests hold them equal.
+ */
+function transactSimple(db: Db, before: DbValue, simple: SimpleTx, tx: number, opts: WithDbOptions): MaybePromise<TxReport> {
+  const st = before.state;
+  const { datoms, tempids, instant } = simpleParts(before.config.keepHistory, simple, tx, (opts.now ?? (() => new Date()))().getTime(), st.lastTxInstant);
+  const priors = new Array<undefined>(datoms.length).fill(undefined);
+  if (st.config.attributeRefs) refuseSystemChanges(datoms);
+  return then(applyChanges(before, datoms, priors, { tx, instant: instant.getTime() }), (after) =>
+    then(checkSchema(before, after), (): TxReport => {
+      const report: TxReport = { dbBefore: db, dbAfter: after, txData: datoms, tempids, txMeta: { 'db/txInstant': instant } };
+      priorsByReport.set(report, priors);
+      return report;
+    }),
+  );
+}
+
+function simpleParts(
+  keepHistory: boolean,
+  simple: SimpleTx,
+  tx: number,
+  now: number,
+  lastTxInstant: number,
+): { datoms: Datom[]; tempids: Record<string, number>; instant: Date } {
+  const instant = new Date(Math.max(now, lastTxInstant + 1));
+  const datoms = keepHistory ? [new Datom(tx, 'db/txInstant', instant, tx, true), ...simple.datoms] : simple.datoms;
+  // Dictionary mode from the start, as resolve.ts's tempids: their keys differ from tx to tx.
+  const tempids: Record<string, number> = { '\u0000': 0, 'db/current-tx': tx };
+  delete tempids['\u0000'];
+  for (const [t, e] of simple.tempids) setOwn(tempids, t, e);
+  return { datoms, tempids, instant };
+}
+
+/** The counters a transaction starts from: the database's, or where the run before it left them. */
+export interface TxClock {
+  readonly maxEid: number;
+  readonly maxTx: number;
+  readonly lastTxInstant: number;
+}
+
+/** A transaction as the change list it writes (all assertions), with what it reports. */
+export interface SimpleChanges {
+  readonly datoms: Datom[];
+  readonly tempids: Record<string, number>;
+  readonly txMeta: Record<string, unknown>;
+  /** The counters after it. */
+  readonly clock: TxClock;
+}
+
+/**
+ * Tx data (an array) that transactSimple would take, as its change list, without applying it:
+ * for a group commit, which applies a run of such transactions in one bulk step. `at`: the
+ * counters of the database the transactions before it in the run leave. Undefined for any other
+ * transaction (transactDb then runs it, and raises its errors).
+ */
+export function simpleChanges(before: DbValue, at: TxClock, input: TxInput): SimpleChanges | undefined {
+  if (!Array.isArray(input) || before.view.kind !== 'current' || before.filtered) return undefined;
+  const st = before.state;
+  if (st.config.attributeRefs) return undefined;
+  const tx = at.maxTx + 1;
+  const simple = simpleTx(st.schema, input, tx, at.maxEid);
+  if (simple === undefined) return undefined;
+  const { datoms, tempids, instant } = simpleParts(st.config.keepHistory, simple, tx, Date.now(), at.lastTxInstant);
+  return { datoms, tempids, txMeta: { 'db/txInstant': instant }, clock: { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() } };
 }
 
 /** The general stages' effects followed by the simple path's assertions; their tempids join the report's. */

@@ -56,6 +56,12 @@ export class Transient<K> implements TransientSet<K> {
   }
 
   add(key: K): MaybePromise<boolean> {
+    // The common case without a closure: nothing in flight and every node on the path loaded.
+    if (this.gate.idle) {
+      const located = this.locate(key);
+      if (!isPromise(located)) return this.insert(key);
+      return this.gate.run(() => located.then(() => this.insert(key)));
+    }
     return this.gate.run(() => {
       const located = this.locate(key);
       return isPromise(located) ? located.then(() => this.insert(key)) : this.insert(key);
@@ -130,7 +136,9 @@ export class Transient<K> implements TransientSet<K> {
     if (pos < leaf.keys.length && cmp(leaf.keys[pos] as K, key) === 0) return false;
     this.ownPath();
     const path = this.path;
-    (path[this.depth] as Leaf<K>).keys.splice(pos, 0, key);
+    const keys = (path[this.depth] as Leaf<K>).keys;
+    if (pos === keys.length) keys.push(key);
+    else keys.splice(pos, 0, key);
     this.count++;
 
     let split = this.splitIfFull(path[this.depth] as Node<K>);
