@@ -27,7 +27,7 @@
 
 import { Packr } from 'msgpackr';
 import { CairnError, fail, show } from '../util/errors.js';
-import { packPlain } from './msgpack-plain.js';
+import { packPlain } from './msgpack-writer.js';
 
 export const FORMAT_VERSION = 1;
 /**

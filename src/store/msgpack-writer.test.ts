@@ -4,7 +4,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createCodec, PACKR_OPTIONS } from './codec.js';
-import { packPlain } from './msgpack-plain.js';
+import { packPlain } from './msgpack-writer.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 
 const packr = new Packr(PACKR_OPTIONS);
