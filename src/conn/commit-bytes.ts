@@ -36,14 +36,15 @@ function write(x: unknown, kind: ValueKind, version: number, shared: readonly ob
 
 // A codec with a class handler for Date or Uint8Array (a backend's codecHandlers) writes those
 // its own way: such a codec is asked once, on a probe value, and never written for by hand.
-const agreeing = new WeakMap<Codec, boolean>();
-const PROBE = { s: 'é', n: [1, -1, 300, 1.5, 2 ** 40], d: [new Date(1000), new Date(1)], b: new Uint8Array([1]), t: [true, false, null] };
+const agreeing = /* @__PURE__ */ new WeakMap<Codec, boolean>();
+const probe = () => ({ s: 'é', n: [1, -1, 300, 1.5, 2 ** 40], d: [new Date(1000), new Date(1)], b: new Uint8Array([1]), t: [true, false, null] });
 
 function agrees(codec: Codec): boolean {
   let ok = agreeing.get(codec);
   if (ok === undefined) {
-    const mine = write(PROBE, 'value', FORMAT_VERSION);
-    const theirs = codec.encode(PROBE, 'value');
+    const value = probe();
+    const mine = write(value, 'value', FORMAT_VERSION);
+    const theirs = codec.encode(value, 'value');
     ok = mine !== undefined && mine.length === theirs.length && mine.every((b, i) => b === theirs[i]);
     agreeing.set(codec, ok);
   }

@@ -19,8 +19,8 @@ import { decodeRefsFile, encodeRefsFrame } from './file-refs.js';
 /** Past this size the next commit writes a fresh log: readers read the whole file, so it stays small. */
 export const COMPACT_BYTES = 64 * 1024;
 
-const fdatasyncAsync = promisify(fdatasync);
-const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = /* @__PURE__ */ promisify(fdatasync);
+const fsyncAsync = /* @__PURE__ */ promisify(fsync);
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 

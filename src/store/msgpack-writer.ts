@@ -15,17 +15,18 @@ const TAG_KEY = '\u0000~'; // the codec's marker key: values holding it are esca
 
 // Parts of a record that many records share unchanged (a commit's config, roots and sealed
 // chunk keys, the same objects until the next fold or seal), written once each.
-const bodies = new WeakMap<object, Uint8Array>();
+const bodies = /* @__PURE__ */ new WeakMap<object, Uint8Array>();
 const NONE: readonly object[] = [];
 let stable: readonly object[] | undefined = NONE;
 /** Scalars and arrays only (packPlain): objects, Dates and bytes give up, left to the codec's handlers. */
 let plainOnly = false;
 
 class Unsupported extends Error {}
-const UNSUPPORTED = new Unsupported('not in the hand-written subset');
+const UNSUPPORTED = /* @__PURE__ */ new Unsupported('not in the hand-written subset');
 
-let buf = new Uint8Array(16 * 1024);
-let view = new DataView(buf.buffer);
+// Empty until the first value: room() grows it (top-level allocation would be a side effect for bundlers).
+let buf = /* @__PURE__ */ new Uint8Array(0);
+let view = /* @__PURE__ */ new DataView(/* @__PURE__ */ new ArrayBuffer(0));
 let pos = 0;
 
 function room(n: number): void {
