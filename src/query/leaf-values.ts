@@ -10,6 +10,7 @@
 // merged copies a range with novelty reads, a view's filtered result) never pay for them.
 
 import type { Datom } from '../db/types.js';
+import type { KeyRuns } from '../indices/types.js';
 
 /** The datoms of one attribute in a leaf, grouped by value (Map keys: SameValueZero, like `===` for the values used). */
 type ValueLists = Map<unknown, Datom[]>;
@@ -40,6 +41,33 @@ export function leafValueLists(leaf: readonly Datom[], attr: string): ValueLists
     byAttr.set(attr, m);
   }
   return m;
+}
+
+const NONE: readonly Datom[] = [];
+
+/** A leaf's part of a scan: datoms `a[from..end)`; `listed` when `a` is the leaf's list of the value asked for. */
+export interface LeafPart {
+  readonly a: readonly Datom[];
+  readonly from: number;
+  readonly end: number;
+  readonly listed: boolean;
+}
+
+/**
+ * Leaf `n` of `runs`: its datoms within the scan's bounds, or, with a value `vEq` on attribute
+ * `attr` and the leaf grouped by value (leafValueLists), only its datoms with that value (every
+ * one of them has it: `listed`).
+ */
+export function leafPart(runs: KeyRuns<Datom>, n: number, vEq: unknown, attr: string | undefined): LeafPart {
+  const a = runs.arrays[n]!;
+  if (vEq !== undefined && attr !== undefined) {
+    const lists = leafValueLists(a, attr);
+    if (lists !== undefined) {
+      const l = lists.get(vEq) ?? NONE;
+      return { a: l, from: 0, end: l.length, listed: true };
+    }
+  }
+  return { a, from: n === 0 ? runs.start : 0, end: n === runs.arrays.length - 1 ? runs.end : a.length, listed: false };
 }
 
 const ids = new WeakMap<readonly Datom[], Int32Array | Float64Array>();

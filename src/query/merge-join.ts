@@ -7,7 +7,7 @@
 
 import type { Datom } from '../db/types.js';
 import type { KeyRuns } from '../indices/types.js';
-import { entityIds, leafValueLists, valueColumn } from './leaf-values.js';
+import { entityIds, leafPart, valueColumn } from './leaf-values.js';
 
 /** One leaf's part of a scan: datoms `a[from..end)` with their entity ids `ids`, ascending. */
 interface Segment {
@@ -54,16 +54,9 @@ function segmentsOf(runs: KeyRuns<Datom>, vEq: unknown, attr: string | undefined
     segs.push({ a, ids, vals: withValues || !exact ? valueColumn(a) : null, from, end, exact });
     return true;
   };
-  const last = runs.arrays.length - 1;
-  for (let n = 0; n <= last; n++) {
-    const a = runs.arrays[n]!;
-    const from = n === 0 ? runs.start : 0;
-    const end = n === last ? runs.end : a.length;
-    const lists = vEq !== undefined && attr !== undefined ? leafValueLists(a, attr) : undefined;
-    if (lists !== undefined) {
-      const l = lists.get(vEq);
-      if (l !== undefined && !push(l, 0, l.length, true)) return null;
-    } else if (!push(a, from, end, vEq === undefined)) return null;
+  for (let n = 0; n < runs.arrays.length; n++) {
+    const { a, from, end, listed } = leafPart(runs, n, vEq, attr);
+    if (!push(a, from, end, listed || vEq === undefined)) return null;
   }
   return segs;
 }

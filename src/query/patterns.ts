@@ -13,7 +13,7 @@ import { joinTable, Multi, project, type Relation } from './relation.js';
 import { allOf as all, wait, type Step } from './run.js';
 import { resolveEntity, type Source, stripColon, type Tuple } from './source.js';
 import { type Key, valueKey } from './values.js';
-import { entityIds, leafValueLists } from './leaf-values.js';
+import { entityIds, leafPart } from './leaf-values.js';
 import { ascendingIds, mergeByEntity } from './merge-join.js';
 
 type Pattern = Extract<Clause, { kind: 'pattern' }>;
@@ -158,25 +158,13 @@ function rowsOfDatoms(
   attrRun: string | undefined,
 ): void {
   const byV = vEquals !== undefined;
-  const last = r.arrays.length - 1;
-  for (let n = 0; n <= last; n++) {
-    const a = r.arrays[n]!;
-    let from = n === 0 ? r.start : 0;
-    let end = n === last ? r.end : a.length;
-    let src = a;
-    if (byV && attrRun !== undefined) {
-      const lists = leafValueLists(a, attrRun);
-      if (lists !== undefined) {
-        src = lists.get(vEquals) ?? NONE;
-        if (shape === 0 && keepE === null && other === null) {
-          // entities only: read them from the list's packed column, no datom object touched
-          const ids = entityIds(src);
-          for (let i = 0; i < ids.length; i++) rows.push([ids[i]]);
-          continue;
-        }
-        from = 0;
-        end = src.length;
-      }
+  for (let n = 0; n < r.arrays.length; n++) {
+    const { a: src, from, end, listed } = leafPart(r, n, vEquals, attrRun);
+    if (listed && shape === 0 && keepE === null && other === null) {
+      // entities only: read them from the list's packed column, no datom object touched
+      const ids = entityIds(src);
+      for (let i = 0; i < ids.length; i++) rows.push([ids[i]]);
+      continue;
     }
     for (let i = from; i < end; i++) {
       const d = src[i]!;
@@ -187,8 +175,6 @@ function rowsOfDatoms(
     }
   }
 }
-
-const NONE: readonly Datom[] = [];
 
 /** The row filter of toRelation: own value equality, semi-join membership, repeated variables. */
 function rowFilter(
@@ -390,20 +376,8 @@ function* probeJoin(
         };
   const byV = vEq !== undefined;
   for (const r of runs as readonly KeyRuns<Datom>[]) {
-    const last = r.arrays.length - 1;
-    for (let n = 0; n <= last; n++) {
-      const a = r.arrays[n]!;
-      let from = n === 0 ? r.start : 0;
-      let end = n === last ? r.end : a.length;
-      let ds = a;
-      if (byV && attr !== undefined) {
-        const lists = leafValueLists(a, attr);
-        if (lists !== undefined) {
-          ds = lists.get(vEq) ?? NONE;
-          from = 0;
-          end = ds.length;
-        }
-      }
+    for (let n = 0; n < r.arrays.length; n++) {
+      const { a: ds, from, end } = leafPart(r, n, vEq, attr);
       for (let i = from; i < end; i++) {
         const d = ds[i]!;
         if (byV && d.v !== vEq) continue;
