@@ -1,7 +1,8 @@
 // A backend wrapper that counts what the engine reads and writes: the tests that prove laziness
 // (records read on reconnect and on a cold query) and write amplification use it.
 
-import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from '../store/types.js';
+import type { Backend, CasGuard, PutOptions, Store } from '../store/types.js';
+import { wrapBackend } from '../store/wrap-backend.js';
 
 export interface IoCounts {
   recordsRead: number;
@@ -62,10 +63,5 @@ export function countingBackend(inner: Backend, counts: IoCounts): Backend {
     keys: () => s.keys(),
     close: () => s.close(),
   });
-  return {
-    create: async (c: StoreConfig) => wrap(await inner.create(c)),
-    connect: async (c: StoreConfig) => wrap(await inner.connect(c)),
-    exists: (c: StoreConfig) => inner.exists(c),
-    delete: (c: StoreConfig) => inner.delete(c),
-  };
+  return wrapBackend(inner, wrap);
 }

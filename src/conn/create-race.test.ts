@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { connect, createDatabase, databaseExists, db, q, registerBackend, release } from '../index.js';
 import { createMemoryBackend } from '../store/memory.js';
-import type { Backend, Store, StoreConfig } from '../store/types.js';
+import type { Backend, Store } from '../store/types.js';
+import { wrapBackend } from '../store/wrap-backend.js';
 import { caught } from '../../test/caught.js';
 
 let openGate: () => void = () => {};
@@ -24,12 +25,7 @@ function gatedBackend(inner: Backend): Backend {
     keys: () => s.keys(),
     close: () => s.close(),
   });
-  return {
-    create: async (c: StoreConfig) => wrap(await inner.create(c)),
-    connect: async (c: StoreConfig) => wrap(await inner.connect(c)),
-    exists: (c) => inner.exists(c),
-    delete: (c) => inner.delete(c),
-  };
+  return wrapBackend(inner, wrap);
 }
 registerBackend('gated-memory', gatedBackend(createMemoryBackend()));
 

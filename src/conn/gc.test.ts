@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { connect, createDatabase, datoms, db, gcStorage, registerBackend, release, transact, type Connection } from '../index.js';
 import { createMemoryBackend } from '../store/memory.js';
-import type { Backend, Store, StoreConfig } from '../store/types.js';
+import type { Backend, Store } from '../store/types.js';
+import { wrapBackend } from '../store/wrap-backend.js';
 import { CairnError } from '../util/errors.js';
 import type { Coordinator } from './coordinator.js';
 import type { ConnectionHandle } from '../api.js';
@@ -42,12 +43,7 @@ function hookedBackend(inner: Backend, withFence: boolean): Backend {
     },
     close: () => s.close(),
   });
-  return {
-    create: async (c: StoreConfig) => wrap(await inner.create(c)),
-    connect: async (c: StoreConfig) => wrap(await inner.connect(c)),
-    exists: (c) => inner.exists(c),
-    delete: (c) => inner.delete(c),
-  };
+  return wrapBackend(inner, wrap);
 }
 
 registerBackend('gc-hooked', hookedBackend(createMemoryBackend(), true));
