@@ -67,6 +67,17 @@ function entities(avet: Avet, a: string, v: unknown, within?: Set<number>): Set<
   return s;
 }
 
+/** [e, age] of the entities in `of`: one pass over the :age range, a Set probe per datom. */
+function ageRows(avet: Avet, of: Set<number>): unknown[][] {
+  const [lo, hi] = range(avet, 'age');
+  const rows: unknown[][] = [];
+  for (let i = lo; i < hi; i++) {
+    const d = avet[i]!;
+    if (of.has(d.e)) rows.push([d.e, d.v]);
+  }
+  return rows;
+}
+
 const FLOORS: Record<string, (avet: Avet) => unknown[][]> = {
   q1(avet) {
     const [lo, hi] = range(avet, 'name', 'Ivan');
@@ -74,26 +85,8 @@ const FLOORS: Record<string, (avet: Avet) => unknown[][]> = {
     for (let i = lo; i < hi; i++) rows.push([avet[i]!.e]);
     return rows;
   },
-  q2(avet) {
-    const ivans = entities(avet, 'name', 'Ivan');
-    const [lo, hi] = range(avet, 'age');
-    const rows: unknown[][] = [];
-    for (let i = lo; i < hi; i++) {
-      const d = avet[i]!;
-      if (ivans.has(d.e)) rows.push([d.e, d.v]);
-    }
-    return rows;
-  },
-  q3(avet) {
-    const men = entities(avet, 'sex', ':male', entities(avet, 'name', 'Ivan'));
-    const [lo, hi] = range(avet, 'age');
-    const rows: unknown[][] = [];
-    for (let i = lo; i < hi; i++) {
-      const d = avet[i]!;
-      if (men.has(d.e)) rows.push([d.e, d.v]);
-    }
-    return rows;
-  },
+  q2: (avet) => ageRows(avet, entities(avet, 'name', 'Ivan')),
+  q3: (avet) => ageRows(avet, entities(avet, 'sex', ':male', entities(avet, 'name', 'Ivan'))),
   q4(avet) {
     const men = entities(avet, 'sex', ':male', entities(avet, 'name', 'Ivan'));
     const last = new Map<number, unknown>();
