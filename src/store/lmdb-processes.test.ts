@@ -88,3 +88,36 @@ it('four processes CAS the same head: exactly one commits', async () => {
   expect(keys).toHaveLength(50);
   await s.close();
 }, 120_000);
+
+it('a process opening the store while others commit loses no acknowledged commit', async () => {
+  // The LMDB inside lmdb-js lets an opening process set the shared transaction counter back,
+  // and the next writer then overwrites the commit made meanwhile; the open gate prevents it.
+  const cfg = { backend: 'lmdb', id: 'reopened', path: root };
+  await (await createLmdbBackend().create(cfg)).close();
+  const fixture = join(here, 'fixtures', 'counter-child.ts');
+  const child = (args: string[]) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', fixture, root, 'reopened', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += String(d)));
+    p.stderr.on('data', (d) => (err += String(d)));
+    const done = new Promise<string>((resolve, reject) =>
+      p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${args.join(' ')} exited ${code}: ${err}`)))),
+    );
+    return { p, done };
+  };
+  const openers = [child(['reopen']), child(['reopen'])];
+  const writers = ['a', 'b'].map((name) => child(['count', name, '1000']));
+  const acked = (await Promise.all(writers.map((w) => w.done))).map(Number);
+  for (const o of openers) o.p.stdin.end();
+  const opens = (await Promise.all(openers.map((o) => o.done))).map(Number);
+  expect(acked).toEqual([1000, 1000]);
+  expect(opens.every((n) => n > 0)).toBe(true);
+  const s = await createLmdbBackend().connect(cfg);
+  expect(text(await s.get('ref:head'))).toBe('2000');
+  // Every value was committed exactly once, by one of the writers.
+  const written = (await s.keys()).filter((k) => k !== 'ref:head');
+  expect(written).toHaveLength(2000);
+  expect(new Set(written.map((k) => Number(k.slice(2)))).size).toBe(2000);
+  await s.close();
+}, 300_000);

@@ -6,6 +6,15 @@
 //   sub-database `meta`    store metadata: `format` = {"format":"cairndb-store","version":N},
 //                          written last on create. Room for more per-store bookkeeping
 //                          (e.g. per-key write times for a GC fence) without touching keys.
+//   <dir>/gate, gate-lock  an empty environment whose writer lock is the open gate (below)
+//
+// The open gate. The LMDB that lmdb-js ships resets the shared "last transaction" counter to
+// what an opening process read a moment earlier (upstream LMDB fixed this as ITS#9496): a
+// commit by another process inside that moment is silently overwritten by the next writer,
+// although it was acknowledged; opening or closing while another process did the same also
+// crashed or failed now and then. So opening and closing the environment and every write
+// transaction hold the writer lock of a second, empty environment beside it, the gate. That
+// lock is LMDB's robust mutex too, so a killed holder frees it.
 //
 // Invariants: a putBatch is one LMDB write transaction (a child transaction of lmdb-js's
 // async batch, so it can be aborted on its own): the compare-and-set read of the head and
@@ -20,9 +29,10 @@
 // the memory map) without copying; the contract wants a fresh exact-length array the caller
 // owns, so each value is copied exactly once, before the next read can overwrite the view.
 //
-// `durability: 'strict'` (default) resolves a batch once it is fsynced; 'relaxed' resolves once
-// it is committed and visible and lets LMDB flush right after (overlappingSync): safe against
-// a killed process, and LMDB falls back to the last flushed transaction after a power loss.
+// `durability: 'strict'` (default) resolves a batch once it is fsynced; 'relaxed' syncs the data
+// pages but not the meta page (LMDB's noMetaSync): safe against a killed process, and a power
+// loss may undo the last transactions but never breaks the store. (lmdb-js's overlappingSync
+// rewrites meta pages after the commit, outside the writer lock and the gate: not used.)
 
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -46,6 +56,8 @@ function layoutOf(config: StoreConfig): Layout {
 /** An open environment and its sub-databases, shared by every handle of one backend on it. */
 interface Env {
   readonly root: RootDatabase;
+  /** The open gate: its writer lock is held while opening `root` and around every write to it. */
+  readonly gate: RootDatabase;
   readonly nodes: Database<Uint8Array, Buffer>;
   readonly refs: Database<Uint8Array, Buffer>;
   readonly meta: Database<Uint8Array, Buffer>;
@@ -71,6 +83,50 @@ function ioError(e: unknown, what: string, key?: string): CairnError {
     return new CairnError('store/quota', `no space left while ${what}`, data, { cause: e });
   }
   return new CairnError('store/io', `lmdb store I/O failed while ${what}: ${message}`, data, { cause: e });
+}
+
+/**
+ * Run `work` holding the open gate: inside a transaction of the gate environment that writes
+ * nothing and stays open until `work` has settled.
+ */
+async function holdingGate<T>(gate: RootDatabase, work: () => Promise<T>): Promise<T> {
+  let done: Promise<T> | undefined;
+  await gate.childTransaction(() => {
+    done = work();
+    return done.then(
+      () => undefined,
+      () => undefined,
+    );
+  });
+  return done!;
+}
+
+/** One write transaction of the store's environment (a child of lmdb-js's async batch, so it can be aborted on its own), holding the gate. */
+function write<T>(env: Env, work: () => T): Promise<T> {
+  return holdingGate(env.gate, () => env.root.childTransaction(work));
+}
+
+/**
+ * The gate environment of the store in `dir`, opened once per process and kept open: lmdb-js
+ * fails now and then to open an environment that it closed a moment before while other
+ * processes use it ("No transaction to renew"). A gate costs two file descriptors and a small
+ * map; `delete` closes it with its store.
+ */
+const gates = new Map<string, RootDatabase>();
+function gateOf(dir: string): RootDatabase {
+  let gate = gates.get(dir);
+  if (gate === undefined) {
+    // It holds no data: nothing to sync, nothing to lose.
+    gate = openEnv({ path: resolve(dir, 'gate'), noSubdir: true, maxDbs: 1, noSync: true, overlappingSync: false });
+    gates.set(dir, gate);
+  }
+  return gate;
+}
+
+async function closeGate(dir: string): Promise<void> {
+  const gate = gates.get(dir);
+  gates.delete(dir);
+  await gate?.close();
 }
 
 /** A fresh exact-length copy of a value lmdb-js lent us (valid only until the next read). */
@@ -132,9 +188,9 @@ class LmdbStore implements Store {
     // reuse its arrays as soon as the call returns.
     const writes = entries.map(([k, v]) => [isRefKey(k), keyBytes(k), v.slice()] as const);
     const casKey = cas === undefined ? undefined : keyBytes(cas.key);
-    const { nodes, refs, root } = this.#env;
+    const { nodes, refs } = this.#env;
     try {
-      await root.childTransaction(() => {
+      await write(this.#env, () => {
         if (cas !== undefined) {
           const current = (isRefKey(cas.key) ? refs : nodes).getBinaryFast(casKey!);
           if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
@@ -151,9 +207,9 @@ class LmdbStore implements Store {
     this.#check();
     checkKeys(keys);
     const bytes = keys.map((k) => [isRefKey(k), keyBytes(k)] as const);
-    const { nodes, refs, root } = this.#env;
+    const { nodes, refs } = this.#env;
     try {
-      await root.childTransaction(() => {
+      await write(this.#env, () => {
         for (const [ref, k] of bytes) (ref ? refs : nodes).removeSync(k);
       });
     } catch (e) {
@@ -173,9 +229,9 @@ class LmdbStore implements Store {
     const bytes = keys.map((k) => [isRefKey(k), keyBytes(k)] as const);
     const casKey = keyBytes(cas.key);
     const expected = cas.expected?.slice();
-    const { nodes, refs, root } = this.#env;
+    const { nodes, refs } = this.#env;
     try {
-      await root.childTransaction(() => {
+      await write(this.#env, () => {
         if (!bytesEqual((isRefKey(cas.key) ? refs : nodes).getBinaryFast(casKey), expected)) throw conflictError(cas.key);
         for (const [ref, k] of bytes) (ref ? refs : nodes).removeSync(k);
       });
@@ -204,7 +260,7 @@ class LmdbStore implements Store {
   }
 }
 
-function openSubDbs(root: RootDatabase): Omit<Env, 'handles'> {
+function openSubDbs(root: RootDatabase): Omit<Env, 'handles' | 'gate'> {
   const sub = (name: string) => root.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' });
   return { root, nodes: sub('nodes'), refs: sub('refs'), meta: sub('meta') };
 }
@@ -225,8 +281,12 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
   function envOf(l: Layout): Env {
     let env = envs.get(l.dir);
     if (env === undefined) {
-      const root = openWith({ path: l.dir, maxDbs: 8, overlappingSync: !l.strict, noSubdir: false });
-      env = { ...openSubDbs(root), handles: new Set() };
+      const gate = gateOf(l.dir);
+      // Held synchronously: the wait is for another process's write at most, and opening is rare.
+      env = gate.transactionSync(() => {
+        const root = openWith({ path: l.dir, maxDbs: 8, overlappingSync: false, noMetaSync: !l.strict, noSubdir: false });
+        return { ...openSubDbs(root), gate, handles: new Set<LmdbStore>() };
+      });
       envs.set(l.dir, env);
     }
     return env;
@@ -236,7 +296,7 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
     const env = envs.get(dir);
     if (env === undefined) return;
     envs.delete(dir);
-    await env.root.close();
+    await holdingGate(env.gate, () => env.root.close());
   }
 
   const releaser =
@@ -270,7 +330,7 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
       try {
         await mkdir(l.dir, { recursive: true });
         const env = envOf(l);
-        const made = await env.root.childTransaction(() => {
+        const made = await write(env, () => {
           if (readMarker(env, l) !== undefined) return false;
           // No marker: nothing is there, or a create/delete was cut short. Start empty.
           for (const db of [env.nodes, env.refs, env.meta]) for (const k of [...db.getKeys()]) db.removeSync(k as Buffer);
@@ -310,6 +370,7 @@ export function createLmdbBackend(options: LmdbBackendOptions = {}): Backend {
       const env = envs.get(l.dir);
       if (env !== undefined) for (const h of [...env.handles]) await h.close();
       await closeEnv(l.dir);
+      await closeGate(l.dir);
       try {
         // The data file first, so a delete interrupted half-way reads as "no store".
         await rm(resolve(l.dir, 'data.mdb'), { force: true });
