@@ -9,7 +9,8 @@ import { wrapBackend } from '../store/wrap-backend.js';
 import { CairnError } from '../util/errors.js';
 import type { Coordinator } from './coordinator.js';
 import type { ConnectionHandle } from '../api.js';
-import { carriedCommits, readCommitBytes } from './commit.js';
+import { carriedCommits, HEAD_KEY, readCommitBytes, type CommitRecord } from './commit.js';
+import type { NodeAddress } from '../indices/types.js';
 
 type Hook = () => Promise<void>;
 const hooks: { keys?: Hook; del?: Hook } = {};
@@ -47,6 +48,28 @@ function hookedBackend(inner: Backend, withFence: boolean): Backend {
 }
 
 registerBackend('gc-hooked', hookedBackend(createMemoryBackend(), true));
+
+/**
+ * A store whose head reads return `stale.head` (an older head) until a node read comes back
+ * missing: what a GC sees when the head moves and another GC sweeps while it marks.
+ */
+const stale: { head?: Uint8Array } = {};
+registerBackend(
+  'gc-stale-head',
+  wrapBackend(createMemoryBackend(), (s) => ({
+    get: async (k) => (k === HEAD_KEY && stale.head !== undefined ? stale.head : s.get(k)),
+    async getMany(keys) {
+      const got = await s.getMany(keys);
+      if (got.includes(undefined)) delete stale.head;
+      return got;
+    },
+    putBatch: (e, o) => s.putBatch(e, o),
+    deleteMany: (k) => s.deleteMany(k),
+    deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
+    keys: () => s.keys(),
+    close: () => s.close(),
+  })),
+);
 registerBackend('gc-unfenced', hookedBackend(createMemoryBackend(), false));
 
 const schema = [{ 'db/ident': 'item/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }];
@@ -126,6 +149,45 @@ describe('gcStorage beside a writer on another connection', () => {
     await gcStorage(gcConn);
     for (let i = 0; i < 6; i++) await transact(writer, items(5000 + i, 1)); // through a fold
     expect((await freshRead(cfg)).length).toBe(108);
+    await release(writer);
+    await release(gcConn);
+  });
+
+  it('a mark cut short by a missing node leaves no subtree half-marked for the next head', async () => {
+    const { cfg, gcConn, writer } = await setup('gc-stale-head');
+    const w = (writer as ConnectionHandle).conn;
+    const { store } = w.opened;
+    /** Addresses per level below the root of the eavt tree a commit names (loaded by `w`, not `gcConn`). */
+    const levels = async (commitId: string): Promise<NodeAddress[][]> => {
+      const c = w.opened.codec.decode((await readCommitBytes(store, w.opened.codec, commitId))!, { kind: 'commit' }) as CommitRecord;
+      const out: NodeAddress[][] = [];
+      for (let level = [c.roots.eavt!.address]; level.length > 0; ) {
+        out.push(level);
+        const nodes = await Promise.all(level.map((a) => w.nodes.load(a)));
+        level = nodes.flatMap((n) => (n.kind === 'branch' ? [...n.children] : []));
+      }
+      return out;
+    };
+    const oldHead = (await store.get(HEAD_KEY))!;
+    const before = await levels(w.persisted.commit.id);
+    await transact(writer, items(100, 20)); // folds: a new path to the right, the left subtrees shared
+    const after = await levels(w.persisted.commit.id);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    // Under the root: one child only the old head reaches, one both heads share.
+    const gone = before[1]!.find((a) => !after[1]!.includes(a))!;
+    const shared = before[1]!.find((a) => after[1]!.includes(a))!;
+    expect(gone && shared).toBeTruthy();
+    const eavt = (await datoms(db(writer), 'eavt')).length;
+    // Another GC swept what only the old head reached; this GC still reads the old head first.
+    await store.deleteMany([gone]);
+    stale.head = oldHead;
+    await gcStorage(gcConn);
+    expect(stale.head).toBeUndefined(); // the mark did hit the missing node
+    // The shared subtree's leaves were marked on the second pass, so they are all still there.
+    const again = await connect(cfg, { shared: false });
+    expect((await datoms(db(again), 'eavt')).length).toBe(eavt);
+    await release(again);
+    expect(await freshRead(cfg)).toEqual(Array.from({ length: 120 }, (_, i) => i));
     await release(writer);
     await release(gcConn);
   });
