@@ -93,6 +93,7 @@ describe('Datahike spellings and unknown keys', () => {
   it.each([
     ['an unknown key', { keepHistroy: false }, /unknown config key "keepHistroy"/],
     ['a Datahike key CairnDB does not have', { 'search-cache-size': 10 }, /unknown config key "search-cache-size"/],
+    ['a key named like an Object member', { toString: 1 }, /unknown config key "toString"/],
     ['a key given twice', { keepHistory: true, 'keep-history?': true }, /given twice/],
     [
       'attributeRefs true with schemaFlexibility read',

@@ -52,7 +52,7 @@ export function normalizeConfig(config: Readonly<Record<string, unknown>>): Norm
   for (const [raw, value] of Object.entries(config)) {
     if (value === undefined) continue;
     const bare = stripColon(raw);
-    const key = (CONFIG_KEYS as readonly string[]).includes(bare) ? (bare as Key) : ALIASES[bare];
+    const key = (CONFIG_KEYS as readonly string[]).includes(bare) ? (bare as Key) : Object.hasOwn(ALIASES, bare) ? ALIASES[bare] : undefined;
     if (key === undefined) {
       fail('config/invalid', `unknown config key ${show(raw)}; expected one of ${CONFIG_KEYS.join(', ')} (or Datahike's ${Object.keys(ALIASES).join(', ')})`, {
         key: raw,

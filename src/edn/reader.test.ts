@@ -194,6 +194,7 @@ describe('readEdn: errors', () => {
     ['"a\\qb"', 'unsupported escape "\\q"', 1, 3],
     ['"\\u12"', 'invalid unicode escape', 1, 2],
     ['\\foo', 'invalid character literal "\\foo"', 1, 1],
+    ['\\toString', 'invalid character literal "\\toString"', 1, 1],
     ['\\', 'unexpected end of input after \\', 1, 1],
     [':', 'keyword without a name', 1, 1],
     ['::a', 'auto-resolved keyword', 1, 1],

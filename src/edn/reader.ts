@@ -326,7 +326,7 @@ class Reader {
     const first = this.src.charCodeAt(start + 1);
     const name = isDelim(first) ? ((this.pos = start + 2), this.src[start + 1]!) : this.token(start + 1);
     if (name.length === 1) return name;
-    const named = NAMED_CHARS[name];
+    const named = Object.hasOwn(NAMED_CHARS, name) ? NAMED_CHARS[name] : undefined; // not `\toString`
     if (named !== undefined) return named;
     if (name.length === 5 && name[0] === 'u' && /^u[0-9a-fA-F]{4}$/.test(name)) {
       return String.fromCharCode(parseInt(name.slice(1), 16));

@@ -100,6 +100,12 @@ describe('built-ins', () => {
     expect(await q('[:find ?r . :where [(re-pattern "e.") ?p] [(re-find ?p "hello") ?r]]')).toBe('el');
   });
 
+  it('get on a plain object reads own keys only, like contains?', async () => {
+    const query = '[:find ?r . :in ?m ?k :where [(get ?m ?k "none") ?r]]';
+    expect(await q(query, { a: 1 }, 'a')).toBe(1);
+    expect(await q(query, { a: 1 }, 'toString')).toBe('none');
+  });
+
   it('a predicate call keeps or drops the row', async () => {
     expect(await q('[:find [?x ...] :in [?x ...] :where [(odd? ?x)]]', [1, 2, 3])).toEqual(expect.arrayContaining([1, 3]));
     expect(await q('[:find [?x ...] :in [?x ...] :where [(odd? ?x)]]', [1, 2, 3])).toHaveLength(2);

@@ -389,7 +389,7 @@ const core: Record<string, Builtin> = {
         ? c.get(k)
         : Array.isArray(c)
           ? c[k as number]
-          : typeof c === 'object' && c !== null
+          : typeof c === 'object' && c !== null && Object.hasOwn(c, String(k)) // own keys only: not `toString`
             ? (c as Record<string, unknown>)[String(k)]
             : undefined;
     return v === undefined ? (d ?? null) : v;

@@ -19,6 +19,7 @@ const failures: [string, unknown, ErrorCode, RegExp][] = [
   ['not an array', 42, 'transact/syntax', /tx data must be an array/],
   ['bad element', [42], 'transact/syntax', /bad tx data element 42/],
   ['unknown op', [['db/frobnicate', 1, 'person/name', 'x']], 'transact/syntax', /unknown operation "db\/frobnicate"/],
+  ['an op named like an Object member is unknown, not a purge', [['toString', 1]], 'transact/syntax', /unknown operation "toString"/],
   ['db/retractAttribute is not an op (only db.fn/)', [['db/retractAttribute', 13, 'person/name']], 'transact/syntax', /unknown operation/],
   ['wrong arity', [['db/add', 13, 'person/name']], 'transact/syntax', /wrong number of arguments to db\/add/],
   ['bad entity id', [['db/add', 1.5, 'person/name', 'x']], 'transact/entity-id', /bad entity id 1.5/],

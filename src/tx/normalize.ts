@@ -290,7 +290,7 @@ class Normalizer {
 
   list(item: readonly unknown[]): void {
     const name = typeof item[0] === 'string' ? strip(item[0]) : '';
-    const op: ListOp | undefined = (LIST_OPS as Record<string, ListOp>)[name];
+    const op: ListOp | undefined = Object.hasOwn(LIST_OPS, name) ? (LIST_OPS as Record<string, ListOp>)[name] : undefined; // not `toString`
     if (op === undefined) throw new CairnError('transact/syntax', `unknown operation ${show(item[0])} in ${show(item)}`, { op: show(item[0]) });
     switch (op) {
       case 'add': {
