@@ -16,9 +16,8 @@
 // transaction hold the writer lock of a second, empty environment beside it, the gate. That
 // lock is LMDB's robust mutex too, so a killed holder frees it.
 //
-// Invariants: a putBatch is one LMDB write transaction (a child transaction of lmdb-js's
-// async batch, so it can be aborted on its own): the compare-and-set read of the head and
-// every write happen inside it, so the check and the writes are one atomic step across
+// Invariants: a putBatch is one synchronous LMDB write transaction, run on the calling thread
+// inside the gate's: the compare-and-set read of the head and every write happen inside it, so the check and the writes are one atomic step across
 // threads and processes (LMDB's writer lock is a robust mutex in lock.mdb). LMDB is
 // copy-on-write with two meta pages, so a process killed mid-commit leaves the previous
 // transaction — the last good head and every node it reaches — and nothing of the batch.
@@ -101,9 +100,20 @@ async function holdingGate<T>(gate: RootDatabase, work: () => Promise<T>): Promi
   return done!;
 }
 
-/** One write transaction of the store's environment (a child of lmdb-js's async batch, so it can be aborted on its own), holding the gate. */
-function write<T>(env: Env, work: () => T): Promise<T> {
-  return holdingGate(env.gate, () => env.root.childTransaction(work));
+/**
+ * One write transaction of the store's environment, holding the gate. Synchronous: the gate has
+ * to be held until the commit is done, and lmdb-js's asynchronous transactions would cost two
+ * thread hand-offs more per commit (a commit took about twice as long that way). The price is
+ * that the event loop waits for the commit, its fsync included.
+ */
+async function write<T>(env: Env, work: () => T): Promise<T> {
+  try {
+    return env.gate.transactionSync(() => env.root.transactionSync(work));
+  } finally {
+    // The next read must see at least what this transaction saw (also when it failed its
+    // compare-and-set): lmdb-js would keep the read snapshot of this event-loop turn otherwise.
+    env.root.resetReadTxn();
+  }
 }
 
 /**
