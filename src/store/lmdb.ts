@@ -17,8 +17,9 @@
 // lock is LMDB's robust mutex too, so a killed holder frees it.
 //
 // Invariants: a putBatch is one synchronous LMDB write transaction, run on the calling thread
-// inside the gate's: the compare-and-set read of the head and every write happen inside it, so the check and the writes are one atomic step across
-// threads and processes (LMDB's writer lock is a robust mutex in lock.mdb). LMDB is
+// inside the gate's: the compare-and-set read of the head and every write happen inside it, so
+// the check and the writes are one atomic step across threads and processes (LMDB's writer
+// lock is a robust mutex in lock.mdb). LMDB is
 // copy-on-write with two meta pages, so a process killed mid-commit leaves the previous
 // transaction — the last good head and every node it reaches — and nothing of the batch.
 // Keys are stored as their UTF-8 bytes (guard.ts refuses lone surrogates, so this is exact);
