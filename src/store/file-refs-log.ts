@@ -39,6 +39,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A write whose refs are already in place (renamed over the log, visible to every reader) but
+ * whose directory could not be synced: the batch must not be undone, only reported.
+ */
+export class RefsVisibleError extends Error {
+  constructor(cause: unknown) {
+    super('the refs log was replaced, but syncing its directory failed', { cause });
+  }
+}
+
 export class RefsLog {
   readonly #path: string;
   #fd: number | undefined; // open on the current log; undefined: not a log yet, the next write replaces the file
@@ -155,7 +165,7 @@ export class RefsLog {
     this.#end = whole.length;
     this.#frames = 1;
     this.#refs = refs;
-    if (strict) await fsyncDir(join(this.#path, '..'));
+    if (strict) await fsyncDir(join(this.#path, '..')).catch((e: unknown) => Promise.reject(new RefsVisibleError(e)));
   }
 
   close(): void {

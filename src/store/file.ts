@@ -26,7 +26,7 @@ import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { writeNodeFiles } from './file-nodes.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
-import { RefsLog, writeAll } from './file-refs-log.js';
+import { RefsLog, RefsVisibleError, writeAll } from './file-refs-log.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
@@ -259,6 +259,12 @@ class FileStore implements Store {
             await this.#writeRefs(hold, next);
           }
         } catch (e) {
+          // The refs are in place, only not yet durable: the batch stays, and says so.
+          if (e instanceof RefsVisibleError)
+            throw ioError(
+              e.cause,
+              `syncing the directory after a batch of ${entries.length} entries (the batch is written and visible, but may not survive a power loss)`,
+            );
           // Nothing of a failed batch may stay visible: drop the node files it created.
           await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
           throw ioError(e, `writing a batch of ${entries.length} entries`);
