@@ -8,6 +8,7 @@
 // with: a different value is config/mismatch naming both, never the stored one used silently.
 
 import { fail, show } from '../util/errors.js';
+import { getOwn } from '../util/objects.js';
 
 /** The keys a config may have, in CairnDB spelling (`gc`: the automatic GC policy, docs/storage.md). */
 export const CONFIG_KEYS = [
@@ -52,7 +53,7 @@ export function normalizeConfig(config: Readonly<Record<string, unknown>>): Norm
   for (const [raw, value] of Object.entries(config)) {
     if (value === undefined) continue;
     const bare = stripColon(raw);
-    const key = (CONFIG_KEYS as readonly string[]).includes(bare) ? (bare as Key) : Object.hasOwn(ALIASES, bare) ? ALIASES[bare] : undefined;
+    const key = (CONFIG_KEYS as readonly string[]).includes(bare) ? (bare as Key) : getOwn(ALIASES, bare);
     if (key === undefined) {
       fail('config/invalid', `unknown config key ${show(raw)}; expected one of ${CONFIG_KEYS.join(', ')} (or Datahike's ${Object.keys(ALIASES).join(', ')})`, {
         key: raw,

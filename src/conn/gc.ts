@@ -96,6 +96,8 @@ export async function sweepStorage(conn: Conn, removeBefore?: Date): Promise<GcR
 class Marker {
   /** Records reached by heads marked to the end: a marked subtree here is marked whole. */
   readonly live = new Set<string>();
+  /** Marks of the head being marked now; they join `live` once it is marked to the end. */
+  #pass = new Set<string>();
   readonly #conn: Conn;
   readonly #cutoff: number;
 
@@ -114,17 +116,16 @@ class Marker {
     const { store, codec } = this.#conn.opened;
     const headBytes = await store.get(HEAD_KEY);
     if (headBytes === undefined) return undefined;
-    const marks = new Set<string>();
-    const marked = (k: string) => this.live.has(k) || marks.has(k);
+    this.#pass = new Set();
     const { commit: id, carried } = headCarried(codec, headBytes);
     // The commits the head carries (no c: records of their own; they share the head's trees)...
     const inHead = carriedCommits(codec, carried);
-    for (const c of inHead) await this.#markCommit(c, marks, marked);
+    for (const c of inHead) await this.#markCommit(c);
     // ...then the head's stored commit or, past the carried ones, their stored parent, then its
     // ancestors while they are inside the grace window, stopping at a commit marked by an
     // earlier pass (its ancestors were handled then).
     const from = inHead.length === 0 ? id : inHead[0]!.parent;
-    for (let key: string | null = from === null ? null : `c:${from}`, first = inHead.length === 0; key !== null && !marked(key); first = false) {
+    for (let key: string | null = from === null ? null : `c:${from}`, first = inHead.length === 0; key !== null && !this.#marked(key); first = false) {
       const bytes = await store.get(key);
       if (bytes === undefined) {
         if (first) throw new CairnError('store/missing-node', `record ${key} is missing from the store`, { key });
@@ -132,32 +133,36 @@ class Marker {
       }
       const c = codec.decode(bytes, { key, kind: 'commit' }) as CommitRecord;
       if (!first && c.time < this.#cutoff) break;
-      await this.#markCommit(c, marks, marked);
+      await this.#markCommit(c);
       key = c.parent === null ? null : `c:${c.parent}`;
     }
-    for (const k of marks) this.live.add(k);
+    for (const k of this.#pass) this.live.add(k);
     return headBytes;
   }
 
-  async #markCommit(c: CommitRecord, marks: Set<string>, marked: (k: string) => boolean): Promise<void> {
-    marks.add(`c:${c.id}`);
-    marks.add(c.schema);
-    for (const t of c.tail.sealed) marks.add(t);
-    for (const root of Object.values(c.roots)) if (root) await this.#markTree(root.address, marks, marked);
+  #marked(k: string): boolean {
+    return this.live.has(k) || this.#pass.has(k);
   }
 
-  async #markTree(root: NodeAddress, marks: Set<string>, marked: (k: string) => boolean): Promise<void> {
-    let level: NodeAddress[] = marked(root) ? [] : [root];
+  async #markCommit(c: CommitRecord): Promise<void> {
+    this.#pass.add(`c:${c.id}`);
+    this.#pass.add(c.schema);
+    for (const t of c.tail.sealed) this.#pass.add(t);
+    for (const root of Object.values(c.roots)) if (root) await this.#markTree(root.address);
+  }
+
+  async #markTree(root: NodeAddress): Promise<void> {
+    let level: NodeAddress[] = this.#marked(root) ? [] : [root];
     while (level.length > 0) {
-      for (const a of level) marks.add(a);
+      for (const a of level) this.#pass.add(a);
       const loaded = this.#conn.nodes.loadMany(level);
       const nodes = isPromise(loaded) ? await loaded : loaded;
       const next: NodeAddress[] = [];
       for (const n of nodes) {
         if (n.kind !== 'branch') continue;
         if (n.level <= 1)
-          for (const c of n.children) marks.add(c); // leaves: no need to read them
-        else for (const c of n.children) if (!marked(c)) next.push(c);
+          for (const c of n.children) this.#pass.add(c); // leaves: no need to read them
+        else for (const c of n.children) if (!this.#marked(c)) next.push(c);
       }
       level = next;
     }

@@ -16,6 +16,7 @@
 
 import { CairnError } from '../util/errors.js';
 import { type EdnValue, type ReadOptions, type TagReader, List, Tagged, Uuid, keyword, symbol } from './types.js';
+import { getOwn } from '../util/objects.js';
 
 // Char codes used by the scanner: one packed table (the formatter would give each its own line).
 // biome-ignore format: a table of char codes
@@ -326,7 +327,7 @@ class Reader {
     const first = this.src.charCodeAt(start + 1);
     const name = isDelim(first) ? ((this.pos = start + 2), this.src[start + 1]!) : this.token(start + 1);
     if (name.length === 1) return name;
-    const named = Object.hasOwn(NAMED_CHARS, name) ? NAMED_CHARS[name] : undefined; // not `\toString`
+    const named = getOwn(NAMED_CHARS, name);
     if (named !== undefined) return named;
     if (name.length === 5 && name[0] === 'u' && /^u[0-9a-fA-F]{4}$/.test(name)) {
       return String.fromCharCode(parseInt(name.slice(1), 16));

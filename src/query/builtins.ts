@@ -14,6 +14,7 @@ import { entidAs } from '../db/entid.js';
 import type { Db, EntityRef } from '../db/types.js';
 import { comparable, compareValues, valuesEqual } from './values.js';
 import { reFind, reMatches, reReplace, reSeq, reSplit, userRegex } from './regex.js';
+import { getOwn } from '../util/objects.js';
 
 export interface BuiltinEnv {
   /** Runs a nested query (`[(q query $ ...) ?res]`). */
@@ -389,8 +390,8 @@ const core: Record<string, Builtin> = {
         ? c.get(k)
         : Array.isArray(c)
           ? c[k as number]
-          : typeof c === 'object' && c !== null && Object.hasOwn(c, String(k)) // own keys only: not `toString`
-            ? (c as Record<string, unknown>)[String(k)]
+          : typeof c === 'object' && c !== null
+            ? getOwn(c as Record<string, unknown>, String(k))
             : undefined;
     return v === undefined ? (d ?? null) : v;
   }),

@@ -15,7 +15,7 @@ import { Datom, type AttrSchema, type Schema } from '../db/types.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { readEdn, ednToJs } from '../edn/index.js';
 import { CairnError, show } from '../util/errors.js';
-import { setOwn } from '../util/objects.js';
+import { getOwn, setOwn } from '../util/objects.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
 
@@ -290,7 +290,7 @@ class Normalizer {
 
   list(item: readonly unknown[]): void {
     const name = typeof item[0] === 'string' ? strip(item[0]) : '';
-    const op: ListOp | undefined = Object.hasOwn(LIST_OPS, name) ? (LIST_OPS as Record<string, ListOp>)[name] : undefined; // not `toString`
+    const op = getOwn<ListOp>(LIST_OPS, name);
     if (op === undefined) throw new CairnError('transact/syntax', `unknown operation ${show(item[0])} in ${show(item)}`, { op: show(item[0]) });
     switch (op) {
       case 'add': {

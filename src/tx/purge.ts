@@ -18,6 +18,7 @@ import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from '../db/compare.js';
 import { Datom, type EntityRef, type Value } from '../db/types.js';
 import type { SortedSet } from '../indices/types.js';
 import { CairnError, show } from '../util/errors.js';
+import { getOwn } from '../util/objects.js';
 
 export type PurgeOp =
   | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
@@ -26,13 +27,7 @@ export type PurgeOp =
   | { readonly op: 'before'; readonly date: Date };
 
 const bare = (s: string): string => (s.charCodeAt(0) === 58 ? s.slice(1) : s);
-// A Map, not an object literal: an op named like an Object.prototype member (`toString`) is no purge.
-const ARITY: ReadonlyMap<string, number> = /* @__PURE__ */ new Map([
-  ['db/purge', 4],
-  ['db.purge/attribute', 3],
-  ['db.purge/entity', 2],
-  ['db.history.purge/before', 2],
-]);
+const ARITY: Readonly<Record<string, number>> = { 'db/purge': 4, 'db.purge/attribute': 3, 'db.purge/entity': 2, 'db.history.purge/before': 2 };
 
 /** Take the purge ops out of tx items (the rest stays in order). */
 export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; rest: unknown[] } {
@@ -44,7 +39,7 @@ export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; res
       continue;
     }
     const name = typeof item[0] === 'string' ? bare(item[0]) : '';
-    const arity = ARITY.get(name);
+    const arity = getOwn(ARITY, name);
     if (arity === undefined) {
       rest.push(item);
       continue;
