@@ -9,40 +9,29 @@ import { createFileBackend } from './file.js';
 import { encodeName } from './file-names.js';
 
 const fault = vi.hoisted(() => ({
+  /** The temp-file open (counted from 1) that runs out of space, or, with inWrite, whose write does. */
   failOnOpen: -1,
   opens: 0,
   inWrite: false,
-  /** The refs log's synchronous calls: fail the next temp-file open, or cut the next write short and fail the one after. */
+  /** The refs log's calls: fail the next temp-file open, or cut the next write short and fail the one after. */
   syncOpen: false,
   syncWrite: 'off' as 'off' | 'short' | 'fail',
 }));
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
-  return {
-    ...fs,
-    open: (async (...args: Parameters<typeof fs.open>) => {
-      if (String(args[1]) === 'w' && ++fault.opens === fault.failOnOpen) {
-        if (!fault.inWrite) throw enospc();
-        // the file gets created, then the write runs out of space
-        const fh = await fs.open(...args);
-        fh.writeFile = async () => {
-          throw enospc();
-        };
-        return fh;
-      }
-      return fs.open(...args);
-    }) as typeof fs.open,
-  };
-});
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   return {
     ...fs,
     openSync: ((...args: Parameters<typeof fs.openSync>) => {
-      if (fault.syncOpen && String(args[1]) === 'w') {
-        fault.syncOpen = false;
-        throw enospc();
+      if (String(args[1]) === 'w') {
+        if (fault.syncOpen) {
+          fault.syncOpen = false;
+          throw enospc();
+        }
+        if (++fault.opens === fault.failOnOpen) {
+          if (!fault.inWrite) throw enospc();
+          fault.syncWrite = 'fail'; // the file gets created, then the write runs out of space
+        }
       }
       return fs.openSync(...args);
     }) as typeof fs.openSync,
@@ -82,7 +71,7 @@ it.each([
 
   fault.opens = 0;
   fault.inWrite = inWrite;
-  fault.failOnOpen = failAt; // opens 1..5 are the five node temp files (a strict batch writes them asynchronously)
+  fault.failOnOpen = failAt; // opens 1..5 are the five node temp files
   fault.syncOpen = refsFault === 'open';
   fault.syncWrite = refsFault === 'short' ? 'short' : 'off';
   const batch: [string, Uint8Array][] = [1, 2, 3, 4, 5].map((i) => [`n${i}`, bytes(`node ${i}`)]);

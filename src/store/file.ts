@@ -17,7 +17,6 @@
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
@@ -26,7 +25,7 @@ import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { writeNodeFiles } from './file-nodes.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
-import { RefsLog, RefsVisibleError, writeAll } from './file-refs-log.js';
+import { RefsLog, RefsVisibleError } from './file-refs-log.js';
 import { bytesEqual, checkBatch, checkCas, checkKey, checkKeys, closedError, conflictError } from './guard.js';
 import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } from './types.js';
@@ -39,13 +38,6 @@ const MARKER = 'cairn-store.json';
  */
 const LAYOUT_VERSION = 2;
 const WRITE_PARALLELISM = 8;
-/**
- * A `relaxed` batch of at most this many nodes is written with synchronous calls: a small file
- * costs a few microseconds of system calls, while each asynchronous call is a round trip through
- * libuv's thread pool that costs more than the call itself (a dozen of them made a small commit).
- * Larger batches, and every `strict` one (fsync per node), keep the parallel asynchronous writes.
- */
-const SYNC_NODES = 64;
 /** How long a writer keeps the store's lock after a batch, for its next one (file-lock.ts, "lease"). */
 const LEASE_LINGER_MS = 5;
 let tempCounter = 0;
@@ -156,31 +148,6 @@ class FileStore implements Store {
     hold.refs = log;
   }
 
-  /** A node file written with synchronous calls (small `relaxed` batches, see SYNC_NODES); whether it was new. */
-  #writeNodeSync(key: string, path: string, bytes: Uint8Array): boolean {
-    if (existsSync(path)) return false;
-    const pieces = keyToPath(key);
-    if (pieces.length > 1) mkdirSync(join(this.#l.dir, 'nodes', ...pieces.slice(0, -1)), { recursive: true });
-    const tmp = this.#tempPath();
-    try {
-      const fd = openSync(tmp, 'w');
-      try {
-        writeAll(fd, bytes, 0);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never created
-      }
-      throw e;
-    }
-    return true;
-  }
-
   /** A fresh temp file name, carrying this process's pid (./file-orphans.ts). */
   #tempPath(): string {
     return join(this.#l.dir, 'tmp', `${process.pid}-${Date.now().toString(36)}-${tempCounter++}`);
@@ -237,12 +204,7 @@ class FileStore implements Store {
             if (!bytesEqual(current, opts.cas.expected)) throw conflictError(k);
           }
           // 1. Nodes: write-once, each complete before it gets its name.
-          if (!this.#l.strict && nodes.size <= SYNC_NODES) {
-            for (const [k, v] of nodes) {
-              const path = this.#nodePath(k);
-              if (this.#writeNodeSync(k, path, v)) written.push(path);
-            }
-          } else await writeNodeFiles([...nodes], { dir, strict: this.#l.strict, tempPath: () => this.#tempPath(), written });
+          await writeNodeFiles([...nodes], { dir, strict: this.#l.strict, tempPath: () => this.#tempPath(), written });
           if (this.#l.strict && written.length > 0) {
             // Make the new names durable: every directory that gained an entry (long keys
             // live in `…+` subdirectories, each new one an entry of its parent).
