@@ -40,12 +40,15 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * A write whose refs are already in place (renamed over the log, visible to every reader) but
- * whose directory could not be synced: the batch must not be undone, only reported.
+ * A write whose refs are already in place (a frame appended whole, or the log renamed over the
+ * old one: visible to every reader) but whose fsync then failed: the batch must not be undone,
+ * only reported. `step` names the fsync that failed.
  */
 export class RefsVisibleError extends Error {
-  constructor(cause: unknown) {
-    super('the refs log was replaced, but syncing its directory failed', { cause });
+  readonly step: string;
+  constructor(cause: unknown, step: string) {
+    super(`the refs are written and visible, but ${step} failed`, { cause });
+    this.step = step;
   }
 }
 
@@ -125,7 +128,6 @@ export class RefsLog {
     if (!fresh && this.#fd !== undefined && this.#end + frame.length <= COMPACT_BYTES) {
       try {
         writeAll(this.#fd, frame, this.#end);
-        if (strict) await fdatasyncAsync(this.#fd);
       } catch (e) {
         // Cut what was written, so the next frame follows the last whole one. If even that
         // fails the frame is torn (a reader ignores it, the next writer cuts it).
@@ -140,6 +142,13 @@ export class RefsLog {
       this.#end += frame.length;
       this.#frames++;
       this.#refs = refs;
+      // The frame is whole, and readers may have adopted it: a failed fsync must not cut it.
+      if (strict) {
+        await fdatasyncAsync(this.#fd).catch((e: unknown) => {
+          this.close(); // whether the descriptor can still sync is unknown: the next writer reopens
+          throw new RefsVisibleError(e, 'syncing the refs log');
+        });
+      }
       return;
     }
     const whole = encodeRefsFrame(refs, true);
@@ -165,7 +174,7 @@ export class RefsLog {
     this.#end = whole.length;
     this.#frames = 1;
     this.#refs = refs;
-    if (strict) await fsyncDir(join(this.#path, '..')).catch((e: unknown) => Promise.reject(new RefsVisibleError(e)));
+    if (strict) await fsyncDir(join(this.#path, '..')).catch((e: unknown) => Promise.reject(new RefsVisibleError(e, 'syncing its directory')));
   }
 
   close(): void {

@@ -223,10 +223,7 @@ class FileStore implements Store {
         } catch (e) {
           // The refs are in place, only not yet durable: the batch stays, and says so.
           if (e instanceof RefsVisibleError)
-            throw ioError(
-              e.cause,
-              `syncing the directory after a batch of ${entries.length} entries (the batch is written and visible, but may not survive a power loss)`,
-            );
+            throw ioError(e.cause, `${e.step} after a batch of ${entries.length} entries (the batch is written and visible, but may not survive a power loss)`);
           // Nothing of a failed batch may stay visible: drop the node files it created.
           await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
           throw ioError(e, `writing a batch of ${entries.length} entries`);
