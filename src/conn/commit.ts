@@ -269,7 +269,10 @@ function checkEncodings(head: Head, codec: Codec): readonly string[] {
 export interface CommitTx {
   readonly datoms: readonly Datom[];
   readonly priors: readonly (Datom | undefined)[];
-  readonly tempids: Record<string, number>;
+  /** Its tx id (what tempids['db/current-tx'] holds). */
+  readonly tx: number;
+  /** Its report's tempids, read only for a commit that stores them (a report makes them on first read). */
+  readonly tempids: () => Record<string, number>;
   readonly txMeta: Record<string, unknown>;
 }
 
@@ -497,7 +500,7 @@ function recordsOf(
   const bulk = added > REPORT_DATOMS_MAX;
   const reports: CommitReport[] = input.txs.map((t, i) => ({
     segment: segments[i] ?? null,
-    tempids: bulk ? { 'db/current-tx': t.tempids['db/current-tx']! } : t.tempids,
+    tempids: bulk ? { 'db/current-tx': t.tx } : t.tempids(),
     txMeta: t.txMeta,
   }));
   const commit: CommitRecord = {

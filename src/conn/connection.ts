@@ -170,7 +170,7 @@ export class Conn {
             run ??= [];
             for (const d of c.datoms) run.push(d);
             clock = c.clock;
-            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tempids: c.tempids, txMeta: jsonMeta(c.txMeta) });
+            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tx: c.clock.maxTx, tempids: () => c.tempids, txMeta: jsonMeta(c.txMeta) });
             ok.push({ p, report: reports.addChanges(c.datoms, c.tempids, c.txMeta, c.clock) });
             continue;
           }
@@ -185,8 +185,8 @@ export class Conn {
           const priors = priorsOf(report);
           const purged = purgedBy(report) > 0;
           purge ||= purged;
-          txs.push({ datoms: report.txData, priors, tempids: report.tempids, txMeta: jsonMeta(report.txMeta) });
           db = report.dbAfter as DbValue;
+          txs.push({ datoms: report.txData, priors, tx: db.maxTx, tempids: () => report.tempids, txMeta: jsonMeta(report.txMeta) });
           // alone in its batch, a report keeps its own Db values: nothing is applied on top of it
           ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, purged) });
         } catch (e) {
