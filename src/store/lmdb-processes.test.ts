@@ -1,8 +1,10 @@
 // The lmdb backend across processes: a writer SIGKILLed inside its write transaction leaves the
 // last good head, every node it reaches and nothing of its batch, and the next writer (after
 // LMDB's robust mutex recovers the dead writer's lock) commits with a CAS from the old head;
-// four processes racing a CAS on one head: exactly one commits.
+// four processes racing a CAS on one head: exactly one commits; a store deleted and made again
+// under a process: it takes the new gate.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { seededBytes } from './contract-data.js';
+import { storeLayout } from './file-names.js';
 import { createLmdbBackend } from './lmdb.js';
 
 const run = promisify(execFile);
@@ -121,3 +124,39 @@ it('a process opening the store while others commit loses no acknowledged commit
   expect(new Set(written.map((k) => Number(k.slice(2)))).size).toBe(2000);
   await s.close();
 }, 300_000);
+
+it('a store deleted and made again under a process that had it open: the process takes the new gate', async () => {
+  const cfg = { backend: 'lmdb', id: 'regated', path: root };
+  const dir = storeLayout(cfg, 'lmdb', '.lmdb').dir;
+  const mine = createLmdbBackend();
+  const first = await mine.create(cfg);
+  await first.putBatch([['ref:head', enc.encode('h1')]]);
+  await first.close(); // the environment closes; this process keeps the store's gate open
+  // Another party removes the store and makes it again (another backend here, another process
+  // in life), with a new gate file.
+  await rm(dir, { recursive: true, force: true });
+  const theirs = await createLmdbBackend().create(cfg);
+  await theirs.close();
+
+  const store = await mine.connect(cfg);
+  // A process holds the new gate's lock; a write of ours has to wait for it.
+  const marker = join(root, 'gate-released');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'gate-holder.ts'), join(dir, 'gate'), marker, '1500'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += String(d);
+      if (out.includes('holding')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`the gate holder exited before it held the lock: ${out}`)));
+  });
+  await store.putBatch([['ref:head', enc.encode('h2')]]);
+  // Our write went through only after the holder let go: the marker it writes first is there.
+  expect(existsSync(marker)).toBe(true);
+  expect(await exited).toBe(0);
+  expect(text(await store.get('ref:head'))).toBe('h2');
+  await store.close();
+}, 60_000);

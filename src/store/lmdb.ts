@@ -34,7 +34,7 @@
 // loss may undo the last transactions but never breaks the store. (lmdb-js's overlappingSync
 // rewrites meta pages after the commit, outside the writer lock and the gate: not used.)
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open as openEnv, type Database, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
@@ -121,23 +121,26 @@ async function write<T>(env: Env, work: () => T): Promise<T> {
  * The gate environment of the store in `dir`, opened once per process and kept open: lmdb-js
  * fails now and then to open an environment that it closed a moment before while other
  * processes use it ("No transaction to renew"). A gate costs two file descriptors and a small
- * map; `delete` closes it with its store.
+ * map; `delete` closes it with its store. If the gate file was replaced (another process
+ * deleted the store and made it again), the one kept open excludes nobody any more: the new
+ * file is opened instead. (lmdb-js shares environments by the file's inode, not its path, so
+ * this opens a new one; the old stays open for handles still on the deleted store.)
  */
-const gates = new Map<string, RootDatabase>();
+const gates = new Map<string, { readonly env: RootDatabase; readonly ino: number }>();
 function gateOf(dir: string): RootDatabase {
-  let gate = gates.get(dir);
-  if (gate === undefined) {
-    // It holds no data: nothing to sync, nothing to lose.
-    gate = openEnv({ path: resolve(dir, 'gate'), noSubdir: true, maxDbs: 1, noSync: true, overlappingSync: false });
-    gates.set(dir, gate);
-  }
-  return gate;
+  const path = resolve(dir, 'gate');
+  const kept = gates.get(dir);
+  if (kept !== undefined && statSync(path, { throwIfNoEntry: false })?.ino === kept.ino) return kept.env;
+  // It holds no data: nothing to sync, nothing to lose.
+  const env = openEnv({ path, noSubdir: true, maxDbs: 1, noSync: true, overlappingSync: false });
+  gates.set(dir, { env, ino: statSync(path).ino });
+  return env;
 }
 
 async function closeGate(dir: string): Promise<void> {
   const gate = gates.get(dir);
   gates.delete(dir);
-  await gate?.close();
+  await gate?.env.close();
 }
 
 /** A fresh exact-length copy of a value lmdb-js lent us (valid only until the next read). */
