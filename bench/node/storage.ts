@@ -8,12 +8,20 @@ import { join } from 'node:path';
 import { connect, createDatabase, datoms, db, q, registerBackend, release, transact } from '../../src/index.js';
 import { createFileBackend } from '../../src/store/file.js';
 import { countingBackend, newCounts } from '../../src/conn/counting-backend.js';
+import { isRefKey } from '../../src/store/keys.js';
+import type { Store } from '../../src/store/types.js';
+import { wrapBackend } from '../../src/store/wrap-backend.js';
+import { fileFloorMs } from './file-floor.js';
 import { cairnEntity, cairnSchema, people } from '../people.js';
 
 export interface StorageFigures {
   readonly datoms: number;
   readonly importMs: number;
   readonly importDatomsPerSec: number;
+  /** The files the import created (every record but the refs), the time its putBatch calls took, and the time to write those files raw (./file-floor.ts). */
+  readonly importFiles: number;
+  readonly importStoreMs: number;
+  readonly importFloorMs: number;
   readonly reconnectMs: number;
   readonly reconnectRecordsRead: number;
   readonly pointQueryMs: number;
@@ -27,7 +35,23 @@ export interface StorageFigures {
 
 export async function storageBenchmark(persons = 200_000): Promise<StorageFigures> {
   const counts = newCounts();
-  registerBackend('counting-file', countingBackend(createFileBackend(), counts));
+  // The import's records, batch by batch, for the file-per-node floor, and the time the store took.
+  let batches: Uint8Array[][] | undefined;
+  let storeMs = 0;
+  const collecting = (s: Store): Store =>
+    new Proxy(s, {
+      get(target, p) {
+        if (p === 'putBatch')
+          return (entries: readonly (readonly [string, Uint8Array])[], opts?: Parameters<Store['putBatch']>[1]) => {
+            batches?.push(entries.filter(([k]) => !isRefKey(k)).map(([, v]) => v.slice()));
+            const t0 = performance.now();
+            return target.putBatch(entries, opts).finally(() => (storeMs += performance.now() - t0));
+          };
+        const v = Reflect.get(target, p) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  registerBackend('counting-file', countingBackend(wrapBackend(createFileBackend(), collecting), counts));
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const config = { store: { backend: 'counting-file', id: 'people', path: dir } };
   try {
@@ -36,9 +60,16 @@ export async function storageBenchmark(persons = 200_000): Promise<StorageFigure
     await transact(conn, cairnSchema);
     const ps = people(persons);
     const chunk = 20_000;
+    batches = [];
+    storeMs = 0;
     let t = performance.now();
     for (let i = 0; i < ps.length; i += chunk) await transact(conn, ps.slice(i, i + chunk).map(cairnEntity));
     const importMs = performance.now() - t;
+    const importStoreMs = storeMs;
+    const importBatches = batches;
+    batches = undefined;
+    const importFiles = importBatches.reduce((n, b) => n + b.length, 0);
+    const importFloorMs = await fileFloorMs(importBatches);
     const total = (await datoms(db(conn), 'eavt')).length;
 
     // Write amplification: 1,000 one-entity transactions, folds included.
@@ -72,6 +103,9 @@ export async function storageBenchmark(persons = 200_000): Promise<StorageFigure
       datoms: total,
       importMs,
       importDatomsPerSec: (persons * 5) / (importMs / 1000),
+      importFiles,
+      importStoreMs,
+      importFloorMs,
       reconnectMs,
       reconnectRecordsRead,
       pointQueryMs,
@@ -91,6 +125,9 @@ export function printStorage(f: StorageFigures): void {
   console.log('\n== storage (file backend) ==');
   console.log(`database: ${f.datoms.toLocaleString('en')} datoms`);
   console.log(`bulk import: ${f.importMs.toFixed(0)} ms (${Math.round(f.importDatomsPerSec).toLocaleString('en')} datoms/s)`);
+  console.log(
+    `  in the store: ${f.importStoreMs.toFixed(0)} ms; its ${f.importFiles.toLocaleString('en')} files written raw (the file-per-node floor): ${f.importFloorMs.toFixed(0)} ms, store / floor ${(f.importStoreMs / f.importFloorMs).toFixed(2)}x`,
+  );
   console.log(`cold reconnect: ${f.reconnectMs.toFixed(1)} ms, ${f.reconnectRecordsRead} records read`);
   console.log(`cold point query (one entity, EAVT): ${f.pointQueryMs.toFixed(2)} ms, ${f.pointQueryRecordsRead} records read`);
   console.log(`then q4: ${f.q4ColdMs.toFixed(1)} ms, ${f.q4RecordsRead} records read`);

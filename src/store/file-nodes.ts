@@ -1,54 +1,32 @@
 // Writing a batch of node files for the `file` backend (./file.ts), each complete before it gets
-// its name: one temp file, written, fsynced (`strict`), then renamed into place. How:
-//   - creating, writing, closing and renaming use synchronous calls. Creating a file is kernel
-//     work; through libuv's thread pool the same calls cost about twice the CPU (parallel
-//     creations in one directory contend in the kernel) plus a hand-off each, measured as 1.2 s
-//     against 0.65 s for 4,114 files of 8 KB on the 2-core VM (docs/PERFORMANCE.md).
-//   - `strict`: the fsyncs are what a bulk commit waits for, and concurrent fsyncs on one file
-//     system share their journal commits, so a round's files are fsynced in parallel, off the
-//     main thread, and only then renamed. A name still always means complete, durable bytes.
-//   - the event loop gets a turn after every SLICE files, so a large batch does not stall it.
-// On a failure the temp files still open are closed and removed: nothing of a failed round
-// lingers (the caller removes the names it placed, which it learns through `written`).
+// its name. A node alone is one file: written to tmp/, fsynced (`strict`), renamed into place.
+// Several nodes are written as packs (./file-pack.ts): one file in tmp/ holding up to PACK_NODES
+// of them, fsynced (`strict`), then one hard link per node under its name, then the temp name
+// removed. A name still always means complete, durable bytes.
+//   - the calls are synchronous: through libuv's thread pool each is a hand-off, and parallel
+//     creations in one directory cost about twice the kernel CPU (they contend).
+//   - the event loop gets a turn after every SLICE names, so a large batch does not stall it.
+// On a failure the temp file still open is closed and removed: nothing of a failed pack lingers
+// but the names it placed, which the caller removes (it learns them through `written`).
 
-import { closeSync, fdatasync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fdatasync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { keyToPath } from './file-names.js';
-import { writeAll } from './file-refs-log.js';
+import { packTail } from './file-pack.js';
 
-/** Concurrent fsyncs: more than libuv's threads, so a thread never waits for the JS side. */
-const SYNC_PARALLELISM = 32;
-/** Nodes whose temp files are open at once (`strict`; bounds the file descriptors a batch holds). */
-const ROUND = 256;
-/** Files written between two turns of the event loop (about 10 ms of system calls here). */
+/** Nodes in one pack (and iovecs in one writev: Linux takes up to 1,024). */
+const PACK_NODES = 1000;
+/** Bytes of nodes in one pack, so a pack's offsets fit 32 bits with room to spare. */
+const PACK_BYTES = 256 * 1024 * 1024;
+/** Names placed between two turns of the event loop. */
 const SLICE = 64;
+/** What link() answers on a file system without hard links (or out of links for one file). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
 const fdatasyncAsync = /* @__PURE__ */ promisify(fdatasync);
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * Run `f` over `items`, at most `parallel` calls at a time, each starting as soon as a slot
- * frees. On a failure no new call starts; the ones running are awaited, then the first failure
- * is thrown (cleanup must not race a call still in flight).
- */
-async function inPool<T>(items: readonly T[], parallel: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { e: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await f(item);
-      } catch (e) {
-        failed ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-  if (failed !== undefined) throw failed.e;
-}
 
 function exists(path: string): boolean {
   try {
@@ -57,13 +35,6 @@ function exists(path: string): boolean {
     if (errno(e) === 'ENOTDIR') return false;
     throw e;
   }
-}
-
-interface Open {
-  readonly path: string;
-  readonly tmp: string;
-  fd: number | undefined;
-  placed: boolean;
 }
 
 export interface NodeWrite {
@@ -79,52 +50,95 @@ export interface NodeWrite {
 /** Write every node of `nodes` not stored yet (keys are write-once: an existing file is kept). */
 export async function writeNodeFiles(nodes: readonly (readonly [string, Uint8Array])[], w: NodeWrite): Promise<void> {
   const made = new Set<string>(); // directories of long keys created in this batch
-  for (let i = 0; i < nodes.length; i += ROUND) await writeRound(nodes.slice(i, i + ROUND), w, made);
-}
-
-async function writeRound(nodes: readonly (readonly [string, Uint8Array])[], w: NodeWrite, made: Set<string>): Promise<void> {
-  const open: Open[] = [];
-  try {
-    for (let i = 0; i < nodes.length; i++) {
-      if (i > 0 && i % SLICE === 0) await turn();
-      const [k, v] = nodes[i]!;
-      const pieces = keyToPath(k);
-      const path = join(w.dir, 'nodes', ...pieces);
-      if (exists(path)) continue;
-      if (pieces.length > 1) {
-        const parent = join(w.dir, 'nodes', ...pieces.slice(0, -1));
-        if (!made.has(parent)) {
-          mkdirSync(parent, { recursive: true });
-          made.add(parent);
-        }
+  const fresh: [path: string, key: string, bytes: Uint8Array][] = [];
+  for (const [k, v] of nodes) {
+    const pieces = keyToPath(k);
+    const path = join(w.dir, 'nodes', ...pieces);
+    if (exists(path)) continue;
+    if (pieces.length > 1) {
+      const parent = join(w.dir, 'nodes', ...pieces.slice(0, -1));
+      if (!made.has(parent)) {
+        mkdirSync(parent, { recursive: true });
+        made.add(parent);
       }
-      const o: Open = { path, tmp: w.tempPath(), fd: undefined, placed: false };
-      open.push(o);
-      o.fd = openSync(o.tmp, 'w');
-      writeAll(o.fd, v, 0);
-      if (!w.strict) place(o, w.written);
     }
-    if (w.strict) {
-      await inPool(open, SYNC_PARALLELISM, (o) => fdatasyncAsync(o.fd!));
-      for (const o of open) place(o, w.written);
-    }
-  } finally {
-    // Whatever did not get its name (a failure above): close it and remove its temp file.
-    for (const o of open) {
-      if (o.fd !== undefined) closeQuietly(o.fd);
-      if (!o.placed) unlinkQuietly(o.tmp);
-    }
+    fresh.push([path, k, v]);
+  }
+  if (fresh.length === 1) return writeAlone(fresh[0]!, w);
+  for (let i = 0; i < fresh.length; ) {
+    let bytes = 0;
+    let j = i;
+    while (j < fresh.length && j - i < PACK_NODES && (j === i || bytes + fresh[j]![2].length <= PACK_BYTES)) bytes += fresh[j++]![2].length;
+    await writePack(fresh.slice(i, j), w);
+    i = j;
   }
 }
 
-/** Close a written temp file and give it its name. */
-function place(o: Open, written: string[]): void {
-  const fd = o.fd!;
-  o.fd = undefined;
-  closeSync(fd);
-  renameSync(o.tmp, o.path);
-  o.placed = true;
-  written.push(o.path);
+/** One node in a file of its own. */
+async function writeAlone([path, , bytes]: readonly [string, string, Uint8Array], w: NodeWrite): Promise<void> {
+  const tmp = w.tempPath();
+  await withTemp(tmp, [bytes], w.strict, () => {
+    renameSync(tmp, path);
+    w.written.push(path);
+  });
+}
+
+/** Nodes in one pack, each linked under its name. */
+async function writePack(nodes: readonly (readonly [string, string, Uint8Array])[], w: NodeWrite): Promise<void> {
+  const tmp = w.tempPath();
+  const parts = nodes.map(([, , v]) => v);
+  parts.push(packTail(nodes.map(([, k, v]) => [k, v] as const)));
+  let unlinked = -1; // where linking stopped on a file system without hard links
+  await withTemp(tmp, parts, w.strict, async () => {
+    for (let i = 0; i < nodes.length; i++) {
+      if (i > 0 && i % SLICE === 0) await turn();
+      const path = nodes[i]![0];
+      try {
+        linkSync(tmp, path);
+      } catch (e) {
+        if (!NO_LINKS.has(errno(e) ?? '')) throw e;
+        unlinked = i;
+        break;
+      }
+      w.written.push(path);
+    }
+    unlinkSync(tmp);
+  });
+  // Where links are not to be had (FAT, some network file systems), the rest as files of their own.
+  if (unlinked >= 0) for (const node of nodes.slice(unlinked)) await writeAlone(node, w);
+}
+
+/**
+ * Write `parts` to a new temp file, fsync it (`strict`), close it, then `place` it under its
+ * name(s). If anything fails before `place` is done the temp file is closed and removed.
+ */
+async function withTemp(tmp: string, parts: readonly Uint8Array[], strict: boolean, place: () => void | Promise<void>): Promise<void> {
+  let fd: number | undefined;
+  let placed = false;
+  try {
+    fd = openSync(tmp, 'w');
+    writeAllv(fd, parts);
+    if (strict) await fdatasyncAsync(fd);
+    closeSync(fd);
+    fd = undefined;
+    await place();
+    placed = true;
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
+    if (!placed) unlinkQuietly(tmp);
+  }
+}
+
+/** writev until every byte of `parts` is written (a short write resumes where it stopped). */
+function writeAllv(fd: number, parts: readonly Uint8Array[]): void {
+  let rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let n = writevSync(fd, rest);
+    let i = 0;
+    while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (n > 0) rest[0] = rest[0]!.subarray(n);
+  }
 }
 
 function closeQuietly(fd: number): void {
@@ -139,6 +153,6 @@ function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch {
-    // never created
+    // never created, or gone
   }
 }

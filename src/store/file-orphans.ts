@@ -3,7 +3,7 @@
 // Every temp file carries its writer's pid: `tmp/<pid>-…` (a node or refs file being written),
 // `tmp/marker-<pid>-…` (a store being created), `lock.<pid>-…tmp` / `lock.break.<pid>-…tmp`
 // (a lock token being published, ./file-lock.ts). A temp file whose process is gone will never
-// be renamed or linked into place, so it is removed; one of a live process (or of a reused pid)
+// be renamed or linked into place, so it is removed (a pack's names keep its bytes); one of a live process (or of a reused pid)
 // is left alone. Node files a killed writer named but never referenced are ordinary garbage,
 // collected by gcStorage.
 
@@ -43,15 +43,19 @@ export async function removeOrphans(dir: string): Promise<number> {
   return removed;
 }
 
-/** Bytes of every file under `dir` (nodes, refs, temp files, marker). */
-export async function bytesOnDisk(dir: string): Promise<number> {
+/** Bytes of every file under `dir` (nodes, refs, temp files, marker); a pack counts once, however many names link to it. */
+export async function bytesOnDisk(dir: string, seen = new Set<number>()): Promise<number> {
   let total = 0;
   for (const ent of await readdir(dir, { withFileTypes: true }).catch((e) => (errno(e) === 'ENOENT' ? [] : Promise.reject(e)))) {
     const path = join(dir, ent.name);
-    if (ent.isDirectory()) total += await bytesOnDisk(path);
+    if (ent.isDirectory()) total += await bytesOnDisk(path, seen);
     else
       total += await stat(path).then(
-        (s) => s.size,
+        (s) => {
+          if (s.nlink > 1 && seen.has(s.ino)) return 0;
+          seen.add(s.ino);
+          return s.size;
+        },
         (e) => (errno(e) === 'ENOENT' ? 0 : Promise.reject(e)),
       );
   }

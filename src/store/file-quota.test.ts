@@ -1,6 +1,6 @@
 // A full disk during a file-store putBatch: 'store/quota', and nothing of the batch stays
 // visible (node files it already placed are removed; the refs log keeps its last whole frame).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
@@ -12,6 +12,11 @@ const fault = vi.hoisted(() => ({
   /** The temp-file open (counted from 1) that runs out of space, or, with inWrite, whose write does. */
   failOnOpen: -1,
   opens: 0,
+  /** The node name (counted from 1) whose link into a pack runs out of space. */
+  failOnLink: -1,
+  links: 0,
+  /** A file system without hard links: every link() fails with EPERM. */
+  noLinks: false,
   inWrite: false,
   /** The refs log's calls: fail the next temp-file open, or cut the next write short and fail the one after. */
   syncOpen: false,
@@ -35,6 +40,18 @@ vi.mock('node:fs', async (importOriginal) => {
       }
       return fs.openSync(...args);
     }) as typeof fs.openSync,
+    writevSync: ((fd: number, buffers: readonly NodeJS.ArrayBufferView[], position?: number) => {
+      if (fault.syncWrite === 'fail') {
+        fault.syncWrite = 'off';
+        throw enospc();
+      }
+      return fs.writevSync(fd, buffers, position);
+    }) as typeof fs.writevSync,
+    linkSync: ((existing: string, name: string) => {
+      if (fault.noLinks && String(name).includes('/nodes/')) throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+      if (++fault.links === fault.failOnLink) throw enospc();
+      return fs.linkSync(existing, name);
+    }) as typeof fs.linkSync,
     writeSync: ((fd: number, buf: Uint8Array, offset: number, length: number, position: number | null) => {
       if (fault.syncWrite === 'fail') {
         fault.syncWrite = 'off';
@@ -57,27 +74,31 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 // A refs log holding a 40 KB ref is rewritten whole on every commit (past COMPACT_BYTES):
 // that is the temp-file path; with small refs a commit appends one frame.
 it.each([
-  ['opening a node file', 3, false, 'off', false],
-  ['writing a node file', 4, true, 'off', false],
-  ['appending to the refs log (half a frame lands)', -1, false, 'short', false],
-  ['opening a fresh refs log', -1, false, 'open', true],
-  ['writing a fresh refs log', -1, false, 'short', true],
-] as const)('ENOSPC %s -> store/quota, nothing lost', async (_what, failAt, inWrite, refsFault, bigRefs) => {
+  ['opening the pack file', 1, -1, false, 'off', false],
+  ['writing the pack file', 1, -1, true, 'off', false],
+  ['linking the third node name to the pack', -1, 3, false, 'off', false],
+  ['appending to the refs log (half a frame lands)', -1, -1, false, 'short', false],
+  ['opening a fresh refs log', -1, -1, false, 'open', true],
+  ['writing a fresh refs log', -1, -1, false, 'short', true],
+] as const)('ENOSPC %s -> store/quota, nothing lost', async (_what, failAt, failLink, inWrite, refsFault, bigRefs) => {
   const backend = createFileBackend();
-  const cfg = { backend: 'file', id: `quota-${failAt}-${inWrite}-${refsFault}-${bigRefs}`, path: root };
+  const cfg = { backend: 'file', id: `quota-${failAt}-${failLink}-${inWrite}-${refsFault}-${bigRefs}`, path: root };
   const s = await backend.create(cfg);
   await s.putBatch([['old', bytes('o')], ['ref:head', bytes('h1')], ...(bigRefs ? [['ref:big', new Uint8Array(40_000).fill(7)] as [string, Uint8Array]] : [])]);
   const before = (await s.keys()).sort();
 
   fault.opens = 0;
   fault.inWrite = inWrite;
-  fault.failOnOpen = failAt; // opens 1..5 are the five node temp files
+  fault.failOnOpen = failAt; // open 1 is the temp file of the pack holding the five nodes
+  fault.links = 0;
+  fault.failOnLink = failLink;
   fault.syncOpen = refsFault === 'open';
   fault.syncWrite = refsFault === 'short' ? 'short' : 'off';
   const batch: [string, Uint8Array][] = [1, 2, 3, 4, 5].map((i) => [`n${i}`, bytes(`node ${i}`)]);
   batch.push(['ref:head', bytes('h2')]);
   await expectCode(s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } }), 'store/quota');
   fault.failOnOpen = -1;
+  fault.failOnLink = -1;
   expect(fault.syncOpen).toBe(false); // the fault was hit
   expect(fault.syncWrite).toBe('off');
 
@@ -88,5 +109,22 @@ it.each([
   await s.putBatch(batch, { cas: { key: 'ref:head', expected: bytes('h1') } });
   expect(new TextDecoder().decode(await s.get('ref:head'))).toBe('h2');
   if (bigRefs) expect(await s.get('ref:big')).toEqual(new Uint8Array(40_000).fill(7));
+  await s.close();
+});
+
+it('on a file system without hard links, the nodes of a batch are written as files of their own', async () => {
+  const backend = createFileBackend();
+  const cfg = { backend: 'file', id: 'no-links', path: root };
+  const s = await backend.create(cfg);
+  fault.noLinks = true;
+  try {
+    const nodes: [string, Uint8Array][] = [1, 2, 3, 4, 5].map((i) => [`n${i}`, bytes(`node ${i}`)]);
+    await s.putBatch([...nodes, ['ref:head', bytes('h1')]]);
+    expect(await s.getMany(nodes.map(([k]) => k))).toEqual(nodes.map(([, v]) => v));
+    for (const [k] of nodes) expect((await stat(join(root, encodeName(cfg.id), 'nodes', encodeName(k)))).nlink).toBe(1);
+    expect(await readdir(join(root, encodeName(cfg.id), 'tmp'))).toEqual([]);
+  } finally {
+    fault.noLinks = false;
+  }
   await s.close();
 });

@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectCode, runStoreContract } from './contract.js';
+import { seededBytes } from './contract-data.js';
+import { isCairnError } from '../util/errors.js';
 import { createFileBackend } from './file.js';
 import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names.js';
 import { decodeRefs, encodeRefs } from './file-refs.js';
@@ -79,13 +81,13 @@ describe('file backend specifics', () => {
     await backend.delete(cfg('newer'));
   });
 
-  it("opens an older CairnDB's store (marker 1, one-snapshot refs) and marks it 2 before the refs become a log", async () => {
+  it("opens an older CairnDB's store (marker 1, one-snapshot refs) and marks it 3 before the refs become a log", async () => {
     const dir = join(root, encodeName('older'));
     await (await backend.create(cfg('older'))).close();
     await writeFile(join(dir, 'cairn-store.json'), JSON.stringify({ format: 'cairndb-store', version: 1 }));
     await writeFile(join(dir, 'refs'), encodeRefs(new Map([['ref:head', new Uint8Array([7])]])));
     const s = await backend.connect(cfg('older'));
-    expect(JSON.parse(await readFile(join(dir, 'cairn-store.json'), 'utf8'))).toEqual({ format: 'cairndb-store', version: 2 });
+    expect(JSON.parse(await readFile(join(dir, 'cairn-store.json'), 'utf8'))).toEqual({ format: 'cairndb-store', version: 3 });
     expect(await s.get('ref:head')).toEqual(new Uint8Array([7]));
     await s.putBatch([['ref:head', new Uint8Array([8])]], { cas: { key: 'ref:head', expected: new Uint8Array([7]) } });
     expect(await s.get('ref:head')).toEqual(new Uint8Array([8]));
@@ -131,5 +133,84 @@ describe('file backend specifics', () => {
     expect(await s.get('ref:head')).toEqual(new Uint8Array([1]));
     await s.close();
     await backend.delete(cfg('stale-lock'));
+  });
+});
+
+describe('packs', () => {
+  const cfg = (id: string) => ({ backend: 'file', id, path: root });
+  const nodePath = (id: string, key: string) => join(root, encodeName(id), 'nodes', ...keyToPath(key));
+  // Sizes on both sides of the 64 KB a reader reads whole; a long key lives in a subdirectory.
+  const batch: [string, Uint8Array][] = [
+    ['small', seededBytes(1, 10)],
+    ['medium', seededBytes(2, 9_000)],
+    ['large', seededBytes(3, 70_000)],
+    ['empty', new Uint8Array(0)],
+    ['k'.repeat(SEGMENT + 20), seededBytes(4, 500)],
+  ];
+
+  it.each([
+    ['small pack', batch.filter(([k]) => k !== 'large')],
+    ['large pack', batch],
+  ])('a %s: one file, each node a name linked to it, each read exact; the space goes with the last name', async (_what, nodes) => {
+    const id = `pack-${nodes.length}`;
+    const s = await backend.create(cfg(id));
+    await s.putBatch([...nodes, ['ref:head', new Uint8Array([1])]]);
+    const inodes = await Promise.all(nodes.map(([k]) => stat(nodePath(id, k))));
+    expect(new Set(inodes.map((st) => st.ino)).size).toBe(1);
+    expect(inodes[0]!.nlink).toBe(nodes.length);
+    expect(await s.getMany(nodes.map(([k]) => k))).toEqual(nodes.map(([, v]) => v));
+    for (const [k, v] of nodes) expect(await s.get(k)).toEqual(v);
+    // size() counts the pack once
+    const { bytes } = await s.size!();
+    expect(bytes).toBeLessThan(inodes[0]!.size * 2);
+    expect(bytes).toBeGreaterThanOrEqual(inodes[0]!.size);
+    // dropping some names keeps the others readable; dropping all frees the pack
+    await s.deleteMany(nodes.slice(0, 2).map(([k]) => k));
+    expect(await s.getMany(nodes.map(([k]) => k))).toEqual(nodes.map(([, v], i) => (i < 2 ? undefined : v)));
+    // and their bytes are gone from the pack the others keep (a purged value leaves no trace)
+    const pack = new Uint8Array(await readFile(nodePath(id, nodes[2]![0])));
+    const medium = Buffer.from(batch[1]![1].subarray(100, 164));
+    expect(Buffer.from(pack).indexOf(medium)).toBe(-1);
+    await s.deleteMany(nodes.slice(2).map(([k]) => k));
+    expect((await s.size!()).bytes).toBeLessThan(inodes[0]!.size);
+    await s.close();
+    await backend.delete(cfg(id));
+  });
+
+  it('reads the node files of stores written before packs, whatever their bytes end with', async () => {
+    const id = 'plain-nodes';
+    const s = await backend.create(cfg(id));
+    // A node file alone is its bytes; one whose tail looks like a pack trailer but whose index
+    // checksum does not match is still just its bytes, small or large.
+    const lookalike = (n: number) => {
+      const b = seededBytes(n, n);
+      b.set(new TextEncoder().encode('CAIRNPK1'), n - 8);
+      b.set([8, 0, 0, 0], n - 16);
+      return b;
+    };
+    const plain: [string, Uint8Array][] = [
+      ['p1', seededBytes(5, 100)],
+      ['p2', lookalike(1_000)],
+      ['p3', lookalike(100_000)],
+    ];
+    for (const [k, v] of plain) await writeFile(nodePath(id, k), v);
+    expect(await s.getMany(plain.map(([k]) => k))).toEqual(plain.map(([, v]) => v));
+    await s.close();
+    await backend.delete(cfg(id));
+  });
+
+  it('a name linked to a pack that does not hold its node is store/corrupt, naming it', async () => {
+    const id = 'pack-mislinked';
+    const s = await backend.create(cfg(id));
+    await s.putBatch([
+      ['a', seededBytes(6, 100)],
+      ['b', seededBytes(7, 100)],
+    ]);
+    await link(nodePath(id, 'a'), nodePath(id, 'c'));
+    const err = await s.get('c').catch((e: unknown) => e);
+    expect(isCairnError(err, 'store/corrupt')).toBe(true);
+    expect((err as Error).message).toContain('"c"');
+    await s.close();
+    await backend.delete(cfg(id));
   });
 });

@@ -1,28 +1,30 @@
 // The `file` backend (Node): one directory per store under `config.store.path`.
 //
-//   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":2}, written last on create
+//   <path>/<encoded id>/cairn-store.json   marker {"format":"cairndb-store","version":3}, written last on create
 //   <path>/<encoded id>/refs                every ref key (see ./keys.ts): a log of whole snapshots (./file-refs.ts)
-//   <path>/<encoded id>/nodes/…             one file per node key, named by ./file-names.ts
-//   <path>/<encoded id>/tmp/                temp files, renamed into place (a dead writer's are removed
+//   <path>/<encoded id>/nodes/…             one name per node key (./file-names.ts): the node's own file, or a
+//                                           hard link to the pack holding it with others of its batch (./file-pack.ts)
+//   <path>/<encoded id>/tmp/                temp files, renamed or linked into place (a dead writer's are removed
 //                                           on open and on every GC sweep, ./file-orphans.ts)
 //   <path>/<encoded id>/lock                the cross-process write lock (./file-lock.ts); lock.wait: a waiting writer
 //
-// Invariants: a node file, once under its real name, is complete (written to tmp/, fsynced,
-// then renamed) and never rewritten (node keys are write-once, so an existing file is kept).
+// Invariants: a node name, once placed, means complete bytes (written to tmp/, fsynced, then
+// renamed or linked) that never change (node keys are write-once, so an existing name is kept).
 // A batch's refs become visible in one step, after every node of the batch is durable: one
 // checksummed frame appended to the refs log (./file-refs-log.ts), or, every 64 KB, a fresh
 // log renamed into place. So a process killed mid-putBatch leaves the previous refs — the last
-// good head — and every node they reach; at worst some unreferenced node files (garbage for GC)
+// good head — and every node they reach; at worst some unreferenced node names (garbage for GC)
 // and a torn last frame that readers ignore and the next writer cuts off.
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { writeNodeFiles } from './file-nodes.js';
+import { eraseFromPack, readNodeFile } from './file-pack.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
 import { RefsLog, RefsVisibleError } from './file-refs-log.js';
@@ -32,11 +34,12 @@ import type { Backend, CasGuard, PutOptions, Store, StoreConfig, StoreSize } fro
 
 const MARKER = 'cairn-store.json';
 /**
- * The layout this code writes, in the marker: 2 since the refs file is a log (./file-refs.ts).
- * A store marked 1 (an older CairnDB's, whose refs file this code reads) is marked 2 when it is
- * opened, so an older CairnDB refuses it with store/format-version instead of misreading the log.
+ * The layout this code writes, in the marker: 2 since the refs file is a log (./file-refs.ts), 3
+ * since node names may link to packs (./file-pack.ts). A store marked lower (an older CairnDB's,
+ * which this code reads) is marked 3 when it is opened, so an older CairnDB refuses it with
+ * store/format-version instead of misreading the log or a pack.
  */
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 const WRITE_PARALLELISM = 8;
 /** How long a writer keeps the store's lock after a batch, for its next one (file-lock.ts, "lease"). */
 const LEASE_LINGER_MS = 5;
@@ -78,6 +81,22 @@ async function writeMarker(l: Layout): Promise<void> {
   }
   await rename(tmp, join(l.dir, MARKER));
   if (l.strict) await fsyncPath(l.dir);
+}
+
+/** A node's bytes: its file, or its slice of the pack its name links to (./file-pack.ts). */
+async function readNode(path: string, key: string): Promise<Uint8Array | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  try {
+    return await readNodeFile(fh, key, path);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
@@ -158,7 +177,7 @@ class FileStore implements Store {
     checkKey(key);
     try {
       if (isRefKey(key)) return (await this.#readRefs()).get(key)?.slice();
-      return await readIfExists(this.#nodePath(key));
+      return await readNode(this.#nodePath(key), key);
     } catch (e) {
       throw ioError(e, `reading ${show(key)}`, key);
     }
@@ -173,7 +192,7 @@ class FileStore implements Store {
       await inBatches(
         keys.map((k, i) => [k, i] as const),
         async ([k, i]) => {
-          out[i] = isRefKey(k) ? refs!.get(k)?.slice() : await readIfExists(this.#nodePath(k));
+          out[i] = isRefKey(k) ? refs!.get(k)?.slice() : await readNode(this.#nodePath(k), k);
         },
       );
       return out;
@@ -200,7 +219,7 @@ class FileStore implements Store {
           const refs = this.#lockedRefs(hold);
           if (opts?.cas !== undefined) {
             const k = opts.cas.key;
-            const current = isRefKey(k) ? refs.get(k) : await readIfExists(this.#nodePath(k));
+            const current = isRefKey(k) ? refs.get(k) : await readNode(this.#nodePath(k), k);
             if (!bytesEqual(current, opts.cas.expected)) throw conflictError(k);
           }
           // 1. Nodes: write-once, each complete before it gets its name.
@@ -251,7 +270,7 @@ class FileStore implements Store {
       this.#check();
       try {
         if (cas !== undefined) {
-          const current = isRefKey(cas.key) ? this.#lockedRefs(hold).get(cas.key) : await readIfExists(this.#nodePath(cas.key));
+          const current = isRefKey(cas.key) ? this.#lockedRefs(hold).get(cas.key) : await readNode(this.#nodePath(cas.key), cas.key);
           if (!bytesEqual(current, cas.expected)) throw conflictError(cas.key);
           await removeOrphans(dir); // a GC sweep: also the temp files of killed writers
         }
@@ -268,6 +287,7 @@ class FileStore implements Store {
         await inBatches(
           keys.filter((k) => !isRefKey(k)),
           async (k) => {
+            await eraseFromPack(this.#nodePath(k), k, this.#l.strict);
             await unlink(this.#nodePath(k)).catch((e) => {
               if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
             });
