@@ -38,7 +38,11 @@ export async function fileFloorMs(batches: readonly (readonly Uint8Array[])[], s
           for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
           return { fd, name };
         });
-        if (strict) await inParallel(round.map((r) => r.fd), (fd) => fdatasyncAsync(fd));
+        if (strict)
+          await inParallel(
+            round.map((r) => r.fd),
+            fdatasyncAsync,
+          );
         for (const { fd, name } of round) {
           closeSync(fd);
           renameSync(join(dir, 'tmp', name), join(dir, 'nodes', name));
