@@ -137,24 +137,26 @@ export async function readNodeFile(fh: FileHandle, key: string, path: string): P
 /**
  * Before the name of a node in a pack is removed: overwrite the node's bytes with zeros if other
  * names keep the pack alive. A deleted node — a purged one above all — must not live on in a
- * file that its batch-mates keep. Nothing to do for a node alone or a pack's last name.
+ * file that its batch-mates keep. Nothing to do for a node alone or a pack's last name. Returns
+ * the pack's identity when it wrote, so the caller fsyncs each pack once (`strict`), before
+ * the names go.
  */
-export async function eraseFromPack(path: string, key: string, strict: boolean): Promise<void> {
+export async function eraseFromPack(path: string, key: string): Promise<string | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r+');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw e;
   }
   try {
     const st = await fh.stat({ bigint: true });
-    if (st.nlink <= 1n) return;
+    if (st.nlink <= 1n) return undefined;
     const at = (await indexOf(fh, st))?.get(key);
-    if (at === undefined) return;
+    if (at === undefined) return undefined;
     await fh.write(new Uint8Array(at[1]), 0, at[1], at[0]);
-    if (strict) await fh.datasync();
+    return `${st.dev}:${st.ino}`;
   } finally {
     await fh.close();
   }

@@ -284,15 +284,20 @@ class FileStore implements Store {
           const sweep = cas !== undefined && !hold.refs!.single;
           if (changed || sweep) await this.#writeRefs(hold, refs, sweep);
         }
-        await inBatches(
-          keys.filter((k) => !isRefKey(k)),
-          async (k) => {
-            await eraseFromPack(this.#nodePath(k), k, this.#l.strict);
-            await unlink(this.#nodePath(k)).catch((e) => {
-              if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
-            });
-          },
-        );
+        const nodeKeys = keys.filter((k) => !isRefKey(k));
+        // Zero the nodes' bytes in packs that other names keep (./file-pack.ts), each such pack
+        // fsynced once (`strict`, through a name still there), then remove the names.
+        const zeroed = new Map<string, string>(); // pack identity -> a path to it
+        await inBatches(nodeKeys, async (k) => {
+          const pack = await eraseFromPack(this.#nodePath(k), k);
+          if (pack !== undefined) zeroed.set(pack, this.#nodePath(k));
+        });
+        if (this.#l.strict) await inBatches([...zeroed.values()], fsyncPath);
+        await inBatches(nodeKeys, async (k) => {
+          await unlink(this.#nodePath(k)).catch((e) => {
+            if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+          });
+        });
       } catch (e) {
         throw ioError(e, `deleting ${keys.length} keys`);
       }
