@@ -5,7 +5,7 @@
 // space is freed with its last name, by the file system.
 //
 //   [node bytes]…[index][u32 index length][u32 CRC-32 of the index]["CAIRNPK1"]
-//   index: u32 count, then per node: u32 offset, u32 length, u16 key length, the key (UTF-8)
+//   index: u32 count, then per node: u32 offset, u32 length, u32 key length, the key (UTF-8)
 //
 // A node file written alone holds the node's bytes and nothing else (what every store before
 // packs holds); a reader tells a pack by its trailer: the magic and the index's checksum.
@@ -27,7 +27,7 @@ const dec = /* @__PURE__ */ new TextDecoder();
 /** The index and trailer that follow `nodes` (written in this order) in a pack. */
 export function packTail(nodes: readonly (readonly [string, Uint8Array])[]): Uint8Array {
   const keys = nodes.map(([k]) => enc.encode(k));
-  const indexLength = 4 + keys.reduce((n, k) => n + 10 + k.length, 0);
+  const indexLength = 4 + keys.reduce((n, k) => n + 12 + k.length, 0);
   const out = new Uint8Array(indexLength + TRAILER);
   const view = new DataView(out.buffer);
   view.setUint32(0, nodes.length, true);
@@ -37,9 +37,9 @@ export function packTail(nodes: readonly (readonly [string, Uint8Array])[]): Uin
     const key = keys[i]!;
     view.setUint32(at, offset, true);
     view.setUint32(at + 4, bytes.length, true);
-    view.setUint16(at + 8, key.length, true);
-    out.set(key, at + 10);
-    at += 10 + key.length;
+    view.setUint32(at + 8, key.length, true);
+    out.set(key, at + 12);
+    at += 12 + key.length;
     offset += bytes.length;
   });
   view.setUint32(indexLength, indexLength, true);
@@ -66,13 +66,13 @@ function parseIndex(index: Uint8Array, dataSize: number): PackIndex | undefined 
   const out = new Map<string, readonly [number, number]>();
   let at = 4;
   for (let i = 0; i < count; i++) {
-    if (at + 10 > index.length) return undefined;
+    if (at + 12 > index.length) return undefined;
     const offset = view.getUint32(at, true);
     const length = view.getUint32(at + 4, true);
-    const keyLength = view.getUint16(at + 8, true);
-    if (at + 10 + keyLength > index.length || offset + length > dataSize) return undefined;
-    out.set(dec.decode(index.subarray(at + 10, at + 10 + keyLength)), [offset, length]);
-    at += 10 + keyLength;
+    const keyLength = view.getUint32(at + 8, true);
+    if (at + 12 + keyLength > index.length || offset + length > dataSize) return undefined;
+    out.set(dec.decode(index.subarray(at + 12, at + 12 + keyLength)), [offset, length]);
+    at += 12 + keyLength;
   }
   return at === index.length ? out : undefined;
 }
