@@ -87,9 +87,9 @@ function indexIn(bytes: Uint8Array): PackIndex | undefined {
   return parseIndex(bytes.subarray(start, start + t.length), start);
 }
 
-// Indexes of packs read lately, by file identity (a pack never changes once it has names; the
-// modification time tells a reused inode apart).
-const indexes = /* @__PURE__ */ new LRU<string, PackIndex | null>(256);
+// Indexes of packs read lately, by file identity (a pack's index never changes; the modification
+// time tells a reused inode apart). An index of 1,000 keys is ~100 KB: 32 bound them to a few MB.
+const indexes = /* @__PURE__ */ new LRU<string, PackIndex | null>(32);
 
 async function readAt(fh: FileHandle, length: number, position: number): Promise<Uint8Array> {
   const out = new Uint8Array(length);
