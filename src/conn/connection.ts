@@ -170,7 +170,7 @@ export class Conn {
             run ??= [];
             for (const d of c.datoms) run.push(d);
             clock = c.clock;
-            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tx: c.clock.maxTx, tempids: () => c.tempids, txMeta: jsonMeta(c.txMeta) });
+            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tx: c.clock.maxTx, tempids: c.tempids, txMeta: jsonMeta(c.txMeta) });
             ok.push({ p, report: reports.addChanges(c.datoms, c.tempids, c.txMeta, c.clock) });
             continue;
           }

@@ -53,14 +53,19 @@ export class DeferredReports {
     const i = this.#steps.length;
     this.#steps.push({ datoms: report.txData, priors, maxEid: after.maxEid, maxTx: after.maxTx, lastTxInstant: after.state.lastTxInstant });
     this.#memo = { index: i, db: after };
-    return this.#report(i, report.txData, report.tempids, report.txMeta);
+    return this.#report(i, report.txData, () => report.tempids, report.txMeta);
   }
 
   /**
    * The report of a transaction of assertions only that was not applied on its own: the batch
    * applies a run of them in one step, then tells the Db it reached (`reached`). Only while open.
    */
-  addChanges(txData: readonly Datom[], tempids: Record<string, number>, txMeta: Record<string, unknown>, clock: Omit<Step, 'datoms' | 'priors'>): TxReport {
+  addChanges(
+    txData: readonly Datom[],
+    tempids: () => Record<string, number>,
+    txMeta: Record<string, unknown>,
+    clock: Omit<Step, 'datoms' | 'priors'>,
+  ): TxReport {
     const i = this.#steps.length;
     this.#steps.push({ datoms: txData, priors: NO_PRIORS, maxEid: clock.maxEid, maxTx: clock.maxTx, lastTxInstant: clock.lastTxInstant });
     return this.#report(i, txData, tempids, txMeta);
@@ -71,7 +76,7 @@ export class DeferredReports {
     this.#memo = { index: this.#steps.length - 1, db };
   }
 
-  #report(i: number, txData: readonly Datom[], tempids: Record<string, number>, txMeta: Record<string, unknown>): TxReport {
+  #report(i: number, txData: readonly Datom[], tempids: () => Record<string, number>, txMeta: Record<string, unknown>): TxReport {
     const dbAt = (j: number): DbValue => this.#dbAt(j);
     let before: DbValue | undefined;
     let afterDb: DbValue | undefined;
@@ -83,7 +88,9 @@ export class DeferredReports {
         return (afterDb ??= dbAt(i));
       },
       txData: txData as Datom[],
-      tempids,
+      get tempids() {
+        return tempids();
+      },
       txMeta,
     };
   }

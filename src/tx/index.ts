@@ -209,7 +209,8 @@ export interface TxClock {
 /** A transaction as the change list it writes (all assertions), with what it reports. */
 export interface SimpleChanges {
   readonly datoms: Datom[];
-  readonly tempids: Record<string, number>;
+  /** Its tempids, made on the first call (a group commit of thousands may never read them). */
+  readonly tempids: () => Record<string, number>;
   readonly txMeta: Record<string, unknown>;
   /** The counters after it. */
   readonly clock: TxClock;
@@ -229,9 +230,10 @@ export function simpleChanges(before: DbValue, at: TxClock, input: TxInput): Sim
   const simple = simpleTx(st.schema, input, tx, at.maxEid);
   if (simple === undefined) return undefined;
   const { datoms, instant } = simpleParts(st.config.keepHistory, simple, tx, Date.now(), at.lastTxInstant);
+  let tempids: Record<string, number> | undefined;
   return {
     datoms,
-    tempids: tempidsOf(tx, simple.tempids),
+    tempids: () => (tempids ??= tempidsOf(tx, simple.tempids)),
     txMeta: { 'db/txInstant': instant },
     clock: { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() },
   };
