@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createDatabase, gcStorage, release, storeSize, transact, type Config } from '../../src/index.js';
+import { connect, createDatabase, gcStorage, release, storeSize, transact, type Config } from '../../src/node.js';
 import type { ConnectionHandle } from '../../src/api.js';
 
 const n = Number(process.argv[2] ?? 1000);

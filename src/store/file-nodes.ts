@@ -74,7 +74,17 @@ export async function writeNodeFiles(nodes: readonly (readonly [string, Uint8Arr
   }
 }
 
-/** One node in a file of its own. */
+/**
+ * Rewrite the nodes still named in a pack that is mostly dead (`nodes`: their paths, keys and
+ * bytes, read from it) into a new pack, each name replaced by a link to the new one (a rename
+ * over it: a reader sees the old pack or the new, both whole). The old pack goes with its last
+ * name. Names are never removed here, whatever fails.
+ */
+export async function repack(nodes: readonly (readonly [string, string, Uint8Array])[], w: Omit<NodeWrite, 'written'>): Promise<void> {
+  await writePack(nodes, { ...w, written: [] }, true);
+}
+
+/** One node in a file of its own (a rename: over the name, if it has one). */
 async function writeAlone([path, , bytes]: readonly [string, string, Uint8Array], w: NodeWrite): Promise<void> {
   const tmp = w.tempPath();
   await withTemp(tmp, [bytes], w.strict, () => {
@@ -83,8 +93,8 @@ async function writeAlone([path, , bytes]: readonly [string, string, Uint8Array]
   });
 }
 
-/** Nodes in one pack, each linked under its name. */
-async function writePack(nodes: readonly (readonly [string, string, Uint8Array])[], w: NodeWrite): Promise<void> {
+/** Nodes in one pack, each linked under its name (`replace`: a link made aside, renamed over the name). */
+async function writePack(nodes: readonly (readonly [string, string, Uint8Array])[], w: NodeWrite, replace = false): Promise<void> {
   const tmp = w.tempPath();
   const parts = nodes.map(([, , v]) => v);
   parts.push(packTail(nodes.map(([, k, v]) => [k, v] as const)));
@@ -93,13 +103,15 @@ async function writePack(nodes: readonly (readonly [string, string, Uint8Array])
     for (let i = 0; i < nodes.length; i++) {
       if (i > 0 && i % SLICE === 0) await turn();
       const path = nodes[i]![0];
+      const aside = replace ? w.tempPath() : path;
       try {
-        linkSync(tmp, path);
+        linkSync(tmp, aside);
       } catch (e) {
         if (!NO_LINKS.has(errno(e) ?? '')) throw e;
         unlinked = i;
         break;
       }
+      if (replace) renameSync(aside, path);
       w.written.push(path);
     }
     unlinkSync(tmp);

@@ -11,7 +11,7 @@
 // packs holds); a reader tells a pack by its trailer: the magic and the index's checksum.
 
 import type { BigIntStats } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { fail, show } from '../util/errors.js';
 import { LRU } from '../util/lru.js';
 import { crc32 } from './file-refs.js';
@@ -160,4 +160,30 @@ export async function eraseFromPack(path: string, key: string): Promise<string |
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The nodes of the pack open as `fh` that still have their names, with their paths and bytes,
+ * when they hold less than half of its node bytes (the rest deleted, zeroed, and still taking
+ * space): what to repack. Undefined for a pack that is gone, or dense enough to keep.
+ */
+export async function sparsePackNodes(fh: FileHandle, nodePath: (key: string) => string): Promise<[string, string, Uint8Array][] | undefined> {
+  const st = await fh.stat({ bigint: true });
+  if (st.nlink === 0n) return undefined;
+  const index = await indexOf(fh, st);
+  if (index === null) return undefined;
+  let total = 0;
+  let liveBytes = 0;
+  const live: [path: string, key: string, offset: number, length: number][] = [];
+  for (const [key, [offset, length]] of index) {
+    total += length;
+    const path = nodePath(key);
+    const named = await stat(path, { bigint: true }).catch(() => undefined);
+    if (named?.ino === st.ino && named.dev === st.dev) {
+      live.push([path, key, offset, length]);
+      liveBytes += length;
+    }
+  }
+  if (live.length === 0 || liveBytes * 2 >= total) return undefined;
+  return Promise.all(live.map(async ([path, key, offset, length]): Promise<[string, string, Uint8Array]> => [path, key, await readAt(fh, length, offset)]));
 }

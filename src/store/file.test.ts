@@ -177,6 +177,27 @@ describe('packs', () => {
     await backend.delete(cfg(id));
   });
 
+  it('a pack whose named nodes hold under half of it is rewritten with just them', async () => {
+    const id = 'pack-repacked';
+    const s = await backend.create(cfg(id));
+    const nodes: [string, Uint8Array][] = Array.from({ length: 10 }, (_, i) => [`r${i}`, seededBytes(20 + i, 1_000)]);
+    await s.putBatch(nodes);
+    const ino = async (k: string) => (await stat(nodePath(id, k))).ino;
+    const first = await ino('r9');
+    await s.deleteMany(['r0', 'r1', 'r2', 'r3']); // 6 of 10 still named: kept as it is
+    expect(await ino('r9')).toBe(first);
+    await s.deleteMany(['r4', 'r5']); // 4 of 10: rewritten
+    const after = await stat(nodePath(id, 'r9'));
+    expect(after.ino).not.toBe(first);
+    expect(after.nlink).toBe(4);
+    for (const k of ['r6', 'r7', 'r8']) expect(await ino(k)).toBe(after.ino);
+    expect(after.size).toBeLessThan(5_000);
+    expect(await s.getMany(nodes.map(([k]) => k))).toEqual(nodes.map(([, v], i) => (i < 6 ? undefined : v)));
+    expect(await readdir(join(root, encodeName(id), 'tmp'))).toEqual([]);
+    await s.close();
+    await backend.delete(cfg(id));
+  });
+
   it('reads the node files of stores written before packs, whatever their bytes end with', async () => {
     const id = 'plain-nodes';
     const s = await backend.create(cfg(id));

@@ -23,8 +23,8 @@ import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
-import { writeNodeFiles } from './file-nodes.js';
-import { eraseFromPack, readNodeFile } from './file-pack.js';
+import { repack, writeNodeFiles } from './file-nodes.js';
+import { eraseFromPack, readNodeFile, sparsePackNodes } from './file-pack.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
 import { RefsLog, RefsVisibleError } from './file-refs-log.js';
@@ -293,11 +293,23 @@ class FileStore implements Store {
           if (pack !== undefined) zeroed.set(pack, this.#nodePath(k));
         });
         if (this.#l.strict) await inBatches([...zeroed.values()], fsyncPath);
-        await inBatches(nodeKeys, async (k) => {
-          await unlink(this.#nodePath(k)).catch((e) => {
-            if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+        // Held open across the unlinks, to see what each of those packs has left.
+        const packs = await Promise.all([...zeroed.values()].map((p) => open(p, 'r')));
+        try {
+          await inBatches(nodeKeys, async (k) => {
+            await unlink(this.#nodePath(k)).catch((e) => {
+              if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+            });
           });
-        });
+          // A pack whose named nodes hold under half of it is rewritten with just them: a pack
+          // lives as long as any of its nodes, and its dead bytes take space until then.
+          for (const fh of packs) {
+            const live = await sparsePackNodes(fh, (k) => this.#nodePath(k));
+            if (live !== undefined) await repack(live, { dir, strict: this.#l.strict, tempPath: () => this.#tempPath() });
+          }
+        } finally {
+          await Promise.all(packs.map((fh) => fh.close()));
+        }
       } catch (e) {
         throw ioError(e, `deleting ${keys.length} keys`);
       }
