@@ -164,26 +164,19 @@ export async function eraseFromPack(path: string, key: string): Promise<string |
 
 /**
  * The nodes of the pack open as `fh` that still have their names, with their paths and bytes,
- * when they hold less than half of its node bytes (the rest deleted, zeroed, and still taking
- * space): what to repack. Undefined for a pack that is gone, or dense enough to keep.
+ * when fewer than half of its nodes do (the rest deleted, zeroed, and still taking space): what
+ * to repack. Undefined for a pack that is gone, or dense enough to keep — told by its link
+ * count alone, so a dense pack costs no look at its names.
  */
 export async function sparsePackNodes(fh: FileHandle, nodePath: (key: string) => string): Promise<[string, string, Uint8Array][] | undefined> {
   const st = await fh.stat({ bigint: true });
-  if (st.nlink === 0n) return undefined;
-  const index = await indexOf(fh, st);
-  if (index === null) return undefined;
-  let total = 0;
-  let liveBytes = 0;
-  const live: [path: string, key: string, offset: number, length: number][] = [];
+  const index = st.nlink === 0n ? null : await indexOf(fh, st);
+  if (index === null || Number(st.nlink) * 2 >= index.size) return undefined;
+  const live: [string, string, Uint8Array][] = [];
   for (const [key, [offset, length]] of index) {
-    total += length;
     const path = nodePath(key);
     const named = await stat(path, { bigint: true }).catch(() => undefined);
-    if (named?.ino === st.ino && named.dev === st.dev) {
-      live.push([path, key, offset, length]);
-      liveBytes += length;
-    }
+    if (named?.ino === st.ino && named.dev === st.dev) live.push([path, key, await readAt(fh, length, offset)]);
   }
-  if (live.length === 0 || liveBytes * 2 >= total) return undefined;
-  return Promise.all(live.map(async ([path, key, offset, length]): Promise<[string, string, Uint8Array]> => [path, key, await readAt(fh, length, offset)]));
+  return live.length === 0 ? undefined : live;
 }

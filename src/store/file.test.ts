@@ -177,7 +177,7 @@ describe('packs', () => {
     await backend.delete(cfg(id));
   });
 
-  it('a pack whose named nodes hold under half of it is rewritten with just them', async () => {
+  it('a pack with fewer than half of its nodes still named is rewritten with just them', async () => {
     const id = 'pack-repacked';
     const s = await backend.create(cfg(id));
     const nodes: [string, Uint8Array][] = Array.from({ length: 10 }, (_, i) => [`r${i}`, seededBytes(20 + i, 1_000)]);

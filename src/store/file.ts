@@ -301,8 +301,8 @@ class FileStore implements Store {
               if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
             });
           });
-          // A pack whose named nodes hold under half of it is rewritten with just them: a pack
-          // lives as long as any of its nodes, and its dead bytes take space until then.
+          // A pack with fewer than half of its nodes still named is rewritten with just them: a
+          // pack lives as long as any of its nodes, and its dead bytes take space until then.
           for (const fh of packs) {
             const live = await sparsePackNodes(fh, (k) => this.#nodePath(k));
             if (live !== undefined) await repack(live, { dir, strict: this.#l.strict, tempPath: () => this.#tempPath() });
