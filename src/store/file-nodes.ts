@@ -2,7 +2,8 @@
 // its name. A node alone is one file: written to tmp/, fsynced (`strict`), renamed into place.
 // Several nodes are written as packs (./file-pack.ts): one file in tmp/ holding up to PACK_NODES
 // of them, fsynced (`strict`), then one hard link per node under its name, then the temp name
-// removed. A name still always means complete, durable bytes.
+// removed. A name still always means complete, durable bytes. A pack that deletes left mostly
+// dead is rewritten with its named nodes (`repack`), each name renamed over to the new one.
 //   - the calls are synchronous: through libuv's thread pool each is a hand-off, and parallel
 //     creations in one directory cost about twice the kernel CPU (they contend).
 //   - the event loop gets a turn after every SLICE names, so a large batch does not stall it.
