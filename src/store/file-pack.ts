@@ -116,8 +116,29 @@ async function indexOf(fh: FileHandle, st: BigIntStats): Promise<PackIndex | nul
   return index;
 }
 
-/** What an open node file holds for `key`: the whole file if it is a node alone, else the key's slice of the pack. */
-export async function readNodeFile(fh: FileHandle, key: string, path: string): Promise<Uint8Array> {
+/** `path` opened, or undefined if there is no such file. */
+async function openIfExists(path: string, flags: 'r' | 'r+'): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, flags);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** A node's bytes: its file if it is a node alone, else its slice of the pack its name links to; undefined if it has no name. */
+export async function readNode(path: string, key: string): Promise<Uint8Array | undefined> {
+  const fh = await openIfExists(path, 'r');
+  if (fh === undefined) return undefined;
+  try {
+    return await readNodeFile(fh, key, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readNodeFile(fh: FileHandle, key: string, path: string): Promise<Uint8Array> {
   const st = await fh.stat({ bigint: true });
   const size = Number(st.size);
   const bad = (): never => fail('store/corrupt', `node file ${show(path)} is a pack without node ${show(key)}`, { key });
@@ -142,14 +163,8 @@ export async function readNodeFile(fh: FileHandle, key: string, path: string): P
  * the names go.
  */
 export async function eraseFromPack(path: string, key: string): Promise<string | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r+');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw e;
-  }
+  const fh = await openIfExists(path, 'r+');
+  if (fh === undefined) return undefined;
   try {
     const st = await fh.stat({ bigint: true });
     if (st.nlink <= 1n) return undefined;

@@ -18,13 +18,13 @@
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { repack, writeNodeFiles } from './file-nodes.js';
-import { eraseFromPack, readNodeFile, sparsePackNodes } from './file-pack.js';
+import { eraseFromPack, readNode, sparsePackNodes } from './file-pack.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
 import { RefsLog, RefsVisibleError } from './file-refs-log.js';
@@ -81,22 +81,6 @@ async function writeMarker(l: Layout): Promise<void> {
   }
   await rename(tmp, join(l.dir, MARKER));
   if (l.strict) await fsyncPath(l.dir);
-}
-
-/** A node's bytes: its file, or its slice of the pack its name links to (./file-pack.ts). */
-async function readNode(path: string, key: string): Promise<Uint8Array | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
-    throw e;
-  }
-  try {
-    return await readNodeFile(fh, key, path);
-  } finally {
-    await fh.close();
-  }
 }
 
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
