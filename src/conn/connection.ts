@@ -170,8 +170,8 @@ export class Conn {
             run ??= [];
             for (const d of c.datoms) run.push(d);
             clock = c.clock;
-            txs.push({ datoms: c.datoms, priors: NO_PRIORS, tx: c.clock.maxTx, tempids: c.tempids, txMeta: jsonMeta(c.txMeta) });
-            ok.push({ p, report: reports.addChanges(c.datoms, c.tempids, c.txMeta, c.clock) });
+            txs.push(c); // the commit's record of it, as it is
+            ok.push({ p, report: reports.addChanges(c, jsonMeta(c.txMeta)) }); // the caller gets its own tx-meta
             continue;
           }
         }

@@ -59,6 +59,11 @@ describe('a group commit of new-entity transactions', () => {
         expect(r.txData.map((x) => [x.e, x.a, x.v instanceof Date ? 'instant' : x.v, x.tx, x.added])).toEqual(expected[i]!.txData);
         expect(await rows(r.dbAfter)).toEqual(expected[i]!.after);
         expect(await rows(r.dbBefore)).toEqual(expected[i]!.before);
+        // a report is plain-looking data: its five fields are own and enumerable, so a spread keeps them
+        expect(Object.keys(r).sort()).toEqual(['dbAfter', 'dbBefore', 'tempids', 'txData', 'txMeta']);
+        const copy = { ...r };
+        expect(copy.dbAfter).toBe(r.dbAfter);
+        expect(Object.entries(copy.tempids)).toEqual(expected[i]!.tempids);
       }
       expect(await rows(db(conn))).toEqual(await rows(d));
       const instants = (await datoms(db(conn), 'aevt', 'db/txInstant')).map((x) => (x.v as Date).getTime());

@@ -18,8 +18,7 @@ import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
 import { checkSchema } from './schemacheck.js';
-import { simpleTx, type SimpleTx } from './simple.js';
-import { setOwn } from '../util/objects.js';
+import { setTempids, simpleTx, type SimpleTx } from './simple.js';
 import type { Effects, NormOp, Resolved } from './types.js';
 
 export interface WithDbOptions {
@@ -160,30 +159,32 @@ function isEmpty(o: Record<string, unknown>): boolean {
  */
 function transactSimple(db: Db, before: DbValue, simple: SimpleTx, tx: number, opts: WithDbOptions): MaybePromise<TxReport> {
   const st = before.state;
-  const { datoms, instant } = simpleParts(before.config.keepHistory, simple, tx, (opts.now ?? (() => new Date()))().getTime(), st.lastTxInstant);
+  const instant = stampSimple(before.config.keepHistory, simple, tx, (opts.now ?? (() => new Date()))().getTime(), st.lastTxInstant);
+  const datoms = simple.datoms;
   const priors = new Array<undefined>(datoms.length).fill(undefined);
   if (st.config.attributeRefs) refuseSystemChanges(datoms);
   return then(applyChanges(before, datoms, priors, { tx, instant: instant.getTime() }), (after) =>
     then(checkSchema(before, after), (): TxReport => {
-      const report = lazyReport(db, after, datoms, tx, simple.tempids, instant);
+      const report = lazyReport(db, after, tx, simple, instant);
       priorsByReport.set(report, priors);
       return report;
     }),
   );
 }
 
-function simpleParts(keepHistory: boolean, simple: SimpleTx, tx: number, now: number, lastTxInstant: number): { datoms: Datom[]; instant: Date } {
+/** The time of a simple transaction; with history, its db/txInstant datom leads its datoms. */
+function stampSimple(keepHistory: boolean, simple: SimpleTx, tx: number, now: number, lastTxInstant: number): Date {
   const instant = new Date(Math.max(now, lastTxInstant + 1));
-  const datoms = keepHistory ? [new Datom(tx, 'db/txInstant', instant, tx, true), ...simple.datoms] : simple.datoms;
-  return { datoms, instant };
+  if (keepHistory) simple.datoms.unshift(new Datom(tx, 'db/txInstant', instant, tx, true));
+  return instant;
 }
 
 /** The report's tempids of a simple transaction. */
-function tempidsOf(tx: number, pairs: SimpleTx['tempids']): Record<string, number> {
+function tempidsOf(tx: number, simple: SimpleTx): Record<string, number> {
   // Dictionary mode from the start, as resolve.ts's tempids: their keys differ from tx to tx.
   const tempids: Record<string, number> = { '\u0000': 0, 'db/current-tx': tx };
   delete tempids['\u0000'];
-  for (const [t, e] of pairs) setOwn(tempids, t, e);
+  setTempids(tempids, simple);
   return tempids;
 }
 
@@ -194,15 +195,36 @@ export interface TxClock {
   readonly lastTxInstant: number;
 }
 
-/** A transaction as the change list it writes (all assertions), with what it reports. */
-export interface SimpleChanges {
+/**
+ * A transaction as the change list it writes (all assertions), with what it reports. Shaped as
+ * the commit's record of a transaction (conn/commit.ts, CommitTx) so a group commit keeps this
+ * one object per transaction; its tempids are made on the first call (a group commit of
+ * thousands may never read them).
+ */
+export class SimpleChanges {
+  readonly tx: number;
   readonly datoms: Datom[];
-  /** Its tempids, made on the first call (a group commit of thousands may never read them). */
-  readonly tempids: () => Record<string, number>;
+  readonly priors: readonly (Datom | undefined)[] = NO_PRIORS;
   readonly txMeta: Record<string, unknown>;
   /** The counters after it. */
   readonly clock: TxClock;
+  readonly #simple: SimpleTx;
+  #tempids: Record<string, number> | undefined;
+
+  constructor(tx: number, simple: SimpleTx, instant: Date, clock: TxClock) {
+    this.tx = tx;
+    this.datoms = simple.datoms;
+    this.txMeta = { 'db/txInstant': instant };
+    this.clock = clock;
+    this.#simple = simple;
+  }
+
+  tempids(): Record<string, number> {
+    return (this.#tempids ??= tempidsOf(this.tx, this.#simple));
+  }
 }
+
+const NO_PRIORS: readonly (Datom | undefined)[] = [];
 
 /**
  * Tx data (an array) that transactSimple would take, as its change list, without applying it:
@@ -217,19 +239,13 @@ export function simpleChanges(before: DbValue, at: TxClock, input: TxInput): Sim
   const tx = at.maxTx + 1;
   const simple = simpleTx(st.schema, input, tx, at.maxEid);
   if (simple === undefined) return undefined;
-  const { datoms, instant } = simpleParts(st.config.keepHistory, simple, tx, Date.now(), at.lastTxInstant);
-  let tempids: Record<string, number> | undefined;
-  return {
-    datoms,
-    tempids: () => (tempids ??= tempidsOf(tx, simple.tempids)),
-    txMeta: { 'db/txInstant': instant },
-    clock: { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() },
-  };
+  const instant = stampSimple(st.config.keepHistory, simple, tx, Date.now(), at.lastTxInstant);
+  return new SimpleChanges(tx, simple, instant, { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() });
 }
 
 /** The general stages' effects followed by the simple path's assertions; their tempids join the report's. */
 function withSimple(fx: Effects, tempids: Record<string, number>, simple: SimpleTx): Effects {
-  for (const [t, e] of simple.tempids) setOwn(tempids, t, e);
+  setTempids(tempids, simple);
   const priors = fx.priors.concat(new Array<undefined>(simple.datoms.length).fill(undefined));
   return { datoms: fx.datoms.concat(simple.datoms), priors };
 }
@@ -273,14 +289,14 @@ export function withDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Promis
  * the report's WeakMap entry holds, both Dbs) reachable from the report, and awaited one-person
  * commits spent ~40 % more CPU, nearly all of it in the scavenger.
  */
-function lazyReport(db: Db, after: Db, datoms: Datom[], tx: number, pairs: SimpleTx['tempids'], instant: Date): TxReport {
+function lazyReport(db: Db, after: Db, tx: number, simple: SimpleTx, instant: Date): TxReport {
   let tempids: Record<string, number> | undefined;
   return {
     dbBefore: db,
     dbAfter: after,
-    txData: datoms,
+    txData: simple.datoms,
     get tempids() {
-      tempids ??= tempidsOf(tx, pairs);
+      tempids ??= tempidsOf(tx, simple);
       return tempids;
     },
     txMeta: { 'db/txInstant': instant },

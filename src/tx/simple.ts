@@ -13,15 +13,22 @@ import { Datom, TX0, type AttrSchema, type Schema, type Value } from '../db/type
 import { valueKey } from '../db/values.js';
 import { coerceValue } from '../db/valuetypes.js';
 import { loneSurrogateAt } from '../util/unicode.js';
+import { setOwn } from '../util/objects.js';
 import { isPlainMap } from './normalize.js';
 import { TX_ENTITY_NAMES } from './types.js';
 
 export interface SimpleTx {
   /** The assertions, in tx data order. */
   readonly datoms: Datom[];
-  /** Tempid -> entity id of the maps that named one, in order. */
-  readonly tempids: [string, number][];
+  /** The tempids of the maps that named one, each followed by its entity id, in order (flat: no pair arrays). */
+  readonly tempids: (string | number)[];
   readonly maxEid: number;
+}
+
+/** Set the tempids of `simple` in a report's `tempids` (numeric ones as their strings). */
+export function setTempids(tempids: Record<string, number>, simple: SimpleTx): void {
+  const pairs = simple.tempids;
+  for (let i = 0; i < pairs.length; i += 2) setOwn(tempids, String(pairs[i]), pairs[i + 1] as number);
 }
 
 /** A map's db/id when it is a plain tempid (a negative integer or a name), null for none, undefined otherwise. */
@@ -29,9 +36,11 @@ function tempidOf(m: Record<string, unknown>): string | number | null | undefine
   const id = 'db/id' in m ? m['db/id'] : m[':db/id'];
   if (id === undefined || id === null) return null;
   if (typeof id === 'number') return Number.isInteger(id) && id < 0 ? id : undefined;
-  // ':x' and known idents are lookups, 'x/y' may be one: leave them to the general path.
-  if (typeof id !== 'string' || id.length === 0 || id.charCodeAt(0) === 58 || id.charCodeAt(0) === 0 || id.includes('/') || TX_ENTITY_NAMES.has(id))
-    return undefined;
+  // ':x' and known idents are lookups, 'x/y' may be one, "-1" may be the tempid -1 spelled as a
+  // string: leave them to the general path.
+  if (typeof id !== 'string' || id.length === 0) return undefined;
+  const c = id.charCodeAt(0);
+  if (c === 58 || c === 0 || c === 45 || id.includes('/') || TX_ENTITY_NAMES.has(id)) return undefined;
   return id;
 }
 
@@ -47,8 +56,7 @@ class TempidsSeen {
 
   fresh(id: string | number): boolean {
     if (typeof id === 'string') {
-      // "-1" may be the tempid -1 spelled as a string: the general path decides about those.
-      if (id.charCodeAt(0) === 45 || this.#names.has(id)) return false;
+      if (this.#names.has(id)) return false;
       this.#names.add(id);
       return true;
     }
@@ -69,6 +77,10 @@ class TempidsSeen {
   }
 }
 
+// Which map keys are plain attributes this path takes, per schema (a Schema never changes once
+// built): a Map per transaction was a fifth of what a one-person transaction allocated here.
+const attrsBySchema = /* @__PURE__ */ new WeakMap<Schema, Map<string, AttrSchema | null>>();
+
 /** The schema of a map key when it is a plain attribute this path handles, else undefined. */
 function simpleAttr(schema: Schema, a: string): AttrSchema | undefined {
   const s = schema.attrs.get(a);
@@ -84,10 +96,12 @@ function simpleAttr(schema: Schema, a: string): AttrSchema | undefined {
  */
 export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, maxEid: number): SimpleTx | undefined {
   if (schema.flexibility !== 'write' || items.length === 0) return undefined;
-  const attrs = new Map<string, AttrSchema | null>(); // map key -> its schema, null: not simple
-  const seen = new TempidsSeen();
+  let attrs = attrsBySchema.get(schema); // map key -> its schema, null: not simple
+  if (attrs === undefined) attrsBySchema.set(schema, (attrs = new Map()));
+  // one map cannot name a tempid twice: no bookkeeping for a transaction of one entity
+  const seen = items.length > 1 ? new TempidsSeen() : undefined;
   const datoms: Datom[] = [];
-  const tempids: [string, number][] = [];
+  const tempids: (string | number)[] = [];
   let e = maxEid;
   try {
     for (let i = 0; i < items.length; i++) {
@@ -97,8 +111,8 @@ export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, 
       if (id === undefined) return undefined;
       if (++e >= TX0) return undefined; // the general path reports the exhausted id space
       if (id !== null) {
-        if (!seen.fresh(id)) return undefined; // one entity in two maps: the general path merges them
-        tempids.push([typeof id === 'number' ? String(id) : id, e]);
+        if (seen !== undefined && !seen.fresh(id)) return undefined; // one entity in two maps: the general path merges them
+        tempids.push(id, e);
       }
       const start = datoms.length;
       for (const k in m) {
@@ -106,7 +120,10 @@ export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, 
         // ':a' beside 'a' would be one attribute twice: the general path orders those.
         if (k.charCodeAt(0) === 58) return undefined;
         let s = attrs.get(k);
-        if (s === undefined) attrs.set(k, (s = simpleAttr(schema, k) ?? null));
+        if (s === undefined) {
+          s = simpleAttr(schema, k) ?? null;
+          if (schema.attrs.has(k)) attrs.set(k, s); // bounded by the schema, whatever keys come
+        }
         if (s === null) return undefined;
         const a = k;
         const x = m[k];
