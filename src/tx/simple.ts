@@ -78,7 +78,7 @@ class TempidsSeen {
 }
 
 // Which map keys are plain attributes this path takes, per schema (a Schema never changes once
-// built): a Map per transaction was a fifth of what a one-person transaction allocated here.
+// built): a Map per transaction was about a sixth of what a one-person transaction allocated here.
 const attrsBySchema = /* @__PURE__ */ new WeakMap<Schema, Map<string, AttrSchema | null>>();
 
 /** The schema of a map key when it is a plain attribute this path handles, else undefined. */
