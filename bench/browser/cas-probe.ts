@@ -8,6 +8,7 @@
 //   raw      put(bytes)                                      the target's floor
 //   cas      get(head) + put(bytes), commit or abort in the get's success handler (CairnDB today)
 //   fenced   put({ v: bytes, f: token }) into a store with a unique index on `f`
+//   locked   the fenced put inside a Web Lock request, as CairnDB's worker commits
 // Then it checks the fence: once another writer has stored { f: token } under a key of its own,
 // the first writer's fenced put must abort in the backend (ConstraintError) although commit()
 // was called before any result came back, and leave the head as the other writer wrote it.
@@ -39,14 +40,16 @@ const cas = () => {
   return done(tx);
 };
 const fenced = (f = 'writer-a') => { const tx = db.transaction('fenced', 'readwrite'); tx.objectStore('fenced').put({ v: bytes, f }, 'head'); tx.commit(); return done(tx); };
+// the cross-tab write lock CairnDB's worker takes around each commit (worker/coordination.ts)
+const locked = () => navigator.locks.request('cas-probe', { mode: 'exclusive', signal: AbortSignal.timeout(10000) }, () => fenced());
 async function mean(f, n) {
   const t = performance.now();
   for (let i = 0; i < n; i++) { const r = await f(); if (r !== 'complete') throw new Error(r); }
   return (performance.now() - t) / n;
 }
 window.probe = async (rounds, commits) => {
-  const forms = { raw, cas, fenced };
-  const ms = { raw: [], cas: [], fenced: [] };
+  const forms = { raw, cas, fenced, locked };
+  const ms = { raw: [], cas: [], fenced: [], locked: [] };
   for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(forms)) ms[k].push(await mean(f, commits));
   // writer b commits (its own token) and fences writer a's token, in one transaction
   const tx = db.transaction('fenced', 'readwrite');

@@ -42,7 +42,7 @@ function rawOpen(name: string): Promise<IDBDatabase> {
 }
 
 describe('indexeddb backend specifics', () => {
-  it('uses one database cairn:v1:<id> at version 1 with nodes and refs', async () => {
+  it('uses one database cairn:v1:<id> at IDB version 2 with nodes and refs, refs indexed by writer', async () => {
     const c = fresh();
     const s = await backend.create(c);
     await s.putBatch([
@@ -54,9 +54,11 @@ describe('indexeddb backend specifics', () => {
     const names = (await indexedDB.databases()).map((d) => d.name);
     expect(names).toContain(`cairn:v1:${c.id}`);
     const raw = await rawOpen(idbName(c.id));
-    expect(raw.version).toBe(1);
+    expect(raw.version).toBe(2);
     expect([...raw.objectStoreNames].sort()).toEqual(['nodes', 'refs']);
     const tx = raw.transaction(['nodes', 'refs']);
+    const writer = tx.objectStore('refs').index('writer');
+    expect([writer.keyPath, writer.unique]).toEqual(['w', true]);
     const [nodeKeys, refKeys] = await Promise.all(
       ['nodes', 'refs'].map(
         (s) =>
@@ -126,6 +128,148 @@ describe('indexeddb backend specifics', () => {
     expect((await a.keys()).sort()).toEqual([`${head}-node`, 'ref:head']);
     await a.close();
     await b.close();
+  });
+
+  describe('fenced puts (a handle extending its own head writes without reading it)', () => {
+    /** Counts `get` calls on the `refs` object store until the end of the test. */
+    function countHeadReads(): { n: number } {
+      const count = { n: 0 };
+      patch(
+        IDBObjectStore.prototype,
+        'get',
+        (get) =>
+          function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['get']>) {
+            if (this.name === 'refs') count.n++;
+            return get.apply(this, args);
+          } as IDBObjectStore['get'],
+      );
+      return count;
+    }
+    const fences = async (id: string): Promise<string[]> => {
+      const raw = await rawOpen(idbName(id));
+      const keys = await new Promise<IDBValidKey[]>((res) => {
+        const r = raw.transaction('refs').objectStore('refs').getAllKeys();
+        r.onsuccess = () => res(r.result);
+      });
+      raw.close();
+      return (keys as string[]).filter((k) => !k.startsWith('ref:'));
+    };
+    const cas = (expected: string) => ({ cas: { key: 'ref:head', expected: bytes(expected) } });
+
+    it('reads the head for the first guarded put, not for the next ones on its own head', async () => {
+      const c = fresh();
+      const a = await backend.create(c);
+      await a.putBatch([['ref:head', bytes('h0')]]);
+      const reads = countHeadReads();
+      await a.putBatch([['ref:head', bytes('h1')]], cas('h0'));
+      expect(reads.n).toBe(1);
+      await a.putBatch(
+        [
+          ['n2', bytes('node')],
+          ['ref:head', bytes('h2')],
+        ],
+        cas('h1'),
+      );
+      await a.putBatch([['ref:head', bytes('h3')]], cas('h2'));
+      expect(reads.n).toBe(1);
+      // a wrong expectation is still a conflict, and writes nothing
+      await expectCode(
+        a.putBatch(
+          [
+            ['n9', bytes('x')],
+            ['ref:head', bytes('h9')],
+          ],
+          cas('h1'),
+        ),
+        'store/conflict',
+      );
+      expect(text(await a.get('ref:head'))).toBe('h3');
+      expect((await a.getMany(['ref:head', 'n2'])).map(text)).toEqual(['h3', 'node']);
+      expect((await a.keys()).sort()).toEqual(['n2', 'ref:head']);
+      await a.close();
+    });
+
+    it('a handle whose head another replaced cannot write blind: refused in IndexedDB, reported as a conflict', async () => {
+      const c = fresh();
+      const a = await backend.create(c);
+      const b = await createIndexedDbBackend().connect(c);
+      await a.putBatch([['ref:head', bytes('h0')]]);
+      await a.putBatch([['ref:head', bytes('a1')]], cas('h0')); // a's token now on the head
+      await b.putBatch(
+        [
+          ['b-node', bytes('b')],
+          ['ref:head', bytes('b2')],
+        ],
+        cas('a1'),
+      ); // fences a's token
+      expect(await fences(c.id)).toHaveLength(1);
+      // a still believes the head is a1: its put without a read must not land
+      await expectCode(
+        a.putBatch(
+          [
+            ['a-node', bytes('a')],
+            ['ref:head', bytes('a3')],
+          ],
+          cas('a1'),
+        ),
+        'store/conflict',
+      );
+      expect(text(await b.get('ref:head'))).toBe('b2');
+      expect((await a.keys()).sort()).toEqual(['b-node', 'ref:head']);
+      // a rebases on b2 (its old token is fenced for good: it writes under a new one) and both go on
+      await a.putBatch([['ref:head', bytes('a4')]], cas('b2'));
+      await expectCode(b.putBatch([['ref:head', bytes('b5')]], cas('b2')), 'store/conflict');
+      await b.putBatch([['ref:head', bytes('b6')]], cas('a4'));
+      expect(text(await a.get('ref:head'))).toBe('b6');
+      await a.close();
+      await b.close();
+    });
+
+    it("a fence goes once its writer's lock is released, not before", async () => {
+      const c = fresh();
+      const a = await backend.create(c);
+      const b = await createIndexedDbBackend().connect(c);
+      await a.putBatch([['ref:head', bytes('h0')]]);
+      await a.putBatch([['ref:head', bytes('a1')]], cas('h0'));
+      await b.putBatch([['ref:head', bytes('b1')]], cas('a1')); // fences a (alive: kept)
+      await b.putBatch([['ref:head', bytes('b2')]], cas('b1'));
+      expect(await fences(c.id)).toHaveLength(1);
+      await a.close(); // a's token is dead now
+      const d = await createIndexedDbBackend().connect(c);
+      await d.putBatch([['ref:head', bytes('d3')]], cas('b2')); // fences b, then sweeps
+      for (let i = 0; i < 100 && (await fences(c.id)).length !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+      const left = await fences(c.id);
+      expect(left).toHaveLength(1); // b's: b is alive
+      await expectCode(b.putBatch([['ref:head', bytes('b4')]], cas('b2')), 'store/conflict');
+      expect(text(await d.get('ref:head'))).toBe('d3');
+      await b.close();
+      await d.close();
+    });
+
+    it('a layout 1 database (no writer index) still opens and guards every put by reading the head', async () => {
+      const c = fresh();
+      await new Promise<void>((resolve, reject) => {
+        const r = indexedDB.open(idbName(c.id), 1);
+        r.onupgradeneeded = () => {
+          r.result.createObjectStore('nodes');
+          r.result.createObjectStore('refs');
+        };
+        r.onsuccess = () => {
+          r.result.close();
+          resolve();
+        };
+        r.onerror = () => reject(r.error);
+      });
+      const a = await backend.connect(c);
+      await a.putBatch([['ref:head', bytes('h0')]]);
+      const reads = countHeadReads();
+      await a.putBatch([['ref:head', bytes('h1')]], cas('h0'));
+      await a.putBatch([['ref:head', bytes('h2')]], cas('h1'));
+      expect(reads.n).toBe(2);
+      await expectCode(a.putBatch([['ref:head', bytes('h9')]], cas('h1')), 'store/conflict');
+      expect(text(await a.get('ref:head'))).toBe('h2');
+      await a.close();
+    });
   });
 
   it('persists across backend instances (a reload)', async () => {
@@ -268,7 +412,7 @@ describe('indexeddb backend specifics', () => {
   it('refuses a database with a newer layout version', async () => {
     const c = fresh();
     await new Promise<void>((resolve, reject) => {
-      const r = indexedDB.open(idbName(c.id), 2);
+      const r = indexedDB.open(idbName(c.id), 3);
       r.onupgradeneeded = () => {
         r.result.createObjectStore('nodes');
         r.result.createObjectStore('refs');

@@ -1,8 +1,10 @@
 // The `indexeddb` backend (browser main thread or worker; via `idb`).
 //
-// Layout: one IDB database per store, named `cairn:v<FORMAT_VERSION>:<id>`, at IDB version 1,
-// with two object stores of out-of-line string keys and Uint8Array values: `refs` for keys
-// starting `ref:` and `nodes` for everything else (the rule is in ./keys.ts).
+// Layout: one IDB database per store, named `cairn:v<FORMAT_VERSION>:<id>`, with two object
+// stores of out-of-line string keys and Uint8Array values: `refs` for keys starting `ref:` and
+// `nodes` for everything else (the rule is in ./keys.ts). Databases created since layout 2 (IDB
+// version 2) also fence writers: see "Fenced puts" below; version 1 databases open as before
+// and always read the head in a compare-and-set.
 //
 // Rules this module keeps (docs/architecture.md, "Browser pitfalls"):
 // - `globalThis.indexedDB` (or an injected factory), never `window`: it runs in workers.
@@ -15,6 +17,24 @@
 // - `versionchange` (the database deleted or upgraded elsewhere) closes the handle for good;
 //   a connection the browser drops is reopened and the operation retried once.
 // - durability 'relaxed' by default (config.store.durability: 'strict' to opt out).
+//
+// Fenced puts (layout 2). A compare-and-set costs a round trip: the transaction cannot commit
+// before the head's value has travelled back to this realm and been compared. A handle skips it
+// when it extends a head it wrote itself, and lets the database refuse the write instead:
+// - each handle holds a writer token, and a Web Lock named after it for as long as it uses it;
+// - a guarded head it writes is stored as { v: bytes, w: token }, and `refs` has a unique index
+//   on `w`;
+// - every compare-and-set that replaces a head carrying another token stores a fence
+//   { w: that token } in the same transaction;
+// - a handle whose last write was the head `cas.expected` names puts the batch without reading
+//   (one request per record, commit() at once). If anyone replaced that head since, they fenced
+//   its token: the put violates the unique index and IndexedDB aborts the whole transaction
+//   itself, before any result reaches us. The handle then drops the token and retries with a
+//   real compare-and-set (which reports the conflict).
+// A fence is kept while its token's lock is held: a frozen tab keeps its locks, so it cannot
+// thaw into a blind write over another tab's commits; once the lock is gone the token is dead
+// for good and the fence is swept. Without Web Locks (or on a layout 1 database) every guarded
+// put reads the head. docs/PERFORMANCE.md (analysis 1) has the figures.
 
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { CairnError, show } from '../util/errors.js';
@@ -24,15 +44,48 @@ import { isConnectionLost, isQuotaError, mapIdbError, unavailableError } from '.
 import { isRefKey } from './keys.js';
 import type { Backend, CasGuard, PutOptions, Store, StoreConfig } from './types.js';
 
+/** A guarded head as layout 2 stores it: its bytes and the token of the handle that wrote it. */
+interface MarkedHead {
+  readonly v: Uint8Array;
+  readonly w: string;
+}
+/** A fence: the token of a handle whose head was replaced by another's compare-and-set. */
+interface Fence {
+  readonly w: string;
+}
+
 interface Schema extends DBSchema {
   nodes: { key: string; value: Uint8Array };
-  refs: { key: string; value: Uint8Array };
+  refs: { key: string; value: Uint8Array | MarkedHead | Fence; indexes: { writer: string } };
 }
 type Db = IDBPDatabase<Schema>;
 type Durability = 'relaxed' | 'strict';
 
 const STORES = ['nodes', 'refs'] as const;
 const section = (key: string): 'nodes' | 'refs' => (isRefKey(key) ? 'refs' : 'nodes');
+/** The IDB version new databases are created at (1: no writer index; still read). */
+const LAYOUT = 2;
+// Fences live in `refs` under keys no ref key can take (those start with `ref:`).
+const FENCE_PREFIX = '\u0000fence:';
+const WRITER_LOCK = 'cairn:idb-writer:';
+
+interface LockManagerLike {
+  request(name: string, callback: () => Promise<void> | undefined): Promise<unknown>;
+  query(): Promise<{ held?: { name?: string }[] }>;
+}
+const lockManager = (): LockManagerLike | undefined => {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return typeof locks?.request === 'function' && typeof locks.query === 'function' ? locks : undefined;
+};
+
+/** A writer token and whether its Web Lock is held (only then may a head carry it). */
+interface Writer {
+  readonly token: string;
+  held: boolean;
+  release: () => void;
+  /** Settles once the lock is granted, or could not be. */
+  readonly ready: Promise<void>;
+}
 
 /** IDBTransaction.commit() where the browser has it (it only saves time: auto-commit follows anyway). */
 function commitNow(tx: { commit?: () => void }): void {
@@ -56,7 +109,7 @@ function durabilityOf(config: StoreConfig): Durability {
 }
 
 /**
- * Open `name`. 'create' opens at version 1 and builds the object stores, failing with
+ * Open `name`. 'create' opens at version LAYOUT and builds the object stores, failing with
  * db/exists if the database was already there; 'connect' opens whatever version exists and
  * aborts the upgrade (so nothing gets created) if there is none -> db/missing.
  */
@@ -64,7 +117,7 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
   return new Promise<Db>((resolve, reject) => {
     let request: IDBOpenDBRequest;
     try {
-      request = mode === 'create' ? factory.open(name, 1) : factory.open(name);
+      request = mode === 'create' ? factory.open(name, LAYOUT) : factory.open(name);
     } catch (e) {
       reject(unavailableError(e, name));
       return;
@@ -79,6 +132,7 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
       }
       if (ev.oldVersion === 0) {
         for (const s of STORES) request.result.createObjectStore(s);
+        request.transaction!.objectStore('refs').createIndex('writer', 'w', { unique: true });
         created = true;
       }
     };
@@ -87,11 +141,15 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
       const problem =
         mode === 'create' && !created
           ? new CairnError('db/exists', `IndexedDB store ${show(id)} already exists (database ${show(name)})`, { backend: 'indexeddb', id })
-          : raw.version !== 1 || !STORES.every((s) => raw.objectStoreNames.contains(s))
-            ? new CairnError('store/format-version', `IndexedDB database ${show(name)} has layout version ${raw.version}; this CairnDB reads version 1`, {
-                id,
-                version: raw.version,
-              })
+          : !readable(raw)
+            ? new CairnError(
+                'store/format-version',
+                `IndexedDB database ${show(name)} has layout version ${raw.version}; this CairnDB reads versions 1 and ${LAYOUT}`,
+                {
+                  id,
+                  version: raw.version,
+                },
+              )
             : undefined;
       if (problem !== undefined) {
         raw.close();
@@ -108,9 +166,14 @@ function openRaw(factory: IDBFactory, name: string, id: string, mode: 'create' |
         reject(new CairnError('store/format-version', `IndexedDB database ${show(name)} was written by a newer CairnDB layout`, { id }));
       else reject(unavailableError(err, name));
     };
-    // Only an upgrade can be blocked, and we only ever create version 1: nothing to do but wait.
+    // Only an upgrade can be blocked, and we only ever create a database: nothing to do but wait.
     request.onblocked = () => undefined;
   });
+}
+
+/** A layout this code reads: version 1 or LAYOUT (whose writer index a handle checks before it relies on it). */
+function readable(raw: IDBDatabase): boolean {
+  return (raw.version === 1 || raw.version === LAYOUT) && STORES.every((s) => raw.objectStoreNames.contains(s));
 }
 
 /** The format version in `name` if it is this id's database from a newer CairnDB. */
@@ -147,6 +210,12 @@ class IdbStore implements Store {
   readonly #name: string;
   readonly #durability: Durability;
   readonly #handles: Set<IdbStore>;
+  /** This handle's writer token (layout 2 with Web Locks only). */
+  #writer: Writer | undefined;
+  /** Whether `refs` has the writer index (seen in the first guarded put); fenced puts need it. */
+  #indexed: boolean | undefined;
+  /** The guarded head this handle wrote last, with the token it carries: what a fenced put extends. */
+  #mine: { readonly key: string; readonly head: Uint8Array; readonly token: string } | undefined;
 
   constructor(db: Db, factory: IDBFactory, id: string, durability: Durability, handles: Set<IdbStore>) {
     this.#factory = factory;
@@ -156,6 +225,36 @@ class IdbStore implements Store {
     this.#handles = handles;
     handles.add(this);
     this.#adopt(db);
+    if (db.version >= LAYOUT) this.#claimWriter();
+  }
+
+  /** A fresh writer token, usable once its Web Lock is granted (at once: nobody else knows the name). */
+  #claimWriter(): void {
+    const locks = lockManager();
+    if (locks === undefined || typeof crypto?.randomUUID !== 'function') return;
+    const token = crypto.randomUUID();
+    let granted = (): void => {};
+    const writer: Writer = { token, held: false, release: () => {}, ready: new Promise<void>((r) => (granted = r)) };
+    this.#writer = writer;
+    locks
+      .request(WRITER_LOCK + token, () => {
+        granted();
+        if (this.#writer !== writer) return undefined; // dropped or closed before the grant
+        writer.held = true;
+        return new Promise<void>((release) => (writer.release = release));
+      })
+      .catch(() => granted()); // no lock (an opaque origin): this handle always reads the head
+  }
+
+  /** Give the token up for good (its head was replaced, or the handle closes): its fence may go. */
+  #dropWriter(): void {
+    const writer = this.#writer;
+    this.#writer = undefined;
+    this.#mine = undefined;
+    if (writer !== undefined) {
+      writer.held = false;
+      writer.release();
+    }
   }
 
   #adopt(db: Db): void {
@@ -178,6 +277,7 @@ class IdbStore implements Store {
     this.#db?.close();
     this.#db = undefined;
     this.#handles.delete(this);
+    this.#dropWriter();
   }
 
   #closedError(): CairnError {
@@ -231,7 +331,8 @@ class IdbStore implements Store {
     }
   }
 
-  #value(v: unknown, key: string): Uint8Array | undefined {
+  #value(stored: unknown, key: string): Uint8Array | undefined {
+    const v = unmarked(stored);
     if (v === undefined) return undefined;
     if (!(v instanceof Uint8Array)) {
       throw new CairnError('store/corrupt', `IndexedDB value under key ${show(key)} is not a Uint8Array (${show(v)})`, { key });
@@ -266,37 +367,151 @@ class IdbStore implements Store {
     // only. Writers and GC still serialise, since each of their transactions includes `refs`.
     const touched = STORES.filter((s) => rows.some(([k]) => section(k) === s) || (cas !== undefined && section(cas.key) === s));
     const scope = touched.length === 0 ? [...STORES] : touched;
-    await this.#run(`writing a batch of ${entries.length} entries`, cas?.key, async (db) => {
-      const tx = db.transaction(scope, 'readwrite', { durability: this.#durability });
-      const done = tx.done;
-      const puts: Promise<unknown>[] = [];
-      try {
-        // The CAS read is pipelined with the puts rather than awaited before them: all requests
-        // are queued at once and run in order, and if the head does not match, the get's
-        // success handler (the transaction is still active there) aborts the transaction,
-        // which rolls every put back. This saves a round trip per commit.
-        const head = cas === undefined ? undefined : tx.objectStore(section(cas.key)).get(cas.key);
-        head?.catch(() => undefined); // awaited below unless a put fails first
-        for (const [k, v] of rows) puts.push(tx.objectStore(section(k)).put(v, k));
-        if (cas !== undefined && head !== undefined) {
-          puts.forEach((p) => p.catch(() => undefined)); // rejected by the abort on a conflict
-          const current = await head;
-          if (!bytesEqual(current as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
-        }
-        // Everything is queued (and the head checked): commit as soon as the puts are done, rather
-        // than once their results have travelled back to this realm, a round trip per commit.
-        commitNow(tx);
-        await Promise.all([...puts, done]);
-      } catch (e) {
-        // Abort whatever this transaction queued, so nothing of the batch lands.
-        for (const p of [...puts, done]) p.catch(() => undefined);
-        try {
-          tx.abort();
-        } catch {
-          // already finished or aborted
-        }
-        throw e;
+    const what = `writing a batch of ${entries.length} entries`;
+    const mine = this.#mine;
+    const writer = this.#writer;
+    if (
+      cas !== undefined &&
+      mine !== undefined &&
+      writer?.held === true &&
+      writer.token === mine.token &&
+      mine.key === cas.key &&
+      rows.some(([k]) => k === cas.key) &&
+      bytesEqual(mine.head, cas.expected)
+    ) {
+      const outcome = await this.#run(what, cas.key, (db) => this.#putFenced(db, scope, rows, cas.key, writer));
+      if (outcome === 'written') {
+        this.#remember(rows, cas.key, writer.token);
+        return;
       }
+      if (outcome === 'fenced') {
+        this.#dropWriter(); // someone replaced our head and fenced the token: read the head instead
+        this.#claimWriter();
+      }
+    }
+    let fenced = false;
+    for (let attempt = 0; ; attempt++) {
+      if (cas !== undefined) await this.#writer?.ready; // granted at once: nobody else knows the name
+      const token = this.#writer?.held === true ? this.#writer.token : undefined;
+      try {
+        await this.#run(what, cas?.key, (db) => this.#putChecked(db, scope, rows, cas, token, () => (fenced = true)));
+      } catch (e) {
+        // Our token was fenced after our last head (another handle replaced it): the head put
+        // broke the writer index and nothing was written. Again under a fresh token.
+        if (attempt > 0 || token === undefined || !(e instanceof CairnError) || e.data?.['domError'] !== 'ConstraintError') throw e;
+        this.#dropWriter();
+        this.#claimWriter();
+        continue;
+      }
+      if (cas !== undefined && token !== undefined && this.#indexed === true && rows.some(([k]) => k === cas.key)) this.#remember(rows, cas.key, token);
+      else this.#mine = undefined;
+      break;
+    }
+    if (fenced) void this.#sweepFences().catch(() => undefined);
+  }
+
+  #remember(rows: readonly (readonly [string, Uint8Array])[], key: string, token: string): void {
+    let head: Uint8Array | undefined;
+    for (const [k, v] of rows) if (k === key) head = v;
+    this.#mine = { key, head: exactCopy(head!), token };
+  }
+
+  /**
+   * The batch without a read, its head (`key`) carrying the writer's token: 'written' once
+   * committed; 'fenced' when IndexedDB refused it for the writer index (the token is fenced,
+   * nothing was written); 'not-sent' when the token stopped being held before the transaction
+   * began (its fence may be swept from then on, so it must never go out blind).
+   */
+  async #putFenced(
+    db: Db,
+    scope: readonly ('nodes' | 'refs')[],
+    rows: readonly (readonly [string, Uint8Array])[],
+    key: string,
+    writer: Writer,
+  ): Promise<'written' | 'fenced' | 'not-sent'> {
+    // Checked in the same synchronous step that queues the puts.
+    if (this.#writer !== writer || !writer.held) return 'not-sent';
+    const tx = db.transaction(scope, 'readwrite', { durability: this.#durability });
+    const requests: Promise<unknown>[] = [];
+    for (const [k, v] of rows) requests.push(tx.objectStore(section(k)).put(k === key ? { v, w: writer.token } : v, k));
+    commitNow(tx);
+    try {
+      await Promise.all([...requests, tx.done]);
+      return 'written';
+    } catch (e) {
+      for (const p of [...requests, tx.done]) p.catch(() => undefined);
+      if (nameOf(e) === 'ConstraintError' || nameOf(tx.error) === 'ConstraintError') return 'fenced';
+      throw e;
+    }
+  }
+
+  /**
+   * The batch after the compare-and-set read, pipelined: all requests are queued at once and
+   * run in order, and if the head does not match, the get's success handler (the transaction
+   * is still active there) aborts the transaction, which rolls every put back — a round trip
+   * saved against reading first. A head that carried another writer's token gets that token
+   * fenced in the same transaction (`onFence` is told).
+   */
+  async #putChecked(
+    db: Db,
+    scope: readonly ('nodes' | 'refs')[],
+    rows: readonly (readonly [string, Uint8Array])[],
+    cas: CasGuard | undefined,
+    token: string | undefined,
+    onFence: () => void,
+  ): Promise<void> {
+    const tx = db.transaction(scope, 'readwrite', { durability: this.#durability });
+    const done = tx.done;
+    const puts: Promise<unknown>[] = [];
+    if (scope.includes('refs')) this.#indexed ??= tx.objectStore('refs').indexNames.contains('writer');
+    try {
+      const head = cas === undefined ? undefined : tx.objectStore(section(cas.key)).get(cas.key);
+      head?.catch(() => undefined); // awaited below unless a put fails first
+      const marked = cas !== undefined && token !== undefined ? cas.key : undefined;
+      for (const [k, v] of rows) puts.push(tx.objectStore(section(k)).put(k === marked ? { v, w: token! } : v, k));
+      if (cas !== undefined && head !== undefined) {
+        puts.forEach((p) => p.catch(() => undefined)); // rejected by the abort on a conflict
+        const current = await head;
+        if (!bytesEqual(unmarked(current) as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
+        const previous = writerOf(current);
+        if (previous !== undefined && previous !== token && rows.some(([k]) => k === cas.key)) {
+          puts.push(tx.objectStore('refs').put({ w: previous }, FENCE_PREFIX + previous));
+          onFence();
+        }
+      }
+      // Everything is queued (and the head checked): commit as soon as the puts are done, rather
+      // than once their results have travelled back to this realm, a round trip per commit.
+      commitNow(tx);
+      await Promise.all([...puts, done]);
+    } catch (e) {
+      // Abort whatever this transaction queued, so nothing of the batch lands.
+      for (const p of [...puts, done]) p.catch(() => undefined);
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborted
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Delete the fences of tokens no live handle holds. Their keys are read first and the held
+   * locks listed after: a token in a fence was in a head before, so its lock was taken before
+   * the read, and a lock not held then is never held again.
+   */
+  async #sweepFences(): Promise<void> {
+    const locks = lockManager();
+    if (locks === undefined) return;
+    const range = IDBKeyRange.bound(FENCE_PREFIX, `${FENCE_PREFIX}\uffff`);
+    const keys = await this.#run('listing fences', undefined, (db) => db.getAllKeys('refs', range));
+    if (keys.length === 0) return;
+    const held = new Set(((await locks.query()).held ?? []).map((l) => l.name));
+    const dead = keys.filter((k) => !held.has(WRITER_LOCK + k.slice(FENCE_PREFIX.length)));
+    if (dead.length === 0) return;
+    await this.#run('deleting fences', undefined, async (db) => {
+      const tx = db.transaction('refs', 'readwrite', { durability: this.#durability });
+      await Promise.all([...dead.map((k) => tx.objectStore('refs').delete(k)), tx.done]);
     });
   }
 
@@ -322,7 +537,7 @@ class IdbStore implements Store {
         head.catch(() => undefined);
         for (const k of keys) dels.push(tx.objectStore(section(k)).delete(k));
         dels.forEach((p) => p.catch(() => undefined));
-        if (!bytesEqual((await head) as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
+        if (!bytesEqual(unmarked(await head) as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
         await Promise.all([...dels, done]);
       } catch (e) {
         for (const p of [...dels, done]) p.catch(() => undefined);
@@ -340,13 +555,27 @@ class IdbStore implements Store {
     return this.#run('listing keys', undefined, async (db) => {
       const tx = db.transaction(STORES, 'readonly');
       const [nodes, refs] = await Promise.all([tx.objectStore('nodes').getAllKeys(), tx.objectStore('refs').getAllKeys(), tx.done]);
-      return [...refs, ...nodes];
+      return [...refs.filter((k) => !k.startsWith(FENCE_PREFIX)), ...nodes];
     });
   }
 
   async close(): Promise<void> {
     this.#shut('');
   }
+}
+
+/** A stored ref's bytes: a marked head's `v`, anything else as it is. */
+function unmarked(stored: unknown): unknown {
+  return typeof stored === 'object' && stored !== null && !(stored instanceof Uint8Array) && 'w' in stored && 'v' in stored ? stored.v : stored;
+}
+
+/** The writer token a stored head carries, if any. */
+function writerOf(stored: unknown): string | undefined {
+  return typeof stored === 'object' && stored !== null && 'w' in stored && typeof stored.w === 'string' && 'v' in stored ? stored.w : undefined;
+}
+
+function nameOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'name' in e && typeof e.name === 'string' ? e.name : undefined;
 }
 
 export interface IndexedDbBackendOptions {
