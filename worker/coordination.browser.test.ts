@@ -53,9 +53,19 @@ describe('browser coordination', () => {
     a.close();
   });
 
-  it('serialises write sections across coordinators of one database', async () => {
+  /** Make every coordinator hear another's commit: from then on their sections take the lock. */
+  async function contend(cs: { announce(h: HeadAnnouncement): void; onRemoteCommit(cb: (h: HeadAnnouncement | null) => void): () => void }[]): Promise<void> {
+    const heard = cs.map(() => collect(1));
+    cs.forEach((c, i) => c.onRemoteCommit(heard[i]!.cb));
+    cs[0]!.announce({ basisT: 1 });
+    cs[1]!.announce({ basisT: 2 });
+    await Promise.all(heard.map((h) => h.done));
+  }
+
+  it('serialises write sections across coordinators of one database once they hear each other', async () => {
     const { factory } = browserCoordination();
     const cs = [factory(store('db-lock')), factory(store('db-lock')), factory(store('db-lock'))];
+    await contend(cs);
     let inside = 0;
     let maxInside = 0;
     const order: number[] = [];
@@ -78,11 +88,47 @@ describe('browser coordination', () => {
     let release!: () => void;
     let heldDone = false;
     const held = navigator.locks.request(lockName(store('db-lock')), () => new Promise<void>((r) => (release = r))).then(() => (heldDone = true));
-    await factory(store('db-free')).withWriteLock(async () => {});
+    await tick();
+    const free = [factory(store('db-free')), factory(store('db-free'))];
+    await contend(free); // so it does take its own lock
+    await free[0]!.withWriteLock(async () => {});
     expect(heldDone).toBe(false);
     release();
     await held;
-    for (const c of cs) c.close();
+    for (const c of [...cs, ...free]) c.close();
+  });
+
+  it('a writer that heard of no other commits without the Web Lock, one section at a time; with it while others commit', async () => {
+    const { factory } = browserCoordination({ contendedMs: 200 });
+    const [a, b] = [factory(store('db-quiet')), factory(store('db-quiet'))];
+    const lockHeld = async () => ((await navigator.locks.query()).held ?? []).some((l) => l.name === lockName(store('db-quiet')));
+    let inside = 0;
+    let maxInside = 0;
+    const seen: boolean[] = [];
+    const section = () =>
+      a.withWriteLock(async () => {
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        seen.push(await lockHeld());
+        await tick(5);
+        inside--;
+      });
+    await Promise.all([section(), section(), section()]);
+    expect(seen).toEqual([false, false, false]); // alone: no lock
+    expect(maxInside).toBe(1); // but never two sections of one connection at once
+    const heard = collect(1);
+    a.onRemoteCommit(heard.cb);
+    b.announce({ basisT: 7 });
+    await heard.done;
+    seen.length = 0;
+    await section();
+    expect(seen).toEqual([true]); // another writer is active: the lock
+    await tick(250);
+    seen.length = 0;
+    await section();
+    expect(seen).toEqual([false]); // quiet again
+    a.close();
+    b.close();
   });
 
   it('passes errors from the section through and releases the lock', async () => {
@@ -100,6 +146,7 @@ describe('browser coordination', () => {
   it('runs the section without the lock after the timeout (the CAS still guards)', async () => {
     const { factory } = browserCoordination({ lockTimeoutMs: 50 });
     const c = factory(store('db-frozen'));
+    await contend([c, factory(store('db-frozen'))]); // c takes the lock now, and must wait for it
     let release!: () => void;
     const frozen = navigator.locks.request(lockName(store('db-frozen')), () => new Promise<void>((r) => (release = r)));
     await tick();

@@ -6,6 +6,7 @@ import ds from 'datascript';
 import { connect, createDatabase, registerBackend, transact, type Config, type Connection } from '../../src/index.js';
 import { createIndexedDbBackend } from '../../src/store/indexeddb.js';
 import { cairnEntity, cairnSchema, dsEntity, dsSchema, type Person } from '../people.js';
+import { browserCoordination } from '../../worker/coordination.js';
 import { recorder, type Recorder } from './raw-idb.js';
 
 export const BENCH_BACKEND = 'bench-idb';
@@ -32,7 +33,8 @@ export async function freshDb(id: string): Promise<Connection> {
   benchRecorder();
   const config = benchConfig(id);
   await createDatabase(config);
-  const conn = await connect(config);
+  // the coordination the product's worker gives a connection (Web Locks, BroadcastChannel)
+  const conn = await connect(config, { coordinator: browserCoordination().factory({ backend: BENCH_BACKEND, id }) });
   await transact(conn, cairnSchema);
   return conn;
 }
