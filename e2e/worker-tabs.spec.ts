@@ -1,6 +1,7 @@
 // Several tabs on one IndexedDB database (docs/architecture.md, decision 6): each page has its own worker; writes are
-// serialised by a Web Lock, commits announced on a BroadcastChannel, and the other pages'
-// connections reload the head and fire their listeners.
+// ordered by the head's compare-and-set (and serialised by a Web Lock once both pages write),
+// commits announced on a BroadcastChannel, and the other pages' connections reload the head and
+// fire their listeners.
 import { expect, test, type Page } from '@playwright/test';
 import { openClientPage, PERSON_SCHEMA, uniqueId } from './helpers.js';
 import type { TestWindow } from './pages/types.js';

@@ -131,6 +131,31 @@ describe('browser coordination', () => {
     b.close();
   });
 
+  it('a writer whose compare-and-set lost takes the lock for its retry, and has the others take it', async () => {
+    const { factory } = browserCoordination({ contendedMs: 5_000 });
+    const [a, b] = [factory(store('db-race')), factory(store('db-race'))];
+    b.onRemoteCommit(() => {});
+    const lockHeld = async () => ((await navigator.locks.query()).held ?? []).some((l) => l.name === lockName(store('db-race')));
+    const seen: boolean[] = [];
+    const order: string[] = [];
+    let bDone: Promise<void> | undefined;
+    await a.withWriteLock(async () => {
+      seen.push(await lockHeld()); // alone so far: no lock
+      await a.contended!(); // lost a race: the rest of this section holds the lock
+      seen.push(await lockHeld());
+      await tick(50); // b hears of it
+      bDone = b.withWriteLock(async () => void order.push('b'));
+      await tick(50);
+      order.push('a');
+    });
+    await bDone;
+    expect(seen).toEqual([false, true]);
+    expect(order).toEqual(['a', 'b']); // b waited for a's turn
+    expect(await lockHeld()).toBe(false);
+    a.close();
+    b.close();
+  });
+
   it('passes errors from the section through and releases the lock', async () => {
     const { factory } = browserCoordination();
     const c = factory(store('db-err'));

@@ -9,7 +9,9 @@
 //   A writer that has heard of no other lately commits without the Web Lock: taking it costs
 //   a round trip to the browser per commit (~0.4 ms, more than the IndexedDB write itself), and
 //   it only ever saved rebases — correctness rests on the CAS, which decides between two
-//   writers that meet unawares (one rebases; both then hear each other and take the lock). If
+//   writers that meet unawares. The loser's connection calls `contended()` before it rebases:
+//   the rest of its section holds the lock, and a message makes every other writer take it
+//   too, so a writer that keeps losing to a busy one unlocked gets its turn. If
 //   the lock cannot be had within `lockTimeoutMs` (a frozen tab keeps its lock,
 //   docs/architecture.md "Browser pitfalls"), `fn` runs without it and a stale writer rebases
 //   on the CAS conflict as usual. A required section (GC) always takes the lock. Not
@@ -46,7 +48,7 @@ export interface BrowserCoordinationOptions {
 }
 
 interface Wire {
-  readonly type: 'cairn:commit';
+  readonly type: 'cairn:commit' | 'cairn:contended';
   readonly basisT: number;
   readonly head?: string;
 }
@@ -96,8 +98,10 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
       if (h !== null) heardAt = performance.now();
       for (const cb of [...subs]) cb(h);
     };
-    // This connection's sections, one at a time, whether or not they take the Web Lock.
+    // This connection's sections, one at a time, whether or not they take the Web Lock; the one
+    // running without it, if any, so `contended` can take the lock for the rest of it.
     let tail: Promise<unknown> = Promise.resolve();
+    let unlocked: { done: boolean; taking?: Promise<void>; release?: () => void } | null = null;
     const inTurn = <T>(f: () => Promise<T>): Promise<T> => {
       const run = tail.then(f, f);
       tail = run.catch(() => undefined);
@@ -113,6 +117,7 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
       channel = new BroadcastChannel(channelName(store));
       channel.addEventListener('message', (ev: MessageEvent) => {
         const m = ev.data as Partial<Wire> | null;
+        if (m?.type === 'cairn:contended') heardAt = performance.now();
         if (m?.type !== 'cairn:commit' || typeof m.basisT !== 'number') return;
         deliver(m.head === undefined ? { basisT: m.basisT } : { basisT: m.basisT, head: m.head });
       });
@@ -143,7 +148,34 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
     return {
       withWriteLock<T>(fn: () => Promise<T>, lockOpts?: WriteLockOptions): Promise<T> {
         open(); // to hear the other writers
-        return inTurn(() => (!locks || (!lockOpts?.required && performance.now() - heardAt > contendedMs) ? fn() : locked(locks, fn, lockOpts)));
+        return inTurn(async () => {
+          if (locks && (lockOpts?.required || performance.now() - heardAt <= contendedMs)) return locked(locks, fn, lockOpts);
+          const section: NonNullable<typeof unlocked> = { done: false };
+          unlocked = section;
+          try {
+            return await fn();
+          } finally {
+            section.done = true;
+            unlocked = null;
+            section.release?.();
+          }
+        });
+      },
+      contended() {
+        heardAt = performance.now();
+        open()?.postMessage({ type: 'cairn:contended' } satisfies Partial<Wire>);
+        const section = unlocked;
+        if (!locks || section === null) return Promise.resolve();
+        section.taking ??= new Promise<void>((taken) => {
+          locks
+            .request(lockName(store), { mode: 'exclusive', signal: AbortSignal.timeout(timeout) }, () => {
+              taken();
+              if (section.done) return undefined; // the section ended while we waited
+              return new Promise<void>((release) => (section.release = release));
+            })
+            .catch(() => taken()); // not granted in time: go on without it (the CAS still guards)
+        });
+        return section.taking;
       },
       announce(head) {
         const m: Wire =

@@ -24,6 +24,7 @@ import { decodeSegment, HEAD_KEY, readCommitBytes, TAIL_CHUNK, type CommitRecord
 import { FORMAT_VERSION, READ_VERSION } from '../store/codec.js';
 import { CairnError } from '../util/errors.js';
 import type { Backend } from '../store/types.js';
+import type { Coordinator } from './coordinator.js';
 
 const counts = newCounts();
 registerBackend('counting', countingBackend(createMemoryBackend(), counts));
@@ -405,11 +406,22 @@ describe('transactions through the connection', () => {
     await createDatabase(cfg);
     const a = await connect(cfg, { shared: false });
     await transact(a, schema);
-    const b = await connect(cfg, { shared: false });
+    // b's coordinator hears of the lost compare-and-set before b rebases (so it can take turns)
+    let contended = 0;
+    const coordinator: Coordinator = {
+      withWriteLock: (fn) => fn(),
+      contended: async () => void contended++,
+      announce: () => {},
+      onRemoteCommit: () => () => {},
+      close: () => {},
+    };
+    const b = await connect(cfg, { shared: false, coordinator });
     const heard: number[] = [];
     listen(b, (r) => heard.push(r.txData.length));
     await transact(a, [{ 'person/email': 'a@x.org', 'person/name': 'from a' }]);
+    expect(contended).toBe(0);
     await transact(b, [{ 'person/email': 'b@x.org', 'person/name': 'from b' }]);
+    expect(contended).toBe(1);
     const names = (await datoms(db(b), 'aevt', 'person/name')).map((d) => d.v).sort();
     expect(names).toEqual(['from a', 'from b']);
     expect(heard.length).toBe(2); // a's commit (learned on rebase), then b's own

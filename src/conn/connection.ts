@@ -144,7 +144,10 @@ export class Conn {
       // No read of the head first: the CAS in putBatch detects another writer (another tab),
       // and only then do we pay for a reload. Remote commits usually arrive before that anyway,
       // through the coordinator's announcements.
-      if (attempt > 0) await this.#reload();
+      if (attempt > 0) {
+        await this.coordinator.contended?.(); // from now on, writers take turns
+        await this.#reload();
+      }
       let db = this.#db;
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: CommitTx[] = [];

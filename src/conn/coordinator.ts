@@ -6,6 +6,7 @@
 //   re-entrant. Correctness rests on the CAS either way: the lock only avoids wasted rebases,
 //   so a coordinator may run `fn` unlocked when waiting times out — unless `opts.required`
 //   (GC): then it rejects with `store/busy` instead.
+// - contended?(): the section's CAS lost to another writer; see the interface.
 // - announce(head): after a durable commit, tell the other connections.
 // - onRemoteCommit(cb, store?): another connection committed (or the page became visible:
 //   null); the connection re-reads the head and fires its listeners. Returns unsubscribe.
@@ -27,6 +28,13 @@ export interface WriteLockOptions {
 
 export interface Coordinator {
   withWriteLock<T>(fn: () => Promise<T>, opts?: WriteLockOptions): Promise<T>;
+  /**
+   * Optional: called inside a section whose compare-and-set lost to another writer, before it
+   * rebases. A coordinator that let the section run without its cross-writer lock takes it now
+   * for the rest of the section, and has the other writers take it too, so a writer that keeps
+   * losing to a busy one gets its turn. Resolves when the retry may go.
+   */
+  contended?(): Promise<void>;
   announce(head: HeadAnnouncement): void;
   onRemoteCommit(cb: (head: HeadAnnouncement | null) => void, store?: Pick<Store, 'watch'>): () => void;
   close(): void;
