@@ -40,6 +40,25 @@ describe('browser coordination', () => {
     for (const c of [a, b, other]) c.close();
   });
 
+  it('announces from a task of its own: the commits of one task as one message, the latest; close sends a pending one', async () => {
+    const { factory } = browserCoordination();
+    const [a, b] = [factory(store('db-batched')), factory(store('db-batched'))];
+    const heard: (HeadAnnouncement | null)[] = [];
+    b.onRemoteCommit((h) => heard.push(h));
+    a.announce({ basisT: 1, head: 'h1' });
+    a.announce({ basisT: 2, head: 'h2' });
+    await tick(50);
+    expect(heard).toEqual([{ basisT: 2, head: 'h2' }]);
+    a.announce({ basisT: 3, head: 'h3' });
+    a.close();
+    await tick(50);
+    expect(heard).toEqual([
+      { basisT: 2, head: 'h2' },
+      { basisT: 3, head: 'h3' },
+    ]);
+    b.close();
+  });
+
   it('stops delivering after close', async () => {
     const { factory } = browserCoordination();
     const a = factory(store('db-close'));

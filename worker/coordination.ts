@@ -16,7 +16,8 @@
 //   docs/architecture.md "Browser pitfalls"), `fn` runs without it and a stale writer rebases
 //   on the CAS conflict as usual. A required section (GC) always takes the lock. Not
 //   re-entrant: never call it from inside `fn`.
-// - `announce(head)`: after a commit is durable, tell other tabs. Never delivered to the
+// - `announce(head)`: after a commit is durable, tell other tabs (posted from a task of its
+//   own, so it does not lengthen the commit; the commits of one task go out as one message). Never delivered to the
 //   announcing connection itself; delivered to other connections on the same database, in
 //   other tabs and in this worker.
 // - `onRemoteCommit(cb)`: `cb` runs when another connection announced a commit, and when the
@@ -124,6 +125,12 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
       live.add(self);
       return channel;
     };
+    let pending: Wire | null = null;
+    const flush = (): void => {
+      const m = pending;
+      pending = null;
+      if (m !== null) open()?.postMessage(m);
+    };
     /** The section under the Web Lock (waiting at most `timeout`, then without it unless required). */
     const locked = async <T>(locks: LockManager, fn: () => Promise<T>, lockOpts?: WriteLockOptions): Promise<T> => {
       let granted = false;
@@ -178,9 +185,13 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
         return section.taking;
       },
       announce(head) {
-        const m: Wire =
-          head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
-        open()?.postMessage(m);
+        // Posted from a task of its own: the committer's promise settles first, and the post
+        // (~0.1 ms of the worker's time) overlaps its next commit's wait for IndexedDB instead
+        // of lengthening this one. Commits announced within one task go out as one message,
+        // the latest head: a listener re-reads the head and finds every commit since its own.
+        const first = pending === null;
+        pending = head.head === undefined ? { type: 'cairn:commit', basisT: head.basisT } : { type: 'cairn:commit', basisT: head.basisT, head: head.head };
+        if (first) setTimeout(flush, 0);
       },
       onRemoteCommit(cb) {
         open();
@@ -188,6 +199,7 @@ export function browserCoordination(opts: BrowserCoordinationOptions = {}): Coor
         return () => subs.delete(cb);
       },
       close() {
+        flush(); // a commit made before the close still reaches the other tabs
         closed = true;
         subs.clear();
         live.delete(self);
