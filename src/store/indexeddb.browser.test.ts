@@ -41,6 +41,22 @@ function rawOpen(name: string): Promise<IDBDatabase> {
   });
 }
 
+/** A database `name` at IDB `version` with the two object stores and nothing else (an older or newer layout). */
+function createLayout(name: string, version: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const r = indexedDB.open(name, version);
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore('nodes');
+      r.result.createObjectStore('refs');
+    };
+    r.onsuccess = () => {
+      r.result.close();
+      resolve();
+    };
+    r.onerror = () => reject(r.error);
+  });
+}
+
 describe('indexeddb backend specifics', () => {
   it('uses one database cairn:v1:<id> at IDB version 2 with nodes and refs, refs indexed by writer', async () => {
     const c = fresh();
@@ -248,18 +264,7 @@ describe('indexeddb backend specifics', () => {
 
     it('a layout 1 database (no writer index) still opens and guards every put by reading the head', async () => {
       const c = fresh();
-      await new Promise<void>((resolve, reject) => {
-        const r = indexedDB.open(idbName(c.id), 1);
-        r.onupgradeneeded = () => {
-          r.result.createObjectStore('nodes');
-          r.result.createObjectStore('refs');
-        };
-        r.onsuccess = () => {
-          r.result.close();
-          resolve();
-        };
-        r.onerror = () => reject(r.error);
-      });
+      await createLayout(idbName(c.id), 1);
       const a = await backend.connect(c);
       await a.putBatch([['ref:head', bytes('h0')]]);
       const reads = countHeadReads();
@@ -411,18 +416,7 @@ describe('indexeddb backend specifics', () => {
 
   it('refuses a database with a newer layout version', async () => {
     const c = fresh();
-    await new Promise<void>((resolve, reject) => {
-      const r = indexedDB.open(idbName(c.id), 3);
-      r.onupgradeneeded = () => {
-        r.result.createObjectStore('nodes');
-        r.result.createObjectStore('refs');
-      };
-      r.onsuccess = () => {
-        r.result.close();
-        resolve();
-      };
-      r.onerror = () => reject(r.error);
-    });
+    await createLayout(idbName(c.id), 3);
     await expectCode(backend.connect(c), 'store/format-version');
     await expectCode(backend.create(c), 'store/format-version');
   });

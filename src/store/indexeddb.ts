@@ -368,15 +368,16 @@ class IdbStore implements Store {
     const touched = STORES.filter((s) => rows.some(([k]) => section(k) === s) || (cas !== undefined && section(cas.key) === s));
     const scope = touched.length === 0 ? [...STORES] : touched;
     const what = `writing a batch of ${entries.length} entries`;
+    const writesHead = cas !== undefined && rows.some(([k]) => k === cas.key);
     const mine = this.#mine;
     const writer = this.#writer;
     if (
       cas !== undefined &&
+      writesHead &&
       mine !== undefined &&
       writer?.held === true &&
       writer.token === mine.token &&
       mine.key === cas.key &&
-      rows.some(([k]) => k === cas.key) &&
       bytesEqual(mine.head, cas.expected)
     ) {
       const outcome = await this.#run(what, cas.key, (db) => this.#putFenced(db, scope, rows, cas.key, writer));
@@ -403,7 +404,7 @@ class IdbStore implements Store {
         this.#claimWriter();
         continue;
       }
-      if (cas !== undefined && token !== undefined && this.#indexed === true && rows.some(([k]) => k === cas.key)) this.#remember(rows, cas.key, token);
+      if (cas !== undefined && writesHead && token !== undefined && this.#indexed === true) this.#remember(rows, cas.key, token);
       else this.#mine = undefined;
       break;
     }
@@ -439,7 +440,7 @@ class IdbStore implements Store {
       await Promise.all([...requests, tx.done]);
       return 'written';
     } catch (e) {
-      for (const p of [...requests, tx.done]) p.catch(() => undefined);
+      abandon(tx, [...requests, tx.done]);
       if (nameOf(e) === 'ConstraintError' || nameOf(tx.error) === 'ConstraintError') return 'fenced';
       throw e;
     }
@@ -484,13 +485,7 @@ class IdbStore implements Store {
       commitNow(tx);
       await Promise.all([...puts, done]);
     } catch (e) {
-      // Abort whatever this transaction queued, so nothing of the batch lands.
-      for (const p of [...puts, done]) p.catch(() => undefined);
-      try {
-        tx.abort();
-      } catch {
-        // already finished or aborted
-      }
+      abandon(tx, [...puts, done]); // nothing of the batch lands
       throw e;
     }
   }
@@ -540,12 +535,7 @@ class IdbStore implements Store {
         if (!bytesEqual(unmarked(await head) as Uint8Array | undefined, cas.expected)) throw conflictError(cas.key);
         await Promise.all([...dels, done]);
       } catch (e) {
-        for (const p of [...dels, done]) p.catch(() => undefined);
-        try {
-          tx.abort();
-        } catch {
-          // already finished or aborted
-        }
+        abandon(tx, [...dels, done]);
         throw e;
       }
     });
@@ -561,6 +551,16 @@ class IdbStore implements Store {
 
   async close(): Promise<void> {
     this.#shut('');
+  }
+}
+
+/** Abort `tx` (if it still can be) and silence the rejections of its requests. */
+function abandon(tx: { abort(): void }, requests: readonly Promise<unknown>[]): void {
+  for (const p of requests) p.catch(() => undefined);
+  try {
+    tx.abort();
+  } catch {
+    // already finished or aborted
   }
 }
 

@@ -211,11 +211,11 @@ export class SimpleChanges {
   readonly #simple: SimpleTx;
   #tempids: Record<string, number> | undefined;
 
-  constructor(tx: number, simple: SimpleTx, instant: Date, clock: TxClock) {
+  constructor(tx: number, simple: SimpleTx, instant: Date) {
     this.tx = tx;
     this.datoms = simple.datoms;
     this.txMeta = { 'db/txInstant': instant };
-    this.clock = clock;
+    this.clock = { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() };
     this.#simple = simple;
   }
 
@@ -240,7 +240,7 @@ export function simpleChanges(before: DbValue, at: TxClock, input: TxInput): Sim
   const simple = simpleTx(st.schema, input, tx, at.maxEid);
   if (simple === undefined) return undefined;
   const instant = stampSimple(st.config.keepHistory, simple, tx, Date.now(), at.lastTxInstant);
-  return new SimpleChanges(tx, simple, instant, { maxEid: simple.maxEid, maxTx: tx, lastTxInstant: instant.getTime() });
+  return new SimpleChanges(tx, simple, instant);
 }
 
 /** The general stages' effects followed by the simple path's assertions; their tempids join the report's. */
