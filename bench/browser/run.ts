@@ -101,6 +101,7 @@ try {
       console.log(`\nrun ${r} of ${commitRuns}`);
       printRows([...commitRows(c), ...groupRows(g, c)]);
     }
+    for (const kind of profileKinds) await profileOnMain(page, requestFor(kind));
     await call('cleanup', undefined);
     throw ONLY_DONE;
   }

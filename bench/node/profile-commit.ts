@@ -1,11 +1,15 @@
 // Profile CairnDB's side of the one-person transaction workloads (issue 15, item 1):
 // `node --expose-gc --import tsx bench/node/profile-commit.ts [withDb|awaited|concurrent ...]
-// [--persons=N] [--iterations=N]`. Runs each form on the memory backend under V8's CPU profiler
+// [--persons=N] [--iterations=N] [--file]`. Runs each form on the memory backend (the file backend,
+// `relaxed`, with --file) under V8's CPU profiler
 // (node:inspector) and prints self time per file and per function (bench/browser/profile.ts's
 // summary; `(garbage collector)` is the GC), so a reader sees where a commit's time goes.
 
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { connect, createDatabase, db, deleteDatabase, release, transact, withDb, type Connection } from '../../src/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createDatabase, db, deleteDatabase, release, transact, withDb, type Connection } from '../../src/node.js';
 import { type CpuProfile, summarizeProfile } from '../browser/profile.js';
 import { cairnEntity, cairnSchema, people } from '../people.js';
 
@@ -14,11 +18,13 @@ const opt = (name: string, dflt: number): number => Number(args.find((a) => a.st
 const persons = opt('persons', 20_000);
 const iterations = opt('iterations', 3);
 const forms = args.filter((a) => !a.startsWith('--'));
+const dir = args.includes('--file') ? mkdtempSync(join(tmpdir(), 'cairn-profile-')) : null;
 const tx = people(persons).map(cairnEntity);
 
 let seq = 0;
 async function fresh(): Promise<{ conn: Connection; config: object }> {
-  const config = { store: { backend: 'memory', id: `profile-commit-${seq++}` } };
+  const id = `profile-commit-${seq++}`;
+  const config = { store: dir === null ? { backend: 'memory', id } : { backend: 'file', id, path: dir, durability: 'relaxed' } };
   await createDatabase(config);
   const conn = await connect(config);
   await transact(conn, cairnSchema);
@@ -69,3 +75,4 @@ for (const name of forms.length === 0 ? Object.keys(FORMS) : forms) {
   for (const x of s.top) console.log(`  ${x.pct.toFixed(1).padStart(5)} %  ${x.fn}`);
 }
 session.disconnect();
+if (dir !== null) rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@
 // On a failure the temp file still open is closed and removed: nothing of a failed pack lingers
 // but the names it placed, which the caller removes (it learns them through `written`).
 
-import { closeSync, fdatasync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { keyToPath } from './file-names.js';
@@ -48,14 +48,17 @@ export interface NodeWrite {
   readonly written: string[];
 }
 
-/** Write every node of `nodes` not stored yet (keys are write-once: an existing file is kept). */
+/**
+ * Write every node of `nodes` not stored yet (keys are write-once: an existing file is kept). A
+ * node in a pack learns that from its link (EEXIST), so a batch costs no lookup per name.
+ */
 export async function writeNodeFiles(nodes: readonly (readonly [string, Uint8Array])[], w: NodeWrite): Promise<void> {
   const made = new Set<string>(); // directories of long keys created in this batch
   const fresh: [path: string, key: string, bytes: Uint8Array][] = [];
   for (const [k, v] of nodes) {
     const pieces = keyToPath(k);
     const path = join(w.dir, 'nodes', ...pieces);
-    if (exists(path)) continue;
+    if (nodes.length === 1 && exists(path)) continue; // alone, it is renamed into place: over an existing name
     if (pieces.length > 1) {
       const parent = join(w.dir, 'nodes', ...pieces.slice(0, -1));
       if (!made.has(parent)) {
@@ -101,6 +104,7 @@ async function writePack(nodes: readonly (readonly [string, string, Uint8Array])
   parts.push(packTail(nodes.map(([, k, v]) => [k, v] as const)));
   let unlinked = -1; // where linking stopped on a file system without hard links
   await withTemp(tmp, parts, w.strict, async () => {
+    const stored: number[] = []; // nodes whose names were there already
     for (let i = 0; i < nodes.length; i++) {
       if (i > 0 && i % SLICE === 0) await turn();
       const path = nodes[i]![0];
@@ -108,6 +112,10 @@ async function writePack(nodes: readonly (readonly [string, string, Uint8Array])
       try {
         linkSync(tmp, aside);
       } catch (e) {
+        if (errno(e) === 'EEXIST' && !replace) {
+          stored.push(i); // kept as it is
+          continue;
+        }
         if (!NO_LINKS.has(errno(e) ?? '')) throw e;
         unlinked = i;
         break;
@@ -115,10 +123,12 @@ async function writePack(nodes: readonly (readonly [string, string, Uint8Array])
       if (replace) renameSync(aside, path);
       w.written.push(path);
     }
+    // A second copy of a stored node must not outlive a purge of the first: zero it in the pack.
+    if (stored.length > 0 && stored.length < nodes.length) await zeroNodes(tmp, parts, stored, w.strict);
     unlinkSync(tmp);
   });
   // Where links are not to be had (FAT, some network file systems), the rest as files of their own.
-  if (unlinked >= 0) for (const node of nodes.slice(unlinked)) await writeAlone(node, w);
+  if (unlinked >= 0) for (const node of nodes.slice(unlinked)) if (replace || !exists(node[0])) await writeAlone(node, w);
 }
 
 /**
@@ -139,6 +149,19 @@ async function withTemp(tmp: string, parts: readonly Uint8Array[], strict: boole
   } finally {
     if (fd !== undefined) closeQuietly(fd);
     if (!placed) unlinkQuietly(tmp);
+  }
+}
+
+/** Overwrite with zeros the nodes `which` (indexes into `parts`, laid out one after another) of the pack at `path`. */
+async function zeroNodes(path: string, parts: readonly Uint8Array[], which: readonly number[], strict: boolean): Promise<void> {
+  const offsets = [0];
+  for (const p of parts) offsets.push(offsets.at(-1)! + p.length);
+  const fd = openSync(path, 'r+');
+  try {
+    for (const i of which) writeSync(fd, new Uint8Array(parts[i]!.length), 0, parts[i]!.length, offsets[i]!);
+    if (strict) await fdatasyncAsync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -55,6 +55,20 @@ describe('refs log', () => {
     expect(text(await (await createFileBackend().connect(c)).get('ref:head'))).toBe('h3');
   });
 
+  it('a zero-filled tail (a file extended but never written) is ignored and cut', async () => {
+    const c = cfg();
+    await heads(c, ['h1', 'h2']);
+    const whole = (await stat(refsPath(c))).size;
+    await appendFile(refsPath(c), new Uint8Array(4096));
+    const s = await createFileBackend().connect(c);
+    expect(text(await s.get('ref:head'))).toBe('h2');
+    await s.putBatch([['ref:head', enc('h3')]], { cas: { key: 'ref:head', expected: enc('h2') } });
+    await s.close();
+    const bytes = new Uint8Array(await readFile(refsPath(c)));
+    expect(bytes.length).toBeLessThan(whole + 4096);
+    expect(text(decodeRefsFile(bytes, 'refs').refs.get('ref:head'))).toBe('h3');
+  });
+
   it('a last frame whose checksum fails counts as torn: the one before is the head', async () => {
     const c = cfg();
     await heads(c, ['h1', 'h2']);
@@ -97,7 +111,7 @@ describe('refs log', () => {
   it('stays under its bound: a commit that would outgrow it writes a fresh one-frame log', async () => {
     const c = cfg();
     const s = await createFileBackend().create(c);
-    const value = (i: number) => enc(`${i}:`.padEnd(1000, 'x'));
+    const value = (i: number) => enc(`${i}:`.padEnd(COMPACT_BYTES / 64, 'x')); // 200 of them: past the bound three times
     let largest = 0;
     let shrank = 0;
     for (let i = 0; i < 200; i++) {

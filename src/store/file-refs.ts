@@ -114,21 +114,33 @@ export interface RefsFile {
   readonly frames: number;
 }
 
-/** Decode either version of the refs file. */
+/** The smallest payload a frame can hold: an empty snapshot (magic and count). */
+const MIN_PAYLOAD = 8;
+
+/**
+ * Decode either version of the refs file. Only the last frame matters, so the frames are walked
+ * by their lengths and only the checksums needed are computed: the last frame's, then, should it
+ * be torn, the one before it (a log past a few frames would otherwise cost a CRC of the whole file
+ * on every read).
+ */
 export function decodeRefsFile(bytes: Uint8Array, file: string): RefsFile {
   if (bytes.length < LOG_HEADER || LOG_MAGIC.some((b, i) => bytes[i] !== b)) return { refs: decodeRefs(bytes, file), log: false, end: bytes.length, frames: 0 };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const starts: number[] = []; // where each complete frame's header is
   let pos = LOG_HEADER;
-  let last: [number, number] | undefined;
-  let frames = 0;
   while (pos + FRAME_HEADER <= bytes.length) {
     const len = view.getUint32(pos);
-    const start = pos + FRAME_HEADER;
-    if (start + len > bytes.length || crc32(bytes, start, start + len) !== view.getUint32(pos + 4)) break; // a torn tail
-    last = [start, start + len];
-    frames++;
-    pos = start + len;
+    // A frame that does not fit, or too short to be a snapshot (a zero-filled tail), ends the log.
+    if (len < MIN_PAYLOAD || pos + FRAME_HEADER + len > bytes.length) break;
+    starts.push(pos);
+    pos += FRAME_HEADER + len;
   }
-  const refs = last === undefined ? new Map<string, Uint8Array>() : decodeRefs(bytes.subarray(last[0], last[1]), file);
-  return { refs, log: true, end: pos, frames };
+  for (let i = starts.length - 1; i >= 0; i--) {
+    const at = starts[i]!;
+    const start = at + FRAME_HEADER;
+    const end = start + view.getUint32(at);
+    if (crc32(bytes, start, end) !== view.getUint32(at + 4)) continue; // torn: the one before it holds
+    return { refs: decodeRefs(bytes.subarray(start, end), file), log: true, end, frames: i + 1 };
+  }
+  return { refs: new Map(), log: true, end: LOG_HEADER, frames: 0 };
 }

@@ -177,6 +177,32 @@ describe('packs', () => {
     await backend.delete(cfg(id));
   });
 
+  it('a node already stored keeps its file, alone or in a pack (keys are write-once)', async () => {
+    const id = 'write-once';
+    const s = await backend.create(cfg(id));
+    await s.putBatch([['a', seededBytes(5, 100)]]);
+    await s.putBatch([
+      ['b', seededBytes(6, 100)],
+      ['c', seededBytes(7, 100)],
+    ]);
+    const before = await Promise.all(['a', 'b'].map((k) => stat(nodePath(id, k))));
+    await s.putBatch([['a', seededBytes(8, 100)]]);
+    await s.putBatch([
+      ['b', seededBytes(9, 100)],
+      ['a', seededBytes(10, 100)],
+      ['d', seededBytes(11, 100)],
+    ]);
+    expect((await stat(nodePath(id, 'a'))).ino).toBe(before[0]!.ino);
+    expect((await stat(nodePath(id, 'b'))).ino).toBe(before[1]!.ino);
+    // the second pack holds d, and nothing of the copies it did not name (a purge of a or b leaves no trace)
+    const second = Buffer.from(await readFile(nodePath(id, 'd')));
+    for (const n of [9, 10]) expect(second.indexOf(Buffer.from(seededBytes(n, 100).subarray(0, 64)))).toBe(-1);
+    expect(await s.getMany(['a', 'b', 'c', 'd'])).toEqual([seededBytes(5, 100), seededBytes(6, 100), seededBytes(7, 100), seededBytes(11, 100)]);
+    expect(await readdir(join(root, encodeName(id), 'tmp'))).toEqual([]);
+    await s.close();
+    await backend.delete(cfg(id));
+  });
+
   it('a pack with fewer than half of its nodes still named is rewritten with just them', async () => {
     const id = 'pack-repacked';
     const s = await backend.create(cfg(id));
