@@ -7,7 +7,7 @@ import { seededBytes } from './contract-data.js';
 import { isCairnError } from '../util/errors.js';
 import { createFileBackend } from './file.js';
 import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names.js';
-import { decodeRefs, encodeRefs } from './file-refs.js';
+import { crc32, decodeRefs, encodeRefs, tableCrc32 } from './file-refs.js';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-file-store-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -38,6 +38,15 @@ describe('file names', () => {
 });
 
 describe('refs file', () => {
+  it('checksums with CRC-32 (IEEE), natively or by table, over any range', () => {
+    const check = new TextEncoder().encode('xx123456789y');
+    for (const f of [crc32, tableCrc32]) {
+      expect(f(check, 2, 11)).toBe(0xcbf43926); // the standard check value of "123456789"
+      expect(f(new Uint8Array(0))).toBe(0);
+    }
+    const bytes = seededBytes(12, 5000);
+    expect(crc32(bytes, 7, 4321)).toBe(tableCrc32(bytes, 7, 4321));
+  });
   it('round-trips and rejects damage as store/corrupt', () => {
     const refs = new Map([
       ['ref:head', new Uint8Array([1, 2, 3])],
