@@ -19,7 +19,7 @@ function canon(rows: unknown): string[] {
 }
 
 /** A k-ary tree of `follows` refs `depth` levels deep, as tx data for both engines. */
-function followsTree(k: number, depth: number, base: number): { cairn: unknown[]; ds: unknown[]; pairs: number } {
+export function followsTree(k: number, depth: number, base: number): { cairn: unknown[]; ds: unknown[]; pairs: number } {
   const cairn: unknown[] = [],
     dsTx: unknown[] = [];
   let next = base,
@@ -40,7 +40,7 @@ function followsTree(k: number, depth: number, base: number): { cairn: unknown[]
   return { cairn, ds: dsTx, pairs };
 }
 
-async function cairnDb(tx: readonly unknown[][]): Promise<Db> {
+export async function cairnDb(tx: readonly unknown[][]): Promise<Db> {
   const config = { store: { backend: 'memory', id: `bench-q-${Math.floor(performance.now() * 1000)}` } };
   await createDatabase(config);
   const conn = await connect(config);
@@ -52,7 +52,7 @@ async function cairnDb(tx: readonly unknown[][]): Promise<Db> {
 // CairnDB's schema entities take ids 1..6; DataScript gets 6 placeholder entities so that both
 // engines give every person the same entity id and results compare directly.
 const SCHEMA_IDS = cairnSchema.length;
-function dsEmpty() {
+export function dsEmpty() {
   return ds.db_with(
     ds.empty_db(dsSchema),
     Array.from({ length: SCHEMA_IDS }, (_, i) => ({ ':db/id': -(i + 1), placeholder: i })),
