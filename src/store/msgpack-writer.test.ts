@@ -4,7 +4,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createCodec, PACKR_OPTIONS } from './codec.js';
-import { packPlain } from './msgpack-writer.js';
+import { packPlain, packRecord } from './msgpack-writer.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 
 const packr = new Packr(PACKR_OPTIONS);
@@ -105,5 +105,24 @@ describe('packPlain', () => {
       expect(codec.decode(codec.encode(v, 'node'), { kind: 'node' })).toEqual(v);
     }
     expect(Object.is((codec.decode(codec.encode([-0])) as number[])[0], -0)).toBe(true);
+  });
+});
+
+describe('packRecord', () => {
+  it('hands out small records as views into a shared slab, each left intact by the ones after it, and large ones exact', () => {
+    const values = Array.from({ length: 2_000 }, (_, i) => ({ id: `r${i}`, n: i, pad: 'x'.repeat((i * 37) % 3_000), list: [i, -i - 1, i * 1.5] }));
+    const packed = values.map((v) => packRecord(0x22, v)!);
+    const views = packed.filter((b) => b.byteLength !== b.buffer.byteLength);
+    expect(views.length).toBeGreaterThan(values.length / 2); // most are small enough to share
+    expect(new Set(views.map((b) => b.buffer)).size).toBeLessThan(views.length / 2);
+    values.forEach((v, i) => expect(same(packed[i], general(0x22, v)), v.id).toBe(true));
+    const large = packRecord(0x22, { pad: 'y'.repeat(5_000) })!;
+    expect(large.byteOffset === 0 && large.byteLength === large.buffer.byteLength).toBe(true);
+    expect(same(large, general(0x22, { pad: 'y'.repeat(5_000) }))).toBe(true);
+  });
+
+  it('a node (packPlain) is always an exact-length array: the codec promises it', () => {
+    const b = packPlain(0x21, ['l', ['a'], [1, 0, 'x', 2, 1]])!;
+    expect(b.byteOffset === 0 && b.byteLength === b.buffer.byteLength).toBe(true);
   });
 });
