@@ -382,7 +382,7 @@ class IdbStore implements Store {
     ) {
       const outcome = await this.#run(what, cas.key, (db) => this.#putFenced(db, scope, rows, cas.key, writer));
       if (outcome === 'written') {
-        this.#remember(rows, cas.key, writer.token);
+        this.#remember(entries, rows, cas.key, writer.token);
         return;
       }
       if (outcome === 'fenced') {
@@ -404,17 +404,19 @@ class IdbStore implements Store {
         this.#claimWriter();
         continue;
       }
-      if (cas !== undefined && writesHead && token !== undefined && this.#indexed === true) this.#remember(rows, cas.key, token);
+      if (cas !== undefined && writesHead && token !== undefined && this.#indexed === true) this.#remember(entries, rows, cas.key, token);
       else this.#mine = undefined;
       break;
     }
     if (fenced) void this.#sweepFences().catch(() => undefined);
   }
 
-  #remember(rows: readonly (readonly [string, Uint8Array])[], key: string, token: string): void {
-    let head: Uint8Array | undefined;
-    for (const [k, v] of rows) if (k === key) head = v;
-    this.#mine = { key, head: exactCopy(head!), token };
+  /** What this handle wrote under `key`: a copy of its own (`rows` already holds one for a view). */
+  #remember(entries: readonly (readonly [string, Uint8Array])[], rows: readonly (readonly [string, Uint8Array])[], key: string, token: string): void {
+    let at = -1;
+    for (let i = 0; i < rows.length; i++) if (rows[i]![0] === key) at = i;
+    const head = rows[at]![1];
+    this.#mine = { key, head: head === entries[at]![1] ? exactCopy(head) : head, token };
   }
 
   /**
