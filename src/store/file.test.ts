@@ -7,7 +7,7 @@ import { seededBytes } from './contract-data.js';
 import { isCairnError } from '../util/errors.js';
 import { createFileBackend } from './file.js';
 import { decodeName, encodeName, keyToPath, pathToKey, SEGMENT } from './file-names.js';
-import { crc32, decodeRefs, encodeRefs, tableCrc32 } from './file-refs.js';
+import { crc32, decodeRefs, decodeRefsFile, encodeRefs, encodeRefsFrame, tableCrc32 } from './file-refs.js';
 
 const root = await mkdtemp(join(tmpdir(), 'cairn-file-store-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -38,6 +38,32 @@ describe('file names', () => {
 });
 
 describe('refs file', () => {
+  it('a log frame holds exactly the snapshot encodeRefs writes, in a buffer the next frame reuses', () => {
+    const maps = [
+      new Map<string, Uint8Array>(),
+      new Map([['ref:head', seededBytes(13, 3000)]]),
+      new Map([
+        ['ref:ünï☃', seededBytes(14, 10)],
+        ['ref:other', new Uint8Array(0)],
+      ]),
+      new Map([['ref:big', seededBytes(15, 40_000)]]), // past the buffer's first size
+    ];
+    for (const refs of maps) {
+      for (const header of [false, true]) {
+        const frame = encodeRefsFrame(refs, header).slice();
+        const payload = encodeRefs(refs);
+        expect(Buffer.from(frame.subarray(frame.length - payload.length))).toEqual(Buffer.from(payload));
+        const file = header ? frame : new Uint8Array([0x43, 0x52, 0x4c, 0x31, ...frame]);
+        const decoded = decodeRefsFile(file, 'refs');
+        expect(decoded.frames).toBe(1);
+        expect(decoded.refs).toEqual(refs);
+      }
+    }
+    const first = encodeRefsFrame(maps[1]!, false);
+    const again = encodeRefsFrame(maps[2]!, false);
+    expect(first.buffer).toBe(again.buffer);
+  });
+
   it('checksums with CRC-32 (IEEE), natively or by table, over any range', () => {
     const check = new TextEncoder().encode('xx123456789y');
     for (const f of [crc32, tableCrc32]) {
