@@ -127,7 +127,7 @@ export class RefsLog {
    * heads, and with them whatever a purge has since removed). On failure the log is unusable
    * (close it and open again).
    */
-  async write(refs: ReadonlyMap<string, Uint8Array>, strict: boolean, tmp: string, fresh = false): Promise<void> {
+  async write(refs: ReadonlyMap<string, Uint8Array>, strict: boolean, tempPath: () => string, fresh = false): Promise<void> {
     const frame = encodeRefsFrame(refs, false);
     if (!fresh && this.#fd !== undefined && this.#end + frame.length <= COMPACT_BYTES) {
       try {
@@ -156,6 +156,7 @@ export class RefsLog {
       return;
     }
     const whole = encodeRefsFrame(refs, true);
+    const tmp = tempPath(); // named only for a rewrite: most commits append
     let fd: number | undefined;
     try {
       fd = openSync(tmp, 'w');

@@ -147,7 +147,7 @@ class FileStore implements Store {
   async #writeRefs(hold: LockHold, refs: ReadonlyMap<string, Uint8Array>, fresh = false): Promise<void> {
     const log = hold.refs ?? RefsLog.open(this.#l.dir);
     hold.refs = undefined; // unusable if the write fails
-    await log.write(refs, this.#l.strict, this.#tempPath(), fresh);
+    await log.write(refs, this.#l.strict, () => this.#tempPath(), fresh);
     hold.refs = log;
   }
 
