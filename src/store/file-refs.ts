@@ -13,26 +13,9 @@ const MAGIC = [0x43, 0x52, 0x46, 0x31];
 const enc = /* @__PURE__ */ new TextEncoder();
 const dec = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
+/** A snapshot of the refs (the version-1 file, and every log frame's payload), as a fresh array. */
 export function encodeRefs(refs: ReadonlyMap<string, Uint8Array>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let size = 8;
-  for (const [k, v] of refs) {
-    const kb = enc.encode(k);
-    parts.push(kb, v);
-    size += 8 + kb.length + v.length;
-  }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  view.setUint32(4, refs.size);
-  let pos = 8;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    view.setUint32(pos, p.length);
-    out.set(p, pos + 4);
-    pos += 4 + p.length;
-  }
-  return out;
+  return encodeRefsFrame(refs, false).slice(FRAME_HEADER); // one writer of the format: the frame's
 }
 
 export function decodeRefs(bytes: Uint8Array, file: string): Map<string, Uint8Array> {
@@ -108,8 +91,8 @@ let scratch = /* @__PURE__ */ new Uint8Array(0);
 let scratchView = /* @__PURE__ */ new DataView(/* @__PURE__ */ new ArrayBuffer(0));
 
 /**
- * One frame holding `refs` (with `header`, a whole one-frame log): the payload is exactly what
- * `encodeRefs` writes. A view into a buffer the next call reuses: write it before calling again.
+ * One frame holding `refs` (with `header`, a whole one-frame log), its payload a snapshot as
+ * above. A view into a buffer the next call reuses: write it before calling again.
  */
 export function encodeRefsFrame(refs: ReadonlyMap<string, Uint8Array>, header: boolean): Uint8Array {
   let bound = LOG_HEADER + FRAME_HEADER + 8;
