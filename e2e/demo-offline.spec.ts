@@ -34,14 +34,21 @@ test('the built app reloads offline with its data', async ({ page, context }) =>
   await form.getByRole('button', { name: 'Add task' }).click();
   await expect(tasks.filter({ hasText: 'Written before going offline' })).toBeVisible();
 
-  // The service worker has precached the app and controls the page.
-  await page.evaluate(async () => {
+  // The service worker has precached the app and controls the page. It takes control with
+  // `clients.claim()` inside its activate event, so it may still read "activating" when the
+  // controller appears: wait for the state change rather than racing it.
+  const state = await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     }
+    const worker = navigator.serviceWorker.controller!;
+    if (worker.state === 'activating') {
+      await new Promise((resolve) => worker.addEventListener('statechange', resolve, { once: true }));
+    }
+    return worker.state;
   });
-  expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+  expect(state).toBe('activated');
   await expect(page.getByText('Works offline')).toBeVisible();
 
   await context.setOffline(true);
