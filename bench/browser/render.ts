@@ -34,8 +34,11 @@ if (only !== 'browser' && existsSync('bench/results/node.json')) {
   console.log('|---|---|---:|---:|---:|---|');
   for (const [section, rows] of Object.entries(n.results)) {
     for (const r of rows) {
-      const target = r.target === undefined ? '' : `${r.ratio >= r.target ? 'met' : '**missed**'} (≥ ${r.target}x)`;
-      console.log(`| ${section} | ${r.workload} | ${fmt(r.cairnMs)} | ${fmt(r.datascriptMs)} | ${r.ratio.toFixed(2)}x | ${target} |`);
+      // Judged as the bench judges: by CPU time where it measured it (the query rows).
+      const judged = r.cpuRatio ?? r.ratio;
+      const target = r.target === undefined ? '' : `${judged >= r.target ? 'met' : '**missed**'} (≥ ${r.target}x)`;
+      const ratio = `${r.ratio.toFixed(2)}x${r.cpuRatio === undefined ? '' : ` <sub>CPU ${r.cpuRatio.toFixed(2)}x</sub>`}`;
+      console.log(`| ${section} | ${r.workload} | ${fmt(r.cairnMs)} | ${fmt(r.datascriptMs)} | ${ratio} | ${target} |`);
     }
   }
   if (n.storage !== undefined) {

@@ -14,7 +14,7 @@ import { lmdbBenchmark, printLmdb, type LmdbFigures } from './lmdb.js';
 import { backendBenchmarks, printBackends, type BackendFigures } from './backends.js';
 import { liveSection } from './live.js';
 import { commitBenchmarks } from './commit.js';
-import { memoryBenchmark, printMemory, type MemoryFigures } from './memory.js';
+import { memoryInFreshProcess, printMemory, type MemoryFigures } from './memory.js';
 
 const only = process.argv.slice(2);
 const sections: [string, () => Promise<Comparison[]>][] = [
@@ -75,7 +75,7 @@ if (only.length === 0 || only.includes('live')) live = await liveSection();
 
 let memory: MemoryFigures | undefined;
 if (only.length === 0 || only.includes('memory')) {
-  memory = await memoryBenchmark();
+  memory = memoryInFreshProcess();
   printMemory(memory);
 }
 
