@@ -42,8 +42,20 @@ function edgeOf(p: Clause): { attr: string; from: string; to: string; forward: b
   return { attr: a.keyword ?? stripColon(a.value), from: x, to: y, forward: true };
 }
 
+// Rule sets are immutable and cached by text: each rule's branches are recognised once.
+const shapes = /* @__PURE__ */ new WeakMap<readonly RuleBranch[], ClosureShape | null>();
+
 /** Recognise a transitive-closure rule; null for anything else. */
 export function closureShape(name: string, branches: readonly RuleBranch[]): ClosureShape | null {
+  let shape = shapes.get(branches);
+  if (shape === undefined) {
+    shape = recognise(name, branches);
+    shapes.set(branches, shape);
+  }
+  return shape;
+}
+
+function recognise(name: string, branches: readonly RuleBranch[]): ClosureShape | null {
   if (branches.length !== 2) return null;
   for (const [base, step] of [
     [branches[0]!, branches[1]!],
@@ -179,10 +191,11 @@ export function* evalClosure(c: RuleCall, shape: ClosureShape, env: Env, ctx: Ct
   return addRelation(ctx, pairsRelation(c, pairs));
 }
 
-/** The pairs as a relation over the call's variables (constants filter, blanks drop). */
 /** The relation a two-argument rule call binds from (from, to) pairs: constants filter, variables bind. */
 export function pairsRelation(c: RuleCall, pairs: readonly [unknown, unknown][]): Relation {
   const [x, y] = c.args as [Term, Term];
+  // Two distinct variables (the usual call) bind the pairs as they are: callers build them per execution.
+  if (x.kind === 'var' && y.kind === 'var' && x.name !== y.name) return { vars: [x.name, y.name], rows: pairs as readonly unknown[][], distinct: true };
   const keep = (t: Term, v: unknown): boolean => t.kind !== 'const' || valueKey(t.value) === valueKey(v);
   const vars: string[] = [];
   if (x.kind === 'var') vars.push(x.name);

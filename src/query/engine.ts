@@ -122,9 +122,13 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     const e = c.terms[0];
     return e !== undefined && e.kind === 'var' && initiallyBound.has(e.name) && rowsFor(ctx, [e.name]) <= FEW_ENTITIES;
   };
-  const patterns = clauses.filter((c): c is Extract<Clause, { kind: 'pattern' }> => c.kind === 'pattern' && !seeksEntity(c));
+  // A lone clause against nothing bound has no order to choose and no join to size: its
+  // estimate would go unused (explain still reports it).
+  const ranked = clauses.length > 1 || initiallyBound.size > 0 || env.trace !== undefined;
+  const patterns = ranked ? clauses.filter((c): c is Extract<Clause, { kind: 'pattern' }> => c.kind === 'pattern' && !seeksEntity(c)) : [];
   const counts = yield* wait(all(patterns.map((c) => run(estimatePattern(c, sourceOf(env, c.src))))));
   const estimates = new Map<Clause, number>(patterns.map((c, i) => [c, counts[i]!]));
+  const unestimated = ranked ? UNKNOWN : 0;
   const remaining = clauses.map((_, i) => i);
   while (remaining.length > 0) {
     if (isEmpty(ctx))
@@ -137,7 +141,7 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     let bestCost = Infinity;
     for (let k = 0; k < remaining.length; k++) {
       const i = remaining[k]!;
-      const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? UNKNOWN);
+      const c = cost(clauses[i]!, ctx, env, bound, needs[i]!, estimates.get(clauses[i]!) ?? unestimated);
       if (c !== UNREADY && c < bestCost) {
         best = k;
         bestCost = c;
@@ -146,7 +150,7 @@ export function* evalClauses(clauses: readonly Clause[], env: Env, ctx: Ctx, exp
     if (best < 0) throw unready(clauses, remaining, needs, bound);
     const i = remaining.splice(best, 1)[0]!;
     env.budget?.check();
-    const estimate = estimates.get(clauses[i]!) ?? UNKNOWN;
+    const estimate = estimates.get(clauses[i]!) ?? unestimated;
     const ci = clauses[i]!;
     const fused = ci.kind === 'pattern' && env.trace === undefined ? fusablePredicates(ci, clauses, remaining, ctx, env, bound) : null;
     if (fused !== null && ci.kind === 'pattern') {

@@ -30,6 +30,19 @@ export function findElemVars(e: FindElem): string[] {
   }
 }
 
+// A parsed query is immutable (and cached by its text): its result variables are worked out once.
+const resultVarsOf = /* @__PURE__ */ new WeakMap<Query, readonly string[]>();
+
+/** The :find and :with variables of `q`, each once, in order: the columns its result is built from. */
+export function resultVars(q: Query): readonly string[] {
+  let vars = resultVarsOf.get(q);
+  if (vars === undefined) {
+    vars = [...new Set([...findElems(q.find).flatMap(findElemVars), ...q.with])];
+    resultVarsOf.set(q, vars);
+  }
+  return vars;
+}
+
 export interface Paging {
   readonly offset?: number;
   readonly limit?: number;
@@ -39,7 +52,7 @@ export interface Paging {
 
 export function* findResult(q: Query, ctx: Ctx, env: Env, paging: Paging): Step<unknown> {
   const elems = findElems(q.find);
-  const vars = [...new Set([...elems.flatMap(findElemVars), ...q.with])];
+  const vars = resultVars(q);
   const { merged } = mergeFor(ctx, vars);
   const aggs = elems.some((e) => e.kind === 'find-agg');
   // Grouping reads columns by name: a distinct relation over exactly these variables needs no

@@ -9,11 +9,11 @@ import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { type Clause, findElems, type InBinding, type Query, type Rules } from './ast.js';
 import { aggregateFn, isBuiltInAggregate } from './aggregates.js';
-import { builtin } from './builtins.js';
+import { builtin, type BuiltinEnv } from './builtins.js';
 import type { Ctx } from './context.js';
 import { clauseBinds, destructure, evalClauses } from './engine.js';
 import type { Env, RuleInfo } from './env.js';
-import { findElemVars, findResult, type Paging } from './find.js';
+import { findElemVars, findResult, type Paging, resultVars } from './find.js';
 import { normalizeInputs } from './inputs.js';
 import { type PlanStep, type Trace } from './explain.js';
 import { parseOrderBy } from './order.js';
@@ -255,6 +255,11 @@ function ruleInfoOf(rules: Rules): RuleInfo {
   return info;
 }
 
+// Nested queries (the `q` function inside a query) need no state of the outer execution.
+const BUILTIN_ENV: BuiltinEnv = { q: (inner, args) => q(inner, ...args) };
+// The rule set each parsed query's rule calls were last checked against (rule sets are cached by text).
+const checkedWith = /* @__PURE__ */ new WeakMap<Query, Rules>();
+
 function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, budget: Budget | null, trace?: Trace): Step<unknown> {
   const implicitDb = query.in.length === 1 && query.in[0]!.kind === 'in-src' && inputs.length === 0;
   if (!implicitDb && inputs.length !== query.in.length) {
@@ -297,21 +302,23 @@ function* executeStep(query: Query, inputs: readonly unknown[], paging: Paging, 
     }
   });
   ctx = yield* normalizeInputs(query.where, sources, ctx);
-  checkRuleCalls(query.where, rules);
+  if (checkedWith.get(query) !== rules) {
+    checkRuleCalls(query.where, rules);
+    checkedWith.set(query, rules);
+  }
   const env: Env = {
     sources,
     defaultSrc: '$',
     rules,
     ruleInfo: ruleInfoOf(rules),
     scalars,
-    builtinEnv: { q: (inner, args) => q(inner, ...args) },
+    builtinEnv: BUILTIN_ENV,
     fresh: { n: 0 },
     fix: null,
     expansions: new WeakMap(),
     ...(trace ? { trace } : {}),
     budget,
   };
-  const wanted = [...new Set([...findElems(query.find).flatMap(findElemVars), ...query.with])];
-  const result = yield* evalClauses(query.where, env, ctx, wanted);
+  const result = yield* evalClauses(query.where, env, ctx, resultVars(query));
   return yield* findResult(query, result, env, paging);
 }
