@@ -31,6 +31,22 @@ export async function rawPutCommit(db: RawDb, key: string, value: Uint8Array | s
   await tx.done;
 }
 
+/**
+ * A database laid out as CairnDB's `refs` store is for fenced puts: a unique index on the
+ * writer token `w` of the value (src/store/indexeddb.ts, "Fenced puts").
+ */
+export async function openFenced(name: string): Promise<RawDb> {
+  return openDB(name, 1, { upgrade: (db) => void db.createObjectStore('refs').createIndex('writer', 'w', { unique: true }) });
+}
+
+/** The head's put as CairnDB's backend sends it on a small commit: { v, w } over one key, commit() at once. */
+export async function rawFencedPut(db: RawDb, key: string, value: Uint8Array, token: string, durability: Durability): Promise<void> {
+  const tx = db.transaction('refs', 'readwrite', { durability });
+  void tx.store.put({ v: value, w: token }, key);
+  tx.commit();
+  await tx.done;
+}
+
 /** Many puts in one readwrite transaction. */
 export async function rawBatch(db: RawDb, entries: readonly Entry[], durability: Durability): Promise<void> {
   const tx = db.transaction('kv', 'readwrite', { durability });
@@ -62,6 +78,8 @@ export function concatBytes(entries: readonly Entry[]): Uint8Array {
 /** What the recording wrapper saw: every batch written while recording, every key read. */
 export interface Recording {
   batches: Entry[][];
+  /** When each putBatch call began and when it settled (performance.now()), in order. */
+  putTimes: [number, number][];
   keysRead: string[];
   readCalls: number;
 }
@@ -74,7 +92,7 @@ export interface Recorder {
   current(): Recording;
 }
 
-const fresh = (): Recording => ({ batches: [], keysRead: [], readCalls: 0 });
+const fresh = (): Recording => ({ batches: [], putTimes: [], keysRead: [], readCalls: 0 });
 
 export function recorder(inner: Backend): Recorder {
   let rec = fresh();
@@ -91,9 +109,14 @@ export function recorder(inner: Backend): Recorder {
       return s.getMany(keys);
     },
     async putBatch(entries, opts?: PutOptions) {
+      const start = performance.now();
       await s.putBatch(entries, opts);
+      const end = performance.now();
       // Copy after the write: the backend already copied what it stored, and the caller may reuse arrays.
-      if (recording) rec.batches.push(entries.map(([k, v]) => [k, v.slice()] as const));
+      if (recording) {
+        rec.batches.push(entries.map(([k, v]) => [k, v.slice()] as const));
+        rec.putTimes.push([start, end]);
+      }
     },
     deleteMany: (keys) => s.deleteMany(keys),
     keys: () => s.keys(),

@@ -76,6 +76,25 @@ export function commitRows(c: CommitFigures): Row[] {
       ratioOf: 'cairn / floor',
       ratio: c.cairn.median / c.floorCasBatch.median,
     },
+    {
+      workload: '1. commit latency, median (fenced overwrite)',
+      cairn: c.cairn.median,
+      peer: c.floorFencedOverwrite.median,
+      peerName: 'raw idb, the head as the backend puts it, commit()',
+      unit: 'ms',
+      ratioOf: 'cairn / floor',
+      ratio: c.cairn.median / c.floorFencedOverwrite.median,
+    },
+    {
+      workload: '1. commit: the store call alone, median',
+      cairn: c.split.store.median,
+      peer: c.floorFencedOverwrite.median,
+      peerName: 'raw idb, the head as the backend puts it, commit()',
+      unit: 'ms',
+      ratioOf: 'store call / floor',
+      ratio: c.split.store.median / c.floorFencedOverwrite.median,
+      note: `engine before the call ${c.split.engine.median.toFixed(3)} ms, after it ${c.split.after.median.toFixed(3)} ms (medians)`,
+    },
   ];
 }
 

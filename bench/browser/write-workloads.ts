@@ -7,7 +7,7 @@ import Dexie from 'dexie';
 import { deleteDB } from 'idb';
 import { db, deleteDatabase, q, release, transact } from '../../src/index.js';
 import { cairnEntity, people } from '../people.js';
-import { concatBytes, openRaw, rawBatch, rawCasBatch, rawPut, rawPutCommit, type Entry } from './raw-idb.js';
+import { concatBytes, openFenced, openRaw, rawBatch, rawCasBatch, rawFencedPut, rawPut, rawPutCommit, type Entry } from './raw-idb.js';
 import { benchConfig, benchRecorder, cairnChunks, dsDbOf, DURABILITY, eidOf, freshDb, profiled } from './setup.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -21,8 +21,15 @@ export interface CommitFigures {
   readonly floorSinglePutCommit: Summary;
   /** The commit's exact entries (same keys, same bytes) in one raw readwrite transaction. */
   readonly floorSameBatch: Summary;
-  /** The same, after a read of the head inside the transaction: CairnDB's CAS protocol on bare IDB. */
+  /** The same, after a read of the head inside the transaction: the compare-and-set protocol on bare IDB. */
   readonly floorCasBatch: Summary;
+  /**
+   * The commit's last record as CairnDB's backend puts a small commit's head: { v, w } over one
+   * key, in a store with a unique index on `w`, commit() at once (the protocol's own floor).
+   */
+  readonly floorFencedOverwrite: Summary;
+  /** The commit split where the engine meets its store: before the putBatch call, the call, after it. */
+  readonly split: { readonly engine: Summary; readonly store: Summary; readonly after: Summary };
   readonly bytesPerCommit: Summary;
   readonly recordsPerCommit: Summary;
 }
@@ -35,6 +42,7 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
   const rec = benchRecorder();
   const conn = await freshDb('bench-commit');
   const raw = await openRaw('bench-raw-commit');
+  const fenced = await openFenced('bench-raw-fenced');
   const ps = people(n + warmup, 11);
   const cairn: number[] = [],
     single: number[] = [],
@@ -42,7 +50,11 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
     same: number[] = [],
     cas: number[] = [],
     bytes: number[] = [],
-    records: number[] = [];
+    records: number[] = [],
+    overwrite: number[] = [],
+    engine: number[] = [],
+    store: number[] = [],
+    after: number[] = [];
   if (profile) {
     await profiled(true, 'commit', async () => {
       for (const p of ps) await transact(conn, [cairnEntity(p)]);
@@ -53,7 +65,9 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
     const t0 = now();
     await transact(conn, [cairnEntity(ps[i]!)]);
     const t1 = now();
-    const entries = rec.stop().batches.flat();
+    const recording = rec.stop();
+    const entries = recording.batches.flat();
+    const putTimes = recording.putTimes;
     const blob = concatBytes(entries);
     const t2 = now();
     await rawPut(raw, `c${i}`, blob, DURABILITY);
@@ -68,25 +82,35 @@ export async function commitLatency(n: number, profile: boolean, warmup = 20): P
     const t5 = now();
     await rawPutCommit(raw, `k${i}`, blob, DURABILITY);
     const t6 = now();
+    await rawFencedPut(fenced, 'head', entries[entries.length - 1]![1], 'bench-writer', DURABILITY);
+    const t7 = now();
     if (i < warmup) continue;
     cairn.push(t1 - t0);
     single.push(t3 - t2);
     same.push(t4 - t3);
     cas.push(t5 - t4);
     singleCommit.push(t6 - t5);
+    overwrite.push(t7 - t6);
     bytes.push(blob.length);
     records.push(entries.length);
+    engine.push(putTimes[0]![0] - t0);
+    store.push(putTimes.reduce((ms, [a, b]) => ms + (b - a), 0));
+    after.push(t1 - putTimes[putTimes.length - 1]![1]);
   }
   await release(conn);
   await deleteDatabase(benchConfig('bench-commit'));
   raw.close();
   await deleteDB('bench-raw-commit');
+  fenced.close();
+  await deleteDB('bench-raw-fenced');
   return {
     cairn: summarize(cairn),
     floorSinglePut: summarize(single),
     floorSinglePutCommit: summarize(singleCommit),
     floorSameBatch: summarize(same),
     floorCasBatch: summarize(cas),
+    floorFencedOverwrite: summarize(overwrite),
+    split: { engine: summarize(engine), store: summarize(store), after: summarize(after) },
     bytesPerCommit: summarize(bytes),
     recordsPerCommit: summarize(records),
   };
