@@ -28,6 +28,7 @@ import { liveQueryOf, livePullOf } from './live/index.js';
 import type { LiveQuery } from './live/subscribable.js';
 import { createSyncedStore, openSynced } from './sync/connect.js';
 import { SyncedConn, type SyncListener, type SyncStatus } from './sync/synced-conn.js';
+import { isDate } from './util/brands.js';
 
 /** The store id of a config without `store` and without `name`. */
 const DEFAULT_STORE_ID = 'cairndb';
@@ -371,7 +372,7 @@ export async function reverseSchema(d: Db): Promise<Record<string, string[]>> {
 }
 
 export async function gcStorage(conn: Connection, removeBefore?: Date): Promise<GcResult> {
-  if (removeBefore !== undefined && !(removeBefore instanceof Date && !Number.isNaN(removeBefore.getTime()))) {
+  if (removeBefore !== undefined && !(isDate(removeBefore) && !Number.isNaN(removeBefore.getTime()))) {
     fail('config/invalid', `gcStorage: removeBefore must be a valid Date, got ${show(removeBefore)}`);
   }
   return collectGarbage(connOf(conn), removeBefore);

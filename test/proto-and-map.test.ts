@@ -2,9 +2,11 @@
 // (an assignment o['__proto__'] = v sets the prototype instead of a key). Now: Maps are refused
 // with a coded error, '__proto__' is refused as an attribute or ident name (it could not be a
 // key of pull results or schema()), and is kept as an ordinary key where it is user data
-// (`:keys` names, string tempids).
+// (`:keys` names, string tempids). An object whose *prototype* is a Date, Map or Set (what such
+// an assignment makes of `{ "__proto__": new Date() }`-shaped input) passes `instanceof` but
+// makes the built-in's methods throw a plain TypeError: it is taken for the plain object it is.
 import { describe, expect, it } from 'vitest';
-import { datoms, db, q, transact } from '../src/index.js';
+import { asOf, datoms, db, pull, q, transact, withDb } from '../src/index.js';
 import { attr, caught, fresh } from './conformance-helpers.js';
 
 const schema = [attr('p/name', 'string')];
@@ -57,5 +59,29 @@ describe('Map entities and __proto__ keys', () => {
     expect(Object.keys(r.tempids)).toContain('__proto__');
     // biome-ignore lint/suspicious/noProto: the own property named __proto__ is what is tested
     expect(typeof r.tempids['__proto__']).toBe('number');
+  });
+
+  it('takes an object with a Date, Map or Set prototype for the plain object it is', async () => {
+    const conn = await fresh([[attr('p/name', 'string'), attr('p/born', 'instant')]]);
+    const before = await datoms(db(conn), 'eavt');
+    const dateLike = Object.create(new Date(0)) as Date;
+    const mapLike = Object.create(new Map([['p/name', 'm']])) as Map<string, string>;
+    const setLike = Object.create(new Set([1])) as Set<number>;
+    // as a value: refused with a coded error, nothing committed
+    for (const input of [[{ 'p/name': 'a', 'p/born': dateLike }], [['db/add', -1, 'p/born', dateLike]], [{ 'p/name': setLike }]]) {
+      expect((await caught(transact(conn, input as never))).code).toMatch(/^(transact|schema)\//);
+      expect((await caught(withDb(db(conn), input as never))).code).toMatch(/^(transact|schema)\//);
+    }
+    expect(await datoms(db(conn), 'eavt')).toEqual(before);
+    // as an entity: an object without keys of its own, so what {} gives (the transaction's own datom)
+    for (const entity of [{}, dateLike, mapLike]) expect((await withDb(db(conn), [entity as never])).txData.map((d) => d.a)).toEqual(['db/txInstant']);
+    // in a query form, as an input, as a time point and in a pull pattern: coded errors, or an
+    // answer, never a TypeError from Date/Map/Set methods
+    expect((await caught(q([':find', '?e', ':where', ['?e', 'p/born', dateLike]] as never, db(conn)))).code).toMatch(/^query\//);
+    expect(await q('[:find ?e :in $ ?t :where [?e :p/born ?t]]', db(conn), dateLike)).toEqual([]);
+    expect((await caught(q('[:find ?e :in $ [?n ...] :where [?e :p/name ?n]]', db(conn), setLike))).code).toBe('query/execution');
+    const codeOf = async (f: () => unknown): Promise<string> => (await caught(Promise.resolve().then(f))).code;
+    expect(await codeOf(() => asOf(db(conn), dateLike))).toBe(await codeOf(() => asOf(db(conn), {} as never)));
+    expect(await codeOf(() => pull(db(conn), mapLike as never, 1))).toBe(await codeOf(() => pull(db(conn), {} as never, 1)));
   });
 });

@@ -73,12 +73,17 @@ function terminated(why: string): CairnError {
   return new CairnError('worker/terminated', `the CairnDB worker is gone: ${why}`, { reason: why });
 }
 
-/** postMessage refuses functions, class instances with private state, etc.: say so clearly. */
-function uncloneable(e: unknown): CairnError | undefined {
-  if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'DataCloneError') return undefined;
+/**
+ * Comlink reports the worker's failure to post an answer as a TypeError of its own (a query
+ * that returns its Db input, say); a refused argument is answered by the guarded endpoint.
+ */
+function unsendableAnswer(e: unknown): CairnError | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { name, message } = e as { name?: unknown; message?: unknown };
+  if (name !== 'TypeError' || message !== 'Unserializable return value') return undefined;
   return new CairnError(
     'worker/protocol',
-    `an argument cannot be sent to the worker (only plain data, Dates, bigints, Uint8Arrays and handles cross): ${(e as Error).message}`,
+    "the worker's answer cannot be sent back: it holds a value that is not plain data (a function, a symbol, a Db or connection returned as a query value)",
     {},
     { cause: e },
   );
@@ -219,7 +224,7 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       );
       ready
         .then(f)
-        .then(resolve, (e: unknown) => reject(uncloneable(e) ?? e))
+        .then(resolve, (e: unknown) => reject(unsendableAnswer(e) ?? e))
         .finally(() => {
           disarm();
           pending.delete(fail);

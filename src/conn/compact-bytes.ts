@@ -14,6 +14,7 @@
 // truncated or garbage bytes throw instead of producing a value.
 
 import type { Value } from '../db/types.js';
+import { isDate } from '../util/brands.js';
 
 const INT_POS = 0x01;
 const INT_NEG = 0x02;
@@ -161,7 +162,7 @@ export class ByteWriter {
         return;
       case 'object':
         if (v === null) this.byte(NULL);
-        else if (v instanceof Date) {
+        else if (isDate(v)) {
           this.byte(DATE);
           this.f64(v.getTime());
         } else if (v instanceof Uint8Array) {

@@ -25,6 +25,7 @@ import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
 import { valueKey } from './values.js';
 import { AttrIds } from './attr-refs.js';
+import { isDate } from '../util/brands.js';
 
 interface AttrFacts {
   readonly indexedAdd: boolean; // in avet under the new schema
@@ -230,7 +231,7 @@ export function applyChanges(
         avetKeys.push(k);
       }
       if (d.e > maxEid && d.e < TX0) maxEid = d.e;
-      if (d.a === 'db/txInstant' && d.v instanceof Date && d.v.getTime() > lastTxInstant) lastTxInstant = d.v.getTime();
+      if (d.a === 'db/txInstant' && isDate(d.v) && d.v.getTime() > lastTxInstant) lastTxInstant = d.v.getTime();
     } else {
       const p = priors[i];
       if (p === undefined) continue;

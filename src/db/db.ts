@@ -28,6 +28,7 @@ import { Datom, TX0, type Db, type DbConfig, type DbView, type EntityRef, type I
 import { compareValues } from './values.js';
 import { attrId, identDatoms, identOfId, storedBound } from './attr-refs.js';
 import { coerceValue } from './valuetypes.js';
+import { isDate } from '../util/brands.js';
 
 export interface DbState {
   readonly config: DbConfig;
@@ -463,7 +464,7 @@ export function history(db: Db): Db {
 }
 
 function checkPoint(t: number | Date, fn: string): void {
-  if (t instanceof Date) {
+  if (isDate(t)) {
     if (Number.isNaN(t.getTime())) throw new CairnError('config/invalid', `${fn}: invalid Date`);
     return;
   }

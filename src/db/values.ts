@@ -13,6 +13,7 @@
 //     transaction overlay uses to find a value in a Map.
 
 import type { Value } from './types.js';
+import { isDate } from '../util/brands.js';
 
 /** A value or a tuple slot that is empty. */
 export type Slot = Value | null | undefined;
@@ -28,7 +29,7 @@ function rank(v: Slot): number {
       return 3;
     case 'object':
       if (v === null) return 0;
-      if (v instanceof Date) return 4;
+      if (isDate(v)) return 4;
       if (v instanceof Uint8Array) return 5;
       return 6;
     default:
@@ -123,7 +124,7 @@ export function valueKey(v: Slot): string {
       return v ? 'b1' : 'b0';
     case 'object':
       if (v === null) return 'z';
-      if (v instanceof Date) return 'd' + String(v.getTime());
+      if (isDate(v)) return 'd' + String(v.getTime());
       if (v instanceof Uint8Array) return 'y' + Array.prototype.join.call(v, ',');
       return 'a' + JSON.stringify((v as readonly Slot[]).map(valueKey));
     default:

@@ -9,6 +9,7 @@ import { CairnError, show } from '../util/errors.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 import { isValueType } from './schema.js';
 import type { AttrSchema, Value, ValueType } from './types.js';
+import { isDate } from '../util/brands.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TUPLE = 8;
@@ -88,7 +89,7 @@ export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
       return typeError(attr, v, type);
     case 'db.type/instant':
       // copies: a Date or byte array the caller keeps (and may mutate) must not alias the db
-      if (v instanceof Date && !Number.isNaN(v.getTime())) return new Date(v.getTime());
+      if (isDate(v) && !Number.isNaN(v.getTime())) return new Date(v.getTime());
       return typeError(attr, v, type);
     case 'db.type/uuid':
       if (typeof v === 'string' && UUID_RE.test(v)) return v.toLowerCase();
@@ -152,7 +153,7 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
  */
 function owned(v: unknown, attr: string): unknown {
   if (typeof v === 'string') return storableString(v, attr);
-  if (v instanceof Date) return new Date(v.getTime());
+  if (isDate(v)) return new Date(v.getTime());
   if (v instanceof Uint8Array) return v.slice();
   if (Array.isArray(v)) return Array.from(v, (x) => (x === undefined ? null : owned(x, attr)));
   return v;

@@ -12,6 +12,7 @@ import { CairnError } from '../util/errors.js';
 import { setOwn } from '../util/objects.js';
 import { printEdn } from './printer.js';
 import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 /**
  * - 'value': generic conversion (query inputs, tx-meta, pull :default values).
@@ -53,16 +54,16 @@ function toJs(v: EdnValue): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Keyword) return `:${v.name}`;
   if (Array.isArray(v)) return v.map(toJs);
-  if (v instanceof Map) {
+  if (isMap(v)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of v) setOwn(out, keyName(k), toJs(x));
     return out;
   }
   if (v instanceof List) return v.items.map(toJs);
-  if (v instanceof Set) return [...v].map(toJs);
+  if (isSet(v)) return [...v].map(toJs);
   if (v instanceof Sym) return v.name;
   if (v instanceof Uuid) return v.value;
-  if (v instanceof Date || v instanceof Tagged) return v;
+  if (isDate(v) || v instanceof Tagged) return v;
   return v;
 }
 
@@ -70,7 +71,7 @@ const TX_DATA = 'tx-data';
 const TX_META = 'tx-meta';
 
 function toTx(v: EdnValue): unknown {
-  if (v instanceof Map) {
+  if (isMap(v)) {
     let txData: unknown = undefined;
     let txMeta: unknown = undefined;
     for (const [k, x] of v) {

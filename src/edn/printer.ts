@@ -7,6 +7,7 @@
 
 import { CairnError, show } from '../util/errors.js';
 import { type EdnValue, Keyword, List, Sym, Tagged, Uuid } from './types.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 /** Print an EDN value as text. Throws CairnError 'edn/print' for values EDN cannot represent. */
 export function printEdn(value: EdnValue): string {
@@ -49,7 +50,7 @@ function printObject(v: object): string {
   if (v instanceof Keyword) return `:${v.name}`;
   if (v instanceof Sym) return v.name;
   if (Array.isArray(v)) return printSeq('[', v, ']');
-  if (v instanceof Map) {
+  if (isMap(v)) {
     let out = '{';
     let first = true;
     for (const [k, x] of v) {
@@ -59,8 +60,8 @@ function printObject(v: object): string {
     return out + '}';
   }
   if (v instanceof List) return printSeq('(', v.items, ')');
-  if (v instanceof Set) return printSeq('#{', [...v], '}');
-  if (v instanceof Date) {
+  if (isSet(v)) return printSeq('#{', [...v], '}');
+  if (isDate(v)) {
     if (Number.isNaN(v.getTime())) throw new CairnError('edn/print', 'cannot print an invalid Date as #inst', {});
     return `#inst "${v.toISOString()}"`;
   }

@@ -26,6 +26,8 @@
 // Invariants: Keyword/Sym instances are unique per full name, so `===` is equality; `name`
 // never starts with ':'; `ns` is null for unqualified names ('/' alone is the symbol `/`).
 
+import { isMap, isSet } from '../util/brands.js';
+
 /** Any value the reader produces and the printer accepts. */
 export type EdnValue =
   | null
@@ -173,8 +175,8 @@ export function isVector(x: unknown): x is readonly EdnValue[] {
   return Array.isArray(x);
 }
 export function isEdnMap(x: unknown): x is ReadonlyMap<EdnValue, EdnValue> {
-  return x instanceof Map;
+  return isMap(x);
 }
 export function isEdnSet(x: unknown): x is ReadonlySet<EdnValue> {
-  return x instanceof Set;
+  return isSet(x);
 }

@@ -20,6 +20,7 @@ import type { AttrSpec, PullPattern } from '../pull/index.js';
 import type { Clause, FindElem, Query, Rules, Term } from '../query/ast.js';
 import { findElems } from '../query/ast.js';
 import { stripColon } from '../query/source.js';
+import { isDate } from '../util/brands.js';
 
 export interface Matcher {
   /** Entity ids the datom's e must be one of; null: any entity. */
@@ -94,7 +95,7 @@ function comparable(x: unknown, type: ValueType | undefined): boolean {
     case 'db.type/number':
       return typeof x === 'number' || typeof x === 'bigint';
     case 'db.type/instant':
-      return x instanceof Date;
+      return isDate(x);
     case 'db.type/ref':
       return typeof x === 'number';
     default:
@@ -270,7 +271,7 @@ function sameDatomValue(stored: unknown, c: unknown): boolean {
     tc = typeof c;
   if ((ts === 'number' || ts === 'bigint') && (tc === 'number' || tc === 'bigint')) return sameNumber(stored as number | bigint, c as number | bigint);
   if (ts === 'string' && tc === 'string') return stripColon(stored as string) === stripColon(c as string);
-  if (stored instanceof Date && c instanceof Date) return stored.getTime() === c.getTime();
+  if (isDate(stored) && isDate(c)) return stored.getTime() === c.getTime();
   return false;
 }
 

@@ -2,6 +2,7 @@
 // delivered. Results are plain data (docs/api.md "Data conventions"): arrays, plain objects, strings,
 // numbers, bigints, booleans, null, Dates, Uint8Arrays.
 
+import { isDate } from '../util/brands.js';
 export function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -11,7 +12,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime();
+  if (isDate(a)) return isDate(b) && a.getTime() === b.getTime();
   if (a instanceof Uint8Array) {
     if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

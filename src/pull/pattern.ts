@@ -28,6 +28,7 @@ import { printEdn } from '../edn/printer.js';
 import { readEdn } from '../edn/reader.js';
 import { type EdnValue, Keyword, List, Sym } from '../edn/types.js';
 import { CairnError, show } from '../util/errors.js';
+import { isMap, isSet } from '../util/brands.js';
 
 export const DEFAULT_LIMIT = 1000;
 
@@ -155,7 +156,7 @@ function applyOption(d: Draft, opt: unknown, value: unknown, where: unknown): vo
 
 /** EDN values inside patterns become JS data (keywords ':ns/name'); JS data passes through. */
 function toJsValue(x: unknown): unknown {
-  if (x instanceof Keyword || x instanceof Sym || x instanceof List || x instanceof Map || x instanceof Set || Array.isArray(x)) {
+  if (x instanceof Keyword || x instanceof Sym || x instanceof List || isMap(x) || isSet(x) || Array.isArray(x)) {
     return ednToJs(x as EdnValue, 'value');
   }
   return x;
@@ -264,7 +265,7 @@ function parseSpec(x: unknown, b: Builder): void {
     b.add(finish(parseAttrExpr(x.items, x), null));
     return;
   }
-  if (x instanceof Map) {
+  if (isMap(x)) {
     parseMapSpec(x.entries(), b, x);
     return;
   }
@@ -285,7 +286,7 @@ let nesting = 0;
 function parsePatternValue(x: unknown): PullPattern {
   let items: Iterable<unknown>;
   if (Array.isArray(x)) items = x;
-  else if (x instanceof Set) items = x;
+  else if (isSet(x)) items = x;
   else return parseError('a pull pattern must be a vector of attribute specs', x);
   if (nesting >= MAX_PATTERN_NESTING) parseError(`pull pattern nested more than ${MAX_PATTERN_NESTING} deep (a cyclic pattern?)`, x);
   nesting++;

@@ -15,6 +15,7 @@ import type { Db, EntityRef } from '../db/types.js';
 import { comparable, compareValues, valuesEqual } from './values.js';
 import { reFind, reMatches, reReplace, reSeq, reSplit, userRegex } from './regex.js';
 import { getOwn } from '../util/objects.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 export interface BuiltinEnv {
   /** Runs a nested query (`[(q query $ ...) ?res]`). */
@@ -71,7 +72,7 @@ function arith(op: (a: number, b: number) => number, bop: (a: bigint, b: bigint)
 }
 function num(x: unknown): number | bigint {
   if (typeof x === 'number' || typeof x === 'bigint') return x;
-  if (x instanceof Date) return x.getTime();
+  if (isDate(x)) return x.getTime();
   throw new CairnError('query/execution', `Expected a number, got ${show(x)}`, { value: show(x) });
 }
 const int = (x: unknown): number => {
@@ -81,7 +82,7 @@ const int = (x: unknown): number => {
 
 function str(x: unknown): string {
   if (x === null || x === undefined) return '';
-  if (x instanceof Date) return x.toISOString();
+  if (isDate(x)) return x.toISOString();
   if (Array.isArray(x)) return `[${x.map(prStr).join(' ')}]`;
   return String(x);
 }
@@ -106,7 +107,7 @@ function rePattern(x: unknown): RegExp {
 function count(x: unknown): number {
   if (x === null || x === undefined) return 0;
   if (typeof x === 'string' || Array.isArray(x)) return x.length;
-  if (x instanceof Set || x instanceof Map) return x.size;
+  if (isSet(x) || isMap(x)) return x.size;
   if (x instanceof Uint8Array) return x.length;
   if (typeof x === 'object') return Object.keys(x).length;
   return fail('query/execution', `count not supported on ${show(x)}`);
@@ -132,7 +133,7 @@ const truthy = (x: unknown): boolean => x !== null && x !== undefined && x !== f
 
 function typeName(x: unknown): string {
   if (x === null || x === undefined) return 'nil';
-  if (x instanceof Date) return 'date';
+  if (isDate(x)) return 'date';
   if (Array.isArray(x)) return 'vector';
   if (x instanceof Uint8Array) return 'bytes';
   if (typeof x === 'string' && x.startsWith(':')) return 'keyword';
@@ -376,7 +377,7 @@ const core: Record<string, Builtin> = {
   'not-empty': f(1, 1, ([a]) => (count(a) === 0 ? null : a)),
   'empty?': f(1, 1, ([a]) => count(a) === 0),
   'contains?': f(2, 2, ([c, k]) =>
-    c instanceof Set || c instanceof Map
+    isSet(c) || isMap(c)
       ? c.has(k)
       : Array.isArray(c)
         ? typeof k === 'number' && k >= 0 && k < c.length
@@ -385,14 +386,13 @@ const core: Record<string, Builtin> = {
           : false,
   ),
   get: f(2, 3, ([c, k, d]) => {
-    const v =
-      c instanceof Map
-        ? c.get(k)
-        : Array.isArray(c)
-          ? c[k as number]
-          : typeof c === 'object' && c !== null
-            ? getOwn(c as Record<string, unknown>, String(k))
-            : undefined;
+    const v = isMap(c)
+      ? c.get(k)
+      : Array.isArray(c)
+        ? c[k as number]
+        : typeof c === 'object' && c !== null
+          ? getOwn(c as Record<string, unknown>, String(k))
+          : undefined;
     return v === undefined ? (d ?? null) : v;
   }),
   str: f(0, V, (a) => a.map(str).join('')),

@@ -21,7 +21,7 @@ import { emptyOf, type Relation } from './relation.js';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules.js';
 import { allOf as all, isPromise, run, wait, type Step } from './run.js';
 import type { Source, Tuple } from './source.js';
-import { valuesEqual } from './values.js';
+import { isBindable, valuesEqual } from './values.js';
 
 export function sourceOf(env: Env, name: string | null): Source {
   const n = name === null || name === '$' ? env.defaultSrc : name;
@@ -381,11 +381,11 @@ function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
     case 'bind-blank':
       return [new Map()];
     case 'bind-coll': {
-      if (!isIterable(value)) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
+      if (!isBindable(value)) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
       return [...value].flatMap((x) => destructure(b.elem, x));
     }
     case 'bind-tuple': {
-      if (!isIterable(value)) fail('query/execution', `Cannot bind ${show(value)} to tuple binding`, { value: show(value) });
+      if (!isBindable(value)) fail('query/execution', `Cannot bind ${show(value)} to tuple binding`, { value: show(value) });
       const xs = [...value];
       let acc: Map<string, unknown>[] = [new Map()];
       b.elems.forEach((e, i) => {
@@ -415,8 +415,5 @@ function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
 }
 
 const hasColl = (b: Binding): boolean => b.kind === 'bind-coll' || (b.kind === 'bind-tuple' && b.elems.some(hasColl));
-
-const isIterable = (x: unknown): x is Iterable<unknown> =>
-  Array.isArray(x) || x instanceof Set || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map));
 
 export { destructure };

@@ -24,6 +24,7 @@ import { analyzeRules } from './rules.js';
 import { type Budget, makeBudget } from './budget.js';
 import { run, type Step } from './run.js';
 import { makeSource, type Source } from './source.js';
+import { isMap } from '../util/brands.js';
 
 export { registerAggregate, type AggregateFn } from './aggregates.js';
 export type { Query as ParsedQuery, Rules } from './ast.js';
@@ -161,7 +162,7 @@ export type { QueryMap };
 // `signal` belong to the query time budget; any other key is an error, never ignored.
 const QUERY_MAP_KEYS = new Set(['query', 'args', 'offset', 'limit', 'orderBy', 'order-by', 'timeout', 'signal']);
 
-export const isQueryMap = (x: unknown): x is QueryMap => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && 'query' in x;
+export const isQueryMap = (x: unknown): x is QueryMap => typeof x === 'object' && x !== null && !Array.isArray(x) && !isMap(x) && 'query' in x;
 
 /** Run a query: EDN text / parsed form plus inputs, or the map form { query, args, offset, limit }. */
 export async function q(query: unknown, ...inputs: unknown[]): Promise<unknown> {

@@ -42,6 +42,7 @@ import { CairnError, fail, isCairnError } from '../util/errors.js';
 import type { Arg, Binding, Clause, Const, FindElem, FindSpec, InBinding, Query, ReturnMaps, RuleBranch, Rules, Term } from './ast.js';
 import { parseOrderBy } from './order.js';
 import { printForm } from './print.js';
+import { isMap, isSet } from '../util/brands.js';
 
 function parseError(path: string, message: string, form?: unknown): never {
   const shown = form === undefined ? '' : `: ${printForm(form)}`;
@@ -70,8 +71,8 @@ export function ednToValue(x: unknown): unknown {
   if (x instanceof Uuid) return x.value;
   if (isList(x)) return x.items.map(ednToValue);
   if (Array.isArray(x)) return x.map(ednToValue);
-  if (x instanceof Set) return new Set([...x].map(ednToValue));
-  if (x instanceof Map) return new Map([...x].map(([k, v]) => [ednToValue(k), ednToValue(v)]));
+  if (isSet(x)) return new Set([...x].map(ednToValue));
+  if (isMap(x)) return new Map([...x].map(([k, v]) => [ednToValue(k), ednToValue(v)]));
   return x;
 }
 
@@ -84,7 +85,7 @@ export function parseQueryForm(input: unknown): Query {
   let form: unknown = input;
   if (typeof input === 'string') form = readText(input, 'query');
   if (Array.isArray(form)) return parseSections(splitVector(form));
-  if (form instanceof Map) {
+  if (isMap(form)) {
     const sections = new Map<string, unknown[]>();
     for (const [k, v] of form) {
       if (!isKeyword(k)) parseError('query map', 'Query map keys must be keywords', k);
@@ -243,7 +244,7 @@ function parseExpression(x: readonly unknown[], path: string): Clause {
     if (!isSymbol(fnSym)) parseError(path, 'A function call must start with a symbol', x);
     // A nested query written in place, [(q [:find ...] $) ?r], stays EDN data for `q` to parse.
     const args = rest.map((a, i) =>
-      fnSym.name === 'q' && i === 0 && (Array.isArray(a) || a instanceof Map) ? ({ kind: 'const', value: a } as const) : parseArg(a, path),
+      fnSym.name === 'q' && i === 0 && (Array.isArray(a) || isMap(a)) ? ({ kind: 'const', value: a } as const) : parseArg(a, path),
     );
     if (x.length === 1) return { kind: 'pred', fn: fnSym.name, args };
     if (x.length === 2) return { kind: 'fn', fn: fnSym.name, args, binding: parseBinding(x[1], path) };

@@ -4,6 +4,7 @@
 import { isKeyword, isList, isSymbol, Tagged, Uuid } from '../edn/types.js';
 import { isoOrInvalid, show } from '../util/errors.js';
 import type { Arg, Binding, Clause, FindElem, FindSpec, InBinding, Query, RuleBranch, Term } from './ast.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 // Forms come from user input (a query given as JS data, a bad constant): the printer must not
 // throw while an error about them is being reported, so it bounds depth and detects cycles.
@@ -23,7 +24,7 @@ function printAt(x: unknown, depth: number, seen: Set<object>): string {
   if (typeof x !== 'object') return show(x); // symbols, functions
   if (isKeyword(x)) return `:${x.name}`;
   if (isSymbol(x)) return x.name;
-  if (x instanceof Date) return `#inst ${JSON.stringify(isoOrInvalid(x))}`;
+  if (isDate(x)) return `#inst ${JSON.stringify(isoOrInvalid(x))}`;
   if (x instanceof Uuid) return `#uuid ${JSON.stringify(x.value)}`;
   if (x instanceof Uint8Array) return `#bytes[${x.length}]`;
   if (seen.has(x)) return '#cycle';
@@ -35,8 +36,8 @@ function printAt(x: unknown, depth: number, seen: Set<object>): string {
   else if (Array.isArray(x))
     out = `[${Array.from(x, inner).join(' ')}]`; // from: holes print as nil
   else if (x instanceof Tagged) out = `#${x.tag.name} ${inner(x.value)}`;
-  else if (x instanceof Map) out = `{${[...x].map(([k, v]) => `${inner(k)} ${inner(v)}`).join(', ')}}`;
-  else if (x instanceof Set) out = `#{${[...x].map(inner).join(' ')}}`;
+  else if (isMap(x)) out = `{${[...x].map(([k, v]) => `${inner(k)} ${inner(v)}`).join(', ')}}`;
+  else if (isSet(x)) out = `#{${[...x].map(inner).join(' ')}}`;
   else out = show(x);
   seen.delete(x);
   return out;

@@ -13,6 +13,7 @@ import { fail, show } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { andThen as then } from './run.js';
 import { valueKey, valuesEqual, type Key } from './values.js';
+import { isSet } from '../util/brands.js';
 
 export type Tuple = Datom | readonly unknown[];
 
@@ -33,7 +34,7 @@ export function isDb(x: unknown): x is Db {
 
 export function makeSource(name: string, value: unknown): Source {
   if (isDb(value)) return dbSource(name, value);
-  if (Array.isArray(value) || value instanceof Set) return collSource(name, [...(value as Iterable<unknown>)]);
+  if (Array.isArray(value) || isSet(value)) return collSource(name, [...(value as Iterable<unknown>)]);
   return fail('query/invalid-input', `Source ${name} must be a database or a collection of tuples, got ${show(value)}`, { source: name });
 }
 

@@ -10,6 +10,7 @@ import { fail, show } from '../util/errors.js';
 import { type Binding, type Clause, clauseVars, findElems, type Query } from './ast.js';
 import { findElemVars } from './find.js';
 import { printClause } from './print.js';
+import { isBindable } from './values.js';
 
 export function checkShape(q: Query): void {
   const found = new Set(findElems(q.find).flatMap(findElemVars));
@@ -63,11 +64,11 @@ export function checkInputShape(b: Binding, value: unknown, input: number): void
     case 'bind-blank':
       return;
     case 'bind-coll':
-      if (typeof value === 'object' && Symbol.iterator in value) for (const x of value as Iterable<unknown>) checkInputShape(b.elem, x, input);
+      if (isBindable(value)) for (const x of value) checkInputShape(b.elem, x, input);
       return;
     case 'bind-tuple': {
-      if (typeof value !== 'object' || !(Symbol.iterator in value)) return;
-      const xs = [...(value as Iterable<unknown>)];
+      if (!isBindable(value)) return;
+      const xs = [...value];
       if (xs.length < b.elems.length) {
         fail('query/invalid-input', `Not enough elements in ${show(value)} (input ${input}) to bind a tuple of ${b.elems.length}`, {
           input,

@@ -7,8 +7,17 @@
 // values with equal keys are equal under `valuesEqual`.
 
 import { fail, show } from '../util/errors.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 export type Key = string | number | boolean | bigint | null | undefined;
+
+/**
+ * What a collection or tuple binding (`[?x ...]`, `[?a ?b]`) can take apart: an array, a Set or
+ * another iterable, never a Map; nor an object that merely inherits a Map's or Set's iterator
+ * (util/brands.ts), which would throw a TypeError when iterated.
+ */
+export const isBindable = (x: unknown): x is Iterable<unknown> =>
+  Array.isArray(x) || isSet(x) || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map) && !(x instanceof Set));
 
 export function valueKey(v: unknown): Key {
   switch (typeof v) {
@@ -46,13 +55,13 @@ function compositeKey(v: unknown, depth = KEY_DEPTH): string {
     default:
       break;
   }
-  if (v instanceof Date) return `D${v.getTime()}`;
+  if (isDate(v)) return `D${v.getTime()}`;
   if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
   if (depth <= 0) fail('query/invalid-input', `a query value is nested more than ${KEY_DEPTH} levels deep: ${show(v)}`);
   const key = (x: unknown): string => compositeKey(x, depth - 1);
   if (Array.isArray(v)) return `[${Array.from(v, key).join(',')}]`;
-  if (v instanceof Set) return `S{${[...v].map(key).sort().join(',')}}`;
-  if (v instanceof Map)
+  if (isSet(v)) return `S{${[...v].map(key).sort().join(',')}}`;
+  if (isMap(v))
     return `M{${[...v]
       .map(([k, x]) => `${key(k)}:${key(x)}`)
       .sort()
@@ -117,7 +126,7 @@ function rank(v: unknown): number {
     default:
       break;
   }
-  if (v instanceof Date) return 4;
+  if (isDate(v)) return 4;
   if (v instanceof Uint8Array) return 5;
   if (Array.isArray(v)) return 6;
   return 7;

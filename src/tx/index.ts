@@ -20,6 +20,7 @@ import { resolve, UpsertRetry, type Cuts } from './resolve.js';
 import { checkSchema } from './schemacheck.js';
 import { setTempids, simpleTx, type SimpleTx } from './simple.js';
 import type { Effects, NormOp, Resolved } from './types.js';
+import { isDate } from '../util/brands.js';
 
 export interface WithDbOptions {
   /** Clock for the automatic db/txInstant (default: the system clock). */
@@ -31,7 +32,7 @@ export type TxInput = TransactInput;
 
 function userTxInstant(ops: readonly NormOp[]): Date | undefined {
   for (const op of ops) {
-    if (op.op === 'add' && op.e.kind === 'tx' && op.a === 'db/txInstant' && op.v.kind === 'value' && op.v.v instanceof Date) return op.v.v;
+    if (op.op === 'add' && op.e.kind === 'tx' && op.a === 'db/txInstant' && op.v.kind === 'value' && isDate(op.v.v)) return op.v.v;
   }
   return undefined;
 }

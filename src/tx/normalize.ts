@@ -18,6 +18,7 @@ import { CairnError, show } from '../util/errors.js';
 import { getOwn, setOwn } from '../util/objects.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
+import { isDate, isMap, isSet } from '../util/brands.js';
 
 export function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;
@@ -25,20 +26,13 @@ export function strip(s: string): string {
 
 export function isPlainMap(x: unknown): x is Record<string, unknown> {
   return (
-    typeof x === 'object' &&
-    x !== null &&
-    !Array.isArray(x) &&
-    !(x instanceof Date) &&
-    !(x instanceof Uint8Array) &&
-    !(x instanceof Datom) &&
-    !(x instanceof Set) &&
-    !(x instanceof Map)
+    typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !(x instanceof Uint8Array) && !(x instanceof Datom) && !isSet(x) && !isMap(x)
   );
 }
 
 /** A JS Map has no own keys: read as an entity map it would silently assert nothing. */
 function notAMap(x: unknown, where: string): void {
-  if (x instanceof Map) {
+  if (isMap(x)) {
     throw new CairnError('transact/syntax', `${where} is a Map ${show(x)}; give a plain object (Object.fromEntries(map))`, { item: show(x) });
   }
 }
@@ -203,7 +197,7 @@ class Normalizer {
 
   /** Does a map value `x` for attribute `s` stand for several values? */
   private isMulti(s: AttrSchema | undefined, x: unknown): x is readonly unknown[] {
-    if (x instanceof Set) return true;
+    if (isSet(x)) return true;
     if (!Array.isArray(x) || s === undefined || s.cardinality !== 'many') return false;
     if (s.valueType === 'db.type/tuple') return x.length === 0 || Array.isArray(x[0]);
     if (s.valueType === 'db.type/ref') return !this.isLookupRef(x);

@@ -7,13 +7,14 @@
 import type { DbValue } from '../db/db.js';
 import { buildSchema, isSchemaAttr, rawValue, SCHEMA_PROPS, type RawAttr } from '../db/schema.js';
 import type { Schema, Value } from '../db/types.js';
+import { isDate } from '../util/brands.js';
 
 function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;
 }
 
 function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date) && !(x instanceof Uint8Array);
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !(x instanceof Uint8Array);
 }
 
 function declaresSchema(item: unknown): boolean {

@@ -19,6 +19,7 @@ import { Datom, type EntityRef, type Value } from '../db/types.js';
 import type { SortedSet } from '../indices/types.js';
 import { CairnError, show } from '../util/errors.js';
 import { getOwn } from '../util/objects.js';
+import { isDate } from '../util/brands.js';
 
 export type PurgeOp =
   | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
@@ -63,7 +64,7 @@ export function splitPurges(items: readonly unknown[]): { purges: PurgeOp[]; res
         break;
       default: {
         const d = it[1];
-        if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new CairnError('transact/syntax', `${name} needs a Date, got ${show(d)}`, { op: name });
+        if (!isDate(d) || Number.isNaN(d.getTime())) throw new CairnError('transact/syntax', `${name} needs a Date, got ${show(d)}`, { op: name });
         purges.push({ op: 'before', date: d });
       }
     }

@@ -16,6 +16,7 @@ import { loneSurrogateAt } from '../util/unicode.js';
 import { setOwn } from '../util/objects.js';
 import { isPlainMap } from './normalize.js';
 import { TX_ENTITY_NAMES } from './types.js';
+import { isSet } from '../util/brands.js';
 
 export interface SimpleTx {
   /** The assertions, in tx data order. */
@@ -128,7 +129,7 @@ export function simpleTx(schema: Schema, items: readonly unknown[], tx: number, 
         const a = k;
         const x = m[k];
         if (x === null || x === undefined || isPlainMap(x)) return undefined;
-        if (x instanceof Set || (Array.isArray(x) && s.cardinality === 'many')) {
+        if (isSet(x) || (Array.isArray(x) && s.cardinality === 'many')) {
           if (s.cardinality !== 'many') return undefined;
           const vks = new Set<string>();
           for (const xi of x as Iterable<unknown>) {

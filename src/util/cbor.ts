@@ -7,6 +7,7 @@
 // JS side of each: a keyword is `{ keyword: 'ns/name' }` (Keyword below) so it cannot be
 // confused with a string; an instant is a Date; a UUID its canonical string wrapped in Uuid.
 
+import { isDate } from './brands.js';
 export class Keyword {
   readonly name: string;
   constructor(name: string) {
@@ -76,7 +77,7 @@ export function encodeInto(out: number[], x: unknown, double = false): void {
     out.push(0xd8, 37);
     head(out, 2, 16);
     out.push(...uuidBytes(x.value));
-  } else if (x instanceof Date) {
+  } else if (isDate(x)) {
     out.push(0xc1);
     f64(out, x.getTime() / 1000);
   } else if (x instanceof Uint8Array) {

@@ -1,6 +1,7 @@
 // One error class for everything CairnDB throws on purpose. The `code` is stable and
 // namespaced ('transact/unique'); `data` is JSON-safe so the error crosses the worker boundary.
 
+import { isDate, isMap, isSet } from './brands.js';
 /** Every stable error code. Add new ones here, grouped by namespace. */
 export const ErrorCodes = [
   // config and lifecycle
@@ -148,7 +149,7 @@ function scalarText(value: unknown): string | undefined {
       return `#function ${JSON.stringify(value.name)}`;
     default:
       if (value === null) return 'null';
-      if (value instanceof Date) return `#inst "${isoOrInvalid(value)}"`;
+      if (isDate(value)) return `#inst "${isoOrInvalid(value)}"`;
       if (value instanceof Uint8Array) return `#bytes[${value.length}]`;
       return undefined;
   }
@@ -170,13 +171,13 @@ function renderInto(value: unknown, depth: number, seen: Set<object>, put: (t: s
       renderInto(i in obj ? obj[i] : null, depth - 1, seen, put); // holes print as JSON does
     }
     put(']');
-  } else if (obj instanceof Map || obj instanceof Set) {
-    put(obj instanceof Map ? '#Map{' : '#Set{');
+  } else if (isMap(obj) || isSet(obj)) {
+    put(isMap(obj) ? '#Map{' : '#Set{');
     let first = true;
-    for (const item of obj instanceof Map ? obj.entries() : obj.values()) {
+    for (const item of isMap(obj) ? obj.entries() : obj.values()) {
       if (!first) put(',');
       first = false;
-      if (obj instanceof Map) {
+      if (isMap(obj)) {
         const [k, v] = item as [unknown, unknown];
         renderInto(k, depth - 1, seen, put);
         put(' ');
@@ -222,11 +223,11 @@ function safeInto(value: unknown, depth: number, seen: Set<object>): JsonValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value !== 'object' || value instanceof Date || value instanceof Uint8Array) {
-    return value instanceof Date ? isoOrInvalid(value) : show(value);
+  if (typeof value !== 'object' || isDate(value) || value instanceof Uint8Array) {
+    return isDate(value) ? isoOrInvalid(value) : show(value);
   }
   if (seen.has(value)) return '#cycle';
-  if (depth <= 0 || value instanceof Map || value instanceof Set) return show(value);
+  if (depth <= 0 || isMap(value) || isSet(value)) return show(value);
   seen.add(value);
   let out: JsonValue;
   if (Array.isArray(value)) {
