@@ -4,22 +4,29 @@
 // throw a plain TypeError on such an object. These ask the built-in itself instead, so a
 // look-alike is treated as the plain object it is (and refused as such), never half as a Date.
 
-/** `x instanceof ctor`, and `method` (which needs the built-in's internal slots) works on it. */
-function brand<T>(ctor: abstract new (...args: never[]) => unknown, method: (this: never, ...args: never[]) => unknown): (x: unknown) => x is T {
-  return (x: unknown): x is T => {
-    if (!(x instanceof ctor)) return false;
-    try {
-      method.call(x as never);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+// (Functions only, nothing evaluated at load: the module stays free of side effects.)
+
+/** True when `method`, which needs a built-in's internal slots, works on `x`. */
+function works(method: (this: never, ...args: never[]) => unknown, x: unknown): boolean {
+  try {
+    method.call(x as never);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A real Date (of this realm), invalid ones included. */
-export const isDate = /* @__PURE__ */ brand<Date>(Date, Date.prototype.getTime);
+export function isDate(x: unknown): x is Date {
+  return x instanceof Date && works(Date.prototype.getTime, x);
+}
+
 /** A real Map (of this realm). */
-export const isMap = /* @__PURE__ */ brand<ReadonlyMap<unknown, unknown>>(Map, Map.prototype.has);
+export function isMap(x: unknown): x is ReadonlyMap<unknown, unknown> {
+  return x instanceof Map && works(Map.prototype.has, x);
+}
+
 /** A real Set (of this realm). */
-export const isSet = /* @__PURE__ */ brand<ReadonlySet<unknown>>(Set, Set.prototype.has);
+export function isSet(x: unknown): x is ReadonlySet<unknown> {
+  return x instanceof Set && works(Set.prototype.has, x);
+}
