@@ -1,7 +1,8 @@
 // Hostile JS values for the fuzzer: everything a caller can hand the public API by mistake or
 // on purpose — wrong types, NaN dates, lone surrogates, symbols, cycles, deep nesting, sparse
-// arrays, null-prototype objects, `__proto__` keys, Maps — mixed with plausible database data
-// (attribute names, entity ids, lookup refs) so that calls get past the first argument check.
+// arrays, null-prototype objects, `__proto__` keys, Maps, objects that only inherit from a
+// Date, Map or Set — mixed with plausible database data (attribute names, entity ids, lookup
+// refs) so that calls get past the first argument check.
 
 import type { Random } from '../../src/util/random.js';
 
@@ -96,7 +97,7 @@ const STRINGS = [
 
 /** A scalar-ish hostile value. */
 export function atom(r: Random): unknown {
-  switch (r.int(22)) {
+  switch (r.int(23)) {
     case 0:
       return undefined;
     case 1:
@@ -139,6 +140,9 @@ export function atom(r: Random): unknown {
       return [,];
     case 20:
       return protoKeyed(r.pick(['x', 1, null, {}]));
+    case 21:
+      // inherits from a Date, Map or Set without being one: instanceof says yes, methods throw
+      return Object.create(r.pick<object>([new Date(0), new Map([['person/name', 'm']]), new Set([1])]));
     default:
       return `:${r.pick(ATTRS)}`;
   }
