@@ -4,7 +4,8 @@
 // key of pull results or schema()), and is kept as an ordinary key where it is user data
 // (`:keys` names, string tempids). An object whose *prototype* is a Date, Map or Set (what such
 // an assignment makes of `{ "__proto__": new Date() }`-shaped input) passes `instanceof` but
-// makes the built-in's methods throw a plain TypeError: it is taken for the plain object it is.
+// makes the built-in's methods throw a plain TypeError: it is taken for the plain object it is
+// (a Uint8Array in the prototype chain likewise).
 import { describe, expect, it } from 'vitest';
 import { asOf, datoms, db, pull, q, transact, withDb } from '../src/index.js';
 import { attr, caught, fresh } from './conformance-helpers.js';
@@ -61,20 +62,22 @@ describe('Map entities and __proto__ keys', () => {
     expect(typeof r.tempids['__proto__']).toBe('number');
   });
 
-  it('takes an object with a Date, Map or Set prototype for the plain object it is', async () => {
-    const conn = await fresh([[attr('p/name', 'string'), attr('p/born', 'instant')]]);
+  it('takes an object with a Date, Map, Set or Uint8Array prototype for the plain object it is', async () => {
+    const conn = await fresh([[attr('p/name', 'string'), attr('p/born', 'instant'), attr('p/photo', 'bytes')]]);
     const before = await datoms(db(conn), 'eavt');
     const dateLike = Object.create(new Date(0)) as Date;
     const mapLike = Object.create(new Map([['p/name', 'm']])) as Map<string, string>;
     const setLike = Object.create(new Set([1])) as Set<number>;
+    const bytesLike = Object.create(new Uint8Array([1, 2])) as Uint8Array;
     // as a value: refused with a coded error, nothing committed
-    for (const input of [[{ 'p/name': 'a', 'p/born': dateLike }], [['db/add', -1, 'p/born', dateLike]], [{ 'p/name': setLike }]]) {
+    for (const input of [[{ 'p/name': 'a', 'p/born': dateLike }], [['db/add', -1, 'p/born', dateLike]], [{ 'p/name': setLike }], [{ 'p/photo': bytesLike }]]) {
       expect((await caught(transact(conn, input as never))).code).toMatch(/^(transact|schema)\//);
       expect((await caught(withDb(db(conn), input as never))).code).toMatch(/^(transact|schema)\//);
     }
     expect(await datoms(db(conn), 'eavt')).toEqual(before);
     // as an entity: an object without keys of its own, so what {} gives (the transaction's own datom)
-    for (const entity of [{}, dateLike, mapLike]) expect((await withDb(db(conn), [entity as never])).txData.map((d) => d.a)).toEqual(['db/txInstant']);
+    for (const entity of [{}, dateLike, mapLike, bytesLike])
+      expect((await withDb(db(conn), [entity as never])).txData.map((d) => d.a)).toEqual(['db/txInstant']);
     // in a query form, as an input, as a time point and in a pull pattern: coded errors, or an
     // answer, never a TypeError from Date/Map/Set methods
     expect((await caught(q([':find', '?e', ':where', ['?e', 'p/born', dateLike]] as never, db(conn)))).code).toMatch(/^query\//);

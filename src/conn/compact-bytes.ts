@@ -14,7 +14,7 @@
 // truncated or garbage bytes throw instead of producing a value.
 
 import type { Value } from '../db/types.js';
-import { isDate } from '../util/brands.js';
+import { isBytes, isDate } from '../util/brands.js';
 
 const INT_POS = 0x01;
 const INT_NEG = 0x02;
@@ -165,7 +165,7 @@ export class ByteWriter {
         else if (isDate(v)) {
           this.byte(DATE);
           this.f64(v.getTime());
-        } else if (v instanceof Uint8Array) {
+        } else if (isBytes(v)) {
           this.byte(BYTES);
           this.uint(v.length);
           this.raw(v);

@@ -20,6 +20,7 @@ import { CairnError, fail, show } from '../util/errors.js';
 import { nextTask } from '../util/yield.js';
 import type { Conn } from './connection.js';
 import { isSystemEntity, SYSTEM_MAX_EID } from '../db/attr-refs.js';
+import { isBytes } from '../util/brands.js';
 
 export interface Progress {
   /** Datoms exported or imported so far. */
@@ -105,7 +106,7 @@ export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}):
 }
 
 async function* chunksOf(source: Source): AsyncIterable<Uint8Array> {
-  if (source instanceof Uint8Array) yield source;
+  if (isBytes(source)) yield source;
   else if (source instanceof ArrayBuffer) yield new Uint8Array(source);
   else if (typeof Blob !== 'undefined' && source instanceof Blob) yield* chunksOf(source.stream());
   else if (typeof (source as ReadableStream).getReader === 'function') {

@@ -13,7 +13,7 @@
 //     transaction overlay uses to find a value in a Map.
 
 import type { Value } from './types.js';
-import { isDate } from '../util/brands.js';
+import { isBytes, isDate } from '../util/brands.js';
 
 /** A value or a tuple slot that is empty. */
 export type Slot = Value | null | undefined;
@@ -30,7 +30,7 @@ function rank(v: Slot): number {
     case 'object':
       if (v === null) return 0;
       if (isDate(v)) return 4;
-      if (v instanceof Uint8Array) return 5;
+      if (isBytes(v)) return 5;
       return 6;
     default:
       return 0; // undefined sorts with null
@@ -125,7 +125,7 @@ export function valueKey(v: Slot): string {
     case 'object':
       if (v === null) return 'z';
       if (isDate(v)) return 'd' + String(v.getTime());
-      if (v instanceof Uint8Array) return 'y' + Array.prototype.join.call(v, ',');
+      if (isBytes(v)) return 'y' + Array.prototype.join.call(v, ',');
       return 'a' + JSON.stringify((v as readonly Slot[]).map(valueKey));
     default:
       return 'z';

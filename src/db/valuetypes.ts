@@ -9,7 +9,7 @@ import { CairnError, show } from '../util/errors.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 import { isValueType } from './schema.js';
 import type { AttrSchema, Value, ValueType } from './types.js';
-import { isDate } from '../util/brands.js';
+import { isBytes, isDate } from '../util/brands.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TUPLE = 8;
@@ -95,7 +95,7 @@ export function coerceScalar(type: ValueType, v: unknown, attr: string): Value {
       if (typeof v === 'string' && UUID_RE.test(v)) return v.toLowerCase();
       return typeError(attr, v, type);
     case 'db.type/bytes':
-      if (v instanceof Uint8Array) return v.slice();
+      if (isBytes(v)) return v.slice();
       return typeError(attr, v, type);
     case 'db.type/ref':
       if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
@@ -154,7 +154,7 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
 function owned(v: unknown, attr: string): unknown {
   if (typeof v === 'string') return storableString(v, attr);
   if (isDate(v)) return new Date(v.getTime());
-  if (v instanceof Uint8Array) return v.slice();
+  if (isBytes(v)) return v.slice();
   if (Array.isArray(v)) return Array.from(v, (x) => (x === undefined ? null : owned(x, attr)));
   return v;
 }

@@ -2,7 +2,7 @@
 // delivered. Results are plain data (docs/api.md "Data conventions"): arrays, plain objects, strings,
 // numbers, bigints, booleans, null, Dates, Uint8Arrays.
 
-import { isDate } from '../util/brands.js';
+import { isBytes, isDate } from '../util/brands.js';
 export function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -13,8 +13,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   if (Array.isArray(b)) return false;
   if (isDate(a)) return isDate(b) && a.getTime() === b.getTime();
-  if (a instanceof Uint8Array) {
-    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+  if (isBytes(a)) {
+    if (!isBytes(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   }

@@ -15,7 +15,7 @@ import type { Db, EntityRef } from '../db/types.js';
 import { comparable, compareValues, valuesEqual } from './values.js';
 import { reFind, reMatches, reReplace, reSeq, reSplit, userRegex } from './regex.js';
 import { getOwn } from '../util/objects.js';
-import { isDate, isMap, isSet } from '../util/brands.js';
+import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
 
 export interface BuiltinEnv {
   /** Runs a nested query (`[(q query $ ...) ?res]`). */
@@ -108,7 +108,7 @@ function count(x: unknown): number {
   if (x === null || x === undefined) return 0;
   if (typeof x === 'string' || Array.isArray(x)) return x.length;
   if (isSet(x) || isMap(x)) return x.size;
-  if (x instanceof Uint8Array) return x.length;
+  if (isBytes(x)) return x.length;
   if (typeof x === 'object') return Object.keys(x).length;
   return fail('query/execution', `count not supported on ${show(x)}`);
 }
@@ -135,7 +135,7 @@ function typeName(x: unknown): string {
   if (x === null || x === undefined) return 'nil';
   if (isDate(x)) return 'date';
   if (Array.isArray(x)) return 'vector';
-  if (x instanceof Uint8Array) return 'bytes';
+  if (isBytes(x)) return 'bytes';
   if (typeof x === 'string' && x.startsWith(':')) return 'keyword';
   return typeof x;
 }

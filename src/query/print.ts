@@ -4,7 +4,7 @@
 import { isKeyword, isList, isSymbol, Tagged, Uuid } from '../edn/types.js';
 import { isoOrInvalid, show } from '../util/errors.js';
 import type { Arg, Binding, Clause, FindElem, FindSpec, InBinding, Query, RuleBranch, Term } from './ast.js';
-import { isDate, isMap, isSet } from '../util/brands.js';
+import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
 
 // Forms come from user input (a query given as JS data, a bad constant): the printer must not
 // throw while an error about them is being reported, so it bounds depth and detects cycles.
@@ -26,7 +26,7 @@ function printAt(x: unknown, depth: number, seen: Set<object>): string {
   if (isSymbol(x)) return x.name;
   if (isDate(x)) return `#inst ${JSON.stringify(isoOrInvalid(x))}`;
   if (x instanceof Uuid) return `#uuid ${JSON.stringify(x.value)}`;
-  if (x instanceof Uint8Array) return `#bytes[${x.length}]`;
+  if (isBytes(x)) return `#bytes[${x.length}]`;
   if (seen.has(x)) return '#cycle';
   if (depth <= 0) return '…';
   seen.add(x);

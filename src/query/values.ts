@@ -7,7 +7,7 @@
 // values with equal keys are equal under `valuesEqual`.
 
 import { fail, show } from '../util/errors.js';
-import { isDate, isMap, isSet } from '../util/brands.js';
+import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
 
 export type Key = string | number | boolean | bigint | null | undefined;
 
@@ -56,7 +56,7 @@ function compositeKey(v: unknown, depth = KEY_DEPTH): string {
       break;
   }
   if (isDate(v)) return `D${v.getTime()}`;
-  if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
+  if (isBytes(v)) return `B${Array.from(v).join(',')}`;
   if (depth <= 0) fail('query/invalid-input', `a query value is nested more than ${KEY_DEPTH} levels deep: ${show(v)}`);
   const key = (x: unknown): string => compositeKey(x, depth - 1);
   if (Array.isArray(v)) return `[${Array.from(v, key).join(',')}]`;
@@ -127,7 +127,7 @@ function rank(v: unknown): number {
       break;
   }
   if (isDate(v)) return 4;
-  if (v instanceof Uint8Array) return 5;
+  if (isBytes(v)) return 5;
   if (Array.isArray(v)) return 6;
   return 7;
 }

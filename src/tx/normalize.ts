@@ -18,16 +18,14 @@ import { CairnError, show } from '../util/errors.js';
 import { getOwn, setOwn } from '../util/objects.js';
 import { loneSurrogateAt } from '../util/unicode.js';
 import { TX_ENTITY_NAMES, type EntityIn, type NormOp, type Normalized, type ValueIn } from './types.js';
-import { isDate, isMap, isSet } from '../util/brands.js';
+import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
 
 export function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;
 }
 
 export function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return (
-    typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !(x instanceof Uint8Array) && !(x instanceof Datom) && !isSet(x) && !isMap(x)
-  );
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !isBytes(x) && !(x instanceof Datom) && !isSet(x) && !isMap(x);
 }
 
 /** A JS Map has no own keys: read as an entity map it would silently assert nothing. */

@@ -7,14 +7,14 @@
 import type { DbValue } from '../db/db.js';
 import { buildSchema, isSchemaAttr, rawValue, SCHEMA_PROPS, type RawAttr } from '../db/schema.js';
 import type { Schema, Value } from '../db/types.js';
-import { isDate } from '../util/brands.js';
+import { isBytes, isDate } from '../util/brands.js';
 
 function strip(s: string): string {
   return s.charCodeAt(0) === 58 ? s.slice(1) : s;
 }
 
 function isPlainMap(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !(x instanceof Uint8Array);
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x) && !isBytes(x);
 }
 
 function declaresSchema(item: unknown): boolean {

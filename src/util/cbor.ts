@@ -7,7 +7,7 @@
 // JS side of each: a keyword is `{ keyword: 'ns/name' }` (Keyword below) so it cannot be
 // confused with a string; an instant is a Date; a UUID its canonical string wrapped in Uuid.
 
-import { isDate } from './brands.js';
+import { isBytes, isDate } from './brands.js';
 export class Keyword {
   readonly name: string;
   constructor(name: string) {
@@ -80,7 +80,7 @@ export function encodeInto(out: number[], x: unknown, double = false): void {
   } else if (isDate(x)) {
     out.push(0xc1);
     f64(out, x.getTime() / 1000);
-  } else if (x instanceof Uint8Array) {
+  } else if (isBytes(x)) {
     head(out, 2, x.length);
     for (const c of x) out.push(c);
   } else if (Array.isArray(x)) {
@@ -200,11 +200,11 @@ export function decodeAt(b: Uint8Array, pos: number): { value: unknown; end: num
           if (typeof v === 'string') return { value: new Date(v), end: inner.end };
           break;
         case 37:
-          if (v instanceof Uint8Array && v.length === 16) return { value: new CborUuid(uuidString(v)), end: inner.end };
+          if (isBytes(v) && v.length === 16) return { value: new CborUuid(uuidString(v)), end: inner.end };
           break;
         case 2:
         case 3:
-          if (v instanceof Uint8Array) {
+          if (isBytes(v)) {
             let x = 0n;
             for (const c of v) x = (x << 8n) | BigInt(c);
             return { value: Number(n) === 2 ? x : -1n - x, end: inner.end };

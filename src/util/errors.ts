@@ -1,7 +1,7 @@
 // One error class for everything CairnDB throws on purpose. The `code` is stable and
 // namespaced ('transact/unique'); `data` is JSON-safe so the error crosses the worker boundary.
 
-import { isDate, isMap, isSet } from './brands.js';
+import { isBytes, isDate, isMap, isSet } from './brands.js';
 /** Every stable error code. Add new ones here, grouped by namespace. */
 export const ErrorCodes = [
   // config and lifecycle
@@ -150,7 +150,7 @@ function scalarText(value: unknown): string | undefined {
     default:
       if (value === null) return 'null';
       if (isDate(value)) return `#inst "${isoOrInvalid(value)}"`;
-      if (value instanceof Uint8Array) return `#bytes[${value.length}]`;
+      if (isBytes(value)) return `#bytes[${value.length}]`;
       return undefined;
   }
 }
@@ -223,7 +223,7 @@ function safeInto(value: unknown, depth: number, seen: Set<object>): JsonValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value !== 'object' || isDate(value) || value instanceof Uint8Array) {
+  if (typeof value !== 'object' || isDate(value) || isBytes(value)) {
     return isDate(value) ? isoOrInvalid(value) : show(value);
   }
   if (seen.has(value)) return '#cycle';

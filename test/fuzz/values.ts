@@ -1,8 +1,8 @@
 // Hostile JS values for the fuzzer: everything a caller can hand the public API by mistake or
 // on purpose — wrong types, NaN dates, lone surrogates, symbols, cycles, deep nesting, sparse
 // arrays, null-prototype objects, `__proto__` keys, Maps, objects that only inherit from a
-// Date, Map or Set — mixed with plausible database data (attribute names, entity ids, lookup
-// refs) so that calls get past the first argument check.
+// Date, Map, Set or Uint8Array — mixed with plausible database data (attribute names, entity
+// ids, lookup refs) so that calls get past the first argument check.
 
 import type { Random } from '../../src/util/random.js';
 
@@ -141,8 +141,8 @@ export function atom(r: Random): unknown {
     case 20:
       return protoKeyed(r.pick(['x', 1, null, {}]));
     case 21:
-      // inherits from a Date, Map or Set without being one: instanceof says yes, methods throw
-      return Object.create(r.pick<object>([new Date(0), new Map([['person/name', 'm']]), new Set([1])]));
+      // inherits from a Date, Map, Set or Uint8Array without being one: instanceof says yes, methods throw
+      return Object.create(r.pick<object>([new Date(0), new Map([['person/name', 'm']]), new Set([1]), new Uint8Array([1])]));
     default:
       return `:${r.pick(ATTRS)}`;
   }
