@@ -21,7 +21,7 @@ import { emptyOf, type Relation } from './relation.js';
 import { clauseNeeds, evalRuleCall, ruleCallVars } from './rules.js';
 import { allOf as all, isPromise, run, wait, type Step } from './run.js';
 import type { Source, Tuple } from './source.js';
-import { isBindable, valuesEqual } from './values.js';
+import { elementsOf, valuesEqual } from './values.js';
 
 export function sourceOf(env: Env, name: string | null): Source {
   const n = name === null || name === '$' ? env.defaultSrc : name;
@@ -381,12 +381,13 @@ function destructure(b: Binding, value: unknown): Map<string, unknown>[] {
     case 'bind-blank':
       return [new Map()];
     case 'bind-coll': {
-      if (!isBindable(value)) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
-      return [...value].flatMap((x) => destructure(b.elem, x));
+      const xs = elementsOf(value);
+      if (xs === undefined) fail('query/execution', `Cannot bind ${show(value)} to collection binding`, { value: show(value) });
+      return xs.flatMap((x) => destructure(b.elem, x));
     }
     case 'bind-tuple': {
-      if (!isBindable(value)) fail('query/execution', `Cannot bind ${show(value)} to tuple binding`, { value: show(value) });
-      const xs = [...value];
+      const xs = elementsOf(value);
+      if (xs === undefined) fail('query/execution', `Cannot bind ${show(value)} to tuple binding`, { value: show(value) });
       let acc: Map<string, unknown>[] = [new Map()];
       b.elems.forEach((e, i) => {
         if (i >= xs.length) {

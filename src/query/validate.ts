@@ -10,7 +10,7 @@ import { fail, show } from '../util/errors.js';
 import { type Binding, type Clause, clauseVars, findElems, type Query } from './ast.js';
 import { findElemVars } from './find.js';
 import { printClause } from './print.js';
-import { isBindable } from './values.js';
+import { elementsOf } from './values.js';
 
 export function checkShape(q: Query): void {
   const found = new Set(findElems(q.find).flatMap(findElemVars));
@@ -64,11 +64,11 @@ export function checkInputShape(b: Binding, value: unknown, input: number): void
     case 'bind-blank':
       return;
     case 'bind-coll':
-      if (isBindable(value)) for (const x of value) checkInputShape(b.elem, x, input);
+      for (const x of elementsOf(value) ?? []) checkInputShape(b.elem, x, input);
       return;
     case 'bind-tuple': {
-      if (!isBindable(value)) return;
-      const xs = [...value];
+      const xs = elementsOf(value);
+      if (xs === undefined) return;
       if (xs.length < b.elems.length) {
         fail('query/invalid-input', `Not enough elements in ${show(value)} (input ${input}) to bind a tuple of ${b.elems.length}`, {
           input,

@@ -12,12 +12,20 @@ import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
 export type Key = string | number | boolean | bigint | null | undefined;
 
 /**
- * What a collection or tuple binding (`[?x ...]`, `[?a ?b]`) can take apart: an array, a Set or
- * another iterable, never a Map; nor an object that merely inherits a Map's or Set's iterator
- * (util/brands.ts), which would throw a TypeError when iterated.
+ * The elements a collection or tuple binding (`[?x ...]`, `[?a ?b]`) takes apart: those of an
+ * array, a Set or another iterable, never a Map's; undefined for anything else, and for an
+ * iterable whose iteration throws — such as an object that only inherits a built-in's iterator
+ * (util/brands.ts), whose iteration is a TypeError.
  */
-export const isBindable = (x: unknown): x is Iterable<unknown> =>
-  Array.isArray(x) || isSet(x) || (typeof x === 'object' && x !== null && Symbol.iterator in x && !(x instanceof Map) && !(x instanceof Set));
+export function elementsOf(x: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(x)) return x;
+  if (typeof x !== 'object' || x === null || !(Symbol.iterator in x) || isMap(x)) return undefined;
+  try {
+    return [...(x as Iterable<unknown>)];
+  } catch {
+    return undefined;
+  }
+}
 
 export function valueKey(v: unknown): Key {
   switch (typeof v) {
