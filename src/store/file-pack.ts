@@ -101,16 +101,23 @@ async function readAt(fh: FileHandle, length: number, position: number): Promise
   return out;
 }
 
-/** The index of the pack open as `fh` (cached), or null if the file is not a pack. */
+/**
+ * The index of the pack open as `fh` (cached), or null if the file is not a pack. The cache is
+ * keyed by the index's own checksum and length, read from the trailer each time, not by the
+ * file's mtime: timestamps here can be coarser than the writes (ext4 gave six files in a row
+ * one mtime), and a new pack can take a just-deleted pack's inode and size in the same tick;
+ * its offsets read through the old index would land on the wrong bytes, zeroed ones among them.
+ */
 async function indexOf(fh: FileHandle, st: BigIntStats): Promise<PackIndex | null> {
   const size = Number(st.size);
-  const id = `${st.dev}:${st.ino}:${st.mtimeNs}:${size}`;
+  const t = size < TRAILER ? undefined : trailerOf(await readAt(fh, TRAILER, size - TRAILER), size);
+  if (t === undefined) return null;
+  const id = `${st.dev}:${st.ino}:${size}:${t.crc}:${t.length}`;
   let index = indexes.get(id);
   if (index === undefined) {
-    const t = size < TRAILER ? undefined : trailerOf(await readAt(fh, TRAILER, size - TRAILER), size);
-    const start = size - TRAILER - (t?.length ?? 0);
-    const bytes = t === undefined ? undefined : await readAt(fh, t.length, start);
-    index = bytes !== undefined && crc32(bytes) === t!.crc ? (parseIndex(bytes, start) ?? null) : null;
+    const start = size - TRAILER - t.length;
+    const bytes = await readAt(fh, t.length, start);
+    index = crc32(bytes) === t.crc ? (parseIndex(bytes, start) ?? null) : null;
     indexes.set(id, index);
   }
   return index;
