@@ -127,6 +127,27 @@ describe(':order-by in the arg map', () => {
       { name: 'Eve', age: 25 },
     ]);
   });
+  it('NaN and invalid Dates (from inputs) sort first, so the order is total and pages still cover every row once', async () => {
+    const rel = [3, NaN, 1, 2, NaN, 5, 0.5, NaN, 4, -1].map((v, i) => [i, v]);
+    const all = (await q({ query: '[:find ?i ?v :in [[?i ?v]]]', args: [rel], orderBy: ['?v', '?i'] })) as [number, number][];
+    expect(all.map(([i]) => i)).toEqual([1, 4, 7, 9, 6, 2, 3, 0, 8, 5]);
+    const pages: unknown[] = [];
+    for (let offset = 0; offset < rel.length; offset += 3) {
+      pages.push(...((await q({ query: '[:find ?i ?v :in [[?i ?v]]]', args: [rel], orderBy: ['?v', '?i'], offset, limit: 3 })) as unknown[]));
+    }
+    expect(pages).toEqual(all);
+    const dates = [new Date(5), new Date(Number.NaN), new Date(1)];
+    const sorted = (await q({ query: '[:find [?d ...] :in [?d ...]]', args: [dates], orderBy: '?d' })) as Date[];
+    expect(sorted.map((x) => x.getTime())).toEqual([Number.NaN, 1, 5]);
+    expect(await q('[:find (min ?v) (max ?v) :in [?v ...]]', [2, NaN, 7])).toEqual([[NaN, 7]]);
+  });
+
+  it('NaN compares with nothing: <, >, <= and >= are false for it, as in IEEE 754', async () => {
+    for (const op of ['<', '>', '<=', '>=']) {
+      expect(await q(`[:find [?v ...] :in [?v ...] :where [(${op} ?v 2)]]`, [NaN, 2])).toEqual(op.includes('=') ? [2] : []);
+      expect(await q(`[:find [?d ...] :in [?d ...] ?t :where [(${op} ?d ?t)]]`, [new Date(Number.NaN)], new Date(0))).toEqual([]);
+    }
+  });
 });
 
 describe(':order-by in the query', () => {

@@ -8,6 +8,7 @@
 
 import { fail, show } from '../util/errors.js';
 import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
+import { compareValues as compareDbValues, type Slot } from '../db/values.js';
 
 export type Key = string | number | boolean | bigint | null | undefined;
 
@@ -140,7 +141,12 @@ function rank(v: unknown): number {
   return 7;
 }
 
-/** Total order over values: numbers numerically (bigint mixed in), strings by code unit, etc. */
+/**
+ * Total order over values, for sorting (`:order-by`, min/max, median): database values in the
+ * index's order (db/values.ts: numbers and bigints by value with NaN first, invalid Dates first),
+ * except that arrays compare by length first, as Clojure's `compare` does; anything else after
+ * them, by its key.
+ */
 export function compareValues(a: unknown, b: unknown): number {
   const ra = rank(a);
   const rb = rank(b);
@@ -148,24 +154,6 @@ export function compareValues(a: unknown, b: unknown): number {
   switch (ra) {
     case 0:
       return 0;
-    case 1:
-      return a === b ? 0 : a ? 1 : -1;
-    case 2: {
-      if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
-      const x = a as number | bigint;
-      const y = b as number | bigint;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case 3:
-      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
-    case 4:
-      return (a as Date).getTime() - (b as Date).getTime();
-    case 5: {
-      const x = a as Uint8Array;
-      const y = b as Uint8Array;
-      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-      return x.length - y.length;
-    }
     case 6: {
       const x = a as unknown[];
       const y = b as unknown[];
@@ -176,15 +164,22 @@ export function compareValues(a: unknown, b: unknown): number {
       }
       return 0;
     }
-    default: {
+    case 7: {
       const x = String(valueKey(a));
       const y = String(valueKey(b));
       return x < y ? -1 : x > y ? 1 : 0;
     }
+    default:
+      return compareDbValues(a as Slot, b as Slot);
   }
 }
 
 /** Values two comparison operands can meaningfully be ordered by (same rank). */
 export function comparable(a: unknown, b: unknown): boolean {
-  return rank(a) === rank(b) && rank(a) !== 0;
+  return rank(a) === rank(b) && rank(a) !== 0 && !unordered(a) && !unordered(b);
+}
+
+/** NaN and an invalid Date sort first but compare with nothing: `<`, `>`, `<=`, `>=` are false, as in IEEE 754. */
+function unordered(v: unknown): boolean {
+  return typeof v === 'number' ? Number.isNaN(v) : isDate(v) && Number.isNaN(v.getTime());
 }
