@@ -4,7 +4,9 @@
 // - the recursive 3x3 rule query: warm (straight after itself); after a 32 MB walk (caches
 //   cold); after the walk and then a *different* query on a *different* database (the code
 //   warm again, this query's data cold); and as the queries section runs it (after DataScript's
-//   call and a young-generation GC); DataScript's, warm, beside them;
+//   call and a young-generation GC); DataScript's, warm, beside them; after a loop of megamorphic
+//   loads over 600 object shapes, which refills V8's shared inline-cache table (the stub cache),
+//   and after the same loop over one shape (a control touching as much memory);
 // - a one-person transaction on the memory backend: warm, after the walk, after a 2 ms sleep;
 // - how many distinct functions of src/ one execution of the rule query runs (V8's precise
 //   coverage): the code a cold call has to fetch.
@@ -24,6 +26,25 @@ const walked = new Float64Array(32 * 131_072); // 32 MB: more than this machine'
 let sink = 0;
 const walk = (): void => {
   for (let i = 0; i < walked.length; i += 8) sink += walked[i]!; // one read per 64-byte line
+};
+// Objects of 600 shapes read by 64 names at one site (megamorphic: every load goes through the
+// stub cache), and 600 of one shape read by 21 names (monomorphic). Neither allocates.
+const names = Array.from({ length: 64 }, (_, i) => `p${i}`);
+const shaped = Array.from({ length: 600 }, (_, s) => {
+  const o: Record<string, number> = { [`u${s}`]: s };
+  for (let k = 0; k <= s % 40; k++) o[names[(s * 7 + k) % 64]!] = k;
+  return o;
+});
+const alike = Array.from({ length: 600 }, () => Object.fromEntries(names.slice(0, 21).map((n, k) => [n, k])) as Record<string, number>);
+const readAll = (objects: Record<string, number>[], width: number): void => {
+  let t = 0;
+  for (let r = 0; r < 4; r++)
+    for (const o of objects)
+      for (let m = 0; m < width; m++) {
+        const v = o[names[m]!];
+        if (v !== undefined) t += v;
+      }
+  sink += t;
 };
 const median = (xs: number[]): string => `${(xs.sort((a, b) => a - b)[xs.length >> 1]! * 1000).toFixed(0)} µs`;
 
@@ -52,6 +73,12 @@ for (let i = 0; i < calls; i++) {
   await timed('DataScript rule, warm', () => ds.q(rule, theirs, FOLLOWS_RULES_DS));
   gc({ type: 'minor' });
   await timed("rule, after DataScript's call and a minor GC", () => q(rule, mine, FOLLOWS_RULES_CAIRN));
+  await q(rule, mine, FOLLOWS_RULES_CAIRN);
+  readAll(shaped, 64);
+  await timed('rule, after megamorphic loads (600 shapes)', () => q(rule, mine, FOLLOWS_RULES_CAIRN));
+  await q(rule, mine, FOLLOWS_RULES_CAIRN);
+  readAll(alike, 21);
+  await timed('rule, after the same loop over one shape', () => q(rule, mine, FOLLOWS_RULES_CAIRN));
 }
 
 const config = { store: { backend: 'memory', id: 'cold-probe' } };
