@@ -329,6 +329,30 @@ describe('values of the wrong type are rejected with the value and attribute nam
   }
 });
 
+describe('a number and a bigint of the same value are one value in queries, as in the indexes', () => {
+  it('joins, =, distinct and the result set agree', async () => {
+    const c = await fresh([[one('n/long', 'long'), one('n/big', 'bigint'), one('n/tag', 'string')]]);
+    await transact(c, [
+      { 'db/id': -1, 'n/long': 5, 'n/tag': 'a' },
+      { 'db/id': -2, 'n/big': 5n, 'n/tag': 'a' },
+      { 'db/id': -3, 'n/big': 2n ** 70n, 'n/tag': 'b' },
+      { 'db/id': -4, 'n/long': 2 ** 60, 'n/tag': 'b' },
+      { 'db/id': -5, 'n/big': 2n ** 60n, 'n/tag': 'b' },
+    ]);
+    const d = db(c);
+    const byJoin = await q('[:find ?l ?b :where [?l :n/long ?v] [?b :n/big ?v]]', d);
+    const byEq = await q('[:find ?l ?b :where [?l :n/long ?v] [?b :n/big ?w] [(= ?v ?w)]]', d);
+    expect(byJoin).toHaveLength(2); // 5 with 5n, 2^60 with 2^60n (beyond the safe integers)
+    expect(new Set((byJoin as number[][]).map(String))).toEqual(new Set((byEq as number[][]).map(String)));
+    // two join columns (a pair key) and three (a string key)
+    expect(await q('[:find ?l ?b :where [?l :n/long ?v] [?l :n/tag ?t] [?b :n/big ?v] [?b :n/tag ?t]]', d)).toHaveLength(2);
+    expect(await q('[:find ?l ?b :in $ [[?v ?t ?x]] :where [?l :n/long ?v] [?l :n/tag ?t] [?b :n/big ?v] [?b :n/tag ?t]]', d, [[5n, 'a', 1]])).toHaveLength(1);
+    expect(await q('[:find (count-distinct ?v) . :where (or [_ :n/long ?v] [_ :n/big ?v])]', d)).toBe(3);
+    expect(await q('[:find ?v :where (or [_ :n/long ?v] [_ :n/big ?v])]', d)).toHaveLength(3);
+    expect(await q('[:find [?x ...] :in [?x ...] ?y :where [(= ?x ?y)]]', [1.5, Number.NaN, 1], 1n)).toEqual([1]);
+  });
+});
+
 describe('the database owns what it stores', () => {
   it('a Date reused and mutated across transactions keeps each stored value and the index order', async () => {
     const c = await fresh([[one('e/n', 'long', { 'db/unique': 'db.unique/identity' }), one('e/at', 'instant', { 'db/index': true }), one('e/b', 'bytes')]]);

@@ -8,7 +8,7 @@
 // after construction, so sharing rows between them is safe.
 
 import { fail } from '../util/errors.js';
-import { compositeKeyOf, pairKey, valueKey, type Key } from './values.js';
+import { rowKey, type Key } from './values.js';
 
 export interface Relation {
   readonly vars: readonly string[];
@@ -28,26 +28,11 @@ export function columnsOf(r: Relation, vars: readonly string[]): number[] {
   });
 }
 
-// Key of a row's values in `cols`: the value itself for one column, else a string.
-const keyAt = (row: readonly unknown[], cols: readonly number[]): Key => {
-  if (cols.length === 1) return valueKey(row[cols[0]!]);
-  if (cols.length === 2) {
-    const k = pairKey(row[cols[0]!], row[cols[1]!]);
-    if (k !== undefined) return k;
-  }
-  let s = '';
-  for (const c of cols) {
-    const v = row[c];
-    s += typeof v === 'number' ? `#${v}|` : `${compositeKeyOf(v)}|`;
-  }
-  return s;
-};
-
 /** Group rows by their values in `cols`. */
 export function groupBy(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[][]> {
   const m = new Map<Key, unknown[][]>();
   for (const row of rows) {
-    const k = keyAt(row, cols);
+    const k = rowKey(row, cols);
     const g = m.get(k);
     if (g === undefined) m.set(k, [row]);
     else g.push(row);
@@ -67,7 +52,7 @@ export class Multi {
 export function joinTable(rows: readonly unknown[][], cols: readonly number[]): Map<Key, unknown[] | Multi> {
   const m = new Map<Key, unknown[] | Multi>();
   for (const row of rows) {
-    const k = keyAt(row, cols);
+    const k = rowKey(row, cols);
     const g = m.get(k);
     if (g === undefined) m.set(k, row);
     else if (g instanceof Multi) g.rows.push(row);
@@ -94,7 +79,7 @@ export function join(a: Relation, b: Relation): Relation {
   if (b.rows.length <= a.rows.length) {
     const table = joinTable(b.rows, bCols);
     for (const x of a.rows) {
-      const ys = table.get(keyAt(x, aCols));
+      const ys = table.get(rowKey(x, aCols));
       if (ys === undefined) continue;
       if (ys instanceof Multi) for (const y of ys.rows) out.push(extend(x, y, extraCols));
       else out.push(extend(x, ys, extraCols));
@@ -102,7 +87,7 @@ export function join(a: Relation, b: Relation): Relation {
   } else {
     const table = joinTable(a.rows, aCols);
     for (const y of b.rows) {
-      const xs = table.get(keyAt(y, bCols));
+      const xs = table.get(rowKey(y, bCols));
       if (xs === undefined) continue;
       if (xs instanceof Multi) for (const x of xs.rows) out.push(extend(x, y, extraCols));
       else out.push(extend(xs, y, extraCols));
@@ -125,12 +110,12 @@ export function antiJoin(a: Relation, b: Relation): Relation {
   const keys = new Set<Key>();
   for (const y of b.rows)
     keys.add(
-      keyAt(
+      rowKey(
         y,
         b.vars.map((_, i) => i),
       ),
     );
-  return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(keyAt(x, aCols))), distinct: a.distinct };
+  return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(rowKey(x, aCols))), distinct: a.distinct };
 }
 
 /** The distinct rows of `r` restricted to `vars` (in that order). */
@@ -144,7 +129,7 @@ export function project(r: Relation, vars: readonly string[]): Relation {
   const seen = new Set<Key>();
   const rows: unknown[][] = [];
   for (const row of r.rows) {
-    const k = keyAt(row, cols);
+    const k = rowKey(row, cols);
     if (seen.has(k)) continue;
     seen.add(k);
     rows.push(cols.map((c) => row[c]));
@@ -166,7 +151,7 @@ export function union(vars: readonly string[], rels: readonly Relation[]): Relat
     const cols = columnsOf(r, vars);
     for (const row of r.rows) {
       const t = cols.map((c) => row[c]);
-      const k = keyAt(t, all);
+      const k = rowKey(t, all);
       if (seen.has(k)) continue;
       seen.add(k);
       rows.push(t);

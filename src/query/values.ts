@@ -31,9 +31,11 @@ export function elementsOf(x: unknown): readonly unknown[] | undefined {
 export function valueKey(v: unknown): Key {
   switch (typeof v) {
     case 'number':
+      return v <= MAX_SAFE && v >= -MAX_SAFE ? v : bigKey(v);
+    case 'bigint':
+      return v <= MAX_SAFE_N && v >= -MAX_SAFE_N ? Number(v) : v;
     case 'string':
     case 'boolean':
-    case 'bigint':
     case 'undefined':
       return v;
     default:
@@ -42,8 +44,16 @@ export function valueKey(v: unknown): Key {
   }
 }
 
-export function compositeKeyOf(v: unknown): string {
-  return compositeKey(v);
+// A number and a bigint of the same value are one value (as in the indexes, and as `=` says):
+// they key alike — as the number within the safe integers, as the bigint beyond them.
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_N = BigInt(MAX_SAFE);
+const bigKey = (v: number): number | bigint => (Number.isInteger(v) ? BigInt(v) : v);
+
+/** A number's or bigint's part of a string key: the same for the same value. */
+function numberKey(v: number | bigint): string {
+  const k = valueKey(v);
+  return typeof k === 'bigint' ? `N${k}` : `#${k as number}`;
 }
 
 // Deeper than any real value (tuples are flat, relations two levels): bounds the recursion so a
@@ -54,9 +64,8 @@ function compositeKey(v: unknown, depth = KEY_DEPTH): string {
   if (v === null || v === undefined) return 'n';
   switch (typeof v) {
     case 'number':
-      return `#${v}`;
     case 'bigint':
-      return `N${v}`;
+      return numberKey(v);
     case 'string':
       return `s${v.length}:${v}`;
     case 'boolean':
@@ -87,12 +96,15 @@ function compositeKey(v: unknown, depth = KEY_DEPTH): string {
 const PAIR = 2 ** 26;
 
 /**
- * Key of two values that are both small non-negative integers (entity ids, mostly) as one
- * number, a * 2^26 + b: exact below 2^52, and it allocates no string. Else undefined.
+ * Key of two values that are both small non-negative integers (entity ids, mostly; bigints of
+ * such values too, as their keys are numbers) as one number, a * 2^26 + b: exact below 2^52,
+ * and it allocates no string. Else undefined.
  */
 export function pairKey(a: unknown, b: unknown): number | undefined {
-  return typeof a === 'number' && typeof b === 'number' && a >= 0 && b >= 0 && a < PAIR && b < PAIR && Number.isInteger(a) && Number.isInteger(b)
-    ? a * PAIR + b
+  const x = typeof a === 'bigint' ? valueKey(a) : a;
+  const y = typeof b === 'bigint' ? valueKey(b) : b;
+  return typeof x === 'number' && typeof y === 'number' && x >= 0 && y >= 0 && x < PAIR && y < PAIR && Number.isInteger(x) && Number.isInteger(y)
+    ? x * PAIR + y
     : undefined;
 }
 
@@ -108,13 +120,28 @@ export function tupleKey(values: readonly unknown[]): Key {
     if (k !== undefined) return k;
   }
   let s = '';
-  for (const v of values) s += typeof v === 'number' ? `#${v}|` : `${compositeKey(v)}|`;
+  for (const v of values) s += `${partKey(v)}|`;
   return s;
 }
 
+/** tupleKey of a row's values in `cols` (a join's or a grouping's key). */
+export function rowKey(row: readonly unknown[], cols: readonly number[]): Key {
+  if (cols.length === 1) return valueKey(row[cols[0]!]);
+  if (cols.length === 2) {
+    const k = pairKey(row[cols[0]!], row[cols[1]!]);
+    if (k !== undefined) return k;
+  }
+  let s = '';
+  for (const c of cols) s += `${partKey(row[c])}|`;
+  return s;
+}
+
+// A safe number's part is written in place (the common case allocates one string per key).
+const partKey = (v: unknown): string => (typeof v === 'number' && v <= MAX_SAFE && v >= -MAX_SAFE ? `#${v}` : compositeKey(v));
+
 export function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'bigint') return BigInt(a) === b && Number.isInteger(a);
+  if (typeof a === 'number' && typeof b === 'bigint') return Number.isInteger(a) && BigInt(a) === b;
   if (typeof a === 'bigint' && typeof b === 'number') return valuesEqual(b, a);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return valueKey(a) === valueKey(b);
