@@ -163,6 +163,28 @@ describe('functions: missing? with a reverse attribute, nested q with query data
   });
 });
 
+describe('null binds nothing (docs/api.md: where DataScript binds it, here the row is dropped)', () => {
+  it.each([
+    ['a scalar input', '[:find ?x :in ?x]', [null], []],
+    ['an element of a collection input', '[:find ?x :in [?x ...]]', [[1, null, 2]], [[1], [2]]],
+    [
+      'a slot of a relation input',
+      '[:find ?x ?y :in [[?x ?y]]]',
+      [
+        [
+          [1, null],
+          [2, 3],
+        ],
+      ],
+      [[2, 3]],
+    ],
+    ['a function result', '[:find ?y :in [?x ...] :where [(identity ?x) ?y]]', [[1, null]], [[1]]],
+    ['an element of a function result', '[:find ?x :where [(ground [1 nil 2]) [?x ...]]]', [], [[1], [2]]],
+  ])('%s', async (_t, query, inputs, rows) => {
+    expect(sorted(await q(query, ...inputs))).toEqual(rows);
+  });
+});
+
 describe('pull', () => {
   it.each([
     ['a ref whose sub-pattern matches nothing is left out', ['p/name', { 'p/friend': ['p/nothing'] }], 'cid', { 'p/name': 'Cid' }],
