@@ -329,6 +329,40 @@ describe('values of the wrong type are rejected with the value and attribute nam
   }
 });
 
+describe('nested arrays under schema-on-read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-nested-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const nested = (levels: number, inner: unknown = 1): unknown => {
+    let v = inner;
+    for (let i = 0; i < levels; i++) v = [v];
+    return v;
+  };
+
+  it('256 levels are stored, retracted, survive a reconnect and are found by value; 257 are refused, changing nothing', async () => {
+    const config = { store: { backend: 'file', id: 'nested', path: dir }, schemaFlexibility: 'read' as const };
+    await createDatabase(config);
+    const c1 = await connect(config);
+    await transact(c1, [
+      { 'db/id': -1, 'n/id': 'deep', 'n/v': nested(256) },
+      { 'db/id': -2, 'n/id': 'other', 'n/v': nested(256, 2) },
+    ]);
+    const before = await datoms(db(c1), 'eavt');
+    for (const levels of [257, 20_000]) {
+      const err = await caught(transact(c1, [{ 'n/id': 'too-deep', 'n/v': nested(levels) }]));
+      expect(err.code).toBe('schema/type');
+      expect(err.message).toMatch(/nested more than 256 deep/);
+    }
+    expect(await datoms(db(c1), 'eavt')).toEqual(before);
+    await release(c1);
+    const c2 = await connect(config);
+    const e = await q('[:find ?e . :in $ ?v :where [?e :n/v ?v]]', db(c2), nested(256));
+    expect(await q('[:find ?id . :in $ ?e :where [?e :n/id ?id]]', db(c2), e)).toBe('deep');
+    await transact(c2, [['db/retract', e, 'n/v', nested(256)]]);
+    expect(await q('[:find ?v . :in $ ?e :where [?e :n/v ?v]]', db(c2), e)).toBe(null);
+    await release(c2);
+  });
+});
+
 describe('a number and a bigint of the same value are one value in queries, as in the indexes', () => {
   it('joins, =, distinct and the result set agree', async () => {
     const c = await fresh([[one('n/long', 'long'), one('n/big', 'bigint'), one('n/tag', 'string')]]);

@@ -126,8 +126,18 @@ export function valueKey(v: Slot): string {
       if (v === null) return 'z';
       if (isDate(v)) return 'd' + String(v.getTime());
       if (isBytes(v)) return 'y' + Array.prototype.join.call(v, ',');
-      return 'a' + JSON.stringify((v as readonly Slot[]).map(valueKey));
+      return arrayKey(v as readonly Slot[]);
     default:
       return 'z';
   }
+}
+
+/** An array's key: each element's key behind its length, so nesting adds a few characters a level, not an escaping pass. */
+function arrayKey(v: readonly Slot[]): string {
+  let s = 'a';
+  for (const x of v) {
+    const k = valueKey(x);
+    s += `${k.length}:${k}`;
+  }
+  return s;
 }

@@ -147,15 +147,21 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   }) as Value;
 }
 
+/** Arrays nest at most this deep in a stored value: as deep as a query can key a value (query/values.ts). */
+const MAX_VALUE_NESTING = 256;
+
 /**
  * A value the db can keep: mutable JS objects (Date, Uint8Array, arrays) copied, the rest as is.
  * Array holes and undefined slots become null, as storage reads them back.
  */
-function owned(v: unknown, attr: string): unknown {
+function owned(v: unknown, attr: string, depth = 0): unknown {
   if (typeof v === 'string') return storableString(v, attr);
   if (isDate(v)) return new Date(v.getTime());
   if (isBytes(v)) return v.slice();
-  if (Array.isArray(v)) return Array.from(v, (x) => (x === undefined ? null : owned(x, attr)));
+  if (Array.isArray(v)) {
+    if (depth >= MAX_VALUE_NESTING) typeError(attr, v, `value (arrays nested more than ${MAX_VALUE_NESTING} deep)`);
+    return Array.from(v, (x) => (x === undefined ? null : owned(x, attr, depth + 1)));
+  }
   return v;
 }
 
