@@ -1,7 +1,8 @@
 // `npm run fuzz`: the fuzzer of test/fuzz at a larger scale than CI (which runs 3,000 cases per
-// public function with one fixed seed). Options (also as env FUZZ_SEED, FUZZ_CASES):
+// public function over two fixed seeds). An even seed fuzzes a schema-on-write database, an odd
+// one schema-on-read. Options (also as env FUZZ_SEED, FUZZ_CASES):
 //   --seed N     first seed (default: random; printed, so a failure can be replayed)
-//   --seeds K    how many seeds, N, N+1, ... (default 1)
+//   --seeds K    how many seeds, N, N+1, ... (default 1; 2 or more covers both schema modes)
 //   --cases N    cases per function per seed (default 20,000)
 //   --only NAME  one function (e.g. --only transact)
 // Prints each broken promise with its (seed, case) and exits non-zero if there was any.

@@ -143,7 +143,7 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
   return Array.from(v, (x, i) => {
     if (x === null || x === undefined) return null;
     const t = members?.[i];
-    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? owned(x, s.ident) : coerceScalar(t, x, s.ident);
+    return t === undefined || t === 'db.type/ref' || t === 'db.type/tuple' ? storable(x, s.ident) : coerceScalar(t, x, s.ident);
   }) as Value;
 }
 
@@ -151,18 +151,29 @@ export function coerceTuple(s: AttrSchema, v: unknown): Value {
 const MAX_VALUE_NESTING = 256;
 
 /**
- * A value the db can keep: mutable JS objects (Date, Uint8Array, arrays) copied, the rest as is.
- * Array holes and undefined slots become null, as storage reads them back.
+ * A value of no declared type, as the db keeps it (docs/api.md, "Data conventions"): a string,
+ * number (not NaN), bigint, boolean, valid Date, Uint8Array or an array of those (holes and
+ * undefined slots become null, as storage reads them back); Dates, bytes and arrays copied so
+ * the caller cannot change what the db holds. Anything else — objects, Maps, Sets, functions,
+ * symbols — has no place in the indexes' order and is refused.
  */
-function owned(v: unknown, attr: string, depth = 0): unknown {
-  if (typeof v === 'string') return storableString(v, attr);
-  if (isDate(v)) return new Date(v.getTime());
-  if (isBytes(v)) return v.slice();
-  if (Array.isArray(v)) {
-    if (depth >= MAX_VALUE_NESTING) typeError(attr, v, `value (arrays nested more than ${MAX_VALUE_NESTING} deep)`);
-    return Array.from(v, (x) => (x === undefined ? null : owned(x, attr, depth + 1)));
+function storable(v: unknown, attr: string, depth = 0): unknown {
+  switch (typeof v) {
+    case 'string':
+      return storableString(v, attr);
+    case 'number':
+      return Number.isNaN(v) ? typeError(attr, v, 'value (NaN is not storable)') : v;
+    case 'bigint':
+    case 'boolean':
+      return v;
+    default:
+      break;
   }
-  return v;
+  if (isDate(v)) return Number.isNaN(v.getTime()) ? typeError(attr, v, 'value (an invalid Date is not storable)') : new Date(v.getTime());
+  if (isBytes(v)) return v.slice();
+  if (!Array.isArray(v)) return typeError(attr, v, 'value (a string, number, bigint, boolean, Date, Uint8Array or array of them)');
+  if (depth >= MAX_VALUE_NESTING) typeError(attr, v, `value (arrays nested more than ${MAX_VALUE_NESTING} deep)`);
+  return Array.from(v, (x) => (x === undefined || x === null ? null : storable(x, attr, depth + 1)));
 }
 
 /**
@@ -174,8 +185,7 @@ export function coerceValue(s: AttrSchema | undefined, v: unknown, attr: string)
     throw new CairnError('transact/nil-value', `cannot store nil as the value of ${attr}`, { attribute: attr });
   }
   if (s === undefined || s.valueType === undefined) {
-    if (typeof v === 'number' && Number.isNaN(v)) return typeError(attr, v, 'value (NaN is not storable)');
-    return owned(v, attr) as Value;
+    return storable(v, attr) as Value;
   }
   if (s.valueType === 'db.type/tuple') return coerceTuple(s, v);
   return coerceScalar(s.valueType, v, attr);

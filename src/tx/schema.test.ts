@@ -52,6 +52,30 @@ describe('value types (schemaFlexibility write)', () => {
     ]);
   });
 
+  it('schema-on-read takes any value of the data conventions for an undeclared attribute, and refuses what has no place in the index order', async () => {
+    const db = await dbWith([], undefined, { schemaFlexibility: 'read' });
+    const at = new Date(5);
+    const bytes = new Uint8Array([1, 2]);
+    const r = await tx(db, [{ 'u/v': ['s', 1.5, -0, 2n ** 70n, true, at, bytes, [null, undefined, [1]]] }]);
+    const stored = ((await facts(r.dbAfter)) as [number, string, unknown[]][])[0]![2];
+    expect(stored).toEqual(['s', 1.5, -0, 2n ** 70n, true, new Date(5), new Uint8Array([1, 2]), [null, null, [1]]]);
+    expect(stored[5]).not.toBe(at); // copies: the caller's Date and bytes stay theirs
+    expect(stored[6]).not.toBe(bytes);
+    for (const bad of [
+      new Map([[1, 2]]),
+      () => 1,
+      Symbol('s'),
+      [{ a: 1 }],
+      [new Set([1])],
+      new Date(Number.NaN),
+      [new Date(Number.NaN)],
+      [Number.NaN],
+      [[Number.NaN]],
+    ]) {
+      await expectError(tx(db, [['db/add', -1, 'u/v', bad]]), 'schema/type', /of attribute u\/v is not a valid value/);
+    }
+  });
+
   it('schema-on-read still honours partial declarations (card-many, unique, ref)', async () => {
     const db = await dbWith(
       [

@@ -431,8 +431,9 @@ function badError(e: unknown): string | null {
 
 let fixtureCount = 0;
 
-export async function fixture(): Promise<{ conn: Connection; config: cairn.Config }> {
-  const config = { store: { backend: 'memory', id: `fuzz-fixture-${fixtureCount++}` } };
+/** The fuzzed database: schema-on-write, or schema-on-read (where undeclared attributes take any value). */
+export async function fixture(schemaFlexibility: 'write' | 'read' = 'write'): Promise<{ conn: Connection; config: cairn.Config }> {
+  const config = { store: { backend: 'memory', id: `fuzz-fixture-${fixtureCount++}` }, schemaFlexibility };
   await cairn.createDatabase(config);
   const conn = await cairn.connect(config);
   await cairn.transact(conn, SCHEMA);
@@ -445,7 +446,7 @@ export async function fuzzTarget(name: string, seed: number, cases: number): Pro
   Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 200); // to name the src/ frame of a stack overflow
   const target = TARGETS[name];
   if (!target) throw new Error(`no fuzz target ${name}`);
-  const { conn, config } = await fixture();
+  const { conn, config } = await fixture(seed % 2 === 0 ? 'write' : 'read'); // odd seeds: schema-on-read
   let remote: ReturnType<typeof remoteOf> | undefined;
   const remoteFn = (): ReturnType<typeof remoteOf> => (remote ??= remoteOf(config));
   const failures: FuzzFailure[] = [];

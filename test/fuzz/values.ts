@@ -134,7 +134,8 @@ export function atom(r: Random): unknown {
     case 17:
       return cyclic();
     case 18:
-      return r.next() < 0.5 ? deepArray(2_000 + r.int(20_000)) : deepObject(2_000 + r.int(20_000));
+      // past the stack, or around the limits a value's nesting meets (keys, codec, storage)
+      return r.next() < 0.5 ? deepArray(r.next() < 0.5 ? 2_000 + r.int(20_000) : r.pick([30, 255, 256, 257, 511, 513])) : deepObject(2_000 + r.int(20_000));
     case 19:
       // biome-ignore lint/suspicious/noSparseArray: a sparse tuple is one of the fuzzed inputs
       return [,];
