@@ -363,6 +363,19 @@ describe('nested arrays under schema-on-read', () => {
   });
 });
 
+describe('a lookup ref or query value that is not a value finds nothing', () => {
+  it('an object or a Map does not match a stored array', async () => {
+    const c = await fresh([[{ 'db/ident': 'k/id', 'db/unique': 'db.unique/identity' }]], { schemaFlexibility: 'read' });
+    await transact(c, [{ 'k/id': [1, 2], 'k/n': 'a' }]);
+    for (const v of [{ a: 1 }, new Map([[1, 2]])]) {
+      expect((await caught(pull(db(c), '[*]', ['k/id', v] as never))).code).toBe('pull/lookup-ref');
+      expect(await q('[:find ?n . :in $ ?e :where [?e :k/n ?n]]', db(c), ['k/id', v])).toBe(null);
+      expect(await q('[:find ?e . :in $ ?v :where [?e :k/id ?v]]', db(c), v)).toBe(null);
+    }
+    expect(await q('[:find ?n . :in $ ?e :where [?e :k/n ?n]]', db(c), ['k/id', [1, 2]])).toBe('a');
+  });
+});
+
 describe('a number and a bigint of the same value are one value in queries, as in the indexes', () => {
   it('joins, =, distinct and the result set agree', async () => {
     const c = await fresh([[one('n/long', 'long'), one('n/big', 'bigint'), one('n/tag', 'string')]]);

@@ -46,6 +46,17 @@ describe('compareValues', () => {
     expect(new Set(keys).size).toBe(vs.length);
   });
 
+  it('a read given something that is not a value (an object, a Map) finds it equal to no stored value', () => {
+    const stored: Slot[] = [null, true, 0, 'a', new Date(0), new Uint8Array([1]), [], [1, 2], [[1]]];
+    for (const other of [{ a: 1 }, new Map([[1, 2]]), new Set([1]), [{ a: 1 }]] as unknown as Slot[]) {
+      for (const v of stored) {
+        expect(compareValues(other, v), `${String(other)} against ${String(v)}`).not.toBe(0);
+        expect(Math.sign(compareValues(other, v))).toBe(-Math.sign(compareValues(v, other)));
+        expect(valueKey(other)).not.toBe(valueKey(v));
+      }
+    }
+  });
+
   it('is a total order on a seeded random mix (antisymmetric, transitive by sort)', () => {
     let seed = 42;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

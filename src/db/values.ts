@@ -4,7 +4,8 @@
 // number, bigint, boolean, Date, Uint8Array, arrays (tuples, whose slots may be null).
 // Invariants of the order:
 //   - values of different kinds are ranked, never merged (Datahike #955):
-//       null < boolean < number|bigint < string < Date < Uint8Array < array;
+//       null < boolean < number|bigint < string < Date < Uint8Array < array, and after them
+//       anything else a read may be given (an object, a Map), equal to no stored value;
 //   - numbers and bigints share one numeric rank and compare by mathematical value, so 1 and 1n
 //     are the same value (the tx layer normalises safe-integer longs to numbers anyway);
 //   - strings compare by UTF-16 code units (what `<` does), arrays and bytes element-wise, with
@@ -31,7 +32,7 @@ function rank(v: Slot): number {
       if (v === null) return 0;
       if (isDate(v)) return 4;
       if (isBytes(v)) return 5;
-      return 6;
+      return Array.isArray(v) ? 6 : 7; // 7: not a value (an object, a Map …): equal to no stored value
     default:
       return 0; // undefined sorts with null
   }
@@ -100,7 +101,7 @@ export function compareValues(a: Slot, b: Slot): number {
     case 6:
       return cmpArrays(a as readonly Slot[], b as readonly Slot[]);
     default:
-      return 0; // unreachable: same-typeof cases returned above
+      return 0; // rank 7 (two non-values, which no index holds); the others returned above
   }
 }
 
@@ -126,7 +127,7 @@ export function valueKey(v: Slot): string {
       if (v === null) return 'z';
       if (isDate(v)) return 'd' + String(v.getTime());
       if (isBytes(v)) return 'y' + Array.prototype.join.call(v, ',');
-      return arrayKey(v as readonly Slot[]);
+      return Array.isArray(v) ? arrayKey(v) : 'o'; // 'o': not a value, as compareValues ranks it
     default:
       return 'z';
   }
