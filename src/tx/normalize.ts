@@ -193,10 +193,15 @@ class Normalizer {
     }
   }
 
-  /** Does a map value `x` for attribute `s` stand for several values? */
+  /**
+   * Does a map value `x` for attribute `s` stand for several values? Only for a card-many
+   * attribute: a Set given to a card-one attribute is one value of the wrong type (as in
+   * Datahike), not several of which the last would silently win.
+   */
   private isMulti(s: AttrSchema | undefined, x: unknown): x is readonly unknown[] {
+    if (s === undefined || s.cardinality !== 'many') return false;
     if (isSet(x)) return true;
-    if (!Array.isArray(x) || s === undefined || s.cardinality !== 'many') return false;
+    if (!Array.isArray(x)) return false;
     if (s.valueType === 'db.type/tuple') return x.length === 0 || Array.isArray(x[0]);
     if (s.valueType === 'db.type/ref') return !this.isLookupRef(x);
     return true;

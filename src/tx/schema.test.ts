@@ -76,6 +76,16 @@ describe('value types (schemaFlexibility write)', () => {
     }
   });
 
+  it('a Set is several values only for a card-many attribute; for a card-one one it is a value of the wrong type', async () => {
+    const db = await dbWith([attr('x/one', 'long'), attr('x/many', 'long', { many: true })]);
+    await expectError(tx(db, [{ 'x/one': new Set([1, 2]) }]), 'schema/type', /value #Set\{1,2\} of attribute x\/one is not a valid db.type\/long/);
+    const r = await tx(db, [{ 'db/id': -1, 'x/many': new Set([1, 2]) }]);
+    expect((await facts(r.dbAfter)).map(([, a, v]) => [a, v])).toEqual([
+      ['x/many', 1],
+      ['x/many', 2],
+    ]);
+  });
+
   it('schema-on-read still honours partial declarations (card-many, unique, ref)', async () => {
     const db = await dbWith(
       [
