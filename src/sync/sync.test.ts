@@ -142,6 +142,34 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await release(a);
   });
 
+  it('what a local transaction takes, a synced one takes: Sets for card-many values, Dates, bytes, bigints', async () => {
+    const s = await server();
+    const a = await device(s.url);
+    const b = await device(s.url);
+    const more = [
+      { 'db/ident': 'task/tags', 'db/valueType': 'db.type/keyword', 'db/cardinality': 'db.cardinality/many' },
+      { 'db/ident': 'task/due', 'db/valueType': 'db.type/instant', 'db/cardinality': 'db.cardinality/one' },
+      { 'db/ident': 'task/blob', 'db/valueType': 'db.type/bytes', 'db/cardinality': 'db.cardinality/one' },
+      { 'db/ident': 'task/big', 'db/valueType': 'db.type/bigint', 'db/cardinality': 'db.cardinality/one' },
+    ];
+    await transact(a, [...SCHEMA, ...more]);
+    const entity = {
+      'task/id': 'set',
+      'task/tags': new Set(['t/a', 't/b']),
+      'task/due': new Date(7),
+      'task/blob': new Uint8Array([1, 2]),
+      'task/big': 2n ** 70n,
+    };
+    await transact(a, [entity]);
+    await settledWith(a);
+    const pulled = (conn: Connection) => pull(db(conn), '[:task/tags :task/due :task/blob :task/big]', ['task/id', 'set']);
+    const expected = { 'task/tags': [':t/a', ':t/b'], 'task/due': new Date(7), 'task/blob': new Uint8Array([1, 2]), 'task/big': 2n ** 70n };
+    expect(await pulled(a)).toEqual(expected);
+    await wait(async () => expect(await pulled(b)).toEqual(expected));
+    await release(a);
+    await release(b);
+  });
+
   it('three devices × 100 concurrent transactions: the server has 300, each once, and every replica equals it', async () => {
     const s = await server();
     const devices = [await device(s.url), await device(s.url), await device(s.url)];
