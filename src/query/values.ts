@@ -47,7 +47,7 @@ export function valueKey(v: unknown): Key {
 // A number and a bigint of the same value are one value (as in the indexes, and as `=` says):
 // they key alike — as the number within the safe integers, as the bigint beyond them.
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const MAX_SAFE_N = BigInt(MAX_SAFE);
+const MAX_SAFE_N = 9_007_199_254_740_991n; // a literal: a call here would be a side effect to bundlers
 const bigKey = (v: number): number | bigint => (Number.isInteger(v) ? BigInt(v) : v);
 
 /** A number's or bigint's part of a string key: the same for the same value. */
