@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WS } from 'ws';
 import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
+import { seededRandom } from '../util/random.js';
 
 const server = serverStarter(afterAll);
 
@@ -169,6 +170,64 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await release(a);
     await release(b);
   });
+
+  it.each([1, 2])(
+    'random conflicting writes on three devices while the server stops and crashes (seed %i): every replica converges, each transaction lands once or is reported',
+    async (seed) => {
+      const r = seededRandom(seed);
+      const path = tempDir();
+      let s: Awaited<ReturnType<typeof server>> | null = await server({ path });
+      const port = s.port;
+      const devices = [await device(s.url), await device(s.url), await device(s.url)];
+      let rejected = 0;
+      for (const d of devices) onSync(d, (e) => void (e.type === 'rejected' && rejected++));
+      const RANDOM_SCHEMA = [
+        ...SCHEMA,
+        { 'db/ident': 'task/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+        { 'db/ident': 'task/dep', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many' },
+        { 'db/ident': 'task/email', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' },
+      ];
+      const outcomes: Promise<boolean>[] = [transact(devices[0]!, RANDOM_SCHEMA).then(() => true)];
+      await settledWith(devices[0]!);
+      const schemaT = (await syncStatus(devices[0]!)).serverT;
+      for (const d of devices) await settledWith(d, schemaT);
+      const id = () => r.pick(['a', 'b', 'c', 'd']);
+      for (let step = 0; step < 50; step++) {
+        const k = r.int(10);
+        if (k === 9) {
+          // the server stops or crashes, or comes back on the same store and port
+          if (s !== null && r.next() < 0.6) {
+            await (r.next() < 0.5 ? s.stop() : s.kill());
+            s = null;
+          } else if (s === null) s = await server({ path, port });
+          continue;
+        }
+        const tx = [
+          () => [{ 'task/id': id(), 'task/n': r.int(100) }], // upserts by identity
+          () => [['db/retractEntity', ['task/id', id()]]],
+          () => [{ 'task/id': id(), 'task/dep': [['task/id', id()]] }], // a lookup ref that may not resolve
+          () => [{ 'task/id': id(), 'task/email': `m${r.int(2)}` }], // unique values that collide
+          () => [['db/cas', ['task/id', id()], 'task/n', r.int(100), r.int(100)]],
+        ][k % 5]!();
+        // Applied locally or refused locally (a coded error), never thrown at us otherwise.
+        const local = transact(r.pick(devices), tx as never).then(
+          () => true,
+          (e: unknown) => (expect((e as { code?: string }).code).toMatch(/^transact\//), false),
+        );
+        outcomes.push(local);
+        if (r.next() < 0.3) await local;
+      }
+      const applied = (await Promise.all(outcomes)).filter(Boolean).length;
+      if (s === null) s = await server({ path, port });
+      for (const d of devices) await settledWith(d);
+      const fresh = await device(s.url);
+      await settledWith(fresh);
+      for (const d of devices) await wait(async () => expect(await current(d)).toEqual(await current(fresh)));
+      const committed = (await q('[:find (count ?tx) . :where [?tx :sync/tx _]]', db(fresh))) as number;
+      expect(committed + rejected).toBe(applied); // each applied transaction committed once, or rejected and reported
+      for (const d of [...devices, fresh]) await release(d);
+    },
+  );
 
   it('three devices × 100 concurrent transactions: the server has 300, each once, and every replica equals it', async () => {
     const s = await server();
