@@ -109,6 +109,22 @@ describe('round trip of a database with history', () => {
     expect(progress.at(-1)).toBe((await rows(src)).length);
   });
 
+  it('bigints of any size, bytes and tuples round-trip (beyond 64 bits as CBOR bignums)', async () => {
+    const src = await fresh([
+      [attr('v/big', 'bigint', MANY), attr('v/bytes', 'bytes'), attr('v/t', 'tuple', { 'db/tupleTypes': ['db.type/long', 'db.type/string'] })],
+    ]);
+    const bigs = [2n ** 64n - 1n, 2n ** 64n, -(2n ** 64n), -(2n ** 64n) - 1n, 10n ** 40n, -(2n ** 200n)];
+    await transact(src, [{ 'v/big': bigs, 'v/bytes': new Uint8Array([0, 255]), 'v/t': [5, 'a'] }]);
+    const bytes = await exportBytes(src);
+    const dst = await fresh();
+    await importDb(dst, bytes);
+    expect(await rows(dst)).toEqual(await rows(src));
+    expect(((await q('[:find [?v ...] :where [_ :v/big ?v]]', db(dst))) as bigint[]).sort((a, b) => (a < b ? -1 : 1))).toEqual(
+      [...bigs].sort((a, b) => (a < b ? -1 : 1)),
+    );
+    expect(Buffer.from(await exportBytes(dst)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
   it('export writes to a WritableStream chunk by chunk, with progress', async () => {
     const src = await fresh([[attr('p/n', 'long')]]);
     await transact(

@@ -90,7 +90,14 @@ export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}):
         bytes.push(0x85);
         encodeInto(bytes, d.e);
         encodeInto(bytes, new Keyword(d.a));
-        encodeInto(bytes, dumpValue(db, d.a, d.v), type === 'db.type/double' || type === 'db.type/float');
+        try {
+          encodeInto(bytes, dumpValue(db, d.a, d.v), type === 'db.type/double' || type === 'db.type/float');
+        } catch (e) {
+          // only a value an older CairnDB let in (an object under schema-on-read) has no dump form
+          if (e instanceof CborError)
+            fail('migrate/format', `the value of ${d.a} on entity ${d.e} cannot be written in a dump: ${e.message}`, { e: d.e, a: d.a });
+          throw e;
+        }
         encodeInto(bytes, d.tx);
         encodeInto(bytes, d.added);
       }

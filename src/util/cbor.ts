@@ -2,7 +2,8 @@
 // records [e a v tx added]. Datahike writes keywords as tag 39 (identifier) over ':ns/name' text,
 // instants as tag 1 over epoch seconds (a double), UUIDs as tag 37 over 16 bytes, doubles as
 // float64, and ints, strings, bytes, booleans, arrays as plain CBOR. Encoding is definite-length
-// only; decoding also takes half/single floats, null, maps (to Map) and bignums (tags 2/3).
+// only, integers beyond 64 bits as bignums (tags 2/3); decoding also takes half/single floats,
+// null and maps (to Map).
 //
 // JS side of each: a keyword is `{ keyword: 'ns/name' }` (Keyword below) so it cannot be
 // confused with a string; an instant is a Date; a UUID its canonical string wrapped in Uuid.
@@ -65,7 +66,14 @@ export function encodeInto(out: number[], x: unknown, double = false): void {
   } else if (typeof x === 'bigint') {
     if (x >= 0n && x < 1n << 64n) head(out, 0, x);
     else if (x < 0n && -1n - x < 1n << 64n) head(out, 1, -1n - x);
-    else throw new CborError(`integer ${x} does not fit 64 bits`);
+    else {
+      // a bignum (RFC 8949, 3.4.3): tag 2 over the bytes of x, tag 3 over those of -1 - x
+      out.push(x >= 0n ? 0xc2 : 0xc3);
+      const bytes: number[] = [];
+      for (let m = x >= 0n ? x : -1n - x; m > 0n; m >>= 8n) bytes.unshift(Number(m & 0xffn));
+      head(out, 2, bytes.length);
+      out.push(...bytes);
+    }
   } else if (typeof x === 'string') {
     const b = enc.encode(x);
     head(out, 3, b.length);
