@@ -173,6 +173,39 @@ describe('abort and errors', () => {
     expect(db(c).maxTx).toBe(536870912);
   });
 
+  it.each([
+    [
+      'export to a sink that is neither a function nor a WritableStream',
+      (c: Connection) => exportDb(db(c), {} as never),
+      /exportDb needs a function or a WritableStream to write to, got \{\}/,
+    ],
+    ['export with null options', (c: Connection) => exportDb(db(c), () => {}, null as never), /exportDb options must be an object, got null/],
+    [
+      'import with an onProgress that is not a function',
+      (c: Connection) => importDb(c, DATAHIKE_DUMP, { onProgress: 5 } as never),
+      /importDb onProgress must be a function, got 5/,
+    ],
+    [
+      'import with a signal that is not an AbortSignal',
+      (c: Connection) => importDb(c, DATAHIKE_DUMP, { signal: {} } as never),
+      /importDb signal must be an AbortSignal/,
+    ],
+  ])('%s is migrate/invalid, before anything is read or written', async (_t, call, message) => {
+    const c = await fresh();
+    const e = await caught(call(c));
+    expect(e.code).toBe('migrate/invalid');
+    expect(e.message).toMatch(message);
+    expect(db(c).maxTx).toBe(536870912);
+  });
+
+  it.each([
+    ['null', null],
+    ['a stream of strings', new Blob(['x']).stream().pipeThrough(new TextDecoderStream())],
+  ])('a source that is %s is migrate/format', async (_t, source) => {
+    const c = await fresh();
+    expect((await caught(importDb(c, source as never))).code).toBe('migrate/format');
+  });
+
   it('a database that is not empty is migrate/not-empty', async () => {
     const c = await fresh([[attr('p/n', 'long')]]);
     const e = await caught(importDb(c, DATAHIKE_DUMP));

@@ -53,6 +53,24 @@ async function report(o: MigrateOptions, p: Progress): Promise<void> {
   if (r instanceof Promise) await r;
 }
 
+/** Options and sink are checked before anything is read or written ('migrate/invalid', naming the input). */
+function checkOptions(o: unknown, what: string): MigrateOptions {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== 'object') fail('migrate/invalid', `${what} options must be an object, got ${show(o)}`);
+  const { onProgress, signal, aborted } = o as Record<string, unknown>;
+  if (onProgress !== undefined && typeof onProgress !== 'function') fail('migrate/invalid', `${what} onProgress must be a function, got ${show(onProgress)}`);
+  if (aborted !== undefined && typeof aborted !== 'function') fail('migrate/invalid', `${what} aborted must be a function, got ${show(aborted)}`);
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean'))
+    fail('migrate/invalid', `${what} signal must be an AbortSignal, got ${show(signal)}`);
+  return o as MigrateOptions;
+}
+
+function checkSink(sink: unknown): void {
+  if (typeof sink === 'function') return;
+  if (sink !== null && typeof sink === 'object' && typeof (sink as { getWriter?: unknown }).getWriter === 'function') return;
+  fail('migrate/invalid', `exportDb needs a function or a WritableStream to write to, got ${show(sink)}`);
+}
+
 async function checkAbort(o: MigrateOptions, what: string): Promise<void> {
   if (o.signal?.aborted === true || (o.aborted !== undefined && (await o.aborted()))) {
     throw new CairnError('migrate/aborted', `${what} was aborted`, {});
@@ -70,7 +88,9 @@ function dumpValue(db: Db, a: string, v: Value): unknown {
 }
 
 /** Write every datom of `db`'s history (its current datoms without keepHistory) to `sink`. */
-export async function exportDb(db: DbValue, sink: Sink, o: MigrateOptions = {}): Promise<Progress> {
+export async function exportDb(db: DbValue, sink: Sink, options?: MigrateOptions): Promise<Progress> {
+  const o = checkOptions(options, 'exportDb');
+  checkSink(sink);
   const source = db.config.keepHistory ? (history(db) as DbValue) : db;
   // an attribute-refs database's system schema (tx TX0) is not data: every database has its own (as Datahike)
   const all = (await source.datoms('eavt')).filter((d) => d.e !== 0 && d.tx !== TX0);
@@ -116,6 +136,7 @@ async function* chunksOf(source: Source): AsyncIterable<Uint8Array> {
   if (isBytes(source)) yield source;
   else if (source instanceof ArrayBuffer) yield new Uint8Array(source);
   else if (typeof Blob !== 'undefined' && source instanceof Blob) yield* chunksOf(source.stream());
+  else if (source === null || typeof source !== 'object') notASource(source);
   else if (typeof (source as ReadableStream).getReader === 'function') {
     const reader = (source as ReadableStream<Uint8Array>).getReader();
     try {
@@ -128,7 +149,11 @@ async function* chunksOf(source: Source): AsyncIterable<Uint8Array> {
       reader.releaseLock();
     }
   } else if (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') yield* source as AsyncIterable<Uint8Array>;
-  else fail('migrate/format', `importDb needs bytes, a Blob/File, a ReadableStream or an async iterable of chunks, got ${show(source)}`);
+  else notASource(source);
+}
+
+function notASource(source: unknown): never {
+  return fail('migrate/format', `importDb needs bytes, a Blob/File, a ReadableStream or an async iterable of chunks, got ${show(source)}`);
 }
 
 /** A record as a Datom in CairnDB's representation. */
@@ -150,6 +175,7 @@ async function decodeDump(source: Source, o: MigrateOptions): Promise<Datom[]> {
   let buf = new Uint8Array(0);
   for await (const chunk of chunksOf(source)) {
     await checkAbort(o, 'importDb');
+    if (!isBytes(chunk)) fail('migrate/format', `importDb's source gave ${show(chunk)} where a chunk of bytes belongs`, { record: out.length });
     const joined = new Uint8Array(buf.length + chunk.length);
     joined.set(buf);
     joined.set(chunk, buf.length);
@@ -194,7 +220,8 @@ function refuseSystemIds(datoms: readonly Datom[], key: string): void {
  * db/txInstant, in tx order, whole transactions per commit. Aborting stops between commits; the
  * transactions imported so far stay.
  */
-export async function importDb(conn: Conn, source: Source, o: MigrateOptions = {}): Promise<Progress> {
+export async function importDb(conn: Conn, source: Source, options?: MigrateOptions): Promise<Progress> {
+  const o = checkOptions(options, 'importDb');
   const db = conn.db;
   if (db.maxTx > TX0 || (await db.datoms('eavt')).some((d) => d.tx !== TX0)) {
     fail('migrate/not-empty', `importDb needs an empty database; ${conn.key} already holds transactions up to ${db.maxTx}`, { basisT: db.maxTx });

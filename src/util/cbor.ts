@@ -111,6 +111,14 @@ function half(bits: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+function text(bytes: Uint8Array, at: number): string {
+  try {
+    return dec.decode(bytes);
+  } catch {
+    throw new CborError(`a text string at byte ${at} is not valid UTF-8`);
+  }
+}
+
 /** Decode one item at `pos`; throws NeedMore if `b` ends inside it. */
 export function decodeAt(b: Uint8Array, pos: number): { value: unknown; end: number } {
   const need = (n: number): void => {
@@ -173,7 +181,7 @@ export function decodeAt(b: Uint8Array, pos: number): { value: unknown; end: num
       const len = Number(n);
       need(len);
       const bytes = b.slice(pos, pos + len);
-      return { value: major === 2 ? bytes : dec.decode(bytes), end: pos + len };
+      return { value: major === 2 ? bytes : text(bytes, pos), end: pos + len };
     }
     case 4: {
       const out: unknown[] = [];

@@ -65,6 +65,7 @@ export const ErrorCodes = [
   'migrate/format',
   'migrate/aborted',
   'migrate/not-empty',
+  'migrate/invalid',
   // worker
   'worker/terminated',
   'worker/protocol',

@@ -74,6 +74,36 @@ function pick<T>(r: Random, valid: () => T, hostile: () => unknown, pValid = 0.6
   return (r.next() < pValid ? valid() : hostile()) as T;
 }
 
+const dumps = new Map<string, Promise<Uint8Array>>();
+let importCount = 0;
+
+/** The fixture's export, once per fixture. */
+function dumpOf(c: Ctx): Promise<Uint8Array> {
+  const id = c.config.store!.id;
+  let dump = dumps.get(id);
+  if (dump === undefined) {
+    const parts: Uint8Array[] = [];
+    dump = cairn.exportDb(cairn.db(c.conn), (chunk) => void parts.push(chunk.slice())).then(() => new Uint8Array(Buffer.concat(parts)));
+    dumps.set(id, dump);
+  }
+  return dump;
+}
+
+function damaged(r: Random, dump: Uint8Array): Uint8Array {
+  const b = new Uint8Array(dump);
+  switch (r.int(3)) {
+    case 0:
+      for (let k = r.int(4) + 1; k > 0; k--) b[r.int(b.length)] = r.int(256);
+      return b;
+    case 1:
+      return b.slice(0, r.int(b.length));
+    default: {
+      const at = r.int(b.length);
+      return new Uint8Array([...b.slice(0, at), ...Array.from({ length: r.int(8) + 1 }, () => r.int(256)), ...b.slice(at)]);
+    }
+  }
+}
+
 const someDb = (c: Ctx): Db => {
   const d = cairn.db(c.conn);
   switch (c.r.int(6)) {
@@ -306,6 +336,35 @@ export const TARGETS: Record<string, Target> = {
       anyValue(c.r) as cairn.IndexFactory,
     ),
   kw: (c) => cairn.kw(anyValue(c.r) as string),
+  exportDb: (c) =>
+    cairn.exportDb(
+      pick(
+        c.r,
+        () => someDb(c),
+        () => anyValue(c.r),
+        0.8,
+      ),
+      pick(
+        c.r,
+        () => () => {},
+        () => anyValue(c.r),
+        0.8,
+      ) as cairn.Sink,
+      (c.r.next() < 0.8 ? undefined : anyValue(c.r)) as never,
+    ),
+  // Into a fresh database: the fixture's own dump damaged (bytes changed, cut, inserted), or anything.
+  importDb: async (c) => {
+    const source = c.r.next() < 0.7 ? damaged(c.r, await dumpOf(c)) : anyValue(c.r);
+    const config = { store: { backend: 'memory', id: `fuzz-import-${importCount++}` }, schemaFlexibility: c.config.schemaFlexibility };
+    await cairn.createDatabase(config);
+    const conn = await cairn.connect(config);
+    try {
+      return await cairn.importDb(conn, source as cairn.Source, (c.r.next() < 0.8 ? undefined : anyValue(c.r)) as never);
+    } finally {
+      await cairn.release(conn);
+      await cairn.deleteDatabase(config);
+    }
+  },
   // Live queries deliver their errors to the subscriber: the first result or error is judged.
   liveQuery: (c) => {
     const conn = pick(
