@@ -273,6 +273,62 @@ export const TARGETS: Record<string, Target> = {
     const args = c.r.next() < 0.7 ? [someDb(c), ...hostileArgs(c)] : hostileArgs(c);
     return cairn.q(queryArg(c) as string, ...args);
   },
+  explain: (c) => {
+    const args = c.r.next() < 0.7 ? [someDb(c), ...hostileArgs(c)] : hostileArgs(c);
+    return cairn.explain(queryArg(c) as string, ...args);
+  },
+  // A filtered db is used (a query over it) so a bad predicate shows where it runs.
+  filter: (c) => {
+    const pred = pick(
+      c.r,
+      () => (_db: Db, d: cairn.Datom) => d.e % 2 === 0,
+      () => anyValue(c.r),
+    );
+    return cairn.q('[:find ?n :where [_ :person/name ?n]]', cairn.filter(someDb(c), pred as cairn.DatomPredicate));
+  },
+  storeSize: (c) =>
+    cairn.storeSize(
+      pick(
+        c.r,
+        () => c.conn,
+        () => anyValue(c.r),
+      ),
+    ),
+  syncStatus: (c) =>
+    cairn.syncStatus(
+      pick(
+        c.r,
+        () => c.conn,
+        () => anyValue(c.r),
+      ),
+    ),
+  onSync: (c) =>
+    cairn.onSync(
+      pick(
+        c.r,
+        () => c.conn,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as never,
+    ),
+  registerAggregate: (c) =>
+    cairn.registerAggregate(
+      pick(
+        c.r,
+        () => `fuzz-agg-${c.r.int(4)}`,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as never,
+    ),
+  registerTxFunction: (c) =>
+    cairn.registerTxFunction(
+      pick(
+        c.r,
+        () => `fuzz/fn-${c.r.int(4)}`,
+        () => anyValue(c.r),
+      ),
+      anyValue(c.r) as never,
+    ),
   pull: (c) => cairn.pull(someDb(c), patternArg(c) as string, eid(c) as number),
   pullMany: (c) =>
     cairn.pullMany(
