@@ -17,7 +17,7 @@ import { Datom } from '../src/db/types.js';
 import { kw } from './kw.js';
 import { fromWireError, installErrorTransfer, reviveCairnError } from './errors.js';
 import { Live, type LiveQuery } from '../src/live/subscribable.js';
-import type { MigrateOptions, Progress, Source } from '../src/conn/migrate.js';
+import { checkOptions, checkSink, type MigrateOptions, type Progress, type Source } from '../src/conn/migrate-args.js';
 import { defaultWorker } from './default-worker.js';
 import { watchLifeLock } from './liveness.js';
 import {
@@ -310,8 +310,10 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
       return using({ ...active.limits, signal }, 'query/timeout', () => call(() => remote.q(wire, ...inputs) as Promise<T>));
     },
     explain: (query, ...inputs) => call(() => remote.explain(query, ...inputs)),
-    exportDb: (db, sink, options = {}) =>
+    exportDb: (db, sink, options) =>
       call(async () => {
+        const o = checkOptions(options, 'exportDb');
+        checkSink(sink);
         // chunks come back one call at a time; a WritableStream is written here, on the page
         const writer = typeof sink === 'function' ? null : sink.getWriter();
         const write = Comlink.proxy(async (chunk: Uint8Array) => {
@@ -319,14 +321,14 @@ export function openWorker(worker: WorkerEndpoint = defaultWorker(), options: Op
           else await writer.write(chunk);
         });
         try {
-          const r = await remote.exportDb(db, write, ...remoteOptions(options));
+          const r = await remote.exportDb(db, write, ...remoteOptions(o));
           if (writer !== null) await writer.close();
           return r;
         } finally {
           writer?.releaseLock();
         }
       }),
-    importDb: (conn, source, options = {}) => call(() => remote.importDb(conn, sendable(source), ...remoteOptions(options))),
+    importDb: (conn, source, options) => call(async () => remote.importDb(conn, sendable(source), ...remoteOptions(checkOptions(options, 'importDb')))),
     pull: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eid: Parameters<ClientApi['pull']>[2]) =>
       call(() => remote.pull(db, pattern, eid) as Promise<T | null>),
     pullMany: <T>(db: DbHandle, pattern: Parameters<ClientApi['pull']>[1], eids: Parameters<ClientApi['pullMany']>[2]) =>

@@ -16,29 +16,14 @@ import { history } from '../db/db.js';
 import type { DbValue } from '../db/db.js';
 import { Datom, TX0, type Db, type Value } from '../db/types.js';
 import { CborError, CborUuid, decodeAt, encodeInto, Keyword, NeedMore } from '../util/cbor.js';
+import { checkOptions, checkSink, type MigrateOptions, type Progress, type Sink, type Source } from './migrate-args.js';
+
+export type { MigrateOptions, Progress, Sink, Source } from './migrate-args.js';
 import { CairnError, fail, show } from '../util/errors.js';
 import { nextTask } from '../util/yield.js';
 import type { Conn } from './connection.js';
 import { isSystemEntity, SYSTEM_MAX_EID } from '../db/attr-refs.js';
 import { isBytes } from '../util/brands.js';
-
-export interface Progress {
-  /** Datoms exported or imported so far. */
-  readonly datoms: number;
-  /** Every datom of the export; for an import, known once the source is decoded. */
-  readonly total: number;
-}
-
-export interface MigrateOptions {
-  /** Called after each chunk (export) or committed batch (import); a returned Promise is awaited before the next one. */
-  readonly onProgress?: (p: Progress) => unknown;
-  readonly signal?: AbortSignal;
-  /** Also asked between chunks (the worker client passes the page's signal this way). */
-  readonly aborted?: () => boolean | Promise<boolean>;
-}
-
-export type Sink = ((chunk: Uint8Array) => void | Promise<void>) | WritableStream<Uint8Array>;
-export type Source = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 const RECORDS_PER_CHUNK = 1000;
 const DATOMS_PER_TX_BATCH = 5000;
@@ -51,24 +36,6 @@ const KEYWORD_SCHEMA_ATTRS = new Set(['db/ident', 'db/valueType', 'db/cardinalit
 async function report(o: MigrateOptions, p: Progress): Promise<void> {
   const r: unknown = o.onProgress?.(p);
   if (r instanceof Promise) await r;
-}
-
-/** Options and sink are checked before anything is read or written ('migrate/invalid', naming the input). */
-function checkOptions(o: unknown, what: string): MigrateOptions {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== 'object') fail('migrate/invalid', `${what} options must be an object, got ${show(o)}`);
-  const { onProgress, signal, aborted } = o as Record<string, unknown>;
-  if (onProgress !== undefined && typeof onProgress !== 'function') fail('migrate/invalid', `${what} onProgress must be a function, got ${show(onProgress)}`);
-  if (aborted !== undefined && typeof aborted !== 'function') fail('migrate/invalid', `${what} aborted must be a function, got ${show(aborted)}`);
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean'))
-    fail('migrate/invalid', `${what} signal must be an AbortSignal, got ${show(signal)}`);
-  return o as MigrateOptions;
-}
-
-function checkSink(sink: unknown): void {
-  if (typeof sink === 'function') return;
-  if (sink !== null && typeof sink === 'object' && typeof (sink as { getWriter?: unknown }).getWriter === 'function') return;
-  fail('migrate/invalid', `exportDb needs a function or a WritableStream to write to, got ${show(sink)}`);
 }
 
 async function checkAbort(o: MigrateOptions, what: string): Promise<void> {

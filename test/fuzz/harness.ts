@@ -89,6 +89,46 @@ function dumpOf(c: Ctx): Promise<Uint8Array> {
   return dump;
 }
 
+/** What an import reads: the fixture's own dump damaged (bytes changed, cut, inserted), or anything. */
+async function importSource(c: Ctx): Promise<cairn.Source> {
+  return (c.r.next() < 0.7 ? damaged(c.r, await dumpOf(c)) : anyValue(c.r)) as cairn.Source;
+}
+
+/** The engine's API or the worker client's: what an import into a fresh database calls. */
+interface Importer<C> {
+  createDatabase(config: cairn.Config): Promise<unknown>;
+  connect(config: cairn.Config): Promise<C>;
+  importDb(conn: C, source: cairn.Source, options?: cairn.MigrateOptions): Promise<unknown>;
+  release(conn: C): Promise<unknown>;
+  deleteDatabase(config: cairn.Config): Promise<unknown>;
+}
+
+/** An import into a fresh database of the fixture's schema flexibility, deleted after. */
+async function importFresh<C>(api: Importer<C>, c: Ctx): Promise<unknown> {
+  const source = await importSource(c);
+  const config = { store: { backend: 'memory', id: `fuzz-import-${importCount++}` }, schemaFlexibility: c.config.schemaFlexibility };
+  await api.createDatabase(config);
+  const conn = await api.connect(config);
+  try {
+    return await api.importDb(conn, source, migrateOptionsArg(c));
+  } finally {
+    await api.release(conn);
+    await api.deleteDatabase(config);
+  }
+}
+
+/** exportDb's sink: a function, or (less often) anything. */
+const sinkArg = (c: Ctx): cairn.Sink =>
+  pick(
+    c.r,
+    () => () => {},
+    () => anyValue(c.r),
+    0.8,
+  );
+
+/** exportDb's or importDb's options: none, or (less often) anything. */
+const migrateOptionsArg = (c: Ctx): cairn.MigrateOptions => (c.r.next() < 0.8 ? undefined : anyValue(c.r)) as cairn.MigrateOptions;
+
 function damaged(r: Random, dump: Uint8Array): Uint8Array {
   const b = new Uint8Array(dump);
   switch (r.int(3)) {
@@ -103,6 +143,14 @@ function damaged(r: Random, dump: Uint8Array): Uint8Array {
     }
   }
 }
+
+/** The fixture's connection, or (less often) anything. */
+const connArg = (c: Ctx): Connection =>
+  pick(
+    c.r,
+    () => c.conn,
+    () => anyValue(c.r),
+  );
 
 const someDb = (c: Ctx): Db => {
   const d = cairn.db(c.conn);
@@ -286,31 +334,9 @@ export const TARGETS: Record<string, Target> = {
     );
     return cairn.q('[:find ?n :where [_ :person/name ?n]]', cairn.filter(someDb(c), pred as cairn.DatomPredicate));
   },
-  storeSize: (c) =>
-    cairn.storeSize(
-      pick(
-        c.r,
-        () => c.conn,
-        () => anyValue(c.r),
-      ),
-    ),
-  syncStatus: (c) =>
-    cairn.syncStatus(
-      pick(
-        c.r,
-        () => c.conn,
-        () => anyValue(c.r),
-      ),
-    ),
-  onSync: (c) =>
-    cairn.onSync(
-      pick(
-        c.r,
-        () => c.conn,
-        () => anyValue(c.r),
-      ),
-      anyValue(c.r) as never,
-    ),
+  storeSize: (c) => cairn.storeSize(connArg(c)),
+  syncStatus: (c) => cairn.syncStatus(connArg(c)),
+  onSync: (c) => cairn.onSync(connArg(c), anyValue(c.r) as never),
   registerAggregate: (c) =>
     cairn.registerAggregate(
       pick(
@@ -400,27 +426,10 @@ export const TARGETS: Record<string, Target> = {
         () => anyValue(c.r),
         0.8,
       ),
-      pick(
-        c.r,
-        () => () => {},
-        () => anyValue(c.r),
-        0.8,
-      ) as cairn.Sink,
-      (c.r.next() < 0.8 ? undefined : anyValue(c.r)) as never,
+      sinkArg(c),
+      migrateOptionsArg(c),
     ),
-  // Into a fresh database: the fixture's own dump damaged (bytes changed, cut, inserted), or anything.
-  importDb: async (c) => {
-    const source = c.r.next() < 0.7 ? damaged(c.r, await dumpOf(c)) : anyValue(c.r);
-    const config = { store: { backend: 'memory', id: `fuzz-import-${importCount++}` }, schemaFlexibility: c.config.schemaFlexibility };
-    await cairn.createDatabase(config);
-    const conn = await cairn.connect(config);
-    try {
-      return await cairn.importDb(conn, source as cairn.Source, (c.r.next() < 0.8 ? undefined : anyValue(c.r)) as never);
-    } finally {
-      await cairn.release(conn);
-      await cairn.deleteDatabase(config);
-    }
-  },
+  importDb: (c) => importFresh(cairn, c),
   // Live queries deliver their errors to the subscriber: the first result or error is judged.
   liveQuery: (c) => {
     const conn = pick(
@@ -475,6 +484,39 @@ export const TARGETS: Record<string, Target> = {
       ),
       ...[eid(c), attrName(c), anyValue(c.r)].slice(0, c.r.int(4)),
     );
+  },
+  'client.withDb': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.withDb(c.r.next() < 0.8 ? client.db(conn) : (anyValue(c.r) as never), txData(c) as cairn.TransactInput);
+  },
+  'client.indexRange': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.indexRange(client.db(conn), attrName(c) as string, anyValue(c.r) as never, anyValue(c.r) as never);
+  },
+  'client.views': async (c) => {
+    const { client, conn } = await c.remote();
+    const d = client.db(conn);
+    const t = c.r.next() < 0.5 ? 536870913 + c.r.int(4) : anyValue(c.r);
+    const view = [() => client.history(d), () => client.asOf(d, t as number), () => client.since(d, t as number)][c.r.int(3)]!();
+    return client.datoms(view, 'eavt', eid(c) as number);
+  },
+  'client.exportDb': async (c) => {
+    const { client, conn } = await c.remote();
+    return client.exportDb(client.db(conn), sinkArg(c), migrateOptionsArg(c));
+  },
+  'client.importDb': async (c) => importFresh((await c.remote()).client, c),
+  'client.listen': async (c) => {
+    const { client, conn } = await c.remote();
+    const stop = await client.listen(
+      pick(
+        c.r,
+        () => conn,
+        () => anyValue(c.r),
+        0.8,
+      ),
+      anyValue(c.r) as never,
+    );
+    if (typeof stop === 'function') await stop();
   },
 };
 
