@@ -8,7 +8,7 @@
 // after construction, so sharing rows between them is safe.
 
 import { fail } from '../util/errors.js';
-import { rowKey, type Key } from './values.js';
+import { rowKey, tupleKey, type Key } from './values.js';
 
 export interface Relation {
   readonly vars: readonly string[];
@@ -108,13 +108,7 @@ export function antiJoin(a: Relation, b: Relation): Relation {
   if (b.vars.length === 0) return emptyOf(a.vars);
   const aCols = columnsOf(a, b.vars);
   const keys = new Set<Key>();
-  for (const y of b.rows)
-    keys.add(
-      rowKey(
-        y,
-        b.vars.map((_, i) => i),
-      ),
-    );
+  for (const y of b.rows) keys.add(tupleKey(y)); // b's rows are all of b's columns
   return { vars: a.vars, rows: a.rows.filter((x) => !keys.has(rowKey(x, aCols))), distinct: a.distinct };
 }
 

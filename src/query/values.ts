@@ -114,17 +114,14 @@ export function pairKey(a: unknown, b: unknown): number | undefined {
  * for the same tuple.
  */
 export function tupleKey(values: readonly unknown[]): Key {
-  if (values.length === 1) return valueKey(values[0]);
-  if (values.length === 2) {
-    const k = pairKey(values[0], values[1]);
-    if (k !== undefined) return k;
-  }
-  let s = '';
-  for (const v of values) s += `${partKey(v)}|`;
-  return s;
+  return rowKey(values, positions(values.length));
 }
 
-/** tupleKey of a row's values in `cols` (a join's or a grouping's key). */
+// [0, 1, …, n - 1], one array per width: a tuple is a row whose columns are all of it.
+const allPositions: number[][] = [];
+const positions = (n: number): readonly number[] => (allPositions[n] ??= Array.from({ length: n }, (_, i) => i));
+
+/** The key of a row's values in `cols` (a join's or a grouping's key), as tupleKey keys them. */
 export function rowKey(row: readonly unknown[], cols: readonly number[]): Key {
   if (cols.length === 1) return valueKey(row[cols[0]!]);
   if (cols.length === 2) {
