@@ -186,7 +186,7 @@ export class Conn {
           const report = isPromise(r) ? await r : r;
           if (p.check !== undefined) await p.check(report);
           const priors = priorsOf(report);
-          const purged = purgedBy(report) > 0;
+          const purged = purgedBy(report).length > 0;
           purge ||= purged;
           db = report.dbAfter as DbValue;
           txs.push({ datoms: report.txData, priors, tx: db.maxTx, tempids: () => report.tempids, txMeta: jsonMeta(report.txMeta) });

@@ -14,6 +14,7 @@ import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, trans
 import type { Config, TxReport } from '../engine.js';
 import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
+import { refuseReserved, SYNC_TX_ATTR } from './reserved.js';
 import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
@@ -81,8 +82,7 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
-/** Tx metadata attribute holding the client transaction id (docs/sync.md "Idempotency"). */
-export const SYNC_TX_ATTR = 'sync/tx';
+export { SYNC_TX_ATTR } from './reserved.js';
 const SYNC_SCHEMA = [
   {
     'db/ident': SYNC_TX_ATTR,
@@ -324,6 +324,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       });
     }
     const check = async (report: TxReport): Promise<void> => {
+      refuseReserved(report, tx.id);
       if (!(await authorize(session.principal, 'transact', { db: s.name, txData: tx.txData, report }))) {
         fail('sync/forbidden', `transaction ${tx.id} is not allowed on database ${show(s.name)}`, { tx: tx.id, db: s.name });
       }

@@ -190,6 +190,48 @@ describe('sync server', { timeout: 180_000 }, () => {
     a.socket.close();
   });
 
+  it('keeps sync/tx and db/txInstant its own: no device squats on an id, undoes a commit or sets its time', async () => {
+    const s = await server();
+    const a = device(s.url);
+    await online(a);
+    const [schema] = await push(a, [{ id: 'r-schema', txData: SCHEMA }]);
+    const tx = (schema as { t: number }).t;
+    const codes = async (txs: { id: string; txData: unknown[]; txMeta?: Record<string, unknown> }[]) =>
+      (await push(a, txs as never)).map((r) => ('error' in r ? r.error.code : 'duplicate' in r ? 'duplicate' : 'ok'));
+    expect(
+      await codes([
+        // an entity claiming another device's next transaction id
+        { id: 'r-1', txData: [{ 'task/id': 'squat', 'sync/tx': 'victim-1' }] },
+        { id: 'r-2', txData: [['db/add', 'datomic.tx', 'sync/tx', 'victim-2']] },
+        // undoing the record that a transaction was committed, so its retry would apply twice
+        { id: 'r-3', txData: [['db/retract', tx, 'sync/tx', 'r-schema']] },
+        { id: 'r-4', txData: [['db/retractEntity', tx]] },
+        { id: 'r-5', txData: [['db/purge', tx, 'sync/tx', 'r-schema']] },
+        { id: 'r-6', txData: [['db.purge/entity', tx]] },
+        { id: 'r-7', txData: [{ 'db/ident': 'sync/tx', 'db/index': true }] },
+        // the shared clock
+        { id: 'r-8', txData: [{ 'task/id': 'past' }], txMeta: { 'db/txInstant': new Date(0) } },
+        { id: 'r-9', txData: [{ 'task/id': 'future' }, ['db/add', 'datomic.tx', 'db/txInstant', new Date(Date.now() + 1e9)]] },
+      ]),
+    ).toEqual(Array(9).fill('sync/forbidden'));
+    // Nothing of them was written: the victims' transactions commit, the first one's retry is a duplicate.
+    const victims = await push(a, [
+      { id: 'victim-1', txData: [{ 'task/id': 'v1' }] },
+      { id: 'victim-2', txData: [{ 'task/id': 'v2' }] },
+    ]);
+    expect(victims.map((r) => 't' in r && !('duplicate' in r))).toEqual([true, true]);
+    expect(await codes([{ id: 'r-schema', txData: SCHEMA }])).toEqual(['duplicate']);
+    const last = (victims[1] as { t: number }).t;
+    await vi.waitFor(() => expect(a.heads.at(-1)?.t).toBe(last), { timeout: 20_000 });
+    const chain = await a.socket.request({ type: 'commits', from: a.heads.at(-1)!.commit, to: null });
+    if (chain.type !== 'records') throw new Error(chain.type);
+    const reports = chain.values.flatMap(
+      (v) => (codec.decode(v!, { kind: 'commit' }) as { reports: { txMeta: Record<string, unknown> }[] | null }).reports ?? [],
+    );
+    expect(reports.flatMap((r) => r.txMeta['sync/tx'] ?? []).sort()).toEqual(['r-schema', 'victim-1', 'victim-2']);
+    a.socket.close();
+  });
+
   it('checks Origin on upgrades and answers CORS for allowed origins', async () => {
     const s = await server({ cors: ['http://app.test'] });
     await expect(raw(s.url, 'http://evil.test')).rejects.toThrow(/403/);

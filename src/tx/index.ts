@@ -57,10 +57,10 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     if (purges.length === 0) return transactItems(db, before, items, txMeta, opts);
     // the rest of the transaction first, then the purge over its result
     return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
-      const { db: purged, purged: count } = await applyPurges(report.dbAfter as DbValue, purges);
+      const { db: purged, purged: removed } = await applyPurges(report.dbAfter as DbValue, purges);
       const out: TxReport = { ...report, dbAfter: purged };
       priorsByReport.set(out, priorsOf(report));
-      purgedByReport.set(out, count);
+      purgedByReport.set(out, removed);
       return out;
     });
   });
@@ -94,13 +94,15 @@ function transactDatoms(db: Db, before: DbValue, datoms: readonly Datom[]): Mayb
   );
 }
 
-// Reports of transactions that purged datoms, with how many: the connection folds their commit
-// (so the trees it writes no longer hold them) and keeps their values out of the commit record.
-const purgedByReport = new WeakMap<TxReport, number>();
+// Reports of transactions that purged datoms, with the datoms: the connection folds their commit
+// (so the trees it writes no longer hold them) and keeps their values out of the commit record;
+// a sync server checks none of them is its own (src/server/reserved.ts).
+const purgedByReport = new WeakMap<TxReport, readonly Datom[]>();
+const NOTHING: readonly Datom[] = [];
 
-/** How many datoms the transaction of `report` purged (0 for most). */
-export function purgedBy(report: TxReport): number {
-  return purgedByReport.get(report) ?? 0;
+/** The datoms the transaction of `report` purged, each once (none for most). */
+export function purgedBy(report: TxReport): readonly Datom[] {
+  return purgedByReport.get(report) ?? NOTHING;
 }
 
 function transactItems(db: Db, before: DbValue, items: readonly unknown[], txMeta: Record<string, unknown>, opts: WithDbOptions): MaybePromise<TxReport> {

@@ -159,9 +159,9 @@ async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: D
 }
 
 /** `db` with the datoms the purge ops select removed from every index; and how many. */
-export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: number }> {
+export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: readonly Datom[] }> {
   const found = await selected(db, ops);
-  if (found.length === 0) return { db, purged: 0 };
+  if (found.length === 0) return { db, purged: [] };
   const st = db.state;
   // the sets hold attribute ids with attribute refs (src/db/attr-refs.ts)
   const keys = st.config.attributeRefs ? found.map((k) => new Datom(k.e, db.storedAttr(k.a), k.v, k.tx, k.added)) : found;
@@ -180,5 +180,7 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
             avet: await without(st.temporal.avet, keys, INDEX_COMPARATORS.tavet),
           },
   };
-  return { db: new DbValue(next), purged: new Set(keys.map((k) => `${k.e}|${k.a}|${k.tx}|${k.added}`)).size };
+  // each removed datom once (two ops may select the same one), as the report names it (idents)
+  const once = new Map(found.map((k) => [`${k.e}|${k.a}|${k.tx}|${k.added}`, k]));
+  return { db: new DbValue(next), purged: [...once.values()] };
 }
