@@ -9,7 +9,7 @@
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, TxReport } from '../engine.js';
 import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
@@ -93,6 +93,10 @@ const SYNC_SCHEMA = [
   },
 ];
 const HELLO_TIMEOUT_MS = 10_000;
+/** Frames of one socket being answered at once; past it the server stops reading that socket. */
+const MAX_PENDING = 16;
+/** Unsent bytes to one socket (a multiple of the message limit) past which its reader is cut off. */
+const MAX_BEHIND_MESSAGES = 8;
 
 interface Served {
   readonly name: string;
@@ -109,6 +113,12 @@ interface Session {
   principal: unknown;
   served: Served | null;
   protocol: number; // the client's, from its hello
+  pending: number; // frames taken up whose answer is not yet written to the socket
+  paused: boolean; // reading stopped until some of them are
+  /** Frames that arrived once MAX_PENDING were pending (the rest of a read: pausing stops the next). */
+  readonly waiting: (readonly [RawData, boolean])[];
+  /** Take up a frame: check it, act on it, answer it. */
+  readonly take: (data: RawData, isBinary: boolean) => void;
 }
 
 export async function serve(options: ServeOptions): Promise<SyncServer> {
@@ -137,10 +147,28 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     throw e;
   }
 
-  const send = (s: Session, m: ServerMessage): void => {
-    if (s.socket.readyState === s.socket.OPEN) s.socket.send(encodeMessage(m));
+  // Every frame a socket sends is answered once, by `reply`. A client that does not read its
+  // answers cannot make the server hold more of them: past MAX_PENDING unanswered frames the
+  // server stops reading its socket, and a socket that falls further behind than
+  // MAX_BEHIND_MESSAGES messages' worth of unsent bytes (heads pile up too) is cut off; the
+  // device reconnects and catches up from its head, as after any drop.
+  const maxBehind = MAX_BEHIND_MESSAGES * limits.maxMessageBytes;
+  const send = (s: Session, m: ServerMessage, answered?: () => void): void => {
+    const socket = s.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > maxBehind) return socket.terminate();
+    socket.send(encodeMessage(m), answered);
   };
-  const sendError = (s: Session, id: number, e: unknown): void => send(s, { type: 'error', id, error: toWireError(e) });
+  const reply = (s: Session, m: ServerMessage): void =>
+    send(s, m, () => {
+      s.pending--;
+      while (s.pending < MAX_PENDING && s.waiting.length > 0) s.take(...s.waiting.shift()!);
+      if (s.pending < MAX_PENDING && s.paused) {
+        s.paused = false;
+        s.socket.resume();
+      }
+    });
+  const sendError = (s: Session, id: number, e: unknown): void => reply(s, { type: 'error', id, error: toWireError(e) });
 
   for (const s of served.values()) {
     s.unlisten = listen(s.conn, () => {
@@ -193,7 +221,16 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   });
 
   function accept(ws: WebSocket, req: IncomingMessage): void {
-    const session: Session = { socket: ws, principal: undefined, served: null, protocol: SYNC_PROTOCOL };
+    const session: Session = {
+      socket: ws,
+      principal: undefined,
+      served: null,
+      protocol: SYNC_PROTOCOL,
+      pending: 0,
+      paused: false,
+      waiting: [],
+      take: (data, isBinary) => take(data, isBinary),
+    };
     const helloTimer = setTimeout(() => ws.close(1008, 'no hello'), HELLO_TIMEOUT_MS);
     let greeting: Promise<void> | null = null;
     ws.on('error', () => ws.terminate());
@@ -202,6 +239,15 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       session.served?.sessions.delete(session);
     });
     ws.on('message', (data, isBinary) => {
+      if (session.pending < MAX_PENDING) return take(data, isBinary);
+      session.waiting.push([data, isBinary]);
+      if (!session.paused) {
+        session.paused = true;
+        ws.pause();
+      }
+    });
+    function take(data: RawData, isBinary: boolean): void {
+      session.pending++;
       let m: ClientMessage;
       let raw: Record<string, unknown> | null = null;
       let frameBytes = 0;
@@ -236,7 +282,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         return;
       }
       void handle(session, session.served, m, frameBytes).catch((e: unknown) => sendError(session, m.id, e));
-    });
+    }
   }
 
   async function hello(session: Session, m: Extract<ClientMessage, { type: 'hello' }>, req: IncomingMessage): Promise<void> {
@@ -267,13 +313,13 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     session.protocol = m.protocol;
     session.served = s;
     s.sessions.add(session);
-    send(session, { type: 'welcome', protocol: m.protocol, db: m.db, head: s.head, limits });
+    reply(session, { type: 'welcome', protocol: m.protocol, db: m.db, head: s.head, limits });
   }
 
   async function handle(session: Session, s: Served, m: Exclude<ClientMessage, { type: 'hello' }>, frameBytes: number): Promise<void> {
     switch (m.type) {
       case 'ping':
-        return send(session, { type: 'pong', id: m.id });
+        return reply(session, { type: 'pong', id: m.id });
       case 'get': {
         const { store, codec } = s.conn.conn.opened;
         const values = await store.getMany(m.keys);
@@ -281,7 +327,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         for (let i = 0; i < values.length; i++)
           if (values[i] === undefined && m.keys[i]!.startsWith('c:')) values[i] = await readCommitBytes(store, codec, m.keys[i]!.slice(2));
         const out = values.map((b, i) => (b === undefined ? null : plainRecord(codec, b, m.keys[i]!)));
-        return send(session, { type: 'records', id: m.id, values: out });
+        return reply(session, { type: 'records', id: m.id, values: out });
       }
       case 'commits': {
         // The commit records from `from` back along parents, stopping before `to` (catch-up).
@@ -293,13 +339,13 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
           values.push(plainRecord(codec, bytes, `c:${id}`));
           id = (codec.decode(bytes, { key: `c:${id}`, kind: 'commit' }) as { parent: string | null }).parent;
         }
-        return send(session, { type: 'records', id: m.id, values });
+        return reply(session, { type: 'records', id: m.id, values });
       }
       case 'push': {
         // A frame within the per-transaction limit holds no transaction over it: no need to measure each.
         const measure = frameBytes > limits.maxTxBytes;
         const results = await Promise.all(m.txs.map((tx) => push(session, s, tx, measure)));
-        return send(session, { type: 'pushed', id: m.id, results });
+        return reply(session, { type: 'pushed', id: m.id, results });
       }
       default: {
         const never: never = m;
