@@ -19,7 +19,8 @@ import { isBytes, isDate } from '../util/brands.js';
 /** A value or a tuple slot that is empty. */
 export type Slot = Value | null | undefined;
 
-function rank(v: Slot): number {
+/** The kind's place in the order: 0 empty (null, undefined), 1-6 the value kinds, 7 anything else. */
+export function valueRank(v: unknown): number {
   switch (typeof v) {
     case 'boolean':
       return 1;
@@ -33,8 +34,10 @@ function rank(v: Slot): number {
       if (isDate(v)) return 4;
       if (isBytes(v)) return 5;
       return Array.isArray(v) ? 6 : 7; // 7: not a value (an object, a Map …): equal to no stored value
+    case 'undefined':
+      return 0; // sorts with null
     default:
-      return 0; // undefined sorts with null
+      return 7; // a symbol, a function: not a value either
   }
 }
 
@@ -86,8 +89,8 @@ export function compareValues(a: Slot, b: Slot): number {
     if (ta === 'number') return cmpNumbers(a as number, b as number);
     if (ta === 'boolean') return a === b ? 0 : a ? 1 : -1;
   }
-  const ra = rank(a),
-    rb = rank(b);
+  const ra = valueRank(a),
+    rb = valueRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
     case 0:

@@ -8,7 +8,7 @@
 
 import { fail, show } from '../util/errors.js';
 import { isBytes, isDate, isMap, isSet } from '../util/brands.js';
-import { compareValues as compareDbValues, type Slot } from '../db/values.js';
+import { compareValues as compareDbValues, type Slot, valueRank } from '../db/values.js';
 
 export type Key = string | number | boolean | bigint | null | undefined;
 
@@ -144,27 +144,6 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
   return valueKey(a) === valueKey(b);
 }
 
-// Type ranks for ordering values of different types (as DataScript does): nil, booleans,
-// numbers, strings, dates, bytes, arrays, other.
-function rank(v: unknown): number {
-  if (v === null || v === undefined) return 0;
-  switch (typeof v) {
-    case 'boolean':
-      return 1;
-    case 'number':
-    case 'bigint':
-      return 2;
-    case 'string':
-      return 3;
-    default:
-      break;
-  }
-  if (isDate(v)) return 4;
-  if (isBytes(v)) return 5;
-  if (Array.isArray(v)) return 6;
-  return 7;
-}
-
 /**
  * Total order over values, for sorting (`:order-by`, min/max, median): database values in the
  * index's order (db/values.ts: numbers and bigints by value with NaN first, invalid Dates first),
@@ -172,8 +151,8 @@ function rank(v: unknown): number {
  * them, by its key.
  */
 export function compareValues(a: unknown, b: unknown): number {
-  const ra = rank(a);
-  const rb = rank(b);
+  const ra = valueRank(a);
+  const rb = valueRank(b);
   if (ra !== rb) return ra - rb;
   switch (ra) {
     case 0:
@@ -200,7 +179,8 @@ export function compareValues(a: unknown, b: unknown): number {
 
 /** Values two comparison operands can meaningfully be ordered by (same rank). */
 export function comparable(a: unknown, b: unknown): boolean {
-  return rank(a) === rank(b) && rank(a) !== 0 && !unordered(a) && !unordered(b);
+  const r = valueRank(a);
+  return r === valueRank(b) && r !== 0 && !unordered(a) && !unordered(b);
 }
 
 /** NaN and an invalid Date sort first but compare with nothing: `<`, `>`, `<=`, `>=` are false, as in IEEE 754. */
