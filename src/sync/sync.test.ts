@@ -2,7 +2,8 @@
 // server a real process over the file backend (src/server/test-server.ts). The same scenarios
 // run in real browsers in e2e/sync.spec.ts.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { WebSocket as WS } from 'ws';
+import { WebSocketServer, WebSocket as WS } from 'ws';
+import { decodeFrame, encodeMessage } from './wire.js';
 import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
 import { seededRandom } from '../util/random.js';
@@ -290,6 +291,49 @@ describe('limits', { timeout: 180_000 }, () => {
 });
 
 describe('liveness', { timeout: 180_000 }, () => {
+  it('a garbled answer from the server is a protocol error: the device reconnects and pushes again, and reports nothing refused', async () => {
+    const s = await server();
+    // A proxy in front of the server that garbles the first answer to a push of the task.
+    const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => proxy.once('listening', resolve));
+    let garbled = 0;
+    let pushedTask = false; // garble only the task's push, not the schema's
+    proxy.on('connection', (client) => {
+      const upstream = new WS(s.url);
+      const early: Buffer[] = [];
+      client.on('message', (d: Buffer) => (upstream.readyState === upstream.OPEN ? upstream.send(d) : early.push(d)));
+      upstream.on('open', () => early.splice(0).forEach((d) => upstream.send(d)));
+      upstream.on('message', (d: Buffer) => {
+        const m = decodeFrame(new Uint8Array(d));
+        if (m.type === 'pushed' && pushedTask && garbled === 0) {
+          garbled++;
+          const [first] = m.results as { id: string }[];
+          return client.send(encodeMessage({ type: 'pushed', id: m.id as number, results: [{ id: first!.id, error: 'garbled' }] } as never));
+        }
+        client.send(d);
+      });
+      client.on('close', () => upstream.close());
+      upstream.on('close', () => client.close());
+    });
+    const cfg = deviceConfig(`ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`);
+    const a = await connect(cfg, { shared: false });
+    const events: SyncEvent[] = [];
+    onSync(a, (e) => events.push(e));
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    pushedTask = true;
+    await transact(a, [{ 'task/id': 'g1', 'task/title': 'through garble' }]);
+    await settledWith(a);
+    expect(garbled).toBe(1);
+    expect(events.filter((e) => e.type === 'rejected')).toEqual([]);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    expect(await titles(fresh)).toEqual(['through garble']);
+    await release(a);
+    await release(fresh);
+    proxy.close();
+  });
+
   it('a frozen server (socket open, no answers) is detected by the heartbeat; the device reconnects and pushes when it thaws', async () => {
     const s = await server();
     const cfg = deviceConfig(s.url);

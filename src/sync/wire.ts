@@ -175,19 +175,53 @@ function checkPushTx(x: unknown): PushTx {
   return { id: x.id, txData: x.txData as PushTx['txData'], ...(x.txMeta !== undefined ? { txMeta: x.txMeta as Record<string, unknown> } : {}) };
 }
 
-/** Check a frame from the server (the device trusts the server's data, not its shapes). */
+/**
+ * Check a frame from the server. The device trusts the server's data (records, heads), not its
+ * shapes: a message that does not have its type's fields is `sync/protocol`, and the device
+ * drops the connection and tries again, rather than acting on half a message (an answer to a
+ * push without results would otherwise look like no transaction was refused, or committed).
+ */
 export function checkServerMessage(m: Record<string, unknown> & { type: string }): ServerMessage {
+  const bad = (what: string): never => fail('sync/protocol', `malformed ${show(m.type)} from the sync server: ${what}`);
+  const id = (): void => void (isId(m.id) || bad(`id ${show(m.id)}`));
   switch (m.type) {
     case 'welcome':
+      if (typeof m.protocol !== 'number' || typeof m.db !== 'string') bad('protocol and db');
+      if (!isHead(m.head)) bad(`head ${show(m.head)}`);
+      if (!isPlainObject(m.limits) || !Object.keys(DEFAULT_LIMITS).every((k) => isCount((m.limits as Record<string, unknown>)[k])))
+        bad(`limits ${show(m.limits)}`);
+      break;
     case 'head':
+      if (!isHead(m)) bad(`commit ${show(m.commit)} and t ${show(m.t)}`);
+      break;
     case 'records':
+      id();
+      if (!Array.isArray(m.values) || !m.values.every((v) => v === null || v instanceof Uint8Array)) bad('values must be records or null');
+      break;
     case 'pushed':
+      id();
+      if (!Array.isArray(m.results) || !m.results.every(isPushResult)) bad(`results ${show(m.results)}`);
+      break;
     case 'pong':
+      id();
+      break;
     case 'error':
-      return m as unknown as ServerMessage;
+      if (!(m.id === 0 || isId(m.id))) bad(`id ${show(m.id)}`);
+      if (!isWireError(m.error)) bad(`error ${show(m.error)}`);
+      break;
     default:
       return fail('sync/protocol', `unknown message from the sync server: ${show(m.type)}`);
   }
+  return m as unknown as ServerMessage;
+}
+
+const isId = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+const isCount = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isHead = (x: unknown): boolean => isPlainObject(x) && typeof x.commit === 'string' && isCount(x.t);
+const isWireError = (x: unknown): boolean => isPlainObject(x) && typeof x.code === 'string' && typeof x.message === 'string';
+function isPushResult(x: unknown): boolean {
+  if (!isPlainObject(x) || typeof x.id !== 'string') return false;
+  return 'error' in x ? isWireError(x.error) : isCount(x.t) && (x.duplicate === undefined || typeof x.duplicate === 'boolean');
 }
 
 export function toWireError(e: unknown): WireError {
