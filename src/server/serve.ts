@@ -156,8 +156,8 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
   const send = (s: Session, m: ServerMessage, answered?: () => void): void => {
     const socket = s.socket;
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > maxBehind) return socket.terminate();
-    socket.send(encodeMessage(m), answered);
+    if (socket.bufferedAmount > maxBehind) socket.terminate();
+    else socket.send(encodeMessage(m), answered);
   };
   const reply = (s: Session, m: ServerMessage): void =>
     send(s, m, () => {
