@@ -266,7 +266,10 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         return;
       }
       if (m.type === 'hello') {
-        if (greeting !== null) return sendError(session, 0, new CairnError('sync/protocol', 'hello was already received on this socket'));
+        if (greeting !== null) {
+          sendError(session, 0, new CairnError('sync/protocol', 'hello was already received on this socket'));
+          return;
+        }
         greeting = hello(session, m, req).then(
           () => clearTimeout(helloTimer),
           (e: unknown) => {
