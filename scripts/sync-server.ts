@@ -49,11 +49,11 @@ const server = await serve({
   tokens: { [values.token!]: { token: values.token } },
   cors: values.cors?.includes('*') ? '*' : (values.cors ?? []),
   pollMs: Number(values.poll),
-  // Tests: refuse any transaction asserting the attribute given by --forbid-attr.
+  // Tests: refuse any transaction that writes or purges a datom of the attribute given by --forbid-attr.
   ...(forbidden
     ? {
-        authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] } }) =>
-          action !== 'transact' || !ctx.report!.txData.some((d) => d.a === forbidden),
+        authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] }; purged?: { a: string }[] }) =>
+          action !== 'transact' || ![...ctx.report!.txData, ...ctx.purged!].some((d) => d.a === forbidden),
       }
     : {}),
 });

@@ -11,7 +11,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
-import type { Config, TxReport } from '../engine.js';
+import type { Config, Datom, TxReport } from '../engine.js';
+import { purgedBy } from '../tx/index.js';
 import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { refuseReserved, SYNC_TX_ATTR } from './reserved.js';
@@ -47,8 +48,12 @@ export interface SyncRequest {
 export type SyncAction = 'read' | 'transact';
 export interface AuthorizeContext {
   readonly db: string;
+  /** 'transact': the transaction as the device pushed it. */
   readonly txData?: PushTx['txData'];
+  /** 'transact': the transaction applied to the db it is about to commit on. */
   readonly report?: TxReport;
+  /** 'transact': the datoms its purge ops remove (not in `report.txData`, which holds what it asserts and retracts). */
+  readonly purged?: readonly Datom[];
 }
 
 export interface ServeOptions {
@@ -374,7 +379,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     }
     const check = async (report: TxReport): Promise<void> => {
       refuseReserved(report, tx.id);
-      if (!(await authorize(session.principal, 'transact', { db: s.name, txData: tx.txData, report }))) {
+      if (!(await authorize(session.principal, 'transact', { db: s.name, txData: tx.txData, report, purged: purgedBy(report) }))) {
         fail('sync/forbidden', `transaction ${tx.id} is not allowed on database ${show(s.name)}`, { tx: tx.id, db: s.name });
       }
     };

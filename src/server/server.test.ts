@@ -187,6 +187,17 @@ describe('sync server', { timeout: 180_000 }, () => {
       { id: 'f-3', txData: [{ 'task/id': 'u1' }] },
     ]);
     expect(r.map((x) => ('error' in x ? x.error.code : 'ok'))).toEqual(['ok', 'sync/forbidden', 'ok']);
+    // authorize sees what a purge removes too (not in report.txData): a title written through a
+    // server without the rule cannot be purged through this one; another attribute can.
+    const open = device((await server({ path: s.path })).url);
+    await online(open);
+    await push(open, [{ id: 'f-4', txData: [{ 'task/id': 'u2', 'task/title': 'written elsewhere' }] }]);
+    open.socket.close();
+    const purges = await push(a, [
+      { id: 'f-5', txData: [['db.purge/attribute', ['task/id', 'u2'], 'task/title']] },
+      { id: 'f-6', txData: [['db/purge', ['task/id', 'u1'], 'task/id', 'u1']] },
+    ]);
+    expect(purges.map((x) => ('error' in x ? x.error.code : 'ok'))).toEqual(['sync/forbidden', 'ok']);
     a.socket.close();
   });
 
