@@ -124,8 +124,11 @@ export async function openSynced(
     const out: (Uint8Array | null)[] = [];
     const per = socket.limits?.maxKeysPerGet ?? 256;
     for (let i = 0; i < keys.length; i += per) {
-      const m = await socket.request({ type: 'get', keys: keys.slice(i, i + per) });
+      const asked = keys.slice(i, i + per);
+      const m = await socket.request({ type: 'get', keys: asked });
       if (m.type !== 'records') throw new CairnError('sync/protocol', `expected records, got ${m.type}`);
+      // One value (or null) per key asked, in order: anything else would pair keys with the wrong records.
+      if (m.values.length !== asked.length) throw new CairnError('sync/protocol', `asked for ${asked.length} records, the sync server sent ${m.values.length}`);
       out.push(...m.values);
     }
     return out;

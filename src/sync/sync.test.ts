@@ -36,6 +36,25 @@ async function settledWith(conn: Connection, serverT?: number): Promise<void> {
     if (serverT !== undefined) expect(s.serverT).toBeGreaterThanOrEqual(serverT);
   });
 }
+/** A WebSocket proxy to `url` that passes every frame, the server's through `rewrite`. */
+async function rewritingProxy(url: string, rewrite: (m: Record<string, unknown>) => Record<string, unknown>): Promise<{ url: string; close(): void }> {
+  const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => proxy.once('listening', resolve));
+  proxy.on('connection', (client) => {
+    const upstream = new WS(url);
+    const early: Buffer[] = [];
+    client.on('message', (d: Buffer) => (upstream.readyState === upstream.OPEN ? upstream.send(d) : early.push(d)));
+    upstream.on('open', () => early.splice(0).forEach((d) => upstream.send(d)));
+    upstream.on('message', (d: Buffer) => {
+      const m = decodeFrame(new Uint8Array(d));
+      const out = rewrite(m);
+      client.send(out === m ? d : encodeMessage(out as never));
+    });
+    client.on('close', () => upstream.close());
+    upstream.on('close', () => client.close());
+  });
+  return { url: `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`, close: () => proxy.close() };
+}
 const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
 const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
 
@@ -294,29 +313,15 @@ describe('liveness', { timeout: 180_000 }, () => {
   it('a garbled answer from the server is a protocol error: the device reconnects and pushes again, and reports nothing refused', async () => {
     const s = await server();
     // A proxy in front of the server that garbles the first answer to a push of the task.
-    const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((resolve) => proxy.once('listening', resolve));
     let garbled = 0;
     let pushedTask = false; // garble only the task's push, not the schema's
-    proxy.on('connection', (client) => {
-      const upstream = new WS(s.url);
-      const early: Buffer[] = [];
-      client.on('message', (d: Buffer) => (upstream.readyState === upstream.OPEN ? upstream.send(d) : early.push(d)));
-      upstream.on('open', () => early.splice(0).forEach((d) => upstream.send(d)));
-      upstream.on('message', (d: Buffer) => {
-        const m = decodeFrame(new Uint8Array(d));
-        if (m.type === 'pushed' && pushedTask && garbled === 0) {
-          garbled++;
-          const [first] = m.results as { id: string }[];
-          return client.send(encodeMessage({ type: 'pushed', id: m.id as number, results: [{ id: first!.id, error: 'garbled' }] } as never));
-        }
-        client.send(d);
-      });
-      client.on('close', () => upstream.close());
-      upstream.on('close', () => client.close());
+    const proxy = await rewritingProxy(s.url, (m) => {
+      if (m.type !== 'pushed' || !pushedTask || garbled > 0) return m;
+      garbled++;
+      const [first] = m.results as { id: string }[];
+      return { type: 'pushed', id: m.id, results: [{ id: first!.id, error: 'garbled' }] };
     });
-    const cfg = deviceConfig(`ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`);
-    const a = await connect(cfg, { shared: false });
+    const a = await connect(deviceConfig(proxy.url), { shared: false });
     const events: SyncEvent[] = [];
     onSync(a, (e) => events.push(e));
     await transact(a, SCHEMA);
@@ -331,6 +336,28 @@ describe('liveness', { timeout: 180_000 }, () => {
     expect(await titles(fresh)).toEqual(['through garble']);
     await release(a);
     await release(fresh);
+    proxy.close();
+  });
+
+  it('an answer with fewer records than keys asked is a protocol error, never records paired with the wrong keys', async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    // Enough small commits that the head names a sealed tail chunk beside its schema.
+    for (let i = 0; i < 20; i++) await transact(a, [{ 'task/id': `r${i}`, 'task/title': `${i}` }]);
+    await settledWith(a);
+    let cut = 0;
+    const proxy = await rewritingProxy(s.url, (m) => {
+      const values = m.type === 'records' ? (m.values as unknown[]) : [];
+      if (values.length < 2) return m;
+      cut++;
+      return { ...m, values: values.slice(1) };
+    });
+    // A first connect asks for its head's schema and sealed chunks together: the first answer
+    // loses its first record, so the others would have come back under the wrong keys.
+    await expect(connect(deviceConfig(proxy.url), { shared: false })).rejects.toMatchObject({ code: 'sync/protocol' });
+    expect(cut).toBeGreaterThan(0);
+    await release(a);
     proxy.close();
   });
 
