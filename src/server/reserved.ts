@@ -37,6 +37,9 @@ export function refuseReserved(report: TxReport, id: string): void {
   }
 }
 
+/** How far the clock may step back between a transaction's stamp and this check (an NTP correction). */
+const CLOCK_STEP_MS = 60_000;
+
 /**
  * The automatic instant is the clock, or one millisecond after the last transaction's when the
  * clock is behind it (src/tx): a time after the last one and not after now (read after the
@@ -45,5 +48,5 @@ export function refuseReserved(report: TxReport, id: string): void {
 function stampedByServer(v: unknown, last: number): boolean {
   if (!(v instanceof Date)) return false;
   const t = v.getTime();
-  return t === last + 1 || (t > last && t <= Date.now());
+  return t === last + 1 || (t > last && t <= Date.now() + CLOCK_STEP_MS);
 }

@@ -244,7 +244,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       session.served?.sessions.delete(session);
     });
     ws.on('message', (data, isBinary) => {
-      if (session.pending < MAX_PENDING) return take(data, isBinary);
+      if (session.pending < MAX_PENDING && session.waiting.length === 0) return take(data, isBinary);
       session.waiting.push([data, isBinary]);
       if (!session.paused) {
         session.paused = true;
