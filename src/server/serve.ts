@@ -34,6 +34,7 @@ import {
   type PushResult,
   type PushTx,
   type ServerMessage,
+  type WireError,
 } from '../sync/wire.js';
 
 /** What `authenticate` sees of a connecting device. */
@@ -79,6 +80,12 @@ export interface ServeOptions {
   readonly coordinatorFor?: (name: string, config: Config) => Coordinator;
   /** Poll interval of the default coordinator for stores without notifications (default 250 ms). */
   readonly pollMs?: number;
+  /**
+   * Told of every failure that is not a `CairnError` (a bug, an `authorize` that threw): the
+   * device gets `sync/server-error` without its text, and pushes again later. Default:
+   * `console.error`.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface SyncServer {
@@ -135,6 +142,19 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     fail('config/invalid', `authenticate must be a function, got ${show(options.authenticate)}`);
   if (options.authorize !== undefined && typeof options.authorize !== 'function')
     fail('config/invalid', `authorize must be a function, got ${show(options.authorize)}`);
+  if (options.onError !== undefined && typeof options.onError !== 'function')
+    fail('config/invalid', `onError must be a function, got ${show(options.onError)}`);
+  const onError = options.onError ?? ((e: unknown) => console.error('cairndb sync server:', e));
+  /** What a device is told of `e`: a CairnError as it is; anything else only that the server failed. */
+  const wireError = (e: unknown): WireError => {
+    if (isCairnError(e)) return toWireError(e);
+    try {
+      onError(e);
+    } catch {
+      // the operator's hook failing must not take the answer down with it
+    }
+    return { code: 'sync/server-error', message: 'the sync server failed on its side; its log has the details', data: {} };
+  };
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const authenticate = options.authenticate ?? ((r: SyncRequest) => (r.token === null ? undefined : tokens.get(r.token)));
@@ -173,7 +193,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         s.socket.resume();
       }
     });
-  const sendError = (s: Session, id: number, e: unknown): void => reply(s, { type: 'error', id, error: toWireError(e) });
+  const sendError = (s: Session, id: number, e: unknown): void => reply(s, { type: 'error', id, error: wireError(e) });
 
   for (const s of served.values()) {
     s.unlisten = listen(s.conn, () => {
@@ -399,7 +419,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
             await conn.refresh();
             if (conn.persisted.commit.id !== seen) return attempt(true);
           }
-          return { id: tx.id, error: toWireError(e) };
+          return { id: tx.id, error: wireError(e) };
         },
       );
     return attempt(false);

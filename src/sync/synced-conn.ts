@@ -28,6 +28,20 @@ const PUSH_BATCH = 500;
 const MAX_PUSHES_IN_FLIGHT = 4;
 /** Local transactions applied (and written to the outbox) per step of a burst. */
 const APPLY_CHUNK = 100;
+/** Backoff of pushes the server could not judge (its store down, its own failure): doubling from/to. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * Whether the server judged a transaction and refused it as it is (it will not commit however
+ * often it is pushed): the device drops it and reports it. Any other error — the server's store
+ * unavailable, the server's own failure (`sync/server-error`), a code this device does not know —
+ * says nothing about the transaction: it stays in the outbox and is pushed again later.
+ */
+export function isRefusal(code: string): boolean {
+  return REFUSALS.has(code) || /^(transact|schema|edn|query|pull|entity)\//.test(code);
+}
+const REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
 
 /** After pending I/O callbacks (a received answer, a socket write) had their turn. */
 const macrotask = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -97,6 +111,8 @@ export class SyncedConn extends Conn {
   #replicated = false;
   #online = false;
   #lastError: CairnError | null = null;
+  #failures = 0; // pushes in a row the server could not judge
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #complete = new Set<string>(); // nodes whose whole subtree is local
 
   constructor(parts: SyncedParts) {
@@ -226,6 +242,7 @@ export class SyncedConn extends Conn {
 
   override async close(): Promise<void> {
     this.#socket.close();
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     await this.settled();
     await this.#fetching?.catch(() => {});
     this.#syncListeners.clear();
@@ -401,7 +418,7 @@ export class SyncedConn extends Conn {
    * server commits the earlier ones. Called whenever there may be something to send.
    */
   #pushLoop(): void {
-    while (this.#socket.online && !this.released && this.#pushes < MAX_PUSHES_IN_FLIGHT) {
+    while (this.#socket.online && !this.released && this.#retryTimer === null && this.#pushes < MAX_PUSHES_IN_FLIGHT) {
       const batch = this.#nextBatch(Math.min(this.#pushSize, this.#socket.limits?.maxTxsPerPush ?? PUSH_BATCH));
       if (batch.length === 0) {
         if (this.#pushes === 0) this.#pushSize = PUSH_BATCH; // all sent and answered: back to full pushes
@@ -439,6 +456,8 @@ export class SyncedConn extends Conn {
     } catch (e) {
       // Offline: everything unanswered is pushed again after the next welcome (ids make it idempotent).
       if (!isCairnError(e) || e.code === 'sync/offline' || e.code === 'sync/protocol') return false;
+      // The server could not judge the push (its store is down, say): all of it again, later.
+      if (!isRefusal(e.code)) return this.#retryLater(e);
       // The push was refused as a whole (too large, malformed): find the culprit one by one.
       if (batch.length > 1) {
         this.#pushSize = 1;
@@ -447,15 +466,39 @@ export class SyncedConn extends Conn {
       results = [{ id: first.entry.id, error: { code: e.code, message: e.message, data: e.data } }];
     }
     const rejected: { entry: OutboxEntry; error: CairnError }[] = [];
+    let failed: CairnError | null = null; // the last error that judged nothing: its entries stay
     for (const r of results) {
       const entry = this.#outbox.entries.find((e) => e.id === r.id);
       if (entry === undefined) continue;
-      if ('error' in r) rejected.push({ entry, error: fromWireError(r.error) });
-      else entry.acked = r.t;
+      if (!('error' in r)) entry.acked = r.t;
+      else {
+        const error = fromWireError(r.error);
+        if (isRefusal(error.code)) rejected.push({ entry, error });
+        else failed = error;
+      }
     }
     await this.#locked(() => this.#settle(rejected));
     void this.#catchUpLoop();
+    if (failed !== null) return this.#retryLater(failed);
+    this.#failures = 0;
     return true;
+  }
+
+  /** Stop pushing, and start again after a backoff that doubles with each failure in a row. */
+  #retryLater(error: CairnError): false {
+    this.#lastError = error;
+    this.#emitStatus();
+    if (this.#retryTimer === null && !this.released) {
+      const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.#failures++);
+      this.#retryTimer = setTimeout(
+        () => {
+          this.#retryTimer = null;
+          this.#pushLoop();
+        },
+        base / 2 + Math.random() * (base / 2),
+      );
+    }
+    return false;
   }
 
   /** The oldest unacknowledged entries, at most `max` and within the server's message size. */

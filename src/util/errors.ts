@@ -79,6 +79,7 @@ export const ErrorCodes = [
   'sync/offline',
   'sync/unreachable',
   'sync/busy',
+  'sync/server-error',
   'worker/timeout',
 ] as const;
 

@@ -1,0 +1,105 @@
+// What the server could not judge is not a refusal: a push answered with the server's store
+// unavailable, or with the server's own failure (an authorize that threw), leaves the
+// transaction in the device's outbox, and it commits once the server can take it. In process:
+// a real server on 127.0.0.1 over a store that fails on demand, and a device over a real socket.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket as WS } from 'ws';
+import { connect, createDatabase, onSync, q, db, registerBackend, release, syncStatus, transact, type Connection, type SyncEvent } from '../node.js';
+import { serve, type ServeOptions, type SyncServer } from '../server/index.js';
+import { createMemoryBackend } from '../store/memory.js';
+import type { Store } from '../store/types.js';
+import { wrapBackend } from '../store/wrap-backend.js';
+import { CairnError } from '../util/errors.js';
+
+let down = false; // the server's store refuses writes while true
+registerBackend(
+  'retry-test-flaky',
+  wrapBackend(
+    createMemoryBackend(),
+    (s): Store => ({
+      get: (k) => s.get(k),
+      getMany: (keys) => s.getMany(keys),
+      putBatch: (entries, opts) => (down ? Promise.reject(new CairnError('store/unavailable', 'the database server is down')) : s.putBatch(entries, opts)),
+      deleteMany: (k) => s.deleteMany(k),
+      deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
+      keys: () => s.keys(),
+      close: () => s.close(),
+    }),
+  ),
+);
+
+let seq = 0;
+const devices: Connection[] = [];
+const servers: SyncServer[] = [];
+afterEach(async () => {
+  for (const d of devices.splice(0)) await release(d);
+  for (const s of servers.splice(0)) await s.close();
+});
+const SCHEMA = [{ 'db/ident': 'task/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' }];
+const wait = (f: () => unknown) => vi.waitFor(f, { timeout: 30_000, interval: 25 });
+
+async function setup(
+  options: Partial<ServeOptions> = {},
+): Promise<{ server: SyncServer; device: Connection; events: SyncEvent[]; ids: () => Promise<string[]> }> {
+  const config = { store: { backend: 'retry-test-flaky', id: `retry-${seq++}` } };
+  await createDatabase(config);
+  const server = await serve({ config, tokens: { t: 'p' }, ...options });
+  const sync = (id: string) => ({ store: { backend: 'memory', id }, sync: { url: server.url, token: 't', db: config.store.id, WebSocket: WS as never } });
+  const device = await connect(sync(`retry-device-${seq++}`), { shared: false });
+  devices.push(device);
+  servers.push(server);
+  const events: SyncEvent[] = [];
+  onSync(device, (e) => events.push(e));
+  await transact(device, SCHEMA);
+  await wait(async () => expect((await syncStatus(device)).pending).toBe(0));
+  // What the server holds, as a fresh device sees it.
+  const ids = async () => {
+    const fresh = await connect(sync(`retry-fresh-${seq++}`), { shared: false });
+    try {
+      return ((await q('[:find [?v ...] :where [_ :task/id ?v]]', db(fresh))) as string[]).sort();
+    } finally {
+      await release(fresh);
+    }
+  };
+  return { server, device, events, ids };
+}
+
+describe('pushes the server could not judge', { timeout: 120_000 }, () => {
+  it("stay in the outbox while the server's store is down, and commit once it is back", async () => {
+    const { device, events, ids } = await setup();
+    down = true;
+    try {
+      await transact(device, [{ 'task/id': 'precious' }]);
+      await wait(async () => expect((await syncStatus(device)).lastError?.code).toBe('store/unavailable'));
+      expect((await syncStatus(device)).pending).toBe(1);
+      expect(await q('[:find [?v ...] :where [_ :task/id ?v]]', db(device))).toEqual(['precious']); // still in the view
+    } finally {
+      down = false;
+    }
+    await wait(async () => expect((await syncStatus(device)).pending).toBe(0));
+    expect(events.filter((e) => e.type === 'rejected')).toEqual([]);
+    expect(await ids()).toEqual(['precious']);
+  });
+
+  it('an authorize that throws is the server failing (sync/server-error, its text kept on the server), not a refusal', async () => {
+    let broken = false;
+    const errors: unknown[] = [];
+    const { device, events, ids } = await setup({
+      authorize: (_p, action) => {
+        if (action === 'transact' && broken) throw new Error('policy service unreachable: token hunter2');
+        return true;
+      },
+      onError: (e) => errors.push(e),
+    });
+    broken = true;
+    await transact(device, [{ 'task/id': 'kept' }]);
+    await wait(async () => expect((await syncStatus(device)).lastError?.code).toBe('sync/server-error'));
+    expect((await syncStatus(device)).lastError?.message).not.toContain('hunter2');
+    expect((await syncStatus(device)).pending).toBe(1);
+    expect(String(errors[0])).toContain('policy service unreachable');
+    broken = false;
+    await wait(async () => expect((await syncStatus(device)).pending).toBe(0));
+    expect(events.filter((e) => e.type === 'rejected')).toEqual([]);
+    expect(await ids()).toEqual(['kept']);
+  });
+});
