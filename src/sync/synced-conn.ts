@@ -31,6 +31,7 @@ const APPLY_CHUNK = 100;
 /** Backoff of pushes the server could not judge (its store down, its own failure): doubling from/to. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
+const REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
 
 /**
  * Whether the server judged a transaction and refused it as it is (it will not commit however
@@ -38,10 +39,9 @@ const RETRY_MAX_MS = 10_000;
  * unavailable, the server's own failure (`sync/server-error`), a code this device does not know —
  * says nothing about the transaction: it stays in the outbox and is pushed again later.
  */
-export function isRefusal(code: string): boolean {
+function isRefusal(code: string): boolean {
   return REFUSALS.has(code) || /^(transact|schema|edn|query|pull|entity)\//.test(code);
 }
-const REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
 
 /** After pending I/O callbacks (a received answer, a socket write) had their turn. */
 const macrotask = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
