@@ -1,6 +1,7 @@
 // Synced databases in process (Node): devices are connections over separate memory stores, the
 // server a real process over the file backend (src/server/test-server.ts). The same scenarios
 // run in real browsers in e2e/sync.spec.ts.
+import { cpSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
 import { decodeFrame, encodeMessage } from './wire.js';
@@ -36,12 +37,16 @@ async function settledWith(conn: Connection, serverT?: number): Promise<void> {
     if (serverT !== undefined) expect(s.serverT).toBeGreaterThanOrEqual(serverT);
   });
 }
-/** A WebSocket proxy to `url` that passes every frame, the server's through `rewrite`. */
-async function rewritingProxy(url: string, rewrite: (m: Record<string, unknown>) => Record<string, unknown>): Promise<{ url: string; close(): void }> {
+/** A WebSocket proxy that passes every frame, the server's through `rewrite`; `to` moves it (and drops its connections). */
+async function rewritingProxy(
+  url: string,
+  rewrite: (m: Record<string, unknown>) => Record<string, unknown> = (m) => m,
+): Promise<{ url: string; to(url: string): void; close(): void }> {
+  let upstreamUrl = url;
   const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => proxy.once('listening', resolve));
   proxy.on('connection', (client) => {
-    const upstream = new WS(url);
+    const upstream = new WS(upstreamUrl);
     const early: Buffer[] = [];
     client.on('message', (d: Buffer) => (upstream.readyState === upstream.OPEN ? upstream.send(d) : early.push(d)));
     upstream.on('open', () => early.splice(0).forEach((d) => upstream.send(d)));
@@ -53,7 +58,14 @@ async function rewritingProxy(url: string, rewrite: (m: Record<string, unknown>)
     client.on('close', () => upstream.close());
     upstream.on('close', () => client.close());
   });
-  return { url: `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`, close: () => proxy.close() };
+  return {
+    url: `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`,
+    to(next) {
+      upstreamUrl = next;
+      for (const c of proxy.clients) c.terminate();
+    },
+    close: () => proxy.close(),
+  };
 }
 const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
 const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
@@ -358,6 +370,68 @@ describe('liveness', { timeout: 180_000 }, () => {
     await expect(connect(deviceConfig(proxy.url), { shared: false })).rejects.toMatchObject({ code: 'sync/protocol' });
     expect(cut).toBeGreaterThan(0);
     await release(a);
+    proxy.close();
+  });
+
+  it('a server restored from a backup: the device follows its history, keeps its pending writes, and its listeners hear the difference', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const port = s.port;
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 'before-backup', 'task/title': 'kept' }]);
+    await settledWith(a);
+    await s.stop();
+    const backup = tempDir();
+    cpSync(path, backup, { recursive: true });
+    s = await server({ path, port });
+    for (let i = 0; i < 5; i++) await transact(a, [{ 'task/id': `after-backup-${i}`, 'task/title': 'lost with the restore' }]);
+    await settledWith(a);
+    await s.stop();
+    rmSync(path, { recursive: true, force: true });
+    cpSync(backup, path, { recursive: true });
+    const heard: [unknown, boolean][] = [];
+    listen(a, (r) => {
+      for (const d of r.txData) if (d.a === 'task/title') heard.push([d.v, d.added]);
+    });
+    // Written while the restored server is still down: pending, so it must survive the switch.
+    await transact(a, [{ 'task/id': 'pending', 'task/title': 'written offline' }]);
+    s = await server({ path, port });
+    await settledWith(a);
+    const fresh = await device(s.url);
+    await settledWith(fresh);
+    await wait(async () => expect(await titles(a)).toEqual(['kept', 'written offline']));
+    expect(await titles(fresh)).toEqual(['kept', 'written offline']);
+    expect(await current(a)).toEqual(await current(fresh));
+    expect(heard.filter(([v, added]) => v === 'lost with the restore' && !added)).toHaveLength(5);
+    await release(a);
+    await release(fresh);
+  });
+
+  it('a device moved to a server process that has not seen its latest commits yet waits for them: nothing undone', async () => {
+    const path = tempDir();
+    const s1 = await server({ path });
+    const lagging = await server({ path, pollMs: 600_000 }); // hears of s1's commits only when it commits itself
+    const proxy = await rewritingProxy(s1.url);
+    const a = await connect(deviceConfig(proxy.url), { shared: false });
+    await transact(a, SCHEMA);
+    for (let i = 0; i < 3; i++) await transact(a, [{ 'task/id': `t${i}`, 'task/title': `title ${i}` }]);
+    await settledWith(a);
+    const undone: unknown[] = [];
+    listen(a, (r) => {
+      for (const d of r.txData) if (!d.added && d.a === 'task/title') undone.push(d.v);
+    });
+    proxy.to(lagging.url); // its welcome announces an older head than the device has
+    await wait(async () => expect((await syncStatus(a)).online).toBe(true));
+    await transact(a, [{ 'task/id': 't3', 'task/title': 'title 3' }]);
+    await settledWith(a);
+    await wait(async () => expect(await titles(a)).toEqual(['title 0', 'title 1', 'title 2', 'title 3']));
+    expect(undone).toEqual([]);
+    const fresh = await device(s1.url);
+    await settledWith(fresh);
+    await wait(async () => expect(await current(a)).toEqual(await current(fresh)));
+    await release(a);
+    await release(fresh);
     proxy.close();
   });
 

@@ -10,6 +10,7 @@
 
 import { Datom, type TxReport } from '../db/types.js';
 import { DbValue } from '../db/db.js';
+import { valueKey } from '../db/values.js';
 import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
@@ -112,6 +113,7 @@ export class SyncedConn extends Conn {
   #online = false;
   #lastError: CairnError | null = null;
   #failures = 0; // pushes in a row the server could not judge
+  #socketHead: HeadInfo | null = null; // the newest head the current connection announced
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #complete = new Set<string>(); // nodes whose whole subtree is local
 
@@ -143,11 +145,16 @@ export class SyncedConn extends Conn {
   // --- socket events (wired by connect.ts) ---
 
   onWelcome(head: HeadInfo): void {
+    this.#socketHead = head;
+    // Older than what we follow: another server process that lags, or a server whose history
+    // no longer holds ours (restored from a backup): #checkBehind tells them apart.
+    if (this.#target !== null && head.t < this.#target.t) void this.#checkBehind();
     this.#onHead(head);
     this.#pushLoop();
   }
 
   onHead(head: HeadInfo): void {
+    if (this.#socketHead === null || head.t >= this.#socketHead.t) this.#socketHead = head;
     this.#onHead(head);
   }
 
@@ -303,6 +310,22 @@ export class SyncedConn extends Conn {
     return db.basisT >= min ? db : new DbValue({ ...db.state, maxTx: min });
   }
 
+  /**
+   * The server announced a head older than ours. If it can still give us our head's commit, it
+   * is a process that has not seen the newer commits yet (they follow). If it cannot, its
+   * history lost ours: follow its head, which the catch-up then finds diverged.
+   */
+  async #checkBehind(): Promise<void> {
+    try {
+      const m = await this.#socket.request({ type: 'get', keys: [`c:${this.#server.persisted.commit.id}`] });
+      if (m.type !== 'records' || m.values[0] !== null || this.released || this.#socketHead === null) return;
+      this.#target = this.#socketHead;
+      void this.#catchUpLoop();
+    } catch {
+      // Offline again: the next welcome asks again.
+    }
+  }
+
   #onHead(head: HeadInfo): void {
     if (this.#target === null || head.t >= this.#target.t) this.#target = head;
     // While a push is in flight its answer follows soon: catch up once after it, not per head.
@@ -350,6 +373,12 @@ export class SyncedConn extends Conn {
     }
     const head = chain[0];
     if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
+    // The chain back from the server's head never met ours: the server's history no longer holds
+    // it (restored from a backup, recreated, or collected). Acks given in the old history say
+    // nothing of the new one: every pending transaction is pushed again (the server answers
+    // those it has as duplicates), and listeners hear the whole difference between the views.
+    const diverged = chain.at(-1)!.record.parent !== known;
+    if (diverged) for (const e of this.#outbox.entries) e.acked = undefined;
     // The records the head needs that the server sent along with it (protocol 2) are local now.
     const named = new Set([head.record.schema, ...head.record.tail.sealed]);
     const along = head.record.id === target.commit ? (target.records ?? []).filter(([k]) => named.has(k)) : [];
@@ -366,7 +395,7 @@ export class SyncedConn extends Conn {
     // them on the old server db, so while entries remain it needs no replay (its provisional
     // tx ids differ, its data does not); the last confirmation rebases onto the server db.
     const applied = [...chain].reverse().flatMap((c) => (c.record.reports ?? []).map((r) => r.txMeta[SYNC_TX]));
-    const ownPrefix = applied.length === confirmed.size && applied.every((id, i) => this.#outbox.entries[i]?.id === id);
+    const ownPrefix = !diverged && applied.length === confirmed.size && applied.every((id, i) => this.#outbox.entries[i]?.id === id);
 
     await this.#outbox.remove(confirmed, [[HEAD_KEY, headBytes]]);
     const advanced = await this.#advance(
@@ -377,6 +406,12 @@ export class SyncedConn extends Conn {
     if (advanced === null) this.#replicated = false; // new trees: the background fetch has work
     const before = this.#view;
     if (!ownPrefix || !this.#viewHasAll || this.#outbox.size === 0) this.#view = await this.#replay(this.#server.db, before);
+    if (diverged) {
+      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [...(await changesBetween(before, this.#view))], tempids: {}, txMeta: {} });
+      this.#undone = [];
+      this.#emitStatus();
+      return;
+    }
     let fired = 0;
     for (const c of chain.reverse()) {
       for (const r of c.record.reports ?? []) {
@@ -565,6 +600,15 @@ function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: 
   if (typeof input === 'string' || Array.isArray(input)) return { txData: input as PushTx['txData'] };
   const m = input as { txData: PushTx['txData']; txMeta?: Record<string, unknown> };
   return { txData: m.txData, ...(m.txMeta !== undefined ? { txMeta: { ...m.txMeta } } : {}) };
+}
+
+/** What turns the current datoms of `a` into those of `b`: retractions of what `b` lacks, then assertions of what `a` lacks. */
+async function changesBetween(a: DbValue, b: DbValue): Promise<Datom[]> {
+  const key = (d: Datom): string => `${d.e}|${d.a}|${valueKey(d.v)}`;
+  const [before, after] = await Promise.all([a.datoms('eavt'), b.datoms('eavt')]);
+  const kept = new Set(after.map(key));
+  const had = new Set(before.map(key));
+  return [...before.filter((d) => !kept.has(key(d))).map((d) => new Datom(d.e, d.a, d.v, b.basisT, false)), ...after.filter((d) => !had.has(key(d)))];
 }
 
 /** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */
