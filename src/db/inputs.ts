@@ -38,7 +38,10 @@ export interface SyncConfig {
   readonly getToken?: () => string | null | Promise<string | null>;
   /** The server-side database name (default: the store id). */
   readonly db?: string;
-  /** How long a device with a replica waits for the server before opening offline (default 5 s). */
+  /**
+   * How long `connect` waits for the server (default 5 s): a device with a replica opens offline
+   * after it, one without fails with sync/unreachable (it retries failed attempts until then).
+   */
   readonly connectTimeoutMs?: number;
   readonly heartbeatMs?: number;
   readonly deadAfterMs?: number;

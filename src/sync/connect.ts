@@ -9,7 +9,7 @@ import { HEAD_KEY, restore, type CommitRecord } from '../conn/commit.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import { Outbox } from './outbox.js';
 import { ReplicaStore } from './replica-store.js';
-import { SyncSocket } from './socket.js';
+import { offline, SyncSocket } from './socket.js';
 import { SyncedConn } from './synced-conn.js';
 import type { HeadInfo } from './wire.js';
 
@@ -43,6 +43,13 @@ function firstOutcome(): { promise: Promise<HeadInfo | CairnError>; settle(x: He
   let settle!: (x: HeadInfo | CairnError) => void;
   const promise = new Promise<HeadInfo | CairnError>((resolve) => (settle = resolve));
   return { promise, settle };
+}
+
+/** `p`, or what `late` says once `ms` have passed (the timer does not outlive the race). */
+function within<T, U>(p: Promise<T>, ms: number, late: () => U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<U>((resolve) => (timer = setTimeout(() => resolve(late()), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -80,6 +87,7 @@ export async function openSynced(
   cacheSize?: number,
 ): Promise<SyncedConn> {
   const sync = checkSyncConfig(c.sync, c.store.id);
+  const connectTimeout = sync.connectTimeoutMs ?? 5_000;
   const unlock = await holdReplicaLock(`${c.store.backend}:${c.store.id}`);
   let created = false;
   let opened: Awaited<ReturnType<BackendRegistry['open']>>;
@@ -92,6 +100,10 @@ export async function openSynced(
   }
   let conn: SyncedConn | null = null;
   const first = firstOutcome();
+  // A device without a replica needs the server: it waits through failed attempts (the socket
+  // retries with backoff) for a welcome or a refusal, until connectTimeoutMs.
+  const welcomeOrRefusal = firstOutcome();
+  let lastFailure: CairnError | null = null;
   let welcomed: HeadInfo | null = null;
   const socket = new SyncSocket(
     {
@@ -107,6 +119,7 @@ export async function openSynced(
     {
       welcome: (w) => {
         first.settle(w.head);
+        welcomeOrRefusal.settle(w.head);
         if (conn !== null) conn.onWelcome(w.head);
         else welcomed = w.head;
       },
@@ -116,6 +129,8 @@ export async function openSynced(
       },
       state: (online, error) => {
         if (error !== null) first.settle(error);
+        if (error !== null && REFUSALS.has(error.code)) welcomeOrRefusal.settle(error);
+        else if (error !== null) lastFailure = error;
         conn?.onState(online, error);
       },
     },
@@ -138,7 +153,7 @@ export async function openSynced(
     let localHead = await opened.store.get(HEAD_KEY);
     let outcome: HeadInfo | CairnError;
     if (localHead === undefined) {
-      outcome = await first.promise;
+      outcome = await within(welcomeOrRefusal.promise, connectTimeout, () => lastFailure ?? offline(`no answer within ${connectTimeout} ms`));
       if (outcome instanceof CairnError) {
         if (REFUSALS.has(outcome.code)) throw outcome;
         throw new CairnError(
@@ -155,8 +170,7 @@ export async function openSynced(
       localHead = opened.codec.encode({ commit: commit.id }, 'ref');
       await opened.store.putBatch([[HEAD_KEY, localHead]]);
     } else {
-      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), sync.connectTimeoutMs ?? 5_000));
-      const o = await Promise.race([first.promise, timeout]);
+      const o = await within(first.promise, connectTimeout, () => null);
       if (o instanceof CairnError && REFUSALS.has(o.code)) throw o;
     }
     const nodes = new StoreNodeStorage(replica, opened.codec, cacheSize);

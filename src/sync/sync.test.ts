@@ -77,6 +77,26 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await expect(connect(deviceConfig('ws://127.0.0.1:9/'), { shared: false })).rejects.toMatchObject({ code: 'sync/unreachable' });
   });
 
+  it('a first connect waits through failed attempts for a server that is starting, within connectTimeoutMs', async () => {
+    const path = tempDir();
+    const first = await server({ path });
+    const port = first.port;
+    await first.stop(); // nothing listens on the port now
+    const url = `ws://127.0.0.1:${port}/`;
+    const patient = deviceConfig(url);
+    // A bound far above a server process's start-up on a loaded machine.
+    const connecting = connect({ ...patient, sync: { ...patient.sync, connectTimeoutMs: 120_000 } }, { shared: false });
+    const s = await server({ path, port }); // up while the device retries
+    const a = await connecting;
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    await release(a);
+    await s.stop();
+    // Nothing listening for the whole timeout: sync/unreachable, naming the last failure.
+    const hasty = deviceConfig(url);
+    await expect(connect({ ...hasty, sync: { ...hasty.sync, connectTimeoutMs: 500 } }, { shared: false })).rejects.toMatchObject({ code: 'sync/unreachable' });
+  });
+
   it('two devices write offline, reconnect, and converge in the server order; tempids and lookup refs survive', async () => {
     const path = tempDir();
     let s = await server({ path });
