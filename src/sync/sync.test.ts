@@ -4,7 +4,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
-import { decodeFrame, encodeMessage } from './wire.js';
+import { decodeFrame, encodeMessage, MAX_COMMITS_PER_ANSWER } from './wire.js';
 import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
 import { seededRandom } from '../util/random.js';
@@ -37,10 +37,11 @@ async function settledWith(conn: Connection, serverT?: number): Promise<void> {
     if (serverT !== undefined) expect(s.serverT).toBeGreaterThanOrEqual(serverT);
   });
 }
-/** A WebSocket proxy that passes every frame, the server's through `rewrite`; `to` moves it (and drops its connections). */
+/** A WebSocket proxy that passes every frame, the server's through `rewrite`, the device's past `sent`; `to` moves it (and drops its connections). */
 async function rewritingProxy(
   url: string,
   rewrite: (m: Record<string, unknown>) => Record<string, unknown> = (m) => m,
+  sent: (m: Record<string, unknown>) => void = () => {},
 ): Promise<{ url: string; to(url: string): void; close(): void }> {
   let upstreamUrl = url;
   const proxy = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -48,7 +49,11 @@ async function rewritingProxy(
   proxy.on('connection', (client) => {
     const upstream = new WS(upstreamUrl);
     const early: Buffer[] = [];
-    client.on('message', (d: Buffer) => (upstream.readyState === upstream.OPEN ? upstream.send(d) : early.push(d)));
+    client.on('message', (d: Buffer) => {
+      sent(decodeFrame(new Uint8Array(d)));
+      if (upstream.readyState === upstream.OPEN) upstream.send(d);
+      else early.push(d);
+    });
     upstream.on('open', () => early.splice(0).forEach((d) => upstream.send(d)));
     upstream.on('message', (d: Buffer) => {
       const m = decodeFrame(new Uint8Array(d));
@@ -57,6 +62,8 @@ async function rewritingProxy(
     });
     client.on('close', () => upstream.close());
     upstream.on('close', () => client.close());
+    upstream.on('error', () => client.terminate()); // the server is down: so is this connection
+    client.on('error', () => upstream.terminate());
   });
   return {
     url: `ws://127.0.0.1:${(proxy.address() as { port: number }).port}/`,
@@ -477,6 +484,50 @@ describe('liveness', { timeout: 180_000 }, () => {
 });
 
 describe('catch-up', () => {
+  it('a device back after a restore and 1,001 new commits asks for its own head once, not for the whole history', async () => {
+    const { SyncSocket } = await import('./socket.js');
+    const path = tempDir();
+    let s = await server({ path });
+    const port = s.port;
+    let walks = 0; // the device's requests for commit chains
+    const proxy = await rewritingProxy(s.url, undefined, (m) => void (m.type === 'commits' && walks++));
+    const cfg = deviceConfig(proxy.url);
+    let a = await connect(cfg, { shared: false });
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    await s.stop();
+    const backup = tempDir();
+    cpSync(path, backup, { recursive: true });
+    s = await server({ path, port });
+    await transact(a, [{ 'task/id': 'gone', 'task/title': 'lost with the restore' }]);
+    await settledWith(a);
+    await release(a);
+    await s.stop();
+    rmSync(path, { recursive: true, force: true });
+    cpSync(backup, path, { recursive: true });
+    s = await server({ path, port });
+    const pusher = new SyncSocket(
+      { url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never },
+      { welcome: () => {}, head: () => {}, state: () => {} },
+    );
+    pusher.start();
+    await wait(() => expect(pusher.online).toBe(true));
+    let lastT = 0;
+    for (let i = 0; i < MAX_COMMITS_PER_ANSWER + 1; i++) {
+      const m = await pusher.request({ type: 'push', txs: [{ id: `new-${i}`, txData: [{ 'task/id': `n${i}`, 'task/title': 'new' }] }] });
+      if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
+      lastT = m.results[0].t;
+    }
+    pusher.close();
+    walks = 0;
+    a = await connect(cfg, { shared: false });
+    await wait(async () => expect((await syncStatus(a)).serverT).toBe(lastT));
+    expect(await titles(a)).toEqual(['new']);
+    expect(walks).toBe(1); // 1,000 commits back, then it asked for its head commit, which the server lacks
+    await release(a);
+    proxy.close();
+  }, 300_000);
+
   it('a device offline for 1,000 remote commits fetches only nodes written since, never one it has', async () => {
     const { defaultRegistry } = await import('../store/index.js');
     const { SyncSocket } = await import('./socket.js');

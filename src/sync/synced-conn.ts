@@ -317,13 +317,18 @@ export class SyncedConn extends Conn {
    */
   async #checkBehind(): Promise<void> {
     try {
-      const m = await this.#socket.request({ type: 'get', keys: [`c:${this.#server.persisted.commit.id}`] });
-      if (m.type !== 'records' || m.values[0] !== null || this.released || this.#socketHead === null) return;
+      if ((await this.#serverHas(this.#server.persisted.commit.id)) || this.released || this.#socketHead === null) return;
       this.#target = this.#socketHead;
       void this.#catchUpLoop();
     } catch {
       // Offline again: the next welcome asks again.
     }
+  }
+
+  /** Whether the server can give us commit `id`. */
+  async #serverHas(id: string): Promise<boolean> {
+    const m = await this.#socket.request({ type: 'get', keys: [`c:${id}`] });
+    return m.type !== 'records' || m.values[0] !== null;
   }
 
   #onHead(head: HeadInfo): void {
@@ -370,6 +375,9 @@ export class SyncedConn extends Conn {
       for (const v of m.values) if (v !== null) chain.push({ record: codec.decode(v, { kind: 'commit' }) as CommitRecord, bytes: v });
       const last = chain.at(-1)?.record;
       from = m.values.length < MAX_COMMITS_PER_ANSWER || last === undefined || last.parent === known ? null : last.parent;
+      // A long way back: first make sure the server still has our head, rather than walk its
+      // whole history to find it does not (a restore; handled as diverged below).
+      if (from !== null && chain.length === m.values.length && !(await this.#serverHas(known))) from = null;
     }
     const head = chain[0];
     if (head === undefined || head.record.id !== target.commit) throw new CairnError('sync/protocol', `the server did not return commit ${target.commit}`);
