@@ -102,7 +102,7 @@ export async function openSynced(
   const first = firstOutcome();
   // A device without a replica needs the server: it waits through failed attempts (the socket
   // retries with backoff) for a welcome or a refusal, until connectTimeoutMs.
-  const welcomeOrRefusal = firstOutcome();
+  let welcomeOrRefusal = firstOutcome();
   let lastFailure: CairnError | null = null;
   let welcomed: HeadInfo | null = null;
   const socket = new SyncSocket(
@@ -151,24 +151,42 @@ export async function openSynced(
   try {
     socket.start();
     let localHead = await opened.store.get(HEAD_KEY);
-    let outcome: HeadInfo | CairnError;
-    if (localHead === undefined) {
-      outcome = await within(welcomeOrRefusal.promise, connectTimeout, () => lastFailure ?? offline(`no answer within ${connectTimeout} ms`));
-      if (outcome instanceof CairnError) {
-        if (REFUSALS.has(outcome.code)) throw outcome;
-        throw new CairnError(
-          'sync/unreachable',
-          `database ${show(sync.db)} has no replica on this device yet and the sync server cannot be reached: ${outcome.message}`,
-          { url: sync.url, db: sync.db! },
-        );
-      }
-      // First connect: adopt the server's head (its commit, schema and tail; nodes come lazily).
-      const bytes = await replica.get(`c:${outcome.commit}`);
-      if (bytes === undefined) throw new CairnError('sync/protocol', `the server's head commit ${outcome.commit} is missing`);
+    /** First connect: adopt the server's head (its commit, schema and tail; nodes come lazily). */
+    const adopt = async (head: HeadInfo): Promise<Uint8Array> => {
+      const bytes = await replica.get(`c:${head.commit}`);
+      if (bytes === undefined) throw new CairnError('sync/protocol', `the server's head commit ${head.commit} is missing`);
       const commit = opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord;
       await replica.ensure([commit.schema, ...commit.tail.sealed]);
-      localHead = opened.codec.encode({ commit: commit.id }, 'ref');
-      await opened.store.putBatch([[HEAD_KEY, localHead]]);
+      const ref = opened.codec.encode({ commit: commit.id }, 'ref');
+      await opened.store.putBatch([[HEAD_KEY, ref]]);
+      return ref;
+    };
+    if (localHead === undefined) {
+      const deadline = Date.now() + connectTimeout;
+      while (localHead === undefined) {
+        const outcome = await within(
+          welcomeOrRefusal.promise,
+          Math.max(0, deadline - Date.now()),
+          () => lastFailure ?? offline(`no answer within ${connectTimeout} ms`),
+        );
+        if (outcome instanceof CairnError) {
+          if (REFUSALS.has(outcome.code)) throw outcome;
+          throw new CairnError(
+            'sync/unreachable',
+            `database ${show(sync.db)} has no replica on this device yet and the sync server cannot be reached: ${outcome.message}`,
+            { url: sync.url, db: sync.db! },
+          );
+        }
+        try {
+          localHead = await adopt(outcome);
+        } catch (e) {
+          // The connection dropped while fetching: the socket reconnects, and its welcome is adopted.
+          if (!isCairnError(e, 'sync/offline') || Date.now() >= deadline) throw e;
+          lastFailure = e;
+          welcomeOrRefusal = firstOutcome();
+          if (socket.online && welcomed !== null) welcomeOrRefusal.settle(welcomed);
+        }
+      }
     } else {
       const o = await within(first.promise, connectTimeout, () => null);
       if (o instanceof CairnError && REFUSALS.has(o.code)) throw o;

@@ -104,6 +104,29 @@ describe('synced databases', { timeout: 180_000 }, () => {
     await expect(connect({ ...hasty, sync: { ...hasty.sync, connectTimeoutMs: 500 } }, { shared: false })).rejects.toMatchObject({ code: 'sync/unreachable' });
   });
 
+  it("a first connect whose connection drops while it fetches the server's head reconnects and finishes", async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 't1', 'task/title': 'there' }]);
+    await settledWith(a);
+    let drops = 0;
+    const proxy: Awaited<ReturnType<typeof rewritingProxy>> = await rewritingProxy(s.url, undefined, (m) => {
+      if (m.type === 'get' && drops === 0) {
+        drops++;
+        setTimeout(() => proxy.to(s.url)); // drop every connection through it; the next one passes
+      }
+    });
+    const cfg = deviceConfig(proxy.url);
+    const b = await connect({ ...cfg, sync: { ...cfg.sync, connectTimeoutMs: 120_000 } }, { shared: false });
+    expect(drops).toBe(1);
+    await settledWith(b);
+    expect(await titles(b)).toEqual(['there']);
+    await release(a);
+    await release(b);
+    proxy.close();
+  });
+
   it('two devices write offline, reconnect, and converge in the server order; tempids and lookup refs survive', async () => {
     const path = tempDir();
     let s = await server({ path });
