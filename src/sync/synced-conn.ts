@@ -415,7 +415,7 @@ export class SyncedConn extends Conn {
     const before = this.#view;
     if (!ownPrefix || !this.#viewHasAll || this.#outbox.size === 0) this.#view = await this.#replay(this.#server.db, before);
     if (diverged) {
-      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: [...(await changesBetween(before, this.#view))], tempids: {}, txMeta: {} });
+      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: await changesBetween(before, this.#view), tempids: {}, txMeta: {} });
       this.#undone = [];
       this.#emitStatus();
       return;
