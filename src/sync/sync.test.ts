@@ -4,6 +4,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
+import { SyncSocket } from './socket.js';
 import { decodeFrame, encodeMessage, MAX_COMMITS_PER_ANSWER } from './wire.js';
 import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
@@ -73,6 +74,24 @@ async function rewritingProxy(
     },
     close: () => proxy.close(),
   };
+}
+/** `n` commits on the server at `url`, one transaction per push, each awaited; the last one's t. */
+async function commitsOneByOne(url: string, n: number, entity: (i: number) => Record<string, unknown>): Promise<number> {
+  const pusher = new SyncSocket(
+    { url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never },
+    { welcome: () => {}, head: () => {}, state: () => {} },
+  );
+  pusher.start();
+  await wait(() => expect(pusher.online).toBe(true));
+  const run = seq++; // transaction ids unique across calls
+  let lastT = 0;
+  for (let i = 0; i < n; i++) {
+    const m = await pusher.request({ type: 'push', txs: [{ id: `one-by-one-${run}-${i}`, txData: [entity(i)] }] });
+    if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
+    lastT = m.results[0].t;
+  }
+  pusher.close();
+  return lastT;
 }
 const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
 const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
@@ -508,7 +527,6 @@ describe('liveness', { timeout: 180_000 }, () => {
 
 describe('catch-up', () => {
   it('a device back after a restore and 1,001 new commits asks for its own head once, not for the whole history', async () => {
-    const { SyncSocket } = await import('./socket.js');
     const path = tempDir();
     let s = await server({ path });
     const port = s.port;
@@ -529,19 +547,7 @@ describe('catch-up', () => {
     rmSync(path, { recursive: true, force: true });
     cpSync(backup, path, { recursive: true });
     s = await server({ path, port });
-    const pusher = new SyncSocket(
-      { url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never },
-      { welcome: () => {}, head: () => {}, state: () => {} },
-    );
-    pusher.start();
-    await wait(() => expect(pusher.online).toBe(true));
-    let lastT = 0;
-    for (let i = 0; i < MAX_COMMITS_PER_ANSWER + 1; i++) {
-      const m = await pusher.request({ type: 'push', txs: [{ id: `new-${i}`, txData: [{ 'task/id': `n${i}`, 'task/title': 'new' }] }] });
-      if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
-      lastT = m.results[0].t;
-    }
-    pusher.close();
+    const lastT = await commitsOneByOne(s.url, MAX_COMMITS_PER_ANSWER + 1, (i) => ({ 'task/id': `n${i}`, 'task/title': 'new' }));
     walks = 0;
     a = await connect(cfg, { shared: false });
     await wait(async () => expect((await syncStatus(a)).serverT).toBe(lastT));
@@ -553,7 +559,6 @@ describe('catch-up', () => {
 
   it('a device offline for 1,000 remote commits fetches only nodes written since, never one it has', async () => {
     const { defaultRegistry } = await import('../store/index.js');
-    const { SyncSocket } = await import('./socket.js');
     const path = tempDir();
     const s = await server({ path });
     const cfg = deviceConfig(s.url);
@@ -576,19 +581,7 @@ describe('catch-up', () => {
     const serverStore = await defaultRegistry.open({ backend: 'file', id: 'tasks', path });
     const nodesBefore = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:')));
     // 1,000 remote commits: one transaction per push, each awaited, so each is its own commit.
-    const pusher = new SyncSocket(
-      { url: s.url, db: 'tasks', getToken: () => 'test-token', WebSocket: WS as never },
-      { welcome: () => {}, head: () => {}, state: () => {} },
-    );
-    pusher.start();
-    await wait(() => expect(pusher.online).toBe(true));
-    let lastT = 0;
-    for (let i = 0; i < 1000; i++) {
-      const m = await pusher.request({ type: 'push', txs: [{ id: `remote-${i}`, txData: [{ 'task/id': `r${i}`, 'task/title': `remote ${i}` }] }] });
-      if (m.type !== 'pushed' || !('t' in m.results[0]!)) throw new Error(JSON.stringify(m));
-      lastT = m.results[0].t;
-    }
-    pusher.close();
+    const lastT = await commitsOneByOne(s.url, 1000, (i) => ({ 'task/id': `r${i}`, 'task/title': `remote ${i}` }));
     const newNodes = new Set((await serverStore.store.keys()).filter((k) => k.startsWith('n:') && !nodesBefore.has(k)));
     await serverStore.store.close();
     // B comes back: it hears every remote commit and fetches only new nodes.
