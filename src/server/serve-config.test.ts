@@ -16,6 +16,28 @@ describe('serve configuration', () => {
     await expect(serve({ databases: { a: cfg }, tokens: { t: 1 }, authorize: 'yes' as never })).rejects.toMatchObject({ code: 'config/invalid' });
   });
 
+  it('refuses options of the wrong type or out of range, naming them', async () => {
+    const cfg = memory();
+    await createDatabase(cfg);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ limits: { maxMessageBytes: '8MB' } }, /limits\.maxMessageBytes/],
+      [{ limits: { maxTxBytes: 0 } }, /limits\.maxTxBytes/],
+      [{ limits: { maxKeys: 5 } }, /unknown limit "maxKeys"/],
+      [{ limits: [] }, /limits must be an object/],
+      [{ port: 70_000 }, /port/],
+      [{ port: '80' }, /port/],
+      [{ host: '' }, /host/],
+      [{ cors: 'https://app.example.org' }, /cors/],
+      [{ cors: [1] }, /cors/],
+      [{ pollMs: -1 }, /pollMs/],
+      [{ onError: 'log' }, /onError/],
+      [{ coordinatorFor: {} }, /coordinatorFor/],
+      [{ tokens: 'secret' }, /tokens/],
+    ];
+    for (const [extra, message] of bad)
+      await expect(serve({ databases: { a: cfg }, tokens: { t: 1 }, ...extra } as never)).rejects.toMatchObject({ code: 'config/invalid', message });
+  });
+
   it('refuses a database that does not keep history, and one that does not exist', async () => {
     const cfg = memory(false);
     await createDatabase(cfg);
@@ -42,5 +64,12 @@ describe('config.sync', () => {
     await expect(connect({ store, sync: { url: 'ws://x', token: 5 } as never })).rejects.toMatchObject({ code: 'config/invalid', message: /token/ });
     await expect(connect({ store, sync: { url: 'ws://x', getToken: 'x' } as never })).rejects.toMatchObject({ code: 'config/invalid', message: /getToken/ });
     await expect(connect({ store, sync: { url: 'ws://x', db: 'a b' } as never })).rejects.toMatchObject({ code: 'config/invalid', message: /sync\.db/ });
+    for (const key of ['connectTimeoutMs', 'heartbeatMs', 'deadAfterMs', 'minBackoffMs', 'maxBackoffMs'])
+      for (const value of ['5s', 0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+        await expect(connect({ store, sync: { url: 'ws://x', [key]: value } as never })).rejects.toMatchObject({
+          code: 'config/invalid',
+          message: new RegExp(`sync\\.${key}`),
+        });
+    await expect(connect({ store, sync: { url: 'ws://x', WebSocket: {} } as never })).rejects.toMatchObject({ code: 'config/invalid', message: /WebSocket/ });
   });
 });

@@ -16,12 +16,12 @@ import { purgedBy } from '../tx/index.js';
 import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
 import { sharedStoreCoordinator, type Coordinator } from '../conn/coordinator.js';
 import { refuseReserved, SYNC_TX_ATTR } from './reserved.js';
+import { checkServeOptions } from './serve-options.js';
 import { encodePlain, plainCommit, plainRecord } from './transcode.js';
 import { CairnError, fail, isCairnError, show } from '../util/errors.js';
 import {
   checkClientMessage,
   decodeFrame,
-  DEFAULT_LIMITS,
   MAX_COMMITS_PER_ANSWER,
   MAX_HEAD_RECORD_BYTES,
   encodeMessage,
@@ -134,16 +134,7 @@ interface Session {
 }
 
 export async function serve(options: ServeOptions): Promise<SyncServer> {
-  const databases = options.databases ?? (options.config ? { [options.config.store?.id ?? '']: options.config } : undefined);
-  if (databases === undefined || Object.keys(databases).length === 0) fail('config/invalid', 'serve needs `databases` (name -> config) or `config`');
-  if (options.authenticate === undefined && options.tokens === undefined)
-    fail('config/invalid', 'serve needs `tokens` or an `authenticate` function: a sync server never serves anonymously by default');
-  if (options.authenticate !== undefined && typeof options.authenticate !== 'function')
-    fail('config/invalid', `authenticate must be a function, got ${show(options.authenticate)}`);
-  if (options.authorize !== undefined && typeof options.authorize !== 'function')
-    fail('config/invalid', `authorize must be a function, got ${show(options.authorize)}`);
-  if (options.onError !== undefined && typeof options.onError !== 'function')
-    fail('config/invalid', `onError must be a function, got ${show(options.onError)}`);
+  const { databases, limits } = checkServeOptions(options);
   const onError = options.onError ?? ((e: unknown) => console.error('cairndb sync server:', e));
   /** What a device is told of `e`: a CairnError as it is; anything else only that the server failed. */
   const wireError = (e: unknown): WireError => {
@@ -155,7 +146,6 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     }
     return { code: 'sync/server-error', message: 'the sync server failed on its side; its log has the details', data: {} };
   };
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const authenticate = options.authenticate ?? ((r: SyncRequest) => (r.token === null ? undefined : tokens.get(r.token)));
   const authorize = options.authorize ?? (() => true);
@@ -163,10 +153,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 
   const served = new Map<string, Served>();
   try {
-    for (const [name, config] of Object.entries(databases)) {
-      if (!/^[A-Za-z0-9._-]{1,128}$/.test(name)) fail('config/invalid', `served database name ${show(name)} must be 1-128 characters [A-Za-z0-9._-]`);
-      served.set(name, await openServed(name, config, options));
-    }
+    for (const [name, config] of Object.entries(databases)) served.set(name, await openServed(name, config, options));
   } catch (e) {
     for (const s of served.values()) await closeServed(s);
     throw e;

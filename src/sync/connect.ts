@@ -26,6 +26,13 @@ export function checkSyncConfig(sync: unknown, storeId: string): SyncConfig {
   if (typeof s.url !== 'string' || !/^wss?:\/\/./.test(s.url)) fail('config/invalid', `config.sync.url must be a ws:// or wss:// URL, got ${show(s.url)}`);
   if (s.token !== undefined && typeof s.token !== 'string') fail('config/invalid', `config.sync.token must be a string, got ${show(s.token)}`);
   if (s.getToken !== undefined && typeof s.getToken !== 'function') fail('config/invalid', 'config.sync.getToken must be a function');
+  for (const key of ['connectTimeoutMs', 'heartbeatMs', 'deadAfterMs', 'minBackoffMs', 'maxBackoffMs'] as const) {
+    const ms: unknown = s[key];
+    if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && Number.isFinite(ms)))
+      fail('config/invalid', `config.sync.${key} must be a positive number of milliseconds, got ${show(ms)}`);
+  }
+  if (s.WebSocket !== undefined && typeof s.WebSocket !== 'function')
+    fail('config/invalid', `config.sync.WebSocket must be a WebSocket class, got ${show(s.WebSocket)}`);
   const db = s.db ?? storeId;
   if (typeof db !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(db))
     fail('config/invalid', `config.sync.db must be a database name of 1-128 characters [A-Za-z0-9._-], got ${show(db)}`);
