@@ -53,7 +53,7 @@ const server = await serve({
   ...(forbidden
     ? {
         authorize: (_p: unknown, action: string, ctx: { report?: { txData: { a: string }[] }; purged?: { a: string }[] }) =>
-          action !== 'transact' || ![...ctx.report!.txData, ...ctx.purged!].some((d) => d.a === forbidden),
+          action !== 'transact' || ![...ctx.report!.txData, ...(ctx.purged ?? [])].some((d) => d.a === forbidden),
       }
     : {}),
 });
