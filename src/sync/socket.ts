@@ -227,7 +227,10 @@ export class SyncSocket {
     if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
     if (ws !== null) {
-      ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // Not null: closing a socket still connecting makes Node's `ws` emit an error next tick,
+      // and an error event nobody listens to is an uncaught exception there.
+      ws.onerror = () => {};
       try {
         ws.close();
       } catch {
