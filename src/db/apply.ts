@@ -23,7 +23,7 @@ import { bound, DbValue, type DbState } from './db.js';
 import { cmpAEVT, cmpAVET, cmpEAVT } from './compare.js';
 import { applySchemaDatoms, buildSchema } from './schema.js';
 import { TX0, type Datom, type Db, type Schema } from './types.js';
-import { valueKey } from './values.js';
+import { factKey } from './values.js';
 import { AttrIds } from './attr-refs.js';
 import { isDate } from '../util/brands.js';
 
@@ -215,7 +215,7 @@ export function applyChanges(
     if (d.tx > maxTx) maxTx = d.tx;
     if (d.added) {
       if (sameTx !== undefined) {
-        const k = `${d.e}|${d.a}|${valueKey(d.v)}`;
+        const k = factKey(d);
         const pos = sameTx.get(k);
         if (pos !== undefined) {
           sameTx.delete(k);
@@ -243,7 +243,7 @@ export function applyChanges(
         avetKeys.push(prior);
       }
       if (f.history) {
-        if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.e}|${d.a}|${valueKey(d.v)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
+        if (prior.tx === d.tx) (sameTx ??= new Map()).set(factKey(d), [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
         const r = put(d);
         tKeys.push(prior, r);
         if (f.indexedRemove) tavetKeys.push(prior, r);
@@ -309,7 +309,7 @@ export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ dat
   const outP: (Datom | undefined)[] = [];
   const step = (i: number): MaybePromise<void> => {
     const d = datoms[i]!;
-    const key = `${d.e}|${d.a}|${valueKey(d.v)}`;
+    const key = factKey(d);
     const local = batch.get(key);
     if (local !== undefined) {
       if (!d.added) {

@@ -112,6 +112,11 @@ export function valuesEqual(a: Slot, b: Slot): boolean {
   return a === b || compareValues(a, b) === 0;
 }
 
+/** A string that identifies a fact, entity, attribute and value, whatever its tx (valueKey's equality). */
+export function factKey(d: { readonly e: number; readonly a: string; readonly v: Slot }): string {
+  return `${d.e}|${d.a}|${valueKey(d.v)}`;
+}
+
 /**
  * A string that identifies the value up to `compareValues` equality. Numbers and bigints that
  * are mathematically equal get the same key (an integral number prints like the bigint).

@@ -241,7 +241,7 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       pending: 0,
       paused: false,
       waiting: [],
-      take: (data, isBinary) => take(data, isBinary),
+      take,
     };
     const helloTimer = setTimeout(() => ws.close(1008, 'no hello'), HELLO_TIMEOUT_MS);
     let greeting: Promise<void> | null = null;

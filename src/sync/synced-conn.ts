@@ -10,7 +10,7 @@
 
 import { Datom, type TxReport } from '../db/types.js';
 import { DbValue } from '../db/db.js';
-import { valueKey } from '../db/values.js';
+import { factKey } from '../db/values.js';
 import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
@@ -32,7 +32,7 @@ const APPLY_CHUNK = 100;
 /** Backoff of pushes the server could not judge (its store down, its own failure): doubling from/to. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
-const REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
+const TX_REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
 
 /**
  * Whether the server judged a transaction and refused it as it is (it will not commit however
@@ -41,7 +41,7 @@ const REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
  * says nothing about the transaction: it stays in the outbox and is pushed again later.
  */
 function isRefusal(code: string): boolean {
-  return REFUSALS.has(code) || /^(transact|schema|edn|query|pull|entity)\//.test(code);
+  return TX_REFUSALS.has(code) || /^(transact|schema|edn|query|pull|entity)\//.test(code);
 }
 
 /** After pending I/O callbacks (a received answer, a socket write) had their turn. */
@@ -612,11 +612,10 @@ function splitInput(input: TransactInput): { txData: PushTx['txData']; txMeta?: 
 
 /** What turns the current datoms of `a` into those of `b`: retractions of what `b` lacks, then assertions of what `a` lacks. */
 async function changesBetween(a: DbValue, b: DbValue): Promise<Datom[]> {
-  const key = (d: Datom): string => `${d.e}|${d.a}|${valueKey(d.v)}`;
   const [before, after] = await Promise.all([a.datoms('eavt'), b.datoms('eavt')]);
-  const kept = new Set(after.map(key));
-  const had = new Set(before.map(key));
-  return [...before.filter((d) => !kept.has(key(d))).map((d) => new Datom(d.e, d.a, d.v, b.basisT, false)), ...after.filter((d) => !had.has(key(d)))];
+  const kept = new Set(after.map(factKey));
+  const had = new Set(before.map(factKey));
+  return [...before.filter((d) => !kept.has(factKey(d))).map((d) => new Datom(d.e, d.a, d.v, b.basisT, false)), ...after.filter((d) => !had.has(factKey(d)))];
 }
 
 /** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */
