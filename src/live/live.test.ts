@@ -3,8 +3,12 @@
 // Re-runs are counted deterministically: a stale live query starts its run inside the commit's
 // listener call, so its run counter is up to date once `transact` resolves.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type LiveQuery } from '../index.js';
+import { REPORT_DATOMS_MAX } from '../conn/commit.js';
+import { connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type LiveQuery } from '../node.js';
 import type { ConnectionHandle } from '../api.js';
 import { liveCount } from './index.js';
 
@@ -180,6 +184,53 @@ describe('liveQuery: invalidation by what the query reads', () => {
     expect(await runs(viaRule)).toBe(2);
     expect(((await ws[0]!.next((v) => (v as string[]).length === 2)) as string[]).sort()).toEqual(['Bob', 'Cy']);
     for (const w of ws) w.stop();
+  });
+});
+
+describe('liveQuery: changes a report does not itemise', () => {
+  it('re-runs the live queries a purge in this connection touches (purged values are not in txData)', async () => {
+    const conn = await manyAttrs();
+    const ada = await eidOf(conn, 'ada@x.org');
+    const names = liveQuery<string[]>(conn, '[:find [?n ...] :where [_ :person/name ?n]]');
+    const other = liveQuery<number>(conn, '[:find ?v . :where [_ :attr/a3 ?v]]');
+    const wn = watch(names),
+      wo = watch(other);
+    expect((await wn.next()).sort()).toEqual(['Ada', 'Bob']);
+    await wo.next();
+    await transact(conn, [['db.purge/entity', ada]]);
+    expect(await wn.next((v) => v.length === 1)).toEqual(['Bob']);
+    expect([await runs(names), await runs(other)]).toEqual([2, 1]);
+    wn.stop();
+    wo.stop();
+  });
+
+  it("re-runs every live query for another connection's purge or import over REPORT_DATOMS_MAX datoms (reports with empty txData)", async () => {
+    const cfg = { store: { backend: 'file', id: 'live-unitemised', path: mkdtempSync(join(tmpdir(), 'cairn-live-')) } };
+    await createDatabase(cfg);
+    const writer = await connect(cfg, { shared: false });
+    const reader = await connect(cfg, { shared: false });
+    try {
+      await transact(writer, [{ 'db/ident': 'p/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' }]);
+      const ada = (await transact(writer, [{ 'db/id': 'ada', 'p/name': 'Ada' }])).tempids.ada!;
+      await (reader as ConnectionHandle).conn.refresh();
+      const count = liveQuery<number | null>(reader, '[:find (count ?n) . :where [_ :p/name ?n]]');
+      const w = watch(count);
+      expect(await w.next((v) => v === 1)).toBe(1);
+      const imported = await transact(
+        writer,
+        Array.from({ length: REPORT_DATOMS_MAX + 1 }, (_, i) => ({ 'p/name': `n${i}` })),
+      );
+      expect(imported.txData.length).toBeGreaterThan(REPORT_DATOMS_MAX); // this connection's own report is whole
+      await (reader as ConnectionHandle).conn.refresh();
+      expect(await w.next((v) => v !== 1)).toBe(REPORT_DATOMS_MAX + 2);
+      await transact(writer, [['db.purge/entity', ada]]);
+      await (reader as ConnectionHandle).conn.refresh();
+      expect(await w.next((v) => v !== REPORT_DATOMS_MAX + 2)).toBe(REPORT_DATOMS_MAX + 1);
+      w.stop();
+    } finally {
+      await release(writer);
+      await release(reader);
+    }
   });
 });
 

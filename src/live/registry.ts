@@ -8,6 +8,7 @@
 
 import type { Conn } from '../conn/connection.js';
 import type { TxReport } from '../db/types.js';
+import { purgedBy } from '../tx/index.js';
 import { type Deps, datomMatches, touchesSchema } from './deps.js';
 
 /** A live query as the registry sees it: what it reads, and how to tell it that changed. */
@@ -77,8 +78,18 @@ export class Registry {
   }
 
   #onReport(r: TxReport): void {
+    // Empty txData: a change not itemised (another tab's or the server's purge or import of more
+    // than REPORT_DATOMS_MAX datoms, a replica that followed a restored server): anything may
+    // have changed.
+    if (r.txData.length === 0) {
+      for (const w of [...this.#watches]) w.stale();
+      return;
+    }
     const stale = new Set<Watch>(this.#always);
-    for (const d of r.txData) {
+    // A purge here is not in txData (the report does not repeat purged values): it is matched
+    // like a retraction of each purged datom.
+    const purged = purgedBy(r);
+    for (const d of purged.length === 0 ? r.txData : [...r.txData, ...purged]) {
       if (stale.size === this.#watches.size) break;
       if (touchesSchema(d.a)) {
         for (const w of this.#watches) stale.add(w);

@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
 import { SyncSocket } from './socket.js';
 import { decodeFrame, encodeMessage, MAX_COMMITS_PER_ANSWER } from './wire.js';
-import { connect, datoms, db, listen, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
+import { connect, datoms, db, listen, liveQuery, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
+import type { Store } from '../store/types.js';
+import type { ConnectionHandle } from '../api.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
 import { seededRandom } from '../util/random.js';
 
@@ -475,6 +477,48 @@ describe('liveness', { timeout: 180_000 }, () => {
     expect(heard.filter(([v, added]) => v === 'lost with the restore' && !added)).toHaveLength(5);
     await release(a);
     await release(fresh);
+  });
+
+  it('a server restored from a backup older than tree nodes the device never fetched: listeners hear a report that itemises nothing, live queries re-run', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const port = s.port;
+    const a = await connect(deviceConfig(s.url), { shared: false, cacheSize: 1 });
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 'before-backup', 'task/title': 'kept' }]);
+    await settledWith(a);
+    await s.stop();
+    const backup = tempDir();
+    cpSync(path, backup, { recursive: true });
+    s = await server({ path, port });
+    // Enough to fold the tail into new index nodes, which the restored server will not have.
+    await transact(
+      a,
+      Array.from({ length: 400 }, (_, i) => ({ 'task/id': `after-backup-${i}`, 'task/title': 'lost with the restore' })),
+    );
+    await settledWith(a);
+    await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
+    const count = liveQuery<number>(a, '[:find (count ?e) . :where [?e :task/title]]');
+    const counts: number[] = [];
+    const stop = count.subscribe((n) => counts.push(n));
+    await wait(() => expect(counts.at(-1)).toBe(401));
+    await s.stop();
+    // As if the background fetch had not reached them yet (cacheSize 1: no decoded copy either).
+    const local = ((a as ConnectionHandle).conn as unknown as { replica: { local: Store } }).replica.local;
+    const nodes = (await local.keys()).filter((k) => k.startsWith('n:'));
+    expect(nodes.length).toBeGreaterThan(0);
+    await local.deleteMany(nodes);
+    rmSync(path, { recursive: true, force: true });
+    cpSync(backup, path, { recursive: true });
+    const heard: number[] = [];
+    listen(a, (r) => heard.push(r.txData.length));
+    s = await server({ path, port });
+    await wait(() => expect(counts.at(-1)).toBe(1));
+    expect(heard).toEqual([0]);
+    expect(await titles(a)).toEqual(['kept']);
+    expect((await syncStatus(a)).lastError).toBeNull();
+    stop();
+    await release(a);
   });
 
   it('a device moved to a server process that has not seen its latest commits yet waits for them: nothing undone', async () => {

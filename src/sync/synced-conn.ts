@@ -415,7 +415,10 @@ export class SyncedConn extends Conn {
     const before = this.#view;
     if (!ownPrefix || !this.#viewHasAll || this.#outbox.size === 0) this.#view = await this.#replay(this.#server.db, before);
     if (diverged) {
-      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData: await changesBetween(before, this.#view), tempids: {}, txMeta: {} });
+      // The old view's nodes this device never fetched went with the server's history: then the
+      // report cannot itemise the change, and says so with empty txData (listeners read again).
+      const txData = await changesBetween(before, this.#view).catch(() => []);
+      this.fireListeners({ dbBefore: before, dbAfter: this.#view, txData, tempids: {}, txMeta: {} });
       this.#undone = [];
       this.#emitStatus();
       return;
