@@ -40,11 +40,15 @@ const wait = (f: () => unknown) => vi.waitFor(f, { timeout: 30_000, interval: 25
 
 async function setup(
   options: Partial<ServeOptions> = {},
+  syncOptions: Record<string, unknown> = {},
 ): Promise<{ server: SyncServer; device: Connection; events: SyncEvent[]; ids: () => Promise<string[]> }> {
   const config = { store: { backend: 'retry-test-flaky', id: `retry-${seq++}` } };
   await createDatabase(config);
   const server = await serve({ config, tokens: { t: 'p' }, ...options });
-  const sync = (id: string) => ({ store: { backend: 'memory', id }, sync: { url: server.url, token: 't', db: config.store.id, WebSocket: WS as never } });
+  const sync = (id: string) => ({
+    store: { backend: 'memory', id },
+    sync: { url: server.url, token: 't', db: config.store.id, WebSocket: WS as never, ...syncOptions },
+  });
   const device = await connect(sync(`retry-device-${seq++}`), { shared: false });
   devices.push(device);
   servers.push(server);
@@ -101,5 +105,28 @@ describe('pushes the server could not judge', { timeout: 120_000 }, () => {
     await wait(async () => expect((await syncStatus(device)).pending).toBe(0));
     expect(events.filter((e) => e.type === 'rejected')).toEqual([]);
     expect(await ids()).toEqual(['kept']);
+  });
+
+  it("wait config.sync's backoff (minBackoffMs..maxBackoffMs) before the next push, as reconnects do", async () => {
+    let broken = false;
+    let attempts = 0;
+    const { device } = await setup(
+      {
+        authorize: (_p, action) => {
+          if (action !== 'transact' || !broken) return true;
+          attempts++;
+          throw new Error('policy service unreachable');
+        },
+        onError: () => {},
+      },
+      { minBackoffMs: 60_000, maxBackoffMs: 60_000 },
+    );
+    broken = true;
+    await transact(device, [{ 'task/id': 'waits' }]);
+    await wait(async () => expect((await syncStatus(device)).lastError?.code).toBe('sync/server-error'));
+    // The next attempt is 30-60 s away: none in the next second and a half, however fast the machine.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(attempts).toBe(1);
+    expect((await syncStatus(device)).pending).toBe(1);
   });
 });

@@ -251,15 +251,20 @@ export class SyncSocket {
     this.#ws = null;
     this.#events.state(false, error);
     if (this.#closed) return;
-    const min = this.#o.minBackoffMs ?? 250;
-    const max = this.#o.maxBackoffMs ?? 10_000;
-    const base = FATAL.has(error.code) ? max : Math.min(max, min * 2 ** this.#attempt);
+    const delay = this.backoffMs(FATAL.has(error.code) ? Infinity : this.#attempt);
     this.#attempt++;
-    const delay = base / 2 + Math.random() * (base / 2);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.#open();
     }, delay);
+  }
+
+  /** The wait before retry number `attempt` (from 0): minBackoffMs doubling to maxBackoffMs, with jitter. */
+  backoffMs(attempt: number): number {
+    const min = this.#o.minBackoffMs ?? 250;
+    const max = this.#o.maxBackoffMs ?? 10_000;
+    const base = Math.min(max, min * 2 ** attempt);
+    return base / 2 + Math.random() * (base / 2);
   }
 }
 

@@ -29,9 +29,6 @@ const PUSH_BATCH = 500;
 const MAX_PUSHES_IN_FLIGHT = 4;
 /** Local transactions applied (and written to the outbox) per step of a burst. */
 const APPLY_CHUNK = 100;
-/** Backoff of pushes the server could not judge (its store down, its own failure): doubling from/to. */
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 10_000;
 const TX_REFUSALS = new Set(['sync/forbidden', 'sync/too-large', 'sync/invalid']);
 
 /**
@@ -530,18 +527,17 @@ export class SyncedConn extends Conn {
     return true;
   }
 
-  /** Stop pushing, and start again after a backoff that doubles with each failure in a row. */
+  /** Stop pushing, and start again after the sync backoff (config.sync's, as for reconnects), longer with each failure in a row. */
   #retryLater(error: CairnError): false {
     this.#lastError = error;
     this.#emitStatus();
     if (this.#retryTimer === null && !this.released) {
-      const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.#failures++);
       this.#retryTimer = setTimeout(
         () => {
           this.#retryTimer = null;
           this.#pushLoop();
         },
-        base / 2 + Math.random() * (base / 2),
+        this.#socket.backoffMs(this.#failures++),
       );
     }
     return false;
