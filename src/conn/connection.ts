@@ -64,6 +64,8 @@ export interface ConnectionParts {
 }
 
 const MAX_REBASES = 50;
+/** Another writer's commits a reload reports one by one; beyond them, one report that itemises nothing. */
+const MAX_MISSED_COMMITS = 1000;
 
 export class Conn {
   readonly key: string;
@@ -275,9 +277,12 @@ export class Conn {
     const before = this.#db;
     const known = this.#persisted.commit.id;
     const { db, persisted } = await this.#restoreHead();
-    const missed = await this.#commitsSince(persisted, known);
+    const { commits: missed, whole } = await this.#commitsSince(persisted, known);
     this.#db = db;
     this.#persisted = persisted;
+    // Not every commit since ours could be read (more than the walk's bound, or collected): what
+    // the unread ones changed is not itemised, which an empty txData says (listeners read again).
+    if (!whole) this.#fire({ dbBefore: before, dbAfter: db, txData: [], tempids: {}, txMeta: {} });
     for (const c of missed) {
       for (const r of c.reports ?? []) {
         const txData = r.segment === null ? [] : decodeSegment(this.opened.codec, r.segment).map(fromEntry);
@@ -297,12 +302,15 @@ export class Conn {
     }
   }
 
-  /** Commits after `known` up to the head, oldest first (bounded walk of the parent chain; the head's carried ones first). */
-  async #commitsSince(head: Persisted, known: string): Promise<CommitRecord[]> {
+  /**
+   * Commits after `known` up to the head, oldest first (bounded walk of the parent chain; the
+   * head's carried ones first); `whole` when the walk reached `known`.
+   */
+  async #commitsSince(head: Persisted, known: string): Promise<{ commits: CommitRecord[]; whole: boolean }> {
     const carried = new Map(carriedCommits(this.opened.codec, head.carried).map((c) => [c.id, c]));
     const out: CommitRecord[] = [];
     let c: CommitRecord | undefined = head.commit;
-    for (let i = 0; c !== undefined && c.id !== known && i < 1000; i++) {
+    for (let i = 0; c !== undefined && c.id !== known && i < MAX_MISSED_COMMITS; i++) {
       out.push(c);
       if (c.parent === null || c.parent === known) break;
       c = carried.get(c.parent);
@@ -311,7 +319,7 @@ export class Conn {
         c = bytes === undefined ? undefined : (this.opened.codec.decode(bytes, { kind: 'commit' }) as CommitRecord);
       }
     }
-    return out.reverse();
+    return { commits: out.reverse(), whole: c?.id === known || out[0]?.parent === known };
   }
 
   /** Tell every listener about a report (a synced connection delivers remote commits through it). */

@@ -232,6 +232,32 @@ describe('liveQuery: changes a report does not itemise', () => {
       await release(reader);
     }
   });
+
+  it('re-runs every live query when another connection committed more than a reload reports one by one', async () => {
+    const cfg = { store: { backend: 'memory', id: `live-many-${seq++}` } };
+    await createDatabase(cfg);
+    const writer = await connect(cfg, { shared: false });
+    const reader = await connect(cfg, { shared: false });
+    try {
+      await transact(writer, [
+        { 'db/ident': 'p/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+        { 'db/ident': 'p/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+      ]);
+      await (reader as ConnectionHandle).conn.refresh();
+      const names = liveQuery<string[]>(reader, '[:find [?n ...] :where [_ :p/name ?n]]');
+      const w = watch(names);
+      expect(await w.next()).toEqual([]);
+      // The name comes first; the 1,000 commits after it touch another attribute only.
+      await transact(writer, [{ 'p/name': 'first of many' }]);
+      for (let i = 0; i < 1000; i++) await transact(writer, [{ 'p/n': i }]);
+      await (reader as ConnectionHandle).conn.refresh();
+      expect(await w.next((v) => v.length > 0)).toEqual(['first of many']);
+      w.stop();
+    } finally {
+      await release(writer);
+      await release(reader);
+    }
+  });
 });
 
 describe('liveQuery: delivery', () => {
