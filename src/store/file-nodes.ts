@@ -2,8 +2,9 @@
 // its name. A node alone is one file: written to tmp/, fsynced (`strict`), renamed into place.
 // Several nodes are written as packs (./file-pack.ts): one file in tmp/ holding up to PACK_NODES
 // of them, fsynced (`strict`), then one hard link per node under its name, then the temp name
-// removed. A name still always means complete, durable bytes. A pack that deletes left mostly
-// dead is rewritten with its named nodes (`repack`), each name renamed over to the new one.
+// removed. A name still always means complete, durable bytes. Before a node of a pack is
+// deleted, the pack's other named nodes are rewritten into a new pack (`repack`), each name
+// renamed over to the new one, so no name keeps a deleted node's bytes on disk.
 //   - the calls are synchronous: through libuv's thread pool each is a hand-off, and parallel
 //     creations in one directory cost about twice the kernel CPU (they contend).
 //   - the event loop gets a turn after every SLICE names, so a large batch does not stall it.
@@ -79,10 +80,10 @@ export async function writeNodeFiles(nodes: readonly (readonly [string, Uint8Arr
 }
 
 /**
- * Rewrite the nodes still named in a pack that is mostly dead (`nodes`: their paths, keys and
- * bytes, read from it) into a new pack, each name replaced by a link to the new one (a rename
- * over it: a reader sees the old pack or the new, both whole). The old pack goes with its last
- * name. Names are never removed here, whatever fails.
+ * Rewrite the nodes still named in a pack some of whose nodes are being deleted (`nodes`: their
+ * paths, keys and bytes, read from it) into a new pack, each name replaced by a link to the new
+ * one (a rename over it: a reader sees the old pack or the new, both whole). The old pack goes
+ * with its last name. Names are never removed here, whatever fails.
  */
 export async function repack(nodes: readonly (readonly [string, string, Uint8Array])[], w: Omit<NodeWrite, 'written'>): Promise<void> {
   await writePack(nodes, { ...w, written: [] }, true);

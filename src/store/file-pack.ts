@@ -162,43 +162,29 @@ async function readNodeFile(fh: FileHandle, key: string, path: string): Promise<
   return readAt(fh, at[1], at[0]);
 }
 
-/**
- * Before the name of a node in a pack is removed: overwrite the node's bytes with zeros if other
- * names keep the pack alive. A deleted node — a purged one above all — must not live on in a
- * file that its batch-mates keep. Nothing to do for a node alone or a pack's last name. Returns
- * the pack's identity when it wrote, so the caller fsyncs each pack once (`strict`), before
- * the names go.
- */
-export async function eraseFromPack(path: string, key: string): Promise<string | undefined> {
-  const fh = await openIfExists(path, 'r+');
+/** The pack the name at `path` links to, open, when other names keep it too (nothing for a node alone or a pack's last name). */
+export async function sharedPack(path: string): Promise<{ readonly id: string; readonly fh: FileHandle } | undefined> {
+  const fh = await openIfExists(path, 'r');
   if (fh === undefined) return undefined;
-  try {
-    const st = await fh.stat({ bigint: true });
-    if (st.nlink <= 1n) return undefined;
-    const at = (await indexOf(fh, st))?.get(key);
-    if (at === undefined) return undefined;
-    await fh.write(new Uint8Array(at[1]), 0, at[1], at[0]);
-    return `${st.dev}:${st.ino}`;
-  } finally {
-    await fh.close();
-  }
+  const st = await fh.stat({ bigint: true });
+  if (st.nlink > 1n && (await indexOf(fh, st)) !== null) return { id: `${st.dev}:${st.ino}`, fh };
+  await fh.close();
+  return undefined;
 }
 
 /**
- * The nodes of the pack open as `fh` that still have their names, with their paths and bytes,
- * when fewer than half of its nodes do (the rest deleted, zeroed, and still taking space): what
- * to repack. Undefined for a pack that is gone, or dense enough to keep — told by its link
- * count alone, so a dense pack costs no look at its names.
+ * The nodes of the pack open as `fh` whose names still link to it, but for the keys `leaving`:
+ * their paths, keys and bytes, which must move to a pack of their own before those names go.
  */
-export async function sparsePackNodes(fh: FileHandle, nodePath: (key: string) => string): Promise<[string, string, Uint8Array][] | undefined> {
+export async function packSurvivors(fh: FileHandle, nodePath: (key: string) => string, leaving: ReadonlySet<string>): Promise<[string, string, Uint8Array][]> {
   const st = await fh.stat({ bigint: true });
   const index = st.nlink === 0n ? null : await indexOf(fh, st);
-  if (index === null || Number(st.nlink) * 2 >= index.size) return undefined;
   const live: [string, string, Uint8Array][] = [];
-  for (const [key, [offset, length]] of index) {
+  for (const [key, [offset, length]] of index ?? []) {
+    if (leaving.has(key)) continue;
     const path = nodePath(key);
     const named = await stat(path, { bigint: true }).catch(() => undefined);
     if (named?.ino === st.ino && named.dev === st.dev) live.push([path, key, await readAt(fh, length, offset)]);
   }
-  return live.length === 0 ? undefined : live;
+  return live;
 }

@@ -238,23 +238,72 @@ describe('packs', () => {
     await backend.delete(cfg(id));
   });
 
-  it('a pack with fewer than half of its nodes still named is rewritten with just them', async () => {
+  it('deleting a node of a pack first moves the nodes still named there to a new pack: no file keeps a deleted node', async () => {
     const id = 'pack-repacked';
     const s = await backend.create(cfg(id));
     const nodes: [string, Uint8Array][] = Array.from({ length: 10 }, (_, i) => [`r${i}`, seededBytes(20 + i, 1_000)]);
     await s.putBatch(nodes);
     const ino = async (k: string) => (await stat(nodePath(id, k))).ino;
+    // Every file under the store that holds these bytes (a pack that kept them would).
+    const holding = async (bytes: Uint8Array): Promise<string[]> => {
+      const out: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        for (const e of await readdir(dir, { withFileTypes: true })) {
+          const path = join(dir, e.name);
+          if (e.isDirectory()) await walk(path);
+          else if (Buffer.from(await readFile(path)).includes(bytes)) out.push(path);
+        }
+      };
+      await walk(join(root, encodeName(id)));
+      return out;
+    };
     const first = await ino('r9');
-    await s.deleteMany(['r0', 'r1', 'r2', 'r3']); // 6 of 10 still named: kept as it is
-    expect(await ino('r9')).toBe(first);
-    await s.deleteMany(['r4', 'r5']); // 4 of 10: rewritten
+    await s.deleteMany(['r0', 'r1', 'r2', 'r3']);
     const after = await stat(nodePath(id, 'r9'));
     expect(after.ino).not.toBe(first);
-    expect(after.nlink).toBe(4);
-    for (const k of ['r6', 'r7', 'r8']) expect(await ino(k)).toBe(after.ino);
-    expect(after.size).toBeLessThan(5_000);
+    expect(after.nlink).toBe(6);
+    for (const k of ['r4', 'r5', 'r6', 'r7', 'r8']) expect(await ino(k)).toBe(after.ino);
+    expect(after.size).toBeLessThan(7_000);
+    for (const [, v] of nodes.slice(0, 4)) expect(await holding(v)).toEqual([]);
+    for (const [, v] of nodes.slice(4)) expect(await holding(v)).toHaveLength(6); // the new pack, under its six names
+    await s.deleteMany(['r4', 'r5']);
+    expect((await stat(nodePath(id, 'r9'))).nlink).toBe(4);
+    expect(await holding(nodes[4]![1])).toEqual([]);
     expect(await s.getMany(nodes.map(([k]) => k))).toEqual(nodes.map(([, v], i) => (i < 6 ? undefined : v)));
     expect(await readdir(join(root, encodeName(id), 'tmp'))).toEqual([]);
+    await s.close();
+    await backend.delete(cfg(id));
+  });
+
+  it('a node read while it is deleted from a pack is its bytes or missing, never anything else', async () => {
+    const id = 'pack-read-while-deleted';
+    const s = await backend.create(cfg(id));
+    const reader = await backend.connect(cfg(id)); // another handle, as another process has
+    const seen = { bytes: 0, missing: 0 };
+    for (let round = 0; round < 60; round++) {
+      const a: [string, Uint8Array] = [`a${round}`, seededBytes(round, 3_000)];
+      await s.putBatch([a, [`b${round}`, seededBytes(1000 + round, 3_000)]]); // one pack, two names
+      let done = false;
+      const deleting = s.deleteMany([a[0]]).finally(() => (done = true));
+      // Readers that keep reading until the delete is over, so some overlap each of its steps.
+      const loop = async (): Promise<(Uint8Array | undefined)[]> => {
+        const out: (Uint8Array | undefined)[] = [];
+        while (!done) out.push(await reader.get(a[0]));
+        return out;
+      };
+      const reads = await Promise.all([loop(), loop(), loop(), loop()]);
+      await deleting;
+      for (const r of reads.flat()) {
+        if (r === undefined) seen.missing++;
+        else {
+          expect(r).toEqual(a[1]);
+          seen.bytes++;
+        }
+      }
+      expect(await reader.get(a[0])).toBeUndefined();
+    }
+    expect(seen.bytes).toBeGreaterThan(0);
+    await reader.close();
     await s.close();
     await backend.delete(cfg(id));
   });

@@ -18,13 +18,13 @@
 // `durability: 'relaxed'` skips the fsyncs (crash-safe against a killed process, not against
 // power loss); the default is 'strict'.
 
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, show } from '../util/errors.js';
 import { checkMarker, keyToPath, markerText, parseMarker, pathToKey, storeLayout, type Layout, type Marker } from './file-names.js';
 import { releaseLease, withDirLock, type LockHold } from './file-lock.js';
 import { repack, writeNodeFiles } from './file-nodes.js';
-import { eraseFromPack, readNode, sparsePackNodes } from './file-pack.js';
+import { packSurvivors, readNode, sharedPack } from './file-pack.js';
 import { bytesOnDisk, removeOrphans } from './file-orphans.js';
 import { decodeRefsFile } from './file-refs.js';
 import { RefsLog, RefsVisibleError } from './file-refs-log.js';
@@ -269,31 +269,32 @@ class FileStore implements Store {
           if (changed || sweep) await this.#writeRefs(hold, refs, sweep);
         }
         const nodeKeys = keys.filter((k) => !isRefKey(k));
-        // Zero the nodes' bytes in packs that other names keep (./file-pack.ts), each such pack
-        // fsynced once (`strict`, through a name still there), then remove the names.
-        const zeroed = new Map<string, string>(); // pack identity -> a path to it
-        await inBatches(nodeKeys, async (k) => {
-          const pack = await eraseFromPack(this.#nodePath(k), k);
-          if (pack !== undefined) zeroed.set(pack, this.#nodePath(k));
-        });
-        if (this.#l.strict) await inBatches([...zeroed.values()], fsyncPath);
-        // Held open across the unlinks, to see what each of those packs has left.
-        const packs = await Promise.all([...zeroed.values()].map((p) => open(p, 'r')));
+        // A pack that other names keep would keep the deleted nodes' bytes too (purged ones
+        // above all): first the nodes still named there move to a new pack, each name renamed
+        // over (a reader sees the old pack or the new, both whole), then the names go, and the
+        // old pack with its last one. Never zeroed in place: a reader that opened a name just
+        // before it went still reads whole bytes.
+        const packs = new Map<string, FileHandle>();
         try {
           await inBatches(nodeKeys, async (k) => {
-            await unlink(this.#nodePath(k)).catch((e) => {
-              if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
-            });
+            const pack = await sharedPack(this.#nodePath(k));
+            if (pack === undefined) return;
+            if (packs.has(pack.id)) await pack.fh.close();
+            else packs.set(pack.id, pack.fh);
           });
-          // A pack with fewer than half of its nodes still named is rewritten with just them: a
-          // pack lives as long as any of its nodes, and its dead bytes take space until then.
-          for (const fh of packs) {
-            const live = await sparsePackNodes(fh, (k) => this.#nodePath(k));
-            if (live !== undefined) await repack(live, { dir, strict: this.#l.strict, tempPath: () => this.#tempPath() });
+          const leaving = new Set(nodeKeys);
+          for (const fh of packs.values()) {
+            const live = await packSurvivors(fh, (k) => this.#nodePath(k), leaving);
+            if (live.length > 0) await repack(live, { dir, strict: this.#l.strict, tempPath: () => this.#tempPath() });
           }
         } finally {
-          await Promise.all(packs.map((fh) => fh.close()));
+          await Promise.all([...packs.values()].map((fh) => fh.close()));
         }
+        await inBatches(nodeKeys, async (k) => {
+          await unlink(this.#nodePath(k)).catch((e) => {
+            if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw e;
+          });
+        });
       } catch (e) {
         throw ioError(e, `deleting ${keys.length} keys`);
       }
