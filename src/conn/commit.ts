@@ -79,6 +79,11 @@ export interface CommitRecord {
    * so a commit record never duplicates a whole import.
    */
   readonly reports: readonly CommitReport[] | null;
+  /**
+   * Set on a commit that purged datoms: its trees no longer hold them, but older records do,
+   * which a replica following this database then sweeps.
+   */
+  readonly purged?: true;
 }
 
 export interface CommitReport {
@@ -515,6 +520,7 @@ function recordsOf(
     roots: f.roots,
     tail: f.tail,
     reports,
+    ...(input.purge === true ? { purged: true as const } : {}),
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
   const record = encodeRecord(codec, commit, 'commit', FORMAT_VERSION, [commit.config, commit.roots, commit.tail.sealed]);

@@ -3,7 +3,8 @@
 // named by key, so each one is fetched once, written to the local store, and read locally after.
 // Everything else (the local head, the outbox) is the local store's own business.
 
-import type { PutOptions, Store } from '../store/types.js';
+import type { CasGuard, PutOptions, Store } from '../store/types.js';
+import { CairnError } from '../util/errors.js';
 import { isRecordKey } from './wire.js';
 
 export interface FetchStats {
@@ -93,6 +94,14 @@ export class ReplicaStore implements Store {
 
   deleteMany(keys: readonly string[]): Promise<void> {
     return this.local.deleteMany(keys);
+  }
+
+  /** GC's fenced delete, on the local store (gcStorage on a device sweeps its replica). */
+  deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
+    if (typeof this.local.deleteManyIf !== 'function') {
+      return Promise.reject(new CairnError('store/unsupported', "the replica's local store has no deleteManyIf, so gcStorage cannot sweep it"));
+    }
+    return this.local.deleteManyIf(keys, cas);
   }
 
   keys(): Promise<string[]> {

@@ -6,7 +6,22 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
 import { SyncSocket } from './socket.js';
 import { decodeFrame, encodeMessage, MAX_COMMITS_PER_ANSWER } from './wire.js';
-import { connect, datoms, db, listen, liveQuery, onSync, pull, q, release, syncStatus, transact, type Connection, type SyncEvent } from '../index.js';
+import {
+  connect,
+  datoms,
+  db,
+  gcStorage,
+  listen,
+  liveQuery,
+  onSync,
+  pull,
+  q,
+  release,
+  syncStatus,
+  transact,
+  type Connection,
+  type SyncEvent,
+} from '../index.js';
 import type { Store } from '../store/types.js';
 import type { ConnectionHandle } from '../api.js';
 import { serverStarter, tempDir } from '../server/test-server.js';
@@ -519,6 +534,43 @@ describe('liveness', { timeout: 180_000 }, () => {
     expect((await syncStatus(a)).lastError).toBeNull();
     stop();
     await release(a);
+  });
+
+  it("a purge on the server leaves no copy of the purged values in any device's replica", async () => {
+    const s = await server();
+    const a = await device(s.url);
+    const b = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 'secret', 'task/title': 'SECRET-TITLE-xyz' }]);
+    // Enough after it to fold the tail into tree nodes that hold the title, and seal chunks.
+    await transact(
+      a,
+      Array.from({ length: 300 }, (_, i) => ({ 'task/id': `t${i}`, 'task/title': 'other' })),
+    );
+    await settledWith(a);
+    await wait(async () => expect(await titles(b)).toContain('SECRET-TITLE-xyz'));
+    await wait(async () => expect((await syncStatus(b)).replicated).toBe(true));
+    const holding = async (conn: Connection) => {
+      const local = ((conn as ConnectionHandle).conn as unknown as { replica: { local: Store } }).replica.local;
+      const keys = await local.keys();
+      const values = await local.getMany(keys);
+      return keys.filter((_, i) => values[i] !== undefined && Buffer.from(values[i]!).includes('SECRET-TITLE-xyz'));
+    };
+    expect(await holding(b)).not.toEqual([]);
+    const eid = (await q('[:find ?e . :where [?e :task/id "secret"]]', db(a))) as number;
+    await transact(a, [['db.purge/entity', eid]]);
+    await settledWith(a);
+    await wait(async () => expect(await titles(b)).not.toContain('SECRET-TITLE-xyz'));
+    // Each replica sweeps itself after catching up on the purge, as gcStorage would.
+    await wait(async () => expect(await holding(a)).toEqual([]));
+    await wait(async () => expect(await holding(b)).toEqual([]));
+    expect(await q('[:find (count ?e) . :where [?e :task/title]]', db(b))).toBe(300);
+    expect(await current(b)).toEqual(await current(a));
+    // gcStorage works on a device too: it sweeps the replica (it was store/unsupported).
+    expect((await gcStorage(b)).deletedKeys).toEqual(expect.any(Array));
+    expect(await current(b)).toEqual(await current(a));
+    await release(a);
+    await release(b);
   });
 
   it('a device moved to a server process that has not seen its latest commits yet waits for them: nothing undone', async () => {

@@ -14,6 +14,7 @@ import { factKey } from '../db/values.js';
 import { withDb } from '../tx/index.js';
 import type { TransactInput } from '../db/inputs.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
+import { collectGarbage } from '../conn/gc.js';
 import { decodeSegment, HEAD_KEY, replayTail, restore, type CommitRecord, type Persisted, type TailEntry } from '../conn/commit.js';
 import { CairnError, isCairnError } from '../util/errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
@@ -112,6 +113,8 @@ export class SyncedConn extends Conn {
   #failures = 0; // pushes in a row the server could not judge
   #socketHead: HeadInfo | null = null; // the newest head the current connection announced
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #sweepWanted = false; // caught up on a purge (or on a history that lost ours): older records hold what is gone
+  #sweeping: Promise<void> | null = null;
   readonly #complete = new Set<string>(); // nodes whose whole subtree is local
 
   constructor(parts: SyncedParts) {
@@ -249,6 +252,7 @@ export class SyncedConn extends Conn {
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     await this.settled();
     await this.#fetching?.catch(() => {});
+    await this.#sweeping;
     this.#syncListeners.clear();
     try {
       await super.close();
@@ -351,6 +355,28 @@ export class SyncedConn extends Conn {
     if (this.released) return;
     this.#pushLoop();
     void this.#fetchAll();
+    this.#sweepIfWanted();
+  }
+
+  /**
+   * After the server purged datoms, sweep the replica as gcStorage does: the records of the views
+   * before the purge (commits, tail chunks, nodes) hold the purged values, and a purge means
+   * they are gone from every device too. The same after following a restored server: the old
+   * history's records are unreachable. On failure (offline while marking), again after the next
+   * catch-up.
+   */
+  #sweepIfWanted(): void {
+    if (!this.#sweepWanted || this.#sweeping !== null || this.released) return;
+    this.#sweepWanted = false;
+    this.#sweeping = collectGarbage(this).then(
+      () => {
+        this.#sweeping = null;
+      },
+      () => {
+        this.#sweepWanted = true;
+        this.#sweeping = null;
+      },
+    );
   }
 
   /** Fetch the server's head `target`, drop what it confirms from the outbox, rebase, tell the listeners. */
@@ -383,6 +409,7 @@ export class SyncedConn extends Conn {
     // nothing of the new one: every pending transaction is pushed again (the server answers
     // those it has as duplicates), and listeners hear the whole difference between the views.
     const diverged = chain.at(-1)!.record.parent !== known;
+    if (diverged || chain.some((c) => c.record.purged === true)) this.#sweepWanted = true;
     if (diverged) for (const e of this.#outbox.entries) e.acked = undefined;
     // The records the head needs that the server sent along with it (protocol 2) are local now.
     const named = new Set([head.record.schema, ...head.record.tail.sealed]);
