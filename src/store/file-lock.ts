@@ -141,19 +141,22 @@ async function takeLease(s: Shared, dir: string, lockFile: string): Promise<Leas
     // A lease still held when the process ends normally is released (a killed process's lock
     // is stale and broken by the next writer, as before).
     process.once('exit', () => {
-      for (const l of [...(shared().leases?.values() ?? [])]) if (lockId(l.lockFile) === l.id) dropLease(l, true);
+      for (const l of [...(shared().leases?.values() ?? [])]) dropLease(l, true);
     });
   }
   return lease;
 }
 
+/** Forget `lease`; with `unlink`, also remove the lock file, if it is still the one we linked. */
 function dropLease(lease: Lease, unlink: boolean): void {
   const s = shared();
   clearTimeout(lease.timer);
   if (s.leases?.get(lease.dir) === lease) s.leases.delete(lease.dir);
   lease.refs?.close();
   lease.refs = undefined;
-  if (unlink) {
+  // A lock file replaced meanwhile (removed by hand and taken by another process, or planted)
+  // is someone else's: removing it would let a third writer in beside them.
+  if (unlink && lockId(lease.lockFile) === lease.id) {
     try {
       unlinkSync(lease.lockFile);
     } catch {

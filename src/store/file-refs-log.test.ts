@@ -171,6 +171,18 @@ describe('lock lease', () => {
     await s.close();
   });
 
+  it('a lease that ends leaves alone a lock file that is no longer its own (removed by hand and taken by another writer)', async () => {
+    const c = cfg();
+    const s = await createFileBackend().create(c);
+    await s.putBatch([['ref:head', enc('a')]]); // leased now, for a few ms
+    await rm(lockPath(c));
+    await writeFile(lockPath(c), 'another writer'); // a new file: another process's lock, say
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the lease's linger is long over
+    expect(readFileSync(lockPath(c), 'utf8')).toBe('another writer');
+    await rm(lockPath(c));
+    await s.close();
+  });
+
   it('a process waiting for the lock gets it while this one keeps committing', async () => {
     const c = { backend: 'file', id: 'shared', path: root };
     const s = await createFileBackend().create(c);
