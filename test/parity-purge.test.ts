@@ -115,9 +115,11 @@ describe('purge ops (memory)', () => {
   });
 });
 
-describe('purge + GC on a file store', () => {
+// The hitchhiker tree buffers removals in its branches (a removal message holds the datom): a
+// commit that purges compacts each tree, so the same holds for it.
+describe.each(['persistent-set', 'hitchhiker-tree'])('purge + GC on a file store (%s)', (index) => {
   it('leaves the value in no stored record, and the database still works after a restart', async () => {
-    const config: Config = { store: { backend: 'file', id: 'purge-gdpr', path: dir }, branchingFactor: 8 };
+    const config: Config = { store: { backend: 'file', id: `purge-gdpr-${index}`, path: dir }, branchingFactor: 8, index };
     await createDatabase(config);
     let c = await connect(config);
     await transact(c, SCHEMA);

@@ -443,7 +443,7 @@ export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreN
     (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, entriesOf(t.datoms, t.priors)),
   );
   if (count > foldAt || input.purge === true) {
-    return foldTail(prev, input.db, entries, nodes, codec).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
+    return foldTail(prev, input.db, entries, nodes, codec, input.purge === true).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
   }
   let sealed = p.tail.sealed;
   let open = p.tail.open.concat(segments as Uint8Array[]);
@@ -461,15 +461,27 @@ export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreN
   return recordsOf(prev, input, codec, entries, segments, added, { db: input.db, schemaKey: p.schema, foldedRaw: prev.foldedRaw, roots: p.roots, tail, small });
 }
 
-/** Fold the tail into the trees: their new nodes (and the schema, if it changed) join `entries`. */
-async function foldTail(prev: Persisted, input: DbValue, entries: [string, Uint8Array][], nodes: StoreNodeStorage, codec: Codec): Promise<Folded> {
+/**
+ * Fold the tail into the trees: their new nodes (and the schema, if it changed) join `entries`.
+ * `purge`: each tree is also compacted (SortedSet.compacted), so no node it reaches keeps a
+ * purged datom in a buffered removal or a separator.
+ */
+async function foldTail(
+  prev: Persisted,
+  input: DbValue,
+  entries: [string, Uint8Array][],
+  nodes: StoreNodeStorage,
+  codec: Codec,
+  purge: boolean,
+): Promise<Folded> {
   let db = input;
   const ix = indexesOf(db.state);
   const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
   for (const name of INDEX_NAMES) {
     const s = ix[name];
     if (s === undefined) continue;
-    const folded = s instanceof NoveltySet ? await s.fold() : s;
+    let folded = s instanceof NoveltySet ? await s.fold() : s;
+    if (purge) folded = (await folded.compacted?.()) ?? folded;
     ix[name] = folded;
     const base = folded instanceof NoveltySet ? folded.base : folded;
     const address = base.flush(nodes);

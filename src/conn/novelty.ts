@@ -163,6 +163,13 @@ export class NoveltySet<K> implements SortedSet<K> {
     return NoveltySet.over(base, this.factory, this.cmp, this.same);
   }
 
+  /** The base compacted (SortedSet.compacted), once folded: what a commit that purges writes. */
+  async compacted(): Promise<NoveltySet<K>> {
+    if (this.noveltySize !== 0) throw new Error('NoveltySet.compacted: fold first');
+    const base = await this.base.compacted?.();
+    return base === undefined ? this : NoveltySet.over(base, this.factory, this.cmp, this.same);
+  }
+
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress> {
     if (this.noveltySize !== 0) throw new Error('NoveltySet.flush: fold first');
     return this.base.flush(storage);

@@ -4,8 +4,8 @@
 // every batch), range reads with partial-key comparators, flush of only dirty nodes, lazy restore
 // (a cold point read loads at most one node per level, a range one loadMany per level), structural
 // sharing between versions, transients over unloaded nodes (queued operations, a failed load
-// changes nothing), many versions through flush/restore cycles, and sorted runs added in bulk
-// (`addSorted`). Built-in indices run it in this repository; a third-party index runs it in its own.
+// changes nothing), many versions through flush/restore cycles, sorted runs added in bulk
+// (`addSorted`), and removals that leave no trace in the nodes a flush writes (`compacted`). Built-in indices run it in this repository; a third-party index runs it in its own.
 
 import type { IndexFactory } from './types.js';
 import { bulkSuite } from './contract/bulk.js';

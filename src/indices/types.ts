@@ -80,6 +80,13 @@ export interface SortedSet<K> {
    * from `addSorted` in bulk.ts, one transient add at a time.
    */
   addSorted?(keys: readonly K[]): MaybePromise<SortedSet<K>>;
+  /**
+   * Optional, for an index whose nodes can keep a key after it is removed (a buffered removal,
+   * a separator): the same keys in nodes that hold nothing else. A commit that purges calls it
+   * before it flushes, so a purged value is in no node the new root reaches. An index without
+   * it must keep no removed key in any node its root reaches (the contract suite checks both).
+   */
+  compacted?(): MaybePromise<SortedSet<K>>;
   /** Write every dirty node through `storage`; returns the root address. Clean trees write nothing. */
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress>;
   /** Check every structural invariant; throws `index/invalid` describing the first violation. */

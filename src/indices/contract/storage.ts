@@ -36,6 +36,29 @@ export function storageSuite(name: string, factory: IndexFactory): void {
       expect(storage.stores).toBe(0);
     });
 
+    it('a purge leaves no trace: after removals (and compacted(), where the index has it) no node the tree reaches holds a removed key', async () => {
+      const storage = new CountingNodeStorage<number>();
+      const removed = [7, 8, 15, 16, 100, 101, 500, 511, 512, 999]; // separators among them
+      let set = factory.fromSorted(range(1000), numCmp, { branchingFactor: 8 });
+      set = factory.restore(sync(set.flush(storage)), numCmp, storage, set.meta()); // stored, as a database's base tree is
+      const t = set.transient();
+      for (const k of removed) expect(await t.remove(k)).toBe(true);
+      let after = t.persistent();
+      after = (await after.compacted?.()) ?? after;
+      const root = await after.flush(storage);
+      const reached = new Set<number>();
+      const walk = (address: NodeAddress): void => {
+        const node = storage.nodes.get(address)!;
+        const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
+        for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
+        if (node.kind === 'branch') for (const c of node.children) walk(c);
+      };
+      walk(root);
+      expect(removed.filter((k) => reached.has(k))).toEqual([]);
+      expect(await after.slice(undefined, undefined)).toEqual(range(1000).filter((k) => !removed.includes(k)));
+      await after.checkValid();
+    });
+
     it('stores an empty tree as one empty leaf', () => {
       const storage = new CountingNodeStorage<number>();
       const address = sync(factory.empty(numCmp).flush(storage));

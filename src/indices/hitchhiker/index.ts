@@ -7,7 +7,7 @@
 // the persistent set's. Values are immutable, edits go through `transient()`, flushes write only
 // dirty nodes, and stored nodes load lazily through NodeStorage, as for the persistent set.
 
-import type { MaybePromise } from '../../util/maybe.js';
+import { andThen, type MaybePromise } from '../../util/maybe.js';
 import { checkBranchingFactor, checkSortedDistinct, chunks, TreeSet } from '../node-kit.js';
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 import { checkTree } from './check.js';
@@ -39,6 +39,17 @@ export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K>
     const shape = { cmp: this.cmp, bf: this.branchingFactor, storage: this.storage };
     return new Transient(this.root, this.size, shape, (root, size) =>
       root === this.root ? this : new HitchhikerSet(root, size, this.cmp, this.branchingFactor, this.storage),
+    );
+  }
+
+  /**
+   * The same keys in a tree built afresh: a removal buffered in a branch holds the removed key
+   * (as a separator may), so a purge rebuilds the tree, every node of it (O(size); purges are rare).
+   */
+  compacted(): MaybePromise<SortedSet<K>> {
+    return andThen(
+      this.slice(undefined, undefined),
+      (keys) => new HitchhikerSet(buildSorted(keys, this.cmp, this.branchingFactor), keys.length, this.cmp, this.branchingFactor, this.storage),
     );
   }
 
