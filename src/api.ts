@@ -390,7 +390,14 @@ export async function exportDb(d: Db, sink: Sink, options?: MigrateOptions): Pro
 
 /** Replay a Datahike-format dump into an empty database, keeping its ids and tx ids. */
 export async function importDb(conn: Connection, source: Source, options?: MigrateOptions): Promise<Progress> {
-  return importImpl(connOf(conn), source, options);
+  const c = connOf(conn);
+  // A dump keeps its entity and transaction ids; on a synced database the server gives them.
+  if (c instanceof SyncedConn) {
+    fail('migrate/unsupported', `importDb cannot load a dump into ${c.key}, a synced replica: import it into the server's database, and the devices sync it`, {
+      store: c.key,
+    });
+  }
+  return importImpl(c, source, options);
 }
 
 export function registerBackend(name: string, backend: Backend): void {

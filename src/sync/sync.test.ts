@@ -8,6 +8,8 @@ import { SyncSocket } from './socket.js';
 import { decodeFrame, encodeMessage, MAX_COMMITS_PER_ANSWER } from './wire.js';
 import {
   connect,
+  exportDb,
+  importDb,
   datoms,
   db,
   gcStorage,
@@ -571,6 +573,26 @@ describe('liveness', { timeout: 180_000 }, () => {
     expect(await current(b)).toEqual(await current(a));
     await release(a);
     await release(b);
+  });
+
+  it('importDb into a synced replica is refused before anything is read (migrate/unsupported); exportDb works', async () => {
+    const s = await server();
+    const a = await device(s.url);
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 'kept', 'task/title': 'kept' }]);
+    await settledWith(a);
+    const chunks: Uint8Array[] = [];
+    await exportDb(db(a), (c: Uint8Array) => void chunks.push(c));
+    let read = false;
+    const source = (async function* () {
+      read = true;
+      yield Buffer.concat(chunks);
+    })();
+    await expect(importDb(a, source)).rejects.toMatchObject({ code: 'migrate/unsupported' });
+    expect(read).toBe(false);
+    expect((await syncStatus(a)).pending).toBe(0);
+    expect(await titles(a)).toEqual(['kept']);
+    await release(a);
   });
 
   it('a device moved to a server process that has not seen its latest commits yet waits for them: nothing undone', async () => {

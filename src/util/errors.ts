@@ -66,6 +66,7 @@ export const ErrorCodes = [
   'migrate/aborted',
   'migrate/not-empty',
   'migrate/invalid',
+  'migrate/unsupported',
   // worker
   'worker/terminated',
   'worker/protocol',
