@@ -112,6 +112,13 @@ async function commitsOneByOne(url: string, n: number, entity: (i: number) => Re
   pusher.close();
   return lastT;
 }
+/** Keys of the device's local records whose bytes contain `needle`. */
+async function localRecordsHolding(conn: Connection, needle: string): Promise<string[]> {
+  const local = ((conn as ConnectionHandle).conn as unknown as { replica: { local: Store } }).replica.local;
+  const keys = await local.keys();
+  const values = await local.getMany(keys);
+  return keys.filter((_, i) => values[i] !== undefined && Buffer.from(values[i]!).includes(needle));
+}
 const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
 const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
 
@@ -552,12 +559,7 @@ describe('liveness', { timeout: 180_000 }, () => {
     await settledWith(a);
     await wait(async () => expect(await titles(b)).toContain('SECRET-TITLE-xyz'));
     await wait(async () => expect((await syncStatus(b)).replicated).toBe(true));
-    const holding = async (conn: Connection) => {
-      const local = ((conn as ConnectionHandle).conn as unknown as { replica: { local: Store } }).replica.local;
-      const keys = await local.keys();
-      const values = await local.getMany(keys);
-      return keys.filter((_, i) => values[i] !== undefined && Buffer.from(values[i]!).includes('SECRET-TITLE-xyz'));
-    };
+    const holding = (conn: Connection) => localRecordsHolding(conn, 'SECRET-TITLE-xyz');
     expect(await holding(b)).not.toEqual([]);
     const eid = (await q('[:find ?e . :where [?e :task/id "secret"]]', db(a))) as number;
     await transact(a, [['db.purge/entity', eid]]);
@@ -573,6 +575,41 @@ describe('liveness', { timeout: 180_000 }, () => {
     expect(await current(b)).toEqual(await current(a));
     await release(a);
     await release(b);
+  });
+
+  it('a device that swept after a purge, then follows the server restored from before it, has the whole restored db offline', async () => {
+    const path = tempDir();
+    let s = await server({ path });
+    const port = s.port;
+    const a = await connect(deviceConfig(s.url), { shared: false, cacheSize: 1 }); // reads reach the store
+    await transact(a, SCHEMA);
+    await transact(
+      a,
+      Array.from({ length: 300 }, (_, i) => ({ 'task/id': `t${i}`, 'task/title': `title ${i}` })),
+    );
+    await settledWith(a);
+    await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
+    await s.stop();
+    const backup = tempDir();
+    cpSync(path, backup, { recursive: true });
+    s = await server({ path, port });
+    await settledWith(a);
+    const eid = (await q('[:find ?e . :where [?e :task/id "t299"]]', db(a))) as number;
+    await transact(a, [['db.purge/entity', eid]]);
+    await settledWith(a);
+    await wait(async () => expect(await titles(a)).not.toContain('title 299'));
+    await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
+    await wait(async () => expect(await localRecordsHolding(a, 'title 299')).toEqual([])); // swept
+    await s.stop();
+    rmSync(path, { recursive: true, force: true });
+    cpSync(backup, path, { recursive: true });
+    s = await server({ path, port });
+    await wait(async () => expect(await titles(a)).toContain('title 299'));
+    await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
+    await s.stop(); // offline: every datom of the restored db must be local
+    expect(await q('[:find (count ?e) . :where [?e :task/title]]', db(a))).toBe(300);
+    expect((await datoms(db(a), 'aevt')).length).toBeGreaterThan(600);
+    await release(a);
   });
 
   it('importDb into a synced replica is refused before anything is read (migrate/unsupported); exportDb works', async () => {

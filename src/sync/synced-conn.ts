@@ -410,7 +410,11 @@ export class SyncedConn extends Conn {
     // those it has as duplicates), and listeners hear the whole difference between the views.
     const diverged = chain.at(-1)!.record.parent !== known;
     if (diverged || chain.some((c) => c.record.purged === true)) this.#sweepWanted = true;
-    if (diverged) for (const e of this.#outbox.entries) e.acked = undefined;
+    if (diverged) {
+      for (const e of this.#outbox.entries) e.acked = undefined;
+      // The new history may reach nodes of old trees that a sweep since removed from here.
+      this.#complete.clear();
+    }
     // The records the head needs that the server sent along with it (protocol 2) are local now.
     const named = new Set([head.record.schema, ...head.record.tail.sealed]);
     const along = head.record.id === target.commit ? (target.records ?? []).filter(([k]) => named.has(k)) : [];
