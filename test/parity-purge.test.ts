@@ -98,6 +98,9 @@ describe('purge ops (memory)', () => {
     ['a tempid', [['db/purge', 'new', 'u/ssn', 'x']], 'transact/entity-id', /purge needs an existing entity/],
     ['wrong arity', [['db.purge/attribute', 1]], 'transact/syntax', /wrong number of arguments to db.purge\/attribute/],
     ['not a Date', [['db.history.purge/before', 'yesterday']], 'transact/syntax', /needs a Date/],
+    // The schema would still define what the indexes no longer say: retract a schema instead.
+    ['a schema entity', [['db.purge/entity', ['db/ident', 'u/ssn']]], 'schema/change', /purge cannot remove db\/\w+ of u\/ssn, part of the current schema/],
+    ['a schema datom', [['db.purge/attribute', ['db/ident', 'u/ssn'], 'db/cardinality']], 'schema/change', /db\/cardinality of u\/ssn/],
   ] as const)('%s fails and changes nothing', async (_t, tx, code, message) => {
     const { c } = await setup();
     const before = await all(c);
@@ -105,6 +108,15 @@ describe('purge ops (memory)', () => {
     expect(e.code).toBe(code);
     expect(e.message).toMatch(message);
     expect(await all(c)).toEqual(before);
+  });
+
+  it("purges an attribute's past schema (history only), keeping the current one", async () => {
+    const { c } = await setup();
+    await transact(c, [{ 'db/ident': 'u/ssn', 'db/doc': 'social security number, old doc' }]);
+    await transact(c, [{ 'db/ident': 'u/ssn', 'db/doc': 'social security number' }]);
+    await transact(c, [['db.history.purge/before', new Date(Date.now() + 60_000)]]);
+    expect(await values(c, 'db/doc')).toEqual(['social security number']);
+    expect(await q('[:find ?d . :where [?e :db/ident :u/ssn] [?e :db/doc ?d]]', db(c))).toBe('social security number');
   });
 
   it('withDb purges speculatively', async () => {

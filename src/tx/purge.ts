@@ -20,6 +20,7 @@ import type { SortedSet } from '../indices/types.js';
 import { CairnError, show } from '../util/errors.js';
 import { getOwn } from '../util/objects.js';
 import { isDate } from '../util/brands.js';
+import { isSchemaAttr } from '../db/schema.js';
 
 export type PurgeOp =
   | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
@@ -158,10 +159,30 @@ async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: D
   return n === 0 ? set : t.persistent();
 }
 
+/**
+ * A purge may not take a current schema datom: the schema would still define what the indexes no
+ * longer say (a query for the attribute's ident finds nothing, an export leaves it out and its
+ * import then fails). A schema is removed by retracting it once no datom uses the attribute,
+ * which checks that; its past versions (history only) may be purged.
+ */
+async function refuseCurrentSchema(db: DbValue, found: readonly Datom[]): Promise<void> {
+  for (const d of found) {
+    if (!d.added || !isSchemaAttr(d.a)) continue;
+    if (!(await db.search(d.e, d.a, d.v)).some((c) => c.tx === d.tx)) continue;
+    const ident = (await db.search(d.e, 'db/ident'))[0]?.v;
+    throw new CairnError(
+      'schema/change',
+      `purge cannot remove ${d.a} of ${ident === undefined ? `entity ${d.e}` : bare(String(ident))}, part of the current schema: retract the attribute's schema instead once no datom uses it`,
+      { entity: d.e, attribute: d.a },
+    );
+  }
+}
+
 /** `db` with the datoms the purge ops select removed from every index; and how many. */
 export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: readonly Datom[] }> {
   const found = await selected(db, ops);
   if (found.length === 0) return { db, purged: [] };
+  await refuseCurrentSchema(db, found);
   const st = db.state;
   // the sets hold attribute ids with attribute refs (src/db/attr-refs.ts)
   const keys = st.config.attributeRefs ? found.map((k) => new Datom(k.e, db.storedAttr(k.a), k.v, k.tx, k.added)) : found;
