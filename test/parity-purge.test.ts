@@ -119,6 +119,43 @@ describe('purge ops (memory)', () => {
     expect(await q('[:find ?d . :where [?e :db/ident :u/ssn] [?e :db/doc ?d]]', db(c))).toBe('social security number');
   });
 
+  describe('composite tuples (db/tupleAttrs)', () => {
+    const TUPLE = [
+      { 'db/ident': 'k/a', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+      { 'db/ident': 'k/b', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+      {
+        'db/ident': 'k/ab',
+        'db/valueType': 'db.type/tuple',
+        'db/tupleAttrs': ['k/a', 'k/b'],
+        'db/cardinality': 'db.cardinality/one',
+        'db/unique': 'db.unique/value',
+      },
+    ];
+    const ofE = async (c: Connection, e: number) => (await q('[:find ?a ?v ?added :in $ ?e :where [?e ?a ?v _ ?added]]', history(db(c)), e)) as unknown[][];
+
+    it('a purged member leaves no tuple holding it, current or past; the current tuple is what the other members make', async () => {
+      const c = await fresh([TUPLE]);
+      const e = (await transact(c, [{ 'db/id': 'x', 'k/a': 'SECRET-k', 'k/b': 1 }])).tempids.x!;
+      await transact(c, [['db/add', e, 'k/b', 2]]); // ['SECRET-k', 1] is history now
+      await transact(c, [['db.purge/attribute', e, 'k/a']]);
+      expect(JSON.stringify(await ofE(c, e))).not.toContain('SECRET-k');
+      expect(await q('[:find ?t . :in $ ?e :where [?e :k/ab ?t]]', db(c), e)).toEqual([null, 2]);
+      await transact(c, [['db.purge/attribute', e, 'k/b']]); // no member left: no tuple
+      expect(await ofE(c, e)).toEqual([]);
+    });
+
+    it('a purge that would give a unique composite another entity’s value fails and changes nothing', async () => {
+      const c = await fresh([TUPLE]);
+      await transact(c, [{ 'k/b': 2 }]); // [null, 2]
+      const e = (await transact(c, [{ 'db/id': 'x', 'k/a': 'a', 'k/b': 2 }])).tempids.x!;
+      const before = await all(c);
+      const err = await caught(transact(c, [['db.purge/attribute', e, 'k/a']]));
+      expect(err.code).toBe('transact/unique');
+      expect(err.message).toMatch(/purge would make k\/ab of entity \d+ \[null,2\]/);
+      expect(await all(c)).toEqual(before);
+    });
+  });
+
   it('withDb purges speculatively', async () => {
     const { c, ann } = await setup();
     const r = await withDb(db(c), [['db.purge/entity', ann]]);

@@ -21,6 +21,8 @@ import { CairnError, show } from '../util/errors.js';
 import { getOwn } from '../util/objects.js';
 import { isDate } from '../util/brands.js';
 import { isSchemaAttr } from '../db/schema.js';
+import { applyChanges } from '../db/apply.js';
+import { valuesEqual } from '../db/values.js';
 
 export type PurgeOp =
   | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
@@ -180,9 +182,11 @@ async function refuseCurrentSchema(db: DbValue, found: readonly Datom[]): Promis
 
 /** `db` with the datoms the purge ops select removed from every index; and how many. */
 export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise<{ db: DbValue; purged: readonly Datom[] }> {
-  const found = await selected(db, ops);
-  if (found.length === 0) return { db, purged: [] };
-  await refuseCurrentSchema(db, found);
+  const picked = await selected(db, ops);
+  if (picked.length === 0) return { db, purged: [] };
+  await refuseCurrentSchema(db, picked);
+  const { holding, touched } = await compositesHolding(db, picked);
+  const found = holding.length === 0 ? picked : [...picked, ...holding];
   const st = db.state;
   // the sets hold attribute ids with attribute refs (src/db/attr-refs.ts)
   const keys = st.config.attributeRefs ? found.map((k) => new Datom(k.e, db.storedAttr(k.a), k.v, k.tx, k.added)) : found;
@@ -203,5 +207,64 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
   };
   // each removed datom once (two ops may select the same one), as the report names it (idents)
   const once = new Map(found.map((k) => [`${k.e}|${k.a}|${k.tx}|${k.added}`, k]));
-  return { db: new DbValue(next), purged: [...once.values()] };
+  return { db: await recomputeComposites(new DbValue(next), touched), purged: [...once.values()] };
+}
+
+/**
+ * The composite tuple datoms (db/tupleAttrs), current and past, that hold a purged member value
+ * at its place: a purged value must not live on inside a tuple. Also which (entity, composite)
+ * pairs lost one, to recompute.
+ */
+async function compositesHolding(db: DbValue, purged: readonly Datom[]): Promise<{ holding: Datom[]; touched: Map<string, readonly [number, string]> }> {
+  const holding: Datom[] = [];
+  const touched = new Map<string, readonly [number, string]>();
+  const { schema } = db;
+  if (schema.tupleAttrsOf.size === 0) return { holding, touched };
+  const h = history(db);
+  for (const d of purged) {
+    for (const c of schema.tupleAttrsOf.get(d.a) ?? []) {
+      const at = schema.attrs.get(c)?.tupleAttrs?.indexOf(d.a) ?? -1;
+      for (const t of await h.search(d.e, c)) {
+        if (Array.isArray(t.v) && at >= 0 && valuesEqual(t.v[at] as Value, d.v)) {
+          holding.push(t);
+          touched.set(`${d.e}|${c}`, [d.e, c]);
+        }
+      }
+    }
+  }
+  return { holding, touched };
+}
+
+/**
+ * Each touched composite as the members left make it, asserted in the purge's transaction
+ * where none is current any more (a tuple of [null, 2] after its first member was purged);
+ * none when every member is gone.
+ */
+async function recomputeComposites(db: DbValue, touched: ReadonlyMap<string, readonly [number, string]>): Promise<DbValue> {
+  const add: Datom[] = [];
+  const tx = db.maxTx;
+  for (const [e, c] of touched.values()) {
+    if ((await db.search(e, c)).length > 0) continue;
+    const members = db.schema.attrs.get(c)?.tupleAttrs ?? [];
+    const values: (Value | null)[] = [];
+    for (const m of members) values.push((await db.search(e, m))[0]?.v ?? null);
+    if (values.every((v) => v === null)) continue;
+    // As a retraction of the member would: a unique composite may not take another entity's value.
+    const other = db.schema.attrs.get(c)?.unique !== undefined ? (await db.search(undefined, c, values as Value))[0] : undefined;
+    if (other !== undefined) {
+      throw new CairnError('transact/unique', `purge would make ${c} of entity ${e} ${show(values)}, which entity ${other.e} already has`, {
+        attribute: c,
+        entity: e,
+        other: other.e,
+      });
+    }
+    add.push(new Datom(e, c, values as Value, tx, true));
+  }
+  if (add.length === 0) return db;
+  return applyChanges(
+    db,
+    add,
+    add.map(() => undefined),
+    { tx, instant: db.state.lastTxInstant },
+  );
 }
