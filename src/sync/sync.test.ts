@@ -94,6 +94,41 @@ async function rewritingProxy(
     close: () => proxy.close(),
   };
 }
+/**
+ * A server over files of its own, on one port throughout: `backup()` copies its files (stopped
+ * for the copy, then started again), `restore()` stops it and puts the copy back (`start()`
+ * serves it again), as an operator restoring a backup does.
+ */
+async function restorableServer(): Promise<{
+  readonly url: string;
+  backup(): Promise<void>;
+  restore(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const path = tempDir();
+  let s = await server({ path });
+  const port = s.port;
+  let copy: string | null = null;
+  return {
+    url: s.url,
+    async backup() {
+      await s.stop();
+      copy = tempDir();
+      cpSync(path, copy, { recursive: true });
+      s = await server({ path, port });
+    },
+    async restore() {
+      await s.stop();
+      rmSync(path, { recursive: true, force: true });
+      cpSync(copy!, path, { recursive: true });
+    },
+    async start() {
+      s = await server({ path, port });
+    },
+    stop: () => s.stop(),
+  };
+}
 /** `n` commits on the server at `url`, one transaction per push, each awaited; the last one's t. */
 async function commitsOneByOne(url: string, n: number, entity: (i: number) => Record<string, unknown>): Promise<number> {
   const pusher = new SyncSocket(
@@ -469,29 +504,22 @@ describe('liveness', { timeout: 180_000 }, () => {
   });
 
   it('a server restored from a backup: the device follows its history, keeps its pending writes, and its listeners hear the difference', async () => {
-    const path = tempDir();
-    let s = await server({ path });
-    const port = s.port;
+    const s = await restorableServer();
     const a = await device(s.url);
     await transact(a, SCHEMA);
     await transact(a, [{ 'task/id': 'before-backup', 'task/title': 'kept' }]);
     await settledWith(a);
-    await s.stop();
-    const backup = tempDir();
-    cpSync(path, backup, { recursive: true });
-    s = await server({ path, port });
+    await s.backup();
     for (let i = 0; i < 5; i++) await transact(a, [{ 'task/id': `after-backup-${i}`, 'task/title': 'lost with the restore' }]);
     await settledWith(a);
-    await s.stop();
-    rmSync(path, { recursive: true, force: true });
-    cpSync(backup, path, { recursive: true });
+    await s.restore();
     const heard: [unknown, boolean][] = [];
     listen(a, (r) => {
       for (const d of r.txData) if (d.a === 'task/title') heard.push([d.v, d.added]);
     });
     // Written while the restored server is still down: pending, so it must survive the switch.
     await transact(a, [{ 'task/id': 'pending', 'task/title': 'written offline' }]);
-    s = await server({ path, port });
+    await s.start();
     await settledWith(a);
     const fresh = await device(s.url);
     await settledWith(fresh);
@@ -504,17 +532,12 @@ describe('liveness', { timeout: 180_000 }, () => {
   });
 
   it('a server restored from a backup older than tree nodes the device never fetched: listeners hear a report that itemises nothing, live queries re-run', async () => {
-    const path = tempDir();
-    let s = await server({ path });
-    const port = s.port;
+    const s = await restorableServer();
     const a = await connect(deviceConfig(s.url), { shared: false, cacheSize: 1 });
     await transact(a, SCHEMA);
     await transact(a, [{ 'task/id': 'before-backup', 'task/title': 'kept' }]);
     await settledWith(a);
-    await s.stop();
-    const backup = tempDir();
-    cpSync(path, backup, { recursive: true });
-    s = await server({ path, port });
+    await s.backup();
     // Enough to fold the tail into new index nodes, which the restored server will not have.
     await transact(
       a,
@@ -526,17 +549,15 @@ describe('liveness', { timeout: 180_000 }, () => {
     const counts: number[] = [];
     const stop = count.subscribe((n) => counts.push(n));
     await wait(() => expect(counts.at(-1)).toBe(401));
-    await s.stop();
+    await s.restore();
     // As if the background fetch had not reached them yet (cacheSize 1: no decoded copy either).
     const local = ((a as ConnectionHandle).conn as unknown as { replica: { local: Store } }).replica.local;
     const nodes = (await local.keys()).filter((k) => k.startsWith('n:'));
     expect(nodes.length).toBeGreaterThan(0);
     await local.deleteMany(nodes);
-    rmSync(path, { recursive: true, force: true });
-    cpSync(backup, path, { recursive: true });
     const heard: number[] = [];
     listen(a, (r) => heard.push(r.txData.length));
-    s = await server({ path, port });
+    await s.start();
     await wait(() => expect(counts.at(-1)).toBe(1));
     expect(heard).toEqual([0]);
     expect(await titles(a)).toEqual(['kept']);
@@ -578,9 +599,7 @@ describe('liveness', { timeout: 180_000 }, () => {
   });
 
   it('a device that swept after a purge, then follows the server restored from before it, has the whole restored db offline', async () => {
-    const path = tempDir();
-    let s = await server({ path });
-    const port = s.port;
+    const s = await restorableServer();
     const a = await connect(deviceConfig(s.url), { shared: false, cacheSize: 1 }); // reads reach the store
     await transact(a, SCHEMA);
     await transact(
@@ -589,10 +608,7 @@ describe('liveness', { timeout: 180_000 }, () => {
     );
     await settledWith(a);
     await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
-    await s.stop();
-    const backup = tempDir();
-    cpSync(path, backup, { recursive: true });
-    s = await server({ path, port });
+    await s.backup();
     await settledWith(a);
     const eid = (await q('[:find ?e . :where [?e :task/id "t299"]]', db(a))) as number;
     await transact(a, [['db.purge/entity', eid]]);
@@ -600,10 +616,8 @@ describe('liveness', { timeout: 180_000 }, () => {
     await wait(async () => expect(await titles(a)).not.toContain('title 299'));
     await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
     await wait(async () => expect(await localRecordsHolding(a, 'title 299')).toEqual([])); // swept
-    await s.stop();
-    rmSync(path, { recursive: true, force: true });
-    cpSync(backup, path, { recursive: true });
-    s = await server({ path, port });
+    await s.restore();
+    await s.start();
     await wait(async () => expect(await titles(a)).toContain('title 299'));
     await wait(async () => expect((await syncStatus(a)).replicated).toBe(true));
     await s.stop(); // offline: every datom of the restored db must be local
@@ -682,26 +696,19 @@ describe('liveness', { timeout: 180_000 }, () => {
 
 describe('catch-up', () => {
   it('a device back after a restore and 1,001 new commits asks for its own head once, not for the whole history', async () => {
-    const path = tempDir();
-    let s = await server({ path });
-    const port = s.port;
+    const s = await restorableServer();
     let walks = 0; // the device's requests for commit chains
     const proxy = await rewritingProxy(s.url, undefined, (m) => void (m.type === 'commits' && walks++));
     const cfg = deviceConfig(proxy.url);
     let a = await connect(cfg, { shared: false });
     await transact(a, SCHEMA);
     await settledWith(a);
-    await s.stop();
-    const backup = tempDir();
-    cpSync(path, backup, { recursive: true });
-    s = await server({ path, port });
+    await s.backup();
     await transact(a, [{ 'task/id': 'gone', 'task/title': 'lost with the restore' }]);
     await settledWith(a);
     await release(a);
-    await s.stop();
-    rmSync(path, { recursive: true, force: true });
-    cpSync(backup, path, { recursive: true });
-    s = await server({ path, port });
+    await s.restore();
+    await s.start();
     const lastT = await commitsOneByOne(s.url, MAX_COMMITS_PER_ANSWER + 1, (i) => ({ 'task/id': `n${i}`, 'task/title': 'new' }));
     walks = 0;
     a = await connect(cfg, { shared: false });
