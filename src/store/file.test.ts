@@ -280,7 +280,7 @@ describe('packs', () => {
     const s = await backend.create(cfg(id));
     const reader = await backend.connect(cfg(id)); // another handle, as another process has
     const seen = { bytes: 0, missing: 0 };
-    for (let round = 0; round < 60; round++) {
+    for (let round = 0; round < 25; round++) {
       const a: [string, Uint8Array] = [`a${round}`, seededBytes(round, 3_000)];
       await s.putBatch([a, [`b${round}`, seededBytes(1000 + round, 3_000)]]); // one pack, two names
       let done = false;
