@@ -4,7 +4,21 @@
 // or in another tab) touches what it reads, and sends the result only when it changed.
 // Time travelling, the views are read once from `asOf` the live Db (the past never changes).
 import { openWorker, type LiveQuery } from '../worker/client.js';
-import { DB_CONFIG, EXAMPLE_QUERIES, Q, SCHEMA_TX, SYNC, TASK_PULL, compareTasks, parseEid, seed, taskRowsQuery, toTask, type Task } from './data.js';
+import {
+  DB_CONFIG,
+  EXAMPLE_QUERIES,
+  Q,
+  SCHEMA_TX,
+  SYNC,
+  TASK_PULL,
+  compareTasks,
+  parseEid,
+  removeTaskTx,
+  seed,
+  taskRowsQuery,
+  toTask,
+  type Task,
+} from './data.js';
 
 type Client = Awaited<ReturnType<typeof openWorker>>;
 type Conn = Awaited<ReturnType<Client['connect']>>;
@@ -141,6 +155,7 @@ export class App {
       const created = SYNC ? false : await this.ensureDatabase();
       this.conn = await this.client.connect(DB_CONFIG);
       if (created) await seed((tx) => this.client.transact(this.conn!, tx), new Date());
+      else await this.addMissingSchema();
       // Synced: a transaction the server refused has left the view; say why.
       if (SYNC)
         this.client.onSync(this.conn, (e) => {
@@ -154,6 +169,14 @@ export class App {
     } catch (e) {
       this.set({ phase: 'failed', notice: { kind: 'error', text: toShownError(e).message } });
     }
+  }
+
+  /** A database made by an earlier version of the demo lacks attributes added since (task/uuid). */
+  private async addMissingSchema(): Promise<void> {
+    const live = await this.client.db(this.conn!);
+    const idents = new Set((await this.client.q('[:find [?i ...] :where [_ :db/ident ?i]]', live)) as string[]);
+    const missing = SCHEMA_TX.filter((a) => !idents.has(a['db/ident']) && !idents.has(`:${a['db/ident']}`));
+    if (missing.length > 0) await this.client.transact(this.conn!, missing);
   }
 
   private async ensureDatabase(): Promise<boolean> {
@@ -353,7 +376,7 @@ export class App {
    * the delete retracted, and asserting them again brings the entity back under its old id.
    */
   async remove(task: Task): Promise<void> {
-    const datoms = await this.commit([['db/retractEntity', task.id]]);
+    const datoms = await this.commit(removeTaskTx(task));
     if (!datoms) return;
     const undo = datoms.filter((d) => !d.added && d.a !== 'db/txInstant').map((d) => ['db/add', d.e, d.a, d.v]);
     this.info(`Deleted “${task.title}”.`, { label: 'Undo', run: () => void this.transact(undo, `Restored “${task.title}”.`) });

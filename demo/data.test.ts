@@ -1,9 +1,11 @@
 // The demo's write helpers: each builds exactly the tx data for the change, nothing more.
 import { describe, expect, it } from 'vitest';
-import { compareTasks, editTaskTx, parseEid, parseTags, toTask, type Task } from './data.js';
+import { connect, createDatabase, db, q, release, transact } from '../src/index.js';
+import { addTaskTx, compareTasks, editTaskTx, parseEid, parseTags, removeTaskTx, SCHEMA_TX, seed, TASK_PULL, toggleTx, toTask, type Task } from './data.js';
 
 const base: Task = {
   id: 7,
+  uuid: '3b241101-e2bb-4255-8caf-4136c566a962',
   title: 'Book',
   done: false,
   due: new Date('2030-01-01T00:00:00Z'),
@@ -11,19 +13,22 @@ const base: Task = {
   project: { id: 2, name: 'P' },
   assignee: { id: 3, name: 'Ada' },
 };
-const draftOf = (t: Task) => ({ title: t.title, projectId: t.project!.id, assigneeId: t.assignee?.id, tags: t.tags, due: t.due });
+const draftOf = (t: Task) => ({ title: t.title, project: t.project!, assignee: t.assignee, tags: t.tags, due: t.due });
+// Writes name the task, its project and its assignee by identity, never by entity id (docs/sync.md).
+const task = ['task/uuid', base.uuid];
 
 describe('editTaskTx', () => {
   it('is empty when nothing changed', () => {
     expect(editTaskTx(base, draftOf(base))).toEqual([]);
   });
   it.each([
-    ['title', { title: 'Book it' }, [{ 'db/id': 7, 'task/title': 'Book it' }]],
-    ['assignee', { assigneeId: 4 }, [{ 'db/id': 7, 'task/assignee': 4 }]],
-    ['assignee removed', { assigneeId: undefined }, [['db/retract', 7, 'task/assignee', 3]]],
-    ['due removed', { due: undefined }, [['db/retract', 7, 'task/due', base.due]]],
+    ['title', { title: 'Book it' }, [{ 'db/id': task, 'task/title': 'Book it' }]],
+    ['project', { project: { id: 5, name: 'Q' } }, [{ 'db/id': task, 'task/project': ['project/name', 'Q'] }]],
+    ['assignee', { assignee: { id: 4, name: 'Bo' } }, [{ 'db/id': task, 'task/assignee': ['person/name', 'Bo'] }]],
+    ['assignee removed', { assignee: undefined }, [['db/retract', task, 'task/assignee', ['person/name', 'Ada']]]],
+    ['due removed', { due: undefined }, [['db/retract', task, 'task/due', base.due]]],
     ['same due, new Date object', { due: new Date(base.due!.getTime()) }, []],
-    ['tags', { tags: ['b', 'c'] }, [{ 'db/id': 7, 'task/tags': ['c'] }, ['db/retract', 7, 'task/tags', 'a']]],
+    ['tags', { tags: ['b', 'c'] }, [{ 'db/id': task, 'task/tags': ['c'] }, ['db/retract', task, 'task/tags', 'a']]],
   ])('%s', (_name, change, tx) => {
     expect(editTaskTx(base, { ...draftOf(base), ...change })).toEqual(tx);
   });
@@ -77,5 +82,35 @@ describe('toTask and compareTasks', () => {
       .sort(compareTasks)
       .map((x) => x.title);
     expect(sorted).toEqual(['b', 'a', 'a2', 'c', 'd']);
+  });
+});
+
+describe('writes on a real database', () => {
+  it('add, edit, toggle and remove name tasks, projects and people by identity only, and work', async () => {
+    const config = { store: { backend: 'memory', id: `demo-writes-${Date.now()}` }, initialTx: SCHEMA_TX };
+    await createDatabase(config);
+    const conn = await connect(config);
+    try {
+      await seed((tx) => transact(conn, tx), new Date('2030-01-01T00:00:00Z'));
+      const numbers = (tx: unknown[]) => JSON.stringify(tx).match(/"db\/id":\d|\["db\/\w+",\d/g) ?? [];
+      const project = { id: 0, name: 'Offline sync' };
+      const add = addTaskTx({ title: 'New', project, assignee: { id: 0, name: 'Ada' }, tags: ['x'] });
+      await transact(conn, add);
+      const pulled = async () =>
+        toTask(((await q(`[:find [(pull ?t ${TASK_PULL}) ...] :where [?t :task/title "New"]]`, db(conn))) as Record<string, unknown>[])[0]!);
+      const t = await pulled();
+      expect(t.uuid).toMatch(/^[0-9a-f-]{36}$/);
+      for (const tx of [editTaskTx(t, { title: 'New', project: { id: 0, name: 'Website relaunch' }, tags: [] }), toggleTx(t), removeTaskTx(t)]) {
+        expect(numbers(tx)).toEqual([]);
+      }
+      await transact(conn, editTaskTx(t, { title: 'New', project: { id: 0, name: 'Website relaunch' }, tags: [] }));
+      await transact(conn, toggleTx(await pulled()));
+      const after = await pulled();
+      expect([after.project?.name, after.assignee, after.tags, after.done]).toEqual(['Website relaunch', undefined, [], true]);
+      await transact(conn, removeTaskTx(after));
+      expect(await q('[:find ?t . :where [?t :task/title "New"]]', db(conn))).toBeNull();
+    } finally {
+      await release(conn);
+    }
   });
 });

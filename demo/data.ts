@@ -27,6 +27,14 @@ export const SCHEMA_TX = [
     'db/unique': 'db.unique/identity',
     'db/doc': 'A project groups tasks',
   },
+  {
+    'db/ident': 'task/uuid',
+    'db/valueType': 'db.type/uuid',
+    'db/cardinality': 'db.cardinality/one',
+    'db/unique': 'db.unique/identity',
+    'db/doc':
+      'Names a task on every device: writes refer to it by this, never by its entity id, which a synced device only knows once the server confirms the task',
+  },
   { 'db/ident': 'task/title', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/doc': 'What to do' },
   { 'db/ident': 'task/done', 'db/valueType': 'db.type/boolean', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'task/project', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
@@ -47,6 +55,7 @@ export async function seed(transact: Transact, now: Date): Promise<void> {
   const day = (n: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + n * DAY);
   const task = (id: string, title: string, project: unknown, assignee: unknown, tags: string[], due: number) => ({
     'db/id': id,
+    'task/uuid': crypto.randomUUID(),
     'task/title': title,
     'task/project': project,
     'task/assignee': assignee,
@@ -113,7 +122,8 @@ export function taskRowsQuery(filter: { readonly kind: 'all' } | { readonly kind
   }
 }
 
-export const TASK_PULL = '[:db/id :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
+export const TASK_PULL =
+  '[:db/id :task/uuid :task/title :task/done :task/due :task/tags {:task/project [:db/id :project/name]} {:task/assignee [:db/id :person/name]}]';
 
 export const EXAMPLE_QUERIES: readonly { label: string; kind: 'query' | 'pull'; text: string; eid?: string }[] = [
   {
@@ -139,6 +149,8 @@ export const EXAMPLE_QUERIES: readonly { label: string; kind: 'query' | 'pull'; 
 
 export interface Task {
   readonly id: number;
+  /** Absent on tasks written before the demo gave each one. */
+  readonly uuid?: string;
   readonly title: string;
   readonly done: boolean;
   readonly due?: Date;
@@ -155,6 +167,7 @@ export function toTask(p: Record<string, unknown>): Task {
   const due = p['task/due'];
   return {
     id: p['db/id'] as number,
+    ...(typeof p['task/uuid'] === 'string' ? { uuid: p['task/uuid'] } : {}),
     title: String(p['task/title'] ?? ''),
     done: p['task/done'] === true,
     due: due instanceof Date ? due : typeof due === 'string' || typeof due === 'number' ? new Date(due) : undefined,
@@ -177,11 +190,18 @@ export function compareTasks(a: Task, b: Task): number {
 
 export interface TaskDraft {
   readonly title: string;
-  readonly projectId: number;
-  readonly assigneeId?: number;
+  readonly project: { readonly id: number; readonly name: string };
+  readonly assignee?: { readonly id: number; readonly name: string };
   readonly tags: readonly string[];
   readonly due?: Date;
 }
+
+// Writes name entities by identity (lookup refs), never by entity id: on a synced device an id
+// is provisional until the server confirms the transaction that made it (docs/sync.md), and a
+// write naming one is refused rather than sent to whatever entity has that id on the server.
+const taskRef = (t: Task): unknown => (t.uuid === undefined ? t.id : ['task/uuid', t.uuid]);
+const projectRef = (p: { readonly name: string }): unknown => ['project/name', p.name];
+const personRef = (p: { readonly name: string }): unknown => ['person/name', p.name];
 
 export function parseTags(text: string): string[] {
   return [
@@ -198,10 +218,11 @@ export function addTaskTx(d: TaskDraft): unknown[] {
   return [
     {
       'db/id': 'new-task',
+      'task/uuid': crypto.randomUUID(),
       'task/title': d.title,
       'task/done': false,
-      'task/project': d.projectId,
-      ...(d.assigneeId === undefined ? {} : { 'task/assignee': d.assigneeId }),
+      'task/project': projectRef(d.project),
+      ...(d.assignee === undefined ? {} : { 'task/assignee': personRef(d.assignee) }),
       ...(d.tags.length ? { 'task/tags': [...d.tags] } : {}),
       ...(d.due ? { 'task/due': d.due } : {}),
     },
@@ -210,14 +231,14 @@ export function addTaskTx(d: TaskDraft): unknown[] {
 
 /** The tx that turns `before` into the draft: set what changed, retract what was removed. */
 export function editTaskTx(before: Task, d: TaskDraft): unknown[] {
-  const e = before.id;
+  const e = taskRef(before);
   const tx: unknown[] = [];
   const set: Record<string, unknown> = {};
   if (d.title !== before.title) set['task/title'] = d.title;
-  if (d.projectId !== before.project?.id) set['task/project'] = d.projectId;
-  if (d.assigneeId !== before.assignee?.id) {
-    if (d.assigneeId === undefined) tx.push(['db/retract', e, 'task/assignee', before.assignee!.id]);
-    else set['task/assignee'] = d.assigneeId;
+  if (d.project.id !== before.project?.id) set['task/project'] = projectRef(d.project);
+  if (d.assignee?.id !== before.assignee?.id) {
+    if (d.assignee === undefined) tx.push(['db/retract', e, 'task/assignee', personRef(before.assignee!)]);
+    else set['task/assignee'] = personRef(d.assignee);
   }
   if (d.due?.getTime() !== before.due?.getTime()) {
     if (d.due === undefined) tx.push(['db/retract', e, 'task/due', before.due!]);
@@ -230,7 +251,8 @@ export function editTaskTx(before: Task, d: TaskDraft): unknown[] {
   return tx;
 }
 
-export const toggleTx = (t: Task): unknown[] => [['db/add', t.id, 'task/done', !t.done]];
+export const toggleTx = (t: Task): unknown[] => [['db/add', taskRef(t), 'task/done', !t.done]];
+export const removeTaskTx = (t: Task): unknown[] => [['db/retractEntity', taskRef(t)]];
 export const addProjectTx = (name: string): unknown[] => [{ 'project/name': name }];
 
 /** An entity id as typed in the console: a number, a lookup ref in EDN, or an ident keyword. */

@@ -73,17 +73,17 @@ function heading(s: State): string {
 
 const dateInput = (d?: Date) => (d ? d.toISOString().slice(0, 10) : '');
 
-function readDraft(form: HTMLFormElement): TaskDraft | undefined {
+function readDraft(form: HTMLFormElement, s: State): TaskDraft | undefined {
   const data = new FormData(form);
   const title = String(data.get('title') ?? '').trim();
-  const projectId = Number(data.get('project'));
-  if (!title || !projectId) return undefined;
-  const assignee = String(data.get('assignee') ?? '');
+  const project = s.projects.find((p) => p.id === Number(data.get('project')));
+  if (!title || !project) return undefined;
+  const assigneeId = Number(data.get('assignee') || Number.NaN);
   const due = String(data.get('due') ?? '');
   return {
     title,
-    projectId,
-    assigneeId: assignee ? Number(assignee) : undefined,
+    project,
+    assignee: s.people.find((p) => p.id === assigneeId),
     tags: parseTags(String(data.get('tags') ?? '')),
     due: due ? new Date(`${due}T00:00:00Z`) : undefined,
   };
@@ -114,7 +114,7 @@ function addForm(app: App, s: State): TemplateResult {
   const submit = async (ev: SubmitEvent) => {
     ev.preventDefault();
     const form = ev.target as HTMLFormElement;
-    const d = readDraft(form);
+    const d = readDraft(form, s);
     if (d && (await app.transact(addTaskTx(d), `Added “${d.title}”.`))) {
       form.reset();
       (form.querySelector('input[name=title]') as HTMLInputElement | null)?.focus();
@@ -127,7 +127,7 @@ function addForm(app: App, s: State): TemplateResult {
 function editForm(app: App, s: State, t: Task): TemplateResult {
   const submit = async (ev: SubmitEvent) => {
     ev.preventDefault();
-    const d = readDraft(ev.target as HTMLFormElement);
+    const d = readDraft(ev.target as HTMLFormElement, s);
     if (!d) return;
     const tx = editTaskTx(t, d);
     if (tx.length === 0 || (await app.transact(tx, `Saved “${d.title}”.`))) close();

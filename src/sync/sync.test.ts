@@ -626,6 +626,54 @@ describe('liveness', { timeout: 180_000 }, () => {
     await release(a);
   });
 
+  it("a transaction naming an entity by an id this device made, before the server confirms it, is refused: it would hit another device's entity", async () => {
+    const s = await server();
+    const proxy = await rewritingProxy(s.url);
+    const a = await device(proxy.url);
+    const b = await device(s.url);
+    await transact(a, SCHEMA);
+    await settledWith(a);
+    await settledWith(b);
+    proxy.to('ws://127.0.0.1:9/'); // a is offline
+    await wait(async () => expect((await syncStatus(a)).online).toBe(false));
+    const created = await transact(a, [{ 'db/id': 'x', 'task/id': 'from-a', 'task/title': 'a1' }]);
+    const provisional = created.tempids.x!;
+    // b, online, creates an entity: the server gives it the id a gave its own.
+    expect((await transact(b, [{ 'db/id': 'y', 'task/id': 'from-b', 'task/title': 'b1' }])).tempids.y).toBe(provisional);
+    await settledWith(b);
+    for (const tx of [
+      [{ 'db/id': provisional, 'task/title': 'a2' }],
+      [['db/add', provisional, 'task/title', 'a2']],
+      `[[:db/retractEntity ${provisional}]]`,
+      [['db.purge/entity', provisional]],
+      [{ 'task/id': 'other', 'task/owner': provisional }],
+    ]) {
+      await expect(transact(a, tx as never)).rejects.toMatchObject({
+        code: 'transact/entity-id',
+        message: expect.stringContaining(`entity ${provisional} is provisional`),
+      });
+    }
+    await transact(a, [{ 'db/id': ['task/id', 'from-a'], 'task/title': 'a2' }]); // by identity: fine
+    expect((await syncStatus(a)).pending).toBe(2);
+    proxy.to(s.url);
+    await settledWith(a);
+    await settledWith(b);
+    const all = async (c: Connection) => ((await q('[:find ?id ?t :where [?e :task/id ?id] [?e :task/title ?t]]', db(c))) as string[][]).sort();
+    expect(await all(b)).toEqual([
+      ['from-a', 'a2'],
+      ['from-b', 'b1'],
+    ]);
+    expect(await all(a)).toEqual(await all(b));
+    // Confirmed, the ids in a's view are the server's: numbers work again.
+    const eid = (await q('[:find ?e . :where [?e :task/id "from-a"]]', db(a))) as number;
+    await transact(a, [{ 'db/id': eid, 'task/title': 'a3' }]);
+    await settledWith(a);
+    await wait(async () => expect(await all(b)).toContainEqual(['from-a', 'a3']));
+    await release(a);
+    await release(b);
+    proxy.close();
+  });
+
   it('importDb into a synced replica is refused before anything is read (migrate/unsupported); exportDb works', async () => {
     const s = await server();
     const a = await device(s.url);

@@ -8,10 +8,11 @@
 //   grows (a rebase may otherwise lower it), because handles name committed values by basisT.
 // Remote commits reach listeners through `fireListeners`, the connection's normal path.
 
-import { Datom, type TxReport } from '../db/types.js';
+import { Datom, TX0, type TxReport } from '../db/types.js';
 import { DbValue } from '../db/db.js';
 import { factKey } from '../db/values.js';
 import { withDb } from '../tx/index.js';
+import { explicitEntityIds } from '../tx/explicit-ids.js';
 import type { TransactInput } from '../db/inputs.js';
 import { Conn, type CommitCheck, type ConnectionParts } from '../conn/connection.js';
 import { collectGarbage } from '../conn/gc.js';
@@ -192,6 +193,7 @@ export class SyncedConn extends Conn {
     for (const p of batch) {
       try {
         const report = await withDb(view, p.input);
+        refuseProvisional(view, this.#server.db, p.input);
         if (p.check !== undefined) await p.check(report);
         const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(p.input) };
         done.push({ p, report, entry, bytes: this.#outbox.encode(entry) }); // a value the codec cannot carry fails here
@@ -646,6 +648,24 @@ async function changesBetween(a: DbValue, b: DbValue): Promise<Datom[]> {
   const kept = new Set(after.map(factKey));
   const had = new Set(before.map(factKey));
   return [...before.filter((d) => !kept.has(factKey(d))).map((d) => new Datom(d.e, d.a, d.v, b.basisT, false)), ...after.filter((d) => !had.has(factKey(d)))];
+}
+
+/**
+ * Entity ids this device made itself (past the server db it knows: created by transactions the
+ * server has not confirmed) are provisional: the server gives those entities ids of its own, and
+ * may give these to other entities. A transaction naming one by number would reach the wrong
+ * entity on the server, so it is refused before it is queued.
+ */
+function refuseProvisional(view: DbValue, server: DbValue, input: TransactInput): void {
+  const { maxEid, maxTx } = server.state;
+  for (const id of explicitEntityIds(view, input)) {
+    if (id < TX0 ? id <= maxEid : id <= maxTx) continue;
+    throw new CairnError(
+      'transact/entity-id',
+      `entity ${id} is provisional: this device created it in a transaction the sync server has not confirmed, and the server may give it another id (or this one to another entity); name it by a lookup ref on a db.unique/identity attribute, or by tempid in the transaction that creates it`,
+      { entity: id },
+    );
+  }
 }
 
 /** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */

@@ -37,6 +37,15 @@ export function registerTxFunction(name: string, fn: TxFunction): void {
   registry.set(bare(name), fn);
 }
 
+/** Whether a tx item calls a transaction function (one whose name is not registered counts too). */
+export function isCall(item: unknown): boolean {
+  try {
+    return callOf(item) !== null;
+  } catch {
+    return true;
+  }
+}
+
 /** The function a tx item calls, with its arguments; null for every other item. */
 function callOf(item: unknown): { name: string; fn: TxFunction; args: unknown[] } | null {
   if (!Array.isArray(item) || typeof item[0] !== 'string') return null;
