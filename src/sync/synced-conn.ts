@@ -193,7 +193,7 @@ export class SyncedConn extends Conn {
     for (const p of batch) {
       try {
         const report = await withDb(view, p.input);
-        refuseProvisional(view, this.#server.db, p.input);
+        refuseProvisional(report.dbAfter as DbValue, this.#server.db, p.input);
         if (p.check !== undefined) await p.check(report);
         const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(p.input) };
         done.push({ p, report, entry, bytes: this.#outbox.encode(entry) }); // a value the codec cannot carry fails here
@@ -656,9 +656,9 @@ async function changesBetween(a: DbValue, b: DbValue): Promise<Datom[]> {
  * may give these to other entities. A transaction naming one by number would reach the wrong
  * entity on the server, so it is refused before it is queued.
  */
-function refuseProvisional(view: DbValue, server: DbValue, input: TransactInput): void {
+function refuseProvisional(after: DbValue, server: DbValue, input: TransactInput): void {
   const { maxEid, maxTx } = server.state;
-  for (const id of explicitEntityIds(view, input)) {
+  for (const id of explicitEntityIds(after, input)) {
     if (id < TX0 ? id <= maxEid : id <= maxTx) continue;
     throw new CairnError(
       'transact/entity-id',

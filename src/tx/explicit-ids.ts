@@ -11,16 +11,19 @@ import { projectSchema } from './project.js';
 import { splitPurges } from './purge.js';
 import type { EntityIn, ValueIn } from './types.js';
 
-/** The numeric entity ids in `input` (throws what `transact` would throw for malformed data). */
+/**
+ * The numeric entity ids in `input` (each once), read against `db`: the database after the transaction (its
+ * schema then knows every attribute the transaction, its function calls included, declared).
+ */
 export function explicitEntityIds(db: DbValue, input: unknown): number[] {
   const { items, txMeta } = splitInput(input);
   const { purges, rest } = splitPurges(items.filter((x) => !isCall(x)));
-  const out: number[] = [];
-  for (const p of purges) if ('e' in p && typeof p.e === 'number') out.push(p.e);
+  const out = new Set<number>();
+  for (const p of purges) if ('e' in p && typeof p.e === 'number') out.add(p.e);
   const schema = projectSchema(db, rest);
   const entity = (e: EntityIn): void => {
-    if (e.kind === 'eid') out.push(e.id);
-    else if (e.kind === 'lookup' && typeof e.v === 'number' && schema.attrs.get(e.a)?.valueType === 'db.type/ref') out.push(e.v);
+    if (e.kind === 'eid') out.add(e.id);
+    else if (e.kind === 'lookup' && typeof e.v === 'number' && schema.attrs.get(e.a)?.valueType === 'db.type/ref') out.add(e.v);
   };
   const value = (v: ValueIn | null | undefined): void => {
     if (v?.kind === 'ref') entity(v.ref);
@@ -33,5 +36,5 @@ export function explicitEntityIds(db: DbValue, input: unknown): number[] {
       value(op.v);
     }
   }
-  return out;
+  return [...out];
 }
