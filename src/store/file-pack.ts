@@ -166,10 +166,14 @@ async function readNodeFile(fh: FileHandle, key: string, path: string): Promise<
 export async function sharedPack(path: string): Promise<{ readonly id: string; readonly fh: FileHandle } | undefined> {
   const fh = await openIfExists(path, 'r');
   if (fh === undefined) return undefined;
-  const st = await fh.stat({ bigint: true });
-  if (st.nlink > 1n && (await indexOf(fh, st)) !== null) return { id: `${st.dev}:${st.ino}`, fh };
-  await fh.close();
-  return undefined;
+  let shared = false;
+  try {
+    const st = await fh.stat({ bigint: true });
+    shared = st.nlink > 1n && (await indexOf(fh, st)) !== null;
+    return shared ? { id: `${st.dev}:${st.ino}`, fh } : undefined;
+  } finally {
+    if (!shared) await fh.close();
+  }
 }
 
 /**
