@@ -650,7 +650,7 @@ describe('liveness', { timeout: 180_000 }, () => {
     ]) {
       await expect(transact(a, tx as never)).rejects.toMatchObject({
         code: 'transact/entity-id',
-        message: expect.stringContaining(`entity ${provisional} is provisional`),
+        message: expect.stringContaining(`entity ${provisional} is an id this device gave the entity that transaction`),
       });
     }
     await transact(a, [{ 'db/id': ['task/id', 'from-a'], 'task/title': 'a2' }]); // by identity: fine
@@ -664,8 +664,14 @@ describe('liveness', { timeout: 180_000 }, () => {
       ['from-b', 'b1'],
     ]);
     expect(await all(a)).toEqual(await all(b));
-    // Confirmed, the ids in a's view are the server's: numbers work again.
+    // Confirmed, the ids in a's view are the server's: numbers read from it work again; the one
+    // a's report handed out is still refused, since it now names b's entity.
     const eid = (await q('[:find ?e . :where [?e :task/id "from-a"]]', db(a))) as number;
+    expect(eid).not.toBe(provisional);
+    await expect(transact(a, [{ 'db/id': provisional, 'task/title': 'stale id' }])).rejects.toMatchObject({
+      code: 'transact/entity-id',
+      message: expect.stringContaining(`the sync server numbered it ${eid}`),
+    });
     await transact(a, [{ 'db/id': eid, 'task/title': 'a3' }]);
     await settledWith(a);
     await wait(async () => expect(await all(b)).toContainEqual(['from-a', 'a3']));

@@ -21,6 +21,7 @@ import { CairnError, isCairnError } from '../util/errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { ReplicaStore } from './replica-store.js';
 import { replicateTrees } from './replicate.js';
+import { HandedOutIds } from './handed-out.js';
 import type { SyncSocket } from './socket.js';
 import { fromWireError, MAX_COMMITS_PER_ANSWER, type HeadInfo, type PushResult, type PushTx } from './wire.js';
 
@@ -117,6 +118,7 @@ export class SyncedConn extends Conn {
   #sweepWanted = false; // caught up on a purge (or on a history that lost ours): older records hold what is gone
   #sweeping: Promise<void> | null = null;
   readonly #complete = new Set<string>(); // nodes whose whole subtree is local
+  readonly #handedOut = new HandedOutIds();
 
   constructor(parts: SyncedParts) {
     super(parts);
@@ -193,7 +195,7 @@ export class SyncedConn extends Conn {
     for (const p of batch) {
       try {
         const report = await withDb(view, p.input);
-        refuseProvisional(report.dbAfter as DbValue, this.#server.db, p.input);
+        this.#refuseProvisional(report.dbAfter as DbValue, p.input);
         if (p.check !== undefined) await p.check(report);
         const entry: PushTx = { id: `${devicePrefix}-${(txCounter++).toString(36)}`, ...splitInput(p.input) };
         done.push({ p, report, entry, bytes: this.#outbox.encode(entry) }); // a value the codec cannot carry fails here
@@ -210,6 +212,7 @@ export class SyncedConn extends Conn {
       return;
     }
     this.#view = view;
+    for (const { report, entry } of done) this.#handedOut.handOut(entry.id, report.tempids, (id) => this.#provisional(id));
     for (const { p, report } of done) {
       p.resolve(report);
       this.fireListeners(report);
@@ -426,8 +429,16 @@ export class SyncedConn extends Conn {
     const headBytes = codec.encode({ commit: head.record.id }, 'ref');
     // Confirmed: named by a new commit's reports, or acknowledged in a tx the server db now has.
     const confirmed = new Set<string>();
-    for (const c of chain) for (const r of c.record.reports ?? []) if (typeof r.txMeta[SYNC_TX] === 'string') confirmed.add(r.txMeta[SYNC_TX] as string);
+    const serverTempids = new Map<string, Record<string, number>>();
+    for (const c of chain) {
+      for (const r of c.record.reports ?? []) {
+        if (typeof r.txMeta[SYNC_TX] !== 'string') continue;
+        confirmed.add(r.txMeta[SYNC_TX]);
+        serverTempids.set(r.txMeta[SYNC_TX], r.tempids);
+      }
+    }
     for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= target.t) confirmed.add(e.id);
+    for (const id of confirmed) this.#handedOut.confirm(id, serverTempids.get(id));
 
     // The new commits are exactly the oldest outbox entries, in order: the view already shows
     // them on the old server db, so while entries remain it needs no replay (its provisional
@@ -560,6 +571,31 @@ export class SyncedConn extends Conn {
     return true;
   }
 
+  /** Whether `id` lies past the server db this device knows: made here, by a transaction not confirmed yet. */
+  #provisional(id: number): boolean {
+    const { maxEid, maxTx } = this.#server.db.state;
+    return id < TX0 ? id > maxEid : id > maxTx;
+  }
+
+  /**
+   * A transaction naming by number an entity this device created would reach the wrong entity on
+   * the server (see handed-out.ts): refused before it is queued. `after`: the db after it.
+   */
+  #refuseProvisional(after: DbValue, input: TransactInput): void {
+    for (const id of explicitEntityIds(after, input)) {
+      const why =
+        this.#handedOut.problem(id) ?? (this.#provisional(id) ? `entity ${id} lies past the sync server's entities as this device knows them` : undefined);
+      if (why === undefined) continue;
+      throw new CairnError(
+        'transact/entity-id',
+        `${why}; name it by a lookup ref on a db.unique/identity attribute (or by tempid in the transaction that creates it)`,
+        {
+          entity: id,
+        },
+      );
+    }
+  }
+
   /** Stop pushing, and start again after the sync backoff (config.sync's, as for reconnects), longer with each failure in a row. */
   #retryLater(error: CairnError): false {
     this.#lastError = error;
@@ -594,6 +630,7 @@ export class SyncedConn extends Conn {
   /** Drop rejected entries, and acknowledged ones the server db already has; rebase if any left. */
   async #settle(rejected: readonly { entry: OutboxEntry; error: CairnError }[]): Promise<void> {
     const gone = new Set(rejected.map((r) => r.entry.id));
+    for (const id of gone) this.#handedOut.reject(id);
     for (const e of this.#outbox.entries) if (e.acked !== undefined && e.acked <= this.#server.db.basisT) gone.add(e.id);
     if (gone.size === 0) return;
     await this.#outbox.remove(gone);
@@ -648,24 +685,6 @@ async function changesBetween(a: DbValue, b: DbValue): Promise<Datom[]> {
   const kept = new Set(after.map(factKey));
   const had = new Set(before.map(factKey));
   return [...before.filter((d) => !kept.has(factKey(d))).map((d) => new Datom(d.e, d.a, d.v, b.basisT, false)), ...after.filter((d) => !had.has(factKey(d)))];
-}
-
-/**
- * Entity ids this device made itself (past the server db it knows: created by transactions the
- * server has not confirmed) are provisional: the server gives those entities ids of its own, and
- * may give these to other entities. A transaction naming one by number would reach the wrong
- * entity on the server, so it is refused before it is queued.
- */
-function refuseProvisional(after: DbValue, server: DbValue, input: TransactInput): void {
-  const { maxEid, maxTx } = server.state;
-  for (const id of explicitEntityIds(after, input)) {
-    if (id < TX0 ? id <= maxEid : id <= maxTx) continue;
-    throw new CairnError(
-      'transact/entity-id',
-      `entity ${id} is provisional: this device created it in a transaction the sync server has not confirmed, and the server may give it another id (or this one to another entity); name it by a lookup ref on a db.unique/identity attribute, or by tempid in the transaction that creates it`,
-      { entity: id },
-    );
-  }
 }
 
 /** An outbox entry as it is pushed (and reported): without what the device keeps in memory. */
