@@ -163,8 +163,9 @@ async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: D
 
 /**
  * A purge may not take a current schema datom: the schema would still define what the indexes no
- * longer say (a query for the attribute's ident finds nothing, an export leaves it out and its
- * import then fails). A schema is removed by retracting it once no datom uses the attribute,
+ * longer say (a query for the attribute's ident finds nothing; an export leaves it out, and a
+ * database imported from it holds the attribute's datoms without knowing the attribute). A
+ * schema is removed by retracting it once no datom uses the attribute,
  * which checks that; its past versions (history only) may be purged.
  */
 async function refuseCurrentSchema(db: DbValue, found: readonly Datom[]): Promise<void> {
