@@ -206,6 +206,20 @@ describe('abort and errors', () => {
     expect((await caught(importDb(c, source as never))).code).toBe('migrate/format');
   });
 
+  it('a dump using an attribute it does not declare is migrate/format on a schema-on-write database, before anything is written', async () => {
+    // A schema-on-read database's dump: x/free is used, never declared.
+    const source = await fresh([[{ 'x/free': 'v' }]], { schemaFlexibility: 'read' });
+    const dump = await exportBytes(source);
+    const strict = await fresh();
+    const e = await caught(importDb(strict, dump));
+    expect(e.code).toBe('migrate/format');
+    expect(e.message).toMatch(/the dump has datoms of x\/free but does not declare it/);
+    expect(db(strict).maxTx).toBe(536870912);
+    const lenient = await fresh([], { schemaFlexibility: 'read' }); // takes it as it is
+    await importDb(lenient, dump);
+    expect(await q('[:find ?v . :where [_ :x/free ?v]]', db(lenient))).toBe('v');
+  });
+
   it('a database that is not empty is migrate/not-empty', async () => {
     const c = await fresh([[attr('p/n', 'long')]]);
     const e = await caught(importDb(c, DATAHIKE_DUMP));

@@ -23,6 +23,7 @@ import { CairnError, fail, show } from '../util/errors.js';
 import { nextTask } from '../util/yield.js';
 import type { Conn } from './connection.js';
 import { isSystemEntity, SYSTEM_MAX_EID } from '../db/attr-refs.js';
+import { isSystemAttr } from '../db/schema.js';
 import { isBytes } from '../util/brands.js';
 
 const RECORDS_PER_CHUNK = 1000;
@@ -183,6 +184,21 @@ function refuseSystemIds(datoms: readonly Datom[], key: string): void {
 }
 
 /**
+ * A dump is replayed raw (no schema logic per datom), so on a schema-on-write database it must
+ * declare every attribute its datoms use: else the database would hold datoms of an attribute
+ * it does not know (its queries work, writes to it fail). Refused before anything is written.
+ */
+function refuseUndeclared(db: DbValue, datoms: readonly Datom[], key: string): void {
+  const declared = new Set<string>();
+  for (const d of datoms) if (d.a === 'db/ident' && d.added && typeof d.v === 'string') declared.add(d.v.startsWith(':') ? d.v.slice(1) : d.v);
+  const stray = datoms.find((d) => !isSystemAttr(d.a) && !declared.has(d.a) && !db.schema.attrs.has(d.a));
+  if (stray === undefined) return;
+  fail('migrate/format', `the dump has datoms of ${stray.a} but does not declare it, and ${key} takes only declared attributes (schemaFlexibility 'write')`, {
+    attribute: stray.a,
+  });
+}
+
+/**
  * Import a dump into an empty database: records replayed with their entity ids, tx ids and
  * db/txInstant, in tx order, whole transactions per commit. Aborting stops between commits; the
  * transactions imported so far stay.
@@ -195,6 +211,7 @@ export async function importDb(conn: Conn, source: Source, options?: MigrateOpti
   }
   const datoms = await decodeDump(source, o);
   if (db.config.attributeRefs) refuseSystemIds(datoms, conn.key);
+  if (db.config.schemaFlexibility === 'write') refuseUndeclared(db, datoms, conn.key);
   datoms.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1));
   const total = datoms.length;
   let done = 0;
