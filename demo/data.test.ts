@@ -85,6 +85,25 @@ describe('toTask and compareTasks', () => {
   });
 });
 
+describe('addTaskTx', () => {
+  it('names the new task by a version 4 UUID, also where crypto.randomUUID is missing (no secure context)', () => {
+    const uuidOf = () => (addTaskTx({ title: 't', project: { id: 1, name: 'P' }, tags: [] })[0] as Record<string, unknown>)['task/uuid'];
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(uuidOf()).toMatch(v4);
+    const own = Object.getOwnPropertyDescriptor(crypto, 'randomUUID');
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    try {
+      const a = uuidOf();
+      expect(a).toMatch(v4);
+      expect(uuidOf()).not.toBe(a);
+    } finally {
+      if (own) Object.defineProperty(crypto, 'randomUUID', own);
+      else delete (crypto as unknown as Record<string, unknown>).randomUUID;
+    }
+    expect(typeof crypto.randomUUID).toBe('function');
+  });
+});
+
 describe('writes on a real database', () => {
   it('add, edit, toggle and remove name tasks, projects and people by identity only, and work', async () => {
     const config = { store: { backend: 'memory', id: `demo-writes-${Date.now()}` }, initialTx: SCHEMA_TX };

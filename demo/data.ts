@@ -45,6 +45,16 @@ export const SCHEMA_TX = [
 
 const DAY = 86_400_000;
 
+/** A random UUID; crypto.randomUUID exists only in secure contexts (not on a LAN address over http). */
+function newUuid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 type Transact = (tx: unknown[]) => Promise<{ tempids: Record<string, number> }>;
 
 /**
@@ -55,7 +65,7 @@ export async function seed(transact: Transact, now: Date): Promise<void> {
   const day = (n: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + n * DAY);
   const task = (id: string, title: string, project: unknown, assignee: unknown, tags: string[], due: number) => ({
     'db/id': id,
-    'task/uuid': crypto.randomUUID(),
+    'task/uuid': newUuid(),
     'task/title': title,
     'task/project': project,
     'task/assignee': assignee,
@@ -218,7 +228,7 @@ export function addTaskTx(d: TaskDraft): unknown[] {
   return [
     {
       'db/id': 'new-task',
-      'task/uuid': crypto.randomUUID(),
+      'task/uuid': newUuid(),
       'task/title': d.title,
       'task/done': false,
       'task/project': projectRef(d.project),
