@@ -1,6 +1,9 @@
 // The task app proper: the sidebar (projects and tags, each a query), the task list (a query
 // for ids, then one pullMany) and the add/edit forms. In the past (time travel) it is read-only.
 import { html, nothing, type TemplateResult } from 'lit';
+// live(): the list is not keyed, so an <li> (and its checkbox) may show another task after a
+// re-sort; the box must follow the task's state, not the value last rendered into that slot.
+import { live } from 'lit/directives/live.js';
 import type { App, Named, State } from '../app.js';
 import { addProjectTx, addTaskTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data.js';
 import { formatDate } from '../format.js';
@@ -151,7 +154,7 @@ function taskItem(app: App, s: State, t: Task, today: number): TemplateResult {
   const past = s.travel !== null;
   const overdue = !t.done && t.due !== undefined && t.due.getTime() < today;
   return html`<li class="task ${t.done ? 'done' : ''}" data-task-id=${t.id}>
-    <input type="checkbox" id="done-${t.id}" .checked=${t.done} ?disabled=${past}
+    <input type="checkbox" id="done-${t.id}" .checked=${live(t.done)} ?disabled=${past}
       @change=${() => app.transact(toggleTx(t))}>
     <div class="task-body">
       <label for="done-${t.id}" class="task-title">${t.title}</label>
