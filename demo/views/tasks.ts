@@ -1,9 +1,10 @@
 // The task app proper: the sidebar (projects and tags, each a query), the task list (a query
 // for ids, then one pullMany) and the add/edit forms. In the past (time travel) it is read-only.
 import { html, nothing, type TemplateResult } from 'lit';
-// live(): the list is not keyed, so an <li> (and its checkbox) may show another task after a
-// re-sort; the box must follow the task's state, not the value last rendered into that slot.
-import { live } from 'lit/directives/live.js';
+// The task list is keyed by entity id: after a re-sort each task keeps its own <li>, so a
+// checkbox the user ticked stays with its task (unkeyed, the slot showed another task with that
+// tick, since lit sets .checked only when the value rendered into the slot changes).
+import { repeat } from 'lit/directives/repeat.js';
 import type { App, Named, State } from '../app.js';
 import { addProjectTx, addTaskTx, editTaskTx, parseTags, toggleTx, type Task, type TaskDraft } from '../data.js';
 import { formatDate } from '../format.js';
@@ -154,7 +155,7 @@ function taskItem(app: App, s: State, t: Task, today: number): TemplateResult {
   const past = s.travel !== null;
   const overdue = !t.done && t.due !== undefined && t.due.getTime() < today;
   return html`<li class="task ${t.done ? 'done' : ''}" data-task-id=${t.id}>
-    <input type="checkbox" id="done-${t.id}" .checked=${live(t.done)} ?disabled=${past}
+    <input type="checkbox" id="done-${t.id}" .checked=${t.done} ?disabled=${past}
       @change=${() => app.transact(toggleTx(t))}>
     <div class="task-body">
       <label for="done-${t.id}" class="task-title">${t.title}</label>
@@ -192,6 +193,10 @@ export function taskList(app: App, s: State): TemplateResult {
       </header>
       ${s.travel === null ? addForm(app, s) : nothing}
       ${s.tasks.length === 0 ? html`<p class="empty">No tasks here${s.travel === null ? ' yet' : ' at this point in time'}.</p>` : nothing}
-      <ul class="task-list" aria-label="Tasks">${s.tasks.map((t) => taskItem(app, s, t, today))}</ul>
+      <ul class="task-list" aria-label="Tasks">${repeat(
+        s.tasks,
+        (t) => t.id,
+        (t) => taskItem(app, s, t, today),
+      )}</ul>
     </section>`;
 }
