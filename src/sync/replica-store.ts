@@ -4,7 +4,6 @@
 // Everything else (the local head, the outbox) is the local store's own business.
 
 import type { CasGuard, PutOptions, Store } from '../store/types.js';
-import { CairnError } from '../util/errors.js';
 import { isRecordKey } from './wire.js';
 
 export interface FetchStats {
@@ -22,9 +21,13 @@ export class ReplicaStore implements Store {
   readonly #fetch: FetchRecords;
   readonly #inflight = new Map<string, Promise<Uint8Array | undefined>>();
 
+  /** GC's fenced delete, the local store's (gcStorage on a device sweeps its replica); absent where it is. */
+  readonly deleteManyIf?: (keys: readonly string[], cas: CasGuard) => Promise<void>;
+
   constructor(local: Store, fetch: FetchRecords) {
     this.local = local;
     this.#fetch = fetch;
+    if (typeof local.deleteManyIf === 'function') this.deleteManyIf = local.deleteManyIf.bind(local);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -94,14 +97,6 @@ export class ReplicaStore implements Store {
 
   deleteMany(keys: readonly string[]): Promise<void> {
     return this.local.deleteMany(keys);
-  }
-
-  /** GC's fenced delete, on the local store (gcStorage on a device sweeps its replica). */
-  deleteManyIf(keys: readonly string[], cas: CasGuard): Promise<void> {
-    if (typeof this.local.deleteManyIf !== 'function') {
-      return Promise.reject(new CairnError('store/unsupported', "the replica's local store has no deleteManyIf, so gcStorage cannot sweep it"));
-    }
-    return this.local.deleteManyIf(keys, cas);
   }
 
   keys(): Promise<string[]> {
