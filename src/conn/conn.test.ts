@@ -428,6 +428,32 @@ describe('transactions through the connection', () => {
     await release(a);
     await release(b);
   });
+
+  it("a stale writer judges a transaction on the head: another writer's schema, entity and value count", async () => {
+    const cfg = config('memory', 8);
+    await createDatabase(cfg);
+    const a = await connect(cfg, { shared: false });
+    // b hears of nobody's commits: only the store can tell it that its Db is behind
+    const quiet: Coordinator = { withWriteLock: (fn) => fn(), announce: () => {}, onRemoteCommit: () => () => {}, close: () => {} };
+    const b = await connect(cfg, { shared: false, coordinator: quiet });
+    await transact(a, schema); // b has not seen the schema
+    const r = await transact(b, [{ 'person/email': 'x@x.org', 'person/name': 'from b', 'person/age': 1 }]);
+    expect(r.txData.filter((d) => d.a === 'person/name').map((d) => d.v)).toEqual(['from b']);
+    await transact(a, [{ 'person/email': 'y@x.org', 'person/name': 'made by a' }, ['db/cas', ['person/email', 'x@x.org'], 'person/age', 1, 2]]);
+    // b's Db has neither y@x.org nor age 2: a lookup ref and a cas that hold on the head
+    await transact(b, [['db/cas', ['person/email', 'x@x.org'], 'person/age', 2, 3], { 'db/id': ['person/email', 'y@x.org'], 'person/age': 40 }]);
+    expect(await q('[:find ?e ?a :where [?e :person/email ?m] [?e :person/age ?a]]', db(b))).toHaveLength(2);
+    expect(await q('[:find ?a . :where [?e :person/email "x@x.org"] [?e :person/age ?a]]', db(b))).toBe(3);
+    // what fails on the head too is still refused, and changes nothing
+    const before = plain(await datoms(db(b), 'eavt'));
+    await transact(a, [{ 'person/email': 'z@x.org' }]);
+    await expect(transact(b, [['db/cas', ['person/email', 'x@x.org'], 'person/age', 2, 9]])).rejects.toMatchObject({ code: 'transact/cas' });
+    const after = plain(await datoms(db(b), 'eavt'));
+    expect(after.length).toBe(before.length + 2); // b moved to the head (z@x.org and its tx), nothing of the cas
+    expect(await q('[:find ?a . :where [?e :person/email "x@x.org"] [?e :person/age ?a]]', db(b))).toBe(3);
+    await release(a);
+    await release(b);
+  });
 });
 
 describe('gcStorage', () => {

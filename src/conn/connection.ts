@@ -195,7 +195,10 @@ export class Conn {
           // alone in its batch, a report keeps its own Db values: nothing is applied on top of it
           ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, purged) });
         } catch (e) {
-          if (attempt < MAX_REBASES && (await this.#collectedUnderUs(e))) {
+          // Judged on this connection's Db, which may be behind the head: another tab or process
+          // committed the schema it uses, the entity a lookup ref names, the value a cas expects,
+          // or GC collected what only the older Db reached. Judged again on the head, if it moved.
+          if (attempt < MAX_REBASES && (await this.#headMoved())) {
             stale = true;
             break;
           }
@@ -242,7 +245,11 @@ export class Conn {
    * the current head fixes it. A node missing while we are on the head is real damage.
    */
   async #collectedUnderUs(e: unknown): Promise<boolean> {
-    if (!isCairnError(e, 'store/missing-node')) return false;
+    return isCairnError(e, 'store/missing-node') && (await this.#headMoved());
+  }
+
+  /** Whether another writer moved the head past this connection's Db (an unreadable head: no). */
+  async #headMoved(): Promise<boolean> {
     const head = await readHead(this.opened.store).catch(() => undefined);
     return head !== undefined && !sameBytes(head, this.#persisted.headBytes);
   }

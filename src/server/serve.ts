@@ -391,25 +391,17 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
       }
     };
     const input = { txData: tx.txData, txMeta: { ...tx.txMeta, [SYNC_TX_ATTR]: tx.id } };
-    const conn = s.conn.conn;
-    const attempt = (retried: boolean): Promise<PushResult> =>
-      conn.transact(input, check).then(
-        (r): PushResult => ({ id: tx.id, t: r.dbAfter.basisT }),
-        async (e: unknown): Promise<PushResult> => {
-          // Already committed (a retry after a lost answer): the unique sync/tx says so.
-          const t = await committedIn(s, tx.id);
-          if (t !== null) return { id: tx.id, duplicate: true, t };
-          // Another server process may have committed what this one has not seen yet (the schema,
-          // an entity a lookup ref names): judge the transaction again on the latest head.
-          if (!retried && !isCairnError(e, 'sync/forbidden')) {
-            const seen = conn.persisted.commit.id;
-            await conn.refresh();
-            if (conn.persisted.commit.id !== seen) return attempt(true);
-          }
-          return { id: tx.id, error: wireError(e) };
-        },
-      );
-    return attempt(false);
+    // A transaction that fails on a Db behind the head (another server process committed the
+    // schema, or an entity a lookup ref names) is judged again on the head by the connection.
+    return s.conn.conn.transact(input, check).then(
+      (r): PushResult => ({ id: tx.id, t: r.dbAfter.basisT }),
+      async (e: unknown): Promise<PushResult> => {
+        // Already committed (a retry after a lost answer): the unique sync/tx says so.
+        const t = await committedIn(s, tx.id);
+        if (t !== null) return { id: tx.id, duplicate: true, t };
+        return { id: tx.id, error: wireError(e) };
+      },
+    );
   }
 
   const port = await new Promise<number>((resolve, reject) => {
