@@ -7,7 +7,7 @@ import { CountingNodeStorage } from '../indices/test-storage.js';
 import type { SortedSet } from '../indices/types.js';
 import { dbWith, tx } from '../tx/test-util.js';
 import { comparatorFor, type StoredIndexName } from './compare.js';
-import { asOf, history } from './db.js';
+import { asOf, history, since } from './db.js';
 import { dbFromParts, dbParts } from './parts.js';
 import type { Datom, Db } from './types.js';
 
@@ -76,4 +76,35 @@ describe('cold (async) index reads give the same results as warm ones', () => {
       expect(storage.loads + storage.loadManys).toBeGreaterThan(0);
     });
   }
+});
+
+describe('a failing store under reads of current and past datoms together', () => {
+  it('rejects each read once and leaves no rejection unobserved', async () => {
+    let warm = await dbWith(undefined, DATA, {});
+    const t0 = warm.maxTx;
+    for (const step of STEPS) warm = (await tx(warm, step)).dbAfter;
+    const storage = new CountingNodeStorage<Datom>('sync');
+    const cold = await coldCopy(warm, storage);
+    storage.mode = 'async';
+    for (const address of storage.nodes.keys()) storage.failing.add(address);
+    const unobserved: unknown[] = [];
+    const onUnhandled = (e: unknown) => unobserved.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // each of these reads the current and the temporal index at once (and the tx instants)
+      const reads = [
+        () => history(cold).datoms('eavt'),
+        () => asOf(cold, t0).datoms('aevt', 'person/age'),
+        () => asOf(cold, new Date(8.64e15)).datoms('eavt'),
+        () => since(cold, t0).datoms('eavt'),
+        () => since(cold, new Date(0)).datoms('eavt'),
+        () => history(cold).search(undefined, 'person/friend'),
+      ];
+      for (const read of reads) await expect(read()).rejects.toMatchObject({ code: 'store/missing-node' });
+      await new Promise((r) => setTimeout(r, 20)); // unhandled rejections are reported after a turn
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unobserved).toEqual([]);
+  });
 });

@@ -20,7 +20,7 @@
 // Without keepHistory there are no temporal indices and history/asOf see the current datoms.
 
 import { CairnError, show } from '../util/errors.js';
-import { andThen as then, type MaybePromise } from '../util/maybe.js';
+import { andThen as then, both, type MaybePromise } from '../util/maybe.js';
 import { type Comparator, type KeyRuns, runsOf, type SortedSet } from '../indices/types.js';
 import { INDEX_COMPARATORS, PREFIX_COMPARATORS } from './compare.js';
 import type { RawSchema } from './schema.js';
@@ -197,7 +197,7 @@ export class DbValue implements Db {
     const cur = st[idx].count(sb, sb, prefix);
     if (!temporal || st.temporal === null) return cur;
     const tmp = st.temporal[idx].count(sb, sb, prefix);
-    return then(cur, (c) => then(tmp, (t) => c + t));
+    return then(both(cur, tmp), ([c, t]) => c + t);
   }
 
   /** With attribute refs, bounds go to the indices as ids and datoms come back as idents. */
@@ -217,27 +217,23 @@ export class DbValue implements Db {
     const current = this.isUniqueLookup(idx, lo, hi) ? this.seekOne(lo!) : st[idx].slice(lo, hi, prefix);
     if (!f.history && f.asOf === undefined) {
       if (f.since === undefined) return current;
-      return then(this.resolvePoint(f.since), (since) => then(current, (ds) => ds.filter((d) => d.tx > since!)));
+      return then(both(this.resolvePoint(f.since), current), ([since, ds]) => ds.filter((d) => d.tx > since!));
     }
     const temporal = st.temporal === null ? [] : st.temporal[idx].slice(lo, hi, prefix);
     const cmp = INDEX_COMPARATORS[idx];
-    return then(current, (cur) =>
-      then(temporal, (tmp) => {
-        const merged = mergeSorted(cur, tmp, cmp);
-        return then(this.resolvePoint(f.asOf), (asOf) =>
-          then(this.resolvePoint(f.since), (since) => {
-            let ds = merged;
-            if (f.history) {
-              if (asOf !== undefined) ds = ds.filter((d) => d.tx <= asOf);
-            } else if (asOf !== undefined) {
-              ds = foldAsOf(ds, asOf);
-            }
-            if (since !== undefined) ds = ds.filter((d) => d.tx > since);
-            return ds;
-          }),
-        );
-      }),
-    );
+    return then(both(current, temporal), ([cur, tmp]) => {
+      const merged = mergeSorted(cur, tmp, cmp);
+      return then(both(this.resolvePoint(f.asOf), this.resolvePoint(f.since)), ([asOf, since]) => {
+        let ds = merged;
+        if (f.history) {
+          if (asOf !== undefined) ds = ds.filter((d) => d.tx <= asOf);
+        } else if (asOf !== undefined) {
+          ds = foldAsOf(ds, asOf);
+        }
+        if (since !== undefined) ds = ds.filter((d) => d.tx > since);
+        return ds;
+      });
+    });
   }
 
   /**

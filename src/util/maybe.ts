@@ -2,7 +2,7 @@
 // a Promise (docs/architecture.md, decision 1). `MaybePromise` is that shape, and every helper
 // here stays synchronous for as long as nothing it meets is a Promise, so warm reads pay no
 // microtask:
-//   - `andThen` / `all`: chain one value / collect many;
+//   - `andThen` / `both` / `all`: chain one value / two / collect many;
 //   - `loop`: run a body over 0..n-1 in order;
 //   - `drive`: run read logic written as a generator (query steps, pull procedures).
 // This is the only module that implements these; the layers import it.
@@ -20,6 +20,15 @@ export function isPromise<T>(x: MaybePromise<T>): x is Promise<T> {
  */
 export function andThen<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(x) ? x.then(f) : f(x);
+}
+
+/**
+ * Both values, for reads started together: a Promise.all when either is a Promise, so the
+ * rejection of one is never left unobserved when the other fails first (chaining `b` inside a
+ * continuation of `a` would leave `b`'s rejection unhandled, which crashes a Node process).
+ */
+export function both<A, B>(a: MaybePromise<A>, b: MaybePromise<B>): MaybePromise<[A, B]> {
+  return isPromise(a) || isPromise(b) ? Promise.all([a, b]) : [a, b];
 }
 
 /** Resolve every element; stays synchronous when none is a Promise. */
