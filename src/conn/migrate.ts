@@ -15,6 +15,7 @@
 import { history } from '../db/db.js';
 import type { DbValue } from '../db/db.js';
 import { Datom, TX0, type Db, type Value } from '../db/types.js';
+import { compareValues } from '../db/values.js';
 import { CborError, CborUuid, decodeAt, encodeInto, Keyword, NeedMore } from '../util/cbor.js';
 import { checkOptions, checkSink, type MigrateOptions, type Progress, type Sink, type Source } from './migrate-args.js';
 
@@ -63,7 +64,9 @@ export async function exportDb(db: DbValue, sink: Sink, options?: MigrateOptions
   // an attribute-refs database's system schema (tx TX0) is not data: every database has its own (as Datahike)
   const all = (await source.datoms('eavt')).filter((d) => d.e !== 0 && d.tx !== TX0);
   // then EAVT by attribute name, as a database without attribute refs holds them (which order by id): one dump either way
-  all.sort((x, y) => x.tx - y.tx || (x.added === y.added ? 0 : x.added ? 1 : -1) || x.e - y.e || (x.a < y.a ? -1 : x.a > y.a ? 1 : 0));
+  const first = assertedFirst(all);
+  const rank = (d: Datom): number => (first.has(d) ? 0 : d.added ? 2 : 1);
+  all.sort((x, y) => x.tx - y.tx || rank(x) - rank(y) || x.e - y.e || (x.a < y.a ? -1 : x.a > y.a ? 1 : 0));
   const writer = typeof sink === 'function' ? null : sink.getWriter();
   const write = async (chunk: Uint8Array): Promise<void> => {
     if (writer === null) await (sink as (c: Uint8Array) => void | Promise<void>)(chunk);
@@ -98,6 +101,29 @@ export async function exportDb(db: DbValue, sink: Sink, options?: MigrateOptions
     writer?.releaseLock();
   }
   return { datoms: all.length, total: all.length };
+}
+
+/**
+ * Each transaction's retractions go before its assertions in a dump (a value replaced: the old
+ * one retracted, the new one asserted), except a fact asserted and retracted within one
+ * transaction (absent before it): its assertion goes first, so a replay in order sees it made,
+ * then undone. These assertions, found in `history` (EAVT: a fact's events adjacent, by tx).
+ */
+function assertedFirst(history: readonly Datom[]): Set<Datom> {
+  const out = new Set<Datom>();
+  let present = false;
+  for (let i = 0; i < history.length; i++) {
+    const d = history[i]!;
+    const prev = history[i - 1];
+    if (prev === undefined || prev.e !== d.e || prev.a !== d.a || compareValues(prev.v, d.v) !== 0) present = false;
+    const next = history[i + 1];
+    const pair = next !== undefined && next.tx === d.tx && next.e === d.e && next.a === d.a && next.added !== d.added && compareValues(next.v, d.v) === 0;
+    if (pair) {
+      if (!present) out.add(d.added ? d : next); // made and undone here; else undone and made again
+      i++;
+    } else present = d.added;
+  }
+  return out;
 }
 
 async function* chunksOf(source: Source): AsyncIterable<Uint8Array> {

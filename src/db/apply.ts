@@ -300,11 +300,18 @@ export function applyDatoms(db: Db, datoms: readonly Datom[]): MaybePromise<Db> 
   return then(rawChanges(db, datoms), (r) => applyChanges(db as DbValue, r.datoms, r.priors));
 }
 
-/** The change list applyDatoms applies: the datoms that change something, with their priors. */
+/**
+ * The change list applyDatoms applies: the datoms that change something, with their priors. A
+ * retraction of a fact that is absent pairs with an assertion of it later in the list in the same
+ * transaction: the fact was asserted and retracted within that transaction (a value replaced
+ * there), written retraction first by an exporter that orders each transaction's retractions
+ * before its assertions.
+ */
 export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ datoms: Datom[]; priors: (Datom | undefined)[] }> {
   const base = db as DbValue;
   const batch = new Map<string, Datom>(); // e|a|v -> assertion made earlier in this batch
   const removed = new Set<string>(); // keys of base datoms retracted earlier in this batch
+  const unmatched = new Map<string, Datom>(); // e|a|v -> a retraction of an absent fact, in this batch
   const outD: Datom[] = [];
   const outP: (Datom | undefined)[] = [];
   const step = (i: number): MaybePromise<void> => {
@@ -333,15 +340,20 @@ export function rawChanges(db: Db, datoms: readonly Datom[]): MaybePromise<{ dat
       const prior = found[0];
       if (d.added) {
         if (prior === undefined) {
-          batch.set(key, d);
           outD.push(d);
           outP.push(undefined);
+          const retraction = unmatched.get(key);
+          if (retraction !== undefined && retraction.tx === d.tx) {
+            unmatched.delete(key);
+            outD.push(retraction);
+            outP.push(d);
+          } else batch.set(key, d);
         }
       } else if (prior !== undefined) {
         removed.add(key);
         outD.push(d);
         outP.push(prior);
-      }
+      } else unmatched.set(key, d);
     });
   };
   return then(loop(datoms.length, step), () => ({ datoms: outD, priors: outP }));
