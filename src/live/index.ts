@@ -17,7 +17,7 @@ import type { Rules } from '../query/ast.js';
 import { isQueryMap, parseQuery, qMaybe } from '../query/index.js';
 import { parseRules } from '../query/parser.js';
 import { stripColon } from '../query/source.js';
-import { CairnError } from '../util/errors.js';
+import { CairnError, isCairnError } from '../util/errors.js';
 import type { MaybePromise } from '../util/maybe.js';
 import { ALL, type Deps, newCollector, pullDeps, queryDeps } from './deps.js';
 import { registryOf, type Watch } from './registry.js';
@@ -67,7 +67,7 @@ function source<T>(conn: Conn, job: Job<T>): LiveSource<T> {
         }
         runs++;
         const value = await job.run(db);
-        if (!stopped) sink.value(value);
+        if (!stopped && !conn.released) sink.value(value);
       };
 
       const cycle = async (): Promise<void> => {
@@ -81,7 +81,9 @@ function source<T>(conn: Conn, job: Job<T>): LiveSource<T> {
           do {
             again = false;
             await once().catch((e: unknown) => {
-              if (!stopped) sink.error(e);
+              // A run the release cut short (its reads met the closed store) tells nothing: a
+              // released connection's live queries receive nothing more but that db/released.
+              if (!stopped && (!conn.released || isCairnError(e, 'db/released'))) sink.error(e);
             });
           } while (again && !stopped);
         } finally {

@@ -376,6 +376,28 @@ describe('liveQuery: errors and cleanup', () => {
     expect(() => liveQuery(conn, '[:find ?v . :where [_ :attr/a0 ?v]]')).toThrow(expect.objectContaining({ code: 'db/released' }));
   });
 
+  it('a run in flight when the connection is released delivers nothing (not the closed store its reads meet)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-live-release-'));
+    const cfg = { store: { backend: 'file', id: 'released', path: dir } };
+    await createDatabase(cfg);
+    const writer = await connect(cfg, { tailDatoms: 0 });
+    await transact(writer, [{ 'db/ident': 'p/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }]);
+    await transact(
+      writer,
+      Array.from({ length: 2000 }, (_, i) => ({ 'p/n': i })),
+    );
+    await release(writer);
+    const conn = await connect(cfg, { cacheSize: 1 }); // every node read from disk
+    const w = watch(liveQuery<number>(conn, '[:find (count ?e) . :where [?e :p/n]]'));
+    await new Promise((r) => setTimeout(r, 0)); // the first run has started reading
+    expect(w.values).toEqual([]);
+    await release(conn);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.errors).toEqual([]);
+    expect(w.values).toEqual([]);
+    w.stop();
+  });
+
   it('rejects a subscribe without a callback or observer', async () => {
     const conn = await manyAttrs();
     const live = liveQuery(conn, '[:find ?v . :where [_ :attr/a0 ?v]]');
