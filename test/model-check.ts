@@ -1,0 +1,229 @@
+// A random model check of the stored database: seeded random transactions (upserts, cardinality
+// many, refs by lookup ref, unique values, a composite tuple, retractions, cas, every kind of
+// purge, group commits) go to two connections on one store, between reconnects and GC runs,
+// while a live query follows one of them; the same transactions go to an in-memory `withDb`
+// chain, the model. Every outcome (committed, or the error code) must agree, and every so often
+// a connection's current, history, asOf and since datoms, the live query's last result, and at
+// the end a fresh connection and an export imported into a new database, must equal the model's.
+// It found a stale writer judging transactions on its old Db, unobserved read rejections, a
+// dump that lost a fact made and undone in one transaction, and a released live query's noise.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  asOf,
+  connect,
+  createDatabase,
+  datoms,
+  db,
+  deleteDatabase,
+  exportDb,
+  gcStorage,
+  history,
+  importDb,
+  liveQuery,
+  q,
+  release,
+  since,
+  transact,
+  withDb,
+  type Connection,
+  type Db,
+  type Datom,
+} from '../src/node.js';
+import { emptyDb } from '../src/db/parts.js';
+import { TX0 } from '../src/db/types.js';
+import { seededRandom } from '../src/util/random.js';
+
+export interface ModelOptions {
+  readonly backend: 'file' | 'memory' | 'lmdb';
+  readonly index: 'persistent-set' | 'hitchhiker-tree';
+  readonly keepHistory: boolean;
+  readonly attributeRefs: boolean;
+  readonly steps: number;
+  /** Print every step as it runs. */
+  readonly trace?: boolean;
+}
+
+const SCHEMA = [
+  { 'db/ident': 'p/id', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/identity' },
+  { 'db/ident': 'p/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one', 'db/index': true },
+  { 'db/ident': 'p/name', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/tag', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/many' },
+  { 'db/ident': 'p/ref', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/mail', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' },
+  { 'db/ident': 'p/first', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/first+n', 'db/valueType': 'db.type/tuple', 'db/tupleAttrs': ['p/first', 'p/n'], 'db/cardinality': 'db.cardinality/one' },
+];
+const LIVE = '[:find ?i ?n :where [?e :p/id ?i] [?e :p/n ?n]]';
+/** How long a live query may take to catch up on a commit before the check calls it stale. */
+const LIVE_PATIENCE_MS = 20_000;
+
+// Transaction times differ between the store and the model; everything else must be equal.
+const plain = (ds: readonly Datom[]): string => JSON.stringify(ds.filter((d) => d.a !== 'db/txInstant').map((d) => [d.e, d.a, d.v, d.tx, d.added]));
+const rowsOf = (x: unknown): string => JSON.stringify((x as unknown[]).map((r) => JSON.stringify(r)).sort());
+const codeOf = (e: unknown): string => (e as { code?: string }).code ?? String(e);
+
+async function views(d: Db, t: number | null, keepHistory: boolean): Promise<[string, string][]> {
+  const out: [string, string][] = [
+    ['eavt', plain(await datoms(d, 'eavt'))],
+    ['aevt', plain(await datoms(d, 'aevt'))],
+    ['avet', plain(await datoms(d, 'avet'))],
+    ['query', rowsOf(await q(LIVE, d))],
+  ];
+  if (keepHistory) out.push(['history eavt', plain(await datoms(history(d), 'eavt'))], ['history avet', plain(await datoms(history(d), 'avet'))]);
+  if (t !== null) out.push([`asOf ${t}`, plain(await datoms(asOf(d, t), 'eavt'))], [`since ${t}`, plain(await datoms(since(d, t), 'aevt'))]);
+  return out;
+}
+
+/** One seeded run; resolves to null, or to what differed with the last steps that led there. */
+export async function checkModel(seed: number, o: ModelOptions): Promise<string | null> {
+  const r = seededRandom(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-model-'));
+  const tailDatoms = r.pick([undefined, 0, 7, 64]);
+  const branchingFactor = r.pick([4, 8, 32]);
+  const id = `model-${seed}-${o.index}-${Number(o.keepHistory)}${Number(o.attributeRefs)}`;
+  const store =
+    o.backend === 'memory' ? { backend: 'memory', id } : { backend: o.backend, id, path: dir, ...(o.backend === 'file' ? { durability: 'relaxed' } : {}) };
+  const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
+  const opts = { ...(tailDatoms === undefined ? {} : { tailDatoms }), shared: false };
+  const log: string[] = [];
+  const note = (s: string): void => {
+    log.push(s);
+    if (o.trace) console.log(s);
+  };
+  let conns: Connection[] = [];
+  let stopLive = (): void => {};
+  try {
+    await createDatabase(config);
+    conns = [await connect(config, opts), await connect(config, opts)];
+    let model: Db = emptyDb({ keepHistory: o.keepHistory, attributeRefs: o.attributeRefs }, { branchingFactor: 8 });
+    let live: unknown;
+    const follow = (): void => {
+      stopLive = liveQuery(conns[0]!, LIVE).subscribe((v) => {
+        live = v;
+      });
+    };
+    follow();
+    const both = async (c: number, input: unknown[]): Promise<[string, string]> => {
+      const mine = await transact(conns[c]!, input as never).then(() => 'ok', codeOf);
+      let theirs = 'ok';
+      try {
+        model = (await withDb(model, input as never)).dbAfter;
+      } catch (e) {
+        theirs = codeOf(e);
+      }
+      return [mine, theirs];
+    };
+    const step = async (name: string, input: unknown[]): Promise<void> => {
+      const c = r.int(2);
+      const [mine, theirs] = await both(c, input);
+      note(`${name} on ${c}: ${JSON.stringify(input)} -> ${mine}`);
+      if (mine !== theirs) throw new Error(`the store says ${mine}, the model ${theirs}`);
+    };
+    const compare = async (d: Db, t: number | null, what: string): Promise<void> => {
+      const a = await views(d, t, o.keepHistory);
+      const b = await views(model, t, o.keepHistory);
+      for (let i = 0; i < a.length; i++)
+        if (a[i]![1] !== b[i]![1]) throw new Error(`${what}, ${a[i]![0]}:\n  stored ${a[i]![1].slice(0, 800)}\n  model  ${b[i]![1].slice(0, 800)}`);
+    };
+    await step('schema', SCHEMA);
+    const who = (): string => `i${r.int(12)}`;
+    for (let i = 0; i < o.steps; i++) {
+      const k = r.int(21);
+      if (k < 7) {
+        const tx: Record<string, unknown>[] = [];
+        for (let j = 1 + r.int(3); j > 0; j--) {
+          const m: Record<string, unknown> = { 'p/id': who() };
+          if (r.next() < 0.7) m['p/n'] = r.int(50);
+          if (r.next() < 0.5) m['p/name'] = `n${r.int(6)}`;
+          if (r.next() < 0.4) m['p/tag'] = [`t${r.int(4)}`, `t${r.int(4)}`];
+          if (r.next() < 0.3) m['p/ref'] = ['p/id', who()];
+          if (r.next() < 0.2) m['p/mail'] = `m${r.int(8)}`;
+          if (r.next() < 0.3) m['p/first'] = `f${r.int(3)}`;
+          tx.push(m);
+        }
+        await step('upsert', tx);
+      } else if (k === 7) await step('retractEntity', [['db/retractEntity', ['p/id', who()]]]);
+      else if (k === 8) await step('retract', [['db/retract', ['p/id', who()], r.pick(['p/tag', 'p/first']), r.pick([`t${r.int(4)}`, `f${r.int(3)}`])]]);
+      else if (k === 9) await step('cas', [['db/cas', ['p/id', who()], 'p/n', r.int(50), r.int(50)]]);
+      else if (k === 10) await step('purge', [['db/purge', ['p/id', who()], r.pick(['p/name', 'p/first']), r.pick([`n${r.int(6)}`, `f${r.int(3)}`])]]);
+      else if (k === 11) await step('purge attribute', [['db.purge/attribute', ['p/id', who()], r.pick(['p/tag', 'p/n', 'p/mail', 'p/first'])]]);
+      else if (k === 12) await step('purge entity', [['db.purge/entity', ['p/id', who()]]]);
+      else if (k === 13) await step('purge history', [['db.history.purge/before', new Date(Date.now() + 86_400_000)]]);
+      else if (k === 14) {
+        const c = r.int(2);
+        note(`gcStorage on ${c}`);
+        await gcStorage(conns[c]!);
+      } else if (k === 15) {
+        const c = r.int(2);
+        note(`reconnect ${c}`);
+        if (c === 0) stopLive();
+        await release(conns[c]!);
+        conns[c] = await connect(config, opts);
+        if (c === 0) follow();
+      } else if (k === 16) {
+        await step('add and retract', [{ 'p/id': who(), 'p/tag': [`t${r.int(4)}`] }, ['db/retract', ['p/id', who()], 'p/n', r.int(50)]]);
+      } else if (k === 17) {
+        // several at once on one connection: one group commit, outcomes in submission order
+        const c = r.int(2);
+        const txs = Array.from({ length: 2 + r.int(4) }, () => [{ 'p/id': who(), 'p/n': r.int(50), 'p/first': `f${r.int(3)}` }]);
+        const outcomes = await Promise.all(txs.map((tx) => transact(conns[c]!, tx).then(() => 'ok', codeOf)));
+        for (let x = 0; x < txs.length; x++) {
+          let theirs = 'ok';
+          try {
+            model = (await withDb(model, txs[x]!)).dbAfter;
+          } catch (e) {
+            theirs = codeOf(e);
+          }
+          note(`group commit on ${c}: ${JSON.stringify(txs[x])} -> ${outcomes[x]}`);
+          if (outcomes[x] !== theirs) throw new Error(`in a group commit the store says ${outcomes[x]}, the model ${theirs}`);
+        }
+      } else {
+        // An empty transaction brings a connection to the head (the other may have committed).
+        const c = r.int(2);
+        const [mine, theirs] = await both(c, []);
+        if (mine !== theirs) throw new Error(`an empty transaction: the store says ${mine}, the model ${theirs}`);
+        const maxTx = (model as unknown as { maxTx: number }).maxTx;
+        const t = o.keepHistory && r.next() < 0.5 ? TX0 + 1 + r.int(Math.max(1, maxTx - TX0)) : null;
+        note(`compare connection ${c}${t === null ? '' : ` (t ${t})`}`);
+        await compare(db(conns[c]!), t, `connection ${c}`);
+        await both(0, []);
+        const want = rowsOf(await q(LIVE, model));
+        for (let waited = 0; rowsOf(live) !== want && waited < LIVE_PATIENCE_MS; waited += 5) await new Promise((res) => setTimeout(res, 5));
+        if (rowsOf(live) !== want) throw new Error(`the live query stays at ${rowsOf(live)}, the model has ${want}`);
+      }
+    }
+    stopLive();
+    for (const c of conns) await release(c);
+    conns = [await connect(config, opts)];
+    note('a fresh connection');
+    await compare(db(conns[0]!), null, 'a fresh connection');
+    const chunks: Uint8Array[] = [];
+    await exportDb(db(conns[0]!), (b) => void chunks.push(b));
+    const copyConfig = { store: { backend: 'memory', id: `${id}-copy` }, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
+    await createDatabase(copyConfig);
+    const copy = await connect(copyConfig);
+    try {
+      await importDb(copy, new Blob(chunks as BlobPart[]));
+      note('an export imported');
+      for (const view of [(d: Db) => d, ...(o.keepHistory ? [history] : [])]) {
+        const [a, b] = [plain(await datoms(view(db(copy)), 'eavt')), plain(await datoms(view(db(conns[0]!)), 'eavt'))];
+        if (a !== b) throw new Error(`the imported copy:\n  copy   ${a.slice(0, 800)}\n  source ${b.slice(0, 800)}`);
+      }
+    } finally {
+      await release(copy);
+      await deleteDatabase(copyConfig);
+    }
+    return null;
+  } catch (e) {
+    const what = `seed ${seed}, ${JSON.stringify({ ...o, tailDatoms, branchingFactor })}`;
+    return `${what}: ${e instanceof Error ? e.message : String(e)}\nlast steps:\n${log.slice(-12).join('\n')}`;
+  } finally {
+    stopLive();
+    for (const c of conns) await release(c).catch(() => undefined);
+    await deleteDatabase(config).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
