@@ -65,6 +65,17 @@ const plain = (ds: readonly Datom[]): string => JSON.stringify(ds.filter((d) => 
 const rowsOf = (x: unknown): string => JSON.stringify((x as unknown[]).map((r) => JSON.stringify(r)).sort());
 const codeOf = (e: unknown): string => (e as { code?: string }).code ?? String(e);
 
+/** What two JSON arrays of rows hold that the other does not (or their order, when nothing). */
+function difference(mine: string, theirs: string): string {
+  const a = (JSON.parse(mine) as unknown[]).map((x) => JSON.stringify(x));
+  const b = (JSON.parse(theirs) as unknown[]).map((x) => JSON.stringify(x));
+  const [sa, sb] = [new Set(a), new Set(b)];
+  const onlyA = a.filter((x) => !sb.has(x)).slice(0, 10);
+  const onlyB = b.filter((x) => !sa.has(x)).slice(0, 10);
+  if (onlyA.length === 0 && onlyB.length === 0) return `the same rows in another order or count (${a.length} against ${b.length})`;
+  return `only in the first ${onlyA.join(' ') || '-'}; only in the second ${onlyB.join(' ') || '-'}`;
+}
+
 async function views(d: Db, t: number | null, keepHistory: boolean): Promise<[string, string][]> {
   const out: [string, string][] = [
     ['eavt', plain(await datoms(d, 'eavt'))],
@@ -126,7 +137,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       const a = await views(d, t, o.keepHistory);
       const b = await views(model, t, o.keepHistory);
       for (let i = 0; i < a.length; i++)
-        if (a[i]![1] !== b[i]![1]) throw new Error(`${what}, ${a[i]![0]}:\n  stored ${a[i]![1].slice(0, 800)}\n  model  ${b[i]![1].slice(0, 800)}`);
+        if (a[i]![1] !== b[i]![1]) throw new Error(`${what}, ${a[i]![0]}, the store against the model: ${difference(a[i]![1], b[i]![1])}`);
     };
     await step('schema', SCHEMA);
     const who = (): string => `i${r.int(12)}`;
@@ -210,7 +221,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       note('an export imported');
       for (const view of [(d: Db) => d, ...(o.keepHistory ? [history] : [])]) {
         const [a, b] = [plain(await datoms(view(db(copy)), 'eavt')), plain(await datoms(view(db(conns[0]!)), 'eavt'))];
-        if (a !== b) throw new Error(`the imported copy:\n  copy   ${a.slice(0, 800)}\n  source ${b.slice(0, 800)}`);
+        if (a !== b) throw new Error(`the imported copy against its source: ${difference(a, b)}`);
       }
     } finally {
       await release(copy);

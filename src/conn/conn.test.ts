@@ -429,6 +429,26 @@ describe('transactions through the connection', () => {
     await release(b);
   });
 
+  it('history keeps a value made and undone in one transaction across a reconnect that replays a later re-assertion', async () => {
+    const cfg = config('memory', 8);
+    await createDatabase(cfg);
+    const conn = await connect(cfg);
+    await transact(conn, schema);
+    // 15 is replaced by 21 within one transaction (asserted and retracted there), then comes back
+    await transact(conn, [
+      { 'person/email': 'a@x.org', 'person/age': 15 },
+      { 'person/email': 'a@x.org', 'person/age': 21 },
+    ]);
+    await transact(conn, [{ 'person/email': 'a@x.org', 'person/age': 15 }]);
+    const ages = async (c: Connection) => plain(await datoms(history(db(c)), 'aevt', 'person/age'));
+    const before = await ages(conn);
+    expect(before.filter(([, , v]) => v === 15)).toHaveLength(3);
+    await release(conn);
+    const again = await connect(cfg); // restores both transactions from the tail, in one replay
+    expect(await ages(again)).toEqual(before);
+    await release(again);
+  });
+
   it("a stale writer judges a transaction on the head: another writer's schema, entity and value count", async () => {
     const cfg = config('memory', 8);
     await createDatabase(cfg);

@@ -191,9 +191,11 @@ export function applyChanges(
     avetKeys: Datom[] = [];
   const tKeys: (Datom | null)[] = [],
     tavetKeys: (Datom | null)[] = [];
-  // An assertion and retraction of one e/a/v in this same tx, by e|a|v -> their positions in
+  // An assertion and retraction of one e/a/v in this same tx, by tx e|a|v -> their positions in
   // tKeys/tavetKeys. If the tx then asserts the value again, the pair is dropped: history
   // could not order three events of one tx (two would share a key), and the net is no change.
+  // Keyed by tx too: a replay applies many transactions at once, and a later one asserting the
+  // value again is a new event, not the third of that pair's.
   let sameTx: Map<string, [number, number]> | undefined;
   let maxEid = st.maxEid,
     maxTx = st.maxTx,
@@ -215,7 +217,7 @@ export function applyChanges(
     if (d.tx > maxTx) maxTx = d.tx;
     if (d.added) {
       if (sameTx !== undefined) {
-        const k = factKey(d);
+        const k = `${d.tx} ${factKey(d)}`;
         const pos = sameTx.get(k);
         if (pos !== undefined) {
           sameTx.delete(k);
@@ -243,7 +245,7 @@ export function applyChanges(
         avetKeys.push(prior);
       }
       if (f.history) {
-        if (prior.tx === d.tx) (sameTx ??= new Map()).set(factKey(d), [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
+        if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.tx} ${factKey(d)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
         const r = put(d);
         tKeys.push(prior, r);
         if (f.indexedRemove) tavetKeys.push(prior, r);
