@@ -1,6 +1,7 @@
 // A random model check of the stored database: seeded random transactions (upserts, cardinality
-// many, refs by lookup ref, unique values, a composite tuple, retractions, cas, every kind of
-// purge, group commits) go to two connections on one store, between reconnects and GC runs,
+// many, refs by lookup ref and tempid, unique values, a composite tuple, components in nested
+// maps, reverse refs, tx meta, a transaction function, schema changes, retractions, cas, every
+// kind of purge, group commits) go to two connections on one store, between reconnects and GC runs,
 // while a live query follows one of them; the same transactions go to an in-memory `withDb`
 // chain, the model. Every outcome (committed, or the error code) must agree, and every so often
 // a connection's current, history, asOf and since datoms, the live query's last result, and at
@@ -24,6 +25,7 @@ import {
   importDb,
   liveQuery,
   q,
+  registerTxFunction,
   release,
   since,
   transact,
@@ -55,7 +57,21 @@ const SCHEMA = [
   { 'db/ident': 'p/mail', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' },
   { 'db/ident': 'p/first', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'p/first+n', 'db/valueType': 'db.type/tuple', 'db/tupleAttrs': ['p/first', 'p/n'], 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/part', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many', 'db/isComponent': true },
+  { 'db/ident': 'part/label', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'audit/by', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
 ];
+
+// A transaction function both sides call by name: moves n from one person to another (reads the db it gets).
+registerTxFunction('model/move', async (d: Db, from: string, to: string, n: number) => {
+  const nOf = async (who: string) => (await q('[:find ?n . :in $ ?i :where [?e :p/id ?i] [?e :p/n ?n]]', d, who)) as number | null;
+  const [a, b] = [await nOf(from), await nOf(to)];
+  if (a === null || b === null || a < n) throw new Error(`cannot move ${n} from ${from} to ${to}`);
+  return [
+    ['db/add', ['p/id', from], 'p/n', a - n],
+    ['db/add', ['p/id', to], 'p/n', b + n],
+  ];
+});
 const LIVE = '[:find ?i ?n :where [?e :p/id ?i] [?e :p/n ?n]]';
 /** How long a live query may take to catch up on a commit before the check calls it stale. */
 const LIVE_PATIENCE_MS = 20_000;
@@ -142,7 +158,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await step('schema', SCHEMA);
     const who = (): string => `i${r.int(12)}`;
     for (let i = 0; i < o.steps; i++) {
-      const k = r.int(21);
+      const k = r.int(26);
       if (k < 7) {
         const tx: Record<string, unknown>[] = [];
         for (let j = 1 + r.int(3); j > 0; j--) {
@@ -176,7 +192,28 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
         if (c === 0) follow();
       } else if (k === 16) {
         await step('add and retract', [{ 'p/id': who(), 'p/tag': [`t${r.int(4)}`] }, ['db/retract', ['p/id', who()], 'p/n', r.int(50)]]);
-      } else if (k === 17) {
+      } else if (k === 21) await step('tx function', [['model/move', who(), who(), r.int(10)]]);
+      else if (k === 22) {
+        // components in nested maps, a reverse ref, tx meta
+        const parts = Array.from({ length: 1 + r.int(2) }, () => ({ 'part/label': `l${r.int(5)}` }));
+        const tx = [{ 'p/id': who(), 'p/part': parts, 'p/_ref': [{ 'p/id': who() }] }];
+        await step('components', r.next() < 0.5 ? tx : ({ txData: tx, txMeta: { 'audit/by': `u${r.int(3)}` } } as never));
+      } else if (k === 23) await step('retract entity with components', [['db/retractEntity', ['p/id', who()]]]);
+      else if (k === 24) {
+        // schema changes the data may forbid (two tags held): the store and the model must agree
+        const change = r.pick([
+          { 'db/ident': 'p/tag', 'db/cardinality': 'db.cardinality/one' },
+          { 'db/ident': 'p/tag', 'db/cardinality': 'db.cardinality/many' },
+          { 'db/ident': 'p/name', 'db/index': r.next() < 0.5 },
+          { 'db/ident': `p/extra${r.int(3)}`, 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+        ]);
+        await step('schema change', [change]);
+      } else if (k === 25)
+        await step('tempid refs', [
+          { 'db/id': 'x', 'p/id': who(), 'p/ref': 'y' },
+          { 'db/id': 'y', 'p/id': who(), 'p/ref': 'x' },
+        ]);
+      else if (k === 17) {
         // several at once on one connection: one group commit, outcomes in submission order
         const c = r.int(2);
         const txs = Array.from({ length: 2 + r.int(4) }, () => [{ 'p/id': who(), 'p/n': r.int(50), 'p/first': `f${r.int(3)}` }]);
