@@ -9,9 +9,6 @@
 // It found a stale writer judging transactions on its old Db, unobserved read rejections, a
 // dump that lost a fact made and undone in one transaction, and a released live query's noise.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   asOf,
   connect,
@@ -33,13 +30,21 @@ import {
   type Connection,
   type Db,
   type Datom,
-} from '../src/node.js';
+} from '../src/index.js';
 import { emptyDb } from '../src/db/parts.js';
 import { TX0 } from '../src/db/types.js';
 import { seededRandom } from '../src/util/random.js';
 
+/** The database configurations a check runs through: with history, without, with attribute refs. */
+export const MODEL_CONFIGS = [
+  { keepHistory: true, attributeRefs: false },
+  { keepHistory: false, attributeRefs: false },
+  { keepHistory: true, attributeRefs: true },
+] as const;
+
 export interface ModelOptions {
-  readonly backend: 'file' | 'memory' | 'lmdb';
+  /** The store of the run's database (a fresh id or place per run; the check deletes the database). */
+  readonly store: Record<string, unknown> & { readonly backend: string; readonly id: string };
   readonly index: 'persistent-set' | 'hitchhiker-tree';
   readonly keepHistory: boolean;
   readonly attributeRefs: boolean;
@@ -107,12 +112,9 @@ async function views(d: Db, t: number | null, keepHistory: boolean): Promise<[st
 /** One seeded run; resolves to null, or to what differed with the last steps that led there. */
 export async function checkModel(seed: number, o: ModelOptions): Promise<string | null> {
   const r = seededRandom(seed);
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-model-'));
   const tailDatoms = r.pick([undefined, 0, 7, 64]);
   const branchingFactor = r.pick([4, 8, 32]);
-  const id = `model-${seed}-${o.index}-${Number(o.keepHistory)}${Number(o.attributeRefs)}`;
-  const store =
-    o.backend === 'memory' ? { backend: 'memory', id } : { backend: o.backend, id, path: dir, ...(o.backend === 'file' ? { durability: 'relaxed' } : {}) };
+  const store = o.store;
   const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
   const opts = { ...(tailDatoms === undefined ? {} : { tailDatoms }), shared: false };
   const log: string[] = [];
@@ -250,7 +252,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await compare(db(conns[0]!), null, 'a fresh connection');
     const chunks: Uint8Array[] = [];
     await exportDb(db(conns[0]!), (b) => void chunks.push(b));
-    const copyConfig = { store: { backend: 'memory', id: `${id}-copy` }, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
+    const copyConfig = { store: { backend: 'memory', id: `${store.id}-copy-${seed}` }, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
     await createDatabase(copyConfig);
     const copy = await connect(copyConfig);
     try {
@@ -266,12 +268,11 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     }
     return null;
   } catch (e) {
-    const what = `seed ${seed}, ${JSON.stringify({ ...o, tailDatoms, branchingFactor })}`;
+    const what = `seed ${seed}, ${JSON.stringify({ ...o, store: store.backend, tailDatoms, branchingFactor })}`;
     return `${what}: ${e instanceof Error ? e.message : String(e)}\nlast steps:\n${log.slice(-12).join('\n')}`;
   } finally {
     stopLive();
     for (const c of conns) await release(c).catch(() => undefined);
     await deleteDatabase(config).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
