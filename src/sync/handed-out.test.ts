@@ -17,6 +17,18 @@ describe('HandedOutIds', () => {
     expect(h.problem(102)).toMatch(/\(y\); the sync server numbered it 105$/);
   });
 
+  it('two tempids of one entity (an upsert merged them): one id, confirmed once', () => {
+    const h = new HandedOutIds();
+    h.handOut('c-1', { x: 101, y: 101, z: 102 }, past100);
+    expect(h.problem(101)).toMatch(/transaction c-1 created \(x\), which the sync server has not confirmed/);
+    h.confirm('c-1', { x: 101, y: 101, z: 103 });
+    expect(h.problem(101)).toBeUndefined();
+    expect(h.problem(102)).toMatch(/\(z\); the sync server numbered it 103$/);
+    h.handOut('c-2', { a: 104, b: 104 }, past100);
+    h.reject('c-2');
+    expect(h.problem(104)).toMatch(/which the sync server refused/);
+  });
+
   it('says when the server’s numbers are not known, and when it refused the transaction', () => {
     const h = new HandedOutIds();
     h.handOut('c-1', { x: 101 }, past100);

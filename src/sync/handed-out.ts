@@ -21,15 +21,16 @@ export class HandedOutIds {
 
   /** A local transaction's report: `tempids` maps its tempids to ids, the provisional ones recorded. */
   handOut(entry: string, tempids: Readonly<Record<string, number>>, provisional: (id: number) => boolean): void {
-    const ids: number[] = [];
+    const ids = new Set<number>();
     for (const [tempid, id] of Object.entries(tempids)) {
-      if (!provisional(id)) continue;
+      // two tempids an upsert merged into one entity: the id once, under the first
+      if (!provisional(id) || ids.has(id)) continue;
       this.#ids.delete(id); // re-inserted last: the newest are kept
       this.#ids.set(id, { entry, tempid });
-      ids.push(id);
+      ids.add(id);
     }
-    if (ids.length === 0) return;
-    this.#byEntry.set(entry, ids);
+    if (ids.size === 0) return;
+    this.#byEntry.set(entry, [...ids]);
     for (const oldest of this.#ids.keys()) {
       if (this.#ids.size <= MAX_TRACKED) break;
       this.#ids.delete(oldest);
