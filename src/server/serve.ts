@@ -118,6 +118,8 @@ interface Served {
   commit: CommitRecord; // the head's, as last announced
   announcing: Promise<void>;
   unlisten: () => void;
+  /** Pushed transactions being committed, by client tx id: a second push of one shares its outcome. */
+  readonly pushing: Map<string, Promise<PushResult>>;
 }
 
 interface Session {
@@ -390,10 +392,15 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         fail('sync/forbidden', `transaction ${tx.id} is not allowed on database ${show(s.name)}`, { tx: tx.id, db: s.name });
       }
     };
+    // Pushed again while the first push of it is still being committed (the device lost that
+    // socket and reconnected): the two would meet in one commit, the second refused by the
+    // unique sync/tx before the first is in the database. It gets the first one's outcome.
+    const first = s.pushing.get(tx.id);
+    if (first !== undefined) return first.then((r): PushResult => ('t' in r ? { id: tx.id, duplicate: true, t: r.t } : r));
     const input = { txData: tx.txData, txMeta: { ...tx.txMeta, [SYNC_TX_ATTR]: tx.id } };
     // A transaction that fails on a Db behind the head (another server process committed the
     // schema, or an entity a lookup ref names) is judged again on the head by the connection.
-    return s.conn.conn.transact(input, check).then(
+    const outcome = s.conn.conn.transact(input, check).then(
       (r): PushResult => ({ id: tx.id, t: r.dbAfter.basisT }),
       async (e: unknown): Promise<PushResult> => {
         // Already committed (a retry after a lost answer): the unique sync/tx says so.
@@ -402,6 +409,10 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
         return { id: tx.id, error: wireError(e) };
       },
     );
+    s.pushing.set(tx.id, outcome);
+    const done = (): void => void s.pushing.delete(tx.id);
+    outcome.then(done, done);
+    return outcome;
   }
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -436,7 +447,16 @@ async function openServed(name: string, config: Config, options: ServeOptions): 
     await release(conn);
     throw e;
   }
-  return { name, conn, sessions: new Set(), head: headOf(conn), commit: conn.conn.persisted.commit, announcing: Promise.resolve(), unlisten: () => {} };
+  return {
+    name,
+    conn,
+    sessions: new Set(),
+    head: headOf(conn),
+    commit: conn.conn.persisted.commit,
+    announcing: Promise.resolve(),
+    unlisten: () => {},
+    pushing: new Map(),
+  };
 }
 
 async function closeServed(s: Served): Promise<void> {

@@ -98,6 +98,26 @@ describe('sync server', { timeout: 180_000 }, () => {
     b.socket.close();
   });
 
+  it('a transaction pushed again while the first push of it commits (another socket, or the same push): once, and both answers say so', async () => {
+    const s = await server();
+    const [a, b] = [device(s.url), device(s.url)];
+    await online(a);
+    await online(b);
+    await push(a, [{ id: 'twice-0', txData: SCHEMA }]);
+    for (let round = 1; round <= 5; round++) {
+      // the device lost socket a and pushes its outbox again on b, both reaching the server at
+      // once; or one push holds it twice (both land in one group commit)
+      const tx = { id: `twice-${round}`, txData: [{ 'task/id': `t${round}`, 'task/title': `${round}` }] };
+      const [first, again] =
+        round % 2 === 1 ? await Promise.all([push(a, [tx]), push(b, [tx])]) : await push(a, [tx, tx]).then((rs) => [[rs[0]!], [rs[1]!]] as const);
+      const t = (first[0] as { t?: number }).t ?? (again[0] as { t?: number }).t;
+      expect([first[0], again[0]].every((r) => 't' in r && r.t === t)).toBe(true); // never an error
+      expect([first[0], again[0]].filter((r) => 'duplicate' in r)).toHaveLength(1);
+    }
+    a.socket.close();
+    b.socket.close();
+  });
+
   it('protocol 2: a head carries the records its commit added (a sealed tail chunk); a protocol 1 client still gets plain heads', async () => {
     const s = await server();
     const a = device(s.url);
