@@ -1,7 +1,8 @@
 // A random model check of sync: three devices of a real server process write seeded random
 // transactions at once (upserts by identity, lookup refs, tempid refs, components and reverse
 // refs, instants, bigints, keywords and Sets, tx meta, retractions, cas, purges, schema changes
-// the data may forbid), some awaited, most not. Once every device has settled, every replica
+// the data may forbid), some awaited, most not, while the server stops, crashes and comes back
+// and devices restart from their stores. Once every device has settled, every replica
 // equals a fresh device's view of the server, and the server's database equals a withDb model
 // that replays the committed transactions in the server's order (read back from each
 // transaction's tx meta): the server applied what each device sent, exactly once.
@@ -31,14 +32,10 @@ const SCHEMA = [
 const SERVER_FIRST = [{ 'db/ident': 'sync/tx', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' }];
 
 let seq = 0;
-const device = (url: string): Promise<Connection> =>
-  connect(
-    {
-      store: { backend: 'memory', id: `sync-model-${seq++}-${Date.now().toString(36)}` },
-      sync: { url, token: 'test-token', db: 'tasks', WebSocket: WS as never, minBackoffMs: 50, maxBackoffMs: 300, connectTimeoutMs: 2_000 },
-    },
-    { shared: false },
-  );
+const deviceConfig = (url: string) => ({
+  store: { backend: 'memory', id: `sync-model-${seq++}-${Date.now().toString(36)}` },
+  sync: { url, token: 'test-token', db: 'tasks', WebSocket: WS as never, minBackoffMs: 50, maxBackoffMs: 300, connectTimeoutMs: 2_000 },
+});
 const wait = (f: () => unknown | Promise<unknown>) => vi.waitFor(f, { timeout: 60_000, interval: 50 });
 const settled = (c: Connection) =>
   wait(async () => {
@@ -55,10 +52,17 @@ describe('sync against a withDb model', () => {
     'seed %i: three devices writing at once; every replica equals the server, and the server the model',
     async (seed) => {
       const r = seededRandom(seed);
-      const s = await server();
-      const devices = [await device(s.url), await device(s.url), await device(s.url)];
+      let current = await server();
+      const { path, port, url } = current;
+      let running = true;
+      const configs = [deviceConfig(url), deviceConfig(url), deviceConfig(url)];
       let rejected = 0;
-      for (const d of devices) onSync(d, (e) => void (e.type === 'rejected' && rejected++));
+      const open = async (i: number): Promise<Connection> => {
+        const d = await connect(configs[i]!, { shared: false });
+        onSync(d, (e) => void (e.type === 'rejected' && rejected++));
+        return d;
+      };
+      const devices = [await open(0), await open(1), await open(2)];
       const inputs = new Map<number, { txData: unknown[]; txMeta: Record<string, unknown> }>();
       let step = 0;
       const send = (d: Connection, txData: unknown[]): Promise<boolean> => {
@@ -77,7 +81,26 @@ describe('sync against a withDb model', () => {
       const who = () => `i${r.int(8)}`;
       const pending: Promise<boolean>[] = [];
       for (let i = 0; i < 60; i++) {
-        const k = r.int(10);
+        const k = r.int(12);
+        if (k === 10) {
+          // the server stops or crashes, or comes back on the same store and port; devices write on
+          if (running && r.next() < 0.5) {
+            await (r.next() < 0.5 ? current.stop() : current.kill());
+            running = false;
+          } else if (!running) {
+            current = await server({ path, port });
+            running = true;
+          }
+          continue;
+        }
+        if (k === 11) {
+          // a device restarts: its outbox and replica come back from its store
+          const at = r.int(devices.length);
+          await Promise.allSettled(pending); // what it transacted is in its outbox (or refused) first
+          await release(devices[at]!);
+          devices[at] = await open(at);
+          continue;
+        }
         const txData: unknown[] = [
           () => [
             { 'p/id': who(), 'p/n': r.int(20), 'p/tag': new Set([`:t/${r.int(3)}`, `:t/${r.int(3)}`]), 'p/when': new Date(1_700_000_000_000 + r.int(1000)) },
@@ -105,8 +128,9 @@ describe('sync against a withDb model', () => {
         if (r.next() < 0.3) await sent;
       }
       const applied = (await Promise.all(pending)).filter(Boolean).length;
+      if (!running) await server({ path, port });
       for (const d of devices) await settled(d);
-      const fresh = await device(s.url);
+      const fresh = await connect(deviceConfig(url), { shared: false });
       await settled(fresh);
       const server_ = db(fresh);
       for (const d of devices) await wait(async () => expect(data(await datoms(db(d), 'eavt'))).toEqual(data(await datoms(server_, 'eavt'))));
