@@ -1,11 +1,11 @@
-// A random model check of sync: three devices of a real server process write seeded random
-// transactions at once (upserts by identity, lookup refs, tempid refs, components and reverse
-// refs, instants, bigints, keywords and Sets, tx meta, retractions, cas, purges, schema changes
-// the data may forbid), some awaited, most not, while the server stops, crashes and comes back
-// and devices restart from their stores. Once every device has settled, every replica
-// equals a fresh device's view of the server, and the server's database equals a withDb model
-// that replays the committed transactions in the server's order (read back from each
-// transaction's tx meta): the server applied what each device sent, exactly once.
+// A random model check of sync: three devices of two server processes over one store write
+// seeded random transactions at once (upserts by identity, lookup refs, tempid refs, components
+// and reverse refs, instants, bigints, keywords and Sets, tx meta, retractions, cas, purges,
+// schema changes the data may forbid), some awaited, most not, while the servers stop, crash
+// and come back and devices restart from their stores. Once every device has settled, every
+// replica equals a fresh device's view of the database, and the database equals a withDb model
+// that replays the committed transactions in the servers' order (read back from each
+// transaction's tx meta): the servers applied what each device sent, exactly once.
 
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WS } from 'ws';
@@ -52,10 +52,14 @@ describe('sync against a withDb model', () => {
     'seed %i: three devices writing at once; every replica equals the server, and the server the model',
     async (seed) => {
       const r = seededRandom(seed);
-      let current = await server();
-      const { path, port, url } = current;
-      let running = true;
-      const configs = [deviceConfig(url), deviceConfig(url), deviceConfig(url)];
+      // two server processes over one file store: devices 0 and 1 on the first, device 2 on the second
+      const first = await server();
+      const path = first.path;
+      const servers: { process: Awaited<ReturnType<typeof server>> | null; readonly port: number }[] = [{ process: first, port: first.port }];
+      const second = await server({ path });
+      servers.push({ process: second, port: second.port });
+      const url = first.url;
+      const configs = [deviceConfig(url), deviceConfig(url), deviceConfig(second.url)];
       let rejected = 0;
       const open = async (i: number): Promise<Connection> => {
         const d = await connect(configs[i]!, { shared: false });
@@ -83,14 +87,12 @@ describe('sync against a withDb model', () => {
       for (let i = 0; i < 60; i++) {
         const k = r.int(12);
         if (k === 10) {
-          // the server stops or crashes, or comes back on the same store and port; devices write on
-          if (running && r.next() < 0.5) {
-            await (r.next() < 0.5 ? current.stop() : current.kill());
-            running = false;
-          } else if (!running) {
-            current = await server({ path, port });
-            running = true;
-          }
+          // a server stops or crashes, or comes back on the same store and port; devices write on
+          const one = r.pick(servers);
+          if (one.process !== null && r.next() < 0.5) {
+            await (r.next() < 0.5 ? one.process.stop() : one.process.kill());
+            one.process = null;
+          } else if (one.process === null) one.process = await server({ path, port: one.port });
           continue;
         }
         if (k === 11) {
@@ -128,12 +130,13 @@ describe('sync against a withDb model', () => {
         if (r.next() < 0.3) await sent;
       }
       const applied = (await Promise.all(pending)).filter(Boolean).length;
-      if (!running) await server({ path, port });
+      for (const one of servers) one.process ??= await server({ path, port: one.port });
       for (const d of devices) await settled(d);
       const fresh = await connect(deviceConfig(url), { shared: false });
       await settled(fresh);
+      // every replica, the fresh one too, reaches the same database (a server hears the other's last commits by polling)
+      for (const d of devices) await wait(async () => expect(data(await datoms(db(d), 'eavt'))).toEqual(data(await datoms(db(fresh), 'eavt'))));
       const server_ = db(fresh);
-      for (const d of devices) await wait(async () => expect(data(await datoms(db(d), 'eavt'))).toEqual(data(await datoms(server_, 'eavt'))));
 
       // The server's order: each committed transaction's tx meta names its step.
       const order = ((await q('[:find ?tx ?step :where [?tx :model/step ?step]]', server_)) as [number, number][]).sort((a, b) => a[0] - b[0]);
