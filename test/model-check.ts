@@ -22,7 +22,6 @@ import {
   importDb,
   liveQuery,
   q,
-  registerTxFunction,
   release,
   since,
   transact,
@@ -32,8 +31,43 @@ import {
   type Datom,
 } from '../src/index.js';
 import { emptyDb } from '../src/db/parts.js';
+import './model-txfn.js';
 import { TX0 } from '../src/db/types.js';
 import { seededRandom } from '../src/util/random.js';
+
+/** The calls the check makes through a connection: the cairndb module itself, or a worker client. */
+export interface ModelClient {
+  connect(config: Record<string, unknown>): Promise<unknown>;
+  release(conn: unknown): Promise<void>;
+  transact(conn: unknown, input: never): Promise<unknown>;
+  db(conn: unknown): unknown;
+  history(db: unknown): unknown;
+  asOf(db: unknown, t: number): unknown;
+  since(db: unknown, t: number): unknown;
+  datoms(db: unknown, index: 'eavt' | 'aevt' | 'avet'): Promise<readonly Datom[]>;
+  q(query: string, ...inputs: unknown[]): Promise<unknown>;
+  gcStorage(conn: unknown): Promise<unknown>;
+  liveQuery(conn: unknown, query: string): { subscribe(next: (value: unknown) => void): () => void };
+  exportDb(db: unknown, sink: (chunk: Uint8Array) => void): Promise<unknown>;
+}
+
+/** The cairndb module as a ModelClient, its connections opened with `options` (not shared). */
+function moduleClient(options: Record<string, unknown>): ModelClient {
+  return {
+    connect: (config) => connect(config, { ...options, shared: false }),
+    release: (c) => release(c as Connection),
+    transact: (c, input) => transact(c as Connection, input),
+    db: (c) => db(c as Connection),
+    history: (d) => history(d as Db),
+    asOf: (d, t) => asOf(d as Db, t),
+    since: (d, t) => since(d as Db, t),
+    datoms: (d, index) => datoms(d as Db, index),
+    q: (query, ...inputs) => q(query, ...inputs),
+    gcStorage: (c) => gcStorage(c as Connection),
+    liveQuery: (c, query) => liveQuery(c as Connection, query),
+    exportDb: (d, sink) => exportDb(d as Db, sink),
+  };
+}
 
 /** The database configurations a check runs through: with history, without, with attribute refs. */
 export const MODEL_CONFIGS = [
@@ -49,6 +83,12 @@ export interface ModelOptions {
   readonly keepHistory: boolean;
   readonly attributeRefs: boolean;
   readonly steps: number;
+  /**
+   * The two writers, each with its own connection (default: this realm's cairndb module, two
+   * unshared connections with the run's tailDatoms). Worker clients need `model/move`
+   * registered in their worker (./model-txfn.ts).
+   */
+  readonly clients?: readonly [ModelClient, ModelClient];
   /** Print every step as it runs. */
   readonly trace?: boolean;
 }
@@ -67,16 +107,6 @@ const SCHEMA = [
   { 'db/ident': 'audit/by', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
 ];
 
-// A transaction function both sides call by name: moves n from one person to another (reads the db it gets).
-registerTxFunction('model/move', async (d: Db, from: string, to: string, n: number) => {
-  const nOf = async (who: string) => (await q('[:find ?n . :in $ ?i :where [?e :p/id ?i] [?e :p/n ?n]]', d, who)) as number | null;
-  const [a, b] = [await nOf(from), await nOf(to)];
-  if (a === null || b === null || a < n) throw new Error(`cannot move ${n} from ${from} to ${to}`);
-  return [
-    ['db/add', ['p/id', from], 'p/n', a - n],
-    ['db/add', ['p/id', to], 'p/n', b + n],
-  ];
-});
 const LIVE = '[:find ?i ?n :where [?e :p/id ?i] [?e :p/n ?n]]';
 /** How long a live query may take to catch up on a commit before the check calls it stale. */
 const LIVE_PATIENCE_MS = 20_000;
@@ -97,17 +127,18 @@ function difference(mine: string, theirs: string): string {
   return `only in the first ${onlyA.join(' ') || '-'}; only in the second ${onlyB.join(' ') || '-'}`;
 }
 
-async function views(d: Db, t: number | null, keepHistory: boolean): Promise<[string, string][]> {
+async function views(k: ModelClient, d: unknown, t: number | null, keepHistory: boolean): Promise<[string, string][]> {
   const out: [string, string][] = [
-    ['eavt', plain(await datoms(d, 'eavt'))],
-    ['aevt', plain(await datoms(d, 'aevt'))],
-    ['avet', plain(await datoms(d, 'avet'))],
-    ['query', rowsOf(await q(LIVE, d))],
+    ['eavt', plain(await k.datoms(d, 'eavt'))],
+    ['aevt', plain(await k.datoms(d, 'aevt'))],
+    ['avet', plain(await k.datoms(d, 'avet'))],
+    ['query', rowsOf(await k.q(LIVE, d))],
   ];
-  if (keepHistory) out.push(['history eavt', plain(await datoms(history(d), 'eavt'))], ['history avet', plain(await datoms(history(d), 'avet'))]);
-  if (t !== null) out.push([`asOf ${t}`, plain(await datoms(asOf(d, t), 'eavt'))], [`since ${t}`, plain(await datoms(since(d, t), 'aevt'))]);
+  if (keepHistory) out.push(['history eavt', plain(await k.datoms(k.history(d), 'eavt'))], ['history avet', plain(await k.datoms(k.history(d), 'avet'))]);
+  if (t !== null) out.push([`asOf ${t}`, plain(await k.datoms(k.asOf(d, t), 'eavt'))], [`since ${t}`, plain(await k.datoms(k.since(d, t), 'aevt'))]);
   return out;
 }
+const local = moduleClient({});
 
 /** One seeded run; resolves to null, or to what differed with the last steps that led there. */
 export async function checkModel(seed: number, o: ModelOptions): Promise<string | null> {
@@ -116,27 +147,27 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
   const branchingFactor = r.pick([4, 8, 32]);
   const store = o.store;
   const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
-  const opts = { ...(tailDatoms === undefined ? {} : { tailDatoms }), shared: false };
+  const clients = o.clients ?? [moduleClient(tailDatoms === undefined ? {} : { tailDatoms }), moduleClient(tailDatoms === undefined ? {} : { tailDatoms })];
   const log: string[] = [];
   const note = (s: string): void => {
     log.push(s);
     if (o.trace) console.log(s);
   };
-  let conns: Connection[] = [];
+  let conns: unknown[] = [];
   let stopLive = (): void => {};
   try {
     await createDatabase(config);
-    conns = [await connect(config, opts), await connect(config, opts)];
+    conns = [await clients[0].connect(config), await clients[1].connect(config)];
     let model: Db = emptyDb({ keepHistory: o.keepHistory, attributeRefs: o.attributeRefs }, { branchingFactor: 8 });
     let live: unknown;
     const follow = (): void => {
-      stopLive = liveQuery(conns[0]!, LIVE).subscribe((v) => {
+      stopLive = clients[0].liveQuery(conns[0], LIVE).subscribe((v) => {
         live = v;
       });
     };
     follow();
     const both = async (c: number, input: unknown[]): Promise<[string, string]> => {
-      const mine = await transact(conns[c]!, input as never).then(() => 'ok', codeOf);
+      const mine = await clients[c]!.transact(conns[c], input as never).then(() => 'ok', codeOf);
       let theirs = 'ok';
       try {
         model = (await withDb(model, input as never)).dbAfter;
@@ -151,9 +182,9 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       note(`${name} on ${c}: ${JSON.stringify(input)} -> ${mine}`);
       if (mine !== theirs) throw new Error(`the store says ${mine}, the model ${theirs}`);
     };
-    const compare = async (d: Db, t: number | null, what: string): Promise<void> => {
-      const a = await views(d, t, o.keepHistory);
-      const b = await views(model, t, o.keepHistory);
+    const compare = async (c: number, t: number | null, what: string): Promise<void> => {
+      const a = await views(clients[c]!, clients[c]!.db(conns[c]), t, o.keepHistory);
+      const b = await views(local, model, t, o.keepHistory);
       for (let i = 0; i < a.length; i++)
         if (a[i]![1] !== b[i]![1]) throw new Error(`${what}, ${a[i]![0]}, the store against the model: ${difference(a[i]![1], b[i]![1])}`);
     };
@@ -184,13 +215,13 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       else if (k === 14) {
         const c = r.int(2);
         note(`gcStorage on ${c}`);
-        await gcStorage(conns[c]!);
+        await clients[c]!.gcStorage(conns[c]);
       } else if (k === 15) {
         const c = r.int(2);
         note(`reconnect ${c}`);
         if (c === 0) stopLive();
-        await release(conns[c]!);
-        conns[c] = await connect(config, opts);
+        await clients[c]!.release(conns[c]);
+        conns[c] = await clients[c]!.connect(config);
         if (c === 0) follow();
       } else if (k === 16) {
         await step('add and retract', [{ 'p/id': who(), 'p/tag': [`t${r.int(4)}`] }, ['db/retract', ['p/id', who()], 'p/n', r.int(50)]]);
@@ -219,7 +250,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
         // several at once on one connection: one group commit, outcomes in submission order
         const c = r.int(2);
         const txs = Array.from({ length: 2 + r.int(4) }, () => [{ 'p/id': who(), 'p/n': r.int(50), 'p/first': `f${r.int(3)}` }]);
-        const outcomes = await Promise.all(txs.map((tx) => transact(conns[c]!, tx).then(() => 'ok', codeOf)));
+        const outcomes = await Promise.all(txs.map((tx) => clients[c]!.transact(conns[c], tx as never).then(() => 'ok', codeOf)));
         for (let x = 0; x < txs.length; x++) {
           let theirs = 'ok';
           try {
@@ -238,7 +269,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
         const maxTx = (model as unknown as { maxTx: number }).maxTx;
         const t = o.keepHistory && r.next() < 0.5 ? TX0 + 1 + r.int(Math.max(1, maxTx - TX0)) : null;
         note(`compare connection ${c}${t === null ? '' : ` (t ${t})`}`);
-        await compare(db(conns[c]!), t, `connection ${c}`);
+        await compare(c, t, `connection ${c}`);
         await both(0, []);
         const want = rowsOf(await q(LIVE, model));
         for (let waited = 0; rowsOf(live) !== want && waited < LIVE_PATIENCE_MS; waited += 5) await new Promise((res) => setTimeout(res, 5));
@@ -246,20 +277,24 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       }
     }
     stopLive();
-    for (const c of conns) await release(c);
-    conns = [await connect(config, opts)];
+    for (let c = 0; c < conns.length; c++) await clients[c]!.release(conns[c]);
+    conns = [await clients[0].connect(config)];
     note('a fresh connection');
-    await compare(db(conns[0]!), null, 'a fresh connection');
+    await compare(0, null, 'a fresh connection');
     const chunks: Uint8Array[] = [];
-    await exportDb(db(conns[0]!), (b) => void chunks.push(b));
+    await clients[0].exportDb(clients[0].db(conns[0]), (b) => void chunks.push(b));
     const copyConfig = { store: { backend: 'memory', id: `${store.id}-copy-${seed}` }, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
     await createDatabase(copyConfig);
     const copy = await connect(copyConfig);
     try {
       await importDb(copy, new Blob(chunks as BlobPart[]));
       note('an export imported');
-      for (const view of [(d: Db) => d, ...(o.keepHistory ? [history] : [])]) {
-        const [a, b] = [plain(await datoms(view(db(copy)), 'eavt')), plain(await datoms(view(db(conns[0]!)), 'eavt'))];
+      for (const view of o.keepHistory ? [false, true] : [false]) {
+        const source = clients[0].db(conns[0]);
+        const [a, b] = [
+          plain(await datoms(view ? history(db(copy)) : db(copy), 'eavt')),
+          plain(await clients[0].datoms(view ? clients[0].history(source) : source, 'eavt')),
+        ];
         if (a !== b) throw new Error(`the imported copy against its source: ${difference(a, b)}`);
       }
     } finally {
@@ -268,11 +303,12 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     }
     return null;
   } catch (e) {
-    const what = `seed ${seed}, ${JSON.stringify({ ...o, store: store.backend, tailDatoms, branchingFactor })}`;
+    const { clients: _, ...shown } = o;
+    const what = `seed ${seed}, ${JSON.stringify({ ...shown, store: store.backend, tailDatoms, branchingFactor })}`;
     return `${what}: ${e instanceof Error ? e.message : String(e)}\nlast steps:\n${log.slice(-12).join('\n')}`;
   } finally {
     stopLive();
-    for (const c of conns) await release(c).catch(() => undefined);
+    for (let c = 0; c < conns.length; c++) await clients[c]!.release(conns[c]).catch(() => undefined);
     await deleteDatabase(config).catch(() => undefined);
   }
 }
