@@ -1,5 +1,6 @@
 // The random model check (./model-check.ts) on every index, with and without history, with
-// attribute refs, on the file, LMDB and memory stores (IndexedDB: model.browser.test.ts). More
+// attribute refs, on the file, LMDB and memory stores (IndexedDB: model.browser.test.ts,
+// PostgreSQL: model-postgresql.test.ts). More
 // seeds: `CAIRNDB_MODEL_SEEDS=50 npx vitest run --project node test/model.test.ts` (a failure
 // names its seed and options; `checkModel(seed, { ...options, trace: true })` replays it step
 // by step).
