@@ -1,13 +1,15 @@
 // A random model check of the stored database: seeded random transactions (upserts, cardinality
 // many, refs by lookup ref and tempid, unique values, a composite tuple, components in nested
 // maps, reverse refs, tx meta, a transaction function, schema changes, retractions, cas, every
-// kind of purge, group commits) go to two connections on one store, between reconnects and GC runs,
-// while a live query follows one of them; the same transactions go to an in-memory `withDb`
-// chain, the model. Every outcome (committed, or the error code) must agree, and every so often
-// a connection's current, history, asOf and since datoms, the live query's last result, and at
-// the end a fresh connection and an export imported into a new database, must equal the model's.
-// It found a stale writer judging transactions on its old Db, unobserved read rejections, a
-// dump that lost a fact made and undone in one transaction, and a released live query's noise.
+// kind of purge, group commits) go to two connections on one store (one of them reading through
+// a two-node cache), between reconnects and GC runs, while a live query follows one of them; the
+// same transactions go to an in-memory `withDb` chain, the model. Every outcome (committed, or the
+// error code) must agree, and every so often a connection's current, history, asOf and since
+// datoms, a recursive rule with aggregates, pulls of components and reverse refs, an index
+// range, the live query's last result, and at the end a fresh connection and an export imported
+// into a new database, must equal the model's. It found a stale writer judging transactions on
+// its old Db, unobserved read rejections, a dump that lost a fact made and undone in one
+// transaction, history lost on a reconnect, and a released live query's noise.
 
 import {
   asOf,
@@ -20,7 +22,9 @@ import {
   gcStorage,
   history,
   importDb,
+  indexRange,
   liveQuery,
+  pullMany,
   q,
   release,
   since,
@@ -48,6 +52,8 @@ export interface ModelClient {
   q(query: string, ...inputs: unknown[]): Promise<unknown>;
   gcStorage(conn: unknown): Promise<unknown>;
   liveQuery(conn: unknown, query: string): { subscribe(next: (value: unknown) => void): () => void };
+  pullMany(db: unknown, pattern: string, eids: readonly unknown[]): Promise<unknown>;
+  indexRange(db: unknown, attr: string, start?: unknown, end?: unknown): Promise<readonly Datom[]>;
   exportDb(db: unknown, sink: (chunk: Uint8Array) => void): Promise<unknown>;
 }
 
@@ -65,6 +71,8 @@ function moduleClient(options: Record<string, unknown>): ModelClient {
     q: (query, ...inputs) => q(query, ...inputs),
     gcStorage: (c) => gcStorage(c as Connection),
     liveQuery: (c, query) => liveQuery(c as Connection, query),
+    pullMany: (d, pattern, eids) => pullMany(d as Db, pattern, eids as never),
+    indexRange: (d, attr, start, end) => indexRange(d as Db, attr, start as never, end as never),
     exportDb: (d, sink) => exportDb(d as Db, sink),
   };
 }
@@ -108,6 +116,10 @@ const SCHEMA = [
 ];
 
 const LIVE = '[:find ?i ?n :where [?e :p/id ?i] [?e :p/n ?n]]';
+// who reaches whom through p/ref, how many, and the highest p/n there (a recursive rule)
+const RULES = '[:find ?i (count-distinct ?j) (max ?n) :in $ % :where [?e :p/id ?i] (reach ?e ?f) [?f :p/id ?j] [?f :p/n ?n]]';
+const RULE_SET = '[[(reach ?a ?b) [?a :p/ref ?b]] [(reach ?a ?b) [?a :p/ref ?c] (reach ?c ?b)]]';
+const PULL = '[* {:p/part [*]} {:p/ref [:p/id :p/n]} {:p/_ref [:p/id]}]';
 /** How long a live query may take to catch up on a commit before the check calls it stale. */
 const LIVE_PATIENCE_MS = 20_000;
 
@@ -127,12 +139,15 @@ function difference(mine: string, theirs: string): string {
   return `only in the first ${onlyA.join(' ') || '-'}; only in the second ${onlyB.join(' ') || '-'}`;
 }
 
-async function views(k: ModelClient, d: unknown, t: number | null, keepHistory: boolean): Promise<[string, string][]> {
+async function views(k: ModelClient, d: unknown, t: number | null, keepHistory: boolean, people: readonly number[]): Promise<[string, string][]> {
   const out: [string, string][] = [
     ['eavt', plain(await k.datoms(d, 'eavt'))],
     ['aevt', plain(await k.datoms(d, 'aevt'))],
     ['avet', plain(await k.datoms(d, 'avet'))],
     ['query', rowsOf(await k.q(LIVE, d))],
+    ['rule and aggregates', rowsOf(await k.q(RULES, d, RULE_SET))],
+    ['pull', JSON.stringify(await k.pullMany(d, PULL, people))],
+    ['index range', plain(await k.indexRange(d, 'p/n', 10, 30))],
   ];
   if (keepHistory) out.push(['history eavt', plain(await k.datoms(k.history(d), 'eavt'))], ['history avet', plain(await k.datoms(k.history(d), 'avet'))]);
   if (t !== null) out.push([`asOf ${t}`, plain(await k.datoms(k.asOf(d, t), 'eavt'))], [`since ${t}`, plain(await k.datoms(k.since(d, t), 'aevt'))]);
@@ -147,7 +162,9 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
   const branchingFactor = r.pick([4, 8, 32]);
   const store = o.store;
   const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
-  const clients = o.clients ?? [moduleClient(tailDatoms === undefined ? {} : { tailDatoms }), moduleClient(tailDatoms === undefined ? {} : { tailDatoms })];
+  const tail = tailDatoms === undefined ? {} : { tailDatoms };
+  // the second connection keeps two decoded nodes: its reads go to the store (the asynchronous paths)
+  const clients = o.clients ?? [moduleClient(tail), moduleClient({ ...tail, cacheSize: 2 })];
   const log: string[] = [];
   const note = (s: string): void => {
     log.push(s);
@@ -183,8 +200,9 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
       if (mine !== theirs) throw new Error(`the store says ${mine}, the model ${theirs}`);
     };
     const compare = async (c: number, t: number | null, what: string): Promise<void> => {
-      const a = await views(clients[c]!, clients[c]!.db(conns[c]), t, o.keepHistory);
-      const b = await views(local, model, t, o.keepHistory);
+      const people = ((await q('[:find [?e ...] :where [?e :p/id]]', model)) as number[]).sort((x, y) => x - y);
+      const a = await views(clients[c]!, clients[c]!.db(conns[c]), t, o.keepHistory, people);
+      const b = await views(local, model, t, o.keepHistory, people);
       for (let i = 0; i < a.length; i++)
         if (a[i]![1] !== b[i]![1]) throw new Error(`${what}, ${a[i]![0]}, the store against the model: ${difference(a[i]![1], b[i]![1])}`);
     };
