@@ -3,14 +3,15 @@
 // and reverse refs, instants, bigints, keywords and Sets, tx meta, retractions, cas, purges,
 // schema changes the data may forbid), some awaited, most not, while the servers stop, crash
 // and come back and devices restart from their stores. Once every device has settled, every
-// replica equals a fresh device's view of the database, and the database equals a withDb model
-// that replays the committed transactions in the servers' order (read back from each
-// transaction's tx meta): the servers applied what each device sent, exactly once.
+// replica equals a fresh device's view of the database, each device's live query shows it, and
+// the database equals a withDb model that replays the committed transactions in the servers'
+// order (read back from each transaction's tx meta): the servers applied what each device sent,
+// exactly once.
 
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WS } from 'ws';
 import { emptyDb } from '../db/parts.js';
-import { connect, datoms, db, onSync, q, release, syncStatus, transact, withDb, type Connection, type Db, type Datom } from '../index.js';
+import { connect, datoms, db, liveQuery, onSync, q, release, syncStatus, transact, withDb, type Connection, type Db, type Datom } from '../index.js';
 import { serverStarter } from '../server/test-server.js';
 import { seededRandom } from '../util/random.js';
 
@@ -29,6 +30,9 @@ const SCHEMA = [
   { 'db/ident': 'model/step', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
 ];
 /** What the server transacts first into every database it serves (src/server/serve.ts): one attribute. */
+/** What each device's live query shows: who has which p/n and the labels of their parts. */
+const LIVE = '[:find ?i ?n ?l :where [?e :p/id ?i] [?e :p/n ?n] [?e :p/part ?p] [?p :part/label ?l]]';
+const rows = (x: unknown): string[] => ((x ?? []) as unknown[]).map((r) => JSON.stringify(r)).sort();
 const SERVER_FIRST = [{ 'db/ident': 'sync/tx', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/unique': 'db.unique/value' }];
 
 let seq = 0;
@@ -61,9 +65,16 @@ describe('sync against a withDb model', () => {
       const url = first.url;
       const configs = [deviceConfig(url), deviceConfig(url), deviceConfig(second.url)];
       let rejected = 0;
+      // every device shows a live query the whole time (made again when the device restarts)
+      const shown: unknown[] = [undefined, undefined, undefined];
+      const stops: (() => void)[] = [];
       const open = async (i: number): Promise<Connection> => {
         const d = await connect(configs[i]!, { shared: false });
         onSync(d, (e) => void (e.type === 'rejected' && rejected++));
+        stops[i]?.();
+        stops[i] = liveQuery(d, LIVE).subscribe((v) => {
+          shown[i] = v;
+        });
         return d;
       };
       const devices = [await open(0), await open(1), await open(2)];
@@ -137,6 +148,9 @@ describe('sync against a withDb model', () => {
       // every replica, the fresh one too, reaches the same database (a server hears the other's last commits by polling)
       for (const d of devices) await wait(async () => expect(data(await datoms(db(d), 'eavt'))).toEqual(data(await datoms(db(fresh), 'eavt'))));
       const server_ = db(fresh);
+      const want = rows(await q(LIVE, server_));
+      for (let i = 0; i < devices.length; i++) await wait(() => expect(rows(shown[i])).toEqual(want));
+      for (const stop of stops) stop();
 
       // The server's order: each committed transaction's tx meta names its step.
       const order = ((await q('[:find ?tx ?step :where [?tx :model/step ?step]]', server_)) as [number, number][]).sort((a, b) => a[0] - b[0]);
