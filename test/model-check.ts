@@ -1,15 +1,16 @@
 // A random model check of the stored database: seeded random transactions (upserts, cardinality
 // many, refs by lookup ref and tempid, unique values, a composite tuple, components in nested
 // maps, reverse refs, tx meta, a transaction function, schema changes, retractions, cas, every
-// kind of purge, group commits) go to two connections on one store (one of them reading through
-// a two-node cache), between reconnects and GC runs, while a live query follows one of them; the
-// same transactions go to an in-memory `withDb` chain, the model. Every outcome (committed, or the
-// error code) must agree, and every so often a connection's current, history, asOf and since
-// datoms, a recursive rule with aggregates, pulls of components and reverse refs, an index
-// range, the live query's last result, and at the end a fresh connection and an export imported
-// into a new database, must equal the model's. It found a stale writer judging transactions on
-// its old Db, unobserved read rejections, a dump that lost a fact made and undone in one
-// transaction, history lost on a reconnect, and a released live query's noise.
+// kind of purge, group commits, both connections at once) go to two connections on one store
+// (one of them reading through a two-node cache), between reconnects and GC runs, while a live
+// query follows one of them; the same transactions go to an in-memory `withDb` chain, the model.
+// Every outcome (committed, or the error code) must agree, and every so often a connection's
+// current, history, asOf and since datoms, a recursive rule with aggregates, pulls of components
+// and reverse refs, an index range, the live query's last result, and at the end a fresh
+// connection and an export imported into a new database, must equal the model's. It found a
+// stale writer judging transactions on its old Db, unobserved read rejections, a dump that lost
+// a fact made and undone in one transaction, history lost on a reconnect, and a released live
+// query's noise.
 
 import {
   asOf,
@@ -209,7 +210,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await step('schema', SCHEMA);
     const who = (): string => `i${r.int(12)}`;
     for (let i = 0; i < o.steps; i++) {
-      const k = r.int(26);
+      const k = r.int(27);
       if (k < 7) {
         const tx: Record<string, unknown>[] = [];
         for (let j = 1 + r.int(3); j > 0; j--) {
@@ -264,7 +265,19 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
           { 'db/id': 'x', 'p/id': who(), 'p/ref': 'y' },
           { 'db/id': 'y', 'p/id': who(), 'p/ref': 'x' },
         ]);
-      else if (k === 17) {
+      else if (k === 26) {
+        // both connections at once: the compare-and-set orders them, the loser rebases; upserts
+        // that cannot fail, so the model applies them in the order their tx ids say
+        const txs = [0, 1].map(() =>
+          Array.from({ length: 1 + r.int(3) }, () => ({ 'p/id': who(), 'p/n': r.int(50), 'p/first': `f${r.int(3)}`, 'p/name': `n${r.int(6)}` })),
+        );
+        const reports = (await Promise.all(txs.map((tx, c) => clients[c]!.transact(conns[c], tx as never)))) as { tempids: Record<string, number> }[];
+        const order = [0, 1].sort((a, b) => reports[a]!.tempids['db/current-tx']! - reports[b]!.tempids['db/current-tx']!);
+        for (const c of order) {
+          model = (await withDb(model, txs[c]!)).dbAfter;
+          note(`at once on ${c}: ${JSON.stringify(txs[c])} -> tx ${reports[c]!.tempids['db/current-tx']}`);
+        }
+      } else if (k === 17) {
         // several at once on one connection: one group commit, outcomes in submission order
         const c = r.int(2);
         const txs = Array.from({ length: 2 + r.int(4) }, () => [{ 'p/id': who(), 'p/n': r.int(50), 'p/first': `f${r.int(3)}` }]);
