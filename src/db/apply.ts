@@ -197,6 +197,8 @@ export function applyChanges(
   // Keyed by tx too: a replay applies many transactions at once, and a later one asserting the
   // value again is a new event, not the third of that pair's.
   let sameTx: Map<string, [number, number]> | undefined;
+  // Facts this tx retracted that an earlier tx asserted, by tx e|a|v (see the retraction below).
+  let retracted: Set<string> | undefined;
   let maxEid = st.maxEid,
     maxTx = st.maxTx,
     lastTxInstant = st.lastTxInstant;
@@ -245,7 +247,12 @@ export function applyChanges(
         avetKeys.push(prior);
       }
       if (f.history) {
-        if (prior.tx === d.tx) (sameTx ??= new Map()).set(`${d.tx} ${factKey(d)}`, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
+        const fact = `${d.tx} ${factKey(d)}`;
+        if (prior.tx !== d.tx) (retracted ??= new Set()).add(fact);
+        // Asserted and retracted again after this tx retracted it: history keeps that one
+        // retraction (the pair would be a third and fourth event of the fact in one tx).
+        else if (retracted?.has(fact)) continue;
+        else (sameTx ??= new Map()).set(fact, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
         const r = put(d);
         tKeys.push(prior, r);
         if (f.indexedRemove) tavetKeys.push(prior, r);

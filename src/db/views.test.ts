@@ -156,6 +156,30 @@ describe('history / asOf / since', () => {
     ]);
   });
 
+  it('retract, re-assert and retract again of a present value in one tx: one retraction in history', async () => {
+    const db = await dbWith(SCHEMA);
+    const r = await tx(db, [{ 'p/code': 'k', 'p/name': 'old' }]);
+    const t1 = r.dbAfter.maxTx;
+    // the entity twice in one tx: 'old' replaced by 'new', then 'old' again, then 'other'
+    const r2 = await tx(r.dbAfter, [
+      { 'p/code': 'k', 'p/name': 'new' },
+      { 'p/code': 'k', 'p/name': 'old' },
+      { 'p/code': 'k', 'p/name': 'other' },
+    ]);
+    const t2 = r2.dbAfter.maxTx;
+    const names = async (d: Db) => (await d.datoms('eavt', 5, 'p/name')).map((x) => [x.v, x.tx, x.added]);
+    expect(await names(r2.dbAfter)).toEqual([['other', t2, true]]);
+    // 'old' was asserted at t1 and retracted at t2: nothing else of it in history
+    expect((await names(history(r2.dbAfter))).filter(([v]) => v === 'old')).toEqual([
+      ['old', t1, true],
+      ['old', t2, false],
+    ]);
+    expect(await names(asOf(r2.dbAfter, t1))).toEqual([['old', t1, true]]);
+    // so a purge of history retracted before now leaves no trace of 'old' and keeps 'other'
+    const r3 = await tx(r2.dbAfter, [['db.history.purge/before', new Date(8.64e15)]]);
+    expect(await names(history(r3.dbAfter))).toEqual([['other', t2, true]]);
+  });
+
   it('bad time points are rejected', () => {
     expect(() => asOf(history as unknown as Db, 1.5)).toThrow(/expected a tx id or a Date/);
   });
