@@ -78,11 +78,12 @@ function moduleClient(options: Record<string, unknown>): ModelClient {
   };
 }
 
-/** The database configurations a check runs through: with history, without, with attribute refs. */
+/** The configurations a check runs through: with history, without, with attribute refs, schema on read. */
 export const MODEL_CONFIGS = [
   { keepHistory: true, attributeRefs: false },
   { keepHistory: false, attributeRefs: false },
   { keepHistory: true, attributeRefs: true },
+  { keepHistory: true, attributeRefs: false, schemaFlexibility: 'read' },
 ] as const;
 
 export interface ModelOptions {
@@ -91,6 +92,8 @@ export interface ModelOptions {
   readonly index: 'persistent-set' | 'hitchhiker-tree';
   readonly keepHistory: boolean;
   readonly attributeRefs: boolean;
+  /** Schema on read (attributes need no declaration); default on write. */
+  readonly schemaFlexibility?: 'read' | 'write';
   readonly steps: number;
   /**
    * The two writers, each with its own connection (default: this realm's cairndb module, two
@@ -162,7 +165,8 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
   const tailDatoms = r.pick([undefined, 0, 7, 64]);
   const branchingFactor = r.pick([4, 8, 32]);
   const store = o.store;
-  const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
+  const flexibility = { schemaFlexibility: o.schemaFlexibility ?? 'write' } as const;
+  const config = { store, index: o.index, branchingFactor, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs, ...flexibility };
   const tail = tailDatoms === undefined ? {} : { tailDatoms };
   // the second connection keeps two decoded nodes: its reads go to the store (the asynchronous paths)
   const clients = o.clients ?? [moduleClient(tail), moduleClient({ ...tail, cacheSize: 2 })];
@@ -176,7 +180,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
   try {
     await createDatabase(config);
     conns = [await clients[0].connect(config), await clients[1].connect(config)];
-    let model: Db = emptyDb({ keepHistory: o.keepHistory, attributeRefs: o.attributeRefs }, { branchingFactor: 8 });
+    let model: Db = emptyDb({ keepHistory: o.keepHistory, attributeRefs: o.attributeRefs, ...flexibility }, { branchingFactor: 8 });
     let live: unknown;
     const follow = (): void => {
       stopLive = clients[0].liveQuery(conns[0], LIVE).subscribe((v) => {
@@ -210,7 +214,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await step('schema', SCHEMA);
     const who = (): string => `i${r.int(12)}`;
     for (let i = 0; i < o.steps; i++) {
-      const k = r.int(27);
+      const k = r.int(28);
       if (k < 7) {
         const tx: Record<string, unknown>[] = [];
         for (let j = 1 + r.int(3); j > 0; j--) {
@@ -265,6 +269,8 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
           { 'db/id': 'x', 'p/id': who(), 'p/ref': 'y' },
           { 'db/id': 'y', 'p/id': who(), 'p/ref': 'x' },
         ]);
+      else if (k === 27)
+        await step('an undeclared attribute', [{ 'p/id': who(), 'free/n': r.int(9), 'free/tags': [`x${r.int(3)}`, `y${r.int(3)}`] }]); // schema on read only
       else if (k === 26) {
         // both connections at once: the compare-and-set orders them, the loser rebases; upserts
         // that cannot fail, so the model applies them in the order their tx ids say
@@ -314,7 +320,12 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await compare(0, null, 'a fresh connection');
     const chunks: Uint8Array[] = [];
     await clients[0].exportDb(clients[0].db(conns[0]), (b) => void chunks.push(b));
-    const copyConfig = { store: { backend: 'memory', id: `${store.id}-copy-${seed}` }, keepHistory: o.keepHistory, attributeRefs: o.attributeRefs };
+    const copyConfig = {
+      store: { backend: 'memory', id: `${store.id}-copy-${seed}` },
+      keepHistory: o.keepHistory,
+      attributeRefs: o.attributeRefs,
+      ...flexibility,
+    };
     await createDatabase(copyConfig);
     const copy = await connect(copyConfig);
     try {

@@ -10,7 +10,7 @@ const url = await pgServerUrl();
 
 describe('PostgreSQL against a withDb model', () => {
   for (const index of ['persistent-set', 'hitchhiker-tree'] as const)
-    it(`${index}: history, none, attribute refs`, async () => {
+    it(`${index}: history, none, attribute refs, schema on read`, async () => {
       const failures: string[] = [];
       for (const c of MODEL_CONFIGS) {
         const store = { backend: 'postgresql', id: `model-${index}-${c.keepHistory}-${c.attributeRefs}-${process.pid}-${Date.now()}`, connection: url };

@@ -13,7 +13,7 @@ const worker = (): ModelClient => openWorker(new Worker(new URL('./model-worker.
 describe('IndexedDB against a withDb model', () => {
   for (const through of ['page', 'workers'] as const)
     for (const index of ['persistent-set', 'hitchhiker-tree'] as const)
-      it(`${index}, connections in ${through === 'page' ? 'the page' : 'two workers'}: history, none, attribute refs`, async () => {
+      it(`${index}, connections in ${through === 'page' ? 'the page' : 'two workers'}: history, none, attribute refs, schema on read`, async () => {
         const failures: string[] = [];
         for (const c of MODEL_CONFIGS) {
           const store = { backend: 'indexeddb', id: `model-${through}-${index}-${c.keepHistory}-${c.attributeRefs}-${Date.now()}` };

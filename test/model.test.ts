@@ -1,9 +1,8 @@
 // The random model check (./model-check.ts) on every index, with and without history, with
-// attribute refs, on the file, LMDB and memory stores (IndexedDB: model.browser.test.ts,
-// PostgreSQL: model-postgresql.test.ts). More
-// seeds: `CAIRNDB_MODEL_SEEDS=50 npx vitest run --project node test/model.test.ts` (a failure
-// names its seed and options; `checkModel(seed, { ...options, trace: true })` replays it step
-// by step).
+// attribute refs and schema on read, on the file, LMDB and memory stores (IndexedDB:
+// model.browser.test.ts, PostgreSQL: model-postgresql.test.ts). More seeds:
+// `CAIRNDB_MODEL_SEEDS=50 npx vitest run --project node test/model.test.ts` (a failure names its
+// seed and options; `checkModel(seed, { ...options, trace: true })` replays it step by step).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ describe('the stored database against a withDb model', () => {
   for (const backend of ['file', 'lmdb', 'memory'] as const)
     for (const index of ['persistent-set', 'hitchhiker-tree'] as const) {
       const seeds = backend === 'file' ? SEEDS : 1;
-      it(`${backend}, ${index}: ${seeds} seeds × history, none, attribute refs`, async () => {
+      it(`${backend}, ${index}: ${seeds} seeds × history, none, attribute refs, schema on read`, async () => {
         const failures: string[] = [];
         for (let seed = 1; seed <= seeds; seed++)
           for (const c of MODEL_CONFIGS) {
