@@ -1,6 +1,7 @@
 // A random model check of the stored database: seeded random transactions (upserts, cardinality
-// many, refs by lookup ref and tempid, unique values, a composite tuple, components in nested
-// maps, reverse refs, tx meta, a transaction function, schema changes, retractions, cas, every
+// many, refs by lookup ref and tempid, unique values, composite tuples (one an identity), an
+// attribute without history, components in nested maps, reverse refs, tx meta, a transaction
+// function, schema changes, retractions (of an attribute too), cas (from nothing too), every
 // kind of purge, group commits, both connections at once) go to two connections on one store
 // (one of them reading through a two-node cache), between reconnects and GC runs, while a live
 // query follows one of them; the same transactions go to an in-memory `withDb` chain, the model.
@@ -9,8 +10,9 @@
 // and reverse refs, an index range, the live query's last result, and at the end a fresh
 // connection and an export imported into a new database, must equal the model's. It found a
 // stale writer judging transactions on its old Db, unobserved read rejections, a dump that lost
-// a fact made and undone in one transaction, history lost on a reconnect, and a released live
-// query's noise.
+// a fact made and undone in one transaction, history lost on a reconnect, a released live
+// query's noise, and history left inconsistent by a value retracted, asserted and retracted
+// again in one transaction.
 
 import {
   asOf,
@@ -117,6 +119,16 @@ const SCHEMA = [
   { 'db/ident': 'p/part', 'db/valueType': 'db.type/ref', 'db/cardinality': 'db.cardinality/many', 'db/isComponent': true },
   { 'db/ident': 'part/label', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'audit/by', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/note', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/noHistory': true },
+  { 'db/ident': 'p/x', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+  { 'db/ident': 'p/y', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
+  {
+    'db/ident': 'p/x+y',
+    'db/valueType': 'db.type/tuple',
+    'db/tupleAttrs': ['p/x', 'p/y'],
+    'db/cardinality': 'db.cardinality/one',
+    'db/unique': 'db.unique/identity',
+  },
 ];
 
 const LIVE = '[:find ?i ?n :where [?e :p/id ?i] [?e :p/n ?n]]';
@@ -214,7 +226,7 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
     await step('schema', SCHEMA);
     const who = (): string => `i${r.int(12)}`;
     for (let i = 0; i < o.steps; i++) {
-      const k = r.int(28);
+      const k = r.int(30);
       if (k < 7) {
         const tx: Record<string, unknown>[] = [];
         for (let j = 1 + r.int(3); j > 0; j--) {
@@ -225,6 +237,8 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
           if (r.next() < 0.3) m['p/ref'] = ['p/id', who()];
           if (r.next() < 0.2) m['p/mail'] = `m${r.int(8)}`;
           if (r.next() < 0.3) m['p/first'] = `f${r.int(3)}`;
+          if (r.next() < 0.3) m['p/note'] = `note ${r.int(4)}`; // no history
+          if (r.next() < 0.2) [m['p/x'], m['p/y']] = [r.int(3), r.int(3)]; // a unique identity tuple
           tx.push(m);
         }
         await step('upsert', tx);
@@ -269,6 +283,8 @@ export async function checkModel(seed: number, o: ModelOptions): Promise<string 
           { 'db/id': 'x', 'p/id': who(), 'p/ref': 'y' },
           { 'db/id': 'y', 'p/id': who(), 'p/ref': 'x' },
         ]);
+      else if (k === 28) await step('retract attribute', [['db.fn/retractAttribute', ['p/id', who()], r.pick(['p/tag', 'p/note', 'p/n'])]]);
+      else if (k === 29) await step('cas from nothing', [['db/cas', ['p/id', who()], 'p/note', null, `note ${r.int(4)}`]]);
       else if (k === 27)
         await step('an undeclared attribute', [{ 'p/id': who(), 'free/n': r.int(9), 'free/tags': [`x${r.int(3)}`, `y${r.int(3)}`] }]); // schema on read only
       else if (k === 26) {
