@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPORT_DATOMS_MAX } from '../conn/commit.js';
-import { connect, createDatabase, liveQuery, livePull, release, transact, type Connection, type LiveQuery } from '../node.js';
+import { connect, createDatabase, liveQuery, livePull, registerBackend, release, transact, type Connection, type LiveQuery } from '../node.js';
+import { createMemoryBackend } from '../store/memory.js';
+import type { Store } from '../store/types.js';
+import { wrapBackend } from '../store/wrap-backend.js';
 import type { ConnectionHandle } from '../api.js';
 import { liveCount } from './index.js';
 
@@ -377,22 +380,37 @@ describe('liveQuery: errors and cleanup', () => {
   });
 
   it('a run in flight when the connection is released delivers nothing (not the closed store its reads meet)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cairn-live-release-'));
-    const cfg = { store: { backend: 'file', id: 'released', path: dir } };
+    // a memory store whose reads wait at a gate the test opens: the run is surely in flight
+    let open = (): void => {};
+    let gate: Promise<void> | null = null;
+    const held = <T>(read: () => Promise<T>): Promise<T> => (gate === null ? read() : gate.then(read));
+    const gated = (st: Store): Store =>
+      new Proxy(st, {
+        get(target, key) {
+          if (key === 'get') return (k: string) => held(() => target.get(k));
+          if (key === 'getMany') return (ks: readonly string[]) => held(() => target.getMany(ks));
+          const v: unknown = Reflect.get(target, key);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    registerBackend('gated-reads', wrapBackend(createMemoryBackend(), gated));
+    const cfg = { store: { backend: 'gated-reads', id: `released-${seq++}` } };
     await createDatabase(cfg);
     const writer = await connect(cfg, { tailDatoms: 0 });
     await transact(writer, [{ 'db/ident': 'p/n', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' }]);
     await transact(
       writer,
-      Array.from({ length: 2000 }, (_, i) => ({ 'p/n': i })),
+      Array.from({ length: 200 }, (_, i) => ({ 'p/n': i })),
     );
     await release(writer);
-    const conn = await connect(cfg, { cacheSize: 1 }); // every node read from disk
+    const conn = await connect(cfg, { cacheSize: 1 }); // its query reads index nodes from the store
+    gate = new Promise((resolve) => (open = resolve));
     const w = watch(liveQuery<number>(conn, '[:find (count ?e) . :where [?e :p/n]]'));
-    await new Promise((r) => setTimeout(r, 0)); // the first run has started reading
+    await new Promise((r) => setTimeout(r, 10)); // the first run waits at the gate
     expect(w.values).toEqual([]);
     await release(conn);
-    await new Promise((r) => setTimeout(r, 100));
+    open(); // its reads go on, to a closed store
+    await new Promise((r) => setTimeout(r, 50));
     expect(w.errors).toEqual([]);
     expect(w.values).toEqual([]);
     w.stop();
