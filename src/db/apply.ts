@@ -197,7 +197,8 @@ export function applyChanges(
   // Keyed by tx too: a replay applies many transactions at once, and a later one asserting the
   // value again is a new event, not the third of that pair's.
   let sameTx: Map<string, [number, number]> | undefined;
-  // Facts this tx retracted that an earlier tx asserted, by tx e|a|v (see the retraction below).
+  // Facts retracted here that an earlier tx asserted, by tx e|a|v (see the retraction below):
+  // made only when a same-tx pair first needs it, so the usual retraction builds no key.
   let retracted: Set<string> | undefined;
   let maxEid = st.maxEid,
     maxTx = st.maxTx,
@@ -247,12 +248,14 @@ export function applyChanges(
         avetKeys.push(prior);
       }
       if (f.history) {
-        const fact = `${d.tx} ${factKey(d)}`;
-        if (prior.tx !== d.tx) (retracted ??= new Set()).add(fact);
-        // Asserted and retracted again after this tx retracted it: history keeps that one
-        // retraction (the pair would be a third and fourth event of the fact in one tx).
-        else if (retracted?.has(fact)) continue;
-        else (sameTx ??= new Map()).set(fact, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
+        if (prior.tx === d.tx) {
+          const fact = `${d.tx} ${factKey(d)}`;
+          retracted ??= retractedEarlier(datoms, priors, i);
+          // Asserted and retracted again after this tx retracted it: history keeps that one
+          // retraction (the pair would be a third and fourth event of the fact in one tx).
+          if (retracted.has(fact)) continue;
+          (sameTx ??= new Map()).set(fact, [tKeys.length, f.indexedRemove ? tavetKeys.length : -1]);
+        } else retracted?.add(`${d.tx} ${factKey(d)}`);
         const r = put(d);
         tKeys.push(prior, r);
         if (f.indexedRemove) tavetKeys.push(prior, r);
@@ -299,6 +302,17 @@ export function applyChanges(
       }),
     ),
   );
+}
+
+/** Keys (tx e|a|v) of the retractions before `end` in a change list whose assertion an earlier tx made. */
+function retractedEarlier(datoms: readonly Datom[], priors: readonly (Datom | undefined)[], end: number): Set<string> {
+  const out = new Set<string>();
+  for (let j = 0; j < end; j++) {
+    const d = datoms[j]!;
+    const p = priors[j];
+    if (!d.added && p !== undefined && p.tx !== d.tx) out.add(`${d.tx} ${factKey(d)}`);
+  }
+  return out;
 }
 
 /**
