@@ -144,6 +144,21 @@ describe('purge ops (memory)', () => {
       expect(await ofE(c, e)).toEqual([]);
     });
 
+    it('a history purge keeps the current tuple when its member value was asserted again later', async () => {
+      const c = await fresh([TUPLE]);
+      const e = (await transact(c, [{ 'db/id': 'x', 'k/a': 'v', 'k/b': 1 }])).tempids.x!;
+      await transact(c, [['db/add', e, 'k/a', 'w']]); // ['v', 1] is history
+      const again = (await transact(c, [['db/add', e, 'k/a', 'v']])).dbAfter.maxTx; // and current again
+      await transact(c, [['db.history.purge/before', new Date(Date.now() + 86_400_000)]]);
+      // the tuple asserted with the later 'v' is untouched: same value, same tx, no past left
+      expect(await q('[:find ?t ?tx :in $ ?e :where [?e :k/ab ?t ?tx]]', db(c), e)).toEqual([[['v', 1], again]]);
+      expect((await ofE(c, e)).sort()).toEqual([
+        ['k/a', 'v', true],
+        ['k/ab', ['v', 1], true],
+        ['k/b', 1, true],
+      ]);
+    });
+
     it('a purge that would give a unique composite another entity’s value fails and changes nothing', async () => {
       const c = await fresh([TUPLE]);
       await transact(c, [{ 'k/b': 2 }]); // [null, 2]

@@ -213,8 +213,9 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
 
 /**
  * The composite tuple datoms (db/tupleAttrs), current and past, that hold a purged member value
- * at its place: a purged value must not live on inside a tuple. Also which (entity, composite)
- * pairs lost one, to recompute.
+ * at its place: a purged value must not live on inside a tuple. A tuple holds a member assertion
+ * when it was asserted while that assertion was current; a later tuple with the same value holds
+ * a later assertion, which stays. Also which (entity, composite) pairs lost one, to recompute.
  */
 async function compositesHolding(db: DbValue, purged: readonly Datom[]): Promise<{ holding: Datom[]; touched: Map<string, readonly [number, string]> }> {
   const holding: Datom[] = [];
@@ -223,17 +224,48 @@ async function compositesHolding(db: DbValue, purged: readonly Datom[]): Promise
   if (schema.tupleAttrsOf.size === 0) return { holding, touched };
   const h = history(db);
   for (const d of purged) {
-    for (const c of schema.tupleAttrsOf.get(d.a) ?? []) {
+    const composites = schema.tupleAttrsOf.get(d.a);
+    if (!d.added || composites === undefined) continue;
+    const [, until] = spanOf(d, await h.search(d.e, d.a, d.v));
+    for (const c of composites) {
       const at = schema.attrs.get(c)?.tupleAttrs?.indexOf(d.a) ?? -1;
-      for (const t of await h.search(d.e, c)) {
-        if (Array.isArray(t.v) && at >= 0 && valuesEqual(t.v[at] as Value, d.v)) {
+      for (const [t, end] of spans(await h.search(d.e, c))) {
+        if (at >= 0 && Array.isArray(t.v) && valuesEqual(t.v[at] as Value, d.v) && t.tx >= d.tx && t.tx < until) {
           holding.push(t);
+          if (end !== undefined) holding.push(end);
           touched.set(`${d.e}|${c}`, [d.e, c]);
         }
       }
     }
   }
   return { holding, touched };
+}
+
+/**
+ * Each assertion among one e/a's history events with the retraction that ended it, if any. By tx,
+ * a retraction before an assertion of the same tx (a value replaced by itself), unless nothing
+ * earlier is open: then the two are one tx's assertion and retraction.
+ */
+function spans(events: readonly Datom[]): [Datom, Datom | undefined][] {
+  const out: [Datom, Datom | undefined][] = [];
+  const orphans: Datom[] = [];
+  for (const d of [...events].sort((x, y) => x.tx - y.tx || Number(x.added) - Number(y.added))) {
+    if (d.added) {
+      const i = orphans.findIndex((r) => r.tx === d.tx && valuesEqual(r.v, d.v));
+      out.push([d, i < 0 ? undefined : orphans.splice(i, 1)[0]]);
+    } else {
+      const open = out.findLast(([a, r]) => r === undefined && valuesEqual(a.v, d.v));
+      if (open === undefined) orphans.push(d);
+      else open[1] = d;
+    }
+  }
+  return out;
+}
+
+/** The tx range [from, until) in which assertion `d` was current (until Infinity: it still is). */
+function spanOf(d: Datom, events: readonly Datom[]): [number, number] {
+  const span = spans(events).find(([a]) => a.tx === d.tx);
+  return [d.tx, span?.[1]?.tx ?? Infinity];
 }
 
 /**
