@@ -22,6 +22,7 @@ import {
   type Config,
   type Connection,
 } from '../src/index.js';
+import { purgedBy } from '../src/tx/index.js';
 import { attr, caught, fresh, MANY } from './conformance-helpers.js';
 
 const SCHEMA = [
@@ -91,6 +92,29 @@ describe('purge ops (memory)', () => {
     const r = await transact(c, [{ 'u/email': 'cid@x', 'u/ssn': 'ssn-cid' }, ['db/purge', ann, 'u/ssn', 'ssn-ann-2']]);
     expect(r.txData.map((d) => d.v)).not.toContain('ssn-ann-2');
     expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-1', 'ssn-bob', 'ssn-cid']);
+  });
+
+  it('a value retracted and purged in one transaction is in neither the report nor the database', async () => {
+    const { c, ann } = await setup();
+    const r = await transact(c, [
+      ['db/retract', ann, 'u/ssn', 'ssn-ann-2'],
+      ['db/purge', ann, 'u/ssn', 'ssn-ann-2'],
+    ]);
+    expect(r.txData.map((d) => d.a)).toEqual(['db/txInstant']);
+    expect(await values(c, 'u/ssn')).toEqual(['ssn-ann-1', 'ssn-bob']);
+  });
+
+  it('names each purged datom once, two values of one attribute asserted together among them', async () => {
+    const { c, ann } = await setup();
+    const r = await transact(c, [['db.purge/attribute', ann, 'u/tag']]);
+    expect(
+      purgedBy(r)
+        .map((d) => [d.a, d.v])
+        .sort(),
+    ).toEqual([
+      ['u/tag', 'a'],
+      ['u/tag', 'b'],
+    ]);
   });
 
   it.each([

@@ -13,7 +13,7 @@ import { CairnError } from '../util/errors.js';
 import { andThen as then, isPromise, type MaybePromise } from '../util/maybe.js';
 import { computeEffects } from './effects.js';
 import { expandTxFunctions } from './functions.js';
-import { applyPurges, splitPurges } from './purge.js';
+import { applyPurges, eventKey, splitPurges } from './purge.js';
 import { normalize, splitInput } from './normalize.js';
 import { projectSchema } from './project.js';
 import { resolve, UpsertRetry, type Cuts } from './resolve.js';
@@ -58,8 +58,16 @@ export function transactDb(db: Db, input: TxInput, opts: WithDbOptions = {}): Ma
     // the rest of the transaction first, then the purge over its result
     return then(transactItems(db, before, rest, txMeta, opts), async (report) => {
       const { db: purged, purged: removed } = await applyPurges(report.dbAfter as DbValue, purges);
-      const out: TxReport = { ...report, dbAfter: purged };
-      priorsByReport.set(out, priorsOf(report));
+      // What the rest of the transaction asserted or retracted and the purge then removed (a
+      // retraction of the purged value, say) leaves the report too: it holds no purged value.
+      const gone = new Set(removed.map(eventKey));
+      const priors = priorsOf(report);
+      const kept = report.txData.flatMap((d, i) => (gone.has(eventKey(d)) ? [] : [i]));
+      const out: TxReport = { ...report, dbAfter: purged, txData: kept.map((i) => report.txData[i]!) };
+      priorsByReport.set(
+        out,
+        kept.map((i) => priors[i]),
+      );
       purgedByReport.set(out, removed);
       return out;
     });

@@ -22,7 +22,7 @@ import { getOwn } from '../util/objects.js';
 import { isDate } from '../util/brands.js';
 import { isSchemaAttr } from '../db/schema.js';
 import { applyChanges } from '../db/apply.js';
-import { valuesEqual } from '../db/values.js';
+import { factKey, valuesEqual } from '../db/values.js';
 
 export type PurgeOp =
   | { readonly op: 'datom'; readonly e: unknown; readonly a: string; readonly v: unknown }
@@ -146,6 +146,9 @@ async function retractedBefore(db: DbValue, date: Date): Promise<Datom[]> {
   return out;
 }
 
+/** One history event: a fact, its tx and whether it was asserted or retracted. */
+export const eventKey = (d: Datom): string => `${factKey(d)}|${d.tx}|${d.added}`;
+
 /** Remove each key from the set if it is there (exact match by the index's comparator). */
 async function without(set: SortedSet<Datom>, keys: readonly Datom[], cmp: (x: Datom, y: Datom) => number): Promise<SortedSet<Datom>> {
   const t = set.transient();
@@ -207,7 +210,7 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
           },
   };
   // each removed datom once (two ops may select the same one), as the report names it (idents)
-  const once = new Map(found.map((k) => [`${k.e}|${k.a}|${k.tx}|${k.added}`, k]));
+  const once = new Map(found.map((k) => [eventKey(k), k]));
   return { db: await recomputeComposites(new DbValue(next), touched), purged: [...once.values()] };
 }
 
