@@ -183,6 +183,16 @@ describe('purge ops (memory)', () => {
       ]);
     });
 
+    it('a purged member without history leaves no tuple version holding it, the earlier ones too', async () => {
+      const c = await fresh([TUPLE.map((a) => (a['db/ident'] === 'k/a' ? { ...a, 'db/noHistory': true } : a))]);
+      const e = (await transact(c, [{ 'db/id': 'x', 'k/a': 'SECRET-k', 'k/b': 1 }])).tempids.x!;
+      await transact(c, [['db/add', e, 'k/a', 'other']]); // k/a keeps no past; the tuple's history does
+      await transact(c, [['db/add', e, 'k/a', 'SECRET-k']]);
+      await transact(c, [['db/purge', e, 'k/a', 'SECRET-k']]);
+      expect(JSON.stringify(await ofE(c, e))).not.toContain('SECRET-k');
+      expect(await q('[:find ?t . :in $ ?e :where [?e :k/ab ?t]]', db(c), e)).toEqual([null, 1]);
+    });
+
     it('a purge that would give a unique composite another entity’s value fails and changes nothing', async () => {
       const c = await fresh([TUPLE]);
       await transact(c, [{ 'k/b': 2 }]); // [null, 2]

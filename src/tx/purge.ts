@@ -216,9 +216,11 @@ export async function applyPurges(db: DbValue, ops: readonly PurgeOp[]): Promise
 
 /**
  * The composite tuple datoms (db/tupleAttrs), current and past, that hold a purged member value
- * at its place: a purged value must not live on inside a tuple. A tuple holds a member assertion
- * when it was asserted while that assertion was current; a later tuple with the same value holds
- * a later assertion, which stays. Also which (entity, composite) pairs lost one, to recompute.
+ * at its place: a purged value must not live on inside a tuple. A tuple version holding the
+ * value stays only when a member assertion the purge keeps was current when it was asserted (the
+ * same value asserted again later, after a history purge of the earlier one); every other version
+ * goes, even one no recorded member assertion explains (a member without history). Also which
+ * (entity, composite) pairs lost one, to recompute.
  */
 async function compositesHolding(db: DbValue, purged: readonly Datom[]): Promise<{ holding: Datom[]; touched: Map<string, readonly [number, string]> }> {
   const holding: Datom[] = [];
@@ -226,18 +228,20 @@ async function compositesHolding(db: DbValue, purged: readonly Datom[]): Promise
   const { schema } = db;
   if (schema.tupleAttrsOf.size === 0) return { holding, touched };
   const h = history(db);
-  for (const d of purged) {
-    const composites = schema.tupleAttrsOf.get(d.a);
-    if (!d.added || composites === undefined) continue;
-    const [, until] = spanOf(d, await h.search(d.e, d.a, d.v));
-    for (const c of composites) {
+  const gone = new Set(purged.map(eventKey));
+  const facts = new Map<string, Datom>();
+  for (const d of purged) if (d.added && schema.tupleAttrsOf.has(d.a)) facts.set(factKey(d), d);
+  for (const d of facts.values()) {
+    // when an assertion of this fact that stays was current: [from, until)
+    const kept = spans(await h.search(d.e, d.a, d.v)).filter(([a]) => !gone.has(eventKey(a)));
+    const explained = (tx: number): boolean => kept.some(([a, r]) => a.tx <= tx && tx < (r?.tx ?? Infinity));
+    for (const c of schema.tupleAttrsOf.get(d.a)!) {
       const at = schema.attrs.get(c)?.tupleAttrs?.indexOf(d.a) ?? -1;
       for (const [t, end] of spans(await h.search(d.e, c))) {
-        if (at >= 0 && Array.isArray(t.v) && valuesEqual(t.v[at] as Value, d.v) && t.tx >= d.tx && t.tx < until) {
-          holding.push(t);
-          if (end !== undefined) holding.push(end);
-          touched.set(`${d.e}|${c}`, [d.e, c]);
-        }
+        if (at < 0 || !Array.isArray(t.v) || !valuesEqual(t.v[at] as Value, d.v) || explained(t.tx)) continue;
+        holding.push(t);
+        if (end !== undefined) holding.push(end);
+        touched.set(`${d.e}|${c}`, [d.e, c]);
       }
     }
   }
@@ -263,12 +267,6 @@ function spans(events: readonly Datom[]): [Datom, Datom | undefined][] {
     }
   }
   return out;
-}
-
-/** The tx range [from, until) in which assertion `d` was current (until Infinity: it still is). */
-function spanOf(d: Datom, events: readonly Datom[]): [number, number] {
-  const span = spans(events).find(([a]) => a.tx === d.tx);
-  return [d.tx, span?.[1]?.tx ?? Infinity];
 }
 
 /**
