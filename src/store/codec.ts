@@ -131,6 +131,8 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
   const byType = new Map(handlers.map((h) => [h.type, h]));
   const structureByType = new Map(structures.map((h) => [h.type, h]));
   const structureByKind = new Map(structures.map((h) => [h.kind, h]));
+  // Dates and bytes in plain arrays are written directly unless a class handler would take them.
+  const leavesPlain = !handlers.some((h) => new Date(0) instanceof h.Class || new Uint8Array(0) instanceof h.Class);
   // One Packr per codec: its scratch buffer is reused between calls, which is why encode copies.
   const packr = new Packr(PACKR_OPTIONS);
 
@@ -161,7 +163,7 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     const structure = structureByKind.get(kind as StructureKind);
     if (structure !== undefined) return encodeStructure(structure, value, kindCode, version);
     // Arrays of plain scalars (index nodes in positional form): the same bytes, written directly.
-    const plain = packPlain((version << 5) | kindCode, value);
+    const plain = packPlain((version << 5) | kindCode, value, leavesPlain);
     if (plain !== undefined) return plain;
     const state = { tagged: false };
     let body: Uint8Array;

@@ -98,6 +98,31 @@ describe('packPlain', () => {
     expect(packPlain(0x21, v)).toBeUndefined();
   });
 
+  const dates = [new Date(0), new Date(1000), new Date(1), new Date(Date.UTC(2026, 11, 6, 12, 0, 0, 123)), new Date(2 ** 32 * 1000 + 5)];
+  const bytes = [new Uint8Array(0), new Uint8Array([1, 2, 3]), new Uint8Array(255), new Uint8Array(256), new Uint8Array(65536)];
+
+  it('with `leaves`, writes the bytes msgpackr writes for Dates and byte arrays too (a node holding db/txInstant values)', () => {
+    for (const x of [...dates, ...bytes]) expect(same(packPlain(0x21, [1, [x, 'a']], true), general(0x21, [1, [x, 'a']])), String(x)).toBe(true);
+    const leaf = ['l', ['db/txInstant', 'name'], [0x20000001, 0, dates[3], 0x20000001, 1, 7, 1, 'Ivan', 0x20000001, 1]];
+    expect(same(packPlain(0x21, leaf, true), general(0x21, leaf))).toBe(true);
+  });
+
+  it('with `leaves`, still gives up on what it does not write as msgpackr does (dates before 1970 or invalid, objects)', () => {
+    for (const x of [new Date(-1000), new Date(Number.NaN), { a: 1 }, new Map()]) expect(packPlain(0x21, [x], true), String(x)).toBeUndefined();
+  });
+
+  it('through the codec: Dates in a node are a class handler’s when one takes them, written directly otherwise', () => {
+    class Stamp extends Date {}
+    const leaf = ['l', ['t'], [1, 0, new Date(5000), 2, 1]];
+    const plain = createCodec();
+    expect(plain.decode(plain.encode(leaf, 'node'), { kind: 'node' })).toEqual(leaf);
+    expect(plain.header(plain.encode(leaf, 'node')).tagged).toBe(false);
+    const handled = createCodec({ handlers: [{ type: 20, Class: Date, write: (d: Date) => d.toISOString(), read: (s: string) => new Stamp(s) }] });
+    const back = handled.decode(handled.encode(leaf, 'node'), { kind: 'node' }) as unknown[][];
+    expect(back[2]![2]).toBeInstanceOf(Stamp); // the handler wrote it, and read it back
+    expect(handled.header(handled.encode(leaf, 'node')).tagged).toBe(true);
+  });
+
   it('through the codec: plain arrays and the rest decode to what was encoded', () => {
     const codec = createCodec();
     const wellFormed = strings.filter((x) => loneSurrogateAt(x) < 0); // a lone surrogate is written as U+FFFD

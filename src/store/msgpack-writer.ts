@@ -8,7 +8,7 @@
 // general path. Tested byte for byte against msgpackr (msgpack-writer.test.ts).
 //
 // Two entries: `packPlain` for arrays of plain scalars (index nodes in positional form, under any
-// codec: class handlers never see such values) and `packRecord` for a commit's records (only for
+// codec: class handlers never see such values; Dates and bytes too where no handler takes them) and `packRecord` for a commit's records (only for
 // a codec whose handlers leave Dates and bytes alone: src/conn/commit-bytes.ts checks that).
 
 const TAG_KEY = '\u0000~'; // the codec's marker key: values holding it are escaped there
@@ -18,8 +18,9 @@ const TAG_KEY = '\u0000~'; // the codec's marker key: values holding it are esca
 const bodies = /* @__PURE__ */ new WeakMap<object, Uint8Array>();
 const NONE: readonly object[] = [];
 let stable: readonly object[] | undefined = NONE;
-/** Scalars and arrays only (packPlain): objects, Dates and bytes give up, left to the codec's handlers. */
+/** Scalars and arrays only (packPlain): objects give up, and Dates and bytes unless `plainLeaves`. */
 let plainOnly = false;
+let plainLeaves = false;
 
 class Unsupported extends Error {}
 const UNSUPPORTED = /* @__PURE__ */ new Unsupported('not in the hand-written subset');
@@ -203,7 +204,7 @@ function value(x: unknown, depth: number): void {
     return;
   }
   const c = (x as object).constructor;
-  if (plainOnly && c !== Array) throw UNSUPPORTED;
+  if (plainOnly && c !== Array && !(plainLeaves && (c === Date || c === Uint8Array))) throw UNSUPPORTED;
   if (c === Uint8Array) {
     bin(x as Uint8Array);
     return;
@@ -289,15 +290,19 @@ function pack(header: number, x: unknown, shared: readonly object[], pooled: boo
 
 /**
  * `header` followed by the msgpack bytes of `v`, in one exact-length array; undefined unless `v`
- * is an array of arrays, strings, numbers (not -0), booleans and null.
+ * is an array of arrays, strings, numbers (not -0), booleans and null — and, with `leaves` (a
+ * codec with no class handler for them), valid Dates and byte arrays, such as a node's
+ * db/txInstant values.
  */
-export function packPlain(header: number, v: unknown): Uint8Array | undefined {
+export function packPlain(header: number, v: unknown, leaves = false): Uint8Array | undefined {
   if (!Array.isArray(v)) return undefined;
   plainOnly = true;
+  plainLeaves = leaves;
   try {
     return pack(header, v, NONE, false); // a node: the codec's encode answers exact-length arrays
   } finally {
     plainOnly = false;
+    plainLeaves = false;
   }
 }
 
