@@ -120,6 +120,8 @@ const SCHEMA = [
   { 'db/ident': 'part/label', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'audit/by', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'p/note', 'db/valueType': 'db.type/string', 'db/cardinality': 'db.cardinality/one', 'db/noHistory': true },
+  // a member without history, and p/first a member of two composites
+  { 'db/ident': 'p/note+first', 'db/valueType': 'db.type/tuple', 'db/tupleAttrs': ['p/note', 'p/first'], 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'p/x', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
   { 'db/ident': 'p/y', 'db/valueType': 'db.type/long', 'db/cardinality': 'db.cardinality/one' },
   {
