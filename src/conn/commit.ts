@@ -289,11 +289,12 @@ export interface CommitInput {
    */
   readonly txs: readonly CommitTx[];
   /**
-   * A transaction purged datoms: fold whatever the tail holds, so the trees written no longer
-   * hold them, and keep every transaction's datoms out of this commit's reports (an earlier
-   * transaction of the batch may have written a value the purge removes).
+   * The datoms the batch's purges removed (as reports name them), if any: fold whatever the tail
+   * holds and compact each tree over them, so the trees written no longer hold them, and keep
+   * every transaction's datoms out of this commit's reports (an earlier transaction of the batch
+   * may have written a value the purge removes).
    */
-  readonly purge?: boolean;
+  readonly purged?: readonly Datom[];
 }
 
 /** Encode one transaction's tail entries (a segment). */
@@ -440,10 +441,10 @@ export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreN
   for (const t of input.txs) added += t.datoms.length;
   const count = p.tail.count + added;
   const segments = input.txs.map((t) =>
-    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purge === true ? null : encodeSegment(codec, entriesOf(t.datoms, t.priors)),
+    (count > foldAt && added > REPORT_DATOMS_MAX) || input.purged !== undefined ? null : encodeSegment(codec, entriesOf(t.datoms, t.priors)),
   );
-  if (count > foldAt || input.purge === true) {
-    return foldTail(prev, input.db, entries, nodes, codec, input.purge === true).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
+  if (count > foldAt || input.purged !== undefined) {
+    return foldTail(prev, input.db, entries, nodes, codec, input.purged).then((f) => recordsOf(prev, input, codec, entries, segments, added, f));
   }
   let sealed = p.tail.sealed;
   let open = p.tail.open.concat(segments as Uint8Array[]);
@@ -463,8 +464,8 @@ export function commitRecords(prev: Persisted, input: CommitInput, nodes: StoreN
 
 /**
  * Fold the tail into the trees: their new nodes (and the schema, if it changed) join `entries`.
- * `purge`: each tree is also compacted (SortedSet.compacted), so no node it reaches keeps a
- * purged datom in a buffered removal or a separator.
+ * `purged`: each tree is also compacted over those datoms (SortedSet.compacted), so no node it
+ * reaches keeps one in a buffered removal or a separator.
  */
 async function foldTail(
   prev: Persisted,
@@ -472,16 +473,18 @@ async function foldTail(
   entries: [string, Uint8Array][],
   nodes: StoreNodeStorage,
   codec: Codec,
-  purge: boolean,
+  purged: readonly Datom[] | undefined,
 ): Promise<Folded> {
   let db = input;
   const ix = indexesOf(db.state);
+  // the trees hold attribute ids with attribute refs (src/db/attr-refs.ts)
+  const removed = purged !== undefined && db.state.config.attributeRefs ? purged.map((d) => new Datom(d.e, db.storedAttr(d.a), d.v, d.tx, d.added)) : purged;
   const newRoots: Record<string, { address: NodeAddress; meta: IndexMeta }> = {};
   for (const name of INDEX_NAMES) {
     const s = ix[name];
     if (s === undefined) continue;
     let folded = s instanceof NoveltySet ? await s.fold() : s;
-    if (purge) folded = (await folded.compacted?.()) ?? folded;
+    if (removed !== undefined) folded = (await folded.compacted?.(removed)) ?? folded;
     ix[name] = folded;
     const base = folded instanceof NoveltySet ? folded.base : folded;
     const address = base.flush(nodes);
@@ -532,7 +535,7 @@ function recordsOf(
     roots: f.roots,
     tail: f.tail,
     reports,
-    ...(input.purge === true ? { purged: true as const } : {}),
+    ...(input.purged !== undefined ? { purged: true as const } : {}),
   };
   const encodings = mergeEncodings(prev.encodings, codec.encodings);
   const record = encodeRecord(codec, commit, 'commit', FORMAT_VERSION, [commit.config, commit.roots, commit.tail.sealed]);

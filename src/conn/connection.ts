@@ -154,7 +154,7 @@ export class Conn {
       const ok: { p: Pending; report: TxReport }[] = [];
       const txs: CommitTx[] = [];
       const reports = new DeferredReports(db);
-      let purge = false;
+      const purged: Datom[] = []; // by the batch's purges
       let stale = false;
       // Consecutive transactions of new entities only (tx/index.ts, simpleChanges) are applied
       // together, in one bulk step, when the next one is not of that kind or the batch ends.
@@ -168,7 +168,7 @@ export class Conn {
         run = null;
       };
       for (const p of batch) {
-        if (batch.length > 1 && p.check === undefined && !purge && reports.open) {
+        if (batch.length > 1 && p.check === undefined && purged.length === 0 && reports.open) {
           clock ??= { maxEid: db.maxEid, maxTx: db.maxTx, lastTxInstant: db.state.lastTxInstant };
           const c = simpleChanges(db, clock, p.input);
           if (c !== undefined) {
@@ -188,12 +188,12 @@ export class Conn {
           const report = isPromise(r) ? await r : r;
           if (p.check !== undefined) await p.check(report);
           const priors = priorsOf(report);
-          const purged = purgedBy(report).length > 0;
-          purge ||= purged;
+          const removed = purgedBy(report);
+          for (const d of removed) purged.push(d);
           db = report.dbAfter as DbValue;
           txs.push({ datoms: report.txData, priors, tx: db.maxTx, tempids: () => report.tempids, txMeta: jsonMeta(report.txMeta) });
           // alone in its batch, a report keeps its own Db values: nothing is applied on top of it
-          ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, purged) });
+          ok.push({ p, report: batch.length === 1 ? report : reports.add(report, priors, removed.length > 0) });
         } catch (e) {
           // Judged on this connection's Db, which may be behind the head: another tab or process
           // committed the schema it uses, the entity a lookup ref names, the value a cas expects,
@@ -211,7 +211,7 @@ export class Conn {
       if (ok.length === 0) return;
       let result: CommitOut;
       try {
-        const r = commitRecords(this.#persisted, { db, txs, ...(purge ? { purge } : {}) }, this.nodes, this.opened.codec, this.foldAt);
+        const r = commitRecords(this.#persisted, { db, txs, ...(purged.length > 0 ? { purged } : {}) }, this.nodes, this.opened.codec, this.foldAt);
         result = isPromise(r) ? await r : r;
         await this.opened.store.putBatch(result.entries, { cas: { key: HEAD_KEY, expected: this.#persisted.headBytes } });
       } catch (e) {

@@ -164,9 +164,9 @@ export class NoveltySet<K> implements SortedSet<K> {
   }
 
   /** The base compacted (SortedSet.compacted), once folded: what a commit that purges writes. */
-  async compacted(): Promise<NoveltySet<K>> {
+  async compacted(removed?: readonly K[]): Promise<NoveltySet<K>> {
     if (this.noveltySize !== 0) throw new Error('NoveltySet.compacted: fold first');
-    const base = await this.base.compacted?.();
+    const base = await this.base.compacted?.(removed);
     return base === undefined ? this : NoveltySet.over(base, this.factory, this.cmp, this.same);
   }
 

@@ -82,11 +82,13 @@ export interface SortedSet<K> {
   addSorted?(keys: readonly K[]): MaybePromise<SortedSet<K>>;
   /**
    * Optional, for an index whose nodes can keep a key after it is removed (a buffered removal,
-   * a separator): the same keys in nodes that hold nothing else. A commit that purges calls it
-   * before it flushes, so a purged value is in no node the new root reaches. An index without
-   * it must keep no removed key in any node its root reaches (the contract suite checks both).
+   * a separator): the same keys in nodes that hold none of `removed` (any order; keys the set
+   * never held may be among them), or, without `removed`, no removed key at all. A commit that
+   * purges calls it with the purged keys before it flushes, so a purged value is in no node the
+   * new root reaches; it should then rewrite only what holds them. An index without it must keep
+   * no removed key in any node its root reaches (the contract suite checks both).
    */
-  compacted?(): MaybePromise<SortedSet<K>>;
+  compacted?(removed?: readonly K[]): MaybePromise<SortedSet<K>>;
   /** Write every dirty node through `storage`; returns the root address. Clean trees write nothing. */
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress>;
   /** Check every structural invariant; throws `index/invalid` describing the first violation. */

@@ -36,27 +36,74 @@ export function storageSuite(name: string, factory: IndexFactory): void {
       expect(storage.stores).toBe(0);
     });
 
-    it('a purge leaves no trace: after removals (and compacted(), where the index has it) no node the tree reaches holds a removed key', async () => {
-      const storage = new CountingNodeStorage<number>();
-      const removed = [7, 8, 15, 16, 100, 101, 500, 511, 512, 999]; // separators among them
-      let set = factory.fromSorted(range(1000), numCmp, { branchingFactor: 8 });
-      set = factory.restore(sync(set.flush(storage)), numCmp, storage, set.meta()); // stored, as a database's base tree is
-      const t = set.transient();
-      for (const k of removed) expect(await t.remove(k)).toBe(true);
-      let after = t.persistent();
-      after = (await after.compacted?.()) ?? after;
-      const root = await after.flush(storage);
-      const reached = new Set<number>();
-      const walk = (address: NodeAddress): void => {
-        const node = storage.nodes.get(address)!;
-        const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
-        for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
-        if (node.kind === 'branch') for (const c of node.children) walk(c);
-      };
-      walk(root);
-      expect(removed.filter((k) => reached.has(k))).toEqual([]);
-      expect(await after.slice(undefined, undefined)).toEqual(range(1000).filter((k) => !removed.includes(k)));
-      await after.checkValid();
+    it.each([
+      ['compacted()', (s: SortedSet<number>) => s.compacted?.()],
+      ['compacted(removed)', (s: SortedSet<number>, removed: number[]) => s.compacted?.([...removed].reverse())],
+    ] as const)(
+      'a purge leaves no trace: after removals (and %s, where the index has it) no node the tree reaches holds a removed key',
+      async (_how, compact) => {
+        const storage = new CountingNodeStorage<number>();
+        const removed = [7, 8, 15, 16, 100, 101, 500, 511, 512, 999]; // separators among them
+        let set = factory.fromSorted(range(1000), numCmp, { branchingFactor: 8 });
+        set = factory.restore(sync(set.flush(storage)), numCmp, storage, set.meta()); // stored, as a database's base tree is
+        const t = set.transient();
+        for (const k of removed) expect(await t.remove(k)).toBe(true);
+        let after = t.persistent();
+        after = (await compact(after, removed)) ?? after;
+        const root = await after.flush(storage);
+        const reached = new Set<number>();
+        const walk = (address: NodeAddress): void => {
+          const node = storage.nodes.get(address)!;
+          const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
+          for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
+          if (node.kind === 'branch') for (const c of node.children) walk(c);
+        };
+        walk(root);
+        expect(removed.filter((k) => reached.has(k))).toEqual([]);
+        expect(await after.slice(undefined, undefined)).toEqual(range(1000).filter((k) => !removed.includes(k)));
+        await after.checkValid();
+      },
+    );
+
+    it('compacted(removed) rewrites only the paths to the removed keys, and leaves no trace of them among random writes', async () => {
+      const r = seededRandom(11);
+      const bf = 8;
+      for (let round = 0; round < 20; round++) {
+        const storage = new CountingNodeStorage<number>();
+        let set = factory.fromSorted(range(3000), numCmp, { branchingFactor: bf });
+        set = factory.restore(sync(set.flush(storage)), numCmp, storage, set.meta());
+        // random writes first, so buffers (where the index has them) hold messages of all kinds
+        const t = set.transient();
+        const present = new Set(range(3000));
+        for (let i = 0; i < 400; i++) {
+          const k = r.int(3600);
+          if (present.has(k) ? await t.remove(k) : await t.add(k)) present.has(k) ? present.delete(k) : present.add(k);
+        }
+        set = t.persistent();
+        set = factory.restore(await set.flush(storage), numCmp, storage, set.meta());
+        const removed = [...present].filter(() => r.next() < 0.002);
+        const t2 = set.transient();
+        for (const k of removed) expect(await t2.remove(k)).toBe(true);
+        let after = t2.persistent();
+        after = (await after.compacted?.([...removed, 5_000_000])) ?? after; // a key never held is allowed
+        storage.resetCounts();
+        const root = await after.flush(storage);
+        // each removed key's path, and what its buffers reach: a bounded number of nodes, not the tree
+        const height = levelSizes(3000, bf).length + 1;
+        expect(storage.stores).toBeLessThanOrEqual(Math.max(1, removed.length) * height * bf);
+        const reached = new Set<number>();
+        const walk = (address: NodeAddress): void => {
+          const node = storage.nodes.get(address)!;
+          const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
+          for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
+          if (node.kind === 'branch') for (const c of node.children) walk(c);
+        };
+        walk(root);
+        expect(removed.filter((k) => reached.has(k))).toEqual([]);
+        for (const k of removed) present.delete(k);
+        expect(await after.slice(undefined, undefined)).toEqual([...present].sort((a, b) => a - b));
+        await after.checkValid();
+      }
     });
 
     it('stores an empty tree as one empty leaf', () => {

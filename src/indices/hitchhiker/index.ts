@@ -11,9 +11,9 @@ import { andThen, type MaybePromise } from '../../util/maybe.js';
 import { checkBranchingFactor, checkSortedDistinct, chunks, TreeSet } from '../node-kit.js';
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 import { checkTree } from './check.js';
-import { Branch, Leaf, nodeSize, type Node, type Ref } from './node.js';
+import { Branch, Leaf, nodeSize, resolve, type Node, type Ref } from './node.js';
 import { count, has, scan } from './read.js';
-import { Transient } from './write.js';
+import { purgePaths, rootOf, Transient, withoutGoneSeparators } from './write.js';
 
 export const DEFAULT_HITCHHIKER_BRANCHING_FACTOR = 512;
 
@@ -43,14 +43,34 @@ export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K>
   }
 
   /**
-   * The same keys in a tree built afresh: a removal buffered in a branch holds the removed key
-   * (as a separator may), so a purge rebuilds the tree, every node of it (O(size); purges are rare).
+   * The same keys with no removed key left in a node: a removal buffered in a branch holds the
+   * removed key, as a separator may. Given the keys removed, only the paths to them are rewritten
+   * (their buffers carried down to the leaves, such separators replaced); without, the whole tree
+   * is built afresh (O(size)).
    */
-  compacted(): MaybePromise<SortedSet<K>> {
-    return andThen(
-      this.slice(undefined, undefined),
-      (keys) => new HitchhikerSet(buildSorted(keys, this.cmp, this.branchingFactor), keys.length, this.cmp, this.branchingFactor, this.storage),
-    );
+  compacted(removed?: readonly K[]): MaybePromise<SortedSet<K>> {
+    const { cmp, branchingFactor: bf, storage } = this;
+    if (removed === undefined) {
+      return andThen(this.slice(undefined, undefined), (keys) => new HitchhikerSet(buildSorted(keys, cmp, bf), keys.length, cmp, bf, storage));
+    }
+    const gone = sortedDistinct(removed, cmp);
+    if (gone.length === 0) return this;
+    const shape = { cmp, bf, storage };
+    return andThen(resolve(this.root, storage), (root) => {
+      if (root.kind === 'leaf') return this; // a root leaf holds only its keys
+      return andThen(purgePaths(root, [], [], gone, shape), (pieces) => {
+        const list = pieces.map((p) => ({ ref: p as Ref<K>, sep: p.keys[p.keys.length - 1] as K }));
+        return andThen(pieces.length > 1 ? withoutGoneSeparators(list, gone, shape) : undefined, () => {
+          const top = rootOf(
+            pieces,
+            list.map((e) => e.sep),
+            root.level + 1,
+            null,
+          );
+          return new HitchhikerSet<K>(top, this.size, cmp, bf, storage);
+        });
+      });
+    });
   }
 
   flush(storage: NodeStorage<K>): MaybePromise<NodeAddress> {
@@ -60,6 +80,12 @@ export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K>
   checkValid(): MaybePromise<void> {
     return checkTree(this.root, this.size, this.cmp, this.branchingFactor, this.storage);
   }
+}
+
+/** The keys sorted by `cmp`, each once. */
+function sortedDistinct<K>(keys: readonly K[], cmp: Comparator<K>): K[] {
+  const sorted = [...keys].sort(cmp);
+  return sorted.filter((k, i) => i === 0 || cmp(sorted[i - 1] as K, k) !== 0);
 }
 
 /** Store every dirty node, children first; buffers go with their branch. */

@@ -95,19 +95,20 @@ export class Transient<K> implements TransientSet<K> {
   /** Install the nodes a rewrite of the root produced, growing or shrinking the tree by a level. */
   private setRoot(pieces: Node<K>[], level: number, add: boolean): void {
     this.count += add ? 1 : -1;
-    if (pieces.length === 0) {
-      this.root = new Leaf<K>([]);
-    } else if (pieces.length === 1) {
-      let only = pieces[0] as Node<K>;
-      // A root branch left with one in-memory child and nothing buffered hands the root down.
-      while (only.kind === 'branch' && only.children.length === 1 && only.adds.length + only.removes.length === 0 && typeof only.children[0] !== 'string') {
-        only = only.children[0] as Node<K>;
-      }
-      this.root = only;
-    } else {
-      this.root = new Branch(level, pieces.map(lastKey), pieces, pieces.map(nodeSize), [], [], this.edit);
-    }
+    this.root = rootOf(pieces, pieces.map(lastKey), level, this.edit);
   }
+}
+
+/** The root over the pieces a rewrite of the root produced (`seps`: theirs), a level up if several. */
+export function rootOf<K>(pieces: Node<K>[], seps: readonly K[], level: number, edit: Edit | null): Node<K> {
+  if (pieces.length === 0) return new Leaf<K>([]);
+  if (pieces.length > 1) return new Branch(level, seps, pieces, pieces.map(nodeSize), [], [], edit);
+  let only = pieces[0] as Node<K>;
+  // A root branch left with one in-memory child and nothing buffered hands the root down.
+  while (only.kind === 'branch' && only.children.length === 1 && only.adds.length + only.removes.length === 0 && typeof only.children[0] !== 'string') {
+    only = only.children[0] as Node<K>;
+  }
+  return only;
 }
 
 /** Upper bound of a node's keys as its parent's separator: exact for leaves and split pieces. */
@@ -171,7 +172,11 @@ interface Entry<K> {
 
 /** The branch's children after replacing the rewritten ones; merged where small, split where too many. */
 function rebuild<K>(branch: Branch<K>, byChild: Map<number, Node<K>[]>, shape: Shape<K>): Node<K>[] {
-  const { bf } = shape;
+  return assemble(branch, entryList(branch, byChild), shape.bf);
+}
+
+/** The branch's children as entries, the rewritten ones replaced by their pieces. */
+function entryList<K>(branch: Branch<K>, byChild: Map<number, Node<K>[]>): Entry<K>[] {
   const last = branch.children.length - 1;
   const list: Entry<K>[] = [];
   for (let i = 0; i <= last; i++) {
@@ -186,6 +191,11 @@ function rebuild<K>(branch: Branch<K>, byChild: Map<number, Node<K>[]>, shape: S
       list.push({ ref: p, sep, count: nodeSize(p), fresh: true });
     });
   }
+  return list;
+}
+
+/** Entries as the branch's replacement: merged where small, split where too many, buffers empty. */
+function assemble<K>(branch: Branch<K>, list: Entry<K>[], bf: number): Node<K>[] {
   mergeSmall(list, bf);
   if (list.length === 0) return [];
   return chunks(list.length, bf).map(([a, b]) => {
@@ -226,4 +236,62 @@ function mergeNodes<K>(a: Node<K>, b: Node<K>, aSep: K, bf: number, half: number
   // a's last child stops being last: it gets the bound a had in the parent.
   const keys = [...a.keys.slice(0, -1), aSep, ...b.keys];
   return new Branch(a.level, keys, [...a.children, ...b.children], [...a.counts, ...b.counts], [...a.adds, ...b.adds], [...a.removes, ...b.removes], null);
+}
+
+/**
+ * `node` after it receives `adds`/`removes` from above, with no trace left of the keys of `gone`
+ * (sorted; keys the set no longer holds) in the pieces it returns: every buffer on the way to
+ * one of them is carried down to the leaves, and a separator equal to one is replaced by the
+ * largest key under it. What a purge compacts (HitchhikerSet.compacted): only those paths are
+ * rewritten, and the children their buffers reach, as a carry-down would.
+ */
+export function purgePaths<K>(node: Node<K>, adds: readonly K[], removes: readonly K[], gone: readonly K[], shape: Shape<K>): MaybePromise<Node<K>[]> {
+  const { cmp, bf } = shape;
+  if (node.kind === 'leaf') return leafPieces(applyToKeys(node.keys, adds, removes, cmp), bf);
+  const buffered = absorb(node, adds, removes, cmp);
+  const groups = groupByChild(node.keys, buffered.adds, buffered.removes, cmp);
+  const paths = groupByChild(node.keys, gone, [], cmp);
+  const targets = [...new Set([...groups.keys(), ...paths.keys()])];
+  return andThen(
+    resolveAll(
+      targets.map((i) => node.children[i] as Ref<K>),
+      shape.storage,
+    ),
+    (nodes) => {
+      const rewritten = nodes.map((child, t) => {
+        const i = targets[t] as number;
+        const g = groups.get(i) ?? { adds: [], removes: [] };
+        const path = paths.get(i);
+        return path === undefined ? receive(child, g.adds, g.removes, shape) : purgePaths(child, g.adds, g.removes, path.adds, shape);
+      });
+      return andThen(all(rewritten), (replacements) => {
+        const byChild = new Map<number, Node<K>[]>();
+        targets.forEach((i, t) => byChild.set(i, replacements[t] as Node<K>[]));
+        const list = entryList(node, byChild);
+        return andThen(withoutGoneSeparators(list, gone, shape), () => assemble(node, list, bf));
+      });
+    },
+  );
+}
+
+/** Replace each entry's separator that is one of `gone` by the largest key under the entry. */
+export function withoutGoneSeparators<K>(list: { ref: Ref<K>; sep: K }[], gone: readonly K[], shape: Shape<K>): MaybePromise<void> {
+  const { cmp } = shape;
+  const isGone = (k: K): boolean => {
+    const at = lowerBound(gone, k, cmp);
+    return at < gone.length && cmp(gone[at] as K, k) === 0;
+  };
+  const fixes = list.filter((e) => isGone(e.sep)).map((e) => andThen(largestKey(e.ref, shape), (k) => void (e.sep = k)));
+  return andThen(all(fixes), () => undefined);
+}
+
+/** The largest key a subtree holds, its buffered additions included (a non-empty subtree). */
+function largestKey<K>(ref: Ref<K>, shape: Shape<K>): MaybePromise<K> {
+  return andThen(resolve(ref, shape.storage), (node): MaybePromise<K> => {
+    if (node.kind === 'leaf') return node.keys[node.keys.length - 1] as K;
+    const added = node.adds[node.adds.length - 1];
+    return andThen(largestKey(node.children[node.children.length - 1] as Ref<K>, shape), (below) =>
+      added !== undefined && shape.cmp(added, below) > 0 ? added : below,
+    );
+  });
 }
