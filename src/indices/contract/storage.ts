@@ -17,6 +17,19 @@ function levelSizes(n: number, bf: number): number[] {
   return sizes;
 }
 
+/** Every key a node the root reaches holds: its keys, separators and buffered messages. */
+function reachedKeys(storage: CountingNodeStorage<number>, root: NodeAddress): Set<number> {
+  const reached = new Set<number>();
+  const walk = (address: NodeAddress): void => {
+    const node = storage.nodes.get(address)!;
+    const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
+    for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
+    if (node.kind === 'branch') for (const c of node.children) walk(c);
+  };
+  walk(root);
+  return reached;
+}
+
 /** Flush, lazy restore, structural sharing and transients over unloaded nodes. */
 export function storageSuite(name: string, factory: IndexFactory): void {
   describe(`${name}: flush`, () => {
@@ -51,14 +64,7 @@ export function storageSuite(name: string, factory: IndexFactory): void {
         let after = t.persistent();
         after = (await compact(after, removed)) ?? after;
         const root = await after.flush(storage);
-        const reached = new Set<number>();
-        const walk = (address: NodeAddress): void => {
-          const node = storage.nodes.get(address)!;
-          const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
-          for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
-          if (node.kind === 'branch') for (const c of node.children) walk(c);
-        };
-        walk(root);
+        const reached = reachedKeys(storage, root);
         expect(removed.filter((k) => reached.has(k))).toEqual([]);
         expect(await after.slice(undefined, undefined)).toEqual(range(1000).filter((k) => !removed.includes(k)));
         await after.checkValid();
@@ -91,14 +97,7 @@ export function storageSuite(name: string, factory: IndexFactory): void {
         // each removed key's path, and what its buffers reach: a bounded number of nodes, not the tree
         const height = levelSizes(3000, bf).length + 1;
         expect(storage.stores).toBeLessThanOrEqual(Math.max(1, removed.length) * height * bf);
-        const reached = new Set<number>();
-        const walk = (address: NodeAddress): void => {
-          const node = storage.nodes.get(address)!;
-          const keys = node as unknown as { keys: number[]; adds?: number[]; removes?: number[] };
-          for (const k of [...keys.keys, ...(keys.adds ?? []), ...(keys.removes ?? [])]) reached.add(k);
-          if (node.kind === 'branch') for (const c of node.children) walk(c);
-        };
-        walk(root);
+        const reached = reachedKeys(storage, root);
         expect(removed.filter((k) => reached.has(k))).toEqual([]);
         for (const k of removed) present.delete(k);
         expect(await after.slice(undefined, undefined)).toEqual([...present].sort((a, b) => a - b));

@@ -126,12 +126,15 @@ function leafPieces<K>(keys: K[], bf: number): Node<K>[] {
 /**
  * `branch` with `adds`/`removes` (its whole buffer, already including any new message) carried
  * into its children. Returns the branch's replacement: no node (everything under it is gone),
- * one, or several (it split); each with an empty buffer.
+ * one, or several (it split); each with an empty buffer. With `gone` (sorted keys the set no
+ * longer holds), the children on the way to one of them are purged too (purgePaths), and a
+ * separator equal to one is replaced by the largest key under it.
  */
-export function carryDown<K>(branch: Branch<K>, adds: readonly K[], removes: readonly K[], shape: Shape<K>): MaybePromise<Node<K>[]> {
+export function carryDown<K>(branch: Branch<K>, adds: readonly K[], removes: readonly K[], shape: Shape<K>, gone: readonly K[] = []): MaybePromise<Node<K>[]> {
   const { cmp } = shape;
   const groups = groupByChild(branch.keys, adds, removes, cmp);
-  const targets = [...groups.keys()];
+  const paths = groupByChild(branch.keys, gone, [], cmp);
+  const targets = [...new Set([...groups.keys(), ...paths.keys()])];
   return andThen(
     resolveAll(
       targets.map((i) => branch.children[i] as Ref<K>),
@@ -139,13 +142,16 @@ export function carryDown<K>(branch: Branch<K>, adds: readonly K[], removes: rea
     ),
     (nodes) => {
       const rewritten = nodes.map((child, t) => {
-        const g = groups.get(targets[t] as number)!;
-        return receive(child, g.adds, g.removes, shape);
+        const i = targets[t] as number;
+        const g = groups.get(i) ?? { adds: [], removes: [] };
+        const path = paths.get(i);
+        return path === undefined ? receive(child, g.adds, g.removes, shape) : purgePaths(child, g.adds, g.removes, path.adds, shape);
       });
       return andThen(all(rewritten), (replacements) => {
         const byChild = new Map<number, Node<K>[]>();
         targets.forEach((i, t) => byChild.set(i, replacements[t] as Node<K>[]));
-        return rebuild(branch, byChild, shape);
+        const list = entryList(branch, byChild);
+        return andThen(gone.length === 0 ? undefined : withoutGoneSeparators(list, gone, shape), () => assemble(branch, list, shape.bf));
       });
     },
   );
@@ -168,11 +174,6 @@ interface Entry<K> {
   count: number;
   /** Built by this rewrite (in memory), so it may merge with a fresh neighbour. */
   fresh: boolean;
-}
-
-/** The branch's children after replacing the rewritten ones; merged where small, split where too many. */
-function rebuild<K>(branch: Branch<K>, byChild: Map<number, Node<K>[]>, shape: Shape<K>): Node<K>[] {
-  return assemble(branch, entryList(branch, byChild), shape.bf);
 }
 
 /** The branch's children as entries, the rewritten ones replaced by their pieces. */
@@ -249,29 +250,7 @@ export function purgePaths<K>(node: Node<K>, adds: readonly K[], removes: readon
   const { cmp, bf } = shape;
   if (node.kind === 'leaf') return leafPieces(applyToKeys(node.keys, adds, removes, cmp), bf);
   const buffered = absorb(node, adds, removes, cmp);
-  const groups = groupByChild(node.keys, buffered.adds, buffered.removes, cmp);
-  const paths = groupByChild(node.keys, gone, [], cmp);
-  const targets = [...new Set([...groups.keys(), ...paths.keys()])];
-  return andThen(
-    resolveAll(
-      targets.map((i) => node.children[i] as Ref<K>),
-      shape.storage,
-    ),
-    (nodes) => {
-      const rewritten = nodes.map((child, t) => {
-        const i = targets[t] as number;
-        const g = groups.get(i) ?? { adds: [], removes: [] };
-        const path = paths.get(i);
-        return path === undefined ? receive(child, g.adds, g.removes, shape) : purgePaths(child, g.adds, g.removes, path.adds, shape);
-      });
-      return andThen(all(rewritten), (replacements) => {
-        const byChild = new Map<number, Node<K>[]>();
-        targets.forEach((i, t) => byChild.set(i, replacements[t] as Node<K>[]));
-        const list = entryList(node, byChild);
-        return andThen(withoutGoneSeparators(list, gone, shape), () => assemble(node, list, bf));
-      });
-    },
-  );
+  return carryDown(node, buffered.adds, buffered.removes, shape, gone);
 }
 
 /** Replace each entry's separator that is one of `gone` by the largest key under the entry. */
