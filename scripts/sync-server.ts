@@ -1,6 +1,6 @@
 // A sync server process for tests, the demo and benchmarks:
 //   node --import tsx scripts/sync-server.ts --path DIR [--db NAME]... [--token T] [--port P]
-//        [--host H] [--cors ORIGIN]... [--poll MS] [--create] [--pg URL [--table T]]
+//        [--host H] [--cors ORIGIN]... [--poll MS] [--create] [--pg URL [--table T]] [--sweep-after-purge]
 // Serves each NAME from the file backend under DIR — or, with --pg, from the postgresql backend
 // at URL (table T), where several such processes share one database and hear each other's
 // commits through LISTEN/NOTIFY — (created with --create when absent), with
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'forbid-attr': { type: 'string' },
     pg: { type: 'string' },
     table: { type: 'string' },
+    'sweep-after-purge': { type: 'boolean', default: false },
   },
 });
 if (!values.path && !values.pg) throw new Error('--path DIR or --pg URL is required');
@@ -49,6 +50,7 @@ const server = await serve({
   tokens: { [values.token!]: { token: values.token } },
   cors: values.cors?.includes('*') ? '*' : (values.cors ?? []),
   pollMs: Number(values.poll),
+  sweepAfterPurge: values['sweep-after-purge'] === true,
   // Tests: refuse any transaction that writes or purges a datom of the attribute given by --forbid-attr.
   ...(forbidden
     ? {

@@ -33,6 +33,7 @@ describe('serve configuration', () => {
       [{ onError: 'log' }, /onError/],
       [{ coordinatorFor: {} }, /coordinatorFor/],
       [{ tokens: 'secret' }, /tokens/],
+      [{ sweepAfterPurge: 'yes' }, /sweepAfterPurge must be true or false/],
     ];
     for (const [extra, message] of bad)
       await expect(serve({ databases: { a: cfg }, tokens: { t: 1 }, ...extra } as never)).rejects.toMatchObject({ code: 'config/invalid', message });

@@ -32,6 +32,8 @@ export function checkServeOptions(options: ServeOptions): { databases: Readonly<
     fail('config/invalid', `host must be a host name or address, got ${show(options.host)}`);
   if (options.pollMs !== undefined && !(typeof options.pollMs === 'number' && options.pollMs > 0 && Number.isFinite(options.pollMs)))
     fail('config/invalid', `pollMs must be a positive number of milliseconds, got ${show(options.pollMs)}`);
+  if (options.sweepAfterPurge !== undefined && typeof options.sweepAfterPurge !== 'boolean')
+    fail('config/invalid', `sweepAfterPurge must be true or false, got ${show(options.sweepAfterPurge)}`);
   return { databases, limits: checkLimits(options.limits) };
 }
 

@@ -10,7 +10,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { connect, datoms, db as dbOf, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
+import { connect, datoms, db as dbOf, gcStorage, listen, release, schema as schemaOf, transact, type ConnectionHandle } from '../api.js';
 import type { Config, Datom, TxReport } from '../engine.js';
 import { purgedBy } from '../tx/index.js';
 import { readCommitBytes, type CommitRecord } from '../conn/commit.js';
@@ -86,6 +86,13 @@ export interface ServeOptions {
    * `console.error`.
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * After each commit that purges, delete the records only older commits reach (`gcStorage`),
+   * so the purged values leave the server's store, not only its indexes. A device catching up
+   * across such a sweep follows the new head whole (docs/sync.md). Default false: the operator
+   * runs `gcStorage` when it suits.
+   */
+  readonly sweepAfterPurge?: boolean;
 }
 
 export interface SyncServer {
@@ -120,6 +127,9 @@ interface Served {
   unlisten: () => void;
   /** Pushed transactions being committed, by client tx id: a second push of one shares its outcome. */
   readonly pushing: Map<string, Promise<PushResult>>;
+  /** The sweeps after purges (sweepAfterPurge), one at a time; `sweepQueued`: one waits to start. */
+  sweeping: Promise<void>;
+  sweepQueued: boolean;
 }
 
 interface Session {
@@ -184,8 +194,27 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
     });
   const sendError = (s: Session, id: number, e: unknown): void => reply(s, { type: 'error', id, error: wireError(e) });
 
+  /** Sweep `s`'s store once the sweeps before have finished; several asked for meanwhile are one. */
+  const sweepSoon = (s: Served): void => {
+    if (s.sweepQueued) return;
+    s.sweepQueued = true;
+    s.sweeping = s.sweeping
+      .then(async () => {
+        s.sweepQueued = false;
+        await gcStorage(s.conn);
+      })
+      .catch((e: unknown) => {
+        try {
+          onError(e);
+        } catch {
+          // the operator's hook failing must not stop later sweeps
+        }
+      });
+  };
+
   for (const s of served.values()) {
-    s.unlisten = listen(s.conn, () => {
+    s.unlisten = listen(s.conn, (report) => {
+      if (options.sweepAfterPurge === true && (purgedBy(report).length > 0 || s.conn.conn.persisted.commit.purged === true)) sweepSoon(s);
       const commit = s.conn.conn.persisted.commit;
       if (commit.id === s.head.commit) return; // one head per commit, however many transactions it holds
       const previous = s.commit;
@@ -456,11 +485,14 @@ async function openServed(name: string, config: Config, options: ServeOptions): 
     announcing: Promise.resolve(),
     unlisten: () => {},
     pushing: new Map(),
+    sweeping: Promise.resolve(),
+    sweepQueued: false,
   };
 }
 
 async function closeServed(s: Served): Promise<void> {
   s.unlisten();
+  await s.sweeping;
   for (const session of s.sessions) session.socket.terminate();
   await release(s.conn);
 }

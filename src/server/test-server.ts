@@ -29,6 +29,8 @@ export interface ServerProcessOptions {
   /** Serve from the postgresql backend at this URL (and `table`) instead of files under `path`. */
   readonly pg?: string;
   readonly table?: string;
+  /** serve({ sweepAfterPurge: true }) */
+  readonly sweepAfterPurge?: boolean;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -73,6 +75,7 @@ export async function startServer(o: ServerProcessOptions = {}): Promise<ServerP
   if (o.forbidAttr) args.push('--forbid-attr', o.forbidAttr);
   if (o.pg) args.push('--pg', o.pg);
   if (o.table) args.push('--table', o.table);
+  if (o.sweepAfterPurge) args.push('--sweep-after-purge');
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));

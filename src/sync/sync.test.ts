@@ -1,7 +1,8 @@
 // Synced databases in process (Node): devices are connections over separate memory stores, the
 // server a real process over the file backend (src/server/test-server.ts). The same scenarios
 // run in real browsers in e2e/sync.spec.ts.
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as WS } from 'ws';
 import { SyncSocket } from './socket.js';
@@ -155,6 +156,12 @@ async function localRecordsHolding(conn: Connection, needle: string): Promise<st
   return keys.filter((_, i) => values[i] !== undefined && Buffer.from(values[i]!).includes(needle));
 }
 const current = async (conn: Connection) => (await datoms(db(conn), 'eavt')).map((d) => [d.e, d.a, d.v, d.tx]);
+/** Every file under `dir`, recursively. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 const titles = async (conn: Connection) => ((await q('[:find [?t ...] :where [_ :task/title ?t]]', db(conn))) as string[]).sort();
 
 describe('synced databases', { timeout: 180_000 }, () => {
@@ -594,6 +601,32 @@ describe('liveness', { timeout: 180_000 }, () => {
     // gcStorage works on a device too: it sweeps the replica (it was store/unsupported).
     expect((await gcStorage(b)).deletedKeys).toEqual(expect.any(Array));
     expect(await current(b)).toEqual(await current(a));
+    await release(a);
+    await release(b);
+  });
+
+  it.each([false, true])('a server with sweepAfterPurge %s keeps (false) or drops (true) the purged values in its own store', async (sweepAfterPurge) => {
+    const s = await server({ sweepAfterPurge });
+    const a = await device(s.url);
+    const secret = `SECRET-SERVER-${sweepAfterPurge}`;
+    const onServer = (): string[] => filesUnder(s.path).filter((f) => readFileSync(f).includes(Buffer.from(secret)));
+    await transact(a, SCHEMA);
+    await transact(a, [{ 'task/id': 'secret', 'task/title': secret }]);
+    await transact(
+      a,
+      Array.from({ length: 300 }, (_, i) => ({ 'task/id': `t${i}`, 'task/title': 'other' })),
+    );
+    await settledWith(a);
+    expect(onServer()).not.toEqual([]);
+    const eid = (await q('[:find ?e . :where [?e :task/id "secret"]]', db(a))) as number;
+    await transact(a, [['db.purge/entity', eid]]);
+    await settledWith(a);
+    if (sweepAfterPurge) await wait(() => expect(onServer()).toEqual([]));
+    else expect(onServer()).not.toEqual([]); // the old records hold it until the operator's gcStorage
+    // the server still serves the database, its data whole: a fresh device sees it
+    const b = await device(s.url);
+    await wait(async () => expect(await q('[:find (count ?e) . :where [?e :task/title]]', db(b))).toBe(300));
+    expect(await titles(b)).toEqual(['other']);
     await release(a);
     await release(b);
   });
