@@ -28,6 +28,23 @@ registerBackend(
   ),
 );
 
+let deviceDown = false; // a device's own store fails writes with a plain Error while true
+registerBackend(
+  'retry-test-device-flaky',
+  wrapBackend(
+    createMemoryBackend(),
+    (s): Store => ({
+      get: (k) => s.get(k),
+      getMany: (keys) => s.getMany(keys),
+      putBatch: (entries, opts) => (deviceDown ? Promise.reject(new Error('device disk on fire')) : s.putBatch(entries, opts)),
+      deleteMany: (k) => s.deleteMany(k),
+      deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
+      keys: () => s.keys(),
+      close: () => s.close(),
+    }),
+  ),
+);
+
 let seq = 0;
 const devices: Connection[] = [];
 const servers: SyncServer[] = [];
@@ -41,12 +58,12 @@ const wait = (f: () => unknown) => vi.waitFor(f, { timeout: 30_000, interval: 25
 async function setup(
   options: Partial<ServeOptions> = {},
   syncOptions: Record<string, unknown> = {},
-): Promise<{ server: SyncServer; device: Connection; events: SyncEvent[]; ids: () => Promise<string[]> }> {
+): Promise<{ server: SyncServer; device: Connection; events: SyncEvent[]; ids: () => Promise<string[]>; sync: (id: string, backend?: string) => object }> {
   const config = { store: { backend: 'retry-test-flaky', id: `retry-${seq++}` } };
   await createDatabase(config);
   const server = await serve({ config, tokens: { t: 'p' }, ...options });
-  const sync = (id: string) => ({
-    store: { backend: 'memory', id },
+  const sync = (id: string, backend = 'memory') => ({
+    store: { backend, id },
     sync: { url: server.url, token: 't', db: config.store.id, WebSocket: WS as never, ...syncOptions },
   });
   const device = await connect(sync(`retry-device-${seq++}`), { shared: false });
@@ -65,7 +82,7 @@ async function setup(
       await release(fresh);
     }
   };
-  return { server, device, events, ids };
+  return { server, device, events, ids, sync };
 }
 
 describe('pushes the server could not judge', { timeout: 120_000 }, () => {
@@ -105,6 +122,25 @@ describe('pushes the server could not judge', { timeout: 120_000 }, () => {
     await wait(async () => expect((await syncStatus(device)).pending).toBe(0));
     expect(events.filter((e) => e.type === 'rejected')).toEqual([]);
     expect(await ids()).toEqual(['kept']);
+  });
+
+  it('a catch-up that fails on the device itself is sync/device-error, not sync/offline, and a later head catches up', async () => {
+    const { device: writer, sync } = await setup();
+    const reader = await connect(sync(`retry-reader-${seq++}`, 'retry-test-device-flaky'), { shared: false });
+    devices.push(reader);
+    await wait(async () => expect((await syncStatus(reader)).online).toBe(true));
+    deviceDown = true;
+    try {
+      await transact(writer, [{ 'task/id': 'first' }]);
+      await wait(async () => expect((await syncStatus(reader)).lastError?.code).toBe('sync/device-error'));
+      const status = await syncStatus(reader);
+      expect(status.lastError?.message).toContain('device disk on fire');
+      expect(status.online).toBe(true);
+    } finally {
+      deviceDown = false;
+    }
+    await transact(writer, [{ 'task/id': 'second' }]);
+    await wait(async () => expect(await q('[:find [?v ...] :where [_ :task/id ?v]]', db(reader))).toEqual(expect.arrayContaining(['first', 'second'])));
   });
 
   it("wait config.sync's backoff (minBackoffMs..maxBackoffMs) before the next push, as reconnects do", async () => {

@@ -352,7 +352,8 @@ export class SyncedConn extends Conn {
         await this.#locked(() => this.#catchUp(target));
       }
     } catch (e) {
-      if (!this.released) this.#lastError = isCairnError(e) ? e : new CairnError('sync/offline', String(e));
+      // Not a CairnError: this device failed on its side (its store, or a bug), not the network.
+      if (!this.released) this.#lastError = isCairnError(e) ? e : new CairnError('sync/device-error', `catching up failed on this device: ${String(e)}`);
       this.#emitStatus();
     } finally {
       this.#catching = false;

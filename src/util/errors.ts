@@ -81,6 +81,7 @@ export const ErrorCodes = [
   'sync/unreachable',
   'sync/busy',
   'sync/server-error',
+  'sync/device-error',
   'worker/timeout',
 ] as const;
 
