@@ -214,9 +214,9 @@ export async function serve(options: ServeOptions): Promise<SyncServer> {
 
   for (const s of served.values()) {
     s.unlisten = listen(s.conn, (report) => {
-      if (options.sweepAfterPurge === true && (purgedBy(report).length > 0 || s.conn.conn.persisted.commit.purged === true)) sweepSoon(s);
       const commit = s.conn.conn.persisted.commit;
       if (commit.id === s.head.commit) return; // one head per commit, however many transactions it holds
+      if (options.sweepAfterPurge === true && (commit.purged === true || purgedBy(report).length > 0)) sweepSoon(s);
       const previous = s.commit;
       s.commit = commit;
       s.head = headOf(s.conn);
