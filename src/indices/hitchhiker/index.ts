@@ -13,7 +13,7 @@ import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, Sor
 import { checkTree } from './check.js';
 import { Branch, Leaf, nodeSize, resolve, type Node, type Ref } from './node.js';
 import { count, has, scan } from './read.js';
-import { purgePaths, rootOf, Transient, withoutGoneSeparators } from './write.js';
+import { purgePaths, rootOf, Transient } from './write.js';
 
 export const DEFAULT_HITCHHIKER_BRANCHING_FACTOR = 512;
 
@@ -58,17 +58,15 @@ export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K>
     const shape = { cmp, bf, storage };
     return andThen(resolve(this.root, storage), (root) => {
       if (root.kind === 'leaf') return this; // a root leaf holds only its keys
+      // each piece's last key is no purged one: a leaf's is present, a branch's an entry fixed below
       return andThen(purgePaths(root, [], [], gone, shape), (pieces) => {
-        const list = pieces.map((p) => ({ ref: p as Ref<K>, sep: p.keys[p.keys.length - 1] as K }));
-        return andThen(pieces.length > 1 ? withoutGoneSeparators(list, gone, shape) : undefined, () => {
-          const top = rootOf(
-            pieces,
-            list.map((e) => e.sep),
-            root.level + 1,
-            null,
-          );
-          return new HitchhikerSet<K>(top, this.size, cmp, bf, storage);
-        });
+        const top = rootOf(
+          pieces,
+          pieces.map((p) => p.keys[p.keys.length - 1] as K),
+          root.level + 1,
+          null,
+        );
+        return new HitchhikerSet<K>(top, this.size, cmp, bf, storage);
       });
     });
   }

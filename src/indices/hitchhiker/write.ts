@@ -254,7 +254,7 @@ export function purgePaths<K>(node: Node<K>, adds: readonly K[], removes: readon
 }
 
 /** Replace each entry's separator that is one of `gone` by the largest key under the entry. */
-export function withoutGoneSeparators<K>(list: { ref: Ref<K>; sep: K }[], gone: readonly K[], shape: Shape<K>): MaybePromise<void> {
+function withoutGoneSeparators<K>(list: { ref: Ref<K>; sep: K }[], gone: readonly K[], shape: Shape<K>): MaybePromise<void> {
   const { cmp } = shape;
   const isGone = (k: K): boolean => {
     const at = lowerBound(gone, k, cmp);
