@@ -3,25 +3,13 @@
 // hitchhiker tree's buffers hold messages. `node --import tsx bench/node/purge.ts [persons]`
 // prints wall and CPU ms per index and the index nodes the purging commit wrote.
 import { connect, createDatabase, db, deleteDatabase, q, registerBackend, release, transact } from '../../src/node.js';
+import { countingBackend, newCounts } from '../../src/conn/counting-backend.js';
 import { createMemoryBackend } from '../../src/store/memory.js';
-import type { Store } from '../../src/store/types.js';
-import { wrapBackend } from '../../src/store/wrap-backend.js';
 import { cairnEntity, cairnSchema, people } from '../people.js';
 
 const persons = Number(process.argv[2] ?? 200_000);
-let nodesWritten = 0;
-const counted = (s: Store): Store =>
-  new Proxy(s, {
-    get(target, key) {
-      const v = Reflect.get(target, key, target);
-      if (key !== 'putBatch') return typeof v === 'function' ? v.bind(target) : v;
-      return (entries: readonly (readonly [string, Uint8Array])[], opts?: unknown) => {
-        nodesWritten += entries.filter(([k]) => k.startsWith('n:')).length;
-        return target.putBatch(entries as never, opts as never);
-      };
-    },
-  });
-registerBackend('bench-purge', wrapBackend(createMemoryBackend(), counted));
+const counts = newCounts();
+registerBackend('bench-purge', countingBackend(createMemoryBackend(), counts));
 
 const ps = people(persons);
 for (const index of ['persistent-set', 'hitchhiker-tree']) {
@@ -32,17 +20,16 @@ for (const index of ['persistent-set', 'hitchhiker-tree']) {
   for (let i = 0; i < ps.length; i += 20_000) await transact(c, ps.slice(i, i + 20_000).map(cairnEntity));
   for (let i = 0; i < 300; i++) await transact(c, [{ name: `x${i}`, age: i }]);
   const target = await q('[:find ?e . :where [?e :name "x7"]]', db(c));
-  const stored = nodesWritten;
-  nodesWritten = 0;
+  const stored = counts.nodesWritten;
   const t = performance.now();
   const cpu = process.cpuUsage();
   await transact(c, [['db.purge/entity', target]]);
   const used = process.cpuUsage(cpu);
   console.log(
     `${index}: one entity purged from ${(persons * 5).toLocaleString('en')} datoms: ${(performance.now() - t).toFixed(1)} ms wall, ` +
-      `${((used.user + used.system) / 1000).toFixed(1)} ms CPU, ${nodesWritten} index nodes written (the database's commits wrote ${stored})`,
+      `${((used.user + used.system) / 1000).toFixed(1)} ms CPU, ${counts.nodesWritten - stored} index nodes written (the database's commits wrote ${stored})`,
   );
   await release(c);
   await deleteDatabase(config);
-  nodesWritten = 0;
+  Object.assign(counts, newCounts());
 }
