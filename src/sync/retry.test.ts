@@ -7,42 +7,37 @@ import { WebSocket as WS } from 'ws';
 import { connect, createDatabase, onSync, q, db, registerBackend, release, syncStatus, transact, type Connection, type SyncEvent } from '../node.js';
 import { serve, type ServeOptions, type SyncServer } from '../server/index.js';
 import { createMemoryBackend } from '../store/memory.js';
-import type { Store } from '../store/types.js';
+import type { Backend, Store } from '../store/types.js';
 import { wrapBackend } from '../store/wrap-backend.js';
 import { CairnError } from '../util/errors.js';
+
+/** A memory backend whose writes fail with `failure()` whenever it returns an error. */
+const failingWrites = (failure: () => Error | null): Backend =>
+  wrapBackend(
+    createMemoryBackend(),
+    (s): Store => ({
+      get: (k) => s.get(k),
+      getMany: (keys) => s.getMany(keys),
+      putBatch: (entries, opts) => {
+        const e = failure();
+        return e === null ? s.putBatch(entries, opts) : Promise.reject(e);
+      },
+      deleteMany: (k) => s.deleteMany(k),
+      deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
+      keys: () => s.keys(),
+      close: () => s.close(),
+    }),
+  );
 
 let down = false; // the server's store refuses writes while true
 registerBackend(
   'retry-test-flaky',
-  wrapBackend(
-    createMemoryBackend(),
-    (s): Store => ({
-      get: (k) => s.get(k),
-      getMany: (keys) => s.getMany(keys),
-      putBatch: (entries, opts) => (down ? Promise.reject(new CairnError('store/unavailable', 'the database server is down')) : s.putBatch(entries, opts)),
-      deleteMany: (k) => s.deleteMany(k),
-      deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
-      keys: () => s.keys(),
-      close: () => s.close(),
-    }),
-  ),
+  failingWrites(() => (down ? new CairnError('store/unavailable', 'the database server is down') : null)),
 );
-
 let deviceDown = false; // a device's own store fails writes with a plain Error while true
 registerBackend(
   'retry-test-device-flaky',
-  wrapBackend(
-    createMemoryBackend(),
-    (s): Store => ({
-      get: (k) => s.get(k),
-      getMany: (keys) => s.getMany(keys),
-      putBatch: (entries, opts) => (deviceDown ? Promise.reject(new Error('device disk on fire')) : s.putBatch(entries, opts)),
-      deleteMany: (k) => s.deleteMany(k),
-      deleteManyIf: (k, cas) => s.deleteManyIf!(k, cas),
-      keys: () => s.keys(),
-      close: () => s.close(),
-    }),
-  ),
+  failingWrites(() => (deviceDown ? new Error('device disk on fire') : null)),
 );
 
 let seq = 0;
