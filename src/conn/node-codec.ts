@@ -72,7 +72,44 @@ export function dataToNode(data: unknown, key: string): StoredNode<Datom> {
 
 /** A node's stored bytes: through the backend's 'node' handler if it has one, else positional msgpack. */
 export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
-  return codec.encode(codec.handles('node') ? node : nodeToData(node), 'node');
+  if (codec.handles('node')) return codec.encode(node, 'node');
+  return (node.kind === 'leaf' ? encodeLeaf(codec, node.keys) : undefined) ?? codec.encode(nodeToData(node), 'node');
+}
+
+/**
+ * A leaf's bytes as `encode(nodeToData(leaf))` gives them, written straight from its datoms: a
+ * fold encodes thousands of leaves, and the flat array of five values a datom was most of the
+ * garbage it made. Undefined for a value the writer does not take (the caller goes the long way).
+ */
+export function encodeLeaf(codec: Codec, keys: readonly Datom[]): Uint8Array | undefined {
+  const attrs: string[] = [];
+  const index = new Map<string, number>();
+  const ai = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const a = keys[i]!.a;
+    let n = index.get(a);
+    if (n === undefined) {
+      n = attrs.length;
+      attrs.push(a);
+      index.set(a, n);
+    }
+    ai[i] = n;
+  }
+  return codec.encodePlainWith('node', (w) => {
+    w.array(3);
+    w.str('l');
+    w.array(attrs.length);
+    for (const a of attrs) w.str(a);
+    w.array(keys.length * 5);
+    for (let i = 0; i < keys.length; i++) {
+      const d = keys[i]!;
+      w.num(d.e);
+      w.num(ai[i]!);
+      w.value(d.v);
+      w.num(d.tx);
+      w.num(d.added ? 1 : 0);
+    }
+  });
 }
 
 /** Inverse of `encodeNode`; the value's header says which encoding wrote it. */

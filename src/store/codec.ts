@@ -27,7 +27,7 @@
 
 import { Packr } from 'msgpackr';
 import { CairnError, fail, show } from '../util/errors.js';
-import { packPlain } from './msgpack-writer.js';
+import { packPlain, packPlainWith, type PlainWriter } from './msgpack-writer.js';
 
 export const FORMAT_VERSION = 1;
 /**
@@ -89,6 +89,12 @@ export interface Codec {
   handles(kind: StructureKind): boolean;
   /** Encode into a fresh exact-length Uint8Array. Throws 'store/invalid' if `value` cannot be encoded. */
   encode(value: unknown, kind?: ValueKind, version?: number): Uint8Array;
+  /**
+   * What `encode(v, kind)` gives for the plain array `v` that `write` writes piece by piece (so
+   * `v` is never built), or undefined when a structure handler takes `kind` or `write` meets a
+   * value outside msgpack's plain subset: then build `v` and call `encode`.
+   */
+  encodePlainWith(kind: ValueKind, write: (w: PlainWriter) => void): Uint8Array | undefined;
   /**
    * Decode bytes produced by `encode`. `key` (when known) is named in errors; `kind`, when
    * given, must match the header. Throws 'store/format-version' for a newer format and
@@ -265,9 +271,16 @@ export function createCodec(opts: { readonly handlers?: readonly AnyCodecHandler
     }
   }
 
+  function encodePlainWith(kind: ValueKind, write: (w: PlainWriter) => void): Uint8Array | undefined {
+    const kindCode = ValueKinds.indexOf(kind);
+    if (kindCode < 0) fail('store/invalid', `unknown value kind ${show(kind)}`);
+    if (structureByKind.has(kind as StructureKind)) return undefined;
+    return packPlainWith((FORMAT_VERSION << 5) | kindCode, leavesPlain, write);
+  }
+
   const encodings = structures.map((h) => h.name);
   const handles = (kind: StructureKind): boolean => structureByKind.has(kind);
-  return { formatVersion: FORMAT_VERSION, encodings, handles, encode, decode, header };
+  return { formatVersion: FORMAT_VERSION, encodings, handles, encode, encodePlainWith, decode, header };
 }
 
 function checkHandlers(handlers: readonly AnyCodecHandler[]): readonly AnyCodecHandler[] {

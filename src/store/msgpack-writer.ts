@@ -161,6 +161,20 @@ function date(d: Date): void {
   } else throw UNSUPPORTED; // invalid or far dates: the codec's own forms
 }
 
+function arrayHeader(n: number): void {
+  room(5);
+  if (n < 0x10) buf[pos++] = 0x90 | n;
+  else if (n < 0x10000) {
+    buf[pos++] = 0xdc;
+    buf[pos++] = n >> 8;
+    buf[pos++] = n & 0xff;
+  } else {
+    buf[pos++] = 0xdd;
+    view.setUint32(pos, n);
+    pos += 4;
+  }
+}
+
 function value(x: unknown, depth: number): void {
   switch (typeof x) {
     case 'string':
@@ -212,17 +226,7 @@ function value(x: unknown, depth: number): void {
   if (c === Array) {
     const a = x as unknown[];
     const n = a.length;
-    room(5);
-    if (n < 0x10) buf[pos++] = 0x90 | n;
-    else if (n < 0x10000) {
-      buf[pos++] = 0xdc;
-      buf[pos++] = n >> 8;
-      buf[pos++] = n & 0xff;
-    } else {
-      buf[pos++] = 0xdd;
-      view.setUint32(pos, n);
-      pos += 4;
-    }
+    arrayHeader(n);
     for (let i = 0; i < n; i++) value(a[i], depth + 1);
     return;
   }
@@ -304,6 +308,40 @@ export function packPlain(header: number, v: unknown, leaves = false): Uint8Arra
     plainOnly = false;
     plainLeaves = false;
   }
+}
+
+/** Writes a plain array piece by piece (`packPlainWith`): `array(n)` is followed by its n elements. */
+export interface PlainWriter {
+  array(n: number): void;
+  str(s: string): void;
+  num(x: number): void;
+  /** Anything `packPlain` takes inside its array. */
+  value(x: unknown): void;
+}
+
+const plainWriter: PlainWriter = { array: arrayHeader, str, num, value: (x) => value(x, 1) };
+
+/**
+ * `packPlain(header, v, leaves)` for the array `v` that `write` writes piece by piece, without
+ * building `v` (an index leaf's positional form is five values a datom); undefined where
+ * `packPlain` would be (the caller then builds `v`).
+ */
+export function packPlainWith(header: number, leaves: boolean, write: (w: PlainWriter) => void): Uint8Array | undefined {
+  plainOnly = true;
+  plainLeaves = leaves;
+  try {
+    pos = 0;
+    room(1);
+    buf[pos++] = header;
+    write(plainWriter);
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  } finally {
+    plainOnly = false;
+    plainLeaves = false;
+  }
+  return buf.slice(0, pos);
 }
 
 /**
