@@ -21,9 +21,10 @@
 // would patch shared state. Markers are plain msgpack, cost nothing when absent (the header
 // flag skips the revive pass), and keep the bytes readable by any msgpack decoder.
 //
-// Invariants: decode(encode(v)) is structurally equal to v for string, number (incl. -0, NaN,
-// ±Infinity), bigint of any size, boolean, null, undefined, Date, Uint8Array, arrays and plain
-// objects (any own string keys, `__proto__` included), plus every handled class.
+// Invariants: decode(encode(v)) is structurally equal to v for well-formed string (a lone
+// surrogate has no UTF-8 form and comes back as U+FFFD; transactions refuse such strings), number
+// (incl. -0, NaN, ±Infinity), bigint of any size, boolean, null, undefined, Date, Uint8Array,
+// arrays and plain objects (any own string keys, `__proto__` included), plus every handled class.
 
 import { Packr } from 'msgpackr';
 import { CairnError, fail, show } from '../util/errors.js';
