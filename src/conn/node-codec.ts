@@ -78,8 +78,9 @@ export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
 
 /**
  * A leaf's bytes as `encode(nodeToData(leaf))` gives them, written straight from its datoms: a
- * fold encodes thousands of leaves, and the flat array of five values a datom was most of the
- * garbage it made. Undefined for a value the writer does not take (the caller goes the long way).
+ * fold or an import encodes thousands of leaves, and each used to build a flat array of five
+ * values a datom just to walk it once. Undefined for a value the writer does not take (the caller
+ * goes the long way).
  */
 export function encodeLeaf(codec: Codec, keys: readonly Datom[]): Uint8Array | undefined {
   const attrs: string[] = [];

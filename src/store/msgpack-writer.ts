@@ -324,7 +324,8 @@ const plainWriter: PlainWriter = { array: arrayHeader, str, num, value: (x) => v
 /**
  * `packPlain(header, v, leaves)` for the array `v` that `write` writes piece by piece, without
  * building `v` (an index leaf's positional form is five values a datom); undefined where
- * `packPlain` would be (the caller then builds `v`).
+ * `packPlain` would be (the caller then builds `v`). `write` must encode nothing else meanwhile:
+ * the writer has one buffer.
  */
 export function packPlainWith(header: number, leaves: boolean, write: (w: PlainWriter) => void): Uint8Array | undefined {
   plainOnly = true;
