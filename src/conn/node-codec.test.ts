@@ -46,8 +46,11 @@ const values: Value[] = [
   ['tuple', 1, null] as unknown as Value,
 ];
 
-function leaf(vs: readonly Value[]): StoredNode<Datom> {
-  const attrs = ['p/name', 'p/age', ':db/txInstant', 'a'.repeat(20)];
+const NAMES = ['p/name', 'p/age', ':db/txInstant', 'a'.repeat(20)];
+/** With attribute refs the trees hold attribute ids instead of names. */
+const IDS = [10, 11, 300, 70_000] as unknown as string[];
+
+function leaf(vs: readonly Value[], attrs: readonly string[] = NAMES): StoredNode<Datom> {
   return { kind: 'leaf', keys: vs.map((v, i) => new Datom(i * 997, attrs[i % attrs.length]!, v, 536_870_912 + i, i % 3 !== 0)) };
 }
 
@@ -64,6 +67,7 @@ describe('encodeNode: a leaf written from its datoms', () => {
     const codec = createCodec();
     expectSameBytes(codec, leaf(values));
     for (const v of values) expectSameBytes(codec, leaf([v, v, v]));
+    expectSameBytes(codec, leaf(values, IDS));
     expectSameBytes(codec, leaf([]));
     expectSameBytes(codec, leaf(Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? `s${i}` : i * 31))));
   });

@@ -83,8 +83,9 @@ export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
  * goes the long way).
  */
 export function encodeLeaf(codec: Codec, keys: readonly Datom[]): Uint8Array | undefined {
-  const attrs: string[] = [];
-  const index = new Map<string, number>();
+  // With attribute refs the trees hold attribute ids (numbers) where names would be.
+  const attrs: (string | number)[] = [];
+  const index = new Map<string | number, number>();
   const ai = new Uint32Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const a = keys[i]!.a;
@@ -100,7 +101,7 @@ export function encodeLeaf(codec: Codec, keys: readonly Datom[]): Uint8Array | u
     w.array(3);
     w.str('l');
     w.array(attrs.length);
-    for (const a of attrs) w.str(a);
+    for (const a of attrs) w.value(a);
     w.array(keys.length * 5);
     for (let i = 0; i < keys.length; i++) {
       const d = keys[i]!;
