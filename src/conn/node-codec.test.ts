@@ -81,3 +81,17 @@ describe('encodeNode: a leaf written from its datoms', () => {
     expectSameBytes(dates, leaf([1, 'x'])); // no Date in it: written directly all the same
   });
 });
+
+describe('packPlainWith (through Codec.encodePlainWith)', () => {
+  it('gives up on a string or number of the wrong type instead of writing other bytes', () => {
+    const codec = createCodec();
+    expect(codec.encodePlainWith('node', (w) => w.str(7 as unknown as string))).toBeUndefined();
+    expect(codec.encodePlainWith('node', (w) => w.num('7' as unknown as number))).toBeUndefined();
+    const ok = codec.encodePlainWith('node', (w) => {
+      w.array(2);
+      w.str('a');
+      w.num(7);
+    });
+    expect(Array.from(ok!)).toEqual(Array.from(codec.encode(['a', 7], 'node')));
+  });
+});

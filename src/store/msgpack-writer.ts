@@ -319,7 +319,18 @@ export interface PlainWriter {
   value(x: unknown): void;
 }
 
-const plainWriter: PlainWriter = { array: arrayHeader, str, num, value: (x) => value(x, 1) };
+// A string or number of the wrong type gives up (the caller's long way writes it right) rather
+// than write bytes that decode to something else.
+const plainWriter: PlainWriter = {
+  array: arrayHeader,
+  str: (s) => (typeof s === 'string' ? str(s) : unsupported()),
+  num: (x) => (typeof x === 'number' ? num(x) : unsupported()),
+  value: (x) => value(x, 1),
+};
+
+function unsupported(): never {
+  throw UNSUPPORTED;
+}
 
 /**
  * `packPlain(header, v, leaves)` for the array `v` that `write` writes piece by piece, without
