@@ -15,19 +15,34 @@ import type { Codec } from '../store/codec.js';
 
 type Encoded = readonly unknown[];
 
-/** Keys in positional form; attributes go into `attrs` (shared by every array of one node). */
-function flatten(keys: readonly Datom[], attrs: string[], index: Map<string, number>): unknown[] {
-  const flat: unknown[] = new Array(keys.length * 5);
-  let j = 0;
-  for (const d of keys) {
-    let ai = index.get(d.a);
-    if (ai === undefined) {
-      ai = attrs.length;
-      attrs.push(d.a);
-      index.set(d.a, ai);
+/**
+ * Each key's attribute as its number in `attrs`, where a new one is added (`attrs` and `index`
+ * are shared by every array of one node). With attribute refs the trees hold attribute ids
+ * (numbers) where names would be.
+ */
+function attrNumbers(keys: readonly Datom[], attrs: (string | number)[], index: Map<string | number, number>): Uint32Array {
+  const ai = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const a = keys[i]!.a;
+    let n = index.get(a);
+    if (n === undefined) {
+      n = attrs.length;
+      attrs.push(a);
+      index.set(a, n);
     }
+    ai[i] = n;
+  }
+  return ai;
+}
+
+/** Keys in positional form; attributes go into `attrs` (shared by every array of one node). */
+function flatten(keys: readonly Datom[], attrs: (string | number)[], index: Map<string | number, number>): unknown[] {
+  const ai = attrNumbers(keys, attrs, index);
+  const flat: unknown[] = new Array(keys.length * 5);
+  for (let i = 0, j = 0; i < keys.length; i++) {
+    const d = keys[i]!;
     flat[j++] = d.e;
-    flat[j++] = ai;
+    flat[j++] = ai[i];
     flat[j++] = d.v;
     flat[j++] = d.tx;
     flat[j++] = d.added ? 1 : 0;
@@ -44,8 +59,8 @@ function unflatten(attrs: readonly string[], flat: readonly unknown[]): Datom[] 
 }
 
 export function nodeToData(node: StoredNode<Datom>): Encoded {
-  const attrs: string[] = [];
-  const index = new Map<string, number>();
+  const attrs: (string | number)[] = [];
+  const index = new Map<string | number, number>();
   const flat = flatten(node.keys, attrs, index);
   if (node.kind === 'leaf') return ['l', attrs, flat];
   const branch = ['b', node.level, attrs, flat, node.children, node.counts ?? null];
@@ -83,20 +98,8 @@ export function encodeNode(codec: Codec, node: StoredNode<Datom>): Uint8Array {
  * goes the long way).
  */
 export function encodeLeaf(codec: Codec, keys: readonly Datom[]): Uint8Array | undefined {
-  // With attribute refs the trees hold attribute ids (numbers) where names would be.
   const attrs: (string | number)[] = [];
-  const index = new Map<string | number, number>();
-  const ai = new Uint32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const a = keys[i]!.a;
-    let n = index.get(a);
-    if (n === undefined) {
-      n = attrs.length;
-      attrs.push(a);
-      index.set(a, n);
-    }
-    ai[i] = n;
-  }
+  const ai = attrNumbers(keys, attrs, new Map());
   return codec.encodePlainWith('node', (w) => {
     w.array(3);
     w.str('l');

@@ -18,6 +18,7 @@
 
 import { loop, andThen as then, type MaybePromise } from '../util/maybe.js';
 import { addSorted } from '../indices/bulk.js';
+import { sortedDistinct } from '../indices/node-kit.js';
 import type { Comparator, SortedSet, TransientSet } from '../indices/types.js';
 import { bound, DbValue, type DbState } from './db.js';
 import { cmpAEVT, cmpAVET, cmpEAVT } from './compare.js';
@@ -96,23 +97,6 @@ function fillOneByOne(set: SortedSet<Datom>, ops: readonly Op[], keys: readonly 
   const t: TransientSet<Datom> = set.transient();
   const done = loop(keys.length, (i) => (ops[i] === 'add' ? t.add(keys[i]!) : t.remove(keys[i]!)));
   return then(done, () => t.persistent());
-}
-
-/** The keys sorted under cmp without duplicates (in place when they are already in order). */
-function sortedDistinct(keys: readonly Datom[], cmp: Comparator<Datom>): Datom[] {
-  let ordered = true;
-  for (let i = 1; i < keys.length; i++) {
-    if (cmp(keys[i - 1]!, keys[i]!) >= 0) {
-      ordered = false;
-      break;
-    }
-  }
-  if (ordered) return keys as Datom[];
-  const sorted = keys.slice().sort(cmp);
-  let n = 1;
-  for (let i = 1; i < sorted.length; i++) if (cmp(sorted[n - 1]!, sorted[i]!) !== 0) sorted[n++] = sorted[i]!;
-  sorted.length = n;
-  return sorted;
 }
 
 /** Past this many runs of ascending entity ids, sortedEavt leaves the batch to a full sort. */

@@ -91,6 +91,23 @@ export function checkBranchingFactor(bf: unknown): number {
   return bf;
 }
 
+/** The keys sorted under cmp without duplicates (the same array when they already are). */
+export function sortedDistinct<K>(keys: readonly K[], cmp: Comparator<K>): K[] {
+  let ordered = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (cmp(keys[i - 1] as K, keys[i] as K) >= 0) {
+      ordered = false;
+      break;
+    }
+  }
+  if (ordered) return keys as K[];
+  const sorted = keys.slice().sort(cmp);
+  let n = 1;
+  for (let i = 1; i < sorted.length; i++) if (cmp(sorted[n - 1] as K, sorted[i] as K) !== 0) sorted[n++] = sorted[i] as K;
+  sorted.length = n;
+  return sorted;
+}
+
 /** Throws `index/invalid` unless the keys are strictly ascending under cmp (fromSorted input). */
 export function checkSortedDistinct<K>(keys: readonly K[], cmp: Comparator<K>): void {
   for (let i = 1; i < keys.length; i++) {

@@ -7,9 +7,11 @@
 // the header byte. Anything else makes it give up (undefined) and the caller takes the codec's
 // general path. Tested byte for byte against msgpackr (msgpack-writer.test.ts).
 //
-// Two entries: `packPlain` for arrays of plain scalars (index nodes in positional form, under any
-// codec: class handlers never see such values; Dates and bytes too where no handler takes them) and `packRecord` for a commit's records (only for
-// a codec whose handlers leave Dates and bytes alone: src/conn/commit-bytes.ts checks that).
+// Entries: `packPlain` for arrays of plain scalars (index nodes in positional form, under any
+// codec: class handlers never see such values; Dates and bytes too where no handler takes them),
+// `packPlainWith` for such an array written piece by piece without building it (an index leaf),
+// and `packRecord` for a commit's records (only for a codec whose handlers leave Dates and bytes
+// alone: src/conn/commit-bytes.ts checks that).
 
 const TAG_KEY = '\u0000~'; // the codec's marker key: values holding it are escaped there
 
@@ -276,20 +278,18 @@ function pooledCopy(n: number): Uint8Array {
   return out;
 }
 
-function pack(header: number, x: unknown, shared: readonly object[], pooled: boolean): Uint8Array | undefined {
+/** `header`, then what `body` writes, in the shared buffer; false when `body` gave up. */
+function into(header: number, body: () => void): boolean {
   pos = 0;
   room(1);
   buf[pos++] = header;
-  stable = shared;
   try {
-    value(x, 0);
+    body();
+    return true;
   } catch (e) {
-    if (e instanceof Unsupported) return undefined;
+    if (e instanceof Unsupported) return false;
     throw e;
-  } finally {
-    stable = NONE;
   }
-  return pooled ? pooledCopy(pos) : buf.slice(0, pos);
 }
 
 /**
@@ -300,14 +300,7 @@ function pack(header: number, x: unknown, shared: readonly object[], pooled: boo
  */
 export function packPlain(header: number, v: unknown, leaves = false): Uint8Array | undefined {
   if (!Array.isArray(v)) return undefined;
-  plainOnly = true;
-  plainLeaves = leaves;
-  try {
-    return pack(header, v, NONE, false); // a node: the codec's encode answers exact-length arrays
-  } finally {
-    plainOnly = false;
-    plainLeaves = false;
-  }
+  return packPlainWith(header, leaves, () => value(v, 0));
 }
 
 /** Writes a plain array piece by piece (`packPlainWith`): `array(n)` is followed by its n elements. */
@@ -342,18 +335,12 @@ export function packPlainWith(header: number, leaves: boolean, write: (w: PlainW
   plainOnly = true;
   plainLeaves = leaves;
   try {
-    pos = 0;
-    room(1);
-    buf[pos++] = header;
-    write(plainWriter);
-  } catch (e) {
-    if (e instanceof Unsupported) return undefined;
-    throw e;
+    // a node: the codec's encode answers exact-length arrays
+    return into(header, () => write(plainWriter)) ? buf.slice(0, pos) : undefined;
   } finally {
     plainOnly = false;
     plainLeaves = false;
   }
-  return buf.slice(0, pos);
 }
 
 /**
@@ -362,5 +349,10 @@ export function packPlainWith(header: number, leaves: boolean, write: (w: PlainW
  * recur in later records (their bytes are kept, in a WeakMap, and copied next time).
  */
 export function packRecord(header: number, x: unknown, shared: readonly object[] = NONE): Uint8Array | undefined {
-  return pack(header, x, shared, true);
+  stable = shared;
+  try {
+    return into(header, () => value(x, 0)) ? pooledCopy(pos) : undefined;
+  } finally {
+    stable = NONE;
+  }
 }

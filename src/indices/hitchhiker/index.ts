@@ -8,7 +8,7 @@
 // dirty nodes, and stored nodes load lazily through NodeStorage, as for the persistent set.
 
 import { andThen, type MaybePromise } from '../../util/maybe.js';
-import { checkBranchingFactor, checkSortedDistinct, chunks, TreeSet } from '../node-kit.js';
+import { checkBranchingFactor, checkSortedDistinct, chunks, sortedDistinct, TreeSet } from '../node-kit.js';
 import type { Comparator, IndexFactory, IndexMeta, NodeAddress, NodeStorage, SortedSet, TransientSet } from '../types.js';
 import { checkTree } from './check.js';
 import { Branch, Leaf, nodeSize, resolve, type Node, type Ref } from './node.js';
@@ -78,12 +78,6 @@ export class HitchhikerSet<K> extends TreeSet<K, Ref<K>> implements SortedSet<K>
   checkValid(): MaybePromise<void> {
     return checkTree(this.root, this.size, this.cmp, this.branchingFactor, this.storage);
   }
-}
-
-/** The keys sorted by `cmp`, each once. */
-function sortedDistinct<K>(keys: readonly K[], cmp: Comparator<K>): K[] {
-  const sorted = [...keys].sort(cmp);
-  return sorted.filter((k, i) => i === 0 || cmp(sorted[i - 1] as K, k) !== 0);
 }
 
 /** Store every dirty node, children first; buffers go with their branch. */
